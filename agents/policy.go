@@ -1,0 +1,59 @@
+package agents
+
+import (
+	"math/rand/v2"
+
+	"github.com/mrasim/mrasim/env"
+)
+
+// Policy chooses an action for every live agent of a game from its current
+// frame. Act writes one action per agent into actions (entries of dead
+// agents are left as they are) and must respect the frame's action masks.
+type Policy interface {
+	Act(f *env.Frame, actions []int)
+}
+
+// Random plays uniformly among the legal actions of each agent. It draws from
+// its own generator, so two Random policies with the same seed choose alike.
+type Random struct {
+	rng *rand.Rand
+}
+
+// NewRandom returns a uniformly random policy seeded with seed.
+func NewRandom(seed uint64) *Random {
+	return &Random{rng: rand.New(rand.NewPCG(seed, 0x6d72617369))}
+}
+
+// Act implements Policy. An agent with no legal action keeps action 0.
+func (r *Random) Act(f *env.Frame, actions []int) {
+	for i := range actions {
+		if !f.Alive[i] {
+			continue
+		}
+		actions[i] = SampleLegal(r.rng, f.AgentActionMask(i))
+	}
+}
+
+// SampleLegal returns an action drawn uniformly among those mask allows, or 0
+// when it allows none.
+func SampleLegal(rng *rand.Rand, mask []bool) int {
+	legal := 0
+	for _, ok := range mask {
+		if ok {
+			legal++
+		}
+	}
+	if legal == 0 {
+		return 0
+	}
+	k := rng.IntN(legal)
+	for a, ok := range mask {
+		if ok {
+			if k == 0 {
+				return a
+			}
+			k--
+		}
+	}
+	return 0
+}
