@@ -1,0 +1,481 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/mrasim/mrasim/env"
+	"github.com/mrasim/mrasim/internal/suggest"
+)
+
+// schemaTables lists the keys each table of a scenario file allows, by table path.
+var schemaTables = map[string][]string{
+	"":      {"name", "seed", "out", "game", "train", "eval", "algo"},
+	"game":  {"name", "params"},
+	"train": {"populations", "episodes", "parallel_envs"},
+	"eval":  {"populations", "episodes"},
+	"algo": {"name", "gamma", "pi_lr", "q_lr", "weight_decay", "batch_size", "buffer_length",
+		"steps_per_update", "num_updates", "reward_scale", "latents", "resamples", "grad_clip"},
+}
+
+// schema maps a key to the table it belongs in, for keys that are unique to
+// one table, to tell a user where a misplaced key goes.
+var schema = func() map[string]string {
+	home, count := map[string]string{}, map[string]int{}
+	for table, keys := range schemaTables {
+		for _, k := range keys {
+			home[k] = table
+			count[k]++
+		}
+	}
+	for k, n := range count {
+		if n > 1 {
+			delete(home, k)
+		}
+	}
+	return home
+}()
+
+// maxErrors caps how many problems one file reports.
+const maxErrors = 20
+
+// Load reads and validates the scenario file at path. Problems in the file
+// are reported as an ErrorList of *Error; a file that cannot be read gives
+// the *os.PathError.
+func Load(path string) (*Scenario, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, src)
+}
+
+// Parse validates a scenario given as bytes; file names it in errors and
+// gives the default scenario name.
+func Parse(file string, src []byte) (*Scenario, error) {
+	d := &decoder{file: file, lines: strings.Split(string(src), "\n")}
+	var raw map[string]any
+	if _, err := toml.Decode(string(src), &raw); err != nil {
+		d.syntax(err)
+		return nil, d.errs
+	}
+	d.pos = locateKeys(string(src))
+	s := d.scenario(raw)
+	if len(d.errs) > 0 {
+		sort.SliceStable(d.errs, func(i, j int) bool {
+			li, lj := d.errs[i].Line, d.errs[j].Line
+			return li > 0 && (lj == 0 || li < lj)
+		})
+		return nil, d.errs
+	}
+	return s, nil
+}
+
+type decoder struct {
+	file  string
+	lines []string
+	pos   map[string]position
+	errs  ErrorList
+}
+
+func (d *decoder) syntax(err error) {
+	e := &Error{File: d.file, Msg: err.Error(), Err: err}
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		e.Line, e.Col = pe.Position.Line, pe.Position.Col
+		e.Msg = pe.Message
+	}
+	e.Msg = strings.TrimPrefix(e.Msg, "toml: ")
+	d.add(e)
+}
+
+func (d *decoder) add(e *Error) {
+	if e.Line > 0 && e.Line <= len(d.lines) {
+		e.source = strings.TrimRight(d.lines[e.Line-1], "\r")
+	}
+	if len(d.errs) < maxErrors {
+		d.errs = append(d.errs, e)
+	}
+}
+
+// fail records a problem with the value at key path.
+func (d *decoder) fail(path string, err error, format string, args ...any) {
+	e := &Error{File: d.file, Key: path, Msg: fmt.Sprintf(format, args...), Err: err}
+	p, ok := d.pos[path]
+	for k := path; !ok && k != ""; {
+		// An element such as "train.populations[2]" or a key inside an
+		// inline table is placed at the nearest key written in the file.
+		if i := strings.LastIndexAny(k, ".["); i >= 0 {
+			k = k[:i]
+		} else {
+			k = ""
+		}
+		p, ok = d.pos[k]
+	}
+	e.Line, e.Col = p.line, p.col
+	d.add(e)
+}
+
+// table checks that v (the value at path) is a table whose keys are all in
+// the schema of that table, and returns it (nil when v is nil).
+func (d *decoder) table(path string, v any) map[string]any {
+	known := schemaTables[path]
+	if v == nil {
+		return nil
+	}
+	t, ok := v.(map[string]any)
+	if !ok {
+		d.fail(path, nil, "got %s, want a table", describe(v))
+		return nil
+	}
+	keys := make([]string, 0, len(t))
+	for k := range t {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return d.pos[join(path, keys[i])].line < d.pos[join(path, keys[j])].line })
+	for _, k := range keys {
+		if contains(known, k) {
+			continue
+		}
+		msg := "unknown key"
+		if s, ok := suggest.Closest(k, known); ok {
+			msg += fmt.Sprintf(" (did you mean %q?)", join(path, s))
+		} else if home, ok := schema[k]; ok && home != path {
+			if home == "" {
+				msg += fmt.Sprintf("; %q is a top-level key: move it above the first [table]", k)
+			} else {
+				msg += fmt.Sprintf("; %q belongs in [%s]", k, home)
+			}
+		}
+		where := "at the top level"
+		if path != "" {
+			where = "in [" + path + "]"
+		}
+		d.fail(join(path, k), nil, "%s; allowed %s: %s", msg, where, strings.Join(known, ", "))
+	}
+	return t
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// describe names a decoded TOML value's type and value for messages.
+func describe(v any) string {
+	switch x := v.(type) {
+	case string:
+		return fmt.Sprintf("string %q", x)
+	case int64:
+		return fmt.Sprintf("integer %d", x)
+	case float64:
+		return fmt.Sprintf("float %v", x)
+	case bool:
+		return fmt.Sprintf("boolean %v", x)
+	case map[string]any:
+		return "a table"
+	case []any, []map[string]any:
+		return "an array"
+	default:
+		return fmt.Sprintf("%T", v)
+	}
+}
+
+// interval is an allowed range of numbers; open ends exclude the bound.
+type interval struct {
+	lo, hi         float64
+	loOpen, hiOpen bool
+}
+
+func closed(lo, hi float64) interval { return interval{lo: lo, hi: hi} }
+
+func (r interval) contains(v float64) bool {
+	return !math.IsNaN(v) &&
+		(v > r.lo || (!r.loOpen && v == r.lo)) &&
+		(v < r.hi || (!r.hiOpen && v == r.hi))
+}
+
+func (r interval) String() string {
+	l, h := "[", "]"
+	if r.loOpen {
+		l = "("
+	}
+	if r.hiOpen {
+		h = ")"
+	}
+	return fmt.Sprintf("%s%v, %v%s", l, r.lo, r.hi, h)
+}
+
+// int reads an optional integer key of t into dst, keeping dst's default
+// when absent.
+func (d *decoder) int(t map[string]any, path, key string, dst *int, r interval) {
+	v, ok := t[key]
+	if !ok {
+		return
+	}
+	p := join(path, key)
+	n, isInt := v.(int64)
+	if !isInt {
+		d.fail(p, nil, "got %s, want an integer in %v", describe(v), r)
+		return
+	}
+	if !r.contains(float64(n)) {
+		d.fail(p, nil, "%d is out of range: want an integer in %v", n, r)
+		return
+	}
+	*dst = int(n)
+}
+
+// float reads an optional number key (integers are accepted).
+func (d *decoder) float(t map[string]any, path, key string, dst *float64, r interval) {
+	v, ok := t[key]
+	if !ok {
+		return
+	}
+	p := join(path, key)
+	var x float64
+	switch n := v.(type) {
+	case int64:
+		x = float64(n)
+	case float64:
+		x = n
+	default:
+		d.fail(p, nil, "got %s, want a number in %v", describe(v), r)
+		return
+	}
+	if !r.contains(x) {
+		d.fail(p, nil, "%v is out of range: want a number in %v", x, r)
+		return
+	}
+	*dst = x
+}
+
+// str reads an optional string key; when allowed is not empty the value
+// must be one of them.
+func (d *decoder) str(t map[string]any, path, key string, dst *string, allowed ...string) {
+	v, ok := t[key]
+	if !ok {
+		return
+	}
+	p := join(path, key)
+	s, isStr := v.(string)
+	if !isStr {
+		d.fail(p, nil, "got %s, want a string", describe(v))
+		return
+	}
+	if len(allowed) > 0 && !contains(allowed, s) {
+		hint := ""
+		if c, ok := suggest.Closest(s, allowed); ok {
+			hint = fmt.Sprintf(" (did you mean %q?)", c)
+		}
+		d.fail(p, nil, "%q is not allowed%s: want one of %s", s, hint, strings.Join(allowed, ", "))
+		return
+	}
+	*dst = s
+}
+
+func (d *decoder) scenario(raw map[string]any) *Scenario {
+	s := &Scenario{
+		File:  d.file,
+		Name:  strings.TrimSuffix(filepath.Base(d.file), filepath.Ext(d.file)),
+		Seed:  DefaultSeed,
+		Out:   DefaultOut,
+		Train: Train{Episodes: DefaultEpisodes, ParallelEnvs: DefaultParallelEnvs},
+		Eval:  Eval{Episodes: DefaultEvalEpisodes},
+		Algo:  DefaultAlgo(),
+	}
+	top := d.table("", raw)
+	d.str(top, "", "name", &s.Name)
+	if v, ok := top["seed"]; ok {
+		if n, isInt := v.(int64); !isInt || n < 0 {
+			d.fail("seed", nil, "got %s, want an integer ≥ 0", describe(v))
+		} else {
+			s.Seed = uint64(n)
+		}
+	}
+	d.str(top, "", "out", &s.Out)
+	if s.Out == "" {
+		d.fail("out", nil, "empty folder name")
+	}
+
+	reg, params, gameOK := d.game(top["game"], &s.Game)
+
+	train := d.table("train", top["train"])
+	d.int(train, "train", "episodes", &s.Train.Episodes, closed(1, 1e9))
+	d.int(train, "train", "parallel_envs", &s.Train.ParallelEnvs, closed(1, 4096))
+	if _, ok := train["populations"]; !ok {
+		d.fail("train.populations", nil, `missing: list the training populations, e.g. populations = ["agents=3", "agents=6"]`)
+	} else if gameOK {
+		s.Train.Populations = d.populations("train.populations", train["populations"], reg, params)
+	}
+
+	eval := d.table("eval", top["eval"])
+	d.int(eval, "eval", "episodes", &s.Eval.Episodes, closed(1, 1e9))
+	if v, ok := eval["populations"]; ok && gameOK {
+		s.Eval.Populations = d.populations("eval.populations", v, reg, params)
+	} else {
+		s.Eval.Populations = s.Train.Populations
+	}
+
+	d.algo(top["algo"], &s.Algo)
+	if s.Algo.Name == Single && len(s.Train.Populations) > 1 {
+		d.fail("train.populations", nil, `algo "single" trains at one population; %d are listed`, len(s.Train.Populations))
+	}
+	if s.Algo.BatchSize > s.Algo.BufferLength {
+		d.fail("algo.batch_size", nil, "batch_size %d is larger than buffer_length %d", s.Algo.BatchSize, s.Algo.BufferLength)
+	}
+	return s
+}
+
+// game decodes [game] and checks the name and parameters against the
+// registry; ok is false when populations cannot be checked.
+func (d *decoder) game(v any, g *Game) (reg env.Registration, params map[string]any, ok bool) {
+	t := d.table("game", v)
+	if t == nil {
+		d.fail("game", nil, `missing: name the game, e.g. [game] name = "resource" (see mrasim envs)`)
+		return reg, nil, false
+	}
+	if _, has := t["name"]; !has {
+		d.fail("game.name", nil, "missing: name a registered game (see mrasim envs)")
+		return reg, nil, false
+	}
+	if d.str(t, "game", "name", &g.Name); g.Name == "" {
+		if _, isStr := t["name"].(string); isStr {
+			d.fail("game.name", nil, "empty: name a registered game (see mrasim envs)")
+		}
+		return reg, nil, false
+	}
+	reg, err := env.Lookup(g.Name)
+	if err != nil {
+		d.fail("game.name", err, "%v", err)
+		return reg, nil, false
+	}
+	params = map[string]any{}
+	if pv, has := t["params"]; has {
+		pt, isTable := pv.(map[string]any)
+		if !isTable {
+			d.fail("game.params", nil, "got %s, want a table of the game's parameters", describe(pv))
+			return reg, nil, false
+		}
+		params = pt
+	}
+	if _, err := reg.Params(params); err != nil {
+		var pe *env.ParamError
+		if errors.As(err, &pe) {
+			d.fail("game.params."+pe.Param, err, "%s", pe.Msg)
+		} else {
+			d.fail("game.params", err, "%v", err)
+		}
+		return reg, nil, false
+	}
+	g.Params = params
+	return reg, params, true
+}
+
+// populations decodes a list of populations and checks each against the
+// game, building it once so that a constructor's refusal is reported here.
+func (d *decoder) populations(path string, v any, reg env.Registration, params map[string]any) []env.Population {
+	list, ok := v.([]any)
+	if !ok {
+		if maps, isMaps := v.([]map[string]any); isMaps {
+			for _, m := range maps {
+				list = append(list, m)
+			}
+		} else {
+			d.fail(path, nil, `got %s, want an array of populations such as ["agents=3", "agents=6"]`, describe(v))
+			return nil
+		}
+	}
+	if len(list) == 0 {
+		d.fail(path, nil, "empty: list at least one population")
+		return nil
+	}
+	var out []env.Population
+	for i, item := range list {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		pop, err := toPopulation(item)
+		if err != nil {
+			d.fail(p, err, "%v", err)
+			continue
+		}
+		pop, err = reg.Population(pop)
+		if err == nil {
+			_, err = reg.Make(params, pop)
+		}
+		if err != nil {
+			d.fail(p, err, "%v", err)
+			continue
+		}
+		for _, q := range out {
+			if q.Equal(pop) {
+				d.fail(p, nil, "population %v is listed twice", pop)
+			}
+		}
+		out = append(out, pop)
+	}
+	return out
+}
+
+func toPopulation(v any) (env.Population, error) {
+	switch x := v.(type) {
+	case string:
+		return env.ParsePopulation(x)
+	case int64:
+		if x < 0 {
+			return nil, fmt.Errorf("count %d: want ≥ 0", x)
+		}
+		return env.Population{{Count: int(x)}}, nil
+	case map[string]any:
+		var pop env.Population
+		names := make([]string, 0, len(x))
+		for k := range x {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			n, ok := x[k].(int64)
+			if !ok || n < 0 {
+				return nil, fmt.Errorf("count of %q: got %s, want an integer ≥ 0", k, describe(x[k]))
+			}
+			pop = append(pop, env.TypeCount{Type: k, Count: int(n)})
+		}
+		return pop, nil
+	}
+	return nil, fmt.Errorf(`got %s, want "type=count" text, a {type = count} table or a bare count`, describe(v))
+}
+
+func (d *decoder) algo(v any, a *Algo) {
+	t := d.table("algo", v)
+	d.str(t, "algo", "name", &a.Name, MRA, Single, Reptile)
+	positive := interval{lo: 0, hi: math.Inf(1), loOpen: true, hiOpen: true}
+	d.float(t, "algo", "gamma", &a.Gamma, interval{lo: 0, hi: 1, loOpen: true})
+	d.float(t, "algo", "pi_lr", &a.PolicyLR, interval{lo: 0, hi: 1, loOpen: true})
+	d.float(t, "algo", "q_lr", &a.CriticLR, interval{lo: 0, hi: 1, loOpen: true})
+	d.float(t, "algo", "weight_decay", &a.WeightDecay, closed(0, 1))
+	d.int(t, "algo", "batch_size", &a.BatchSize, closed(1, 1<<20))
+	d.int(t, "algo", "buffer_length", &a.BufferLength, closed(1, 1e8))
+	d.int(t, "algo", "steps_per_update", &a.StepsPerUpdate, closed(1, 1e9))
+	d.int(t, "algo", "num_updates", &a.NumUpdates, closed(1, 1e6))
+	d.float(t, "algo", "reward_scale", &a.RewardScale, positive)
+	d.int(t, "algo", "latents", &a.Latents, closed(1, 64))
+	d.int(t, "algo", "resamples", &a.Resamples, closed(1, 1024))
+	d.float(t, "algo", "grad_clip", &a.GradClip, positive)
+}

@@ -1,0 +1,192 @@
+package scenarios_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mrasim/mrasim/env"
+	"github.com/mrasim/mrasim/examples/customenv/line"
+	"github.com/mrasim/mrasim/scenarios"
+)
+
+func init() { line.Register() }
+
+const minimal = `
+[game]
+name = "line"
+
+[train]
+populations = ["walkers=3", 5, {walkers = 7}]
+`
+
+func TestDefaults(t *testing.T) {
+	s, err := scenarios.Parse("dir/min.toml", []byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := scenarios.DefaultAlgo()
+	if s.Algo != want {
+		t.Errorf("algo = %+v, want the defaults %+v", s.Algo, want)
+	}
+	if s.Name != "min" || s.Seed != 1 || s.Out != "runs" || s.Train.Episodes != 80000 || s.Train.ParallelEnvs != 12 || s.Eval.Episodes != 100 {
+		t.Errorf("defaults not filled: %+v", s)
+	}
+	var got []string
+	for _, p := range s.Train.Populations {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, " ") != "walkers=3 walkers=5 walkers=7" {
+		t.Errorf("train populations %v", got)
+	}
+	if len(s.Eval.Populations) != 3 || !s.Eval.Populations[2].Equal(s.Train.Populations[2]) {
+		t.Errorf("eval populations should default to the training ones, got %v", s.Eval.Populations)
+	}
+}
+
+func TestFullFile(t *testing.T) {
+	src := `
+name = "walk"
+seed = 7
+out = "elsewhere"
+[game]
+name = "line"
+params = { length = 11 }
+[train]
+populations = ["walkers=2"]
+episodes = 50
+parallel_envs = 3
+[eval]
+populations = [2, 4, 9]
+episodes = 20
+[algo]
+name = "single"
+gamma = 0.9
+pi_lr = 1e-3
+q_lr = 2e-3
+weight_decay = 0
+batch_size = 64
+buffer_length = 1000
+steps_per_update = 50
+num_updates = 2
+reward_scale = 10
+latents = 4
+resamples = 3
+grad_clip = 5
+`
+	s, err := scenarios.Parse("walk.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := s.Algo
+	if s.Name != "walk" || s.Seed != 7 || s.Out != "elsewhere" || s.Train.Episodes != 50 || s.Train.ParallelEnvs != 3 ||
+		s.Eval.Episodes != 20 || len(s.Eval.Populations) != 3 || s.Game.Params["length"] != int64(11) ||
+		a.Name != "single" || a.Gamma != 0.9 || a.PolicyLR != 1e-3 || a.CriticLR != 2e-3 || a.WeightDecay != 0 ||
+		a.BatchSize != 64 || a.BufferLength != 1000 || a.StepsPerUpdate != 50 || a.NumUpdates != 2 ||
+		a.RewardScale != 10 || a.Latents != 4 || a.Resamples != 3 || a.GradClip != 5 {
+		t.Errorf("values not read: %+v", s)
+	}
+}
+
+// TestErrors pins the exact message of every kind of mistake, with its
+// position.
+func TestErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, want string
+	}{
+		{"syntax", "[game]\nname = \"line\nx", `f.toml:2:13: strings cannot contain newlines`},
+		{"syntax value", "seed = = 3\n", `f.toml:1:8: expected value but found '=' instead`},
+		{"unknown top key", "sede = 3\n" + minimal, `f.toml:1:1: sede: unknown key (did you mean "seed"?); allowed at the top level: name, seed, out, game, train, eval, algo`},
+		{"misplaced key", minimal + "seed = 3\n", `f.toml:7:1: train.seed: unknown key; "seed" is a top-level key: move it above the first [table]; allowed in [train]: populations, episodes, parallel_envs`},
+		{"unknown table key", minimal + "episods = 3\n", `f.toml:7:1: train.episods: unknown key (did you mean "train.episodes"?); allowed in [train]: populations, episodes, parallel_envs`},
+		{"unknown table", minimal + "[trian]\nx = 1\n", `f.toml:7:2: trian: unknown key (did you mean "train"?); allowed at the top level: name, seed, out, game, train, eval, algo`},
+		{"out of range", minimal + "episodes = 0\n", `f.toml:7:1: train.episodes: 0 is out of range: want an integer in [1, 1e+09]`},
+		{"wrong type", minimal + "episodes = \"many\"\n", `f.toml:7:1: train.episodes: got string "many", want an integer in [1, 1e+09]`},
+		{"float range", minimal + "[algo]\ngamma = 1.5\n", `f.toml:8:1: algo.gamma: 1.5 is out of range: want a number in (0, 1]`},
+		{"enum", minimal + "[algo]\nname = \"mar\"\n", `f.toml:8:1: algo.name: "mar" is not allowed (did you mean "mra"?): want one of mra, single, reptile`},
+		{"unknown game", "[game]\nname = \"lien\"\n[train]\npopulations = [3]\n", `f.toml:2:1: game.name: unknown game "lien" (did you mean "line"?); registered games: "line"`},
+		{"unknown param", "[game]\nname = \"line\"\n[game.params]\nlenght = 4\n[train]\npopulations = [3]\n", `f.toml:4:1: game.params.lenght: unknown parameter (did you mean "length"?); known: "length", "horizon"`},
+		{"param range", "[game]\nname = \"line\"\nparams = {length = 2}\n[train]\npopulations = [3]\n", `f.toml:3:1: game.params.length: 2 is out of range: want an integer in [3, 1000]`},
+		{"population refused", "[game]\nname = \"line\"\n[train]\npopulations = [3, 300]\n", `f.toml:4:1: train.populations[1]: game "line" refuses population "walkers=300": 300 agents of type "walkers", allowed 1 to 256`},
+		{"population type", "[game]\nname = \"line\"\n[train]\npopulations = [\"walker=3\"]\n", `f.toml:4:1: train.populations[0]: game "line" refuses population "walker=3": unknown agent type "walker" (did you mean "walkers"?); types: walkers (1–256)`},
+		{"population text", "[game]\nname = \"line\"\n[train]\npopulations = [\"walkers=three\"]\n", `f.toml:4:1: train.populations[0]: population "walkers=three": count of "walkers" must be a whole number ≥ 0, got "three"`},
+		{"population repeat", "[game]\nname = \"line\"\n[train]\npopulations = [3, \"walkers=3\"]\n", `f.toml:4:1: train.populations[1]: population walkers=3 is listed twice`},
+		{"missing populations", "[game]\nname = \"line\"\n", `f.toml: train.populations: missing: list the training populations, e.g. populations = ["agents=3", "agents=6"]`},
+		{"missing game", "[train]\npopulations = [3]\n", `f.toml: game: missing: name the game, e.g. [game] name = "resource" (see mrasim envs)`},
+		{"single with two", minimal + "[algo]\nname = \"single\"\n", `f.toml:6:1: train.populations: algo "single" trains at one population; 3 are listed`},
+		{"batch over buffer", minimal + "[algo]\nbatch_size = 10\nbuffer_length = 5\n", `f.toml:8:1: algo.batch_size: batch_size 10 is larger than buffer_length 5`},
+		{"negative seed", "seed = -1\n" + minimal, `f.toml:1:1: seed: got integer -1, want an integer ≥ 0`},
+		{"table expected", "train = 3\n[game]\nname = \"line\"\n", `f.toml:1:1: train: got integer 3, want a table`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := scenarios.Parse("f.toml", []byte(tc.src))
+			var list scenarios.ErrorList
+			if !errors.As(err, &list) || len(list) == 0 {
+				t.Fatalf("error %v (%T), want a scenarios.ErrorList", err, err)
+			}
+			if got := list[0].Error(); got != tc.want {
+				t.Errorf("first error:\n got %s\nwant %s\n all: %v", got, tc.want, err)
+			}
+		})
+	}
+}
+
+func TestErrorsReachTheCause(t *testing.T) {
+	_, err := scenarios.Parse("f.toml", []byte("[game]\nname = \"line\"\nparams = {length = 2}\n[train]\npopulations = [3]\n"))
+	var pe *env.ParamError
+	if !errors.As(err, &pe) || pe.Param != "length" {
+		t.Errorf("errors.As(*env.ParamError) failed on %v", err)
+	}
+}
+
+func TestAllErrorsAtOnce(t *testing.T) {
+	src := minimal + "episodes = 0\nparallel_envs = -1\n[algo]\ngamma = 2\n"
+	_, err := scenarios.Parse("f.toml", []byte(src))
+	var list scenarios.ErrorList
+	if !errors.As(err, &list) || len(list) != 3 {
+		t.Fatalf("want 3 errors, got %v", err)
+	}
+	for i, key := range []string{"train.episodes", "train.parallel_envs", "algo.gamma"} {
+		if list[i].Key != key {
+			t.Errorf("error %d is about %q, want %q", i, list[i].Key, key)
+		}
+	}
+}
+
+func TestDetail(t *testing.T) {
+	_, err := scenarios.Parse("f.toml", []byte(minimal+"episodes = 0\n"))
+	var list scenarios.ErrorList
+	errors.As(err, &list)
+	want := "f.toml:7:1: train.episodes: 0 is out of range: want an integer in [1, 1e+09]\n   7 | episodes = 0\n     | ^"
+	if got := list[0].Detail(); got != want {
+		t.Errorf("Detail:\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := scenarios.Load(filepath.Join(t.TempDir(), "none.toml"))
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("error %v, want one wrapping os.ErrNotExist", err)
+	}
+}
+
+// FuzzParse checks that no input makes the loader panic, seeded with real
+// scenario files.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(minimal))
+	files, _ := filepath.Glob("../scenarios/*.toml")
+	for _, name := range files {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("[game]\nname = \"line\"\n[train]\npopulations = [{walkers = 3}, \"x=1\", -2, 1.5, [1]]\n[algo]\ngamma = nan\n"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		s, err := scenarios.Parse("fuzz.toml", src)
+		if err == nil && (s == nil || len(s.Train.Populations) == 0) {
+			t.Fatalf("accepted a scenario without training populations")
+		}
+	})
+}

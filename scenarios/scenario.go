@@ -1,0 +1,115 @@
+// Package scenarios reads scenario files: TOML documents that name a game
+// and its parameters, the populations to train and evaluate at, the
+// learning algorithm and its hyper-parameters, the seed, the budget and the
+// output folder.
+//
+// Decoding is strict. Syntax errors report file:line:col; unknown keys are
+// errors that name the full key path and suggest a close known key; values
+// are checked against their allowed range, which the message states; the
+// game, its parameters and every population are checked against the game
+// registry, so a file that loads can be run. Defaults are filled in and
+// documented on the fields below and in the README.
+//
+// Package scenarios is only read by the command line: the packages that do
+// the work take the typed structs, never TOML.
+package scenarios
+
+import (
+	"github.com/mrasim/mrasim/env"
+)
+
+// Scenario is a validated scenario file.
+type Scenario struct {
+	File string // the path it was read from
+	Name string // `name`: a label for runs and reports; default: the file's base name without extension
+	Seed uint64 // `seed`: the root of every random stream of a run; default 1
+	Out  string // `out`: folder under which runs are written; default "runs"
+
+	Game  Game
+	Train Train
+	Eval  Eval
+	Algo  Algo
+}
+
+// Game names the game and its parameters (table [game]).
+type Game struct {
+	Name   string         // `name`: a registered game, see `mrasim envs`; required
+	Params map[string]any // `[game.params]`: checked against the game's documented parameters; unset ones take the game's defaults
+}
+
+// Train is the training budget and populations (table [train]).
+type Train struct {
+	// `populations`: the training games, as "type=count" strings
+	// ("adversaries=3,good=1"), inline tables ({agents = 3}) or, for games
+	// with one agent type, bare counts (3). Required, no repeats.
+	Populations []env.Population
+	// `episodes`: episodes to play per training population; default 80000,
+	// the official MRA value.
+	Episodes int
+	// `parallel_envs`: game copies stepped in parallel per population;
+	// default 12, the official value.
+	ParallelEnvs int
+}
+
+// Eval is what evaluation plays (table [eval]).
+type Eval struct {
+	// `populations`: the evaluation games, seen and unseen sizes, in the
+	// same forms as train.populations; default: the training populations.
+	Populations []env.Population
+	// `episodes`: episodes per population and entry; default 100.
+	Episodes int
+}
+
+// Algorithm names accepted by algo.name.
+const (
+	MRA     = "mra"     // Meta Representations for Agents
+	Single  = "single"  // the same networks trained on one population only
+	Reptile = "reptile" // first-order meta-learning across the training populations, one unimodal policy
+)
+
+// Algo is the learning algorithm and its hyper-parameters (table [algo]).
+// The defaults are the official MRA code's (see the README's scenario
+// reference).
+type Algo struct {
+	Name           string  // `name`: "mra", "single" or "reptile"; default "mra"
+	Gamma          float64 // `gamma`: discount factor in (0, 1]; default 0.95
+	PolicyLR       float64 // `pi_lr`: learning rate of policies and relation net; default 3e-4
+	CriticLR       float64 // `q_lr`: learning rate of critic, prior and game classifier; default 3e-4
+	WeightDecay    float64 // `weight_decay`: Adam L2 weight decay; default 3e-4
+	BatchSize      int     // `batch_size`: transitions per gradient step; default 1024
+	BufferLength   int     // `buffer_length`: replay capacity per training population; default 1000000
+	StepsPerUpdate int     // `steps_per_update`: environment steps (over all copies) between update rounds; default 100
+	NumUpdates     int     // `num_updates`: critic+actor gradient steps per round; default 10
+	RewardScale    float64 // `reward_scale`: inverse entropy temperature α⁻¹; default 30
+	Latents        int     // `latents`: number K of latent modes = attention heads; default 6
+	Resamples      int     // `resamples`: latents K' resampled by the diversity (MI) estimator; default 5
+	GradClip       float64 // `grad_clip`: gradient-norm clip per agent (clip = grad_clip·n); default 10
+}
+
+// DefaultAlgo returns the official MRA hyper-parameters (mra.md §6.4).
+func DefaultAlgo() Algo {
+	return Algo{
+		Name:           MRA,
+		Gamma:          0.95,
+		PolicyLR:       3e-4,
+		CriticLR:       3e-4,
+		WeightDecay:    3e-4,
+		BatchSize:      1024,
+		BufferLength:   1_000_000,
+		StepsPerUpdate: 100,
+		NumUpdates:     10,
+		RewardScale:    30,
+		Latents:        6,
+		Resamples:      5,
+		GradClip:       10,
+	}
+}
+
+// Defaults of the other tables.
+const (
+	DefaultSeed         = 1
+	DefaultOut          = "runs"
+	DefaultEpisodes     = 80_000
+	DefaultParallelEnvs = 12
+	DefaultEvalEpisodes = 100
+)
