@@ -63,7 +63,7 @@ func Parse(file string, src []byte) (*Scenario, error) {
 	d := &decoder{file: file, lines: strings.Split(string(src), "\n")}
 	var raw map[string]any
 	if _, err := toml.Decode(string(src), &raw); err != nil {
-		d.syntax(err)
+		d.syntax(string(src), err)
 		return nil, d.errs
 	}
 	d.pos = locateKeys(string(src))
@@ -85,11 +85,17 @@ type decoder struct {
 	errs  ErrorList
 }
 
-func (d *decoder) syntax(err error) {
+func (d *decoder) syntax(src string, err error) {
 	e := &Error{File: d.file, Msg: err.Error(), Err: err}
 	var pe toml.ParseError
 	if errors.As(err, &pe) {
 		e.Line, e.Col = pe.Position.Line, pe.Position.Col
+		// The byte offset is exact where the line count is not (an
+		// unexpected newline is reported on the line after it).
+		if start := pe.Position.Start; start >= 0 && start < len(src) {
+			e.Line = 1 + strings.Count(src[:start], "\n")
+			e.Col = start - strings.LastIndex(src[:start], "\n")
+		}
 		e.Msg = pe.Message
 	}
 	e.Msg = strings.TrimPrefix(e.Msg, "toml: ")

@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/mrasim/mrasim/env"
+)
+
+func runEnvs(c *context, args []string) int {
+	fs := c.newFlags("envs", "[GAME...]",
+		"Lists the registered games (or only the named ones) with their agent types and the\n"+
+			"counts each allows, their parameters (kind, default, range, meaning) and any further\n"+
+			"rule on populations. Use the names in a scenario's [game] table.")
+	names, code, done := c.parse(fs, args)
+	if done {
+		return code
+	}
+	regs := env.Registered()
+	if len(names) > 0 {
+		regs = regs[:0:0]
+		for _, n := range names {
+			r, err := env.Lookup(n)
+			if err != nil {
+				fmt.Fprintf(c.stderr, "mrasim envs: %v\n", err)
+				return ExitUsage
+			}
+			regs = append(regs, r)
+		}
+	}
+	for i, r := range regs {
+		if i > 0 {
+			fmt.Fprintln(c.stdout)
+		}
+		describeGame(c.stdout, r)
+	}
+	return ExitOK
+}
+
+func describeGame(out io.Writer, r env.Registration) {
+	fmt.Fprintf(out, "%s — %s\n", r.Name, r.Doc.Summary)
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "  agent types:\t\t\t")
+	for _, t := range r.Doc.Types {
+		fmt.Fprintf(w, "    %s\t%d–%d agents\t%s\t\n", t.Name, t.Min, t.Max, t.Doc)
+	}
+	if r.Doc.Population != "" {
+		fmt.Fprintf(w, "    population rule:\t%s\t\t\n", r.Doc.Population)
+	}
+	if len(r.Doc.Params) == 0 {
+		fmt.Fprintln(w, "  parameters: none\t\t\t")
+	} else {
+		fmt.Fprintln(w, "  parameters:\t\t\t")
+		for _, p := range r.Doc.Params {
+			fmt.Fprintf(w, "    %s\t%s, default %s\t%s\t\n", p.Name, p.Allowed(), p.DefaultString(), p.Doc)
+		}
+	}
+	w.Flush()
+}
