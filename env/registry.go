@@ -1,6 +1,7 @@
 package env
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -10,8 +11,10 @@ import (
 
 // Constructor builds a game from validated parameters at a population whose
 // types and counts are already checked against the game's TypeDocs. It
-// returns an error for anything else it refuses (say, an even count where the
-// game needs an odd one), saying what is allowed.
+// returns an error for anything else it refuses, saying what is allowed: a
+// *ParamError naming the parameter for a rule between parameters (say,
+// cost < benefit), any other error for a population it refuses (say, an even
+// count where the game needs an odd one).
 type Constructor func(p Params, pop Population) (Game, error)
 
 // TypeDoc documents one agent type of a registered game and the counts it
@@ -204,8 +207,10 @@ func (r Registration) typeNames() string {
 
 // Make builds the named game from raw parameter values at a population,
 // checking everything a user can get wrong: the name, the parameters and the
-// population. Errors are *UnknownGameError, *ParamError or *PopulationError
-// (a constructor's refusal is wrapped in a *PopulationError).
+// population. Errors are *UnknownGameError, *ParamError or *PopulationError:
+// a constructor's *ParamError (for a rule that ties several parameters, such
+// as cost < benefit) is returned as it is, any other refusal is wrapped in a
+// *PopulationError.
 func Make(name string, raw map[string]any, pop Population) (Game, error) {
 	r, err := Lookup(name)
 	if err != nil {
@@ -225,7 +230,14 @@ func (r Registration) Make(raw map[string]any, pop Population) (Game, error) {
 		return nil, err
 	}
 	g, err := r.New(p, pop)
-	if err != nil {
+	var pe *ParamError
+	switch {
+	case errors.As(err, &pe):
+		if pe.Game == "" {
+			pe.Game = r.Name
+		}
+		return nil, pe
+	case err != nil:
 		return nil, &PopulationError{Game: r.Name, Population: pop.String(), Err: err}
 	}
 	return g, nil

@@ -396,6 +396,16 @@ func (d *decoder) game(v any, g *Game) (reg env.Registration, params map[string]
 	return reg, params, true
 }
 
+// reported reports whether an error about key was already recorded.
+func (d *decoder) reported(key string) bool {
+	for _, e := range d.errs {
+		if e.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
 // populations decodes a list of populations and checks each against the
 // game, building it once so that a constructor's refusal is reported here.
 func (d *decoder) populations(path string, v any, reg env.Registration, params map[string]any) []env.Population {
@@ -425,6 +435,16 @@ func (d *decoder) populations(path string, v any, reg env.Registration, params m
 		pop, err = reg.Population(pop)
 		if err == nil {
 			_, err = reg.Make(params, pop)
+		}
+		var pe *env.ParamError
+		if errors.As(err, &pe) {
+			// A rule between parameters, whatever the population: report it
+			// once, at the parameter.
+			key := "game.params." + pe.Param
+			if !d.reported(key) {
+				d.fail(key, err, "%s", pe.Msg)
+			}
+			return nil
 		}
 		if err != nil {
 			d.fail(p, err, "%v", err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mrasim/mrasim/env"
+	_ "github.com/mrasim/mrasim/env/matrix"
 	"github.com/mrasim/mrasim/examples/customenv/line"
 	"github.com/mrasim/mrasim/scenarios"
 )
@@ -106,7 +107,7 @@ func TestErrors(t *testing.T) {
 		{"wrong type", minimal + "episodes = \"many\"\n", `f.toml:7:1: train.episodes: got string "many", want an integer in [1, 1e+09]`},
 		{"float range", minimal + "[algo]\ngamma = 1.5\n", `f.toml:8:1: algo.gamma: 1.5 is out of range: want a number in (0, 1]`},
 		{"enum", minimal + "[algo]\nname = \"mar\"\n", `f.toml:8:1: algo.name: "mar" is not allowed (did you mean "mra"?): want one of mra, single, reptile`},
-		{"unknown game", "[game]\nname = \"lien\"\n[train]\npopulations = [3]\n", `f.toml:2:1: game.name: unknown game "lien" (did you mean "line"?); registered games: "line"`},
+		{"unknown game", "[game]\nname = \"lien\"\n[train]\npopulations = [3]\n", `f.toml:2:1: game.name: unknown game "lien" (did you mean "line"?); registered games: "elfarol", "line", `},
 		{"unknown param", "[game]\nname = \"line\"\n[game.params]\nlenght = 4\n[train]\npopulations = [3]\n", `f.toml:4:1: game.params.lenght: unknown parameter (did you mean "length"?); known: "length", "horizon"`},
 		{"param range", "[game]\nname = \"line\"\nparams = {length = 2}\n[train]\npopulations = [3]\n", `f.toml:3:1: game.params.length: 2 is out of range: want an integer in [3, 1000]`},
 		{"population refused", "[game]\nname = \"line\"\n[train]\npopulations = [3, 300]\n", `f.toml:4:1: train.populations[1]: game "line" refuses population "walkers=300": 300 agents of type "walkers", allowed 1 to 256`},
@@ -126,7 +127,9 @@ func TestErrors(t *testing.T) {
 			if !errors.As(err, &list) || len(list) == 0 {
 				t.Fatalf("error %v (%T), want a scenarios.ErrorList", err, err)
 			}
-			if got := list[0].Error(); got != tc.want {
+			// The want strings are whole messages, or prefixes where a
+			// message goes on to list every registered game.
+			if got := list[0].Error(); !strings.HasPrefix(got, tc.want) {
 				t.Errorf("first error:\n got %s\nwant %s\n all: %v", got, tc.want, err)
 			}
 		})
@@ -189,4 +192,17 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted a scenario without training populations")
 		}
 	})
+}
+
+func TestCrossParameterRule(t *testing.T) {
+	src := "[game]\nname = \"volunteer\"\n[game.params]\ncost = 2\n[train]\npopulations = [2, 3]\n"
+	_, err := scenarios.Parse("v.toml", []byte(src))
+	var list scenarios.ErrorList
+	if !errors.As(err, &list) || len(list) != 1 {
+		t.Fatalf("want one error, got %v", err)
+	}
+	want := "v.toml:4:1: game.params.cost: cost 2 with benefit 1: want 0 < cost < benefit (otherwise nobody or everybody volunteers and there is no dilemma)"
+	if got := list[0].Error(); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
 }
