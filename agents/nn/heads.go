@@ -1,0 +1,84 @@
+package nn
+
+// HeadMix mixes Heads attention heads of width Dim with a per-batch-item
+// latent vector z, for each of m set members:
+//
+//	y[b,j,:] = Σ_h z[b,h]·x[b,j,h,:].
+//
+// With a one-hot z this selects one head, as MRA's latent strategic mode
+// does; a soft z (e.g. a Gumbel-softmax relaxation) blends them. Shapes: x
+// batch×m×Heads×Dim (an MLP output of width Heads·Dim, reshaped), z
+// batch×Heads, y batch×m×Dim.
+type HeadMix struct {
+	Heads, Dim int
+
+	batch, m int
+	x, z     []float64
+	y        []float64
+	dx, dz   []float64
+}
+
+// Forward returns the mixed heads for m ≥ 1 set members per batch item.
+// It keeps references to x and z.
+func (h *HeadMix) Forward(m int, x, z []float64) []float64 {
+	checkSetSize("HeadMix", m)
+	h.batch = setBatch("HeadMix", 1, len(z), h.Heads)
+	checkLen("HeadMix input", len(x), h.batch*m*h.Heads*h.Dim)
+	h.m, h.x, h.z = m, x, z
+	d, hd := h.Dim, h.Heads*h.Dim
+	h.y = grow(h.y, h.batch*m*d)
+	for b := range h.batch {
+		zb := z[b*h.Heads : b*h.Heads+h.Heads]
+		for j := range m {
+			row := b*m + j
+			y := h.y[row*d : row*d+d]
+			zero(y)
+			xr := x[row*hd : row*hd+hd]
+			for k, zk := range zb {
+				if zk == 0 {
+					continue
+				}
+				xk := xr[k*d : k*d+d]
+				xk = xk[:len(y)]
+				for i := range y {
+					y[i] += zk * xk[i]
+				}
+			}
+		}
+	}
+	return h.y
+}
+
+// Backward takes dy = ∂L/∂y (batch×m×Dim) and returns ∂L/∂x
+// (batch×m×Heads×Dim) and ∂L/∂z (batch×Heads):
+//
+//	dx[b,j,h,:] = z[b,h]·dy[b,j,:],  dz[b,h] = Σ_j dy[b,j,:]·x[b,j,h,:].
+func (h *HeadMix) Backward(dy []float64) (dx, dz []float64) {
+	m, d, hd := h.m, h.Dim, h.Heads*h.Dim
+	checkLen("HeadMix output gradient", len(dy), h.batch*m*d)
+	h.dx = grow(h.dx, h.batch*m*hd)
+	h.dz = grow(h.dz, h.batch*h.Heads)
+	zero(h.dz)
+	for b := range h.batch {
+		zb := h.z[b*h.Heads : b*h.Heads+h.Heads]
+		dzb := h.dz[b*h.Heads : b*h.Heads+h.Heads]
+		for j := range m {
+			row := b*m + j
+			g := dy[row*d : row*d+d]
+			xr := h.x[row*hd : row*hd+hd]
+			dxr := h.dx[row*hd : row*hd+hd]
+			for k, zk := range zb {
+				xk := xr[k*d : k*d+d]
+				dxk := dxr[k*d : k*d+d]
+				xk, dxk = xk[:len(g)], dxk[:len(g)]
+				var s float64
+				for i, v := range g {
+					s += v * xk[i]
+					dxk[i] = zk * v
+				}
+				dzb[k] += s
+			}
+		}
+	}
+	return h.dx, h.dz
+}

@@ -1,0 +1,111 @@
+package nn
+
+import "fmt"
+
+// Segment locates one weight matrix, and optionally its bias, inside a flat
+// parameter vector p. The weights W are Rows×Cols (outputs × inputs) stored
+// row-major, so W[o,i] is p[Offset + o·Cols + i]; the bias, when HasBias is
+// true, follows immediately:
+//
+//	W = p[Offset : Offset+Rows·Cols]
+//	b = p[Offset+Rows·Cols : Offset+Rows·Cols+Rows]
+//
+// The gradient vector uses the same layout.
+type Segment struct {
+	Offset, Rows, Cols int
+	HasBias            bool
+}
+
+// Len returns the number of parameters in the segment, Rows·Cols plus Rows
+// if the segment has a bias.
+func (s Segment) Len() int {
+	n := s.Rows * s.Cols
+	if s.HasBias {
+		n += s.Rows
+	}
+	return n
+}
+
+// Weights returns the view of p holding the segment's weights.
+func (s Segment) Weights(p []float64) []float64 {
+	return p[s.Offset : s.Offset+s.Rows*s.Cols : s.Offset+s.Rows*s.Cols]
+}
+
+// Bias returns the view of p holding the segment's bias, or nil if the
+// segment has none.
+func (s Segment) Bias(p []float64) []float64 {
+	if !s.HasBias {
+		return nil
+	}
+	start := s.Offset + s.Rows*s.Cols
+	return p[start : start+s.Rows : start+s.Rows]
+}
+
+// Layout lists the segments of a flat parameter vector in increasing
+// offset order. The segments of a layout built by NewParams tile the vector
+// without gaps, so Len is the length of the vector.
+type Layout struct {
+	Layers []Segment
+}
+
+// Len returns the end of the last segment, which is the length of the
+// parameter vector.
+func (l Layout) Len() int {
+	if len(l.Layers) == 0 {
+		return 0
+	}
+	last := l.Layers[len(l.Layers)-1]
+	return last.Offset + last.Len()
+}
+
+// Module is a component whose parameters live in a flat vector.
+type Module interface {
+	// NumParams returns the number of parameters of the module.
+	NumParams() int
+
+	// SetParams makes the module use params and grads, each of length
+	// NumParams, as views for its parameters and their gradients. It
+	// panics if a length is wrong.
+	SetParams(params, grads []float64)
+
+	// AppendSegments appends the module's segments to dst, with offsets
+	// shifted by offset, and returns the extended slice.
+	AppendSegments(dst []Segment, offset int) []Segment
+}
+
+// Params is a flat parameter vector, its twin gradient vector and the
+// layout of the modules bound to them.
+type Params struct {
+	Value  []float64
+	Grad   []float64
+	Layout Layout
+}
+
+// NewParams allocates zeroed parameter and gradient vectors for mods, laid
+// out back to back in argument order, and binds each module to its part of
+// both vectors.
+func NewParams(mods ...Module) *Params {
+	var n int
+	for _, m := range mods {
+		n += m.NumParams()
+	}
+	p := &Params{Value: make([]float64, n), Grad: make([]float64, n)}
+	var off int
+	for _, m := range mods {
+		k := m.NumParams()
+		m.SetParams(p.Value[off:off+k:off+k], p.Grad[off:off+k:off+k])
+		p.Layout.Layers = m.AppendSegments(p.Layout.Layers, off)
+		off += k
+	}
+	return p
+}
+
+// ZeroGrad sets the gradient vector to zero. Backward passes accumulate
+// into it, so call ZeroGrad before each new gradient evaluation.
+func (p *Params) ZeroGrad() { zero(p.Grad) }
+
+func checkLen(name string, got, want int) {
+	if got != want {
+		panic(fmt.Sprintf("nn: %s has length %d, want %d", name, got, want))
+	}
+}

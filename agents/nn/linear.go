@@ -1,0 +1,102 @@
+package nn
+
+import "fmt"
+
+// Layer is a differentiable map between flat row-major batches. Forward
+// returns a slice owned by the layer that stays valid until the next call
+// to Forward; Backward takes the gradient of a scalar loss with respect to
+// that output, adds the parameter gradients (if any) into the bound
+// gradient vector and returns the gradient with respect to the input of the
+// last Forward, again in a slice owned by the layer.
+type Layer interface {
+	Forward(x []float64) []float64
+	Backward(dy []float64) []float64
+}
+
+// Linear is a fully connected layer applied to each row of a batch:
+//
+//	y[r,:] = W·x[r,:] + b
+//
+// with W Out×In and b of length Out, viewed in the bound parameter vector
+// as one Segment (W row-major, bias last). x is rows×In and y is rows×Out
+// for any number of rows.
+//
+// Forward keeps a reference to x, not a copy: x must not change before the
+// matching Backward.
+type Linear struct {
+	In, Out int
+
+	// W and B are views of the bound parameters, DW and DB of their
+	// gradients. They are nil until SetParams is called.
+	W, B, DW, DB []float64
+
+	x    []float64
+	rows int
+	y    []float64
+	dx   []float64
+	wt   []float64 // Wᵀ, In×Out
+	dwt  []float64 // accumulated ∂L/∂Wᵀ, In×Out
+}
+
+// NewLinear returns an unbound Linear layer with the given input and output
+// widths. It panics if either is not positive.
+func NewLinear(in, out int) *Linear {
+	if in <= 0 || out <= 0 {
+		panic(fmt.Sprintf("nn: bad Linear shape %d→%d", in, out))
+	}
+	return &Linear{In: in, Out: out}
+}
+
+// NumParams returns Out·In + Out.
+func (l *Linear) NumParams() int { return l.Out*l.In + l.Out }
+
+// SetParams binds the layer to params and grads.
+func (l *Linear) SetParams(params, grads []float64) {
+	checkLen("Linear params", len(params), l.NumParams())
+	checkLen("Linear grads", len(grads), l.NumParams())
+	nw := l.Out * l.In
+	l.W, l.B = params[:nw:nw], params[nw:]
+	l.DW, l.DB = grads[:nw:nw], grads[nw:]
+}
+
+// AppendSegments appends the layer's single segment.
+func (l *Linear) AppendSegments(dst []Segment, offset int) []Segment {
+	return append(dst, Segment{Offset: offset, Rows: l.Out, Cols: l.In, HasBias: true})
+}
+
+// Forward computes y = x·Wᵀ + b for x of shape rows×In and returns y
+// (rows×Out). It panics if len(x) is not a positive multiple of In.
+func (l *Linear) Forward(x []float64) []float64 {
+	if len(x) == 0 || len(x)%l.In != 0 {
+		panic(fmt.Sprintf("nn: Linear input length %d is not a positive multiple of %d", len(x), l.In))
+	}
+	l.rows = len(x) / l.In
+	l.x = x
+	l.y = grow(l.y, l.rows*l.Out)
+	mulABt(l.y, x, l.W, l.B, l.rows, l.Out, l.In)
+	return l.y
+}
+
+// Backward takes dy = ∂L/∂y (rows×Out), accumulates
+//
+//	∂L/∂W += dyᵀ·x,  ∂L/∂b += Σ_r dy[r,:]
+//
+// into the bound gradients and returns ∂L/∂x = dy·W (rows×In).
+func (l *Linear) Backward(dy []float64) []float64 {
+	checkLen("Linear output gradient", len(dy), l.rows*l.Out)
+	l.wt = grow(l.wt, l.In*l.Out)
+	transpose(l.wt, l.W, l.Out, l.In)
+	l.dx = grow(l.dx, l.rows*l.In)
+	mulABt(l.dx, dy, l.wt, nil, l.rows, l.In, l.Out)
+
+	l.dwt = grow(l.dwt, l.In*l.Out)
+	zero(l.dwt)
+	addATB(l.dwt, l.DB, l.x, dy, l.rows, l.In, l.Out)
+	for o := range l.Out {
+		dw := l.DW[o*l.In : o*l.In+l.In]
+		for i := range dw {
+			dw[i] += l.dwt[i*l.Out+o]
+		}
+	}
+	return l.dx
+}
