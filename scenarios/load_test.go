@@ -179,7 +179,7 @@ func TestLoadMissingFile(t *testing.T) {
 // scenario files.
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(minimal))
-	files, _ := filepath.Glob("../scenarios/*.toml")
+	files, _ := filepath.Glob("*.toml")
 	for _, name := range files {
 		if b, err := os.ReadFile(name); err == nil {
 			f.Add(b)
@@ -204,5 +204,19 @@ func TestCrossParameterRule(t *testing.T) {
 	want := "v.toml:4:1: game.params.cost: cost 2 with benefit 1: want 0 < cost < benefit (otherwise nobody or everybody volunteers and there is no dilemma)"
 	if got := list[0].Error(); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// TestShippedScenarios loads every scenario file shipped in this folder:
+// they are the reference manual users copy from, so they must stay valid.
+func TestShippedScenarios(t *testing.T) {
+	files, err := filepath.Glob("*.toml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scenario files found: %v", err)
+	}
+	for _, f := range files {
+		if _, err := scenarios.Load(f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
 	}
 }

@@ -41,19 +41,19 @@ func runEnvs(c *context, args []string) int {
 func describeGame(out io.Writer, r env.Registration) {
 	fmt.Fprintf(out, "%s — %s\n", r.Name, r.Doc.Summary)
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "  agent types:\t\t\t")
+	fmt.Fprintln(w, "  agent types:")
 	for _, t := range r.Doc.Types {
-		fmt.Fprintf(w, "    %s\t%d–%d agents\t%s\t\n", t.Name, t.Min, t.Max, t.Doc)
+		fmt.Fprintf(w, "    %s\t%d–%d agents\t%s\n", t.Name, t.Min, t.Max, t.Doc)
 	}
 	if r.Doc.Population != "" {
-		fmt.Fprintf(w, "    population rule:\t%s\t\t\n", r.Doc.Population)
+		fmt.Fprintf(w, "  population rule: %s\n", r.Doc.Population)
 	}
 	if len(r.Doc.Params) == 0 {
-		fmt.Fprintln(w, "  parameters: none\t\t\t")
+		fmt.Fprintln(w, "  parameters: none")
 	} else {
-		fmt.Fprintln(w, "  parameters:\t\t\t")
+		fmt.Fprintln(w, "  parameters:")
 		for _, p := range r.Doc.Params {
-			fmt.Fprintf(w, "    %s\t%s, default %s\t%s\t\n", p.Name, p.Allowed(), p.DefaultString(), p.Doc)
+			fmt.Fprintf(w, "    %s\t%s, default %s\t%s\n", p.Name, p.Allowed(), p.DefaultString(), p.Doc)
 		}
 	}
 	w.Flush()
