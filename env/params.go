@@ -103,6 +103,7 @@ type ParamError struct {
 	Msg   string
 }
 
+// Error describes the parameter and what is wrong with it.
 func (e *ParamError) Error() string {
 	return fmt.Sprintf("game %q parameter %q: %s", e.Game, e.Param, e.Msg)
 }

@@ -98,6 +98,7 @@ type UnknownGameError struct {
 	Known []string
 }
 
+// Error names the game, suggests a close registered name and lists them all.
 func (e *UnknownGameError) Error() string {
 	msg := fmt.Sprintf("unknown game %q", e.Name)
 	if s, ok := suggest.Closest(e.Name, e.Known); ok {
@@ -137,6 +138,7 @@ type PopulationError struct {
 	Err        error // the constructor's refusal, when it came from there
 }
 
+// Error names the game and population and says why it is refused.
 func (e *PopulationError) Error() string {
 	msg := e.Msg
 	if e.Err != nil {

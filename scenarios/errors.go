@@ -19,6 +19,7 @@ type Error struct {
 	source    string // the offending source line, for Detail
 }
 
+// Error formats the problem as file:line:col: key: message.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
@@ -69,6 +70,7 @@ func visualWidth(s string, n int) int {
 // reports all of them at once so a user can fix a file in one go.
 type ErrorList []*Error
 
+// Error joins the problems, one per line.
 func (l ErrorList) Error() string {
 	msgs := make([]string, len(l))
 	for i, e := range l {
