@@ -1,0 +1,191 @@
+package particle
+
+import (
+	"fmt"
+
+	"github.com/mrasim/mrasim/env"
+)
+
+// ResourceName is the name the resource-occupation game registers under.
+const ResourceName = "resource"
+
+func init() {
+	env.Register(ResourceName, NewResource, env.Doc{
+		Summary: "resource occupation (MRA): agents share out the value of the resources they sit on",
+		Types:   []env.TypeDoc{{Name: "agents", Min: 1, Max: maxAgents, Doc: "occupiers, size 0.05, force 5"}},
+		Params: []env.Param{
+			{Name: "resources", Kind: env.Int, Default: 6, Min: 1, Max: 12,
+				Doc: "number L of resources; resource l has size 0.05·(l+1)"},
+			horizonParam(20, "MRA plays 20; the reference trajectories run 25"),
+			{Name: "shared_reward", Kind: env.Bool, Default: 0,
+				Doc: "give every agent the team's summed reward instead of its own (MRA's code gives its own)"},
+		},
+	})
+}
+
+// Resource is MRA's resource-occupation game: N agents and L immovable,
+// non-colliding resources of sizes 0.05·(l+1), all placed uniformly in
+// [−1, 1]². Each step an agent earns, for every resource it overlaps,
+// 10·size_l divided by the number of agents overlapping it.
+//
+// Observations of agent i (L resources, N agents):
+//
+//	self:          v_i(2), p_i(2), per resource l: p_l − p_i(2), size_l(1), N/10   (4+3L+1 = 23)
+//	set "agents":  per other agent j: p_j − p_i(2), v_j(2), per resource: p_l − p_j(2), size_l(1)   (4+3L = 22 each)
+//
+// The first 4+3L numbers of the self block and each agent block are MRA's
+// entity split; N/10 is MRA's game descriptor m. The flat observation
+// (FlatObs) is the original scenario's vector: v_i, p_i, the agent blocks,
+// then the resource blocks of agent i.
+type Resource struct {
+	core
+	n, l   int
+	shared bool
+	occ    []bool    // occ[l*n+i]: agent i overlaps resource l
+	rel    []float64 // rel[j*3L:]: p_l − p_j and size_l for every resource, scratch
+}
+
+// NewResource builds the resource game; it is its env.Constructor.
+func NewResource(p env.Params, pop env.Population) (env.Game, error) {
+	n, l := pop.Total(), p.Int("resources")
+	spec, err := env.NewSpec(pop, []env.TypeSpec{{
+		Name: pop[0].Type, Count: n, NumActions: NumActions, ActionNames: ActionNames,
+		Self: 4 + 3*l + 1,
+		Sets: []env.SetSpec{{Name: "agents", Width: 4 + 3*l, Count: n - 1}},
+	}}, p.Int("max_steps"))
+	if err != nil {
+		return nil, fmt.Errorf("resource: %w", err)
+	}
+	w := NewWorld(n, l)
+	for k := range l {
+		w.Size[n+k] = 0.05 * float64(k+1)
+		w.Collide[n+k] = false
+	}
+	return &Resource{core: newCore(spec, w), n: n, l: l, shared: p.Bool("shared_reward"), occ: make([]bool, n*l), rel: make([]float64, n*3*l)}, nil
+}
+
+// Reset implements env.Game.
+func (g *Resource) Reset(seed uint64, f *env.Frame) {
+	g.begin(seed)
+	g.scatter(0, g.n+g.l, 1)
+	f.Begin()
+	g.Observe(f)
+}
+
+// Step implements env.Game.
+func (g *Resource) Step(actions []int, f *env.Frame) {
+	g.w.Step(actions)
+	g.t++
+	g.rewards(f.Reward)
+	g.Observe(f)
+}
+
+func (g *Resource) rewards(r []float64) {
+	w, n := g.w, g.n
+	for k := range g.l {
+		for i := range n {
+			g.occ[k*n+i] = w.Touch(n+k, i)
+		}
+	}
+	clear(r)
+	for k := range g.l {
+		occ := g.occ[k*n : (k+1)*n]
+		count := 0
+		for _, o := range occ {
+			if o {
+				count++
+			}
+		}
+		if count == 0 {
+			continue
+		}
+		v := w.Size[n+k] / float64(count) * 10
+		for i, o := range occ {
+			if o {
+				r[i] += v
+			}
+		}
+	}
+	if g.shared {
+		share(r)
+	}
+}
+
+// Observe implements env.Game.
+func (g *Resource) Observe(f *env.Frame) {
+	w, n, width := g.w, g.n, 3*g.l
+	// Every observer sees the same resource block of agent j: build it once.
+	for j := range n {
+		g.landmarks(g.rel[j*width:(j+1)*width], j)
+	}
+	m := float64(n) / 10
+	for i := range n {
+		o := f.AgentObs(i)
+		o[0], o[1], o[2], o[3] = w.VX[i], w.VY[i], w.PX[i], w.PY[i]
+		copy(o[4:4+width], g.rel[i*width:])
+		o[4+width] = m
+		o = o[5+width:]
+		for j := range n {
+			if j == i {
+				continue
+			}
+			o[0], o[1], o[2], o[3] = w.PX[j]-w.PX[i], w.PY[j]-w.PY[i], w.VX[j], w.VY[j]
+			copy(o[4:4+width], g.rel[j*width:])
+			o = o[4+width:]
+		}
+	}
+	g.flags(f, nil)
+}
+
+// landmarks writes p_l − p_j and size_l for every resource into o and
+// returns the count of numbers written.
+func (g *Resource) landmarks(o []float64, j int) int {
+	w, n := g.w, g.n
+	o = o[:3*g.l]
+	for k := range g.l {
+		e := n + k
+		o[3*k], o[3*k+1], o[3*k+2] = w.PX[e]-w.PX[j], w.PY[e]-w.PY[j], w.Size[e]
+	}
+	return 3 * g.l
+}
+
+// FlatLen implements env.FlatObserver: 4 + (N−1)(4+3L) + 3L.
+func (g *Resource) FlatLen(int) int { return 4 + (g.n-1)*(4+3*g.l) + 3*g.l }
+
+// FlatObs implements env.FlatObserver with the original scenario's layout.
+func (g *Resource) FlatObs(i int, dst []float64) {
+	w, n := g.w, g.n
+	dst[0], dst[1], dst[2], dst[3] = w.VX[i], w.VY[i], w.PX[i], w.PY[i]
+	o := dst[4:]
+	for j := range n {
+		if j == i {
+			continue
+		}
+		o[0], o[1], o[2], o[3] = w.PX[j]-w.PX[i], w.PY[j]-w.PY[i], w.VX[j], w.VY[j]
+		o = o[4+g.landmarks(o[4:], j):]
+	}
+	g.landmarks(o, i)
+}
+
+const resourceTag = "particle/resource/v1"
+
+// AppendState implements env.Game.
+func (g *Resource) AppendState(b []byte) []byte {
+	w := env.NewStateWriter(b, resourceTag)
+	g.appendCore(w)
+	return w.Finish()
+}
+
+// SetState implements env.Game.
+func (g *Resource) SetState(b []byte) error {
+	r := env.NewStateReader(b, resourceTag)
+	s, err := g.readCore(r)
+	if err == nil {
+		err = r.Err(true)
+	}
+	if err != nil {
+		return fmt.Errorf("resource: %w", err)
+	}
+	g.commitCore(s)
+	return nil
+}
