@@ -9,6 +9,7 @@ import (
 
 	"github.com/mrasim/mrasim/env"
 	_ "github.com/mrasim/mrasim/env/matrix"
+	_ "github.com/mrasim/mrasim/env/particle"
 	"github.com/mrasim/mrasim/examples/customenv/line"
 	"github.com/mrasim/mrasim/scenarios"
 )
