@@ -25,7 +25,7 @@ type Batch struct {
 	episode []uint64 // episodes started per copy
 
 	workers int
-	start   []chan struct{} // one per worker: do the pending op on your copies
+	start   []chan struct{} // one per worker goroutine: do the pending op on your copies
 	wg      sync.WaitGroup
 	reset   bool // the pending op: reset all copies (true) or step (false)
 	closed  bool
@@ -55,12 +55,12 @@ func NewBatch(games []Game, workers int) (*Batch, error) {
 		b.frames[e] = NewFrame(g.Spec())
 		b.actions[e] = make([]int, g.Spec().NumAgents())
 	}
-	if b.workers > 1 {
-		b.start = make([]chan struct{}, b.workers)
-		for w := range b.start {
-			b.start[w] = make(chan struct{})
-			go b.work(w)
-		}
+	// The calling goroutine steps the first share itself; workers-1
+	// goroutines step the others.
+	b.start = make([]chan struct{}, b.workers-1)
+	for w := range b.start {
+		b.start[w] = make(chan struct{})
+		go b.work(w + 1)
 	}
 	return b, nil
 }
@@ -111,21 +111,22 @@ func (b *Batch) run(reset bool) {
 		panic("env: Batch used after Close")
 	}
 	b.reset = reset
-	if b.workers == 1 {
-		b.do(0, len(b.games))
-		return
-	}
-	b.wg.Add(b.workers)
+	b.wg.Add(len(b.start))
 	for _, c := range b.start {
 		c <- struct{}{}
 	}
+	b.do(b.share(0))
 	b.wg.Wait()
 }
 
+// share returns the copies worker w steps.
+func (b *Batch) share(w int) (lo, hi int) {
+	return w * len(b.games) / b.workers, (w + 1) * len(b.games) / b.workers
+}
+
 func (b *Batch) work(w int) {
-	lo := w * len(b.games) / b.workers
-	hi := (w + 1) * len(b.games) / b.workers
-	for range b.start[w] {
+	lo, hi := b.share(w)
+	for range b.start[w-1] {
 		b.do(lo, hi)
 		b.wg.Done()
 	}
