@@ -96,6 +96,35 @@ func normaliseKey(k string) string {
 // nesting counts opening minus closing brackets and braces outside strings.
 func nesting(s string) int {
 	d := 0
+	scanCode(s, func(_ int, c byte) bool {
+		switch c {
+		case '[', '{':
+			d++
+		case ']', '}':
+			d--
+		}
+		return true
+	})
+	return max(d, 0)
+}
+
+// stripComment removes a # comment outside strings.
+func stripComment(line string) string {
+	end := len(line)
+	scanCode(line, func(i int, c byte) bool {
+		if c == '#' {
+			end = i
+			return false
+		}
+		return true
+	})
+	return line[:end]
+}
+
+// scanCode calls fn with every byte of s that stands outside a TOML string
+// (basic strings with escapes, or literal strings), in order, until fn
+// returns false.
+func scanCode(s string, fn func(i int, c byte) bool) {
 	inQuote := byte(0)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -108,32 +137,8 @@ func nesting(s string) int {
 			}
 		case c == '"' || c == '\'':
 			inQuote = c
-		case c == '[' || c == '{':
-			d++
-		case c == ']' || c == '}':
-			d--
+		case !fn(i, c):
+			return
 		}
 	}
-	return max(d, 0)
-}
-
-// stripComment removes a # comment outside strings.
-func stripComment(line string) string {
-	inQuote := byte(0)
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		switch {
-		case inQuote != 0:
-			if c == '\\' && inQuote == '"' {
-				i++
-			} else if c == inQuote {
-				inQuote = 0
-			}
-		case c == '"' || c == '\'':
-			inQuote = c
-		case c == '#':
-			return line[:i]
-		}
-	}
-	return line
 }

@@ -1,6 +1,10 @@
 package nn
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/mrasim/mrasim/agents/optim"
+)
 
 // Segment locates one weight matrix, and optionally its bias, inside a flat
 // parameter vector p. The weights W are Rows×Cols (outputs × inputs) stored
@@ -10,53 +14,14 @@ import "fmt"
 //	W = p[Offset : Offset+Rows·Cols]
 //	b = p[Offset+Rows·Cols : Offset+Rows·Cols+Rows]
 //
-// The gradient vector uses the same layout.
-type Segment struct {
-	Offset, Rows, Cols int
-	HasBias            bool
-}
-
-// Len returns the number of parameters in the segment, Rows·Cols plus Rows
-// if the segment has a bias.
-func (s Segment) Len() int {
-	n := s.Rows * s.Cols
-	if s.HasBias {
-		n += s.Rows
-	}
-	return n
-}
-
-// Weights returns the view of p holding the segment's weights.
-func (s Segment) Weights(p []float64) []float64 {
-	return p[s.Offset : s.Offset+s.Rows*s.Cols : s.Offset+s.Rows*s.Cols]
-}
-
-// Bias returns the view of p holding the segment's bias, or nil if the
-// segment has none.
-func (s Segment) Bias(p []float64) []float64 {
-	if !s.HasBias {
-		return nil
-	}
-	start := s.Offset + s.Rows*s.Cols
-	return p[start : start+s.Rows : start+s.Rows]
-}
+// The gradient vector uses the same layout. It is the optimizer core's type,
+// so a network's layout goes to per-layer optimizers as it is.
+type Segment = optim.Segment
 
 // Layout lists the segments of a flat parameter vector in increasing
 // offset order. The segments of a layout built by NewParams tile the vector
 // without gaps, so Len is the length of the vector.
-type Layout struct {
-	Layers []Segment
-}
-
-// Len returns the end of the last segment, which is the length of the
-// parameter vector.
-func (l Layout) Len() int {
-	if len(l.Layers) == 0 {
-		return 0
-	}
-	last := l.Layers[len(l.Layers)-1]
-	return last.Offset + last.Len()
-}
+type Layout = optim.Layout
 
 // Module is a component whose parameters live in a flat vector.
 type Module interface {

@@ -106,9 +106,36 @@ func (s Segment) Len() int {
 	return n
 }
 
+// Weights returns the view of p holding the segment's weights.
+func (s Segment) Weights(p []float64) []float64 {
+	end := s.Offset + s.Rows*s.Cols
+	return p[s.Offset:end:end]
+}
+
+// Bias returns the view of p holding the segment's bias, or nil if the
+// segment has none.
+func (s Segment) Bias(p []float64) []float64 {
+	if !s.HasBias {
+		return nil
+	}
+	start := s.Offset + s.Rows*s.Cols
+	return p[start : start+s.Rows : start+s.Rows]
+}
+
+// Len returns the end of the last segment, which is the length of the
+// parameter vector when the segments tile it, as layouts built by
+// agents/nn do.
+func (l Layout) Len() int {
+	if len(l.Layers) == 0 {
+		return 0
+	}
+	last := l.Layers[len(l.Layers)-1]
+	return last.Offset + last.Len()
+}
+
 // Validate returns an error when a segment of l has a negative offset or
 // shape, extends past d parameters, or overlaps an earlier segment.
-func (l *Layout) Validate(d int) error {
+func (l Layout) Validate(d int) error {
 	end := 0
 	for i, s := range l.Layers {
 		if s.Offset < 0 || s.Rows <= 0 || s.Cols <= 0 {
