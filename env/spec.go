@@ -133,6 +133,14 @@ func (s *Spec) AgentType(i int) int { return s.agentType[i] }
 // Type returns the spec of agent i's type.
 func (s *Spec) Type(i int) *TypeSpec { return &s.Types[s.agentType[i]] }
 
+// ObsRange returns where agent i's observation lies in Frame.Obs:
+// Obs[lo:hi].
+func (s *Spec) ObsRange(i int) (lo, hi int) { return s.obsOff[i], s.obsOff[i+1] }
+
+// EntityRange returns where agent i's entity mask lies in
+// Frame.EntityMask: EntityMask[lo:hi].
+func (s *Spec) EntityRange(i int) (lo, hi int) { return s.entOff[i], s.entOff[i+1] }
+
 // FirstAgent returns the index of the first agent of type k; the agents of
 // type k are FirstAgent(k) … FirstAgent(k)+Types[k].Count−1.
 func (s *Spec) FirstAgent(k int) int {

@@ -19,10 +19,11 @@ import (
 var schemaTables = map[string][]string{
 	"":      {"name", "seed", "out", "game", "train", "eval", "algo"},
 	"game":  {"name", "params"},
-	"train": {"populations", "episodes", "parallel_envs"},
+	"train": {"populations", "episodes", "parallel_envs", "log_every", "checkpoint_every"},
 	"eval":  {"populations", "episodes"},
 	"algo": {"name", "gamma", "pi_lr", "q_lr", "weight_decay", "batch_size", "buffer_length",
-		"steps_per_update", "num_updates", "reward_scale", "latents", "resamples", "grad_clip"},
+		"steps_per_update", "num_updates", "reward_scale", "latents", "resamples", "grad_clip",
+		"prior_temperature", "baseline", "per_agent_critic_loss", "recompute_next_graph", "meta_lr"},
 }
 
 // schema maps a key to the table it belongs in, for keys that are unique to
@@ -304,7 +305,7 @@ func (d *decoder) scenario(raw map[string]any) *Scenario {
 		Name:  strings.TrimSuffix(filepath.Base(d.file), filepath.Ext(d.file)),
 		Seed:  DefaultSeed,
 		Out:   DefaultOut,
-		Train: Train{Episodes: DefaultEpisodes, ParallelEnvs: DefaultParallelEnvs},
+		Train: Train{Episodes: DefaultEpisodes, ParallelEnvs: DefaultParallelEnvs, LogEvery: DefaultLogEvery, CheckpointEvery: DefaultCheckpoint},
 		Eval:  Eval{Episodes: DefaultEvalEpisodes},
 		Algo:  DefaultAlgo(),
 	}
@@ -327,6 +328,8 @@ func (d *decoder) scenario(raw map[string]any) *Scenario {
 	train := d.table("train", top["train"])
 	d.int(train, "train", "episodes", &s.Train.Episodes, closed(1, 1e9))
 	d.int(train, "train", "parallel_envs", &s.Train.ParallelEnvs, closed(1, 4096))
+	d.int(train, "train", "log_every", &s.Train.LogEvery, closed(1, 1e9))
+	d.int(train, "train", "checkpoint_every", &s.Train.CheckpointEvery, closed(1, 1e9))
 	if _, ok := train["populations"]; !ok {
 		d.fail("train.populations", nil, `missing: list the training populations, e.g. populations = ["agents=3", "agents=6"]`)
 	} else if gameOK {
@@ -504,4 +507,23 @@ func (d *decoder) algo(v any, a *Algo) {
 	d.int(t, "algo", "latents", &a.Latents, closed(1, 64))
 	d.int(t, "algo", "resamples", &a.Resamples, closed(1, 1024))
 	d.float(t, "algo", "grad_clip", &a.GradClip, positive)
+	d.float(t, "algo", "prior_temperature", &a.PriorTemperature, positive)
+	d.bool(t, "algo", "baseline", &a.Baseline)
+	d.bool(t, "algo", "per_agent_critic_loss", &a.PerAgentCriticLoss)
+	d.bool(t, "algo", "recompute_next_graph", &a.RecomputeNextGraph)
+	d.float(t, "algo", "meta_lr", &a.MetaLR, interval{lo: 0, hi: 1, loOpen: true})
+}
+
+// bool reads an optional boolean key.
+func (d *decoder) bool(t map[string]any, path, key string, dst *bool) {
+	v, ok := t[key]
+	if !ok {
+		return
+	}
+	b, isBool := v.(bool)
+	if !isBool {
+		d.fail(join(path, key), nil, "got %s, want true or false", describe(v))
+		return
+	}
+	*dst = b
 }

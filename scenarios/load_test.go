@@ -33,7 +33,8 @@ func TestDefaults(t *testing.T) {
 	if s.Algo != want {
 		t.Errorf("algo = %+v, want the defaults %+v", s.Algo, want)
 	}
-	if s.Name != "min" || s.Seed != 1 || s.Out != "runs" || s.Train.Episodes != 80000 || s.Train.ParallelEnvs != 12 || s.Eval.Episodes != 100 {
+	if s.Name != "min" || s.Seed != 1 || s.Out != "runs" || s.Train.Episodes != 80000 || s.Train.ParallelEnvs != 12 || s.Eval.Episodes != 100 ||
+		s.Train.LogEvery != 96 || s.Train.CheckpointEvery != 480 {
 		t.Errorf("defaults not filled: %+v", s)
 	}
 	var got []string
@@ -60,6 +61,8 @@ params = { length = 11 }
 populations = ["walkers=2"]
 episodes = 50
 parallel_envs = 3
+log_every = 24
+checkpoint_every = 48
 [eval]
 populations = [2, 4, 9]
 episodes = 20
@@ -77,6 +80,11 @@ reward_scale = 10
 latents = 4
 resamples = 3
 grad_clip = 5
+prior_temperature = 2
+baseline = true
+per_agent_critic_loss = true
+recompute_next_graph = true
+meta_lr = 0.5
 `
 	s, err := scenarios.Parse("walk.toml", []byte(src))
 	if err != nil {
@@ -84,10 +92,12 @@ grad_clip = 5
 	}
 	a := s.Algo
 	if s.Name != "walk" || s.Seed != 7 || s.Out != "elsewhere" || s.Train.Episodes != 50 || s.Train.ParallelEnvs != 3 ||
+		s.Train.LogEvery != 24 || s.Train.CheckpointEvery != 48 ||
 		s.Eval.Episodes != 20 || len(s.Eval.Populations) != 3 || s.Game.Params["length"] != int64(11) ||
 		a.Name != "single" || a.Gamma != 0.9 || a.PolicyLR != 1e-3 || a.CriticLR != 2e-3 || a.WeightDecay != 0 ||
 		a.BatchSize != 64 || a.BufferLength != 1000 || a.StepsPerUpdate != 50 || a.NumUpdates != 2 ||
-		a.RewardScale != 10 || a.Latents != 4 || a.Resamples != 3 || a.GradClip != 5 {
+		a.RewardScale != 10 || a.Latents != 4 || a.Resamples != 3 || a.GradClip != 5 ||
+		a.PriorTemperature != 2 || !a.Baseline || !a.PerAgentCriticLoss || !a.RecomputeNextGraph || a.MetaLR != 0.5 {
 		t.Errorf("values not read: %+v", s)
 	}
 }
@@ -101,8 +111,8 @@ func TestErrors(t *testing.T) {
 		{"syntax", "[game]\nname = \"line\nx", `f.toml:2:13: strings cannot contain newlines`},
 		{"syntax value", "seed = = 3\n", `f.toml:1:8: expected value but found '=' instead`},
 		{"unknown top key", "sede = 3\n" + minimal, `f.toml:1:1: sede: unknown key (did you mean "seed"?); allowed at the top level: name, seed, out, game, train, eval, algo`},
-		{"misplaced key", minimal + "seed = 3\n", `f.toml:7:1: train.seed: unknown key; "seed" is a top-level key: move it above the first [table]; allowed in [train]: populations, episodes, parallel_envs`},
-		{"unknown table key", minimal + "episods = 3\n", `f.toml:7:1: train.episods: unknown key (did you mean "train.episodes"?); allowed in [train]: populations, episodes, parallel_envs`},
+		{"misplaced key", minimal + "seed = 3\n", `f.toml:7:1: train.seed: unknown key; "seed" is a top-level key: move it above the first [table]; allowed in [train]: populations, episodes, parallel_envs, log_every, checkpoint_every`},
+		{"unknown table key", minimal + "episods = 3\n", `f.toml:7:1: train.episods: unknown key (did you mean "train.episodes"?); allowed in [train]: populations, episodes, parallel_envs, log_every, checkpoint_every`},
 		{"unknown table", minimal + "[trian]\nx = 1\n", `f.toml:7:2: trian: unknown key (did you mean "train"?); allowed at the top level: name, seed, out, game, train, eval, algo`},
 		{"out of range", minimal + "episodes = 0\n", `f.toml:7:1: train.episodes: 0 is out of range: want an integer in [1, 1e+09]`},
 		{"wrong type", minimal + "episodes = \"many\"\n", `f.toml:7:1: train.episodes: got string "many", want an integer in [1, 1e+09]`},
@@ -120,6 +130,7 @@ func TestErrors(t *testing.T) {
 		{"single with two", minimal + "[algo]\nname = \"single\"\n", `f.toml:6:1: train.populations: algo "single" trains at one population; 3 are listed`},
 		{"batch over buffer", minimal + "[algo]\nbatch_size = 10\nbuffer_length = 5\n", `f.toml:8:1: algo.batch_size: batch_size 10 is larger than buffer_length 5`},
 		{"negative seed", "seed = -1\n" + minimal, `f.toml:1:1: seed: got integer -1, want an integer ≥ 0`},
+		{"bool expected", minimal + "[algo]\nbaseline = 1\n", `f.toml:8:1: algo.baseline: got integer 1, want true or false`},
 		{"table expected", "train = 3\n[game]\nname = \"line\"\n", `f.toml:1:1: train: got integer 3, want a table`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -49,6 +49,13 @@ type Train struct {
 	// `parallel_envs`: game copies stepped in parallel per population;
 	// default 12, the official value.
 	ParallelEnvs int
+	// `log_every`: episodes per population between metrics lines (rounded
+	// up to whole rounds of parallel_envs episodes); default 96, the
+	// reference run's curve bins.
+	LogEvery int
+	// `checkpoint_every`: episodes per population between checkpoints;
+	// default 480. A checkpoint is also written at the end and on Ctrl-C.
+	CheckpointEvery int
 }
 
 // Eval is what evaluation plays (table [eval]).
@@ -84,6 +91,14 @@ type Algo struct {
 	Latents        int     // `latents`: number K of latent modes = attention heads; default 6
 	Resamples      int     // `resamples`: latents K' resampled by the diversity (MI) estimator; default 5
 	GradClip       float64 // `grad_clip`: gradient-norm clip per agent (clip = grad_clip·n); default 10
+
+	// Quirks of the official code (mra.md §7.8), reproduced by default.
+	PriorTemperature   float64 // `prior_temperature`: p(z|m) = softmax(ℓ/T); default 4
+	Baseline           bool    // `baseline`: subtract Σ_a π(a)Q(a) in the actor loss; default false
+	PerAgentCriticLoss bool    // `per_agent_critic_loss`: per-agent MSE instead of MSE of sums; default false
+	RecomputeNextGraph bool    // `recompute_next_graph`: recompute g at o' for targets; default false
+
+	MetaLR float64 // `meta_lr`: Reptile's outer step size ε; default 0.1
 }
 
 // DefaultAlgo returns the official MRA hyper-parameters (mra.md §6.4).
@@ -102,6 +117,9 @@ func DefaultAlgo() Algo {
 		Latents:        6,
 		Resamples:      5,
 		GradClip:       10,
+
+		PriorTemperature: 4,
+		MetaLR:           0.1,
 	}
 }
 
@@ -112,4 +130,6 @@ const (
 	DefaultEpisodes     = 80_000
 	DefaultParallelEnvs = 12
 	DefaultEvalEpisodes = 100
+	DefaultLogEvery     = 96
+	DefaultCheckpoint   = 480
 )
