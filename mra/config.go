@@ -1,0 +1,98 @@
+package mra
+
+import (
+	"fmt"
+)
+
+// Algorithms Config.Algo selects.
+const (
+	AlgoMRA     = "mra"     // the full method
+	AlgoSingle  = "single"  // MRA's networks trained at one population
+	AlgoReptile = "reptile" // first-order meta-learning across populations, one unimodal policy
+)
+
+// Config holds every hyper-parameter of training. DefaultConfig returns the
+// official MRA code's values (mra.md §6.4). Options named after a quirk of
+// the official code (mra.md §7.8) default to reproducing it.
+type Config struct {
+	Algo string
+
+	Gamma          float64 // discount γ
+	PolicyLR       float64 // Adam learning rate of policies θ and relation net φ (pi_lr)
+	CriticLR       float64 // Adam learning rate of critic, prior ψ and classifier ω (q_lr)
+	WeightDecay    float64 // Adam L2 weight decay (torch Adam(weight_decay))
+	BatchSize      int     // transitions per gradient step
+	BufferLength   int     // replay capacity per training population, in transitions
+	StepsPerUpdate int     // environment steps (over all copies) between update cycles
+	NumUpdates     int     // critic + policy gradient steps per cycle
+	RewardScale    float64 // 1/α, the inverse entropy temperature
+	Latents        int     // K, number of latent modes = attention heads of φ
+	Resamples      int     // K', latents resampled by the diversity estimator
+	GradClip       float64 // gradient-norm clip per agent: critic and φ clip at GradClip·n
+
+	// Network sizes; the official code hard-codes these.
+	Hidden    int // hidden width of the relation, value and policy MLPs (32)
+	HeadDim   int // per-head key/query width of φ (16)
+	ValueDim  int // entity value embedding width, e_i (64)
+	CriticKey int // critic key/query hidden width and output (16 → 32)
+
+	// Quirks of the official code, kept by default (mra.md §7.8).
+	PriorTemperature   float64 // p(z|m) = softmax(ℓ / PriorTemperature); official 4
+	Baseline           bool    // subtract Σ_a π(a)Q(a) in the actor loss (official: no baseline)
+	PerAgentCriticLoss bool    // mean of per-agent MSEs (official: MSE of the sums over agents)
+	RecomputeNextGraph bool    // recompute g at o' for the target (official: reuse the stored g)
+
+	// Reptile baseline.
+	MetaLR      float64 // ε in θ₀ ← θ₀ + ε·mean_k(θ_k − θ₀)
+	InnerCycles int     // update cycles per game between meta-steps
+}
+
+// DefaultConfig returns the official hyper-parameters.
+func DefaultConfig() Config {
+	return Config{
+		Algo:             AlgoMRA,
+		Gamma:            0.95,
+		PolicyLR:         3e-4,
+		CriticLR:         3e-4,
+		WeightDecay:      3e-4,
+		BatchSize:        1024,
+		BufferLength:     1_000_000,
+		StepsPerUpdate:   100,
+		NumUpdates:       10,
+		RewardScale:      30,
+		Latents:          6,
+		Resamples:        5,
+		GradClip:         10,
+		Hidden:           32,
+		HeadDim:          16,
+		ValueDim:         64,
+		CriticKey:        16,
+		PriorTemperature: 4,
+		MetaLR:           0.1,
+		InnerCycles:      1,
+	}
+}
+
+// Validate reports the first value out of its range.
+func (c Config) Validate() error {
+	switch {
+	case c.Algo != AlgoMRA && c.Algo != AlgoSingle && c.Algo != AlgoReptile:
+		return fmt.Errorf("mra: unknown algorithm %q", c.Algo)
+	case !(c.Gamma > 0 && c.Gamma <= 1):
+		return fmt.Errorf("mra: gamma %v not in (0, 1]", c.Gamma)
+	case !(c.PolicyLR > 0) || !(c.CriticLR > 0) || !(c.WeightDecay >= 0):
+		return fmt.Errorf("mra: learning rates must be > 0 and weight decay ≥ 0")
+	case c.BatchSize < 1 || c.BufferLength < c.BatchSize || c.StepsPerUpdate < 1 || c.NumUpdates < 1:
+		return fmt.Errorf("mra: batch %d, buffer %d, steps per update %d, updates %d: want 1 ≤ batch ≤ buffer and ≥ 1 each", c.BatchSize, c.BufferLength, c.StepsPerUpdate, c.NumUpdates)
+	case !(c.RewardScale > 0) || c.Latents < 1 || c.Resamples < 1 || !(c.GradClip > 0):
+		return fmt.Errorf("mra: reward scale, latents, resamples and grad clip must be positive")
+	case c.Hidden < 1 || c.HeadDim < 1 || c.ValueDim < 1 || c.CriticKey < 1 || !(c.PriorTemperature > 0):
+		return fmt.Errorf("mra: network sizes and prior temperature must be positive")
+	case c.Algo == AlgoReptile && (!(c.MetaLR > 0 && c.MetaLR <= 1) || c.InnerCycles < 1):
+		return fmt.Errorf("mra: reptile needs meta_lr in (0, 1] and inner_cycles ≥ 1")
+	}
+	return nil
+}
+
+// Alpha returns the entropy temperature α = 1/RewardScale.
+func (c Config) Alpha() float64 { return 1 / c.RewardScale }

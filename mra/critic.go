@@ -1,0 +1,146 @@
+package mra
+
+import (
+	"math"
+
+	"github.com/mrasim/mrasim/agents/nn"
+)
+
+// criticNet is MRA's centralised soft critic Q(o, a, g), one network shared
+// by all agents (the type enters through the self row's type one-hot):
+//
+//	α_ij  = softmax_j(k_i·q_j·s)  over present entity rows, s = 1/√(2·Hidden) (1/8)
+//	        k_i = key(self_i)      D → CriticKey → ReLU → 2·CriticKey   (22 → 16 → 32)
+//	        q_j = query(ent_ij)    D → CriticKey → ReLU → 2·CriticKey
+//	e^c_i = Σ_j α_ij·v_j,          v_j = value(ent_ij): D → Hidden → ReLU → ValueDim
+//	x_i   = [e^c_i ; onehot(a_i)]  (ValueDim + A)
+//	c_i   = MLP_c(x_i), s_i = MLP_s(x_i)        (V+A → Hidden → ReLU → CriticKey)
+//	m_i   = c_i + Σ_e g_ie·c_{AgentOf(i,e)}      mixing by the relation graph g
+//	Q_i   = head([m_i ; s_i])[a_i]               (Linear 2·CriticKey → A)
+//
+// Entity rows that show no agent (landmarks, padding) do not mix. The
+// graph g is an input (the stored one; for the target at o' possibly the
+// recomputed g', see UpdateCritic); no gradient flows into it.
+type criticNet struct {
+	key, query, value *nn.MLP
+	attn              *nn.EntityAttention
+	c, s              *nn.MLP
+	head              *nn.Linear
+
+	v, a, ck int
+
+	rs    *rows
+	graph []float64
+	x     []float64 // rows×(V+A)
+	ms    []float64 // rows×2·CriticKey: [m ; s]
+	dc    []float64 // rows×CriticKey
+	ds    []float64 // rows×CriticKey
+	de    []float64 // rows×V
+}
+
+func newCriticNet(c Config, f Features) *criticNet {
+	return &criticNet{
+		key:   nn.NewMLP(nn.NewReLU, f.D, c.CriticKey, 2*c.CriticKey),
+		query: nn.NewMLP(nn.NewReLU, f.D, c.CriticKey, 2*c.CriticKey),
+		value: nn.NewMLP(nn.NewReLU, f.D, c.Hidden, c.ValueDim),
+		attn:  nn.NewEntityAttention(2*c.CriticKey, c.ValueDim, 1/math.Sqrt(2*float64(c.Hidden))),
+		c:     nn.NewMLP(nn.NewReLU, c.ValueDim+f.A, c.Hidden, c.CriticKey),
+		s:     nn.NewMLP(nn.NewReLU, c.ValueDim+f.A, c.Hidden, c.CriticKey),
+		head:  nn.NewLinear(2*c.CriticKey, f.A),
+		v:     c.ValueDim, a: f.A, ck: c.CriticKey,
+	}
+}
+
+// modules returns the critic's modules in layout order.
+func (cn *criticNet) modules() []nn.Module {
+	return []nn.Module{cn.key, cn.query, cn.value, cn.c, cn.s, cn.head}
+}
+
+// forward returns the Q-head outputs (rows×A) of all rows of rs, observed
+// as self (rows×D), ents (rows·E×D) and mask (rows·E), with actions taken
+// (rows) and relation graph g (rows×E). Q_r is the entry at actions[r].
+// It keeps references to its arguments until backward.
+func (cn *criticNet) forward(rs *rows, self, ents []float64, mask []bool, actions []int, g []float64) []float64 {
+	n := len(actions)
+	e, v, a, ck := rs.e, cn.v, cn.a, cn.ck
+	cn.rs, cn.graph = rs, g
+	k := cn.key.Forward(self)
+	q := cn.query.Forward(ents)
+	vals := cn.value.Forward(ents)
+	ec := cn.attn.Forward(e, k, q, vals, mask)
+	w := v + a
+	cn.x = growT(cn.x, n*w)
+	for r := range n {
+		x := cn.x[r*w : (r+1)*w]
+		copy(x, ec[r*v:(r+1)*v])
+		clear(x[v:])
+		x[v+actions[r]] = 1
+	}
+	cc := cn.c.Forward(cn.x)
+	ss := cn.s.Forward(cn.x)
+	cn.ms = growT(cn.ms, n*2*ck)
+	for r := range n {
+		mr := cn.ms[r*2*ck : r*2*ck+ck]
+		copy(mr, cc[r*ck:(r+1)*ck])
+		copy(cn.ms[r*2*ck+ck:(r+1)*2*ck], ss[r*ck:(r+1)*ck])
+		i, s := rs.agent[r], rs.sample[r]
+		for j, gj := range g[r*e : (r+1)*e] {
+			src := rs.agentOf[i*e+j]
+			if src < 0 || gj == 0 {
+				continue
+			}
+			cs := rs.at[s*rs.n+src]
+			for t, c := range cc[cs*ck : (cs+1)*ck] {
+				mr[t] += gj * c
+			}
+		}
+	}
+	return cn.head.Forward(cn.ms)
+}
+
+// backward takes ∂L/∂(Q-head outputs) (rows×A) and accumulates the
+// critic's parameter gradients.
+func (cn *criticNet) backward(dq []float64) {
+	rs, g := cn.rs, cn.graph
+	n := len(dq) / cn.a
+	e, v, ck := rs.e, cn.v, cn.ck
+	dms := cn.head.Backward(dq)
+	cn.dc = growT(cn.dc, n*ck)
+	cn.ds = growT(cn.ds, n*ck)
+	clear(cn.dc)
+	for r := range n {
+		dm := dms[r*2*ck : r*2*ck+ck]
+		copy(cn.ds[r*ck:(r+1)*ck], dms[r*2*ck+ck:(r+1)*2*ck])
+		dc := cn.dc[r*ck : (r+1)*ck]
+		for t, d := range dm {
+			dc[t] += d
+		}
+		i, s := rs.agent[r], rs.sample[r]
+		for j, gj := range g[r*e : (r+1)*e] {
+			src := rs.agentOf[i*e+j]
+			if src < 0 || gj == 0 {
+				continue
+			}
+			cs := rs.at[s*rs.n+src]
+			dcs := cn.dc[cs*ck : (cs+1)*ck]
+			for t, d := range dm {
+				dcs[t] += gj * d
+			}
+		}
+	}
+	dxc := cn.c.Backward(cn.dc)
+	dxs := cn.s.Backward(cn.ds)
+	w := v + cn.a
+	cn.de = growT(cn.de, n*v)
+	for r := range n {
+		de := cn.de[r*v : (r+1)*v]
+		xc, xs := dxc[r*w:r*w+v], dxs[r*w:r*w+v]
+		for t := range de {
+			de[t] = xc[t] + xs[t]
+		}
+	}
+	dk, dqy, dv := cn.attn.Backward(cn.de, nil)
+	cn.key.Backward(dk)
+	cn.query.Backward(dqy)
+	cn.value.Backward(dv)
+}

@@ -1,0 +1,26 @@
+// Package mra trains agents with MRA, Meta Representations for Agents
+// (Zhang, Shen, Han and Shen, arXiv 2108.12988), as its authors' code does,
+// and the two baselines of the paper: the same networks trained on a single
+// population, and Reptile across populations with one unimodal policy.
+//
+// The pieces, in the paper's notation (see mra.md in the design documents):
+//
+//   - the game descriptor m, per-type agent counts / 10 (Descriptor);
+//   - the relation net φ: K latent-selected attention heads giving each
+//     agent i its relation graph g_i over the entities it observes;
+//   - the policies θ, one per agent type, acting on e_i = Σ_j g_ij v_j;
+//   - the centralised soft critic Q with its own attention, whose per-agent
+//     outputs are mixed by the relation graph, and target networks;
+//   - the prior p_ψ(z|m) over K latent modes, sampled per agent and
+//     episode with straight-through Gumbel-softmax;
+//   - the game classifier q_ω(m | e, z), trained by cross-entropy: the
+//     Barber–Agakov bound on I(m; z);
+//   - the diversity estimator of I(z; a | o) with K' resampled latents,
+//     which alone updates φ.
+//
+// Observations of any game are put in one uniform entity encoding
+// (Encoding), so the same networks serve every population of a game.
+//
+// Package mra is not for environments (package env) nor for generic
+// layers and optimizers (agents/nn, agents/optim); it composes them.
+package mra

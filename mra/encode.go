@@ -1,0 +1,191 @@
+package mra
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/mrasim/mrasim/env"
+)
+
+// Features are the widths of the uniform entity encoding of a game. They
+// depend on the game (its agent types, block widths and set names), never on
+// the population, so networks built for them serve every population.
+//
+// Every observed block becomes a feature row of width D:
+//
+//	self row:   [ self block, zero-padded to Pad | 0 … 0 (sets) | onehot(agent type) | 1 ]
+//	entity row: [ entity block, zero-padded to Pad | onehot(set) | 0 … 0 (types)    | 0 ]
+//
+// so that entities of different sets (other agents, landmarks, food) share
+// one attention and the networks know what each row is.
+type Features struct {
+	Pad     int      // width blocks are padded to: the widest self or entity block
+	Sets    []string // entity set names, in order of first appearance
+	Types   []string // agent type names, in population order
+	Actions []int    // actions of each type
+	D       int      // row width: Pad + len(Sets) + len(Types) + 1
+	A       int      // the largest number of actions of any type
+}
+
+// GameFeatures derives the encoding widths from a spec of the game.
+func GameFeatures(spec *env.Spec) Features {
+	var f Features
+	for _, t := range spec.Types {
+		f.Pad = max(f.Pad, t.Self)
+		f.Types = append(f.Types, t.Name)
+		f.Actions = append(f.Actions, t.NumActions)
+		f.A = max(f.A, t.NumActions)
+		for _, s := range t.Sets {
+			f.Pad = max(f.Pad, s.Width)
+			if !slices.Contains(f.Sets, s.Name) {
+				f.Sets = append(f.Sets, s.Name)
+			}
+		}
+	}
+	f.D = f.Pad + len(f.Sets) + len(f.Types) + 1
+	return f
+}
+
+// Compatible reports whether spec, a population of the same game, fits
+// these features: the same types and actions, and blocks no wider and sets
+// no other than these.
+func (f Features) Compatible(spec *env.Spec) error {
+	g := GameFeatures(spec)
+	switch {
+	case !slices.Equal(f.Types, g.Types) || !slices.Equal(f.Actions, g.Actions):
+		return fmt.Errorf("mra: population %v has types %v with actions %v, the networks were built for %v with %v", spec.Population, g.Types, g.Actions, f.Types, f.Actions)
+	case g.Pad > f.Pad:
+		return fmt.Errorf("mra: population %v has blocks %d wide, the networks take at most %d", spec.Population, g.Pad, f.Pad)
+	}
+	for _, s := range g.Sets {
+		if !slices.Contains(f.Sets, s) {
+			return fmt.Errorf("mra: population %v observes a set %q the networks were not built for", spec.Population, s)
+		}
+	}
+	return nil
+}
+
+// Descriptor returns MRA's game descriptor m of a population: the count of
+// each agent type divided by 10 (the official code uses n/10 for its single
+// type).
+func Descriptor(pop env.Population) []float64 {
+	m := make([]float64, len(pop))
+	for k, tc := range pop {
+		m[k] = float64(tc.Count) / 10
+	}
+	return m
+}
+
+// slot is where one entity row of an agent comes from.
+type slot struct {
+	off, width int // offset and width of the block in the agent's observation
+	set        int // index into Features.Sets
+	mask       int // index into the agent's entity mask
+}
+
+// Encoding maps the observations of one population into the uniform
+// encoding: for each agent a self row and E entity rows (E is the largest
+// number of entities any agent observes; shorter lists are padded with
+// masked rows).
+type Encoding struct {
+	Features
+	Spec *env.Spec
+	N    int   // agents
+	E    int   // entity rows per agent
+	Type []int // agent → type index
+
+	// AgentOf[i·E+e] is the agent that entity row e of agent i shows, or
+	// −1 for other entities (landmarks, food) and padding. A set named after
+	// an agent type lists that type's agents in agent order, skipping the
+	// observer: the convention every built-in game follows. The critic mixes
+	// agents' outputs through it.
+	AgentOf []int
+
+	slots [][]slot // per agent
+}
+
+// NewEncoding builds the encoding of spec's population for features f.
+func NewEncoding(f Features, spec *env.Spec) (*Encoding, error) {
+	if err := f.Compatible(spec); err != nil {
+		return nil, err
+	}
+	n := spec.NumAgents()
+	enc := &Encoding{Features: f, Spec: spec, N: n, Type: make([]int, n), slots: make([][]slot, n)}
+	for i := range n {
+		k := spec.AgentType(i)
+		t := spec.Type(i)
+		enc.Type[i] = k
+		enc.E = max(enc.E, t.Entities())
+		mask := 0
+		for si, s := range t.Sets {
+			off := t.SetOffset(si)
+			for c := range s.Count {
+				enc.slots[i] = append(enc.slots[i], slot{off: off + c*s.Width, width: s.Width, set: slices.Index(f.Sets, s.Name), mask: mask})
+				mask++
+			}
+		}
+	}
+	enc.AgentOf = make([]int, n*enc.E)
+	for i := range enc.AgentOf {
+		enc.AgentOf[i] = -1
+	}
+	for i := range n {
+		t := spec.Type(i)
+		e := 0
+		for _, s := range t.Sets {
+			members := agentsOfType(spec, s.Name, i)
+			if members != nil && len(members) == s.Count {
+				for c, j := range members {
+					enc.AgentOf[i*enc.E+e+c] = j
+				}
+			}
+			e += s.Count
+		}
+	}
+	return enc, nil
+}
+
+// agentsOfType lists the agents of the type named name, without observer,
+// or returns nil when no type has that name.
+func agentsOfType(spec *env.Spec, name string, observer int) []int {
+	for k, t := range spec.Types {
+		if t.Name != name {
+			continue
+		}
+		out := []int{}
+		first := spec.FirstAgent(k)
+		for j := first; j < first+t.Count; j++ {
+			if j != observer {
+				out = append(out, j)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// Encode writes agent i's rows: self (length D), ents (E×D) and present
+// (E; false for entities the game masks and for padding). obs is the
+// agent's observation and entityMask its entity mask, as in env.Frame (or
+// as stored in a replay buffer, in float32).
+func Encode[T float32 | float64](enc *Encoding, i int, obs []T, entityMask []bool, self, ents []float64, present []bool) {
+	f := &enc.Features
+	t := enc.Spec.Type(i)
+	k := enc.Type[i]
+	clear(self)
+	for c := range t.Self {
+		self[c] = float64(obs[c])
+	}
+	self[f.Pad+len(f.Sets)+k] = 1
+	self[f.D-1] = 1
+	clear(ents)
+	clear(present)
+	for e, s := range enc.slots[i] {
+		row := ents[e*f.D : (e+1)*f.D]
+		for c := range s.width {
+			row[c] = float64(obs[s.off+c])
+		}
+		row[f.Pad+s.set] = 1
+		present[e] = entityMask[s.mask]
+	}
+}

@@ -1,0 +1,241 @@
+package mra
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+
+	"github.com/mrasim/mrasim/agents/nn"
+	"github.com/mrasim/mrasim/agents/optim"
+)
+
+// Sizes the official code hard-codes and Config does not expose.
+const (
+	priorHidden      = 3  // ψ: m → Linear(H, 3) → ReLU → Linear(3, K)
+	classifierHidden = 35 // ω: [e ; z] → 35 → ReLU → M
+)
+
+// numChunks is the fixed number of pieces every update splits its batch
+// into. Chunk gradients are reduced in chunk order, so results do not depend
+// on how many workers run the chunks.
+const numChunks = 8
+
+// Parameter groups, in the order they sit in the flat parameter vector.
+// Each group has its own Adam.
+const (
+	groupCritic   = iota // the centralised critic Q (q_lr, clipped at GradClip·N)
+	groupPolicy          // the policies θ, one per agent type (pi_lr, not clipped)
+	groupRelation        // the relation net φ (pi_lr, clipped at GradClip·N)
+	groupPrior           // the prior ψ and the game classifier ω (q_lr, not clipped)
+	numGroups
+)
+
+var groupNames = [numGroups]string{"critic", "policy", "relation", "prior"}
+
+// ParamGroup locates one group of trainable parameters in the flat vector
+// of Params.
+type ParamGroup struct {
+	Name        string // "critic", "policy", "relation" or "prior" (ψ then ω)
+	Offset, Len int
+}
+
+// span is a half-open range [lo, hi) of the flat parameter vector.
+type span struct{ lo, hi int }
+
+// Model is MRA's set of networks (mra.md §2) with the optimizers and target
+// networks of its four updates (mra.md §3.2):
+//
+//   - the relation net φ giving each agent's relation graph g over its
+//     entity rows, selected by its latent z;
+//   - one policy π_θ(a | o, g) per agent type;
+//   - the centralised soft critic Q(o, a, g) and its target Q⁻, and the
+//     target policies π⁻;
+//   - the prior p_ψ(z | m) over K latent modes and the game classifier
+//     q_ω(m | e, z).
+//
+// All trainable parameters live in one flat vector, laid out as
+// critic | policies (type order) | φ | ψ | ω; the targets are a copy of its
+// critic | policies part. The updates split their batch into a fixed number
+// of chunks run by a pool of worker goroutines (SetWorkers); results are
+// identical bit for bit whatever the number of workers.
+//
+// A Model is not safe for concurrent use; use NewActor for acting from
+// several goroutines.
+type Model struct {
+	cfg   Config
+	f     Features
+	games [][]float64 // training descriptors m, one per game index
+
+	params []float64 // all trainable parameters
+	grad   []float64 // reduced gradient, same layout
+	target []float64 // critic⁻ | policies⁻
+	groups [numGroups]span
+	opt    [numGroups]*optim.Adam
+
+	// proto is a network instance bound to params and grad; the main
+	// goroutine uses its prior ψ (the rest is used by the layout only).
+	proto  *nets
+	gumbel nn.GumbelSoftmax // straight-through sampler of z, temperature 1
+
+	rng *rand.PCG // the model's own stream: seeds of the critic and policy updates
+
+	act *Actor // Act's instance
+
+	// Parallel updates.
+	work      []*worker     // one network instance per worker
+	chunkGrad [][]float64   // per chunk, the gradient of the running update
+	chunkStat [][4]float64  // per chunk, partial sums of the running update
+	chunkDZ   [][]float64   // per chunk, ∂L/∂z per agent (prior update)
+	job       job           // the running update, read by the workers
+	pool      *pool         // nil when running on the caller's goroutine only
+	workers   int           // requested workers
+	scratch   []float64     // main-goroutine scratch
+	latent    latentScratch // main-goroutine latents of the relation and prior updates
+	layout    [numGroups][]nn.Segment
+	stats     UpdateStats
+	rec       *replay // testing seam, nil in production
+	err       error
+}
+
+// NewModel builds MRA's networks for a game with features f, for the
+// training games with descriptors games (one per game index, each of length
+// len(f.Types); see Descriptor), and initialises them from rng: Xavier-normal
+// weights, zero biases, targets equal to the online networks. It returns an
+// error for an invalid config or a descriptor of the wrong length.
+//
+// With cfg.RecomputeNextGraph the batches given to UpdateCritic must hold
+// the latents (NewBatch(enc, size, cfg.Latents)).
+func NewModel(cfg Config, f Features, games [][]float64, rng *rand.Rand) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	h := len(f.Types)
+	if h < 1 || len(f.Actions) != h || f.D < 1 || f.A < 1 {
+		return nil, fmt.Errorf("mra: features with %d types, %d action counts, row width %d: want ≥ 1 type, one action count each, width ≥ 1", h, len(f.Actions), f.D)
+	}
+	for k, a := range f.Actions {
+		if a < 1 || a > f.A {
+			return nil, fmt.Errorf("mra: type %q has %d actions, want 1 … %d", f.Types[k], a, f.A)
+		}
+	}
+	if len(games) < 1 {
+		return nil, errors.New("mra: no training games")
+	}
+	m := &Model{cfg: cfg, f: f, workers: min(runtime.GOMAXPROCS(0), numChunks)}
+	for g, d := range games {
+		if len(d) != h {
+			return nil, fmt.Errorf("mra: descriptor of game %d has %d entries, want one per type (%d)", g, len(d), h)
+		}
+		m.games = append(m.games, slices.Clone(d))
+	}
+
+	// Lay the groups out from a prototype instance.
+	proto := m.newNets()
+	off := 0
+	for g := range numGroups {
+		mods := proto.group(g)
+		n := 0
+		for _, mod := range mods {
+			m.layout[g] = mod.AppendSegments(m.layout[g], off+n)
+			n += mod.NumParams()
+		}
+		m.groups[g] = span{off, off + n}
+		off += n
+	}
+	m.params = make([]float64, off)
+	m.grad = make([]float64, off)
+	m.target = make([]float64, m.groups[groupPolicy].hi)
+	m.proto = proto
+	proto.bind(m, m.params, m.grad)
+
+	for g := range numGroups {
+		nn.XavierNormal(rng, m.params, optim.Layout{Layers: m.layout[g]})
+	}
+	copy(m.target, m.params)
+
+	for g := range numGroups {
+		opt, err := m.newOptimizer(g)
+		if err != nil {
+			return nil, err
+		}
+		m.opt[g] = opt
+	}
+	m.rng = rand.NewPCG(rng.Uint64(), rng.Uint64())
+	m.gumbel = nn.GumbelSoftmax{N: cfg.Latents, Temperature: 1}
+	m.chunkGrad = make([][]float64, numChunks)
+	m.chunkStat = make([][4]float64, numChunks)
+	m.chunkDZ = make([][]float64, numChunks)
+	for c := range m.chunkGrad {
+		m.chunkGrad[c] = make([]float64, off)
+	}
+	m.act = m.NewActor()
+	return m, nil
+}
+
+// Config returns the model's configuration.
+func (m *Model) Config() Config { return m.cfg }
+
+// Features returns the encoding widths the networks were built for.
+func (m *Model) Features() Features { return m.f }
+
+// Games returns the number of training games M (the classifier's classes).
+func (m *Model) Games() int { return len(m.games) }
+
+// ParamCount returns the number of trainable parameters.
+func (m *Model) ParamCount() int { return len(m.params) }
+
+// ParamGroups returns where each parameter group sits in the vector of
+// Params: critic, policy, relation (φ) and prior (ψ followed by ω).
+func (m *Model) ParamGroups() []ParamGroup {
+	out := make([]ParamGroup, numGroups)
+	for g := range numGroups {
+		out[g] = ParamGroup{Name: groupNames[g], Offset: m.groups[g].lo, Len: m.groups[g].hi - m.groups[g].lo}
+	}
+	return out
+}
+
+// Params appends all trainable parameters to dst, as one flat vector
+// critic | policies | φ | ψ | ω (see ParamGroups), and returns the extended
+// slice; Params(nil) returns a fresh copy. Targets and optimizer states are
+// not included.
+func (m *Model) Params(dst []float64) []float64 { return append(dst, m.params...) }
+
+// SetParams overwrites all trainable parameters with p, laid out as Params
+// returns them (the Reptile meta-step θ₀ ← θ₀ + ε·mean_k(θ_k − θ₀) is done
+// on such vectors). Targets and optimizer states are left alone; call
+// SyncTargets to copy the new parameters into the targets. It returns an
+// error, and changes nothing, if the length differs from ParamCount.
+func (m *Model) SetParams(p []float64) error {
+	if len(p) != len(m.params) {
+		return fmt.Errorf("mra: SetParams got %d parameters, the model has %d", len(p), len(m.params))
+	}
+	copy(m.params, p)
+	return nil
+}
+
+// SyncTargets hard-copies the critic and the policies into their targets
+// (mra.md §3.2: the official code's τ is unused).
+func (m *Model) SyncTargets() { copy(m.target, m.params[:len(m.target)]) }
+
+// SetWorkers sets how many goroutines run the updates' chunks (at least 1,
+// at most the fixed number of chunks, 8). The default is GOMAXPROCS. The
+// results do not depend on it.
+func (m *Model) SetWorkers(n int) {
+	n = max(1, min(n, numChunks))
+	if n == m.workers {
+		return
+	}
+	m.Close()
+	m.workers = n
+}
+
+// Close stops the worker goroutines. The model stays usable: they are
+// restarted by the next update that needs them.
+func (m *Model) Close() {
+	if m.pool != nil {
+		m.pool.stop()
+		m.pool = nil
+	}
+}

@@ -1,0 +1,240 @@
+package mra
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math"
+	"math/rand/v2"
+
+	"github.com/mrasim/mrasim/agents/optim"
+)
+
+// Model state format, little-endian:
+//
+//	"MRAMODEL" | version uint32
+//	| shape: D, A, H, A_0 … A_{H−1}, K, Hidden, HeadDim, ValueDim, CriticKey, M (uint64 each)
+//	| descriptors: M·H float64
+//	| params: count uint64, float64 …  | targets: count uint64, float64 …
+//	| 4 optimizer states (critic, policy, relation, prior): length uint64, bytes
+//	| the model's random stream: length uint64, bytes
+//	| CRC-32 (IEEE) of everything before, uint32
+//
+// Floats are stored as their IEEE-754 bits, so a round trip is bit-exact.
+const (
+	stateMagic   = "MRAMODEL"
+	stateVersion = 1
+)
+
+// ErrState is wrapped by every error SetState returns.
+var ErrState = errors.New("mra: bad model state")
+
+// AppendState appends the model's complete state to b and returns the
+// extended slice: every parameter, the targets, the four optimizers' states
+// and the model's own random stream, so that a model restored with SetState
+// continues bit for bit.
+func (m *Model) AppendState(b []byte) []byte {
+	start := len(b)
+	b = append(b, stateMagic...)
+	b = binary.LittleEndian.AppendUint32(b, stateVersion)
+	for _, v := range m.shape() {
+		b = binary.LittleEndian.AppendUint64(b, uint64(v))
+	}
+	for _, d := range m.games {
+		b = appendFloats(b, d)
+	}
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(m.params)))
+	b = appendFloats(b, m.params)
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(m.target)))
+	b = appendFloats(b, m.target)
+	for _, o := range m.opt {
+		s, err := o.MarshalState()
+		if err != nil {
+			panic(err) // Adam's MarshalState never fails
+		}
+		b = appendBytes(b, s)
+	}
+	s, err := m.rng.MarshalBinary()
+	if err != nil {
+		panic(err) // PCG's MarshalBinary never fails
+	}
+	b = appendBytes(b, s)
+	return binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(b[start:]))
+}
+
+// SetState restores a state written by AppendState of a model with the same
+// shapes and training games. On error, which wraps ErrState and names what
+// differs or is damaged, the model is unchanged.
+func (m *Model) SetState(data []byte) error {
+	if len(data) < len(stateMagic)+8 || string(data[:len(stateMagic)]) != stateMagic {
+		return fmt.Errorf("%w: not a model state", ErrState)
+	}
+	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
+	if crc32.ChecksumIEEE(body) != sum {
+		return fmt.Errorf("%w: checksum mismatch (corrupted)", ErrState)
+	}
+	r := stateReader{b: body[len(stateMagic):]}
+	if v := r.u32(); r.err == nil && v != stateVersion {
+		return fmt.Errorf("%w: version %d, want %d", ErrState, v, stateVersion)
+	}
+	names := m.shapeNames()
+	for i, want := range m.shape() {
+		got := r.u64()
+		if r.err == nil && got != uint64(want) {
+			return fmt.Errorf("%w: %s is %d in the state, the model has %d", ErrState, names[i], got, want)
+		}
+	}
+	for g, d := range m.games {
+		got := r.floats(len(d))
+		for k := range got {
+			if r.err == nil && math.Float64bits(got[k]) != math.Float64bits(d[k]) {
+				return fmt.Errorf("%w: training game %d has descriptor %v in the state, the model has %v", ErrState, g, got, d)
+			}
+		}
+	}
+	if n := r.u64(); r.err == nil && n != uint64(len(m.params)) {
+		return fmt.Errorf("%w: %d parameters in the state, the model has %d", ErrState, n, len(m.params))
+	}
+	params := r.floats(len(m.params))
+	if n := r.u64(); r.err == nil && n != uint64(len(m.target)) {
+		return fmt.Errorf("%w: %d target parameters in the state, the model has %d", ErrState, n, len(m.target))
+	}
+	target := r.floats(len(m.target))
+	var opts [numGroups]*optim.Adam
+	for g := range numGroups {
+		s := r.bytes()
+		if r.err != nil {
+			break
+		}
+		o, err := m.newOptimizer(g)
+		if err != nil {
+			return err
+		}
+		if err := o.UnmarshalState(s); err != nil {
+			return fmt.Errorf("%w: %s optimizer: %w", ErrState, groupNames[g], err)
+		}
+		opts[g] = o
+	}
+	rs := r.bytes()
+	if r.err != nil {
+		return fmt.Errorf("%w: %w", ErrState, r.err)
+	}
+	if len(r.b) != 0 {
+		return fmt.Errorf("%w: %d trailing bytes", ErrState, len(r.b))
+	}
+	var pcg rand.PCG
+	if err := pcg.UnmarshalBinary(rs); err != nil {
+		return fmt.Errorf("%w: random stream: %w", ErrState, err)
+	}
+	for _, v := range params {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%w: non-finite parameter", ErrState)
+		}
+	}
+	copy(m.params, params)
+	copy(m.target, target)
+	m.opt = opts
+	*m.rng = pcg
+	m.err = nil
+	return nil
+}
+
+// shape returns the sizes a state must match, named by shapeNames.
+func (m *Model) shape() []int {
+	c := m.cfg
+	s := []int{m.f.D, m.f.A, len(m.f.Types)}
+	s = append(s, m.f.Actions...)
+	return append(s, c.Latents, c.Hidden, c.HeadDim, c.ValueDim, c.CriticKey, len(m.games))
+}
+
+func (m *Model) shapeNames() []string {
+	s := []string{"row width D", "max actions A", "number of types H"}
+	for _, t := range m.f.Types {
+		s = append(s, fmt.Sprintf("actions of type %q", t))
+	}
+	return append(s, "latents K", "hidden width", "head width", "value width", "critic key width", "number of training games M")
+}
+
+// newOptimizer returns group g's Adam: pi_lr for the policies and φ, q_lr
+// for the critic and ψ, ω; weight decay WeightDecay (torch's coupled L2).
+func (m *Model) newOptimizer(g int) (*optim.Adam, error) {
+	lr := m.cfg.CriticLR
+	if g == groupPolicy || g == groupRelation {
+		lr = m.cfg.PolicyLR
+	}
+	ac := optim.DefaultAdam()
+	ac.LR = optim.Constant(lr)
+	ac.WeightDecay = m.cfg.WeightDecay
+	o, err := optim.NewAdam(m.groups[g].hi-m.groups[g].lo, ac)
+	if err != nil {
+		return nil, fmt.Errorf("mra: %s optimizer: %w", groupNames[g], err)
+	}
+	return o, nil
+}
+
+func appendFloats(b []byte, x []float64) []byte {
+	for _, v := range x {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+	}
+	return b
+}
+
+func appendBytes(b, s []byte) []byte {
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// stateReader reads fields, remembering the first error.
+type stateReader struct {
+	b   []byte
+	err error
+}
+
+func (r *stateReader) need(n int) bool {
+	if r.err == nil && (n < 0 || len(r.b) < n) {
+		r.err = errors.New("truncated state")
+	}
+	return r.err == nil
+}
+
+func (r *stateReader) u32() uint32 {
+	if !r.need(4) {
+		return 0
+	}
+	v := binary.LittleEndian.Uint32(r.b)
+	r.b = r.b[4:]
+	return v
+}
+
+func (r *stateReader) u64() uint64 {
+	if !r.need(8) {
+		return 0
+	}
+	v := binary.LittleEndian.Uint64(r.b)
+	r.b = r.b[8:]
+	return v
+}
+
+func (r *stateReader) floats(n int) []float64 {
+	if !r.need(8 * n) {
+		return nil
+	}
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = math.Float64frombits(binary.LittleEndian.Uint64(r.b[8*i:]))
+	}
+	r.b = r.b[8*n:]
+	return out
+}
+
+func (r *stateReader) bytes() []byte {
+	n := r.u64()
+	if r.err != nil || n > uint64(len(r.b)) {
+		r.need(len(r.b) + 1)
+		return nil
+	}
+	s := r.b[:n]
+	r.b = r.b[n:]
+	return s
+}

@@ -1,0 +1,155 @@
+package mra
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/mrasim/mrasim/agents/nn"
+)
+
+// policyNet is the policy π_θ(a | o, g) of one agent type:
+//
+//	v_j = value(ent_ij)         D → Hidden → ReLU → ValueDim   (22 → 32 → 64)
+//	e_i = Σ_j g_ij·v_j          the relational embedding
+//	π_i = softmax(head(e_i))    ValueDim → Hidden → ReLU → A_k (64 → 32 → 5)
+//
+// The policy sees its own row only through g (the official code's quirk).
+type policyNet struct {
+	value, head *nn.MLP
+	agg         nn.Aggregate
+	logp        nn.LogSoftmax
+	a           int
+	lp          []float64 // log π of the last forward (rows×A_k)
+}
+
+func newPolicyNet(c Config, d, a int) *policyNet {
+	return &policyNet{
+		value: nn.NewMLP(nn.NewReLU, d, c.Hidden, c.ValueDim),
+		head:  nn.NewMLP(nn.NewReLU, c.ValueDim, c.Hidden, a),
+		agg:   nn.Aggregate{Dim: c.ValueDim},
+		logp:  nn.LogSoftmax{N: a},
+		a:     a,
+	}
+}
+
+// embed returns e (rows×V) for entity rows ents (rows·E×D) weighted by the
+// relation graph g (rows×E).
+func (p *policyNet) embed(e int, ents, g []float64) []float64 {
+	return p.agg.Forward(e, g, p.value.Forward(ents))
+}
+
+// forward returns log π (rows×A_k).
+func (p *policyNet) forward(e int, ents, g []float64) []float64 {
+	p.lp = p.logp.Forward(p.head.Forward(p.embed(e, ents, g)))
+	return p.lp
+}
+
+// backward takes ∂L/∂log π and accumulates the gradients of head and value.
+func (p *policyNet) backward(dlogp []float64) {
+	de := p.head.Backward(p.logp.Backward(dlogp))
+	_, dv := p.agg.Backward(de)
+	p.value.Backward(dv)
+}
+
+// backwardGraph takes ∂L/∂log π and returns ∂L/∂g (rows×E). The head's
+// parameter gradients are accumulated too (callers discard them); the value
+// net is not visited.
+func (p *policyNet) backwardGraph(dlogp []float64) []float64 {
+	dg, _ := p.agg.Backward(p.head.Backward(p.logp.Backward(dlogp)))
+	return dg
+}
+
+// typeSlices returns the entity rows and graph rows of type k's agents.
+func (rs *rows) typeSlices(k int, ents, g []float64) (entsK, gK []float64) {
+	lo, hi := rs.rowsOf(k)
+	e, d := rs.e, rs.d
+	return ents[lo*e*d : hi*e*d], g[lo*e : hi*e]
+}
+
+// sampleLogp draws an action from log-probabilities lp with one uniform
+// variate from rng.
+func sampleLogp(rng *rand.Rand, lp, prob []float64) int {
+	for k, v := range lp {
+		prob[k] = math.Exp(v)
+	}
+	return nn.Sample(rng, prob)
+}
+
+// Actor acts with a Model's current relation net and policies. It has its
+// own layer caches and shares the parameters, so several actors (one per
+// rollout goroutine) may act concurrently, as long as no update runs at the
+// same time.
+type Actor struct {
+	m    *Model
+	n    *nets
+	grad []float64
+	rs   rows
+	z    []float64
+	prob []float64
+}
+
+// NewActor returns an actor on m's parameters.
+func (m *Model) NewActor() *Actor {
+	grad := make([]float64, len(m.params))
+	return &Actor{m: m, n: m.newBoundNets(m.params, grad), grad: grad, prob: make([]float64, m.f.A)}
+}
+
+// Act samples actions for rows = copies·N agent rows of enc's population:
+// row r is agent r % N of copy r / N, of type enc.Type[r % N]. Its inputs
+// are the encoded observations (self rows×D, ents rows·E×D, present
+// rows·E, see Encode) and the latents z (rows×K: one-hot when acting, a
+// relaxed z on the simplex mixes the heads). It writes the sampled actions
+// (rows) and the relation graph g = g_φ(o, z) (rows×E) that the replay
+// buffer stores. Random numbers come from rng, one uniform per row in row
+// order. It panics if a length is inconsistent.
+func (a *Actor) Act(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, rng *rand.Rand, actions []int, graph []float64) {
+	n, e, d, k := enc.N, enc.E, enc.D, a.m.cfg.Latents
+	if rows < 1 || rows%n != 0 || len(self) != rows*d || len(ents) != rows*e*d || len(present) != rows*e ||
+		len(z) != rows*k || len(actions) != rows || len(graph) != rows*e || enc.D != a.m.f.D {
+		panic(fmt.Sprintf("mra: Act with %d rows of N=%d, E=%d, D=%d, K=%d: inconsistent lengths self %d ents %d present %d z %d actions %d graph %d",
+			rows, n, e, d, k, len(self), len(ents), len(present), len(z), len(actions), len(graph)))
+	}
+	rs := &a.rs
+	rs.layout(enc, rows/n)
+	rs.self = growT(rs.self, rows*d)
+	rs.ents = growT(rs.ents, rows*e*d)
+	rs.mask = growT(rs.mask, rows*e)
+	a.z = growT(a.z, rows*k)
+	for r0 := range rows {
+		r := rs.at[r0]
+		copy(rs.self[r*d:(r+1)*d], self[r0*d:(r0+1)*d])
+		copy(rs.ents[r*e*d:(r+1)*e*d], ents[r0*e*d:(r0+1)*e*d])
+		copy(rs.mask[r*e:(r+1)*e], present[r0*e:(r0+1)*e])
+		copy(a.z[r*k:(r+1)*k], z[r0*k:(r0+1)*k])
+	}
+	g := a.n.rel.Forward(e, rs.self, rs.ents, a.z, rs.mask)
+	for r0 := range rows {
+		r := rs.at[r0]
+		copy(graph[r0*e:(r0+1)*e], g[r*e:(r+1)*e])
+	}
+	// The rows of each type are sampled in the caller's row order.
+	for t, p := range a.n.policy {
+		lo, hi := rs.rowsOf(t)
+		if lo == hi {
+			continue
+		}
+		entsK, gK := rs.typeSlices(t, rs.ents, g)
+		p.forward(e, entsK, gK)
+	}
+	for r0 := range rows {
+		r := rs.at[r0]
+		t := enc.Type[r0%n]
+		p := a.n.policy[t]
+		lo, _ := rs.rowsOf(t)
+		actions[r0] = sampleLogp(rng, p.row(r-lo), a.prob[:p.a])
+	}
+}
+
+// row returns row r of the last log π computed by p.
+func (p *policyNet) row(r int) []float64 { return p.lp[r*p.a : (r+1)*p.a] }
+
+// Act samples actions with the model's own actor; see Actor.Act.
+func (m *Model) Act(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, rng *rand.Rand, actions []int, graph []float64) {
+	m.act.Act(enc, rows, self, ents, present, z, rng, actions, graph)
+}

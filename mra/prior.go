@@ -1,0 +1,88 @@
+package mra
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// The prior p_ψ(z | m) over the K latent modes of a game with descriptor m
+// (per-type counts / 10, see Descriptor):
+//
+//	ℓ = Linear(3, K)(ReLU(Linear(H, 3)(m)))
+//	p(z | m) = softmax(ℓ / PriorTemperature)        (official temperature 4)
+//
+// Latents are drawn independently per agent with straight-through hard
+// Gumbel-softmax at temperature 1 on the logits ℓ / PriorTemperature, which
+// samples z exactly from p(z | m).
+
+// priorLogits returns ℓ(m) / PriorTemperature (K) through the main
+// goroutine's prior network, whose cache serves a following backward.
+func (m *Model) priorLogits(desc []float64) []float64 {
+	if len(desc) != len(m.f.Types) {
+		panic(fmt.Sprintf("mra: descriptor of length %d, want one entry per type (%d)", len(desc), len(m.f.Types)))
+	}
+	l := m.proto.prior.Forward(desc)
+	m.scratch = growT(m.scratch, len(l))
+	for k, v := range l {
+		m.scratch[k] = v / m.cfg.PriorTemperature
+	}
+	return m.scratch
+}
+
+// Prior writes p(z | m) for descriptor desc into dst (length K). It panics
+// if a length is wrong.
+func (m *Model) Prior(desc, dst []float64) {
+	if len(dst) != m.cfg.Latents {
+		panic(fmt.Sprintf("mra: Prior into %d entries, want K = %d", len(dst), m.cfg.Latents))
+	}
+	l := m.priorLogits(desc)
+	mx := math.Inf(-1)
+	for _, v := range l {
+		mx = max(mx, v)
+	}
+	var sum float64
+	for k, v := range l {
+		dst[k] = math.Exp(v - mx)
+		sum += dst[k]
+	}
+	for k := range dst {
+		dst[k] /= sum
+	}
+}
+
+// SampleLatents fills z (N×K, one row per agent) with one-hot latents drawn
+// independently from p(z | m) for descriptor desc, by hard Gumbel-softmax
+// (K uniforms from rng per row, in row order). The official code draws one
+// latent per agent per episode, shared by the episode's parallel copies.
+// It panics if len(z) is not a positive multiple of K.
+func (m *Model) SampleLatents(desc []float64, rng *rand.Rand, z []float64) {
+	k := m.cfg.Latents
+	if len(z) == 0 || len(z)%k != 0 {
+		panic(fmt.Sprintf("mra: SampleLatents into %d entries, not a positive multiple of K = %d", len(z), k))
+	}
+	copy(z, m.sampleLatents(desc, rng, len(z)/k))
+}
+
+// sampleLatents draws n latents from p(z | desc) through m.gumbel and
+// returns the hard samples (n×K, owned by m.gumbel); m.gumbel.Backward
+// gives the straight-through gradient with respect to the repeated logits.
+func (m *Model) sampleLatents(desc []float64, rng *rand.Rand, n int) []float64 {
+	l := m.priorLogits(desc)
+	k := len(l)
+	m.latent.logits = growT(m.latent.logits, n*k)
+	for i := range n {
+		copy(m.latent.logits[i*k:(i+1)*k], l)
+	}
+	return m.gumbel.Forward(rng, m.latent.logits)
+}
+
+// latentScratch holds the main goroutine's latents for the relation and
+// prior updates.
+type latentScratch struct {
+	logits []float64 // n×K repeated prior logits
+	z0     []float64 // N×K: the latents z_i of the update
+	zk     []float64 // K'×N×K: the resampled latents z_{k,i}
+	dz     []float64 // N×K: ∂L/∂z summed over the batch
+	dl     []float64 // K: ∂L/∂ℓ
+}

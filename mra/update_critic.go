@@ -1,0 +1,103 @@
+package mra
+
+// UpdateCritic takes one gradient step of the centralised critic on b
+// (mra.md §3.2, the RL term). With the relation graph g' at o' and next
+// actions a' ~ π⁻(· | o', g') from the target policies,
+//
+//	y_i  = r̃_i + γ·Q⁻_i(o', a', g')·(1 − done_i) − α·log π⁻(a'_i | o'_i, g'_i),   α = 1/RewardScale
+//	loss = mean_b (Σ_i Q_i(o, a, g) − Σ_i y_i)²                 (official: team-level MSE)
+//	loss = Σ_{b,i} (Q_i − y_i)² / #alive rows                  (PerAgentCriticLoss)
+//
+// where g is the stored graph of o and the sums run over alive agents only
+// (dead rows carry no loss). g' is the stored g too (the official code's
+// quirk), or, with Config.RecomputeNextGraph, g' = g_φ(o', z) computed with
+// the current relation net φ from the batch's o' rows and latents z
+// (b.Latent); φ is only evaluated, the critic update does not train it. The
+// gradient is clipped at GradClip·N before Adam. It returns the loss (NaN,
+// with the parameters unchanged and Err set, if the gradient is not
+// finite). It panics if b does not fit the model (with RecomputeNextGraph:
+// if b.Latent is not K wide).
+func (m *Model) UpdateCritic(b *Batch) float64 {
+	m.checkBatch(b)
+	sum := m.run(phaseCritic, groupCritic, b, m.rng.Uint64(), 0)
+	m.stats.CriticLoss = sum[0]
+	return m.finish(groupCritic, m.cfg.GradClip*float64(b.Enc.N), sum[0])
+}
+
+// criticChunk computes the critic loss of chunk c (samples s0 … s1−1) into
+// st[0] and its gradient into wk.grad.
+func (m *Model) criticChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
+	b := m.job.b
+	rs := &wk.rs
+	rs.gather(b, s0, s1, true)
+	nr, e, a := (s1-s0)*rs.n, rs.e, m.f.A
+	alpha, gamma := m.cfg.Alpha(), m.cfg.Gamma
+
+	// The relation graph at o': the stored g (official), or g' = g_φ(o', z)
+	// with the current φ, forward only (φ gets no gradient here).
+	gNext := rs.graph
+	if m.cfg.RecomputeNextGraph {
+		rs.gatherLatent(b, s0, s1, m.cfg.Latents)
+		gNext = wk.n.rel.Forward(e, rs.nextSelf, rs.nextEnts, rs.latent, rs.nextMask)
+	}
+
+	// a' ~ π⁻(· | o', g').
+	wk.act = growT(wk.act, nr)
+	wk.lp = growT(wk.lp, nr)
+	for t, p := range wk.t.policy {
+		lo, hi := rs.rowsOf(t)
+		if lo == hi {
+			continue
+		}
+		entsK, gK := rs.typeSlices(t, rs.nextEnts, gNext)
+		p.forward(e, entsK, gK)
+		for r := lo; r < hi; r++ {
+			lp := p.row(r - lo)
+			wk.act[r] = sampleLogp(wk.rng, lp, wk.prob[:p.a])
+			wk.lp[r] = lp[wk.act[r]]
+		}
+	}
+	qNext := wk.t.critic.forward(rs, rs.nextSelf, rs.nextEnts, rs.nextMask, wk.act, gNext)
+	wk.y = growT(wk.y, nr)
+	for r := range nr {
+		wk.y[r] = rs.reward[r] + gamma*qNext[r*a+wk.act[r]]*(1-rs.done[r]) - alpha*wk.lp[r]
+	}
+	m.rec.target(c, wk.y)
+
+	// Q(o, a, g) with the stored g.
+	q := wk.n.critic.forward(rs, rs.self, rs.ents, rs.mask, rs.action, rs.graph)
+	wk.dq = growT(wk.dq, nr*a)
+	clear(wk.dq)
+	var loss float64
+	if m.cfg.PerAgentCriticLoss {
+		if m.job.alive > 0 {
+			inv := 1 / float64(m.job.alive)
+			for r := range nr {
+				if !rs.alive[r] {
+					continue
+				}
+				d := q[r*a+rs.action[r]] - wk.y[r]
+				loss += d * d * inv
+				wk.dq[r*a+rs.action[r]] = 2 * d * inv
+			}
+		}
+	} else {
+		inv := 1 / float64(b.Size)
+		for s := range s1 - s0 {
+			var diff float64
+			for i := range rs.n {
+				if r := rs.at[s*rs.n+i]; rs.alive[r] {
+					diff += q[r*a+rs.action[r]] - wk.y[r]
+				}
+			}
+			loss += diff * diff * inv
+			for i := range rs.n {
+				if r := rs.at[s*rs.n+i]; rs.alive[r] {
+					wk.dq[r*a+rs.action[r]] = 2 * diff * inv
+				}
+			}
+		}
+	}
+	wk.n.critic.backward(wk.dq)
+	st[0] = loss
+}

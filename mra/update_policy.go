@@ -1,0 +1,88 @@
+package mra
+
+import (
+	"math"
+
+	"github.com/mrasim/mrasim/agents/nn"
+)
+
+// UpdatePolicies takes one gradient step of every type's policy on b
+// (mra.md §3.2). With a fresh joint action a ~ π(· | o, g) (stored g) and
+// the current critic,
+//
+//	loss = Σ_i mean_b [ log π(a_i | o_i, g_i) · stopgrad(α·log π(a_i | o_i, g_i) − Q_i(o, a, g)) ]
+//
+// over alive agents (official: no baseline). With Baseline,
+// Q_i − Σ_a' π(a' | o_i, g_i)·Qhead_i(a') replaces Q_i, where Qhead_i is the
+// critic's output row of agent i (computed with its sampled action in the
+// input). There is no gradient clipping, as in the official code (mra.md
+// §3.2 clips only the critic and φ). It returns the loss (NaN, with the
+// parameters unchanged and Err set, if the gradient is not finite) and the
+// mean entropy of the policies over alive rows. It panics if b does not
+// fit the model.
+func (m *Model) UpdatePolicies(b *Batch) (loss, entropy float64) {
+	m.checkBatch(b)
+	sum := m.run(phasePolicy, groupPolicy, b, m.rng.Uint64(), 0)
+	if sum[2] > 0 {
+		entropy = sum[1] / sum[2]
+	}
+	m.stats.PolicyLoss, m.stats.Entropy = sum[0], entropy
+	return m.finish(groupPolicy, 0, sum[0]), entropy
+}
+
+// policyChunk computes the actor loss of samples s0 … s1−1 into st[0], the
+// summed entropy into st[1] and the alive rows into st[2], and the policy
+// gradient into wk.grad.
+func (m *Model) policyChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
+	b := m.job.b
+	rs := &wk.rs
+	rs.gather(b, s0, s1, false)
+	nr, e, a := (s1-s0)*rs.n, rs.e, m.f.A
+	alpha, inv := m.cfg.Alpha(), 1/float64(b.Size)
+
+	// a ~ π(· | o, g).
+	wk.act = growT(wk.act, nr)
+	for t, p := range wk.n.policy {
+		lo, hi := rs.rowsOf(t)
+		if lo == hi {
+			continue
+		}
+		entsK, gK := rs.typeSlices(t, rs.ents, rs.graph)
+		p.forward(e, entsK, gK)
+		for r := lo; r < hi; r++ {
+			wk.act[r] = m.rec.sampled(c, r, sampleLogp(wk.rng, p.row(r-lo), wk.prob[:p.a]))
+		}
+	}
+	q := wk.n.critic.forward(rs, rs.self, rs.ents, rs.mask, wk.act, rs.graph)
+
+	var loss, ent, alive float64
+	for t, p := range wk.n.policy {
+		lo, hi := rs.rowsOf(t)
+		if lo == hi {
+			continue
+		}
+		wk.dlp = growT(wk.dlp, (hi-lo)*p.a)
+		clear(wk.dlp)
+		for r := lo; r < hi; r++ {
+			if !rs.alive[r] {
+				continue
+			}
+			lp, act := p.row(r-lo), wk.act[r]
+			qi := q[r*a+act]
+			if m.cfg.Baseline {
+				var v float64
+				for k, l := range lp {
+					v += math.Exp(l) * q[r*a+k]
+				}
+				qi -= v
+			}
+			coef := m.rec.coefficient(c, r, alpha*lp[act]-qi) // stopgrad
+			loss += lp[act] * coef * inv
+			wk.dlp[(r-lo)*p.a+act] = coef * inv
+			ent += nn.Entropy(lp)
+			alive++
+		}
+		p.backward(wk.dlp)
+	}
+	st[0], st[1], st[2] = loss, ent, alive
+}

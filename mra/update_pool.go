@@ -1,0 +1,313 @@
+package mra
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+
+	"github.com/mrasim/mrasim/agents/optim"
+)
+
+// How the updates run in parallel, deterministically:
+//
+//   - the batch is split into numChunks (8) fixed, contiguous sample ranges;
+//   - each chunk is computed by some worker with its own network instance
+//     (layer caches) sharing the parameters; the worker zeroes its gradient
+//     buffer, runs the chunk, and copies the gradient of the group being
+//     updated into the chunk's slot, with the chunk's partial sums;
+//   - random numbers of chunk c come from PCG(seed, c), the seed being drawn
+//     once per update on the calling goroutine;
+//   - the caller then adds the chunk gradients in chunk order.
+//
+// Which worker runs which chunk never changes a result, so the number of
+// workers (SetWorkers) does not either.
+
+// phase names the update a job runs.
+type phase int
+
+const (
+	phaseCritic phase = iota
+	phasePolicy
+	phaseRelation
+	phasePrior
+)
+
+// job is the running update, set by the caller before dispatching chunks.
+type job struct {
+	phase phase
+	group int
+	b     *Batch
+	seed  uint64
+	game  int
+	alive int // alive agent rows in the batch
+}
+
+// worker is one goroutine's network instance and scratch.
+type worker struct {
+	n, t        *nets // online (bound to params) and targets (bound to target)
+	grad, tgrad []float64
+	pcg         rand.PCG
+	rng         *rand.Rand
+	rs          rows
+
+	act  []int     // rows: sampled actions
+	lp   []float64 // rows: log-probability of the sampled action
+	y    []float64 // rows: critic targets
+	dq   []float64 // rows×A: ∂L/∂Q-head
+	dlp  []float64 // ∂L/∂log π of one type
+	prob []float64 // A
+	ent  []float64 // one row's log π, scratch
+	mi   miScratch
+	pr   priorScratch
+}
+
+func (m *Model) newWorker() *worker {
+	wk := &worker{
+		grad:  make([]float64, len(m.params)),
+		tgrad: make([]float64, len(m.target)),
+		prob:  make([]float64, m.f.A),
+	}
+	wk.n = m.newBoundNets(m.params, wk.grad)
+	wk.t = m.newBoundNets(m.target, wk.tgrad)
+	wk.rng = rand.New(&wk.pcg)
+	return wk
+}
+
+// replay is a testing seam. When Model.rec is set, the policy and relation
+// updates record each chunk's sampled actions (and the actor's
+// stop-gradient coefficients) into it, or, once on is set, take them from
+// it instead of drawing and computing them, so that finite differences see
+// the surrogate loss whose gradient the update follows. The critic update
+// records each chunk's targets y (in the chunk's row order, see rows).
+// Production models leave Model.rec nil.
+type replay struct {
+	on   bool
+	act  [numChunks][]int
+	coef [numChunks][]float64
+	y    [numChunks][]float64
+}
+
+// target records the critic targets y of chunk c.
+func (rp *replay) target(c int, y []float64) {
+	if rp != nil {
+		rp.y[c] = append(rp.y[c][:0], y...)
+	}
+}
+
+// sampled returns the action of row r of chunk c: the recorded one when
+// replaying, else draw(), recorded when recording.
+func (rp *replay) sampled(c, r int, draw int) int {
+	if rp == nil {
+		return draw
+	}
+	if rp.on {
+		return rp.act[c][r]
+	}
+	for len(rp.act[c]) <= r {
+		rp.act[c] = append(rp.act[c], 0)
+	}
+	rp.act[c][r] = draw
+	return draw
+}
+
+// coefficient is sampled for the actor's stop-gradient coefficients.
+func (rp *replay) coefficient(c, r int, v float64) float64 {
+	if rp == nil {
+		return v
+	}
+	if rp.on {
+		return rp.coef[c][r]
+	}
+	for len(rp.coef[c]) <= r {
+		rp.coef[c] = append(rp.coef[c], 0)
+	}
+	rp.coef[c][r] = v
+	return v
+}
+
+// pool runs chunks on workers 1 … w−1; the calling goroutine is worker 0.
+type pool struct {
+	jobs chan int
+	wg   sync.WaitGroup
+	quit sync.WaitGroup
+}
+
+func (p *pool) stop() {
+	close(p.jobs)
+	p.quit.Wait()
+}
+
+// runChunks runs the current job on every chunk.
+func (m *Model) runChunks() {
+	for len(m.work) < m.workers {
+		m.work = append(m.work, m.newWorker())
+	}
+	if m.workers == 1 {
+		for c := range numChunks {
+			m.runChunk(0, c)
+		}
+		return
+	}
+	if m.pool == nil {
+		p := &pool{jobs: make(chan int, numChunks)}
+		for w := 1; w < m.workers; w++ {
+			p.quit.Add(1)
+			go func() {
+				defer p.quit.Done()
+				for c := range p.jobs {
+					m.runChunk(w, c)
+					p.wg.Done()
+				}
+			}()
+		}
+		m.pool = p
+	}
+	p := m.pool
+	p.wg.Add(numChunks)
+	for c := range numChunks {
+		p.jobs <- c
+	}
+	for done := false; !done; {
+		select {
+		case c := <-p.jobs:
+			m.runChunk(0, c)
+			p.wg.Done()
+		default:
+			done = true
+		}
+	}
+	p.wg.Wait()
+}
+
+// chunkRange returns chunk c's samples of a batch of size bs.
+func chunkRange(c, bs int) (s0, s1 int) { return c * bs / numChunks, (c + 1) * bs / numChunks }
+
+// runChunk runs the current job on chunk c with worker w's instance.
+func (m *Model) runChunk(w, c int) {
+	wk := m.work[w]
+	j := &m.job
+	s0, s1 := chunkRange(c, j.b.Size)
+	sp := m.groups[j.group]
+	m.chunkStat[c] = [4]float64{}
+	if s0 == s1 {
+		clear(m.chunkGrad[c][sp.lo:sp.hi])
+		clear(m.chunkDZ[c])
+		return
+	}
+	clear(wk.grad)
+	clear(wk.tgrad)
+	wk.pcg.Seed(j.seed, uint64(c))
+	st := &m.chunkStat[c]
+	switch j.phase {
+	case phaseCritic:
+		m.criticChunk(wk, c, s0, s1, st)
+	case phasePolicy:
+		m.policyChunk(wk, c, s0, s1, st)
+	case phaseRelation:
+		m.relationChunk(wk, c, s0, s1, st)
+	case phasePrior:
+		m.chunkDZ[c] = m.priorChunk(wk, s0, s1, st, m.chunkDZ[c])
+	}
+	copy(m.chunkGrad[c][sp.lo:sp.hi], wk.grad[sp.lo:sp.hi])
+}
+
+// run runs phase ph of group g on b and reduces the chunk gradients into
+// m.grad in chunk order. It returns the chunk partial sums, added in chunk
+// order.
+func (m *Model) run(ph phase, g int, b *Batch, seed uint64, game int) [4]float64 {
+	alive := 0
+	for _, a := range b.Alive[:b.Size*b.Enc.N] {
+		if a {
+			alive++
+		}
+	}
+	m.job = job{phase: ph, group: g, b: b, seed: seed, game: game, alive: alive}
+	m.runChunks()
+	m.job.b = nil
+	sp := m.groups[g]
+	grad := m.grad[sp.lo:sp.hi]
+	clear(grad)
+	var sum [4]float64
+	for c := range numChunks {
+		for i, v := range m.chunkGrad[c][sp.lo:sp.hi] {
+			grad[i] += v
+		}
+		for i, v := range m.chunkStat[c] {
+			sum[i] += v
+		}
+	}
+	return sum
+}
+
+// step clips group g's gradient at maxNorm (if positive) and takes its Adam
+// step.
+func (m *Model) step(g int, maxNorm float64) error {
+	sp := m.groups[g]
+	grad := m.grad[sp.lo:sp.hi]
+	if maxNorm > 0 {
+		clip := optim.ClipGlobalNorm{MaxNorm: maxNorm}
+		norm, err := clip.Clip(grad)
+		if err != nil {
+			return fmt.Errorf("mra: %s gradient: %w", groupNames[g], err)
+		}
+		if g == groupCritic {
+			m.stats.CriticNorm = norm
+		} else {
+			m.stats.RelationNorm = norm
+		}
+	}
+	if err := m.opt[g].Step(m.params[sp.lo:sp.hi], grad); err != nil {
+		return fmt.Errorf("mra: %s step: %w", groupNames[g], err)
+	}
+	return nil
+}
+
+// finish clips and steps group g. On error it records the error (see Err)
+// and returns NaN, else it returns loss.
+func (m *Model) finish(g int, maxNorm, loss float64) float64 {
+	if err := m.step(g, maxNorm); err != nil {
+		if m.err == nil {
+			m.err = err
+		}
+		return math.NaN()
+	}
+	return loss
+}
+
+// Err returns the first error of an update since the model was built (or
+// last restored by SetState): a gradient or parameter that was not finite.
+// The failing update left its parameters and optimizer unchanged.
+func (m *Model) Err() error { return m.err }
+
+// UpdateStats are the figures of the latest update of each kind.
+type UpdateStats struct {
+	CriticLoss   float64 // UpdateCritic's loss
+	CriticNorm   float64 // the critic's gradient norm before clipping
+	PolicyLoss   float64 // UpdatePolicies' loss
+	Entropy      float64 // mean policy entropy over alive rows
+	MI           float64 // r_MI, the estimate of I(z; a | o)
+	RelationNorm float64 // φ's gradient norm before clipping
+	CE           float64 // the classifier's cross-entropy; log M − CE bounds I(m; z) from below
+	Accuracy     float64 // the classifier's accuracy on the batch
+}
+
+// Stats returns the figures of the latest updates.
+func (m *Model) Stats() UpdateStats { return m.stats }
+
+// checkBatch panics unless b fits the model.
+func (m *Model) checkBatch(b *Batch) {
+	enc := b.Enc
+	switch {
+	case b.Size < 1:
+		panic("mra: empty batch")
+	case enc.D != m.f.D || enc.A != m.f.A || len(enc.Types) != len(m.f.Types):
+		panic(fmt.Sprintf("mra: batch encoded with D=%d, A=%d, %d types; the model takes D=%d, A=%d, %d types", enc.D, enc.A, len(enc.Types), m.f.D, m.f.A, len(m.f.Types)))
+	case enc.E < 1:
+		panic("mra: the population's agents observe no entity rows (E = 0)")
+	case len(b.Self) < b.Size*enc.N*enc.D || len(b.Graph) < b.Size*enc.N*enc.E || len(b.Alive) < b.Size*enc.N:
+		panic("mra: batch buffers shorter than its size")
+	case m.cfg.RecomputeNextGraph && len(b.Latent) != len(b.Alive)*m.cfg.Latents:
+		panic(fmt.Sprintf("mra: RecomputeNextGraph needs the batch's latents, K = %d wide: batch has %d latent entries for %d agent rows (make it with NewBatch(enc, size, K))", m.cfg.Latents, len(b.Latent), len(b.Alive)))
+	}
+}

@@ -1,0 +1,164 @@
+package mra
+
+import (
+	"math/rand/v2"
+
+	"github.com/mrasim/mrasim/agents/nn"
+)
+
+// UpdatePrior takes one gradient step of the prior ψ and the game
+// classifier ω on b, the game-specific term of mra.md §3.2 (the
+// Barber–Agakov bound I(m; z) ≥ log M − CE). With one latent per agent for
+// the whole batch,
+//
+//	z_i   ~ GumbelHard(p_ψ(· | m_game))               straight-through, τ = 1
+//	g     = g_φ(o, z)                                  φ not updated
+//	e_i   = Σ_j g_ij·v_j                               the agent's type's current policy value net
+//	logit = Σ_i MLP_ω([e_i ; z_i])                     over alive agents, M classes
+//	loss  = mean_b CrossEntropy(logit, game)
+//
+// The gradient reaches ψ through z, both directly and through g and e; the
+// straight-through estimator passes ∂L/∂z_hard to the soft sample
+// softmax(ℓ/T + noise). There is no clipping. Random numbers come from rng
+// (the Gumbel noise). It returns the cross-entropy (NaN, with the
+// parameters unchanged and Err set, if the gradient is not finite); Stats
+// also gives the classifier's accuracy on the batch. It panics if b does
+// not fit the model or game is not a training game index.
+func (m *Model) UpdatePrior(b *Batch, game int, rng *rand.Rand) float64 {
+	m.checkBatch(b)
+	sum := m.priorGrad(b, game, rng)
+	m.stats.CE, m.stats.Accuracy = sum[0], sum[1]/float64(b.Size)
+	return m.finish(groupPrior, 0, sum[0])
+}
+
+// priorGrad draws the latents, computes the classifier loss and writes the
+// gradient with respect to ψ and ω into m.grad.
+func (m *Model) priorGrad(b *Batch, game int, rng *rand.Rand) [4]float64 {
+	desc := m.game(game)
+	n, k := b.Enc.N, m.cfg.Latents
+	m.latent.z0 = growT(m.latent.z0, n*k)
+	copy(m.latent.z0, m.sampleLatents(desc, rng, n)) // m.gumbel keeps the soft sample
+	for c := range m.chunkDZ {
+		m.chunkDZ[c] = growT(m.chunkDZ[c], n*k)
+	}
+	sum := m.run(phasePrior, groupPrior, b, rng.Uint64(), game)
+
+	// ∂L/∂z summed over chunks, then through the straight-through sample
+	// and the temperature into ψ (bound to m.grad by m.proto).
+	dz := growT(m.latent.dz, n*k)
+	m.latent.dz = dz
+	clear(dz)
+	for c := range numChunks {
+		for i, v := range m.chunkDZ[c] {
+			dz[i] += v
+		}
+	}
+	dlogits := m.gumbel.Backward(dz)
+	dl := growT(m.latent.dl, k)
+	m.latent.dl = dl
+	clear(dl)
+	for i := range n {
+		for j := range k {
+			dl[j] += dlogits[i*k+j] / m.cfg.PriorTemperature
+		}
+	}
+	m.proto.prior.Backward(dl)
+	return sum
+}
+
+// priorScratch is a worker's scratch for the prior update.
+type priorScratch struct {
+	z, x, dy, dg []float64
+	logit, dl    []float64
+	de           []float64
+}
+
+// priorChunk computes the classifier's cross-entropy of samples s0 … s1−1
+// into st[0] and its correct answers into st[1], the gradient with respect
+// to ω into wk.grad and the gradient with respect to each agent's latent
+// into dz (N×K), which it returns.
+func (m *Model) priorChunk(wk *worker, s0, s1 int, st *[4]float64, dz []float64) []float64 {
+	b, game := m.job.b, m.job.game
+	rs := &wk.rs
+	rs.gather(b, s0, s1, false)
+	nr, e, k, v := (s1-s0)*rs.n, rs.e, m.cfg.Latents, m.cfg.ValueDim
+	nm := len(m.games)
+	w := v + k
+	inv := 1 / float64(b.Size)
+	sc := &wk.pr
+
+	sc.z = growT(sc.z, nr*k)
+	for r := range nr {
+		i := rs.agent[r]
+		copy(sc.z[r*k:(r+1)*k], m.latent.z0[i*k:(i+1)*k])
+	}
+	g := wk.n.rel.Forward(e, rs.self, rs.ents, sc.z, rs.mask)
+	sc.x = growT(sc.x, nr*w)
+	for t, p := range wk.n.policy {
+		lo, hi := rs.rowsOf(t)
+		if lo == hi {
+			continue
+		}
+		entsK, gK := rs.typeSlices(t, rs.ents, g)
+		emb := p.embed(e, entsK, gK)
+		for r := lo; r < hi; r++ {
+			copy(sc.x[r*w:r*w+v], emb[(r-lo)*v:(r-lo+1)*v])
+			copy(sc.x[r*w+v:(r+1)*w], sc.z[r*k:(r+1)*k])
+		}
+	}
+	out := wk.n.cls.Forward(sc.x) // rows×M
+
+	// Per sample: logit = Σ_i out_i over alive agents; CE and its gradient.
+	sc.logit = growT(sc.logit, nm)
+	sc.dl = growT(sc.dl, nm)
+	sc.dy = growT(sc.dy, nr*nm)
+	clear(sc.dy)
+	var ce, correct float64
+	for s := range s1 - s0 {
+		clear(sc.logit)
+		for i := range rs.n {
+			if r := rs.at[s*rs.n+i]; rs.alive[r] {
+				for c, o := range out[r*nm : (r+1)*nm] {
+					sc.logit[c] += o
+				}
+			}
+		}
+		ce += crossEntropy(sc.logit, game, inv, sc.dl) * inv
+		if nn.Argmax(sc.logit) == game {
+			correct++
+		}
+		for i := range rs.n {
+			if r := rs.at[s*rs.n+i]; rs.alive[r] {
+				copy(sc.dy[r*nm:(r+1)*nm], sc.dl)
+			}
+		}
+	}
+	dx := wk.n.cls.Backward(sc.dy) // rows×(V+K)
+
+	// Through e = Σ_j g_j v_j (v does not depend on z) into g, then φ.
+	sc.dg = growT(sc.dg, nr*e)
+	for t, p := range wk.n.policy {
+		lo, hi := rs.rowsOf(t)
+		if lo == hi {
+			continue
+		}
+		sc.de = growT(sc.de, (hi-lo)*v)
+		for r := lo; r < hi; r++ {
+			copy(sc.de[(r-lo)*v:(r-lo+1)*v], dx[r*w:r*w+v])
+		}
+		dg, _ := p.agg.Backward(sc.de)
+		copy(sc.dg[lo*e:hi*e], dg)
+	}
+	_, _, dzRel := wk.n.rel.Backward(sc.dg)
+
+	clear(dz)
+	for r := range nr {
+		i := rs.agent[r]
+		d := dz[i*k : (i+1)*k]
+		for j := range k {
+			d[j] += dx[r*w+v+j] + dzRel[r*k+j]
+		}
+	}
+	st[0], st[1] = ce, correct
+	return dz
+}

@@ -1,0 +1,153 @@
+package mra
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/mrasim/mrasim/agents/nn"
+)
+
+// UpdateRelation takes one gradient step of the relation net φ on b, the
+// diversity term I(z; a | o) of mra.md §3.2. With the prior p_ψ(· | m) of
+// the batch's game (descriptor desc), one latent z_i ~ p_ψ(· | m) per agent
+// for the whole batch and K' =
+// Resamples more z_{k,i} ~ p_ψ(· | m) per agent, also shared by the batch:
+//
+//	a*_i = sample of π_θ(· | o_i, g_φ(o_i, z_i))       (current policy, detached)
+//	p0_i = π_θ⁻(a*_i | o_i, g_φ(o_i, z_i))             (target policy)
+//	pk_i = π_θ⁻(a*_i | o_i, g_φ(o_i, z_{k,i})),  k = 1 … K'
+//	r_MI = mean_b Σ_i [ log(K'·p0_i) − log Σ_k pk_i ]  (alive agents)
+//	loss = −r_MI
+//
+// Gradients reach φ only through g; the gradient is clipped at GradClip·N
+// before Adam. Random numbers come from rng: the latents, then one seed for
+// the action samples. It returns r_MI (NaN, with the parameters unchanged
+// and Err set, if the gradient is not finite). It panics if b does not fit
+// the model or desc is not of length H.
+func (m *Model) UpdateRelation(b *Batch, desc []float64, rng *rand.Rand) float64 {
+	m.checkBatch(b)
+	n, k := b.Enc.N, m.cfg.Latents
+	m.latent.z0 = growT(m.latent.z0, n*k)
+	copy(m.latent.z0, m.sampleLatents(desc, rng, n))
+	m.latent.zk = growT(m.latent.zk, m.cfg.Resamples*n*k)
+	copy(m.latent.zk, m.sampleLatents(desc, rng, m.cfg.Resamples*n))
+	sum := m.run(phaseRelation, groupRelation, b, rng.Uint64(), 0)
+	m.stats.MI = sum[0]
+	return m.finish(groupRelation, m.cfg.GradClip*float64(n), sum[0])
+}
+
+// game returns the descriptor of training game g.
+func (m *Model) game(g int) []float64 {
+	if g < 0 || g >= len(m.games) {
+		panic(fmt.Sprintf("mra: game index %d, the model has %d training games", g, len(m.games)))
+	}
+	return m.games[g]
+}
+
+// miScratch is a worker's scratch for the diversity update.
+type miScratch struct {
+	mg    multiGraph
+	z     [][]float64    // 1+K' assignments, rows×K each: z_i, then z_{k,i}
+	g     [][]float64    // 1+K' graphs, rows×E
+	dg    [][]float64    // ∂L/∂g per assignment, rows×E
+	agg   []nn.Aggregate // per assignment and type
+	s     []float64      // stacked embeddings of one type, (1+K')·rows_k×V
+	dlp   []float64      // ∂L/∂log π⁻ of one type, (1+K')·rows_k×A_k
+	astar []int          // rows: a*
+	lpk   []float64      // K' log pk of one row
+}
+
+// relationChunk computes r_MI of samples s0 … s1−1 into st[0] and the
+// gradient of −r_MI with respect to φ into wk.grad.
+func (m *Model) relationChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
+	b := m.job.b
+	rs := &wk.rs
+	rs.gather(b, s0, s1, false)
+	nr, e, k, v := (s1-s0)*rs.n, rs.e, m.cfg.Latents, m.cfg.ValueDim
+	kp := m.cfg.Resamples
+	nl := 1 + kp
+	h := len(m.f.Types)
+	inv := 1 / float64(b.Size)
+	sc := &wk.mi
+
+	// Latents per row: assignment 0 is z_i, assignment l ≥ 1 is z_{l,i}.
+	sc.z = growT(sc.z, nl)
+	sc.g = growT(sc.g, nl)
+	sc.dg = growT(sc.dg, nl)
+	for l := range nl {
+		sc.z[l] = growT(sc.z[l], nr*k)
+		sc.dg[l] = growT(sc.dg[l], nr*e)
+		for r := range nr {
+			i := rs.agent[r]
+			src := m.latent.z0[i*k : (i+1)*k]
+			if l > 0 {
+				src = m.latent.zk[((l-1)*rs.n+i)*k : ((l-1)*rs.n+i+1)*k]
+			}
+			copy(sc.z[l][r*k:(r+1)*k], src)
+		}
+	}
+	sc.mg.forward(wk.n.rel, e, rs.self, rs.ents, sc.z, rs.mask, sc.g)
+
+	// a* ~ π_θ(· | o, g_φ(o, z)), detached.
+	sc.astar = growT(sc.astar, nr)
+	for t, p := range wk.n.policy {
+		lo, hi := rs.rowsOf(t)
+		if lo == hi {
+			continue
+		}
+		entsK, gK := rs.typeSlices(t, rs.ents, sc.g[0])
+		p.forward(e, entsK, gK)
+		for r := lo; r < hi; r++ {
+			sc.astar[r] = m.rec.sampled(c, r, sampleLogp(wk.rng, p.row(r-lo), wk.prob[:p.a]))
+		}
+	}
+
+	// log π⁻(a* | o, g_l) for every assignment, and ∂(−r_MI)/∂log π⁻.
+	for len(sc.agg) < nl*h {
+		sc.agg = append(sc.agg, nn.Aggregate{Dim: v})
+	}
+	sc.lpk = growT(sc.lpk, kp)
+	var rmi float64
+	logKp := math.Log(float64(kp))
+	for t, p := range wk.t.policy {
+		lo, hi := rs.rowsOf(t)
+		if lo == hi {
+			continue
+		}
+		nk := hi - lo
+		entsK, _ := rs.typeSlices(t, rs.ents, sc.g[0])
+		vals := p.value.Forward(entsK)
+		sc.s = growT(sc.s, nl*nk*v)
+		for l := range nl {
+			_, gK := rs.typeSlices(t, rs.ents, sc.g[l])
+			copy(sc.s[l*nk*v:(l+1)*nk*v], sc.agg[l*h+t].Forward(e, gK, vals))
+		}
+		lp := p.logp.Forward(p.head.Forward(sc.s)) // (1+K')·nk × A_k
+		sc.dlp = growT(sc.dlp, nl*nk*p.a)
+		clear(sc.dlp)
+		for r := lo; r < hi; r++ {
+			if !rs.alive[r] {
+				continue
+			}
+			a := sc.astar[r]
+			at := func(l int) int { return (l*nk+r-lo)*p.a + a }
+			for l := 1; l < nl; l++ {
+				sc.lpk[l-1] = lp[at(l)]
+			}
+			lse := logSumExp(sc.lpk)
+			rmi += (logKp + lp[at(0)] - lse) * inv
+			sc.dlp[at(0)] = -inv
+			for l := 1; l < nl; l++ {
+				sc.dlp[at(l)] = math.Exp(sc.lpk[l-1]-lse) * inv
+			}
+		}
+		ds := p.head.Backward(p.logp.Backward(sc.dlp))
+		for l := range nl {
+			dg, _ := sc.agg[l*h+t].Backward(ds[l*nk*v : (l+1)*nk*v])
+			copy(sc.dg[l][lo*e:hi*e], dg)
+		}
+	}
+	sc.mg.backward(wk.n.rel, e, sc.dg)
+	st[0] = rmi
+}
