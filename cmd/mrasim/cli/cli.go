@@ -38,6 +38,7 @@ func commands() []command {
 		{"envs", "list the registered games, their agent types, parameters and allowed populations", runEnvs},
 		{"validate", "check scenario files and report every problem with file:line:col", runValidate},
 		{"rollout", "play random agents in a scenario's game and write steps as JSON lines", runRollout},
+		{"train", "train agents with MRA or a baseline as a scenario says; checkpoints, metrics, curves", runTrain},
 	}
 }
 

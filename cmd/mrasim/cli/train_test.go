@@ -1,0 +1,176 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The line game these tests train on is registered by cli_test.go, which
+// is compiled into the same test binary.
+
+const tinyTrain = `[game]
+name = "line"
+[train]
+populations = ["walkers=2", "walkers=3"]
+episodes = 24
+parallel_envs = 4
+log_every = 4
+checkpoint_every = 8
+[algo]
+batch_size = 32
+steps_per_update = 20
+num_updates = 2
+buffer_length = 2000
+`
+
+func runCLI(args ...string) (string, string, int) {
+	var out, errOut strings.Builder
+	code := Main(args, &out, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+func readMetrics(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []map[string]any
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("metrics line %d: %v", len(out)+1, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestTrainWritesARunFolder(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "tiny.toml")
+	os.WriteFile(scenario, []byte(tinyTrain), 0o644)
+	run := filepath.Join(dir, "run")
+	out, errOut, code := runCLI("train", scenario, "--out", run, "--quiet")
+	if code != ExitOK {
+		t.Fatalf("code %d\n%s", code, errOut)
+	}
+	if !strings.Contains(out, "trained 24 episodes per population") || !strings.Contains(out, "walkers=3: mean reward per agent and step") {
+		t.Errorf("summary:\n%s", out)
+	}
+	for _, f := range []string{runScenario, runMetrics, runCheckpoint, runCurves} {
+		if _, err := os.Stat(filepath.Join(run, f)); err != nil {
+			t.Errorf("run folder lacks %s: %v", f, err)
+		}
+	}
+	copied, _ := os.ReadFile(filepath.Join(run, runScenario))
+	if string(copied) != tinyTrain {
+		t.Error("the run's scenario copy differs from the scenario")
+	}
+	ms := readMetrics(t, filepath.Join(run, runMetrics))
+	if len(ms) != 6 {
+		t.Fatalf("%d metrics lines, want 6 (every 4 of 24 episodes)", len(ms))
+	}
+	for _, key := range []string{"episode", "env_steps", "wall_seconds", "steps_per_second", "mean_step_reward", "critic_loss", "policy_loss", "policy_entropy", "mi_estimate", "classifier_ce"} {
+		if _, ok := ms[5][key]; !ok {
+			t.Errorf("metrics lack %q: %v", key, ms[5])
+		}
+	}
+	rewards := ms[5]["mean_step_reward"].(map[string]any)
+	if _, ok := rewards["walkers=2"]; !ok || len(rewards) != 2 {
+		t.Errorf("mean_step_reward = %v, want one entry per training population", rewards)
+	}
+	if ms[5]["episode"].(float64) != 24 || ms[5]["update_cycles"].(float64) == 0 {
+		t.Errorf("last line %v", ms[5])
+	}
+
+	// The same folder again without --resume is refused.
+	if _, errOut, code := runCLI("train", scenario, "--out", run, "--quiet"); code != ExitUsage || !strings.Contains(errOut, "already holds a run") {
+		t.Errorf("rerun into the folder: code %d, %s", code, errOut)
+	}
+	// Resuming with more episodes continues from 24.
+	_, errOut, code = runCLI("train", scenario, "--out", run, "--resume", "--episodes", "32", "--quiet")
+	if code != ExitOK || !strings.Contains(errOut, "resuming at episode 24") {
+		t.Fatalf("resume: code %d\n%s", code, errOut)
+	}
+	if ms := readMetrics(t, filepath.Join(run, runMetrics)); len(ms) != 8 || ms[7]["episode"].(float64) != 32 {
+		t.Errorf("after resuming: %d lines, last %v", len(ms), ms[len(ms)-1])
+	}
+}
+
+func TestTrainRefusesBadCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "tiny.toml")
+	os.WriteFile(scenario, []byte(tinyTrain), 0o644)
+	run := filepath.Join(dir, "run")
+	if _, errOut, code := runCLI("train", scenario, "--out", run, "--quiet", "--episodes", "8"); code != ExitOK {
+		t.Fatal(errOut)
+	}
+	ckpt := filepath.Join(run, runCheckpoint)
+	data, _ := os.ReadFile(ckpt)
+	data[len(data)/2] ^= 0xff
+	os.WriteFile(ckpt, data, 0o644)
+	_, errOut, code := runCLI("train", scenario, "--out", run, "--resume", "--quiet")
+	if code != ExitUsage || !strings.Contains(errOut, "damaged") || !strings.Contains(errOut, ckpt) {
+		t.Errorf("corrupt checkpoint: code %d\n%s", code, errOut)
+	}
+	// A scenario that differs from the run's copy is refused.
+	other := filepath.Join(dir, "other.toml")
+	os.WriteFile(other, []byte(strings.Replace(tinyTrain, "episodes = 24", "episodes = 30", 1)), 0o644)
+	if _, errOut, code := runCLI("train", other, "--out", run, "--resume"); code != ExitUsage || !strings.Contains(errOut, "differs from the run's copy") {
+		t.Errorf("different scenario: code %d\n%s", code, errOut)
+	}
+	if _, errOut, code := runCLI("train", scenario, "--resume", "--out", filepath.Join(dir, "none")); code != ExitUsage || !strings.Contains(errOut, "no such file") {
+		t.Errorf("missing run: code %d\n%s", code, errOut)
+	}
+	if _, errOut, code := runCLI("train", scenario, "--resume", "--seed", "3"); code != ExitUsage || !strings.Contains(errOut, "--seed cannot change") {
+		t.Errorf("seed on resume: code %d\n%s", code, errOut)
+	}
+}
+
+// TestTrainInterruptWritesACheckpoint sends the process the signal train
+// stops on and checks that it exits 0 with a checkpoint to resume from, and
+// that resuming finishes the budget.
+func TestTrainInterruptWritesACheckpoint(t *testing.T) {
+	old := trainSignals
+	trainSignals = []os.Signal{syscall.SIGUSR1}
+	defer func() { trainSignals = old }()
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "tiny.toml")
+	os.WriteFile(scenario, []byte(strings.Replace(tinyTrain, "episodes = 24", "episodes = 4000", 1)), 0o644)
+	run := filepath.Join(dir, "run")
+	done := make(chan [3]any)
+	go func() {
+		out, errOut, code := runCLI("train", scenario, "--out", run, "--quiet")
+		done <- [3]any{out, errOut, code}
+	}()
+	// Wait for the first metrics line, then interrupt.
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if b, _ := os.ReadFile(filepath.Join(run, runMetrics)); len(b) > 0 {
+			break
+		}
+	}
+	syscall.Kill(os.Getpid(), syscall.SIGUSR1)
+	res := <-done
+	errOut, code := res[1].(string), res[2].(int)
+	if code != ExitOK || !strings.Contains(errOut, "interrupted after") || !strings.Contains(errOut, "--resume --out "+run) {
+		t.Fatalf("code %d\n%s", code, errOut)
+	}
+	ms := readMetrics(t, filepath.Join(run, runMetrics))
+	last := ms[len(ms)-1]["episode"].(float64)
+	if last >= 4000 {
+		t.Fatalf("the run was not interrupted (last episode %v)", last)
+	}
+	_, errOut, code = runCLI("train", filepath.Join(run, runScenario), "--out", run, "--resume", "--quiet", "--episodes", "8")
+	if code != ExitOK {
+		t.Fatalf("resume: code %d\n%s", code, errOut)
+	}
+}

@@ -1,0 +1,174 @@
+package mra
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/mrasim/mrasim/env"
+)
+
+// Buffer is the replay buffer of one training population: a ring of the
+// last Capacity transitions (o, a, r, o', done, alive, g). Observations are
+// stored as float32, as the official code stores them, which halves the
+// memory of a full buffer; storage grows as transitions arrive, so a short
+// run never allocates the whole capacity.
+type Buffer struct {
+	Enc      *Encoding
+	Capacity int
+
+	len, next int // transitions held; slot the next one goes to
+	slots     int // slots allocated so far, ≤ Capacity
+
+	obsLen, entLen int // per transition: all agents' observations, entity masks
+
+	obs, nextObs   []float32 // Capacity·obsLen
+	ents, nextEnts []bool    // Capacity·entLen
+	action         []int32   // Capacity·N
+	reward         []float64 // Capacity·N
+	done, alive    []bool    // Capacity·N
+	graph          []float32 // Capacity·N·E
+	latent         []float32 // Capacity·N·K
+	k              int       // K, latent width
+
+	mean, std []float64 // per-agent reward statistics, scratch of Sample
+}
+
+// NewBuffer makes an empty buffer for enc's population whose agents act
+// with latents K wide.
+func NewBuffer(enc *Encoding, capacity, latents int) *Buffer {
+	n := enc.N
+	_, obsLen := enc.Spec.ObsRange(n - 1)
+	_, entLen := enc.Spec.EntityRange(n - 1)
+	// Storage is allocated as transitions arrive.
+	return &Buffer{
+		Enc: enc, Capacity: capacity,
+		obsLen: obsLen, entLen: entLen, k: latents,
+		mean: make([]float64, n), std: make([]float64, n),
+	}
+}
+
+// Len returns the number of transitions held.
+func (b *Buffer) Len() int { return b.len }
+
+// grow makes room for slot s.
+func (b *Buffer) grow(s int) {
+	if s < b.slots {
+		return
+	}
+	n, e := b.Enc.N, b.Enc.E
+	// Grow geometrically up to the capacity.
+	want := min(max(2*(s+1), 1024), b.Capacity)
+	b.obs = growTo(b.obs, want*b.obsLen)
+	b.nextObs = growTo(b.nextObs, want*b.obsLen)
+	b.ents = growTo(b.ents, want*b.entLen)
+	b.nextEnts = growTo(b.nextEnts, want*b.entLen)
+	b.action = growTo(b.action, want*n)
+	b.reward = growTo(b.reward, want*n)
+	b.done = growTo(b.done, want*n)
+	b.alive = growTo(b.alive, want*n)
+	b.graph = growTo(b.graph, want*n*e)
+	b.latent = growTo(b.latent, want*n*b.k)
+	b.slots = want
+}
+
+func growTo[T any](s []T, n int) []T {
+	if len(s) >= n {
+		return s
+	}
+	out := make([]T, n)
+	copy(out, s)
+	return out
+}
+
+// Add stores one transition of every agent: prev is the frame the agents
+// acted on (o, with its alive flags), actions what they did, next the frame
+// after the step (o', rewards, terminated flags), graph the relation graph
+// they acted with (N·E) and z their latents (N·K).
+func (b *Buffer) Add(prev *env.Frame, actions []int, next *env.Frame, graph, z []float64) {
+	s := b.next
+	b.grow(s)
+	n, e := b.Enc.N, b.Enc.E
+	for i, v := range prev.Obs {
+		b.obs[s*b.obsLen+i] = float32(v)
+	}
+	for i, v := range next.Obs {
+		b.nextObs[s*b.obsLen+i] = float32(v)
+	}
+	copy(b.ents[s*b.entLen:(s+1)*b.entLen], prev.EntityMask)
+	copy(b.nextEnts[s*b.entLen:(s+1)*b.entLen], next.EntityMask)
+	for i := range n {
+		b.action[s*n+i] = int32(actions[i])
+		b.reward[s*n+i] = next.Reward[i]
+		b.done[s*n+i] = next.Terminated[i]
+		b.alive[s*n+i] = prev.Alive[i]
+	}
+	for i, v := range graph[:n*e] {
+		b.graph[s*n*e+i] = float32(v)
+	}
+	for i, v := range z[:n*b.k] {
+		b.latent[s*n*b.k+i] = float32(v)
+	}
+	b.next = (s + 1) % b.Capacity
+	b.len = min(b.len+1, b.Capacity)
+}
+
+// Sample fills batch with batch.Size transitions drawn uniformly with
+// replacement, rewards normalised by the per-agent mean and standard
+// deviation of all rewards held, as the official code does.
+func (b *Buffer) Sample(rng *rand.Rand, batch *Batch) {
+	b.rewardStats()
+	enc := b.Enc
+	n, e, d := enc.N, enc.E, enc.D
+	spec := enc.Spec
+	for k := range batch.Size {
+		s := rng.IntN(b.len)
+		for i := range n {
+			row := k*n + i
+			lo, hi := spec.ObsRange(i)
+			mlo, mhi := spec.EntityRange(i)
+			obs := b.obs[s*b.obsLen : (s+1)*b.obsLen]
+			nobs := b.nextObs[s*b.obsLen : (s+1)*b.obsLen]
+			ents := b.ents[s*b.entLen : (s+1)*b.entLen]
+			nents := b.nextEnts[s*b.entLen : (s+1)*b.entLen]
+			Encode(enc, i, obs[lo:hi], ents[mlo:mhi], batch.Self[row*d:(row+1)*d], batch.Ents[row*e*d:(row+1)*e*d], batch.Mask[row*e:(row+1)*e])
+			Encode(enc, i, nobs[lo:hi], nents[mlo:mhi], batch.NextSelf[row*d:(row+1)*d], batch.NextEnts[row*e*d:(row+1)*e*d], batch.NextMask[row*e:(row+1)*e])
+			batch.Action[row] = int(b.action[s*n+i])
+			batch.Reward[row] = (b.reward[s*n+i] - b.mean[i]) / b.std[i]
+			batch.Done[row] = 0
+			if b.done[s*n+i] {
+				batch.Done[row] = 1
+			}
+			batch.Alive[row] = b.alive[s*n+i]
+			for c := range e {
+				batch.Graph[row*e+c] = float64(b.graph[(s*n+i)*e+c])
+			}
+			for c := range b.k {
+				batch.Latent[row*b.k+c] = float64(b.latent[(s*n+i)*b.k+c])
+			}
+		}
+	}
+}
+
+// rewardStats computes each agent's reward mean and standard deviation over
+// the buffer (the population standard deviation, as numpy's std; 1 where
+// it is 0, so constant rewards normalise to 0 instead of NaN).
+func (b *Buffer) rewardStats() {
+	n := b.Enc.N
+	for i := range n {
+		var sum float64
+		for s := range b.len {
+			sum += b.reward[s*n+i]
+		}
+		mean := sum / float64(b.len)
+		var ss float64
+		for s := range b.len {
+			d := b.reward[s*n+i] - mean
+			ss += d * d
+		}
+		std := math.Sqrt(ss / float64(b.len))
+		if std == 0 {
+			std = 1
+		}
+		b.mean[i], b.std[i] = mean, std
+	}
+}

@@ -1,0 +1,250 @@
+package mra
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/mrasim/mrasim/internal/checkpoint"
+)
+
+// StateVersion is the version of the trainer state Save writes; Load reads
+// it and refuses newer ones.
+const StateVersion = 1
+
+// Save writes everything a resumed run needs to continue bit for bit: the
+// identity of the run (checked by Load), counters, random generators, the
+// networks with their optimizers, the replay buffers and the open log
+// interval. Call it between rounds (Run always stops there).
+func (t *Trainer) Save(e *checkpoint.Encoder) {
+	t.saveIdentity(e)
+	e.Int(t.round)
+	e.Uint64(uint64(t.envSteps))
+	e.Uint64(uint64(t.updates))
+	e.Int(int(t.wall))
+	for _, g := range []*rand.PCG{t.actPCG, t.samplePCG} {
+		b, _ := g.MarshalBinary() // never fails
+		e.Bytes(b)
+	}
+	for _, s := range []*sum{&t.critic, &t.policy, &t.entropy, &t.mi, &t.ce} {
+		e.Float64(s.total)
+		e.Int(s.n)
+	}
+	e.Uint64(uint64(t.intervalSteps))
+	e.Int(int(t.intervalWall))
+	e.Bytes(t.model.AppendState(nil))
+	for _, p := range t.games {
+		e.Uint64(uint64(p.steps))
+		e.Float64(p.rewardSum)
+		e.Uint64(uint64(p.agentSteps))
+		p.buf.save(e)
+	}
+}
+
+// saveIdentity writes what must match between a run and its resumption.
+func (t *Trainer) saveIdentity(e *checkpoint.Encoder) {
+	e.String(t.cfg.Algo)
+	e.String(t.setup.Game)
+	e.Int(len(t.games))
+	for _, p := range t.games {
+		e.String(p.label)
+	}
+	e.Int(t.setup.ParallelEnvs)
+	e.Uint64(t.setup.Seed)
+	e.Int(t.cfg.Latents)
+	e.Int(t.cfg.BufferLength)
+}
+
+// Load restores a state written by Save into a trainer built from the same
+// scenario. It refuses, naming the difference, a state of another run, and
+// leaves the trainer unusable (build a new one) if the data is damaged.
+func (t *Trainer) Load(data []byte) error {
+	d := checkpoint.NewDecoder(data)
+	if err := t.checkIdentity(d); err != nil {
+		return err
+	}
+	round := d.Int()
+	envSteps, updates, wall := int64(d.Uint64()), int64(d.Uint64()), time.Duration(d.Int())
+	pcgs := [2]*rand.PCG{rand.NewPCG(0, 0), rand.NewPCG(0, 0)}
+	for _, g := range pcgs {
+		if err := g.UnmarshalBinary(d.Bytes()); err != nil && d.Err() == nil {
+			return fmt.Errorf("mra: random generator state: %w", err)
+		}
+	}
+	var sums [5]sum
+	for i := range sums {
+		sums[i].total, sums[i].n = d.Float64(), d.Int()
+	}
+	intervalSteps, intervalWall := int64(d.Uint64()), time.Duration(d.Int())
+	model := d.Bytes()
+	if err := d.Err(); err != nil {
+		return err
+	}
+	if err := t.model.SetState(model); err != nil {
+		return err
+	}
+	for _, p := range t.games {
+		p.steps, p.rewardSum, p.agentSteps = int64(d.Uint64()), d.Float64(), int64(d.Uint64())
+		if err := p.buf.load(d); err != nil {
+			return err
+		}
+	}
+	if err := d.Done(); err != nil {
+		return err
+	}
+	t.round, t.envSteps, t.updates, t.wall = round, envSteps, updates, wall
+	*t.actPCG, *t.samplePCG = *pcgs[0], *pcgs[1]
+	t.critic, t.policy, t.entropy, t.mi, t.ce = sums[0], sums[1], sums[2], sums[3], sums[4]
+	t.intervalSteps, t.intervalWall = intervalSteps, intervalWall
+	return nil
+}
+
+func (t *Trainer) checkIdentity(d *checkpoint.Decoder) error {
+	algo, game := d.String(), d.String()
+	labels := make([]string, d.Int())
+	if d.Err() == nil && len(labels) > 64 {
+		return fmt.Errorf("mra: checkpoint lists %d populations", len(labels))
+	}
+	for i := range labels {
+		labels[i] = d.String()
+	}
+	envs, seed, latents, capacity := d.Int(), d.Uint64(), d.Int(), d.Int()
+	if err := d.Err(); err != nil {
+		return err
+	}
+	mismatch := func(what string, got, want any) error {
+		return fmt.Errorf("mra: the checkpoint is of a run with %s %v, this scenario has %v", what, got, want)
+	}
+	switch {
+	case algo != t.cfg.Algo:
+		return mismatch("algorithm", algo, t.cfg.Algo)
+	case game != t.setup.Game:
+		return mismatch("game", game, t.setup.Game)
+	case !slices.Equal(labels, t.Labels()):
+		return mismatch("training populations", labels, t.Labels())
+	case envs != t.setup.ParallelEnvs:
+		return mismatch("parallel_envs", envs, t.setup.ParallelEnvs)
+	case seed != t.setup.Seed:
+		return mismatch("seed", seed, t.setup.Seed)
+	case latents != t.cfg.Latents:
+		return mismatch("latents", latents, t.cfg.Latents)
+	case capacity != t.cfg.BufferLength:
+		return mismatch("buffer_length", capacity, t.cfg.BufferLength)
+	}
+	return nil
+}
+
+// save writes the transitions held, in slot order.
+func (b *Buffer) save(e *checkpoint.Encoder) {
+	n, en := b.Enc.N, b.Enc.E
+	e.Int(b.len)
+	e.Int(b.next)
+	e.Float32s(b.obs[:b.len*b.obsLen])
+	e.Float32s(b.nextObs[:b.len*b.obsLen])
+	saveBools(e, b.ents[:b.len*b.entLen])
+	saveBools(e, b.nextEnts[:b.len*b.entLen])
+	actions := make([]int, b.len*n)
+	for i := range actions {
+		actions[i] = int(b.action[i])
+	}
+	e.Ints(actions)
+	e.Float64s(b.reward[:b.len*n])
+	saveBools(e, b.done[:b.len*n])
+	saveBools(e, b.alive[:b.len*n])
+	e.Float32s(b.graph[:b.len*n*en])
+	e.Float32s(b.latent[:b.len*n*b.k])
+}
+
+func saveBools(e *checkpoint.Encoder, bs []bool) {
+	p := make([]byte, len(bs))
+	for i, v := range bs {
+		if v {
+			p[i] = 1
+		}
+	}
+	e.Bytes(p)
+}
+
+// load restores what save wrote, into fresh storage so that a damaged
+// state leaves the buffer as it was.
+func (b *Buffer) load(d *checkpoint.Decoder) error {
+	n, en := b.Enc.N, b.Enc.E
+	length, next := d.Int(), d.Int()
+	if err := d.Err(); err != nil {
+		return err
+	}
+	if length < 0 || length > b.Capacity || next < 0 || next >= b.Capacity || (length < b.Capacity && next != length) {
+		return fmt.Errorf("mra: replay buffer of %d transitions (next %d) does not fit a capacity of %d", length, next, b.Capacity)
+	}
+	fresh := &Buffer{Enc: b.Enc, Capacity: b.Capacity, obsLen: b.obsLen, entLen: b.entLen, k: b.k, mean: b.mean, std: b.std}
+	if length > 0 {
+		fresh.grow(length - 1)
+	}
+	check := func(what string, got, want int) error {
+		if err := d.Err(); err != nil {
+			return err
+		}
+		if got != want {
+			return fmt.Errorf("mra: replay buffer holds %d %s where %d were expected", got, what, want)
+		}
+		return nil
+	}
+	f32 := func(dst []float32, what string, size int) error {
+		v := d.Float32s()
+		if err := check(what, len(v), size); err != nil {
+			return err
+		}
+		copy(dst, v)
+		return nil
+	}
+	flags := func(dst []bool, what string, size int) error {
+		v := d.Bytes()
+		if err := check(what, len(v), size); err != nil {
+			return err
+		}
+		for i, x := range v {
+			dst[i] = x == 1
+		}
+		return nil
+	}
+	if err := f32(fresh.obs, "observations", length*b.obsLen); err != nil {
+		return err
+	}
+	if err := f32(fresh.nextObs, "next observations", length*b.obsLen); err != nil {
+		return err
+	}
+	if err := flags(fresh.ents, "entity flags", length*b.entLen); err != nil {
+		return err
+	}
+	if err := flags(fresh.nextEnts, "next entity flags", length*b.entLen); err != nil {
+		return err
+	}
+	actions := d.Ints()
+	if err := check("actions", len(actions), length*n); err != nil {
+		return err
+	}
+	for i, a := range actions {
+		fresh.action[i] = int32(a)
+	}
+	rewards := d.Float64s()
+	if err := check("rewards", len(rewards), length*n); err != nil {
+		return err
+	}
+	copy(fresh.reward, rewards)
+	if err := flags(fresh.done, "done flags", length*n); err != nil {
+		return err
+	}
+	if err := flags(fresh.alive, "alive flags", length*n); err != nil {
+		return err
+	}
+	if err := f32(fresh.graph, "relation weights", length*n*en); err != nil {
+		return err
+	}
+	if err := f32(fresh.latent, "latents", length*n*b.k); err != nil {
+		return err
+	}
+	fresh.len, fresh.next = length, next
+	*b = *fresh
+	return nil
+}

@@ -1,0 +1,245 @@
+package mra_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/mrasim/mrasim/agents"
+	"github.com/mrasim/mrasim/env"
+	"github.com/mrasim/mrasim/env/matrix"
+	"github.com/mrasim/mrasim/internal/checkpoint"
+	"github.com/mrasim/mrasim/mra"
+)
+
+// smallConfig keeps the official schedule but shrinks batches so tests run
+// in seconds.
+func smallConfig(algo string) mra.Config {
+	cfg := mra.DefaultConfig()
+	cfg.Algo = algo
+	cfg.BatchSize = 64
+	cfg.StepsPerUpdate = 40
+	cfg.NumUpdates = 2
+	cfg.BufferLength = 5000
+	return cfg
+}
+
+func newTrainer(t testing.TB, cfg mra.Config, game string, params map[string]any, pops []string, episodes, envs, workers int) *mra.Trainer {
+	t.Helper()
+	setup := mra.Setup{Game: game, Params: params, Seed: 7, Episodes: episodes, ParallelEnvs: envs, Workers: workers, LogEvery: envs}
+	for _, s := range pops {
+		p, err := env.ParsePopulation(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		setup.Populations = append(setup.Populations, p)
+	}
+	tr, err := mra.NewTrainer(cfg, setup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tr.Close)
+	return tr
+}
+
+func run(t testing.TB, tr *mra.Trainer) []mra.Metrics {
+	t.Helper()
+	var ms []mra.Metrics
+	if err := tr.Run(context.Background(), func(m mra.Metrics) error { ms = append(ms, m); return nil }, nil); err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}
+
+func save(t testing.TB, tr *mra.Trainer) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	e := checkpoint.NewEncoder(&buf)
+	tr.Save(e)
+	if err := e.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// comparable drops what depends on the wall clock.
+func comparable(ms []mra.Metrics) []mra.Metrics {
+	out := append([]mra.Metrics(nil), ms...)
+	for i := range out {
+		out[i].WallSeconds, out[i].StepsPerSecond = 0, 0
+	}
+	return out
+}
+
+func sameMetrics(t *testing.T, a, b []mra.Metrics) {
+	t.Helper()
+	a, b = comparable(a), comparable(b)
+	if len(a) != len(b) {
+		t.Fatalf("%d and %d metrics lines", len(a), len(b))
+	}
+	for i := range a {
+		if a[i].Episode != b[i].Episode || a[i].CriticLoss != b[i].CriticLoss || a[i].PolicyLoss != b[i].PolicyLoss ||
+			a[i].MI != b[i].MI || a[i].PriorCE != b[i].PriorCE || a[i].EnvSteps != b[i].EnvSteps {
+			t.Fatalf("metrics %d differ:\n%+v\n%+v", i, a[i], b[i])
+		}
+		for k, v := range a[i].MeanStepReward {
+			if b[i].MeanStepReward[k] != v {
+				t.Fatalf("metrics %d: %s reward %v vs %v", i, k, v, b[i].MeanStepReward[k])
+			}
+		}
+	}
+}
+
+// TestResumeIsExact is the promise of checkpoints: 2k episodes in one go
+// and k + save + load into a new trainer + k end with identical networks,
+// optimizers and metrics.
+func TestResumeIsExact(t *testing.T) {
+	pops := []string{"agents=2", "agents=3"}
+	cfg := smallConfig(mra.AlgoMRA)
+	whole := newTrainer(t, cfg, "resource", nil, pops, 32, 4, 2)
+	wantMetrics := run(t, whole)
+
+	first := newTrainer(t, cfg, "resource", nil, pops, 16, 4, 2)
+	gotMetrics := run(t, first)
+	state := save(t, first)
+
+	second := newTrainer(t, cfg, "resource", nil, pops, 32, 4, 1)
+	if err := second.Load(state); err != nil {
+		t.Fatal(err)
+	}
+	if second.Episode() != 16 {
+		t.Fatalf("resumed at episode %d, want 16", second.Episode())
+	}
+	gotMetrics = append(gotMetrics, run(t, second)...)
+	if whole.Model().ParamCount() == 0 || !bytes.Equal(whole.Model().AppendState(nil), second.Model().AppendState(nil)) {
+		t.Fatal("networks after 16 + resume + 16 episodes differ from 32 episodes in one go")
+	}
+	sameMetrics(t, wantMetrics, gotMetrics)
+	if wantMetrics[len(wantMetrics)-1].Updates == 0 {
+		t.Fatal("the run never updated: the test proves nothing")
+	}
+}
+
+func TestWorkersDoNotChangeResults(t *testing.T) {
+	cfg := smallConfig(mra.AlgoMRA)
+	a := newTrainer(t, cfg, "tag", nil, []string{"adversaries=2,good=1", "adversaries=3,good=1"}, 12, 3, 1)
+	b := newTrainer(t, cfg, "tag", nil, []string{"adversaries=2,good=1", "adversaries=3,good=1"}, 12, 3, 3)
+	ma, mb := run(t, a), run(t, b)
+	if !bytes.Equal(a.Model().AppendState(nil), b.Model().AppendState(nil)) {
+		t.Fatal("1 and 3 workers trained different networks")
+	}
+	sameMetrics(t, ma, mb)
+}
+
+func TestLoadRefusesAnotherRun(t *testing.T) {
+	cfg := smallConfig(mra.AlgoMRA)
+	a := newTrainer(t, cfg, "resource", nil, []string{"agents=2", "agents=3"}, 4, 4, 1)
+	run(t, a)
+	state := save(t, a)
+	for _, tc := range []struct {
+		name string
+		tr   *mra.Trainer
+		want string
+	}{
+		{"populations", newTrainer(t, cfg, "resource", nil, []string{"agents=2", "agents=4"}, 4, 4, 1), "training populations"},
+		{"envs", newTrainer(t, cfg, "resource", nil, []string{"agents=2", "agents=3"}, 4, 2, 1), "parallel_envs"},
+	} {
+		err := tc.tr.Load(state)
+		if err == nil || !bytes.Contains([]byte(err.Error()), []byte(tc.want)) {
+			t.Errorf("%s: Load error %v, want one naming %s", tc.name, err, tc.want)
+		}
+	}
+	b := newTrainer(t, cfg, "resource", nil, []string{"agents=2", "agents=3"}, 4, 4, 1)
+	if err := b.Load(state[:len(state)/2]); err == nil {
+		t.Error("Load accepted a truncated state")
+	}
+}
+
+func TestRunStopsAtARoundWhenCancelled(t *testing.T) {
+	tr := newTrainer(t, smallConfig(mra.AlgoMRA), "resource", nil, []string{"agents=2", "agents=3"}, 40, 4, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	err := tr.Run(ctx, nil, func() error {
+		if tr.Round() == 3 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || tr.Round() != 3 {
+		t.Fatalf("Run returned %v at round %d, want context.Canceled at round 3", err, tr.Round())
+	}
+}
+
+// TestLearnsPublicGoods trains on the public goods game at n = 3 and 4 with
+// r = 1.6 < n, where keeping the endowment strictly dominates: the unique
+// equilibrium is full defection. With per-agent critic targets the learnt
+// policy must keep with high probability, at both sizes and at the unseen
+// n = 5, and its exact NashConv must be near the equilibrium's 0 (random
+// play: n·e·(1 − r/n)/2).
+func TestLearnsPublicGoods(t *testing.T) {
+	cfg := smallConfig(mra.AlgoMRA)
+	cfg.PerAgentCriticLoss = true
+	cfg.StepsPerUpdate = 8
+	cfg.NumUpdates = 4
+	cfg.PolicyLR, cfg.CriticLR = 3e-3, 3e-3
+	tr := newTrainer(t, cfg, "publicgoods", nil, []string{"players=3", "players=4"}, 600, 8, 2)
+	run(t, tr)
+	for _, n := range []int{3, 4, 5} {
+		g, err := env.Make("publicgoods", nil, env.Population{{Count: n}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := mra.NewAgent(tr.Model(), g.Spec(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keep, plays := 0, 0
+		agents.Play(g, a, 3, 400, func(_ int, _ *env.Frame, actions []int) error {
+			for _, act := range actions {
+				if act == 0 {
+					keep++
+				}
+				plays++
+			}
+			return nil
+		})
+		p := float64(keep) / float64(plays)
+		profile := matrix.SymmetricProfile(n, []float64{p, 1 - p})
+		nashConv, _ := matrix.NashConv(g.(env.MixedPayoffs), g.Spec(), profile)
+		t.Logf("n=%d: P(keep) = %.4f, NashConv = %.4f", n, p, nashConv)
+		if p < 0.9 || nashConv > 0.1*float64(n)*(1-1.6/float64(n)) {
+			t.Errorf("n=%d: P(keep) = %.4f and NashConv %.4f; want ≥ 0.9 and within a tenth of random play's", n, p, nashConv)
+		}
+	}
+}
+
+// TestOfficialCriticLossLearnsTheTeamOptimum pins the measured effect of
+// the official critic loss, the MSE of Σ_i Q_i against Σ_i y_i: only the
+// team's sum of values is fitted, so the agents learn what is best for the
+// team — in public goods with r > 1, everyone contributing — rather than
+// the Nash equilibrium of full defection that per-agent targets find.
+func TestOfficialCriticLossLearnsTheTeamOptimum(t *testing.T) {
+	cfg := smallConfig(mra.AlgoMRA)
+	cfg.StepsPerUpdate = 8
+	cfg.NumUpdates = 4
+	cfg.PolicyLR, cfg.CriticLR = 3e-3, 3e-3
+	tr := newTrainer(t, cfg, "publicgoods", nil, []string{"players=3", "players=4"}, 600, 8, 2)
+	run(t, tr)
+	g, _ := env.Make("publicgoods", nil, env.Population{{Count: 3}})
+	a, _ := mra.NewAgent(tr.Model(), g.Spec(), 1)
+	contribute, plays := 0, 0
+	agents.Play(g, a, 3, 400, func(_ int, _ *env.Frame, actions []int) error {
+		for _, act := range actions {
+			if act == 1 {
+				contribute++
+			}
+			plays++
+		}
+		return nil
+	})
+	p := float64(contribute) / float64(plays)
+	t.Logf("official critic loss: P(contribute) = %.4f", p)
+	if p < 0.9 {
+		t.Errorf("P(contribute) = %.4f, want ≥ 0.9 with the team-level critic loss", p)
+	}
+}
