@@ -3,6 +3,7 @@ package mra
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/mrasim/mrasim/env"
 )
@@ -10,7 +11,9 @@ import (
 // Agent plays a trained model at one population, as an agents.Policy: at
 // the start of every episode (frame T = 0) each agent draws its latent from
 // the prior p(z|m) of the population, then acts from its relation graph
-// and its type's policy. Use one Agent per game copy.
+// and its type's policy. FixLatents and SetLatents replace the draw by fixed
+// (one-hot or soft) latents, for example those Adapt chose. Use one Agent
+// per game copy.
 type Agent struct {
 	model *Model
 	enc   *Encoding
@@ -19,8 +22,8 @@ type Agent struct {
 
 	z, self, ents, graph []float64
 	present              []bool
-	latents              bool // z drawn for the current episode
-	fixed                []float64
+	latents              bool        // z drawn for the current episode
+	fixed                [][]float64 // per type: its fixed latent, or nil to draw from the prior; nil: all from the prior
 }
 
 // NewAgent returns an agent playing model at spec's population, drawing from
@@ -39,19 +42,53 @@ func NewAgent(model *Model, spec *env.Spec, seed uint64) (*Agent, error) {
 	}, nil
 }
 
-// FixLatents makes every agent play the given latent (length K, for example
-// a one-hot mode or a relaxed mixture) instead of drawing from the prior;
-// nil goes back to the prior.
+// FixLatents makes every agent, of every type, play the latent z instead
+// of drawing from the prior: a one-hot mode or a relaxed mixture, a point
+// of the simplex (length K, entries ≥ 0 summing to 1). nil goes back to the
+// prior. It is SetLatents with z for every type.
 func (a *Agent) FixLatents(z []float64) error {
-	k := a.model.Config().Latents
-	if z != nil && len(z) != k {
-		return fmt.Errorf("mra: latent of length %d, the model has %d modes", len(z), k)
-	}
-	a.fixed = append(a.fixed[:0], z...)
 	if z == nil {
-		a.fixed = nil
+		return a.SetLatents(nil)
 	}
-	a.latents = false
+	per := make([][]float64, len(a.model.Features().Types))
+	for t := range per {
+		per[t] = z
+	}
+	return a.SetLatents(per)
+}
+
+// SetLatents makes the agents of type t play perType[t] (a point of the
+// simplex of length K: a one-hot mode or a soft mixture of the heads)
+// instead of drawing from the prior p(z|m). A nil entry leaves that type on
+// the prior (drawn per agent and episode, as by default); perType nil puts
+// every type back on the prior. It takes effect from the next frame and
+// copies the latents. It returns an error, and changes nothing, unless
+// perType is nil or has one entry per agent type and every non-nil entry is
+// on the simplex.
+func (a *Agent) SetLatents(perType [][]float64) error {
+	h, k := len(a.model.Features().Types), a.model.Config().Latents
+	if perType == nil {
+		a.fixed, a.latents = nil, false
+		return nil
+	}
+	if len(perType) != h {
+		return fmt.Errorf("mra: %d per-type latents, the model has %d agent types", len(perType), h)
+	}
+	for t, z := range perType {
+		if z == nil {
+			continue
+		}
+		if err := checkSimplex(z, k); err != nil {
+			return fmt.Errorf("type %q: %w", a.model.Features().Types[t], err)
+		}
+	}
+	fixed := make([][]float64, h)
+	for t, z := range perType {
+		if z != nil {
+			fixed[t] = append([]float64(nil), z...)
+		}
+	}
+	a.fixed, a.latents = fixed, false
 	return nil
 }
 
@@ -60,12 +97,15 @@ func (a *Agent) Act(f *env.Frame, actions []int) {
 	enc := a.enc
 	n, e, d, k := enc.N, enc.E, enc.D, a.model.Config().Latents
 	if f.T == 0 || !a.latents {
+		if a.fixed == nil || slices.ContainsFunc(a.fixed, func(z []float64) bool { return z == nil }) {
+			a.model.SampleLatents(a.desc, a.rng, a.z)
+		}
 		if a.fixed != nil {
 			for i := range n {
-				copy(a.z[i*k:(i+1)*k], a.fixed)
+				if zt := a.fixed[enc.Type[i]]; zt != nil {
+					copy(a.z[i*k:(i+1)*k], zt)
+				}
 			}
-		} else {
-			a.model.SampleLatents(a.desc, a.rng, a.z)
 		}
 		a.latents = true
 	}

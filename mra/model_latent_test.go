@@ -1,0 +1,195 @@
+package mra
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/mrasim/mrasim/env"
+)
+
+// latentInputs are random LatentGrad arguments for copies copies of enc's
+// population: about a quarter of the entity rows masked, row 1 with every
+// entity row masked, soft latents inside the simplex, actions in range and
+// weights of both signs with row 2 at weight 0.
+type latentInputs struct {
+	rows                 int
+	self, ents, z, w, dz []float64
+	present              []bool
+	actions              []int
+}
+
+func randomLatentInputs(rng *rand.Rand, enc *Encoding, copies, k int) *latentInputs {
+	n, e, d := enc.N, enc.E, enc.D
+	rows := copies * n
+	in := &latentInputs{
+		rows: rows, self: make([]float64, rows*d), ents: make([]float64, rows*e*d), z: make([]float64, rows*k),
+		w: make([]float64, rows), dz: make([]float64, rows*k), present: make([]bool, rows*e), actions: make([]int, rows),
+	}
+	for _, x := range [][]float64{in.self, in.ents} {
+		for i := range x {
+			x[i] = rng.NormFloat64()
+		}
+	}
+	for i := range in.present {
+		in.present[i] = rng.Float64() < 0.75 && i/e != 1
+	}
+	for r := range rows {
+		l := make([]float64, k)
+		for j := range l {
+			l[j] = rng.NormFloat64()
+		}
+		softmaxInto(in.z[r*k:(r+1)*k], l)
+		in.actions[r] = rng.IntN(enc.Actions[enc.Type[r%n]])
+		if r != 2 {
+			in.w[r] = rng.NormFloat64()
+		}
+	}
+	return in
+}
+
+// latentObjectiveByHand is Σ_r w_r·log π(a_r | o_r, g_φ(o_r, z_r)) from
+// one-row forward passes of a fresh network instance (no type-major
+// reordering).
+func latentObjectiveByHand(m *Model, enc *Encoding, in *latentInputs) float64 {
+	n, e, d, k := enc.N, enc.E, enc.D, m.cfg.Latents
+	h := m.newBoundNets(m.params, make([]float64, len(m.params)))
+	var f float64
+	for r := range in.rows {
+		g := h.rel.Forward(e, in.self[r*d:(r+1)*d], in.ents[r*e*d:(r+1)*e*d], in.z[r*k:(r+1)*k], in.present[r*e:(r+1)*e])
+		lp := h.policy[enc.Type[r%n]].forward(e, in.ents[r*e*d:(r+1)*e*d], g)
+		f += in.w[r] * lp[in.actions[r]]
+	}
+	return f
+}
+
+// TestLatentGrad checks ∂F/∂z against central differences of F computed
+// row by row, on one- and two-type populations with masks, a row with no
+// present entity and a row of weight 0, and that nothing of the model
+// changes.
+func TestLatentGrad(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		spec func(testing.TB) *env.Spec
+	}{{"one type", tinySpec}, {"two types", tagSpec}} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, enc := testModel(t, tinyConfig(), tc.spec(t), 2, 5)
+			k := m.cfg.Latents
+			in := randomLatentInputs(rand.New(rand.NewPCG(3, 4)), enc, 2, k)
+			for i := range m.grad {
+				m.grad[i] = float64(i%7) - 3 // whatever the training buffers hold must stay
+			}
+			state := m.AppendState(nil)
+			grad0 := slices.Clone(m.grad)
+			chunk0 := slices.Clone(m.chunkGrad[0])
+
+			f := m.LatentGrad(enc, in.rows, in.self, in.ents, in.present, in.z, in.actions, in.w, in.dz)
+			want := latentObjectiveByHand(m, enc, in)
+			if math.Abs(f-want) > 1e-12*math.Max(1, math.Abs(want)) {
+				t.Errorf("F = %.15g, by hand %.15g", f, want)
+			}
+			for _, r := range []int{1, 2} {
+				for j := range k {
+					if in.dz[r*k+j] != 0 {
+						t.Errorf("row %d: ∂F/∂z = %v, want 0 (no present entity / weight 0)", r, in.dz[r*k:(r+1)*k])
+						break
+					}
+				}
+			}
+			checkGrad(t, "∂F/∂z", in.z, in.dz, func() float64 { return latentObjectiveByHand(m, enc, in) })
+
+			if !slices.Equal(state, m.AppendState(nil)) || !slices.Equal(grad0, m.grad) || !slices.Equal(chunk0, m.chunkGrad[0]) {
+				t.Error("LatentGrad changed the model's parameters, state or training gradients")
+			}
+			for _, v := range m.act.grad {
+				if v != 0 {
+					t.Fatal("the actor's scratch gradient was not cleared")
+				}
+			}
+			if m.Err() != nil {
+				t.Error(m.Err())
+			}
+		})
+	}
+}
+
+// TestAgentSetLatents checks that each type plays its own latent (or the
+// prior for a nil entry) by replaying the agent's draws and Act by hand.
+func TestAgentSetLatents(t *testing.T) {
+	spec := tagSpec(t)
+	m, enc := testModel(t, tinyConfig(), spec, 2, 9)
+	g, err := env.Make("tag", nil, spec.Population)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := env.NewFrame(spec)
+	g.Reset(11, f)
+	n, e, d, k := enc.N, enc.E, enc.D, m.cfg.Latents
+	soft := []float64{0.2, 0.5, 0.3}
+	hard := []float64{0, 0, 1}
+
+	for _, tc := range []struct {
+		name    string
+		perType [][]float64
+	}{
+		{"type 0 soft, type 1 prior", [][]float64{soft, nil}},
+		{"both fixed", [][]float64{soft, hard}},
+		{"prior", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const seed = 21
+			a, err := NewAgent(m, spec, seed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.SetLatents(tc.perType); err != nil {
+				t.Fatal(err)
+			}
+			got := make([]int, n)
+			a.Act(f, got)
+
+			rng := rand.New(rand.NewPCG(seed, 0x6d7261))
+			z := make([]float64, n*k)
+			if tc.perType == nil || tc.perType[1] == nil {
+				m.SampleLatents(Descriptor(spec.Population), rng, z)
+			}
+			for i := range n {
+				if tc.perType != nil {
+					copy(z[i*k:(i+1)*k], tc.perType[enc.Type[i]])
+				}
+			}
+			self, ents, present := make([]float64, n*d), make([]float64, n*e*d), make([]bool, n*e)
+			for i := range n {
+				Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), self[i*d:(i+1)*d], ents[i*e*d:(i+1)*e*d], present[i*e:(i+1)*e])
+			}
+			want, graph := make([]int, n), make([]float64, n*e)
+			m.Act(enc, n, self, ents, present, z, rng, want, graph)
+			if !slices.Equal(got, want) || !slices.Equal(a.z, z) || !slices.Equal(a.graph, graph) {
+				t.Errorf("agent played z %v graph %v actions %v, want z %v graph %v actions %v", a.z, a.graph, got, z, graph, want)
+			}
+		})
+	}
+
+	a, _ := NewAgent(m, spec, 1)
+	for _, bad := range [][][]float64{
+		{soft},                   // one type of two
+		{soft, {0.5, 0.5}},       // wrong length
+		{soft, {0.5, 0.6, -0.1}}, // negative
+		{soft, {0.5, 0.6, 0.1}},  // sum ≠ 1
+		{soft, {math.NaN(), 0.5, 0.5}},
+	} {
+		if err := a.SetLatents(bad); err == nil {
+			t.Errorf("SetLatents(%v) accepted", bad)
+		}
+	}
+	if a.fixed != nil {
+		t.Error("a refused SetLatents changed the agent")
+	}
+	if err := a.FixLatents(hard); err != nil || len(a.fixed) != 2 || !slices.Equal(a.fixed[1], hard) {
+		t.Errorf("FixLatents(%v): %v, fixed %v", hard, err, a.fixed)
+	}
+	if err := a.FixLatents(nil); err != nil || a.fixed != nil {
+		t.Errorf("FixLatents(nil): %v, fixed %v", err, a.fixed)
+	}
+}
