@@ -82,3 +82,32 @@ func TestRandomRespectsMasks(t *testing.T) {
 		}
 	}
 }
+
+func TestRandomActionProbs(t *testing.T) {
+	g, _ := env.Make("line", map[string]any{"length": int64(3)}, env.Population{{Count: 2}})
+	f := env.NewFrame(g.Spec())
+	r := agents.NewRandom(1)
+	for seed := range uint64(20) {
+		g.Reset(seed, f)
+		for i := range 2 {
+			dst := make([]float64, 3)
+			r.ActionProbs(f, i, dst)
+			mask := f.AgentActionMask(i)
+			legal := 0.0
+			for _, ok := range mask {
+				if ok {
+					legal++
+				}
+			}
+			for a, p := range dst {
+				want := 0.0
+				if mask[a] {
+					want = 1 / legal
+				}
+				if p != want {
+					t.Fatalf("seed %d agent %d action %d: p = %v, want %v (mask %v)", seed, i, a, p, want, mask)
+				}
+			}
+		}
+	}
+}

@@ -13,6 +13,14 @@ type Policy interface {
 	Act(f *env.Frame, actions []int)
 }
 
+// Distribution is implemented by policies that can give the exact
+// probability of each action of an agent in a frame, which lets the league
+// compute exact NashConv in games with exact payoffs. dst has the agent's
+// number of actions and must sum to 1.
+type Distribution interface {
+	ActionProbs(f *env.Frame, i int, dst []float64)
+}
+
 // Random plays uniformly among the legal actions of each agent. It draws from
 // its own generator, so two Random policies with the same seed choose alike.
 type Random struct {
@@ -31,6 +39,25 @@ func (r *Random) Act(f *env.Frame, actions []int) {
 			continue
 		}
 		actions[i] = SampleLegal(r.rng, f.AgentActionMask(i))
+	}
+}
+
+// ActionProbs implements Distribution: uniform over the legal actions.
+func (r *Random) ActionProbs(f *env.Frame, i int, dst []float64) {
+	mask := f.AgentActionMask(i)
+	legal := 0
+	for _, ok := range mask {
+		if ok {
+			legal++
+		}
+	}
+	for a := range dst {
+		dst[a] = 0
+		if legal == 0 {
+			dst[a] = 1 / float64(len(dst))
+		} else if mask[a] {
+			dst[a] = 1 / float64(legal)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package mra
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -113,4 +114,48 @@ func (a *Agent) Act(f *env.Frame, actions []int) {
 		Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), a.self[i*d:(i+1)*d], a.ents[i*e*d:(i+1)*e*d], a.present[i*e:(i+1)*e])
 	}
 	a.model.Act(enc, n, a.self, a.ents, a.present, a.z, a.rng, actions, a.graph)
+}
+
+// ActionProbs writes to dst (length: agent i's number of actions) the exact
+// probability of each action of agent i in frame f, averaged over the
+// agent's latent: for an agent on the prior
+//
+//	P(a) = Σ_k p(z = k | m) · π(a | o_i, g_φ(o_i, onehot(k)))
+//
+// and for an agent whose type plays a fixed latent z, π(a | o_i, g_φ(o_i, z)).
+// It implements agents.Distribution, which lets the league compute exact
+// NashConv of trained agents in games with exact payoffs.
+func (a *Agent) ActionProbs(f *env.Frame, i int, dst []float64) {
+	enc := a.enc
+	n, e, d, k, A := enc.N, enc.E, enc.D, a.model.Config().Latents, a.model.Features().A
+	for j := range n {
+		Encode(enc, j, f.AgentObs(j), f.AgentEntityMask(j), a.self[j*d:(j+1)*d], a.ents[j*e*d:(j+1)*e*d], a.present[j*e:(j+1)*e])
+	}
+	logp := make([]float64, n*A)
+	z := make([]float64, n*k)
+	clear(dst)
+	addWeighted := func(w float64) {
+		a.model.act.LogProbs(enc, n, a.self, a.ents, a.present, z, logp, a.graph)
+		for c := range dst {
+			dst[c] += w * math.Exp(logp[i*A+c])
+		}
+	}
+	if a.fixed != nil {
+		if zt := a.fixed[enc.Type[i]]; zt != nil {
+			for j := range n {
+				copy(z[j*k:(j+1)*k], zt)
+			}
+			addWeighted(1)
+			return
+		}
+	}
+	prior := make([]float64, k)
+	a.model.Prior(a.desc, prior)
+	for mode := range k {
+		clear(z)
+		for j := range n {
+			z[j*k+mode] = 1
+		}
+		addWeighted(prior[mode])
+	}
 }

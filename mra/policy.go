@@ -104,11 +104,50 @@ func (m *Model) NewActor() *Actor {
 // buffer stores. Random numbers come from rng, one uniform per row in row
 // order. It panics if a length is inconsistent.
 func (a *Actor) Act(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, rng *rand.Rand, actions []int, graph []float64) {
+	a.forward(enc, rows, self, ents, present, z, graph)
+	rs := &a.rs
+	n := enc.N
+	for r0 := range rows {
+		r := rs.at[r0]
+		t := enc.Type[r0%n]
+		p := a.n.policy[t]
+		lo, _ := rs.rowsOf(t)
+		actions[r0] = sampleLogp(rng, p.row(r-lo), a.prob[:p.a])
+	}
+}
+
+// LogProbs writes log π(a | o_r, g_φ(o_r, z_r)) for every row r and action
+// a of the row's type into logp (rows × A; entries past a type's actions
+// are −∞), and the relation graphs into graph. The arguments are as for
+// Act.
+func (a *Actor) LogProbs(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, logp, graph []float64) {
+	if len(logp) != rows*a.m.f.A {
+		panic(fmt.Sprintf("mra: LogProbs of %d rows into %d values, want rows × A = %d", rows, len(logp), rows*a.m.f.A))
+	}
+	a.forward(enc, rows, self, ents, present, z, graph)
+	rs := &a.rs
+	A := a.m.f.A
+	for r0 := range rows {
+		r := rs.at[r0]
+		t := enc.Type[r0%enc.N]
+		p := a.n.policy[t]
+		lo, _ := rs.rowsOf(t)
+		dst := logp[r0*A : (r0+1)*A]
+		copy(dst, p.row(r-lo))
+		for c := p.a; c < A; c++ {
+			dst[c] = math.Inf(-1)
+		}
+	}
+}
+
+// forward runs the relation net and every type's policy on the rows,
+// leaving log π in the policies and writing the graphs to graph.
+func (a *Actor) forward(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, graph []float64) {
 	n, e, d, k := enc.N, enc.E, enc.D, a.m.cfg.Latents
 	if rows < 1 || rows%n != 0 || len(self) != rows*d || len(ents) != rows*e*d || len(present) != rows*e ||
-		len(z) != rows*k || len(actions) != rows || len(graph) != rows*e || enc.D != a.m.f.D {
-		panic(fmt.Sprintf("mra: Act with %d rows of N=%d, E=%d, D=%d, K=%d: inconsistent lengths self %d ents %d present %d z %d actions %d graph %d",
-			rows, n, e, d, k, len(self), len(ents), len(present), len(z), len(actions), len(graph)))
+		len(z) != rows*k || len(graph) != rows*e || enc.D != a.m.f.D {
+		panic(fmt.Sprintf("mra: Act with %d rows of N=%d, E=%d, D=%d, K=%d: inconsistent lengths self %d ents %d present %d z %d graph %d",
+			rows, n, e, d, k, len(self), len(ents), len(present), len(z), len(graph)))
 	}
 	rs := &a.rs
 	rs.layout(enc, rows/n)
@@ -128,7 +167,6 @@ func (a *Actor) Act(enc *Encoding, rows int, self, ents []float64, present []boo
 		r := rs.at[r0]
 		copy(graph[r0*e:(r0+1)*e], g[r*e:(r+1)*e])
 	}
-	// The rows of each type are sampled in the caller's row order.
 	for t, p := range a.n.policy {
 		lo, hi := rs.rowsOf(t)
 		if lo == hi {
@@ -136,13 +174,6 @@ func (a *Actor) Act(enc *Encoding, rows int, self, ents []float64, present []boo
 		}
 		entsK, gK := rs.typeSlices(t, rs.ents, g)
 		p.forward(e, entsK, gK)
-	}
-	for r0 := range rows {
-		r := rs.at[r0]
-		t := enc.Type[r0%n]
-		p := a.n.policy[t]
-		lo, _ := rs.rowsOf(t)
-		actions[r0] = sampleLogp(rng, p.row(r-lo), a.prob[:p.a])
 	}
 }
 

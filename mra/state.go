@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/internal/checkpoint"
 )
 
@@ -19,6 +20,7 @@ const StateVersion = 1
 // interval. Call it between rounds (Run always stops there).
 func (t *Trainer) Save(e *checkpoint.Encoder) {
 	t.saveIdentity(e)
+	e.Bytes(t.model.AppendState(nil))
 	e.Int(t.round)
 	e.Uint64(uint64(t.envSteps))
 	e.Uint64(uint64(t.updates))
@@ -33,7 +35,6 @@ func (t *Trainer) Save(e *checkpoint.Encoder) {
 	}
 	e.Uint64(uint64(t.intervalSteps))
 	e.Int(int(t.intervalWall))
-	e.Bytes(t.model.AppendState(nil))
 	for _, p := range t.games {
 		e.Uint64(uint64(p.steps))
 		e.Float64(p.rewardSum)
@@ -64,6 +65,7 @@ func (t *Trainer) Load(data []byte) error {
 	if err := t.checkIdentity(d); err != nil {
 		return err
 	}
+	model := d.Bytes()
 	round := d.Int()
 	envSteps, updates, wall := int64(d.Uint64()), int64(d.Uint64()), time.Duration(d.Int())
 	pcgs := [2]*rand.PCG{rand.NewPCG(0, 0), rand.NewPCG(0, 0)}
@@ -77,7 +79,6 @@ func (t *Trainer) Load(data []byte) error {
 		sums[i].total, sums[i].n = d.Float64(), d.Int()
 	}
 	intervalSteps, intervalWall := int64(d.Uint64()), time.Duration(d.Int())
-	model := d.Bytes()
 	if err := d.Err(); err != nil {
 		return err
 	}
@@ -100,19 +101,35 @@ func (t *Trainer) Load(data []byte) error {
 	return nil
 }
 
+// identity is what saveIdentity writes.
+type identity struct {
+	algo, game        string
+	labels            []string
+	envs              int
+	seed              uint64
+	latents, capacity int
+}
+
+func readIdentity(d *checkpoint.Decoder) identity {
+	var id identity
+	id.algo, id.game = d.String(), d.String()
+	n := d.Int()
+	if n < 0 || n > 1024 {
+		n = 0
+	}
+	for range n {
+		id.labels = append(id.labels, d.String())
+	}
+	id.envs, id.seed, id.latents, id.capacity = d.Int(), d.Uint64(), d.Int(), d.Int()
+	return id
+}
+
 func (t *Trainer) checkIdentity(d *checkpoint.Decoder) error {
-	algo, game := d.String(), d.String()
-	labels := make([]string, d.Int())
-	if d.Err() == nil && len(labels) > 64 {
-		return fmt.Errorf("mra: checkpoint lists %d populations", len(labels))
-	}
-	for i := range labels {
-		labels[i] = d.String()
-	}
-	envs, seed, latents, capacity := d.Int(), d.Uint64(), d.Int(), d.Int()
+	id := readIdentity(d)
 	if err := d.Err(); err != nil {
 		return err
 	}
+	algo, game, labels, envs, seed, latents, capacity := id.algo, id.game, id.labels, id.envs, id.seed, id.latents, id.capacity
 	mismatch := func(what string, got, want any) error {
 		return fmt.Errorf("mra: the checkpoint is of a run with %s %v, this scenario has %v", what, got, want)
 	}
@@ -247,4 +264,47 @@ func (b *Buffer) load(d *checkpoint.Decoder) error {
 	fresh.len, fresh.next = length, next
 	*b = *fresh
 	return nil
+}
+
+// LoadModel reads the networks out of a trainer state written by Save,
+// without building the games or the replay buffers, for evaluation. cfg and
+// setup must be those of the run (its scenario).
+func LoadModel(cfg Config, setup Setup, data []byte) (*Model, error) {
+	if cfg.Algo == AlgoReptile {
+		cfg.Latents = 1
+	}
+	if len(setup.Populations) == 0 {
+		return nil, fmt.Errorf("mra: the run has no training populations")
+	}
+	reg, err := env.Lookup(setup.Game)
+	if err != nil {
+		return nil, err
+	}
+	var feats Features
+	var descs [][]float64
+	for k, pop := range setup.Populations {
+		g, err := reg.Make(setup.Params, pop)
+		if err != nil {
+			return nil, err
+		}
+		if k == 0 {
+			feats = GameFeatures(g.Spec())
+		}
+		descs = append(descs, Descriptor(g.Spec().Population))
+	}
+	d := checkpoint.NewDecoder(data)
+	readIdentity(d)
+	state := d.Bytes()
+	if err := d.Err(); err != nil {
+		return nil, fmt.Errorf("mra: reading the networks: %w", err)
+	}
+	m, err := NewModel(cfg, feats, descs, rand.New(rand.NewPCG(0, 0)))
+	if err != nil {
+		return nil, err
+	}
+	if err := m.SetState(state); err != nil {
+		m.Close()
+		return nil, err
+	}
+	return m, nil
 }

@@ -337,3 +337,27 @@ func TestTrainsEveryGame(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadModelReadsTheTrainedNetworks(t *testing.T) {
+	cfg := smallConfig(mra.AlgoMRA)
+	setupPops := []string{"agents=2", "agents=3"}
+	tr := newTrainer(t, cfg, "resource", nil, setupPops, 24, 4, 1)
+	run(t, tr)
+	state := save(t, tr)
+	setup := mra.Setup{Game: "resource", Seed: 7, Episodes: 24, ParallelEnvs: 4}
+	for _, s := range setupPops {
+		p, _ := env.ParsePopulation(s)
+		setup.Populations = append(setup.Populations, p)
+	}
+	m, err := mra.LoadModel(cfg, setup, state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if !bytes.Equal(m.AppendState(nil), tr.Model().AppendState(nil)) {
+		t.Error("LoadModel's networks differ from the trainer's")
+	}
+	if _, err := mra.LoadModel(cfg, setup, state[:40]); err == nil {
+		t.Error("LoadModel accepted a truncated state")
+	}
+}
