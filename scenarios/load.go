@@ -20,7 +20,7 @@ var schemaTables = map[string][]string{
 	"":      {"name", "seed", "out", "game", "train", "eval", "algo"},
 	"game":  {"name", "params"},
 	"train": {"populations", "episodes", "parallel_envs", "log_every", "checkpoint_every"},
-	"eval":  {"populations", "episodes"},
+	"eval":  {"populations", "episodes", "adapt_steps", "adapt_episodes", "br_episodes"},
 	"algo": {"name", "gamma", "pi_lr", "q_lr", "weight_decay", "batch_size", "buffer_length",
 		"steps_per_update", "num_updates", "reward_scale", "latents", "resamples", "grad_clip",
 		"prior_temperature", "baseline", "per_agent_critic_loss", "recompute_next_graph", "meta_lr"},
@@ -306,7 +306,7 @@ func (d *decoder) scenario(raw map[string]any) *Scenario {
 		Seed:  DefaultSeed,
 		Out:   DefaultOut,
 		Train: Train{Episodes: DefaultEpisodes, ParallelEnvs: DefaultParallelEnvs, LogEvery: DefaultLogEvery, CheckpointEvery: DefaultCheckpoint},
-		Eval:  Eval{Episodes: DefaultEvalEpisodes},
+		Eval:  Eval{Episodes: DefaultEvalEpisodes, AdaptSteps: DefaultAdaptSteps, AdaptEpisodes: DefaultAdaptEps, BREpisodes: DefaultBREpisodes},
 		Algo:  DefaultAlgo(),
 	}
 	top := d.table("", raw)
@@ -338,6 +338,9 @@ func (d *decoder) scenario(raw map[string]any) *Scenario {
 
 	eval := d.table("eval", top["eval"])
 	d.int(eval, "eval", "episodes", &s.Eval.Episodes, closed(1, 1e9))
+	d.int(eval, "eval", "adapt_steps", &s.Eval.AdaptSteps, closed(0, 1e6))
+	d.int(eval, "eval", "adapt_episodes", &s.Eval.AdaptEpisodes, closed(1, 1e6))
+	d.int(eval, "eval", "br_episodes", &s.Eval.BREpisodes, closed(0, 1e9))
 	if v, ok := eval["populations"]; ok && gameOK {
 		s.Eval.Populations = d.populations("eval.populations", v, reg, params)
 	} else {

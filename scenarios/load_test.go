@@ -34,7 +34,8 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("algo = %+v, want the defaults %+v", s.Algo, want)
 	}
 	if s.Name != "min" || s.Seed != 1 || s.Out != "runs" || s.Train.Episodes != 80000 || s.Train.ParallelEnvs != 12 || s.Eval.Episodes != 100 ||
-		s.Train.LogEvery != 96 || s.Train.CheckpointEvery != 480 {
+		s.Train.LogEvery != 96 || s.Train.CheckpointEvery != 480 ||
+		s.Eval.AdaptSteps != 10 || s.Eval.AdaptEpisodes != 12 || s.Eval.BREpisodes != 2000 {
 		t.Errorf("defaults not filled: %+v", s)
 	}
 	var got []string
@@ -66,6 +67,9 @@ checkpoint_every = 48
 [eval]
 populations = [2, 4, 9]
 episodes = 20
+adapt_steps = 3
+adapt_episodes = 6
+br_episodes = 0
 [algo]
 name = "single"
 gamma = 0.9
@@ -93,6 +97,7 @@ meta_lr = 0.5
 	a := s.Algo
 	if s.Name != "walk" || s.Seed != 7 || s.Out != "elsewhere" || s.Train.Episodes != 50 || s.Train.ParallelEnvs != 3 ||
 		s.Train.LogEvery != 24 || s.Train.CheckpointEvery != 48 ||
+		s.Eval.AdaptSteps != 3 || s.Eval.AdaptEpisodes != 6 || s.Eval.BREpisodes != 0 ||
 		s.Eval.Episodes != 20 || len(s.Eval.Populations) != 3 || s.Game.Params["length"] != int64(11) ||
 		a.Name != "single" || a.Gamma != 0.9 || a.PolicyLR != 1e-3 || a.CriticLR != 2e-3 || a.WeightDecay != 0 ||
 		a.BatchSize != 64 || a.BufferLength != 1000 || a.StepsPerUpdate != 50 || a.NumUpdates != 2 ||

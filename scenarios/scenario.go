@@ -65,6 +65,16 @@ type Eval struct {
 	Populations []env.Population
 	// `episodes`: episodes per population and entry; default 100.
 	Episodes int
+	// `adapt_steps`: first-order adaptation steps of MRA's latents at
+	// populations it was not trained on; 0 turns adaptation off; default 10.
+	AdaptSteps int
+	// `adapt_episodes`: episodes per adaptation step, and per mode in the
+	// best-mode search; default 12.
+	AdaptEpisodes int
+	// `br_episodes`: training episodes of each best response that estimates
+	// NashConv where a game has no exact payoffs; 0 skips the estimate;
+	// default 2000.
+	BREpisodes int
 }
 
 // Algorithm names accepted by algo.name.
@@ -131,5 +141,8 @@ const (
 	DefaultParallelEnvs = 12
 	DefaultEvalEpisodes = 100
 	DefaultLogEvery     = 96
+	DefaultAdaptSteps   = 10
+	DefaultAdaptEps     = 12
+	DefaultBREpisodes   = 2000
 	DefaultCheckpoint   = 480
 )
