@@ -189,3 +189,39 @@ func TestPaletteDistinct(t *testing.T) {
 		seen[key] = i
 	}
 }
+
+func TestHeatmap(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.png")
+	vals := [][]float64{{1, 2, 3}, {4, 5, 6}}
+	if err := Heatmap(path, "t", "rows", "cols", []string{"a", "b"}, []string{"x", "y", "z"}, vals); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The lowest and highest cells get the palette's two ends: a bluish and
+	// a reddish pixel must both be present.
+	blue, red := false, false
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			r, _, bl, _ := img.At(x, y).RGBA()
+			blue = blue || (bl > 0xb000 && r < 0x7000)
+			red = red || (r > 0xb000 && bl < 0x7000)
+		}
+	}
+	if !blue || !red {
+		t.Errorf("heat map lacks the palette's ends: blue %v red %v", blue, red)
+	}
+	for _, bad := range [][][]float64{{}, {{1, 2}}, {{1, 2, 3}, {4, math.NaN(), 6}}} {
+		if err := Heatmap(path, "t", "r", "c", []string{"a", "b"}[:len(bad)], []string{"x", "y", "z"}, bad); !errors.Is(err, ErrInput) {
+			t.Errorf("%v: error %v, want ErrInput", bad, err)
+		}
+	}
+}

@@ -39,6 +39,7 @@ func commands() []command {
 		{"validate", "check scenario files and report every problem with file:line:col", runValidate},
 		{"rollout", "play random agents in a scenario's game and write steps as JSON lines", runRollout},
 		{"train", "train agents with MRA or a baseline as a scenario says; checkpoints, metrics, curves", runTrain},
+		{"eval", "play runs against each other at every population size; adaptation, NashConv, reports", runEval},
 	}
 }
 

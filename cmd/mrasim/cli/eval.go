@@ -1,0 +1,242 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mrasim/mrasim/env"
+	"github.com/mrasim/mrasim/internal/checkpoint"
+	"github.com/mrasim/mrasim/internal/progress"
+	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/mra"
+	"github.com/mrasim/mrasim/scenarios"
+)
+
+func runEval(c *context, args []string) int {
+	fs := c.newFlags("eval", "[flags]",
+		"Plays trained runs and a random player at every evaluation population (seen and unseen\n"+
+			"sizes), adapts MRA to unseen sizes, computes NashConv per population (exact where the game\n"+
+			"gives exact payoffs, by trained best responses otherwise) and writes report.md,\n"+
+			"results.csv, results.json and figures.")
+	var runs, pops multiFlag
+	fs.Var(&runs, "run", "a run folder to evaluate (repeat to build a league; default: the newest run under runs/)")
+	scenarioFile := fs.String("scenario", "", "scenario whose [eval] table to use (default: the first run's copy)")
+	fs.Var(&pops, "populations", "evaluation populations separated by spaces, e.g. \"3 6 12\" or \"adversaries=3,good=1 adversaries=6,good=2\"\n(default: the scenario's eval.populations)")
+	adaptSteps := fs.Int("adapt-steps", -1, "first-order adaptation steps at unseen populations (default: eval.adapt_steps; 0 turns adaptation off)")
+	episodes := fs.Int("episodes", 0, "evaluation episodes per population and line-up (default: eval.episodes)")
+	brEpisodes := fs.Int("br-episodes", -1, "training episodes of each best response (default: eval.br_episodes; 0 skips estimates)")
+	jsonOut := fs.String("json", "", "also write results.json to `FILE`")
+	out := fs.String("out", "", "folder for the report (default: the first run's folder, eval-YYYYMMDD-HHMMSS)")
+	seed := fs.Uint64("seed", 0, "root seed of the evaluation (default: the scenario's seed)")
+	workers := fs.Int("workers", 0, "jobs at once (default: all cores; results do not depend on it)")
+	quiet := fs.Bool("quiet", false, "no progress display")
+	rest, code, done := c.parse(fs, args)
+	if done {
+		return code
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(c.stderr, "mrasim eval: unexpected argument %q (name runs with --run)\n", rest[0])
+		return ExitUsage
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if len(runs) == 0 {
+		dir, err := newestRunAnywhere(scenarios.DefaultOut)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
+			return ExitUsage
+		}
+		runs = append(runs, dir)
+	}
+	var entries []league.Entry
+	var first *scenarios.Scenario
+	for _, dir := range runs {
+		s, run, err := loadRun(dir)
+		if err != nil {
+			if list := (scenarios.ErrorList{}); errors.As(err, &list) {
+				c.reportScenarioError(err)
+			} else {
+				fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
+			}
+			return ExitUsage
+		}
+		if first == nil {
+			first = s
+		} else if s.Game.Name != first.Game.Name {
+			fmt.Fprintf(c.stderr, "mrasim eval: run %s plays %q, run %s plays %q: a league needs one game\n", dir, s.Game.Name, runs[0], first.Game.Name)
+			return ExitUsage
+		}
+		entries = append(entries, run)
+	}
+	entries = append(entries, league.Random{})
+	s := first
+	if *scenarioFile != "" {
+		var err error
+		if s, err = scenarios.Load(*scenarioFile); err != nil {
+			c.reportScenarioError(err)
+			return ExitUsage
+		}
+		if s.Game.Name != first.Game.Name {
+			fmt.Fprintf(c.stderr, "mrasim eval: --scenario plays %q, the runs %q\n", s.Game.Name, first.Game.Name)
+			return ExitUsage
+		}
+	}
+	opts := league.Options{
+		Game: s.Game.Name, Params: s.Game.Params, Populations: s.Eval.Populations, Episodes: s.Eval.Episodes, Seed: s.Seed,
+		AdaptSteps: s.Eval.AdaptSteps, AdaptEpisodes: s.Eval.AdaptEpisodes, BREpisodes: s.Eval.BREpisodes,
+		Runner: league.Local{Workers: *workers},
+	}
+	if len(pops) > 0 {
+		reg, _ := env.Lookup(s.Game.Name)
+		opts.Populations = nil
+		for _, text := range strings.Fields(strings.Join(pops, " ")) {
+			p, err := env.ParsePopulation(text)
+			if err == nil {
+				p, err = reg.Population(p)
+			}
+			if err == nil {
+				_, err = reg.Make(s.Game.Params, p)
+			}
+			if err != nil {
+				fmt.Fprintf(c.stderr, "mrasim eval: --populations %s: %v\n", text, err)
+				return ExitUsage
+			}
+			opts.Populations = append(opts.Populations, p)
+		}
+	}
+	if set["adapt-steps"] {
+		if *adaptSteps < 0 {
+			fmt.Fprintln(c.stderr, "mrasim eval: --adapt-steps must be ≥ 0")
+			return ExitUsage
+		}
+		opts.AdaptSteps = *adaptSteps
+	}
+	if set["episodes"] {
+		if *episodes < 1 {
+			fmt.Fprintln(c.stderr, "mrasim eval: --episodes must be ≥ 1")
+			return ExitUsage
+		}
+		opts.Episodes = *episodes
+	}
+	if set["br-episodes"] {
+		if *brEpisodes < 0 {
+			fmt.Fprintln(c.stderr, "mrasim eval: --br-episodes must be ≥ 0")
+			return ExitUsage
+		}
+		opts.BREpisodes = *brEpisodes
+	}
+	if set["seed"] {
+		opts.Seed = *seed
+	}
+	dir := *out
+	if dir == "" {
+		dir = filepath.Join(runs[0], "eval-"+time.Now().Format("20060102-150405"))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
+		return ExitFailure
+	}
+
+	var popts []progress.Option
+	if *quiet {
+		popts = append(popts, progress.WithTerminal(false), progress.WithInterval(24*time.Hour))
+	}
+	var bar *progress.Reporter
+	opts.Progress = func(done, n int) {
+		if bar == nil {
+			bar = progress.New(c.stderr, int64(n), "jobs", popts...)
+		}
+		bar.Set(int64(done), nil)
+	}
+	fmt.Fprintf(c.stderr, "evaluating %d entries of %s at %d populations; report in %s\n", len(entries), s.Game.Name, len(opts.Populations), dir)
+	rep, err := league.Play(entries, opts)
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil {
+		fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
+		return ExitFailure
+	}
+	for _, label := range rep.Labels() {
+		rep.Table(c.stdout, label)
+		fmt.Fprintln(c.stdout)
+	}
+	write := []struct {
+		name string
+		fn   func(string) error
+	}{
+		{"report.md", func(p string) error { return rep.WriteMarkdown(p, "mrasim league: "+s.Name) }},
+		{"results.csv", rep.WriteCSV},
+		{"results.json", rep.WriteJSON},
+	}
+	for _, w := range write {
+		if err := w.fn(filepath.Join(dir, w.name)); err != nil {
+			fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
+			return ExitFailure
+		}
+	}
+	if *jsonOut != "" {
+		if err := rep.WriteJSON(*jsonOut); err != nil {
+			fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
+			return ExitFailure
+		}
+	}
+	figs, err := rep.WriteFigures(dir)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "mrasim eval: figures: %v\n", err)
+		return ExitFailure
+	}
+	fmt.Fprintf(c.stdout, "wrote %s, results.csv, results.json", filepath.Join(dir, "report.md"))
+	for _, f := range figs {
+		fmt.Fprintf(c.stdout, ", %s", filepath.Base(f))
+	}
+	fmt.Fprintln(c.stdout)
+	return ExitOK
+}
+
+// loadRun reads a run folder: its scenario copy and its checkpoint.
+func loadRun(dir string) (*scenarios.Scenario, *league.Run, error) {
+	s, err := scenarios.Load(filepath.Join(dir, runScenario))
+	if err != nil {
+		return nil, nil, err
+	}
+	state, _, err := checkpoint.ReadFile(filepath.Join(dir, runCheckpoint), checkpointKin, mra.StateVersion)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, setup := trainConfig(s)
+	run := &league.Run{Label: filepath.Base(filepath.Clean(dir)), Config: cfg, Setup: setup, State: state}
+	// Refuse now, not in the middle of the league, a checkpoint whose
+	// networks do not load.
+	m, err := run.Model()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	m.Close()
+	return s, run, nil
+}
+
+// newestRunAnywhere finds the most recently written checkpoint under root.
+func newestRunAnywhere(root string) (string, error) {
+	var best string
+	var bestTime time.Time
+	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() != runCheckpoint {
+			return nil
+		}
+		if info, err := d.Info(); err == nil && info.ModTime().After(bestTime) {
+			best, bestTime = filepath.Dir(path), info.ModTime()
+		}
+		return nil
+	})
+	if best == "" {
+		return "", fmt.Errorf("no run with a checkpoint under %s/; train one (mrasim train) or name one with --run", root)
+	}
+	return best, nil
+}

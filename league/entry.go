@@ -1,0 +1,114 @@
+package league
+
+import (
+	"fmt"
+
+	"github.com/mrasim/mrasim/agents"
+	"github.com/mrasim/mrasim/env"
+	"github.com/mrasim/mrasim/mra"
+)
+
+// Entry is a player of the league: something that can act for all agents
+// of any population of the game.
+type Entry interface {
+	Name() string
+	Algo() string
+	// Policy returns a fresh policy for spec's population drawing from
+	// seed. Policies of one entry may be used concurrently.
+	Policy(spec *env.Spec, seed uint64) (agents.Policy, error)
+}
+
+// Random is the built-in entry that plays uniformly among legal actions.
+type Random struct{}
+
+// Name implements Entry.
+func (Random) Name() string { return "random" }
+
+// Algo implements Entry.
+func (Random) Algo() string { return "random" }
+
+// Policy implements Entry.
+func (Random) Policy(_ *env.Spec, seed uint64) (agents.Policy, error) {
+	return agents.NewRandom(seed), nil
+}
+
+// Run is a trained run: the networks of its checkpoint and what built them.
+// Each Policy call loads its own copy of the networks, so policies can play
+// concurrently.
+type Run struct {
+	Label  string     // how reports name it, e.g. the run folder's name
+	Config mra.Config // the run's algorithm and hyper-parameters
+	Setup  mra.Setup  // the run's game, training populations and seed
+	State  []byte     // the trainer state of its checkpoint (mra.Trainer.Save)
+}
+
+// Name implements Entry.
+func (r *Run) Name() string { return r.Label }
+
+// Algo implements Entry.
+func (r *Run) Algo() string { return r.Config.Algo }
+
+// Model loads a fresh copy of the run's networks.
+func (r *Run) Model() (*mra.Model, error) {
+	m, err := mra.LoadModel(r.Config, r.Setup, r.State)
+	if err != nil {
+		return nil, fmt.Errorf("league: run %s: %w", r.Label, err)
+	}
+	return m, nil
+}
+
+// Policy implements Entry: MRA's agents with latents from the prior
+// p(z|m) of spec's population (zero-shot at unseen sizes).
+func (r *Run) Policy(spec *env.Spec, seed uint64) (agents.Policy, error) {
+	m, err := r.Model()
+	if err != nil {
+		return nil, err
+	}
+	return mra.NewAgent(m, spec, seed)
+}
+
+// Trained reports whether pop is one of the run's training populations.
+func (r *Run) Trained(pop env.Population) bool {
+	for _, p := range r.Setup.Populations {
+		if p.Equal(pop) {
+			return true
+		}
+	}
+	return false
+}
+
+// lineup plays the agents of type k with policies[k].
+type lineup struct {
+	spec     *env.Spec
+	policies []agents.Policy
+	scratch  []int
+}
+
+func newLineup(spec *env.Spec, policies []agents.Policy) *lineup {
+	return &lineup{spec: spec, policies: policies, scratch: make([]int, spec.NumAgents())}
+}
+
+// Act implements agents.Policy: every policy sees the frame (they may keep
+// per-episode state), and each type's agents take their policy's actions.
+func (l *lineup) Act(f *env.Frame, actions []int) {
+	for k, p := range l.policies {
+		copy(l.scratch, actions)
+		p.Act(f, l.scratch)
+		first := l.spec.FirstAgent(k)
+		copy(actions[first:first+l.spec.Types[k].Count], l.scratch[first:])
+	}
+}
+
+// ActionProbs implements agents.Distribution when every policy does.
+func (l *lineup) ActionProbs(f *env.Frame, i int, dst []float64) {
+	l.policies[l.spec.AgentType(i)].(agents.Distribution).ActionProbs(f, i, dst)
+}
+
+func (l *lineup) exact() bool {
+	for _, p := range l.policies {
+		if _, ok := p.(agents.Distribution); !ok {
+			return false
+		}
+	}
+	return true
+}
