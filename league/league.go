@@ -80,6 +80,10 @@ type Result struct {
 	NashConvCI95   float64   `json:"nashconv_ci95"`
 	NashConvMethod string    `json:"nashconv_method"`
 	Improvements   []float64 `json:"improvements,omitempty"` // per agent (exact) or per type (estimate)
+	// Strategy is, where NashConv is exact, the mixed strategy of the
+	// first type's agents (their action distributions averaged), to set
+	// beside the game's closed-form equilibrium.
+	Strategy []float64 `json:"strategy,omitempty"`
 }
 
 // AdaptedReturnMean returns the adapted mean return, or NaN without
@@ -226,6 +230,7 @@ type jobOut struct {
 	exact    bool      // NashConv computed exactly
 	nashConv float64   // exact NashConv
 	improve  []float64 // exact per-agent improvements
+	strategy []float64 // exact: the first type's mean action distribution
 	adapt    *Adaptation
 	brGain   float64
 	brCI     float64
@@ -280,6 +285,12 @@ func evaluate(entries []Entry, spec *env.Spec, newGame func() (env.Game, error),
 		}
 		out.exact = true
 		out.nashConv, out.improve = matrix.NashConv(mp, spec, profile)
+		out.strategy = make([]float64, spec.Types[0].NumActions)
+		for i := range spec.Types[0].Count {
+			for a, p := range profile[i] {
+				out.strategy[a] += p / float64(spec.Types[0].Count)
+			}
+		}
 		for i, d := range out.improve {
 			if d < -1e-9 {
 				return jobOut{err: fmt.Errorf("league: agent %d's best deviation gain is %v < 0: a bug", i, d)}
@@ -423,6 +434,7 @@ func assemble(entries []Entry, specs []*env.Spec, opts Options, jobs []job, out 
 				r.ReturnMean, r.ReturnCI95 = overall(o.returns)
 				if o.exact {
 					r.NashConv, r.NashConvCI95, r.NashConvMethod, r.Improvements = o.nashConv, 0, NashConvExact, o.improve
+					r.Strategy = o.strategy
 				}
 			}
 			if h > 1 {

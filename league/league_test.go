@@ -86,6 +86,13 @@ func TestExactNashConvVolunteer(t *testing.T) {
 		if r.Entry == "random" {
 			want = float64(n) / 2 * math.Abs(math.Pow(2, float64(1-n))-0.5)
 		}
+		wantP := 0.5
+		if r.Entry == "equilibrium" {
+			wantP = matrix.VolunteerEquilibrium(n, 1, 0.5)
+		}
+		if len(r.Strategy) != 2 || math.Abs(r.Strategy[1]-wantP) > 1e-12 {
+			t.Errorf("%s at n=%d: strategy %v, want volunteering with %v", r.Entry, n, r.Strategy, wantP)
+		}
 		if r.NashConvMethod != league.NashConvExact || math.Abs(r.NashConv-want) > 1e-9 {
 			t.Errorf("%s at n=%d: NashConv %v (%s), want %v exactly", r.Entry, n, r.NashConv, r.NashConvMethod, want)
 		}

@@ -112,7 +112,7 @@ func (r *Report) Table(w io.Writer, label string) {
 		nc := "—"
 		switch res.NashConvMethod {
 		case NashConvExact:
-			nc = fmt.Sprintf("%.4f (exact)", res.NashConv)
+			nc = fmt.Sprintf("%.4f (exact; strategy %s)", res.NashConv, probs(res.Strategy))
 		case NashConvBR:
 			nc = fmt.Sprintf("≥ %.4f ± %.4f (best-response estimate)", res.NashConv, res.NashConvCI95)
 		}
@@ -262,4 +262,12 @@ func sortXY(s *curves.Series) {
 
 func sanitize(label string) string {
 	return strings.NewReplacer("=", "", ",", "-").Replace(label)
+}
+
+func probs(p []float64) string {
+	parts := make([]string, len(p))
+	for i, v := range p {
+		parts[i] = fmt.Sprintf("%.3f", v)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
 }

@@ -1,11 +1,14 @@
 package nn
 
-// The matrix products of a Linear layer over a batch of rows, written as
-// plain Go loops blocked over four rows. All matrices are dense and
-// row-major. Measured on the benchmark shapes (22→32, 32→96, 32→64 over
-// thousands of rows) these run at 7–10 GFLOP/s on one core, about what
-// gonum's native Dgemm reaches on two cores, without allocating; see
-// BenchmarkRelationNet and BenchmarkDgemmSameShapes.
+// The matrix products of a Linear layer over a batch of rows. All matrices
+// are dense and row-major. mulABt and addATB dispatch to the SIMD kernels
+// of gemm_amd64.go/.s (AVX-512 or AVX2+FMA, chosen at start-up from the
+// CPU features) when they apply, and otherwise to the plain Go loops
+// mulABtGo and addATBGo below, blocked over four rows (7–10 GFLOP/s on one
+// core). The pure-Go path is the only one on other architectures and with
+// the purego build tag. The SIMD kernels sum in a different order and use
+// fused multiply-adds, so results differ from the Go loops in the last
+// bits; for a given binary and CPU they are deterministic.
 
 // mulABt computes
 //
@@ -14,6 +17,32 @@ package nn
 // for r < rows and o < n, with a rows×k, b n×k and c rows×n. A nil bias is
 // treated as zero.
 func mulABt(c, a, b, bias []float64, rows, n, k int) {
+	if simdMulABt(c, a, b, bias, rows, n, k) {
+		return
+	}
+	mulABtGo(c, a, b, bias, rows, n, k)
+}
+
+// addATB accumulates, with x rows×in and dy rows×out,
+//
+//	dwt[i,o] += Σ_r x[r,i]·dy[r,o]
+//	db[o]    += Σ_r dy[r,o]
+//
+// where dwt is in×out, the transpose of a weight gradient.
+func addATB(dwt, db, x, dy []float64, rows, in, out int) {
+	if simdAddATB(dwt, db, x, dy, rows, in, out) {
+		return
+	}
+	addATBGo(dwt, db, x, dy, rows, in, out)
+}
+
+// mulABtGo is mulABt in plain Go: it computes
+//
+//	c[r,o] = bias[o] + Σ_j a[r,j]·b[o,j]
+//
+// for r < rows and o < n, with a rows×k, b n×k and c rows×n. A nil bias is
+// treated as zero.
+func mulABtGo(c, a, b, bias []float64, rows, n, k int) {
 	r := 0
 	for ; r+4 <= rows; r += 4 {
 		a0 := a[r*k : r*k+k]
@@ -67,13 +96,14 @@ func mulABt(c, a, b, bias []float64, rows, n, k int) {
 	}
 }
 
-// addATB accumulates, with x rows×in and dy rows×out,
+// addATBGo is addATB in plain Go: it accumulates, with x rows×in and dy
+// rows×out,
 //
 //	dwt[i,o] += Σ_r x[r,i]·dy[r,o]
 //	db[o]    += Σ_r dy[r,o]
 //
 // where dwt is in×out, the transpose of a weight gradient.
-func addATB(dwt, db, x, dy []float64, rows, in, out int) {
+func addATBGo(dwt, db, x, dy []float64, rows, in, out int) {
 	r := 0
 	for ; r+4 <= rows; r += 4 {
 		d0 := dy[r*out : r*out+out]
