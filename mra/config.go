@@ -41,6 +41,12 @@ type Config struct {
 	Baseline           bool    // subtract Σ_a π(a)Q(a) in the actor loss (official: no baseline)
 	PerAgentCriticLoss bool    // mean of per-agent MSEs (official: MSE of the sums over agents)
 	RecomputeNextGraph bool    // recompute g at o' for the target (official: reuse the stored g)
+	// PolicySeesSelf feeds each policy head [e_i ; s_i], the relational
+	// embedding and the agent's own self row (ValueDim+D → Hidden → A_k).
+	// Official quirk (mra.md §2, §7.8): the policy never sees its own
+	// features directly, only through the attention g, so when every entity
+	// row is alike (one-shot matrix games) it cannot tell populations apart.
+	PolicySeesSelf bool
 
 	// Reptile baseline.
 	MetaLR      float64 // ε in θ₀ ← θ₀ + ε·mean_k(θ_k − θ₀)

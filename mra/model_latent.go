@@ -63,7 +63,7 @@ func (a *Actor) LatentGrad(enc *Encoding, rows int, self, ents []float64, presen
 			continue
 		}
 		entsK, gK := rs.typeSlices(t, rs.ents, g)
-		lp := p.forward(e, entsK, gK)
+		lp := p.forward(e, entsK, gK, rs.typeSelf(t, rs.self))
 		dlp = growT(dlp, (hi-lo)*p.a)
 		clear(dlp)
 		for r := lo; r < hi; r++ {

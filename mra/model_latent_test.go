@@ -58,7 +58,7 @@ func latentObjectiveByHand(m *Model, enc *Encoding, in *latentInputs) float64 {
 	var f float64
 	for r := range in.rows {
 		g := h.rel.Forward(e, in.self[r*d:(r+1)*d], in.ents[r*e*d:(r+1)*e*d], in.z[r*k:(r+1)*k], in.present[r*e:(r+1)*e])
-		lp := h.policy[enc.Type[r%n]].forward(e, in.ents[r*e*d:(r+1)*e*d], g)
+		lp := h.policy[enc.Type[r%n]].forward(e, in.ents[r*e*d:(r+1)*e*d], g, in.self[r*d:(r+1)*d])
 		f += in.w[r] * lp[in.actions[r]]
 	}
 	return f
@@ -67,14 +67,18 @@ func latentObjectiveByHand(m *Model, enc *Encoding, in *latentInputs) float64 {
 // TestLatentGrad checks ∂F/∂z against central differences of F computed
 // row by row, on one- and two-type populations with masks, a row with no
 // present entity and a row of weight 0, and that nothing of the model
-// changes.
+// changes; with and without PolicySeesSelf.
 func TestLatentGrad(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		spec func(testing.TB) *env.Spec
-	}{{"one type", tinySpec}, {"two types", tagSpec}} {
+		name     string
+		spec     func(testing.TB) *env.Spec
+		seesSelf bool
+	}{{"one type", tinySpec, false}, {"two types", tagSpec, false},
+		{"one type/policy-sees-self", tinySpec, true}, {"two types/policy-sees-self", tagSpec, true}} {
 		t.Run(tc.name, func(t *testing.T) {
-			m, enc := testModel(t, tinyConfig(), tc.spec(t), 2, 5)
+			cfg := tinyConfig()
+			cfg.PolicySeesSelf = tc.seesSelf
+			m, enc := testModel(t, cfg, tc.spec(t), 2, 5)
 			k := m.cfg.Latents
 			in := randomLatentInputs(rand.New(rand.NewPCG(3, 4)), enc, 2, k)
 			for i := range m.grad {

@@ -7,13 +7,14 @@ import (
 	"hash/crc32"
 	"math"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/mrasim/mrasim/agents/optim"
 )
 
 // Model state format, little-endian:
 //
-//	"MRAMODEL" | version uint32
+//	"MRAMODEL" | version uint32 | options uint64 (version 2 only)
 //	| shape: D, A, H, A_0 … A_{H−1}, K, Hidden, HeadDim, ValueDim, CriticKey, M (uint64 each)
 //	| descriptors: M·H float64
 //	| params: count uint64, float64 …  | targets: count uint64, float64 …
@@ -22,10 +23,33 @@ import (
 //	| CRC-32 (IEEE) of everything before, uint32
 //
 // Floats are stored as their IEEE-754 bits, so a round trip is bit-exact.
+//
+// Version 1 has no options word: it is what a model with every option bit
+// clear writes (the official architecture, the format before the options
+// existed). A model with an option bit set writes version 2 and its options
+// (stateOption bits), which must match the reading model's.
 const (
-	stateMagic   = "MRAMODEL"
-	stateVersion = 1
+	stateMagic          = "MRAMODEL"
+	stateVersion        = 1
+	stateVersionOptions = 2
 )
+
+// Options that change the networks' architecture, recorded in the state.
+const (
+	optPolicySeesSelf uint64 = 1 << iota // Config.PolicySeesSelf
+)
+
+// optionNames names the option bits in the scenario's words.
+var optionNames = []string{"policy_sees_self"}
+
+// options returns the model's option bits.
+func (m *Model) options() uint64 {
+	var o uint64
+	if m.cfg.PolicySeesSelf {
+		o |= optPolicySeesSelf
+	}
+	return o
+}
 
 // ErrState is wrapped by every error SetState returns.
 var ErrState = errors.New("mra: bad model state")
@@ -37,7 +61,12 @@ var ErrState = errors.New("mra: bad model state")
 func (m *Model) AppendState(b []byte) []byte {
 	start := len(b)
 	b = append(b, stateMagic...)
-	b = binary.LittleEndian.AppendUint32(b, stateVersion)
+	if opts := m.options(); opts != 0 {
+		b = binary.LittleEndian.AppendUint32(b, stateVersionOptions)
+		b = binary.LittleEndian.AppendUint64(b, opts)
+	} else {
+		b = binary.LittleEndian.AppendUint32(b, stateVersion)
+	}
 	for _, v := range m.shape() {
 		b = binary.LittleEndian.AppendUint64(b, uint64(v))
 	}
@@ -75,8 +104,16 @@ func (m *Model) SetState(data []byte) error {
 		return fmt.Errorf("%w: checksum mismatch (corrupted)", ErrState)
 	}
 	r := stateReader{b: body[len(stateMagic):]}
-	if v := r.u32(); r.err == nil && v != stateVersion {
-		return fmt.Errorf("%w: version %d, want %d", ErrState, v, stateVersion)
+	var options uint64
+	switch v := r.u32(); {
+	case r.err != nil:
+	case v == stateVersionOptions:
+		options = r.u64()
+	case v != stateVersion:
+		return fmt.Errorf("%w: version %d, want %d or %d", ErrState, v, stateVersion, stateVersionOptions)
+	}
+	if want := m.options(); r.err == nil && options != want {
+		return fmt.Errorf("%w: %s", ErrState, optionsDiff(options, want))
 	}
 	names := m.shapeNames()
 	for i, want := range m.shape() {
@@ -237,4 +274,26 @@ func (r *stateReader) bytes() []byte {
 	s := r.b[:n]
 	r.b = r.b[n:]
 	return s
+}
+
+// optionsDiff describes how the option bits of a state differ from the
+// model's.
+func optionsDiff(state, model uint64) string {
+	onOff := func(b bool) string {
+		if b {
+			return "on"
+		}
+		return "off"
+	}
+	var parts []string
+	for i, name := range optionNames {
+		bit := uint64(1) << i
+		if state&bit != model&bit {
+			parts = append(parts, fmt.Sprintf("%s is %s in the state, %s in the model", name, onOff(state&bit != 0), onOff(model&bit != 0)))
+		}
+	}
+	if unknown := state &^ (1<<len(optionNames) - 1); unknown != 0 {
+		parts = append(parts, fmt.Sprintf("unknown options %#x in the state", unknown))
+	}
+	return strings.Join(parts, "; ") + " (the networks differ: build the model with the run's config)"
 }

@@ -76,59 +76,64 @@ func TestCriticTargetKnownAnswer(t *testing.T) {
 // net forward (one pass per latent assignment) and the target policy, and
 // compares it with the diversity update's estimate:
 //
-//	r_MI = (1/B) Σ_b Σ_{i alive} [ log(K'·p0_i) − log Σ_k pk_i ].
+//	r_MI = (1/B) Σ_b Σ_{i alive} [ log(K'·p0_i) − log Σ_k pk_i ],
+//
+// with and without PolicySeesSelf.
 func TestMIEstimate(t *testing.T) {
-	cfg := tinyConfig()
-	cfg.Resamples = 3
-	m, enc := testModel(t, cfg, tinySpec(t), 2, 31)
-	b := randomBatch(rand.New(rand.NewPCG(32, 32)), enc, 5, m.cfg.Latents)
-	rng := rand.New(rand.NewPCG(33, 33))
-	n, k, e, kp := enc.N, cfg.Latents, enc.E, cfg.Resamples
-	m.latent.z0 = slices.Clone(m.sampleLatents(m.games[0], rng, n))
-	m.latent.zk = slices.Clone(m.sampleLatents(m.games[0], rng, kp*n))
-	m.rec = &replay{}
-	got := m.run(phaseRelation, groupRelation, b, 34, 0)[0]
+	for _, seesSelf := range []bool{false, true} {
+		cfg := tinyConfig()
+		cfg.Resamples = 3
+		cfg.PolicySeesSelf = seesSelf
+		m, enc := testModel(t, cfg, tinySpec(t), 2, 31)
+		b := randomBatch(rand.New(rand.NewPCG(32, 32)), enc, 5, m.cfg.Latents)
+		rng := rand.New(rand.NewPCG(33, 33))
+		n, k, e, kp := enc.N, cfg.Latents, enc.E, cfg.Resamples
+		m.latent.z0 = slices.Clone(m.sampleLatents(m.games[0], rng, n))
+		m.latent.zk = slices.Clone(m.sampleLatents(m.games[0], rng, kp*n))
+		m.rec = &replay{}
+		got := m.run(phaseRelation, groupRelation, b, 34, 0)[0]
 
-	// The actions a*, in batch row order (one type: chunk rows are batch rows).
-	rows := b.Size * n
-	astar := make([]int, rows)
-	for c := range numChunks {
-		s0, s1 := chunkRange(c, b.Size)
-		copy(astar[s0*n:s1*n], m.rec.act[c])
-	}
-	online := m.newBoundNets(m.params, make([]float64, len(m.params)))
-	target := m.newBoundNets(m.target, make([]float64, len(m.target)))
-	prob := make([][]float64, kp+1) // π⁻(a* | o, g_l) per row
-	for l := range kp + 1 {
-		z := make([]float64, rows*k)
-		for r := range rows {
-			i := r % n
-			src := m.latent.z0[i*k : (i+1)*k]
-			if l > 0 {
-				src = m.latent.zk[((l-1)*n+i)*k : ((l-1)*n+i+1)*k]
+		// The actions a*, in batch row order (one type: chunk rows are batch rows).
+		rows := b.Size * n
+		astar := make([]int, rows)
+		for c := range numChunks {
+			s0, s1 := chunkRange(c, b.Size)
+			copy(astar[s0*n:s1*n], m.rec.act[c])
+		}
+		online := m.newBoundNets(m.params, make([]float64, len(m.params)))
+		target := m.newBoundNets(m.target, make([]float64, len(m.target)))
+		prob := make([][]float64, kp+1) // π⁻(a* | o, g_l) per row
+		for l := range kp + 1 {
+			z := make([]float64, rows*k)
+			for r := range rows {
+				i := r % n
+				src := m.latent.z0[i*k : (i+1)*k]
+				if l > 0 {
+					src = m.latent.zk[((l-1)*n+i)*k : ((l-1)*n+i+1)*k]
+				}
+				copy(z[r*k:], src)
 			}
-			copy(z[r*k:], src)
+			g := slices.Clone(online.rel.Forward(e, b.Self, b.Ents, z, b.Mask))
+			lp := target.policy[0].forward(e, b.Ents, g, b.Self)
+			prob[l] = make([]float64, rows)
+			for r := range rows {
+				prob[l][r] = math.Exp(lp[r*enc.Actions[0]+astar[r]])
+			}
 		}
-		g := slices.Clone(online.rel.Forward(e, b.Self, b.Ents, z, b.Mask))
-		lp := target.policy[0].forward(e, b.Ents, g)
-		prob[l] = make([]float64, rows)
+		var want float64
 		for r := range rows {
-			prob[l][r] = math.Exp(lp[r*enc.Actions[0]+astar[r]])
+			if !b.Alive[r] {
+				continue
+			}
+			var sum float64
+			for l := 1; l <= kp; l++ {
+				sum += prob[l][r]
+			}
+			want += (math.Log(float64(kp)*prob[0][r]) - math.Log(sum)) / float64(b.Size)
 		}
-	}
-	var want float64
-	for r := range rows {
-		if !b.Alive[r] {
-			continue
+		if math.Abs(got-want) > 1e-12 || got == 0 {
+			t.Errorf("policy sees self %v: r_MI %.15g, from the definition %.15g", seesSelf, got, want)
 		}
-		var sum float64
-		for l := 1; l <= kp; l++ {
-			sum += prob[l][r]
-		}
-		want += (math.Log(float64(kp)*prob[0][r]) - math.Log(sum)) / float64(b.Size)
-	}
-	if math.Abs(got-want) > 1e-12 || got == 0 {
-		t.Errorf("r_MI %.15g, from the definition %.15g", got, want)
 	}
 }
 
@@ -220,16 +225,17 @@ func cycle(m *Model, b *Batch, rng *rand.Rand) {
 
 // TestWorkersDeterminism checks that 1, 2 and 3 workers give the same
 // state, bit for bit, on both game shapes, with and without
-// RecomputeNextGraph.
+// RecomputeNextGraph and PolicySeesSelf.
 func TestWorkersDeterminism(t *testing.T) {
 	for _, tc := range []struct {
-		spec      func(testing.TB) *env.Spec
-		recompute bool
-	}{{tinySpec, false}, {tagSpec, false}, {tinySpec, true}, {tagSpec, true}} {
+		spec                func(testing.TB) *env.Spec
+		recompute, seesSelf bool
+	}{{tinySpec, false, false}, {tagSpec, false, false}, {tinySpec, true, false}, {tagSpec, true, false},
+		{tinySpec, false, true}, {tagSpec, true, true}} {
 		var params [][]byte
 		for _, w := range []int{1, 2, 3} {
 			cfg := tinyConfig()
-			cfg.RecomputeNextGraph = tc.recompute
+			cfg.RecomputeNextGraph, cfg.PolicySeesSelf = tc.recompute, tc.seesSelf
 			m, enc := testModel(t, cfg, tc.spec(t), 2, 61)
 			m.SetWorkers(w)
 			b := randomBatch(rand.New(rand.NewPCG(62, 62)), enc, 37, m.cfg.Latents)
@@ -245,7 +251,7 @@ func TestWorkersDeterminism(t *testing.T) {
 		}
 		for i := 1; i < len(params); i++ {
 			if !bytes.Equal(params[0], params[i]) {
-				t.Errorf("recompute %v: state after 3 cycles differs between 1 and %d workers", tc.recompute, i+1)
+				t.Errorf("recompute %v, policy sees self %v: state after 3 cycles differs between 1 and %d workers", tc.recompute, tc.seesSelf, i+1)
 			}
 		}
 	}
@@ -366,12 +372,13 @@ func TestAct(t *testing.T) {
 }
 
 // TestZeroAllocs checks a full update cycle allocates nothing once warm,
-// with 1 and 2 workers, with and without RecomputeNextGraph.
+// with 1 and 2 workers, with and without RecomputeNextGraph, and with
+// PolicySeesSelf (together with RecomputeNextGraph).
 func TestZeroAllocs(t *testing.T) {
-	for _, recompute := range []bool{false, true} {
+	for _, opts := range []int{0, 1, 2} { // 1: RecomputeNextGraph; 2: and PolicySeesSelf
 		for _, w := range []int{1, 2} {
 			cfg := tinyConfig()
-			cfg.RecomputeNextGraph = recompute
+			cfg.RecomputeNextGraph, cfg.PolicySeesSelf = opts > 0, opts == 2
 			m, enc := testModel(t, cfg, tagSpec(t), 2, 101)
 			m.SetWorkers(w)
 			b := randomBatch(rand.New(rand.NewPCG(102, 102)), enc, 64, cfg.Latents)
@@ -391,7 +398,7 @@ func TestZeroAllocs(t *testing.T) {
 			m.workers = w
 			allocs := testing.AllocsPerRun(5, func() { cycle(m, b, rng) })
 			if allocs != 0 {
-				t.Errorf("%d workers, recompute %v: %v allocations per cycle", w, recompute, allocs)
+				t.Errorf("%d workers, options %d: %v allocations per cycle", w, opts, allocs)
 			}
 			m.Close()
 		}

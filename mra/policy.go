@@ -15,21 +15,33 @@ import (
 //	π_i = softmax(head(e_i))    ValueDim → Hidden → ReLU → A_k (64 → 32 → 5)
 //
 // The policy sees its own row only through g (the official code's quirk).
+// With Config.PolicySeesSelf the head takes [e_i ; s_i], the embedding and
+// the agent's own self row s_i: ValueDim+D → Hidden → ReLU → A_k.
 type policyNet struct {
 	value, head *nn.MLP
 	agg         nn.Aggregate
 	logp        nn.LogSoftmax
 	a           int
+	v           int       // ValueDim
+	d           int       // width of the self row the head sees; 0 (official): none
+	x           []float64 // the head's input [e ; s] when d > 0 (rows×(V+D))
+	de          []float64 // ∂L/∂e taken from the head's input gradient when d > 0
 	lp          []float64 // log π of the last forward (rows×A_k)
 }
 
 func newPolicyNet(c Config, d, a int) *policyNet {
+	sd := 0
+	if c.PolicySeesSelf {
+		sd = d
+	}
 	return &policyNet{
 		value: nn.NewMLP(nn.NewReLU, d, c.Hidden, c.ValueDim),
-		head:  nn.NewMLP(nn.NewReLU, c.ValueDim, c.Hidden, a),
+		head:  nn.NewMLP(nn.NewReLU, c.ValueDim+sd, c.Hidden, a),
 		agg:   nn.Aggregate{Dim: c.ValueDim},
 		logp:  nn.LogSoftmax{N: a},
 		a:     a,
+		v:     c.ValueDim,
+		d:     sd,
 	}
 }
 
@@ -39,15 +51,55 @@ func (p *policyNet) embed(e int, ents, g []float64) []float64 {
 	return p.agg.Forward(e, g, p.value.Forward(ents))
 }
 
-// forward returns log π (rows×A_k).
-func (p *policyNet) forward(e int, ents, g []float64) []float64 {
-	p.lp = p.logp.Forward(p.head.Forward(p.embed(e, ents, g)))
+// headInput returns the head's input for the embeddings emb (rows×V): emb
+// itself, or, when the policy sees its own row, [e_r ; s_{r mod n}] per row
+// r with the n self rows self (n×D; rows a multiple of n, so that stacked
+// copies of the same agents' embeddings share their self rows). self is not
+// read otherwise.
+func (p *policyNet) headInput(emb, self []float64) []float64 {
+	if p.d == 0 {
+		return emb
+	}
+	v, d, w := p.v, p.d, p.v+p.d
+	rows, ns := len(emb)/v, len(self)/d
+	if ns == 0 || len(self) != ns*d || rows%ns != 0 {
+		panic(fmt.Sprintf("mra: policy head on %d embeddings with %d self values, want a multiple of D = %d dividing the rows", rows, len(self), d))
+	}
+	p.x = growT(p.x, rows*w)
+	for r := range rows {
+		s := r % ns
+		copy(p.x[r*w:r*w+v], emb[r*v:(r+1)*v])
+		copy(p.x[r*w+v:(r+1)*w], self[s*d:(s+1)*d])
+	}
+	return p.x
+}
+
+// embedGrad returns ∂L/∂e (rows×V) from ∂L/∂(head input) dx: dx itself,
+// or its first V columns when the head also sees the self row (the self row
+// is an input: its gradient is dropped).
+func (p *policyNet) embedGrad(dx []float64) []float64 {
+	if p.d == 0 {
+		return dx
+	}
+	v, w := p.v, p.v+p.d
+	rows := len(dx) / w
+	p.de = growT(p.de, rows*v)
+	for r := range rows {
+		copy(p.de[r*v:(r+1)*v], dx[r*w:r*w+v])
+	}
+	return p.de
+}
+
+// forward returns log π (rows×A_k); self (rows×D) are the agents' own rows,
+// read only when the policy sees them.
+func (p *policyNet) forward(e int, ents, g, self []float64) []float64 {
+	p.lp = p.logp.Forward(p.head.Forward(p.headInput(p.embed(e, ents, g), self)))
 	return p.lp
 }
 
 // backward takes ∂L/∂log π and accumulates the gradients of head and value.
 func (p *policyNet) backward(dlogp []float64) {
-	de := p.head.Backward(p.logp.Backward(dlogp))
+	de := p.embedGrad(p.head.Backward(p.logp.Backward(dlogp)))
 	_, dv := p.agg.Backward(de)
 	p.value.Backward(dv)
 }
@@ -56,7 +108,7 @@ func (p *policyNet) backward(dlogp []float64) {
 // parameter gradients are accumulated too (callers discard them); the value
 // net is not visited.
 func (p *policyNet) backwardGraph(dlogp []float64) []float64 {
-	dg, _ := p.agg.Backward(p.head.Backward(p.logp.Backward(dlogp)))
+	dg, _ := p.agg.Backward(p.embedGrad(p.head.Backward(p.logp.Backward(dlogp))))
 	return dg
 }
 
@@ -65,6 +117,12 @@ func (rs *rows) typeSlices(k int, ents, g []float64) (entsK, gK []float64) {
 	lo, hi := rs.rowsOf(k)
 	e, d := rs.e, rs.d
 	return ents[lo*e*d : hi*e*d], g[lo*e : hi*e]
+}
+
+// typeSelf returns the self rows of type k's agents.
+func (rs *rows) typeSelf(k int, self []float64) []float64 {
+	lo, hi := rs.rowsOf(k)
+	return self[lo*rs.d : hi*rs.d]
 }
 
 // sampleLogp draws an action from log-probabilities lp with one uniform
@@ -173,7 +231,7 @@ func (a *Actor) forward(enc *Encoding, rows int, self, ents []float64, present [
 			continue
 		}
 		entsK, gK := rs.typeSlices(t, rs.ents, g)
-		p.forward(e, entsK, gK)
+		p.forward(e, entsK, gK, rs.typeSelf(t, rs.self))
 	}
 }
 

@@ -50,7 +50,7 @@ func (m *Model) criticChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
 			continue
 		}
 		entsK, gK := rs.typeSlices(t, rs.nextEnts, gNext)
-		p.forward(e, entsK, gK)
+		p.forward(e, entsK, gK, rs.typeSelf(t, rs.nextSelf))
 		for r := lo; r < hi; r++ {
 			lp := p.row(r - lo)
 			wk.act[r] = sampleLogp(wk.rng, lp, wk.prob[:p.a])

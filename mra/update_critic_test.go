@@ -56,7 +56,7 @@ func criticByHand(m *Model, b *Batch, seed uint64) (y []float64, loss float64) {
 	for r := range rows0 {
 		g := online.rel.Forward(e, b.NextSelf[r*d:(r+1)*d], b.NextEnts[r*e*d:(r+1)*e*d], b.Latent[r*k:(r+1)*k], b.NextMask[r*e:(r+1)*e])
 		copy(gNext[r*e:(r+1)*e], g)
-		lp[r] = slices.Clone(target.policy[enc.Type[r%n]].forward(e, b.NextEnts[r*e*d:(r+1)*e*d], gNext[r*e:(r+1)*e]))
+		lp[r] = slices.Clone(target.policy[enc.Type[r%n]].forward(e, b.NextEnts[r*e*d:(r+1)*e*d], gNext[r*e:(r+1)*e], b.NextSelf[r*d:(r+1)*d]))
 	}
 
 	next := make([]int, rows0)
@@ -122,21 +122,25 @@ func criticByHand(m *Model, b *Batch, seed uint64) (y []float64, loss float64) {
 // loss of UpdateCritic's pass with RecomputeNextGraph against criticByHand
 // (g' = g_φ(o', z) with the current φ, used by the target policies and the
 // target critic's mixing; Q(o, a, g) with the stored g), on one- and
-// two-type games and both loss forms. It also checks the option matters:
+// two-type games and both loss forms, also with PolicySeesSelf (π⁻ reads
+// the o' self rows). It also checks the option matters:
 // the targets with the stored g (option off) differ.
 func TestCriticRecomputeNextGraphKnownAnswer(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		spec     func(testing.TB) *env.Spec
 		perAgent bool
+		seesSelf bool // PolicySeesSelf: π⁻ also reads the o' self row
 	}{
-		{"one-type", tinySpec, false},
-		{"one-type/per-agent", tinySpec, true},
-		{"tag-two-types", tagSpec, false},
+		{"one-type", tinySpec, false, false},
+		{"one-type/per-agent", tinySpec, true, false},
+		{"tag-two-types", tagSpec, false, false},
+		{"one-type/policy-sees-self", tinySpec, true, true},
+		{"tag-two-types/policy-sees-self", tagSpec, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig()
-			cfg.RecomputeNextGraph, cfg.PerAgentCriticLoss = true, tc.perAgent
+			cfg.RecomputeNextGraph, cfg.PerAgentCriticLoss, cfg.PolicySeesSelf = true, tc.perAgent, tc.seesSelf
 			m, enc := testModel(t, cfg, tc.spec(t), 2, 111)
 			b := randomBatch(rand.New(rand.NewPCG(112, 112)), enc, 11, cfg.Latents)
 			const seed = 113

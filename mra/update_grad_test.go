@@ -28,6 +28,12 @@ func gradCases() []gradCase {
 		{"tag-two-types", tagSpec, func(*Config) {}},
 		{"one-type/recompute-next-graph", tinySpec, func(c *Config) { c.RecomputeNextGraph = true }},
 		{"tag-two-types/recompute-next-graph", tagSpec, func(c *Config) { c.RecomputeNextGraph = true }},
+		{"one-type/policy-sees-self", tinySpec, func(c *Config) { c.PolicySeesSelf = true }},
+		{"one-type/policy-sees-self-per-agent-baseline", tinySpec, func(c *Config) {
+			c.PolicySeesSelf, c.PerAgentCriticLoss, c.Baseline = true, true, true
+		}},
+		{"tag-two-types/policy-sees-self", tagSpec, func(c *Config) { c.PolicySeesSelf = true }},
+		{"tag-two-types/policy-sees-self-recompute", tagSpec, func(c *Config) { c.PolicySeesSelf, c.RecomputeNextGraph = true, true }},
 	}
 }
 

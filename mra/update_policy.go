@@ -48,7 +48,7 @@ func (m *Model) policyChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
 			continue
 		}
 		entsK, gK := rs.typeSlices(t, rs.ents, rs.graph)
-		p.forward(e, entsK, gK)
+		p.forward(e, entsK, gK, rs.typeSelf(t, rs.self))
 		for r := lo; r < hi; r++ {
 			wk.act[r] = m.rec.sampled(c, r, sampleLogp(wk.rng, p.row(r-lo), wk.prob[:p.a]))
 		}

@@ -97,7 +97,7 @@ func (m *Model) relationChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
 			continue
 		}
 		entsK, gK := rs.typeSlices(t, rs.ents, sc.g[0])
-		p.forward(e, entsK, gK)
+		p.forward(e, entsK, gK, rs.typeSelf(t, rs.self))
 		for r := lo; r < hi; r++ {
 			sc.astar[r] = m.rec.sampled(c, r, sampleLogp(wk.rng, p.row(r-lo), wk.prob[:p.a]))
 		}
@@ -123,7 +123,8 @@ func (m *Model) relationChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
 			_, gK := rs.typeSlices(t, rs.ents, sc.g[l])
 			copy(sc.s[l*nk*v:(l+1)*nk*v], sc.agg[l*h+t].Forward(e, gK, vals))
 		}
-		lp := p.logp.Forward(p.head.Forward(sc.s)) // (1+K')·nk × A_k
+		// (1+K')·nk × A_k; stacked copy l of row r sees r's self row.
+		lp := p.logp.Forward(p.head.Forward(p.headInput(sc.s, rs.typeSelf(t, rs.self))))
 		sc.dlp = growT(sc.dlp, nl*nk*p.a)
 		clear(sc.dlp)
 		for r := lo; r < hi; r++ {
@@ -142,7 +143,7 @@ func (m *Model) relationChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
 				sc.dlp[at(l)] = math.Exp(sc.lpk[l-1]-lse) * inv
 			}
 		}
-		ds := p.head.Backward(p.logp.Backward(sc.dlp))
+		ds := p.embedGrad(p.head.Backward(p.logp.Backward(sc.dlp)))
 		for l := range nl {
 			dg, _ := sc.agg[l*h+t].Backward(ds[l*nk*v : (l+1)*nk*v])
 			copy(sc.dg[l][lo*e:hi*e], dg)
