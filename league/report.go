@@ -164,7 +164,11 @@ func (r *Report) WriteMarkdown(path string, title string) error {
 				if res.NashConvMethod != NashConvNone {
 					nc = pm(res.NashConv, res.NashConvCI95)
 				}
-				fmt.Fprintf(w, "| %s | %s | %v | %s | %s | %s | %s | %s |\n", res.Entry, res.Algo, res.Seen, pm(res.ReturnMean, res.ReturnCI95), zero, adapted, nc, res.NashConvMethod)
+				method := res.NashConvMethod
+				if method == NashConvExact && res.Strategy != nil {
+					method += ", strategy " + probs(res.Strategy)
+				}
+				fmt.Fprintf(w, "| %s | %s | %v | %s | %s | %s | %s | %s |\n", res.Entry, res.Algo, res.Seen, pm(res.ReturnMean, res.ReturnCI95), zero, adapted, nc, method)
 			}
 			for _, mg := range r.MetaGame {
 				if mg.Label != label {
