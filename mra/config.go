@@ -47,6 +47,14 @@ type Config struct {
 	// features directly, only through the attention g, so when every entity
 	// row is alike (one-shot matrix games) it cannot tell populations apart.
 	PolicySeesSelf bool
+	// CriticSeesSelf feeds the critic's per-agent MLPs the agent's own self
+	// row too: x_i = [e^c_i ; onehot(a_i) ; self_i] (ValueDim+A+D) into
+	// MLP_c and MLP_s, in the online and the target critic. Official quirk
+	// (mra.md §2, §7.8): the critic sees the agent's own row only as its
+	// attention key, so when every entity row is alike the attention is
+	// uniform and Q cannot depend on the population; PolicySeesSelf alone
+	// then learns the same strategy at every n.
+	CriticSeesSelf bool
 
 	// Reptile baseline.
 	MetaLR      float64 // ε in θ₀ ← θ₀ + ε·mean_k(θ_k − θ₀)

@@ -14,13 +14,17 @@ import (
 //	        q_j = query(ent_ij)    D → CriticKey → ReLU → 2·CriticKey
 //	e^c_i = Σ_j α_ij·v_j,          v_j = value(ent_ij): D → Hidden → ReLU → ValueDim
 //	x_i   = [e^c_i ; onehot(a_i)]  (ValueDim + A)
-//	c_i   = MLP_c(x_i), s_i = MLP_s(x_i)        (V+A → Hidden → ReLU → CriticKey)
+//	        [e^c_i ; onehot(a_i) ; self_i]  with Config.CriticSeesSelf (V + A + D)
+//	c_i   = MLP_c(x_i), s_i = MLP_s(x_i)        (|x| → Hidden → ReLU → CriticKey)
 //	m_i   = c_i + Σ_e g_ie·c_{AgentOf(i,e)}      mixing by the relation graph g
 //	Q_i   = head([m_i ; s_i])[a_i]               (Linear 2·CriticKey → A)
 //
 // Entity rows that show no agent (landmarks, padding) do not mix. The
 // graph g is an input (the stored one; for the target at o' possibly the
-// recomputed g', see UpdateCritic); no gradient flows into it.
+// recomputed g', see UpdateCritic); no gradient flows into it. With
+// CriticSeesSelf the agent's own self row (the one its key reads: of o for
+// Q, of o' for the target Q⁻) is also a direct input of MLP_c and MLP_s;
+// as an input it gets no gradient.
 type criticNet struct {
 	key, query, value *nn.MLP
 	attn              *nn.EntityAttention
@@ -28,6 +32,7 @@ type criticNet struct {
 	head              *nn.Linear
 
 	v, a, ck int
+	d        int // width of the self row in x; 0 (official): none
 
 	rs    *rows
 	graph []float64
@@ -39,15 +44,19 @@ type criticNet struct {
 }
 
 func newCriticNet(c Config, f Features) *criticNet {
+	sd := 0
+	if c.CriticSeesSelf {
+		sd = f.D
+	}
 	return &criticNet{
 		key:   nn.NewMLP(nn.NewReLU, f.D, c.CriticKey, 2*c.CriticKey),
 		query: nn.NewMLP(nn.NewReLU, f.D, c.CriticKey, 2*c.CriticKey),
 		value: nn.NewMLP(nn.NewReLU, f.D, c.Hidden, c.ValueDim),
 		attn:  nn.NewEntityAttention(2*c.CriticKey, c.ValueDim, 1/math.Sqrt(2*float64(c.Hidden))),
-		c:     nn.NewMLP(nn.NewReLU, c.ValueDim+f.A, c.Hidden, c.CriticKey),
-		s:     nn.NewMLP(nn.NewReLU, c.ValueDim+f.A, c.Hidden, c.CriticKey),
+		c:     nn.NewMLP(nn.NewReLU, c.ValueDim+f.A+sd, c.Hidden, c.CriticKey),
+		s:     nn.NewMLP(nn.NewReLU, c.ValueDim+f.A+sd, c.Hidden, c.CriticKey),
 		head:  nn.NewLinear(2*c.CriticKey, f.A),
-		v:     c.ValueDim, a: f.A, ck: c.CriticKey,
+		v:     c.ValueDim, a: f.A, ck: c.CriticKey, d: sd,
 	}
 }
 
@@ -59,22 +68,26 @@ func (cn *criticNet) modules() []nn.Module {
 // forward returns the Q-head outputs (rows×A) of all rows of rs, observed
 // as self (rows×D), ents (rows·E×D) and mask (rows·E), with actions taken
 // (rows) and relation graph g (rows×E). Q_r is the entry at actions[r].
+// self feeds the key and, with CriticSeesSelf, MLP_c and MLP_s.
 // It keeps references to its arguments until backward.
 func (cn *criticNet) forward(rs *rows, self, ents []float64, mask []bool, actions []int, g []float64) []float64 {
 	n := len(actions)
-	e, v, a, ck := rs.e, cn.v, cn.a, cn.ck
+	e, v, a, ck, d := rs.e, cn.v, cn.a, cn.ck, cn.d
 	cn.rs, cn.graph = rs, g
 	k := cn.key.Forward(self)
 	q := cn.query.Forward(ents)
 	vals := cn.value.Forward(ents)
 	ec := cn.attn.Forward(e, k, q, vals, mask)
-	w := v + a
+	w := v + a + d
 	cn.x = growT(cn.x, n*w)
 	for r := range n {
 		x := cn.x[r*w : (r+1)*w]
 		copy(x, ec[r*v:(r+1)*v])
-		clear(x[v:])
+		clear(x[v : v+a])
 		x[v+actions[r]] = 1
+		if d > 0 {
+			copy(x[v+a:], self[r*d:(r+1)*d])
+		}
 	}
 	cc := cn.c.Forward(cn.x)
 	ss := cn.s.Forward(cn.x)
@@ -130,7 +143,7 @@ func (cn *criticNet) backward(dq []float64) {
 	}
 	dxc := cn.c.Backward(cn.dc)
 	dxs := cn.s.Backward(cn.ds)
-	w := v + cn.a
+	w := v + cn.a + cn.d
 	cn.de = growT(cn.de, n*v)
 	for r := range n {
 		de := cn.de[r*v : (r+1)*v]

@@ -37,16 +37,20 @@ const (
 // Options that change the networks' architecture, recorded in the state.
 const (
 	optPolicySeesSelf uint64 = 1 << iota // Config.PolicySeesSelf
+	optCriticSeesSelf                    // Config.CriticSeesSelf
 )
 
 // optionNames names the option bits in the scenario's words.
-var optionNames = []string{"policy_sees_self"}
+var optionNames = []string{"policy_sees_self", "critic_sees_self"}
 
 // options returns the model's option bits.
 func (m *Model) options() uint64 {
 	var o uint64
 	if m.cfg.PolicySeesSelf {
 		o |= optPolicySeesSelf
+	}
+	if m.cfg.CriticSeesSelf {
+		o |= optCriticSeesSelf
 	}
 	return o
 }

@@ -225,17 +225,18 @@ func cycle(m *Model, b *Batch, rng *rand.Rand) {
 
 // TestWorkersDeterminism checks that 1, 2 and 3 workers give the same
 // state, bit for bit, on both game shapes, with and without
-// RecomputeNextGraph and PolicySeesSelf.
+// RecomputeNextGraph, PolicySeesSelf and CriticSeesSelf.
 func TestWorkersDeterminism(t *testing.T) {
 	for _, tc := range []struct {
-		spec                func(testing.TB) *env.Spec
-		recompute, seesSelf bool
-	}{{tinySpec, false, false}, {tagSpec, false, false}, {tinySpec, true, false}, {tagSpec, true, false},
-		{tinySpec, false, true}, {tagSpec, true, true}} {
+		spec                                func(testing.TB) *env.Spec
+		recompute, seesSelf, criticSeesSelf bool
+	}{{tinySpec, false, false, false}, {tagSpec, false, false, false}, {tinySpec, true, false, false}, {tagSpec, true, false, false},
+		{tinySpec, false, true, false}, {tagSpec, true, true, false},
+		{tinySpec, false, false, true}, {tinySpec, false, true, true}, {tagSpec, true, true, true}} {
 		var params [][]byte
 		for _, w := range []int{1, 2, 3} {
 			cfg := tinyConfig()
-			cfg.RecomputeNextGraph, cfg.PolicySeesSelf = tc.recompute, tc.seesSelf
+			cfg.RecomputeNextGraph, cfg.PolicySeesSelf, cfg.CriticSeesSelf = tc.recompute, tc.seesSelf, tc.criticSeesSelf
 			m, enc := testModel(t, cfg, tc.spec(t), 2, 61)
 			m.SetWorkers(w)
 			b := randomBatch(rand.New(rand.NewPCG(62, 62)), enc, 37, m.cfg.Latents)
@@ -251,7 +252,7 @@ func TestWorkersDeterminism(t *testing.T) {
 		}
 		for i := 1; i < len(params); i++ {
 			if !bytes.Equal(params[0], params[i]) {
-				t.Errorf("recompute %v, policy sees self %v: state after 3 cycles differs between 1 and %d workers", tc.recompute, tc.seesSelf, i+1)
+				t.Errorf("recompute %v, policy sees self %v, critic sees self %v: state after 3 cycles differs between 1 and %d workers", tc.recompute, tc.seesSelf, tc.criticSeesSelf, i+1)
 			}
 		}
 	}
@@ -372,13 +373,14 @@ func TestAct(t *testing.T) {
 }
 
 // TestZeroAllocs checks a full update cycle allocates nothing once warm,
-// with 1 and 2 workers, with and without RecomputeNextGraph, and with
-// PolicySeesSelf (together with RecomputeNextGraph).
+// with 1 and 2 workers, with and without RecomputeNextGraph, with
+// PolicySeesSelf (together with RecomputeNextGraph), and with
+// CriticSeesSelf too.
 func TestZeroAllocs(t *testing.T) {
-	for _, opts := range []int{0, 1, 2} { // 1: RecomputeNextGraph; 2: and PolicySeesSelf
+	for _, opts := range []int{0, 1, 2, 3} { // 1: RecomputeNextGraph; 2: and PolicySeesSelf; 3: and CriticSeesSelf
 		for _, w := range []int{1, 2} {
 			cfg := tinyConfig()
-			cfg.RecomputeNextGraph, cfg.PolicySeesSelf = opts > 0, opts == 2
+			cfg.RecomputeNextGraph, cfg.PolicySeesSelf, cfg.CriticSeesSelf = opts > 0, opts >= 2, opts == 3
 			m, enc := testModel(t, cfg, tagSpec(t), 2, 101)
 			m.SetWorkers(w)
 			b := randomBatch(rand.New(rand.NewPCG(102, 102)), enc, 64, cfg.Latents)

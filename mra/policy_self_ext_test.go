@@ -9,13 +9,14 @@ import (
 )
 
 // volunteerProbs trains on the volunteer's dilemma (b = 1, c = 0.5) at
-// n = 2 and 5 with per-agent critic targets and returns the learnt
-// P(volunteer) of agent 0 at each n, exactly (Agent.ActionProbs on a reset
-// frame, averaged over the prior's latents).
-func volunteerProbs(t *testing.T, seesSelf bool) [2]float64 {
+// n = 2 and 5 with per-agent critic targets, the given PolicySeesSelf and
+// CriticSeesSelf, and returns the learnt P(volunteer) of agent 0 at each n,
+// exactly (Agent.ActionProbs on a reset frame, averaged over the prior's
+// latents).
+func volunteerProbs(t *testing.T, policySeesSelf, criticSeesSelf bool) [2]float64 {
 	cfg := smallConfig(mra.AlgoMRA)
 	cfg.PerAgentCriticLoss = true
-	cfg.PolicySeesSelf = seesSelf
+	cfg.PolicySeesSelf, cfg.CriticSeesSelf = policySeesSelf, criticSeesSelf
 	cfg.StepsPerUpdate = 8
 	cfg.NumUpdates = 4
 	cfg.PolicyLR, cfg.CriticLR = 3e-3, 3e-3
@@ -40,34 +41,33 @@ func volunteerProbs(t *testing.T, seesSelf bool) [2]float64 {
 	return out
 }
 
-// TestPolicySeesSelfVolunteer pins the quirk and what the policy-side fix
-// does on the volunteer's dilemma, whose symmetric equilibrium
-// p* = 1 − 0.5^{1/(n−1)} is 0.5 at n = 2 and 0.159 at n = 5.
+// TestPolicySeesSelfVolunteer pins the quirk and what the fix does on the
+// volunteer's dilemma, whose symmetric equilibrium p* = 1 − 0.5^{1/(n−1)}
+// is 0.5 at n = 2 and 0.159 at n = 5.
 //
 // Every entity row of a one-shot matrix game is the same, so g is uniform
 // and e_i the same at every n: without PolicySeesSelf the policy cannot
 // tell n = 2 from n = 5 and plays exactly the same mixture at both.
 //
-// With PolicySeesSelf the head sees the self row [n/10, 1/n, c/b, b], so the
-// mixtures differ — but only slightly (measured: 0.299 and 0.300; seeds
-// 1–3: gaps −0.010, −0.015, −0.006): the critic is blind to n as well (its
-// attention over identical rows is uniform, its own row enters only as the
-// attention key, and its Q is linear in the others' mean c_j), so the policy
-// gradient at n is the same function of p at both sizes and the learnt
-// p agrees. A critic that also takes the self row (tried: [e^c ; onehot(a)
-// ; self] into MLP_c and MLP_s) learns 0.466 and 0.217. When such a fix
-// lands, the second half of this test should assert P(n=2) − P(n=5) > 0.15.
+// PolicySeesSelf alone (the head sees the self row [n/10, 1/n, c/b, b])
+// is not enough: the critic is blind to n as well (its attention over
+// identical rows is uniform, its own row enters only as the attention key,
+// and its Q is linear in the others' mean c_j), so the policy gradient is
+// the same function of p at both sizes and the learnt p agrees (measured at
+// this seed: 0.2987 and 0.3001). With CriticSeesSelf too (the critic's MLP_c
+// and MLP_s take [e^c ; onehot(a) ; self]) Q depends on n and so does the
+// learnt mixture, in the equilibrium's direction: measured 0.4657 at n = 2,
+// 0.2168 at n = 5 (0.1181 at n = 10; the same to 4 digits with the pure-Go
+// kernels). Other seeds give smaller gaps (seeds 1–3: 0.20, 0.12, 0.23), so
+// the margin asserted is for this seed.
 func TestPolicySeesSelfVolunteer(t *testing.T) {
-	off := volunteerProbs(t, false)
-	on := volunteerProbs(t, true)
-	t.Logf("P(volunteer) at n = 2, 5: PolicySeesSelf off %.4f, %.4f; on %.4f, %.4f (p* = 0.5, 0.159)", off[0], off[1], on[0], on[1])
+	off := volunteerProbs(t, false, false)
+	on := volunteerProbs(t, true, true)
+	t.Logf("P(volunteer) at n = 2, 5: both options off %.4f, %.4f; policy_sees_self and critic_sees_self on %.4f, %.4f (p* = 0.5, 0.159)", off[0], off[1], on[0], on[1])
 	if math.Float64bits(off[0]) != math.Float64bits(off[1]) {
-		t.Errorf("PolicySeesSelf off: P(volunteer) %v at n = 2 and %v at n = 5, want identical (the quirk)", off[0], off[1])
+		t.Errorf("options off: P(volunteer) %v at n = 2 and %v at n = 5, want identical (the quirk)", off[0], off[1])
 	}
-	if on[0] == on[1] {
-		t.Errorf("PolicySeesSelf on: P(volunteer) %v at both n: the head does not see the self row", on[0])
-	}
-	if math.Abs(on[0]-on[1]) > 0.05 {
-		t.Errorf("PolicySeesSelf on: P(volunteer) %.4f at n = 2, %.4f at n = 5: the n-blind critic should keep them within 0.05 (update this test if the critic changed)", on[0], on[1])
+	if on[0]-on[1] <= 0.15 {
+		t.Errorf("PolicySeesSelf and CriticSeesSelf on: P(volunteer) %.4f at n = 2, %.4f at n = 5, want the one at n = 2 larger by more than 0.15", on[0], on[1])
 	}
 }

@@ -12,7 +12,9 @@ package mra
 // (dead rows carry no loss). g' is the stored g too (the official code's
 // quirk), or, with Config.RecomputeNextGraph, g' = g_φ(o', z) computed with
 // the current relation net φ from the batch's o' rows and latents z
-// (b.Latent); φ is only evaluated, the critic update does not train it. The
+// (b.Latent); φ is only evaluated, the critic update does not train it.
+// With Config.CriticSeesSelf both critics also take each agent's own self
+// row in MLP_c and MLP_s (the row of o for Q, of o' for Q⁻). The
 // gradient is clipped at GradClip·N before Adam. It returns the loss (NaN,
 // with the parameters unchanged and Err set, if the gradient is not
 // finite). It panics if b does not fit the model (with RecomputeNextGraph:

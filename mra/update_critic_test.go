@@ -123,7 +123,8 @@ func criticByHand(m *Model, b *Batch, seed uint64) (y []float64, loss float64) {
 // (g' = g_φ(o', z) with the current φ, used by the target policies and the
 // target critic's mixing; Q(o, a, g) with the stored g), on one- and
 // two-type games and both loss forms, also with PolicySeesSelf (π⁻ reads
-// the o' self rows). It also checks the option matters:
+// the o' self rows) and CriticSeesSelf (Q⁻ reads the o' self rows in its
+// MLPs, Q those of o). It also checks the option matters:
 // the targets with the stored g (option off) differ.
 func TestCriticRecomputeNextGraphKnownAnswer(t *testing.T) {
 	for _, tc := range []struct {
@@ -131,16 +132,19 @@ func TestCriticRecomputeNextGraphKnownAnswer(t *testing.T) {
 		spec     func(testing.TB) *env.Spec
 		perAgent bool
 		seesSelf bool // PolicySeesSelf: π⁻ also reads the o' self row
+		critic   bool // CriticSeesSelf
 	}{
-		{"one-type", tinySpec, false, false},
-		{"one-type/per-agent", tinySpec, true, false},
-		{"tag-two-types", tagSpec, false, false},
-		{"one-type/policy-sees-self", tinySpec, true, true},
-		{"tag-two-types/policy-sees-self", tagSpec, false, true},
+		{"one-type", tinySpec, false, false, false},
+		{"one-type/per-agent", tinySpec, true, false, false},
+		{"tag-two-types", tagSpec, false, false, false},
+		{"one-type/policy-sees-self", tinySpec, true, true, false},
+		{"tag-two-types/policy-sees-self", tagSpec, false, true, false},
+		{"one-type/both-see-self", tinySpec, true, true, true},
+		{"tag-two-types/critic-sees-self", tagSpec, false, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig()
-			cfg.RecomputeNextGraph, cfg.PerAgentCriticLoss, cfg.PolicySeesSelf = true, tc.perAgent, tc.seesSelf
+			cfg.RecomputeNextGraph, cfg.PerAgentCriticLoss, cfg.PolicySeesSelf, cfg.CriticSeesSelf = true, tc.perAgent, tc.seesSelf, tc.critic
 			m, enc := testModel(t, cfg, tc.spec(t), 2, 111)
 			b := randomBatch(rand.New(rand.NewPCG(112, 112)), enc, 11, cfg.Latents)
 			const seed = 113

@@ -34,6 +34,14 @@ func gradCases() []gradCase {
 		}},
 		{"tag-two-types/policy-sees-self", tagSpec, func(c *Config) { c.PolicySeesSelf = true }},
 		{"tag-two-types/policy-sees-self-recompute", tagSpec, func(c *Config) { c.PolicySeesSelf, c.RecomputeNextGraph = true, true }},
+		{"one-type/critic-sees-self", tinySpec, func(c *Config) { c.CriticSeesSelf = true }},
+		{"one-type/both-see-self-per-agent-baseline", tinySpec, func(c *Config) {
+			c.PolicySeesSelf, c.CriticSeesSelf, c.PerAgentCriticLoss, c.Baseline = true, true, true, true
+		}},
+		{"tag-two-types/critic-sees-self", tagSpec, func(c *Config) { c.CriticSeesSelf = true }},
+		{"tag-two-types/both-see-self-recompute", tagSpec, func(c *Config) {
+			c.PolicySeesSelf, c.CriticSeesSelf, c.RecomputeNextGraph = true, true, true
+		}},
 	}
 }
 

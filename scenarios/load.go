@@ -23,7 +23,7 @@ var schemaTables = map[string][]string{
 	"eval":  {"populations", "episodes", "adapt_steps", "adapt_episodes", "br_episodes"},
 	"algo": {"name", "gamma", "pi_lr", "q_lr", "weight_decay", "batch_size", "buffer_length",
 		"steps_per_update", "num_updates", "reward_scale", "latents", "resamples", "grad_clip",
-		"prior_temperature", "baseline", "per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "meta_lr"},
+		"prior_temperature", "baseline", "per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self", "meta_lr"},
 }
 
 // schema maps a key to the table it belongs in, for keys that are unique to
@@ -515,6 +515,7 @@ func (d *decoder) algo(v any, a *Algo) {
 	d.bool(t, "algo", "per_agent_critic_loss", &a.PerAgentCriticLoss)
 	d.bool(t, "algo", "recompute_next_graph", &a.RecomputeNextGraph)
 	d.bool(t, "algo", "policy_sees_self", &a.PolicySeesSelf)
+	d.bool(t, "algo", "critic_sees_self", &a.CriticSeesSelf)
 	d.float(t, "algo", "meta_lr", &a.MetaLR, interval{lo: 0, hi: 1, loOpen: true})
 }
 

@@ -89,6 +89,7 @@ baseline = true
 per_agent_critic_loss = true
 recompute_next_graph = true
 policy_sees_self = true
+critic_sees_self = true
 meta_lr = 0.5
 `
 	s, err := scenarios.Parse("walk.toml", []byte(src))
@@ -103,7 +104,7 @@ meta_lr = 0.5
 		a.Name != "single" || a.Gamma != 0.9 || a.PolicyLR != 1e-3 || a.CriticLR != 2e-3 || a.WeightDecay != 0 ||
 		a.BatchSize != 64 || a.BufferLength != 1000 || a.StepsPerUpdate != 50 || a.NumUpdates != 2 ||
 		a.RewardScale != 10 || a.Latents != 4 || a.Resamples != 3 || a.GradClip != 5 ||
-		a.PriorTemperature != 2 || !a.Baseline || !a.PerAgentCriticLoss || !a.RecomputeNextGraph || !a.PolicySeesSelf || a.MetaLR != 0.5 {
+		a.PriorTemperature != 2 || !a.Baseline || !a.PerAgentCriticLoss || !a.RecomputeNextGraph || !a.PolicySeesSelf || !a.CriticSeesSelf || a.MetaLR != 0.5 {
 		t.Errorf("values not read: %+v", s)
 	}
 }

@@ -108,6 +108,7 @@ type Algo struct {
 	PerAgentCriticLoss bool    // `per_agent_critic_loss`: per-agent MSE instead of MSE of sums; default false
 	RecomputeNextGraph bool    // `recompute_next_graph`: recompute g at o' for targets; default false
 	PolicySeesSelf     bool    // `policy_sees_self`: policy heads take [e_i ; own self row]; default false
+	CriticSeesSelf     bool    // `critic_sees_self`: critic MLPs take [e^c_i ; onehot(a_i) ; own self row]; default false
 
 	MetaLR float64 // `meta_lr`: Reptile's outer step size ε; default 0.1
 }

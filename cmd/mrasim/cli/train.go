@@ -134,7 +134,7 @@ func trainConfig(s *scenarios.Scenario) (mra.Config, mra.Setup) {
 	cfg.BatchSize, cfg.BufferLength, cfg.StepsPerUpdate, cfg.NumUpdates = a.BatchSize, a.BufferLength, a.StepsPerUpdate, a.NumUpdates
 	cfg.RewardScale, cfg.Latents, cfg.Resamples, cfg.GradClip = a.RewardScale, a.Latents, a.Resamples, a.GradClip
 	cfg.PriorTemperature, cfg.Baseline, cfg.PerAgentCriticLoss, cfg.RecomputeNextGraph = a.PriorTemperature, a.Baseline, a.PerAgentCriticLoss, a.RecomputeNextGraph
-	cfg.PolicySeesSelf = a.PolicySeesSelf
+	cfg.PolicySeesSelf, cfg.CriticSeesSelf = a.PolicySeesSelf, a.CriticSeesSelf
 	cfg.MetaLR = a.MetaLR
 	setup := mra.Setup{
 		Game: s.Game.Name, Params: s.Game.Params, Populations: s.Train.Populations, Seed: s.Seed,
