@@ -16,6 +16,7 @@ package scenarios
 
 import (
 	"github.com/mrasim/mrasim/env"
+	"github.com/mrasim/mrasim/mra"
 )
 
 // Scenario is a validated scenario file.
@@ -79,9 +80,9 @@ type Eval struct {
 
 // Algorithm names accepted by algo.name.
 const (
-	MRA     = "mra"     // Meta Representations for Agents
-	Single  = "single"  // the same networks trained on one population only
-	Reptile = "reptile" // first-order meta-learning across the training populations, one unimodal policy
+	MRA     = mra.AlgoMRA     // Meta Representations for Agents
+	Single  = mra.AlgoSingle  // the same networks trained on one population only
+	Reptile = mra.AlgoReptile // first-order meta-learning across the training populations, one unimodal policy
 )
 
 // Algo is the learning algorithm and its hyper-parameters (table [algo]).
@@ -113,25 +114,32 @@ type Algo struct {
 	MetaLR float64 // `meta_lr`: Reptile's outer step size ε; default 0.1
 }
 
-// DefaultAlgo returns the official MRA hyper-parameters (mra.md §6.4).
+// DefaultAlgo returns the official MRA hyper-parameters (mra.md §6.4), as
+// mra.DefaultConfig holds them: the trainer's defaults are the one source.
 func DefaultAlgo() Algo {
+	c := mra.DefaultConfig()
 	return Algo{
-		Name:           MRA,
-		Gamma:          0.95,
-		PolicyLR:       3e-4,
-		CriticLR:       3e-4,
-		WeightDecay:    3e-4,
-		BatchSize:      1024,
-		BufferLength:   1_000_000,
-		StepsPerUpdate: 100,
-		NumUpdates:     10,
-		RewardScale:    30,
-		Latents:        6,
-		Resamples:      5,
-		GradClip:       10,
+		Name:           c.Algo,
+		Gamma:          c.Gamma,
+		PolicyLR:       c.PolicyLR,
+		CriticLR:       c.CriticLR,
+		WeightDecay:    c.WeightDecay,
+		BatchSize:      c.BatchSize,
+		BufferLength:   c.BufferLength,
+		StepsPerUpdate: c.StepsPerUpdate,
+		NumUpdates:     c.NumUpdates,
+		RewardScale:    c.RewardScale,
+		Latents:        c.Latents,
+		Resamples:      c.Resamples,
+		GradClip:       c.GradClip,
 
-		PriorTemperature: 4,
-		MetaLR:           0.1,
+		PriorTemperature:   c.PriorTemperature,
+		Baseline:           c.Baseline,
+		PerAgentCriticLoss: c.PerAgentCriticLoss,
+		RecomputeNextGraph: c.RecomputeNextGraph,
+		PolicySeesSelf:     c.PolicySeesSelf,
+		CriticSeesSelf:     c.CriticSeesSelf,
+		MetaLR:             c.MetaLR,
 	}
 }
 
