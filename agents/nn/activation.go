@@ -11,10 +11,18 @@ type ReLU struct {
 func NewReLU() Layer { return &ReLU{} }
 
 // Forward returns max(x, 0) elementwise.
+//
+// Both passes work on the bits rather than branching: half the signs in a
+// hidden layer are negative at random, and mispredicted branches made ReLU
+// cost a third as much as the matrix products around it.
 func (a *ReLU) Forward(x []float64) []float64 {
 	a.y = grow(a.y, len(x))
+	y := a.y[:len(x)]
 	for i, v := range x {
-		a.y[i] = max(v, 0)
+		b := math.Float64bits(v)
+		// All ones when the sign bit is set: negatives (and −0) become +0.
+		neg := uint64(int64(b) >> 63)
+		y[i] = math.Float64frombits(b &^ neg)
 	}
 	return a.y
 }
@@ -23,12 +31,12 @@ func (a *ReLU) Forward(x []float64) []float64 {
 func (a *ReLU) Backward(dy []float64) []float64 {
 	checkLen("ReLU output gradient", len(dy), len(a.y))
 	a.dx = grow(a.dx, len(dy))
-	for i, y := range a.y {
-		if y > 0 {
-			a.dx[i] = dy[i]
-		} else {
-			a.dx[i] = 0
-		}
+	dx, y := a.dx[:len(dy)], a.y[:len(dy)]
+	for i, g := range dy {
+		b := math.Float64bits(y[i])
+		// Outputs are +0 or positive: keep dy where the bits are non-zero.
+		keep := -((b | -b) >> 63)
+		dx[i] = math.Float64frombits(math.Float64bits(g) & keep)
 	}
 	return a.dx
 }

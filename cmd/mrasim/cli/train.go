@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"syscall"
@@ -49,6 +50,7 @@ func runTrain(c *context, args []string) int {
 	episodes := fs.Int("episodes", 0, "override train.episodes, the episodes per training population")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "goroutines stepping game copies (results do not depend on it)")
 	quiet := fs.Bool("quiet", false, "no progress display")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `FILE` (inspect with go tool pprof)")
 	files, code, done := c.parse(fs, args)
 	if done {
 		return code
@@ -110,6 +112,19 @@ func runTrain(c *context, args []string) int {
 			fmt.Fprintf(c.stderr, "mrasim train: %s already holds a run; continue it with --resume or choose another --out\n", dir)
 			return ExitUsage
 		}
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
+			return ExitFailure
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
+			return ExitFailure
+		}
+		defer pprof.StopCPUProfile()
 	}
 	return c.train(s, src, dir, *resume, *workers, *quiet)
 }
