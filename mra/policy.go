@@ -207,19 +207,7 @@ func (a *Actor) forward(enc *Encoding, rows int, self, ents []float64, present [
 		panic(fmt.Sprintf("mra: Act with %d rows of N=%d, E=%d, D=%d, K=%d: inconsistent lengths self %d ents %d present %d z %d graph %d",
 			rows, n, e, d, k, len(self), len(ents), len(present), len(z), len(graph)))
 	}
-	rs := &a.rs
-	rs.layout(enc, rows/n)
-	rs.self = growT(rs.self, rows*d)
-	rs.ents = growT(rs.ents, rows*e*d)
-	rs.mask = growT(rs.mask, rows*e)
-	a.z = growT(a.z, rows*k)
-	for r0 := range rows {
-		r := rs.at[r0]
-		copy(rs.self[r*d:(r+1)*d], self[r0*d:(r0+1)*d])
-		copy(rs.ents[r*e*d:(r+1)*e*d], ents[r0*e*d:(r0+1)*e*d])
-		copy(rs.mask[r*e:(r+1)*e], present[r0*e:(r0+1)*e])
-		copy(a.z[r*k:(r+1)*k], z[r0*k:(r0+1)*k])
-	}
+	rs := a.gatherRows(enc, rows, self, ents, present, z)
 	g := a.n.rel.Forward(e, rs.self, rs.ents, a.z, rs.mask)
 	for r0 := range rows {
 		r := rs.at[r0]
