@@ -2,7 +2,6 @@ package mra
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 )
 
@@ -36,19 +35,7 @@ func (m *Model) Prior(desc, dst []float64) {
 	if len(dst) != m.cfg.Latents {
 		panic(fmt.Sprintf("mra: Prior into %d entries, want K = %d", len(dst), m.cfg.Latents))
 	}
-	l := m.priorLogits(desc)
-	mx := math.Inf(-1)
-	for _, v := range l {
-		mx = max(mx, v)
-	}
-	var sum float64
-	for k, v := range l {
-		dst[k] = math.Exp(v - mx)
-		sum += dst[k]
-	}
-	for k := range dst {
-		dst[k] /= sum
-	}
+	softmaxInto(dst, m.priorLogits(desc))
 }
 
 // SampleLatents fills z (N×K, one row per agent) with one-hot latents drawn
