@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -143,6 +142,27 @@ const (
 // of entries in multi-type games), exact or estimated NashConv of each
 // entry's self-play, and adaptation of MRA entries at unseen populations.
 func Play(entries []Entry, opts Options) (*Report, error) {
+	s, err := schedule(entries, opts)
+	if err != nil {
+		return nil, err
+	}
+	out, err := runJobs(entries, opts, s) // jobs.go: through opts.Runner
+	if err != nil {
+		return nil, err
+	}
+	return assemble(entries, s.specs, opts, s.jobs, out), nil
+}
+
+// scheduled is a league's list of jobs and what running them needs.
+type scheduled struct {
+	reg   env.Registration
+	specs []*env.Spec
+	jobs  []job
+}
+
+// schedule lists a league's jobs. It depends on nothing but entries and
+// opts, so a worker on another machine lists the same jobs from them.
+func schedule(entries []Entry, opts Options) (*scheduled, error) {
 	if len(entries) == 0 || len(opts.Populations) == 0 || opts.Episodes < 1 {
 		return nil, errors.New("league: need entries, populations and episodes ≥ 1")
 	}
@@ -184,29 +204,7 @@ func Play(entries []Entry, opts Options) (*Report, error) {
 	for i := range jobs {
 		jobs[i].seed = env.SubSeed(opts.Seed, uint64(i))
 	}
-
-	out := make([]jobOut, len(jobs))
-	runner := opts.Runner
-	if runner == nil {
-		runner = Local{}
-	}
-	var mu sync.Mutex
-	done := 0
-	runner.Run(len(jobs), func(i int) {
-		out[i] = runJob(reg, entries, specs, opts, jobs[i])
-		if opts.Progress != nil {
-			mu.Lock()
-			done++
-			opts.Progress(done, len(jobs))
-			mu.Unlock()
-		}
-	})
-	for i := range out {
-		if out[i].err != nil {
-			return nil, out[i].err
-		}
-	}
-	return assemble(entries, specs, opts, jobs, out), nil
+	return &scheduled{reg: reg, specs: specs, jobs: jobs}, nil
 }
 
 // assignments lists every tuple of h entry indices (the line-ups).

@@ -1,30 +1,67 @@
 package league
 
 import (
+	"context"
+	"errors"
 	"runtime"
 	"sync"
 )
-
-// Runner runs n independent jobs, each identified by its index: job(i) must
-// depend on nothing but i (each job derives its seeds from it), so any
-// order and any degree of parallelism give the same results. A runner that
-// sends jobs to other machines can implement it.
-type Runner interface {
-	Run(n int, job func(i int))
-}
 
 // Local runs jobs on goroutines of this process.
 type Local struct {
 	Workers int // at most this many jobs at once; ≤ 0 means GOMAXPROCS
 }
 
-// Run implements Runner.
-func (l Local) Run(n int, job func(i int)) {
-	workers := l.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+// RunJobs implements Runner: each job runs with its registered handler,
+// which is handed the batch's in-process values (Batch.Local) where it
+// asks for them.
+func (l Local) RunJobs(ctx context.Context, b Batch, progress func(Progress)) (map[string][]byte, error) {
+	if err := CheckBatch(b); err != nil {
+		return nil, err
 	}
-	workers = min(workers, n)
+	env := JobEnv{
+		Blob:  localBlob(b),
+		Local: func(sum string) (any, bool) { v, ok := b.Local[sum]; return v, ok },
+	}
+	workers := l.workers()
+	results := make(map[string][]byte, len(b.Jobs))
+	errs := make([]error, len(b.Jobs)) // in batch order, whatever order jobs finish in
+	failed := 0
+	var mu sync.Mutex
+	l.Run(len(b.Jobs), func(i int) {
+		j := b.Jobs[i]
+		var out []byte
+		err := ctx.Err()
+		if err == nil {
+			out, err = RunJob(ctx, env, j)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			errs[i] = &JobError{ID: j.ID, Kind: j.Kind, Err: err}
+			failed++
+		} else {
+			results[j.ID] = out
+		}
+		if progress != nil {
+			progress(Progress{Done: len(results) + failed, Total: len(b.Jobs), Workers: min(workers, len(b.Jobs))})
+		}
+	})
+	return results, errors.Join(errs...)
+}
+
+func (l Local) workers() int {
+	if l.Workers <= 0 {
+		return runtime.GOMAXPROCS(0)
+	}
+	return l.Workers
+}
+
+// Run runs job(0), …, job(n−1) on at most l.Workers goroutines and returns
+// when all have returned. It is the in-process building block of RunJobs,
+// for callers whose jobs never leave the process.
+func (l Local) Run(n int, job func(i int)) {
+	workers := min(l.workers(), n)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range workers {

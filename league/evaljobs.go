@@ -1,0 +1,359 @@
+package league
+
+// The glue between the league's own jobs (job, jobOut in league.go) and the
+// generic, serialisable jobs of jobs.go. It is kept in this file so that a
+// change to the league's jobs touches league.go's job list and outputs and,
+// here, only encodeOut and decodeOut:
+//
+//   - A league is a plan: its Options (the fields that are not funcs, as
+//     JSON by field name) and its entries (built-in players by name, runs
+//     as their config and setup with their checkpoint state referenced by
+//     SHA-256). The plan is one blob; each run's state is another, so a run
+//     shared by several leagues travels once.
+//   - League job i is the payload {plan sum, i}: a worker decodes the plan
+//     once per process (plans below), lists the jobs again with schedule
+//     and runs job i with runJob, exactly as Local does in the submitting
+//     process (where the plan is handed over as an in-process value and
+//     never decoded). Each job carries its seed, so results are the same
+//     wherever a job runs.
+//   - A job's output crosses as gob (encodeOut), which keeps NaN, ±Inf and
+//     every float64 bit; Local goes through the same bytes.
+
+import (
+	"bytes"
+	"context"
+	"encoding/gob"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"sync"
+
+	"github.com/mrasim/mrasim/mra"
+)
+
+// KindEval is the job kind of a league's evaluation, adaptation and
+// best-response jobs.
+const KindEval = "league.eval"
+
+// planVersion is the layout version of plans and payloads of KindEval.
+const planVersion = 1
+
+func init() { RegisterKind(KindEval, handleEval) }
+
+// submitterOnly lists Options fields that are funcs which do not change
+// results and stay with the submitter; any other func field set makes a
+// plan non-portable.
+var submitterOnly = map[string]bool{"Progress": true}
+
+type planWire struct {
+	Version     int                        `json:"version"`
+	Options     map[string]json.RawMessage `json:"options"`
+	Entries     []entryWire                `json:"entries"`
+	NotPortable string                     `json:"not_portable,omitempty"` // why only this process can run the plan
+}
+
+type entryWire struct {
+	Kind   string      `json:"kind"` // "random" or "run"
+	Label  string      `json:"label,omitempty"`
+	Config *mra.Config `json:"config,omitempty"`
+	Setup  *mra.Setup  `json:"setup,omitempty"`
+	State  string      `json:"state,omitempty"` // SHA-256 of the run's checkpoint state
+}
+
+type evalPayload struct {
+	Version int    `json:"version"`
+	Plan    string `json:"plan"`
+	Index   int    `json:"index"`
+}
+
+// plan is a decoded (or in-process) league: what runs its jobs.
+type plan struct {
+	entries []Entry
+	opts    Options
+	s       *scheduled
+}
+
+func jobID(i int) string { return fmt.Sprintf("league-%d", i) }
+
+// runJobs runs a league's jobs through opts.Runner and returns their
+// outputs in job order, or the first failure.
+func runJobs(entries []Entry, opts Options, s *scheduled) ([]jobOut, error) {
+	planBlob, blobs, err := encodePlan(entries, opts)
+	if err != nil {
+		return nil, err
+	}
+	sum := BlobSum(planBlob)
+	blobs[sum] = planBlob
+	b := Batch{Blobs: blobs, Local: map[string]any{sum: &plan{entries: entries, opts: opts, s: s}}}
+	for i := range s.jobs {
+		payload, _ := json.Marshal(evalPayload{Version: planVersion, Plan: sum, Index: i})
+		b.Jobs = append(b.Jobs, Job{ID: jobID(i), Kind: KindEval, Payload: payload})
+	}
+	runner := opts.Runner
+	if runner == nil {
+		runner = Local{}
+	}
+	var progress func(Progress)
+	if opts.Progress != nil {
+		progress = func(p Progress) { opts.Progress(p.Done, p.Total) }
+	}
+	results, err := runner.RunJobs(context.Background(), b, progress)
+	if err != nil {
+		return nil, fmt.Errorf("league: %w", err)
+	}
+	out := make([]jobOut, len(s.jobs))
+	for i := range out {
+		data, ok := results[jobID(i)]
+		if !ok {
+			return nil, fmt.Errorf("league: the runner returned no result for job %s", jobID(i))
+		}
+		if out[i], err = decodeOut(data); err != nil {
+			return nil, fmt.Errorf("league: job %s: %w", jobID(i), err)
+		}
+	}
+	return out, nil
+}
+
+// handleEval is the Handler of KindEval.
+func handleEval(ctx context.Context, env JobEnv, payload []byte) ([]byte, error) {
+	var p evalPayload
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return nil, Refusef("%s payload: %v", KindEval, err)
+	}
+	if p.Version != planVersion {
+		return nil, Refusef("%s payload version %d, this worker reads version %d", KindEval, p.Version, planVersion)
+	}
+	var pl *plan
+	if v, ok := env.Local(p.Plan); ok {
+		pl = v.(*plan)
+	} else {
+		var err error
+		if pl, err = plans.get(ctx, env, p.Plan); err != nil {
+			return nil, err
+		}
+	}
+	if p.Index < 0 || p.Index >= len(pl.s.jobs) {
+		return nil, Refusef("job index %d, the plan has %d jobs", p.Index, len(pl.s.jobs))
+	}
+	o := runJob(pl.s.reg, pl.entries, pl.s.specs, pl.opts, pl.s.jobs[p.Index])
+	if o.err != nil {
+		return nil, o.err
+	}
+	return encodeOut(o)
+}
+
+// encodePlan encodes a league's plan and returns it with the blobs it
+// refers to (the runs' states).
+func encodePlan(entries []Entry, opts Options) ([]byte, map[string][]byte, error) {
+	w := planWire{Version: planVersion, Options: map[string]json.RawMessage{}}
+	blobs := map[string][]byte{}
+	notPortable := func(why string) {
+		if w.NotPortable == "" {
+			w.NotPortable = why
+		}
+	}
+	v := reflect.ValueOf(opts)
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		switch f.Type.Kind() {
+		case reflect.Func:
+			if !v.Field(i).IsNil() && !submitterOnly[f.Name] {
+				notPortable("Options." + f.Name + " is a func, which cannot be sent")
+			}
+			continue
+		case reflect.Interface:
+			continue // the Runner
+		}
+		raw, err := json.Marshal(v.Field(i).Interface())
+		if err != nil {
+			return nil, nil, fmt.Errorf("league: option %s cannot be encoded: %w", f.Name, err)
+		}
+		w.Options[f.Name] = raw
+	}
+	for _, e := range entries {
+		switch e := e.(type) {
+		case Random:
+			w.Entries = append(w.Entries, entryWire{Kind: "random"})
+		case *Run:
+			sum := BlobSum(e.State)
+			blobs[sum] = e.State
+			cfg, setup := e.Config, e.Setup
+			w.Entries = append(w.Entries, entryWire{Kind: "run", Label: e.Label, Config: &cfg, Setup: &setup, State: sum})
+		default:
+			notPortable(fmt.Sprintf("entry %q is a %T, which cannot be sent", e.Name(), e))
+			w.Entries = append(w.Entries, entryWire{Kind: "opaque", Label: e.Name()})
+		}
+	}
+	data, err := json.Marshal(w)
+	if err != nil {
+		return nil, nil, fmt.Errorf("league: encoding the plan: %w", err)
+	}
+	return data, blobs, nil
+}
+
+// decodePlan decodes and validates a plan blob: everything a worker must
+// refuse (an unknown version or option, a non-portable plan, a game,
+// population or checkpoint that does not load) is refused here, before
+// any job runs.
+func decodePlan(ctx context.Context, env JobEnv, data []byte) (*plan, error) {
+	var w planWire
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return nil, Refusef("plan: %v", err)
+	}
+	if w.Version != planVersion {
+		return nil, Refusef("plan version %d, this worker reads version %d", w.Version, planVersion)
+	}
+	if w.NotPortable != "" {
+		return nil, Refusef("the plan runs only in the submitting process: %s", w.NotPortable)
+	}
+	pl := &plan{}
+	ov := reflect.ValueOf(&pl.opts).Elem()
+	names := make([]string, 0, len(w.Options))
+	for name := range w.Options {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		f, ok := ov.Type().FieldByName(name)
+		if !ok || f.Type.Kind() == reflect.Func || f.Type.Kind() == reflect.Interface {
+			return nil, Refusef("plan: unknown option %q (the submitter is newer than this worker?)", name)
+		}
+		od := json.NewDecoder(bytes.NewReader(w.Options[name]))
+		od.DisallowUnknownFields()
+		if err := od.Decode(ov.FieldByIndex(f.Index).Addr().Interface()); err != nil {
+			return nil, Refusef("plan: option %s: %v", name, err)
+		}
+	}
+	for i, e := range w.Entries {
+		switch e.Kind {
+		case "random":
+			pl.entries = append(pl.entries, Random{})
+		case "run":
+			if e.Config == nil || e.Setup == nil {
+				return nil, Refusef("plan: entry %d (%s) lacks its config or setup", i, e.Label)
+			}
+			state, err := env.Blob(ctx, e.State)
+			if err != nil {
+				return nil, fmt.Errorf("plan: entry %s: %w", e.Label, err)
+			}
+			run := &Run{Label: e.Label, Config: *e.Config, Setup: *e.Setup, State: state}
+			m, err := run.Model()
+			if err != nil {
+				return nil, Refusef("plan: %v", err)
+			}
+			m.Close()
+			pl.entries = append(pl.entries, run)
+		default:
+			return nil, Refusef("plan: entry %d has kind %q; want random or run", i, e.Kind)
+		}
+	}
+	s, err := schedule(pl.entries, pl.opts)
+	if err != nil {
+		return nil, Refusef("plan does not validate: %v", err)
+	}
+	pl.s = s
+	return pl, nil
+}
+
+// planCache keeps the plans a worker process decoded, so that its jobs of
+// one league decode the plan and load the checkpoints once.
+type planCache struct {
+	mu sync.Mutex
+	m  map[string]*planSlot
+}
+
+type planSlot struct {
+	ready chan struct{}
+	p     *plan
+	err   error
+}
+
+// maxPlans bounds the plans a worker keeps (a few leagues at once).
+const maxPlans = 8
+
+var plans = planCache{m: map[string]*planSlot{}}
+
+func (c *planCache) get(ctx context.Context, env JobEnv, sum string) (*plan, error) {
+	c.mu.Lock()
+	slot, ok := c.m[sum]
+	if !ok {
+		if len(c.m) >= maxPlans {
+			for k, s := range c.m {
+				select {
+				case <-s.ready:
+					delete(c.m, k)
+				default:
+				}
+				if len(c.m) < maxPlans {
+					break
+				}
+			}
+		}
+		slot = &planSlot{ready: make(chan struct{})}
+		c.m[sum] = slot
+		c.mu.Unlock()
+		data, err := env.Blob(ctx, sum)
+		if err == nil {
+			slot.p, err = decodePlan(ctx, env, data)
+		}
+		slot.err = err
+		close(slot.ready)
+		if err != nil && !errors.Is(err, ErrRefused) {
+			c.mu.Lock()
+			delete(c.m, sum) // a passing failure (the network): the next job tries again
+			c.mu.Unlock()
+		}
+		return slot.p, slot.err
+	}
+	c.mu.Unlock()
+	select {
+	case <-slot.ready:
+		return slot.p, slot.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// outWire is jobOut as it crosses machines.
+type outWire struct {
+	Returns  []TypeReturn
+	Exact    bool
+	NashConv float64
+	Improve  []float64
+	Strategy []float64
+	HasAdapt bool
+	Adapt    Adaptation
+	BRGain   float64
+	BRCI     float64
+}
+
+func encodeOut(o jobOut) ([]byte, error) {
+	w := outWire{Returns: o.returns, Exact: o.exact, NashConv: o.nashConv, Improve: o.improve, Strategy: o.strategy, BRGain: o.brGain, BRCI: o.brCI}
+	if o.adapt != nil {
+		w.HasAdapt, w.Adapt = true, *o.adapt
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(w); err != nil {
+		return nil, fmt.Errorf("league: encoding a job output: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func decodeOut(data []byte) (jobOut, error) {
+	var w outWire
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&w); err != nil {
+		return jobOut{}, fmt.Errorf("decoding a job output: %w", err)
+	}
+	o := jobOut{returns: w.Returns, exact: w.Exact, nashConv: w.NashConv, improve: w.Improve, strategy: w.Strategy, brGain: w.BRGain, brCI: w.BRCI}
+	if w.HasAdapt {
+		a := w.Adapt
+		o.adapt = &a
+	}
+	return o, nil
+}

@@ -1,0 +1,317 @@
+package natsrun
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/mrasim/mrasim/env"
+	_ "github.com/mrasim/mrasim/env/matrix"
+	_ "github.com/mrasim/mrasim/env/particle"
+	"github.com/mrasim/mrasim/internal/checkpoint"
+	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/mra"
+)
+
+var (
+	tinyOnce    sync.Once
+	tinyEntries []league.Entry
+	tinyErr     error
+)
+
+// tinyLeague is a trained tiny MRA run and the random player in the El
+// Farol bar (a repeated game: evaluation, adaptation at the unseen size
+// and best-response jobs).
+func tinyLeague(t *testing.T) ([]league.Entry, league.Options) {
+	t.Helper()
+	pop := func(s string) env.Population {
+		p, err := env.ParsePopulation(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tinyOnce.Do(func() {
+		cfg := mra.DefaultConfig()
+		cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates, cfg.BufferLength = 16, 10, 1, 1000
+		setup := mra.Setup{Game: "elfarol", Populations: []env.Population{pop("players=3"), pop("players=4")}, Seed: 1, Episodes: 4, ParallelEnvs: 2, LogEvery: 4}
+		tr, err := mra.NewTrainer(cfg, setup)
+		if err != nil {
+			tinyErr = err
+			return
+		}
+		defer tr.Close()
+		if tinyErr = tr.Run(context.Background(), nil, nil); tinyErr != nil {
+			return
+		}
+		var buf bytes.Buffer
+		e := checkpoint.NewEncoder(&buf)
+		tr.Save(e)
+		tinyEntries = []league.Entry{&league.Run{Label: "tiny", Config: cfg, Setup: setup, State: buf.Bytes()}, league.Random{}}
+	})
+	if tinyErr != nil {
+		t.Fatal(tinyErr)
+	}
+	return tinyEntries, league.Options{
+		Game: "elfarol", Populations: []env.Population{pop("players=4"), pop("players=6")},
+		Episodes: 3, Seed: 7, AdaptSteps: 1, AdaptEpisodes: 2, BREpisodes: 4,
+	}
+}
+
+func resultsJSON(t *testing.T, entries []league.Entry, opts league.Options) []byte {
+	t.Helper()
+	rep, err := league.Play(entries, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "results.json")
+	if err := rep.WriteJSON(path); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestSameResultsLocalAndNATS plays two leagues (a trained run and the
+// random player in a one-shot game, with adaptation; the random player in
+// a particle game, with best responses) with 1 and 2 local workers and
+// with 3 NATS workers: results.json is byte for byte the same.
+func TestSameResultsLocalAndNATS(t *testing.T) {
+	srv := startServer(t, t.TempDir(), nil)
+	s := testSettings(false)
+	for i := range 3 {
+		startWorker(t, srv.ClientURL(), s, fmt.Sprintf("w%d", i), 1, nil)
+	}
+	r := &Runner{Conn: connect(t, srv.ClientURL()), Settings: s}
+
+	entries, opts := tinyLeague(t)
+	particle := league.Options{Game: "resource", Populations: []env.Population{{{Type: "agents", Count: 2}}, {{Type: "agents", Count: 3}}},
+		Episodes: 2, Seed: 5, BREpisodes: 4}
+	for _, lg := range []struct {
+		name    string
+		entries []league.Entry
+		opts    league.Options
+		want    string
+	}{
+		{"elfarol", entries, opts, `"adaptation"`},
+		{"resource", []league.Entry{league.Random{}}, particle, league.NashConvBR},
+	} {
+		t.Run(lg.name, func(t *testing.T) {
+			opts := lg.opts
+			opts.Runner = league.Local{Workers: 1}
+			one := resultsJSON(t, lg.entries, opts)
+			opts.Runner = league.Local{Workers: 2}
+			two := resultsJSON(t, lg.entries, opts)
+			var last league.Progress
+			opts.Runner = progressSpy{r, &last}
+			three := resultsJSON(t, lg.entries, opts)
+			if !bytes.Equal(one, two) || !bytes.Equal(one, three) {
+				t.Fatalf("results.json differs:\n1 local: %s\n2 local: %s\n3 NATS: %s", one, two, three)
+			}
+			if !bytes.Contains(one, []byte(lg.want)) {
+				t.Errorf("the league lacks %s:\n%s", lg.want, one)
+			}
+			if last.Done != last.Total || last.Total == 0 || last.Workers < 1 || last.Workers > 3 {
+				t.Errorf("last progress %+v, want all done by 1 to 3 workers", last)
+			}
+		})
+	}
+}
+
+// progressSpy records the runner's last progress report.
+type progressSpy struct {
+	r    *Runner
+	last *league.Progress
+}
+
+func (p progressSpy) RunJobs(ctx context.Context, b league.Batch, progress func(league.Progress)) (map[string][]byte, error) {
+	return p.r.RunJobs(ctx, b, func(pr league.Progress) {
+		*p.last = pr
+		if progress != nil {
+			progress(pr)
+		}
+	})
+}
+
+// TestWorkerDiesMidJob: a worker takes a job and dies (its connection cut,
+// no ack); the job is delivered again after AckWait to another worker and
+// its result recorded once.
+func TestWorkerDiesMidJob(t *testing.T) {
+	srv := startServer(t, t.TempDir(), nil)
+	s := testSettings(false)
+	b := echoBatch(t.Name(), 1, 0)
+	took := make(chan struct{})
+	release := make(chan struct{})
+	defer close(release)
+	var doomed *Worker
+	stopDoomed := startWorker(t, srv.ClientURL(), s, "doomed", 1, func(w *Worker) {
+		doomed = w
+		w.Run = func(ctx context.Context, env league.JobEnv, job league.Job) ([]byte, error) {
+			close(took)
+			<-release
+			return nil, errors.New("never stored")
+		}
+	})
+	r := &Runner{Conn: connect(t, srv.ClientURL()), Settings: s}
+	done := make(chan error, 1)
+	var res map[string][]byte
+	go func() {
+		var err error
+		res, err = r.RunJobs(context.Background(), b, nil)
+		done <- err
+	}()
+	<-took
+	doomed.Conn.Close() // the worker is gone: no heartbeat, no ack
+	go stopDoomed()
+	start := time.Now()
+	startWorker(t, srv.ClientURL(), s, "rescuer", 1, nil)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < s.AckWait/2 {
+		t.Errorf("redelivered after %v, before AckWait %v", waited, s.AckWait)
+	}
+	payload := string(b.Jobs[0].Payload)
+	if got := string(res["e0"]); got != "echo "+payload {
+		t.Errorf("result %q", got)
+	}
+	rec := storedRecord(t, connect(t, srv.ClientURL()), s, b, "e0")
+	if rec.Worker != "rescuer" || rec.Deliveries != 2 || executions(payload) != 1 {
+		t.Errorf("stored by %s on delivery %d, %d executions; want rescuer, 2, 1", rec.Worker, rec.Deliveries, executions(payload))
+	}
+}
+
+// TestSubmitterRestartResumes: the submitter stops after some results;
+// run again with the same jobs it takes the stored results and every job
+// runs exactly once over both runs.
+func TestSubmitterRestartResumes(t *testing.T) {
+	srv := startServer(t, t.TempDir(), nil)
+	s := testSettings(false)
+	b := echoBatch(t.Name(), 12, 40)
+	startWorker(t, srv.ClientURL(), s, "w", 1, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &Runner{Conn: connect(t, srv.ClientURL()), Settings: s}
+	_, err := r.RunJobs(ctx, b, func(p league.Progress) {
+		if p.Done >= 4 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("first run: %v, want cancelled", err)
+	}
+	var log bytes.Buffer
+	r2 := &Runner{Conn: connect(t, srv.ClientURL()), Settings: s, Log: &log}
+	var first league.Progress
+	res, err := r2.RunJobs(context.Background(), b, func(p league.Progress) {
+		if first.Total == 0 {
+			first = p
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Done < 4 {
+		t.Errorf("the restarted submitter started at %d of %d done, want ≥ 4 found", first.Done, first.Total)
+	}
+	if !strings.Contains(log.String(), "results found from an earlier run") {
+		t.Errorf("log: %s", log.String())
+	}
+	for _, j := range b.Jobs {
+		if string(res[j.ID]) != "echo "+string(j.Payload) || executions(string(j.Payload)) != 1 {
+			t.Errorf("%s: result %q, %d executions", j.ID, res[j.ID], executions(string(j.Payload)))
+		}
+	}
+}
+
+// TestGivenUpJobs: a job whose handler always fails, and a job whose
+// workers all die, are reported with their errors after MaxDeliver
+// deliveries, not retried forever.
+func TestGivenUpJobs(t *testing.T) {
+	srv := startServer(t, t.TempDir(), nil)
+	s := testSettings(false)
+	s.AckWait = 500 * time.Millisecond
+	t.Run("failing handler", func(t *testing.T) {
+		stop := startWorker(t, srv.ClientURL(), s, "w", 1, nil)
+		defer stop()
+		b := league.Batch{Jobs: []league.Job{{ID: "bad", Kind: "test.fail"}, {ID: "good", Kind: "test.echo", Payload: []byte("0:given-up")}}}
+		r := &Runner{Conn: connect(t, srv.ClientURL()), Settings: s}
+		res, err := r.RunJobs(context.Background(), b, nil)
+		var je *league.JobError
+		if !errors.As(err, &je) || je.ID != "bad" || !strings.Contains(err.Error(), "boom") || !strings.Contains(err.Error(), fmt.Sprintf("after %d deliveries", s.MaxDeliver)) {
+			t.Fatalf("error %v", err)
+		}
+		if string(res["good"]) != "echo 0:given-up" {
+			t.Errorf("the good job's result %q", res["good"])
+		}
+	})
+	t.Run("dying workers", func(t *testing.T) {
+		// A worker that takes jobs and never answers nor heartbeats.
+		stop := startWorker(t, srv.ClientURL(), s, "zombie", s.MaxDeliver+1, func(w *Worker) {
+			w.inProgressEvery = -1
+			w.Run = func(ctx context.Context, _ league.JobEnv, _ league.Job) ([]byte, error) {
+				<-ctx.Done()
+				return nil, ctx.Err()
+			}
+		})
+		defer stop()
+		b := league.Batch{Jobs: []league.Job{{ID: "lost", Kind: "test.echo", Payload: []byte("0:lost")}}}
+		r := &Runner{Conn: connect(t, srv.ClientURL()), Settings: s}
+		_, err := r.RunJobs(context.Background(), b, nil)
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("delivered %d times", s.MaxDeliver)) {
+			t.Fatalf("error %v", err)
+		}
+	})
+}
+
+// TestServerRestart: the server stops in the middle of a run and comes
+// back on the same port and store; the run completes with every result.
+func TestServerRestart(t *testing.T) {
+	dir := t.TempDir()
+	srv := startServer(t, dir, nil)
+	port := srv.Addr().(*net.TCPAddr).Port
+	url := srv.ClientURL()
+	s := testSettings(true)
+	b := echoBatch(t.Name(), 10, 100)
+	startWorker(t, url, s, "w1", 1, nil)
+	startWorker(t, url, s, "w2", 1, nil)
+	r := &Runner{Conn: connect(t, url), Settings: s}
+	restarted := make(chan struct{})
+	var once sync.Once
+	res, err := r.RunJobs(context.Background(), b, func(p league.Progress) {
+		if p.Done >= 3 {
+			once.Do(func() {
+				srv.Shutdown()
+				srv.WaitForShutdown()
+				time.Sleep(300 * time.Millisecond)
+				startServer(t, dir, func(o *server.Options) { o.Port = port })
+				close(restarted)
+			})
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-restarted:
+	default:
+		t.Fatal("the server was not restarted")
+	}
+	for _, j := range b.Jobs {
+		if string(res[j.ID]) != "echo "+string(j.Payload) {
+			t.Errorf("%s: %q", j.ID, res[j.ID])
+		}
+	}
+}
