@@ -128,7 +128,7 @@ func DefaultSettings() Settings {
 }
 
 func (s Settings) jobSubject(kind string) string { return s.Subject + ".job." + kind }
-func (s Settings) heartbeatSubject() string    { return s.Subject + ".heartbeat" }
+func (s Settings) heartbeatSubject() string      { return s.Subject + ".heartbeat" }
 func (s Settings) maxDeliveriesAdvisory() string {
 	return "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + s.Stream + "." + s.Consumer
 }
