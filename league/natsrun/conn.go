@@ -19,7 +19,7 @@ type Dial struct {
 	// nats://user:password@host:4222, nats://token@host:4222, or
 	// tls:// (also written nats+tls://) for TLS.
 	URL   string
-	Creds string // a credentials file (user JWT and NKEY seed); optional
+	Creds string // a .creds file (user JWT and NKEY seed) or an NKEY user seed file; optional
 	TLSCA string // a PEM file of the CA that signed the server's certificate; optional
 	Name  string // client name shown by the server's monitoring
 }
@@ -45,14 +45,26 @@ func Connect(d Dial) (*nats.Conn, error) {
 		nats.Timeout(5 * time.Second),
 	}
 	if d.Creds != "" {
-		if _, err := os.Stat(d.Creds); err != nil {
-			return nil, fmt.Errorf("natsrun: --creds: %w", err)
+		data, err := os.ReadFile(d.Creds)
+		if err != nil {
+			return nil, fmt.Errorf("natsrun: credentials: %w", err)
 		}
-		opts = append(opts, nats.UserCredentials(d.Creds))
+		switch {
+		case strings.Contains(string(data), "BEGIN NATS USER JWT"):
+			opts = append(opts, nats.UserCredentials(d.Creds))
+		case strings.HasPrefix(strings.TrimSpace(string(data)), "SU"):
+			o, err := nats.NkeyOptionFromSeed(d.Creds)
+			if err != nil {
+				return nil, fmt.Errorf("natsrun: credentials %s: %w", d.Creds, err)
+			}
+			opts = append(opts, o)
+		default:
+			return nil, fmt.Errorf("natsrun: credentials %s: neither a .creds file (user JWT and seed) nor an NKEY user seed (SU…)", d.Creds)
+		}
 	}
 	if d.TLSCA != "" {
 		if _, err := os.Stat(d.TLSCA); err != nil {
-			return nil, fmt.Errorf("natsrun: --tls-ca: %w", err)
+			return nil, fmt.Errorf("natsrun: TLS CA: %w", err)
 		}
 		opts = append(opts, nats.RootCAs(d.TLSCA))
 	}
