@@ -85,7 +85,8 @@ func redact(urls []string) string {
 			continue
 		}
 		if p.User != nil {
-			p.User = url.User("***")
+			out[i] = p.Scheme + "://***@" + p.Host + p.Path
+			continue
 		}
 		out[i] = p.String()
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/natsrun"
 	"github.com/mrasim/mrasim/mra"
 	"github.com/mrasim/mrasim/scenarios"
 )
@@ -36,6 +37,7 @@ func runEval(c *context, args []string) int {
 	seed := fs.Uint64("seed", 0, "root seed of the evaluation (default: the scenario's seed)")
 	workers := fs.Int("workers", 0, "jobs at once (default: all cores; results do not depend on it)")
 	quiet := fs.Bool("quiet", false, "no progress display")
+	nf := addNATSFlags(fs, "run the jobs on `URL`'s workers (mrasim worker) instead of this machine's cores; see --creds, --tls-ca")
 	rest, code, done := c.parse(fs, args)
 	if done {
 		return code
@@ -143,6 +145,18 @@ func runEval(c *context, args []string) int {
 		return ExitFailure
 	}
 
+	var remote *natsrun.Runner
+	if *nf.url != "" {
+		nc, err := natsrun.Connect(nf.dial("mrasim eval"))
+		if err != nil {
+			fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
+			return ExitFailure
+		}
+		defer nc.Close()
+		remote = &natsrun.Runner{Conn: nc, Settings: natsrun.DefaultSettings(), Log: c.stderr}
+		opts.Runner = remote
+	}
+
 	var popts []progress.Option
 	if *quiet {
 		popts = append(popts, progress.WithTerminal(false), progress.WithInterval(24*time.Hour))
@@ -152,7 +166,11 @@ func runEval(c *context, args []string) int {
 		if bar == nil {
 			bar = progress.New(c.stderr, int64(n), "jobs", popts...)
 		}
-		bar.Set(int64(done), nil)
+		var fields []progress.Field
+		if remote != nil {
+			fields = []progress.Field{{Name: "workers", Value: fmt.Sprint(remote.Workers())}}
+		}
+		bar.Set(int64(done), fields)
 	}
 	fmt.Fprintf(c.stderr, "evaluating %d entries of %s at %d populations; report in %s\n", len(entries), s.Game.Name, len(opts.Populations), dir)
 	rep, err := league.Play(entries, opts)
