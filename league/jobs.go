@@ -92,6 +92,18 @@ type JobEnv struct {
 	// Alive tells the runner the job is still making progress (long jobs
 	// call it now and then; runners may also heartbeat on their own).
 	Alive func()
+	// Put stores content a job produced that is too large for its result
+	// (a trained run's checkpoint) and returns its SHA-256, for the job to
+	// name in its result; the submitter reads it back with the runner's
+	// Blob method (BlobRunner).
+	Put func(ctx context.Context, data []byte) (string, error)
+}
+
+// BlobRunner is a Runner whose jobs' Put content the submitter can read
+// back, verified, by SHA-256.
+type BlobRunner interface {
+	Runner
+	Blob(ctx context.Context, sum string) ([]byte, error)
 }
 
 // Handler runs one job of a kind: it decodes payload, does the work and
@@ -149,6 +161,11 @@ func RunJob(ctx context.Context, env JobEnv, job Job) ([]byte, error) {
 	}
 	if env.Alive == nil {
 		env.Alive = func() {}
+	}
+	if env.Put == nil {
+		env.Put = func(context.Context, []byte) (string, error) {
+			return "", errors.New("league: this runner cannot store job outputs")
+		}
 	}
 	return h(ctx, env, job.Payload)
 }

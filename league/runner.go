@@ -3,6 +3,7 @@ package league
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 )
@@ -22,6 +23,7 @@ func (l Local) RunJobs(ctx context.Context, b Batch, progress func(Progress)) (m
 	env := JobEnv{
 		Blob:  localBlob(b),
 		Local: func(sum string) (any, bool) { v, ok := b.Local[sum]; return v, ok },
+		Put:   localOutputs.put,
 	}
 	workers := l.workers()
 	results := make(map[string][]byte, len(b.Jobs))
@@ -78,4 +80,37 @@ func (l Local) Run(n int, job func(i int)) {
 	}
 	close(next)
 	wg.Wait()
+}
+
+// Blob implements BlobRunner: it hands over, once, content a job stored
+// with JobEnv.Put (outputs stay in memory until read).
+func (Local) Blob(_ context.Context, sum string) ([]byte, error) {
+	return localOutputs.take(sum)
+}
+
+// outputs holds the content jobs of Local runners stored, until read.
+type outputs struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+var localOutputs = &outputs{m: map[string][]byte{}}
+
+func (o *outputs) put(_ context.Context, data []byte) (string, error) {
+	sum := BlobSum(data)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.m[sum] = data
+	return sum, nil
+}
+
+func (o *outputs) take(sum string) ([]byte, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	data, ok := o.m[sum]
+	if !ok {
+		return nil, fmt.Errorf("league: no job output %s (read already, or never stored)", sum)
+	}
+	delete(o.m, sum)
+	return data, nil
 }

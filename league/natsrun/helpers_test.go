@@ -35,6 +35,10 @@ func init() {
 		execMu.Unlock()
 		return append([]byte("echo "), payload...), nil
 	})
+	league.RegisterKind("test.put", func(ctx context.Context, env league.JobEnv, payload []byte) ([]byte, error) {
+		sum, err := env.Put(ctx, append(payload, payload...))
+		return []byte(sum), err
+	})
 	league.RegisterKind("test.fail", func(context.Context, league.JobEnv, []byte) ([]byte, error) {
 		return nil, fmt.Errorf("boom")
 	})
@@ -71,7 +75,7 @@ func testSettings(file bool) Settings {
 
 // startServer starts an embedded JetStream server storing in dir; mod may
 // change its options (authentication, TLS, a fixed port).
-func startServer(t *testing.T, dir string, mod func(*server.Options)) *server.Server {
+func startServer(t testing.TB, dir string, mod func(*server.Options)) *server.Server {
 	t.Helper()
 	opts := &server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: dir, NoLog: true, NoSigs: true}
 	if mod != nil {
@@ -89,7 +93,7 @@ func startServer(t *testing.T, dir string, mod func(*server.Options)) *server.Se
 	return s
 }
 
-func connect(t *testing.T, url string) *nats.Conn {
+func connect(t testing.TB, url string) *nats.Conn {
 	t.Helper()
 	nc, err := Connect(Dial{URL: url, Name: t.Name()})
 	if err != nil {
@@ -101,7 +105,7 @@ func connect(t *testing.T, url string) *nats.Conn {
 
 // startWorker runs a worker on its own connection until the test ends or
 // stop is called; stop waits for it to return.
-func startWorker(t *testing.T, url string, s Settings, name string, concurrency int, mod func(*Worker)) (stop func()) {
+func startWorker(t testing.TB, url string, s Settings, name string, concurrency int, mod func(*Worker)) (stop func()) {
 	t.Helper()
 	nc := connect(t, url)
 	w := &Worker{Conn: nc, Settings: s, Concurrency: concurrency, Name: name}

@@ -315,3 +315,25 @@ func TestServerRestart(t *testing.T) {
 		}
 	}
 }
+
+// TestJobOutputs: a job stores a large output with Put; the submitter
+// reads it back, verified, through the runner.
+func TestJobOutputs(t *testing.T) {
+	srv := startServer(t, t.TempDir(), nil)
+	s := testSettings(false)
+	startWorker(t, srv.ClientURL(), s, "w", 1, nil)
+	big := bytes.Repeat([]byte("0123456789"), 300_000) // 3 MB: beyond a message's limit
+	var r league.BlobRunner = &Runner{Conn: connect(t, srv.ClientURL()), Settings: s}
+	res, err := r.RunJobs(context.Background(), league.Batch{Jobs: []league.Job{{ID: "out", Kind: "test.put", Payload: big}}}, nil)
+	if err == nil {
+		t.Fatal("a 3 MB payload was published; want the message size limit to refuse it")
+	}
+	res, err = r.RunJobs(context.Background(), league.Batch{Jobs: []league.Job{{ID: "out", Kind: "test.put", Payload: big[:400_000]}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := r.Blob(context.Background(), string(res["out"]))
+	if err != nil || !bytes.Equal(data, append(big[:400_000:400_000], big[:400_000]...)) {
+		t.Fatalf("%d bytes, %v", len(data), err)
+	}
+}

@@ -263,14 +263,40 @@ func (r *Runner) upload(ctx context.Context, store jetstream.ObjectStore, blobs 
 		if league.BlobSum(data) != sum {
 			return fmt.Errorf("natsrun: blob %s does not hash to its name", sum)
 		}
-		if info, err := store.GetInfo(ctx, sum); err == nil && info.Size == uint64(len(data)) && !info.Deleted {
-			continue
-		}
-		if _, err := store.PutBytes(ctx, sum, data); err != nil {
-			return fmt.Errorf("natsrun: uploading blob %s (%d bytes): %w", sum, len(data), err)
+		if err := putBlob(ctx, store, sum, data); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// putBlob stores data under its SHA-256 sum unless an object of that name
+// and size is there already.
+func putBlob(ctx context.Context, store jetstream.ObjectStore, sum string, data []byte) error {
+	if info, err := store.GetInfo(ctx, sum); err == nil && info.Size == uint64(len(data)) && !info.Deleted {
+		return nil
+	}
+	if _, err := store.PutBytes(ctx, sum, data); err != nil {
+		return fmt.Errorf("natsrun: uploading blob %s (%d bytes): %w", sum, len(data), err)
+	}
+	return nil
+}
+
+// Blob implements league.BlobRunner: it fetches content a job stored with
+// JobEnv.Put and verifies its SHA-256.
+func (r *Runner) Blob(ctx context.Context, sum string) ([]byte, error) {
+	res, err := ensure(ctx, r.Conn, r.Settings)
+	if err != nil {
+		return nil, err
+	}
+	data, err := res.blobs.GetBytes(ctx, sum)
+	if err != nil {
+		return nil, fmt.Errorf("natsrun: job output %s: %w", sum, err)
+	}
+	if got := league.BlobSum(data); got != sum {
+		return nil, fmt.Errorf("natsrun: job output %s: checksum mismatch (content hashes to %s)", sum, got)
+	}
+	return data, nil
 }
 
 // publish sends every job without a result, retrying while the server is
@@ -284,6 +310,9 @@ func (r *Runner) publish(ctx context.Context, js jetstream.JetStream, stream jet
 		body, err := json.Marshal(envelope{Version: wireVersion, Batch: st.batch, ID: j.ID, Kind: j.Kind, Payload: j.Payload})
 		if err != nil {
 			return fmt.Errorf("natsrun: job %s: %w", j.ID, err)
+		}
+		if limit := r.Conn.MaxPayload(); int64(len(body))+512 > limit {
+			return fmt.Errorf("natsrun: job %s is %d bytes; the server takes messages of at most %d: put large inputs in the batch's blobs", j.ID, len(body), limit)
 		}
 		msg := &nats.Msg{Subject: r.Settings.jobSubject(j.Kind), Data: body, Header: nats.Header{}}
 		msg.Header.Set(sumHeader, league.BlobSum(body))

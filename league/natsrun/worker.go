@@ -33,10 +33,12 @@ type Worker struct {
 
 	blobMu sync.Mutex
 	blobs  map[string][]byte // verified blobs by SHA-256, this process's cache
+	cached int               // bytes in blobs
 }
 
-// maxCachedBlobs bounds the worker's blob cache.
-const maxCachedBlobs = 64
+// maxCachedBytes bounds the worker's blob cache (a run's checkpoint state
+// with its replay buffer is tens to hundreds of MB).
+const maxCachedBytes = 1 << 30
 
 func (w *Worker) logf(format string, args ...any) {
 	if w.Log != nil {
@@ -160,6 +162,10 @@ func (w *Worker) handle(ctx context.Context, res *resources, msg jetstream.Msg) 
 	jenv := league.JobEnv{
 		Blob:  func(ctx context.Context, sum string) ([]byte, error) { return w.blob(ctx, res, sum) },
 		Alive: func() { msg.InProgress() },
+		Put: func(ctx context.Context, data []byte) (string, error) {
+			sum := league.BlobSum(data)
+			return sum, putBlob(ctx, res.blobs, sum, data)
+		},
 	}
 	out, err := w.Run(jobCtx, jenv, league.Job{ID: env.ID, Kind: env.Kind, Payload: env.Payload})
 	close(alive)
@@ -171,6 +177,7 @@ func (w *Worker) handle(ctx context.Context, res *resources, msg jetstream.Msg) 
 	switch {
 	case err == nil:
 		rec.Result = out
+		w.logf("job %s (%s) done in %.2f s", key, env.Kind, rec.Seconds)
 	case errors.Is(err, league.ErrRefused):
 		rec.Error, rec.Refused = err.Error(), true
 		w.logf("refused job %s: %v", key, err)
@@ -194,6 +201,12 @@ func (w *Worker) store(ctx context.Context, res *resources, msg jetstream.Msg, k
 	if err != nil {
 		w.logf("job %s: %v", key, err)
 		return
+	}
+	if limit := w.Conn.MaxPayload(); int64(len(data))+512 > limit {
+		rec.Result = nil
+		rec.Error = fmt.Sprintf("the result is %d bytes, more than a message holds (%d): store large outputs with JobEnv.Put", len(data), limit)
+		w.logf("job %s: %s", key, rec.Error)
+		data, _ = json.Marshal(rec)
 	}
 	for attempt := 0; ; attempt++ {
 		_, err = res.results.Create(ctx, key, data)
@@ -250,9 +263,12 @@ func (w *Worker) blob(ctx context.Context, res *resources, sum string) ([]byte, 
 	}
 	w.blobMu.Lock()
 	defer w.blobMu.Unlock()
-	if w.blobs == nil || len(w.blobs) >= maxCachedBlobs {
-		w.blobs = map[string][]byte{}
+	if w.blobs == nil || w.cached+len(data) > maxCachedBytes {
+		w.blobs, w.cached = map[string][]byte{}, 0 // start afresh: plans come one league at a time
 	}
-	w.blobs[sum] = data
+	if _, dup := w.blobs[sum]; !dup {
+		w.blobs[sum] = data
+		w.cached += len(data)
+	}
 	return data, nil
 }

@@ -1,0 +1,108 @@
+package league_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/mrasim/mrasim/league"
+)
+
+func init() {
+	// "jobs.square" squares the number in its payload; "jobs.put" stores
+	// its payload three times over with Put and returns the sum.
+	league.RegisterKind("jobs.square", func(_ context.Context, _ league.JobEnv, payload []byte) ([]byte, error) {
+		var n int
+		if _, err := fmt.Sscan(string(payload), &n); err != nil {
+			return nil, league.Refusef("payload %q is not a number", payload)
+		}
+		if n < 0 {
+			return nil, fmt.Errorf("negative %d", n)
+		}
+		return fmt.Appendf(nil, "%d", n*n), nil
+	})
+	league.RegisterKind("jobs.put", func(ctx context.Context, env league.JobEnv, payload []byte) ([]byte, error) {
+		sum, err := env.Put(ctx, bytes.Repeat(payload, 3))
+		return []byte(sum), err
+	})
+}
+
+// TestLocalRunsJobs runs a batch through Local at 1 and 3 workers: every
+// result by ID, failures joined in batch order whatever order jobs end in.
+func TestLocalRunsJobs(t *testing.T) {
+	var b league.Batch
+	for i := -2; i < 20; i++ {
+		b.Jobs = append(b.Jobs, league.Job{ID: fmt.Sprintf("j%d", i+2), Kind: "jobs.square", Payload: fmt.Appendf(nil, "%d", i)})
+	}
+	b.Jobs = append(b.Jobs, league.Job{ID: "nan", Kind: "jobs.square", Payload: []byte("x")}, league.Job{ID: "kind", Kind: "jobs.none"})
+	for _, workers := range []int{1, 3} {
+		var last league.Progress
+		res, err := league.Local{Workers: workers}.RunJobs(context.Background(), b, func(p league.Progress) { last = p })
+		if len(res) != 20 || string(res["j12"]) != "100" {
+			t.Errorf("%d workers: %d results, j12 = %q", workers, len(res), res["j12"])
+		}
+		want := []string{"job j0 (jobs.square): negative -2", "job j1 (jobs.square): negative -1", `payload "x" is not a number`, `unknown job kind "jobs.none"`}
+		got := fmt.Sprint(err)
+		for i, w := range want {
+			at := strings.Index(got, w)
+			if at < 0 || (i > 0 && at < strings.Index(got, want[i-1])) {
+				t.Errorf("%d workers: error %q lacks %q in batch order", workers, got, w)
+			}
+		}
+		var je *league.JobError
+		if !errors.As(err, &je) || !errors.Is(err, league.ErrRefused) {
+			t.Errorf("%d workers: error %v is not a JobError wrapping ErrRefused", workers, err)
+		}
+		if last.Done != len(b.Jobs) || last.Total != len(b.Jobs) || last.Workers != workers {
+			t.Errorf("%d workers: last progress %+v", workers, last)
+		}
+	}
+}
+
+func TestLocalPut(t *testing.T) {
+	b := league.Batch{Jobs: []league.Job{{ID: "p", Kind: "jobs.put", Payload: []byte("ab")}}}
+	var r league.BlobRunner = league.Local{}
+	res, err := r.RunJobs(context.Background(), b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := r.Blob(context.Background(), string(res["p"]))
+	if err != nil || string(data) != "ababab" {
+		t.Fatalf("%q, %v", data, err)
+	}
+	if _, err := r.Blob(context.Background(), string(res["p"])); err == nil {
+		t.Error("an output was handed over twice")
+	}
+}
+
+func TestBadBatches(t *testing.T) {
+	for _, tc := range []struct {
+		ids  []string
+		want string
+	}{
+		{[]string{"a", "a"}, `"a" appears twice`},
+		{[]string{"a.b"}, `job ID "a.b"`},
+		{[]string{""}, `job ID ""`},
+		{[]string{strings.Repeat("x", 129)}, "1 to 128"},
+	} {
+		var b league.Batch
+		for _, id := range tc.ids {
+			b.Jobs = append(b.Jobs, league.Job{ID: id, Kind: "jobs.square", Payload: []byte("1")})
+		}
+		if _, err := (league.Local{}).RunJobs(context.Background(), b, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want %q", tc.ids, err, tc.want)
+		}
+	}
+}
+
+func TestRegisterKindTwicePanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic")
+		}
+	}()
+	league.RegisterKind("jobs.square", func(context.Context, league.JobEnv, []byte) ([]byte, error) { return nil, nil })
+}
