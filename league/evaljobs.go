@@ -89,7 +89,7 @@ func runJobs(entries []Entry, opts Options, s *scheduled) ([]jobOut, error) {
 	b := Batch{Blobs: blobs, Local: map[string]any{sum: &plan{entries: entries, opts: opts, s: s}}}
 	for i := range s.jobs {
 		payload, _ := json.Marshal(evalPayload{Version: planVersion, Plan: sum, Index: i})
-		b.Jobs = append(b.Jobs, Job{ID: jobID(i), Kind: KindEval, Payload: payload})
+		b.Tasks = append(b.Tasks, Task{ID: jobID(i), Kind: KindEval, Payload: payload})
 	}
 	runner := opts.Runner
 	if runner == nil {
@@ -99,7 +99,7 @@ func runJobs(entries []Entry, opts Options, s *scheduled) ([]jobOut, error) {
 	if opts.Progress != nil {
 		progress = func(p Progress) { opts.Progress(p.Done, p.Total) }
 	}
-	results, err := runner.RunJobs(context.Background(), b, progress)
+	results, err := runner.RunTasks(context.Background(), b, progress)
 	if err != nil {
 		return nil, fmt.Errorf("league: %w", err)
 	}
@@ -117,7 +117,7 @@ func runJobs(entries []Entry, opts Options, s *scheduled) ([]jobOut, error) {
 }
 
 // handleEval is the Handler of KindEval.
-func handleEval(ctx context.Context, env JobEnv, payload []byte) ([]byte, error) {
+func handleEval(ctx context.Context, env TaskEnv, payload []byte) ([]byte, error) {
 	var p evalPayload
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.DisallowUnknownFields()
@@ -199,7 +199,7 @@ func encodePlan(entries []Entry, opts Options) ([]byte, map[string][]byte, error
 // refuse (an unknown version or option, a non-portable plan, a game,
 // population or checkpoint that does not load) is refused here, before
 // any job runs.
-func decodePlan(ctx context.Context, env JobEnv, data []byte) (*plan, error) {
+func decodePlan(ctx context.Context, env TaskEnv, data []byte) (*plan, error) {
 	var w planWire
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -279,7 +279,7 @@ const maxPlans = 8
 
 var plans = planCache{m: map[string]*planSlot{}}
 
-func (c *planCache) get(ctx context.Context, env JobEnv, sum string) (*plan, error) {
+func (c *planCache) get(ctx context.Context, env TaskEnv, sum string) (*plan, error) {
 	c.mu.Lock()
 	slot, ok := c.m[sum]
 	if !ok {

@@ -13,40 +13,40 @@ type Local struct {
 	Workers int // at most this many jobs at once; ≤ 0 means GOMAXPROCS
 }
 
-// RunJobs implements Runner: each job runs with its registered handler,
+// RunTasks implements Runner: each job runs with its registered handler,
 // which is handed the batch's in-process values (Batch.Local) where it
 // asks for them.
-func (l Local) RunJobs(ctx context.Context, b Batch, progress func(Progress)) (map[string][]byte, error) {
+func (l Local) RunTasks(ctx context.Context, b Batch, progress func(Progress)) (map[string][]byte, error) {
 	if err := CheckBatch(b); err != nil {
 		return nil, err
 	}
-	env := JobEnv{
+	env := TaskEnv{
 		Blob:  localBlob(b),
 		Local: func(sum string) (any, bool) { v, ok := b.Local[sum]; return v, ok },
 		Put:   localOutputs.put,
 	}
 	workers := l.workers()
-	results := make(map[string][]byte, len(b.Jobs))
-	errs := make([]error, len(b.Jobs)) // in batch order, whatever order jobs finish in
+	results := make(map[string][]byte, len(b.Tasks))
+	errs := make([]error, len(b.Tasks)) // in batch order, whatever order jobs finish in
 	failed := 0
 	var mu sync.Mutex
-	l.Run(len(b.Jobs), func(i int) {
-		j := b.Jobs[i]
+	l.Run(len(b.Tasks), func(i int) {
+		j := b.Tasks[i]
 		var out []byte
 		err := ctx.Err()
 		if err == nil {
-			out, err = RunJob(ctx, env, j)
+			out, err = RunTask(ctx, env, j)
 		}
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
-			errs[i] = &JobError{ID: j.ID, Kind: j.Kind, Err: err}
+			errs[i] = &TaskError{ID: j.ID, Kind: j.Kind, Err: err}
 			failed++
 		} else {
 			results[j.ID] = out
 		}
 		if progress != nil {
-			progress(Progress{Done: len(results) + failed, Total: len(b.Jobs), Workers: min(workers, len(b.Jobs))})
+			progress(Progress{Done: len(results) + failed, Total: len(b.Tasks), Workers: min(workers, len(b.Tasks))})
 		}
 	})
 	return results, errors.Join(errs...)
@@ -60,7 +60,7 @@ func (l Local) workers() int {
 }
 
 // Run runs job(0), …, job(n−1) on at most l.Workers goroutines and returns
-// when all have returned. It is the in-process building block of RunJobs,
+// when all have returned. It is the in-process building block of RunTasks,
 // for callers whose jobs never leave the process.
 func (l Local) Run(n int, job func(i int)) {
 	workers := min(l.workers(), n)
@@ -83,7 +83,7 @@ func (l Local) Run(n int, job func(i int)) {
 }
 
 // Blob implements BlobRunner: it hands over, once, content a job stored
-// with JobEnv.Put (outputs stay in memory until read).
+// with TaskEnv.Put (outputs stay in memory until read).
 func (Local) Blob(_ context.Context, sum string) ([]byte, error) {
 	return localOutputs.take(sum)
 }

@@ -28,7 +28,7 @@ func BenchmarkEmptyJobs(b *testing.B) {
 			b.ResetTimer()
 			for done := 0; done < b.N; done += 100 {
 				batch := echoBatch(fmt.Sprintf("bench-%d-%d-%d", workers, done, time.Now().UnixNano()), 100, 0)
-				if _, err := r.RunJobs(context.Background(), batch, nil); err != nil {
+				if _, err := r.RunTasks(context.Background(), batch, nil); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -45,7 +45,7 @@ func BenchmarkOneJobBatch(b *testing.B) {
 	r := &Runner{Conn: connect(b, srv.ClientURL()), Settings: s}
 	for i := 0; b.Loop(); i++ {
 		batch := echoBatch(fmt.Sprintf("one-%d-%d", i, time.Now().UnixNano()), 1, 0)
-		if _, err := r.RunJobs(context.Background(), batch, nil); err != nil {
+		if _, err := r.RunTasks(context.Background(), batch, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-// Package natsrun runs league jobs (league.Job, any registered kind: league
+// Package natsrun runs league jobs (league.Task, any registered kind: league
 // evaluations, best responses, sweeps) on many machines through NATS
 // JetStream, behind the league.Runner interface.
 //

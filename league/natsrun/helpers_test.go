@@ -26,7 +26,7 @@ var (
 )
 
 func init() {
-	league.RegisterKind("test.echo", func(ctx context.Context, _ league.JobEnv, payload []byte) ([]byte, error) {
+	league.RegisterKind("test.echo", func(ctx context.Context, _ league.TaskEnv, payload []byte) ([]byte, error) {
 		ms, _, _ := strings.Cut(string(payload), ":")
 		n, _ := strconv.Atoi(ms)
 		time.Sleep(time.Duration(n) * time.Millisecond)
@@ -35,11 +35,11 @@ func init() {
 		execMu.Unlock()
 		return append([]byte("echo "), payload...), nil
 	})
-	league.RegisterKind("test.put", func(ctx context.Context, env league.JobEnv, payload []byte) ([]byte, error) {
+	league.RegisterKind("test.put", func(ctx context.Context, env league.TaskEnv, payload []byte) ([]byte, error) {
 		sum, err := env.Put(ctx, append(payload, payload...))
 		return []byte(sum), err
 	})
-	league.RegisterKind("test.fail", func(context.Context, league.JobEnv, []byte) ([]byte, error) {
+	league.RegisterKind("test.fail", func(context.Context, league.TaskEnv, []byte) ([]byte, error) {
 		return nil, fmt.Errorf("boom")
 	})
 }
@@ -54,7 +54,7 @@ func executions(payload string) int {
 func echoBatch(tag string, n, ms int) league.Batch {
 	var b league.Batch
 	for i := range n {
-		b.Jobs = append(b.Jobs, league.Job{ID: fmt.Sprintf("e%d", i), Kind: "test.echo", Payload: fmt.Appendf(nil, "%d:%s-%d", ms, tag, i)})
+		b.Tasks = append(b.Tasks, league.Task{ID: fmt.Sprintf("e%d", i), Kind: "test.echo", Payload: fmt.Appendf(nil, "%d:%s-%d", ms, tag, i)})
 	}
 	return b
 }

@@ -37,13 +37,13 @@ func TestKilledWorkerProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	b := league.Batch{Jobs: []league.Job{{ID: "long", Kind: "test.echo", Payload: []byte("2000:" + t.Name())}}}
+	b := league.Batch{Tasks: []league.Task{{ID: "long", Kind: "test.echo", Payload: []byte("2000:" + t.Name())}}}
 	r := &Runner{Conn: nc, Settings: s}
 	done := make(chan error, 1)
 	var res map[string][]byte
 	go func() {
 		var err error
-		res, err = r.RunJobs(context.Background(), b, nil)
+		res, err = r.RunTasks(context.Background(), b, nil)
 		done <- err
 	}()
 	// Wait until the victim holds the job, then kill it.

@@ -137,8 +137,8 @@ type progressSpy struct {
 	last *league.Progress
 }
 
-func (p progressSpy) RunJobs(ctx context.Context, b league.Batch, progress func(league.Progress)) (map[string][]byte, error) {
-	return p.r.RunJobs(ctx, b, func(pr league.Progress) {
+func (p progressSpy) RunTasks(ctx context.Context, b league.Batch, progress func(league.Progress)) (map[string][]byte, error) {
+	return p.r.RunTasks(ctx, b, func(pr league.Progress) {
 		*p.last = pr
 		if progress != nil {
 			progress(pr)
@@ -159,7 +159,7 @@ func TestWorkerDiesMidJob(t *testing.T) {
 	var doomed *Worker
 	stopDoomed := startWorker(t, srv.ClientURL(), s, "doomed", 1, func(w *Worker) {
 		doomed = w
-		w.Run = func(ctx context.Context, env league.JobEnv, job league.Job) ([]byte, error) {
+		w.Run = func(ctx context.Context, env league.TaskEnv, job league.Task) ([]byte, error) {
 			close(took)
 			<-release
 			return nil, errors.New("never stored")
@@ -170,7 +170,7 @@ func TestWorkerDiesMidJob(t *testing.T) {
 	var res map[string][]byte
 	go func() {
 		var err error
-		res, err = r.RunJobs(context.Background(), b, nil)
+		res, err = r.RunTasks(context.Background(), b, nil)
 		done <- err
 	}()
 	<-took
@@ -184,7 +184,7 @@ func TestWorkerDiesMidJob(t *testing.T) {
 	if waited := time.Since(start); waited < s.AckWait/2 {
 		t.Errorf("redelivered after %v, before AckWait %v", waited, s.AckWait)
 	}
-	payload := string(b.Jobs[0].Payload)
+	payload := string(b.Tasks[0].Payload)
 	if got := string(res["e0"]); got != "echo "+payload {
 		t.Errorf("result %q", got)
 	}
@@ -204,7 +204,7 @@ func TestSubmitterRestartResumes(t *testing.T) {
 	startWorker(t, srv.ClientURL(), s, "w", 1, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Runner{Conn: connect(t, srv.ClientURL()), Settings: s}
-	_, err := r.RunJobs(ctx, b, func(p league.Progress) {
+	_, err := r.RunTasks(ctx, b, func(p league.Progress) {
 		if p.Done >= 4 {
 			cancel()
 		}
@@ -215,7 +215,7 @@ func TestSubmitterRestartResumes(t *testing.T) {
 	var log bytes.Buffer
 	r2 := &Runner{Conn: connect(t, srv.ClientURL()), Settings: s, Log: &log}
 	var first league.Progress
-	res, err := r2.RunJobs(context.Background(), b, func(p league.Progress) {
+	res, err := r2.RunTasks(context.Background(), b, func(p league.Progress) {
 		if first.Total == 0 {
 			first = p
 		}
@@ -229,7 +229,7 @@ func TestSubmitterRestartResumes(t *testing.T) {
 	if !strings.Contains(log.String(), "results found from an earlier run") {
 		t.Errorf("log: %s", log.String())
 	}
-	for _, j := range b.Jobs {
+	for _, j := range b.Tasks {
 		if string(res[j.ID]) != "echo "+string(j.Payload) || executions(string(j.Payload)) != 1 {
 			t.Errorf("%s: result %q, %d executions", j.ID, res[j.ID], executions(string(j.Payload)))
 		}
@@ -246,10 +246,10 @@ func TestGivenUpJobs(t *testing.T) {
 	t.Run("failing handler", func(t *testing.T) {
 		stop := startWorker(t, srv.ClientURL(), s, "w", 1, nil)
 		defer stop()
-		b := league.Batch{Jobs: []league.Job{{ID: "bad", Kind: "test.fail"}, {ID: "good", Kind: "test.echo", Payload: []byte("0:given-up")}}}
+		b := league.Batch{Tasks: []league.Task{{ID: "bad", Kind: "test.fail"}, {ID: "good", Kind: "test.echo", Payload: []byte("0:given-up")}}}
 		r := &Runner{Conn: connect(t, srv.ClientURL()), Settings: s}
-		res, err := r.RunJobs(context.Background(), b, nil)
-		var je *league.JobError
+		res, err := r.RunTasks(context.Background(), b, nil)
+		var je *league.TaskError
 		if !errors.As(err, &je) || je.ID != "bad" || !strings.Contains(err.Error(), "boom") || !strings.Contains(err.Error(), fmt.Sprintf("after %d deliveries", s.MaxDeliver)) {
 			t.Fatalf("error %v", err)
 		}
@@ -261,15 +261,15 @@ func TestGivenUpJobs(t *testing.T) {
 		// A worker that takes jobs and never answers nor heartbeats.
 		stop := startWorker(t, srv.ClientURL(), s, "zombie", s.MaxDeliver+1, func(w *Worker) {
 			w.inProgressEvery = -1
-			w.Run = func(ctx context.Context, _ league.JobEnv, _ league.Job) ([]byte, error) {
+			w.Run = func(ctx context.Context, _ league.TaskEnv, _ league.Task) ([]byte, error) {
 				<-ctx.Done()
 				return nil, ctx.Err()
 			}
 		})
 		defer stop()
-		b := league.Batch{Jobs: []league.Job{{ID: "lost", Kind: "test.echo", Payload: []byte("0:lost")}}}
+		b := league.Batch{Tasks: []league.Task{{ID: "lost", Kind: "test.echo", Payload: []byte("0:lost")}}}
 		r := &Runner{Conn: connect(t, srv.ClientURL()), Settings: s}
-		_, err := r.RunJobs(context.Background(), b, nil)
+		_, err := r.RunTasks(context.Background(), b, nil)
 		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("delivered %d times", s.MaxDeliver)) {
 			t.Fatalf("error %v", err)
 		}
@@ -290,7 +290,7 @@ func TestServerRestart(t *testing.T) {
 	r := &Runner{Conn: connect(t, url), Settings: s}
 	restarted := make(chan struct{})
 	var once sync.Once
-	res, err := r.RunJobs(context.Background(), b, func(p league.Progress) {
+	res, err := r.RunTasks(context.Background(), b, func(p league.Progress) {
 		if p.Done >= 3 {
 			once.Do(func() {
 				srv.Shutdown()
@@ -309,7 +309,7 @@ func TestServerRestart(t *testing.T) {
 	default:
 		t.Fatal("the server was not restarted")
 	}
-	for _, j := range b.Jobs {
+	for _, j := range b.Tasks {
 		if string(res[j.ID]) != "echo "+string(j.Payload) {
 			t.Errorf("%s: %q", j.ID, res[j.ID])
 		}
@@ -324,11 +324,11 @@ func TestJobOutputs(t *testing.T) {
 	startWorker(t, srv.ClientURL(), s, "w", 1, nil)
 	big := bytes.Repeat([]byte("0123456789"), 300_000) // 3 MB: beyond a message's limit
 	var r league.BlobRunner = &Runner{Conn: connect(t, srv.ClientURL()), Settings: s}
-	res, err := r.RunJobs(context.Background(), league.Batch{Jobs: []league.Job{{ID: "out", Kind: "test.put", Payload: big}}}, nil)
+	res, err := r.RunTasks(context.Background(), league.Batch{Tasks: []league.Task{{ID: "out", Kind: "test.put", Payload: big}}}, nil)
 	if err == nil {
 		t.Fatal("a 3 MB payload was published; want the message size limit to refuse it")
 	}
-	res, err = r.RunJobs(context.Background(), league.Batch{Jobs: []league.Job{{ID: "out", Kind: "test.put", Payload: big[:400_000]}}}, nil)
+	res, err = r.RunTasks(context.Background(), league.Batch{Tasks: []league.Task{{ID: "out", Kind: "test.put", Payload: big[:400_000]}}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,9 +29,9 @@ func planJSON(version int, pop string, state string) []byte {
 		version, pop, entries)
 }
 
-func evalJob(id, plan string) league.Job {
+func evalJob(id, plan string) league.Task {
 	payload, _ := json.Marshal(map[string]any{"version": 1, "plan": plan, "index": 0})
-	return league.Job{ID: id, Kind: league.KindEval, Payload: payload}
+	return league.Task{ID: id, Kind: league.KindEval, Payload: payload}
 }
 
 // opaque is an entry package league cannot send.
@@ -88,9 +88,9 @@ func TestWorkerRefuses(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup()
 			}
-			b := league.Batch{Jobs: []league.Job{evalJob("j", league.BlobSum(tc.plan))}, Blobs: tc.blobs}
+			b := league.Batch{Tasks: []league.Task{evalJob("j", league.BlobSum(tc.plan))}, Blobs: tc.blobs}
 			r := &Runner{Conn: nc, Settings: s}
-			_, err := r.RunJobs(ctx, b, nil)
+			_, err := r.RunTasks(ctx, b, nil)
 			if tc.want == "" {
 				if err != nil {
 					t.Fatal(err)

@@ -58,12 +58,12 @@ func (r *Runner) logf(format string, args ...any) {
 // all of its batch's results again (a safety net under the watch).
 const resync = 15 * time.Second
 
-// RunJobs implements league.Runner: it uploads the batch's blobs, takes the
+// RunTasks implements league.Runner: it uploads the batch's blobs, takes the
 // results already stored for this batch (an earlier, interrupted run of
 // the same jobs), publishes the other jobs and waits for their results.
 // Stored failures are retried. It returns when every job has a result or
 // has failed, or when ctx ends.
-func (r *Runner) RunJobs(ctx context.Context, b league.Batch, progress func(league.Progress)) (map[string][]byte, error) {
+func (r *Runner) RunTasks(ctx context.Context, b league.Batch, progress func(league.Progress)) (map[string][]byte, error) {
 	if err := league.CheckBatch(b); err != nil {
 		return nil, err
 	}
@@ -97,10 +97,10 @@ func (r *Runner) RunJobs(ctx context.Context, b league.Batch, progress func(leag
 
 	batch := batchID(b)
 	st := &batchState{
-		batch: batch, jobs: map[string]league.Job{},
+		batch: batch, jobs: map[string]league.Task{},
 		results: map[string][]byte{}, failed: map[string]error{}, bySeq: map[uint64]string{},
 	}
-	for _, j := range b.Jobs {
+	for _, j := range b.Tasks {
 		st.jobs[j.ID] = j
 	}
 
@@ -135,15 +135,15 @@ func (r *Runner) RunJobs(ctx context.Context, b league.Batch, progress func(leag
 		}
 	}
 	if n := len(st.results); n > 0 {
-		r.logf("batch %s: %d of %d results found from an earlier run; %d failures retried", batch, n, len(b.Jobs), len(retry))
+		r.logf("batch %s: %d of %d results found from an earlier run; %d failures retried", batch, n, len(b.Tasks), len(retry))
 	}
 	report := func() {
 		if progress != nil {
-			progress(league.Progress{Done: len(st.results) + len(st.failed), Total: len(b.Jobs), Workers: r.Workers()})
+			progress(league.Progress{Done: len(st.results) + len(st.failed), Total: len(b.Tasks), Workers: r.Workers()})
 		}
 	}
 	report()
-	if err := r.publish(ctx, res.js, res.stream, st, b.Jobs); err != nil {
+	if err := r.publish(ctx, res.js, res.stream, st, b.Tasks); err != nil {
 		w.Stop()
 		return nil, err
 	}
@@ -171,7 +171,7 @@ func (r *Runner) RunJobs(ctx context.Context, b league.Batch, progress func(leag
 			if rec, id, ok := st.decode(e); ok && st.pending(id) {
 				r.sawWorker(rec.Worker)
 				if rec.Error != "" {
-					st.failed[id] = &league.JobError{ID: id, Kind: st.jobs[id].Kind, Worker: rec.Worker, Err: recordError(rec)}
+					st.failed[id] = &league.TaskError{ID: id, Kind: st.jobs[id].Kind, Worker: rec.Worker, Err: recordError(rec)}
 				} else {
 					st.results[id] = rec.Result
 				}
@@ -197,7 +197,7 @@ func (r *Runner) RunJobs(ctx context.Context, b league.Batch, progress func(leag
 					continue
 				}
 			}
-			st.failed[id] = &league.JobError{ID: id, Kind: st.jobs[id].Kind,
+			st.failed[id] = &league.TaskError{ID: id, Kind: st.jobs[id].Kind,
 				Err: fmt.Errorf("delivered %d times (MaxDeliver) and no worker finished it: workers died or lost their connection while running it", a.Deliveries)}
 			// The work queue keeps a message that ran out of deliveries:
 			// remove it, so a later run may submit the job again.
@@ -224,7 +224,7 @@ func (r *Runner) RunJobs(ctx context.Context, b league.Batch, progress func(leag
 	w.Stop()
 	report()
 	var errs []error
-	for _, j := range b.Jobs {
+	for _, j := range b.Tasks {
 		if err := st.failed[j.ID]; err != nil {
 			errs = append(errs, err)
 		}
@@ -283,7 +283,7 @@ func putBlob(ctx context.Context, store jetstream.ObjectStore, sum string, data 
 }
 
 // Blob implements league.BlobRunner: it fetches content a job stored with
-// JobEnv.Put and verifies its SHA-256.
+// TaskEnv.Put and verifies its SHA-256.
 func (r *Runner) Blob(ctx context.Context, sum string) ([]byte, error) {
 	res, err := ensure(ctx, r.Conn, r.Settings)
 	if err != nil {
@@ -302,7 +302,7 @@ func (r *Runner) Blob(ctx context.Context, sum string) ([]byte, error) {
 // publish sends every job without a result, retrying while the server is
 // away; the message ID makes a repeated publish a duplicate the stream
 // drops.
-func (r *Runner) publish(ctx context.Context, js jetstream.JetStream, stream jetstream.Stream, st *batchState, jobs []league.Job) error {
+func (r *Runner) publish(ctx context.Context, js jetstream.JetStream, stream jetstream.Stream, st *batchState, jobs []league.Task) error {
 	for _, j := range jobs {
 		if _, done := st.results[j.ID]; done {
 			continue
@@ -345,7 +345,7 @@ func (r *Runner) publish(ctx context.Context, js jetstream.JetStream, stream jet
 // batchState is what the submitter knows of a batch.
 type batchState struct {
 	batch   string
-	jobs    map[string]league.Job
+	jobs    map[string]league.Task
 	results map[string][]byte
 	failed  map[string]error
 	bySeq   map[uint64]string // stream sequence → job ID, for MaxDeliver advisories

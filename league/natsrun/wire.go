@@ -41,7 +41,7 @@ type record struct {
 // so a restarted submitter finds its results.
 func batchID(b league.Batch) string {
 	h := sha256.New()
-	jobs := append([]league.Job(nil), b.Jobs...)
+	jobs := append([]league.Task(nil), b.Tasks...)
 	sort.Slice(jobs, func(i, k int) bool { return jobs[i].ID < jobs[k].ID })
 	for _, j := range jobs {
 		ps := sha256.Sum256(j.Payload)
@@ -67,7 +67,7 @@ func parseJob(body []byte, sum string) (envelope, error) {
 	if e.Version != wireVersion {
 		return e, league.Refusef("job message version %d, this worker reads version %d", e.Version, wireVersion)
 	}
-	if !league.ValidJobID(e.ID) || !validBatch(e.Batch) {
+	if !league.ValidTaskID(e.ID) || !validBatch(e.Batch) {
 		return e, league.Refusef("job message names batch %q job %q: not valid names", e.Batch, e.ID)
 	}
 	return e, nil

@@ -17,7 +17,7 @@ import (
 )
 
 // Worker pulls jobs from the shared consumer and runs them with the
-// handlers registered in this process (league.RunJob), the same code
+// handlers registered in this process (league.RunTask), the same code
 // league.Local runs.
 type Worker struct {
 	Conn        *nats.Conn
@@ -25,9 +25,9 @@ type Worker struct {
 	Concurrency int    // jobs at once (≤ 0: one)
 	Name        string // how results and progress name this worker (default host-pid)
 	Log         io.Writer
-	// Run runs one job; nil means league.RunJob. Tests replace it to
+	// Run runs one job; nil means league.RunTask. Tests replace it to
 	// inject faults.
-	Run func(ctx context.Context, env league.JobEnv, job league.Job) ([]byte, error)
+	Run func(ctx context.Context, env league.TaskEnv, job league.Task) ([]byte, error)
 
 	inProgressEvery time.Duration // tests: 0 means AckWait/3, < 0 none (a worker that looks dead)
 
@@ -55,7 +55,7 @@ func (w *Worker) Serve(ctx context.Context) error {
 		w.Name = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
 	if w.Run == nil {
-		w.Run = league.RunJob
+		w.Run = league.RunTask
 	}
 	var res *resources
 	for {
@@ -118,7 +118,7 @@ func (w *Worker) handle(ctx context.Context, res *resources, msg jetstream.Msg) 
 	rec := record{Version: wireVersion, ID: env.ID, Worker: w.Name, Deliveries: meta.NumDelivered}
 	if err != nil {
 		w.logf("refused job %q of batch %q: %v", env.ID, env.Batch, err)
-		if league.ValidJobID(env.ID) && validBatch(env.Batch) {
+		if league.ValidTaskID(env.ID) && validBatch(env.Batch) {
 			rec.Error, rec.Refused = err.Error(), true
 			w.store(ctx, res, msg, resultKey(env.Batch, env.ID), rec)
 			return
@@ -159,7 +159,7 @@ func (w *Worker) handle(ctx context.Context, res *resources, msg jetstream.Msg) 
 		}
 	}()
 	start := time.Now()
-	jenv := league.JobEnv{
+	jenv := league.TaskEnv{
 		Blob:  func(ctx context.Context, sum string) ([]byte, error) { return w.blob(ctx, res, sum) },
 		Alive: func() { msg.InProgress() },
 		Put: func(ctx context.Context, data []byte) (string, error) {
@@ -167,7 +167,7 @@ func (w *Worker) handle(ctx context.Context, res *resources, msg jetstream.Msg) 
 			return sum, putBlob(ctx, res.blobs, sum, data)
 		},
 	}
-	out, err := w.Run(jobCtx, jenv, league.Job{ID: env.ID, Kind: env.Kind, Payload: env.Payload})
+	out, err := w.Run(jobCtx, jenv, league.Task{ID: env.ID, Kind: env.Kind, Payload: env.Payload})
 	close(alive)
 	cancel()
 	rec.Seconds = time.Since(start).Seconds()
@@ -204,7 +204,7 @@ func (w *Worker) store(ctx context.Context, res *resources, msg jetstream.Msg, k
 	}
 	if limit := w.Conn.MaxPayload(); int64(len(data))+512 > limit {
 		rec.Result = nil
-		rec.Error = fmt.Sprintf("the result is %d bytes, more than a message holds (%d): store large outputs with JobEnv.Put", len(data), limit)
+		rec.Error = fmt.Sprintf("the result is %d bytes, more than a message holds (%d): store large outputs with TaskEnv.Put", len(data), limit)
 		w.logf("job %s: %s", key, rec.Error)
 		data, _ = json.Marshal(rec)
 	}

@@ -10,20 +10,21 @@ import (
 	"sync"
 )
 
-// Job is one unit of work that can cross machines: a registered Kind says
-// which handler runs it and Payload is its whole input (with the SHA-256
-// sums of any blobs it needs). The ID names the job within its batch; a
-// result stored under it makes a redelivered or resubmitted job a
-// duplicate that is dropped.
-type Job struct {
+// Task is one job in serialised form, so that it can cross machines (a
+// league's evaluation, adaptation or best response; a sweep's training
+// run): a registered Kind says which handler runs it and Payload is its
+// whole input (with the SHA-256 sums of any blobs it needs). The ID names
+// the task within its batch; a result stored under it makes a redelivered
+// or resubmitted task a duplicate that is dropped.
+type Task struct {
 	ID      string // unique in its batch; letters, digits, '-' and '_' (usable as a key anywhere)
 	Kind    string // a kind given to RegisterKind
 	Payload []byte
 }
 
-// Batch is a set of jobs and the blobs they refer to.
+// Batch is a set of tasks and the blobs they refer to.
 type Batch struct {
-	Jobs []Job
+	Tasks []Task
 	// Blobs holds content jobs refer to, keyed by the hex SHA-256 of the
 	// content (BlobSum); a runner that sends jobs away ships them along,
 	// once per content, and its workers verify the sum.
@@ -41,33 +42,33 @@ type Progress struct {
 	Workers     int // workers seen working on the batch (goroutines for Local)
 }
 
-// Runner runs a batch of jobs and returns each job's result bytes by job
-// ID. Every job's result must depend on nothing but the job and the blobs
+// Runner runs a batch of tasks and returns each task's result bytes by
+// task ID. Every job's result must depend on nothing but the job and the blobs
 // it names (each job carries its seeds), so any order, any degree of
 // parallelism and any number of machines give the same results. When jobs
-// fail Run still returns the results of the others, with an error joining
-// a *JobError per failed job. progress, which may be nil, is called after
+// fail RunTasks still returns the results of the others, with an error joining
+// a *TaskError per failed job. progress, which may be nil, is called after
 // each finished job, never concurrently.
 type Runner interface {
-	RunJobs(ctx context.Context, b Batch, progress func(Progress)) (map[string][]byte, error)
+	RunTasks(ctx context.Context, b Batch, progress func(Progress)) (map[string][]byte, error)
 }
 
-// JobError is the failure of one job: its handler's error, a worker's
+// TaskError is the failure of one job: its handler's error, a worker's
 // refusal of its payload, or its running out of deliveries.
-type JobError struct {
+type TaskError struct {
 	ID, Kind string
 	Worker   string // who reported it, when known
 	Err      error
 }
 
-func (e *JobError) Error() string {
+func (e *TaskError) Error() string {
 	if e.Worker != "" {
 		return fmt.Sprintf("job %s (%s) on worker %s: %v", e.ID, e.Kind, e.Worker, e.Err)
 	}
 	return fmt.Sprintf("job %s (%s): %v", e.ID, e.Kind, e.Err)
 }
 
-func (e *JobError) Unwrap() error { return e.Err }
+func (e *TaskError) Unwrap() error { return e.Err }
 
 // ErrRefused marks a payload that can never succeed (an unknown version or
 // kind, a blob whose checksum does not match, a game, population or entry
@@ -80,8 +81,8 @@ func Refusef(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrRefused, fmt.Sprintf(format, args...))
 }
 
-// JobEnv is what a handler may use besides its payload.
-type JobEnv struct {
+// TaskEnv is what a handler may use besides its payload.
+type TaskEnv struct {
 	// Blob returns the content whose hex SHA-256 is sum, verified; an
 	// error wrapping ErrRefused when no such content exists or it does not
 	// match its sum.
@@ -109,7 +110,7 @@ type BlobRunner interface {
 // Handler runs one job of a kind: it decodes payload, does the work and
 // returns the result bytes. It must be safe for concurrent use and
 // deterministic given the payload and the blobs.
-type Handler func(ctx context.Context, env JobEnv, payload []byte) ([]byte, error)
+type Handler func(ctx context.Context, env TaskEnv, payload []byte) ([]byte, error)
 
 var (
 	kindsMu sync.RWMutex
@@ -144,9 +145,9 @@ func Kinds() []string {
 	return out
 }
 
-// RunJob runs job with its registered handler: what a worker does with a
+// RunTask runs job with its registered handler: what a worker does with a
 // job it received. An unregistered kind is refused.
-func RunJob(ctx context.Context, env JobEnv, job Job) ([]byte, error) {
+func RunTask(ctx context.Context, env TaskEnv, job Task) ([]byte, error) {
 	kindsMu.RLock()
 	h := kinds[job.Kind]
 	kindsMu.RUnlock()
@@ -176,9 +177,9 @@ func BlobSum(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// ValidJobID reports whether id is a usable job ID: 1 to 128 letters,
+// ValidTaskID reports whether id is a usable job ID: 1 to 128 letters,
 // digits, '-' or '_'.
-func ValidJobID(id string) bool {
+func ValidTaskID(id string) bool {
 	if len(id) == 0 || len(id) > 128 {
 		return false
 	}
@@ -194,9 +195,9 @@ func ValidJobID(id string) bool {
 
 // CheckBatch checks that b's job IDs are valid and unique.
 func CheckBatch(b Batch) error {
-	seen := make(map[string]bool, len(b.Jobs))
-	for _, j := range b.Jobs {
-		if !ValidJobID(j.ID) {
+	seen := make(map[string]bool, len(b.Tasks))
+	for _, j := range b.Tasks {
+		if !ValidTaskID(j.ID) {
 			return fmt.Errorf("league: job ID %q: want 1 to 128 letters, digits, '-' or '_'", j.ID)
 		}
 		if seen[j.ID] {

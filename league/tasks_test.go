@@ -14,7 +14,7 @@ import (
 func init() {
 	// "jobs.square" squares the number in its payload; "jobs.put" stores
 	// its payload three times over with Put and returns the sum.
-	league.RegisterKind("jobs.square", func(_ context.Context, _ league.JobEnv, payload []byte) ([]byte, error) {
+	league.RegisterKind("jobs.square", func(_ context.Context, _ league.TaskEnv, payload []byte) ([]byte, error) {
 		var n int
 		if _, err := fmt.Sscan(string(payload), &n); err != nil {
 			return nil, league.Refusef("payload %q is not a number", payload)
@@ -24,7 +24,7 @@ func init() {
 		}
 		return fmt.Appendf(nil, "%d", n*n), nil
 	})
-	league.RegisterKind("jobs.put", func(ctx context.Context, env league.JobEnv, payload []byte) ([]byte, error) {
+	league.RegisterKind("jobs.put", func(ctx context.Context, env league.TaskEnv, payload []byte) ([]byte, error) {
 		sum, err := env.Put(ctx, bytes.Repeat(payload, 3))
 		return []byte(sum), err
 	})
@@ -35,12 +35,12 @@ func init() {
 func TestLocalRunsJobs(t *testing.T) {
 	var b league.Batch
 	for i := -2; i < 20; i++ {
-		b.Jobs = append(b.Jobs, league.Job{ID: fmt.Sprintf("j%d", i+2), Kind: "jobs.square", Payload: fmt.Appendf(nil, "%d", i)})
+		b.Tasks = append(b.Tasks, league.Task{ID: fmt.Sprintf("j%d", i+2), Kind: "jobs.square", Payload: fmt.Appendf(nil, "%d", i)})
 	}
-	b.Jobs = append(b.Jobs, league.Job{ID: "nan", Kind: "jobs.square", Payload: []byte("x")}, league.Job{ID: "kind", Kind: "jobs.none"})
+	b.Tasks = append(b.Tasks, league.Task{ID: "nan", Kind: "jobs.square", Payload: []byte("x")}, league.Task{ID: "kind", Kind: "jobs.none"})
 	for _, workers := range []int{1, 3} {
 		var last league.Progress
-		res, err := league.Local{Workers: workers}.RunJobs(context.Background(), b, func(p league.Progress) { last = p })
+		res, err := league.Local{Workers: workers}.RunTasks(context.Background(), b, func(p league.Progress) { last = p })
 		if len(res) != 20 || string(res["j12"]) != "100" {
 			t.Errorf("%d workers: %d results, j12 = %q", workers, len(res), res["j12"])
 		}
@@ -52,20 +52,20 @@ func TestLocalRunsJobs(t *testing.T) {
 				t.Errorf("%d workers: error %q lacks %q in batch order", workers, got, w)
 			}
 		}
-		var je *league.JobError
+		var je *league.TaskError
 		if !errors.As(err, &je) || !errors.Is(err, league.ErrRefused) {
-			t.Errorf("%d workers: error %v is not a JobError wrapping ErrRefused", workers, err)
+			t.Errorf("%d workers: error %v is not a TaskError wrapping ErrRefused", workers, err)
 		}
-		if last.Done != len(b.Jobs) || last.Total != len(b.Jobs) || last.Workers != workers {
+		if last.Done != len(b.Tasks) || last.Total != len(b.Tasks) || last.Workers != workers {
 			t.Errorf("%d workers: last progress %+v", workers, last)
 		}
 	}
 }
 
 func TestLocalPut(t *testing.T) {
-	b := league.Batch{Jobs: []league.Job{{ID: "p", Kind: "jobs.put", Payload: []byte("ab")}}}
+	b := league.Batch{Tasks: []league.Task{{ID: "p", Kind: "jobs.put", Payload: []byte("ab")}}}
 	var r league.BlobRunner = league.Local{}
-	res, err := r.RunJobs(context.Background(), b, nil)
+	res, err := r.RunTasks(context.Background(), b, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,9 +90,9 @@ func TestBadBatches(t *testing.T) {
 	} {
 		var b league.Batch
 		for _, id := range tc.ids {
-			b.Jobs = append(b.Jobs, league.Job{ID: id, Kind: "jobs.square", Payload: []byte("1")})
+			b.Tasks = append(b.Tasks, league.Task{ID: id, Kind: "jobs.square", Payload: []byte("1")})
 		}
-		if _, err := (league.Local{}).RunJobs(context.Background(), b, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := (league.Local{}).RunTasks(context.Background(), b, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: %v, want %q", tc.ids, err, tc.want)
 		}
 	}
@@ -104,5 +104,5 @@ func TestRegisterKindTwicePanics(t *testing.T) {
 			t.Error("no panic")
 		}
 	}()
-	league.RegisterKind("jobs.square", func(context.Context, league.JobEnv, []byte) ([]byte, error) { return nil, nil })
+	league.RegisterKind("jobs.square", func(context.Context, league.TaskEnv, []byte) ([]byte, error) { return nil, nil })
 }
