@@ -1,23 +1,26 @@
 package league
 
 // The glue between the league's own jobs (job, jobOut in league.go) and the
-// generic, serialisable jobs of jobs.go. It is kept in this file so that a
-// change to the league's jobs touches league.go's job list and outputs and,
-// here, only encodeOut and decodeOut:
+// serialisable tasks of tasks.go. It is kept in this file so that a change
+// to the league's jobs touches league.go's job list and outputs and, here,
+// only handleEval's call of runJob and encodeOut/decodeOut:
 //
 //   - A league is a plan: its Options (the fields that are not funcs, as
 //     JSON by field name) and its entries (built-in players by name, runs
 //     as their config and setup with their checkpoint state referenced by
 //     SHA-256). The plan is one blob; each run's state is another, so a run
 //     shared by several leagues travels once.
-//   - League job i is the payload {plan sum, i}: a worker decodes the plan
-//     once per process (plans below), lists the jobs again with schedule
-//     and runs job i with runJob, exactly as Local does in the submitting
-//     process (where the plan is handed over as an in-process value and
-//     never decoded). Each job carries its seed, so results are the same
-//     wherever a job runs.
+//   - League job i is the task payload {plan sum, i}: a worker decodes the
+//     plan once per process (plans below), lists the jobs again with
+//     schedule and runs job i with runJob, exactly as Local does in the
+//     submitting process (where the plan is handed over as an in-process
+//     value and never decoded). Each job carries its seed, so results are
+//     the same wherever a job runs.
 //   - A job's output crosses as gob (encodeOut), which keeps NaN, ±Inf and
 //     every float64 bit; Local goes through the same bytes.
+//
+// league.go's side is two calls in Play: schedule (the job list, which
+// depends on nothing but entries and opts) and runJobs (below).
 
 import (
 	"bytes"
