@@ -337,3 +337,50 @@ func TestJobOutputs(t *testing.T) {
 		t.Fatalf("%d bytes, %v", len(data), err)
 	}
 }
+
+// TestGivenUpWhileNoSubmitter: a job runs out of deliveries while no
+// submitter is watching; the submitter started later reports it instead of
+// waiting forever.
+func TestGivenUpWhileNoSubmitter(t *testing.T) {
+	defer func(d time.Duration) { resync = d }(resync)
+	resync = 300 * time.Millisecond
+	srv := startServer(t, t.TempDir(), nil)
+	s := testSettings(false)
+	s.AckWait = 300 * time.Millisecond
+	nc := connect(t, srv.ClientURL())
+	ctx := context.Background()
+	res, err := ensure(ctx, nc, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := startWorker(t, srv.ClientURL(), s, "zombie", s.MaxDeliver+1, func(w *Worker) {
+		w.inProgressEvery = -1
+		w.Run = func(ctx context.Context, _ league.TaskEnv, _ league.Task) ([]byte, error) {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+	})
+	b := league.Batch{Tasks: []league.Task{{ID: "orphan", Kind: "test.echo", Payload: []byte("0:orphan")}}}
+	// What a submitter that died right after publishing left behind.
+	r := &Runner{Conn: nc, Settings: s}
+	st := &batchState{batch: batchID(b), jobs: map[string]league.Task{"orphan": b.Tasks[0]}, results: map[string][]byte{}, failed: map[string]error{}, bySeq: map[uint64]string{}}
+	if err := r.publish(ctx, res.js, res.stream, st, b.Tasks); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		info, err := res.cons.Info(ctx)
+		if err == nil && info.Delivered.Consumer >= uint64(s.MaxDeliver) && info.NumAckPending == 0 && info.NumPending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the job did not run out of deliveries: %+v", info)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	_, err = r.RunTasks(ctx, b, nil)
+	if err == nil || !strings.Contains(err.Error(), "while no submitter was watching") {
+		t.Fatalf("error %v", err)
+	}
+}

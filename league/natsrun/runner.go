@@ -55,8 +55,9 @@ func (r *Runner) logf(format string, args ...any) {
 }
 
 // resync is the longest the submitter waits without news before it reads
-// all of its batch's results again (a safety net under the watch).
-const resync = 15 * time.Second
+// all of its batch's results again and audits its jobs' messages (a safety
+// net under the watch and the advisories); a variable for tests.
+var resync = 15 * time.Second
 
 // RunTasks implements league.Runner: it uploads the batch's blobs, takes the
 // results already stored for this batch (an earlier, interrupted run of
@@ -86,14 +87,8 @@ func (r *Runner) RunTasks(ctx context.Context, b league.Batch, progress func(lea
 		return nil, fmt.Errorf("natsrun: %w", err)
 	}
 	defer adv.Unsubscribe()
-	reconnected := make(chan struct{}, 1)
-	r.Conn.SetReconnectHandler(func(*nats.Conn) {
-		select {
-		case reconnected <- struct{}{}:
-		default:
-		}
-	})
-	defer r.Conn.SetReconnectHandler(nil)
+	reconnected := r.Conn.StatusChanged(nats.CONNECTED)
+	defer r.Conn.RemoveStatusListener(reconnected)
 
 	batch := batchID(b)
 	st := &batchState{
@@ -218,6 +213,10 @@ func (r *Runner) RunTasks(ctx context.Context, b league.Batch, progress func(lea
 				if w, err = r.rewatch(ctx, res.results, batch); err != nil {
 					return st.results, err
 				}
+				if err := r.audit(ctx, res, st); err != nil {
+					return st.results, err
+				}
+				report()
 			}
 		}
 	}
@@ -230,6 +229,40 @@ func (r *Runner) RunTasks(ctx context.Context, b league.Batch, progress func(lea
 		}
 	}
 	return st.results, errors.Join(errs...)
+}
+
+// audit looks at the stream messages of the jobs still waiting: a message
+// that is gone without a result (removed by hand, or lost) is published
+// again; messages still there while the consumer has nothing undelivered
+// or in flight ran out of deliveries while no submitter watched for the
+// advisory, and their jobs are given up.
+func (r *Runner) audit(ctx context.Context, res *resources, st *batchState) error {
+	info, err := res.cons.Info(ctx)
+	if err != nil {
+		return nil // the server is away; the next resync looks again
+	}
+	idle := info.NumPending == 0 && info.NumAckPending == 0 // NumRedelivered keeps counting exhausted messages
+	var lost []league.Task
+	for seq, id := range st.bySeq {
+		if !st.pending(id) {
+			continue
+		}
+		_, err := res.stream.GetMsg(ctx, seq)
+		switch {
+		case errors.Is(err, jetstream.ErrMsgNotFound):
+			delete(st.bySeq, seq)
+			lost = append(lost, st.jobs[id])
+		case err == nil && idle:
+			st.failed[id] = &league.TaskError{ID: id, Kind: st.jobs[id].Kind,
+				Err: fmt.Errorf("delivered %d times (MaxDeliver) and no worker finished it, while no submitter was watching", r.Settings.MaxDeliver)}
+			res.stream.DeleteMsg(ctx, seq)
+		}
+	}
+	if len(lost) > 0 {
+		r.logf("%d jobs lost their messages without a result; publishing them again", len(lost))
+		return r.publish(ctx, res.js, res.stream, st, lost)
+	}
+	return nil
 }
 
 // rewatch starts the watch of a batch's results again, retrying while the
