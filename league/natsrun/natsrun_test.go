@@ -384,3 +384,41 @@ func TestGivenUpWhileNoSubmitter(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 }
+
+// TestShutdownKeepsFinishedJob: a worker told to stop while a job runs
+// pulls nothing more but stores the job's result when it finishes.
+func TestShutdownKeepsFinishedJob(t *testing.T) {
+	srv := startServer(t, t.TempDir(), nil)
+	s := testSettings(false)
+	took, release := make(chan struct{}), make(chan struct{})
+	stop := startWorker(t, srv.ClientURL(), s, "leaving", 1, func(w *Worker) {
+		w.Run = func(ctx context.Context, env league.TaskEnv, task league.Task) ([]byte, error) {
+			close(took)
+			<-release
+			return []byte("finished"), nil
+		}
+	})
+	b := league.Batch{Tasks: []league.Task{{ID: "last", Kind: "test.echo", Payload: []byte("0:last")}}}
+	r := &Runner{Conn: connect(t, srv.ClientURL()), Settings: s}
+	done := make(chan error, 1)
+	var res map[string][]byte
+	go func() {
+		var err error
+		res, err = r.RunTasks(context.Background(), b, nil)
+		done <- err
+	}()
+	<-took
+	stopped := make(chan struct{})
+	go func() { stop(); close(stopped) }()
+	time.Sleep(100 * time.Millisecond)
+	close(release)
+	<-stopped
+	select {
+	case err := <-done:
+		if err != nil || string(res["last"]) != "finished" {
+			t.Fatalf("%q, %v", res["last"], err)
+		}
+	case <-time.After(s.AckWait / 2):
+		t.Fatal("the finished job's result was not stored before the worker stopped")
+	}
+}

@@ -46,9 +46,10 @@ func (w *Worker) logf(format string, args ...any) {
 	}
 }
 
-// Serve runs jobs until ctx ends. A job running when ctx ends is left
-// unacknowledged (another worker gets it after AckWait; the next one of
-// this worker's slots is not pulled).
+// Serve runs jobs until ctx ends; then it pulls no more and returns once
+// the running jobs end. A job that finishes has its result stored; one
+// whose handler gave up on ctx is left unacknowledged, and another worker
+// gets it after AckWait.
 func (w *Worker) Serve(ctx context.Context) error {
 	if w.Name == "" {
 		host, _ := os.Hostname()
@@ -172,7 +173,13 @@ func (w *Worker) handle(ctx context.Context, res *resources, msg jetstream.Msg) 
 	cancel()
 	rec.Seconds = time.Since(start).Seconds()
 	if ctx.Err() != nil {
-		return // shutting down: leave the job to be delivered again
+		if err != nil {
+			return // shutting down mid-job: leave the job to be delivered again
+		}
+		// Shutting down, but the job finished: keep its result.
+		var stop context.CancelFunc
+		ctx, stop = context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer stop()
 	}
 	switch {
 	case err == nil:

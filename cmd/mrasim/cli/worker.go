@@ -66,7 +66,17 @@ func runWorker(c *context, args []string) int {
 		w.Name = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
 	fmt.Fprintf(c.stderr, "worker %s: %d job(s) at once from %s; stop with Ctrl-C\n", w.Name, *concurrency, nc.ConnectedUrlRedacted())
+	served := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			stop() // a second Ctrl-C ends the process; its running jobs go to other workers
+			fmt.Fprintf(c.stderr, "worker %s: finishing the running jobs; Ctrl-C again to abandon them\n", w.Name)
+		case <-served:
+		}
+	}()
 	w.Serve(ctx)
+	close(served)
 	fmt.Fprintf(c.stderr, "worker %s: stopped\n", w.Name)
 	return ExitOK
 }
