@@ -7,8 +7,8 @@ package league
 //
 //   - A league is a plan: its Options (the fields that are not funcs, as
 //     JSON by field name) and its entries (built-in players by name, runs
-//     as their config and setup with their checkpoint state referenced by
-//     SHA-256). The plan is one blob; each run's state is another, so a run
+//     as their config and setup with the networks of their checkpoint state
+//     (mra.ModelState) referenced by SHA-256). The plan is one blob; each run's state is another, so a run
 //     shared by several leagues travels once.
 //   - League job i is the task payload {plan sum, i}: a worker decodes the
 //     plan once per process (plans below), lists the jobs again with
@@ -62,7 +62,7 @@ type entryWire struct {
 	Label  string      `json:"label,omitempty"`
 	Config *mra.Config `json:"config,omitempty"`
 	Setup  *mra.Setup  `json:"setup,omitempty"`
-	State  string      `json:"state,omitempty"` // SHA-256 of the run's checkpoint state
+	State  string      `json:"state,omitempty"` // SHA-256 of the run's networks (mra.ModelState)
 }
 
 type evalPayload struct {
@@ -182,8 +182,14 @@ func encodePlan(entries []Entry, opts Options) ([]byte, map[string][]byte, error
 		case Random:
 			w.Entries = append(w.Entries, entryWire{Kind: "random"})
 		case *Run:
-			sum := BlobSum(e.State)
-			blobs[sum] = e.State
+			// Only the networks travel (mra.ModelState), not the replay
+			// buffers that make a checkpoint tens of MB.
+			state, err := mra.ModelState(e.State)
+			if err != nil {
+				return nil, nil, fmt.Errorf("league: run %s: %w", e.Label, err)
+			}
+			sum := BlobSum(state)
+			blobs[sum] = state
 			cfg, setup := e.Config, e.Setup
 			w.Entries = append(w.Entries, entryWire{Kind: "run", Label: e.Label, Config: &cfg, Setup: &setup, State: sum})
 		default:
