@@ -36,6 +36,7 @@ func runEval(c *context, args []string) int {
 	seed := fs.Uint64("seed", 0, "root seed of the evaluation (default: the scenario's seed)")
 	workers := fs.Int("workers", 0, "jobs at once (default: all cores; results do not depend on it)")
 	quiet := fs.Bool("quiet", false, "no progress display")
+	renders := fs.Bool("render", false, "also draw one episode per population and entry as render-ENTRY-POPULATION.gif, linked from report.md (particle games)")
 	rest, code, done := c.parse(fs, args)
 	if done {
 		return code
@@ -84,6 +85,12 @@ func runEval(c *context, args []string) int {
 		}
 		if s.Game.Name != first.Game.Name {
 			fmt.Fprintf(c.stderr, "mrasim eval: --scenario plays %q, the runs %q\n", s.Game.Name, first.Game.Name)
+			return ExitUsage
+		}
+	}
+	if *renders {
+		if err := checkRenders(s); err != nil {
+			fmt.Fprintf(c.stderr, "mrasim eval: --render: %v\n", err)
 			return ExitUsage
 		}
 	}
@@ -191,6 +198,14 @@ func runEval(c *context, args []string) int {
 	if err != nil {
 		fmt.Fprintf(c.stderr, "mrasim eval: figures: %v\n", err)
 		return ExitFailure
+	}
+	if *renders {
+		files, err := writeRenders(dir, entries, opts)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "mrasim eval: --render: %v\n", err)
+			return ExitFailure
+		}
+		figs = append(figs, files...)
 	}
 	fmt.Fprintf(c.stdout, "wrote %s, results.csv, results.json", filepath.Join(dir, "report.md"))
 	for _, f := range figs {

@@ -179,6 +179,9 @@ func (r *Renderer) NewImage() *image.Paletted {
 	return image.NewPaletted(r.Bounds(), r.palette)
 }
 
+// view is the rectangle of the world view, above the caption.
+func (r *Renderer) view() image.Rectangle { return image.Rect(0, 0, r.opts.Size, r.opts.Size) }
+
 // Pixel returns the pixel of the world point (x, y): the view's centre is
 // the world's origin and y grows upwards.
 func (r *Renderer) Pixel(x, y float64) (px, py float64) {
@@ -245,7 +248,7 @@ func (r *Renderer) Draw(dst *image.Paletted, s *particle.Scene, ov *Overlay) {
 	})
 	for _, e := range r.order {
 		ent := &s.Entities[e]
-		r.disc(dst, ent.X, ent.Y, ent.Size, r.colour(ent.Colour))
+		r.landmark(dst, ent.X, ent.Y, ent.Size, ent.Colour)
 	}
 	if ov != nil {
 		r.edges(dst, s, ov.Edges)
@@ -263,13 +266,14 @@ func (r *Renderer) Draw(dst *image.Paletted, s *particle.Scene, ov *Overlay) {
 			ent := &s.Entities[i]
 			cx, cy := r.Pixel(ent.X, ent.Y)
 			rad := r.radius(ent.Size) * 0.7
-			r.text(dst, int(cx+rad)+1, int(cy-rad), l)
+			r.text(dst, r.view(), int(cx+rad)+1, int(cy-rad), l)
 		}
+		strip := image.Rect(0, r.opts.Size+1, r.opts.Size, dst.Rect.Max.Y)
 		for k, line := range ov.Caption {
 			if k >= r.opts.CaptionLines {
 				break
 			}
-			r.text(dst, captionPad, r.opts.Size+captionPad+(k+1)*lineHeight-3, line)
+			r.text(dst, strip, captionPad, r.opts.Size+captionPad+(k+1)*lineHeight-3, line)
 		}
 	}
 }
@@ -278,14 +282,25 @@ func (r *Renderer) Draw(dst *image.Paletted, s *particle.Scene, ov *Overlay) {
 // smallest entities stay visible.
 func (r *Renderer) radius(size float64) float64 { return max(size*r.scale, 1.5) }
 
-// disc fills the disc of world centre (x, y) and radius size.
-func (r *Renderer) disc(dst *image.Paletted, x, y, size float64, idx uint8) {
+// landmark draws a disc of world centre (x, y), radius size and colour c
+// with a one-pixel outline in EdgeColour(c), so that overlapping
+// landmarks stay apart.
+func (r *Renderer) landmark(dst *image.Paletted, x, y, size float64, c color.RGBA) {
 	cx, cy := r.Pixel(x, y)
 	rad := r.radius(size)
-	if r.begin(dst, discBox(cx, cy, rad)) {
-		r.circle(cx, cy, rad, false)
-		r.paint(dst, idx)
+	box := discBox(cx, cy, rad)
+	if !r.begin(dst, box) {
+		return
 	}
+	r.circle(cx, cy, rad, false)
+	if rad <= 3 {
+		r.paint(dst, r.colour(c))
+		return
+	}
+	r.paint(dst, r.colour(EdgeColour(c)))
+	r.begin(dst, box)
+	r.circle(cx, cy, rad-1, false)
+	r.paint(dst, r.colour(c))
 }
 
 // agent draws a live agent as a disc of its type colour with an inner disc
@@ -367,10 +382,10 @@ func discBox(cx, cy, rad float64) image.Rectangle {
 	return image.Rect(int(math.Floor(cx-rad))-1, int(math.Floor(cy-rad))-1, int(math.Ceil(cx+rad))+1, int(math.Ceil(cy+rad))+1)
 }
 
-// begin prepares the rasterizer for shapes inside box (clipped to dst) and
-// reports whether anything of box is visible.
+// begin prepares the rasterizer for shapes inside box (clipped to the
+// world view) and reports whether anything of box is visible.
 func (r *Renderer) begin(dst *image.Paletted, box image.Rectangle) bool {
-	box = box.Intersect(dst.Rect)
+	box = box.Intersect(dst.Rect).Intersect(r.view())
 	if box.Empty() {
 		r.mask.Rect = image.Rectangle{}
 		return false
@@ -458,17 +473,18 @@ func (r *Renderer) paint(dst *image.Paletted, idx uint8) {
 }
 
 // text draws s with its baseline starting at pixel (x, y), in the text
-// colour; characters outside printable ASCII show as the font's box.
-func (r *Renderer) text(dst *image.Paletted, x, y int, s string) {
+// colour, clipped to clip; characters outside printable ASCII show as the
+// font's box.
+func (r *Renderer) text(dst *image.Paletted, clip image.Rectangle, x, y int, s string) {
 	face := basicfont.Face7x13
 	dot := fixed.P(x, y)
 	for _, ch := range s {
 		dr, mask, mp, adv, ok := face.Glyph(dot, ch)
 		if ok {
 			if m, isAlpha := mask.(*image.Alpha); isAlpha {
-				clip := dr.Intersect(dst.Rect)
-				for py := clip.Min.Y; py < clip.Max.Y; py++ {
-					for px := clip.Min.X; px < clip.Max.X; px++ {
+				box := dr.Intersect(clip)
+				for py := box.Min.Y; py < box.Max.Y; py++ {
+					for px := box.Min.X; px < box.Max.X; px++ {
 						if m.AlphaAt(mp.X+px-dr.Min.X, mp.Y+py-dr.Min.Y).A >= coverageHalf {
 							dst.Pix[dst.PixOffset(px, py)] = idxText
 						}
