@@ -44,7 +44,7 @@ func runRender(c *context, args []string) int {
 	out := fs.String("out", "", "the GIF to write (default: render-POPULATION.gif in the run folder, or SCENARIONAME-POPULATION.gif here)")
 	framesDir := fs.String("frames", "", "write one PNG per frame into `DIR` (eEPISODE-tSTEP.png) instead of a GIF")
 	size := fs.Int("size", render.DefaultSize, "width of the world view in pixels (64 … 4096)")
-	threshold := fs.Float64("edge-threshold", render.DefaultEdgeThreshold, "draw relation-graph edges only where the weight exceeds this (< 1)")
+	threshold := fs.Float64("edge-threshold", render.DefaultEdgeThreshold, "draw relation-graph edges only where the weight exceeds this (< 1; 0 draws every positive weight)")
 	rest, code, done := c.parse(fs, args)
 	if done {
 		return code
@@ -67,6 +67,9 @@ func runRender(c *context, args []string) int {
 		return fail(ExitUsage, "--out writes a GIF and --frames PNG files: give one of them")
 	}
 	opts := render.Options{Size: *size, EdgeThreshold: *threshold}
+	if *threshold == 0 {
+		opts.EdgeThreshold = -1 // every positive weight; 0 in Options means the default
+	}
 	if _, err := render.New(opts); err != nil {
 		return fail(ExitUsage, "%v", err)
 	}

@@ -1,14 +1,16 @@
 // Package render draws particle worlds: a particle.Scene (agents,
-// landmarks, food, deposits, treasures with their colours and sizes, each
-// agent ringed in its type's colour) plus an optional Overlay of per-agent
-// edges, labels and a caption, into paletted images that encode as
-// animated GIFs or PNGs.
+// landmarks, food, deposits, treasures with their colours and sizes; each
+// agent in its type's colour, as a 2-pixel ring where its fill shows a
+// state such as a carried treasure; dead agents as grey rings) plus an
+// optional Overlay of per-agent edges, labels and a caption, into
+// paletted images that encode as animated GIFs or PNGs.
 //
 // Edges are what an agent attends to: an edge from agent i to entity j of
-// weight w ∈ [0, 1] is drawn only where w > Options.EdgeThreshold, as a band
-// max(2, w·Options.EdgeWidth) pixels wide in a dark shade of i's type
-// colour, on the right-hand side of the line from i to j (as seen looking
-// from i towards j), so that i→j and j→i lie side by side. The caller
+// weight w ∈ [0, 1] is drawn only where w > Options.EdgeThreshold (and
+// w > 0), as a band max(2, w·Options.EdgeWidth) pixels wide in a dark
+// shade of i's type colour (EdgeColour), on the right-hand side of the
+// line from i to j (as seen looking from i towards j), so that i→j and
+// j→i lie side by side. The caller
 // decides what the weights mean (mrasim feeds it MRA's relation graphs);
 // this package knows nothing of learning.
 //
@@ -52,7 +54,7 @@ const (
 type Options struct {
 	Size          int     // width and height of the world view in pixels, at least 64 (default DefaultSize)
 	Extent        float64 // the view shows [−Extent, Extent]² in world units (default DefaultExtent)
-	EdgeThreshold float64 // an edge is drawn only where its weight exceeds this (default DefaultEdgeThreshold; negative: every edge)
+	EdgeThreshold float64 // an edge is drawn only where its weight exceeds this and 0 (default DefaultEdgeThreshold; negative: every positive weight)
 	EdgeWidth     float64 // width in pixels of an edge of weight 1 (default DefaultEdgeWidth)
 	CaptionLines  int     // lines of text in the caption strip under the view (0: none)
 }
@@ -362,7 +364,7 @@ func (r *Renderer) edges(dst *image.Paletted, s *particle.Scene, edges []Edge) {
 // an agent of type k.
 func (r *Renderer) edgeEnds(s *particle.Scene, e Edge, k int) (x0, y0, x1, y1 float64, ok bool) {
 	n := len(s.Entities)
-	if !(e.Weight > r.opts.EdgeThreshold) || e.From < 0 || e.From >= n || e.To < 0 || e.To >= n || e.From == e.To {
+	if !(e.Weight > r.opts.EdgeThreshold && e.Weight > 0) || e.From < 0 || e.From >= n || e.To < 0 || e.To >= n || e.From == e.To {
 		return 0, 0, 0, 0, false
 	}
 	a, b := &s.Entities[e.From], &s.Entities[e.To]

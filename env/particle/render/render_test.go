@@ -189,6 +189,27 @@ func TestEdgeThreshold(t *testing.T) {
 	}
 }
 
+// TestNegativeThresholdDrawsEveryPositiveWeight checks the other end of
+// the threshold: below 0 every positive weight is drawn, a zero weight
+// (a masked entity) never.
+func TestNegativeThresholdDrawsEveryPositiveWeight(t *testing.T) {
+	s := &particle.Scene{
+		TypeColours: []color.RGBA{blue},
+		Entities: []particle.Entity{
+			{X: -0.8, Y: 0, Size: 0.05, Colour: blue, Type: 0, Alive: true},
+			{X: 0.8, Y: 0, Size: 0.05, Colour: blue, Type: 0, Alive: true},
+		},
+	}
+	r := newRenderer(t, render.Options{EdgeThreshold: -1})
+	for _, w := range []float64{0, 1e-9, 0.01} {
+		img := r.NewImage()
+		r.Draw(img, s, &render.Overlay{Edges: []render.Edge{{From: 0, To: 1, Weight: w}}})
+		if got := at(r, img, 0, 0, 0, 1) == render.EdgeColour(blue); got != (w > 0) {
+			t.Errorf("weight %g: drawn %v, want %v", w, got, w > 0)
+		}
+	}
+}
+
 // TestEdgeStar draws a star of edges from a centre agent to eight agents
 // with weights on both sides of the threshold, and checks the middle of
 // every band.
