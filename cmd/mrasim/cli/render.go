@@ -31,17 +31,17 @@ var particleGames = []string{particle.ResourceName, particle.SpreadName, particl
 func runRender(c *context, args []string) int {
 	fs := c.newFlags("render", "(--run DIR | SCENARIO) [flags]",
 		"Plays episodes of a particle-world game and draws them as an animated GIF: agents,\n"+
-			"landmarks, food, deposits and treasures in their colours and sizes, each agent ringed in\n"+
-			"its type's colour, and a caption with the step, the rewards and the population. With --run\n"+
+			"landmarks, food, deposits and treasures in their colours and sizes, each agent in its\n"+
+			"type's colour, and a caption with the step, the rewards and the population. With --run\n"+
 			"the run's MRA agents play, and each agent's relation graph is drawn as edges from it to\n"+
 			"what it attends to (width ∝ weight, only weights above --edge-threshold) and its latent\n"+
 			"mode as a label zK; with a SCENARIO file the agents play uniformly random actions.\n"+
 			"There is one frame per state: the first and one after each step.")
-	runDir := fs.String("run", "", "a run folder whose agents play (instead of a SCENARIO file)")
+	runDir := fs.String("run", "", "a run folder `DIR` whose agents play (instead of a SCENARIO file)")
 	pop := fs.String("population", "", "the population to play, such as `agents=6` or adversaries=3,good=1 (default: the first training population)")
 	episodes := fs.Int("episodes", 1, "episodes to play, one after the other in the same GIF")
 	seed := fs.Uint64("seed", 0, "root seed of the episodes and the agents (default: the scenario's seed)")
-	out := fs.String("out", "", "the GIF to write (default: render-POPULATION.gif in the run folder, or SCENARIONAME-POPULATION.gif here)")
+	out := fs.String("out", "", "the GIF `FILE.gif` to write (default: render-POPULATION.gif in the run folder, or SCENARIONAME-POPULATION.gif here)")
 	framesDir := fs.String("frames", "", "write one PNG per frame into `DIR` (eEPISODE-tSTEP.png) instead of a GIF")
 	size := fs.Int("size", render.DefaultSize, "width of the world view in pixels (64 … 4096)")
 	threshold := fs.Float64("edge-threshold", render.DefaultEdgeThreshold, "draw relation-graph edges only where the weight exceeds this (< 1; 0 draws every positive weight)")
