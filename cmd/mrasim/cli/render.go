@@ -25,6 +25,9 @@ import (
 // second: 10 frames per second, one frame per state.
 const gifDelay = 10
 
+// maxGIFBytes bounds the frames a GIF render holds in memory.
+const maxGIFBytes = 1e9
+
 // particleGames names the games that render, for error messages.
 var particleGames = []string{particle.ResourceName, particle.SpreadName, particle.TagName, particle.TreasureName, particle.PacmanName}
 
@@ -123,6 +126,15 @@ func runRender(c *context, args []string) int {
 	ep, err := newEpisodeRenderer(opts, game, policy, entry.Name())
 	if err != nil {
 		return fail(ExitUsage, "%v", err)
+	}
+	if b := ep.r.Bounds(); *framesDir == "" {
+		// image/gif encodes a GIF from all its frames at once: refuse what
+		// would not fit rather than run out of memory halfway.
+		bytes := float64(*episodes) * float64(game.Spec().Horizon+1) * float64(b.Dx()*b.Dy())
+		if bytes > maxGIFBytes {
+			return fail(ExitUsage, "%d episodes of up to %d frames of %d×%d pixels would hold %.0f MB of frames in memory (limit %d MB): play fewer --episodes, use a smaller --size, or write --frames",
+				*episodes, game.Spec().Horizon+1, b.Dx(), b.Dy(), bytes/1e6, maxGIFBytes/1e6)
+		}
 	}
 
 	var emit func(episode, t int, img *image.Paletted) error

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
@@ -109,6 +110,16 @@ func TestRenderRandom(t *testing.T) {
 	if g := decodeGIF(t, out); len(g.Image) != 14 {
 		t.Errorf("2 episodes of 6 steps: %d frames, want 14", len(g.Image))
 	}
+	// The same seed gives the same GIF, byte for byte.
+	again := filepath.Join(dir, "again.gif")
+	if _, errOut, code := runCLI("render", scenario, "--episodes", "2", "--out", again); code != ExitOK {
+		t.Fatal(errOut)
+	}
+	a, _ := os.ReadFile(out)
+	b, _ := os.ReadFile(again)
+	if !bytes.Equal(a, b) {
+		t.Error("two renders with the same seed differ")
+	}
 	// PNG frames instead.
 	frames := filepath.Join(dir, "frames")
 	if _, errOut, code := runCLI("render", scenario, "--frames", frames); code != ExitOK {
@@ -198,6 +209,7 @@ func TestRenderRefusesBadInput(t *testing.T) {
 		{[]string{scenario, "--size", "8"}, "size 8 pixels"},
 		{[]string{scenario, "--edge-threshold", "1.5"}, "edge threshold 1.5"},
 		{[]string{scenario, "--frames", dir, "--out", out}, "give one of them"},
+		{[]string{scenario, "--episodes", "1000", "--size", "4096"}, "of frames in memory"},
 		{[]string{"../../../scenarios/volunteer.toml"}, `game "volunteer" is not a particle-world game: only particle games render`},
 		{[]string{"--run", filepath.Join(dir, "nothing")}, "nothing"},
 		{[]string{filepath.Join(dir, "missing.toml")}, "missing.toml"},
