@@ -34,6 +34,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"unicode/utf8"
 
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
@@ -268,7 +269,11 @@ func (r *Renderer) Draw(dst *image.Paletted, s *particle.Scene, ov *Overlay) {
 			ent := &s.Entities[i]
 			cx, cy := r.Pixel(ent.X, ent.Y)
 			rad := r.radius(ent.Size) * 0.7
-			r.text(dst, r.view(), int(cx+rad)+1, int(cy-rad), l)
+			x := int(cx+rad) + 1
+			if w := textWidth(l); x+w > r.opts.Size {
+				x = int(cx-rad) - 1 - w // no room on the right: left of the agent
+			}
+			r.text(dst, r.view(), x, int(cy-rad), l)
 		}
 		strip := image.Rect(0, r.opts.Size+1, r.opts.Size, dst.Rect.Max.Y)
 		for k, line := range ov.Caption {
@@ -496,6 +501,11 @@ func (r *Renderer) text(dst *image.Paletted, clip image.Rectangle, x, y int, s s
 		}
 		dot.X += adv
 	}
+}
+
+// textWidth is the width of s in pixels in the fixed font.
+func textWidth(s string) int {
+	return utf8.RuneCountInString(s) * basicfont.Face7x13.Advance
 }
 
 // WriteGIF encodes frames as an animated GIF that loops forever, showing
