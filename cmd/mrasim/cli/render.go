@@ -132,7 +132,7 @@ func runRender(c *context, args []string) int {
 		// would not fit rather than run out of memory halfway.
 		bytes := float64(*episodes) * float64(game.Spec().Horizon+1) * float64(b.Dx()*b.Dy())
 		if bytes > maxGIFBytes {
-			return fail(ExitUsage, "%d episodes of up to %d frames of %d×%d pixels would hold %.0f MB of frames in memory (limit %d MB): play fewer --episodes, use a smaller --size, or write --frames",
+			return fail(ExitUsage, "%d episodes of up to %d frames of %d×%d pixels would hold %.0f MB of frames in memory (limit %.0f MB): play fewer --episodes, use a smaller --size, or write --frames",
 				*episodes, game.Spec().Horizon+1, b.Dx(), b.Dy(), bytes/1e6, maxGIFBytes/1e6)
 		}
 	}
@@ -156,6 +156,10 @@ func runRender(c *context, args []string) int {
 			} else {
 				target = fileLabel(s.Name) + "-" + fileLabel(population.String()) + ".gif"
 			}
+		}
+		// Refuse a target folder that is not there before playing.
+		if info, err := os.Stat(filepath.Dir(target)); err != nil || !info.IsDir() {
+			return fail(ExitFailure, "--out %s: the folder %s does not exist", target, filepath.Dir(target))
 		}
 		emit = func(_, _ int, img *image.Paletted) error {
 			frames = append(frames, img)

@@ -209,7 +209,7 @@ func TestRenderRefusesBadInput(t *testing.T) {
 		{[]string{scenario, "--size", "8"}, "size 8 pixels"},
 		{[]string{scenario, "--edge-threshold", "1.5"}, "edge threshold 1.5"},
 		{[]string{scenario, "--frames", dir, "--out", out}, "give one of them"},
-		{[]string{scenario, "--episodes", "1000", "--size", "4096"}, "of frames in memory"},
+		{[]string{scenario, "--episodes", "1000", "--size", "4096"}, "would hold 118587 MB of frames in memory (limit 1000 MB)"},
 		{[]string{"../../../scenarios/volunteer.toml"}, `game "volunteer" is not a particle-world game: only particle games render`},
 		{[]string{"--run", filepath.Join(dir, "nothing")}, "nothing"},
 		{[]string{filepath.Join(dir, "missing.toml")}, "missing.toml"},
@@ -229,6 +229,10 @@ func TestRenderRefusesBadInput(t *testing.T) {
 			t.Errorf("%v: wrote %s", c.args, out)
 			os.Remove(out)
 		}
+	}
+	// A GIF into a folder that does not exist fails (exit 1) before playing.
+	if _, errOut, code := runCLI("render", scenario, "--out", filepath.Join(dir, "no", "x.gif")); code != ExitFailure || !strings.Contains(errOut, "does not exist") {
+		t.Errorf("--out into a missing folder: code %d\n%s", code, errOut)
 	}
 	// eval --render refuses a non-particle game before evaluating.
 	line := filepath.Join(dir, "line.toml")
