@@ -400,7 +400,7 @@ func writeRenders(dir string, entries []league.Entry, opts league.Options) ([]st
 	}
 	var files []string
 	var section strings.Builder
-	fmt.Fprintf(&section, "\n## Renders\n\nOne episode per population and entry (`mrasim eval --render`), all entries of a population from the same start (seed %d). "+
+	fmt.Fprintf(&section, "\n## Renders\n\nOne episode per population and entry (`mrasim eval --render`; the entry plays every agent type), all entries of a population from the same start (seed %d). "+
 		"Agents are drawn in their type's colour (as a ring where the fill shows a state, such as a carried treasure); for MRA runs an edge from an agent shows a relation-graph weight above %.2f (width proportional to the weight) and the label zK its latent mode.\n\n",
 		opts.Seed, render.DefaultEdgeThreshold)
 	section.WriteString("| population | " + strings.Join(entryNames(entries), " | ") + " |\n|---|" + strings.Repeat("---|", len(entries)) + "\n")
