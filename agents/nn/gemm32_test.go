@@ -25,20 +25,15 @@ import (
 
 // unitRoundoff returns u for T.
 func unitRoundoff[T Float]() float64 {
-	if is32T[T]() {
+	if is32[T]() {
 		return 0x1p-24
 	}
 	return 0x1p-53
 }
 
-func is32T[T Float]() bool {
-	var z T
-	return unsafe.Sizeof(z) == 4
-}
-
 func tolerance[T Float](k int, scale float64) float64 {
 	c := 2.0
-	if !is32T[T]() {
+	if !is32[T]() {
 		c = 4
 	}
 	return c * float64(k+2) * unitRoundoff[T]() * scale
@@ -83,7 +78,7 @@ func checkGuards[T Float](t *testing.T, name string, s []T) {
 }
 
 func sameBits[T Float](x, y T) bool {
-	if is32T[T]() {
+	if is32[T]() {
 		return math.Float32bits(float32(x)) == math.Float32bits(float32(y))
 	}
 	return math.Float64bits(float64(x)) == math.Float64bits(float64(y))

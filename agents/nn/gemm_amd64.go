@@ -74,13 +74,6 @@ const (
 	rowChunk  = 192 // rows per pass of addATB, so x and dy stay in cache
 )
 
-// is32 reports whether T is float32. It is a constant in each
-// instantiation.
-func is32[T Float]() bool {
-	var z T
-	return unsafe.Sizeof(z) == 4
-}
-
 // kernGeom returns the rows and columns of one register block.
 func kernGeom[T Float](lvl int) (mr, nr int) {
 	mr, nr = 4, 8

@@ -17,3 +17,6 @@ func gemmLevelName() string { return "go" }
 
 // gemmLevels lists the kernel sets available (for tests).
 func gemmLevels() []int { return []int{levelGo} }
+
+// peakLoop has no FMA loop to offer without the assembly.
+func peakLoop(lvl int, f32 bool) (loop func(n int), flopsPerIter float64) { return nil, 0 }
