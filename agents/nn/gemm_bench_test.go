@@ -171,4 +171,3 @@ func benchGemm[T Float](b *testing.B) {
 
 // BenchmarkGemm32Kernels times the float32 products (see benchGemm).
 func BenchmarkGemm32Kernels(b *testing.B) { benchGemm[float32](b) }
-
