@@ -5,6 +5,7 @@ import "math"
 // ReLU is the rectified linear unit applied elementwise, y = max(x, 0).
 type ReLU struct {
 	y, dx []float64
+	out   []float64 // the last output: y, or the fused Linear's (see adopt)
 }
 
 // NewReLU returns a new ReLU as a Layer, for use with NewMLP.
@@ -24,14 +25,23 @@ func (a *ReLU) Forward(x []float64) []float64 {
 		neg := uint64(int64(b) >> 63)
 		y[i] = math.Float64frombits(b &^ neg)
 	}
+	a.out = a.y
 	return a.y
+}
+
+// adopt records y, computed by a Linear with the ReLU fused into its
+// product (mulABtReLU, bit for bit what Forward would return), as the
+// last output, so that Backward masks by it.
+func (a *ReLU) adopt(y []float64) []float64 {
+	a.out = y
+	return y
 }
 
 // Backward returns dy where the last output was positive and 0 elsewhere.
 func (a *ReLU) Backward(dy []float64) []float64 {
-	checkLen("ReLU output gradient", len(dy), len(a.y))
+	checkLen("ReLU output gradient", len(dy), len(a.out))
 	a.dx = grow(a.dx, len(dy))
-	dx, y := a.dx[:len(dy)], a.y[:len(dy)]
+	dx, y := a.dx[:len(dy)], a.out[:len(dy)]
 	for i, g := range dy {
 		b := math.Float64bits(y[i])
 		// Outputs are +0 or positive: keep dy where the bits are non-zero.

@@ -66,14 +66,26 @@ func (l *Linear) AppendSegments(dst []Segment, offset int) []Segment {
 
 // Forward computes y = x·Wᵀ + b for x of shape rows×In and returns y
 // (rows×Out). It panics if len(x) is not a positive multiple of In.
-func (l *Linear) Forward(x []float64) []float64 {
+func (l *Linear) Forward(x []float64) []float64 { return l.forward(x, false) }
+
+// forwardReLU is Forward followed by the ReLU, fused into the product:
+// it returns max(0, x·Wᵀ + b), bit for bit ReLU.Forward of Forward's
+// result, without a second pass over y. Backward then takes the gradient
+// with respect to the pre-activation, as after Forward.
+func (l *Linear) forwardReLU(x []float64) []float64 { return l.forward(x, true) }
+
+func (l *Linear) forward(x []float64, relu bool) []float64 {
 	if len(x) == 0 || len(x)%l.In != 0 {
 		panic(fmt.Sprintf("nn: Linear input length %d is not a positive multiple of %d", len(x), l.In))
 	}
 	l.rows = len(x) / l.In
 	l.x = x
 	l.y = grow(l.y, l.rows*l.Out)
-	mulABt(l.y, x, l.W, l.B, l.rows, l.Out, l.In)
+	if relu {
+		mulABtReLU(l.y, x, l.W, l.B, l.rows, l.Out, l.In)
+	} else {
+		mulABt(l.y, x, l.W, l.B, l.rows, l.Out, l.In)
+	}
 	return l.y
 }
 

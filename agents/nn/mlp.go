@@ -68,9 +68,17 @@ func (m *MLP) AppendSegments(dst []Segment, offset int) []Segment {
 	return dst
 }
 
-// Forward maps x (rows×In) to the output (rows×Out).
+// Forward maps x (rows×In) to the output (rows×Out). A ReLU after a
+// Linear layer is fused into the layer's product (same bits, one pass
+// fewer over the hidden activations).
 func (m *MLP) Forward(x []float64) []float64 {
 	for i, l := range m.Layers {
+		if i < len(m.Activations) {
+			if r, ok := m.Activations[i].(*ReLU); ok {
+				x = r.adopt(l.forwardReLU(x))
+				continue
+			}
+		}
 		x = l.Forward(x)
 		if i < len(m.Activations) {
 			x = m.Activations[i].Forward(x)
