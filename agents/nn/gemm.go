@@ -1,7 +1,5 @@
 package nn
 
-import "unsafe"
-
 // The matrix products of a Linear layer over a batch of rows, in float64
 // or float32 (one generic source; the element type picks the kernels). All
 // matrices are dense and row-major. mulABt, mulABtReLU and addATB dispatch
@@ -39,7 +37,7 @@ func mulABtReLU[T Float](c, a, b, bias []T, rows, n, k int) {
 		return
 	}
 	mulABtGo(c, a, b, bias, rows, n, k)
-	reluInPlace(c[:rows*n])
+	reluInto(c[:rows*n], c[:rows*n])
 }
 
 // addATB accumulates, with x rows×in and dy rows×out,
@@ -189,25 +187,5 @@ func grow[T Float](buf []T, n int) []T {
 func zero[T Float](s []T) {
 	for i := range s {
 		s[i] = 0
-	}
-}
-
-// reluInPlace sets s[i] = max(s[i], 0) by the bit rule of ReLU.Forward:
-// every value with its sign bit set (negatives, −0, negative NaNs) becomes
-// +0, everything else is kept.
-func reluInPlace[T Float](s []T) {
-	if len(s) == 0 {
-		return
-	}
-	if unsafe.Sizeof(s[0]) == 4 {
-		u := unsafe.Slice((*uint32)(unsafe.Pointer(&s[0])), len(s))
-		for i, b := range u {
-			u[i] = b &^ uint32(int32(b)>>31)
-		}
-		return
-	}
-	u := unsafe.Slice((*uint64)(unsafe.Pointer(&s[0])), len(s))
-	for i, b := range u {
-		u[i] = b &^ uint64(int64(b)>>63)
 	}
 }

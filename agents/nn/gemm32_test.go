@@ -95,7 +95,7 @@ func equalSlices[T Float](x, y []T) bool {
 
 // checkMulABtT checks mulABt (and mulABtReLU if relu) against the float64
 // reference, the guards around c, unchanged inputs, determinism, and that
-// the fused ReLU equals reluInPlace of the plain product bit for bit.
+// the fused ReLU equals reluInto of the plain product bit for bit.
 func checkMulABtT[T Float](t *testing.T, rng *rand.Rand, rows, n, k int, withBias, relu bool) {
 	t.Helper()
 	a, b := randT[T](rng, rows*k), randT[T](rng, n*k)
@@ -142,7 +142,7 @@ func checkMulABtT[T Float](t *testing.T, rng *rand.Rand, rows, n, k int, withBia
 	}
 	if relu {
 		mulABt(c2, a, b, bias, rows, n, k)
-		reluInPlace(c2)
+		reluInto(c2, c2)
 		if !equalSlices(c2, c) {
 			t.Fatalf("rows=%d n=%d k=%d: fused ReLU differs from ReLU after the product", rows, n, k)
 		}
