@@ -19,8 +19,9 @@ const gemmBenchRows = 1024 * 6
 // gemmBenchShapes are in→out of the relation and critic nets' layers.
 var gemmBenchShapes = [][2]int{{22, 32}, {32, 96}, {32, 64}, {64, 32}, {70, 35}}
 
-// bestRate returns the best GFLOP/s of f (flops per call) over 50 windows
-// of at least 1 ms, as measurePeak does for the FMA loops.
+// bestRate returns the best GFLOP/s of f (flops per call) over windows of
+// at least 1 ms, as measurePeak does for the FMA loops: 50 windows, or as
+// many as fit in 0.25 s but at least 5.
 func bestRate(f func(), flops float64) float64 {
 	n := 1
 	for {
@@ -34,7 +35,8 @@ func bestRate(f func(), flops float64) float64 {
 		n *= 2
 	}
 	best := 0.0
-	for range 50 {
+	begin := time.Now()
+	for w := 0; w < 50 && (w < 5 || time.Since(begin) < 250*time.Millisecond); w++ {
 		start := time.Now()
 		for range n {
 			f()
