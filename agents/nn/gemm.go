@@ -30,8 +30,9 @@ func mulABt[T Float](c, a, b, bias []T, rows, n, k int) {
 //
 //	c[r,o] = max(0, bias[o] + Σ_j a[r,j]·b[o,j])
 //
-// bit for bit what ReLU.Forward gives on mulABt's output (negatives and −0
-// become +0; a NaN keeps its sign's fate), without a second pass over c.
+// bit for bit what ReLU.Forward gives on mulABt's output (every value with
+// the sign bit set, −0 and negative NaNs included, becomes +0), without a
+// second pass over c.
 func mulABtReLU[T Float](c, a, b, bias []T, rows, n, k int) {
 	if simdMulABt(c, a, b, bias, rows, n, k, true) {
 		return

@@ -3,12 +3,12 @@ package nn
 import "fmt"
 
 // LayerOf is a differentiable map between flat row-major batches of
-// element type T. Forward
-// returns a slice owned by the layer that stays valid until the next call
-// to Forward; Backward takes the gradient of a scalar loss with respect to
-// that output, adds the parameter gradients (if any) into the bound
-// gradient vector and returns the gradient with respect to the input of the
-// last Forward, again in a slice owned by the layer.
+// element type T. Forward returns a slice owned by the layer that stays
+// valid until the next call to Forward; Backward takes the gradient of a
+// scalar loss with respect to that output, adds the parameter gradients
+// (if any) into the bound gradient vector and returns the gradient with
+// respect to the input of the last Forward, again in a slice owned by the
+// layer.
 type LayerOf[T Float] interface {
 	Forward(x []T) []T
 	Backward(dy []T) []T
