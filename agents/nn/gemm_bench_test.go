@@ -173,3 +173,44 @@ func benchGemm[T Float](b *testing.B) {
 
 // BenchmarkGemm32Kernels times the float32 products (see benchGemm).
 func BenchmarkGemm32Kernels(b *testing.B) { benchGemm[float32](b) }
+
+// BenchmarkMLPForwardReLU times the forward pass of MRA's value MLP
+// (22→32→64) on 1024·6 rows with the ReLU fused into the first layer's
+// product (MLP.Forward) and as a separate pass (Linear, ReLU, Linear), in
+// both precisions; metrics as in benchGemm.
+func BenchmarkMLPForwardReLU(b *testing.B) {
+	b.Run("float64", benchMLPForward[float64])
+	b.Run("float32", benchMLPForward[float32])
+}
+
+func benchMLPForward[T Float](b *testing.B) {
+	const rows = gemmBenchRows
+	rng := rand.New(rand.NewPCG(3, 3))
+	m := NewMLPOf(NewReLUOf[T], 22, 32, 64)
+	n := m.NumParams()
+	params := randT[T](rng, n)
+	for i := range params {
+		params[i] *= 0.2
+	}
+	m.SetParams(params, make([]T, n))
+	x := randT[T](rng, rows*22)
+	relu := &ReLUOf[T]{}
+	flops := 2 * float64(rows*(22*32+32*64))
+	for _, op := range []struct {
+		name string
+		f    func()
+	}{
+		{"fused", func() { m.Forward(x) }},
+		{"separate", func() { m.Layers[1].Forward(relu.Forward(m.Layers[0].Forward(x))) }},
+	} {
+		b.Run(op.name, func(b *testing.B) {
+			op.f()
+			b.ReportAllocs()
+			for b.Loop() {
+				op.f()
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			b.ReportMetric(bestRate(op.f, flops), "best-GFLOP/s")
+		})
+	}
+}
