@@ -201,6 +201,10 @@ func (d *decoder) grid(raw map[string]any, read func(string) ([]byte, error)) *G
 		if !ok {
 			continue
 		}
+		if !labelPattern.MatchString(sc.Name) {
+			d.fail(fmt.Sprintf("scenarios[%d]", i), nil, "scenario name %q: want letters, digits, '_', '.' or '-', starting with a letter or digit (it names folders); set the scenario's `name`", sc.Name)
+			continue
+		}
 		if j, dup := names[sc.Name]; dup {
 			d.fail(fmt.Sprintf("scenarios[%d]", i), nil, "scenario name %q is also the name of scenarios[%d]: give one another `name`, runs are filed under it", sc.Name, j)
 			continue
