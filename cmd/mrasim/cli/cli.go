@@ -40,6 +40,7 @@ func commands() []command {
 		{"rollout", "play random agents in a scenario's game and write steps as JSON lines", runRollout},
 		{"train", "train agents with MRA or a baseline as a scenario says; checkpoints, metrics, curves", runTrain},
 		{"eval", "play runs against each other at every population size; adaptation, NashConv, reports", runEval},
+		{"sweep", "train and evaluate a grid of scenarios × algorithms × seeds; mean ± 95% interval across seeds", runSweep},
 	}
 }
 
