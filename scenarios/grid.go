@@ -365,6 +365,9 @@ func (d *decoder) gridScenario(path, file string, read func(string) ([]byte, err
 		}
 		sc.Baseline = append(sc.Baseline, run.Source)
 	}
+	if len(d.errs) > before {
+		return sc, false
+	}
 	for i, p := range seen {
 		if len(trained[p.String()]) == 0 && pops != nil {
 			d.fail(fmt.Sprintf("eval.seen[%d]", i), nil, "population %v of scenario %s is no algorithm's training population: list it in eval.unseen", p, sc.Name)
@@ -433,7 +436,11 @@ func (d *decoder) gridDoc(base map[string]any, name, label string, algo, evalOve
 			return GridRun{}, false
 		}
 		for _, e := range list {
-			d.failOnce(gridKey(e.Key, label), e.Err, "%s: %s: %s", where, e.Key, e.Msg)
+			key, at := gridKey(e.Key, label), where
+			if strings.HasPrefix(key, "eval") {
+				at = "scenario " + name // the same for every algorithm: reported once
+			}
+			d.failOnce(key, e.Err, "%s: %s: %s", at, e.Key, e.Msg)
 		}
 		return GridRun{}, false
 	}

@@ -258,13 +258,25 @@ func contains(list []string, s string) bool {
 
 // WriteFigures writes, per scenario and metric, SCENARIO-METRIC.png into
 // dir: the metric against the number of agents, one line per algorithm,
-// with 95% across-seed error bars. It returns the files written.
+// with 95% across-seed error bars (algorithms side by side around each
+// population's count). It returns the files written.
 func (r *Report) WriteFigures(dir string) ([]string, error) {
 	var files []string
 	for _, sc := range r.Scenarios {
 		for _, m := range r.metricsOf(sc.Name) {
 			var series []curves.ErrorSeries
-			for _, algo := range r.columns() {
+			cols := r.columns()
+			// Points of different algorithms at one population are spread
+			// sideways by a little, so that their error bars do not hide
+			// each other.
+			lo, hi := math.Inf(1), math.Inf(-1)
+			for _, row := range r.Rows {
+				if row.Scenario == sc.Name && row.Metric == m {
+					lo, hi = math.Min(lo, float64(row.Agents)), math.Max(hi, float64(row.Agents))
+				}
+			}
+			dodge := 0.01 * math.Max(hi-lo, 1)
+			for k, algo := range cols {
 				var pts []Row
 				for _, row := range r.Rows {
 					if row.Scenario == sc.Name && row.Algo == algo && row.Metric == m {
@@ -281,7 +293,8 @@ func (r *Report) WriteFigures(dir string) ([]string, error) {
 					if math.IsNaN(ci) {
 						ci = 0
 					}
-					s.X, s.Y, s.Err = append(s.X, float64(p.Agents)), append(s.Y, p.Mean), append(s.Err, ci)
+					x := float64(p.Agents) + dodge*(float64(k)-float64(len(cols)-1)/2)
+					s.X, s.Y, s.Err = append(s.X, x), append(s.Y, p.Mean), append(s.Err, ci)
 				}
 				series = append(series, s)
 			}
