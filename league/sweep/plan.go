@@ -158,7 +158,7 @@ func Execute(p *Plan, o Options) (*Report, error) {
 	for i, e := range evaluated {
 		outcomes = append(outcomes, e.Outcomes...)
 		if i < len(rep.Runs) {
-			rep.Runs[i].EvalSeconds = e.WallSeconds
+			rep.Runs[i].EvalSeconds, rep.Runs[i].EvalReused = e.WallSeconds, e.Skipped
 		}
 	}
 	rep.Rows = Aggregate(p, outcomes)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,6 +53,7 @@ type RunSummary struct {
 	Skipped      bool     `json:"skipped"` // it was already trained
 	TrainSeconds float64  `json:"train_seconds"`
 	EvalSeconds  float64  `json:"eval_seconds"` // 0 when the evaluation was reused
+	EvalReused   bool     `json:"eval_reused"`  // an identical evaluation was done before
 }
 
 // IntervalText says how every interval of a sweep report is computed.
@@ -148,7 +150,7 @@ func (r *Report) WriteMarkdown(path string) error {
 				fmt.Fprintf(w, "### %s\n\n| population | split | %s |\n|---|---|%s\n", title, strings.Join(cols, " | "), strings.Repeat("---|", len(cols)))
 				for _, pop := range append(append([]string(nil), sc.Seen...), sc.Unseen...) {
 					split := "seen"
-					if contains(sc.Unseen, pop) {
+					if slices.Contains(sc.Unseen, pop) {
 						split = "unseen"
 					}
 					cells := make([]string, len(cols))
@@ -245,15 +247,6 @@ func (r *Report) row(scenario, pop, algo, metric string) (Row, bool) {
 		}
 	}
 	return Row{}, false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // WriteFigures writes, per scenario and metric, SCENARIO-METRIC.png into

@@ -86,6 +86,21 @@ func runSweep(c *context, args []string) int {
 		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
 		return ExitFailure
 	}
+	var trained, resumed, skipped, reused int
+	for _, r := range rep.Runs {
+		switch {
+		case r.Skipped:
+			skipped++
+		case r.Resumed:
+			resumed++
+		default:
+			trained++
+		}
+		if r.EvalReused {
+			reused++
+		}
+	}
+	fmt.Fprintf(c.stderr, "runs: %d trained, %d resumed, %d finished before; %d evaluations reused\n", trained, resumed, skipped, reused)
 	written, err := writeSweepReport(rep, plan.Out)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)

@@ -122,7 +122,7 @@ func TestSweepResumesSkipsAndIsDeterministic(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range again.Runs {
-		if !r.Skipped || r.EvalSeconds != 0 {
+		if !r.Skipped || !r.EvalReused || r.EvalSeconds != 0 {
 			t.Errorf("a finished run was redone: %+v", r)
 		}
 	}
@@ -149,7 +149,7 @@ func TestSweepResumesSkipsAndIsDeterministic(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range reeval.Runs {
-		if !r.Skipped || r.EvalSeconds <= 0 {
+		if !r.Skipped || r.EvalReused || r.EvalSeconds <= 0 {
 			t.Errorf("with a new [eval]: %+v", r)
 		}
 	}
