@@ -136,21 +136,21 @@ func TestGridErrors(t *testing.T) {
 	scen := map[string]string{"line.toml": lineScenario, "bad.toml": "[game]\nname = \"line\"\n[train]\npopulations = [2]\nepisodes = 0\n"}
 	for _, tc := range []struct {
 		name, src string
-		want      []string // the exact messages, in order
+		want      []string // the exact messages, in order; one ending in "…" is a prefix (lists that grow with the schema)
 	}{
 		{"unknown key with suggestion", "seed = [1]\nscenarios = [\"line.toml\"]\n[algorithms.mra]\n",
 			[]string{`g.toml:1:1: seed: unknown key (did you mean "seeds"?); allowed at the top level: name, out, seeds, scenarios, algorithms, eval`,
 				`g.toml: seeds: missing: list the training seeds, e.g. seeds = [1, 2, 3]`}},
 		{"algo key misspelt", "seeds = [1]\nscenarios = [\"line.toml\"]\n[algorithms.mra]\nlatent = 2\n",
-			[]string{`g.toml:4:1: algorithms.mra.latent: unknown key (did you mean "algorithms.mra.latents"?); allowed in [algorithms.mra]: name, gamma, pi_lr, q_lr, weight_decay, batch_size, buffer_length, steps_per_update, num_updates, reward_scale, latents, resamples, grad_clip, prior_temperature, baseline, per_agent_critic_loss, recompute_next_graph, policy_sees_self, critic_sees_self, meta_lr, train`}},
+			[]string{`g.toml:4:1: algorithms.mra.latent: unknown key (did you mean "algorithms.mra.latents"?); allowed in [algorithms.mra]: name, gamma, pi_lr, …`}},
 		{"train key in the algorithm table", "seeds = [1]\nscenarios = [\"line.toml\"]\n[algorithms.mra]\nparallel_envs = 2\n",
-			[]string{`g.toml:4:1: algorithms.mra.parallel_envs: unknown key; "parallel_envs" belongs in [algorithms.LABEL.train]; allowed in [algorithms.mra]: name, gamma, pi_lr, q_lr, weight_decay, batch_size, buffer_length, steps_per_update, num_updates, reward_scale, latents, resamples, grad_clip, prior_temperature, baseline, per_agent_critic_loss, recompute_next_graph, policy_sees_self, critic_sees_self, meta_lr, train`}},
+			[]string{`g.toml:4:1: algorithms.mra.parallel_envs: unknown key; "parallel_envs" belongs in [algorithms.LABEL.train]; allowed in [algorithms.mra]: name, gamma, pi_lr, …`}},
 		{"eval populations", "seeds = [1]\nscenarios = [\"line.toml\"]\n[algorithms.mra]\n[eval]\npopulations = [2]\n",
-			[]string{`g.toml:5:1: eval.populations: unknown key; allowed in [eval]: episodes, adapt_steps, adapt_episodes, br_episodes, seen, unseen, random`}},
+			[]string{`g.toml:5:1: eval.populations: unknown key; allowed in [eval]: episodes, adapt_steps, …`}},
 		{"out of range override", "seeds = [1]\nscenarios = [\"line.toml\"]\n[algorithms.mra]\ngamma = 2.0\n",
 			[]string{`g.toml:4:1: algorithms.mra.gamma: scenario walk, algorithm mra: algo.gamma: 2 is out of range: want a number in (0, 1]`}},
 		{"label is not an algorithm", "seeds = [1]\nscenarios = [\"line.toml\"]\n[algorithms.big]\nlatents = 8\n",
-			[]string{`g.toml:3:2: algorithms.big.name: scenario walk, algorithm big: algo.name: "big" is not allowed: want one of mra, single, reptile`}},
+			[]string{`g.toml:3:2: algorithms.big.name: scenario walk, algorithm big: algo.name: "big" is not allowed: want one of mra, single, …`}},
 		{"single with two populations", "seeds = [1, 2]\nscenarios = [\"line.toml\"]\n[algorithms.single]\n",
 			[]string{`g.toml:3:2: algorithms.single.train.populations: scenario walk, algorithm single: train.populations: algo "single" trains at one population; 2 are listed`}},
 		{"seeds", "seeds = [1, -2, 1]\nscenarios = [\"line.toml\"]\n[algorithms.mra]\n",
@@ -185,8 +185,14 @@ func TestGridErrors(t *testing.T) {
 				return
 			}
 			var got []string
-			for _, e := range list {
-				got = append(got, e.Error())
+			for i, e := range list {
+				msg := e.Error()
+				if i < len(tc.want) {
+					if prefix, ok := strings.CutSuffix(tc.want[i], "…"); ok && strings.HasPrefix(msg, prefix) {
+						msg = tc.want[i]
+					}
+				}
+				got = append(got, msg)
 			}
 			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
