@@ -224,3 +224,67 @@ func summarise(group []Outcome, metric string) (Row, bool) {
 	r.Mean, r.SD, r.CI95 = TInterval(r.Values)
 	return r, true
 }
+
+// Paired is the paired difference reference − algorithm of one metric at
+// one population: per seed both were measured at (runs of one seed share
+// their evaluation seed), across those seeds, with the Student-t interval
+// of TInterval. Pairing removes what the seeds have in common, so it can
+// tell two algorithms apart where their own intervals overlap.
+type Paired struct {
+	Scenario   string `json:"scenario"`
+	Population string `json:"population"`
+	Agents     int    `json:"agents"`
+	Split      string `json:"split"`
+	Reference  string `json:"reference"`
+	Algo       string `json:"algo"`
+	Metric     string `json:"metric"`
+
+	N      int       `json:"n"`
+	Mean   float64   `json:"mean"` // mean of reference − algorithm
+	SD     float64   `json:"sd"`
+	CI95   float64   `json:"ci95"`
+	Seeds  []uint64  `json:"seeds"`
+	Values []float64 `json:"values"` // per seed: reference − algorithm
+}
+
+// MarshalJSON writes NaN statistics as null.
+func (r Paired) MarshalJSON() ([]byte, error) {
+	type plain Paired
+	return json.Marshal(struct {
+		plain
+		SD   *float64 `json:"sd"`
+		CI95 *float64 `json:"ci95"`
+	}{plain(r), finite(r.SD), finite(r.CI95)})
+}
+
+// Pair compares every other algorithm (and random play) with the reference
+// algorithm, metric by metric, at every population where both have rows.
+func Pair(rows []Row, reference string) []Paired {
+	var out []Paired
+	for _, ref := range rows {
+		if ref.Algo != reference {
+			continue
+		}
+		for _, r := range rows {
+			if r.Algo == reference || r.Scenario != ref.Scenario || r.Population != ref.Population || r.Metric != ref.Metric {
+				continue
+			}
+			p := Paired{Scenario: r.Scenario, Population: r.Population, Agents: r.Agents, Split: r.Split, Reference: reference, Algo: r.Algo, Metric: r.Metric}
+			for i, s := range ref.Seeds {
+				for j, t := range r.Seeds {
+					if s == t {
+						p.Seeds = append(p.Seeds, s)
+						p.Values = append(p.Values, ref.Values[i]-r.Values[j])
+					}
+				}
+			}
+			if len(p.Values) == 0 {
+				continue
+			}
+			p.N = len(p.Values)
+			p.Mean, p.SD, p.CI95 = TInterval(p.Values)
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -162,6 +162,9 @@ func Execute(p *Plan, o Options) (*Report, error) {
 		}
 	}
 	rep.Rows = Aggregate(p, outcomes)
+	if len(p.Algorithms) > 0 {
+		rep.Paired = Pair(rep.Rows, p.Algorithms[0])
+	}
 	return rep, nil
 }
 

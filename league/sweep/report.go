@@ -26,6 +26,7 @@ type Report struct {
 	Scenarios  []ScenarioSummary `json:"scenarios"`
 	Interval   string            `json:"interval"`
 	Rows       []Row             `json:"rows"`
+	Paired     []Paired          `json:"paired"` // the first algorithm − each other one, paired by seed
 	Runs       []RunSummary      `json:"runs"`
 }
 
@@ -103,6 +104,29 @@ func (r *Report) WriteCSV(path string) error {
 	})
 }
 
+// pairedHeader is the first line of sweep-paired.csv.
+var pairedHeader = []string{"scenario", "population", "agents", "split", "reference", "algo", "metric", "n", "mean", "sd", "ci95", "values"}
+
+// WritePairedCSV writes the paired differences, one row per scenario,
+// population, compared algorithm and metric, atomically, in the form of
+// WriteCSV; mean and values are reference − algorithm.
+func (r *Report) WritePairedCSV(path string) error {
+	return checkpoint.WriteAtomic(path, func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		cw.Write(pairedHeader)
+		for _, p := range r.Paired {
+			vals := make([]string, len(p.Values))
+			for i, v := range p.Values {
+				vals[i] = num(v)
+			}
+			cw.Write([]string{p.Scenario, p.Population, strconv.Itoa(p.Agents), p.Split, p.Reference, p.Algo, p.Metric,
+				strconv.Itoa(p.N), num(p.Mean), num(p.SD), num(p.CI95), strings.Join(vals, ";")})
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+}
+
 func num(v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return ""
@@ -172,11 +196,49 @@ func (r *Report) WriteMarkdown(path string) error {
 					fmt.Fprintf(w, "| %s | %s | %s |\n", pop, split, strings.Join(cells, " | "))
 				}
 				fmt.Fprintln(w)
+				r.writePaired(w, sc, m)
 			}
 			r.writeBudgets(w, sc.Name)
 		}
 		return nil
 	})
+}
+
+// writePaired writes the paired differences of one scenario's metric.
+func (r *Report) writePaired(w io.Writer, sc ScenarioSummary, metric string) {
+	var ref string
+	var algos []string
+	for _, p := range r.Paired {
+		if p.Scenario == sc.Name && p.Metric == metric && !slices.Contains(algos, p.Algo) {
+			ref = p.Reference
+			algos = append(algos, p.Algo)
+		}
+	}
+	if len(algos) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "Paired by seed: %s − algorithm (the same evaluation seeds; mean ± 95%% t-interval of the per-seed differences):\n\n| population | split | %s |\n|---|---|%s\n",
+		ref, strings.Join(algos, " | "), strings.Repeat("---|", len(algos)))
+	for _, pop := range append(append([]string(nil), sc.Seen...), sc.Unseen...) {
+		cells := make([]string, len(algos))
+		split := ""
+		for i, a := range algos {
+			cells[i] = "—"
+			for _, p := range r.Paired {
+				if p.Scenario == sc.Name && p.Metric == metric && p.Population == pop && p.Algo == a {
+					cells[i], split = pm(p.Mean, p.CI95), p.Split
+					if p.N != len(r.Seeds) {
+						cells[i] += fmt.Sprintf(" (n = %d)", p.N)
+					}
+				}
+			}
+		}
+		if split == "" {
+			continue
+		}
+		fmt.Fprintf(w, "| %s | %s | %s |\n", pop, split, strings.Join(cells, " | "))
+	}
+	fmt.Fprintln(w)
 }
 
 // writeBudgets writes each algorithm's training budget and mean cost per

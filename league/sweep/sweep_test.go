@@ -218,3 +218,30 @@ func TestHandleRefusesUnknownKinds(t *testing.T) {
 		t.Errorf("got %s, %v", out, err)
 	}
 }
+
+// TestPair checks paired differences by hand: mra − single per seed is
+// (1−0, 2−0.5, 3−3) = (1, 1.5, 0) on seeds 5, 1, 2, mean 5/6, and only
+// the common seeds are paired.
+func TestPair(t *testing.T) {
+	rows := []sweep.Row{
+		{Scenario: "sc", Population: "p", Algo: "mra", Metric: "return", Seeds: []uint64{5, 1, 2}, Values: []float64{1, 2, 3}},
+		{Scenario: "sc", Population: "p", Algo: "single", Metric: "return", Seeds: []uint64{2, 5, 1}, Values: []float64{3, 0, 0.5}},
+		{Scenario: "sc", Population: "p", Algo: "random", Metric: "return", Seeds: []uint64{1}, Values: []float64{4}},
+		{Scenario: "sc", Population: "p", Algo: "single", Metric: "nashconv", Seeds: []uint64{5}, Values: []float64{4}},
+		{Scenario: "sc", Population: "q", Algo: "single", Metric: "return", Seeds: []uint64{5}, Values: []float64{4}},
+	}
+	got := sweep.Pair(rows, "mra")
+	if len(got) != 2 {
+		t.Fatalf("%d comparisons, want mra−single and mra−random at p: %+v", len(got), got)
+	}
+	p := got[0]
+	// s² = ((1/6)² + (4/6)² + (5/6)²)/2 = 42/72; half = t(0.975; 2)·s/√3.
+	sd := math.Sqrt(42.0 / 72)
+	if p.Algo != "single" || p.Reference != "mra" || p.N != 3 || !reflect.DeepEqual(p.Values, []float64{1, 1.5, 0}) ||
+		math.Abs(p.Mean-5.0/6) > 1e-12 || math.Abs(p.SD-sd) > 1e-12 || math.Abs(p.CI95-4.302652729911275*sd/math.Sqrt(3)) > 1e-9 {
+		t.Errorf("mra − single: %+v", p)
+	}
+	if p := got[1]; p.Algo != "random" || p.N != 1 || p.Mean != -2 || !math.IsNaN(p.CI95) {
+		t.Errorf("mra − random: %+v", p)
+	}
+}

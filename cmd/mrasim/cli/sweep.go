@@ -174,14 +174,14 @@ func (c *context) sweep(ctx stdcontext.Context, plan *sweep.Plan, set sweepSetti
 	return rep, err
 }
 
-// writeSweepReport writes sweep.md, sweep.csv, sweep.json and the plots
+// writeSweepReport writes sweep.md, sweep.csv, sweep-paired.csv, sweep.json and the plots
 // into dir and returns the files written.
 func writeSweepReport(rep *sweep.Report, dir string) ([]string, error) {
 	var written []string
 	for _, w := range []struct {
 		name string
 		fn   func(string) error
-	}{{"sweep.md", rep.WriteMarkdown}, {"sweep.csv", rep.WriteCSV}, {"sweep.json", rep.WriteJSON}} {
+	}{{"sweep.md", rep.WriteMarkdown}, {"sweep.csv", rep.WriteCSV}, {"sweep-paired.csv", rep.WritePairedCSV}, {"sweep.json", rep.WriteJSON}} {
 		path := filepath.Join(dir, w.name)
 		if err := w.fn(path); err != nil {
 			return written, err

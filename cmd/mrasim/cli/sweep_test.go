@@ -174,12 +174,12 @@ func TestSweepCommand(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("code %d\n%s", code, errOut)
 	}
-	for _, w := range []string{"# Sweep grid", "| walkers=5 | unseen |", "no interval with one seed", "sweep.csv"} {
+	for _, w := range []string{"# Sweep grid", "| walkers=5 | unseen |", "no interval with one seed", "sweep.csv", "Paired by seed: mra − algorithm"} {
 		if !strings.Contains(stdout, w) {
 			t.Errorf("output lacks %q:\n%s", w, stdout)
 		}
 	}
-	for _, f := range []string{"sweep.md", "sweep.csv", "sweep.json", "walk-return.png", "walk/mra/seed-3/eval/report.md", "walk/random/seed-3/eval/results.json", "walk/single/seed-3/train.log"} {
+	for _, f := range []string{"sweep.md", "sweep.csv", "sweep-paired.csv", "sweep.json", "walk-return.png", "walk/mra/seed-3/eval/report.md", "walk/random/seed-3/eval/results.json", "walk/single/seed-3/train.log"} {
 		if !exists(filepath.Join(out, f)) {
 			t.Errorf("missing %s", f)
 		}
