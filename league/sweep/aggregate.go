@@ -3,6 +3,8 @@ package sweep
 import (
 	"encoding/json"
 	"math"
+	"sort"
+	"strings"
 
 	"gonum.org/v1/gonum/stat/distuv"
 
@@ -48,8 +50,14 @@ var Metrics = []Metric{
 	}},
 }
 
+// TypeReturnPrefix starts the names of per-type return metrics: in games
+// with several agent types, "return.TYPE" is the mean episode return per
+// agent of that type (for example each side of a pursuit game).
+const TypeReturnPrefix = "return."
+
 // Outcomes extracts the metrics of entry's results from a league report of
-// one run. Values that are not finite are left out: they are not
+// one run: Metrics, and in games with several agent types the return of
+// each type. Values that are not finite are left out: they are not
 // measurements.
 func Outcomes(rep *league.Report, entry, scenario, algo string, seed uint64) []Outcome {
 	var out []Outcome
@@ -74,6 +82,13 @@ func Outcomes(rep *league.Report, entry, scenario, algo string, seed uint64) []O
 					o.Notes = map[string]string{}
 				}
 				o.Notes[m.Name] = note
+			}
+		}
+		if len(r.Returns) > 1 {
+			for _, t := range r.Returns {
+				if t.Agents > 0 && !math.IsNaN(t.Mean) && !math.IsInf(t.Mean, 0) {
+					o.Values[TypeReturnPrefix+t.Type] = t.Mean
+				}
 			}
 		}
 		out = append(out, o)
@@ -150,17 +165,60 @@ func TInterval(xs []float64) (mean, sd, half float64) {
 	return mean, sd, t * sd / math.Sqrt(float64(n))
 }
 
+// metricOrder sorts metric names into report order: Metrics' order, then
+// the others (per-type returns) by name.
+func metricOrder(names []string) {
+	rank := func(n string) int {
+		for i, m := range Metrics {
+			if m.Name == n {
+				return i
+			}
+		}
+		return len(Metrics)
+	}
+	sort.SliceStable(names, func(i, j int) bool {
+		ri, rj := rank(names[i]), rank(names[j])
+		if ri != rj {
+			return ri < rj
+		}
+		return names[i] < names[j]
+	})
+}
+
+// metricTitle returns how reports name a metric.
+func metricTitle(name string) string {
+	for _, m := range Metrics {
+		if m.Name == name {
+			return m.Title
+		}
+	}
+	if t, ok := strings.CutPrefix(name, TypeReturnPrefix); ok {
+		return "mean episode return per agent of type " + t
+	}
+	return name
+}
+
 // Aggregate groups outcomes by scenario, population, algorithm and metric
 // and summarises each group across seeds. Rows follow the plan: scenarios
 // in order, seen then unseen populations, the algorithms then random play,
-// Metrics' order; groups without a value give no row.
+// metrics in report order (Metrics, then per-type returns by name); groups
+// without a value give no row.
 func Aggregate(p *Plan, outcomes []Outcome) []Row {
 	type key struct{ scenario, pop, algo string }
 	byKey := map[key][]Outcome{}
+	seen := map[string]bool{}
+	var names []string
 	for _, o := range outcomes {
 		k := key{o.Scenario, o.Population, o.Algo}
 		byKey[k] = append(byKey[k], o)
+		for n := range o.Values {
+			if !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
 	}
+	metricOrder(names)
 	algos := append([]string(nil), p.Algorithms...)
 	if p.Random {
 		algos = append(algos, AlgoRandom)
@@ -174,9 +232,9 @@ func Aggregate(p *Plan, outcomes []Outcome) []Row {
 			for _, pop := range split.pops {
 				for _, algo := range algos {
 					group := bySeed(byKey[key{sc.Name, pop, algo}], p.Seeds)
-					for _, m := range Metrics {
-						if r, ok := summarise(group, m.Name); ok {
-							r.Scenario, r.Population, r.Split, r.Algo, r.Metric = sc.Name, pop, split.name, algo, m.Name
+					for _, m := range names {
+						if r, ok := summarise(group, m); ok {
+							r.Scenario, r.Population, r.Split, r.Algo, r.Metric = sc.Name, pop, split.name, algo, m
 							rows = append(rows, r)
 						}
 					}

@@ -60,16 +60,6 @@ type RunSummary struct {
 // IntervalText says how every interval of a sweep report is computed.
 const IntervalText = "mean over seeds ± half-width of the 95% confidence interval across seeds from Student's t distribution with n − 1 degrees of freedom (x̄ ± t(0.975; n−1)·s/√n, n = seeds); each seed contributes one value, its run's evaluation averaged over episodes; no interval with one seed"
 
-// metricTitle returns the title of a metric name.
-func metricTitle(name string) string {
-	for _, m := range Metrics {
-		if m.Name == name {
-			return m.Title
-		}
-	}
-	return name
-}
-
 // WriteJSON writes the report as indented JSON, atomically; undefined
 // statistics are null.
 func (r *Report) WriteJSON(path string) error {
@@ -271,17 +261,15 @@ func (r *Report) writeBudgets(w io.Writer, scenario string) {
 	fmt.Fprintln(w)
 }
 
-// metricsOf lists the metrics with rows in a scenario, in Metrics' order.
+// metricsOf lists the metrics with rows in a scenario, in report order.
 func (r *Report) metricsOf(scenario string) []string {
 	var out []string
-	for _, m := range Metrics {
-		for _, row := range r.Rows {
-			if row.Scenario == scenario && row.Metric == m.Name {
-				out = append(out, m.Name)
-				break
-			}
+	for _, row := range r.Rows {
+		if row.Scenario == scenario && !slices.Contains(out, row.Metric) {
+			out = append(out, row.Metric)
 		}
 	}
+	metricOrder(out)
 	return out
 }
 
