@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -93,12 +94,20 @@ type Options struct {
 // again resumes them.
 var ErrUnfinished = errors.New("sweep: runs not finished")
 
+// ErrFailed is wrapped by Execute's error when jobs failed: the report
+// then aggregates the runs that did not fail and lists the failures.
+var ErrFailed = errors.New("sweep: jobs failed")
+
 // Execute trains every run of the plan that is not finished, then
-// evaluates every run (and random play) whose evaluation is not done, and
-// aggregates the report. Jobs go through o.Runner; every job is a
-// serialised TrainJob or EvalJob given to o.Handlers. When some runs are
-// left unfinished it returns what training did and an error wrapping
-// ErrUnfinished; failed jobs give an error naming every one.
+// evaluates every finished run (and random play) whose evaluation is not
+// done, and aggregates the report. Jobs go through o.Runner; every job is a
+// serialised TrainJob or EvalJob given to o.Handlers.
+//
+// When some runs are left unfinished (interrupted, or Options.StopAt) it
+// evaluates nothing and returns what training did with an error wrapping
+// ErrUnfinished. Failed jobs do not stop the others: the report aggregates
+// what succeeded, names the failures (RunSummary.Error, Report.Failures)
+// and comes with an error wrapping ErrFailed.
 func Execute(p *Plan, o Options) (*Report, error) {
 	runner := o.Runner
 	if runner == nil {
@@ -115,9 +124,7 @@ func Execute(p *Plan, o Options) (*Report, error) {
 		trainJobs[i] = TrainJob{Run: r.Name(), File: r.File, Source: r.Source, Dir: p.RunDir(r.Scenario, r.Algo, r.Seed), StopAt: o.StopAt, Workers: o.Workers}
 	}
 	trained := make([]TrainResult, len(trainJobs))
-	if err := runAll(runner, o, "train", KindTrain, len(trainJobs), func(i int) (string, any, any) { return trainJobs[i].Run, trainJobs[i], &trained[i] }); err != nil {
-		return nil, err
-	}
+	trainErrs, stopped := runAll(runner, o, "train", KindTrain, len(trainJobs), func(i int) (string, any, any) { return trainJobs[i].Run, trainJobs[i], &trained[i] })
 	var unfinished []string
 	for i, r := range p.Runs {
 		rep.Runs = append(rep.Runs, RunSummary{
@@ -125,59 +132,88 @@ func Execute(p *Plan, o Options) (*Report, error) {
 			Episodes: trained[i].Episodes, Budget: r.Episodes, Finished: trained[i].Finished, Resumed: trained[i].Resumed, Skipped: trained[i].Skipped,
 			TrainSeconds: trained[i].WallSeconds,
 		})
-		if !trained[i].Finished {
+		if trainErrs[i] != nil {
+			rep.Runs[i].Error = trainErrs[i].Error()
+			rep.Failures = append(rep.Failures, trainErrs[i].Error())
+		} else if !trained[i].Finished {
 			unfinished = append(unfinished, r.Name())
 		}
 	}
-	if len(unfinished) > 0 {
-		return rep, fmt.Errorf("%w: %s", ErrUnfinished, strings.Join(unfinished, ", "))
+	if stopped || len(unfinished) > 0 {
+		err := fmt.Errorf("%w: %s", ErrUnfinished, strings.Join(unfinished, ", "))
+		if stopped {
+			err = fmt.Errorf("%w: the sweep was interrupted", ErrUnfinished)
+		}
+		if len(rep.Failures) > 0 {
+			err = fmt.Errorf("%w; and %w:\n%s", err, ErrFailed, strings.Join(rep.Failures, "\n"))
+		}
+		return rep, err
 	}
 
-	// Evaluation: every run, then random play per scenario and seed.
+	// Evaluation: every finished run, then random play per scenario and seed.
 	var evalJobs []EvalJob
+	var evalRun []int // the run of each evaluation job; -1 for random play
 	for i, r := range p.Runs {
+		if trainErrs[i] != nil {
+			continue
+		}
+		evalRun = append(evalRun, i)
 		evalJobs = append(evalJobs, EvalJob{Scenario: r.Scenario, Algo: r.Algo, Seed: r.Seed, File: r.File, Source: r.Source,
 			RunDir: trainJobs[i].Dir, Dir: p.EvalDir(r.Scenario, r.Algo, r.Seed), EvalSeed: EvalSeed(r.Seed), Workers: o.Workers})
 	}
 	if p.Random {
 		for _, sc := range p.Scenarios {
 			for k, seed := range p.Seeds {
+				evalRun = append(evalRun, -1)
 				evalJobs = append(evalJobs, EvalJob{Scenario: sc.Name, Algo: AlgoRandom, Seed: seed, File: sc.File, Source: sc.Baseline[k],
 					Dir: p.EvalDir(sc.Name, AlgoRandom, seed), EvalSeed: EvalSeed(seed), Workers: o.Workers})
 			}
 		}
 	}
 	evaluated := make([]EvalResult, len(evalJobs))
-	if err := runAll(runner, o, "eval", KindEval, len(evalJobs), func(i int) (string, any, any) {
+	evalErrs, stopped := runAll(runner, o, "eval", KindEval, len(evalJobs), func(i int) (string, any, any) {
 		j := evalJobs[i]
 		return j.Scenario + "/" + j.Algo + "/" + seedDir(j.Seed), j, &evaluated[i]
-	}); err != nil {
-		return rep, err
+	})
+	if stopped {
+		return rep, fmt.Errorf("%w: the sweep was interrupted before every evaluation started", ErrUnfinished)
 	}
 	var outcomes []Outcome
 	for i, e := range evaluated {
+		if evalErrs[i] != nil {
+			rep.Failures = append(rep.Failures, evalErrs[i].Error())
+			if k := evalRun[i]; k >= 0 {
+				rep.Runs[k].Error = evalErrs[i].Error()
+			}
+			continue
+		}
 		outcomes = append(outcomes, e.Outcomes...)
-		if i < len(rep.Runs) {
-			rep.Runs[i].EvalSeconds, rep.Runs[i].EvalReused = e.WallSeconds, e.Skipped
+		if k := evalRun[i]; k >= 0 {
+			rep.Runs[k].EvalSeconds, rep.Runs[k].EvalReused = e.WallSeconds, e.Skipped
 		}
 	}
 	rep.Rows = Aggregate(p, outcomes)
 	if len(p.Algorithms) > 0 {
 		rep.Paired = Pair(rep.Rows, p.Algorithms[0])
 	}
+	if len(rep.Failures) > 0 {
+		return rep, fmt.Errorf("%w:\n%s", ErrFailed, strings.Join(rep.Failures, "\n"))
+	}
 	return rep, nil
 }
 
 // runAll runs n jobs of one kind through the runner, each serialised to
-// the handlers, and reports every failed job.
-func runAll(runner league.Runner, o Options, phase, kind string, n int, job func(i int) (name string, job, res any)) error {
-	errs := make([]error, n)
+// the handlers, and returns each job's error (naming the job) and whether
+// some jobs were skipped because the sweep was stopped.
+func runAll(runner league.Runner, o Options, phase, kind string, n int, job func(i int) (name string, job, res any)) (errs []error, stopped bool) {
+	errs = make([]error, n)
+	skipped := make([]bool, n)
 	var mu sync.Mutex
 	done := 0
 	runner.Run(n, func(i int) {
 		name, j, res := job(i)
 		if o.Stopped != nil && o.Stopped() {
-			errs[i] = errStopped
+			skipped[i] = true
 		} else if err := call(o.Handlers, kind, j, res); err != nil {
 			errs[i] = fmt.Errorf("%s %s: %w", phase, name, err)
 		}
@@ -188,23 +224,5 @@ func runAll(runner league.Runner, o Options, phase, kind string, n int, job func
 			mu.Unlock()
 		}
 	})
-	var failed []error
-	stopped := false
-	for _, err := range errs {
-		switch {
-		case errors.Is(err, errStopped):
-			stopped = true
-		case err != nil:
-			failed = append(failed, err)
-		}
-	}
-	if len(failed) > 0 {
-		return errors.Join(failed...)
-	}
-	if stopped {
-		return fmt.Errorf("%w: the sweep was interrupted before every %s job started", ErrUnfinished, phase)
-	}
-	return nil
+	return errs, slices.Contains(skipped, true)
 }
-
-var errStopped = errors.New("sweep: stopped")

@@ -28,6 +28,7 @@ type Report struct {
 	Rows       []Row             `json:"rows"`
 	Paired     []Paired          `json:"paired"` // the first algorithm − each other one, paired by seed
 	Runs       []RunSummary      `json:"runs"`
+	Failures   []string          `json:"failures,omitempty"` // jobs that failed: their runs are not aggregated
 }
 
 // ScenarioSummary names a scenario of the report and its populations.
@@ -55,6 +56,7 @@ type RunSummary struct {
 	TrainSeconds float64  `json:"train_seconds"`
 	EvalSeconds  float64  `json:"eval_seconds"` // 0 when the evaluation was reused
 	EvalReused   bool     `json:"eval_reused"`  // an identical evaluation was done before
+	Error        string   `json:"error,omitempty"` // why its training or evaluation failed
 }
 
 // IntervalText says how every interval of a sweep report is computed.
@@ -152,6 +154,13 @@ func (r *Report) WriteMarkdown(path string) error {
 		}
 		fmt.Fprintf(w, "# Sweep %s\n\nSeeds %s (n = %d per cell unless a cell says otherwise). Algorithms: %s.\n\n", r.Name, strings.Join(seeds, ", "), len(r.Seeds), strings.Join(r.columns(), ", "))
 		fmt.Fprintf(w, "Each cell is the %s. Evaluations play on seeds held out from training (derived from each training seed; the same for every algorithm at a seed). `*` marks populations the algorithm trained at; \"seen\" populations are training populations of some algorithm of the grid, \"unseen\" of none. Each run's own report, with intervals over episodes, is in its folder's eval/report.md.\n\n", IntervalText)
+		if len(r.Failures) > 0 {
+			fmt.Fprintf(w, "**%d jobs failed; their runs are left out of every table below:**\n\n", len(r.Failures))
+			for _, f := range r.Failures {
+				fmt.Fprintf(w, "- %s\n", strings.ReplaceAll(f, "\n", " "))
+			}
+			fmt.Fprintln(w)
+		}
 		cols := r.columns()
 		for _, sc := range r.Scenarios {
 			fmt.Fprintf(w, "## %s\n\nGame `%s`, scenario file `%s`.\n\n", sc.Name, sc.Game, sc.File)
@@ -238,7 +247,7 @@ func (r *Report) writeBudgets(w io.Writer, scenario string) {
 	for _, algo := range r.Algorithms {
 		var runs []RunSummary
 		for _, run := range r.Runs {
-			if run.Scenario == scenario && run.Algo == algo {
+			if run.Scenario == scenario && run.Algo == algo && run.Error == "" {
 				runs = append(runs, run)
 			}
 		}

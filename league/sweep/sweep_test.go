@@ -105,7 +105,8 @@ type fakeHandlers struct {
 	mu     sync.Mutex
 	trains []sweep.TrainJob
 	evals  []sweep.EvalJob
-	fail   string // a run that fails training
+	fail     string // a run that fails training
+	failEval string // an algorithm whose evaluations fail
 }
 
 func (f *fakeHandlers) handlers() sweep.Handlers {
@@ -124,6 +125,9 @@ func (f *fakeHandlers) handlers() sweep.Handlers {
 			f.mu.Lock()
 			f.evals = append(f.evals, j)
 			f.mu.Unlock()
+			if j.Algo == f.failEval {
+				return sweep.EvalResult{}, errors.New("bang")
+			}
 			v := float64(j.EvalSeed%1000) + float64(len(j.Source))
 			return sweep.EvalResult{Outcomes: []sweep.Outcome{
 				{Scenario: j.Scenario, Algo: j.Algo, Seed: j.Seed, Population: "walkers=2", Agents: 2, Values: map[string]float64{"return": v}},
@@ -193,10 +197,24 @@ func TestExecuteReportsUnfinishedAndFailedRuns(t *testing.T) {
 	if len(f.trains) != 6 || f.trains[0].StopAt != 3 {
 		t.Errorf("train jobs %+v", f.trains)
 	}
+	// A failed run is left out; the others are evaluated and aggregated.
 	f = &fakeHandlers{fail: "sc/single/seed-1"}
-	_, err = sweep.Execute(p, sweep.Options{Handlers: f.handlers()})
-	if err == nil || err.Error() != "train sc/single/seed-1: boom" {
+	rep, err = sweep.Execute(p, sweep.Options{Handlers: f.handlers()})
+	if !errors.Is(err, sweep.ErrFailed) || !strings.Contains(err.Error(), "train sc/single/seed-1: boom") {
 		t.Errorf("failed run: %v", err)
+	}
+	if rep == nil || len(f.evals) != 5+3 || fmt.Sprint(rep.Failures) != "[train sc/single/seed-1: boom]" || rep.Runs[4].Error != "train sc/single/seed-1: boom" {
+		t.Fatalf("failed run: %d evaluations, report %+v", len(f.evals), rep)
+	}
+	for _, r := range rep.Rows {
+		if want := map[bool]int{true: 2, false: 3}[r.Algo == "single"]; r.N != want || reflect.DeepEqual(r.Seeds, []uint64{5, 2}) != (r.Algo == "single") {
+			t.Errorf("row %+v: want n = %d", r, want)
+		}
+	}
+	f = &fakeHandlers{failEval: "random"}
+	rep, err = sweep.Execute(p, sweep.Options{Handlers: f.handlers()})
+	if !errors.Is(err, sweep.ErrFailed) || len(rep.Failures) != 3 || len(rep.Rows) != 4 {
+		t.Errorf("failed evaluations: %v, %+v", err, rep)
 	}
 	_, err = sweep.Execute(p, sweep.Options{Handlers: f.handlers(), Stopped: func() bool { return true }})
 	if !errors.Is(err, sweep.ErrUnfinished) {

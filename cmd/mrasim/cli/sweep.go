@@ -82,9 +82,14 @@ func runSweep(c *context, args []string) int {
 		}
 		fmt.Fprintln(c.stderr)
 		return ExitOK
-	case err != nil:
+	case err != nil && (rep == nil || !errors.Is(err, sweep.ErrFailed)):
 		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
 		return ExitFailure
+	}
+	code = ExitOK
+	if err != nil { // some jobs failed: report the others, then fail
+		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
+		code = ExitFailure
 	}
 	var trained, resumed, skipped, reused int
 	for _, r := range rep.Runs {
@@ -109,7 +114,7 @@ func runSweep(c *context, args []string) int {
 	md, _ := os.ReadFile(filepath.Join(plan.Out, "sweep.md"))
 	c.stdout.Write(md)
 	fmt.Fprintf(c.stdout, "wrote %s\n", strings.Join(written, ", "))
-	return ExitOK
+	return code
 }
 
 // planOf turns a validated grid into the sweep's plan.

@@ -188,6 +188,13 @@ func TestSweepCommand(t *testing.T) {
 	if code != ExitOK || !strings.Contains(stdout, "walk/single/seed-3") || !strings.Contains(stdout, "trained and evaluated") {
 		t.Errorf("dry run: code %d\n%s", code, stdout)
 	}
+	// A failed run (here: its folder holds a run of other settings) is
+	// reported; the others still are aggregated; the command exits 1.
+	os.WriteFile(grid, []byte(strings.Replace(strings.Replace(sweepGrid, "seeds = [1, 2]", "seeds = [3]", 1), "[algorithms.mra]", "[algorithms.mra]\nlatents = 1", 1)), 0o644)
+	stdout, errOut, code = runCLI("sweep", grid, "--out", out, "--quiet")
+	if code != ExitFailure || !strings.Contains(errOut, "train walk/mra/seed-3: ") || !strings.Contains(stdout, "1 jobs failed") || !strings.Contains(stdout, "| walkers=5 | unseen | — | ") {
+		t.Errorf("failed run: code %d\nstdout %s\nstderr %s", code, stdout, errOut)
+	}
 }
 
 // TestSweepBadGrids: a bad grid exits 2 naming the file, position and key.
