@@ -54,8 +54,8 @@ type RunSummary struct {
 	Resumed      bool     `json:"resumed"` // this sweep continued it from a checkpoint
 	Skipped      bool     `json:"skipped"` // it was already trained
 	TrainSeconds float64  `json:"train_seconds"`
-	EvalSeconds  float64  `json:"eval_seconds"` // 0 when the evaluation was reused
-	EvalReused   bool     `json:"eval_reused"`  // an identical evaluation was done before
+	EvalSeconds  float64  `json:"eval_seconds"`    // 0 when the evaluation was reused
+	EvalReused   bool     `json:"eval_reused"`     // an identical evaluation was done before
 	Error        string   `json:"error,omitempty"` // why its training or evaluation failed
 }
 

@@ -102,9 +102,9 @@ func TestAggregate(t *testing.T) {
 // fakeHandlers record jobs and answer with outcomes computed from the job
 // alone, as a real handler does.
 type fakeHandlers struct {
-	mu     sync.Mutex
-	trains []sweep.TrainJob
-	evals  []sweep.EvalJob
+	mu       sync.Mutex
+	trains   []sweep.TrainJob
+	evals    []sweep.EvalJob
 	fail     string // a run that fails training
 	failEval string // an algorithm whose evaluations fail
 }
