@@ -84,6 +84,11 @@ type decoder struct {
 	lines []string
 	pos   map[string]position
 	errs  ErrorList
+
+	// tables and homes replace schemaTables and schema for documents
+	// other than scenario files (sweep grids); nil for scenario files.
+	tables map[string][]string
+	homes  map[string]string
 }
 
 func (d *decoder) syntax(src string, err error) {
@@ -133,7 +138,10 @@ func (d *decoder) fail(path string, err error, format string, args ...any) {
 // table checks that v (the value at path) is a table whose keys are all in
 // the schema of that table, and returns it (nil when v is nil).
 func (d *decoder) table(path string, v any) map[string]any {
-	known := schemaTables[path]
+	known, homes := schemaTables[path], schema
+	if d.tables != nil {
+		known, homes = d.tables[path], d.homes
+	}
 	if v == nil {
 		return nil
 	}
@@ -154,7 +162,7 @@ func (d *decoder) table(path string, v any) map[string]any {
 		msg := "unknown key"
 		if s, ok := suggest.Closest(k, known); ok {
 			msg += fmt.Sprintf(" (did you mean %q?)", join(path, s))
-		} else if home, ok := schema[k]; ok && home != path {
+		} else if home, ok := homes[k]; ok && home != path {
 			if home == "" {
 				msg += fmt.Sprintf("; %q is a top-level key: move it above the first [table]", k)
 			} else {

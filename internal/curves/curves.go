@@ -73,7 +73,7 @@ func Write(path, title, xLabel, yLabel string, series []Series) error {
 	if err := check(series); err != nil {
 		return fmt.Errorf("%w; %s not written", err, path)
 	}
-	p, err := chart(title, xLabel, yLabel, series)
+	p, err := chart(title, xLabel, yLabel, series, nil)
 	if err != nil {
 		return fmt.Errorf("curves: %s: %w", path, err)
 	}
@@ -107,8 +107,9 @@ func check(series []Series) error {
 	return nil
 }
 
-// chart builds the plot of valid series.
-func chart(title, xLabel, yLabel string, series []Series) (*plot.Plot, error) {
+// chart builds the plot of valid series; decorate, if not nil, adds to it
+// before the legend's headroom is set.
+func chart(title, xLabel, yLabel string, series []Series, decorate func(*plot.Plot) error) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = xLabel
@@ -134,6 +135,11 @@ func chart(title, xLabel, yLabel string, series []Series) (*plot.Plot, error) {
 		p.Add(line)
 		if s.Label != "" {
 			p.Legend.Add(s.Label, line)
+		}
+	}
+	if decorate != nil {
+		if err := decorate(p); err != nil {
+			return nil, err
 		}
 	}
 	// Headroom above the data for the legend, which sits inside the top

@@ -41,6 +41,7 @@ func commands() []command {
 		{"train", "train agents with MRA or a baseline as a scenario says; checkpoints, metrics, curves", runTrain},
 		{"eval", "play runs against each other at every population size; adaptation, NashConv, reports", runEval},
 		{"render", "draw episodes of a particle game as an animated GIF, with MRA's relation graphs", runRender},
+		{"sweep", "train and evaluate a grid of scenarios × algorithms × seeds; mean ± 95% interval across seeds", runSweep},
 	}
 }
 
