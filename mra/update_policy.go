@@ -50,7 +50,8 @@ func (m *Model) policyChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
 		entsK, gK := rs.typeSlices(t, rs.ents, rs.graph)
 		p.forward(e, entsK, gK, rs.typeSelf(t, rs.self))
 		for r := lo; r < hi; r++ {
-			wk.act[r] = m.rec.sampled(c, r, sampleLogp(wk.rng, p.row(r-lo), wk.prob[:p.a]))
+			draw := sampleLogp(wk.rng, p.row(r-lo), wk.prob[:p.a])
+			wk.act[r] = m.rec.sampled(c, r, m.inj.action(drawPolicy, s0+rs.sample[r], rs.agent[r], rs.n, draw))
 		}
 	}
 	q := wk.n.critic.forward(rs, rs.self, rs.ents, rs.mask, wk.act, rs.graph)

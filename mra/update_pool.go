@@ -240,16 +240,55 @@ func (m *Model) run(ph phase, g int, b *Batch, seed uint64, game int) [4]float64
 	return sum
 }
 
+// runWhole runs phase ph of group g on the whole batch b as one piece, on
+// the calling goroutine with worker 0's instance, for updates whose rows
+// depend on other samples' rows. It writes the gradient into m.grad and
+// the phase's ∂L/∂z into chunk 0's slot, and returns the partial sums.
+func (m *Model) runWhole(ph phase, g int, b *Batch, seed uint64, game int) [4]float64 {
+	if len(m.work) == 0 {
+		m.work = append(m.work, m.newWorker())
+	}
+	alive := 0
+	for _, a := range b.Alive[:b.Size*b.Enc.N] {
+		if a {
+			alive++
+		}
+	}
+	m.job = job{phase: ph, group: g, b: b, seed: seed, game: game, alive: alive}
+	wk := m.work[0]
+	clear(wk.grad)
+	clear(wk.tgrad)
+	wk.pcg.Seed(seed, 0)
+	var st [4]float64
+	switch ph {
+	case phasePrior:
+		m.chunkDZ[0] = m.priorChunk(wk, 0, b.Size, &st, m.chunkDZ[0])
+	default:
+		panic("mra: runWhole of a phase that chunks")
+	}
+	m.job.b = nil
+	sp := m.groups[g]
+	copy(m.grad[sp.lo:sp.hi], wk.grad[sp.lo:sp.hi])
+	return st
+}
+
 // step clips group g's gradient at maxNorm (if positive) and takes its Adam
 // step.
 func (m *Model) step(g int, maxNorm float64) error {
 	sp := m.groups[g]
 	grad := m.grad[sp.lo:sp.hi]
+	m.inj.preClip(g, grad)
 	if maxNorm > 0 {
 		clip := optim.ClipGlobalNorm{MaxNorm: maxNorm}
 		norm, err := clip.Clip(grad)
 		if err != nil {
 			return fmt.Errorf("mra: %s gradient: %w", groupNames[g], err)
+		}
+		m.inj.clipped(g, norm)
+		if g == groupRelation && m.cfg.DoubleClipRelation {
+			// Q4: the official code clips φ's gradient a second time.
+			n2, _ := clip.Clip(grad)
+			m.inj.clipped(g, n2)
 		}
 		if g == groupCritic {
 			m.stats.CriticNorm = norm
