@@ -97,7 +97,7 @@ type Config struct {
 
 	// Reptile baseline.
 	MetaLR      float64 // ε in θ₀ ← θ₀ + ε·mean_k(θ_k − θ₀)
-	InnerCycles int     // update cycles per game between meta-steps
+	InnerCycles int     // rounds (ParallelEnvs episodes with their scheduled update cycles) per game between meta-steps
 }
 
 // DefaultConfig returns the official hyper-parameters.

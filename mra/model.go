@@ -72,7 +72,15 @@ type Model struct {
 	grad   []float64 // reduced gradient, same layout
 	target []float64 // critic⁻ | policies⁻
 	groups [numGroups]span
-	opt    [numGroups]*optim.Adam
+	opt    [numGroups]*optim.Adam // the policy slot is unused: see typeOpt
+	// typeOpt steps each agent type's policy on its own, and only when the
+	// type is in the batch's population (issue 9 item 8: torch's Adam skips
+	// parameters without a gradient, so an absent type's policy keeps its
+	// moments and takes no weight decay); typeSpan is each type's part of
+	// the policy group.
+	typeOpt  []*optim.Adam
+	typeSpan []span
+	present  []bool // per type: in the population of the running policy update
 
 	// proto is a network instance bound to params and grad; the main
 	// goroutine uses its prior ψ (the rest is used by the layout only).
@@ -155,12 +163,14 @@ func NewModel(cfg Config, f Features, games [][]float64, rng *rand.Rand) (*Model
 	m.initParams(rng)
 	copy(m.target, m.params)
 
-	for g := range numGroups {
-		opt, err := m.newOptimizer(g)
-		if err != nil {
-			return nil, err
-		}
-		m.opt[g] = opt
+	lo := m.groups[groupPolicy].lo
+	for _, p := range proto.policy {
+		n := p.value.NumParams() + p.head.NumParams()
+		m.typeSpan = append(m.typeSpan, span{lo, lo + n})
+		lo += n
+	}
+	if err := m.resetOptimizers(); err != nil {
+		return nil, err
 	}
 	m.rng = rand.NewPCG(rng.Uint64(), rng.Uint64())
 	m.gumbel = nn.GumbelSoftmax{N: cfg.Latents, Temperature: 1}

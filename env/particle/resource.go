@@ -43,7 +43,7 @@ type Resource struct {
 	core
 	n, l   int
 	shared bool
-	count  bool // the self block ends with N/10
+	count  bool      // the self block ends with N/10
 	occ    []bool    // occ[l*n+i]: agent i overlaps resource l
 	rel    []float64 // rel[j*3L:]: p_l − p_j and size_l for every resource, scratch
 }
