@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/mrasim/mrasim/agents/nn"
 	"github.com/mrasim/mrasim/env"
 )
 
@@ -173,4 +174,72 @@ func TestReptileRound(t *testing.T) {
 	if played, _ := tr.playRound(); played != 1 {
 		t.Errorf("the last round played %d inner rounds, want the 1 left", played)
 	}
+}
+
+// TestOfficialInit checks the by-layer initialisation of the official code
+// (issue 9 item 7, the golden README's table) on the resource networks:
+// which layers have zero biases, which draw U(±1/√fan_in), and the spread
+// of the normal draws (sample std within 5 standard errors, 5/√(2n), and
+// at least 15% of the law's).
+func TestOfficialInit(t *testing.T) {
+	m, _ := testModel(t, DefaultConfig(), resourceSpec(t, 3), 2, 61)
+	// testModel perturbs the parameters: rebuild them.
+	m.initParams(rand.New(rand.NewPCG(62, 62)))
+	n := m.proto
+	std := func(x []float64) float64 {
+		var s float64
+		for _, v := range x {
+			s += v * v
+		}
+		return math.Sqrt(s / float64(len(x)))
+	}
+	normal := func(name string, x []float64, want float64) {
+		if got := std(x); math.Abs(got/want-1) > math.Max(0.15, 5/math.Sqrt(2*float64(len(x)))) {
+			t.Errorf("%s: std %.4f, want %.4f", name, got, want)
+		}
+	}
+	zero := func(name string, x []float64) {
+		if slices.ContainsFunc(x, func(v float64) bool { return v != 0 }) {
+			t.Errorf("%s: non-zero bias", name)
+		}
+	}
+	uniform := func(name string, x []float64, in int) {
+		a := 1 / math.Sqrt(float64(in))
+		if slices.ContainsFunc(x, func(v float64) bool { return math.Abs(v) > a }) || !slices.ContainsFunc(x, func(v float64) bool { return v != 0 }) {
+			t.Errorf("%s: not a non-zero draw within ±1/√%d", name, in)
+		}
+	}
+	xavier := func(name string, mlps ...*nn.MLP) {
+		for _, mlp := range mlps {
+			for _, l := range mlp.Layers {
+				normal(name+" W", l.W, math.Sqrt(2/float64(l.In+l.Out)))
+				zero(name+" b", l.B)
+			}
+		}
+	}
+	def := func(name string, ls ...*nn.Linear) {
+		for _, l := range ls {
+			uniform(name+" W", l.W, l.In)
+			uniform(name+" b", l.B, l.In)
+		}
+	}
+	c := n.critic
+	xavier("critic encoders", c.key, c.query, c.value)
+	def("critic MLP_c", c.c.Layers...)
+	def("critic MLP_s", c.s.Layers...)
+	def("critic head", c.head)
+	var pb []float64
+	for _, l := range n.policy[0].value.Layers {
+		normal("policy value W", l.W, 0.1)
+		pb = append(pb, l.B...)
+	}
+	normal("policy value b", pb, 0.1)
+	for _, l := range n.policy[0].head.Layers {
+		normal("policy head W", l.W, math.Sqrt(2/float64(l.In+l.Out)))
+		uniform("policy head b", l.B, l.In)
+	}
+	xavier("φ", n.rel.Key, n.rel.Query)
+	def("ψ", n.prior.Layers...)
+	def("ω", n.cls.Layers...)
+	xavier("v_ω", n.clsValue)
 }
