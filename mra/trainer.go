@@ -84,6 +84,7 @@ type Trainer struct {
 	act, sample       *rand.Rand
 
 	round    int
+	inner    int // Reptile: the inner round being played, offsets round in the episode seeds
 	envSteps int64
 	updates  int64
 	wall     time.Duration // wall time of rounds played, over resumes
@@ -219,14 +220,16 @@ func (t *Trainer) Run(ctx context.Context, logf func(Metrics) error, afterRound 
 			return err
 		}
 		start := time.Now()
-		if err := t.playRound(); err != nil {
+		played, err := t.playRound()
+		if err != nil {
 			return err
 		}
 		d := time.Since(start)
 		t.wall += d
 		t.intervalWall += d
-		t.round++
-		if t.round%logRounds == 0 || t.round == t.Rounds() {
+		before := t.round
+		t.round += played
+		if t.round/logRounds != before/logRounds || t.round == t.Rounds() {
 			m := t.metrics()
 			if logf != nil {
 				if err := logf(m); err != nil {
@@ -244,23 +247,37 @@ func (t *Trainer) Run(ctx context.Context, logf func(Metrics) error, afterRound 
 }
 
 // playRound plays one episode on every copy of every population, in turn,
-// with updates on schedule; for Reptile it ends with the meta-step. It
-// stops with the model's error if an update met a non-finite gradient.
-func (t *Trainer) playRound() error {
+// with updates on schedule, and returns the number of rounds played (1).
+// For Reptile it plays InnerCycles rounds (at most the rounds left) of each
+// population from θ₀ — the targets re-synced to θ₀ and the Adam moments
+// reset at the start of each population, so no task bootstraps from or
+// keeps the momentum of the previous one (issue 9 item 6) — and ends with
+// the meta-step. It stops with the model's error if an update met a
+// non-finite gradient.
+func (t *Trainer) playRound() (int, error) {
 	var theta0, acc []float64
+	inner := 1
 	if t.cfg.Algo == AlgoReptile {
 		theta0 = t.model.Params(nil)
 		acc = make([]float64, len(theta0))
+		inner = max(1, min(t.cfg.InnerCycles, t.Rounds()-t.round))
 	}
 	for k, p := range t.games {
 		if theta0 != nil {
 			if err := t.model.SetParams(theta0); err != nil {
-				return err
+				return 0, err
+			}
+			t.model.SyncTargets()
+			if err := t.model.resetOptimizers(); err != nil {
+				return 0, err
 			}
 		}
-		t.playEpisodes(k, p)
-		if err := t.model.Err(); err != nil {
-			return fmt.Errorf("mra: training %s: %w", p.label, err)
+		for j := range inner {
+			t.inner = j
+			t.playEpisodes(k, p)
+			if err := t.model.Err(); err != nil {
+				return 0, fmt.Errorf("mra: training %s: %w", p.label, err)
+			}
 		}
 		if theta0 != nil {
 			thetaK := t.model.Params(nil)
@@ -275,9 +292,13 @@ func (t *Trainer) playRound() error {
 		for i := range theta0 {
 			theta0[i] += scale * acc[i]
 		}
-		return t.model.SetParams(theta0)
+		if err := t.model.SetParams(theta0); err != nil {
+			return 0, err
+		}
+		t.model.SyncTargets()
 	}
-	return nil
+	t.inner = 0
+	return inner, nil
 }
 
 // playEpisodes plays one episode on each copy of population k: latents
@@ -289,7 +310,7 @@ func (t *Trainer) playEpisodes(k int, p *population) {
 	enc := p.enc
 	copies := p.envs.Len()
 	n, e, d := enc.N, enc.E, enc.D
-	p.envs.Reset(env.SubSeed(env.SubSeed(t.setup.Seed, uint64(k)), uint64(t.round)))
+	p.envs.Reset(env.SubSeed(env.SubSeed(t.setup.Seed, uint64(k)), uint64(t.round+t.inner)))
 	t.model.SampleLatents(p.desc, t.act, p.z)
 	for c := range copies {
 		copy(p.zRows[c*n*t.cfg.Latents:], p.z)

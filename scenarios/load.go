@@ -23,7 +23,8 @@ var schemaTables = map[string][]string{
 	"eval":  {"populations", "episodes", "adapt_steps", "adapt_episodes", "br_episodes"},
 	"algo": {"name", "gamma", "pi_lr", "q_lr", "weight_decay", "batch_size", "buffer_length",
 		"steps_per_update", "num_updates", "reward_scale", "latents", "resamples", "grad_clip",
-		"prior_temperature", "baseline", "per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self", "meta_lr"},
+		"prior_temperature", "baseline", "per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self", "meta_lr",
+		"variant", "target_action_at_obs", "terminal_entropy", "classifier_cross_pairing", "double_clip_relation", "inner_cycles"},
 }
 
 // schema maps a key to the table it belongs in, for keys that are unique to
@@ -505,6 +506,11 @@ func toPopulation(v any) (env.Population, error) {
 func (d *decoder) algo(v any, a *Algo) {
 	t := d.table("algo", v)
 	d.str(t, "algo", "name", &a.Name, MRA, Single, Reptile)
+	// The variant first: it sets the defaults the switches below override.
+	d.str(t, "algo", "variant", &a.Variant, Official, Corrected)
+	if err := a.ApplyVariant(a.Variant); err != nil {
+		d.fail("algo.variant", nil, "%v", err)
+	}
 	positive := interval{lo: 0, hi: math.Inf(1), loOpen: true, hiOpen: true}
 	d.float(t, "algo", "gamma", &a.Gamma, interval{lo: 0, hi: 1, loOpen: true})
 	d.float(t, "algo", "pi_lr", &a.PolicyLR, interval{lo: 0, hi: 1, loOpen: true})
@@ -524,7 +530,12 @@ func (d *decoder) algo(v any, a *Algo) {
 	d.bool(t, "algo", "recompute_next_graph", &a.RecomputeNextGraph)
 	d.bool(t, "algo", "policy_sees_self", &a.PolicySeesSelf)
 	d.bool(t, "algo", "critic_sees_self", &a.CriticSeesSelf)
+	d.bool(t, "algo", "target_action_at_obs", &a.TargetActionAtObs)
+	d.bool(t, "algo", "terminal_entropy", &a.TerminalEntropy)
+	d.bool(t, "algo", "classifier_cross_pairing", &a.ClassifierCrossPairing)
+	d.bool(t, "algo", "double_clip_relation", &a.DoubleClipRelation)
 	d.float(t, "algo", "meta_lr", &a.MetaLR, interval{lo: 0, hi: 1, loOpen: true})
+	d.int(t, "algo", "inner_cycles", &a.InnerCycles, closed(1, 1e6))
 }
 
 // bool reads an optional boolean key.

@@ -239,3 +239,31 @@ func TestShippedScenarios(t *testing.T) {
 		}
 	}
 }
+
+// TestVariant: algo.variant sets every quirk switch at once, an explicit
+// switch overrides it, and an unknown variant is an error naming the key.
+func TestVariant(t *testing.T) {
+	base := "[game]\nname = \"line\"\n[train]\npopulations = [3]\n[algo]\n"
+	for _, tc := range []struct {
+		src                            string
+		atObs, entropy, pairing, clip2 bool
+	}{
+		{"", true, true, true, true},
+		{"variant = \"official\"\n", true, true, true, true},
+		{"variant = \"corrected\"\n", false, false, false, false},
+		{"variant = \"corrected\"\nterminal_entropy = true\n", false, true, false, false},
+		{"target_action_at_obs = false\nvariant = \"official\"\n", false, true, true, true},
+	} {
+		s, err := scenarios.Parse("v.toml", []byte(base+tc.src))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.src, err)
+		}
+		a := s.Algo
+		if a.TargetActionAtObs != tc.atObs || a.TerminalEntropy != tc.entropy || a.ClassifierCrossPairing != tc.pairing || a.DoubleClipRelation != tc.clip2 {
+			t.Errorf("%q: switches %v %v %v %v, want %v %v %v %v", tc.src, a.TargetActionAtObs, a.TerminalEntropy, a.ClassifierCrossPairing, a.DoubleClipRelation, tc.atObs, tc.entropy, tc.pairing, tc.clip2)
+		}
+	}
+	if _, err := scenarios.Parse("v.toml", []byte(base+"variant = \"fixed\"\n")); err == nil || !strings.Contains(err.Error(), "algo.variant") {
+		t.Errorf("unknown variant: error %v, want one naming algo.variant", err)
+	}
+}

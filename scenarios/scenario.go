@@ -85,6 +85,12 @@ const (
 	Reptile = mra.AlgoReptile // first-order meta-learning across the training populations, one unimodal policy
 )
 
+// Variants accepted by algo.variant.
+const (
+	Official  = mra.VariantOfficial  // the official code's behaviour, number for number
+	Corrected = mra.VariantCorrected // the official behaviours that are defects, fixed
+)
+
 // Algo is the learning algorithm and its hyper-parameters (table [algo]).
 // The defaults are the official MRA code's (see the README's scenario
 // reference).
@@ -103,15 +109,41 @@ type Algo struct {
 	Resamples      int     // `resamples`: latents K' resampled by the diversity (MI) estimator; default 5
 	GradClip       float64 // `grad_clip`: gradient-norm clip per agent (clip = grad_clip·n); default 10
 
+	// Variant sets the defaults of the quirk switches below it marks: the
+	// official code's behaviour or its corrections (issue 9; the README's
+	// quirk table). A switch given explicitly overrides its variant.
+	Variant string // `variant`: "official" or "corrected"; default "official"
+
 	// Quirks of the official code (mra.md §7.8), reproduced by default.
 	PriorTemperature   float64 // `prior_temperature`: p(z|m) = softmax(ℓ/T); default 4
-	Baseline           bool    // `baseline`: subtract Σ_a π(a)Q(a) in the actor loss; default false
+	Baseline           bool    // `baseline`: subtract MAAC's counterfactual baseline Σ_a' π(a')Q_i(a', a_−i) in the actor loss; default false
 	PerAgentCriticLoss bool    // `per_agent_critic_loss`: per-agent MSE instead of MSE of sums; default false
 	RecomputeNextGraph bool    // `recompute_next_graph`: recompute g at o' for targets; default false
 	PolicySeesSelf     bool    // `policy_sees_self`: policy heads take [e_i ; own self row]; default false
 	CriticSeesSelf     bool    // `critic_sees_self`: critic MLPs take [e^c_i ; onehot(a_i) ; own self row]; default false
 
-	MetaLR float64 // `meta_lr`: Reptile's outer step size ε; default 0.1
+	// Set by the variant (official value first).
+	TargetActionAtObs      bool // `target_action_at_obs`: critic target action a' ~ π⁻(·|o, g) (Q1); official true, corrected false
+	TerminalEntropy        bool // `terminal_entropy`: keep −α log π⁻ in the target at terminal o' (Q3); official true, corrected false
+	ClassifierCrossPairing bool // `classifier_cross_pairing`: the classifier pairs g with another sample's values (Q5); official true, corrected false
+	DoubleClipRelation     bool // `double_clip_relation`: clip φ's gradient twice (Q4); official true, corrected false
+
+	MetaLR      float64 // `meta_lr`: Reptile's outer step size ε; default 0.1
+	InnerCycles int     // `inner_cycles`: Reptile's rounds per population between meta-steps; default 1
+}
+
+// ApplyVariant sets Variant and the switches it governs from variant v
+// (mra.Config.ApplyVariant); it returns that function's error for an
+// unknown v.
+func (a *Algo) ApplyVariant(v string) error {
+	c := mra.DefaultConfig()
+	if err := c.ApplyVariant(v); err != nil {
+		return err
+	}
+	a.Variant = c.Variant
+	a.TargetActionAtObs, a.TerminalEntropy = c.TargetActionAtObs, c.TerminalEntropy
+	a.ClassifierCrossPairing, a.DoubleClipRelation = c.ClassifierCrossPairing, c.DoubleClipRelation
+	return nil
 }
 
 // DefaultAlgo returns the official MRA hyper-parameters (mra.md §6.4), as
@@ -140,6 +172,13 @@ func DefaultAlgo() Algo {
 		PolicySeesSelf:     c.PolicySeesSelf,
 		CriticSeesSelf:     c.CriticSeesSelf,
 		MetaLR:             c.MetaLR,
+		InnerCycles:        c.InnerCycles,
+
+		Variant:                c.Variant,
+		TargetActionAtObs:      c.TargetActionAtObs,
+		TerminalEntropy:        c.TerminalEntropy,
+		ClassifierCrossPairing: c.ClassifierCrossPairing,
+		DoubleClipRelation:     c.DoubleClipRelation,
 	}
 }
 

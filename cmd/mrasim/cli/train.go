@@ -150,7 +150,9 @@ func trainConfig(s *scenarios.Scenario) (mra.Config, mra.Setup) {
 	cfg.RewardScale, cfg.Latents, cfg.Resamples, cfg.GradClip = a.RewardScale, a.Latents, a.Resamples, a.GradClip
 	cfg.PriorTemperature, cfg.Baseline, cfg.PerAgentCriticLoss, cfg.RecomputeNextGraph = a.PriorTemperature, a.Baseline, a.PerAgentCriticLoss, a.RecomputeNextGraph
 	cfg.PolicySeesSelf, cfg.CriticSeesSelf = a.PolicySeesSelf, a.CriticSeesSelf
-	cfg.MetaLR = a.MetaLR
+	cfg.MetaLR, cfg.InnerCycles = a.MetaLR, a.InnerCycles
+	cfg.Variant, cfg.TargetActionAtObs, cfg.TerminalEntropy = a.Variant, a.TargetActionAtObs, a.TerminalEntropy
+	cfg.ClassifierCrossPairing, cfg.DoubleClipRelation = a.ClassifierCrossPairing, a.DoubleClipRelation
 	setup := mra.Setup{
 		Game: s.Game.Name, Params: s.Game.Params, Populations: s.Train.Populations, Seed: s.Seed,
 		Episodes: s.Train.Episodes, ParallelEnvs: s.Train.ParallelEnvs, LogEvery: s.Train.LogEvery,
