@@ -98,13 +98,20 @@ func (c *context) newFlags(name, synopsis, about string) *flag.FlagSet {
 // goes to stdout and done is true with code ExitOK; a bad flag gives done
 // with ExitUsage.
 func (c *context) parse(fs *flag.FlagSet, args []string) (positional []string, code int, done bool) {
+	// The flag package prints the usage itself on -h and on a bad flag;
+	// silence it during Parse so that the usage prints once: to stdout for
+	// -h, to stderr after the error message otherwise.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				fs.SetOutput(c.stdout)
-				fs.Usage()
+				usage()
 				return nil, ExitOK, true
 			}
+			usage()
 			return nil, ExitUsage, true
 		}
 		if fs.NArg() == 0 {
@@ -120,3 +127,13 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, " ") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// progressOut is where a progress display writes: w, or nowhere with
+// --quiet (a plain-lines reporter would otherwise still print its first and
+// last lines when w is not a terminal).
+func progressOut(w io.Writer, quiet bool) io.Writer {
+	if quiet {
+		return io.Discard
+	}
+	return w
+}

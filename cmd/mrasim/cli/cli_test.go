@@ -86,7 +86,7 @@ func TestValidateBadFiles(t *testing.T) {
 		{"out of range", good + "parallel_envs = 0\n", "bad.toml:5:1: train.parallel_envs: 0 is out of range: want an integer in [1, 4096]"},
 		{"wrong type", good + "episodes = 1.5\n", "bad.toml:5:1: train.episodes: got float 1.5, want an integer in [1, 1e+09]"},
 		{"unknown game", strings.Replace(good, `"line"`, `"lines"`, 1), `bad.toml:2:1: game.name: unknown game "lines" (did you mean "line"?)`},
-		{"population refused", strings.Replace(good, "3]", "0]", 1), `bad.toml:4:1: train.populations[1]: game "line" refuses population "walkers=0": 0 agents of type "walkers", allowed 1 to 256`},
+		{"population refused", strings.Replace(good, "3]", "0]", 1), `bad.toml:4:29: train.populations[1]: game "line" refuses population "walkers=0": 0 agents of type "walkers", allowed 1 to 256`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := write(t, "bad.toml", tc.src)
