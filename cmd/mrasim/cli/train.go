@@ -311,7 +311,8 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 	// saving is held while a checkpoint is written, so that a second
 	// interrupt never stops the process in the middle of one.
 	var saving sync.Mutex
-	saved := -1 // episode of the last checkpoint written by this process
+	saved := -1   // episode of the last checkpoint written by this process
+	over := false // the final checkpoint is written (set under saving)
 	if resume {
 		saved = t.Episode()
 	}
@@ -361,6 +362,9 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 		}
 		saving.Lock()
 		defer saving.Unlock()
+		if over {
+			return // the run stopped on its own meanwhile, with its checkpoint
+		}
 		if saved < 0 {
 			fmt.Fprintf(c.stderr, "stopped at once; no checkpoint had been written yet, so there is nothing to resume: start again with\n  mrasim train %s --out %s\n", copyPath, dir)
 		} else if _, _, err := checkpoint.ReadFile(ckpt, checkpointKin, mra.StateVersion); err != nil {
@@ -378,7 +382,11 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 	if runErr != nil && !interrupted {
 		return fail(ExitFailure, "%v", runErr)
 	}
-	if err := save(); err != nil {
+	err = save()
+	saving.Lock()
+	over = true
+	saving.Unlock()
+	if err != nil {
 		return fail(ExitFailure, "writing the checkpoint: %v", err)
 	}
 	if interrupted {
@@ -484,6 +492,16 @@ func trimMetrics(path string, episode int) (kept []mra.Metrics, note string, err
 // writeCurves plots the mean reward per agent and step of each training
 // population against episodes.
 func writeCurves(path, name string, labels []string, history []mra.Metrics) error {
+	series := curveSeries(labels, history)
+	if len(series) == 0 {
+		return nil
+	}
+	return curves.Write(path, name, "episodes per population", "mean reward per agent and step", series)
+}
+
+// curveSeries is the curves of writeCurves: one per population, or one per
+// population and type where a population has several types.
+func curveSeries(labels []string, history []mra.Metrics) []curves.Series {
 	var series []curves.Series
 	for _, l := range labels {
 		// A population of several types gets a curve per type: their
@@ -519,8 +537,5 @@ func writeCurves(path, name string, labels []string, history []mra.Metrics) erro
 			}
 		}
 	}
-	if len(series) == 0 {
-		return nil
-	}
-	return curves.Write(path, name, "episodes per population", "mean reward per agent and step", series)
+	return series
 }
