@@ -284,10 +284,11 @@ func TestSecondInterruptStopsAtOnce(t *testing.T) {
 	os.WriteFile(scenario, []byte(src), 0o644)
 	run := filepath.Join(dir, "run")
 	var errOut strings.Builder
+	errW := &syncWriter{w: &errOut}
 	done := make(chan int)
 	go func() {
 		var out strings.Builder
-		done <- Main([]string{"train", scenario, "--out", run, "--quiet"}, &out, &syncWriter{w: &errOut})
+		done <- Main([]string{"train", scenario, "--out", run, "--quiet"}, &out, errW)
 	}()
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		// The curves are written right after the first checkpoint.
@@ -297,7 +298,11 @@ func TestSecondInterruptStopsAtOnce(t *testing.T) {
 	}
 	time.Sleep(200 * time.Millisecond) // into the second round
 	syscall.Kill(os.Getpid(), syscall.SIGUSR1)
-	time.Sleep(20 * time.Millisecond)
+	// Identical signals pending at once are delivered once: send the second
+	// after the first was handled, as a person pressing Ctrl-C twice does.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !strings.Contains(errW.String(), "stopping:"); {
+		time.Sleep(time.Millisecond)
+	}
 	syscall.Kill(os.Getpid(), syscall.SIGUSR1)
 	select {
 	case code := <-exited:
@@ -329,4 +334,10 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.(*strings.Builder).String()
 }
