@@ -135,13 +135,50 @@ type EvalOptions struct {
 // that run at once.
 func Eval(o EvalOptions) (Estimate, error) {
 	var est Estimate
+	job, what, err := evalJob(o)
+	if err != nil {
+		return est, err
+	}
+	at := int64(atOnce(o, o.Workers))
+	est.add(fmt.Sprintf("%s (×%d jobs at once)", what, at), mul(at, job))
+	est.Total += Overhead
+	return est, nil
+}
+
+// atOnce is how many jobs run at once with the given workers.
+func atOnce(o EvalOptions, workers int) int {
+	return max(1, min(workers, len(o.Populations)*max(o.Entries, 1)))
+}
+
+// FitWorkers returns the most jobs at once, at most o.Workers, whose
+// estimate stays within limit (0: no limit), so that an evaluation too
+// large to run its jobs side by side runs fewer of them at once instead of
+// being refused (results do not depend on the number of workers). It
+// returns 0 when even one job does not fit.
+func FitWorkers(o EvalOptions, limit int64) (int, error) {
+	job, _, err := evalJob(o)
+	if err != nil {
+		return 0, err
+	}
+	w := atOnce(o, o.Workers)
+	if limit <= 0 {
+		return w, nil
+	}
+	for w > 0 && mul(int64(w), job)+Overhead > limit {
+		w--
+	}
+	return w, nil
+}
+
+// evalJob is the memory of the largest job of an evaluation.
+func evalJob(o EvalOptions) (int64, string, error) {
 	k := int64(max(o.Latents, 1))
 	var largest int64
 	var what string
 	for _, pop := range o.Populations {
 		s, err := shapeOf(o.Game, o.Params, pop)
 		if err != nil {
-			return est, err
+			return 0, "", err
 		}
 		copies := int64(mra.DefaultAdaptConfig().ParallelEnvs)
 		play := mul(copies, 2*s.frameBytes()) + s.actingBytes(copies*s.n, k)
@@ -165,10 +202,7 @@ func Eval(o EvalOptions) (Estimate, error) {
 			largest, what = job, pop.String()+": "+kind
 		}
 	}
-	at := int64(max(1, min(o.Workers, len(o.Populations)*max(o.Entries, 1))))
-	est.add(fmt.Sprintf("%s (×%d jobs at once)", what, at), mul(at, largest))
-	est.Total += Overhead
-	return est, nil
+	return largest, what, nil
 }
 
 // mul multiplies sizes, saturating instead of overflowing.

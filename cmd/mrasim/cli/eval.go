@@ -147,10 +147,17 @@ func runEval(c *context, args []string) int {
 	if set["seed"] {
 		opts.Seed = *seed
 	}
-	est, err := memest.Eval(memest.EvalOptions{
+	mo := memest.EvalOptions{
 		Game: opts.Game, Params: opts.Params, Populations: opts.Populations, Entries: len(entries),
 		Latents: maxLatents(entries), AdaptEpisodes: adaptEpisodes(opts), BREpisodes: opts.BREpisodes, Workers: *workers,
-	})
+	}
+	// Run fewer jobs at once rather than more than the memory holds.
+	if fit, err := memest.FitWorkers(mo, limit); err == nil && fit >= 1 && fit < *workers {
+		fmt.Fprintf(c.stderr, "memory: running %d jobs at once instead of %d to stay within %s (results do not depend on it)\n", fit, *workers, memest.Format(limit))
+		mo.Workers = fit
+		opts.Runner = league.Local{Workers: fit}
+	}
+	est, err := memest.Eval(mo)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
 		return ExitUsage
