@@ -11,7 +11,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+
+	"github.com/mrasim/mrasim/internal/supervise"
 )
 
 // Exit codes of Main.
@@ -136,4 +139,13 @@ func progressOut(w io.Writer, quiet bool) io.Writer {
 		return io.Discard
 	}
 	return w
+}
+
+// Run runs Main with the process's arguments and standard streams,
+// supervised (see internal/supervise): the command runs in a child process
+// so that the Go runtime's fatal errors (out of memory, a goroutine's
+// panic), which exit 2, exit 1 instead; 2 stays "bad input". It returns the
+// exit code; a program's main is os.Exit(cli.Run()).
+func Run() int {
+	return supervise.Run(func() int { return Main(os.Args[1:], os.Stdout, os.Stderr) })
 }
