@@ -28,6 +28,20 @@ import (
 // optimiser state and bookkeeping.
 const Overhead = 128 << 20
 
+// ActivationBytes is the memory of the networks' activations and gradients
+// per entity row (an agent row times E) of a forward and backward pass:
+// the relation net's key, query and value layers and the attention. It is
+// measured, not derived: training resource at N = 12 with batch_size 1024
+// (135,168 entity rows per update) peaked at 790 MB of resident memory
+// where the other blocks come to 240 MB, and adaptation at N = 64 over
+// 1.2 million entity rows at once grew past 5 GB; both are about 4 KiB per
+// entity row.
+const ActivationBytes = 4 << 10
+
+// LatentChunkRows is the most entity rows an adaptation gradient takes at
+// once (mra's latentChunkRows).
+const LatentChunkRows = 1 << 15
+
 // Item is one block of an estimate.
 type Item struct {
 	What  string
@@ -108,8 +122,7 @@ func Train(cfg mra.Config, setup mra.Setup) (Estimate, error) {
 		est.add(label+": replay buffer", mul(capacity, perTransition))
 		b := int64(cfg.BatchSize) * s.n
 		est.add(label+": gradient batch", mul(b, 2*s.d*8+2*s.e*s.d*8+2*s.e+3*8+1+s.e*8+k*8))
-		// The update's activations: a few rows of the batch's width per layer.
-		est.add(label+": update activations", mul(b, 4*s.e*8*(k+2)))
+		est.add(label+": update activations", mul(b*s.e, ActivationBytes))
 		p := int64(setup.ParallelEnvs)
 		est.add(label+": game copies", mul(p, 2*s.frameBytes()))
 		est.add(label+": acting scratch", s.actingBytes(p*s.n, k))
@@ -189,7 +202,8 @@ func evalJob(o EvalOptions) (int64, string, error) {
 			return 2 * mul(episodes*s.horizon*s.n, s.d*8+s.e*s.d*8+s.e+k*8+8+1+8)
 		}
 		if o.AdaptEpisodes > 0 {
-			if b := play + trace(int64(o.AdaptEpisodes)); b > job {
+			rows := min(int64(o.AdaptEpisodes)*s.horizon*s.n*s.e, LatentChunkRows)
+			if b := play + trace(int64(o.AdaptEpisodes)) + mul(rows, ActivationBytes); b > job {
 				job, kind = b, "adaptation"
 			}
 		}
