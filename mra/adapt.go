@@ -564,6 +564,10 @@ func (ad *adapter) gradient(cfg AdaptConfig, best []int, seed uint64) (GradientR
 	return gr, nil
 }
 
+// latentChunkRows is how many entity rows (agent rows × E) one LatentGrad
+// call of the adaptation takes at most.
+var latentChunkRows = 1 << 15 // a variable for tests
+
 // latentGradient writes into grad (H×K) the REINFORCE estimate of the
 // gradient of each type's mean episode return with respect to its logits,
 // from the steps recorded in tr (episodes episodes played with the soft
@@ -578,7 +582,17 @@ func (ad *adapter) latentGradient(tr *trace, episodes int, z [][]float64, grad [
 	}
 	weights := reinforceWeights(tr, enc, ad.nk, episodes)
 	dz := make([]float64, blocks*n*k)
-	ad.actor.LatentGrad(enc, blocks*n, tr.self, tr.ents, tr.present, tr.z, tr.action, weights, dz)
+	// In chunks of whole blocks: the networks' activations are E rows wide
+	// per agent row, so one call over every step of the batch held them all
+	// at once (5 GB at N = 64); a chunk bounds them whatever the population.
+	// Each row's ∂F/∂z depends on that row alone.
+	e, d := enc.E, enc.D
+	per := max(1, latentChunkRows/(n*max(e, 1))) // blocks per chunk
+	for b0 := 0; b0 < blocks; b0 += per {
+		r0, r1 := b0*n, min(blocks, b0+per)*n
+		ad.actor.LatentGrad(enc, r1-r0, tr.self[r0*d:r1*d], tr.ents[r0*e*d:r1*e*d], tr.present[r0*e:r1*e],
+			tr.z[r0*k:r1*k], tr.action[r0:r1], weights[r0:r1], dz[r0*k:r1*k])
+	}
 	// ∂/∂z_t summed over type t's rows, then through z_t = softmax(ℓ_t):
 	// ∂/∂ℓ_t = z_t ⊙ (∂/∂z_t − ⟨z_t, ∂/∂z_t⟩).
 	dzt := make([]float64, h*k)

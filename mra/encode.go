@@ -133,6 +133,11 @@ func NewEncoding(f Features, spec *env.Spec) (*Encoding, error) {
 		return nil, err
 	}
 	n := spec.NumAgents()
+	if n > 0 && !anyEntity(spec) {
+		// The relation net attends over entity rows: with none there is
+		// nothing to attend to and no embedding to act on.
+		return nil, fmt.Errorf("mra: population %v: no agent observes any entity (every entity set is empty), and MRA's relation net needs at least one; use a population in which agents see others, or give the game an entity every agent sees (a landmark)", spec.Population)
+	}
 	enc := &Encoding{Features: f, Spec: spec, N: n, Type: make([]int, n), slots: make([][]slot, n)}
 	for i := range n {
 		k := spec.AgentType(i)
@@ -166,6 +171,16 @@ func NewEncoding(f Features, spec *env.Spec) (*Encoding, error) {
 		}
 	}
 	return enc, nil
+}
+
+// anyEntity reports whether some agent of spec observes an entity.
+func anyEntity(spec *env.Spec) bool {
+	for _, t := range spec.Types {
+		if t.Count > 0 && t.Entities() > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // agentsOfType lists the agents of the type named name, without observer,

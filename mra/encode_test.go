@@ -2,6 +2,7 @@ package mra_test
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/mrasim/mrasim/env"
@@ -205,5 +206,28 @@ func TestPlainFeatures(t *testing.T) {
 	}
 	if _, err := mra.PlainFeatures(mustGame(t, "tag", nil, "adversaries=2,good=1").Spec()); err == nil {
 		t.Error("the tag game (two types, three sets) got untagged rows")
+	}
+}
+
+// TestEncodingRefusesPopulationsWithoutEntities: a lone agent of a game
+// whose only entities are the other agents observes nothing to attend to;
+// MRA refuses it with a message instead of panicking in the relation net.
+func TestEncodingRefusesPopulationsWithoutEntities(t *testing.T) {
+	one, err := env.Make("spread", nil, env.Population{{Type: "agents", Count: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mra.NewEncoding(mra.GameFeatures(one.Spec()), one.Spec()); err != nil {
+		t.Errorf("spread with 1 agent sees its landmark, yet: %v", err)
+	}
+	// resource's agents see only each other.
+	lone, err := env.Make("resource", nil, env.Population{{Type: "agents", Count: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := lone.Spec()
+	_, err = mra.NewEncoding(mra.GameFeatures(spec), spec)
+	if err == nil || !strings.Contains(err.Error(), "no agent observes any entity") {
+		t.Errorf("error %v", err)
 	}
 }

@@ -26,7 +26,9 @@ type Setup struct {
 
 // Metrics summarise one log interval. mean_step_reward is the mean reward
 // per agent and step over the interval, per training population — the
-// metric the official code logs.
+// metric the official code logs. In a game of several agent types (predators
+// and prey) that mean mixes opposed rewards, so mean_step_reward_by_type
+// gives it per population and type as well.
 type Metrics struct {
 	Episode        int                `json:"episode"`   // episodes played per population so far
 	Round          int                `json:"round"`     // rounds of parallel_envs episodes so far
@@ -34,13 +36,16 @@ type Metrics struct {
 	WallSeconds    float64            `json:"wall_seconds"`
 	StepsPerSecond float64            `json:"steps_per_second"` // env steps per wall second over the interval
 	MeanStepReward map[string]float64 `json:"mean_step_reward"`
-	Updates        int64              `json:"update_cycles"`  // update cycles so far
-	CriticLoss     float64            `json:"critic_loss"`    // mean over the interval's critic steps
-	PolicyLoss     float64            `json:"policy_loss"`    // mean over the interval's policy steps
-	Entropy        float64            `json:"policy_entropy"` // mean policy entropy (nats)
-	MI             float64            `json:"mi_estimate"`    // mean r_MI, the I(z; a | o) estimate
-	PriorCE        float64            `json:"classifier_ce"`  // mean game-classifier cross-entropy
-	GameMI         float64            `json:"game_mi_bound"`  // log M − CE, the bound on I(m; z)
+	// MeanStepRewardByType[population][type] is the mean reward per agent
+	// and step of the type's agents (types without agents are left out).
+	MeanStepRewardByType map[string]map[string]float64 `json:"mean_step_reward_by_type,omitempty"`
+	Updates              int64                         `json:"update_cycles"`  // update cycles so far
+	CriticLoss           float64                       `json:"critic_loss"`    // mean over the interval's critic steps
+	PolicyLoss           float64                       `json:"policy_loss"`    // mean over the interval's policy steps
+	Entropy              float64                       `json:"policy_entropy"` // mean policy entropy (nats)
+	MI                   float64                       `json:"mi_estimate"`    // mean r_MI, the I(z; a | o) estimate
+	PriorCE              float64                       `json:"classifier_ce"`  // mean game-classifier cross-entropy
+	GameMI               float64                       `json:"game_mi_bound"`  // log M − CE, the bound on I(m; z)
 }
 
 // population is one training population in play.
@@ -68,6 +73,10 @@ type population struct {
 	// Interval accounting.
 	rewardSum  float64
 	agentSteps int64
+	typeOf     []int     // agent → type index
+	typeNames  []string  // type index → name
+	typeSum    []float64 // per type: the interval's reward sum
+	typeSteps  []int64   // per type: the interval's live agent steps
 }
 
 // Trainer runs MRA or a baseline: rounds of parallel episodes on every
@@ -162,6 +171,14 @@ func NewTrainer(cfg Config, setup Setup) (*Trainer, error) {
 		for range setup.ParallelEnvs {
 			p.prev = append(p.prev, env.NewFrame(spec))
 		}
+		p.typeOf = make([]int, enc.N)
+		for i := range p.typeOf {
+			p.typeOf[i] = spec.AgentType(i)
+		}
+		for _, ty := range spec.Types {
+			p.typeNames = append(p.typeNames, ty.Name)
+		}
+		p.typeSum, p.typeSteps = make([]float64, len(spec.Types)), make([]int64, len(spec.Types))
 		descs = append(descs, p.desc)
 		t.games = append(t.games, p)
 	}
@@ -355,6 +372,8 @@ func (t *Trainer) playEpisodes(k int, p *population) {
 				if p.prev[c].Alive[i] {
 					p.rewardSum += f.Reward[i]
 					p.agentSteps++
+					p.typeSum[p.typeOf[i]] += f.Reward[i]
+					p.typeSteps[p.typeOf[i]]++
 				}
 			}
 		}
@@ -393,17 +412,18 @@ func (t *Trainer) updateCycle(k int, p *population) {
 // metrics closes the current log interval.
 func (t *Trainer) metrics() Metrics {
 	m := Metrics{
-		Episode:        t.Episode(),
-		Round:          t.round,
-		EnvSteps:       t.envSteps,
-		WallSeconds:    t.wall.Seconds(),
-		MeanStepReward: map[string]float64{},
-		Updates:        t.updates,
-		CriticLoss:     t.critic.mean(),
-		PolicyLoss:     t.policy.mean(),
-		Entropy:        t.entropy.mean(),
-		MI:             t.mi.mean(),
-		PriorCE:        t.ce.mean(),
+		Episode:              t.Episode(),
+		Round:                t.round,
+		EnvSteps:             t.envSteps,
+		WallSeconds:          t.wall.Seconds(),
+		MeanStepReward:       map[string]float64{},
+		MeanStepRewardByType: map[string]map[string]float64{},
+		Updates:              t.updates,
+		CriticLoss:           t.critic.mean(),
+		PolicyLoss:           t.policy.mean(),
+		Entropy:              t.entropy.mean(),
+		MI:                   t.mi.mean(),
+		PriorCE:              t.ce.mean(),
 	}
 	if t.ce.n > 0 {
 		m.GameMI = math.Log(float64(len(t.games))) - m.PriorCE
@@ -416,6 +436,17 @@ func (t *Trainer) metrics() Metrics {
 			m.MeanStepReward[p.label] = p.rewardSum / float64(p.agentSteps)
 		}
 		p.rewardSum, p.agentSteps = 0, 0
+		byType := map[string]float64{}
+		for k, n := range p.typeSteps {
+			if n > 0 {
+				byType[p.typeNames[k]] = p.typeSum[k] / float64(n)
+			}
+		}
+		if len(byType) > 0 {
+			m.MeanStepRewardByType[p.label] = byType
+		}
+		clear(p.typeSum)
+		clear(p.typeSteps)
 	}
 	t.critic, t.policy, t.entropy, t.mi, t.ce = sum{}, sum{}, sum{}, sum{}, sum{}
 	t.intervalSteps, t.intervalWall = 0, 0

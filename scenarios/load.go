@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -52,7 +51,7 @@ const maxErrors = 20
 // are reported as an ErrorList of *Error; a file that cannot be read gives
 // the *os.PathError.
 func Load(path string) (*Scenario, error) {
-	src, err := os.ReadFile(path)
+	src, err := ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -63,6 +62,9 @@ func Load(path string) (*Scenario, error) {
 // gives the default scenario name.
 func Parse(file string, src []byte) (*Scenario, error) {
 	d := &decoder{file: file, lines: strings.Split(string(src), "\n")}
+	if !d.checkLimits(string(src)) {
+		return nil, d.errs
+	}
 	var raw map[string]any
 	if _, err := toml.Decode(string(src), &raw); err != nil {
 		d.syntax(string(src), err)
@@ -90,6 +92,7 @@ type decoder struct {
 	// other than scenario files (sweep grids); nil for scenario files.
 	tables map[string][]string
 	homes  map[string]string
+	paramsBad bool // the game's parameters were refused: check populations without them
 }
 
 func (d *decoder) syntax(src string, err error) {
@@ -133,6 +136,9 @@ func (d *decoder) fail(path string, err error, format string, args ...any) {
 		p, ok = d.pos[k]
 	}
 	e.Line, e.Col = p.line, p.col
+	if q, ok := d.elementPos(path); ok {
+		e.Line, e.Col = q.line, q.col
+	}
 	d.add(e)
 }
 
@@ -320,6 +326,9 @@ func (d *decoder) scenario(raw map[string]any) *Scenario {
 	}
 	top := d.table("", raw)
 	d.str(top, "", "name", &s.Name)
+	if err := checkName(s.Name); err != nil {
+		d.fail("name", err, "%v", err)
+	}
 	if v, ok := top["seed"]; ok {
 		if n, isInt := v.(int64); !isInt || n < 0 {
 			d.fail("seed", nil, "got %s, want an integer ≥ 0", describe(v))
@@ -405,7 +414,9 @@ func (d *decoder) game(v any, g *Game) (reg env.Registration, params map[string]
 		} else {
 			d.fail("game.params", err, "%v", err)
 		}
-		return reg, nil, false
+		// The populations can still be checked against the agent types.
+		d.paramsBad = true
+		return reg, nil, true
 	}
 	g.Params = params
 	return reg, params, true
@@ -440,17 +451,38 @@ func (d *decoder) populations(path string, v any, reg env.Registration, params m
 		return nil
 	}
 	var out []env.Population
+	seen := map[string]int{} // index of each population's first listing, by canonical text; -1 once reported
+	// The check of one written value (a string or a count), done once: a
+	// long list of repeats costs a map lookup per entry.
+	type checked struct {
+		pop env.Population
+		key string
+		err error
+	}
+	done := map[any]checked{}
 	for i, item := range list {
-		p := fmt.Sprintf("%s[%d]", path, i)
-		pop, err := toPopulation(item)
-		if err != nil {
-			d.fail(p, err, "%v", err)
-			continue
+		c, cached := checked{}, false
+		switch item.(type) {
+		case string, int64:
+			c, cached = done[item]
 		}
-		pop, err = reg.Population(pop)
-		if err == nil {
-			_, err = reg.Make(params, pop)
+		if !cached {
+			c.pop, c.err = toPopulation(item)
+			if c.err == nil {
+				c.pop, c.err = reg.Population(c.pop)
+				if c.err == nil {
+					c.key = c.pop.String()
+				}
+			}
+			if c.err == nil && !d.paramsBad {
+				_, c.err = reg.Make(params, c.pop)
+			}
+			switch item.(type) {
+			case string, int64:
+				done[item] = c
+			}
 		}
+		err := c.err
 		var pe *env.ParamError
 		if errors.As(err, &pe) {
 			// A rule between parameters, whatever the population: report it
@@ -462,15 +494,17 @@ func (d *decoder) populations(path string, v any, reg env.Registration, params m
 			return nil
 		}
 		if err != nil {
-			d.fail(p, err, "%v", err)
+			d.fail(fmt.Sprintf("%s[%d]", path, i), err, "%v", err)
 			continue
 		}
-		for _, q := range out {
-			if q.Equal(pop) {
-				d.fail(p, nil, "population %v is listed twice", pop)
-			}
+		// Each repeated population is reported once, at its second listing.
+		if first, ok := seen[c.key]; !ok {
+			seen[c.key] = i
+		} else if first >= 0 {
+			d.fail(fmt.Sprintf("%s[%d]", path, i), nil, "population %v is listed twice (first as %s[%d])", c.pop, path, first)
+			seen[c.key] = -1
 		}
-		out = append(out, pop)
+		out = append(out, c.pop)
 	}
 	return out
 }

@@ -128,10 +128,14 @@ func TestErrors(t *testing.T) {
 		{"unknown game", "[game]\nname = \"lien\"\n[train]\npopulations = [3]\n", `f.toml:2:1: game.name: unknown game "lien" (did you mean "line"?); registered games: "elfarol", "line", `},
 		{"unknown param", "[game]\nname = \"line\"\n[game.params]\nlenght = 4\n[train]\npopulations = [3]\n", `f.toml:4:1: game.params.lenght: unknown parameter (did you mean "length"?); known: "length", "horizon"`},
 		{"param range", "[game]\nname = \"line\"\nparams = {length = 2}\n[train]\npopulations = [3]\n", `f.toml:3:1: game.params.length: 2 is out of range: want an integer in [3, 1000]`},
-		{"population refused", "[game]\nname = \"line\"\n[train]\npopulations = [3, 300]\n", `f.toml:4:1: train.populations[1]: game "line" refuses population "walkers=300": 300 agents of type "walkers", allowed 1 to 256`},
-		{"population type", "[game]\nname = \"line\"\n[train]\npopulations = [\"walker=3\"]\n", `f.toml:4:1: train.populations[0]: game "line" refuses population "walker=3": unknown agent type "walker" (did you mean "walkers"?); types: walkers (1–256)`},
-		{"population text", "[game]\nname = \"line\"\n[train]\npopulations = [\"walkers=three\"]\n", `f.toml:4:1: train.populations[0]: population "walkers=three": count of "walkers" must be a whole number ≥ 0, got "three"`},
-		{"population repeat", "[game]\nname = \"line\"\n[train]\npopulations = [3, \"walkers=3\"]\n", `f.toml:4:1: train.populations[1]: population walkers=3 is listed twice`},
+		{"population refused", "[game]\nname = \"line\"\n[train]\npopulations = [3, 300]\n", `f.toml:4:19: train.populations[1]: game "line" refuses population "walkers=300": 300 agents of type "walkers", allowed 1 to 256`},
+		{"population type", "[game]\nname = \"line\"\n[train]\npopulations = [\"walker=3\"]\n", `f.toml:4:16: train.populations[0]: game "line" refuses population "walker=3": unknown agent type "walker" (did you mean "walkers"?); types: walkers (1–256)`},
+		{"population text", "[game]\nname = \"line\"\n[train]\npopulations = [\"walkers=three\"]\n", `f.toml:4:16: train.populations[0]: population "walkers=three": count of "walkers" must be a whole number ≥ 0, got "three"`},
+		{"element on a later line", "[game]\nname = \"line\"\n[train]\npopulations = [\n  3,   # fine\n  {walkers = 900},\n]\n", `f.toml:6:3: train.populations[1]: game "line" refuses population "walkers=900"`},
+		{"name with a separator", "name = \"../../tmp/x\"\n[game]\nname = \"line\"\n[train]\npopulations = [3]\n", `f.toml:1:1: name: "../../tmp/x" has a path separator`},
+		{"name with dots", "name = \"..\"\n[game]\nname = \"line\"\n[train]\npopulations = [3]\n", `f.toml:1:1: name: ".." contains ".."`},
+		{"nesting", "x = " + strings.Repeat("[", 40) + strings.Repeat("]", 40) + "\n", `f.toml:1:21: arrays and inline tables nested more than 16 deep`},
+		{"population repeat", "[game]\nname = \"line\"\n[train]\npopulations = [3, \"walkers=3\"]\n", `f.toml:4:19: train.populations[1]: population walkers=3 is listed twice (first as train.populations[0])`},
 		{"missing populations", "[game]\nname = \"line\"\n", `f.toml: train.populations: missing: list the training populations, e.g. populations = ["agents=3", "agents=6"]`},
 		{"missing game", "[train]\npopulations = [3]\n", `f.toml: game: missing: name the game, e.g. [game] name = "resource" (see mrasim envs)`},
 		{"single with two", minimal + "[algo]\nname = \"single\"\n", `f.toml:6:1: train.populations: algo "single" trains at one population; 3 are listed`},
@@ -205,6 +209,11 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Add([]byte("[game]\nname = \"line\"\n[train]\npopulations = [{walkers = 3}, \"x=1\", -2, 1.5, [1]]\n[algo]\ngamma = nan\n"))
+	// Element positions, limits and names (issue 14).
+	f.Add([]byte("[game]\nname = \"line\"\n[train]\npopulations = [ # \"a,b\" [\n  'walkers=2', \"wal,kers]=3\",\n  {walkers = 900}, 3, 3]\n"))
+	f.Add([]byte("x = " + strings.Repeat("[", 17) + strings.Repeat("]", 17) + "\n"))
+	f.Add([]byte("name = \"../x\"\n[game]\nname = \"line\"\n[train]\npopulations = [3]\n"))
+	f.Add([]byte("[game]\nname = \"line\"\nparams = {lenght = 3}\n[train]\npopulations = [\"\"\"walkers=3\"\"\", 0]\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		s, err := scenarios.Parse("fuzz.toml", src)
 		if err == nil && (s == nil || len(s.Train.Populations) == 0) {

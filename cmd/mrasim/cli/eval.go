@@ -7,11 +7,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/internal/checkpoint"
+	"github.com/mrasim/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/league"
 	"github.com/mrasim/mrasim/mra"
@@ -34,9 +36,10 @@ func runEval(c *context, args []string) int {
 	jsonOut := fs.String("json", "", "also write results.json to `FILE`")
 	out := fs.String("out", "", "folder for the report (default: the first run's folder, eval-YYYYMMDD-HHMMSS)")
 	seed := fs.Uint64("seed", 0, "root seed of the evaluation (default: the scenario's seed)")
-	workers := fs.Int("workers", 0, "jobs at once (default: all cores; results do not depend on it)")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "jobs at once, ≥ 1 (results do not depend on it)")
 	quiet := fs.Bool("quiet", false, "no progress display")
 	renders := fs.Bool("render", false, "also draw one episode per population and entry as render-ENTRY-POPULATION.gif, linked from report.md (particle games)")
+	maxMemory := fs.String("max-memory", "", maxMemoryUsage)
 	rest, code, done := c.parse(fs, args)
 	if done {
 		return code
@@ -47,6 +50,14 @@ func runEval(c *context, args []string) int {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if code, ok := c.checkEvalFlags(runs, pops, set, *workers, *episodes); !ok {
+		return code
+	}
+	limit, limitSource, err := memoryLimit(*maxMemory)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
+		return ExitUsage
+	}
 	if len(runs) == 0 {
 		dir, err := newestRunAnywhere(scenarios.DefaultOut)
 		if err != nil {
@@ -102,6 +113,7 @@ func runEval(c *context, args []string) int {
 	if len(pops) > 0 {
 		reg, _ := env.Lookup(s.Game.Name)
 		opts.Populations = nil
+		listed := map[string]string{}
 		for _, text := range strings.Fields(strings.Join(pops, " ")) {
 			p, err := env.ParsePopulation(text)
 			if err == nil {
@@ -114,6 +126,11 @@ func runEval(c *context, args []string) int {
 				fmt.Fprintf(c.stderr, "mrasim eval: --populations %s: %v\n", text, err)
 				return ExitUsage
 			}
+			if first, ok := listed[p.String()]; ok {
+				fmt.Fprintf(c.stderr, "mrasim eval: --populations: %s and %s are the same population %v; list each once\n", first, text, p)
+				return ExitUsage
+			}
+			listed[p.String()] = text
 			opts.Populations = append(opts.Populations, p)
 		}
 	}
@@ -125,10 +142,6 @@ func runEval(c *context, args []string) int {
 		opts.AdaptSteps = *adaptSteps
 	}
 	if set["episodes"] {
-		if *episodes < 1 {
-			fmt.Fprintln(c.stderr, "mrasim eval: --episodes must be ≥ 1")
-			return ExitUsage
-		}
 		opts.Episodes = *episodes
 	}
 	if set["br-episodes"] {
@@ -141,30 +154,59 @@ func runEval(c *context, args []string) int {
 	if set["seed"] {
 		opts.Seed = *seed
 	}
-	dir := *out
-	if dir == "" {
-		dir = filepath.Join(runs[0], "eval-"+time.Now().Format("20060102-150405"))
+	mo := memest.EvalOptions{
+		Game: opts.Game, Params: opts.Params, Populations: opts.Populations, Entries: len(entries),
+		Latents: maxLatents(entries), AdaptEpisodes: adaptEpisodes(opts), BREpisodes: opts.BREpisodes, Workers: *workers,
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// Run fewer jobs at once rather than more than the memory holds.
+	if fit, err := memest.FitWorkers(mo, limit); err == nil && fit >= 1 && fit < *workers {
+		fmt.Fprintf(c.stderr, "memory: running %d jobs at once instead of %d to stay within %s (results do not depend on it)\n", fit, *workers, memest.Format(limit))
+		mo.Workers = fit
+		opts.Runner = league.Local{Workers: fit}
+	}
+	est, err := memest.Eval(mo)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
+		return ExitUsage
+	}
+	if err := checkMemory(c.stderr, est, limit, limitSource, "this evaluation"); err != nil {
+		fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
+		return ExitUsage
+	}
+	// Outputs are checked before the work, not after it.
+	dir, created, err := evalOutputDir(*out, runs[0])
+	if err != nil {
 		fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
 		return ExitFailure
 	}
-
-	var popts []progress.Option
-	if *quiet {
-		popts = append(popts, progress.WithTerminal(false), progress.WithInterval(24*time.Hour))
+	// An evaluation that does not finish leaves no empty report folder.
+	defer func() {
+		if created {
+			os.Remove(dir) // only removes it while empty
+		}
+	}()
+	if *jsonOut != "" {
+		if err := checkWritable(*jsonOut); err != nil {
+			fmt.Fprintf(c.stderr, "mrasim eval: --json: %v\n", err)
+			return ExitFailure
+		}
 	}
+
 	var bar *progress.Reporter
 	opts.Progress = func(done, n int) {
 		if bar == nil {
-			bar = progress.New(c.stderr, int64(n), "jobs", popts...)
+			bar = progress.New(progressOut(c.stderr, *quiet), int64(n), "jobs")
 		}
 		bar.Set(int64(done), nil)
 	}
 	fmt.Fprintf(c.stderr, "evaluating %d entries of %s at %d populations; report in %s\n", len(entries), s.Game.Name, len(opts.Populations), dir)
-	rep, err := league.Play(entries, opts)
+	rep, interrupted, err := playInterruptibly(entries, opts)
 	if bar != nil {
 		bar.Finish()
+	}
+	if interrupted {
+		fmt.Fprintln(c.stderr, "\nmrasim eval: interrupted; stopped without writing a report")
+		return ExitFailure
 	}
 	if err != nil {
 		fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
@@ -220,6 +262,14 @@ func loadRun(dir string) (*scenarios.Scenario, *league.Run, error) {
 	s, err := scenarios.Load(filepath.Join(dir, runScenario))
 	if err != nil {
 		return nil, nil, err
+	}
+	// The run as it was started (its --seed), and never an edited copy.
+	if rec, ok, err := readRunRecord(dir); err != nil {
+		return nil, nil, err
+	} else if ok {
+		if err := applyRecord(s, rec, dir, false); err != nil {
+			return nil, nil, err
+		}
 	}
 	state, _, err := checkpoint.ReadFile(filepath.Join(dir, runCheckpoint), checkpointKin, mra.StateVersion)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/internal/progress"
+	"github.com/mrasim/mrasim/internal/runlock"
 	"github.com/mrasim/mrasim/league"
 	"github.com/mrasim/mrasim/league/sweep"
 	"github.com/mrasim/mrasim/scenarios"
@@ -244,8 +245,14 @@ func trainJob(ctx stdcontext.Context, j sweep.TrainJob) (sweep.TrainResult, erro
 		return res, err
 	}
 	defer log.Close()
+	lock, _, err := runlock.Acquire(j.Dir)
+	if err != nil {
+		return res, fmt.Errorf("run %s: %w", j.Dir, err)
+	}
+	defer lock.Release()
 	sub := &context{stdout: log, stderr: log}
-	if code := sub.train(s, j.Source, j.Dir, resume, j.Workers, true); code != ExitOK {
+	// The sweep sets the budget itself (StopAt), so a resume takes it as given.
+	if code := sub.train(s, j.Source, j.Dir, resume, true, j.Workers, true, lock); code != ExitOK {
 		return res, fmt.Errorf("training failed (exit %d): %s", code, lastLine(logPath))
 	}
 	last, err := lastMetrics(filepath.Join(j.Dir, runMetrics))

@@ -208,7 +208,7 @@ func TestSweepBadGrids(t *testing.T) {
 			`grid.toml:4:1: algorithms.mra.latnets: unknown key (did you mean "algorithms.mra.latents"?)`},
 		{"range", strings.Replace(sweepGrid, "episodes = 6", "episodes = 0", 1),
 			`grid.toml:9:1: eval.episodes: scenario walk: eval.episodes: 0 is out of range: want an integer in [1, 1e+09]`},
-		{"missing scenario", strings.Replace(sweepGrid, "walk.toml", "nope.toml", 1), `grid.toml:2:1: scenarios[0]: open `},
+		{"missing scenario", strings.Replace(sweepGrid, "walk.toml", "nope.toml", 1), `grid.toml:2:14: scenarios[0]: open `},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			grid := filepath.Join(dir, "grid.toml")
