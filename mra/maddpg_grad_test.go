@@ -218,3 +218,57 @@ func TestDDPGOneStep(t *testing.T) {
 		})
 	}
 }
+
+// TestDDPGZeroAllocs: once warm, the updates and acting allocate nothing.
+func TestDDPGZeroAllocs(t *testing.T) {
+	m, enc := testDDPG(t, tagSpec(t), 21)
+	b := randomBatch(rand.New(rand.NewPCG(22, 22)), enc, 64, 1)
+	rng := rand.New(rand.NewPCG(23, 23))
+	rows := 4 * enc.N
+	self, ents := make([]float64, rows*enc.D), make([]float64, rows*enc.E*enc.D)
+	present, graph, actions := make([]bool, rows*enc.E), make([]float64, rows*enc.E), make([]int, rows)
+	for i := range self {
+		self[i] = rng.NormFloat64()
+	}
+	for i := range ents {
+		ents[i] = rng.NormFloat64()
+	}
+	for i := range present {
+		present[i] = i%3 != 0
+	}
+	step := func() {
+		m.UpdateCritic(b)
+		m.UpdateActors(b)
+		m.Act(enc, rows, self, ents, present, rng, actions, graph)
+	}
+	step()
+	if allocs := testing.AllocsPerRun(5, step); allocs != 0 {
+		t.Errorf("%v allocations per critic, actor and act step", allocs)
+	}
+	if m.Err() != nil {
+		t.Fatal(m.Err())
+	}
+}
+
+// BenchmarkDDPGUpdate times one critic and one actor step on a batch of
+// 256 at resource occupation with 6 agents.
+func BenchmarkDDPGUpdate(b *testing.B) {
+	spec := resourceSpec(b, 6)
+	cfg := DefaultConfig()
+	cfg.Algo, cfg.Latents, cfg.BatchSize = AlgoMADDPG, 1, 256
+	f := GameFeatures(spec)
+	enc, err := NewEncoding(f, spec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := NewMADDPG(cfg, f, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	batch := randomBatch(rand.New(rand.NewPCG(2, 2)), enc, 256, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.UpdateCritic(batch)
+		m.UpdateActors(batch)
+	}
+}
