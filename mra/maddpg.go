@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 
 	"github.com/mrasim/mrasim/agents/nn"
 	"github.com/mrasim/mrasim/agents/optim"
@@ -94,37 +95,43 @@ func (n *ddpgNets) bind(m *MADDPG, value, grad []float64) {
 // softmax(ℓ) (the Gumbel-max trick): that sampling is the exploration, and
 // softmax(ℓ) is the exact action distribution the league uses.
 //
-// The updates run on the calling goroutine, so results do not depend on any
-// number of workers. A MADDPG is not safe for concurrent use; it has its
-// own random stream (the updates' Gumbel noise), saved in its state.
+// The updates split their batch into fixed chunks of samples run by a
+// pool of worker goroutines and reduce the chunks' gradients in chunk
+// order, as Model's do, so results are identical bit for bit whatever the
+// number of workers (SetWorkers). A MADDPG is not safe for concurrent use;
+// it has its own random stream (the updates' Gumbel noise, drawn on the
+// calling goroutine), saved in its state.
 type MADDPG struct {
 	cfg Config
 	f   Features
 
-	params, grad  []float64
-	target, tgrad []float64
-	groups        [ddpgGroups]span
-	layout        [ddpgGroups][]nn.Segment
-	opt           [ddpgGroups]*optim.Adam
+	params, grad []float64
+	target       []float64
+	groups       [ddpgGroups]span
+	layout       [ddpgGroups][]nn.Segment
+	opt          [ddpgGroups]*optim.Adam
 
-	online, tgt *ddpgNets
-	gumbel      []nn.GumbelSoftmax // per type, temperature 1
-	pcg         *rand.PCG
-	rng         *rand.Rand
+	online *ddpgNets // acting's instance, bound to params and grad
+	pcg    *rand.PCG
+	rng    *rand.Rand
+	ars    rows // Act's rows
+	prob   []float64
+	noise  []float64 // B·N×A Gumbel noise of the running update, sample-major rows
 
-	rs, ars rows // the update's rows and Act's rows
+	// Parallel updates.
+	work      []*ddpgWorker
+	workers   int
+	pool      *ddpgPool
+	job       ddpgJob
+	chunkGrad [][]float64
+	chunkStat [][3]float64
+	y, q      []float64 // B·N, sample-major: the critic update's targets and Q (tests read them)
 
-	noise   []float64 // rows×A Gumbel noise of the running update
-	act     []float64 // rows×A actions fed to a critic
-	act2    []float64 // rows×A the agents' own relaxed actions (actor update)
-	y, dQ   []float64 // rows
-	dlogits []float64
-	prob    []float64
-	// frozen, when set (tests), replaces the actor update's hard action by
-	// soft + frozen, frozen being hard − soft recorded at the parameters
-	// the gradient is checked at: the surrogate whose exact gradient the
-	// straight-through estimator is.
-	frozen []float64
+	// st, when set (tests), records the actor update's hard − soft per row
+	// (record) or replays it as a constant, the action then being
+	// soft + st.v: the surrogate whose exact gradient the straight-through
+	// estimator is, at the parameters the values were recorded at.
+	st *stSeam
 
 	stats DDPGStats
 	err   error
@@ -154,7 +161,7 @@ func NewMADDPG(cfg Config, f Features, rng *rand.Rand) (*MADDPG, error) {
 			return nil, fmt.Errorf("mra: type %q has %d actions, want 1 … %d", f.Types[k], a, f.A)
 		}
 	}
-	m := &MADDPG{cfg: cfg, f: f}
+	m := &MADDPG{cfg: cfg, f: f, workers: min(runtime.GOMAXPROCS(0), numChunks)}
 	proto := m.newNets()
 	off := 0
 	for g := range ddpgGroups {
@@ -167,15 +174,13 @@ func NewMADDPG(cfg Config, f Features, rng *rand.Rand) (*MADDPG, error) {
 		off += n
 	}
 	m.params, m.grad = make([]float64, off), make([]float64, off)
-	m.target, m.tgrad = make([]float64, off), make([]float64, off)
+	m.target = make([]float64, off)
 	for g := range ddpgGroups {
 		nn.XavierNormal(rng, m.params, optim.Layout{Layers: m.layout[g]})
 	}
 	copy(m.target, m.params)
 	m.online = proto
 	m.online.bind(m, m.params, m.grad)
-	m.tgt = m.newNets()
-	m.tgt.bind(m, m.target, m.tgrad)
 	for g := range ddpgGroups {
 		o, err := m.newOptimizer(g)
 		if err != nil {
@@ -183,9 +188,11 @@ func NewMADDPG(cfg Config, f Features, rng *rand.Rand) (*MADDPG, error) {
 		}
 		m.opt[g] = o
 	}
-	for _, a := range f.Actions {
-		m.gumbel = append(m.gumbel, nn.GumbelSoftmax{N: a, Temperature: 1})
+	m.chunkGrad = make([][]float64, numChunks)
+	for c := range m.chunkGrad {
+		m.chunkGrad[c] = make([]float64, off)
 	}
+	m.chunkStat = make([][3]float64, numChunks)
 	m.pcg = rand.NewPCG(rng.Uint64(), rng.Uint64())
 	m.rng = rand.New(m.pcg)
 	m.prob = make([]float64, f.A)
@@ -226,9 +233,26 @@ func (m *MADDPG) Stats() DDPGStats { return m.stats }
 // none; the failing update left its parameters unchanged.
 func (m *MADDPG) Err() error { return m.err }
 
-// Close is a no-op: MADDPG starts no goroutines. It lets the trainer treat
-// every learner alike.
-func (m *MADDPG) Close() {}
+// SetWorkers sets how many goroutines run the updates' chunks (at least 1,
+// at most the fixed number of chunks, 8). The default is GOMAXPROCS. The
+// results do not depend on it.
+func (m *MADDPG) SetWorkers(n int) {
+	n = max(1, min(n, numChunks))
+	if n == m.workers {
+		return
+	}
+	m.Close()
+	m.workers = n
+}
+
+// Close stops the worker goroutines. The learner stays usable: they are
+// restarted by the next update.
+func (m *MADDPG) Close() {
+	if m.pool != nil {
+		m.pool.stop()
+		m.pool = nil
+	}
+}
 
 // checkBatch panics unless b fits the networks.
 func (m *MADDPG) checkBatch(b *Batch) {
@@ -310,194 +334,4 @@ func (m *MADDPG) softUpdate(g int) {
 	for i := sp.lo; i < sp.hi; i++ {
 		m.target[i] = (1-tau)*m.target[i] + tau*m.params[i]
 	}
-}
-
-// putOneHot writes onehot(a) padded to A into dst (A wide).
-func putOneHot(dst []float64, a int) {
-	clear(dst)
-	dst[a] = 1
-}
-
-// criticLoss returns L_Q on b, the target actions drawn with Gumbel noise
-// noise (rows×A in the rows' type-major order; a type's first A_k entries
-// of a row are used), and leaves its gradient in the critic part of
-// m.grad (the rest of m.grad is scratch).
-func (m *MADDPG) criticLoss(b *Batch, noise []float64) float64 {
-	rs := &m.rs
-	rs.gather(b, 0, b.Size, true)
-	nr, e, A := b.Size*rs.n, rs.e, m.f.A
-	clear(m.grad)
-
-	// a'_j = onehot(argmax(ℓ⁻_j(o'_j) + g_j)) from the target actors.
-	m.act = growT(m.act, nr*A)
-	for t, p := range m.tgt.actor {
-		lo, hi := rs.rowsOf(t)
-		if lo == hi {
-			continue
-		}
-		lg := p.forward(e, rs.typeSelf(t, rs.nextSelf), rs.nextEnts[lo*e*rs.d:hi*e*rs.d], rs.nextMask[lo*e:hi*e])
-		for r := lo; r < hi; r++ {
-			l, g := lg[(r-lo)*p.a:(r-lo+1)*p.a], noise[r*A:r*A+p.a]
-			best, arg := math.Inf(-1), 0
-			for k := range l {
-				if v := l[k] + g[k]; v > best {
-					best, arg = v, k
-				}
-			}
-			putOneHot(m.act[r*A:(r+1)*A], arg)
-		}
-	}
-	tc := m.tgt.critic
-	xn := tc.embed(0, tc.encode(e, rs.nextSelf, rs.nextEnts, rs.nextMask), rs.nextSelf, m.act)
-	qn := tc.q(rs, xn, xn)
-	m.y = growT(m.y, nr)
-	for r := range nr {
-		m.y[r] = rs.reward[r] + m.cfg.Gamma*(1-rs.done[r])*qn[r]
-	}
-
-	// Q(o, a) with the replayed actions.
-	for r := range nr {
-		putOneHot(m.act[r*A:(r+1)*A], rs.action[r])
-	}
-	cr := m.online.critic
-	x := cr.embed(0, cr.encode(e, rs.self, rs.ents, rs.mask), rs.self, m.act)
-	q := cr.q(rs, x, x)
-	alive := 0
-	for r := range nr {
-		if rs.alive[r] {
-			alive++
-		}
-	}
-	m.dQ = growT(m.dQ, nr)
-	clear(m.dQ)
-	var loss float64
-	if alive > 0 {
-		inv := 1 / float64(alive)
-		for r := range nr {
-			if rs.alive[r] {
-				d := q[r] - m.y[r]
-				loss += d * d * inv
-				m.dQ[r] = 2 * d * inv
-			}
-		}
-	}
-	cr.backward(m.dQ)
-	return loss
-}
-
-// actorLoss returns L_μ on b, the agents' own actions drawn with Gumbel
-// noise noise (as for criticLoss), and leaves its straight-through
-// gradient in the actor part of m.grad (the rest is scratch). It sets the
-// Q and Entropy statistics.
-func (m *MADDPG) actorLoss(b *Batch, noise []float64) float64 {
-	rs := &m.rs
-	rs.gather(b, 0, b.Size, false)
-	nr, e, A := b.Size*rs.n, rs.e, m.f.A
-	clear(m.grad)
-	alive := 0
-	for r := range nr {
-		if rs.alive[r] {
-			alive++
-		}
-	}
-	inv := 0.0
-	if alive > 0 {
-		inv = 1 / float64(alive)
-	}
-
-	// â_i = GumbelSoftmaxST(ℓ_i(o_i)); a_j replayed.
-	m.act = growT(m.act, nr*A)
-	m.act2 = growT(m.act2, nr*A)
-	clear(m.act2)
-	var reg, ent float64
-	for t, p := range m.online.actor {
-		lo, hi := rs.rowsOf(t)
-		if lo == hi {
-			continue
-		}
-		lg := p.forward(e, rs.typeSelf(t, rs.self), rs.ents[lo*e*rs.d:hi*e*rs.d], rs.mask[lo*e:hi*e])
-		gn := growT(m.dlogits, (hi-lo)*p.a)
-		for r := lo; r < hi; r++ {
-			copy(gn[(r-lo)*p.a:(r-lo+1)*p.a], noise[r*A:r*A+p.a])
-		}
-		hard := m.gumbel[t].ForwardNoise(lg, gn)
-		soft := m.gumbel[t].Soft()
-		for r := lo; r < hi; r++ {
-			dst := m.act2[r*A : r*A+p.a]
-			h := hard[(r-lo)*p.a : (r-lo+1)*p.a]
-			if m.frozen != nil {
-				for k := range dst {
-					dst[k] = soft[(r-lo)*p.a+k] + m.frozen[r*A+k]
-				}
-			} else {
-				copy(dst, h)
-			}
-			if rs.alive[r] {
-				l := lg[(r-lo)*p.a : (r-lo+1)*p.a]
-				for _, v := range l {
-					reg += v * v * inv / float64(p.a)
-				}
-				ent += entropyOfLogits(l, m.prob[:p.a]) * inv
-			}
-		}
-	}
-	for r := range nr {
-		putOneHot(m.act[r*A:(r+1)*A], rs.action[r])
-	}
-	cr := m.online.critic
-	o := cr.encode(e, rs.self, rs.ents, rs.mask)
-	xkv := cr.embed(0, o, rs.self, m.act)
-	xq := cr.embed(1, o, rs.self, m.act2)
-	q := cr.q(rs, xq, xkv)
-	m.dQ = growT(m.dQ, nr)
-	var meanQ float64
-	for r := range nr {
-		m.dQ[r] = 0
-		if rs.alive[r] {
-			meanQ += q[r] * inv
-			m.dQ[r] = -inv
-		}
-	}
-	loss := -meanQ + ddpgLogitReg*reg
-
-	dxq, _ := cr.backQ(m.dQ)
-	din := cr.backEmbed(1, dxq)
-	for t, p := range m.online.actor {
-		lo, hi := rs.rowsOf(t)
-		if lo == hi {
-			continue
-		}
-		// The Gumbel-softmax of type t still holds this forward's samples.
-		m.dlogits = growT(m.dlogits, (hi-lo)*p.a)
-		for r := lo; r < hi; r++ {
-			copy(m.dlogits[(r-lo)*p.a:(r-lo+1)*p.a], cr.actionGrad(din, r)[:p.a])
-		}
-		dl := m.gumbel[t].Backward(m.dlogits)
-		lg := p.logits
-		for r := lo; r < hi; r++ {
-			if !rs.alive[r] {
-				continue
-			}
-			for k := range p.a {
-				i := (r-lo)*p.a + k
-				dl[i] += 2 * ddpgLogitReg * lg[i] * inv / float64(p.a)
-			}
-		}
-		p.backward(dl)
-	}
-	m.stats.Q, m.stats.Entropy = meanQ, ent
-	return loss
-}
-
-// entropyOfLogits returns the entropy of softmax(l), using prob as
-// scratch.
-func entropyOfLogits(l, prob []float64) float64 {
-	softmaxInto(prob, l)
-	var h float64
-	for _, p := range prob {
-		if p > 0 {
-			h -= p * math.Log(p)
-		}
-	}
-	return h
 }

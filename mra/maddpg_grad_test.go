@@ -1,7 +1,9 @@
 package mra
 
 import (
+	"bytes"
 	"math"
+	"slices"
 	"math/rand/v2"
 	"testing"
 
@@ -90,30 +92,11 @@ func TestDDPGActorGrad(t *testing.T) {
 			rng := rand.New(rand.NewPCG(6, 6))
 			b := randomBatch(rng, enc, 3, 1)
 			noise := gumbelNoise(rng, b.Size*enc.N*enc.A)
+			// Record hard − soft of every row at θ₀, then freeze it.
+			m.st = &stSeam{record: true}
 			hardLoss := m.actorLoss(b, noise)
 			analytic := append([]float64(nil), ddpgSpan(m, ddpgGroupActor, m.grad)...)
-
-			// Freeze hard − soft of every row at θ₀.
-			A := enc.A
-			m.frozen = make([]float64, b.Size*enc.N*A)
-			for tp := range m.online.actor {
-				lo, hi := m.rs.rowsOf(tp)
-				a := enc.Actions[tp]
-				soft := m.gumbel[tp].Soft()
-				for r := lo; r < hi; r++ {
-					s := soft[(r-lo)*a : (r-lo+1)*a]
-					best := 0
-					for k := range s {
-						if s[k] > s[best] {
-							best = k
-						}
-					}
-					for k := range s {
-						m.frozen[r*A+k] = -s[k]
-					}
-					m.frozen[r*A+best]++
-				}
-			}
+			m.st.record = false
 			if sur := m.actorLoss(b, noise); math.Abs(sur-hardLoss) > 1e-12 {
 				t.Fatalf("surrogate at θ₀ is %v, the hard loss %v", sur, hardLoss)
 			}
@@ -131,10 +114,9 @@ func TestDDPGCriticLossClosedForms(t *testing.T) {
 	b := randomBatch(rng, enc, 3, 1)
 	m.criticLoss(b, gumbelNoise(rng, b.Size*enc.N*enc.A))
 	n := enc.N
-	for i := range n {
-		r := m.rs.at[2*n+i]
-		if m.y[r] != m.rs.reward[r] {
-			t.Errorf("terminal row %d: y = %v, want the reward %v", r, m.y[r], m.rs.reward[r])
+	for r := 2 * n; r < 3*n; r++ {
+		if m.y[r] != b.Reward[r] {
+			t.Errorf("terminal row %d: y = %v, want the reward %v", r, m.y[r], b.Reward[r])
 		}
 	}
 	m.cfg.Gamma = 0
@@ -146,10 +128,9 @@ func TestDDPGCriticLossClosedForms(t *testing.T) {
 	// By hand: mean over alive rows of (Q − r)², Q from the forward pass.
 	var want float64
 	alive := 0
-	q := m.online.critic.out.Forward(m.online.critic.xc)
 	for r := range b.Size * n {
-		if m.rs.alive[r] {
-			d := q[r] - m.rs.reward[r]
+		if b.Alive[r] {
+			d := m.q[r] - b.Reward[r]
 			want += d * d
 			alive++
 		}
@@ -241,12 +222,51 @@ func TestDDPGZeroAllocs(t *testing.T) {
 		m.UpdateActors(b)
 		m.Act(enc, rows, self, ents, present, rng, actions, graph)
 	}
-	step()
-	if allocs := testing.AllocsPerRun(5, step); allocs != 0 {
-		t.Errorf("%v allocations per critic, actor and act step", allocs)
+	for _, w := range []int{1, 2} {
+		m.SetWorkers(w)
+		// Warm every worker up on both updates: which worker runs which
+		// chunk varies.
+		step()
+		work := slices.Clone(m.work)
+		m.workers = 1
+		for _, wk := range work {
+			m.work[0] = wk
+			step()
+		}
+		copy(m.work, work)
+		m.workers = w
+		if allocs := testing.AllocsPerRun(5, step); allocs != 0 {
+			t.Errorf("%d workers: %v allocations per critic, actor and act step", w, allocs)
+		}
+		m.Close()
 	}
 	if m.Err() != nil {
 		t.Fatal(m.Err())
+	}
+}
+
+// TestDDPGWorkersDeterminism: updates with 1, 2 and 5 workers give the
+// same learner bit for bit, on a two-type population.
+func TestDDPGWorkersDeterminism(t *testing.T) {
+	var states [][]byte
+	for _, w := range []int{1, 2, 5} {
+		m, enc := testDDPG(t, tagSpec(t), 31)
+		m.SetWorkers(w)
+		b := randomBatch(rand.New(rand.NewPCG(32, 32)), enc, 37, 1)
+		for range 3 {
+			m.UpdateCritic(b)
+			m.UpdateActors(b)
+		}
+		m.Close()
+		if m.Err() != nil {
+			t.Fatal(m.Err())
+		}
+		states = append(states, m.AppendState(nil))
+	}
+	for i := 1; i < len(states); i++ {
+		if !bytes.Equal(states[0], states[i]) {
+			t.Errorf("worker counts 1 and %d give different learners", []int{1, 2, 5}[i])
+		}
 	}
 }
 
