@@ -3,8 +3,8 @@ package mra
 import (
 	"bytes"
 	"math"
-	"slices"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/mrasim/mrasim/env"
