@@ -134,6 +134,7 @@ type ddpgCritic struct {
 	kSet, vSet []float64    // rows×N×CK, rows×N×H: the others' keys and values per agent row
 	present    []bool       // rows×N: j ≠ i
 	xc         []float64    // out's input rows×2H
+	dc         []float64    // ∂L/∂c, rows×H
 	dxq, dxkv  []float64    // ∂L/∂x in the two roles, rows×H
 	dk, dv     []float64    // ∂L/∂k, ∂L/∂v per row, rows×CK, rows×H
 	do         []float64    // ∂L/∂o, rows×V
@@ -223,13 +224,12 @@ func (cr *ddpgCritic) backQ(dQ []float64) (dxq, dxkv []float64) {
 	nr := len(dQ)
 	dxc := cr.out.Backward(dQ)
 	cr.dxq = growT(cr.dxq, nr*h)
-	dc := cr.dxkv[:0] // scratch for ∂L/∂c before dxkv is needed
-	dc = growT(dc, nr*h)
+	cr.dc = growT(cr.dc, nr*h)
 	for r := range nr {
 		copy(cr.dxq[r*h:(r+1)*h], dxc[r*2*h:r*2*h+h])
-		copy(dc[r*h:(r+1)*h], dxc[r*2*h+h:(r+1)*2*h])
+		copy(cr.dc[r*h:(r+1)*h], dxc[r*2*h+h:(r+1)*2*h])
 	}
-	dqv, dkSet, dvSet := cr.att.Backward(dc, nil)
+	dqv, dkSet, dvSet := cr.att.Backward(cr.dc, nil)
 	cr.dk = growT(cr.dk, nr*ck)
 	cr.dv = growT(cr.dv, nr*h)
 	clear(cr.dk)
@@ -251,7 +251,7 @@ func (cr *ddpgCritic) backQ(dQ []float64) (dxq, dxkv []float64) {
 	}
 	dxk := cr.wk.Backward(cr.dk)
 	dxv := cr.wv.Backward(cr.dv)
-	cr.dxkv = growT(dc, nr*h)
+	cr.dxkv = growT(cr.dxkv, nr*h)
 	for i := range cr.dxkv {
 		cr.dxkv[i] = dxk[i] + dxv[i]
 	}
