@@ -2,6 +2,7 @@ package mra
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -271,24 +272,31 @@ func TestDDPGWorkersDeterminism(t *testing.T) {
 }
 
 // BenchmarkDDPGUpdate times one critic and one actor step on a batch of
-// 256 at resource occupation with 6 agents.
+// 256 at resource occupation with 3, 6 and 24 agents.
 func BenchmarkDDPGUpdate(b *testing.B) {
-	spec := resourceSpec(b, 6)
-	cfg := DefaultConfig()
-	cfg.Algo, cfg.Latents, cfg.BatchSize = AlgoMADDPG, 1, 256
-	f := GameFeatures(spec)
-	enc, err := NewEncoding(f, spec)
-	if err != nil {
-		b.Fatal(err)
-	}
-	m, err := NewMADDPG(cfg, f, rand.New(rand.NewPCG(1, 1)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	batch := randomBatch(rand.New(rand.NewPCG(2, 2)), enc, 256, 1)
-	b.ReportAllocs()
-	for b.Loop() {
-		m.UpdateCritic(batch)
-		m.UpdateActors(batch)
+	for _, n := range []int{3, 6, 24} {
+		b.Run(fmt.Sprintf("agents=%d", n), func(b *testing.B) {
+			spec := resourceSpec(b, n)
+			cfg := DefaultConfig()
+			cfg.Algo, cfg.Latents, cfg.BatchSize = AlgoMADDPG, 1, 256
+			f := GameFeatures(spec)
+			enc, err := NewEncoding(f, spec)
+			if err != nil {
+				b.Fatal(err)
+			}
+			m, err := NewMADDPG(cfg, f, rand.New(rand.NewPCG(1, 1)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer m.Close()
+			batch := randomBatch(rand.New(rand.NewPCG(2, 2)), enc, 256, 1)
+			m.UpdateCritic(batch)
+			m.UpdateActors(batch)
+			b.ReportAllocs()
+			for b.Loop() {
+				m.UpdateCritic(batch)
+				m.UpdateActors(batch)
+			}
+		})
 	}
 }
