@@ -9,6 +9,7 @@ const (
 	AlgoMRA     = "mra"     // the full method
 	AlgoSingle  = "single"  // MRA's networks trained at one population
 	AlgoReptile = "reptile" // first-order meta-learning across populations, one unimodal policy
+	AlgoMADDPG  = "maddpg"  // MADDPG with attention actor and critic (see MADDPG)
 )
 
 // Config holds every hyper-parameter of training. DefaultConfig returns the
@@ -59,6 +60,9 @@ type Config struct {
 	// Reptile baseline.
 	MetaLR      float64 // ε in θ₀ ← θ₀ + ε·mean_k(θ_k − θ₀)
 	InnerCycles int     // update cycles per game between meta-steps
+
+	// MADDPG baseline.
+	Tau float64 // Polyak rate of the targets, θ⁻ ← (1−τ)θ⁻ + τθ after every step (1: hard copy)
 }
 
 // DefaultConfig returns the official hyper-parameters.
@@ -84,13 +88,14 @@ func DefaultConfig() Config {
 		PriorTemperature: 4,
 		MetaLR:           0.1,
 		InnerCycles:      1,
+		Tau:              0.01,
 	}
 }
 
 // Validate reports the first value out of its range.
 func (c Config) Validate() error {
 	switch {
-	case c.Algo != AlgoMRA && c.Algo != AlgoSingle && c.Algo != AlgoReptile:
+	case c.Algo != AlgoMRA && c.Algo != AlgoSingle && c.Algo != AlgoReptile && c.Algo != AlgoMADDPG:
 		return fmt.Errorf("mra: unknown algorithm %q", c.Algo)
 	case !(c.Gamma > 0 && c.Gamma <= 1):
 		return fmt.Errorf("mra: gamma %v not in (0, 1]", c.Gamma)
@@ -104,6 +109,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("mra: network sizes and prior temperature must be positive")
 	case c.Algo == AlgoReptile && (!(c.MetaLR > 0 && c.MetaLR <= 1) || c.InnerCycles < 1):
 		return fmt.Errorf("mra: reptile needs meta_lr in (0, 1] and inner_cycles ≥ 1")
+	case c.Algo == AlgoMADDPG && !(c.Tau > 0 && c.Tau <= 1):
+		return fmt.Errorf("mra: maddpg needs tau in (0, 1], got %v", c.Tau)
 	}
 	return nil
 }

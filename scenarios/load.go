@@ -22,7 +22,7 @@ var schemaTables = map[string][]string{
 	"eval":  {"populations", "episodes", "adapt_steps", "adapt_episodes", "br_episodes"},
 	"algo": {"name", "gamma", "pi_lr", "q_lr", "weight_decay", "batch_size", "buffer_length",
 		"steps_per_update", "num_updates", "reward_scale", "latents", "resamples", "grad_clip",
-		"prior_temperature", "baseline", "per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self", "meta_lr"},
+		"prior_temperature", "baseline", "per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self", "meta_lr", "tau"},
 }
 
 // schema maps a key to the table it belongs in, for keys that are unique to
@@ -538,7 +538,7 @@ func toPopulation(v any) (env.Population, error) {
 
 func (d *decoder) algo(v any, a *Algo) {
 	t := d.table("algo", v)
-	d.str(t, "algo", "name", &a.Name, MRA, Single, Reptile)
+	d.str(t, "algo", "name", &a.Name, MRA, Single, Reptile, MADDPG)
 	positive := interval{lo: 0, hi: math.Inf(1), loOpen: true, hiOpen: true}
 	d.float(t, "algo", "gamma", &a.Gamma, interval{lo: 0, hi: 1, loOpen: true})
 	d.float(t, "algo", "pi_lr", &a.PolicyLR, interval{lo: 0, hi: 1, loOpen: true})
@@ -559,6 +559,28 @@ func (d *decoder) algo(v any, a *Algo) {
 	d.bool(t, "algo", "policy_sees_self", &a.PolicySeesSelf)
 	d.bool(t, "algo", "critic_sees_self", &a.CriticSeesSelf)
 	d.float(t, "algo", "meta_lr", &a.MetaLR, interval{lo: 0, hi: 1, loOpen: true})
+	d.float(t, "algo", "tau", &a.Tau, interval{lo: 0, hi: 1, loOpen: true})
+	d.algoKeys(t, a.Name)
+}
+
+// mraOnlyKeys are the [algo] keys MADDPG has no use for.
+var mraOnlyKeys = []string{"reward_scale", "latents", "resamples", "prior_temperature", "baseline",
+	"per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self", "meta_lr"}
+
+// algoKeys rejects keys the chosen algorithm would silently ignore: tau
+// outside MADDPG, MRA's own keys with MADDPG.
+func (d *decoder) algoKeys(t map[string]any, name string) {
+	if _, ok := t["tau"]; ok && name != MADDPG {
+		d.fail("algo.tau", nil, `tau is MADDPG's target rate; algo %q does not use it (its targets are hard copies)`, name)
+	}
+	if name != MADDPG {
+		return
+	}
+	for _, k := range mraOnlyKeys {
+		if _, ok := t[k]; ok {
+			d.fail("algo."+k, nil, `%s is not used by algo "maddpg"; remove it (maddpg reads gamma, pi_lr, q_lr, weight_decay, batch_size, buffer_length, steps_per_update, num_updates, grad_clip and tau)`, k)
+		}
+	}
 }
 
 // bool reads an optional boolean key.

@@ -83,13 +83,14 @@ const (
 	MRA     = mra.AlgoMRA     // Meta Representations for Agents
 	Single  = mra.AlgoSingle  // the same networks trained on one population only
 	Reptile = mra.AlgoReptile // first-order meta-learning across the training populations, one unimodal policy
+	MADDPG  = mra.AlgoMADDPG  // MADDPG with attention actor and critic, shared across the training populations
 )
 
 // Algo is the learning algorithm and its hyper-parameters (table [algo]).
 // The defaults are the official MRA code's (see the README's scenario
 // reference).
 type Algo struct {
-	Name           string  // `name`: "mra", "single" or "reptile"; default "mra"
+	Name           string  // `name`: "mra", "single", "reptile" or "maddpg"; default "mra"
 	Gamma          float64 // `gamma`: discount factor in (0, 1]; default 0.95
 	PolicyLR       float64 // `pi_lr`: learning rate of policies and relation net; default 3e-4
 	CriticLR       float64 // `q_lr`: learning rate of critic, prior and game classifier; default 3e-4
@@ -112,6 +113,7 @@ type Algo struct {
 	CriticSeesSelf     bool    // `critic_sees_self`: critic MLPs take [e^c_i ; onehot(a_i) ; own self row]; default false
 
 	MetaLR float64 // `meta_lr`: Reptile's outer step size ε; default 0.1
+	Tau    float64 // `tau`: MADDPG's Polyak target rate in (0, 1] (1: hard copy); default 0.01
 }
 
 // DefaultAlgo returns the official MRA hyper-parameters (mra.md §6.4), as
@@ -140,6 +142,7 @@ func DefaultAlgo() Algo {
 		PolicySeesSelf:     c.PolicySeesSelf,
 		CriticSeesSelf:     c.CriticSeesSelf,
 		MetaLR:             c.MetaLR,
+		Tau:                c.Tau,
 	}
 }
 

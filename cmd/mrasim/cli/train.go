@@ -215,6 +215,7 @@ func trainConfig(s *scenarios.Scenario) (mra.Config, mra.Setup) {
 	cfg.PriorTemperature, cfg.Baseline, cfg.PerAgentCriticLoss, cfg.RecomputeNextGraph = a.PriorTemperature, a.Baseline, a.PerAgentCriticLoss, a.RecomputeNextGraph
 	cfg.PolicySeesSelf, cfg.CriticSeesSelf = a.PolicySeesSelf, a.CriticSeesSelf
 	cfg.MetaLR = a.MetaLR
+	cfg.Tau = a.Tau
 	setup := mra.Setup{
 		Game: s.Game.Name, Params: s.Game.Params, Populations: s.Train.Populations, Seed: s.Seed,
 		Episodes: s.Train.Episodes, ParallelEnvs: s.Train.ParallelEnvs, LogEvery: s.Train.LogEvery,
