@@ -57,9 +57,41 @@ func (r *Run) Model() (*mra.Model, error) {
 	return m, nil
 }
 
+// Check loads the run's networks once, so that a checkpoint whose networks
+// do not load is refused before any play.
+func (r *Run) Check() error {
+	if r.Config.Algo == mra.AlgoMADDPG {
+		_, err := r.maddpg()
+		return err
+	}
+	m, err := r.Model()
+	if err != nil {
+		return err
+	}
+	m.Close()
+	return nil
+}
+
+// maddpg loads a fresh copy of a MADDPG run's networks.
+func (r *Run) maddpg() (*mra.MADDPG, error) {
+	m, err := mra.LoadMADDPG(r.Config, r.Setup, r.State)
+	if err != nil {
+		return nil, fmt.Errorf("league: run %s: %w", r.Label, err)
+	}
+	return m, nil
+}
+
 // Policy implements Entry: MRA's agents with latents from the prior
-// p(z|m) of spec's population (zero-shot at unseen sizes).
+// p(z|m) of spec's population (zero-shot at unseen sizes); for a MADDPG
+// run, its actors (which give exact action distributions too).
 func (r *Run) Policy(spec *env.Spec, seed uint64) (agents.Policy, error) {
+	if r.Config.Algo == mra.AlgoMADDPG {
+		m, err := r.maddpg()
+		if err != nil {
+			return nil, err
+		}
+		return mra.NewDDPGAgent(m, spec, seed)
+	}
 	m, err := r.Model()
 	if err != nil {
 		return nil, err

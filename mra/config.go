@@ -9,6 +9,7 @@ const (
 	AlgoMRA     = "mra"     // the full method
 	AlgoSingle  = "single"  // MRA's networks trained at one population
 	AlgoReptile = "reptile" // first-order meta-learning across populations, one unimodal policy
+	AlgoMADDPG  = "maddpg"  // MADDPG with attention actor and critic (see MADDPG)
 )
 
 // Variants Config.Variant names; ApplyVariant sets every quirk switch to
@@ -98,6 +99,9 @@ type Config struct {
 	// Reptile baseline.
 	MetaLR      float64 // ε in θ₀ ← θ₀ + ε·mean_k(θ_k − θ₀)
 	InnerCycles int     // rounds (ParallelEnvs episodes with their scheduled update cycles) per game between meta-steps
+
+	// MADDPG baseline.
+	Tau float64 // Polyak rate of the targets, θ⁻ ← (1−τ)θ⁻ + τθ after every step (1: hard copy)
 }
 
 // DefaultConfig returns the official hyper-parameters.
@@ -123,6 +127,7 @@ func DefaultConfig() Config {
 		PriorTemperature: 4,
 		MetaLR:           0.1,
 		InnerCycles:      1,
+		Tau:              0.01,
 
 		Variant:                VariantOfficial,
 		TargetActionAtObs:      true,
@@ -158,7 +163,7 @@ func (c *Config) ApplyVariant(v string) error {
 // Validate reports the first value out of its range.
 func (c Config) Validate() error {
 	switch {
-	case c.Algo != AlgoMRA && c.Algo != AlgoSingle && c.Algo != AlgoReptile:
+	case c.Algo != AlgoMRA && c.Algo != AlgoSingle && c.Algo != AlgoReptile && c.Algo != AlgoMADDPG:
 		return fmt.Errorf("mra: unknown algorithm %q", c.Algo)
 	case !(c.Gamma > 0 && c.Gamma <= 1):
 		return fmt.Errorf("mra: gamma %v not in (0, 1]", c.Gamma)
@@ -174,6 +179,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("mra: variant %q, want %q or %q", c.Variant, VariantOfficial, VariantCorrected)
 	case c.Algo == AlgoReptile && (!(c.MetaLR > 0 && c.MetaLR <= 1) || c.InnerCycles < 1):
 		return fmt.Errorf("mra: reptile needs meta_lr in (0, 1] and inner_cycles ≥ 1")
+	case c.Algo == AlgoMADDPG && !(c.Tau > 0 && c.Tau <= 1):
+		return fmt.Errorf("mra: maddpg needs tau in (0, 1], got %v", c.Tau)
 	}
 	return nil
 }

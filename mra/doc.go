@@ -1,7 +1,8 @@
 // Package mra trains agents with MRA, Meta Representations for Agents
 // (Zhang, Shen, Han and Shen, arXiv 2108.12988), as its authors' code does,
-// and the two baselines of the paper: the same networks trained on a single
-// population, and Reptile across populations with one unimodal policy.
+// and the three baselines of the paper: the same networks trained on a single
+// population, Reptile across populations with one unimodal policy, and
+// MADDPG with attention actor and critic (type MADDPG).
 //
 // The pieces, in the paper's notation (see mra.md in the design documents):
 //

@@ -21,7 +21,7 @@ const StateVersion = 2
 // interval. Call it between rounds (Run always stops there).
 func (t *Trainer) Save(e *checkpoint.Encoder) {
 	t.saveIdentity(e)
-	e.Bytes(t.model.AppendState(nil))
+	e.Bytes(t.learnerState())
 	e.Int(t.round)
 	e.Uint64(uint64(t.envSteps))
 	e.Uint64(uint64(t.updates))
@@ -89,7 +89,7 @@ func (t *Trainer) Load(data []byte) error {
 	if err := d.Err(); err != nil {
 		return err
 	}
-	if err := t.model.SetState(model); err != nil {
+	if err := t.setLearnerState(model); err != nil {
 		return err
 	}
 	for _, p := range t.games {

@@ -87,6 +87,7 @@ type Trainer struct {
 	cfg   Config
 	setup Setup
 	model *Model
+	ddpg  *MADDPG // the networks when Config.Algo is AlgoMADDPG (model is then nil)
 	games []*population
 
 	actPCG, samplePCG *rand.PCG
@@ -128,8 +129,8 @@ func NewTrainer(cfg Config, setup Setup) (*Trainer, error) {
 	if cfg.Algo == AlgoSingle && len(setup.Populations) != 1 {
 		return nil, fmt.Errorf("mra: algorithm %q trains at one population, got %d", AlgoSingle, len(setup.Populations))
 	}
-	if cfg.Algo == AlgoReptile {
-		cfg.Latents = 1 // one unimodal policy
+	if cfg.Algo == AlgoReptile || cfg.Algo == AlgoMADDPG {
+		cfg.Latents = 1 // one unimodal policy; MADDPG has no latents
 	}
 	reg, err := env.Lookup(setup.Game)
 	if err != nil {
@@ -182,7 +183,11 @@ func NewTrainer(cfg Config, setup Setup) (*Trainer, error) {
 		descs = append(descs, p.desc)
 		t.games = append(t.games, p)
 	}
-	t.model, err = NewModel(cfg, feats, descs, rand.New(rand.NewPCG(env.SubSeed(setup.Seed, 3), 0)))
+	if cfg.Algo == AlgoMADDPG {
+		t.ddpg, err = NewMADDPG(cfg, feats, rand.New(rand.NewPCG(env.SubSeed(setup.Seed, 3), 0)))
+	} else {
+		t.model, err = NewModel(cfg, feats, descs, rand.New(rand.NewPCG(env.SubSeed(setup.Seed, 3), 0)))
+	}
 	if err != nil {
 		t.Close()
 		return nil, err
@@ -292,7 +297,7 @@ func (t *Trainer) playRound() (int, error) {
 		for j := range inner {
 			t.inner = j
 			t.playEpisodes(k, p)
-			if err := t.model.Err(); err != nil {
+			if err := t.learnerErr(); err != nil {
 				return 0, fmt.Errorf("mra: training %s: %w", p.label, err)
 			}
 		}
@@ -328,7 +333,9 @@ func (t *Trainer) playEpisodes(k int, p *population) {
 	copies := p.envs.Len()
 	n, e, d := enc.N, enc.E, enc.D
 	p.envs.Reset(env.SubSeed(env.SubSeed(t.setup.Seed, uint64(k)), uint64(t.round+t.inner)))
-	t.model.SampleLatents(p.desc, t.act, p.z)
+	if t.ddpg == nil {
+		t.model.SampleLatents(p.desc, t.act, p.z)
+	}
 	for c := range copies {
 		copy(p.zRows[c*n*t.cfg.Latents:], p.z)
 	}
@@ -353,7 +360,11 @@ func (t *Trainer) playEpisodes(k int, p *population) {
 		if active == 0 {
 			return
 		}
-		t.model.Act(enc, copies*n, p.self, p.ents, p.present, p.zRows, t.act, p.actions, p.graph)
+		if t.ddpg != nil {
+			t.ddpg.Act(enc, copies*n, p.self, p.ents, p.present, t.act, p.actions, p.graph)
+		} else {
+			t.model.Act(enc, copies*n, p.self, p.ents, p.present, p.zRows, t.act, p.actions, p.graph)
+		}
 		for c := range copies {
 			if finished[c] {
 				continue
@@ -392,6 +403,10 @@ func (t *Trainer) playEpisodes(k int, p *population) {
 // on fresh batches, then one relation-net (diversity) step and a hard target
 // copy, then one prior/classifier step, the last two on the last batch.
 func (t *Trainer) updateCycle(k int, p *population) {
+	if t.ddpg != nil {
+		t.ddpgCycle(p)
+		return
+	}
 	for range t.cfg.NumUpdates {
 		p.buf.Sample(t.sample, p.batch)
 		t.critic.add(t.model.UpdateCritic(p.batch))

@@ -23,7 +23,7 @@ var schemaTables = map[string][]string{
 	"algo": {"name", "gamma", "pi_lr", "q_lr", "weight_decay", "batch_size", "buffer_length",
 		"steps_per_update", "num_updates", "reward_scale", "latents", "resamples", "grad_clip",
 		"prior_temperature", "baseline", "per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self", "meta_lr",
-		"variant", "target_action_at_obs", "terminal_entropy", "classifier_cross_pairing", "double_clip_relation", "inner_cycles"},
+		"variant", "target_action_at_obs", "terminal_entropy", "classifier_cross_pairing", "double_clip_relation", "inner_cycles", "tau"},
 }
 
 // schema maps a key to the table it belongs in, for keys that are unique to
@@ -90,8 +90,8 @@ type decoder struct {
 
 	// tables and homes replace schemaTables and schema for documents
 	// other than scenario files (sweep grids); nil for scenario files.
-	tables map[string][]string
-	homes  map[string]string
+	tables    map[string][]string
+	homes     map[string]string
 	paramsBad bool // the game's parameters were refused: check populations without them
 }
 
@@ -539,7 +539,7 @@ func toPopulation(v any) (env.Population, error) {
 
 func (d *decoder) algo(v any, a *Algo) {
 	t := d.table("algo", v)
-	d.str(t, "algo", "name", &a.Name, MRA, Single, Reptile)
+	d.str(t, "algo", "name", &a.Name, MRA, Single, Reptile, MADDPG)
 	// The variant first: it sets the defaults the switches below override.
 	d.str(t, "algo", "variant", &a.Variant, Official, Corrected)
 	if err := a.ApplyVariant(a.Variant); err != nil {
@@ -570,6 +570,29 @@ func (d *decoder) algo(v any, a *Algo) {
 	d.bool(t, "algo", "double_clip_relation", &a.DoubleClipRelation)
 	d.float(t, "algo", "meta_lr", &a.MetaLR, interval{lo: 0, hi: 1, loOpen: true})
 	d.int(t, "algo", "inner_cycles", &a.InnerCycles, closed(1, 1e6))
+	d.float(t, "algo", "tau", &a.Tau, interval{lo: 0, hi: 1, loOpen: true})
+	d.algoKeys(t, a.Name)
+}
+
+// mraOnlyKeys are the [algo] keys MADDPG has no use for.
+var mraOnlyKeys = []string{"reward_scale", "latents", "resamples", "prior_temperature", "baseline",
+	"per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self", "meta_lr",
+	"target_action_at_obs", "terminal_entropy", "classifier_cross_pairing", "double_clip_relation", "inner_cycles"}
+
+// algoKeys rejects keys the chosen algorithm would silently ignore: tau
+// outside MADDPG, MRA's own keys with MADDPG.
+func (d *decoder) algoKeys(t map[string]any, name string) {
+	if _, ok := t["tau"]; ok && name != MADDPG {
+		d.fail("algo.tau", nil, `tau is MADDPG's target rate; algo %q does not use it (its targets are hard copies)`, name)
+	}
+	if name != MADDPG {
+		return
+	}
+	for _, k := range mraOnlyKeys {
+		if _, ok := t[k]; ok {
+			d.fail("algo."+k, nil, `%s is not used by algo "maddpg"; remove it (maddpg reads gamma, pi_lr, q_lr, weight_decay, batch_size, buffer_length, steps_per_update, num_updates, grad_clip and tau)`, k)
+		}
+	}
 }
 
 // bool reads an optional boolean key.

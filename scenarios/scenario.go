@@ -83,6 +83,7 @@ const (
 	MRA     = mra.AlgoMRA     // Meta Representations for Agents
 	Single  = mra.AlgoSingle  // the same networks trained on one population only
 	Reptile = mra.AlgoReptile // first-order meta-learning across the training populations, one unimodal policy
+	MADDPG  = mra.AlgoMADDPG  // MADDPG with attention actor and critic, shared across the training populations
 )
 
 // Variants accepted by algo.variant.
@@ -95,7 +96,7 @@ const (
 // The defaults are the official MRA code's (see the README's scenario
 // reference).
 type Algo struct {
-	Name           string  // `name`: "mra", "single" or "reptile"; default "mra"
+	Name           string  // `name`: "mra", "single", "reptile" or "maddpg"; default "mra"
 	Gamma          float64 // `gamma`: discount factor in (0, 1]; default 0.95
 	PolicyLR       float64 // `pi_lr`: learning rate of policies and relation net; default 3e-4
 	CriticLR       float64 // `q_lr`: learning rate of critic, prior and game classifier; default 3e-4
@@ -130,6 +131,7 @@ type Algo struct {
 
 	MetaLR      float64 // `meta_lr`: Reptile's outer step size ε; default 0.1
 	InnerCycles int     // `inner_cycles`: Reptile's rounds per population between meta-steps; default 1
+	Tau         float64 // `tau`: MADDPG's Polyak target rate in (0, 1] (1: hard copy); default 0.01
 }
 
 // ApplyVariant sets Variant and the switches it governs from variant v
@@ -179,6 +181,7 @@ func DefaultAlgo() Algo {
 		TerminalEntropy:        c.TerminalEntropy,
 		ClassifierCrossPairing: c.ClassifierCrossPairing,
 		DoubleClipRelation:     c.DoubleClipRelation,
+		Tau:                    c.Tau,
 	}
 }
 

@@ -279,11 +279,9 @@ func loadRun(dir string) (*scenarios.Scenario, *league.Run, error) {
 	run := &league.Run{Label: filepath.Base(filepath.Clean(dir)), Config: cfg, Setup: setup, State: state}
 	// Refuse now, not in the middle of the league, a checkpoint whose
 	// networks do not load.
-	m, err := run.Model()
-	if err != nil {
+	if err := run.Check(); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	m.Close()
 	return s, run, nil
 }
 
