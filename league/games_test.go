@@ -49,9 +49,9 @@ func TestEveryGame(t *testing.T) {
 			run := &league.Run{Label: "run", Config: cfg, Setup: setup, State: buf.Bytes()}
 			rep, err := league.Play([]league.Entry{run, league.Random{}}, league.Options{
 				Game: g.name, Populations: pops(t, g.eval...), Episodes: 4, Seed: 2,
-				AdaptSteps: 1, AdaptEpisodes: 2, BREpisodes: 16,
-				Adapt:    func(c *mra.AdaptConfig) { c.ParallelEnvs = 2 },
-				BRConfig: func(c *br.Config) { c.EvalEpisodes = 8 },
+				AdaptSteps: 1, AdaptEpisodes: 2,
+				BR:    league.BRBudget{Config: br.Config{Episodes: 16, SelectEpisodes: 4, TestEpisodes: 4, Batch: 8}},
+				Adapt: func(c *mra.AdaptConfig) { c.ParallelEnvs = 2 },
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -35,7 +35,7 @@ func TestDefaults(t *testing.T) {
 	}
 	if s.Name != "min" || s.Seed != 1 || s.Out != "runs" || s.Train.Episodes != 80000 || s.Train.ParallelEnvs != 12 || s.Eval.Episodes != 100 ||
 		s.Train.LogEvery != 96 || s.Train.CheckpointEvery != 480 ||
-		s.Eval.AdaptSteps != 10 || s.Eval.AdaptEpisodes != 12 || s.Eval.BREpisodes != 2000 {
+		s.Eval.AdaptSteps != 10 || s.Eval.AdaptEpisodes != 12 || s.Eval.BREpisodes != 1000 {
 		t.Errorf("defaults not filled: %+v", s)
 	}
 	var got []string
