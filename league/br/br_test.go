@@ -3,7 +3,7 @@ package br_test
 import (
 	"math"
 	"math/rand/v2"
-		"testing"
+	"testing"
 
 	"github.com/mrasim/mrasim/agents"
 	"github.com/mrasim/mrasim/env"
