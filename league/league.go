@@ -142,6 +142,7 @@ type Deviation struct {
 	SelectEpisodes int     `json:"select_episodes"` // episodes of the choice
 	SelectionGain  float64 `json:"selection_gain"`  // the response's mean gain on them
 	Chosen         bool    `json:"chosen"`          // the response beat the incumbent on the selection episodes
+	Greedy         bool    `json:"greedy"`          // the chosen response plays its most probable action
 	Gain           float64 `json:"gain"`            // the chosen deviation's mean gain on the test episodes (0 when the incumbent was chosen)
 	GainCI95       float64 `json:"gain_ci95"`
 	TestEpisodes   int     `json:"test_episodes"` // 0 when the incumbent was chosen: its gain is exactly 0
@@ -606,8 +607,8 @@ func bestResponse(entries []Entry, spec *env.Spec, newGame func() (env.Game, err
 	}
 	return JobResult{BR: &Deviation{
 		Type: spec.Types[j.Type].Name, Agents: spec.Types[j.Type].Count,
-		TrainEpisodes: cfg.Episodes, SelectEpisodes: res.Selection.Episodes, SelectionGain: res.Selection.Gain,
-		Chosen: res.Chosen, Gain: res.Gain, GainCI95: res.GainCI95, TestEpisodes: res.Test.Episodes, WarmStart: warm,
+		TrainEpisodes: cfg.Episodes, SelectEpisodes: res.Selection.Episodes, SelectionGain: max(res.Selection.Gain, res.SelectionGreedy.Gain),
+		Chosen: res.Chosen, Greedy: res.Greedy, Gain: res.Gain, GainCI95: res.GainCI95, TestEpisodes: res.Test.Episodes, WarmStart: warm,
 	}}, nil
 }
 

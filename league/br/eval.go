@@ -11,11 +11,15 @@ import (
 
 // paired plays n episodes from the game-seed stream gameStream, each twice
 // on the same seed (and, with a Reseeder, the same draws of the others):
-// once with the response sampling for the agent from the play stream, once
-// with the frozen policy, and summarises the pairs.
-func (t *trainer) paired(n int, gameStream, playStream uint64) Paired {
+// once with the response sampling (or, greedy, taking its most probable
+// action) for the agent from the play stream, once with the frozen policy,
+// and summarises the pairs.
+func (t *trainer) paired(n int, gameStream, playStream uint64, greedy bool) Paired {
 	seeds := env.SubSeed(t.seed, gameStream)
 	dev := NewDeviation(t.others, t.net, t.agent, env.SubSeed(t.seed, playStream))
+	if greedy {
+		dev.Greedy()
+	}
 	value := make([]float64, n)
 	base := make([]float64, n)
 	diff := make([]float64, n)

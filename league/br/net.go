@@ -166,6 +166,7 @@ type Deviation struct {
 	others agents.Policy
 	net    Net
 	agent  int
+	greedy bool
 	rng    *rand.Rand
 	in     []float64
 	logp   []float64
@@ -179,6 +180,14 @@ func NewDeviation(others agents.Policy, net Net, agent int, seed uint64) *Deviat
 		in: make([]float64, net.InputLen()), logp: make([]float64, net.NumActions()), prob: make([]float64, net.NumActions())}
 }
 
+// Greedy makes the deviating agent play the response's most probable
+// legal action instead of sampling (ties: the lowest action), and returns
+// d.
+func (d *Deviation) Greedy() *Deviation {
+	d.greedy = true
+	return d
+}
+
 // Act implements agents.Policy.
 func (d *Deviation) Act(f *env.Frame, actions []int) {
 	if f.T == 0 {
@@ -188,6 +197,16 @@ func (d *Deviation) Act(f *env.Frame, actions []int) {
 	if acting(f, d.agent) {
 		d.net.Input(f, d.in)
 		if maskedLogSoftmax(d.logp, d.net.Forward(d.in), f.AgentActionMask(d.agent)) {
+			if d.greedy {
+				best := 0
+				for k, lp := range d.logp {
+					if lp > d.logp[best] {
+						best = k
+					}
+				}
+				actions[d.agent] = best
+				return
+			}
 			for k, lp := range d.logp {
 				d.prob[k] = math.Exp(lp)
 			}

@@ -50,11 +50,13 @@ type Result struct {
 	Episodes int       // training episodes played
 	Curve    []float64 // the mean training return of each PPO iteration's episodes
 
-	// Selection compares the trained response with the incumbent (the
-	// frozen policy) on SelectEpisodes episodes; Chosen says whether the
-	// response won (a positive mean gain) and is the deviation measured.
-	Selection Paired
-	Chosen    bool
+	// Selection compares the trained response, sampling (Selection) and
+	// greedy (SelectionGreedy: its most probable action), with the
+	// incumbent (the frozen policy) on the same SelectEpisodes episodes.
+	// Chosen says whether one of them won (a positive mean gain, the
+	// larger of the two) and is the deviation measured; Greedy says which.
+	Selection, SelectionGreedy Paired
+	Chosen, Greedy             bool
 	// Test measures the chosen deviation on TestEpisodes further episodes,
 	// disjoint from training and selection: it is an unbiased estimate of
 	// that deviation's gain, and so, in expectation, a lower bound on the
@@ -113,8 +115,10 @@ const (
 // per batch get more out of each episode than one gradient step does.
 //
 // Selection then plays SelectEpisodes paired episodes (response and
-// incumbent on the same seeds, common random numbers) and chooses the
-// response if its mean gain is positive; the chosen deviation is measured
+// incumbent on the same seeds, common random numbers), with the response
+// sampling and greedy (a best response can always be deterministic, and
+// the greedy policy drops the residual exploration of a finite budget),
+// and chooses whichever of the three gains most; the chosen deviation is measured
 // on TestEpisodes fresh paired episodes (see Result). The intervals are
 // Student-t intervals t₀.₉₇₅,ₙ₋₁·sd/√n.
 //
@@ -151,10 +155,12 @@ func Train(newGame func() (env.Game, error), others agents.Policy, agent int, ne
 	if res.Curve, err = t.train(); err != nil {
 		return Result{}, err
 	}
-	res.Selection = t.paired(cfg.SelectEpisodes, streamSelectGame, streamSelectPlay)
-	res.Chosen = res.Selection.Gain > 0
+	res.Selection = t.paired(cfg.SelectEpisodes, streamSelectGame, streamSelectPlay, false)
+	res.SelectionGreedy = t.paired(cfg.SelectEpisodes, streamSelectGame, streamSelectPlay, true)
+	res.Greedy = res.SelectionGreedy.Gain > res.Selection.Gain
+	res.Chosen = max(res.Selection.Gain, res.SelectionGreedy.Gain) > 0
 	if res.Chosen {
-		res.Test = t.paired(cfg.TestEpisodes, streamTestGame, streamTestPlay)
+		res.Test = t.paired(cfg.TestEpisodes, streamTestGame, streamTestPlay, res.Greedy)
 		res.Gain, res.GainCI95 = res.Test.Gain, res.Test.GainCI95
 	}
 	return res, nil
