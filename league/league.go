@@ -318,14 +318,14 @@ func Play(entries []Entry, opts Options) (*Report, error) {
 			}
 			switch opts.NashConv {
 			case ModeExact:
-				if exact[p] == exactNone || (exact[p] == exactMarkov && !markovEntry(entry)) {
+				if exact[p] == exactNone || (exact[p] == exactMarkov && !markovEntry(entry, spec)) {
 					return nil, fmt.Errorf("league: --nashconv exact: %s at %v has no exact NashConv (the game gives none, or the entry's latents make its policy non-Markov in a multi-step game)", entry.Name(), spec.Population)
 				}
 				continue
 			case ModeOff, ModeExactWhereGiven:
 				continue
 			case ModeAuto:
-				if exact[p] == exactOneShot || (exact[p] == exactMarkov && markovEntry(entry)) {
+				if exact[p] == exactOneShot || (exact[p] == exactMarkov && markovEntry(entry, spec)) {
 					continue
 				}
 			}
@@ -387,16 +387,16 @@ func exactMethod(g env.Game) exactKind {
 // markovEntry reports whether an entry's policy is known, before any job
 // runs, to depend on the current frame only (its actions are not
 // correlated across steps by a per-episode latent).
-func markovEntry(e Entry) bool {
+func markovEntry(e Entry, spec *env.Spec) bool {
 	switch e := e.(type) {
 	case Random:
 		return true
 	case *Run:
 		return e.Config.Latents <= 1
-	case interface{ Markov() bool }:
-		return e.Markov()
 	}
-	return false
+	pol, err := e.Policy(spec, 0)
+	m, ok := pol.(interface{ Markov() bool })
+	return err == nil && ok && m.Markov()
 }
 
 // adapts reports whether entry is adapted at spec's population.

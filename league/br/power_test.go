@@ -3,6 +3,7 @@ package br_test
 import (
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,7 +16,8 @@ import (
 // TestPower measures the learner's power in the resource game: the gain
 // found against uniformly random others at N = 3, 6 and 24 with the default
 // budget. It is an experiment (tens of seconds), run only when
-// MRASIM_POWER is set; MRASIM_POWER_EPISODES overrides the budget:
+// MRASIM_POWER is set; MRASIM_POWER_EPISODES, _LR, _ENTROPY and _N ("3 6")
+// override the budget, learning rate, entropy bonus and sizes:
 //
 //	MRASIM_POWER=1 go test ./league/br -run TestPower -v
 func TestPower(t *testing.T) {
@@ -26,7 +28,24 @@ func TestPower(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("MRASIM_POWER_EPISODES")); err == nil {
 		cfg.Episodes = v
 	}
-	for _, n := range []int{3, 6, 24} {
+	if v, err := strconv.ParseFloat(os.Getenv("MRASIM_POWER_LR"), 64); err == nil {
+		cfg.LR = v
+	}
+	if v, err := strconv.ParseFloat(os.Getenv("MRASIM_POWER_ENTROPY"), 64); err == nil {
+		cfg.Entropy = v
+	}
+	ns := []int{3, 6, 24}
+	if v := os.Getenv("MRASIM_POWER_N"); v != "" {
+		ns = nil
+		for _, f := range strings.Fields(v) {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ns = append(ns, n)
+		}
+	}
+	for _, n := range ns {
 		newGame := func() (env.Game, error) { return env.Make(particle.ResourceName, nil, env.Population{{Count: n}}) }
 		start := time.Now()
 		res, err := br.Train(newGame, agents.NewRandom(11), 0, nil, cfg, 4)
