@@ -605,7 +605,6 @@ func (ad *adapter) gradient(cfg AdaptConfig, best []int, seed uint64) (GradientR
 // see Adapt for the estimate.
 func (ad *adapter) scoreGradient(cfg AdaptConfig, best []int, seed uint64) (GradientResult, error) {
 	h, k := len(ad.nk), ad.model.cfg.Latents
-	n := ad.enc.N
 	logits := make([]float64, h*k)
 	prior := ad.model.priorLogits(ad.desc)
 	for t := range h {
@@ -647,36 +646,7 @@ func (ad *adapter) scoreGradient(cfg AdaptConfig, best []int, seed uint64) (Grad
 		if s == cfg.Steps {
 			break
 		}
-		// W[ep, t]: type t's mean return in episode ep.
-		w := make([]float64, episodes*h)
-		sum := make([]float64, h)
-		for ep := range episodes {
-			for i := range n {
-				t := ad.enc.Type[i]
-				w[ep*h+t] += ret[ep*n+i] / float64(ad.nk[t])
-			}
-			for t := range h {
-				sum[t] += w[ep*h+t]
-			}
-		}
-		clear(grad)
-		for ep := range episodes {
-			for i := range n {
-				t := ad.enc.Type[i]
-				adv := w[ep*h+t]
-				if episodes > 1 {
-					adv -= (sum[t] - w[ep*h+t]) / float64(episodes-1)
-				}
-				mode := ad.drawn[ep*n+i]
-				for j := range k {
-					score := -dist[t][j]
-					if j == mode {
-						score++
-					}
-					grad[t*k+j] += adv * score / float64(episodes)
-				}
-			}
-		}
+		ad.scoreEstimate(ret, episodes, dist, grad)
 		var norm float64
 		for j, g := range grad {
 			norm += g * g
@@ -690,6 +660,44 @@ func (ad *adapter) scoreGradient(cfg AdaptConfig, best []int, seed uint64) (Grad
 	gr.Logits = splitTypes(logits, h, k)
 	gr.Latents = dist
 	return gr, nil
+}
+
+// scoreEstimate writes into grad (H×K) the score-function estimate of the
+// gradient of each type's mean episode return with respect to its logits,
+// from the returns ret (episodes×N) of episodes played with one-hot modes
+// drawn from dist (recorded in ad.drawn); see Adapt.
+func (ad *adapter) scoreEstimate(ret []float64, episodes int, dist [][]float64, grad []float64) {
+	h, k, n := len(ad.nk), ad.model.cfg.Latents, ad.enc.N
+	// W[ep, t]: type t's mean return in episode ep.
+	w := make([]float64, episodes*h)
+	sum := make([]float64, h)
+	for ep := range episodes {
+		for i := range n {
+			t := ad.enc.Type[i]
+			w[ep*h+t] += ret[ep*n+i] / float64(ad.nk[t])
+		}
+		for t := range h {
+			sum[t] += w[ep*h+t]
+		}
+	}
+	clear(grad)
+	for ep := range episodes {
+		for i := range n {
+			t := ad.enc.Type[i]
+			adv := w[ep*h+t]
+			if episodes > 1 {
+				adv -= (sum[t] - w[ep*h+t]) / float64(episodes-1) // leave-one-out baseline
+			}
+			mode := ad.drawn[ep*n+i]
+			for j := range k {
+				score := -dist[t][j]
+				if j == mode {
+					score++
+				}
+				grad[t*k+j] += adv * score / float64(episodes)
+			}
+		}
+	}
 }
 
 // latentGradient writes into grad (H×K) the REINFORCE estimate of the
