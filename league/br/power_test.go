@@ -14,8 +14,9 @@ import (
 )
 
 // TestPower measures the learner's power in the resource game: the gain
-// found against uniformly random others at N = 3, 6 and 24 with the default
-// budget. It is an experiment (tens of seconds), run only when
+// found against uniformly random others at N = 3, 6 and 24 with the
+// league's default budget (1000 + 50·N training episodes, 100 selection and
+// 300 test episodes). It is an experiment (tens of seconds), run only when
 // MRASIM_POWER is set; MRASIM_POWER_EPISODES, _LR, _ENTROPY and _N ("3 6")
 // override the budget, learning rate, entropy bonus and sizes:
 //
@@ -45,7 +46,11 @@ func TestPower(t *testing.T) {
 			ns = append(ns, n)
 		}
 	}
+	base := cfg.Episodes
 	for _, n := range ns {
+		if os.Getenv("MRASIM_POWER_EPISODES") == "" {
+			cfg.Episodes = base + 50*n // the league's default budget: episodes + episodes_per_agent·N
+		}
 		newGame := func() (env.Game, error) { return env.Make(particle.ResourceName, nil, env.Population{{Count: n}}) }
 		start := time.Now()
 		res, err := br.Train(newGame, agents.NewRandom(11), 0, nil, cfg, 4)
