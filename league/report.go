@@ -242,14 +242,19 @@ func (r *Report) writeMarkdown(w io.Writer, title string) {
 		"chosen over the incumbent on selection episodes and measured on separate test episodes (common random numbers); "+
 		"its 95%% interval is clipped at 0. At unseen sizes MRA plays the adaptation candidate the selection episodes preferred (*); "+
 		"all candidates are measured on the same held-out test episodes.\n\n", title, r.Game)
-	b := r.Budget
-	fmt.Fprintf(w, "Budget: %d evaluation episodes per population and line-up; adaptation %d steps × %d episodes; NashConv mode %s; "+
-		"best responses: %d + %d·N training episodes (%s, PPO, %s, lr %g, batch %d, %d epochs × %d minibatches), %d selection and %d test episodes.\n\n",
-		b.Episodes, b.AdaptSteps, b.AdaptEpisodes, b.NashConv, b.BR.Episodes, b.BR.EpisodesPerAgent, warmText(b.BR.FromScratch),
-		b.BR.Optimizer, b.BR.LR, b.BR.Batch, b.BR.Epochs, b.BR.Minibatches, b.BR.SelectEpisodes, b.BR.TestEpisodes)
+	fmt.Fprintf(w, "%s\n\n", r.BudgetText())
 	for _, label := range r.Labels() {
 		r.writePopulationMarkdown(w, label)
 	}
+}
+
+// BudgetText says in one line what the league spent.
+func (r *Report) BudgetText() string {
+	b := r.Budget
+	return fmt.Sprintf("Budget: %d evaluation episodes per population and line-up; adaptation %d steps × %d episodes; NashConv mode %s; "+
+		"best responses: %d + %d·N training episodes (%s, PPO, %s, lr %g, batch %d, %d epochs × %d minibatches), %d selection and %d test episodes.",
+		b.Episodes, b.AdaptSteps, b.AdaptEpisodes, b.NashConv, b.BR.Episodes, b.BR.EpisodesPerAgent, warmText(b.BR.FromScratch),
+		b.BR.Optimizer, b.BR.LR, b.BR.Batch, b.BR.Epochs, b.BR.Minibatches, b.BR.SelectEpisodes, b.BR.TestEpisodes)
 }
 
 func warmText(scratch bool) string {

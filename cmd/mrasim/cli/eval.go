@@ -184,6 +184,7 @@ func runEval(c *context, args []string) int {
 		fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
 		return ExitFailure
 	}
+	fmt.Fprintf(c.stdout, "%s\n\n", rep.BudgetText())
 	for _, label := range rep.Labels() {
 		rep.Table(c.stdout, label)
 		fmt.Fprintln(c.stdout)
