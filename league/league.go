@@ -678,8 +678,8 @@ func assemble(entries []Entry, specs []*env.Spec, opts Options, jobs []Job, out 
 		}
 	}
 	for _, r := range results {
-		if len(r.Deviations) == 0 {
-			continue
+		if len(r.Deviations) == 0 || r.NashConvMethod == NashConvExact {
+			continue // exact wins where both exist (auto mode, an adapted entry that turned out Markov)
 		}
 		r.NashConv, r.NashConvCI95 = brNashConv(r.Deviations)
 		r.NashConvLow, r.NashConvHigh = max(0, r.NashConv-r.NashConvCI95), r.NashConv+r.NashConvCI95
