@@ -72,6 +72,26 @@ func TestEveryGame(t *testing.T) {
 				if !bytes.Equal(ja, jb) {
 					t.Error("1 and 3 workers gave different reports")
 				}
+				// Responses start from the entry's networks, or from a
+				// uniform MLP for the random player and with FromScratch.
+				opts.BR.FromScratch = true
+				scratch, err := league.Play([]league.Entry{run}, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range rep.Results {
+					for _, d := range r.Deviations {
+						if r.Entry == "random" && d.WarmStart != "uniform" {
+							t.Errorf("random at %s: warm start %q, want uniform", r.Label, d.WarmStart)
+						}
+					}
+				}
+				if d := rep.Results[0].Deviations; len(d) == 0 || d[0].WarmStart != "entry" {
+					t.Errorf("run's responses %+v, want warm starts from the entry", d)
+				}
+				if d := scratch.Results[0].Deviations; len(d) == 0 || d[0].WarmStart != "uniform" {
+					t.Errorf("run's responses with FromScratch %+v, want uniform starts", d)
+				}
 			}
 			if len(rep.Results) != 4 {
 				t.Fatalf("%d results, want 4", len(rep.Results))
