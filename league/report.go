@@ -136,8 +136,8 @@ func num(v float64) string {
 
 // NashConvText says what is known of a result's NashConv, never with a
 // negative number: the exact value, or the best-response estimate with its
-// 95% interval clipped at 0 and its budget, or that no profitable
-// deviation was found.
+// 95% interval clipped at 0 (no "±", which would suggest a negative lower
+// end) and its budget, or that no profitable deviation was found.
 func NashConvText(res Result) string {
 	var s string
 	switch res.NashConvMethod {
@@ -148,7 +148,7 @@ func NashConvText(res Result) string {
 		if res.NoDeviationFound() {
 			s = fmt.Sprintf("0 (no profitable deviation found in %d episodes)", train)
 		} else {
-			s = fmt.Sprintf("%.4f ± %.4f, 95%% [%.4f, %.4f] (best response, %d episodes)", res.NashConv, res.NashConvCI95, res.NashConvLow, res.NashConvHigh, train)
+			s = fmt.Sprintf("%.4f, 95%% [%.4f, %.4f] (best response, %d episodes)", res.NashConv, res.NashConvLow, res.NashConvHigh, train)
 		}
 	default:
 		return "—"
