@@ -50,8 +50,8 @@ func TestMADDPGEntry(t *testing.T) {
 			}
 			rep, err := league.Play([]league.Entry{run, league.Random{}}, league.Options{
 				Game: g.name, Populations: pops(t, g.eval...), Episodes: 4, Seed: 2,
-				AdaptSteps: 1, AdaptEpisodes: 2, BREpisodes: 16,
-				BRConfig: func(c *br.Config) { c.EvalEpisodes = 8 },
+				AdaptSteps: 1, AdaptEpisodes: 2, BR: league.BRBudget{Config: br.Config{Episodes: 16}},
+				BRConfig: func(c *br.Config) { c.SelectEpisodes, c.TestEpisodes = 8, 8 },
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -31,3 +31,25 @@ func (a *Agent) Latent(i int) []float64 {
 	k := a.model.Config().Latents
 	return a.z[i*k : (i+1)*k : (i+1)*k]
 }
+
+// RelationGraph is Agent.RelationGraph for a Player: agent i's relation
+// graph at the last Act (E weights in the order of its observation's
+// entity blocks), nil before the first Act. The slice is the player's own
+// buffer, valid until the next Act or ActionProbs.
+func (p *Player) RelationGraph(i int) []float64 {
+	if !p.drawn {
+		return nil
+	}
+	e := p.enc.E
+	return p.graph[i*e : (i+1)*e : (i+1)*e]
+}
+
+// Latent is Agent.Latent for a Player: the one-hot latent agent i drew for
+// the current episode, nil before the first Act.
+func (p *Player) Latent(i int) []float64 {
+	if !p.drawn {
+		return nil
+	}
+	k := p.model.Config().Latents
+	return p.z[i*k : (i+1)*k : (i+1)*k]
+}

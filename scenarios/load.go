@@ -19,7 +19,9 @@ var schemaTables = map[string][]string{
 	"":      {"name", "seed", "out", "game", "train", "eval", "algo"},
 	"game":  {"name", "params"},
 	"train": {"populations", "episodes", "parallel_envs", "log_every", "checkpoint_every"},
-	"eval":  {"populations", "episodes", "adapt_steps", "adapt_episodes", "br_episodes"},
+	"eval":  {"populations", "episodes", "adapt_steps", "adapt_episodes", "br_episodes", "nashconv", "br"},
+	"eval.br": {"episodes", "episodes_per_agent", "select_episodes", "test_episodes", "batch", "epochs", "minibatches", "hidden",
+		"lr", "optimizer", "clip", "gamma", "lambda", "entropy", "grad_clip", "value_warmup", "from_scratch"},
 	"algo": {"name", "gamma", "pi_lr", "q_lr", "weight_decay", "batch_size", "buffer_length",
 		"steps_per_update", "num_updates", "reward_scale", "latents", "resamples", "grad_clip",
 		"prior_temperature", "baseline", "per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self", "meta_lr",
@@ -321,8 +323,9 @@ func (d *decoder) scenario(raw map[string]any) *Scenario {
 		Seed:  DefaultSeed,
 		Out:   DefaultOut,
 		Train: Train{Episodes: DefaultEpisodes, ParallelEnvs: DefaultParallelEnvs, LogEvery: DefaultLogEvery, CheckpointEvery: DefaultCheckpoint},
-		Eval:  Eval{Episodes: DefaultEvalEpisodes, AdaptSteps: DefaultAdaptSteps, AdaptEpisodes: DefaultAdaptEps, BREpisodes: DefaultBREpisodes},
-		Algo:  DefaultAlgo(),
+		Eval: Eval{Episodes: DefaultEvalEpisodes, AdaptSteps: DefaultAdaptSteps, AdaptEpisodes: DefaultAdaptEps, BREpisodes: DefaultBREpisodes,
+			NashConv: "auto", BR: EvalBR{EpisodesPerAgent: DefaultBRPerAgent}},
+		Algo: DefaultAlgo(),
 	}
 	top := d.table("", raw)
 	d.str(top, "", "name", &s.Name)
@@ -359,6 +362,8 @@ func (d *decoder) scenario(raw map[string]any) *Scenario {
 	d.int(eval, "eval", "adapt_steps", &s.Eval.AdaptSteps, closed(0, 1e6))
 	d.int(eval, "eval", "adapt_episodes", &s.Eval.AdaptEpisodes, closed(1, 1e6))
 	d.int(eval, "eval", "br_episodes", &s.Eval.BREpisodes, closed(0, 1e9))
+	d.str(eval, "eval", "nashconv", &s.Eval.NashConv, "auto", "exact", "br", "off")
+	d.evalBR(eval, &s.Eval)
 	if v, ok := eval["populations"]; ok && gameOK {
 		s.Eval.Populations = d.populations("eval.populations", v, reg, params)
 	} else {
@@ -593,6 +598,34 @@ func (d *decoder) algoKeys(t map[string]any, name string) {
 			d.fail("algo."+k, nil, `%s is not used by algo "maddpg"; remove it (maddpg reads gamma, pi_lr, q_lr, weight_decay, batch_size, buffer_length, steps_per_update, num_updates, grad_clip and tau)`, k)
 		}
 	}
+}
+
+// evalBR decodes [eval.br].
+func (d *decoder) evalBR(eval map[string]any, e *Eval) {
+	t := d.table("eval.br", eval["br"])
+	_, legacy := eval["br_episodes"]
+	if _, both := t["episodes"]; both && legacy {
+		d.fail("eval.br.episodes", nil, "set twice: eval.br_episodes is the same setting; keep one")
+	}
+	b := &e.BR
+	unit := interval{lo: 0, hi: 1, loOpen: true}
+	d.int(t, "eval.br", "episodes", &e.BREpisodes, closed(0, 1e9))
+	d.int(t, "eval.br", "episodes_per_agent", &b.EpisodesPerAgent, closed(0, 1e7))
+	d.int(t, "eval.br", "select_episodes", &b.SelectEpisodes, closed(2, 1e7))
+	d.int(t, "eval.br", "test_episodes", &b.TestEpisodes, closed(2, 1e7))
+	d.int(t, "eval.br", "batch", &b.Batch, closed(1, 1e6))
+	d.int(t, "eval.br", "epochs", &b.Epochs, closed(1, 1000))
+	d.int(t, "eval.br", "minibatches", &b.Minibatches, closed(1, 1e6))
+	d.int(t, "eval.br", "hidden", &b.Hidden, closed(1, 4096))
+	d.float(t, "eval.br", "lr", &b.LR, unit)
+	d.str(t, "eval.br", "optimizer", &b.Optimizer, "adam", "adamw", "sgd", "mfac")
+	d.float(t, "eval.br", "clip", &b.Clip, interval{lo: 0, hi: 1, loOpen: true, hiOpen: true})
+	d.float(t, "eval.br", "gamma", &b.Gamma, unit)
+	d.float(t, "eval.br", "lambda", &b.Lambda, unit)
+	d.float(t, "eval.br", "entropy", &b.Entropy, interval{lo: -1, hi: 10})
+	d.float(t, "eval.br", "grad_clip", &b.GradClip, interval{lo: 0, hi: math.Inf(1), loOpen: true, hiOpen: true})
+	d.int(t, "eval.br", "value_warmup", &b.ValueWarmup, closed(-1, 1e6))
+	d.bool(t, "eval.br", "from_scratch", &b.FromScratch)
 }
 
 // bool reads an optional boolean key.

@@ -35,7 +35,7 @@ func TestDefaults(t *testing.T) {
 	}
 	if s.Name != "min" || s.Seed != 1 || s.Out != "runs" || s.Train.Episodes != 80000 || s.Train.ParallelEnvs != 12 || s.Eval.Episodes != 100 ||
 		s.Train.LogEvery != 96 || s.Train.CheckpointEvery != 480 ||
-		s.Eval.AdaptSteps != 10 || s.Eval.AdaptEpisodes != 12 || s.Eval.BREpisodes != 2000 {
+		s.Eval.AdaptSteps != 10 || s.Eval.AdaptEpisodes != 12 || s.Eval.BREpisodes != 1000 {
 		t.Errorf("defaults not filled: %+v", s)
 	}
 	var got []string
@@ -146,6 +146,12 @@ func TestErrors(t *testing.T) {
 		{"negative seed", "seed = -1\n" + minimal, `f.toml:1:1: seed: got integer -1, want an integer ≥ 0`},
 		{"bool expected", minimal + "[algo]\nbaseline = 1\n", `f.toml:8:1: algo.baseline: got integer 1, want true or false`},
 		{"table expected", "train = 3\n[game]\nname = \"line\"\n", `f.toml:1:1: train: got integer 3, want a table`},
+		{"eval.br unknown key", minimal + "[eval.br]\nepisdes = 3\n", `f.toml:8:1: eval.br.episdes: unknown key (did you mean "eval.br.episodes"?); allowed in [eval.br]: episodes, episodes_per_agent, select_episodes`},
+		{"eval.br range", minimal + "[eval.br]\ntest_episodes = 1\n", `f.toml:8:1: eval.br.test_episodes: 1 is out of range: want an integer in [2, 1e+07]`},
+		{"eval.br clip", minimal + "[eval.br]\nclip = 1\n", `f.toml:8:1: eval.br.clip: 1 is out of range: want a number in (0, 1)`},
+		{"eval.br optimizer", minimal + "[eval.br]\noptimizer = \"adamm\"\n", `f.toml:8:1: eval.br.optimizer: "adamm" is not allowed (did you mean "adam"?): want one of adam, adamw, sgd, mfac`},
+		{"eval.br twice", minimal + "[eval]\nbr_episodes = 10\n[eval.br]\nepisodes = 20\n", `f.toml:10:1: eval.br.episodes: set twice: eval.br_episodes is the same setting; keep one`},
+		{"eval nashconv", minimal + "[eval]\nnashconv = \"exactly\"\n", `f.toml:8:1: eval.nashconv: "exactly" is not allowed (did you mean "exact"?): want one of auto, exact, br, off`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := scenarios.Parse("f.toml", []byte(tc.src))
@@ -277,5 +283,25 @@ func TestVariant(t *testing.T) {
 	}
 	if _, err := scenarios.Parse("v.toml", []byte(base+"variant = \"fixed\"\n")); err == nil || !strings.Contains(err.Error(), "algo.variant") {
 		t.Errorf("unknown variant: error %v, want one naming algo.variant", err)
+	}
+}
+
+// TestEvalBR: the [eval.br] table reaches Eval, and its defaults are those
+// the README lists.
+func TestEvalBR(t *testing.T) {
+	s, err := scenarios.Parse("f.toml", []byte(minimal+"[eval]\nnashconv = \"br\"\n[eval.br]\nepisodes = 300\nepisodes_per_agent = 7\noptimizer = \"mfac\"\nlr = 0.01\nentropy = -1\nfrom_scratch = true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := s.Eval.BR
+	if s.Eval.NashConv != "br" || s.Eval.BREpisodes != 300 || b.EpisodesPerAgent != 7 || b.Optimizer != "mfac" || b.LR != 0.01 || b.Entropy != -1 || !b.FromScratch {
+		t.Errorf("eval %+v", s.Eval)
+	}
+	d, err := scenarios.Parse("f.toml", []byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Eval.NashConv != "auto" || d.Eval.BREpisodes != 1000 || d.Eval.BR.EpisodesPerAgent != 50 {
+		t.Errorf("defaults %+v", d.Eval)
 	}
 }

@@ -72,10 +72,39 @@ type Eval struct {
 	// `adapt_episodes`: episodes per adaptation step, and per mode in the
 	// best-mode search; default 12.
 	AdaptEpisodes int
-	// `br_episodes`: training episodes of each best response that estimates
-	// NashConv where a game has no exact payoffs; 0 skips the estimate;
-	// default 2000.
+	// `br_episodes`, or `episodes` of [eval.br]: training episodes of each
+	// best response that estimates NashConv where a game has no exact
+	// NashConv (plus br.episodes_per_agent per agent); 0 skips the
+	// estimates; default 1000.
 	BREpisodes int
+	// `nashconv`: "auto" (exact where the game gives it, best responses
+	// otherwise), "exact", "br" (best responses everywhere, beside exact
+	// values where they exist) or "off"; default "auto".
+	NashConv string
+	// [eval.br]: the best responses' learner and budget.
+	BR EvalBR
+}
+
+// EvalBR is the table [eval.br]: the best-response learner (PPO through
+// the optimizer core, see league/br) and its budget. A zero field takes
+// league/br's default; the README lists them.
+type EvalBR struct {
+	EpisodesPerAgent int     // `episodes_per_agent`: training episodes added per agent of the population; default 50
+	SelectEpisodes   int     // `select_episodes`: episodes choosing between response and incumbent; default 100
+	TestEpisodes     int     // `test_episodes`: held-out episodes measuring the chosen deviation; default 300
+	Batch            int     // `batch`: episodes per PPO iteration; default 16
+	Epochs           int     // `epochs`: passes over each iteration's data; default 4
+	Minibatches      int     // `minibatches`: gradient steps per pass; default 4
+	Hidden           int     // `hidden`: hidden width of the critic and of from-scratch responses; default 64
+	LR               float64 // `lr`: learning rate; default 1e-3
+	Optimizer        string  // `optimizer`: "adam", "adamw", "sgd" or "mfac"; default "adam"
+	Clip             float64 // `clip`: PPO ratio clip ε; default 0.2
+	Gamma            float64 // `gamma`: discount; default 1
+	Lambda           float64 // `lambda`: GAE λ; default 0.95
+	Entropy          float64 // `entropy`: entropy bonus (negative: none); default 0.01
+	GradClip         float64 // `grad_clip`: global-norm gradient clip; default 1
+	ValueWarmup      int     // `value_warmup`: first iterations fitting only the critic (negative: none); default 2
+	FromScratch      bool    // `from_scratch`: start responses from a fresh MLP instead of the entry's own networks; default false
 }
 
 // Algorithm names accepted by algo.name.
@@ -195,6 +224,7 @@ const (
 	DefaultLogEvery     = 96
 	DefaultAdaptSteps   = 10
 	DefaultAdaptEps     = 12
-	DefaultBREpisodes   = 2000
+	DefaultBREpisodes   = 1000
+	DefaultBRPerAgent   = 50
 	DefaultCheckpoint   = 480
 )

@@ -76,7 +76,7 @@ func TestTrainAndEvaluateTheCustomGame(t *testing.T) {
 		t.Fatalf("eval: code %d\n%s", code, errOut)
 	}
 	// walkers=8 is not a training population: the MRA entry is adapted there.
-	if !strings.Contains(out, "walkers=8") || !strings.Contains(out, "→") {
+	if !strings.Contains(out, "walkers=8") || !strings.Contains(out, "adaptation, test episodes") || !strings.Contains(out, "adapted") {
 		t.Errorf("eval table lacks the adapted unseen size:\n%s", out)
 	}
 	if _, err := os.Stat(filepath.Join(report, "report.md")); err != nil {

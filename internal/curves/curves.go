@@ -61,6 +61,9 @@ var ErrInput = errors.New("curves: bad input")
 type Series struct {
 	Label string
 	X, Y  []float64
+	// Low and High, when set (same length as Y), are the ends of an
+	// interval around each point, drawn as error bars (Low ≤ Y ≤ High).
+	Low, High []float64
 }
 
 // Write draws series as lines on one chart with a title, axis labels and a
@@ -133,6 +136,22 @@ func chart(title, xLabel, yLabel string, series []Series, decorate func(*plot.Pl
 		line.Color, line.Dashes = style(i)
 		line.Width = vg.Points(lineWidth)
 		p.Add(line)
+		if len(s.Low) == len(s.Y) && len(s.High) == len(s.Y) {
+			errs := make(plotter.YErrors, len(s.Y))
+			for j := range errs {
+				errs[j].Low, errs[j].High = s.Y[j]-s.Low[j], s.High[j]-s.Y[j]
+			}
+			bars, err := plotter.NewYErrorBars(struct {
+				plotter.XYs
+				plotter.YErrors
+			}{xys, errs})
+			if err != nil {
+				return nil, err
+			}
+			bars.Color = line.Color
+			bars.LineStyle.Width = vg.Points(lineWidth / 2)
+			p.Add(bars)
+		}
 		if s.Label != "" {
 			p.Legend.Add(s.Label, line)
 		}

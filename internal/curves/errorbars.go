@@ -19,6 +19,10 @@ import (
 type ErrorSeries struct {
 	Series
 	Err []float64
+	// NonNegative clips each bar's lower end at 0, for statistics that
+	// cannot be negative (NashConv): an interval is never drawn below the
+	// valid range.
+	NonNegative bool
 }
 
 // WriteErrorBars draws series as lines with a marker and an error bar at
@@ -82,5 +86,9 @@ type errorXYs struct{ s ErrorSeries }
 func (e errorXYs) Len() int                    { return len(e.s.X) }
 func (e errorXYs) XY(i int) (float64, float64) { return e.s.X[i], e.s.Y[i] }
 func (e errorXYs) YError(i int) (float64, float64) {
-	return e.s.Err[i], e.s.Err[i]
+	low := e.s.Err[i]
+	if e.s.NonNegative {
+		low = max(0, min(low, e.s.Y[i]))
+	}
+	return low, e.s.Err[i]
 }

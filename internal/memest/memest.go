@@ -139,7 +139,7 @@ type EvalOptions struct {
 	Entries       int // entries of the league, the random player included
 	Latents       int // the largest latent count K of the entries
 	AdaptEpisodes int // episodes per adaptation step (0: no adaptation)
-	BREpisodes    int // 0: no best responses
+	BRBatch       int // episodes of one best-response (PPO) batch; 0: no best responses
 	Workers       int // jobs at once
 }
 
@@ -207,8 +207,8 @@ func evalJob(o EvalOptions) (int64, string, error) {
 				job, kind = b, "adaptation"
 			}
 		}
-		if o.BREpisodes > 0 {
-			if b := play + trace(8); b > job {
+		if o.BRBatch > 0 {
+			if b := play + trace(int64(o.BRBatch)); b > job {
 				job, kind = b, "best response"
 			}
 		}

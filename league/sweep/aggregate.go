@@ -32,6 +32,9 @@ type Metric struct {
 	// Value reads the metric from a league result; ok is false where the
 	// result does not have it. note qualifies it (e.g. "exact").
 	Value func(r league.Result) (v float64, note string, ok bool)
+	// NonNegative marks a metric that cannot be negative (NashConv): its
+	// reported interval is clipped at 0, never shown below the valid range.
+	NonNegative bool
 }
 
 // Metrics are the aggregated metrics, in report order.
@@ -41,12 +44,18 @@ var Metrics = []Metric{
 	}},
 	{Name: "nashconv", Title: "NashConv", Value: func(r league.Result) (float64, string, bool) {
 		return r.NashConv, r.NashConvMethod, r.NashConvMethod != league.NashConvNone
-	}},
-	{Name: "adapted_return", Title: "mean episode return per agent after adaptation", Value: func(r league.Result) (float64, string, bool) {
+	}, NonNegative: true},
+	{Name: "adapted_return", Title: "mean episode return per agent after adaptation (held-out episodes)", Value: func(r league.Result) (float64, string, bool) {
 		if r.Adapted == nil {
 			return 0, "", false
 		}
-		return r.Adapted.Adapted, "", true
+		return r.Adapted.Adapted.Mean, "", true
+	}},
+	{Name: "zero_shot_return", Title: "mean episode return per agent, zero-shot (latents from the prior)", Value: func(r league.Result) (float64, string, bool) {
+		if r.Adapted == nil {
+			return 0, "", false
+		}
+		return r.Adapted.ZeroShot.Mean, "", true
 	}},
 }
 
@@ -345,4 +354,14 @@ func Pair(rows []Row, reference string) []Paired {
 		}
 	}
 	return out
+}
+
+// nonNegative reports whether the metric named name cannot be negative.
+func nonNegative(name string) bool {
+	for _, m := range Metrics {
+		if m.Name == name {
+			return m.NonNegative
+		}
+	}
+	return false
 }

@@ -135,6 +135,15 @@ func pm(mean, ci float64) string {
 	return fmt.Sprintf("%.4f ± %.4f", mean, ci)
 }
 
+// pmMetric is pm for metric m: a metric that cannot be negative shows its
+// interval as [max(0, x̄ − h), x̄ + h], never below the valid range.
+func pmMetric(m string, mean, ci float64) string {
+	if !nonNegative(m) || math.IsNaN(ci) {
+		return pm(mean, ci)
+	}
+	return fmt.Sprintf("%.4f [%.4f, %.4f]", mean, max(0, mean-ci), mean+ci)
+}
+
 // columns returns the report's algorithm columns.
 func (r *Report) columns() []string {
 	cols := append([]string(nil), r.Algorithms...)
@@ -183,7 +192,7 @@ func (r *Report) WriteMarkdown(path string) error {
 						case !ok:
 							cells[i] = "—"
 						default:
-							cells[i] = pm(row.Mean, row.CI95)
+							cells[i] = pmMetric(m, row.Mean, row.CI95)
 							if row.N != len(r.Seeds) {
 								cells[i] += fmt.Sprintf(" (n = %d)", row.N)
 							}
@@ -339,7 +348,7 @@ func (r *Report) WriteFigures(dir string) ([]string, error) {
 					continue
 				}
 				sort.SliceStable(pts, func(i, j int) bool { return pts[i].Agents < pts[j].Agents })
-				s := curves.ErrorSeries{Series: curves.Series{Label: algo}}
+				s := curves.ErrorSeries{Series: curves.Series{Label: algo}, NonNegative: nonNegative(m)}
 				for _, p := range pts {
 					ci := p.CI95
 					if math.IsNaN(ci) {

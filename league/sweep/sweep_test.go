@@ -271,7 +271,7 @@ func TestOutcomes(t *testing.T) {
 	rep := &league.Report{Results: []league.Result{
 		{Label: "adversaries=3,good=1", Counts: map[string]int{"adversaries": 3, "good": 1}, Entry: "mra", Seen: true, ReturnMean: 1.5,
 			Returns:        []league.TypeReturn{{Type: "adversaries", Agents: 3, Mean: 2}, {Type: "good", Agents: 1, Mean: 0}},
-			NashConvMethod: league.NashConvBR, NashConv: 0.25, Adapted: &league.Adaptation{Adapted: 3}},
+			NashConvMethod: league.NashConvBR, NashConv: 0.25, Adapted: &league.Adaptation{Adapted: league.Estimate{Mean: 3}, ZeroShot: league.Estimate{Mean: 2.5}}},
 		{Label: "adversaries=2,good=0", Counts: map[string]int{"adversaries": 2, "good": 0}, Entry: "mra", ReturnMean: math.NaN(),
 			Returns:        []league.TypeReturn{{Type: "adversaries", Agents: 2, Mean: 4}, {Type: "good", Agents: 0, Mean: math.NaN()}},
 			NashConvMethod: league.NashConvNone, NashConv: 0},
@@ -280,7 +280,7 @@ func TestOutcomes(t *testing.T) {
 	got := sweep.Outcomes(rep, "mra", "tag", "k1", 7)
 	want := []sweep.Outcome{
 		{Scenario: "tag", Algo: "k1", Seed: 7, Population: "adversaries=3,good=1", Agents: 4, Trained: true,
-			Values: map[string]float64{"return": 1.5, "nashconv": 0.25, "adapted_return": 3, "return.adversaries": 2, "return.good": 0},
+			Values: map[string]float64{"return": 1.5, "nashconv": 0.25, "adapted_return": 3, "zero_shot_return": 2.5, "return.adversaries": 2, "return.good": 0},
 			Notes:  map[string]string{"nashconv": league.NashConvBR}},
 		{Scenario: "tag", Algo: "k1", Seed: 7, Population: "adversaries=2,good=0", Agents: 2,
 			Values: map[string]float64{"return.adversaries": 4}},
@@ -296,7 +296,7 @@ func TestOutcomes(t *testing.T) {
 	for _, r := range sweep.Aggregate(p, got) {
 		metrics = append(metrics, r.Metric)
 	}
-	if fmt.Sprint(metrics) != "[return nashconv adapted_return return.adversaries return.good]" {
+	if fmt.Sprint(metrics) != "[return nashconv adapted_return zero_shot_return return.adversaries return.good]" {
 		t.Errorf("metric order %v", metrics)
 	}
 }

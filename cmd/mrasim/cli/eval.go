@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/mrasim/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/br"
 	"github.com/mrasim/mrasim/mra"
 	"github.com/mrasim/mrasim/scenarios"
 )
@@ -32,7 +34,8 @@ func runEval(c *context, args []string) int {
 	fs.Var(&pops, "populations", "evaluation populations separated by spaces, e.g. \"3 6 12\" or \"adversaries=3,good=1 adversaries=6,good=2\"\n(default: the scenario's eval.populations)")
 	adaptSteps := fs.Int("adapt-steps", -1, "first-order adaptation steps at unseen populations (default: eval.adapt_steps; 0 turns adaptation off)")
 	episodes := fs.Int("episodes", 0, "evaluation episodes per population and line-up (default: eval.episodes)")
-	brEpisodes := fs.Int("br-episodes", -1, "training episodes of each best response (default: eval.br_episodes; 0 skips estimates)")
+	brEpisodes := fs.Int("br-episodes", -1, "training episodes of each best response, before episodes_per_agent·N (default: eval.br.episodes; 0 skips estimates)")
+	nashConv := fs.String("nashconv", "", "how to compute NashConv: auto (exact where the game gives it, best responses otherwise), exact, br (best responses\neverywhere, beside exact values to compare) or off (default: eval.nashconv, auto)")
 	jsonOut := fs.String("json", "", "also write results.json to `FILE`")
 	out := fs.String("out", "", "folder for the report (default: the first run's folder, eval-YYYYMMDD-HHMMSS)")
 	seed := fs.Uint64("seed", 0, "root seed of the evaluation (default: the scenario's seed)")
@@ -107,7 +110,8 @@ func runEval(c *context, args []string) int {
 	}
 	opts := league.Options{
 		Game: s.Game.Name, Params: s.Game.Params, Populations: s.Eval.Populations, Episodes: s.Eval.Episodes, Seed: s.Seed,
-		AdaptSteps: s.Eval.AdaptSteps, AdaptEpisodes: s.Eval.AdaptEpisodes, BREpisodes: s.Eval.BREpisodes,
+		AdaptSteps: s.Eval.AdaptSteps, AdaptEpisodes: s.Eval.AdaptEpisodes,
+		NashConv: s.Eval.NashConv, BR: brBudget(s.Eval),
 		Runner: league.Local{Workers: *workers},
 	}
 	if len(pops) > 0 {
@@ -149,14 +153,31 @@ func runEval(c *context, args []string) int {
 			fmt.Fprintln(c.stderr, "mrasim eval: --br-episodes must be ≥ 0")
 			return ExitUsage
 		}
-		opts.BREpisodes = *brEpisodes
+		opts.BR.Episodes = *brEpisodes
+	}
+	if set["nashconv"] {
+		if !slices.Contains(league.NashConvModes, *nashConv) {
+			fmt.Fprintf(c.stderr, "mrasim eval: --nashconv %q: want one of %s\n", *nashConv, strings.Join(league.NashConvModes, ", "))
+			return ExitUsage
+		}
+		opts.NashConv = *nashConv
+	}
+	if opts.BR.Episodes == 0 {
+		// No best responses: exact values only, where the game gives them.
+		if opts.NashConv == league.ModeBR {
+			fmt.Fprintln(c.stderr, "mrasim eval: --nashconv br needs best-response episodes > 0")
+			return ExitUsage
+		}
+		if opts.NashConv == league.ModeAuto {
+			opts.NashConv = league.ModeExactWhereGiven
+		}
 	}
 	if set["seed"] {
 		opts.Seed = *seed
 	}
 	mo := memest.EvalOptions{
 		Game: opts.Game, Params: opts.Params, Populations: opts.Populations, Entries: len(entries),
-		Latents: maxLatents(entries), AdaptEpisodes: adaptEpisodes(opts), BREpisodes: opts.BREpisodes, Workers: *workers,
+		Latents: maxLatents(entries), AdaptEpisodes: adaptEpisodes(opts), BRBatch: brBatch(opts), Workers: *workers,
 	}
 	// Run fewer jobs at once rather than more than the memory holds.
 	if fit, err := memest.FitWorkers(mo, limit); err == nil && fit >= 1 && fit < *workers {
@@ -212,6 +233,7 @@ func runEval(c *context, args []string) int {
 		fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
 		return ExitFailure
 	}
+	fmt.Fprintf(c.stdout, "%s\n\n", rep.BudgetText())
 	for _, label := range rep.Labels() {
 		rep.Table(c.stdout, label)
 		fmt.Fprintln(c.stdout)
@@ -255,6 +277,32 @@ func runEval(c *context, args []string) int {
 	}
 	fmt.Fprintln(c.stdout)
 	return ExitOK
+}
+
+// brBudget maps the scenario's [eval.br] table to the league's settings.
+func brBudget(e scenarios.Eval) league.BRBudget {
+	b := e.BR
+	return league.BRBudget{
+		Config: br.Config{
+			Episodes: e.BREpisodes, SelectEpisodes: b.SelectEpisodes, TestEpisodes: b.TestEpisodes,
+			Batch: b.Batch, Epochs: b.Epochs, Minibatches: b.Minibatches, Hidden: b.Hidden, LR: b.LR, Optimizer: b.Optimizer,
+			Clip: b.Clip, Gamma: b.Gamma, Lambda: b.Lambda, Entropy: b.Entropy, GradClip: b.GradClip, ValueWarmup: b.ValueWarmup,
+		},
+		EpisodesPerAgent: b.EpisodesPerAgent,
+		FromScratch:      b.FromScratch,
+	}
+}
+
+// brBatch is the number of episodes one best-response batch holds, or 0
+// when the evaluation trains no best responses (for the memory estimate).
+func brBatch(opts league.Options) int {
+	if opts.BR.Episodes == 0 || opts.NashConv == league.ModeOff || opts.NashConv == league.ModeExact || opts.NashConv == league.ModeExactWhereGiven {
+		return 0
+	}
+	if opts.BR.Batch > 0 {
+		return opts.BR.Batch
+	}
+	return br.DefaultBatch
 }
 
 // loadRun reads a run folder: its scenario copy and its checkpoint.

@@ -342,8 +342,12 @@ func evalJob(j sweep.EvalJob) (sweep.EvalResult, error) {
 	}
 	opts := league.Options{
 		Game: s.Game.Name, Params: s.Game.Params, Populations: s.Eval.Populations, Episodes: s.Eval.Episodes, Seed: j.EvalSeed,
-		AdaptSteps: s.Eval.AdaptSteps, AdaptEpisodes: s.Eval.AdaptEpisodes, BREpisodes: s.Eval.BREpisodes,
+		AdaptSteps: s.Eval.AdaptSteps, AdaptEpisodes: s.Eval.AdaptEpisodes,
+		NashConv: s.Eval.NashConv, BR: brBudget(s.Eval),
 		Runner: league.Local{Workers: j.Workers},
+	}
+	if opts.BR.Episodes == 0 && opts.NashConv == league.ModeAuto {
+		opts.NashConv = league.ModeExactWhereGiven // no best responses: exact values only, where the game gives them
 	}
 	rep, err := league.Play([]league.Entry{entry}, opts)
 	if err != nil {

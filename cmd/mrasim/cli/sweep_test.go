@@ -107,9 +107,9 @@ func TestSweepResumesSkipsAndIsDeterministic(t *testing.T) {
 		}
 	}
 	// walkers=2 and 3 for both algorithms and random play, walkers=5 for all
-	// three with MRA's adapted return too.
-	if n := len(resumed.Rows); n != 3*3+1 {
-		t.Errorf("%d rows, want 10", n)
+	// three with MRA's adapted and zero-shot returns too.
+	if n := len(resumed.Rows); n != 3*3+2 {
+		t.Errorf("%d rows, want 11", n)
 	}
 	for _, row := range resumed.Rows {
 		if row.N != 2 || row.Metric == "nashconv" {
