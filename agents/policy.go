@@ -32,6 +32,13 @@ func NewRandom(seed uint64) *Random {
 	return &Random{rng: rand.New(rand.NewPCG(seed, 0x6d72617369))}
 }
 
+// Reseed restarts the policy's generator from seed, as NewRandom(seed)
+// would. It implements league/br's Reseeder, so that paired evaluations
+// play random agents on common random numbers.
+func (r *Random) Reseed(seed uint64) {
+	r.rng = rand.New(rand.NewPCG(seed, 0x6d72617369))
+}
+
 // Act implements Policy. An agent with no legal action keeps action 0.
 func (r *Random) Act(f *env.Frame, actions []int) {
 	for i := range actions {

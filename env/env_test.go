@@ -11,7 +11,15 @@ import (
 	"github.com/mrasim/mrasim/examples/customenv/line"
 )
 
-func init() { line.Register() }
+func init() {
+	line.Register()
+	// line's constructor under a rule of at least two walkers, for messages
+	// about a single agent.
+	env.Register("line-pair", line.New, env.Doc{
+		Summary: "line with two to four walkers",
+		Types:   []env.TypeDoc{{Name: "walkers", Min: 2, Max: 4}},
+	})
+}
 
 func TestParsePopulation(t *testing.T) {
 	for _, tc := range []struct {
@@ -60,6 +68,7 @@ func TestMakeErrors(t *testing.T) {
 		{"bool for int", "line", map[string]any{"length": true}, walkers(2), new(*env.ParamError), `got true, want an integer`},
 		{"too many", "line", nil, walkers(300), new(*env.PopulationError), `300 agents of type "walkers", allowed 1 to 256`},
 		{"none", "line", nil, walkers(0), new(*env.PopulationError), `0 agents of type "walkers", allowed 1 to 256`},
+		{"one is singular", "line-pair", nil, walkers(1), new(*env.PopulationError), `1 agent of type "walkers", allowed 2 to 4`},
 		{"unknown type", "line", nil, env.Population{{Type: "walker", Count: 2}}, new(*env.PopulationError), `unknown agent type "walker" (did you mean "walkers"?)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -186,7 +186,11 @@ func (r Registration) Population(pop Population) (Population, error) {
 	for k, t := range types {
 		n := pop.Count(t.Name)
 		if n < t.Min || n > t.Max {
-			return fail("%d agents of type %q, allowed %d to %d", n, t.Name, t.Min, t.Max)
+			noun := "agents"
+			if n == 1 {
+				noun = "agent"
+			}
+			return fail("%d %s of type %q, allowed %d to %d", n, noun, t.Name, t.Min, t.Max)
 		}
 		out[k] = TypeCount{Type: t.Name, Count: n}
 	}

@@ -57,14 +57,47 @@ func (r *Run) Model() (*mra.Model, error) {
 	return m, nil
 }
 
-// Policy implements Entry: MRA's agents with latents from the prior
-// p(z|m) of spec's population (zero-shot at unseen sizes).
+// Check loads the run's networks once, so that a checkpoint whose networks
+// do not load is refused before any play.
+func (r *Run) Check() error {
+	if r.Config.Algo == mra.AlgoMADDPG {
+		_, err := r.maddpg()
+		return err
+	}
+	m, err := r.Model()
+	if err != nil {
+		return err
+	}
+	m.Close()
+	return nil
+}
+
+// maddpg loads a fresh copy of a MADDPG run's networks.
+func (r *Run) maddpg() (*mra.MADDPG, error) {
+	m, err := mra.LoadMADDPG(r.Config, r.Setup, r.State)
+	if err != nil {
+		return nil, fmt.Errorf("league: run %s: %w", r.Label, err)
+	}
+	return m, nil
+}
+
+// Policy implements Entry: MRA's agents with one-hot latents drawn from the
+// prior p(z|m) of spec's population (zero-shot at unseen sizes), as an
+// *mra.Player (which implements br.Reseeder); for a MADDPG run, its actors
+// (which give exact action distributions too).
 func (r *Run) Policy(spec *env.Spec, seed uint64) (agents.Policy, error) {
+	if r.Config.Algo == mra.AlgoMADDPG {
+		m, err := r.maddpg()
+		if err != nil {
+			return nil, err
+		}
+		return mra.NewDDPGAgent(m, spec, seed)
+	}
 	m, err := r.Model()
 	if err != nil {
 		return nil, err
 	}
-	return mra.NewAgent(m, spec, seed)
+	return mra.NewPlayer(m, spec, nil, seed)
 }
 
 // Trained reports whether pop is one of the run's training populations.
@@ -102,6 +135,34 @@ func (l *lineup) Act(f *env.Frame, actions []int) {
 // ActionProbs implements agents.Distribution when every policy does.
 func (l *lineup) ActionProbs(f *env.Frame, i int, dst []float64) {
 	l.policies[l.spec.AgentType(i)].(agents.Distribution).ActionProbs(f, i, dst)
+}
+
+// markov reports whether every policy is Markov (its action distribution
+// depends on the current frame only): the built-in random player, a policy
+// saying so through a Markov method, or a policy of a one-shot game.
+func (l *lineup) markov() bool {
+	for _, p := range l.policies {
+		switch p := p.(type) {
+		case *agents.Random:
+		case interface{ Markov() bool }:
+			if !p.Markov() {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Reseed implements br.Reseeder when every policy does: each type's
+// policy is reseeded from its own stream of seed.
+func (l *lineup) Reseed(seed uint64) {
+	for k, p := range l.policies {
+		if r, ok := p.(interface{ Reseed(uint64) }); ok {
+			r.Reseed(env.SubSeed(seed, uint64(k)))
+		}
+	}
 }
 
 func (l *lineup) exact() bool {

@@ -1,9 +1,9 @@
 package league
 
-// The glue between the league's own jobs (job, jobOut in league.go) and the
+// The glue between the league's own jobs (Job, JobResult in league.go) and the
 // serialisable tasks of tasks.go. It is kept in this file so that a change
 // to the league's jobs touches league.go's job list and outputs and, here,
-// only handleEval's call of runJob and encodeOut/decodeOut:
+// only handleEval's call of runJob:
 //
 //   - A league is a plan: its Options (the fields that are not funcs, as
 //     JSON by field name) and its entries (built-in players by name, runs
@@ -16,8 +16,12 @@ package league
 //     submitting process (where the plan is handed over as an in-process
 //     value and never decoded). Each job carries its seed, so results are
 //     the same wherever a job runs.
-//   - A job's output crosses as gob (encodeOut), which keeps NaN, ±Inf and
-//     every float64 bit; Local goes through the same bytes.
+//   - A job's output (JobResult) crosses as gob (encodeOut), which keeps
+//     NaN, ±Inf and every float64 bit (JSON cannot carry NaN); Local goes
+//     through the same bytes.
+//   - Adaptations that several jobs need are recomputed by each process
+//     from their own seed (choiceSeed) and cached per plan (plan.choices),
+//     so a worker gets the same adaptation as the submitter.
 //
 // league.go's side is two calls in Play: schedule (the job list, which
 // depends on nothing but entries and opts) and runJobs (below).
@@ -74,22 +78,23 @@ type evalPayload struct {
 // plan is a decoded (or in-process) league: what runs its jobs.
 type plan struct {
 	entries []Entry
-	opts    Options
-	s       *scheduled
+	s       *scheduled   // the jobs, and the options with defaults filled in
+	choices *choiceCache // the adaptations this process computed for the plan's jobs
 }
 
 func jobID(i int) string { return fmt.Sprintf("league-%d", i) }
 
-// runJobs runs a league's jobs through opts.Runner and returns their
-// outputs in job order, or the first failure.
-func runJobs(entries []Entry, opts Options, s *scheduled) ([]jobOut, error) {
+// runJobs runs a league's jobs through s.opts.Runner and returns their
+// outputs in job order, or the failures.
+func runJobs(entries []Entry, s *scheduled) ([]JobResult, error) {
+	opts := s.opts
 	planBlob, blobs, err := encodePlan(entries, opts)
 	if err != nil {
 		return nil, err
 	}
 	sum := BlobSum(planBlob)
 	blobs[sum] = planBlob
-	b := Batch{Blobs: blobs, Local: map[string]any{sum: &plan{entries: entries, opts: opts, s: s}}}
+	b := Batch{Blobs: blobs, Local: map[string]any{sum: &plan{entries: entries, s: s, choices: newChoiceCache()}}}
 	for i := range s.jobs {
 		payload, _ := json.Marshal(evalPayload{Version: planVersion, Plan: sum, Index: i})
 		b.Tasks = append(b.Tasks, Task{ID: jobID(i), Kind: KindEval, Payload: payload})
@@ -106,7 +111,7 @@ func runJobs(entries []Entry, opts Options, s *scheduled) ([]jobOut, error) {
 	if err != nil {
 		return nil, fmt.Errorf("league: %w", err)
 	}
-	out := make([]jobOut, len(s.jobs))
+	out := make([]JobResult, len(s.jobs))
 	for i := range out {
 		data, ok := results[jobID(i)]
 		if !ok {
@@ -142,9 +147,9 @@ func handleEval(ctx context.Context, env TaskEnv, payload []byte) ([]byte, error
 	if p.Index < 0 || p.Index >= len(pl.s.jobs) {
 		return nil, Refusef("job index %d, the plan has %d jobs", p.Index, len(pl.s.jobs))
 	}
-	o := runJob(pl.s.reg, pl.entries, pl.s.specs, pl.opts, pl.s.jobs[p.Index])
-	if o.err != nil {
-		return nil, o.err
+	o := runJob(pl.s.reg, pl.entries, pl.s.specs, pl.s.exact, pl.s.opts, pl.s.jobs[p.Index], pl.choices)
+	if o.Err != "" {
+		return nil, errors.New(o.Err)
 	}
 	return encodeOut(o)
 }
@@ -221,8 +226,9 @@ func decodePlan(ctx context.Context, env TaskEnv, data []byte) (*plan, error) {
 	if w.NotPortable != "" {
 		return nil, Refusef("the plan runs only in the submitting process: %s", w.NotPortable)
 	}
-	pl := &plan{}
-	ov := reflect.ValueOf(&pl.opts).Elem()
+	pl := &plan{choices: newChoiceCache()}
+	var opts Options
+	ov := reflect.ValueOf(&opts).Elem()
 	names := make([]string, 0, len(w.Options))
 	for name := range w.Options {
 		names = append(names, name)
@@ -262,7 +268,7 @@ func decodePlan(ctx context.Context, env TaskEnv, data []byte) (*plan, error) {
 			return nil, Refusef("plan: entry %d has kind %q; want random or run", i, e.Kind)
 		}
 	}
-	s, err := schedule(pl.entries, pl.opts)
+	s, err := schedule(pl.entries, opts)
 	if err != nil {
 		return nil, Refusef("plan does not validate: %v", err)
 	}
@@ -329,40 +335,20 @@ func (c *planCache) get(ctx context.Context, env TaskEnv, sum string) (*plan, er
 	}
 }
 
-// outWire is jobOut as it crosses machines.
-type outWire struct {
-	Returns  []TypeReturn
-	Exact    bool
-	NashConv float64
-	Improve  []float64
-	Strategy []float64
-	HasAdapt bool
-	Adapt    Adaptation
-	BRGain   float64
-	BRCI     float64
-}
-
-func encodeOut(o jobOut) ([]byte, error) {
-	w := outWire{Returns: o.returns, Exact: o.exact, NashConv: o.nashConv, Improve: o.improve, Strategy: o.strategy, BRGain: o.brGain, BRCI: o.brCI}
-	if o.adapt != nil {
-		w.HasAdapt, w.Adapt = true, *o.adapt
-	}
+// encodeOut encodes a job's output as gob, which keeps NaN, ±Inf and every
+// float64 bit.
+func encodeOut(o JobResult) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(w); err != nil {
+	if err := gob.NewEncoder(&buf).Encode(o); err != nil {
 		return nil, fmt.Errorf("league: encoding a job output: %w", err)
 	}
 	return buf.Bytes(), nil
 }
 
-func decodeOut(data []byte) (jobOut, error) {
-	var w outWire
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&w); err != nil {
-		return jobOut{}, fmt.Errorf("decoding a job output: %w", err)
-	}
-	o := jobOut{returns: w.Returns, exact: w.Exact, nashConv: w.NashConv, improve: w.Improve, strategy: w.Strategy, brGain: w.BRGain, brCI: w.BRCI}
-	if w.HasAdapt {
-		a := w.Adapt
-		o.adapt = &a
+func decodeOut(data []byte) (JobResult, error) {
+	var o JobResult
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&o); err != nil {
+		return JobResult{}, fmt.Errorf("decoding a job output: %w", err)
 	}
 	return o, nil
 }

@@ -3,6 +3,7 @@ package league_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/mrasim/mrasim/internal/checkpoint"
@@ -47,14 +48,50 @@ func TestEveryGame(t *testing.T) {
 			e := checkpoint.NewEncoder(&buf)
 			tr.Save(e)
 			run := &league.Run{Label: "run", Config: cfg, Setup: setup, State: buf.Bytes()}
-			rep, err := league.Play([]league.Entry{run, league.Random{}}, league.Options{
+			opts := league.Options{
 				Game: g.name, Populations: pops(t, g.eval...), Episodes: 4, Seed: 2,
-				AdaptSteps: 1, AdaptEpisodes: 2, BREpisodes: 16,
-				Adapt:    func(c *mra.AdaptConfig) { c.ParallelEnvs = 2 },
-				BRConfig: func(c *br.Config) { c.EvalEpisodes = 8 },
-			})
+				AdaptSteps: 1, AdaptEpisodes: 2,
+				BR:     league.BRBudget{Config: br.Config{Episodes: 16, SelectEpisodes: 4, TestEpisodes: 4, Batch: 8}},
+				Adapt:  func(c *mra.AdaptConfig) { c.ParallelEnvs = 2 },
+				Runner: league.Local{Workers: 1},
+			}
+			rep, err := league.Play([]league.Entry{run, league.Random{}}, opts)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if g.name == "resource" {
+				// Adaptation outcomes are shared by several jobs: the report
+				// must not depend on which job computes them first.
+				opts.Runner = league.Local{Workers: 3}
+				again, err := league.Play([]league.Entry{run, league.Random{}}, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ja, _ := json.Marshal(rep)
+				jb, _ := json.Marshal(again)
+				if !bytes.Equal(ja, jb) {
+					t.Error("1 and 3 workers gave different reports")
+				}
+				// Responses start from the entry's networks, or from a
+				// uniform MLP for the random player and with FromScratch.
+				opts.BR.FromScratch = true
+				scratch, err := league.Play([]league.Entry{run}, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range rep.Results {
+					for _, d := range r.Deviations {
+						if r.Entry == "random" && d.WarmStart != "uniform" {
+							t.Errorf("random at %s: warm start %q, want uniform", r.Label, d.WarmStart)
+						}
+					}
+				}
+				if d := rep.Results[0].Deviations; len(d) == 0 || d[0].WarmStart != "entry" {
+					t.Errorf("run's responses %+v, want warm starts from the entry", d)
+				}
+				if d := scratch.Results[0].Deviations; len(d) == 0 || d[0].WarmStart != "uniform" {
+					t.Errorf("run's responses with FromScratch %+v, want uniform starts", d)
+				}
 			}
 			if len(rep.Results) != 4 {
 				t.Fatalf("%d results, want 4", len(rep.Results))

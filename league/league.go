@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -18,27 +19,71 @@ import (
 // How NashConv was computed.
 const (
 	NashConvExact = "exact"
-	NashConvBR    = "best-response estimate (lower bound)"
+	NashConvBR    = "best-response estimate"
 	NashConvNone  = "not computed"
 )
 
-// Options say what a league plays.
+// NashConv modes of Options.NashConv.
+const (
+	ModeAuto  = "auto"  // exact where the game and the policy allow it, best responses otherwise
+	ModeExact = "exact" // exact only; populations or entries without an exact method are an error
+	ModeBR    = "br"    // best responses everywhere (also where exact values exist, which are then reported beside them)
+	ModeOff   = "off"   // no NashConv
+
+	// ModeExactWhereGiven is exact NashConv where the game gives it and
+	// none elsewhere (no best responses: a best-response budget of 0).
+	ModeExactWhereGiven = "exact-where-given"
+)
+
+// NashConvModes lists the accepted Options.NashConv values.
+var NashConvModes = []string{ModeAuto, ModeExact, ModeBR, ModeOff, ModeExactWhereGiven}
+
+// Options say what a league plays. Every field but the functions is plain
+// data (JSON-serialisable), so a job description can travel to another
+// machine.
 type Options struct {
 	Game        string         // registered game
 	Params      map[string]any // its parameters
 	Populations []env.Population
-	Episodes    int    // evaluation episodes per population and line-up
+	Episodes    int    // evaluation episodes per population and line-up; also the selection and the test episodes of adaptation
 	Seed        uint64 // root of every job's seeds
 
-	AdaptSteps    int // first-order adaptation steps of MRA entries at unseen populations (0: none)
+	AdaptSteps    int // first-order adaptation steps of MRA entries at unseen populations (0: none, the entry plays zero-shot)
 	AdaptEpisodes int // episodes per adaptation step and per mode tried
 
-	BREpisodes int // training episodes of each best response (0: no NashConv estimate)
+	NashConv string   // one of NashConvModes ("" is auto)
+	BR       BRBudget // the best responses' budget and learner ([eval.br])
 
 	Runner   Runner                 // default Local{}
 	Progress func(done, n int)      // called after each finished job; may be nil
-	BRConfig func(*br.Config)       // adjusts the best-response settings (tests); may be nil
+	BRConfig func(*br.Config)       // adjusts the best-response settings after BR (tests); may be nil
 	Adapt    func(*mra.AdaptConfig) // adjusts the adaptation settings (tests); may be nil
+}
+
+// BRBudget is the scenario's [eval.br] table: the learner's settings and
+// a training budget that grows with the population,
+//
+//	training episodes = Episodes + EpisodesPerAgent·N,
+//
+// because a deviation's effect on one agent's return shrinks as the others
+// multiply, and so does the signal the learner must find.
+type BRBudget struct {
+	br.Config
+	EpisodesPerAgent int  `json:"episodes_per_agent"` // training episodes added per agent of the population (default 0 when built by hand; the scenario default is DefaultEpisodesPerAgent)
+	FromScratch      bool `json:"from_scratch"`       // start every response from a fresh MLP instead of the entry's own policy
+}
+
+// DefaultEpisodesPerAgent is the scenario default of BRBudget.EpisodesPerAgent.
+const DefaultEpisodesPerAgent = 50
+
+// For returns the learner's configuration for a population of n agents.
+func (b BRBudget) For(n int) br.Config {
+	c := b.Config
+	if c.Episodes == 0 {
+		c.Episodes = br.DefaultEpisodes
+	}
+	c.Episodes += b.EpisodesPerAgent * n
+	return c
 }
 
 // TypeReturn is the mean episode return of one agent type: the mean over
@@ -50,14 +95,57 @@ type TypeReturn struct {
 	CI95   float64 `json:"ci95"` // half-width of the 95% confidence interval, 1.96·sd/√episodes
 }
 
-// Adaptation is what fast adaptation of an MRA entry achieved at a
-// population it was not trained on, as the mean return per agent.
+// Estimate is a mean with the half-width of its 95% interval over Episodes
+// episodes.
+type Estimate struct {
+	Mean     float64 `json:"mean"`
+	CI95     float64 `json:"ci95"`
+	Episodes int     `json:"episodes"`
+}
+
+// Adaptation is how an MRA entry was adapted at a population it was not
+// trained on. The three candidates — zero-shot (latents from the prior
+// p(z|m')), the best single mode per type, and the adapted mode
+// probabilities — are compared on selection episodes, and all three are
+// measured on the same fresh test episodes (common random numbers), whose
+// seeds are disjoint from every seed used to adapt or to choose. The entry
+// then plays this population with the candidate the selection preferred
+// (Chosen), for its return and its NashConv.
 type Adaptation struct {
-	ZeroShot float64     `json:"zero_shot"` // latents from the prior p(z|m')
-	BestMode float64     `json:"best_mode"` // the best single mode per type
-	Adapted  float64     `json:"adapted"`   // after the gradient steps
-	Curve    []float64   `json:"curve"`     // mean return after 0, 1, … steps
-	Latents  [][]float64 `json:"latents"`   // the adapted soft latent of each type
+	Selection map[string]float64 `json:"selection"` // candidate → mean return per agent on the selection episodes
+	ZeroShot  Estimate           `json:"zero_shot"` // test episodes
+	BestMode  Estimate           `json:"best_mode"`
+	Adapted   Estimate           `json:"adapted"`
+	Chosen    string             `json:"chosen"` // CandidateZeroShot, CandidateBestMode or CandidateAdapted
+
+	BestModes []int       `json:"best_modes"` // per type, the best single mode
+	Modes     [][]float64 `json:"modes"`      // per type, the adapted distribution over the modes
+	Curve     []float64   `json:"curve"`      // mean return per agent on the adaptation's own episodes after 0, 1, … steps (not held out)
+}
+
+// Adaptation candidates.
+const (
+	CandidateZeroShot = "zero-shot"
+	CandidateBestMode = "best-mode"
+	CandidateAdapted  = "adapted"
+)
+
+// Deviation is the best-response estimate for one agent type: the
+// response trained for one agent of the type, the choice between it and
+// the incumbent on selection episodes, and the chosen deviation's gain on
+// separate test episodes.
+type Deviation struct {
+	Type           string  `json:"type"`
+	Agents         int     `json:"agents"`          // agents of the type: the weight of its gain in NashConv
+	TrainEpisodes  int     `json:"train_episodes"`  // the learner's budget
+	SelectEpisodes int     `json:"select_episodes"` // episodes of the choice
+	SelectionGain  float64 `json:"selection_gain"`  // the response's mean gain on them
+	Chosen         bool    `json:"chosen"`          // the response beat the incumbent on the selection episodes
+	Greedy         bool    `json:"greedy"`          // the chosen response plays its most probable action
+	Gain           float64 `json:"gain"`            // the chosen deviation's mean gain on the test episodes (0 when the incumbent was chosen)
+	GainCI95       float64 `json:"gain_ci95"`
+	TestEpisodes   int     `json:"test_episodes"` // 0 when the incumbent was chosen: its gain is exactly 0
+	WarmStart      string  `json:"warm_start"`    // what the response started from: "entry" (the entry's own networks) or "uniform" (a fresh MLP)
 }
 
 // Result is one entry at one population, playing every agent type itself.
@@ -75,23 +163,46 @@ type Result struct {
 
 	Adapted *Adaptation `json:"adaptation,omitempty"`
 
-	NashConv       float64   `json:"nashconv"`
-	NashConvCI95   float64   `json:"nashconv_ci95"`
-	NashConvMethod string    `json:"nashconv_method"`
-	Improvements   []float64 `json:"improvements,omitempty"` // per agent (exact) or per type (estimate)
+	// NashConv is ≥ 0 by construction: exact, or Σ_types count·max(0, gain)
+	// from best responses, with the 95% interval [NashConvLow,
+	// NashConvHigh] (lower end clipped at 0) and half-width NashConvCI95.
+	NashConv       float64 `json:"nashconv"`
+	NashConvCI95   float64 `json:"nashconv_ci95"`
+	NashConvLow    float64 `json:"nashconv_low"`
+	NashConvHigh   float64 `json:"nashconv_high"`
+	NashConvMethod string  `json:"nashconv_method"`
+	// NashConvExact is the exact value where the game gives one and the
+	// estimate was forced (Options.NashConv = "br"), to compare.
+	NashConvExact *float64    `json:"nashconv_exact,omitempty"`
+	Improvements  []float64   `json:"improvements,omitempty"` // per agent (exact)
+	Deviations    []Deviation `json:"deviations,omitempty"`   // per type (estimate)
 	// Strategy is, where NashConv is exact, the mixed strategy of the
 	// first type's agents (their action distributions averaged), to set
 	// beside the game's closed-form equilibrium.
 	Strategy []float64 `json:"strategy,omitempty"`
 }
 
-// AdaptedReturnMean returns the adapted mean return, or NaN without
-// adaptation.
+// AdaptedReturnMean returns the adapted candidate's test return, or NaN
+// without adaptation.
 func (r Result) AdaptedReturnMean() float64 {
 	if r.Adapted == nil {
 		return math.NaN()
 	}
-	return r.Adapted.Adapted
+	return r.Adapted.Adapted.Mean
+}
+
+// NoDeviationFound reports whether best responses were trained and none
+// beat its incumbent: NashConv is then 0 as far as the budget could tell.
+func (r Result) NoDeviationFound() bool {
+	if r.NashConvMethod != NashConvBR {
+		return false
+	}
+	for _, d := range r.Deviations {
+		if d.Chosen && d.Gain > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Lineup is one assignment of entries to the agent types of a multi-type
@@ -118,25 +229,50 @@ type MetaGame struct {
 // Report is everything a league found.
 type Report struct {
 	Game     string     `json:"game"`
+	Budget   Budget     `json:"budget"`
 	Results  []Result   `json:"results"`
 	Lineups  []Lineup   `json:"lineups,omitempty"`
 	MetaGame []MetaGame `json:"metagame,omitempty"`
 }
 
-// job is one unit of work.
-type job struct {
-	kind    int // jobEval, jobAdapt, jobBR
-	pop     int
-	entries []int // per type (eval); entries[0] for adapt and BR
-	typ     int   // BR: the deviating agent's type
-	seed    uint64
+// Budget is what the league spent, for the report.
+type Budget struct {
+	Episodes      int      `json:"episodes"`       // evaluation episodes per population and line-up
+	AdaptSteps    int      `json:"adapt_steps"`    // adaptation steps at unseen populations
+	AdaptEpisodes int      `json:"adapt_episodes"` // episodes per step and per mode
+	NashConv      string   `json:"nashconv"`       // the NashConv mode
+	BR            BRBudget `json:"br"`             // the best responses' settings (defaults filled in)
 }
 
+// Job is one unit of a league's work, plain data: job i depends only on
+// (Options, entries, Jobs[i]).
+type Job struct {
+	Kind    string `json:"kind"` // JobEval, JobAdapt or JobBR
+	Pop     int    `json:"pop"`
+	Entries []int  `json:"entries"` // per type (eval); Entries[0] for adapt and BR
+	Type    int    `json:"type"`    // BR: the deviating agent's type
+	Seed    uint64 `json:"seed"`
+}
+
+// Job kinds.
 const (
-	jobEval = iota
-	jobAdapt
-	jobBR
+	JobEval  = "eval"
+	JobAdapt = "adapt"
+	JobBR    = "br"
 )
+
+// JobResult is what one job produced, plain data (exported,
+// JSON-serialisable fields only).
+type JobResult struct {
+	Err      string       `json:"err,omitempty"`
+	Returns  []TypeReturn `json:"returns,omitempty"`
+	Exact    bool         `json:"exact,omitempty"`    // NashConv computed exactly
+	NashConv float64      `json:"nashconv,omitempty"` // exact NashConv
+	Improve  []float64    `json:"improve,omitempty"`  // exact per-agent improvements
+	Strategy []float64    `json:"strategy,omitempty"` // exact: the first type's mean action distribution
+	Adapt    *Adaptation  `json:"adapt,omitempty"`
+	BR       *Deviation   `json:"br,omitempty"`
+}
 
 // Play runs the league: every entry at every population (and every line-up
 // of entries in multi-type games), exact or estimated NashConv of each
@@ -146,18 +282,20 @@ func Play(entries []Entry, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := runJobs(entries, opts, s) // jobs.go: through opts.Runner
+	out, err := runJobs(entries, s) // evaljobs.go: through opts.Runner
 	if err != nil {
 		return nil, err
 	}
-	return assemble(entries, s.specs, opts, s.jobs, out), nil
+	return assemble(entries, s.specs, s.opts, s.jobs, out), nil
 }
 
 // scheduled is a league's list of jobs and what running them needs.
 type scheduled struct {
+	opts  Options // with defaults filled in (NashConv)
 	reg   env.Registration
 	specs []*env.Spec
-	jobs  []job
+	exact []exactKind
+	jobs  []Job
 }
 
 // schedule lists a league's jobs. It depends on nothing but entries and
@@ -166,45 +304,104 @@ func schedule(entries []Entry, opts Options) (*scheduled, error) {
 	if len(entries) == 0 || len(opts.Populations) == 0 || opts.Episodes < 1 {
 		return nil, errors.New("league: need entries, populations and episodes ≥ 1")
 	}
+	if opts.NashConv == "" {
+		opts.NashConv = ModeAuto
+	}
+	if !slices.Contains(NashConvModes, opts.NashConv) {
+		return nil, fmt.Errorf("league: NashConv mode %q, want one of %v", opts.NashConv, NashConvModes)
+	}
+	if _, err := opts.BR.For(1).WithDefaults(); err != nil {
+		return nil, fmt.Errorf("league: best responses: %w", err)
+	}
 	reg, err := env.Lookup(opts.Game)
 	if err != nil {
 		return nil, err
 	}
 	specs := make([]*env.Spec, len(opts.Populations))
-	exact := make([]bool, len(opts.Populations))
+	exact := make([]exactKind, len(opts.Populations))
 	for p, pop := range opts.Populations {
 		g, err := reg.Make(opts.Params, pop)
 		if err != nil {
 			return nil, err
 		}
 		specs[p] = g.Spec()
-		_, payoffs := g.(env.MixedPayoffs)
-		exact[p] = payoffs && specs[p].Horizon == 1
+		exact[p] = exactMethod(g)
 	}
 	h := len(specs[0].Types)
-	var jobs []job
+	var jobs []Job
 	for p, spec := range specs {
 		// Line-ups: every assignment of entries to types.
 		for _, lu := range assignments(len(entries), h) {
-			jobs = append(jobs, job{kind: jobEval, pop: p, entries: lu})
+			jobs = append(jobs, Job{Kind: JobEval, Pop: p, Entries: lu})
 		}
 		for e, entry := range entries {
-			if run, ok := entry.(*Run); ok && opts.AdaptSteps > 0 && run.Config.Algo == mra.AlgoMRA && run.Config.Latents > 1 && !run.Trained(spec.Population) {
-				jobs = append(jobs, job{kind: jobAdapt, pop: p, entries: []int{e}})
+			if adapts(entry, spec, opts) {
+				jobs = append(jobs, Job{Kind: JobAdapt, Pop: p, Entries: []int{e}})
 			}
-			if opts.BREpisodes > 0 && !exact[p] {
-				for t := range spec.Types {
-					if spec.Types[t].Count > 0 {
-						jobs = append(jobs, job{kind: jobBR, pop: p, entries: []int{e}, typ: t})
-					}
+			switch opts.NashConv {
+			case ModeExact:
+				if exact[p] == exactNone || (exact[p] == exactMarkov && !markovEntry(entry, spec)) {
+					return nil, fmt.Errorf("league: --nashconv exact: %s at %v has no exact NashConv (the game gives none, or the entry's latents make its policy non-Markov in a multi-step game)", entry.Name(), spec.Population)
+				}
+				continue
+			case ModeOff, ModeExactWhereGiven:
+				continue
+			case ModeAuto:
+				if exact[p] == exactOneShot || (exact[p] == exactMarkov && markovEntry(entry, spec)) {
+					continue
+				}
+			}
+			for t := range spec.Types {
+				if spec.Types[t].Count > 0 {
+					jobs = append(jobs, Job{Kind: JobBR, Pop: p, Entries: []int{e}, Type: t})
 				}
 			}
 		}
 	}
 	for i := range jobs {
-		jobs[i].seed = env.SubSeed(opts.Seed, uint64(i))
+		jobs[i].Seed = env.SubSeed(opts.Seed, uint64(i))
 	}
-	return &scheduled{reg: reg, specs: specs, jobs: jobs}, nil
+	return &scheduled{opts: opts, reg: reg, specs: specs, exact: exact, jobs: jobs}, nil
+}
+
+// exactKind says how a game gives exact NashConv.
+type exactKind int
+
+const (
+	exactNone    exactKind = iota
+	exactOneShot           // one-shot game with exact payoffs (env.MixedPayoffs)
+	exactMarkov            // multi-step game with exact best responses against Markov policies (env.ExactResponder)
+)
+
+func exactMethod(g env.Game) exactKind {
+	if _, ok := g.(env.MixedPayoffs); ok && g.Spec().Horizon == 1 {
+		return exactOneShot
+	}
+	if _, ok := g.(env.ExactResponder); ok {
+		return exactMarkov
+	}
+	return exactNone
+}
+
+// markovEntry reports whether an entry's policy is known, before any job
+// runs, to depend on the current frame only (its actions are not
+// correlated across steps by a per-episode latent).
+func markovEntry(e Entry, spec *env.Spec) bool {
+	switch e := e.(type) {
+	case Random:
+		return true
+	case *Run:
+		return e.Config.Latents <= 1
+	}
+	pol, err := e.Policy(spec, 0)
+	m, ok := pol.(interface{ Markov() bool })
+	return err == nil && ok && m.Markov()
+}
+
+// adapts reports whether entry is adapted at spec's population.
+func adapts(entry Entry, spec *env.Spec, opts Options) bool {
+	run, ok := entry.(*Run)
+	return ok && opts.AdaptSteps > 0 && run.Config.Algo == mra.AlgoMRA && run.Config.Latents > 1 && !run.Trained(spec.Population)
 }
 
 // assignments lists every tuple of h entry indices (the line-ups).
@@ -222,80 +419,112 @@ func assignments(n, h int) [][]int {
 	return out
 }
 
-type jobOut struct {
-	err      error
-	returns  []TypeReturn
-	exact    bool      // NashConv computed exactly
-	nashConv float64   // exact NashConv
-	improve  []float64 // exact per-agent improvements
-	strategy []float64 // exact: the first type's mean action distribution
-	adapt    *Adaptation
-	brGain   float64
-	brCI     float64
-}
-
-func runJob(reg env.Registration, entries []Entry, specs []*env.Spec, opts Options, j job) jobOut {
-	spec := specs[j.pop]
+func runJob(reg env.Registration, entries []Entry, specs []*env.Spec, exact []exactKind, opts Options, j Job, choices *choiceCache) JobResult {
+	spec := specs[j.Pop]
 	newGame := func() (env.Game, error) { return reg.Make(opts.Params, spec.Population) }
-	switch j.kind {
-	case jobEval:
-		return evaluate(entries, spec, newGame, opts.Episodes, j)
-	case jobAdapt:
-		return adapt(entries[j.entries[0]].(*Run), spec, newGame, opts, j)
+	var out JobResult
+	var err error
+	switch j.Kind {
+	case JobEval:
+		out, err = evaluate(entries, spec, newGame, opts, j, exact[j.Pop], choices)
+	case JobAdapt:
+		var a *Adaptation
+		a, err = choices.get(entries, j.Pop, j.Entries[0], spec, newGame, opts)
+		out.Adapt = a
 	default:
-		return bestResponse(entries[j.entries[0]], spec, newGame, opts, j)
+		out, err = bestResponse(entries, spec, newGame, opts, j, choices)
 	}
+	if err != nil {
+		return JobResult{Err: err.Error()}
+	}
+	return out
 }
 
-func lineupPolicy(entries []Entry, spec *env.Spec, lu []int, seed uint64) (*lineup, error) {
-	policies := make([]agents.Policy, len(lu))
-	for t, e := range lu {
-		p, err := entries[e].Policy(spec, env.SubSeed(seed, uint64(t)))
+// policyOf returns entry e's policy at population p as the league plays
+// it: for an adapted MRA entry, the candidate its selection chose.
+func policyOf(entries []Entry, e, p int, spec *env.Spec, newGame func() (env.Game, error), opts Options, choices *choiceCache, seed uint64) (agents.Policy, [][]float64, error) {
+	run, ok := entries[e].(*Run)
+	if !ok || run.Config.Algo == mra.AlgoMADDPG {
+		pol, err := entries[e].Policy(spec, seed)
+		return pol, nil, err
+	}
+	var modes [][]float64
+	if adapts(run, spec, opts) {
+		a, err := choices.get(entries, p, e, spec, newGame, opts)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		policies[t] = p
+		modes = a.modesOf(a.Chosen)
 	}
-	return newLineup(spec, policies), nil
+	m, err := run.Model()
+	if err != nil {
+		return nil, nil, err
+	}
+	pol, err := mra.NewPlayer(m, spec, modes, seed)
+	return pol, modes, err
 }
 
-func evaluate(entries []Entry, spec *env.Spec, newGame func() (env.Game, error), episodes int, j job) jobOut {
+func evaluate(entries []Entry, spec *env.Spec, newGame func() (env.Game, error), opts Options, j Job, exact exactKind, choices *choiceCache) (JobResult, error) {
 	g, err := newGame()
 	if err != nil {
-		return jobOut{err: err}
+		return JobResult{}, err
 	}
-	pol, err := lineupPolicy(entries, spec, j.entries, env.SubSeed(j.seed, 1))
+	policies := make([]agents.Policy, len(j.Entries))
+	for t, e := range j.Entries {
+		if policies[t], _, err = policyOf(entries, e, j.Pop, spec, newGame, opts, choices, env.SubSeed(env.SubSeed(j.Seed, 1), uint64(t))); err != nil {
+			return JobResult{}, err
+		}
+	}
+	pol := newLineup(spec, policies)
+	returns, _, err := agents.Play(g, pol, env.SubSeed(j.Seed, 2), opts.Episodes, nil)
 	if err != nil {
-		return jobOut{err: err}
+		return JobResult{}, err
 	}
-	returns, _, err := agents.Play(g, pol, env.SubSeed(j.seed, 2), episodes, nil)
-	if err != nil {
-		return jobOut{err: err}
+	out := JobResult{Returns: typeReturns(spec, returns)}
+	if opts.NashConv == ModeOff || !pol.exact() {
+		return out, nil
 	}
-	out := jobOut{returns: typeReturns(spec, returns)}
-	if mp, ok := g.(env.MixedPayoffs); ok && spec.Horizon == 1 && pol.exact() {
+	switch exact {
+	case exactOneShot:
+		mp := g.(env.MixedPayoffs)
 		f := env.NewFrame(spec)
-		g.Reset(env.SubSeed(j.seed, 3), f)
+		g.Reset(env.SubSeed(j.Seed, 3), f)
 		profile := make([][]float64, spec.NumAgents())
 		for i := range profile {
 			profile[i] = make([]float64, spec.Type(i).NumActions)
 			pol.ActionProbs(f, i, profile[i])
 		}
-		out.exact = true
-		out.nashConv, out.improve = matrix.NashConv(mp, spec, profile)
-		out.strategy = make([]float64, spec.Types[0].NumActions)
+		out.Exact = true
+		out.NashConv, out.Improve = matrix.NashConv(mp, spec, profile)
+		out.Strategy = make([]float64, spec.Types[0].NumActions)
 		for i := range spec.Types[0].Count {
 			for a, p := range profile[i] {
-				out.strategy[a] += p / float64(spec.Types[0].Count)
+				out.Strategy[a] += p / float64(spec.Types[0].Count)
 			}
 		}
-		for i, d := range out.improve {
-			if d < -1e-9 {
-				return jobOut{err: fmt.Errorf("league: agent %d's best deviation gain is %v < 0: a bug", i, d)}
-			}
+	case exactMarkov:
+		if !pol.markov() {
+			return out, nil
 		}
+		er := g.(env.ExactResponder)
+		out.Improve = make([]float64, spec.NumAgents())
+		for i := range out.Improve {
+			best, current := er.ExactResponse(pol.ActionProbs, i)
+			out.Improve[i] = best - current
+			out.NashConv += out.Improve[i]
+		}
+		out.Exact = true
+	default:
+		return out, nil
 	}
-	return out
+	for i, d := range out.Improve {
+		if d < -1e-9 {
+			return JobResult{}, fmt.Errorf("league: agent %d's best deviation gain is %v < 0: a bug", i, d)
+		}
+		out.Improve[i] = max(0, d) // rounding only
+	}
+	out.NashConv = max(0, out.NashConv)
+	return out, nil
 }
 
 // typeReturns averages the per-agent episode returns by type.
@@ -339,63 +568,59 @@ func meanCI(xs []float64) (mean, ci float64) {
 	return mean, 1.96 * math.Sqrt(ss/(n-1)/n)
 }
 
-func adapt(run *Run, spec *env.Spec, newGame func() (env.Game, error), opts Options, j job) jobOut {
-	m, err := run.Model()
+func bestResponse(entries []Entry, spec *env.Spec, newGame func() (env.Game, error), opts Options, j Job, choices *choiceCache) (JobResult, error) {
+	e := j.Entries[0]
+	entry := entries[e]
+	others, modes, err := policyOf(entries, e, j.Pop, spec, newGame, opts, choices, env.SubSeed(j.Seed, 1))
 	if err != nil {
-		return jobOut{err: err}
+		return JobResult{}, err
 	}
-	defer m.Close()
-	cfg := mra.DefaultAdaptConfig()
-	cfg.Steps = opts.AdaptSteps
-	cfg.EpisodesPerStep = opts.AdaptEpisodes
-	cfg.EpisodesPerMode = opts.AdaptEpisodes
-	cfg.ZeroShotEpisodes = opts.AdaptEpisodes
-	if opts.Adapt != nil {
-		opts.Adapt(&cfg)
-	}
-	res, err := mra.Adapt(m, newGame, cfg, j.seed)
-	if err != nil {
-		return jobOut{err: fmt.Errorf("league: adapting %s at %v: %w", run.Label, spec.Population, err)}
-	}
-	perAgent := func(e mra.Evaluation) float64 {
-		var total float64
-		n := 0
-		for k, r := range e.Return {
-			total += r * float64(res.Agents[k])
-			n += res.Agents[k]
-		}
-		return total / float64(n)
-	}
-	a := &Adaptation{ZeroShot: perAgent(res.ZeroShot), BestMode: perAgent(res.BestModeEval), Latents: res.Gradient.Latents}
-	for _, e := range res.Gradient.Curve {
-		a.Curve = append(a.Curve, perAgent(e))
-	}
-	if len(a.Curve) > 0 {
-		a.Adapted = a.Curve[len(a.Curve)-1]
-	}
-	return jobOut{adapt: a}
-}
-
-func bestResponse(entry Entry, spec *env.Spec, newGame func() (env.Game, error), opts Options, j job) jobOut {
-	others, err := entry.Policy(spec, env.SubSeed(j.seed, 1))
-	if err != nil {
-		return jobOut{err: err}
-	}
-	cfg := br.DefaultConfig()
-	cfg.Episodes = opts.BREpisodes
+	agent := spec.FirstAgent(j.Type)
+	cfg := opts.BR.For(spec.NumAgents())
 	if opts.BRConfig != nil {
 		opts.BRConfig(&cfg)
 	}
-	res, err := br.Train(newGame, others, spec.FirstAgent(j.typ), cfg, env.SubSeed(j.seed, 2))
+	cfg, err = cfg.WithDefaults()
 	if err != nil {
-		return jobOut{err: fmt.Errorf("league: best response to %s at %v: %w", entry.Name(), spec.Population, err)}
+		return JobResult{}, fmt.Errorf("league: best response to %s at %v: %w", entry.Name(), spec.Population, err)
 	}
-	return jobOut{brGain: res.Gain, brCI: res.GainCI95}
+	var net br.Net
+	warm := "uniform"
+	// MADDPG's actors have no trainable response copy: its responses start
+	// from a uniform MLP, like the random player's.
+	if run, ok := entry.(*Run); ok && !opts.BR.FromScratch && run.Config.Algo != mra.AlgoMADDPG {
+		m, err := run.Model()
+		if err != nil {
+			return JobResult{}, err
+		}
+		var z []float64
+		if modes != nil {
+			z = modes[j.Type]
+		}
+		if net, err = mra.NewResponseNet(m, spec, agent, z); err != nil {
+			return JobResult{}, fmt.Errorf("league: best response to %s at %v: %w", entry.Name(), spec.Population, err)
+		}
+		warm = "entry"
+	}
+	res, err := br.Train(newGame, others, agent, net, cfg, env.SubSeed(j.Seed, 2))
+	if err != nil {
+		return JobResult{}, fmt.Errorf("league: best response to %s at %v: %w", entry.Name(), spec.Population, err)
+	}
+	return JobResult{BR: &Deviation{
+		Type: spec.Types[j.Type].Name, Agents: spec.Types[j.Type].Count,
+		TrainEpisodes: cfg.Episodes, SelectEpisodes: res.Selection.Episodes, SelectionGain: max(res.Selection.Gain, res.SelectionGreedy.Gain),
+		Chosen: res.Chosen, Greedy: res.Greedy, Gain: res.Gain, GainCI95: res.GainCI95, TestEpisodes: res.Test.Episodes, WarmStart: warm,
+	}}, nil
 }
 
 // assemble turns job outputs into the report.
-func assemble(entries []Entry, specs []*env.Spec, opts Options, jobs []job, out []jobOut) *Report {
-	rep := &Report{Game: opts.Game}
+func assemble(entries []Entry, specs []*env.Spec, opts Options, jobs []Job, out []JobResult) *Report {
+	budgetBR := opts.BR
+	budgetBR.Config, _ = opts.BR.Config.WithDefaults()
+	if opts.BR.Config.Episodes == 0 {
+		budgetBR.Config.Episodes = br.DefaultEpisodes
+	}
+	rep := &Report{Game: opts.Game, Budget: Budget{Episodes: opts.Episodes, AdaptSteps: opts.AdaptSteps, AdaptEpisodes: opts.AdaptEpisodes, NashConv: opts.NashConv, BR: budgetBR}}
 	h := len(specs[0].Types)
 	type key struct{ pop, entry int }
 	results := map[key]*Result{}
@@ -415,54 +640,51 @@ func assemble(entries []Entry, specs []*env.Spec, opts Options, jobs []job, out 
 		}
 	}
 	lineups := map[int][]Lineup{}
-	brGain := map[key][]float64{}
-	brCI := map[key][]float64{}
 	for i, j := range jobs {
 		o := out[i]
-		spec := specs[j.pop]
-		switch j.kind {
-		case jobEval:
+		spec := specs[j.Pop]
+		switch j.Kind {
+		case JobEval:
 			self := true
-			for _, e := range j.entries {
-				self = self && e == j.entries[0]
+			for _, e := range j.Entries {
+				self = self && e == j.Entries[0]
 			}
 			if self {
-				r := results[key{j.pop, j.entries[0]}]
-				r.Returns = o.returns
-				r.ReturnMean, r.ReturnCI95 = overall(o.returns)
-				if o.exact {
-					r.NashConv, r.NashConvCI95, r.NashConvMethod, r.Improvements = o.nashConv, 0, NashConvExact, o.improve
-					r.Strategy = o.strategy
+				r := results[key{j.Pop, j.Entries[0]}]
+				r.Returns = o.Returns
+				r.ReturnMean, r.ReturnCI95 = overall(o.Returns)
+				if o.Exact {
+					if opts.NashConv == ModeBR {
+						v := o.NashConv
+						r.NashConvExact = &v
+					} else {
+						r.NashConv, r.NashConvMethod, r.Improvements = o.NashConv, NashConvExact, o.Improve
+						r.NashConvLow, r.NashConvHigh = o.NashConv, o.NashConv
+					}
+					r.Strategy = o.Strategy
 				}
 			}
 			if h > 1 {
-				names := make([]string, len(j.entries))
-				for t, e := range j.entries {
+				names := make([]string, len(j.Entries))
+				for t, e := range j.Entries {
 					names[t] = entries[e].Name()
 				}
-				lineups[j.pop] = append(lineups[j.pop], Lineup{Label: spec.Population.String(), Entries: names, Returns: o.returns})
+				lineups[j.Pop] = append(lineups[j.Pop], Lineup{Label: spec.Population.String(), Entries: names, Returns: o.Returns})
 			}
-		case jobAdapt:
-			results[key{j.pop, j.entries[0]}].Adapted = o.adapt
-		case jobBR:
-			k := key{j.pop, j.entries[0]}
-			if brGain[k] == nil {
-				brGain[k] = make([]float64, h)
-				brCI[k] = make([]float64, h)
-			}
-			brGain[k][j.typ], brCI[k][j.typ] = o.brGain, o.brCI
+		case JobAdapt:
+			results[key{j.Pop, j.Entries[0]}].Adapted = o.Adapt
+		case JobBR:
+			r := results[key{j.Pop, j.Entries[0]}]
+			r.Deviations = append(r.Deviations, *o.BR)
 		}
 	}
-	for k, gains := range brGain {
-		r := results[k]
-		spec := specs[k.pop]
-		var total, variance float64
-		for t, g := range gains {
-			n := float64(spec.Types[t].Count)
-			total += n * g
-			variance += (n * brCI[k][t]) * (n * brCI[k][t])
+	for _, r := range results {
+		if len(r.Deviations) == 0 || r.NashConvMethod == NashConvExact {
+			continue // exact wins where both exist (auto mode, an adapted entry that turned out Markov)
 		}
-		r.NashConv, r.NashConvCI95, r.NashConvMethod, r.Improvements = total, math.Sqrt(variance), NashConvBR, gains
+		r.NashConv, r.NashConvCI95 = brNashConv(r.Deviations)
+		r.NashConvLow, r.NashConvHigh = max(0, r.NashConv-r.NashConvCI95), r.NashConv+r.NashConvCI95
+		r.NashConvMethod = NashConvBR
 	}
 	for p := range specs {
 		for e := range entries {
@@ -474,6 +696,25 @@ func assemble(entries []Entry, specs []*env.Spec, opts Options, jobs []job, out 
 		}
 	}
 	return rep
+}
+
+// brNashConv combines the per-type deviations: every agent's improvement
+// is ≥ 0 by definition, so each type contributes count·max(0, gain), and
+// the half-width combines the types' test intervals as independent,
+//
+//	NashConv = Σ_t n_t·max(0, gain_t),   half-width = √(Σ_t (n_t·h_t)²).
+func brNashConv(devs []Deviation) (nashConv, ci float64) {
+	var v float64
+	for _, d := range devs {
+		n := float64(d.Agents)
+		if d.Chosen && d.Gain > 0 {
+			nashConv += n * d.Gain
+		}
+		if d.Chosen && !math.IsNaN(d.GainCI95) {
+			v += (n * d.GainCI95) * (n * d.GainCI95)
+		}
+	}
+	return nashConv, math.Sqrt(v)
 }
 
 // overall is the mean return per agent over all agents, with the types'

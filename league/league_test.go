@@ -123,7 +123,7 @@ func TestTwoTypeLineups(t *testing.T) {
 	entries := []league.Entry{league.Random{}, mixed{name: "still", p: func(int) float64 { return 0 }}}
 	opts := league.Options{
 		Game: "tag", Populations: pops(t, "adversaries=2,good=1"), Episodes: 8, Seed: 3,
-		BREpisodes: 40, BRConfig: func(c *br.Config) { c.EvalEpisodes = 16 },
+		BR: league.BRBudget{Config: br.Config{Episodes: 40, SelectEpisodes: 8, TestEpisodes: 16, Batch: 8}},
 	}
 	opts.Runner = league.Local{Workers: 1}
 	a, err := league.Play(entries, opts)
@@ -148,8 +148,8 @@ func TestTwoTypeLineups(t *testing.T) {
 		t.Fatalf("meta-game %+v", mg)
 	}
 	for _, r := range a.Results {
-		if r.NashConvMethod != league.NashConvBR || len(r.Improvements) != 2 {
-			t.Errorf("%s: NashConv method %q with %d improvements", r.Entry, r.NashConvMethod, len(r.Improvements))
+		if r.NashConvMethod != league.NashConvBR || len(r.Deviations) != 2 {
+			t.Errorf("%s: NashConv method %q with %d deviations", r.Entry, r.NashConvMethod, len(r.Deviations))
 		}
 	}
 	// The diagonal line-ups are the entries' own results.

@@ -27,12 +27,22 @@ func (r *Report) WriteJSON(path string) error {
 		}
 		out := struct {
 			Game     string     `json:"game"`
+			Budget   Budget     `json:"budget"`
 			Results  []result   `json:"results"`
 			Lineups  []Lineup   `json:"lineups,omitempty"`
 			MetaGame []MetaGame `json:"metagame,omitempty"`
-		}{Game: r.Game, Lineups: r.Lineups, MetaGame: r.MetaGame}
+		}{Game: r.Game, Budget: r.Budget, Lineups: r.Lineups, MetaGame: r.MetaGame}
 		for _, res := range r.Results {
 			res.Returns = finiteReturns(res.Returns)
+			if res.Adapted != nil {
+				a := *res.Adapted
+				for _, e := range []*Estimate{&a.ZeroShot, &a.BestMode, &a.Adapted} {
+					if math.IsNaN(e.CI95) {
+						e.CI95 = 0
+					}
+				}
+				res.Adapted = &a
+			}
 			out.Results = append(out.Results, result{Result: res, ReturnCI95: finite(res.ReturnCI95), AdaptedReturnMean: finite(res.AdaptedReturnMean())})
 		}
 		for i := range out.Lineups {
@@ -66,7 +76,9 @@ func finiteReturns(ts []TypeReturn) []TypeReturn {
 }
 
 // csvHeader is the first line of results.csv.
-var csvHeader = []string{"population", "agents", "name", "algo", "seen", "return_mean", "return_ci95", "zero_shot_return", "adapted_return_mean", "nashconv", "nashconv_ci95", "nashconv_method"}
+var csvHeader = []string{"population", "agents", "name", "algo", "seen", "return_mean", "return_ci95",
+	"zero_shot_return", "zero_shot_ci95", "best_mode_return", "best_mode_ci95", "adapted_return_mean", "adapted_ci95", "chosen",
+	"nashconv", "nashconv_ci95", "nashconv_low", "nashconv_high", "nashconv_method", "nashconv_exact", "br_train_episodes", "br_test_episodes", "no_deviation_found"}
 
 // WriteCSV writes one row per population and entry, atomically.
 func (r *Report) WriteCSV(path string) error {
@@ -74,20 +86,45 @@ func (r *Report) WriteCSV(path string) error {
 		cw := csv.NewWriter(w)
 		cw.Write(csvHeader)
 		for _, res := range r.Results {
-			zero, adapted := "", ""
-			if res.Adapted != nil {
-				zero, adapted = num(res.Adapted.ZeroShot), num(res.Adapted.Adapted)
+			adapt := make([]string, 7)
+			if a := res.Adapted; a != nil {
+				adapt = []string{num(a.ZeroShot.Mean), num(a.ZeroShot.CI95), num(a.BestMode.Mean), num(a.BestMode.CI95), num(a.Adapted.Mean), num(a.Adapted.CI95), a.Chosen}
 			}
-			nc, nci := "", ""
+			nc := make([]string, 4)
 			if res.NashConvMethod != NashConvNone {
-				nc, nci = num(res.NashConv), num(res.NashConvCI95)
+				nc = []string{num(res.NashConv), num(res.NashConvCI95), num(res.NashConvLow), num(res.NashConvHigh)}
 			}
-			cw.Write([]string{res.Label, strconv.Itoa(res.Population.Total()), res.Entry, res.Algo, strconv.FormatBool(res.Seen),
-				num(res.ReturnMean), num(res.ReturnCI95), zero, adapted, nc, nci, res.NashConvMethod})
+			exact := ""
+			if res.NashConvExact != nil {
+				exact = num(*res.NashConvExact)
+			}
+			train, test := brEpisodes(res)
+			row := []string{res.Label, strconv.Itoa(res.Population.Total()), res.Entry, res.Algo, strconv.FormatBool(res.Seen),
+				num(res.ReturnMean), num(res.ReturnCI95)}
+			row = append(row, adapt...)
+			row = append(row, nc...)
+			row = append(row, res.NashConvMethod, exact, intOrEmpty(train), intOrEmpty(test), strconv.FormatBool(res.NoDeviationFound()))
+			cw.Write(row)
 		}
 		cw.Flush()
 		return cw.Error()
 	})
+}
+
+// brEpisodes returns the largest training and test budgets of a result's
+// best responses (0 without).
+func brEpisodes(res Result) (train, test int) {
+	for _, d := range res.Deviations {
+		train, test = max(train, d.TrainEpisodes), max(test, d.TestEpisodes)
+	}
+	return train, test
+}
+
+func intOrEmpty(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
 }
 
 func num(v float64) string {
@@ -97,30 +134,72 @@ func num(v float64) string {
 	return strconv.FormatFloat(v, 'g', 8, 64)
 }
 
+// NashConvText says what is known of a result's NashConv, never with a
+// negative number: the exact value, or the best-response estimate with its
+// 95% interval clipped at 0 (no "±", which would suggest a negative lower
+// end) and its budget, or that no profitable deviation was found.
+func NashConvText(res Result) string {
+	var s string
+	switch res.NashConvMethod {
+	case NashConvExact:
+		s = fmt.Sprintf("%.4f (exact)", res.NashConv)
+	case NashConvBR:
+		train, _ := brEpisodes(res)
+		if res.NoDeviationFound() {
+			s = fmt.Sprintf("0 (no profitable deviation found in %d episodes)", train)
+		} else {
+			s = fmt.Sprintf("%.4f, 95%% [%.4f, %.4f] (best response, %d episodes)", res.NashConv, res.NashConvLow, res.NashConvHigh, train)
+		}
+	default:
+		return "—"
+	}
+	if res.NashConvExact != nil {
+		s += fmt.Sprintf("; exact %.4f", *res.NashConvExact)
+	}
+	return s
+}
+
+// AdaptationText summarises an adaptation: the test return of each
+// candidate with its interval and the one the selection chose.
+func AdaptationText(a *Adaptation) string {
+	if a == nil {
+		return "—"
+	}
+	part := func(name string, e Estimate) string {
+		if e.Episodes == 0 {
+			return ""
+		}
+		mark := ""
+		if a.Chosen == name {
+			mark = "*"
+		}
+		return fmt.Sprintf("%s%s %s", name, mark, pm(e.Mean, e.CI95))
+	}
+	var parts []string
+	for _, p := range []string{part(CandidateZeroShot, a.ZeroShot), part(CandidateBestMode, a.BestMode), part(CandidateAdapted, a.Adapted)} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, " / ")
+}
+
 // Table writes the terminal table of one population.
 func (r *Report) Table(w io.Writer, label string) {
 	fmt.Fprintf(w, "%s\n", label)
-	fmt.Fprintf(w, "  %-24s %-8s %5s  %-22s %-22s %s\n", "entry", "algo", "seen", "return (mean ± 95%)", "zero-shot → adapted", "NashConv")
+	fmt.Fprintf(w, "  %-24s %-8s %5s  %-22s %s\n", "entry", "algo", "seen", "return (mean ± 95%)", "NashConv")
 	for _, res := range r.Results {
 		if res.Label != label {
 			continue
-		}
-		adapt := "—"
-		if res.Adapted != nil {
-			adapt = fmt.Sprintf("%.4f → %.4f", res.Adapted.ZeroShot, res.Adapted.Adapted)
-		}
-		nc := "—"
-		switch res.NashConvMethod {
-		case NashConvExact:
-			nc = fmt.Sprintf("%.4f (exact; strategy %s)", res.NashConv, probs(res.Strategy))
-		case NashConvBR:
-			nc = fmt.Sprintf("≥ %.4f ± %.4f (best-response estimate)", res.NashConv, res.NashConvCI95)
 		}
 		seen := "no"
 		if res.Seen {
 			seen = "yes"
 		}
-		fmt.Fprintf(w, "  %-24s %-8s %5s  %-22s %-22s %s\n", res.Entry, res.Algo, seen, pm(res.ReturnMean, res.ReturnCI95), adapt, nc)
+		fmt.Fprintf(w, "  %-24s %-8s %5s  %-22s %s\n", res.Entry, res.Algo, seen, pm(res.ReturnMean, res.ReturnCI95), NashConvText(res))
+		if res.Adapted != nil {
+			fmt.Fprintf(w, "  %-24s adaptation, test episodes (* chosen on selection episodes): %s\n", "", AdaptationText(res.Adapted))
+		}
 	}
 }
 
@@ -144,56 +223,101 @@ func (r *Report) Labels() []string {
 	return out
 }
 
-// WriteMarkdown writes report.md: a table per population, the line-up
-// tables and meta-game solutions of multi-type games, and how NashConv was
-// computed.
+// WriteMarkdown writes report.md: the budget, a table per population, the
+// line-up tables and meta-game solutions of multi-type games, and how
+// NashConv was computed.
 func (r *Report) WriteMarkdown(path string, title string) error {
 	return checkpoint.WriteAtomic(path, func(w io.Writer) error {
-		fmt.Fprintf(w, "# %s\n\nGame `%s`. Returns are mean episode returns per agent with 95%% confidence half-widths. NashConv is the sum over agents of the best deviation gain in episode return: exact where the game gives exact payoffs, otherwise a lower bound from trained best responses (one agent of each type, scaled by the type's count), with its 95%% half-width.\n\n", title, r.Game)
-		for _, label := range r.Labels() {
-			fmt.Fprintf(w, "## %s\n\n| entry | algo | trained here | return | zero-shot | adapted | NashConv | method |\n|---|---|---|---|---|---|---|---|\n", label)
-			for _, res := range r.Results {
-				if res.Label != label {
-					continue
-				}
-				zero, adapted := "", ""
-				if res.Adapted != nil {
-					zero, adapted = fmt.Sprintf("%.4f", res.Adapted.ZeroShot), fmt.Sprintf("%.4f", res.Adapted.Adapted)
-				}
-				nc := ""
-				if res.NashConvMethod != NashConvNone {
-					nc = pm(res.NashConv, res.NashConvCI95)
-				}
-				method := res.NashConvMethod
-				if method == NashConvExact && res.Strategy != nil {
-					method += ", strategy " + probs(res.Strategy)
-				}
-				fmt.Fprintf(w, "| %s | %s | %v | %s | %s | %s | %s | %s |\n", res.Entry, res.Algo, res.Seen, pm(res.ReturnMean, res.ReturnCI95), zero, adapted, nc, method)
-			}
-			for _, mg := range r.MetaGame {
-				if mg.Label != label {
-					continue
-				}
-				fmt.Fprintf(w, "\nLine-ups (rows: entry playing %s; columns: entry playing %s; cells: %s return / %s return):\n\n| | %s |\n|---|%s\n", mg.Types[0], mg.Types[1], mg.Types[0], mg.Types[1], strings.Join(mg.Entries, " | "), strings.Repeat("---|", len(mg.Entries)))
-				for i, e := range mg.Entries {
-					cells := make([]string, len(mg.Entries))
-					for j := range mg.Entries {
-						cells[j] = fmt.Sprintf("%.3f / %.3f", mg.Payoffs[0][i][j], mg.Payoffs[1][i][j])
-					}
-					fmt.Fprintf(w, "| %s | %s |\n", e, strings.Join(cells, " | "))
-				}
-				if mg.Error != "" {
-					fmt.Fprintf(w, "\nMeta-solvers: %s\n", mg.Error)
-				} else {
-					for t, typ := range mg.Types {
-						fmt.Fprintf(w, "\n%s: α-Rank mass %s; projected replicator dynamics %s\n", typ, vec(mg.Entries, mg.AlphaRank[t]), vec(mg.Entries, mg.PRD[t]))
-					}
-				}
-			}
-			fmt.Fprintln(w)
-		}
+		r.writeMarkdown(w, title)
 		return nil
 	})
+}
+
+// writeMarkdown writes report.md's text to w; each population's section is
+// writePopulationMarkdown.
+func (r *Report) writeMarkdown(w io.Writer, title string) {
+	fmt.Fprintf(w, "# %s\n\nGame `%s`. Returns are mean episode returns per agent with 95%% confidence half-widths. "+
+		"NashConv is the sum over agents of the best deviation gain in episode return, never negative: exact where the game gives it, "+
+		"otherwise Σ over agent types of count × max(0, gain), where the gain is that of a best response trained for one agent of the type, "+
+		"chosen over the incumbent on selection episodes and measured on separate test episodes (common random numbers); "+
+		"its 95%% interval is clipped at 0. At unseen sizes MRA plays the adaptation candidate the selection episodes preferred (*); "+
+		"all candidates are measured on the same held-out test episodes.\n\n", title, r.Game)
+	fmt.Fprintf(w, "%s\n\n", r.BudgetText())
+	for _, label := range r.Labels() {
+		r.writePopulationMarkdown(w, label)
+	}
+}
+
+// BudgetText says in one line what the league spent.
+func (r *Report) BudgetText() string {
+	b := r.Budget
+	return fmt.Sprintf("Budget: %d evaluation episodes per population and line-up; adaptation %d steps × %d episodes; NashConv mode %s; "+
+		"best responses: %d + %d·N training episodes (%s, PPO, %s, lr %g, batch %d, %d epochs × %d minibatches), %d selection and %d test episodes.",
+		b.Episodes, b.AdaptSteps, b.AdaptEpisodes, b.NashConv, b.BR.Episodes, b.BR.EpisodesPerAgent, warmText(b.BR.FromScratch),
+		b.BR.Optimizer, b.BR.LR, b.BR.Batch, b.BR.Epochs, b.BR.Minibatches, b.BR.SelectEpisodes, b.BR.TestEpisodes)
+}
+
+func warmText(scratch bool) string {
+	if scratch {
+		return "from scratch"
+	}
+	return "warm-started from the entry"
+}
+
+// writePopulationMarkdown writes one population's section of report.md.
+func (r *Report) writePopulationMarkdown(w io.Writer, label string) {
+	fmt.Fprintf(w, "## %s\n\n| entry | algo | trained here | return | adaptation (test episodes; * chosen) | NashConv | method |\n|---|---|---|---|---|---|---|\n", label)
+	for _, res := range r.Results {
+		if res.Label != label {
+			continue
+		}
+		adapt := ""
+		if res.Adapted != nil {
+			adapt = AdaptationText(res.Adapted)
+		}
+		method := res.NashConvMethod
+		if method == NashConvExact && res.Strategy != nil {
+			method += ", strategy " + probs(res.Strategy)
+		}
+		fmt.Fprintf(w, "| %s | %s | %v | %s | %s | %s | %s |\n", res.Entry, res.Algo, res.Seen, pm(res.ReturnMean, res.ReturnCI95), adapt, NashConvText(res), method)
+	}
+	var devs []string
+	for _, res := range r.Results {
+		if res.Label != label {
+			continue
+		}
+		for _, d := range res.Deviations {
+			verdict := "incumbent kept: no profitable deviation found"
+			if d.Chosen {
+				verdict = fmt.Sprintf("gain %s over %d test episodes", pm(d.Gain, d.GainCI95), d.TestEpisodes)
+			}
+			devs = append(devs, fmt.Sprintf("| %s | %s | %d | %s | %d | %.4f | %s |", res.Entry, d.Type, d.Agents, d.WarmStart, d.TrainEpisodes, d.SelectionGain, verdict))
+		}
+	}
+	if len(devs) > 0 {
+		fmt.Fprintf(w, "\nBest responses:\n\n| entry | type | agents | start | training episodes | selection gain | test |\n|---|---|---|---|---|---|---|\n%s\n", strings.Join(devs, "\n"))
+	}
+	for _, mg := range r.MetaGame {
+		if mg.Label != label {
+			continue
+		}
+		fmt.Fprintf(w, "\nLine-ups (rows: entry playing %s; columns: entry playing %s; cells: %s return / %s return):\n\n| | %s |\n|---|%s\n", mg.Types[0], mg.Types[1], mg.Types[0], mg.Types[1], strings.Join(mg.Entries, " | "), strings.Repeat("---|", len(mg.Entries)))
+		for i, e := range mg.Entries {
+			cells := make([]string, len(mg.Entries))
+			for j := range mg.Entries {
+				cells[j] = fmt.Sprintf("%.3f / %.3f", mg.Payoffs[0][i][j], mg.Payoffs[1][i][j])
+			}
+			fmt.Fprintf(w, "| %s | %s |\n", e, strings.Join(cells, " | "))
+		}
+		if mg.Error != "" {
+			fmt.Fprintf(w, "\nMeta-solvers: %s\n", mg.Error)
+		} else {
+			for t, typ := range mg.Types {
+				fmt.Fprintf(w, "\n%s: α-Rank mass %s; projected replicator dynamics %s\n", typ, vec(mg.Entries, mg.AlphaRank[t]), vec(mg.Entries, mg.PRD[t]))
+			}
+		}
+	}
+	fmt.Fprintln(w)
 }
 
 func vec(names []string, v []float64) string {
@@ -224,6 +348,8 @@ func (r *Report) WriteFigures(dir string) ([]string, error) {
 		}
 		s.X = append(s.X, float64(res.Population.Total()))
 		s.Y = append(s.Y, res.NashConv)
+		s.Low = append(s.Low, res.NashConvLow)
+		s.High = append(s.High, res.NashConvHigh)
 	}
 	if len(names) > 0 {
 		var series []curves.Series
@@ -233,7 +359,7 @@ func (r *Report) WriteFigures(dir string) ([]string, error) {
 			series = append(series, *s)
 		}
 		path := filepath.Join(dir, "nashconv.png")
-		if err := curves.Write(path, "NashConv by population size", "agents", "NashConv", series); err != nil {
+		if err := curves.Write(path, "NashConv by population size (95% intervals)", "agents", "NashConv", series); err != nil {
 			return files, err
 		}
 		files = append(files, path)
@@ -258,10 +384,11 @@ func sortXY(s *curves.Series) {
 	}
 	sort.SliceStable(idx, func(a, b int) bool { return s.X[idx[a]] < s.X[idx[b]] })
 	x, y := make([]float64, len(idx)), make([]float64, len(idx))
+	lo, hi := make([]float64, len(idx)), make([]float64, len(idx))
 	for i, j := range idx {
-		x[i], y[i] = s.X[j], s.Y[j]
+		x[i], y[i], lo[i], hi[i] = s.X[j], s.Y[j], s.Low[j], s.High[j]
 	}
-	s.X, s.Y = x, y
+	s.X, s.Y, s.Low, s.High = x, y, lo, hi
 }
 
 func sanitize(label string) string {

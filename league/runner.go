@@ -82,35 +82,48 @@ func (l Local) Run(n int, job func(i int)) {
 	wg.Wait()
 }
 
-// Blob implements BlobRunner: it hands over, once, content a job stored
-// with TaskEnv.Put (outputs stay in memory until read).
+// Blob implements BlobRunner: it hands over content a job stored with
+// TaskEnv.Put, once per store (outputs stay in memory until read).
 func (Local) Blob(_ context.Context, sum string) ([]byte, error) {
 	return localOutputs.take(sum)
 }
 
-// outputs holds the content jobs of Local runners stored, until read.
+// outputs holds the content jobs of Local runners stored, until read:
+// content stored n times (by jobs whose outputs happen to be equal) can be
+// read n times.
 type outputs struct {
 	mu sync.Mutex
-	m  map[string][]byte
+	m  map[string]*output
 }
 
-var localOutputs = &outputs{m: map[string][]byte{}}
+type output struct {
+	data []byte
+	n    int // stores not yet read
+}
+
+var localOutputs = &outputs{m: map[string]*output{}}
 
 func (o *outputs) put(_ context.Context, data []byte) (string, error) {
 	sum := BlobSum(data)
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.m[sum] = data
+	if out, ok := o.m[sum]; ok {
+		out.n++
+		return sum, nil
+	}
+	o.m[sum] = &output{data: data, n: 1}
 	return sum, nil
 }
 
 func (o *outputs) take(sum string) ([]byte, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	data, ok := o.m[sum]
+	out, ok := o.m[sum]
 	if !ok {
 		return nil, fmt.Errorf("league: no job output %s (read already, or never stored)", sum)
 	}
-	delete(o.m, sum)
-	return data, nil
+	if out.n--; out.n == 0 {
+		delete(o.m, sum)
+	}
+	return out.data, nil
 }

@@ -29,6 +29,16 @@ import (
 //     moved by REINFORCE gradient ascent on the type's mean episode return
 //     with respect to the logits ℓ_t, with ∇_z log π from LatentGrad.
 //
+// With AdaptConfig.OneHot the latents stay one-hot (the league's choice):
+// the logits ℓ_t define a categorical distribution over the modes, every
+// agent draws its mode from it per episode as it would from the prior, and
+// the gradient is the score function of the draws,
+//
+//	ĝ_t = (1/E) Σ_episodes (W_t − b_t)·Σ_{i of type t} (onehot(k_i) − softmax(ℓ_t))
+//
+// with W_t the type's mean episode return and b_t its leave-one-out mean
+// over the step's other episodes.
+//
 // Reptile-style steps on ψ toward the adapted latent (a "PriorSteps"
 // option) are not implemented: they would change the model, and the
 // adapted latents can be played directly (Agent.SetLatents).
@@ -50,6 +60,13 @@ type AdaptConfig struct {
 	Optimizer       string  // AdaptAdam or AdaptSGD
 	InitBestMode    bool    // start the logits at the best mode (needs the search) instead of log p(z|m')
 	InitMass        float64 // with InitBestMode: the softmax mass on the best mode at the start, in (1/K, 1)
+	// OneHot keeps latents one-hot while adapting: every agent of type t
+	// draws a mode from softmax(ℓ_t) per episode, as in training, and ℓ_t
+	// moves by the score-function gradient of the draws (see Adapt);
+	// Latents is then the adapted distribution over the modes. Without it
+	// every agent plays the soft latent softmax(ℓ_t), which the relation
+	// net and the policies never saw in training.
+	OneHot bool
 
 	ParallelEnvs int // game copies played at once (newGame is called this many times)
 	Workers      int // goroutines stepping the copies (≤ 1: the caller's); results do not depend on it
@@ -242,7 +259,11 @@ func Adapt(model *Model, newGame func() (env.Game, error), cfg AdaptConfig, seed
 	}
 
 	if cfg.EpisodesPerStep > 0 {
-		gr, err := ad.gradient(cfg, res.BestMode, env.SubSeed(seed, streamGradient))
+		gradient := ad.gradient
+		if cfg.OneHot {
+			gradient = ad.scoreGradient
+		}
+		gr, err := gradient(cfg, res.BestMode, env.SubSeed(seed, streamGradient))
 		if err != nil {
 			return AdaptResult{}, err
 		}
@@ -280,6 +301,11 @@ type adapter struct {
 	actions    []int
 	graph      []float64
 	active     []int // copies still playing
+
+	// One-hot adaptation: when dist is set, play draws each agent's mode
+	// from dist[type] per episode and records it in drawn (episodes×N).
+	dist  [][]float64
+	drawn []int
 }
 
 func newAdapter(model *Model, newGame func() (env.Game, error), cfg AdaptConfig, seed uint64) (*adapter, error) {
@@ -354,6 +380,9 @@ func (ad *adapter) play(episodes int, assign [][]float64, actSeed uint64, tr *tr
 	for _, z := range assign {
 		sample = sample || z == nil
 	}
+	if ad.dist != nil {
+		ad.drawn = growT(ad.drawn, episodes*n)
+	}
 	ret := make([]float64, episodes*n)
 	for done := 0; done < episodes; {
 		c := min(len(ad.games), episodes-done)
@@ -366,6 +395,12 @@ func (ad *adapter) play(episodes int, assign [][]float64, actSeed uint64, tr *tr
 			for i := range n {
 				if zt := assign[enc.Type[i]]; zt != nil {
 					copy(zc[i*k:(i+1)*k], zt)
+				}
+				if ad.dist != nil {
+					mode := drawMode(rng, ad.dist[enc.Type[i]])
+					clear(zc[i*k : (i+1)*k])
+					zc[i*k+mode] = 1
+					ad.drawn[(done+cc)*n+i] = mode
 				}
 			}
 		}
@@ -564,6 +599,111 @@ func (ad *adapter) gradient(cfg AdaptConfig, best []int, seed uint64) (GradientR
 	return gr, nil
 }
 
+// latentChunkRows is how many entity rows (agent rows × E) one LatentGrad
+// call of the adaptation takes at most.
+var latentChunkRows = 1 << 15 // a variable for tests
+
+// scoreGradient runs the one-hot first-order procedure (AdaptConfig.OneHot):
+// the logits ℓ_t are those of a categorical distribution over the modes
+// from which every agent of type t draws its one-hot latent per episode;
+// see Adapt for the estimate.
+func (ad *adapter) scoreGradient(cfg AdaptConfig, best []int, seed uint64) (GradientResult, error) {
+	h, k := len(ad.nk), ad.model.cfg.Latents
+	logits := make([]float64, h*k)
+	prior := ad.model.priorLogits(ad.desc)
+	for t := range h {
+		lt := logits[t*k : (t+1)*k]
+		if cfg.InitBestMode && best[t] >= 0 && k > 1 {
+			lt[best[t]] = math.Log(cfg.InitMass * float64(k-1) / (1 - cfg.InitMass))
+		} else {
+			copy(lt, prior)
+		}
+	}
+	var opt optim.Optimizer
+	var err error
+	if cfg.Optimizer == AdaptSGD {
+		opt, err = optim.NewSGD(h*k, optim.SGDConfig{LR: optim.Constant(cfg.LR)})
+	} else {
+		ac := optim.DefaultAdam()
+		ac.LR = optim.Constant(cfg.LR)
+		opt, err = optim.NewAdam(h*k, ac)
+	}
+	if err != nil {
+		return GradientResult{}, err
+	}
+	gr := GradientResult{InitLogits: splitTypes(logits, h, k)}
+	dist := make([][]float64, h)
+	for t := range h {
+		dist[t] = make([]float64, k)
+	}
+	none := make([][]float64, h) // no fixed latents: ad.dist decides
+	ad.dist = dist
+	defer func() { ad.dist = nil }()
+	grad := make([]float64, h*k)
+	episodes := cfg.EpisodesPerStep
+	for s := 0; ; s++ {
+		for t := range h {
+			softmaxInto(dist[t], logits[t*k:(t+1)*k])
+		}
+		ret := ad.play(episodes, none, env.SubSeed(seed, uint64(s)), nil)
+		gr.Curve = append(gr.Curve, ad.summarise(ret, episodes))
+		if s == cfg.Steps {
+			break
+		}
+		ad.scoreEstimate(ret, episodes, dist, grad)
+		var norm float64
+		for j, g := range grad {
+			norm += g * g
+			grad[j] = -g // the optimizers minimise
+		}
+		gr.GradNorm = append(gr.GradNorm, math.Sqrt(norm))
+		if err := opt.Step(logits, grad); err != nil {
+			return GradientResult{}, fmt.Errorf("mra: adaptation step %d: %w", s, err)
+		}
+	}
+	gr.Logits = splitTypes(logits, h, k)
+	gr.Latents = dist
+	return gr, nil
+}
+
+// scoreEstimate writes into grad (H×K) the score-function estimate of the
+// gradient of each type's mean episode return with respect to its logits,
+// from the returns ret (episodes×N) of episodes played with one-hot modes
+// drawn from dist (recorded in ad.drawn); see Adapt.
+func (ad *adapter) scoreEstimate(ret []float64, episodes int, dist [][]float64, grad []float64) {
+	h, k, n := len(ad.nk), ad.model.cfg.Latents, ad.enc.N
+	// W[ep, t]: type t's mean return in episode ep.
+	w := make([]float64, episodes*h)
+	sum := make([]float64, h)
+	for ep := range episodes {
+		for i := range n {
+			t := ad.enc.Type[i]
+			w[ep*h+t] += ret[ep*n+i] / float64(ad.nk[t])
+		}
+		for t := range h {
+			sum[t] += w[ep*h+t]
+		}
+	}
+	clear(grad)
+	for ep := range episodes {
+		for i := range n {
+			t := ad.enc.Type[i]
+			adv := w[ep*h+t]
+			if episodes > 1 {
+				adv -= (sum[t] - w[ep*h+t]) / float64(episodes-1) // leave-one-out baseline
+			}
+			mode := ad.drawn[ep*n+i]
+			for j := range k {
+				score := -dist[t][j]
+				if j == mode {
+					score++
+				}
+				grad[t*k+j] += adv * score / float64(episodes)
+			}
+		}
+	}
+}
+
 // latentGradient writes into grad (H×K) the REINFORCE estimate of the
 // gradient of each type's mean episode return with respect to its logits,
 // from the steps recorded in tr (episodes episodes played with the soft
@@ -578,7 +718,17 @@ func (ad *adapter) latentGradient(tr *trace, episodes int, z [][]float64, grad [
 	}
 	weights := reinforceWeights(tr, enc, ad.nk, episodes)
 	dz := make([]float64, blocks*n*k)
-	ad.actor.LatentGrad(enc, blocks*n, tr.self, tr.ents, tr.present, tr.z, tr.action, weights, dz)
+	// In chunks of whole blocks: the networks' activations are E rows wide
+	// per agent row, so one call over every step of the batch held them all
+	// at once (5 GB at N = 64); a chunk bounds them whatever the population.
+	// Each row's ∂F/∂z depends on that row alone.
+	e, d := enc.E, enc.D
+	per := max(1, latentChunkRows/(n*max(e, 1))) // blocks per chunk
+	for b0 := 0; b0 < blocks; b0 += per {
+		r0, r1 := b0*n, min(blocks, b0+per)*n
+		ad.actor.LatentGrad(enc, r1-r0, tr.self[r0*d:r1*d], tr.ents[r0*e*d:r1*e*d], tr.present[r0*e:r1*e],
+			tr.z[r0*k:r1*k], tr.action[r0:r1], weights[r0:r1], dz[r0*k:r1*k])
+	}
 	// ∂/∂z_t summed over type t's rows, then through z_t = softmax(ℓ_t):
 	// ∂/∂ℓ_t = z_t ⊙ (∂/∂z_t − ⟨z_t, ∂/∂z_t⟩).
 	dzt := make([]float64, h*k)

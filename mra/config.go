@@ -9,13 +9,33 @@ const (
 	AlgoMRA     = "mra"     // the full method
 	AlgoSingle  = "single"  // MRA's networks trained at one population
 	AlgoReptile = "reptile" // first-order meta-learning across populations, one unimodal policy
+	AlgoMADDPG  = "maddpg"  // MADDPG with attention actor and critic (see MADDPG)
+)
+
+// Variants Config.Variant names; ApplyVariant sets every quirk switch to
+// the variant's value at once.
+const (
+	// VariantOfficial reproduces the official code's behaviour wherever it
+	// changes a number (the golden parity test pins it).
+	VariantOfficial = "official"
+	// VariantCorrected fixes the official behaviours that are defects:
+	// the critic's target action is sampled at o', terminal targets drop
+	// the entropy term, and the classifier pairs each agent's graph with its
+	// own values, φ's gradient is clipped once.
+	VariantCorrected = "corrected"
 )
 
 // Config holds every hyper-parameter of training. DefaultConfig returns the
-// official MRA code's values (mra.md §6.4). Options named after a quirk of
-// the official code (mra.md §7.8) default to reproducing it.
+// official MRA code's values (mra.md §6.4) in the official variant: every
+// switch named after a quirk of the official code (the golden data's
+// README Q1–Q14, issue 9's items) reproduces it.
 type Config struct {
 	Algo string
+
+	// Variant is VariantOfficial or VariantCorrected; ApplyVariant sets the
+	// quirk switches below from it. A switch set after ApplyVariant
+	// overrides its variant's value.
+	Variant string
 
 	Gamma          float64 // discount γ
 	PolicyLR       float64 // Adam learning rate of policies θ and relation net φ (pi_lr)
@@ -56,9 +76,32 @@ type Config struct {
 	// then learns the same strategy at every n.
 	CriticSeesSelf bool
 
+	// Switches the variant sets (issue 9). The official value is first.
+	//
+	// TargetActionAtObs samples the critic's target action a' and its
+	// log π⁻ at o with the stored g, as the official code does (Q1,
+	// relation_marl.py:159; issue item 1); off, a' ~ π⁻(· | o', g').
+	TargetActionAtObs bool
+	// TerminalEntropy keeps −α·log π⁻(a') in the critic target of a
+	// terminal o' (Q3; item 5); off, y = r + (1 − d)(γQ⁻ − α log π⁻).
+	TerminalEntropy bool
+	// ClassifierCrossPairing pairs the classifier's agent row b·N+i with
+	// the relation graph of sample (b·N+i) mod B, agent (b·N+i) div B, as
+	// the official ObsEncode's permute of a (batch, agent, other) tensor does
+	// (Q5, obs_emb.py:82; item 3). The update then runs on one goroutine
+	// over the whole batch. Off, each row uses its own graph.
+	ClassifierCrossPairing bool
+	// DoubleClipRelation clips φ's gradient twice (Q4,
+	// relation_marl.py:228-229): when the first clip fires the second
+	// shrinks it once more by max/(max+1e−6·…).
+	DoubleClipRelation bool
+
 	// Reptile baseline.
 	MetaLR      float64 // ε in θ₀ ← θ₀ + ε·mean_k(θ_k − θ₀)
-	InnerCycles int     // update cycles per game between meta-steps
+	InnerCycles int     // rounds (ParallelEnvs episodes with their scheduled update cycles) per game between meta-steps
+
+	// MADDPG baseline.
+	Tau float64 // Polyak rate of the targets, θ⁻ ← (1−τ)θ⁻ + τθ after every step (1: hard copy)
 }
 
 // DefaultConfig returns the official hyper-parameters.
@@ -84,13 +127,43 @@ func DefaultConfig() Config {
 		PriorTemperature: 4,
 		MetaLR:           0.1,
 		InnerCycles:      1,
+		Tau:              0.01,
+
+		Variant:                VariantOfficial,
+		TargetActionAtObs:      true,
+		TerminalEntropy:        true,
+		ClassifierCrossPairing: true,
+		DoubleClipRelation:     true,
 	}
+}
+
+// ApplyVariant sets Variant and every quirk switch to the values of
+// variant v (VariantOfficial or VariantCorrected). Switches that are not
+// defects in either reading (Baseline, PerAgentCriticLoss,
+// RecomputeNextGraph, PolicySeesSelf, CriticSeesSelf, PriorTemperature)
+// keep their values. It returns an error naming the allowed values for any
+// other v.
+func (c *Config) ApplyVariant(v string) error {
+	var official bool
+	switch v {
+	case VariantOfficial:
+		official = true
+	case VariantCorrected:
+	default:
+		return fmt.Errorf("mra: variant %q, want %q or %q", v, VariantOfficial, VariantCorrected)
+	}
+	c.Variant = v
+	c.TargetActionAtObs = official
+	c.TerminalEntropy = official
+	c.ClassifierCrossPairing = official
+	c.DoubleClipRelation = official
+	return nil
 }
 
 // Validate reports the first value out of its range.
 func (c Config) Validate() error {
 	switch {
-	case c.Algo != AlgoMRA && c.Algo != AlgoSingle && c.Algo != AlgoReptile:
+	case c.Algo != AlgoMRA && c.Algo != AlgoSingle && c.Algo != AlgoReptile && c.Algo != AlgoMADDPG:
 		return fmt.Errorf("mra: unknown algorithm %q", c.Algo)
 	case !(c.Gamma > 0 && c.Gamma <= 1):
 		return fmt.Errorf("mra: gamma %v not in (0, 1]", c.Gamma)
@@ -102,8 +175,12 @@ func (c Config) Validate() error {
 		return fmt.Errorf("mra: reward scale, latents, resamples and grad clip must be positive")
 	case c.Hidden < 1 || c.HeadDim < 1 || c.ValueDim < 1 || c.CriticKey < 1 || !(c.PriorTemperature > 0):
 		return fmt.Errorf("mra: network sizes and prior temperature must be positive")
+	case c.Variant != VariantOfficial && c.Variant != VariantCorrected:
+		return fmt.Errorf("mra: variant %q, want %q or %q", c.Variant, VariantOfficial, VariantCorrected)
 	case c.Algo == AlgoReptile && (!(c.MetaLR > 0 && c.MetaLR <= 1) || c.InnerCycles < 1):
 		return fmt.Errorf("mra: reptile needs meta_lr in (0, 1] and inner_cycles ≥ 1")
+	case c.Algo == AlgoMADDPG && !(c.Tau > 0 && c.Tau <= 1):
+		return fmt.Errorf("mra: maddpg needs tau in (0, 1], got %v", c.Tau)
 	}
 	return nil
 }

@@ -19,7 +19,9 @@ import (
 //	m_i   = c_i + Σ_e g_ie·c_{AgentOf(i,e)}      mixing by the relation graph g
 //	Q_i   = head([m_i ; s_i])[a_i]               (Linear 2·CriticKey → A)
 //
-// Entity rows that show no agent (landmarks, padding) do not mix. The
+// Entity rows that show no agent (landmarks, padding) or an agent masked
+// in these rows (dead at o', issue 9 item 8) do not mix; at o the stored g
+// is zero there anyway, at o' it may still weight them. The
 // graph g is an input (the stored one; for the target at o' possibly the
 // recomputed g', see UpdateCritic); no gradient flows into it. With
 // CriticSeesSelf the agent's own self row (the one its key reads: of o for
@@ -36,8 +38,11 @@ type criticNet struct {
 
 	rs    *rows
 	graph []float64
+	mask  []bool
 	x     []float64 // rows×(V+A)
 	ms    []float64 // rows×2·CriticKey: [m ; s]
+	cc    []float64 // rows×CriticKey: MLP_c's output of the last forward
+	cf    cfScratch // counterfactual's scratch
 	dc    []float64 // rows×CriticKey
 	ds    []float64 // rows×CriticKey
 	de    []float64 // rows×V
@@ -73,7 +78,7 @@ func (cn *criticNet) modules() []nn.Module {
 func (cn *criticNet) forward(rs *rows, self, ents []float64, mask []bool, actions []int, g []float64) []float64 {
 	n := len(actions)
 	e, v, a, ck, d := rs.e, cn.v, cn.a, cn.ck, cn.d
-	cn.rs, cn.graph = rs, g
+	cn.rs, cn.graph, cn.mask = rs, g, mask
 	k := cn.key.Forward(self)
 	q := cn.query.Forward(ents)
 	vals := cn.value.Forward(ents)
@@ -90,6 +95,7 @@ func (cn *criticNet) forward(rs *rows, self, ents []float64, mask []bool, action
 		}
 	}
 	cc := cn.c.Forward(cn.x)
+	cn.cc = cc
 	ss := cn.s.Forward(cn.x)
 	cn.ms = growT(cn.ms, n*2*ck)
 	for r := range n {
@@ -99,7 +105,7 @@ func (cn *criticNet) forward(rs *rows, self, ents []float64, mask []bool, action
 		i, s := rs.agent[r], rs.sample[r]
 		for j, gj := range g[r*e : (r+1)*e] {
 			src := rs.agentOf[i*e+j]
-			if src < 0 || gj == 0 {
+			if src < 0 || gj == 0 || !mask[r*e+j] {
 				continue
 			}
 			cs := rs.at[s*rs.n+src]
@@ -114,7 +120,7 @@ func (cn *criticNet) forward(rs *rows, self, ents []float64, mask []bool, action
 // backward takes ∂L/∂(Q-head outputs) (rows×A) and accumulates the
 // critic's parameter gradients.
 func (cn *criticNet) backward(dq []float64) {
-	rs, g := cn.rs, cn.graph
+	rs, g, mask := cn.rs, cn.graph, cn.mask
 	n := len(dq) / cn.a
 	e, v, ck := rs.e, cn.v, cn.ck
 	dms := cn.head.Backward(dq)
@@ -131,7 +137,7 @@ func (cn *criticNet) backward(dq []float64) {
 		i, s := rs.agent[r], rs.sample[r]
 		for j, gj := range g[r*e : (r+1)*e] {
 			src := rs.agentOf[i*e+j]
-			if src < 0 || gj == 0 {
+			if src < 0 || gj == 0 || !mask[r*e+j] {
 				continue
 			}
 			cs := rs.at[s*rs.n+src]
@@ -156,4 +162,56 @@ func (cn *criticNet) backward(dq []float64) {
 	cn.key.Backward(dk)
 	cn.query.Backward(dqy)
 	cn.value.Backward(dv)
+}
+
+// cfScratch holds counterfactual's buffers.
+type cfScratch struct {
+	mix, x, ms, q []float64
+}
+
+// counterfactual returns, for every row r of the last forward and every
+// action a' (rows×A), the Q-head entry Q_r(a') of the critic with a'
+// substituted into agent r's own action input, every other agent's action
+// fixed: MLP_c and MLP_s of row r are re-run on [e_r ; onehot(a')], the
+// mixing Σ_j g_rj·c_j of the other agents is kept, and the head is re-run.
+// For a' = a_r it is the forward's Q_r. It is MAAC's counterfactual
+// baseline's input (Σ_a' π(a')·Q_r(a')). It overwrites the layer caches of
+// MLP_c, MLP_s and the head: no backward may follow.
+func (cn *criticNet) counterfactual() []float64 {
+	n := len(cn.ms) / (2 * cn.ck)
+	v, a, ck, d := cn.v, cn.a, cn.ck, cn.d
+	w := v + a + d
+	sc := &cn.cf
+	sc.mix = growT(sc.mix, n*ck)
+	for r := range n {
+		for t := range ck {
+			sc.mix[r*ck+t] = cn.ms[r*2*ck+t] - cn.cc[r*ck+t]
+		}
+	}
+	sc.x = growT(sc.x, n*a*w)
+	for r := range n {
+		for ap := range a {
+			x := sc.x[(r*a+ap)*w : (r*a+ap+1)*w]
+			copy(x, cn.x[r*w:(r+1)*w])
+			clear(x[v : v+a])
+			x[v+ap] = 1
+		}
+	}
+	cc := cn.c.Forward(sc.x)
+	ss := cn.s.Forward(sc.x)
+	sc.ms = growT(sc.ms, n*a*2*ck)
+	for row := range n * a {
+		r := row / a
+		m := sc.ms[row*2*ck : row*2*ck+ck]
+		for t := range ck {
+			m[t] = cc[row*ck+t] + sc.mix[r*ck+t]
+		}
+		copy(sc.ms[row*2*ck+ck:(row+1)*2*ck], ss[row*ck:(row+1)*ck])
+	}
+	head := cn.head.Forward(sc.ms)
+	sc.q = growT(sc.q, n*a)
+	for row := range n * a {
+		sc.q[row] = head[row*a+row%a]
+	}
+	return sc.q
 }

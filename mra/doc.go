@@ -1,7 +1,8 @@
 // Package mra trains agents with MRA, Meta Representations for Agents
 // (Zhang, Shen, Han and Shen, arXiv 2108.12988), as its authors' code does,
-// and the two baselines of the paper: the same networks trained on a single
-// population, and Reptile across populations with one unimodal policy.
+// and the three baselines of the paper: the same networks trained on a single
+// population, Reptile across populations with one unimodal policy, and
+// MADDPG with attention actor and critic (type MADDPG).
 //
 // The pieces, in the paper's notation (see mra.md in the design documents):
 //
@@ -19,7 +20,15 @@
 //     which alone updates φ.
 //
 // Observations of any game are put in one uniform entity encoding
-// (Encoding), so the same networks serve every population of a game.
+// (Encoding), so the same networks serve every population of a game; the
+// official code's untagged 22-wide rows are PlainFeatures.
+//
+// Config.Variant selects the official code's behaviour number for number
+// (VariantOfficial, the default, pinned by the golden parity test against
+// the official code's recorded tensors) or the same method with its
+// defects fixed (VariantCorrected); ApplyVariant sets the quirk switches.
+// Notably the official critic samples its target action at o, not o'
+// (TargetActionAtObs).
 //
 // Package mra is not for environments (package env) nor for generic
 // layers and optimizers (agents/nn, agents/optim); it composes them.

@@ -18,7 +18,13 @@ import (
 //
 // so that entities of different sets (other agents, landmarks, food) share
 // one attention and the networks know what each row is.
+//
+// The official layout (Plain, PlainFeatures) leaves the tags out: rows are
+// the raw blocks, D = Pad. It is the official code's devide_obs split (a
+// 22-wide self row and N−1 22-wide rows of the other agents in the resource
+// game) and serves games of one type observing one set.
 type Features struct {
+	Plain   bool     // official layout: no set, type or flag columns, D = Pad
 	Pad     int      // width blocks are padded to: the widest self or entity block
 	Sets    []string // entity set names, in order of first appearance
 	Types   []string // agent type names, in population order
@@ -46,6 +52,21 @@ func GameFeatures(spec *env.Spec) Features {
 	return f
 }
 
+// PlainFeatures derives the official layout's widths from a spec of the
+// game: rows are the raw self and entity blocks, zero-padded to the widest,
+// without tags (D = Pad). It returns an error unless the game has one agent
+// type observing at most one entity set, the only games whose rows the
+// untagged layout keeps apart.
+func PlainFeatures(spec *env.Spec) (Features, error) {
+	f := GameFeatures(spec)
+	if len(f.Types) != 1 || len(f.Sets) > 1 {
+		return Features{}, fmt.Errorf("mra: the official (untagged) row layout needs one agent type observing at most one entity set; the game has types %v and sets %v", f.Types, f.Sets)
+	}
+	f.Plain = true
+	f.D = f.Pad
+	return f, nil
+}
+
 // Compatible reports whether spec, a population of the same game, fits
 // these features: the same types and actions, and blocks no wider and sets
 // no other than these.
@@ -54,6 +75,8 @@ func (f Features) Compatible(spec *env.Spec) error {
 	switch {
 	case !slices.Equal(f.Types, g.Types) || !slices.Equal(f.Actions, g.Actions):
 		return fmt.Errorf("mra: population %v has types %v with actions %v, the networks were built for %v with %v", spec.Population, g.Types, g.Actions, f.Types, f.Actions)
+	case f.Plain && len(g.Sets) > 1:
+		return fmt.Errorf("mra: population %v observes sets %v, the untagged layout keeps at most one apart", spec.Population, g.Sets)
 	case g.Pad > f.Pad:
 		return fmt.Errorf("mra: population %v has blocks %d wide, the networks take at most %d", spec.Population, g.Pad, f.Pad)
 	}
@@ -110,6 +133,11 @@ func NewEncoding(f Features, spec *env.Spec) (*Encoding, error) {
 		return nil, err
 	}
 	n := spec.NumAgents()
+	if n > 0 && !anyEntity(spec) {
+		// The relation net attends over entity rows: with none there is
+		// nothing to attend to and no embedding to act on.
+		return nil, fmt.Errorf("mra: population %v: no agent observes any entity (every entity set is empty), and MRA's relation net needs at least one; use a population in which agents see others, or give the game an entity every agent sees (a landmark)", spec.Population)
+	}
 	enc := &Encoding{Features: f, Spec: spec, N: n, Type: make([]int, n), slots: make([][]slot, n)}
 	for i := range n {
 		k := spec.AgentType(i)
@@ -145,6 +173,16 @@ func NewEncoding(f Features, spec *env.Spec) (*Encoding, error) {
 	return enc, nil
 }
 
+// anyEntity reports whether some agent of spec observes an entity.
+func anyEntity(spec *env.Spec) bool {
+	for _, t := range spec.Types {
+		if t.Count > 0 && t.Entities() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // agentsOfType lists the agents of the type named name, without observer,
 // or returns nil when no type has that name.
 func agentsOfType(spec *env.Spec, name string, observer int) []int {
@@ -176,8 +214,10 @@ func Encode[T float32 | float64](enc *Encoding, i int, obs []T, entityMask []boo
 	for c := range t.Self {
 		self[c] = float64(obs[c])
 	}
-	self[f.Pad+len(f.Sets)+k] = 1
-	self[f.D-1] = 1
+	if !f.Plain {
+		self[f.Pad+len(f.Sets)+k] = 1
+		self[f.D-1] = 1
+	}
 	clear(ents)
 	clear(present)
 	for e, s := range enc.slots[i] {
@@ -185,7 +225,9 @@ func Encode[T float32 | float64](enc *Encoding, i int, obs []T, entityMask []boo
 		for c := range s.width {
 			row[c] = float64(obs[s.off+c])
 		}
-		row[f.Pad+s.set] = 1
+		if !f.Plain {
+			row[f.Pad+s.set] = 1
+		}
 		present[e] = entityMask[s.mask]
 	}
 }

@@ -2,6 +2,7 @@ package mra_test
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/mrasim/mrasim/env"
@@ -26,10 +27,10 @@ func mustGame(t testing.TB, name string, params map[string]any, pop string) env.
 // entity sets against the spec by hand: widths, one-hots, and which agent
 // each entity row shows.
 func TestEncodingTag(t *testing.T) {
-	g := mustGame(t, "tag", nil, "adversaries=2,good=1")
+	g := mustGame(t, "tag", map[string]any{"count_feature": true}, "adversaries=2,good=1")
 	spec := g.Spec()
 	f := mra.GameFeatures(spec)
-	// tag: self 6; sets obstacles (2), adversaries (4), good (4).
+	// tag with the count feature: self 6; sets obstacles (2), adversaries (4), good (4).
 	if f.Pad != 6 || len(f.Sets) != 3 || len(f.Types) != 2 || f.D != 6+3+2+1 || f.A != 5 {
 		t.Fatalf("features %+v", f)
 	}
@@ -168,5 +169,65 @@ func TestBufferSampleAndNormalise(t *testing.T) {
 	}
 	if len(seen) != 4 {
 		t.Errorf("64 samples hit %d of 4 transitions", len(seen))
+	}
+}
+
+// TestPlainFeatures: the official layout of the resource game without the
+// count feature is 22 wide (the official devide_obs rows, no tags), its
+// rows are the raw blocks, and games with several types or sets refuse it.
+func TestPlainFeatures(t *testing.T) {
+	g := mustGame(t, "resource", map[string]any{"count_feature": false}, "agents=3")
+	f, err := mra.PlainFeatures(g.Spec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.Plain || f.D != 22 || f.Pad != 22 {
+		t.Fatalf("features %+v, want plain and 22 wide", f)
+	}
+	enc, err := mra.NewEncoding(f, g.Spec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr := env.NewFrame(g.Spec())
+	g.Reset(5, fr)
+	self := make([]float64, f.D)
+	ents := make([]float64, enc.E*f.D)
+	present := make([]bool, enc.E)
+	mra.Encode(enc, 1, fr.AgentObs(1), fr.AgentEntityMask(1), self, ents, present)
+	obs := fr.AgentObs(1)
+	for c := range 22 {
+		if self[c] != obs[c] || ents[c] != obs[22+c] || ents[22+c] != obs[44+c] {
+			t.Fatalf("column %d: rows %v %v %v, want the raw blocks %v %v %v", c, self[c], ents[c], ents[22+c], obs[c], obs[22+c], obs[44+c])
+		}
+	}
+	withCount := mustGame(t, "resource", map[string]any{"count_feature": true}, "agents=3")
+	if f, _ := mra.PlainFeatures(withCount.Spec()); f.D != 23 {
+		t.Errorf("with the count feature the plain rows are %d wide, want 23", f.D)
+	}
+	if _, err := mra.PlainFeatures(mustGame(t, "tag", nil, "adversaries=2,good=1").Spec()); err == nil {
+		t.Error("the tag game (two types, three sets) got untagged rows")
+	}
+}
+
+// TestEncodingRefusesPopulationsWithoutEntities: a lone agent of a game
+// whose only entities are the other agents observes nothing to attend to;
+// MRA refuses it with a message instead of panicking in the relation net.
+func TestEncodingRefusesPopulationsWithoutEntities(t *testing.T) {
+	one, err := env.Make("spread", nil, env.Population{{Type: "agents", Count: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mra.NewEncoding(mra.GameFeatures(one.Spec()), one.Spec()); err != nil {
+		t.Errorf("spread with 1 agent sees its landmark, yet: %v", err)
+	}
+	// resource's agents see only each other.
+	lone, err := env.Make("resource", nil, env.Population{{Type: "agents", Count: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := lone.Spec()
+	_, err = mra.NewEncoding(mra.GameFeatures(spec), spec)
+	if err == nil || !strings.Contains(err.Error(), "no agent observes any entity") {
+		t.Errorf("error %v", err)
 	}
 }

@@ -37,7 +37,7 @@ var groupNames = [numGroups]string{"critic", "policy", "relation", "prior"}
 // ParamGroup locates one group of trainable parameters in the flat vector
 // of Params.
 type ParamGroup struct {
-	Name        string // "critic", "policy", "relation" or "prior" (ψ then ω)
+	Name        string // "critic", "policy", "relation" or "prior" (ψ, ω, then ω's value net v_ω)
 	Offset, Len int
 }
 
@@ -56,7 +56,7 @@ type span struct{ lo, hi int }
 //     q_ω(m | e, z).
 //
 // All trainable parameters live in one flat vector, laid out as
-// critic | policies (type order) | φ | ψ | ω; the targets are a copy of its
+// critic | policies (type order) | φ | ψ | ω | v_ω; the targets are a copy of its
 // critic | policies part. The updates split their batch into a fixed number
 // of chunks run by a pool of worker goroutines (SetWorkers); results are
 // identical bit for bit whatever the number of workers.
@@ -72,7 +72,15 @@ type Model struct {
 	grad   []float64 // reduced gradient, same layout
 	target []float64 // critic⁻ | policies⁻
 	groups [numGroups]span
-	opt    [numGroups]*optim.Adam
+	opt    [numGroups]*optim.Adam // the policy slot is unused: see typeOpt
+	// typeOpt steps each agent type's policy on its own, and only when the
+	// type is in the batch's population (issue 9 item 8: torch's Adam skips
+	// parameters without a gradient, so an absent type's policy keeps its
+	// moments and takes no weight decay); typeSpan is each type's part of
+	// the policy group.
+	typeOpt  []*optim.Adam
+	typeSpan []span
+	present  []bool // per type: in the population of the running policy update
 
 	// proto is a network instance bound to params and grad; the main
 	// goroutine uses its prior ψ (the rest is used by the layout only).
@@ -96,13 +104,15 @@ type Model struct {
 	layout    [numGroups][]nn.Segment
 	stats     UpdateStats
 	rec       *replay // testing seam, nil in production
+	inj       *draws  // testing seam (recorded draws), nil in production
 	err       error
 }
 
 // NewModel builds MRA's networks for a game with features f, for the
 // training games with descriptors games (one per game index, each of length
-// len(f.Types); see Descriptor), and initialises them from rng: Xavier-normal
-// weights, zero biases, targets equal to the online networks. It returns an
+// len(f.Types); see Descriptor), and initialises them from rng layer by
+// layer as the official code does (see initParams), targets equal to the
+// online networks. It returns an
 // error for an invalid config or a descriptor of the wrong length.
 //
 // With cfg.RecomputeNextGraph the batches given to UpdateCritic must hold
@@ -150,17 +160,17 @@ func NewModel(cfg Config, f Features, games [][]float64, rng *rand.Rand) (*Model
 	m.proto = proto
 	proto.bind(m, m.params, m.grad)
 
-	for g := range numGroups {
-		nn.XavierNormal(rng, m.params, optim.Layout{Layers: m.layout[g]})
-	}
+	m.initParams(rng)
 	copy(m.target, m.params)
 
-	for g := range numGroups {
-		opt, err := m.newOptimizer(g)
-		if err != nil {
-			return nil, err
-		}
-		m.opt[g] = opt
+	lo := m.groups[groupPolicy].lo
+	for _, p := range proto.policy {
+		n := p.value.NumParams() + p.head.NumParams()
+		m.typeSpan = append(m.typeSpan, span{lo, lo + n})
+		lo += n
+	}
+	if err := m.resetOptimizers(); err != nil {
+		return nil, err
 	}
 	m.rng = rand.NewPCG(rng.Uint64(), rng.Uint64())
 	m.gumbel = nn.GumbelSoftmax{N: cfg.Latents, Temperature: 1}
@@ -187,7 +197,7 @@ func (m *Model) Games() int { return len(m.games) }
 func (m *Model) ParamCount() int { return len(m.params) }
 
 // ParamGroups returns where each parameter group sits in the vector of
-// Params: critic, policy, relation (φ) and prior (ψ followed by ω).
+// Params: critic, policy, relation (φ) and prior (ψ, ω, then the classifier's value net v_ω).
 func (m *Model) ParamGroups() []ParamGroup {
 	out := make([]ParamGroup, numGroups)
 	for g := range numGroups {
@@ -197,7 +207,7 @@ func (m *Model) ParamGroups() []ParamGroup {
 }
 
 // Params appends all trainable parameters to dst, as one flat vector
-// critic | policies | φ | ψ | ω (see ParamGroups), and returns the extended
+// critic | policies | φ | ψ | ω | v_ω (see ParamGroups), and returns the extended
 // slice; Params(nil) returns a fresh copy. Targets and optimizer states are
 // not included.
 func (m *Model) Params(dst []float64) []float64 { return append(dst, m.params...) }

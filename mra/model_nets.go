@@ -14,6 +14,11 @@ type nets struct {
 	rel    *nn.RelationNet // φ
 	prior  *nn.MLP         // ψ: m (H) → 3 → ReLU → ℓ (K)
 	cls    *nn.MLP         // ω: [e ; z] (V+K) → 35 → ReLU → M logits
+	// clsValue is the classifier's own entity value net v_ω
+	// (D → Hidden → ReLU → ValueDim), trained by the cross-entropy with ω,
+	// as the official TaskPred's obs_emb.value_others (task_net.py:56).
+	clsValue *nn.MLP
+	clsAgg   nn.Aggregate // e_i = Σ_j g_ij·v_ω(ent_ij)
 }
 
 // newNets returns an unbound instance.
@@ -24,6 +29,9 @@ func (m *Model) newNets() *nets {
 		rel:    nn.NewRelationNet(m.f.D, c.Hidden, c.Latents, c.HeadDim),
 		prior:  nn.NewMLP(nn.NewReLU, len(m.f.Types), priorHidden, c.Latents),
 		cls:    nn.NewMLP(nn.NewReLU, c.ValueDim+c.Latents, classifierHidden, len(m.games)),
+
+		clsValue: nn.NewMLP(nn.NewReLU, m.f.D, c.Hidden, c.ValueDim),
+		clsAgg:   nn.Aggregate{Dim: c.ValueDim},
 	}
 	for _, a := range m.f.Actions {
 		n.policy = append(n.policy, newPolicyNet(c, m.f.D, a))
@@ -45,7 +53,7 @@ func (n *nets) group(g int) []nn.Module {
 	case groupRelation:
 		return []nn.Module{n.rel}
 	default:
-		return []nn.Module{n.prior, n.cls}
+		return []nn.Module{n.prior, n.cls, n.clsValue}
 	}
 }
 

@@ -18,7 +18,8 @@ import (
 //	| shape: D, A, H, A_0 … A_{H−1}, K, Hidden, HeadDim, ValueDim, CriticKey, M (uint64 each)
 //	| descriptors: M·H float64
 //	| params: count uint64, float64 …  | targets: count uint64, float64 …
-//	| 4 optimizer states (critic, policy, relation, prior): length uint64, bytes
+//	| 3 + H optimizer states (critic, the policy of each type, relation,
+//	  prior): length uint64, bytes
 //	| the model's random stream: length uint64, bytes
 //	| CRC-32 (IEEE) of everything before, uint32
 //
@@ -81,7 +82,7 @@ func (m *Model) AppendState(b []byte) []byte {
 	b = appendFloats(b, m.params)
 	b = binary.LittleEndian.AppendUint64(b, uint64(len(m.target)))
 	b = appendFloats(b, m.target)
-	for _, o := range m.opt {
+	for _, o := range m.optimizers() {
 		s, err := o.MarshalState()
 		if err != nil {
 			panic(err) // Adam's MarshalState never fails
@@ -142,20 +143,21 @@ func (m *Model) SetState(data []byte) error {
 		return fmt.Errorf("%w: %d target parameters in the state, the model has %d", ErrState, n, len(m.target))
 	}
 	target := r.floats(len(m.target))
-	var opts [numGroups]*optim.Adam
-	for g := range numGroups {
+	cur := m.optimizers()
+	opts := make([]*optim.Adam, len(cur))
+	for i := range cur {
 		s := r.bytes()
 		if r.err != nil {
 			break
 		}
-		o, err := m.newOptimizer(g)
+		o, err := m.newAdam(m.optimizerLR(i), m.optimizerDim(i))
 		if err != nil {
 			return err
 		}
 		if err := o.UnmarshalState(s); err != nil {
-			return fmt.Errorf("%w: %s optimizer: %w", ErrState, groupNames[g], err)
+			return fmt.Errorf("%w: %s optimizer: %w", ErrState, m.optimizerName(i), err)
 		}
-		opts[g] = o
+		opts[i] = o
 	}
 	rs := r.bytes()
 	if r.err != nil {
@@ -175,7 +177,7 @@ func (m *Model) SetState(data []byte) error {
 	}
 	copy(m.params, params)
 	copy(m.target, target)
-	m.opt = opts
+	m.setOptimizers(opts)
 	*m.rng = pcg
 	m.err = nil
 	return nil
@@ -197,21 +199,88 @@ func (m *Model) shapeNames() []string {
 	return append(s, "latents K", "hidden width", "head width", "value width", "critic key width", "number of training games M")
 }
 
-// newOptimizer returns group g's Adam: pi_lr for the policies and φ, q_lr
-// for the critic and ψ, ω; weight decay WeightDecay (torch's coupled L2).
-func (m *Model) newOptimizer(g int) (*optim.Adam, error) {
-	lr := m.cfg.CriticLR
-	if g == groupPolicy || g == groupRelation {
-		lr = m.cfg.PolicyLR
-	}
+// newAdam returns an Adam over d parameters at learning rate lr with weight
+// decay WeightDecay (torch's coupled L2).
+func (m *Model) newAdam(lr float64, d int) (*optim.Adam, error) {
 	ac := optim.DefaultAdam()
 	ac.LR = optim.Constant(lr)
 	ac.WeightDecay = m.cfg.WeightDecay
-	o, err := optim.NewAdam(m.groups[g].hi-m.groups[g].lo, ac)
+	o, err := optim.NewAdam(d, ac)
 	if err != nil {
-		return nil, fmt.Errorf("mra: %s optimizer: %w", groupNames[g], err)
+		return nil, fmt.Errorf("mra: optimizer: %w", err)
 	}
 	return o, nil
+}
+
+// optimizers returns the Adams in state order: critic, the policy of each
+// type, relation, prior.
+func (m *Model) optimizers() []*optim.Adam {
+	out := []*optim.Adam{m.opt[groupCritic]}
+	out = append(out, m.typeOpt...)
+	return append(out, m.opt[groupRelation], m.opt[groupPrior])
+}
+
+// setOptimizers installs Adams given in the order of optimizers.
+func (m *Model) setOptimizers(o []*optim.Adam) {
+	h := len(m.typeOpt)
+	m.opt[groupCritic] = o[0]
+	m.typeOpt = o[1 : 1+h : 1+h]
+	m.opt[groupRelation], m.opt[groupPrior] = o[1+h], o[2+h]
+}
+
+// optimizerLR and optimizerName give the learning rate (pi_lr for the
+// policies and φ, q_lr for the critic and ψ, ω) and the name of optimizer
+// i in the order of optimizers.
+func (m *Model) optimizerLR(i int) float64 {
+	if i == 0 || i == len(m.typeOpt)+2 {
+		return m.cfg.CriticLR
+	}
+	return m.cfg.PolicyLR
+}
+
+func (m *Model) optimizerName(i int) string {
+	h := len(m.typeSpan)
+	switch {
+	case i == 0:
+		return "critic"
+	case i <= h:
+		return fmt.Sprintf("policy of type %q", m.f.Types[i-1])
+	case i == h+1:
+		return "relation"
+	}
+	return "prior"
+}
+
+// optimizerDim returns the number of parameters optimizer i (in the order
+// of optimizers) steps.
+func (m *Model) optimizerDim(i int) int {
+	h := len(m.typeSpan)
+	sp := m.groups[groupPrior]
+	switch {
+	case i == 0:
+		sp = m.groups[groupCritic]
+	case i <= h:
+		sp = m.typeSpan[i-1]
+	case i == h+1:
+		sp = m.groups[groupRelation]
+	}
+	return sp.hi - sp.lo
+}
+
+// resetOptimizers gives every group fresh Adam states.
+func (m *Model) resetOptimizers() error {
+	h := len(m.typeSpan)
+	m.typeOpt = make([]*optim.Adam, h)
+	o := make([]*optim.Adam, h+3)
+	for i := range o {
+		a, err := m.newAdam(m.optimizerLR(i), m.optimizerDim(i))
+		if err != nil {
+			return fmt.Errorf("mra: %s optimizer: %w", m.optimizerName(i), err)
+		}
+		o[i] = a
+	}
+	m.setOptimizers(o)
+	return nil
 }
 
 func appendFloats(b []byte, x []float64) []byte {

@@ -64,8 +64,10 @@ func TestPolicySeesSelfVolunteer(t *testing.T) {
 	off := volunteerProbs(t, false, false)
 	on := volunteerProbs(t, true, true)
 	t.Logf("P(volunteer) at n = 2, 5: both options off %.4f, %.4f; policy_sees_self and critic_sees_self on %.4f, %.4f (p* = 0.5, 0.159)", off[0], off[1], on[0], on[1])
-	if math.Float64bits(off[0]) != math.Float64bits(off[1]) {
-		t.Errorf("options off: P(volunteer) %v at n = 2 and %v at n = 5, want identical (the quirk)", off[0], off[1])
+	// Identical up to the rounding of g·v summed over n − 1 equal rows
+	// (non-zero biases since the official init make it inexact).
+	if math.Abs(off[0]-off[1]) > 1e-12 {
+		t.Errorf("options off: P(volunteer) %v at n = 2 and %v at n = 5, want identical up to rounding (the quirk)", off[0], off[1])
 	}
 	if on[0]-on[1] <= 0.15 {
 		t.Errorf("PolicySeesSelf and CriticSeesSelf on: P(volunteer) %.4f at n = 2, %.4f at n = 5, want the one at n = 2 larger by more than 0.15", on[0], on[1])

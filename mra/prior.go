@@ -61,6 +61,9 @@ func (m *Model) sampleLatents(desc []float64, rng *rand.Rand, n int) []float64 {
 	for i := range n {
 		copy(m.latent.logits[i*k:(i+1)*k], l)
 	}
+	if noise := m.inj.gumbel(n * k); noise != nil {
+		return m.gumbel.ForwardNoise(m.latent.logits, noise)
+	}
 	return m.gumbel.Forward(rng, m.latent.logits)
 }
 

@@ -12,7 +12,8 @@ import (
 
 // StateVersion is the version of the trainer state Save writes; Load reads
 // it and refuses newer ones.
-const StateVersion = 1
+// Version 2 adds the open interval's reward sums per agent type.
+const StateVersion = 2
 
 // Save writes everything a resumed run needs to continue bit for bit: the
 // identity of the run (checked by Load), counters, random generators, the
@@ -20,7 +21,7 @@ const StateVersion = 1
 // interval. Call it between rounds (Run always stops there).
 func (t *Trainer) Save(e *checkpoint.Encoder) {
 	t.saveIdentity(e)
-	e.Bytes(t.model.AppendState(nil))
+	e.Bytes(t.learnerState())
 	e.Int(t.round)
 	e.Uint64(uint64(t.envSteps))
 	e.Uint64(uint64(t.updates))
@@ -40,6 +41,12 @@ func (t *Trainer) Save(e *checkpoint.Encoder) {
 		e.Float64(p.rewardSum)
 		e.Uint64(uint64(p.agentSteps))
 		p.buf.save(e)
+	}
+	for _, p := range t.games {
+		e.Float64s(p.typeSum)
+		for _, n := range p.typeSteps {
+			e.Uint64(uint64(n))
+		}
 	}
 }
 
@@ -82,13 +89,29 @@ func (t *Trainer) Load(data []byte) error {
 	if err := d.Err(); err != nil {
 		return err
 	}
-	if err := t.model.SetState(model); err != nil {
+	if err := t.setLearnerState(model); err != nil {
 		return err
 	}
 	for _, p := range t.games {
 		p.steps, p.rewardSum, p.agentSteps = int64(d.Uint64()), d.Float64(), int64(d.Uint64())
 		if err := p.buf.load(d); err != nil {
 			return err
+		}
+	}
+	// Version 1 ends here: its interval has no sums per type.
+	for _, p := range t.games {
+		clear(p.typeSum)
+		clear(p.typeSteps)
+		if d.Remaining() == 0 {
+			continue
+		}
+		sums := d.Float64s()
+		if len(sums) != len(p.typeSum) && d.Err() == nil {
+			return fmt.Errorf("mra: %d reward sums per type for %s, which has %d types", len(sums), p.label, len(p.typeSum))
+		}
+		copy(p.typeSum, sums)
+		for k := range p.typeSteps {
+			p.typeSteps[k] = int64(d.Uint64())
 		}
 	}
 	if err := d.Done(); err != nil {

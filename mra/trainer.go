@@ -26,7 +26,9 @@ type Setup struct {
 
 // Metrics summarise one log interval. mean_step_reward is the mean reward
 // per agent and step over the interval, per training population — the
-// metric the official code logs.
+// metric the official code logs. In a game of several agent types (predators
+// and prey) that mean mixes opposed rewards, so mean_step_reward_by_type
+// gives it per population and type as well.
 type Metrics struct {
 	Episode        int                `json:"episode"`   // episodes played per population so far
 	Round          int                `json:"round"`     // rounds of parallel_envs episodes so far
@@ -34,13 +36,16 @@ type Metrics struct {
 	WallSeconds    float64            `json:"wall_seconds"`
 	StepsPerSecond float64            `json:"steps_per_second"` // env steps per wall second over the interval
 	MeanStepReward map[string]float64 `json:"mean_step_reward"`
-	Updates        int64              `json:"update_cycles"`  // update cycles so far
-	CriticLoss     float64            `json:"critic_loss"`    // mean over the interval's critic steps
-	PolicyLoss     float64            `json:"policy_loss"`    // mean over the interval's policy steps
-	Entropy        float64            `json:"policy_entropy"` // mean policy entropy (nats)
-	MI             float64            `json:"mi_estimate"`    // mean r_MI, the I(z; a | o) estimate
-	PriorCE        float64            `json:"classifier_ce"`  // mean game-classifier cross-entropy
-	GameMI         float64            `json:"game_mi_bound"`  // log M − CE, the bound on I(m; z)
+	// MeanStepRewardByType[population][type] is the mean reward per agent
+	// and step of the type's agents (types without agents are left out).
+	MeanStepRewardByType map[string]map[string]float64 `json:"mean_step_reward_by_type,omitempty"`
+	Updates              int64                         `json:"update_cycles"`  // update cycles so far
+	CriticLoss           float64                       `json:"critic_loss"`    // mean over the interval's critic steps
+	PolicyLoss           float64                       `json:"policy_loss"`    // mean over the interval's policy steps
+	Entropy              float64                       `json:"policy_entropy"` // mean policy entropy (nats)
+	MI                   float64                       `json:"mi_estimate"`    // mean r_MI, the I(z; a | o) estimate
+	PriorCE              float64                       `json:"classifier_ce"`  // mean game-classifier cross-entropy
+	GameMI               float64                       `json:"game_mi_bound"`  // log M − CE, the bound on I(m; z)
 }
 
 // population is one training population in play.
@@ -68,6 +73,10 @@ type population struct {
 	// Interval accounting.
 	rewardSum  float64
 	agentSteps int64
+	typeOf     []int     // agent → type index
+	typeNames  []string  // type index → name
+	typeSum    []float64 // per type: the interval's reward sum
+	typeSteps  []int64   // per type: the interval's live agent steps
 }
 
 // Trainer runs MRA or a baseline: rounds of parallel episodes on every
@@ -78,12 +87,14 @@ type Trainer struct {
 	cfg   Config
 	setup Setup
 	model *Model
+	ddpg  *MADDPG // the networks when Config.Algo is AlgoMADDPG (model is then nil)
 	games []*population
 
 	actPCG, samplePCG *rand.PCG
 	act, sample       *rand.Rand
 
 	round    int
+	inner    int // Reptile: the inner round being played, offsets round in the episode seeds
 	envSteps int64
 	updates  int64
 	wall     time.Duration // wall time of rounds played, over resumes
@@ -118,8 +129,8 @@ func NewTrainer(cfg Config, setup Setup) (*Trainer, error) {
 	if cfg.Algo == AlgoSingle && len(setup.Populations) != 1 {
 		return nil, fmt.Errorf("mra: algorithm %q trains at one population, got %d", AlgoSingle, len(setup.Populations))
 	}
-	if cfg.Algo == AlgoReptile {
-		cfg.Latents = 1 // one unimodal policy
+	if cfg.Algo == AlgoReptile || cfg.Algo == AlgoMADDPG {
+		cfg.Latents = 1 // one unimodal policy; MADDPG has no latents
 	}
 	reg, err := env.Lookup(setup.Game)
 	if err != nil {
@@ -161,10 +172,22 @@ func NewTrainer(cfg Config, setup Setup) (*Trainer, error) {
 		for range setup.ParallelEnvs {
 			p.prev = append(p.prev, env.NewFrame(spec))
 		}
+		p.typeOf = make([]int, enc.N)
+		for i := range p.typeOf {
+			p.typeOf[i] = spec.AgentType(i)
+		}
+		for _, ty := range spec.Types {
+			p.typeNames = append(p.typeNames, ty.Name)
+		}
+		p.typeSum, p.typeSteps = make([]float64, len(spec.Types)), make([]int64, len(spec.Types))
 		descs = append(descs, p.desc)
 		t.games = append(t.games, p)
 	}
-	t.model, err = NewModel(cfg, feats, descs, rand.New(rand.NewPCG(env.SubSeed(setup.Seed, 3), 0)))
+	if cfg.Algo == AlgoMADDPG {
+		t.ddpg, err = NewMADDPG(cfg, feats, rand.New(rand.NewPCG(env.SubSeed(setup.Seed, 3), 0)))
+	} else {
+		t.model, err = NewModel(cfg, feats, descs, rand.New(rand.NewPCG(env.SubSeed(setup.Seed, 3), 0)))
+	}
 	if err != nil {
 		t.Close()
 		return nil, err
@@ -219,14 +242,16 @@ func (t *Trainer) Run(ctx context.Context, logf func(Metrics) error, afterRound 
 			return err
 		}
 		start := time.Now()
-		if err := t.playRound(); err != nil {
+		played, err := t.playRound()
+		if err != nil {
 			return err
 		}
 		d := time.Since(start)
 		t.wall += d
 		t.intervalWall += d
-		t.round++
-		if t.round%logRounds == 0 || t.round == t.Rounds() {
+		before := t.round
+		t.round += played
+		if t.round/logRounds != before/logRounds || t.round == t.Rounds() {
 			m := t.metrics()
 			if logf != nil {
 				if err := logf(m); err != nil {
@@ -244,23 +269,37 @@ func (t *Trainer) Run(ctx context.Context, logf func(Metrics) error, afterRound 
 }
 
 // playRound plays one episode on every copy of every population, in turn,
-// with updates on schedule; for Reptile it ends with the meta-step. It
-// stops with the model's error if an update met a non-finite gradient.
-func (t *Trainer) playRound() error {
+// with updates on schedule, and returns the number of rounds played (1).
+// For Reptile it plays InnerCycles rounds (at most the rounds left) of each
+// population from θ₀ — the targets re-synced to θ₀ and the Adam moments
+// reset at the start of each population, so no task bootstraps from or
+// keeps the momentum of the previous one (issue 9 item 6) — and ends with
+// the meta-step. It stops with the model's error if an update met a
+// non-finite gradient.
+func (t *Trainer) playRound() (int, error) {
 	var theta0, acc []float64
+	inner := 1
 	if t.cfg.Algo == AlgoReptile {
 		theta0 = t.model.Params(nil)
 		acc = make([]float64, len(theta0))
+		inner = max(1, min(t.cfg.InnerCycles, t.Rounds()-t.round))
 	}
 	for k, p := range t.games {
 		if theta0 != nil {
 			if err := t.model.SetParams(theta0); err != nil {
-				return err
+				return 0, err
+			}
+			t.model.SyncTargets()
+			if err := t.model.resetOptimizers(); err != nil {
+				return 0, err
 			}
 		}
-		t.playEpisodes(k, p)
-		if err := t.model.Err(); err != nil {
-			return fmt.Errorf("mra: training %s: %w", p.label, err)
+		for j := range inner {
+			t.inner = j
+			t.playEpisodes(k, p)
+			if err := t.learnerErr(); err != nil {
+				return 0, fmt.Errorf("mra: training %s: %w", p.label, err)
+			}
 		}
 		if theta0 != nil {
 			thetaK := t.model.Params(nil)
@@ -275,9 +314,13 @@ func (t *Trainer) playRound() error {
 		for i := range theta0 {
 			theta0[i] += scale * acc[i]
 		}
-		return t.model.SetParams(theta0)
+		if err := t.model.SetParams(theta0); err != nil {
+			return 0, err
+		}
+		t.model.SyncTargets()
 	}
-	return nil
+	t.inner = 0
+	return inner, nil
 }
 
 // playEpisodes plays one episode on each copy of population k: latents
@@ -289,8 +332,10 @@ func (t *Trainer) playEpisodes(k int, p *population) {
 	enc := p.enc
 	copies := p.envs.Len()
 	n, e, d := enc.N, enc.E, enc.D
-	p.envs.Reset(env.SubSeed(env.SubSeed(t.setup.Seed, uint64(k)), uint64(t.round)))
-	t.model.SampleLatents(p.desc, t.act, p.z)
+	p.envs.Reset(env.SubSeed(env.SubSeed(t.setup.Seed, uint64(k)), uint64(t.round+t.inner)))
+	if t.ddpg == nil {
+		t.model.SampleLatents(p.desc, t.act, p.z)
+	}
 	for c := range copies {
 		copy(p.zRows[c*n*t.cfg.Latents:], p.z)
 	}
@@ -315,7 +360,11 @@ func (t *Trainer) playEpisodes(k int, p *population) {
 		if active == 0 {
 			return
 		}
-		t.model.Act(enc, copies*n, p.self, p.ents, p.present, p.zRows, t.act, p.actions, p.graph)
+		if t.ddpg != nil {
+			t.ddpg.Act(enc, copies*n, p.self, p.ents, p.present, t.act, p.actions, p.graph)
+		} else {
+			t.model.Act(enc, copies*n, p.self, p.ents, p.present, p.zRows, t.act, p.actions, p.graph)
+		}
 		for c := range copies {
 			if finished[c] {
 				continue
@@ -334,6 +383,8 @@ func (t *Trainer) playEpisodes(k int, p *population) {
 				if p.prev[c].Alive[i] {
 					p.rewardSum += f.Reward[i]
 					p.agentSteps++
+					p.typeSum[p.typeOf[i]] += f.Reward[i]
+					p.typeSteps[p.typeOf[i]]++
 				}
 			}
 		}
@@ -352,6 +403,10 @@ func (t *Trainer) playEpisodes(k int, p *population) {
 // on fresh batches, then one relation-net (diversity) step and a hard target
 // copy, then one prior/classifier step, the last two on the last batch.
 func (t *Trainer) updateCycle(k int, p *population) {
+	if t.ddpg != nil {
+		t.ddpgCycle(p)
+		return
+	}
 	for range t.cfg.NumUpdates {
 		p.buf.Sample(t.sample, p.batch)
 		t.critic.add(t.model.UpdateCritic(p.batch))
@@ -372,17 +427,18 @@ func (t *Trainer) updateCycle(k int, p *population) {
 // metrics closes the current log interval.
 func (t *Trainer) metrics() Metrics {
 	m := Metrics{
-		Episode:        t.Episode(),
-		Round:          t.round,
-		EnvSteps:       t.envSteps,
-		WallSeconds:    t.wall.Seconds(),
-		MeanStepReward: map[string]float64{},
-		Updates:        t.updates,
-		CriticLoss:     t.critic.mean(),
-		PolicyLoss:     t.policy.mean(),
-		Entropy:        t.entropy.mean(),
-		MI:             t.mi.mean(),
-		PriorCE:        t.ce.mean(),
+		Episode:              t.Episode(),
+		Round:                t.round,
+		EnvSteps:             t.envSteps,
+		WallSeconds:          t.wall.Seconds(),
+		MeanStepReward:       map[string]float64{},
+		MeanStepRewardByType: map[string]map[string]float64{},
+		Updates:              t.updates,
+		CriticLoss:           t.critic.mean(),
+		PolicyLoss:           t.policy.mean(),
+		Entropy:              t.entropy.mean(),
+		MI:                   t.mi.mean(),
+		PriorCE:              t.ce.mean(),
 	}
 	if t.ce.n > 0 {
 		m.GameMI = math.Log(float64(len(t.games))) - m.PriorCE
@@ -395,6 +451,17 @@ func (t *Trainer) metrics() Metrics {
 			m.MeanStepReward[p.label] = p.rewardSum / float64(p.agentSteps)
 		}
 		p.rewardSum, p.agentSteps = 0, 0
+		byType := map[string]float64{}
+		for k, n := range p.typeSteps {
+			if n > 0 {
+				byType[p.typeNames[k]] = p.typeSum[k] / float64(n)
+			}
+		}
+		if len(byType) > 0 {
+			m.MeanStepRewardByType[p.label] = byType
+		}
+		clear(p.typeSum)
+		clear(p.typeSteps)
 	}
 	t.critic, t.policy, t.entropy, t.mi, t.ce = sum{}, sum{}, sum{}, sum{}, sum{}
 	t.intervalSteps, t.intervalWall = 0, 0

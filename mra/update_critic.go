@@ -4,7 +4,7 @@ package mra
 // (mra.md §3.2, the RL term). With the relation graph g' at o' and next
 // actions a' ~ π⁻(· | o', g') from the target policies,
 //
-//	y_i  = r̃_i + γ·Q⁻_i(o', a', g')·(1 − done_i) − α·log π⁻(a'_i | o'_i, g'_i),   α = 1/RewardScale
+//	y_i  = r̃_i + (1 − done_i)·(γ·Q⁻_i(o', a', g') − α·log π⁻(a'_i | o'_i, g'_i)),   α = 1/RewardScale
 //	loss = mean_b (Σ_i Q_i(o, a, g) − Σ_i y_i)²                 (official: team-level MSE)
 //	loss = Σ_{b,i} (Q_i − y_i)² / #alive rows                  (PerAgentCriticLoss)
 //
@@ -19,6 +19,11 @@ package mra
 // with the parameters unchanged and Err set, if the gradient is not
 // finite). It panics if b does not fit the model (with RecomputeNextGraph:
 // if b.Latent is not K wide).
+//
+// In the official variant (TargetActionAtObs, Q1) a' and log π⁻ are taken
+// at o with the stored g instead, and (TerminalEntropy, Q3) the entropy
+// term is kept at terminal o': y_i = r̃_i + γ·Q⁻_i(o', a', g')·(1 − done_i)
+// − α·log π⁻(a'_i | o_i, g_i).
 func (m *Model) UpdateCritic(b *Batch) float64 {
 	m.checkBatch(b)
 	sum := m.run(phaseCritic, groupCritic, b, m.rng.Uint64(), 0)
@@ -43,7 +48,12 @@ func (m *Model) criticChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
 		gNext = wk.n.rel.Forward(e, rs.nextSelf, rs.nextEnts, rs.latent, rs.nextMask)
 	}
 
-	// a' ~ π⁻(· | o', g').
+	// a' ~ π⁻(· | o', g'), or, with TargetActionAtObs (official, Q1),
+	// a' ~ π⁻(· | o, g): the target policy sees o and the stored g.
+	aSelf, aEnts, aGraph := rs.nextSelf, rs.nextEnts, gNext
+	if m.cfg.TargetActionAtObs {
+		aSelf, aEnts, aGraph = rs.self, rs.ents, rs.graph
+	}
 	wk.act = growT(wk.act, nr)
 	wk.lp = growT(wk.lp, nr)
 	for t, p := range wk.t.policy {
@@ -51,18 +61,23 @@ func (m *Model) criticChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
 		if lo == hi {
 			continue
 		}
-		entsK, gK := rs.typeSlices(t, rs.nextEnts, gNext)
-		p.forward(e, entsK, gK, rs.typeSelf(t, rs.nextSelf))
+		entsK, gK := rs.typeSlices(t, aEnts, aGraph)
+		p.forward(e, entsK, gK, rs.typeSelf(t, aSelf))
 		for r := lo; r < hi; r++ {
 			lp := p.row(r - lo)
-			wk.act[r] = sampleLogp(wk.rng, lp, wk.prob[:p.a])
+			wk.act[r] = m.inj.action(drawCritic, s0+rs.sample[r], rs.agent[r], rs.n, sampleLogp(wk.rng, lp, wk.prob[:p.a]))
 			wk.lp[r] = lp[wk.act[r]]
 		}
 	}
 	qNext := wk.t.critic.forward(rs, rs.nextSelf, rs.nextEnts, rs.nextMask, wk.act, gNext)
 	wk.y = growT(wk.y, nr)
 	for r := range nr {
-		wk.y[r] = rs.reward[r] + gamma*qNext[r*a+wk.act[r]]*(1-rs.done[r]) - alpha*wk.lp[r]
+		live := 1 - rs.done[r]
+		ent := -alpha * wk.lp[r]
+		if !m.cfg.TerminalEntropy {
+			ent *= live // no entropy bonus after a terminal o'
+		}
+		wk.y[r] = rs.reward[r] + gamma*qNext[r*a+wk.act[r]]*live + ent
 	}
 	m.rec.target(c, wk.y)
 

@@ -37,13 +37,15 @@ func recordedTargets(m *Model, b *Batch) []float64 {
 //
 //   - g'_r = g_φ(o'_r, z_r): the online relation net's plain Forward on the
 //     one row r (o' rows, o' mask, the batch's latent);
-//   - log π⁻(· | o'_r, g'_r): row r's type's target policy on the one row;
+//   - log π⁻(· | o'_r, g'_r): row r's type's target policy on the one row
+//     (with TargetActionAtObs, log π⁻(· | o_r, g_r) with the stored g);
 //   - a'_r drawn as the update draws: chunk c from PCG(seed, c), one uniform
 //     per agent row, rows of type 0 first, sample-major within a type;
 //   - Q⁻(o', a', g') and Q(o, a, g) with the stored g: the target and online
 //     critics on the N rows of one sample at a time;
-//   - y_r = r̃_r + γ·Q⁻_r·(1 − done_r) − α·log π⁻(a'_r), and the loss of
-//     cfg's form over alive rows.
+//   - y_r = r̃_r + γ·Q⁻_r·(1 − done_r) − α·log π⁻(a'_r) (the entropy term
+//     times (1 − done_r) unless TerminalEntropy), and the loss of cfg's
+//     form over alive rows.
 func criticByHand(m *Model, b *Batch, seed uint64) (y []float64, loss float64) {
 	enc, cfg := b.Enc, m.cfg
 	n, e, d, k, a := enc.N, enc.E, enc.D, cfg.Latents, m.f.A
@@ -56,6 +58,10 @@ func criticByHand(m *Model, b *Batch, seed uint64) (y []float64, loss float64) {
 	for r := range rows0 {
 		g := online.rel.Forward(e, b.NextSelf[r*d:(r+1)*d], b.NextEnts[r*e*d:(r+1)*e*d], b.Latent[r*k:(r+1)*k], b.NextMask[r*e:(r+1)*e])
 		copy(gNext[r*e:(r+1)*e], g)
+		if cfg.TargetActionAtObs { // Q1: π⁻ at o with the stored g
+			lp[r] = slices.Clone(target.policy[enc.Type[r%n]].forward(e, b.Ents[r*e*d:(r+1)*e*d], b.Graph[r*e:(r+1)*e], b.Self[r*d:(r+1)*d]))
+			continue
+		}
 		lp[r] = slices.Clone(target.policy[enc.Type[r%n]].forward(e, b.NextEnts[r*e*d:(r+1)*e*d], gNext[r*e:(r+1)*e], b.NextSelf[r*d:(r+1)*d]))
 	}
 
@@ -96,7 +102,11 @@ func criticByHand(m *Model, b *Batch, seed uint64) (y []float64, loss float64) {
 		qn := target.critic.forward(&rs, rs.nextSelf, rs.nextEnts, rs.nextMask, act, gp)
 		for i := range n {
 			r0, rr := s*n+i, rs.at[i]
-			y[r0] = b.Reward[r0] + cfg.Gamma*qn[rr*a+next[r0]]*(1-b.Done[r0]) - cfg.Alpha()*lp[r0][next[r0]]
+			ent := -cfg.Alpha() * lp[r0][next[r0]]
+			if !cfg.TerminalEntropy {
+				ent *= 1 - b.Done[r0]
+			}
+			y[r0] = b.Reward[r0] + cfg.Gamma*qn[rr*a+next[r0]]*(1-b.Done[r0]) + ent
 		}
 		q := online.critic.forward(&rs, rs.self, rs.ents, rs.mask, rs.action, rs.graph)
 		var diff float64
@@ -127,51 +137,56 @@ func criticByHand(m *Model, b *Batch, seed uint64) (y []float64, loss float64) {
 // MLPs, Q those of o). It also checks the option matters:
 // the targets with the stored g (option off) differ.
 func TestCriticRecomputeNextGraphKnownAnswer(t *testing.T) {
-	for _, tc := range []struct {
-		name     string
-		spec     func(testing.TB) *env.Spec
-		perAgent bool
-		seesSelf bool // PolicySeesSelf: π⁻ also reads the o' self row
-		critic   bool // CriticSeesSelf
-	}{
-		{"one-type", tinySpec, false, false, false},
-		{"one-type/per-agent", tinySpec, true, false, false},
-		{"tag-two-types", tagSpec, false, false, false},
-		{"one-type/policy-sees-self", tinySpec, true, true, false},
-		{"tag-two-types/policy-sees-self", tagSpec, false, true, false},
-		{"one-type/both-see-self", tinySpec, true, true, true},
-		{"tag-two-types/critic-sees-self", tagSpec, false, false, true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			cfg := tinyConfig()
-			cfg.RecomputeNextGraph, cfg.PerAgentCriticLoss, cfg.PolicySeesSelf, cfg.CriticSeesSelf = true, tc.perAgent, tc.seesSelf, tc.critic
-			m, enc := testModel(t, cfg, tc.spec(t), 2, 111)
-			b := randomBatch(rand.New(rand.NewPCG(112, 112)), enc, 11, cfg.Latents)
-			const seed = 113
-			m.rec = &replay{}
-			got := m.run(phaseCritic, groupCritic, b, seed, 0)[0]
-			gotY := recordedTargets(m, b)
-			wantY, want := criticByHand(m, b, seed)
-			for r := range wantY {
-				if math.Abs(gotY[r]-wantY[r]) > 1e-12*math.Max(1, math.Abs(wantY[r])) {
-					t.Errorf("row %d: y = %.15g, by hand %.15g", r, gotY[r], wantY[r])
+	for _, variant := range []string{VariantOfficial, VariantCorrected} {
+		for _, tc := range []struct {
+			name     string
+			spec     func(testing.TB) *env.Spec
+			perAgent bool
+			seesSelf bool // PolicySeesSelf: π⁻ also reads the o' self row
+			critic   bool // CriticSeesSelf
+		}{
+			{"one-type", tinySpec, false, false, false},
+			{"one-type/per-agent", tinySpec, true, false, false},
+			{"tag-two-types", tagSpec, false, false, false},
+			{"one-type/policy-sees-self", tinySpec, true, true, false},
+			{"tag-two-types/policy-sees-self", tagSpec, false, true, false},
+			{"one-type/both-see-self", tinySpec, true, true, true},
+			{"tag-two-types/critic-sees-self", tagSpec, false, false, true},
+		} {
+			t.Run(variant+"/"+tc.name, func(t *testing.T) {
+				cfg := tinyConfig()
+				if err := cfg.ApplyVariant(variant); err != nil {
+					t.Fatal(err)
 				}
-			}
-			if math.Abs(got-want) > 1e-12*math.Max(1, math.Abs(want)) {
-				t.Errorf("critic loss %.15g, by hand %.15g", got, want)
-			}
+				cfg.RecomputeNextGraph, cfg.PerAgentCriticLoss, cfg.PolicySeesSelf, cfg.CriticSeesSelf = true, tc.perAgent, tc.seesSelf, tc.critic
+				m, enc := testModel(t, cfg, tc.spec(t), 2, 111)
+				b := randomBatch(rand.New(rand.NewPCG(112, 112)), enc, 11, cfg.Latents)
+				const seed = 113
+				m.rec = &replay{}
+				got := m.run(phaseCritic, groupCritic, b, seed, 0)[0]
+				gotY := recordedTargets(m, b)
+				wantY, want := criticByHand(m, b, seed)
+				for r := range wantY {
+					if math.Abs(gotY[r]-wantY[r]) > 1e-12*math.Max(1, math.Abs(wantY[r])) {
+						t.Errorf("row %d: y = %.15g, by hand %.15g", r, gotY[r], wantY[r])
+					}
+				}
+				if math.Abs(got-want) > 1e-12*math.Max(1, math.Abs(want)) {
+					t.Errorf("critic loss %.15g, by hand %.15g", got, want)
+				}
 
-			// The stored g gives other targets.
-			m.cfg.RecomputeNextGraph = false
-			m.run(phaseCritic, groupCritic, b, seed, 0)
-			var maxDiff float64
-			for r, v := range recordedTargets(m, b) {
-				maxDiff = math.Max(maxDiff, math.Abs(v-wantY[r]))
-			}
-			if maxDiff < 1e-3 {
-				t.Errorf("targets with the stored g differ from g'-targets by at most %g: the test cannot tell them apart", maxDiff)
-			}
-		})
+				// The stored g gives other targets.
+				m.cfg.RecomputeNextGraph = false
+				m.run(phaseCritic, groupCritic, b, seed, 0)
+				var maxDiff float64
+				for r, v := range recordedTargets(m, b) {
+					maxDiff = math.Max(maxDiff, math.Abs(v-wantY[r]))
+				}
+				if maxDiff < 1e-3 {
+					t.Errorf("targets with the stored g differ from g'-targets by at most %g: the test cannot tell them apart", maxDiff)
+				}
+			})
+		}
 	}
 }
 
@@ -183,6 +198,9 @@ func TestCriticRecomputeNextGraphKnownAnswer(t *testing.T) {
 func TestCriticRecomputeNextGraphStoredGraph(t *testing.T) {
 	for _, spec := range []func(testing.TB) *env.Spec{tinySpec, tagSpec} {
 		cfg := tinyConfig()
+		if err := cfg.ApplyVariant(VariantCorrected); err != nil { // a' at o': the stored g reaches y only through Q⁻'s mixing
+			t.Fatal(err)
+		}
 		cfg.RecomputeNextGraph = true
 		m, enc := testModel(t, cfg, spec(t), 2, 121)
 		m.SetWorkers(1)

@@ -137,7 +137,7 @@ func TestGradPrior(t *testing.T) {
 			dz := slices.Clone(m.latent.dz)
 
 			// 1. ω, at the drawn z.
-			ce := func() float64 { return m.run(phasePrior, groupPrior, b, 0, game)[0] }
+			ce := func() float64 { return m.runPrior(b, 0, game)[0] }
 			psi := m.proto.prior.NumParams()
 			omega := m.spanOf(groupPrior, m.params)[psi:]
 			checkGrad(t, "ω", omega, m.spanOf(groupPrior, grad)[psi:], ce)

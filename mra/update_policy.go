@@ -12,10 +12,12 @@ import (
 //
 //	loss = Σ_i mean_b [ log π(a_i | o_i, g_i) · stopgrad(α·log π(a_i | o_i, g_i) − Q_i(o, a, g)) ]
 //
-// over alive agents (official: no baseline). With Baseline,
-// Q_i − Σ_a' π(a' | o_i, g_i)·Qhead_i(a') replaces Q_i, where Qhead_i is the
-// critic's output row of agent i (computed with its sampled action in the
-// input). There is no gradient clipping, as in the official code (mra.md
+// over alive agents (official: no baseline). With Baseline, MAAC's
+// counterfactual advantage Q_i(a) − Σ_a' π(a' | o_i, g_i)·Q_i(a'_i, a_−i)
+// replaces Q_i, where Q_i(a'_i, a_−i) is agent i's Q with a' substituted
+// into its own action input and every other agent's action fixed (the
+// critic's per-agent MLPs and head re-run per a', see
+// criticNet.counterfactual). There is no gradient clipping, as in the official code (mra.md
 // §3.2 clips only the critic and φ). It returns the loss (NaN, with the
 // parameters unchanged and Err set, if the gradient is not finite) and the
 // mean entropy of the policies over alive rows. It panics if b does not
@@ -27,7 +29,12 @@ func (m *Model) UpdatePolicies(b *Batch) (loss, entropy float64) {
 		entropy = sum[1] / sum[2]
 	}
 	m.stats.PolicyLoss, m.stats.Entropy = sum[0], entropy
-	return m.finish(groupPolicy, 0, sum[0]), entropy
+	m.present = growT(m.present, len(m.typeSpan))
+	clear(m.present)
+	for _, k := range b.Enc.Type {
+		m.present[k] = true
+	}
+	return m.finishTypes(groupPolicy, 0, sum[0], m.present), entropy
 }
 
 // policyChunk computes the actor loss of samples s0 … s1−1 into st[0], the
@@ -50,10 +57,17 @@ func (m *Model) policyChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
 		entsK, gK := rs.typeSlices(t, rs.ents, rs.graph)
 		p.forward(e, entsK, gK, rs.typeSelf(t, rs.self))
 		for r := lo; r < hi; r++ {
-			wk.act[r] = m.rec.sampled(c, r, sampleLogp(wk.rng, p.row(r-lo), wk.prob[:p.a]))
+			draw := sampleLogp(wk.rng, p.row(r-lo), wk.prob[:p.a])
+			wk.act[r] = m.rec.sampled(c, r, m.inj.action(drawPolicy, s0+rs.sample[r], rs.agent[r], rs.n, draw))
 		}
 	}
 	q := wk.n.critic.forward(rs, rs.self, rs.ents, rs.mask, wk.act, rs.graph)
+	var qcf []float64 // Q_r(a') with a' in agent r's action only
+	if m.cfg.Baseline {
+		wk.q = append(wk.q[:0], q...) // counterfactual reuses the head's output buffer
+		q = wk.q
+		qcf = wk.n.critic.counterfactual()
+	}
 
 	var loss, ent, alive float64
 	for t, p := range wk.n.policy {
@@ -72,7 +86,7 @@ func (m *Model) policyChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
 			if m.cfg.Baseline {
 				var v float64
 				for k, l := range lp {
-					v += math.Exp(l) * q[r*a+k]
+					v += math.Exp(l) * qcf[r*a+k]
 				}
 				qi -= v
 			}

@@ -55,6 +55,7 @@ type worker struct {
 	lp   []float64 // rows: log-probability of the sampled action
 	y    []float64 // rows: critic targets
 	dq   []float64 // rows×A: ∂L/∂Q-head
+	q    []float64 // rows×A: a copy of the Q-head outputs (policy update with Baseline)
 	dlp  []float64 // ∂L/∂log π of one type
 	prob []float64 // A
 	ent  []float64 // one row's log π, scratch
@@ -240,16 +241,55 @@ func (m *Model) run(ph phase, g int, b *Batch, seed uint64, game int) [4]float64
 	return sum
 }
 
+// runWhole runs phase ph of group g on the whole batch b as one piece, on
+// the calling goroutine with worker 0's instance, for updates whose rows
+// depend on other samples' rows. It writes the gradient into m.grad and
+// the phase's ∂L/∂z into chunk 0's slot, and returns the partial sums.
+func (m *Model) runWhole(ph phase, g int, b *Batch, seed uint64, game int) [4]float64 {
+	if len(m.work) == 0 {
+		m.work = append(m.work, m.newWorker())
+	}
+	alive := 0
+	for _, a := range b.Alive[:b.Size*b.Enc.N] {
+		if a {
+			alive++
+		}
+	}
+	m.job = job{phase: ph, group: g, b: b, seed: seed, game: game, alive: alive}
+	wk := m.work[0]
+	clear(wk.grad)
+	clear(wk.tgrad)
+	wk.pcg.Seed(seed, 0)
+	var st [4]float64
+	switch ph {
+	case phasePrior:
+		m.chunkDZ[0] = m.priorChunk(wk, 0, b.Size, &st, m.chunkDZ[0])
+	default:
+		panic("mra: runWhole of a phase that chunks")
+	}
+	m.job.b = nil
+	sp := m.groups[g]
+	copy(m.grad[sp.lo:sp.hi], wk.grad[sp.lo:sp.hi])
+	return st
+}
+
 // step clips group g's gradient at maxNorm (if positive) and takes its Adam
-// step.
-func (m *Model) step(g int, maxNorm float64) error {
+// step; the policy group steps only the types present (per type, nil: all).
+func (m *Model) step(g int, maxNorm float64, present []bool) error {
 	sp := m.groups[g]
 	grad := m.grad[sp.lo:sp.hi]
+	m.inj.preClip(g, grad)
 	if maxNorm > 0 {
 		clip := optim.ClipGlobalNorm{MaxNorm: maxNorm}
 		norm, err := clip.Clip(grad)
 		if err != nil {
 			return fmt.Errorf("mra: %s gradient: %w", groupNames[g], err)
+		}
+		m.inj.clipped(g, norm)
+		if g == groupRelation && m.cfg.DoubleClipRelation {
+			// Q4: the official code clips φ's gradient a second time.
+			n2, _ := clip.Clip(grad)
+			m.inj.clipped(g, n2)
 		}
 		if g == groupCritic {
 			m.stats.CriticNorm = norm
@@ -257,8 +297,32 @@ func (m *Model) step(g int, maxNorm float64) error {
 			m.stats.RelationNorm = norm
 		}
 	}
+	if g == groupPolicy {
+		return m.stepPolicies(present)
+	}
 	if err := m.opt[g].Step(m.params[sp.lo:sp.hi], grad); err != nil {
 		return fmt.Errorf("mra: %s step: %w", groupNames[g], err)
+	}
+	return nil
+}
+
+// stepPolicies takes the Adam step of each type present (present[k]) in
+// the batch's population; absent types' policies and moments do not move.
+// A non-finite gradient anywhere leaves every policy unchanged.
+func (m *Model) stepPolicies(present []bool) error {
+	sp := m.groups[groupPolicy]
+	for i, v := range m.grad[sp.lo:sp.hi] {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("mra: policy gradient: non-finite value %v at %d", v, i)
+		}
+	}
+	for k, ts := range m.typeSpan {
+		if !present[k] {
+			continue
+		}
+		if err := m.typeOpt[k].Step(m.params[ts.lo:ts.hi], m.grad[ts.lo:ts.hi]); err != nil {
+			return fmt.Errorf("mra: policy step of type %q: %w", m.f.Types[k], err)
+		}
 	}
 	return nil
 }
@@ -266,7 +330,20 @@ func (m *Model) step(g int, maxNorm float64) error {
 // finish clips and steps group g. On error it records the error (see Err)
 // and returns NaN, else it returns loss.
 func (m *Model) finish(g int, maxNorm, loss float64) float64 {
-	if err := m.step(g, maxNorm); err != nil {
+	return m.finishTypes(g, maxNorm, loss, nil)
+}
+
+// finishTypes is finish with the policy group stepping only the types
+// present (per type; nil: all).
+func (m *Model) finishTypes(g int, maxNorm, loss float64, present []bool) float64 {
+	if present == nil && g == groupPolicy {
+		m.present = growT(m.present, len(m.typeSpan))
+		for k := range m.present {
+			m.present[k] = true
+		}
+		present = m.present
+	}
+	if err := m.step(g, maxNorm, present); err != nil {
 		if m.err == nil {
 			m.err = err
 		}

@@ -7,15 +7,19 @@ import (
 )
 
 // UpdatePrior takes one gradient step of the prior ψ and the game
-// classifier ω on b, the game-specific term of mra.md §3.2 (the
-// Barber–Agakov bound I(m; z) ≥ log M − CE). With one latent per agent for
-// the whole batch,
+// classifier ω (with its own value net v_ω) on b, the game-specific term of
+// mra.md §3.2 (the Barber–Agakov bound I(m; z) ≥ log M − CE). With one
+// latent per agent for the whole batch,
 //
 //	z_i   ~ GumbelHard(p_ψ(· | m_game))               straight-through, τ = 1
 //	g     = g_φ(o, z)                                  φ not updated
-//	e_i   = Σ_j g_ij·v_j                               the agent's type's current policy value net
+//	e_i   = Σ_j g_ij·v_ω(ent_ij)                       the classifier's own value net (task_net.py:56)
 //	logit = Σ_i MLP_ω([e_i ; z_i])                     over alive agents, M classes
 //	loss  = mean_b CrossEntropy(logit, game)
+//
+// With ClassifierCrossPairing (official, Q5) agent row b·N+i takes the graph
+// row of sample (b·N+i) mod B, agent (b·N+i) div B instead of its own, and
+// the update runs over the whole batch on the calling goroutine.
 //
 // The gradient reaches ψ through z, both directly and through g and e; the
 // straight-through estimator passes ∂L/∂z_hard to the soft sample
@@ -32,7 +36,7 @@ func (m *Model) UpdatePrior(b *Batch, game int, rng *rand.Rand) float64 {
 }
 
 // priorGrad draws the latents, computes the classifier loss and writes the
-// gradient with respect to ψ and ω into m.grad.
+// gradient with respect to ψ, ω and v_ω into m.grad.
 func (m *Model) priorGrad(b *Batch, game int, rng *rand.Rand) [4]float64 {
 	desc := m.game(game)
 	n, k := b.Enc.N, m.cfg.Latents
@@ -40,8 +44,9 @@ func (m *Model) priorGrad(b *Batch, game int, rng *rand.Rand) [4]float64 {
 	copy(m.latent.z0, m.sampleLatents(desc, rng, n)) // m.gumbel keeps the soft sample
 	for c := range m.chunkDZ {
 		m.chunkDZ[c] = growT(m.chunkDZ[c], n*k)
+		clear(m.chunkDZ[c])
 	}
-	sum := m.run(phasePrior, groupPrior, b, rng.Uint64(), game)
+	sum := m.runPrior(b, rng.Uint64(), game)
 
 	// ∂L/∂z summed over chunks, then through the straight-through sample
 	// and the temperature into ψ (bound to m.grad by m.proto).
@@ -66,17 +71,29 @@ func (m *Model) priorGrad(b *Batch, game int, rng *rand.Rand) [4]float64 {
 	return sum
 }
 
+// runPrior runs the classifier's chunks: over the whole batch on one
+// goroutine with ClassifierCrossPairing (rows take other samples' graphs),
+// else in parallel chunks.
+func (m *Model) runPrior(b *Batch, seed uint64, game int) [4]float64 {
+	if m.cfg.ClassifierCrossPairing {
+		return m.runWhole(phasePrior, groupPrior, b, seed, game)
+	}
+	return m.run(phasePrior, groupPrior, b, seed, game)
+}
+
 // priorScratch is a worker's scratch for the prior update.
 type priorScratch struct {
 	z, x, dy, dg []float64
 	logit, dl    []float64
-	de           []float64
+	de, gp       []float64
+	perm         []int // row → the row whose graph it takes (ClassifierCrossPairing)
 }
 
 // priorChunk computes the classifier's cross-entropy of samples s0 … s1−1
 // into st[0] and its correct answers into st[1], the gradient with respect
-// to ω into wk.grad and the gradient with respect to each agent's latent
-// into dz (N×K), which it returns.
+// to ω and v_ω into wk.grad and the gradient with respect to each agent's
+// latent into dz (N×K), which it returns. With ClassifierCrossPairing the
+// chunk must be the whole batch.
 func (m *Model) priorChunk(wk *worker, s0, s1 int, st *[4]float64, dz []float64) []float64 {
 	b, game := m.job.b, m.job.game
 	rs := &wk.rs
@@ -93,18 +110,28 @@ func (m *Model) priorChunk(wk *worker, s0, s1 int, st *[4]float64, dz []float64)
 		copy(sc.z[r*k:(r+1)*k], m.latent.z0[i*k:(i+1)*k])
 	}
 	g := wk.n.rel.Forward(e, rs.self, rs.ents, sc.z, rs.mask)
+	gp := g
+	pair := m.cfg.ClassifierCrossPairing
+	if pair {
+		if s0 != 0 || s1 != b.Size {
+			panic("mra: the classifier's cross-sample pairing needs the whole batch")
+		}
+		// Q5: row q = s·N+i takes the graph of sample q mod B, agent q div B.
+		n := rs.n
+		sc.perm = growT(sc.perm, nr)
+		sc.gp = growT(sc.gp, nr*e)
+		for q := range nr {
+			r, src := rs.at[q], rs.at[(q%b.Size)*n+q/b.Size]
+			sc.perm[r] = src
+			copy(sc.gp[r*e:(r+1)*e], g[src*e:(src+1)*e])
+		}
+		gp = sc.gp
+	}
+	emb := wk.n.clsAgg.Forward(e, gp, wk.n.clsValue.Forward(rs.ents))
 	sc.x = growT(sc.x, nr*w)
-	for t, p := range wk.n.policy {
-		lo, hi := rs.rowsOf(t)
-		if lo == hi {
-			continue
-		}
-		entsK, gK := rs.typeSlices(t, rs.ents, g)
-		emb := p.embed(e, entsK, gK)
-		for r := lo; r < hi; r++ {
-			copy(sc.x[r*w:r*w+v], emb[(r-lo)*v:(r-lo+1)*v])
-			copy(sc.x[r*w+v:(r+1)*w], sc.z[r*k:(r+1)*k])
-		}
+	for r := range nr {
+		copy(sc.x[r*w:r*w+v], emb[r*v:(r+1)*v])
+		copy(sc.x[r*w+v:(r+1)*w], sc.z[r*k:(r+1)*k])
 	}
 	out := wk.n.cls.Forward(sc.x) // rows×M
 
@@ -135,21 +162,22 @@ func (m *Model) priorChunk(wk *worker, s0, s1 int, st *[4]float64, dz []float64)
 	}
 	dx := wk.n.cls.Backward(sc.dy) // rows×(V+K)
 
-	// Through e = Σ_j g_j v_j (v does not depend on z) into g, then φ.
-	sc.dg = growT(sc.dg, nr*e)
-	for t, p := range wk.n.policy {
-		lo, hi := rs.rowsOf(t)
-		if lo == hi {
-			continue
-		}
-		sc.de = growT(sc.de, (hi-lo)*v)
-		for r := lo; r < hi; r++ {
-			copy(sc.de[(r-lo)*v:(r-lo+1)*v], dx[r*w:r*w+v])
-		}
-		dg, _ := p.agg.Backward(sc.de)
-		copy(sc.dg[lo*e:hi*e], dg)
+	// Through e = Σ_j g_j v_ω(ent_j) into v_ω and g, then φ.
+	sc.de = growT(sc.de, nr*v)
+	for r := range nr {
+		copy(sc.de[r*v:(r+1)*v], dx[r*w:r*w+v])
 	}
-	_, _, dzRel := wk.n.rel.Backward(sc.dg)
+	dgp, dv := wk.n.clsAgg.Backward(sc.de)
+	wk.n.clsValue.Backward(dv)
+	dg := dgp
+	if pair {
+		sc.dg = growT(sc.dg, nr*e)
+		for r, src := range sc.perm[:nr] {
+			copy(sc.dg[src*e:(src+1)*e], dgp[r*e:(r+1)*e])
+		}
+		dg = sc.dg
+	}
+	_, _, dzRel := wk.n.rel.Backward(dg)
 
 	clear(dz)
 	for r := range nr {

@@ -99,7 +99,8 @@ func (m *Model) relationChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
 		entsK, gK := rs.typeSlices(t, rs.ents, sc.g[0])
 		p.forward(e, entsK, gK, rs.typeSelf(t, rs.self))
 		for r := lo; r < hi; r++ {
-			sc.astar[r] = m.rec.sampled(c, r, sampleLogp(wk.rng, p.row(r-lo), wk.prob[:p.a]))
+			draw := sampleLogp(wk.rng, p.row(r-lo), wk.prob[:p.a])
+			sc.astar[r] = m.rec.sampled(c, r, m.inj.action(drawAStar, s0+rs.sample[r], rs.agent[r], rs.n, draw))
 		}
 	}
 

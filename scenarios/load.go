@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -20,10 +19,13 @@ var schemaTables = map[string][]string{
 	"":      {"name", "seed", "out", "game", "train", "eval", "algo"},
 	"game":  {"name", "params"},
 	"train": {"populations", "episodes", "parallel_envs", "log_every", "checkpoint_every"},
-	"eval":  {"populations", "episodes", "adapt_steps", "adapt_episodes", "br_episodes"},
+	"eval":  {"populations", "episodes", "adapt_steps", "adapt_episodes", "br_episodes", "nashconv", "br"},
+	"eval.br": {"episodes", "episodes_per_agent", "select_episodes", "test_episodes", "batch", "epochs", "minibatches", "hidden",
+		"lr", "optimizer", "clip", "gamma", "lambda", "entropy", "grad_clip", "value_warmup", "from_scratch"},
 	"algo": {"name", "gamma", "pi_lr", "q_lr", "weight_decay", "batch_size", "buffer_length",
 		"steps_per_update", "num_updates", "reward_scale", "latents", "resamples", "grad_clip",
-		"prior_temperature", "baseline", "per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self", "meta_lr"},
+		"prior_temperature", "baseline", "per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self", "meta_lr",
+		"variant", "target_action_at_obs", "terminal_entropy", "classifier_cross_pairing", "double_clip_relation", "inner_cycles", "tau"},
 }
 
 // schema maps a key to the table it belongs in, for keys that are unique to
@@ -51,7 +53,7 @@ const maxErrors = 20
 // are reported as an ErrorList of *Error; a file that cannot be read gives
 // the *os.PathError.
 func Load(path string) (*Scenario, error) {
-	src, err := os.ReadFile(path)
+	src, err := ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +64,9 @@ func Load(path string) (*Scenario, error) {
 // gives the default scenario name.
 func Parse(file string, src []byte) (*Scenario, error) {
 	d := &decoder{file: file, lines: strings.Split(string(src), "\n")}
+	if !d.checkLimits(string(src)) {
+		return nil, d.errs
+	}
 	var raw map[string]any
 	if _, err := toml.Decode(string(src), &raw); err != nil {
 		d.syntax(string(src), err)
@@ -84,6 +89,12 @@ type decoder struct {
 	lines []string
 	pos   map[string]position
 	errs  ErrorList
+
+	// tables and homes replace schemaTables and schema for documents
+	// other than scenario files (sweep grids); nil for scenario files.
+	tables    map[string][]string
+	homes     map[string]string
+	paramsBad bool // the game's parameters were refused: check populations without them
 }
 
 func (d *decoder) syntax(src string, err error) {
@@ -127,13 +138,19 @@ func (d *decoder) fail(path string, err error, format string, args ...any) {
 		p, ok = d.pos[k]
 	}
 	e.Line, e.Col = p.line, p.col
+	if q, ok := d.elementPos(path); ok {
+		e.Line, e.Col = q.line, q.col
+	}
 	d.add(e)
 }
 
 // table checks that v (the value at path) is a table whose keys are all in
 // the schema of that table, and returns it (nil when v is nil).
 func (d *decoder) table(path string, v any) map[string]any {
-	known := schemaTables[path]
+	known, homes := schemaTables[path], schema
+	if d.tables != nil {
+		known, homes = d.tables[path], d.homes
+	}
 	if v == nil {
 		return nil
 	}
@@ -154,7 +171,7 @@ func (d *decoder) table(path string, v any) map[string]any {
 		msg := "unknown key"
 		if s, ok := suggest.Closest(k, known); ok {
 			msg += fmt.Sprintf(" (did you mean %q?)", join(path, s))
-		} else if home, ok := schema[k]; ok && home != path {
+		} else if home, ok := homes[k]; ok && home != path {
 			if home == "" {
 				msg += fmt.Sprintf("; %q is a top-level key: move it above the first [table]", k)
 			} else {
@@ -306,11 +323,15 @@ func (d *decoder) scenario(raw map[string]any) *Scenario {
 		Seed:  DefaultSeed,
 		Out:   DefaultOut,
 		Train: Train{Episodes: DefaultEpisodes, ParallelEnvs: DefaultParallelEnvs, LogEvery: DefaultLogEvery, CheckpointEvery: DefaultCheckpoint},
-		Eval:  Eval{Episodes: DefaultEvalEpisodes, AdaptSteps: DefaultAdaptSteps, AdaptEpisodes: DefaultAdaptEps, BREpisodes: DefaultBREpisodes},
-		Algo:  DefaultAlgo(),
+		Eval: Eval{Episodes: DefaultEvalEpisodes, AdaptSteps: DefaultAdaptSteps, AdaptEpisodes: DefaultAdaptEps, BREpisodes: DefaultBREpisodes,
+			NashConv: "auto", BR: EvalBR{EpisodesPerAgent: DefaultBRPerAgent}},
+		Algo: DefaultAlgo(),
 	}
 	top := d.table("", raw)
 	d.str(top, "", "name", &s.Name)
+	if err := checkName(s.Name); err != nil {
+		d.fail("name", err, "%v", err)
+	}
 	if v, ok := top["seed"]; ok {
 		if n, isInt := v.(int64); !isInt || n < 0 {
 			d.fail("seed", nil, "got %s, want an integer ≥ 0", describe(v))
@@ -341,6 +362,8 @@ func (d *decoder) scenario(raw map[string]any) *Scenario {
 	d.int(eval, "eval", "adapt_steps", &s.Eval.AdaptSteps, closed(0, 1e6))
 	d.int(eval, "eval", "adapt_episodes", &s.Eval.AdaptEpisodes, closed(1, 1e6))
 	d.int(eval, "eval", "br_episodes", &s.Eval.BREpisodes, closed(0, 1e9))
+	d.str(eval, "eval", "nashconv", &s.Eval.NashConv, "auto", "exact", "br", "off")
+	d.evalBR(eval, &s.Eval)
 	if v, ok := eval["populations"]; ok && gameOK {
 		s.Eval.Populations = d.populations("eval.populations", v, reg, params)
 	} else {
@@ -396,7 +419,9 @@ func (d *decoder) game(v any, g *Game) (reg env.Registration, params map[string]
 		} else {
 			d.fail("game.params", err, "%v", err)
 		}
-		return reg, nil, false
+		// The populations can still be checked against the agent types.
+		d.paramsBad = true
+		return reg, nil, true
 	}
 	g.Params = params
 	return reg, params, true
@@ -431,17 +456,38 @@ func (d *decoder) populations(path string, v any, reg env.Registration, params m
 		return nil
 	}
 	var out []env.Population
+	seen := map[string]int{} // index of each population's first listing, by canonical text; -1 once reported
+	// The check of one written value (a string or a count), done once: a
+	// long list of repeats costs a map lookup per entry.
+	type checked struct {
+		pop env.Population
+		key string
+		err error
+	}
+	done := map[any]checked{}
 	for i, item := range list {
-		p := fmt.Sprintf("%s[%d]", path, i)
-		pop, err := toPopulation(item)
-		if err != nil {
-			d.fail(p, err, "%v", err)
-			continue
+		c, cached := checked{}, false
+		switch item.(type) {
+		case string, int64:
+			c, cached = done[item]
 		}
-		pop, err = reg.Population(pop)
-		if err == nil {
-			_, err = reg.Make(params, pop)
+		if !cached {
+			c.pop, c.err = toPopulation(item)
+			if c.err == nil {
+				c.pop, c.err = reg.Population(c.pop)
+				if c.err == nil {
+					c.key = c.pop.String()
+				}
+			}
+			if c.err == nil && !d.paramsBad {
+				_, c.err = reg.Make(params, c.pop)
+			}
+			switch item.(type) {
+			case string, int64:
+				done[item] = c
+			}
 		}
+		err := c.err
 		var pe *env.ParamError
 		if errors.As(err, &pe) {
 			// A rule between parameters, whatever the population: report it
@@ -453,15 +499,17 @@ func (d *decoder) populations(path string, v any, reg env.Registration, params m
 			return nil
 		}
 		if err != nil {
-			d.fail(p, err, "%v", err)
+			d.fail(fmt.Sprintf("%s[%d]", path, i), err, "%v", err)
 			continue
 		}
-		for _, q := range out {
-			if q.Equal(pop) {
-				d.fail(p, nil, "population %v is listed twice", pop)
-			}
+		// Each repeated population is reported once, at its second listing.
+		if first, ok := seen[c.key]; !ok {
+			seen[c.key] = i
+		} else if first >= 0 {
+			d.fail(fmt.Sprintf("%s[%d]", path, i), nil, "population %v is listed twice (first as %s[%d])", c.pop, path, first)
+			seen[c.key] = -1
 		}
-		out = append(out, pop)
+		out = append(out, c.pop)
 	}
 	return out
 }
@@ -496,7 +544,12 @@ func toPopulation(v any) (env.Population, error) {
 
 func (d *decoder) algo(v any, a *Algo) {
 	t := d.table("algo", v)
-	d.str(t, "algo", "name", &a.Name, MRA, Single, Reptile)
+	d.str(t, "algo", "name", &a.Name, MRA, Single, Reptile, MADDPG)
+	// The variant first: it sets the defaults the switches below override.
+	d.str(t, "algo", "variant", &a.Variant, Official, Corrected)
+	if err := a.ApplyVariant(a.Variant); err != nil {
+		d.fail("algo.variant", nil, "%v", err)
+	}
 	positive := interval{lo: 0, hi: math.Inf(1), loOpen: true, hiOpen: true}
 	d.float(t, "algo", "gamma", &a.Gamma, interval{lo: 0, hi: 1, loOpen: true})
 	d.float(t, "algo", "pi_lr", &a.PolicyLR, interval{lo: 0, hi: 1, loOpen: true})
@@ -516,7 +569,63 @@ func (d *decoder) algo(v any, a *Algo) {
 	d.bool(t, "algo", "recompute_next_graph", &a.RecomputeNextGraph)
 	d.bool(t, "algo", "policy_sees_self", &a.PolicySeesSelf)
 	d.bool(t, "algo", "critic_sees_self", &a.CriticSeesSelf)
+	d.bool(t, "algo", "target_action_at_obs", &a.TargetActionAtObs)
+	d.bool(t, "algo", "terminal_entropy", &a.TerminalEntropy)
+	d.bool(t, "algo", "classifier_cross_pairing", &a.ClassifierCrossPairing)
+	d.bool(t, "algo", "double_clip_relation", &a.DoubleClipRelation)
 	d.float(t, "algo", "meta_lr", &a.MetaLR, interval{lo: 0, hi: 1, loOpen: true})
+	d.int(t, "algo", "inner_cycles", &a.InnerCycles, closed(1, 1e6))
+	d.float(t, "algo", "tau", &a.Tau, interval{lo: 0, hi: 1, loOpen: true})
+	d.algoKeys(t, a.Name)
+}
+
+// mraOnlyKeys are the [algo] keys MADDPG has no use for.
+var mraOnlyKeys = []string{"reward_scale", "latents", "resamples", "prior_temperature", "baseline",
+	"per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self", "meta_lr",
+	"target_action_at_obs", "terminal_entropy", "classifier_cross_pairing", "double_clip_relation", "inner_cycles"}
+
+// algoKeys rejects keys the chosen algorithm would silently ignore: tau
+// outside MADDPG, MRA's own keys with MADDPG.
+func (d *decoder) algoKeys(t map[string]any, name string) {
+	if _, ok := t["tau"]; ok && name != MADDPG {
+		d.fail("algo.tau", nil, `tau is MADDPG's target rate; algo %q does not use it (its targets are hard copies)`, name)
+	}
+	if name != MADDPG {
+		return
+	}
+	for _, k := range mraOnlyKeys {
+		if _, ok := t[k]; ok {
+			d.fail("algo."+k, nil, `%s is not used by algo "maddpg"; remove it (maddpg reads gamma, pi_lr, q_lr, weight_decay, batch_size, buffer_length, steps_per_update, num_updates, grad_clip and tau)`, k)
+		}
+	}
+}
+
+// evalBR decodes [eval.br].
+func (d *decoder) evalBR(eval map[string]any, e *Eval) {
+	t := d.table("eval.br", eval["br"])
+	_, legacy := eval["br_episodes"]
+	if _, both := t["episodes"]; both && legacy {
+		d.fail("eval.br.episodes", nil, "set twice: eval.br_episodes is the same setting; keep one")
+	}
+	b := &e.BR
+	unit := interval{lo: 0, hi: 1, loOpen: true}
+	d.int(t, "eval.br", "episodes", &e.BREpisodes, closed(0, 1e9))
+	d.int(t, "eval.br", "episodes_per_agent", &b.EpisodesPerAgent, closed(0, 1e7))
+	d.int(t, "eval.br", "select_episodes", &b.SelectEpisodes, closed(2, 1e7))
+	d.int(t, "eval.br", "test_episodes", &b.TestEpisodes, closed(2, 1e7))
+	d.int(t, "eval.br", "batch", &b.Batch, closed(1, 1e6))
+	d.int(t, "eval.br", "epochs", &b.Epochs, closed(1, 1000))
+	d.int(t, "eval.br", "minibatches", &b.Minibatches, closed(1, 1e6))
+	d.int(t, "eval.br", "hidden", &b.Hidden, closed(1, 4096))
+	d.float(t, "eval.br", "lr", &b.LR, unit)
+	d.str(t, "eval.br", "optimizer", &b.Optimizer, "adam", "adamw", "sgd", "mfac")
+	d.float(t, "eval.br", "clip", &b.Clip, interval{lo: 0, hi: 1, loOpen: true, hiOpen: true})
+	d.float(t, "eval.br", "gamma", &b.Gamma, unit)
+	d.float(t, "eval.br", "lambda", &b.Lambda, unit)
+	d.float(t, "eval.br", "entropy", &b.Entropy, interval{lo: -1, hi: 10})
+	d.float(t, "eval.br", "grad_clip", &b.GradClip, interval{lo: 0, hi: math.Inf(1), loOpen: true, hiOpen: true})
+	d.int(t, "eval.br", "value_warmup", &b.ValueWarmup, closed(-1, 1e6))
+	d.bool(t, "eval.br", "from_scratch", &b.FromScratch)
 }
 
 // bool reads an optional boolean key.

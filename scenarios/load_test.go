@@ -35,7 +35,7 @@ func TestDefaults(t *testing.T) {
 	}
 	if s.Name != "min" || s.Seed != 1 || s.Out != "runs" || s.Train.Episodes != 80000 || s.Train.ParallelEnvs != 12 || s.Eval.Episodes != 100 ||
 		s.Train.LogEvery != 96 || s.Train.CheckpointEvery != 480 ||
-		s.Eval.AdaptSteps != 10 || s.Eval.AdaptEpisodes != 12 || s.Eval.BREpisodes != 2000 {
+		s.Eval.AdaptSteps != 10 || s.Eval.AdaptEpisodes != 12 || s.Eval.BREpisodes != 1000 {
 		t.Errorf("defaults not filled: %+v", s)
 	}
 	var got []string
@@ -124,14 +124,21 @@ func TestErrors(t *testing.T) {
 		{"out of range", minimal + "episodes = 0\n", `f.toml:7:1: train.episodes: 0 is out of range: want an integer in [1, 1e+09]`},
 		{"wrong type", minimal + "episodes = \"many\"\n", `f.toml:7:1: train.episodes: got string "many", want an integer in [1, 1e+09]`},
 		{"float range", minimal + "[algo]\ngamma = 1.5\n", `f.toml:8:1: algo.gamma: 1.5 is out of range: want a number in (0, 1]`},
-		{"enum", minimal + "[algo]\nname = \"mar\"\n", `f.toml:8:1: algo.name: "mar" is not allowed (did you mean "mra"?): want one of mra, single, reptile`},
+		{"enum", minimal + "[algo]\nname = \"mar\"\n", `f.toml:8:1: algo.name: "mar" is not allowed (did you mean "mra"?): want one of mra, single, reptile, maddpg`},
+		{"tau outside maddpg", minimal + "[algo]\ntau = 0.1\n", `f.toml:8:1: algo.tau: tau is MADDPG's target rate; algo "mra" does not use it (its targets are hard copies)`},
+		{"tau range", minimal + "[algo]\nname = \"maddpg\"\ntau = 0\n", `f.toml:9:1: algo.tau: 0 is out of range: want a number in (0, 1]`},
+		{"mra key with maddpg", minimal + "[algo]\nname = \"maddpg\"\nlatents = 4\n", `f.toml:9:1: algo.latents: latents is not used by algo "maddpg"; remove it`},
 		{"unknown game", "[game]\nname = \"lien\"\n[train]\npopulations = [3]\n", `f.toml:2:1: game.name: unknown game "lien" (did you mean "line"?); registered games: "elfarol", "line", `},
 		{"unknown param", "[game]\nname = \"line\"\n[game.params]\nlenght = 4\n[train]\npopulations = [3]\n", `f.toml:4:1: game.params.lenght: unknown parameter (did you mean "length"?); known: "length", "horizon"`},
 		{"param range", "[game]\nname = \"line\"\nparams = {length = 2}\n[train]\npopulations = [3]\n", `f.toml:3:1: game.params.length: 2 is out of range: want an integer in [3, 1000]`},
-		{"population refused", "[game]\nname = \"line\"\n[train]\npopulations = [3, 300]\n", `f.toml:4:1: train.populations[1]: game "line" refuses population "walkers=300": 300 agents of type "walkers", allowed 1 to 256`},
-		{"population type", "[game]\nname = \"line\"\n[train]\npopulations = [\"walker=3\"]\n", `f.toml:4:1: train.populations[0]: game "line" refuses population "walker=3": unknown agent type "walker" (did you mean "walkers"?); types: walkers (1–256)`},
-		{"population text", "[game]\nname = \"line\"\n[train]\npopulations = [\"walkers=three\"]\n", `f.toml:4:1: train.populations[0]: population "walkers=three": count of "walkers" must be a whole number ≥ 0, got "three"`},
-		{"population repeat", "[game]\nname = \"line\"\n[train]\npopulations = [3, \"walkers=3\"]\n", `f.toml:4:1: train.populations[1]: population walkers=3 is listed twice`},
+		{"population refused", "[game]\nname = \"line\"\n[train]\npopulations = [3, 300]\n", `f.toml:4:19: train.populations[1]: game "line" refuses population "walkers=300": 300 agents of type "walkers", allowed 1 to 256`},
+		{"population type", "[game]\nname = \"line\"\n[train]\npopulations = [\"walker=3\"]\n", `f.toml:4:16: train.populations[0]: game "line" refuses population "walker=3": unknown agent type "walker" (did you mean "walkers"?); types: walkers (1–256)`},
+		{"population text", "[game]\nname = \"line\"\n[train]\npopulations = [\"walkers=three\"]\n", `f.toml:4:16: train.populations[0]: population "walkers=three": count of "walkers" must be a whole number ≥ 0, got "three"`},
+		{"element on a later line", "[game]\nname = \"line\"\n[train]\npopulations = [\n  3,   # fine\n  {walkers = 900},\n]\n", `f.toml:6:3: train.populations[1]: game "line" refuses population "walkers=900"`},
+		{"name with a separator", "name = \"../../tmp/x\"\n[game]\nname = \"line\"\n[train]\npopulations = [3]\n", `f.toml:1:1: name: "../../tmp/x" has a path separator`},
+		{"name with dots", "name = \"..\"\n[game]\nname = \"line\"\n[train]\npopulations = [3]\n", `f.toml:1:1: name: ".." contains ".."`},
+		{"nesting", "x = " + strings.Repeat("[", 40) + strings.Repeat("]", 40) + "\n", `f.toml:1:21: arrays and inline tables nested more than 16 deep`},
+		{"population repeat", "[game]\nname = \"line\"\n[train]\npopulations = [3, \"walkers=3\"]\n", `f.toml:4:19: train.populations[1]: population walkers=3 is listed twice (first as train.populations[0])`},
 		{"missing populations", "[game]\nname = \"line\"\n", `f.toml: train.populations: missing: list the training populations, e.g. populations = ["agents=3", "agents=6"]`},
 		{"missing game", "[train]\npopulations = [3]\n", `f.toml: game: missing: name the game, e.g. [game] name = "resource" (see mrasim envs)`},
 		{"single with two", minimal + "[algo]\nname = \"single\"\n", `f.toml:6:1: train.populations: algo "single" trains at one population; 3 are listed`},
@@ -139,6 +146,12 @@ func TestErrors(t *testing.T) {
 		{"negative seed", "seed = -1\n" + minimal, `f.toml:1:1: seed: got integer -1, want an integer ≥ 0`},
 		{"bool expected", minimal + "[algo]\nbaseline = 1\n", `f.toml:8:1: algo.baseline: got integer 1, want true or false`},
 		{"table expected", "train = 3\n[game]\nname = \"line\"\n", `f.toml:1:1: train: got integer 3, want a table`},
+		{"eval.br unknown key", minimal + "[eval.br]\nepisdes = 3\n", `f.toml:8:1: eval.br.episdes: unknown key (did you mean "eval.br.episodes"?); allowed in [eval.br]: episodes, episodes_per_agent, select_episodes`},
+		{"eval.br range", minimal + "[eval.br]\ntest_episodes = 1\n", `f.toml:8:1: eval.br.test_episodes: 1 is out of range: want an integer in [2, 1e+07]`},
+		{"eval.br clip", minimal + "[eval.br]\nclip = 1\n", `f.toml:8:1: eval.br.clip: 1 is out of range: want a number in (0, 1)`},
+		{"eval.br optimizer", minimal + "[eval.br]\noptimizer = \"adamm\"\n", `f.toml:8:1: eval.br.optimizer: "adamm" is not allowed (did you mean "adam"?): want one of adam, adamw, sgd, mfac`},
+		{"eval.br twice", minimal + "[eval]\nbr_episodes = 10\n[eval.br]\nepisodes = 20\n", `f.toml:10:1: eval.br.episodes: set twice: eval.br_episodes is the same setting; keep one`},
+		{"eval nashconv", minimal + "[eval]\nnashconv = \"exactly\"\n", `f.toml:8:1: eval.nashconv: "exactly" is not allowed (did you mean "exact"?): want one of auto, exact, br, off`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := scenarios.Parse("f.toml", []byte(tc.src))
@@ -205,6 +218,11 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Add([]byte("[game]\nname = \"line\"\n[train]\npopulations = [{walkers = 3}, \"x=1\", -2, 1.5, [1]]\n[algo]\ngamma = nan\n"))
+	// Element positions, limits and names (issue 14).
+	f.Add([]byte("[game]\nname = \"line\"\n[train]\npopulations = [ # \"a,b\" [\n  'walkers=2', \"wal,kers]=3\",\n  {walkers = 900}, 3, 3]\n"))
+	f.Add([]byte("x = " + strings.Repeat("[", 17) + strings.Repeat("]", 17) + "\n"))
+	f.Add([]byte("name = \"../x\"\n[game]\nname = \"line\"\n[train]\npopulations = [3]\n"))
+	f.Add([]byte("[game]\nname = \"line\"\nparams = {lenght = 3}\n[train]\npopulations = [\"\"\"walkers=3\"\"\", 0]\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		s, err := scenarios.Parse("fuzz.toml", src)
 		if err == nil && (s == nil || len(s.Train.Populations) == 0) {
@@ -237,5 +255,53 @@ func TestShippedScenarios(t *testing.T) {
 		if _, err := scenarios.Load(f); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
+	}
+}
+
+// TestVariant: algo.variant sets every quirk switch at once, an explicit
+// switch overrides it, and an unknown variant is an error naming the key.
+func TestVariant(t *testing.T) {
+	base := "[game]\nname = \"line\"\n[train]\npopulations = [3]\n[algo]\n"
+	for _, tc := range []struct {
+		src                            string
+		atObs, entropy, pairing, clip2 bool
+	}{
+		{"", true, true, true, true},
+		{"variant = \"official\"\n", true, true, true, true},
+		{"variant = \"corrected\"\n", false, false, false, false},
+		{"variant = \"corrected\"\nterminal_entropy = true\n", false, true, false, false},
+		{"target_action_at_obs = false\nvariant = \"official\"\n", false, true, true, true},
+	} {
+		s, err := scenarios.Parse("v.toml", []byte(base+tc.src))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.src, err)
+		}
+		a := s.Algo
+		if a.TargetActionAtObs != tc.atObs || a.TerminalEntropy != tc.entropy || a.ClassifierCrossPairing != tc.pairing || a.DoubleClipRelation != tc.clip2 {
+			t.Errorf("%q: switches %v %v %v %v, want %v %v %v %v", tc.src, a.TargetActionAtObs, a.TerminalEntropy, a.ClassifierCrossPairing, a.DoubleClipRelation, tc.atObs, tc.entropy, tc.pairing, tc.clip2)
+		}
+	}
+	if _, err := scenarios.Parse("v.toml", []byte(base+"variant = \"fixed\"\n")); err == nil || !strings.Contains(err.Error(), "algo.variant") {
+		t.Errorf("unknown variant: error %v, want one naming algo.variant", err)
+	}
+}
+
+// TestEvalBR: the [eval.br] table reaches Eval, and its defaults are those
+// the README lists.
+func TestEvalBR(t *testing.T) {
+	s, err := scenarios.Parse("f.toml", []byte(minimal+"[eval]\nnashconv = \"br\"\n[eval.br]\nepisodes = 300\nepisodes_per_agent = 7\noptimizer = \"mfac\"\nlr = 0.01\nentropy = -1\nfrom_scratch = true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := s.Eval.BR
+	if s.Eval.NashConv != "br" || s.Eval.BREpisodes != 300 || b.EpisodesPerAgent != 7 || b.Optimizer != "mfac" || b.LR != 0.01 || b.Entropy != -1 || !b.FromScratch {
+		t.Errorf("eval %+v", s.Eval)
+	}
+	d, err := scenarios.Parse("f.toml", []byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Eval.NashConv != "auto" || d.Eval.BREpisodes != 1000 || d.Eval.BR.EpisodesPerAgent != 50 {
+		t.Errorf("defaults %+v", d.Eval)
 	}
 }

@@ -72,10 +72,39 @@ type Eval struct {
 	// `adapt_episodes`: episodes per adaptation step, and per mode in the
 	// best-mode search; default 12.
 	AdaptEpisodes int
-	// `br_episodes`: training episodes of each best response that estimates
-	// NashConv where a game has no exact payoffs; 0 skips the estimate;
-	// default 2000.
+	// `br_episodes`, or `episodes` of [eval.br]: training episodes of each
+	// best response that estimates NashConv where a game has no exact
+	// NashConv (plus br.episodes_per_agent per agent); 0 skips the
+	// estimates; default 1000.
 	BREpisodes int
+	// `nashconv`: "auto" (exact where the game gives it, best responses
+	// otherwise), "exact", "br" (best responses everywhere, beside exact
+	// values where they exist) or "off"; default "auto".
+	NashConv string
+	// [eval.br]: the best responses' learner and budget.
+	BR EvalBR
+}
+
+// EvalBR is the table [eval.br]: the best-response learner (PPO through
+// the optimizer core, see league/br) and its budget. A zero field takes
+// league/br's default; the README lists them.
+type EvalBR struct {
+	EpisodesPerAgent int     // `episodes_per_agent`: training episodes added per agent of the population; default 50
+	SelectEpisodes   int     // `select_episodes`: episodes choosing between response and incumbent; default 100
+	TestEpisodes     int     // `test_episodes`: held-out episodes measuring the chosen deviation; default 300
+	Batch            int     // `batch`: episodes per PPO iteration; default 16
+	Epochs           int     // `epochs`: passes over each iteration's data; default 4
+	Minibatches      int     // `minibatches`: gradient steps per pass; default 4
+	Hidden           int     // `hidden`: hidden width of the critic and of from-scratch responses; default 64
+	LR               float64 // `lr`: learning rate; default 1e-3
+	Optimizer        string  // `optimizer`: "adam", "adamw", "sgd" or "mfac"; default "adam"
+	Clip             float64 // `clip`: PPO ratio clip ε; default 0.2
+	Gamma            float64 // `gamma`: discount; default 1
+	Lambda           float64 // `lambda`: GAE λ; default 0.95
+	Entropy          float64 // `entropy`: entropy bonus (negative: none); default 0.01
+	GradClip         float64 // `grad_clip`: global-norm gradient clip; default 1
+	ValueWarmup      int     // `value_warmup`: first iterations fitting only the critic (negative: none); default 2
+	FromScratch      bool    // `from_scratch`: start responses from a fresh MLP instead of the entry's own networks; default false
 }
 
 // Algorithm names accepted by algo.name.
@@ -83,13 +112,20 @@ const (
 	MRA     = mra.AlgoMRA     // Meta Representations for Agents
 	Single  = mra.AlgoSingle  // the same networks trained on one population only
 	Reptile = mra.AlgoReptile // first-order meta-learning across the training populations, one unimodal policy
+	MADDPG  = mra.AlgoMADDPG  // MADDPG with attention actor and critic, shared across the training populations
+)
+
+// Variants accepted by algo.variant.
+const (
+	Official  = mra.VariantOfficial  // the official code's behaviour, number for number
+	Corrected = mra.VariantCorrected // the official behaviours that are defects, fixed
 )
 
 // Algo is the learning algorithm and its hyper-parameters (table [algo]).
 // The defaults are the official MRA code's (see the README's scenario
 // reference).
 type Algo struct {
-	Name           string  // `name`: "mra", "single" or "reptile"; default "mra"
+	Name           string  // `name`: "mra", "single", "reptile" or "maddpg"; default "mra"
 	Gamma          float64 // `gamma`: discount factor in (0, 1]; default 0.95
 	PolicyLR       float64 // `pi_lr`: learning rate of policies and relation net; default 3e-4
 	CriticLR       float64 // `q_lr`: learning rate of critic, prior and game classifier; default 3e-4
@@ -103,15 +139,42 @@ type Algo struct {
 	Resamples      int     // `resamples`: latents K' resampled by the diversity (MI) estimator; default 5
 	GradClip       float64 // `grad_clip`: gradient-norm clip per agent (clip = grad_clip·n); default 10
 
+	// Variant sets the defaults of the quirk switches below it marks: the
+	// official code's behaviour or its corrections (issue 9; the README's
+	// quirk table). A switch given explicitly overrides its variant.
+	Variant string // `variant`: "official" or "corrected"; default "official"
+
 	// Quirks of the official code (mra.md §7.8), reproduced by default.
 	PriorTemperature   float64 // `prior_temperature`: p(z|m) = softmax(ℓ/T); default 4
-	Baseline           bool    // `baseline`: subtract Σ_a π(a)Q(a) in the actor loss; default false
+	Baseline           bool    // `baseline`: subtract MAAC's counterfactual baseline Σ_a' π(a')Q_i(a', a_−i) in the actor loss; default false
 	PerAgentCriticLoss bool    // `per_agent_critic_loss`: per-agent MSE instead of MSE of sums; default false
 	RecomputeNextGraph bool    // `recompute_next_graph`: recompute g at o' for targets; default false
 	PolicySeesSelf     bool    // `policy_sees_self`: policy heads take [e_i ; own self row]; default false
 	CriticSeesSelf     bool    // `critic_sees_self`: critic MLPs take [e^c_i ; onehot(a_i) ; own self row]; default false
 
-	MetaLR float64 // `meta_lr`: Reptile's outer step size ε; default 0.1
+	// Set by the variant (official value first).
+	TargetActionAtObs      bool // `target_action_at_obs`: critic target action a' ~ π⁻(·|o, g) (Q1); official true, corrected false
+	TerminalEntropy        bool // `terminal_entropy`: keep −α log π⁻ in the target at terminal o' (Q3); official true, corrected false
+	ClassifierCrossPairing bool // `classifier_cross_pairing`: the classifier pairs g with another sample's values (Q5); official true, corrected false
+	DoubleClipRelation     bool // `double_clip_relation`: clip φ's gradient twice (Q4); official true, corrected false
+
+	MetaLR      float64 // `meta_lr`: Reptile's outer step size ε; default 0.1
+	InnerCycles int     // `inner_cycles`: Reptile's rounds per population between meta-steps; default 1
+	Tau         float64 // `tau`: MADDPG's Polyak target rate in (0, 1] (1: hard copy); default 0.01
+}
+
+// ApplyVariant sets Variant and the switches it governs from variant v
+// (mra.Config.ApplyVariant); it returns that function's error for an
+// unknown v.
+func (a *Algo) ApplyVariant(v string) error {
+	c := mra.DefaultConfig()
+	if err := c.ApplyVariant(v); err != nil {
+		return err
+	}
+	a.Variant = c.Variant
+	a.TargetActionAtObs, a.TerminalEntropy = c.TargetActionAtObs, c.TerminalEntropy
+	a.ClassifierCrossPairing, a.DoubleClipRelation = c.ClassifierCrossPairing, c.DoubleClipRelation
+	return nil
 }
 
 // DefaultAlgo returns the official MRA hyper-parameters (mra.md §6.4), as
@@ -140,6 +203,14 @@ func DefaultAlgo() Algo {
 		PolicySeesSelf:     c.PolicySeesSelf,
 		CriticSeesSelf:     c.CriticSeesSelf,
 		MetaLR:             c.MetaLR,
+		InnerCycles:        c.InnerCycles,
+
+		Variant:                c.Variant,
+		TargetActionAtObs:      c.TargetActionAtObs,
+		TerminalEntropy:        c.TerminalEntropy,
+		ClassifierCrossPairing: c.ClassifierCrossPairing,
+		DoubleClipRelation:     c.DoubleClipRelation,
+		Tau:                    c.Tau,
 	}
 }
 
@@ -153,6 +224,7 @@ const (
 	DefaultLogEvery     = 96
 	DefaultAdaptSteps   = 10
 	DefaultAdaptEps     = 12
-	DefaultBREpisodes   = 2000
+	DefaultBREpisodes   = 1000
+	DefaultBRPerAgent   = 50
 	DefaultCheckpoint   = 480
 )

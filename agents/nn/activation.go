@@ -1,44 +1,108 @@
 package nn
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
-// ReLU is the rectified linear unit applied elementwise, y = max(x, 0).
-type ReLU struct {
-	y, dx []float64
+// ReLUOf is the rectified linear unit applied elementwise, y = max(x, 0),
+// over element type T; ReLU is its float64 instantiation.
+type ReLUOf[T Float] struct {
+	y, dx []T
+	out   []T // the last output: y, or the fused Linear's (see adopt)
 }
+
+// ReLU is the float64 rectified linear unit (see ReLUOf).
+type ReLU = ReLUOf[float64]
 
 // NewReLU returns a new ReLU as a Layer, for use with NewMLP.
 func NewReLU() Layer { return &ReLU{} }
+
+// NewReLUOf returns a new ReLUOf[T] as a LayerOf[T], for use with
+// NewMLPOf.
+func NewReLUOf[T Float]() LayerOf[T] { return &ReLUOf[T]{} }
 
 // Forward returns max(x, 0) elementwise.
 //
 // Both passes work on the bits rather than branching: half the signs in a
 // hidden layer are negative at random, and mispredicted branches made ReLU
 // cost a third as much as the matrix products around it.
-func (a *ReLU) Forward(x []float64) []float64 {
+func (a *ReLUOf[T]) Forward(x []T) []T {
 	a.y = grow(a.y, len(x))
-	y := a.y[:len(x)]
-	for i, v := range x {
-		b := math.Float64bits(v)
-		// All ones when the sign bit is set: negatives (and −0) become +0.
-		neg := uint64(int64(b) >> 63)
-		y[i] = math.Float64frombits(b &^ neg)
-	}
+	reluInto(a.y[:len(x)], x)
+	a.out = a.y
 	return a.y
 }
 
+// adopt records y, computed by a Linear with the ReLU fused into its
+// product (mulABtReLU, bit for bit what Forward would return), as the
+// last output, so that Backward masks by it.
+func (a *ReLUOf[T]) adopt(y []T) []T {
+	a.out = y
+	return y
+}
+
 // Backward returns dy where the last output was positive and 0 elsewhere.
-func (a *ReLU) Backward(dy []float64) []float64 {
-	checkLen("ReLU output gradient", len(dy), len(a.y))
+func (a *ReLUOf[T]) Backward(dy []T) []T {
+	checkLen("ReLU output gradient", len(dy), len(a.out))
 	a.dx = grow(a.dx, len(dy))
-	dx, y := a.dx[:len(dy)], a.y[:len(dy)]
-	for i, g := range dy {
-		b := math.Float64bits(y[i])
-		// Outputs are +0 or positive: keep dy where the bits are non-zero.
-		keep := -((b | -b) >> 63)
-		dx[i] = math.Float64frombits(math.Float64bits(g) & keep)
-	}
+	reluMask(a.dx[:len(dy)], dy, a.out[:len(dy)])
 	return a.dx
+}
+
+// reluInto sets dst[i] = max(src[i], 0) by the sign bit: every value with
+// its sign bit set (negatives, −0, negative NaNs) becomes +0, everything
+// else is kept. dst and src have the same length and may be the same.
+func reluInto[T Float](dst, src []T) {
+	if len(src) == 0 {
+		return
+	}
+	if is32[T]() {
+		d, s := bits32(dst), bits32(src)
+		d = d[:len(s)]
+		for i, b := range s {
+			// All ones when the sign bit is set.
+			d[i] = b &^ uint32(int32(b)>>31)
+		}
+		return
+	}
+	d, s := bits64(dst), bits64(src)
+	d = d[:len(s)]
+	for i, b := range s {
+		d[i] = b &^ uint64(int64(b)>>63)
+	}
+}
+
+// reluMask sets dx[i] = dy[i] where y[i] ≠ +0 and +0 elsewhere, for the
+// outputs y of reluInto (+0 or positive).
+func reluMask[T Float](dx, dy, y []T) {
+	if len(dy) == 0 {
+		return
+	}
+	if is32[T]() {
+		d, g, o := bits32(dx), bits32(dy), bits32(y)
+		d, o = d[:len(g)], o[:len(g)]
+		for i, b := range o {
+			// Keep dy where the bits are non-zero.
+			d[i] = g[i] & -((b | -b) >> 31)
+		}
+		return
+	}
+	d, g, o := bits64(dx), bits64(dy), bits64(y)
+	d, o = d[:len(g)], o[:len(g)]
+	for i, b := range o {
+		d[i] = g[i] & -((b | -b) >> 63)
+	}
+}
+
+// bits32 and bits64 view a float slice as its bit patterns (the caller
+// has checked the element size).
+func bits32[T Float](s []T) []uint32 {
+	return unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+func bits64[T Float](s []T) []uint64 {
+	return unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
 
 // LeakyReLU is the leaky rectified linear unit applied elementwise:

@@ -10,6 +10,15 @@
 // optimizer: optimizers (package agents/optim) step on the flat vectors
 // this package exposes.
 //
+// # Precision
+//
+// Everything computes in float64 by default. The matrix products and the
+// Linear, ReLU and MLP layers are generic over the element type (Float):
+// LinearOf[float32], ReLUOf[float32] and MLPOf[float32] run the same
+// source with float32 kernels of twice the SIMD width, bound to float32
+// parameter vectors by SetParams. The other layers, Params and the
+// gradient checks are float64 only.
+//
 // # Parameters
 //
 // Every Module reads its parameters from views into one flat []float64 and

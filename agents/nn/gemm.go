@@ -1,14 +1,16 @@
 package nn
 
-// The matrix products of a Linear layer over a batch of rows. All matrices
-// are dense and row-major. mulABt and addATB dispatch to the SIMD kernels
-// of gemm_amd64.go/.s (AVX-512 or AVX2+FMA, chosen at start-up from the
-// CPU features) when they apply, and otherwise to the plain Go loops
-// mulABtGo and addATBGo below, blocked over four rows (7–10 GFLOP/s on one
-// core). The pure-Go path is the only one on other architectures and with
-// the purego build tag. The SIMD kernels sum in a different order and use
-// fused multiply-adds, so results differ from the Go loops in the last
-// bits; for a given binary and CPU they are deterministic.
+// The matrix products of a Linear layer over a batch of rows, in float64
+// or float32 (one generic source; the element type picks the kernels). All
+// matrices are dense and row-major. mulABt, mulABtReLU and addATB dispatch
+// to the SIMD kernels of gemm_amd64.go/.s (AVX-512 or AVX2+FMA, chosen at
+// start-up from the CPU features; float32 kernels have twice the lanes)
+// when they apply, and otherwise to the plain Go loops mulABtGo and
+// addATBGo below, blocked over four rows (7–10 GFLOP/s on one core). The
+// pure-Go path is the only one on other architectures and with the purego
+// build tag. The SIMD kernels sum in a different order and use fused
+// multiply-adds, so results differ from the Go loops in the last bits; for
+// a given binary and CPU they are deterministic.
 
 // mulABt computes
 //
@@ -16,11 +18,27 @@ package nn
 //
 // for r < rows and o < n, with a rows×k, b n×k and c rows×n. A nil bias is
 // treated as zero.
-func mulABt(c, a, b, bias []float64, rows, n, k int) {
-	if simdMulABt(c, a, b, bias, rows, n, k) {
+func mulABt[T Float](c, a, b, bias []T, rows, n, k int) {
+	if simdMulABt(c, a, b, bias, rows, n, k, false) {
 		return
 	}
 	mulABtGo(c, a, b, bias, rows, n, k)
+}
+
+// mulABtReLU is mulABt followed by the ReLU, fused into the product's
+// store:
+//
+//	c[r,o] = max(0, bias[o] + Σ_j a[r,j]·b[o,j])
+//
+// bit for bit what ReLU.Forward gives on mulABt's output (every value with
+// the sign bit set, −0 and negative NaNs included, becomes +0), without a
+// second pass over c.
+func mulABtReLU[T Float](c, a, b, bias []T, rows, n, k int) {
+	if simdMulABt(c, a, b, bias, rows, n, k, true) {
+		return
+	}
+	mulABtGo(c, a, b, bias, rows, n, k)
+	reluInto(c[:rows*n], c[:rows*n])
 }
 
 // addATB accumulates, with x rows×in and dy rows×out,
@@ -29,7 +47,7 @@ func mulABt(c, a, b, bias []float64, rows, n, k int) {
 //	db[o]    += Σ_r dy[r,o]
 //
 // where dwt is in×out, the transpose of a weight gradient.
-func addATB(dwt, db, x, dy []float64, rows, in, out int) {
+func addATB[T Float](dwt, db, x, dy []T, rows, in, out int) {
 	if simdAddATB(dwt, db, x, dy, rows, in, out) {
 		return
 	}
@@ -42,7 +60,7 @@ func addATB(dwt, db, x, dy []float64, rows, in, out int) {
 //
 // for r < rows and o < n, with a rows×k, b n×k and c rows×n. A nil bias is
 // treated as zero.
-func mulABtGo(c, a, b, bias []float64, rows, n, k int) {
+func mulABtGo[T Float](c, a, b, bias []T, rows, n, k int) {
 	r := 0
 	for ; r+4 <= rows; r += 4 {
 		a0 := a[r*k : r*k+k]
@@ -62,7 +80,7 @@ func mulABtGo(c, a, b, bias []float64, rows, n, k int) {
 		for o := range c0 {
 			w := b[o*k : o*k+k]
 			w = w[:len(a0)]
-			var s0, s1, s2, s3 float64
+			var s0, s1, s2, s3 T
 			for j, u := range w {
 				s0 += a0[j] * u
 				s1 += a1[j] * u
@@ -84,7 +102,7 @@ func mulABtGo(c, a, b, bias []float64, rows, n, k int) {
 		for o := range cr {
 			w := b[o*k : o*k+k]
 			w = w[:len(ar)]
-			var s float64
+			var s T
 			for j, u := range w {
 				s += ar[j] * u
 			}
@@ -103,7 +121,7 @@ func mulABtGo(c, a, b, bias []float64, rows, n, k int) {
 //	db[o]    += Σ_r dy[r,o]
 //
 // where dwt is in×out, the transpose of a weight gradient.
-func addATBGo(dwt, db, x, dy []float64, rows, in, out int) {
+func addATBGo[T Float](dwt, db, x, dy []T, rows, in, out int) {
 	r := 0
 	for ; r+4 <= rows; r += 4 {
 		d0 := dy[r*out : r*out+out]
@@ -148,7 +166,7 @@ func addATBGo(dwt, db, x, dy []float64, rows, in, out int) {
 }
 
 // transpose writes the rows×cols matrix a into dst as cols×rows.
-func transpose(dst, a []float64, rows, cols int) {
+func transpose[T Float](dst, a []T, rows, cols int) {
 	for i := range rows {
 		for j, v := range a[i*cols : i*cols+cols] {
 			dst[j*rows+i] = v
@@ -159,15 +177,15 @@ func transpose(dst, a []float64, rows, cols int) {
 // grow returns buf resliced to length n, reallocating only when its
 // capacity is too small. Caches grow to the largest size seen and are then
 // reused, which keeps steady-state passes free of allocations.
-func grow(buf []float64, n int) []float64 {
+func grow[T Float](buf []T, n int) []T {
 	if cap(buf) < n {
-		return make([]float64, n)
+		return make([]T, n)
 	}
 	return buf[:n]
 }
 
 // zero sets every element of s to 0.
-func zero(s []float64) {
+func zero[T Float](s []T) {
 	for i := range s {
 		s[i] = 0
 	}

@@ -2,13 +2,19 @@
 
 package nn
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 // Kernel sets, chosen once from the CPU features (tests may switch them).
+// Each level has a float64 and a float32 kernel with the same register
+// block in rows and in registers; float32 registers hold twice the lanes.
 const (
 	levelGo     = iota // plain Go loops (gemm.go)
-	levelAVX2          // kern256: AVX2 + FMA, 4×8 blocks of c
-	levelAVX512        // kern512: AVX-512F, 8×16 blocks of c
+	levelAVX2          // kern256 (4×8 blocks of c) and kern256s (4×16): AVX2 + FMA
+	levelAVX512        // kern512 (8×16 blocks of c) and kern512s (8×32): AVX-512F
 )
 
 var gemmLevel = detectGemmLevel()
@@ -30,7 +36,8 @@ func gemmLevelName() string {
 
 // The kernels (gemm_amd64.s) compute one block of mr rows of c over
 // npanels panels of nr columns; see the comment there. All strides are in
-// elements; the caller guarantees every access is in bounds.
+// elements; the caller guarantees every access is in bounds. kern512 and
+// kern256 are float64, kern512s and kern256s float32.
 //
 //go:noescape
 func kern512(c *float64, ldc int, a *float64, sar, saj int, p *float64, ldp, pstride, k, npanels, mask int, bias, db *float64, mode, lo, hi int)
@@ -38,53 +45,83 @@ func kern512(c *float64, ldc int, a *float64, sar, saj int, p *float64, ldp, pst
 //go:noescape
 func kern256(c *float64, ldc int, a *float64, sar, saj int, p *float64, ldp, pstride, k, npanels int, mask *int64, bias, db *float64, mode, lo, hi int)
 
-// Kernel modes: how the accumulators start.
+//go:noescape
+func kern512s(c *float32, ldc int, a *float32, sar, saj int, p *float32, ldp, pstride, k, npanels, mask int, bias, db *float32, mode, lo, hi int)
+
+//go:noescape
+func kern256s(c *float32, ldc int, a *float32, sar, saj int, p *float32, ldp, pstride, k, npanels int, mask *int32, bias, db *float32, mode, lo, hi int)
+
+// Kernel modes: how the accumulators start (the low two bits), and whether
+// the ReLU is applied before the store.
 const (
 	modeZero = 0 // c = a·P
 	modeBias = 1 // c = bias + a·P
 	modeAcc  = 2 // c += a·P
+	modeReLU = 4 // flag: c = max(0, …), by the sign-bit rule of ReLU.Forward
 )
 
 // maskTab[8-m:][:8] has its first m lanes set: the AVX2 masks of a last
-// panel with m valid columns.
-var maskTab = [16]int64{-1, -1, -1, -1, -1, -1, -1, -1}
+// float64 panel with m valid columns; maskTab32[16-m:][:16] the same for
+// float32.
+var (
+	maskTab   = [16]int64{-1, -1, -1, -1, -1, -1, -1, -1}
+	maskTab32 = [32]int32{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1}
+)
 
 const (
-	smallPack = 2048 // packed-operand buffers on the stack, in float64s
+	smallPack = 2048 // packed-operand buffers on the stack, in elements
 	bigPack   = 8192
 	rowChunk  = 192 // rows per pass of addATB, so x and dy stay in cache
 )
 
 // kernGeom returns the rows and columns of one register block.
-func kernGeom(lvl int) (mr, nr int) {
+func kernGeom[T Float](lvl int) (mr, nr int) {
+	mr, nr = 4, 8
 	if lvl == levelAVX512 {
-		return 8, 16
+		mr, nr = 8, 16
 	}
-	return 4, 8
+	if is32[T]() {
+		nr *= 2
+	}
+	return mr, nr
 }
 
-// kern calls the kernel of level lvl with valid columns in its last panel.
-// It is a direct call (not a func value) so that stack buffers passed in
-// do not escape.
-func kern(lvl int, c *float64, ldc int, a *float64, sar, saj int, p *float64, ldp, pstride, k, npanels, valid int, bias, db *float64, mode, lo, hi int) {
-	if lvl == levelAVX512 {
-		kern512(c, ldc, a, sar, saj, p, ldp, pstride, k, npanels, 1<<valid-1, bias, db, mode, lo, hi)
+// kern calls the kernel of level lvl and element type T with valid
+// columns in its last panel. It is a direct call (not a func value) so
+// that stack buffers passed in do not escape.
+func kern[T Float](lvl int, c *T, ldc int, a *T, sar, saj int, p *T, ldp, pstride, k, npanels, valid int, bias, db *T, mode, lo, hi int) {
+	if is32[T]() {
+		if lvl == levelAVX512 {
+			kern512s(as32[T](c), ldc, as32[T](a), sar, saj, as32[T](p), ldp, pstride, k, npanels, 1<<valid-1, as32[T](bias), as32[T](db), mode, lo, hi)
+			return
+		}
+		kern256s(as32[T](c), ldc, as32[T](a), sar, saj, as32[T](p), ldp, pstride, k, npanels, &maskTab32[16-valid], as32[T](bias), as32[T](db), mode, lo, hi)
 		return
 	}
-	kern256(c, ldc, a, sar, saj, p, ldp, pstride, k, npanels, &maskTab[8-valid], bias, db, mode, lo, hi)
+	if lvl == levelAVX512 {
+		kern512(as64[T](c), ldc, as64[T](a), sar, saj, as64[T](p), ldp, pstride, k, npanels, 1<<valid-1, as64[T](bias), as64[T](db), mode, lo, hi)
+		return
+	}
+	kern256(as64[T](c), ldc, as64[T](a), sar, saj, as64[T](p), ldp, pstride, k, npanels, &maskTab[8-valid], as64[T](bias), as64[T](db), mode, lo, hi)
 }
 
-// simdMulABt does mulABt with the SIMD kernels and reports whether it did.
-// b is packed into column panels (nr columns of bᵀ side by side, zero
-// padded) in a stack buffer; the row tail is handled by recomputing an
-// overlapping full block and storing only its new rows. Fewer rows than one
-// block, or k too large for the buffer, are left to the Go loops.
-func simdMulABt(c, a, b, bias []float64, rows, n, k int) bool {
+// as32 and as64 view an element pointer as the kernel's type (the caller
+// has checked the size).
+func as32[T Float](x *T) *float32 { return (*float32)(unsafe.Pointer(x)) }
+func as64[T Float](x *T) *float64 { return (*float64)(unsafe.Pointer(x)) }
+
+// simdMulABt does mulABt (with the ReLU if relu) with the SIMD kernels and
+// reports whether it did. b is packed into column panels (nr columns of bᵀ
+// side by side, zero padded) in a stack buffer; the row tail is handled by
+// recomputing an overlapping full block and storing only its new rows.
+// Fewer rows than one block, or k too large for the buffer, are left to
+// the Go loops.
+func simdMulABt[T Float](c, a, b, bias []T, rows, n, k int, relu bool) bool {
 	lvl := gemmLevel
 	if lvl == levelGo {
 		return false
 	}
-	mr, nr := kernGeom(lvl)
+	mr, nr := kernGeom[T](lvl)
 	if rows < mr || k*nr > bigPack {
 		return false
 	}
@@ -93,22 +130,25 @@ func simdMulABt(c, a, b, bias []float64, rows, n, k int) bool {
 		_ = bias[n-1]
 	}
 	if np := (n + nr - 1) / nr; np*nr*k <= smallPack {
-		var buf [smallPack]float64
-		mulABtPacked(buf[:], lvl, c, a, b, bias, rows, n, k)
+		var buf [smallPack]T
+		mulABtPacked(buf[:], lvl, c, a, b, bias, rows, n, k, relu)
 	} else {
-		var buf [bigPack]float64
-		mulABtPacked(buf[:], lvl, c, a, b, bias, rows, n, k)
+		var buf [bigPack]T
+		mulABtPacked(buf[:], lvl, c, a, b, bias, rows, n, k, relu)
 	}
 	return true
 }
 
-func mulABtPacked(buf []float64, lvl int, c, a, b, bias []float64, rows, n, k int) {
-	mr, nr := kernGeom(lvl)
+func mulABtPacked[T Float](buf []T, lvl int, c, a, b, bias []T, rows, n, k int, relu bool) {
+	mr, nr := kernGeom[T](lvl)
 	np := (n + nr - 1) / nr
 	group := len(buf) / (nr * k) // panels packed at a time
 	mode := modeZero
 	if bias != nil {
 		mode = modeBias
+	}
+	if relu {
+		mode |= modeReLU
 	}
 	for p0 := 0; p0 < np; p0 += group {
 		p1 := min(p0+group, np)
@@ -117,7 +157,7 @@ func mulABtPacked(buf []float64, lvl int, c, a, b, bias []float64, rows, n, k in
 		if p1 == np {
 			valid = n - (np-1)*nr
 		}
-		var bp *float64
+		var bp *T
 		if bias != nil {
 			bp = &bias[p0*nr]
 		}
@@ -134,7 +174,7 @@ func mulABtPacked(buf []float64, lvl int, c, a, b, bias []float64, rows, n, k in
 
 // packPanels writes panels p0 ≤ p < p1 of bᵀ (b is n×k) into buf: panel p
 // at (p−p0)·nr·k holds bᵀ[j, p·nr+v] at j·nr+v, zero for columns ≥ n.
-func packPanels(buf, b []float64, n, k, nr, p0, p1 int) {
+func packPanels[T Float](buf, b []T, n, k, nr, p0, p1 int) {
 	for p := p0; p < p1; p++ {
 		dst := buf[(p-p0)*nr*k : (p-p0+1)*nr*k]
 		for v := range nr {
@@ -157,17 +197,17 @@ func packPanels(buf, b []float64, n, k, nr, p0, p1 int) {
 // x) and dy its P, read in place; the bias gradient is summed alongside
 // the first block of rows of dwt. rows is split into chunks that stay in
 // cache. Fewer than one block of inputs is left to the Go loops.
-func simdAddATB(dwt, db, x, dy []float64, rows, in, out int) bool {
+func simdAddATB[T Float](dwt, db, x, dy []T, rows, in, out int) bool {
 	lvl := gemmLevel
 	if lvl == levelGo {
 		return false
 	}
-	mr, nr := kernGeom(lvl)
+	mr, nr := kernGeom[T](lvl)
 	if in < mr {
 		return false
 	}
 	_, _, _ = dwt[in*out-1], x[rows*in-1], dy[rows*out-1]
-	var dbp *float64
+	var dbp *T
 	if db != nil {
 		_ = db[out-1]
 		dbp = &db[0]
@@ -182,7 +222,7 @@ func simdAddATB(dwt, db, x, dy []float64, rows, in, out int) bool {
 				start = in - mr
 				lo = i0 - start
 			}
-			var d *float64
+			var d *T
 			if i0 == 0 {
 				d = dbp
 			}

@@ -8,12 +8,15 @@ const levelGo = 0
 
 var gemmLevel = levelGo
 
-func simdMulABt(c, a, b, bias []float64, rows, n, k int) bool { return false }
+func simdMulABt[T Float](c, a, b, bias []T, rows, n, k int, relu bool) bool { return false }
 
-func simdAddATB(dwt, db, x, dy []float64, rows, in, out int) bool { return false }
+func simdAddATB[T Float](dwt, db, x, dy []T, rows, in, out int) bool { return false }
 
 // gemmLevelName reports the kernel set in use.
 func gemmLevelName() string { return "go" }
 
 // gemmLevels lists the kernel sets available (for tests).
 func gemmLevels() []int { return []int{levelGo} }
+
+// peakLoop has no FMA loop to offer without the assembly.
+func peakLoop(lvl int, f32 bool) (loop func(n int), flopsPerIter float64) { return nil, 0 }

@@ -198,39 +198,5 @@ func TestGemmZeroAllocs(t *testing.T) {
 	})
 }
 
-// BenchmarkGemmKernels times each product of a Linear layer on 6144 rows
-// (1024 agents × 6 others) at MRA shapes, per kernel set.
-func BenchmarkGemmKernels(b *testing.B) {
-	old := gemmLevel
-	defer func() { gemmLevel = old }()
-	const rows = 6144
-	rng := rand.New(rand.NewPCG(10, 10))
-	for _, l := range gemmLevels() {
-		gemmLevel = l
-		for _, s := range [][2]int{{22, 32}, {32, 96}, {32, 64}, {70, 35}} {
-			in, out := s[0], s[1]
-			x, w, bias := randSlice(rng, rows*in, 0), randSlice(rng, out*in, 0), randSlice(rng, out, 0)
-			wt := make([]float64, in*out)
-			transpose(wt, w, out, in)
-			y, dy, dx := make([]float64, rows*out), randSlice(rng, rows*out, 0), make([]float64, rows*in)
-			dwt, db := make([]float64, in*out), make([]float64, out)
-			flops := 2 * float64(rows*in*out)
-			for _, op := range []struct {
-				name string
-				f    func()
-			}{
-				{"fwd", func() { mulABt(y, x, w, bias, rows, out, in) }},
-				{"dx", func() { mulABt(dx, dy, wt, nil, rows, in, out) }},
-				{"dW", func() { addATB(dwt, db, x, dy, rows, in, out) }},
-			} {
-				b.Run(fmt.Sprintf("%s/%s/%d→%d", gemmLevelName(), op.name, in, out), func(b *testing.B) {
-					b.ReportAllocs()
-					for b.Loop() {
-						op.f()
-					}
-					b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-				})
-			}
-		}
-	}
-}
+// BenchmarkGemmKernels times the float64 products (see benchGemm).
+func BenchmarkGemmKernels(b *testing.B) { benchGemm[float64](b) }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/mrasim/mrasim/env"
@@ -37,7 +38,7 @@ type Factory func() (env.Game, error)
 //     the continuation agrees bit for bit; corrupt states are refused and
 //     leave the game unchanged;
 //   - flat: a FlatObserver's flat observations are finite and reproducible;
-//   - allocs: Reset and Step allocate nothing.
+//   - allocs: Reset and Step allocate nothing, counted over whole episodes.
 func Check(t *testing.T, newGame Factory) {
 	t.Helper()
 	g, err := newGame()
@@ -335,24 +336,39 @@ func checkAllocs(t *testing.T, g env.Game) {
 	if testing.CoverMode() != "" {
 		t.Skip("coverage instrumentation allocates")
 	}
+	if n, steps := EpisodeAllocs(g, 20); n != 0 {
+		t.Errorf("Reset/Step allocate: %d allocations over 20 whole episodes (%d steps), want 0", n, steps)
+	}
+}
+
+// EpisodeAllocs plays whole episodes of g with random legal actions, after
+// one episode of warm-up, and returns the heap allocations they made in
+// total (not an average, which rounds a few allocations down to zero) and
+// the steps played. It runs on one OS thread, as testing.AllocsPerRun does.
+func EpisodeAllocs(g env.Game, episodes int) (allocs uint64, steps int) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	s := g.Spec()
 	f := env.NewFrame(s)
 	actions := make([]int, s.NumAgents())
 	rng := rand.New(rand.NewPCG(1, 2))
-	g.Reset(1, f)
-	seed := uint64(1)
-	allocs := testing.AllocsPerRun(200, func() {
-		if f.Done() {
-			seed++
-			g.Reset(seed, f)
-			return
+	play := func(seed uint64) int {
+		g.Reset(seed, f)
+		n := 0
+		for !f.Done() {
+			act(rng, f, actions)
+			g.Step(actions, f)
+			n++
 		}
-		act(rng, f, actions)
-		g.Step(actions, f)
-	})
-	if allocs != 0 {
-		t.Errorf("Reset/Step allocate %v times per call, want 0", allocs)
+		return n
 	}
+	play(1) // warm-up: lazily built tables
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for e := range episodes {
+		steps += play(uint64(e) + 2)
+	}
+	runtime.ReadMemStats(&after)
+	return after.Mallocs - before.Mallocs, steps
 }
 
 // fill puts garbage in every field so that a game that forgets to write one

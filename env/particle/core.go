@@ -144,6 +144,13 @@ func share(r []float64) {
 // experiment in the paper, small enough that observations stay in memory.
 const maxAgents = 256
 
+// countFeatureParam is the count_feature parameter of the games whose
+// self block can end with N/10 (issue 9 item 2): off, the observation
+// carries no population size, as in the official code, and N reaches MRA's
+// networks only through the prior p(z | m).
+var countFeatureParam = env.Param{Name: "count_feature", Kind: env.Bool, Default: 0,
+	Doc: "end each agent's self block with N/10, the population size (not in the official code; it leaks N into every observation)"}
+
 // horizonParam documents the max_steps parameter with the given default.
 func horizonParam(def float64, why string) env.Param {
 	return env.Param{Name: "max_steps", Kind: env.Int, Default: def, Min: 1, Max: 100000,

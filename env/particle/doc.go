@@ -24,6 +24,10 @@
 // actions: 0 no-op, 1 +x, 2 −x, 3 +y, 4 −y (the original's one-hot
 // encoding; PettingZoo's integer encoding flips the signs).
 //
+// Every game is also a Viewer: a read-only Scene snapshot (positions,
+// sizes, colours, agent types, alive flags) and the entity each
+// observation block shows, which package particle/render draws.
+//
 // Package particle is not a general 2-D physics engine (no walls, joints
 // or continuous actions) and not a renderer; initial states are drawn from
 // Go's PCG generator, so they cannot match NumPy's seeds: tests that need

@@ -28,7 +28,7 @@ func Example() {
 	fmt.Printf("flat length: %d, velocity: (%.3f, %.3f)\n", len(flat), flat[0], flat[1])
 	fmt.Println("shared reward:", f.Reward[0] == f.Reward[1] && f.Reward[1] == f.Reward[2])
 	// Output:
-	// self width: 5
+	// self width: 4
 	// set landmarks: 3 × 2
 	// set agents: 2 × 4
 	// flat length: 18, velocity: (0.500, 0.000)

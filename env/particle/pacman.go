@@ -36,6 +36,7 @@ func init() {
 			{Name: "bound_penalty", Kind: env.Bool, Default: 1,
 				Doc: "penalise leaving [−0.9, 0.9]² as simple_tag penalises its good agents, for both types"},
 			horizonParam(25, "as in MPE"),
+			countFeatureParam,
 		},
 	})
 }
@@ -63,7 +64,7 @@ func init() {
 //
 // Observations of an agent (sets exclude itself):
 //
-//	self:           v(2), p(2), P/10, G/10                 (6)
+//	self:           v(2), p(2)[, P/10, G/10]               (4, 6 with count_feature)
 //	set "pacmen":   p_j − p(2), v_j(2)   masked when dead   (4 each)
 //	set "ghosts":   p_j − p(2), v_j(2)                       (4 each)
 //	set "food":     p_k − p(2)   masked (and zero) beyond sight for a pac-man   (2 each)
@@ -75,6 +76,7 @@ type Pacman struct {
 	p, g, food int
 	sight      float64
 	bounded    bool
+	count      bool   // the self block ends with P/10, G/10
 	alive      []bool // per agent; ghosts never die
 	term       []bool // per agent
 }
@@ -82,6 +84,8 @@ type Pacman struct {
 // NewPacman builds the pac-man game; it is its env.Constructor.
 func NewPacman(p env.Params, pop env.Population) (env.Game, error) {
 	np, ng, nf := pop[0].Count, pop[1].Count, p.Int("food")
+	count := p.Bool("count_feature")
+	self := 4 + 2*boolInt(count)
 	if nf == 0 {
 		nf = np
 	}
@@ -93,8 +97,8 @@ func NewPacman(p env.Params, pop env.Population) (env.Game, error) {
 		}
 	}
 	spec, err := env.NewSpec(pop, []env.TypeSpec{
-		{Name: pop[0].Type, Count: np, NumActions: NumActions, ActionNames: ActionNames, Self: 6, Sets: sets(0)},
-		{Name: pop[1].Type, Count: ng, NumActions: NumActions, ActionNames: ActionNames, Self: 6, Sets: sets(1)},
+		{Name: pop[0].Type, Count: np, NumActions: NumActions, ActionNames: ActionNames, Self: self, Sets: sets(0)},
+		{Name: pop[1].Type, Count: ng, NumActions: NumActions, ActionNames: ActionNames, Self: self, Sets: sets(1)},
 	}, p.Int("max_steps"))
 	if err != nil {
 		return nil, fmt.Errorf("pacman: %w", err)
@@ -112,7 +116,7 @@ func NewPacman(p env.Params, pop env.Population) (env.Game, error) {
 	}
 	return &Pacman{
 		core: newCore(spec, w), p: np, g: ng, food: nf,
-		sight: p.Float("sight"), bounded: p.Bool("bound_penalty"),
+		sight: p.Float("sight"), bounded: p.Bool("bound_penalty"), count: count,
 		alive: make([]bool, np+ng), term: make([]bool, np+ng),
 	}, nil
 }
@@ -229,8 +233,12 @@ func (g *Pacman) Observe(f *env.Frame) {
 func (g *Pacman) write(o []float64, mask []bool, i int) {
 	w, np, n := g.w, g.p, g.p+g.g
 	xi, yi := w.PX[i], w.PY[i]
-	o[0], o[1], o[2], o[3], o[4], o[5] = w.VX[i], w.VY[i], xi, yi, float64(g.p)/10, float64(g.g)/10
-	o = o[6:]
+	o[0], o[1], o[2], o[3] = w.VX[i], w.VY[i], xi, yi
+	o = o[4:]
+	if g.count {
+		o[0], o[1] = float64(g.p)/10, float64(g.g)/10
+		o = o[2:]
+	}
 	m := 0
 	set := func(ok bool) {
 		if mask != nil {

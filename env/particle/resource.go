@@ -19,6 +19,7 @@ func init() {
 			horizonParam(20, "MRA plays 20; the reference trajectories run 25"),
 			{Name: "shared_reward", Kind: env.Bool, Default: 0,
 				Doc: "give every agent the team's summed reward instead of its own (MRA's code gives its own)"},
+			countFeatureParam,
 		},
 	})
 }
@@ -30,17 +31,19 @@ func init() {
 //
 // Observations of agent i (L resources, N agents):
 //
-//	self:          v_i(2), p_i(2), per resource l: p_l − p_i(2), size_l(1), N/10   (4+3L+1 = 23)
+//	self:          v_i(2), p_i(2), per resource l: p_l − p_i(2), size_l(1)[, N/10]   (4+3L = 22, +1)
 //	set "agents":  per other agent j: p_j − p_i(2), v_j(2), per resource: p_l − p_j(2), size_l(1)   (4+3L = 22 each)
 //
-// The first 4+3L numbers of the self block and each agent block are MRA's
-// entity split; N/10 is MRA's game descriptor m. The flat observation
+// The self block and each agent block are MRA's entity split (devide_obs);
+// the trailing N/10, MRA's game descriptor m, is there only with the
+// count_feature parameter (not in the official code). The flat observation
 // (FlatObs) is the original scenario's vector: v_i, p_i, the agent blocks,
 // then the resource blocks of agent i.
 type Resource struct {
 	core
 	n, l   int
 	shared bool
+	count  bool      // the self block ends with N/10
 	occ    []bool    // occ[l*n+i]: agent i overlaps resource l
 	rel    []float64 // rel[j*3L:]: p_l − p_j and size_l for every resource, scratch
 }
@@ -48,9 +51,10 @@ type Resource struct {
 // NewResource builds the resource game; it is its env.Constructor.
 func NewResource(p env.Params, pop env.Population) (env.Game, error) {
 	n, l := pop.Total(), p.Int("resources")
+	count := p.Bool("count_feature")
 	spec, err := env.NewSpec(pop, []env.TypeSpec{{
 		Name: pop[0].Type, Count: n, NumActions: NumActions, ActionNames: ActionNames,
-		Self: 4 + 3*l + 1,
+		Self: 4 + 3*l + boolInt(count),
 		Sets: []env.SetSpec{{Name: "agents", Width: 4 + 3*l, Count: n - 1}},
 	}}, p.Int("max_steps"))
 	if err != nil {
@@ -61,7 +65,7 @@ func NewResource(p env.Params, pop env.Population) (env.Game, error) {
 		w.Size[n+k] = 0.05 * float64(k+1)
 		w.Collide[n+k] = false
 	}
-	return &Resource{core: newCore(spec, w), n: n, l: l, shared: p.Bool("shared_reward"), occ: make([]bool, n*l), rel: make([]float64, n*3*l)}, nil
+	return &Resource{core: newCore(spec, w), n: n, l: l, shared: p.Bool("shared_reward"), count: count, occ: make([]bool, n*l), rel: make([]float64, n*3*l)}, nil
 }
 
 // Reset implements env.Game.
@@ -123,8 +127,11 @@ func (g *Resource) Observe(f *env.Frame) {
 		o := f.AgentObs(i)
 		o[0], o[1], o[2], o[3] = w.VX[i], w.VY[i], w.PX[i], w.PY[i]
 		copy(o[4:4+width], g.rel[i*width:])
-		o[4+width] = m
-		o = o[5+width:]
+		o = o[4+width:]
+		if g.count {
+			o[0] = m
+			o = o[1:]
+		}
 		for j := range n {
 			if j == i {
 				continue

@@ -133,7 +133,7 @@ func TestPacmanCaught(t *testing.T) {
 		if m := f.AgentEntityMask(1); m[0] {
 			t.Errorf("step %d: pac-man 1 still sees pac-man 0", f.T)
 		}
-		if o := f.AgentObs(2)[6:10]; o[0] != 0 || o[1] != 0 || o[2] != 0 || o[3] != 0 {
+		if o := f.AgentObs(2)[4:8]; /* after the 4-wide self block */ o[0] != 0 || o[1] != 0 || o[2] != 0 || o[3] != 0 {
 			t.Errorf("step %d: dead pac-man's block %v, want zeros", f.T, o)
 		}
 		if step > 0 && f.Reward[0] != 0 {

@@ -18,6 +18,7 @@ func init() {
 			horizonParam(25, "as in MPE"),
 			{Name: "shared_reward", Kind: env.Bool, Default: 1,
 				Doc: "give every agent the team's summed reward, as the original environment does; false gives each its own"},
+			countFeatureParam,
 		},
 	})
 }
@@ -34,7 +35,7 @@ func init() {
 //
 // Observations of agent i:
 //
-//	self:             v_i(2), p_i(2), N/10                (5)
+//	self:             v_i(2), p_i(2)[, N/10]              (4, +1 with count_feature)
 //	set "landmarks":  per landmark: p_l − p_i(2)          (N blocks)
 //	set "agents":     per other agent: p_j − p_i(2), v_j(2)   (N−1 blocks)
 //
@@ -44,14 +45,16 @@ type Spread struct {
 	core
 	n      int
 	shared bool
+	count  bool // the self block ends with N/10
 }
 
 // NewSpread builds the spread game; it is its env.Constructor.
 func NewSpread(p env.Params, pop env.Population) (env.Game, error) {
 	n := pop.Total()
+	count := p.Bool("count_feature")
 	spec, err := env.NewSpec(pop, []env.TypeSpec{{
 		Name: pop[0].Type, Count: n, NumActions: NumActions, ActionNames: ActionNames,
-		Self: 5,
+		Self: 4 + boolInt(count),
 		Sets: []env.SetSpec{{Name: "landmarks", Width: 2, Count: n}, {Name: "agents", Width: 4, Count: n - 1}},
 	}}, p.Int("max_steps"))
 	if err != nil {
@@ -62,7 +65,7 @@ func NewSpread(p env.Params, pop env.Population) (env.Game, error) {
 		w.Size[i] = 0.15
 		w.Collide[n+i] = false
 	}
-	return &Spread{core: newCore(spec, w), n: n, shared: p.Bool("shared_reward")}, nil
+	return &Spread{core: newCore(spec, w), n: n, shared: p.Bool("shared_reward"), count: count}, nil
 }
 
 // Reset implements env.Game.
@@ -115,12 +118,17 @@ func (g *Spread) Observe(f *env.Frame) {
 	for i := range n {
 		o := f.AgentObs(i)
 		xi, yi := px[i], py[i]
-		o[0], o[1], o[2], o[3], o[4] = w.VX[i], w.VY[i], xi, yi, m
-		lm := o[5 : 5+2*n]
+		o[0], o[1], o[2], o[3] = w.VX[i], w.VY[i], xi, yi
+		o = o[4:]
+		if g.count {
+			o[0] = m
+			o = o[1:]
+		}
+		lm := o[:2*n]
 		for l := range n {
 			lm[2*l], lm[2*l+1] = px[n+l]-xi, py[n+l]-yi
 		}
-		o = o[5+2*n:]
+		o = o[2*n:]
 		for j := range n {
 			if j == i {
 				continue

@@ -21,6 +21,7 @@ func init() {
 			{Name: "obstacles", Kind: env.Int, Default: 2, Min: 0, Max: 32,
 				Doc: "number of immovable obstacles of size 0.2, placed in [−0.9, 0.9]²"},
 			horizonParam(25, "as in MPE"),
+			countFeatureParam,
 		},
 	})
 }
@@ -37,7 +38,7 @@ func init() {
 //
 // Observations of an agent (counts exclude itself):
 //
-//	self:               v(2), p(2), A/10, G/10                 (6)
+//	self:               v(2), p(2)[, A/10, G/10]               (4, 6 with count_feature)
 //	set "obstacles":    per obstacle: p_o − p(2)               (O blocks)
 //	set "adversaries":  per adversary: p_j − p(2), v_j(2)      (A−1 or A blocks)
 //	set "good":         per good agent: p_j − p(2), v_j(2)     (G or G−1 blocks)
@@ -48,12 +49,14 @@ func init() {
 type Tag struct {
 	core
 	a, g, o int
+	count   bool // the self block ends with A/10, G/10
 }
 
 // NewTag builds the tag game; it is its env.Constructor.
 func NewTag(p env.Params, pop env.Population) (env.Game, error) {
 	a, g, o := pop[0].Count, pop[1].Count, p.Int("obstacles")
-	self := 6
+	count := p.Bool("count_feature")
+	self := 4 + 2*boolInt(count)
 	spec, err := env.NewSpec(pop, []env.TypeSpec{
 		{Name: pop[0].Type, Count: a, NumActions: NumActions, ActionNames: ActionNames, Self: self,
 			Sets: []env.SetSpec{{Name: "obstacles", Width: 2, Count: o}, {Name: "adversaries", Width: 4, Count: a - 1}, {Name: "good", Width: 4, Count: g}}},
@@ -74,7 +77,7 @@ func NewTag(p env.Params, pop env.Population) (env.Game, error) {
 	for k := range o {
 		w.Size[a+g+k] = 0.2
 	}
-	return &Tag{core: newCore(spec, w), a: a, g: g, o: o}, nil
+	return &Tag{core: newCore(spec, w), a: a, g: g, o: o, count: count}, nil
 }
 
 // Reset implements env.Game.
@@ -134,8 +137,12 @@ func (t *Tag) Observe(f *env.Frame) {
 	for i := range n {
 		o := f.AgentObs(i)
 		xi, yi := w.PX[i], w.PY[i]
-		o[0], o[1], o[2], o[3], o[4], o[5] = w.VX[i], w.VY[i], xi, yi, ma, mg
-		o = o[6:]
+		o[0], o[1], o[2], o[3] = w.VX[i], w.VY[i], xi, yi
+		o = o[4:]
+		if t.count {
+			o[0], o[1] = ma, mg
+			o = o[2:]
+		}
 		for k := n; k < n+t.o; k++ {
 			o[0], o[1] = w.PX[k]-xi, w.PY[k]-yi
 			o = o[2:]

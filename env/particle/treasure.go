@@ -33,6 +33,7 @@ func init() {
 			{Name: "treasures", Kind: env.Int, Default: 0, Min: 0, Max: 4 * maxAgents,
 				Doc: "number of treasures on the field; 0 means one per collector, as MAAC"},
 			horizonParam(25, "as in MPE"),
+			countFeatureParam,
 		},
 	})
 }
@@ -61,7 +62,7 @@ func init() {
 //
 // Observations of an agent (sets exclude itself):
 //
-//	self:               v(2), p(2), colour one-hot(2), C/10, D/10     (8)
+//	self:               v(2), p(2), colour one-hot(2)[, C/10, D/10]   (6, 8 with count_feature)
 //	set "collectors":   p_j − p(2), v_j(2), carried colour one-hot(2)   (6 each)
 //	set "deposits":     p_j − p(2), v_j(2), colour one-hot(2)           (6 each)
 //	set "treasures":    p_k − p(2), colour one-hot(2)                   (4 each)
@@ -72,6 +73,7 @@ func init() {
 type Treasure struct {
 	core
 	c, d, k int
+	count   bool  // the self block ends with C/10, D/10
 	carry   []int // per collector: carried colour, −1 when empty
 	colour  []int // per treasure
 }
@@ -79,6 +81,7 @@ type Treasure struct {
 // NewTreasure builds the treasure game; it is its env.Constructor.
 func NewTreasure(p env.Params, pop env.Population) (env.Game, error) {
 	c, d, k := pop[0].Count, pop[1].Count, p.Int("treasures")
+	count := p.Bool("count_feature")
 	if k == 0 {
 		k = c
 	}
@@ -90,8 +93,8 @@ func NewTreasure(p env.Params, pop env.Population) (env.Game, error) {
 		}
 	}
 	spec, err := env.NewSpec(pop, []env.TypeSpec{
-		{Name: pop[0].Type, Count: c, NumActions: NumActions, ActionNames: ActionNames, Self: 8, Sets: sets(0)},
-		{Name: pop[1].Type, Count: d, NumActions: NumActions, ActionNames: ActionNames, Self: 8, Sets: sets(1)},
+		{Name: pop[0].Type, Count: c, NumActions: NumActions, ActionNames: ActionNames, Self: 6 + 2*boolInt(count), Sets: sets(0)},
+		{Name: pop[1].Type, Count: d, NumActions: NumActions, ActionNames: ActionNames, Self: 6 + 2*boolInt(count), Sets: sets(1)},
 	}, p.Int("max_steps"))
 	if err != nil {
 		return nil, fmt.Errorf("treasure: %w", err)
@@ -107,7 +110,7 @@ func NewTreasure(p env.Params, pop env.Population) (env.Game, error) {
 			w.Size[i], w.Collide[i] = treasureSize, false
 		}
 	}
-	return &Treasure{core: newCore(spec, w), c: c, d: d, k: k, carry: make([]int, c), colour: make([]int, k)}, nil
+	return &Treasure{core: newCore(spec, w), c: c, d: d, k: k, count: count, carry: make([]int, c), colour: make([]int, k)}, nil
 }
 
 func boolInt(b bool) int {
@@ -240,8 +243,11 @@ func (g *Treasure) write(o []float64, i int) {
 	xi, yi := w.PX[i], w.PY[i]
 	o[0], o[1], o[2], o[3] = w.VX[i], w.VY[i], xi, yi
 	oneHot(o[4:], g.colourOf(i))
-	o[6], o[7] = float64(g.c)/10, float64(g.d)/10
-	o = o[8:]
+	o = o[6:]
+	if g.count {
+		o[0], o[1] = float64(g.c)/10, float64(g.d)/10
+		o = o[2:]
+	}
 	for j := range n {
 		if j == i {
 			continue

@@ -16,5 +16,6 @@ import (
 
 func main() {
 	line.Register()
-	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(cli.Run()) // cli.Main(os.Args[1:], os.Stdout, os.Stderr), supervised
+
 }

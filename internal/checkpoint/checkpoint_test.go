@@ -349,13 +349,13 @@ func TestMessages(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "run.ck")
 	os.WriteFile(path, good[:len(good)-1], 0o644)
 	_, _, err := checkpoint.ReadFile(path, "mra-run", 2)
-	want := "checkpoint " + path + ": checkpoint is damaged (checksum mismatch); start again without --resume or restore a copy"
+	want := "checkpoint " + path + ": checkpoint is damaged (checksum mismatch); start the run again or restore a copy"
 	if err == nil || err.Error() != want {
 		t.Errorf("message\n got %v\nwant %s", err, want)
 	}
 	os.WriteFile(path, []byte("PK\x03\x04 a zip file"), 0o644)
 	_, _, err = checkpoint.ReadFile(path, "mra-run", 2)
-	want = "checkpoint " + path + ": not an mrasim checkpoint (it does not start with MRASIMCK); check the path given to --resume"
+	want = "checkpoint " + path + ": not an mrasim checkpoint (it does not start with MRASIMCK); check the path"
 	if err == nil || err.Error() != want {
 		t.Errorf("message\n got %v\nwant %s", err, want)
 	}

@@ -50,16 +50,16 @@ func (e *VersionError) Error() string {
 	if e.Container {
 		what = "file format version"
 	}
-	return fmt.Sprintf("checkpoint %s: written by a newer mrasim (%s %d, this mrasim reads up to %d); use a newer mrasim or start again without --resume",
+	return fmt.Sprintf("checkpoint %s: written by a newer mrasim (%s %d, this mrasim reads up to %d); use a newer mrasim or start the run again",
 		e.Path, what, e.Got, e.Max)
 }
 
 // corrupt returns the error for a damaged file.
 func corrupt(path, detail string) error {
-	return fmt.Errorf("checkpoint %s: %w (%s); start again without --resume or restore a copy", path, ErrCorrupt, detail)
+	return fmt.Errorf("checkpoint %s: %w (%s); start the run again or restore a copy", path, ErrCorrupt, detail)
 }
 
 // notCheckpoint returns the error for a file that is not a checkpoint.
 func notCheckpoint(path, detail string) error {
-	return fmt.Errorf("checkpoint %s: %w (%s); check the path given to --resume", path, ErrNotCheckpoint, detail)
+	return fmt.Errorf("checkpoint %s: %w (%s); check the path", path, ErrNotCheckpoint, detail)
 }

@@ -61,6 +61,9 @@ var ErrInput = errors.New("curves: bad input")
 type Series struct {
 	Label string
 	X, Y  []float64
+	// Low and High, when set (same length as Y), are the ends of an
+	// interval around each point, drawn as error bars (Low ≤ Y ≤ High).
+	Low, High []float64
 }
 
 // Write draws series as lines on one chart with a title, axis labels and a
@@ -73,7 +76,7 @@ func Write(path, title, xLabel, yLabel string, series []Series) error {
 	if err := check(series); err != nil {
 		return fmt.Errorf("%w; %s not written", err, path)
 	}
-	p, err := chart(title, xLabel, yLabel, series)
+	p, err := chart(title, xLabel, yLabel, series, nil)
 	if err != nil {
 		return fmt.Errorf("curves: %s: %w", path, err)
 	}
@@ -107,8 +110,9 @@ func check(series []Series) error {
 	return nil
 }
 
-// chart builds the plot of valid series.
-func chart(title, xLabel, yLabel string, series []Series) (*plot.Plot, error) {
+// chart builds the plot of valid series; decorate, if not nil, adds to it
+// before the legend's headroom is set.
+func chart(title, xLabel, yLabel string, series []Series, decorate func(*plot.Plot) error) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = xLabel
@@ -132,8 +136,29 @@ func chart(title, xLabel, yLabel string, series []Series) (*plot.Plot, error) {
 		line.Color, line.Dashes = style(i)
 		line.Width = vg.Points(lineWidth)
 		p.Add(line)
+		if len(s.Low) == len(s.Y) && len(s.High) == len(s.Y) {
+			errs := make(plotter.YErrors, len(s.Y))
+			for j := range errs {
+				errs[j].Low, errs[j].High = s.Y[j]-s.Low[j], s.High[j]-s.Y[j]
+			}
+			bars, err := plotter.NewYErrorBars(struct {
+				plotter.XYs
+				plotter.YErrors
+			}{xys, errs})
+			if err != nil {
+				return nil, err
+			}
+			bars.Color = line.Color
+			bars.LineStyle.Width = vg.Points(lineWidth / 2)
+			p.Add(bars)
+		}
 		if s.Label != "" {
 			p.Legend.Add(s.Label, line)
+		}
+	}
+	if decorate != nil {
+		if err := decorate(p); err != nil {
+			return nil, err
 		}
 	}
 	// Headroom above the data for the legend, which sits inside the top

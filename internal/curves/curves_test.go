@@ -225,3 +225,40 @@ func TestHeatmap(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteErrorBars(t *testing.T) {
+	dir := t.TempDir()
+	good := []ErrorSeries{
+		{Series: Series{Label: "mra", X: []float64{2, 3, 4}, Y: []float64{1, 2, 1.5}}, Err: []float64{0.1, 0, 0.3}},
+		{Series: Series{Label: "random", X: []float64{2, 3, 4}, Y: []float64{0.5, 0.4, 0.3}}, Err: []float64{0.05, 0.05, 0.05}},
+	}
+	path := filepath.Join(dir, "ok.png")
+	if err := WriteErrorBars(path, "t", "agents", "return", good); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := png.Decode(f); err != nil {
+		t.Fatalf("not a PNG: %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		err  []float64
+	}{
+		{"short", []float64{1}},
+		{"negative", []float64{0, -1, 0}},
+		{"nan", []float64{0, math.NaN(), 0}},
+	} {
+		bad := []ErrorSeries{{Series: good[0].Series, Err: tc.err}}
+		p := filepath.Join(dir, tc.name+".png")
+		if err := WriteErrorBars(p, "t", "x", "y", bad); !errors.Is(err, ErrInput) {
+			t.Errorf("%s: got %v, want ErrInput", tc.name, err)
+		}
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s: a file was written", tc.name)
+		}
+	}
+}

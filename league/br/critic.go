@@ -10,8 +10,8 @@ import (
 )
 
 // critic is the learned state-value baseline V(x, t): an MLP on the
-// response's input and the time t/horizon, fitted to the returns-to-go by
-// least squares, one clipped Adam step per gradient step of the policy.
+// response's input and the time t/horizon, fitted to the GAE returns by
+// least squares with clipped Adam steps.
 type critic struct {
 	nin     int     // the response's input width
 	horizon float64 // the game's horizon, to scale t
@@ -36,26 +36,33 @@ func newCritic(nin, hidden, horizon int, cfg Config, rng *rand.Rand) (*critic, e
 	return c, nil
 }
 
-// advantages replaces the returns-to-go in adv by G − V(x, t), for the
-// batch's inputs (rows × nin) and time steps, then takes one step of the
-// critic on the mean squared error (1/rows) Σ (V − G)².
-func (c *critic) advantages(inputs []float64, step []int, adv []float64) error {
+// load writes the critic's input rows [x | t/horizon] into c.x.
+func (c *critic) load(inputs []float64, step []int) {
 	rows, w := len(step), c.nin+1
 	c.x = slices.Grow(c.x[:0], rows*w)[:rows*w]
 	for r := range rows {
 		copy(c.x[r*w:], inputs[r*c.nin:(r+1)*c.nin])
 		c.x[r*w+c.nin] = float64(step[r]) / c.horizon
 	}
-	v, _ := c.gradient(adv)
-	for r := range rows {
-		adv[r] -= v[r]
-	}
+}
+
+// values returns V for the rows (a buffer of the network, valid until its
+// next Forward).
+func (c *critic) values(inputs []float64, step []int) []float64 {
+	c.load(inputs, step)
+	return c.mlp.Forward(c.x)
+}
+
+// fit takes one step on (1/rows) Σ (V − target)².
+func (c *critic) fit(inputs []float64, step []int, target []float64) error {
+	c.load(inputs, step)
+	c.gradient(target)
 	return c.opt.Step(c.params.Value, c.params.Grad)
 }
 
 // gradient evaluates V on the rows of c.x, writes the gradient of the loss
 // (1/rows) Σ (V − target)² into the critic's gradient vector and returns V
-// (a buffer of the network, valid until its next Forward) and the loss.
+// and the loss.
 func (c *critic) gradient(target []float64) (v []float64, loss float64) {
 	rows := len(target)
 	c.params.ZeroGrad()

@@ -9,13 +9,17 @@ import (
 	"github.com/mrasim/mrasim/env"
 )
 
-// evaluate plays the evaluation episodes with the trained response and
-// with the frozen policy and fills res's values, baselines, gain and their
-// intervals.
-func (t *trainer) evaluate(res *Result) {
-	n := t.cfg.EvalEpisodes
-	seeds := env.SubSeed(t.seed, streamEvalGame)
-	dev := t.resp.Policy(t.others, env.SubSeed(t.seed, streamEvalPlay))
+// paired plays n episodes from the game-seed stream gameStream, each twice
+// on the same seed (and, with a Reseeder, the same draws of the others):
+// once with the response sampling (or, greedy, taking its most probable
+// action) for the agent from the play stream, once with the frozen policy,
+// and summarises the pairs.
+func (t *trainer) paired(n int, gameStream, playStream uint64, greedy bool) Paired {
+	seeds := env.SubSeed(t.seed, gameStream)
+	dev := NewDeviation(t.others, t.net, t.agent, env.SubSeed(t.seed, playStream))
+	if greedy {
+		dev.Greedy()
+	}
 	value := make([]float64, n)
 	base := make([]float64, n)
 	diff := make([]float64, n)
@@ -25,9 +29,11 @@ func (t *trainer) evaluate(res *Result) {
 		base[k] = t.episodeReturn(t.others, s)
 		diff[k] = value[k] - base[k]
 	}
-	res.Value, res.ValueCI95 = meanCI95(value)
-	res.Baseline, res.BaselineCI95 = meanCI95(base)
-	res.Gain, res.GainCI95 = meanCI95(diff)
+	p := Paired{Episodes: n}
+	p.Value, p.ValueCI95 = MeanCI95(value)
+	p.Baseline, p.BaselineCI95 = MeanCI95(base)
+	p.Gain, p.GainCI95 = MeanCI95(diff)
+	return p
 }
 
 // episodeReturn plays one episode from seed with p acting for every agent
@@ -45,15 +51,21 @@ func (t *trainer) episodeReturn(p agents.Policy, seed uint64) float64 {
 	return ret
 }
 
-// meanCI95 returns the mean of x and the half-width of its 95% Student-t
+// MeanCI95 returns the mean of x and the half-width of its 95% Student-t
 // confidence interval, t₀.₉₇₅,ₙ₋₁·sd/√n with the sample standard deviation
-// (n−1 in the denominator). len(x) must be at least 2.
-func meanCI95(x []float64) (mean, half float64) {
+// (n−1 in the denominator); the half-width is NaN for fewer than 2 values.
+func MeanCI95(x []float64) (mean, half float64) {
 	n := float64(len(x))
+	if n == 0 {
+		return math.NaN(), math.NaN()
+	}
 	for _, v := range x {
 		mean += v
 	}
 	mean /= n
+	if n < 2 {
+		return mean, math.NaN()
+	}
 	var ss float64
 	for _, v := range x {
 		ss += (v - mean) * (v - mean)

@@ -13,11 +13,11 @@ import (
 // ignoring instead.
 func ExampleTrain() {
 	newGame := func() (env.Game, error) { return matrix.NewVolunteer(3, 1, 0.5) }
-	res, err := br.Train(newGame, always{A: 1}, 0, br.Config{Episodes: 800, EvalEpisodes: 500}, 1)
+	res, err := br.Train(newGame, always{A: 1}, 0, nil, br.Config{Episodes: 800, TestEpisodes: 500}, 1)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Printf("value %.3f, baseline %.3f, gain %.3f ± %.3f\n", res.Value, res.Baseline, res.Gain, res.GainCI95)
-	// Output: value 1.000, baseline 0.500, gain 0.500 ± 0.000
+	fmt.Printf("chosen %v: value %.3f, baseline %.3f, gain %.3f ± %.3f\n", res.Chosen, res.Test.Value, res.Test.Baseline, res.Gain, res.GainCI95)
+	// Output: chosen true: value 1.000, baseline 0.500, gain 0.500 ± 0.000
 }

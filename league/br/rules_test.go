@@ -77,17 +77,17 @@ func TestMaskedActionNeverPlayed(t *testing.T) {
 		game = &checked{Game: g, t: t, agent: 0, forbid: 0}
 		return game, err
 	}
-	res, err := br.Train(newGame, always{A: 1}, 0, br.Config{Episodes: 400, EvalEpisodes: 100}, 5)
+	res, err := br.Train(newGame, always{A: 1}, 0, nil, br.Config{Episodes: 400, SelectEpisodes: 20, TestEpisodes: 100}, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := env.NewFrame(game.Spec())
 	game.Reset(0, f)
-	if p := res.Response.Probs(f, make([]float64, 2)); p[0] != 0 || p[1] != 1 {
+	if p := br.Probs(res.Net, 0, f, make([]float64, 2)); p[0] != 0 || p[1] != 1 {
 		t.Errorf("probabilities %v with ignore masked, want exactly [0 1]", p)
 	}
-	if res.Gain != 0 || res.GainCI95 != 0 {
-		t.Errorf("gain %v ± %v, want exactly 0", res.Gain, res.GainCI95)
+	if res.Gain != 0 || res.GainCI95 != 0 || res.Chosen {
+		t.Errorf("gain %v ± %v (chosen %v), want exactly 0 and the incumbent kept", res.Gain, res.GainCI95, res.Chosen)
 	}
 }
 
@@ -95,32 +95,25 @@ func TestMaskedActionNeverPlayed(t *testing.T) {
 // agent's episode early) the others' policy sees every step of every
 // episode, the response never plays a masked action, and it learns to walk
 // to the goal better than a random walker (whose value is about 0; walking
-// to the goal unless the pit is in the way earns about 0.67), with either
-// baseline.
+// to the goal unless the pit is in the way earns about 0.67).
 func TestLineWalker(t *testing.T) {
-	for _, valueBaseline := range []bool{false, true} {
-		t.Run(fmt.Sprintf("ValueBaseline=%v", valueBaseline), func(t *testing.T) {
-			var game *checked
-			newGame := func() (env.Game, error) {
-				g, err := env.Make(line.Name, map[string]any{"length": int64(7)}, env.Population{{Count: 3}})
-				game = &checked{Game: g, t: t, agent: 0, forbid: -1}
-				return game, err
-			}
-			others := &counting{Policy: agents.NewRandom(3)}
-			cfg := br.Config{Episodes: 3000, EvalEpisodes: 1000, ValueBaseline: valueBaseline}
-			res, err := br.Train(newGame, others, 0, cfg, 6)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("value %.3f ± %.3f, baseline %.3f ± %.3f, gain %.3f ± %.3f",
-				res.Value, res.ValueCI95, res.Baseline, res.BaselineCI95, res.Gain, res.GainCI95)
-			if others.calls != game.steps {
-				t.Errorf("others acted %d times in %d steps", others.calls, game.steps)
-			}
-			if !(res.Gain-res.GainCI95 > 0) || res.Value < 0.2 {
-				t.Errorf("value %.3f, gain %.3f ± %.3f: want a value ≥ 0.2 and a gain significantly above 0", res.Value, res.Gain, res.GainCI95)
-			}
-		})
+	var game *checked
+	newGame := func() (env.Game, error) {
+		g, err := env.Make(line.Name, map[string]any{"length": int64(7)}, env.Population{{Count: 3}})
+		game = &checked{Game: g, t: t, agent: 0, forbid: -1}
+		return game, err
+	}
+	others := &counting{Policy: agents.NewRandom(3)}
+	res, err := br.Train(newGame, others, 0, nil, br.Config{Episodes: 1500, TestEpisodes: 500}, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("value %.3f, baseline %.3f, gain %.3f ± %.3f", res.Test.Value, res.Test.Baseline, res.Gain, res.GainCI95)
+	if others.calls != game.steps {
+		t.Errorf("others acted %d times in %d steps", others.calls, game.steps)
+	}
+	if !(res.Gain-res.GainCI95 > 0) || res.Test.Value < 0.2 {
+		t.Errorf("value %.3f, gain %.3f ± %.3f: want a value ≥ 0.2 and a gain significantly above 0", res.Test.Value, res.Gain, res.GainCI95)
 	}
 }
 
@@ -136,14 +129,19 @@ func TestTrainErrors(t *testing.T) {
 		want    string
 	}{
 		{"episodes", okGame, always{}, 0, br.Config{Episodes: -1}, "Episodes = -1, want ≥ 1"},
-		{"eval episodes", okGame, always{}, 0, br.Config{EvalEpisodes: 1}, "EvalEpisodes = 1, want ≥ 2"},
+		{"select episodes", okGame, always{}, 0, br.Config{SelectEpisodes: 1}, "SelectEpisodes = 1, want ≥ 2"},
+		{"test episodes", okGame, always{}, 0, br.Config{TestEpisodes: 1}, "TestEpisodes = 1, want ≥ 2"},
+		{"epochs", okGame, always{}, 0, br.Config{Epochs: -2}, "Epochs = -2"},
+		{"minibatches", okGame, always{}, 0, br.Config{Minibatches: -1}, "Minibatches = -1"},
+		{"optimizer", okGame, always{}, 0, br.Config{Optimizer: "adagrad"}, `Optimizer = "adagrad", want one of [adam adamw sgd mfac]`},
+		{"clip", okGame, always{}, 0, br.Config{Clip: 1}, "Clip = 1, want a number in (0, 1)"},
+		{"lambda", okGame, always{}, 0, br.Config{Lambda: 2}, "Lambda = 2"},
 		{"hidden", okGame, always{}, 0, br.Config{Hidden: -3}, "Hidden = -3"},
 		{"batch", okGame, always{}, 0, br.Config{Batch: -1}, "Batch = -1"},
 		{"lr", okGame, always{}, 0, br.Config{LR: math.NaN()}, "LR = NaN"},
 		{"gamma", okGame, always{}, 0, br.Config{Gamma: 1.5}, "Gamma = 1.5, want a number in (0, 1]"},
 		{"entropy", okGame, always{}, 0, br.Config{Entropy: math.Inf(1)}, "Entropy = +Inf"},
-		{"clip", okGame, always{}, 0, br.Config{GradClip: -1}, "GradClip = -1"},
-		{"baseline rate", okGame, always{}, 0, br.Config{BaselineRate: 2}, "BaselineRate = 2"},
+		{"grad clip", okGame, always{}, 0, br.Config{GradClip: -1}, "GradClip = -1"},
 		{"nil game", nil, always{}, 0, br.Config{}, "needs a game constructor"},
 		{"nil others", okGame, nil, 0, br.Config{}, "needs a game constructor and the others' policy"},
 		{"agent", okGame, always{}, 3, br.Config{}, "agent 3 out of range: the game has 3 agents"},
@@ -151,7 +149,7 @@ func TestTrainErrors(t *testing.T) {
 		{"game error", func() (env.Game, error) { return nil, fmt.Errorf("making: %w", boom) }, always{}, 0, br.Config{}, "br: building the game: making: boom"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := br.Train(tc.newGame, tc.others, tc.agent, tc.cfg, 1)
+			_, err := br.Train(tc.newGame, tc.others, tc.agent, nil, tc.cfg, 1)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want it to contain %q", err, tc.want)
 			}
@@ -166,12 +164,12 @@ func TestTrainErrors(t *testing.T) {
 // which changes training, while 0 means the default.
 func TestNegativeEntropyIsNoBonus(t *testing.T) {
 	run := func(entropy float64) []float64 {
-		cfg := br.Config{Episodes: 80, EvalEpisodes: 2, Hidden: 8, Entropy: entropy}
-		res, err := br.Train(volunteer(t, 3, 1, 0.5), always{A: 1}, 0, cfg, 1)
+		cfg := br.Config{Episodes: 80, SelectEpisodes: 2, TestEpisodes: 2, Hidden: 8, Entropy: entropy, ValueWarmup: -1}
+		res, err := br.Train(volunteer(t, 3, 1, 0.5), always{A: 1}, 0, nil, cfg, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return res.Response.Params()
+		return res.Net.Params()
 	}
 	def, explicit, none := run(0), run(br.DefaultEntropy), run(-1)
 	if !equal(def, explicit) {
@@ -182,14 +180,24 @@ func TestNegativeEntropyIsNoBonus(t *testing.T) {
 	}
 }
 
-func equal(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
+// TestOptimizers: every optimizer of the shared core that Config accepts
+// trains the response to the obvious deviation.
+func TestOptimizers(t *testing.T) {
+	for _, name := range br.Optimizers {
+		t.Run(name, func(t *testing.T) {
+			lr := 0.0
+			if name == br.OptSGD {
+				lr = 0.05
+			}
+			cfg := br.Config{Episodes: 800, TestEpisodes: 100, Optimizer: name, LR: lr}
+			res, err := br.Train(volunteer(t, 3, 1, 0.5), always{A: 1}, 0, nil, cfg, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: gain %.4f ± %.4f", name, res.Gain, res.GainCI95)
+			if !res.Chosen || res.Gain < 0.4 {
+				t.Errorf("%s: gain %.4f (chosen %v), want ≥ 0.4 of the 0.5 available", name, res.Gain, res.Chosen)
+			}
+		})
 	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -3,6 +3,7 @@ package br
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -14,43 +15,61 @@ import (
 
 // Reseeder is implemented by policies whose randomness can be restarted
 // from a seed. When the others' policy given to [Train] implements it,
-// Train calls Reseed at the start of every episode (training and
-// evaluation) with a seed derived from the episode's seed. The response and
-// the baseline then face the same draws of the others on each evaluation
+// Train calls Reseed at the start of every episode (training, selection
+// and test) with a seed derived from the episode's seed. The response and
+// the incumbent then face the same draws of the others on each evaluation
 // episode (common random numbers, which narrows the paired interval), and
 // the result no longer depends on the policy's state before the call.
+// agents.Random, mra.Agent and mra.Player implement it.
 //
 // Without it, the others' policy draws from wherever its generator stands:
-// the evaluation is still paired on the game's seeds and unbiased, and
-// Train is still deterministic given seed and the policy's state (a
-// freshly built policy with the same seed gives the same result).
+// the evaluation is still paired on the game's seeds and unbiased, only
+// noisier.
 type Reseeder interface {
 	Reseed(seed uint64)
 }
 
-// Result is what [Train] measured. Returns are undiscounted sums of the
+// Paired is a paired comparison on common episodes: the deviating agent's
+// mean episode return playing the response (Value) and playing its frozen
+// policy (Baseline), and their difference (Gain), each with the half-width
+// of its 95% Student-t interval over Episodes episodes.
+type Paired struct {
+	Episodes     int     `json:"episodes"`
+	Value        float64 `json:"value"`
+	ValueCI95    float64 `json:"value_ci95"`
+	Baseline     float64 `json:"baseline"`
+	BaselineCI95 float64 `json:"baseline_ci95"`
+	Gain         float64 `json:"gain"`
+	GainCI95     float64 `json:"gain_ci95"`
+}
+
+// Result is what [Train] found. Returns are undiscounted sums of the
 // agent's rewards over an episode, whatever Config.Gamma.
 type Result struct {
-	Agent int // the deviating agent
+	Agent    int       // the deviating agent
+	Episodes int       // training episodes played
+	Curve    []float64 // the mean training return of each PPO iteration's episodes
 
-	// Value is the mean return of the agent playing the trained response
-	// (sampling from it) against the others, over EvalEpisodes episodes;
-	// ValueCI95 is the half-width of its 95% confidence interval.
-	Value, ValueCI95 float64
-	// Baseline is the mean return of the agent playing the frozen policy,
-	// on the same episode seeds, and BaselineCI95 its half-width.
-	Baseline, BaselineCI95 float64
-	// Gain is Value − Baseline, the estimated improvement of the agent by
-	// deviating (its NashConv term), and GainCI95 the half-width of the
-	// paired interval: from the per-episode differences of the two runs.
+	// Selection compares the trained response, sampling (Selection) and
+	// greedy (SelectionGreedy: its most probable action), with the
+	// incumbent (the frozen policy) on the same SelectEpisodes episodes.
+	// Chosen says whether one of them won (a positive mean gain, the
+	// larger of the two) and is the deviation measured; Greedy says which.
+	Selection, SelectionGreedy Paired
+	Chosen, Greedy             bool
+	// Test measures the chosen deviation on TestEpisodes further episodes,
+	// disjoint from training and selection: it is an unbiased estimate of
+	// that deviation's gain, and so, in expectation, a lower bound on the
+	// agent's best improvement. When the incumbent was chosen the deviation
+	// is the incumbent itself and the gain is exactly 0 (Test.Episodes is
+	// 0: nothing needs playing).
+	Test Paired
+	// Gain and GainCI95 are Test's gain and half-width (0 and 0 when the
+	// incumbent was chosen).
 	Gain, GainCI95 float64
 
-	// Curve holds the mean training return of each gradient step's batch.
-	Curve []float64
-
-	// Response is the trained response, for playing it again (see
-	// Response.Policy) or inspecting its action probabilities.
-	Response *Response
+	// Net is the trained response, for playing it again (NewDeviation).
+	Net Net
 }
 
 // Seed streams: every random number of Train derives from its seed through
@@ -58,47 +77,56 @@ type Result struct {
 const (
 	streamInit       = iota // network initialisation
 	streamTrainGame         // training episode k: SubSeed(SubSeed(seed, streamTrainGame), k)
-	streamTrainPlay         // the response's action samples during training
-	streamEvalGame          // evaluation episode k: SubSeed(SubSeed(seed, streamEvalGame), k)
-	streamEvalPlay          // the response's action samples during evaluation
+	streamTrainPlay         // the response's samples and latents during training
+	streamSelectGame        // selection episode k
+	streamSelectPlay        // the response's samples during selection
+	streamTestGame          // test episode k
+	streamTestPlay          // the response's samples during the test
 	streamOthersFrom        // an episode's others seed: SubSeed(episodeSeed, streamOthersFrom)
+	streamShuffle           // PPO's minibatch permutations
 )
 
 // Train learns a response for agent against the other agents playing
-// others, in a game built by newGame, and evaluates it. others acts for all
+// others, in a game built by newGame, then chooses between it and the
+// incumbent and measures the chosen deviation's gain. others acts for all
 // agents at every step of every episode (it may be stateful, for example
 // drawing latents at T = 0); the response then overrides the agent's action
-// while the agent acts (alive, not terminated, not truncated). All
+// while the agent acts (alive, not terminated, not truncated). The response
+// starts from net; nil means a fresh [MLP], uniform at the start. All
 // randomness comes from seed (see [Reseeder] for the others' own).
 //
-// Training runs Episodes episodes in gradient steps of Batch episodes (the
-// last step takes the remainder). Each step maximises, over the batch's
-// decision steps (rows) of the agent,
+// The learner is PPO (Schulman et al. 2017, arXiv 1707.06347) with a
+// learned value baseline: each iteration plays Batch episodes, fits the
+// critic V(x, t/horizon) (an MLP of two hidden layers of width Hidden, on
+// the response's input and the time) and maximises, for Epochs passes of
+// Minibatches steps over the iteration's decision rows,
 //
-//	J = (1/rows) Σ_rows [ (G_t − b_t)·log π(a_t|x_t) + β·H(π(·|x_t)) ]
-//	G_t = Σ_{s≥t} γ^{s−t} r_s                       (returns-to-go, rewards after every step)
-//	b_t ← b_t + ρ·(mean of G_t over the batch − b_t)  (after the step; the first batch at t sets b_t)
+//	L = mean_rows [ min(ρ·Â, clip(ρ, 1−ε, 1+ε)·Â) + β·H(π(·|x)) ],   ρ = π(a|x) / π_old(a|x)
+//	Â = GAE(γ, λ) of δ_t = r_t + γ·V(x_{t+1}) − V(x_t), normalised to mean 0 and sd 1 per iteration
 //
-// with Adam (Config.LR) on the gradient clipped to global norm
-// Config.GradClip; ρ is Config.BaselineRate and β is Config.Entropy,
-// annealed linearly to 0 over the steps when Config.AnnealEntropy is set.
-// Steps where the agent does not act carry no loss. With
-// Config.ValueBaseline, b_t is instead V(x_t, t/horizon), an MLP of the same
-// hidden widths fitted to the returns-to-go by least squares (one clipped
-// Adam step per gradient step, after the advantages are taken): a
-// state-dependent baseline, which helps where the return depends much on
-// the state, at the price of a critic that must first learn.
+// with the chosen optimizer (Config.Optimizer, learning rate Config.LR) on
+// the gradient clipped to global norm Config.GradClip; the critic takes an
+// Adam step on the squared error to the GAE returns in the same
+// minibatches. During the first ValueWarmup iterations only the critic
+// learns. PPO rather than REINFORCE or A2C because the response is usually
+// warm-started from a policy that is already good: the clipped ratio keeps
+// every update near the policy that collected the data, so a noisy batch
+// or a young critic cannot wreck the warm start, and the several epochs
+// per batch get more out of each episode than one gradient step does.
 //
-// Evaluation plays EvalEpisodes episodes on seeds never used in training,
-// each twice: once with the response sampling for the agent, once with the
-// frozen policy (others acting for every agent). The intervals are
-// Student-t intervals, t₀.₉₇₅,ₙ₋₁·sd/√n with n = EvalEpisodes.
+// Selection then plays SelectEpisodes paired episodes (response and
+// incumbent on the same seeds, common random numbers), with the response
+// sampling and greedy (a best response can always be deterministic, and
+// the greedy policy drops the residual exploration of a finite budget),
+// and chooses whichever of the three gains most; the chosen deviation is measured
+// on TestEpisodes fresh paired episodes (see Result). The intervals are
+// Student-t intervals t₀.₉₇₅,ₙ₋₁·sd/√n.
 //
 // newGame is called once. Train returns an error for an invalid Config, a
-// nil newGame or others, an error from newGame, an agent out of range, or a
-// non-finite gradient.
-func Train(newGame func() (env.Game, error), others agents.Policy, agent int, cfg Config, seed uint64) (Result, error) {
-	cfg, err := cfg.withDefaults()
+// nil newGame or others, an error from newGame, an agent out of range, a
+// net whose actions do not match the agent's, or a non-finite gradient.
+func Train(newGame func() (env.Game, error), others agents.Policy, agent int, net Net, cfg Config, seed uint64) (Result, error) {
+	cfg, err := cfg.WithDefaults()
 	if err != nil {
 		return Result{}, err
 	}
@@ -113,15 +141,28 @@ func Train(newGame func() (env.Game, error), others agents.Policy, agent int, cf
 	if agent < 0 || agent >= spec.NumAgents() {
 		return Result{}, fmt.Errorf("br: agent %d out of range: the game has %d agents (population %v)", agent, spec.NumAgents(), spec.Population)
 	}
-	t, err := newTrainer(g, others, agent, cfg, seed)
+	if net == nil {
+		net = NewMLP(spec, agent, cfg.Hidden, rand.New(rand.NewPCG(env.SubSeed(seed, streamInit), 0)))
+	}
+	if net.NumActions() != spec.Type(agent).NumActions {
+		return Result{}, fmt.Errorf("br: the response has %d actions, agent %d has %d", net.NumActions(), agent, spec.Type(agent).NumActions)
+	}
+	t, err := newTrainer(g, others, agent, net, cfg, seed)
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Agent: agent, Response: t.resp}
+	res := Result{Agent: agent, Episodes: cfg.Episodes, Net: net}
 	if res.Curve, err = t.train(); err != nil {
 		return Result{}, err
 	}
-	t.evaluate(&res)
+	res.Selection = t.paired(cfg.SelectEpisodes, streamSelectGame, streamSelectPlay, false)
+	res.SelectionGreedy = t.paired(cfg.SelectEpisodes, streamSelectGame, streamSelectPlay, true)
+	res.Greedy = res.SelectionGreedy.Gain > res.Selection.Gain
+	res.Chosen = max(res.Selection.Gain, res.SelectionGreedy.Gain) > 0
+	if res.Chosen {
+		res.Test = t.paired(cfg.TestEpisodes, streamTestGame, streamTestPlay, res.Greedy)
+		res.Gain, res.GainCI95 = res.Test.Gain, res.Test.GainCI95
+	}
 	return res, nil
 }
 
@@ -133,72 +174,93 @@ type trainer struct {
 	frame  *env.Frame
 	others agents.Policy
 	agent  int
-	resp   *Response
-	critic *critic // nil: the per-time-step running mean is the baseline
+	net    Net
+	critic *critic
 	opt    optim.Optimizer
-	rng    *rand.Rand // the response's samples during training
+	rng    *rand.Rand // the response's samples and latents during training
+	perm   *rand.Rand // minibatch permutations
 	acts   []int      // joint actions
 
-	// The batch, one row per decision step of the agent.
-	inputs  []float64 // rows × inputs
+	// The iteration's batch, one row per decision step of the agent, in
+	// episode order.
+	inputs  []float64 // rows × w
 	masks   []bool    // rows × actions
-	action  []int     // rows
-	step    []int     // rows: the frame's T
-	adv     []float64 // rows: the return-to-go, then the advantage
-	rewards []float64 // the agent's rewards in the current episode, by step
-	rtg     []float64 // returns-to-go of the current episode, by step
+	action  []int
+	oldLogp []float64
+	step    []int     // the frame's T
+	reward  []float64 // rewards from this decision up to the next
+	last    []bool    // the episode's last decision
+	value   []float64
+	adv     []float64
+	ret     []float64
 
-	baseline []float64 // by step: the running-mean baseline b_t
-	seen     []bool    // by step: b_t has been set
-	sum      []float64 // by step: the batch's summed returns-to-go
-	count    []int     // by step: the batch's rows
-
+	// Minibatch scratch.
+	mbIn                     []float64
+	mbRows                   []int
 	logp, dlp, dent, dlogits []float64
+	prob                     []float64
+	target                   []float64
+	mbStep                   []int
 }
 
-func newTrainer(g env.Game, others agents.Policy, agent int, cfg Config, seed uint64) (*trainer, error) {
+func newTrainer(g env.Game, others agents.Policy, agent int, net Net, cfg Config, seed uint64) (*trainer, error) {
 	spec := g.Spec()
-	initRNG := rand.New(rand.NewPCG(env.SubSeed(seed, streamInit), 0))
-	resp := newResponse(spec, agent, cfg.Hidden, initRNG)
-	adamCfg := optim.DefaultAdam()
-	adamCfg.LR = optim.Constant(cfg.LR)
-	adam, err := optim.NewAdam(len(resp.params.Value), adamCfg)
+	opt, err := newOptimizer(cfg, len(net.Params()))
 	if err != nil {
-		return nil, fmt.Errorf("br: %w", err)
+		return nil, err
 	}
-	var crit *critic
-	if cfg.ValueBaseline {
-		var err error
-		if crit, err = newCritic(resp.inputs(), cfg.Hidden, spec.Horizon, cfg, initRNG); err != nil {
-			return nil, err
-		}
+	crit, err := newCritic(net.InputLen(), cfg.Hidden, spec.Horizon, cfg, rand.New(rand.NewPCG(env.SubSeed(seed, streamInit), 1)))
+	if err != nil {
+		return nil, err
 	}
+	na := net.NumActions()
 	return &trainer{
-		critic: crit,
-		cfg:    cfg,
-		seed:   seed,
-		game:   g,
-		frame:  env.NewFrame(spec),
-		others: others,
-		agent:  agent,
-		resp:   resp,
-		opt:    &optim.Chain{Transforms: []optim.Transform{&optim.ClipGlobalNorm{MaxNorm: cfg.GradClip}}, Opt: adam},
-		rng:    rand.New(rand.NewPCG(env.SubSeed(seed, streamTrainPlay), 0)),
-		acts:   make([]int, spec.NumAgents()),
-		logp:   make([]float64, resp.actions),
-		dlp:    make([]float64, resp.actions),
-		dent:   make([]float64, resp.actions),
+		cfg: cfg, seed: seed, game: g, frame: env.NewFrame(spec), others: others, agent: agent, net: net,
+		critic: crit, opt: opt,
+		rng:  rand.New(rand.NewPCG(env.SubSeed(seed, streamTrainPlay), 0)),
+		perm: rand.New(rand.NewPCG(env.SubSeed(seed, streamShuffle), 0)),
+		acts: make([]int, spec.NumAgents()),
+		logp: make([]float64, na), dlp: make([]float64, na), dent: make([]float64, na), prob: make([]float64, na),
 	}, nil
 }
 
+// newOptimizer builds the policy's optimizer: cfg.Optimizer from the
+// shared core behind a global-norm clip.
+func newOptimizer(cfg Config, d int) (optim.Optimizer, error) {
+	var opt optim.Optimizer
+	var err error
+	lr := optim.Constant(cfg.LR)
+	switch cfg.Optimizer {
+	case OptAdam, OptAdamW:
+		c := optim.DefaultAdam()
+		c.LR = lr
+		if cfg.Optimizer == OptAdamW {
+			c.WeightDecay = 0.01
+			opt, err = optim.NewAdamW(d, c)
+		} else {
+			opt, err = optim.NewAdam(d, c)
+		}
+	case OptSGD:
+		opt, err = optim.NewSGD(d, optim.SGDConfig{LR: lr, Momentum: 0.9})
+	case OptMFAC:
+		opt, err = optim.NewMFAC(d, optim.MFACConfig{LR: lr, Window: 16, Damping: 1e-3})
+	default:
+		err = fmt.Errorf("optimizer %q, want one of %v", cfg.Optimizer, Optimizers)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("br: %w", err)
+	}
+	return &optim.Chain{Transforms: []optim.Transform{&optim.ClipGlobalNorm{MaxNorm: cfg.GradClip}}, Opt: opt}, nil
+}
+
 // train runs the training episodes and returns the mean return of each
-// gradient step's batch.
+// iteration's episodes.
 func (t *trainer) train() ([]float64, error) {
-	steps := (t.cfg.Episodes + t.cfg.Batch - 1) / t.cfg.Batch
-	curve := make([]float64, 0, steps)
+	iters := (t.cfg.Episodes + t.cfg.Batch - 1) / t.cfg.Batch
+	curve := make([]float64, 0, iters)
 	gameSeeds := env.SubSeed(t.seed, streamTrainGame)
 	episode := 0
-	for s := range steps {
+	for it := range iters {
 		t.clearBatch()
 		n := min(t.cfg.Batch, t.cfg.Episodes-episode)
 		var total float64
@@ -207,57 +269,60 @@ func (t *trainer) train() ([]float64, error) {
 			episode++
 		}
 		curve = append(curve, total/float64(n))
-		beta := t.cfg.Entropy
-		if t.cfg.AnnealEntropy {
-			beta *= 1 - float64(s)/float64(steps)
-		}
-		if err := t.update(beta); err != nil {
-			return curve, fmt.Errorf("br: gradient step %d of %d: %w", s+1, steps, err)
+		if err := t.update(it >= t.cfg.ValueWarmup); err != nil {
+			return curve, fmt.Errorf("br: PPO iteration %d of %d: %w", it+1, iters, err)
 		}
 	}
 	return curve, nil
 }
 
 func (t *trainer) clearBatch() {
-	t.inputs, t.masks = t.inputs[:0], t.masks[:0]
-	t.action, t.step, t.adv = t.action[:0], t.step[:0], t.adv[:0]
+	t.inputs, t.masks, t.action, t.oldLogp = t.inputs[:0], t.masks[:0], t.action[:0], t.oldLogp[:0]
+	t.step, t.reward, t.last = t.step[:0], t.reward[:0], t.last[:0]
 }
 
 // play plays one training episode from seed, appends the agent's decision
-// steps to the batch with their returns-to-go, and returns the agent's
-// undiscounted return.
+// rows to the batch, and returns the agent's undiscounted return.
 func (t *trainer) play(seed uint64) float64 {
-	f, nin := t.frame, t.resp.inputs()
+	f, w := t.frame, t.net.InputLen()
 	t.game.Reset(seed, f)
 	reseed(t.others, seed)
-	t.rewards = t.rewards[:0]
+	t.net.Begin(t.rng)
 	first := len(t.action)
+	var ret float64
 	for !f.Done() {
 		t.others.Act(f, t.acts)
 		if acting(f, t.agent) {
 			row := len(t.action)
-			t.inputs = slices.Grow(t.inputs, nin)[:(row+1)*nin]
-			if a, ok := t.resp.sample(t.rng, f, t.inputs[row*nin:]); ok {
+			t.inputs = slices.Grow(t.inputs, w)[:(row+1)*w]
+			in := t.inputs[row*w:]
+			t.net.Input(f, in)
+			mask := f.AgentActionMask(t.agent)
+			if maskedLogSoftmax(t.logp, t.net.Forward(in), mask) {
+				for k, lp := range t.logp {
+					t.prob[k] = math.Exp(lp)
+				}
+				a := nn.Sample(t.rng, t.prob)
 				t.acts[t.agent] = a
-				t.masks = append(t.masks, f.AgentActionMask(t.agent)...)
+				t.masks = append(t.masks, mask...)
 				t.action = append(t.action, a)
+				t.oldLogp = append(t.oldLogp, t.logp[a])
 				t.step = append(t.step, f.T)
+				t.reward = append(t.reward, 0)
+				t.last = append(t.last, false)
 			} else {
-				t.inputs = t.inputs[:row*nin] // no legal action: nothing to learn
+				t.inputs = t.inputs[:row*w] // no legal action: nothing to learn
 			}
 		}
 		t.game.Step(t.acts, f)
-		t.rewards = append(t.rewards, f.Reward[t.agent])
+		r := f.Reward[t.agent]
+		ret += r
+		if len(t.action) > first {
+			t.reward[len(t.reward)-1] += r
+		}
 	}
-	t.rtg = slices.Grow(t.rtg[:0], len(t.rewards))[:len(t.rewards)]
-	var g, ret float64
-	for s := len(t.rewards) - 1; s >= 0; s-- {
-		g = t.rewards[s] + t.cfg.Gamma*g
-		t.rtg[s] = g
-		ret += t.rewards[s]
-	}
-	for row := first; row < len(t.action); row++ {
-		t.adv = append(t.adv, t.rtg[t.step[row]])
+	if len(t.action) > first {
+		t.last[len(t.last)-1] = true
 	}
 	return ret
 }
@@ -270,77 +335,127 @@ func reseed(others agents.Policy, seed uint64) {
 	}
 }
 
-// update turns the batch's returns-to-go into advantages, updates the
-// baseline and takes one clipped Adam step on −J (see Train) with entropy
-// coefficient beta.
-func (t *trainer) update(beta float64) error {
-	if len(t.action) == 0 {
-		return nil // the agent never acted: no gradient
+// update computes the batch's advantages and returns and runs the PPO
+// epochs; the policy learns only when learnPolicy is set.
+func (t *trainer) update(learnPolicy bool) error {
+	rows := len(t.action)
+	if rows == 0 {
+		return nil // the agent never acted: nothing to learn
 	}
-	if t.critic != nil {
-		if err := t.critic.advantages(t.inputs, t.step, t.adv); err != nil {
-			return err
+	t.value = slices.Grow(t.value[:0], rows)[:rows]
+	copy(t.value, t.critic.values(t.inputs, t.step))
+	t.gae()
+	mb := max(1, rows/t.cfg.Minibatches)
+	order := make([]int, rows)
+	for i := range order {
+		order[i] = i
+	}
+	for range t.cfg.Epochs {
+		t.perm.Shuffle(rows, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for lo := 0; lo < rows; lo += mb {
+			hi := min(rows, lo+mb)
+			if rows-hi < mb/2 { // fold a short tail into this minibatch
+				hi = rows
+			}
+			t.mbRows = append(t.mbRows[:0], order[lo:hi]...)
+			if learnPolicy {
+				t.policyGradient()
+				if err := t.opt.Step(t.net.Params(), t.net.Grad()); err != nil {
+					return err
+				}
+			}
+			if err := t.criticStep(); err != nil {
+				return err
+			}
+			if hi == rows {
+				break
+			}
 		}
-	} else {
-		t.advantages()
 	}
-	t.gradient(beta)
-	return t.opt.Step(t.resp.params.Value, t.resp.params.Grad)
+	return nil
 }
 
-// gradient writes ∂(−J)/∂θ into the response's gradient vector, for the
-// advantages in t.adv and entropy coefficient beta, and returns J.
-func (t *trainer) gradient(beta float64) float64 {
-	rows, na := len(t.action), t.resp.actions
-	t.resp.params.ZeroGrad()
-	logits := t.resp.mlp.Forward(t.inputs[:rows*t.resp.inputs()])
-	t.dlogits = slices.Grow(t.dlogits[:0], rows*na)[:rows*na]
-	scale := 1 / float64(rows)
-	var j float64
-	for r := range rows {
-		maskedLogSoftmax(t.logp, logits[r*na:(r+1)*na], t.masks[r*na:(r+1)*na])
-		j += scale * (t.adv[r]*t.logp[t.action[r]] + beta*nn.Entropy(t.logp))
-		nn.LogProbGrad(t.dlp, t.logp, t.action[r])
+// gae fills t.adv with the normalised GAE(γ, λ) advantages and t.ret with
+// the critic's targets, Â + V before normalisation.
+func (t *trainer) gae() {
+	rows := len(t.action)
+	t.adv = slices.Grow(t.adv[:0], rows)[:rows]
+	t.ret = slices.Grow(t.ret[:0], rows)[:rows]
+	g, l := t.cfg.Gamma, t.cfg.Lambda
+	var next, acc float64
+	for r := rows - 1; r >= 0; r-- {
+		if t.last[r] {
+			next, acc = 0, 0
+		}
+		delta := t.reward[r] + g*next - t.value[r]
+		acc = delta + g*l*acc
+		t.adv[r] = acc
+		t.ret[r] = acc + t.value[r]
+		next = t.value[r]
+	}
+	var mean, ss float64
+	for _, a := range t.adv {
+		mean += a
+	}
+	mean /= float64(rows)
+	for _, a := range t.adv {
+		ss += (a - mean) * (a - mean)
+	}
+	sd := math.Sqrt(ss / float64(rows))
+	for r := range t.adv {
+		t.adv[r] = (t.adv[r] - mean) / (sd + 1e-8)
+	}
+}
+
+// gather copies the minibatch's inputs into t.mbIn.
+func (t *trainer) gather() []float64 {
+	w := t.net.InputLen()
+	t.mbIn = slices.Grow(t.mbIn[:0], len(t.mbRows)*w)[:len(t.mbRows)*w]
+	for i, r := range t.mbRows {
+		copy(t.mbIn[i*w:(i+1)*w], t.inputs[r*w:(r+1)*w])
+	}
+	return t.mbIn
+}
+
+// policyGradient writes into the net's gradient ∂(−L)/∂θ of the clipped
+// surrogate with entropy bonus (see Train) on the minibatch t.mbRows, and
+// returns L.
+func (t *trainer) policyGradient() float64 {
+	na, n := t.net.NumActions(), len(t.mbRows)
+	clear(t.net.Grad())
+	out := t.net.Forward(t.gather())
+	t.dlogits = slices.Grow(t.dlogits[:0], n*na)[:n*na]
+	scale, eps, beta := 1/float64(n), t.cfg.Clip, t.cfg.Entropy
+	var obj float64
+	for i, r := range t.mbRows {
+		a := t.action[r]
+		maskedLogSoftmax(t.logp, out[i*na:(i+1)*na], t.masks[r*na:(r+1)*na])
+		ratio := math.Exp(t.logp[a] - t.oldLogp[r])
+		adv := t.adv[r]
+		coef := adv * ratio // ∂(ρ·Â)/∂log π(a|x)
+		if (adv >= 0 && ratio > 1+eps) || (adv < 0 && ratio < 1-eps) {
+			coef = 0 // the clipped branch is the minimum: constant in θ
+		}
+		obj += scale * (min(ratio*adv, math.Max(1-eps, math.Min(ratio, 1+eps))*adv) + beta*nn.Entropy(t.logp))
+		nn.LogProbGrad(t.dlp, t.logp, a)
 		nn.EntropyGrad(t.dent, t.logp)
-		d := t.dlogits[r*na : (r+1)*na]
+		d := t.dlogits[i*na : (i+1)*na]
 		for k := range d {
-			d[k] = -scale * (t.adv[r]*t.dlp[k] + beta*t.dent[k])
+			d[k] = -scale * (coef*t.dlp[k] + beta*t.dent[k])
 		}
 	}
-	t.resp.mlp.Backward(t.dlogits)
-	return j
+	t.net.Backward(t.dlogits)
+	return obj
 }
 
-// advantages replaces the returns-to-go in t.adv by G_t − b_t and then
-// moves each b_t towards the batch's mean return-to-go at t.
-func (t *trainer) advantages() {
-	horizon := 0
-	for _, s := range t.step {
-		horizon = max(horizon, s+1)
+// criticStep takes one critic step towards the GAE returns on the
+// minibatch.
+func (t *trainer) criticStep() error {
+	t.target = t.target[:0]
+	t.mbStep = t.mbStep[:0]
+	for _, r := range t.mbRows {
+		t.target = append(t.target, t.ret[r])
+		t.mbStep = append(t.mbStep, t.step[r])
 	}
-	for len(t.baseline) < horizon {
-		t.baseline = append(t.baseline, 0)
-		t.seen = append(t.seen, false)
-		t.sum = append(t.sum, 0)
-		t.count = append(t.count, 0)
-	}
-	clear(t.sum)
-	clear(t.count)
-	for r, s := range t.step {
-		t.sum[s] += t.adv[r]
-		t.count[s]++
-	}
-	for s, c := range t.count {
-		if c > 0 && !t.seen[s] {
-			t.baseline[s], t.seen[s] = t.sum[s]/float64(c), true
-		}
-	}
-	for r, s := range t.step {
-		t.adv[r] -= t.baseline[s]
-	}
-	for s, c := range t.count {
-		if c > 0 {
-			t.baseline[s] += t.cfg.BaselineRate * (t.sum[s]/float64(c) - t.baseline[s])
-		}
-	}
+	return t.critic.fit(t.gather(), t.mbStep, t.target)
 }

@@ -20,6 +20,7 @@ import (
 	_ "github.com/mrasim/mrasim/env/particle"
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/br"
 	"github.com/mrasim/mrasim/mra"
 )
 
@@ -64,9 +65,13 @@ func tinyLeague(t *testing.T) ([]league.Entry, league.Options) {
 	}
 	return tinyEntries, league.Options{
 		Game: "elfarol", Populations: []env.Population{pop("players=4"), pop("players=6")},
-		Episodes: 3, Seed: 7, AdaptSteps: 1, AdaptEpisodes: 2, BREpisodes: 4,
+		Episodes: 3, Seed: 7, AdaptSteps: 1, AdaptEpisodes: 2, NashConv: league.ModeBR, BR: tinyBR,
 	}
 }
+
+// tinyBR is a best-response budget of a few episodes (warm-started
+// responses, so that the entry's networks matter on the workers too).
+var tinyBR = league.BRBudget{Config: br.Config{Episodes: 4, SelectEpisodes: 2, TestEpisodes: 4, Batch: 2}, EpisodesPerAgent: 1}
 
 func resultsJSON(t *testing.T, entries []league.Entry, opts league.Options) []byte {
 	t.Helper()
@@ -86,8 +91,9 @@ func resultsJSON(t *testing.T, entries []league.Entry, opts league.Options) []by
 }
 
 // TestSameResultsLocalAndNATS plays two leagues (a trained run and the
-// random player in a one-shot game, with adaptation; the random player in
-// a particle game, with best responses) with 1 and 2 local workers and
+// random player in a repeated game, with adaptation at the unseen size and
+// best responses to both, NashConv forced to estimates; the random player
+// in a particle game, with best responses) with 1 and 2 local workers and
 // with 3 NATS workers: results.json is byte for byte the same.
 func TestSameResultsLocalAndNATS(t *testing.T) {
 	srv := startServer(t, t.TempDir(), nil)
@@ -99,15 +105,15 @@ func TestSameResultsLocalAndNATS(t *testing.T) {
 
 	entries, opts := tinyLeague(t)
 	particle := league.Options{Game: "resource", Populations: []env.Population{{{Type: "agents", Count: 2}}, {{Type: "agents", Count: 3}}},
-		Episodes: 2, Seed: 5, BREpisodes: 4}
+		Episodes: 2, Seed: 5, BR: tinyBR}
 	for _, lg := range []struct {
 		name    string
 		entries []league.Entry
 		opts    league.Options
-		want    string
+		want    []string
 	}{
-		{"elfarol", entries, opts, `"adaptation"`},
-		{"resource", []league.Entry{league.Random{}}, particle, league.NashConvBR},
+		{"elfarol", entries, opts, []string{`"adaptation"`, `"warm_start": "entry"`, `"nashconv_exact"`}},
+		{"resource", []league.Entry{league.Random{}}, particle, []string{league.NashConvBR, `"deviations"`}},
 	} {
 		t.Run(lg.name, func(t *testing.T) {
 			opts := lg.opts
@@ -121,8 +127,10 @@ func TestSameResultsLocalAndNATS(t *testing.T) {
 			if !bytes.Equal(one, two) || !bytes.Equal(one, three) {
 				t.Fatalf("results.json differs:\n1 local: %s\n2 local: %s\n3 NATS: %s", one, two, three)
 			}
-			if !bytes.Contains(one, []byte(lg.want)) {
-				t.Errorf("the league lacks %s:\n%s", lg.want, one)
+			for _, want := range lg.want {
+				if !bytes.Contains(one, []byte(want)) {
+					t.Errorf("the league lacks %s:\n%s", want, one)
+				}
 			}
 			if last.Done != last.Total || last.Total == 0 || last.Workers < 1 || last.Workers > 3 {
 				t.Errorf("last progress %+v, want all done by 1 to 3 workers", last)

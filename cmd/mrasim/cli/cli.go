@@ -11,7 +11,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+
+	"github.com/mrasim/mrasim/internal/supervise"
 )
 
 // Exit codes of Main.
@@ -40,7 +43,9 @@ func commands() []command {
 		{"rollout", "play random agents in a scenario's game and write steps as JSON lines", runRollout},
 		{"train", "train agents with MRA or a baseline as a scenario says; checkpoints, metrics, curves", runTrain},
 		{"eval", "play runs against each other at every population size; adaptation, NashConv, reports", runEval},
-		{"worker", "run league and sweep jobs submitted through a NATS JetStream server (eval --nats)", runWorker},
+		{"render", "draw episodes of a particle game as an animated GIF, with MRA's relation graphs", runRender},
+		{"sweep", "train and evaluate a grid of scenarios × algorithms × seeds; mean ± 95% interval across seeds", runSweep},
+		{"worker", "run league and sweep jobs submitted through a NATS JetStream server (eval --nats, sweep --nats)", runWorker},
 	}
 }
 
@@ -99,13 +104,20 @@ func (c *context) newFlags(name, synopsis, about string) *flag.FlagSet {
 // goes to stdout and done is true with code ExitOK; a bad flag gives done
 // with ExitUsage.
 func (c *context) parse(fs *flag.FlagSet, args []string) (positional []string, code int, done bool) {
+	// The flag package prints the usage itself on -h and on a bad flag;
+	// silence it during Parse so that the usage prints once: to stdout for
+	// -h, to stderr after the error message otherwise.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				fs.SetOutput(c.stdout)
-				fs.Usage()
+				usage()
 				return nil, ExitOK, true
 			}
+			usage()
 			return nil, ExitUsage, true
 		}
 		if fs.NArg() == 0 {
@@ -121,3 +133,22 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, " ") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// progressOut is where a progress display writes: w, or nowhere with
+// --quiet (a plain-lines reporter would otherwise still print its first and
+// last lines when w is not a terminal).
+func progressOut(w io.Writer, quiet bool) io.Writer {
+	if quiet {
+		return io.Discard
+	}
+	return w
+}
+
+// Run runs Main with the process's arguments and standard streams,
+// supervised (see internal/supervise): the command runs in a child process
+// so that the Go runtime's fatal errors (out of memory, a goroutine's
+// panic), which exit 2, exit 1 instead; 2 stays "bad input". It returns the
+// exit code; a program's main is os.Exit(cli.Run()).
+func Run() int {
+	return supervise.Run(func() int { return Main(os.Args[1:], os.Stdout, os.Stderr) })
+}

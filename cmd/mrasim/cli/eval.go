@@ -7,13 +7,17 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/internal/checkpoint"
+	"github.com/mrasim/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/br"
 	"github.com/mrasim/mrasim/league/natsrun"
 	"github.com/mrasim/mrasim/mra"
 	"github.com/mrasim/mrasim/scenarios"
@@ -31,12 +35,15 @@ func runEval(c *context, args []string) int {
 	fs.Var(&pops, "populations", "evaluation populations separated by spaces, e.g. \"3 6 12\" or \"adversaries=3,good=1 adversaries=6,good=2\"\n(default: the scenario's eval.populations)")
 	adaptSteps := fs.Int("adapt-steps", -1, "first-order adaptation steps at unseen populations (default: eval.adapt_steps; 0 turns adaptation off)")
 	episodes := fs.Int("episodes", 0, "evaluation episodes per population and line-up (default: eval.episodes)")
-	brEpisodes := fs.Int("br-episodes", -1, "training episodes of each best response (default: eval.br_episodes; 0 skips estimates)")
+	brEpisodes := fs.Int("br-episodes", -1, "training episodes of each best response, before episodes_per_agent·N (default: eval.br.episodes; 0 skips estimates)")
+	nashConv := fs.String("nashconv", "", "how to compute NashConv: auto (exact where the game gives it, best responses otherwise), exact, br (best responses\neverywhere, beside exact values to compare) or off (default: eval.nashconv, auto)")
 	jsonOut := fs.String("json", "", "also write results.json to `FILE`")
 	out := fs.String("out", "", "folder for the report (default: the first run's folder, eval-YYYYMMDD-HHMMSS)")
 	seed := fs.Uint64("seed", 0, "root seed of the evaluation (default: the scenario's seed)")
-	workers := fs.Int("workers", 0, "jobs at once (default: all cores; results do not depend on it)")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "jobs at once, ≥ 1 (results do not depend on it)")
 	quiet := fs.Bool("quiet", false, "no progress display")
+	renders := fs.Bool("render", false, "also draw one episode per population and entry as render-ENTRY-POPULATION.gif, linked from report.md (particle games)")
+	maxMemory := fs.String("max-memory", "", maxMemoryUsage)
 	nf := addNATSFlags(fs, "run the jobs on `URL`'s workers (mrasim worker) instead of this machine's cores; see --creds, --tls-ca")
 	rest, code, done := c.parse(fs, args)
 	if done {
@@ -48,6 +55,14 @@ func runEval(c *context, args []string) int {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if code, ok := c.checkEvalFlags(runs, pops, set, *workers, *episodes); !ok {
+		return code
+	}
+	limit, limitSource, err := memoryLimit(*maxMemory)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
+		return ExitUsage
+	}
 	if len(runs) == 0 {
 		dir, err := newestRunAnywhere(scenarios.DefaultOut)
 		if err != nil {
@@ -89,14 +104,22 @@ func runEval(c *context, args []string) int {
 			return ExitUsage
 		}
 	}
+	if *renders {
+		if err := checkRenders(s); err != nil {
+			fmt.Fprintf(c.stderr, "mrasim eval: --render: %v\n", err)
+			return ExitUsage
+		}
+	}
 	opts := league.Options{
 		Game: s.Game.Name, Params: s.Game.Params, Populations: s.Eval.Populations, Episodes: s.Eval.Episodes, Seed: s.Seed,
-		AdaptSteps: s.Eval.AdaptSteps, AdaptEpisodes: s.Eval.AdaptEpisodes, BREpisodes: s.Eval.BREpisodes,
+		AdaptSteps: s.Eval.AdaptSteps, AdaptEpisodes: s.Eval.AdaptEpisodes,
+		NashConv: s.Eval.NashConv, BR: brBudget(s.Eval),
 		Runner: league.Local{Workers: *workers},
 	}
 	if len(pops) > 0 {
 		reg, _ := env.Lookup(s.Game.Name)
 		opts.Populations = nil
+		listed := map[string]string{}
 		for _, text := range strings.Fields(strings.Join(pops, " ")) {
 			p, err := env.ParsePopulation(text)
 			if err == nil {
@@ -109,6 +132,11 @@ func runEval(c *context, args []string) int {
 				fmt.Fprintf(c.stderr, "mrasim eval: --populations %s: %v\n", text, err)
 				return ExitUsage
 			}
+			if first, ok := listed[p.String()]; ok {
+				fmt.Fprintf(c.stderr, "mrasim eval: --populations: %s and %s are the same population %v; list each once\n", first, text, p)
+				return ExitUsage
+			}
+			listed[p.String()] = text
 			opts.Populations = append(opts.Populations, p)
 		}
 	}
@@ -120,10 +148,6 @@ func runEval(c *context, args []string) int {
 		opts.AdaptSteps = *adaptSteps
 	}
 	if set["episodes"] {
-		if *episodes < 1 {
-			fmt.Fprintln(c.stderr, "mrasim eval: --episodes must be ≥ 1")
-			return ExitUsage
-		}
 		opts.Episodes = *episodes
 	}
 	if set["br-episodes"] {
@@ -131,18 +155,64 @@ func runEval(c *context, args []string) int {
 			fmt.Fprintln(c.stderr, "mrasim eval: --br-episodes must be ≥ 0")
 			return ExitUsage
 		}
-		opts.BREpisodes = *brEpisodes
+		opts.BR.Episodes = *brEpisodes
+	}
+	if set["nashconv"] {
+		if !slices.Contains(league.NashConvModes, *nashConv) {
+			fmt.Fprintf(c.stderr, "mrasim eval: --nashconv %q: want one of %s\n", *nashConv, strings.Join(league.NashConvModes, ", "))
+			return ExitUsage
+		}
+		opts.NashConv = *nashConv
+	}
+	if opts.BR.Episodes == 0 {
+		// No best responses: exact values only, where the game gives them.
+		if opts.NashConv == league.ModeBR {
+			fmt.Fprintln(c.stderr, "mrasim eval: --nashconv br needs best-response episodes > 0")
+			return ExitUsage
+		}
+		if opts.NashConv == league.ModeAuto {
+			opts.NashConv = league.ModeExactWhereGiven
+		}
 	}
 	if set["seed"] {
 		opts.Seed = *seed
 	}
-	dir := *out
-	if dir == "" {
-		dir = filepath.Join(runs[0], "eval-"+time.Now().Format("20060102-150405"))
+	mo := memest.EvalOptions{
+		Game: opts.Game, Params: opts.Params, Populations: opts.Populations, Entries: len(entries),
+		Latents: maxLatents(entries), AdaptEpisodes: adaptEpisodes(opts), BRBatch: brBatch(opts), Workers: *workers,
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// Run fewer jobs at once rather than more than the memory holds.
+	if fit, err := memest.FitWorkers(mo, limit); err == nil && fit >= 1 && fit < *workers {
+		fmt.Fprintf(c.stderr, "memory: running %d jobs at once instead of %d to stay within %s (results do not depend on it)\n", fit, *workers, memest.Format(limit))
+		mo.Workers = fit
+		opts.Runner = league.Local{Workers: fit}
+	}
+	est, err := memest.Eval(mo)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
+		return ExitUsage
+	}
+	if err := checkMemory(c.stderr, est, limit, limitSource, "this evaluation"); err != nil {
+		fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
+		return ExitUsage
+	}
+	// Outputs are checked before the work, not after it.
+	dir, created, err := evalOutputDir(*out, runs[0])
+	if err != nil {
 		fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
 		return ExitFailure
+	}
+	// An evaluation that does not finish leaves no empty report folder.
+	defer func() {
+		if created {
+			os.Remove(dir) // only removes it while empty
+		}
+	}()
+	if *jsonOut != "" {
+		if err := checkWritable(*jsonOut); err != nil {
+			fmt.Fprintf(c.stderr, "mrasim eval: --json: %v\n", err)
+			return ExitFailure
+		}
 	}
 
 	var remote *natsrun.Runner
@@ -157,14 +227,10 @@ func runEval(c *context, args []string) int {
 		opts.Runner = remote
 	}
 
-	var popts []progress.Option
-	if *quiet {
-		popts = append(popts, progress.WithTerminal(false), progress.WithInterval(24*time.Hour))
-	}
 	var bar *progress.Reporter
 	opts.Progress = func(done, n int) {
 		if bar == nil {
-			bar = progress.New(c.stderr, int64(n), "jobs", popts...)
+			bar = progress.New(progressOut(c.stderr, *quiet), int64(n), "jobs")
 		}
 		var fields []progress.Field
 		if remote != nil {
@@ -173,14 +239,19 @@ func runEval(c *context, args []string) int {
 		bar.Set(int64(done), fields)
 	}
 	fmt.Fprintf(c.stderr, "evaluating %d entries of %s at %d populations; report in %s\n", len(entries), s.Game.Name, len(opts.Populations), dir)
-	rep, err := league.Play(entries, opts)
+	rep, interrupted, err := playInterruptibly(entries, opts)
 	if bar != nil {
 		bar.Finish()
+	}
+	if interrupted {
+		fmt.Fprintln(c.stderr, "\nmrasim eval: interrupted; stopped without writing a report")
+		return ExitFailure
 	}
 	if err != nil {
 		fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
 		return ExitFailure
 	}
+	fmt.Fprintf(c.stdout, "%s\n\n", rep.BudgetText())
 	for _, label := range rep.Labels() {
 		rep.Table(c.stdout, label)
 		fmt.Fprintln(c.stdout)
@@ -210,6 +281,14 @@ func runEval(c *context, args []string) int {
 		fmt.Fprintf(c.stderr, "mrasim eval: figures: %v\n", err)
 		return ExitFailure
 	}
+	if *renders {
+		files, err := writeRenders(dir, entries, opts)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "mrasim eval: --render: %v\n", err)
+			return ExitFailure
+		}
+		figs = append(figs, files...)
+	}
 	fmt.Fprintf(c.stdout, "wrote %s, results.csv, results.json", filepath.Join(dir, "report.md"))
 	for _, f := range figs {
 		fmt.Fprintf(c.stdout, ", %s", filepath.Base(f))
@@ -218,11 +297,45 @@ func runEval(c *context, args []string) int {
 	return ExitOK
 }
 
+// brBudget maps the scenario's [eval.br] table to the league's settings.
+func brBudget(e scenarios.Eval) league.BRBudget {
+	b := e.BR
+	return league.BRBudget{
+		Config: br.Config{
+			Episodes: e.BREpisodes, SelectEpisodes: b.SelectEpisodes, TestEpisodes: b.TestEpisodes,
+			Batch: b.Batch, Epochs: b.Epochs, Minibatches: b.Minibatches, Hidden: b.Hidden, LR: b.LR, Optimizer: b.Optimizer,
+			Clip: b.Clip, Gamma: b.Gamma, Lambda: b.Lambda, Entropy: b.Entropy, GradClip: b.GradClip, ValueWarmup: b.ValueWarmup,
+		},
+		EpisodesPerAgent: b.EpisodesPerAgent,
+		FromScratch:      b.FromScratch,
+	}
+}
+
+// brBatch is the number of episodes one best-response batch holds, or 0
+// when the evaluation trains no best responses (for the memory estimate).
+func brBatch(opts league.Options) int {
+	if opts.BR.Episodes == 0 || opts.NashConv == league.ModeOff || opts.NashConv == league.ModeExact || opts.NashConv == league.ModeExactWhereGiven {
+		return 0
+	}
+	if opts.BR.Batch > 0 {
+		return opts.BR.Batch
+	}
+	return br.DefaultBatch
+}
+
 // loadRun reads a run folder: its scenario copy and its checkpoint.
 func loadRun(dir string) (*scenarios.Scenario, *league.Run, error) {
 	s, err := scenarios.Load(filepath.Join(dir, runScenario))
 	if err != nil {
 		return nil, nil, err
+	}
+	// The run as it was started (its --seed), and never an edited copy.
+	if rec, ok, err := readRunRecord(dir); err != nil {
+		return nil, nil, err
+	} else if ok {
+		if err := applyRecord(s, rec, dir, false); err != nil {
+			return nil, nil, err
+		}
 	}
 	state, _, err := checkpoint.ReadFile(filepath.Join(dir, runCheckpoint), checkpointKin, mra.StateVersion)
 	if err != nil {
@@ -232,11 +345,9 @@ func loadRun(dir string) (*scenarios.Scenario, *league.Run, error) {
 	run := &league.Run{Label: filepath.Base(filepath.Clean(dir)), Config: cfg, Setup: setup, State: state}
 	// Refuse now, not in the middle of the league, a checkpoint whose
 	// networks do not load.
-	m, err := run.Model()
-	if err != nil {
+	if err := run.Check(); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	m.Close()
 	return s, run, nil
 }
 

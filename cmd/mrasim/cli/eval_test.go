@@ -29,7 +29,7 @@ func TestEvalRunsALeague(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("code %d\n%s", code, errOut)
 	}
-	for _, w := range []string{"walkers=2", "walkers=5", "mra-run", "single-run", "random", "best-response estimate"} {
+	for _, w := range []string{"walkers=2", "walkers=5", "mra-run", "single-run", "random", "(best response, ", "adaptation, test episodes"} {
 		if !strings.Contains(stdout, w) {
 			t.Errorf("eval output lacks %q:\n%s", w, stdout)
 		}
@@ -51,6 +51,8 @@ func TestEvalRunsALeague(t *testing.T) {
 			Seen       bool     `json:"seen"`
 			Adapted    *float64 `json:"adapted_return_mean"`
 			Method     string   `json:"nashconv_method"`
+			NashConv   float64  `json:"nashconv"`
+			Low        float64  `json:"nashconv_low"`
 		} `json:"results"`
 	}
 	if err := json.Unmarshal(data, &rep); err != nil {
@@ -64,6 +66,9 @@ func TestEvalRunsALeague(t *testing.T) {
 		wantAdapted := r.Algo == "mra" && r.Population == "walkers=5"
 		if (r.Adapted != nil) != wantAdapted {
 			t.Errorf("%s at %s: adapted %v, want adaptation %v", r.Name, r.Population, r.Adapted, wantAdapted)
+		}
+		if r.NashConv < 0 || r.Low < 0 || r.Low > r.NashConv {
+			t.Errorf("%s at %s: NashConv %v with lower end %v: never negative, low ≤ estimate", r.Name, r.Population, r.NashConv, r.Low)
 		}
 		if r.Name == "mra-run" && r.Seen != (r.Population == "walkers=2") {
 			t.Errorf("mra-run at %s: seen %v", r.Population, r.Seen)

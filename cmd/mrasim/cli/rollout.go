@@ -8,6 +8,8 @@ import (
 	"io"
 	"math"
 	"os"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/mrasim/mrasim/agents"
@@ -25,6 +27,7 @@ type stepRecord struct {
 	Terminated []bool      `json:"terminated"`
 	Truncated  []bool      `json:"truncated"`
 	Alive      []bool      `json:"alive"`
+	EntityMask [][]bool    `json:"entity_mask"` // per agent: which entity blocks of its observation hold a live entity
 	Obs        [][]float64 `json:"obs,omitempty"`
 }
 
@@ -33,7 +36,7 @@ func runRollout(c *context, args []string) int {
 		"Plays uniformly random agents (legal actions only) in the game of scenario FILE at each\n"+
 			"population and prints a summary of returns per agent type. With --out, also writes one\n"+
 			"JSON object per step: population, episode, t, actions, rewards, terminated, truncated\n"+
-			"and alive flags per agent (and observations with --obs, including a t = 0 record\n"+
+			"and alive flags and entity masks per agent (and observations with --obs, including a t = 0 record\n"+
 			"holding the first observation of each episode).")
 	var pops multiFlag
 	fs.Var(&pops, "population", "a population to play, such as `agents=3` or adversaries=3,good=1 (repeat for several;\ndefault: the scenario's training populations)")
@@ -148,6 +151,10 @@ func stepWriter(w io.Writer, g env.Game, label string, withObs bool) agents.Obse
 		rec := stepRecord{
 			Population: label, Episode: ep, T: f.T, Actions: actions,
 			Rewards: f.Reward, Terminated: f.Terminated, Truncated: f.Truncated, Alive: f.Alive,
+			EntityMask: make([][]bool, spec.NumAgents()),
+		}
+		for i := range rec.EntityMask {
+			rec.EntityMask[i] = f.AgentEntityMask(i)
 		}
 		if withObs {
 			rec.Obs = make([][]float64, spec.NumAgents())
@@ -190,7 +197,17 @@ func summarise(w io.Writer, spec *env.Spec, returns [][]float64, lengths []int) 
 		n := float64(len(returns))
 		mean := sum / n
 		std := math.Sqrt(max(sumSq/n-mean*mean, 0))
-		fmt.Fprintf(tw, "  %s\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t\n", t.Name, t.Count, mean, std, lo, hi)
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t\n", t.Name, t.Count, fixed4(mean), fixed4(std), fixed4(lo), fixed4(hi))
 	}
 	tw.Flush()
+}
+
+// fixed4 formats x with four decimals, without the minus sign of a value
+// that rounds to zero ("-0.0000" reads as a negative result).
+func fixed4(x float64) string {
+	s := strconv.FormatFloat(x, 'f', 4, 64)
+	if strings.Trim(s, "-0.") == "" {
+		return strings.TrimPrefix(s, "-")
+	}
+	return s
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	stdcontext "context"
 	"encoding/json"
@@ -16,12 +15,15 @@ import (
 	"runtime/pprof"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/internal/curves"
+	"github.com/mrasim/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/internal/progress"
+	"github.com/mrasim/mrasim/internal/runlock"
 	"github.com/mrasim/mrasim/mra"
 	"github.com/mrasim/mrasim/scenarios"
 )
@@ -42,14 +44,16 @@ var trainSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
 func runTrain(c *context, args []string) int {
 	fs := c.newFlags("train", "FILE [flags]",
 		"Trains agents as scenario FILE says (algorithm, populations, budget) and writes a run\n"+
-			"folder: a copy of the scenario, metrics.jsonl, checkpoint.mrasim and curves.png.\n"+
-			"Ctrl-C writes a checkpoint and exits 0; --resume continues from it exactly.")
+			"folder: a copy of the scenario, run.json, metrics.jsonl, checkpoint.mrasim and curves.png.\n"+
+			"Ctrl-C writes a checkpoint and exits 0; --resume continues from it exactly. A second\n"+
+			"Ctrl-C stops at once, keeping the last checkpoint.")
 	out := fs.String("out", "", "run folder (default: OUT/NAME-YYYYMMDD-HHMMSS from the scenario's out and name;\nwith --resume: the newest run of the scenario under OUT)")
 	resume := fs.Bool("resume", false, "continue the run in the run folder from its checkpoint")
-	seed := fs.Uint64("seed", 0, "override the scenario's seed (not with --resume)")
-	episodes := fs.Int("episodes", 0, "override train.episodes, the episodes per training population")
-	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "goroutines stepping game copies (results do not depend on it)")
+	seed := fs.Uint64("seed", 0, "override the scenario's seed (not with --resume; the run records it)")
+	episodes := fs.Int("episodes", 0, "override train.episodes, the episodes per training population, in [1, 1e9]")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "goroutines stepping game copies, ≥ 1 (results do not depend on it)")
 	quiet := fs.Bool("quiet", false, "no progress display")
+	maxMemory := fs.String("max-memory", "", maxMemoryUsage)
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `FILE` (inspect with go tool pprof)")
 	files, code, done := c.parse(fs, args)
 	if done {
@@ -63,14 +67,23 @@ func runTrain(c *context, args []string) int {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *resume && set["seed"] {
-		fmt.Fprintln(c.stderr, "mrasim train: --seed cannot change a run being resumed")
+		fmt.Fprintln(c.stderr, "mrasim train: --seed cannot change a run being resumed (the run keeps the seed it started with)")
 		return ExitUsage
 	}
-	if set["episodes"] && *episodes < 1 {
-		fmt.Fprintf(c.stderr, "mrasim train: --episodes %d: want ≥ 1\n", *episodes)
+	if set["episodes"] && (*episodes < 1 || *episodes > 1e9) {
+		fmt.Fprintf(c.stderr, "mrasim train: --episodes %d: want an integer in [1, 1e9]\n", *episodes)
 		return ExitUsage
 	}
-	src, err := os.ReadFile(files[0])
+	if *workers < 1 {
+		fmt.Fprintf(c.stderr, "mrasim train: --workers %d: want ≥ 1\n", *workers)
+		return ExitUsage
+	}
+	limit, limitSource, err := memoryLimit(*maxMemory)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
+		return ExitUsage
+	}
+	src, err := scenarios.ReadFile(files[0])
 	if err != nil {
 		fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
 		return ExitUsage
@@ -95,7 +108,7 @@ func runTrain(c *context, args []string) int {
 			}
 		}
 		copyPath := filepath.Join(dir, runScenario)
-		saved, err := os.ReadFile(copyPath)
+		saved, err := readRegular(copyPath, scenarios.MaxFileSize)
 		if err != nil {
 			fmt.Fprintf(c.stderr, "mrasim train: --resume: %v\n", err)
 			return ExitUsage
@@ -104,10 +117,60 @@ func runTrain(c *context, args []string) int {
 			fmt.Fprintf(c.stderr, "mrasim train: --resume: %s differs from the run's copy %s; resume with the copy:\n  mrasim train %s --resume --out %s\n", files[0], copyPath, copyPath, dir)
 			return ExitUsage
 		}
-	} else {
-		if dir == "" {
-			dir = filepath.Join(s.Out, s.Name+"-"+time.Now().Format("20060102-150405"))
+		rec, ok, err := readRunRecord(dir)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "mrasim train: --resume: %v\n", err)
+			return ExitUsage
 		}
+		if ok {
+			if err := applyRecord(s, rec, dir, set["episodes"]); err != nil {
+				fmt.Fprintf(c.stderr, "mrasim train: --resume: %v\n", err)
+				return ExitUsage
+			}
+		}
+	}
+	cfg, setup := trainConfig(s)
+	setup.Workers = *workers
+	est, err := memest.Train(cfg, setup)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
+		return ExitUsage
+	}
+	if err := checkMemory(c.stderr, est, limit, limitSource, "this run"); err != nil {
+		fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
+		return ExitUsage
+	}
+	if !*resume {
+		if dir == "" {
+			dir, err = newRunDir(s.Out, s.Name, time.Now())
+		} else {
+			err = os.MkdirAll(dir, 0o755)
+		}
+		if err != nil {
+			fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
+			return ExitFailure
+		}
+	}
+	lock, stale, err := runlock.Acquire(dir)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
+		var held *runlock.HeldError
+		if errors.As(err, &held) {
+			return ExitUsage
+		}
+		return ExitFailure
+	}
+	defer lock.Release()
+	if stale {
+		fmt.Fprintf(c.stderr, "%s: took over the lock of a process that is gone\n", dir)
+	}
+	if removed, err := checkpoint.RemoveTemps(dir); err != nil {
+		fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
+		return ExitFailure
+	} else if len(removed) > 0 {
+		fmt.Fprintf(c.stderr, "%s: removed %d temporary file(s) of an interrupted write: %s\n", dir, len(removed), strings.Join(removed, " "))
+	}
+	if !*resume {
 		if _, err := os.Stat(filepath.Join(dir, runCheckpoint)); err == nil {
 			fmt.Fprintf(c.stderr, "mrasim train: %s already holds a run; continue it with --resume or choose another --out\n", dir)
 			return ExitUsage
@@ -126,7 +189,7 @@ func runTrain(c *context, args []string) int {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	return c.train(s, src, dir, *resume, *workers, *quiet)
+	return c.train(s, src, dir, *resume, set["episodes"], *workers, *quiet, lock)
 }
 
 // newestRun finds the newest run folder of scenario s under its out folder.
@@ -135,7 +198,8 @@ func newestRun(s *scenarios.Scenario) (string, error) {
 	if len(matches) == 0 {
 		return "", fmt.Errorf("no run of %q with a checkpoint under %s; name one with --out", s.Name, s.Out)
 	}
-	sort.Strings(matches) // names end in a sortable timestamp
+	// Names end in a time stamp and, for runs started in the same second, a suffix.
+	sort.Slice(matches, func(i, j int) bool { return runDirOrder(filepath.Dir(matches[i]), filepath.Dir(matches[j])) })
 	return filepath.Dir(matches[len(matches)-1]), nil
 }
 
@@ -150,7 +214,10 @@ func trainConfig(s *scenarios.Scenario) (mra.Config, mra.Setup) {
 	cfg.RewardScale, cfg.Latents, cfg.Resamples, cfg.GradClip = a.RewardScale, a.Latents, a.Resamples, a.GradClip
 	cfg.PriorTemperature, cfg.Baseline, cfg.PerAgentCriticLoss, cfg.RecomputeNextGraph = a.PriorTemperature, a.Baseline, a.PerAgentCriticLoss, a.RecomputeNextGraph
 	cfg.PolicySeesSelf, cfg.CriticSeesSelf = a.PolicySeesSelf, a.CriticSeesSelf
-	cfg.MetaLR = a.MetaLR
+	cfg.MetaLR, cfg.InnerCycles = a.MetaLR, a.InnerCycles
+	cfg.Variant, cfg.TargetActionAtObs, cfg.TerminalEntropy = a.Variant, a.TargetActionAtObs, a.TerminalEntropy
+	cfg.ClassifierCrossPairing, cfg.DoubleClipRelation = a.ClassifierCrossPairing, a.DoubleClipRelation
+	cfg.Tau = a.Tau
 	setup := mra.Setup{
 		Game: s.Game.Name, Params: s.Game.Params, Populations: s.Train.Populations, Seed: s.Seed,
 		Episodes: s.Train.Episodes, ParallelEnvs: s.Train.ParallelEnvs, LogEvery: s.Train.LogEvery,
@@ -158,7 +225,10 @@ func trainConfig(s *scenarios.Scenario) (mra.Config, mra.Setup) {
 	return cfg, setup
 }
 
-func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume bool, workers int, quiet bool) int {
+// osExit ends the process on a second interrupt; tests replace it.
+var osExit = os.Exit
+
+func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, episodesSet bool, workers int, quiet bool, lock *runlock.Lock) int {
 	fail := func(code int, format string, args ...any) int {
 		fmt.Fprintf(c.stderr, "mrasim train: "+format+"\n", args...)
 		return code
@@ -172,6 +242,7 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume bo
 	defer t.Close()
 	ckpt := filepath.Join(dir, runCheckpoint)
 	metricsPath := filepath.Join(dir, runMetrics)
+	copyPath := filepath.Join(dir, runScenario)
 	var history []mra.Metrics
 	if resume {
 		payload, _, err := checkpoint.ReadFile(ckpt, checkpointKin, mra.StateVersion)
@@ -181,17 +252,32 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume bo
 		if err := t.Load(payload); err != nil {
 			return fail(ExitUsage, "%s: %v", ckpt, err)
 		}
-		if history, err = trimMetrics(metricsPath, t.Episode()); err != nil {
+		if t.Round() >= t.Rounds() {
+			fmt.Fprintf(c.stdout, "the run in %s is finished: %d episodes per population, its whole budget; nothing to do.\nTo train longer, raise the budget:\n  mrasim train %s --resume --out %s --episodes N\n",
+				dir, t.Episode(), copyPath, dir)
+			return ExitOK
+		}
+		var note string
+		if history, note, err = trimMetrics(metricsPath, t.Episode()); err != nil {
 			return fail(ExitFailure, "%v", err)
+		}
+		if note != "" {
+			fmt.Fprintln(c.stderr, note)
+		}
+		if episodesSet {
+			// Later resumes keep the new budget.
+			if err := writeRunRecord(dir, recordOf(s)); err != nil {
+				return fail(ExitFailure, "%v", err)
+			}
 		}
 	} else {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fail(ExitFailure, "%v", err)
-		}
-		if err := checkpoint.WriteAtomic(filepath.Join(dir, runScenario), func(w io.Writer) error {
+		if err := checkpoint.WriteAtomic(copyPath, func(w io.Writer) error {
 			_, err := w.Write(src)
 			return err
 		}); err != nil {
+			return fail(ExitFailure, "%v", err)
+		}
+		if err := writeRunRecord(dir, recordOf(s)); err != nil {
 			return fail(ExitFailure, "%v", err)
 		}
 		if err := os.WriteFile(metricsPath, nil, 0o644); err != nil {
@@ -208,14 +294,10 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume bo
 	if resume {
 		verb = "resuming at episode " + fmt.Sprint(t.Episode()) + ","
 	}
-	fmt.Fprintf(c.stderr, "%s %s on %s %s, %d episodes per population at %d parallel envs; run folder %s\n",
-		verb, cfg.Algo, s.Game.Name, strings.Join(t.Labels(), " "), setup.Episodes, setup.ParallelEnvs, dir)
+	fmt.Fprintf(c.stderr, "%s %s on %s %s, %d episodes per population at %d parallel envs, seed %d; run folder %s\n",
+		verb, cfg.Algo, s.Game.Name, strings.Join(t.Labels(), " "), setup.Episodes, setup.ParallelEnvs, setup.Seed, dir)
 
-	var opts []progress.Option
-	if quiet {
-		opts = append(opts, progress.WithTerminal(false), progress.WithInterval(24*time.Hour))
-	}
-	bar := progress.New(c.stderr, int64(t.Rounds()*setup.ParallelEnvs), "episodes", opts...)
+	bar := progress.New(progressOut(c.stderr, quiet), int64(t.Rounds()*setup.ParallelEnvs), "episodes")
 	var last mra.Metrics
 	logf := func(m mra.Metrics) error {
 		line, err := json.Marshal(m)
@@ -229,7 +311,17 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume bo
 		last = m
 		return nil
 	}
+	// saving is held while a checkpoint is written, so that a second
+	// interrupt never stops the process in the middle of one.
+	var saving sync.Mutex
+	saved := -1   // episode of the last checkpoint written by this process
+	over := false // the final checkpoint is written (set under saving)
+	if resume {
+		saved = t.Episode()
+	}
 	save := func() error {
+		saving.Lock()
+		defer saving.Unlock()
 		if err := checkpoint.WriteFile(ckpt, checkpointKin, mra.StateVersion, func(w io.Writer) error {
 			e := checkpoint.NewEncoder(w)
 			t.Save(e)
@@ -237,6 +329,7 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume bo
 		}); err != nil {
 			return err
 		}
+		saved = t.Episode()
 		return writeCurves(filepath.Join(dir, runCurves), s.Name, t.Labels(), history)
 	}
 	ckptRounds := max(1, (s.Train.CheckpointEvery+setup.ParallelEnvs-1)/setup.ParallelEnvs)
@@ -248,33 +341,93 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume bo
 		return nil
 	}
 
-	ctx, stop := signal.NotifyContext(stdcontext.Background(), trainSignals...)
-	defer stop()
+	// The first interrupt stops at the end of the round with a checkpoint;
+	// a second one stops at once, once no checkpoint is being written.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, trainSignals...)
+	defer signal.Stop(sigs)
+	ctx, cancel := stdcontext.WithCancel(stdcontext.Background())
+	defer cancel()
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() {
+		select {
+		case <-sigs:
+		case <-finished:
+			return
+		}
+		fmt.Fprintln(c.stderr, "\nstopping: finishing the current round, then writing a checkpoint (interrupt again to stop at once and keep the last checkpoint)")
+		cancel()
+		select {
+		case <-sigs:
+		case <-finished:
+			return
+		}
+		saving.Lock()
+		defer saving.Unlock()
+		if over {
+			return // the run stopped on its own meanwhile, with its checkpoint
+		}
+		if saved < 0 {
+			fmt.Fprintf(c.stderr, "stopped at once; no checkpoint had been written yet, so there is nothing to resume: start again with\n  mrasim train %s --out %s\n", copyPath, dir)
+		} else if _, _, err := checkpoint.ReadFile(ckpt, checkpointKin, mra.StateVersion); err != nil {
+			fmt.Fprintf(c.stderr, "stopped at once; the last checkpoint does not read back: %v\n", err)
+		} else {
+			fmt.Fprintf(c.stderr, "stopped at once; the checkpoint of episode %d is intact (checksum verified). Continue with:\n  mrasim train %s --resume --out %s\n", saved, copyPath, dir)
+		}
+		mf.Close()
+		lock.Release()
+		osExit(ExitFailure)
+	}()
 	runErr := t.Run(ctx, logf, afterRound)
 	bar.Finish()
 	interrupted := errors.Is(runErr, stdcontext.Canceled)
 	if runErr != nil && !interrupted {
 		return fail(ExitFailure, "%v", runErr)
 	}
-	if err := save(); err != nil {
+	err = save()
+	saving.Lock()
+	over = true
+	saving.Unlock()
+	if err != nil {
 		return fail(ExitFailure, "writing the checkpoint: %v", err)
 	}
 	if interrupted {
 		fmt.Fprintf(c.stderr, "interrupted after %d episodes per population; checkpoint written. Continue with:\n  mrasim train %s --resume --out %s\n",
-			t.Episode(), filepath.Join(dir, runScenario), dir)
+			t.Episode(), copyPath, dir)
 		return ExitOK
 	}
 	fmt.Fprintf(c.stdout, "trained %d episodes per population in %s; run folder %s\n", t.Episode(), formatSeconds(last.WallSeconds), dir)
 	for _, l := range t.Labels() {
-		fmt.Fprintf(c.stdout, "  %s: mean reward per agent and step %.4f (last interval)\n", l, last.MeanStepReward[l])
+		fmt.Fprintf(c.stdout, "  %s: mean reward per agent and step %s (last interval)\n", l, fixed4(last.MeanStepReward[l]))
+		if by := last.MeanStepRewardByType[l]; len(by) > 1 {
+			for _, typ := range sortedKeys(by) {
+				fmt.Fprintf(c.stdout, "    %s: %s\n", typ, fixed4(by[typ]))
+			}
+		}
 	}
 	return ExitOK
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys(m map[string]float64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func progressFields(labels []string, m mra.Metrics) []progress.Field {
 	var out []progress.Field
 	for _, l := range labels {
-		if v, ok := m.MeanStepReward[l]; ok {
+		if by := m.MeanStepRewardByType[l]; len(by) > 1 {
+			// Types of opposed interests: one number each, never their mean.
+			for _, typ := range sortedKeys(by) {
+				out = append(out, progress.Field{Name: l + " " + typ, Value: fmt.Sprintf("%.3f", by[typ])})
+			}
+		} else if v, ok := m.MeanStepReward[l]; ok {
 			out = append(out, progress.Field{Name: l, Value: fmt.Sprintf("%.3f", v)})
 		}
 	}
@@ -288,34 +441,52 @@ func formatSeconds(s float64) string {
 	return progress.FormatDuration(time.Duration(s * float64(time.Second)))
 }
 
-// trimMetrics keeps the metrics lines up to the checkpoint's episode (a run
-// stopped after logging but before checkpointing logged past it) and
-// returns them.
-func trimMetrics(path string, episode int) ([]mra.Metrics, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
+// trimMetrics cuts metrics.jsonl back to the lines of the checkpoint's
+// episode and returns them: the checkpoint is the source of truth. Lines
+// past it (a run stopped after logging but before checkpointing) go, and so
+// does everything from the first line that does not decode (a line torn by
+// a full disk or a crash during an append). A missing file starts empty.
+// note says what was dropped, for the user.
+func trimMetrics(path string, episode int) (kept []mra.Metrics, note string, err error) {
+	data, err := readRegular(path, 1<<30)
+	if errors.Is(err, os.ErrNotExist) {
+		note = fmt.Sprintf("%s was missing; the curves start again from episode %d", path, episode)
+		data, err = nil, nil
 	}
-	var kept []mra.Metrics
+	if err != nil {
+		return nil, "", err
+	}
 	var buf bytes.Buffer
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 1<<20), 1<<26)
-	for sc.Scan() {
+	dropped, torn := 0, false
+	for rest := data; len(rest) > 0; {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+			torn = true // no newline: the append did not finish
+		}
 		var m mra.Metrics
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
+		if torn || json.Unmarshal(line, &m) != nil {
+			torn = true
+			dropped += 1 + bytes.Count(rest, []byte{'\n'})
+			break
 		}
 		if m.Episode > episode {
+			dropped += 1 + bytes.Count(rest, []byte{'\n'})
 			break
 		}
 		kept = append(kept, m)
-		buf.Write(sc.Bytes())
+		buf.Write(line)
 		buf.WriteByte('\n')
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+	if note == "" && dropped > 0 {
+		note = fmt.Sprintf("%s: dropped %d line(s) after the checkpoint's episode %d", path, dropped, episode)
+		if torn {
+			note += " (a line was cut short, as a full disk or a crash leaves it)"
+		}
 	}
-	return kept, checkpoint.WriteAtomic(path, func(w io.Writer) error {
+	return kept, note, checkpoint.WriteAtomic(path, func(w io.Writer) error {
 		_, err := w.Write(buf.Bytes())
 		return err
 	})
@@ -324,22 +495,50 @@ func trimMetrics(path string, episode int) ([]mra.Metrics, error) {
 // writeCurves plots the mean reward per agent and step of each training
 // population against episodes.
 func writeCurves(path, name string, labels []string, history []mra.Metrics) error {
-	var series []curves.Series
-	for _, l := range labels {
-		var s curves.Series
-		s.Label = l
-		for _, m := range history {
-			if v, ok := m.MeanStepReward[l]; ok {
-				s.X = append(s.X, float64(m.Episode))
-				s.Y = append(s.Y, v)
-			}
-		}
-		if len(s.X) > 0 {
-			series = append(series, s)
-		}
-	}
+	series := curveSeries(labels, history)
 	if len(series) == 0 {
 		return nil
 	}
 	return curves.Write(path, name, "episodes per population", "mean reward per agent and step", series)
+}
+
+// curveSeries is the curves of writeCurves: one per population, or one per
+// population and type where a population has several types.
+func curveSeries(labels []string, history []mra.Metrics) []curves.Series {
+	var series []curves.Series
+	for _, l := range labels {
+		// A population of several types gets a curve per type: their
+		// rewards may be opposed, and their mean would mean nothing.
+		var types []string
+		for _, m := range history {
+			if by := m.MeanStepRewardByType[l]; len(by) > 1 {
+				types = sortedKeys(by)
+				break
+			}
+		}
+		if len(types) == 0 {
+			types = []string{""}
+		}
+		for _, typ := range types {
+			var s curves.Series
+			s.Label = l
+			if typ != "" {
+				s.Label = l + " " + typ
+			}
+			for _, m := range history {
+				v, ok := m.MeanStepReward[l]
+				if typ != "" {
+					v, ok = m.MeanStepRewardByType[l][typ]
+				}
+				if ok {
+					s.X = append(s.X, float64(m.Episode))
+					s.Y = append(s.Y, v)
+				}
+			}
+			if len(s.X) > 0 {
+				series = append(series, s)
+			}
+		}
+	}
+	return series
 }

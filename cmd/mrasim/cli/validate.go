@@ -4,14 +4,15 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/mrasim/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/scenarios"
 )
 
 func runValidate(c *context, args []string) int {
 	fs := c.newFlags("validate", "FILE...",
 		"Checks scenario files: TOML syntax, unknown keys, value ranges, the game, its parameters\n"+
-			"and every population. Prints 'ok FILE' for each valid file; reports every problem of\n"+
-			"the others on stderr with file:line:col and exits 2.")
+			"and every population. Prints 'ok FILE' and the memory its training needs for each valid\n"+
+			"file; reports every problem of the others on stderr with file:line:col and exits 2.")
 	files, code, done := c.parse(fs, args)
 	if done {
 		return code
@@ -23,12 +24,13 @@ func runValidate(c *context, args []string) int {
 	}
 	code = ExitOK
 	for _, f := range files {
-		if _, err := scenarios.Load(f); err != nil {
+		s, err := scenarios.Load(f)
+		if err != nil {
 			c.reportScenarioError(err)
 			code = ExitUsage
 			continue
 		}
-		fmt.Fprintf(c.stdout, "ok %s\n", f)
+		fmt.Fprintf(c.stdout, "ok %s%s\n", f, trainMemoryNote(s))
 	}
 	return code
 }
@@ -44,4 +46,18 @@ func (c *context) reportScenarioError(err error) {
 		return
 	}
 	fmt.Fprintf(c.stderr, "mrasim: %v\n", err)
+}
+
+// trainMemoryNote says how much memory training scenario s needs, and
+// whether that is more than the machine has available.
+func trainMemoryNote(s *scenarios.Scenario) string {
+	est, err := memest.Train(trainConfig(s))
+	if err != nil {
+		return ""
+	}
+	note := fmt.Sprintf(" (training needs about %s of memory", memest.Format(est.Total))
+	if avail, ok := availableMemory(); ok && est.Total > avail {
+		note += fmt.Sprintf(", more than the %s available: train will refuse it without --max-memory", memest.Format(avail))
+	}
+	return note + ")"
 }

@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mrasim/mrasim/league"
+)
+
+// evalSignals are the signals that stop an evaluation. Tests may replace it.
+var evalSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
+
+// checkEvalFlags refuses eval flags that are out of range or repeat a run
+// or population; ok is false with the exit code when it printed a refusal.
+func (c *context) checkEvalFlags(runs, pops []string, set map[string]bool, workers, episodes int) (code int, ok bool) {
+	refuse := func(format string, args ...any) (int, bool) {
+		fmt.Fprintf(c.stderr, "mrasim eval: "+format+"\n", args...)
+		return ExitUsage, false
+	}
+	if workers < 1 {
+		return refuse("--workers %d: want ≥ 1", workers)
+	}
+	if set["episodes"] && (episodes < 1 || episodes > 1e9) {
+		return refuse("--episodes %d: want an integer in [1, 1e9]", episodes)
+	}
+	if set["populations"] && len(strings.Fields(strings.Join(pops, " "))) == 0 {
+		return refuse(`--populations %q: name at least one population, e.g. --populations "3 6 12"`, strings.Join(pops, " "))
+	}
+	paths, labels := map[string]string{}, map[string]string{}
+	for _, r := range runs {
+		abs, err := filepath.Abs(r)
+		if err != nil {
+			abs = filepath.Clean(r)
+		}
+		if first, ok := paths[abs]; ok {
+			return refuse("--run %s is given twice (also as %s); name each run once", r, first)
+		}
+		paths[abs] = r
+		label := filepath.Base(filepath.Clean(r))
+		if first, ok := labels[label]; ok {
+			return refuse("--run %s and --run %s have the same name %q, which names their rows in the report; rename or copy one", first, r, label)
+		}
+		labels[label] = r
+	}
+	return 0, true
+}
+
+// maxLatents is the largest latent count of the entries (1 for none).
+func maxLatents(entries []league.Entry) int {
+	k := 1
+	for _, e := range entries {
+		if r, ok := e.(*league.Run); ok {
+			k = max(k, r.Config.Latents)
+		}
+	}
+	return k
+}
+
+// adaptEpisodes is the episodes per adaptation step, 0 without adaptation.
+func adaptEpisodes(o league.Options) int {
+	if o.AdaptSteps <= 0 {
+		return 0
+	}
+	return o.AdaptEpisodes
+}
+
+// evalOutputDir makes the report folder before the work: out, or a new
+// eval-YYYYMMDD-HHMMSS[-i] in the first run's folder. created says the
+// folder is new, so that it can be removed if nothing is written to it.
+func evalOutputDir(out, firstRun string) (dir string, created bool, err error) {
+	if out == "" {
+		dir, err := newRunDir(firstRun, "eval", time.Now())
+		return dir, err == nil, err
+	}
+	if st, err := os.Stat(out); err == nil {
+		if !st.IsDir() {
+			return "", false, fmt.Errorf("--out %s: not a folder", out)
+		}
+		return out, false, checkWritable(filepath.Join(out, "results.json"))
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return "", false, err
+	}
+	return out, true, nil
+}
+
+// checkWritable checks that a file can be written at path, without
+// changing an existing one and without leaving a new one behind.
+func checkWritable(path string) error {
+	if st, err := os.Stat(path); err == nil {
+		if !st.Mode().IsRegular() {
+			return fmt.Errorf("%s: not a regular file", path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		return f.Close()
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(path)
+}
+
+// playInterruptibly plays the league until it ends or a signal of
+// evalSignals arrives (interrupted is then true and the league's goroutines
+// are abandoned: the process is about to exit).
+func playInterruptibly(entries []league.Entry, opts league.Options) (rep *league.Report, interrupted bool, err error) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, evalSignals...)
+	defer signal.Stop(sigs)
+	type result struct {
+		rep *league.Report
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		rep, err := league.Play(entries, opts)
+		done <- result{rep, err}
+	}()
+	select {
+	case r := <-done:
+		return r.rep, false, r.err
+	case <-sigs:
+		return nil, true, nil
+	}
+}

@@ -1,0 +1,461 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/mrasim/mrasim/agents"
+	"github.com/mrasim/mrasim/env"
+	"github.com/mrasim/mrasim/env/particle"
+	"github.com/mrasim/mrasim/env/particle/render"
+	"github.com/mrasim/mrasim/internal/checkpoint"
+	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/scenarios"
+)
+
+// gifDelay is the time each frame of a render shows, in hundredths of a
+// second: 10 frames per second, one frame per state.
+const gifDelay = 10
+
+// maxGIFBytes bounds the frames a GIF render holds in memory.
+const maxGIFBytes = 1e9
+
+// particleGames names the games that render, for error messages.
+var particleGames = []string{particle.ResourceName, particle.SpreadName, particle.TagName, particle.TreasureName, particle.PacmanName}
+
+func runRender(c *context, args []string) int {
+	fs := c.newFlags("render", "(--run DIR | SCENARIO) [flags]",
+		"Plays episodes of a particle-world game and draws them as an animated GIF: agents,\n"+
+			"landmarks, food, deposits and treasures in their colours and sizes, each agent in its\n"+
+			"type's colour, and a caption with the step, the rewards and the population. With --run\n"+
+			"the run's MRA agents play, and each agent's relation graph is drawn as edges from it to\n"+
+			"what it attends to (width ∝ weight, only weights above --edge-threshold) and its latent\n"+
+			"mode as a label zK; with a SCENARIO file the agents play uniformly random actions.\n"+
+			"There is one frame per state: the first and one after each step.")
+	runDir := fs.String("run", "", "a run folder `DIR` whose agents play (instead of a SCENARIO file)")
+	pop := fs.String("population", "", "the population to play, such as `agents=6` or adversaries=3,good=1 (default: the first training population)")
+	episodes := fs.Int("episodes", 1, "episodes to play, one after the other in the same GIF")
+	seed := fs.Uint64("seed", 0, "root seed of the episodes and the agents (default: the scenario's seed)")
+	out := fs.String("out", "", "the GIF `FILE.gif` to write (default: render-POPULATION.gif in the run folder, or SCENARIONAME-POPULATION.gif here)")
+	framesDir := fs.String("frames", "", "write one PNG per frame into `DIR` (eEPISODE-tSTEP.png) instead of a GIF")
+	size := fs.Int("size", render.DefaultSize, "width of the world view in pixels (64 … 4096)")
+	threshold := fs.Float64("edge-threshold", render.DefaultEdgeThreshold, "draw relation-graph edges only where the weight exceeds this (< 1; 0 draws every positive weight)")
+	rest, code, done := c.parse(fs, args)
+	if done {
+		return code
+	}
+	fail := func(code int, format string, args ...any) int {
+		fmt.Fprintf(c.stderr, "mrasim render: "+format+"\n", args...)
+		return code
+	}
+	switch {
+	case len(rest) > 1:
+		return fail(ExitUsage, "want at most one scenario file, got %d arguments", len(rest))
+	case len(rest) == 1 && *runDir != "":
+		return fail(ExitUsage, "give a run (--run %s) or a scenario file (%s), not both", *runDir, rest[0])
+	case len(rest) == 0 && *runDir == "":
+		fs.Usage()
+		return fail(ExitUsage, "want a scenario file or --run DIR")
+	case *episodes < 1 || *episodes > 1000:
+		return fail(ExitUsage, "--episodes %d: want 1 … 1000", *episodes)
+	case *out != "" && *framesDir != "":
+		return fail(ExitUsage, "--out writes a GIF and --frames PNG files: give one of them")
+	}
+	opts := render.Options{Size: *size, EdgeThreshold: *threshold}
+	if *threshold == 0 {
+		opts.EdgeThreshold = -1 // every positive weight; 0 in Options means the default
+	}
+	if _, err := render.New(opts); err != nil {
+		return fail(ExitUsage, "%v", err)
+	}
+
+	var s *scenarios.Scenario
+	var entry league.Entry = league.Random{}
+	var err error
+	if *runDir != "" {
+		sc, run, err := loadRun(*runDir)
+		if err != nil {
+			if list := (scenarios.ErrorList{}); errors.As(err, &list) {
+				c.reportScenarioError(err)
+			} else {
+				fmt.Fprintf(c.stderr, "mrasim render: %v\n", err)
+			}
+			return ExitUsage
+		}
+		s, entry = sc, run
+	} else if s, err = scenarios.Load(rest[0]); err != nil {
+		c.reportScenarioError(err)
+		return ExitUsage
+	}
+	if err := checkRenders(s); err != nil {
+		return fail(ExitUsage, "%v", err)
+	}
+	seedSet := false
+	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
+	if !seedSet {
+		*seed = s.Seed
+	}
+	reg, _ := env.Lookup(s.Game.Name) // checked by Load
+	population := s.Train.Populations[0]
+	if *pop != "" {
+		p, err := env.ParsePopulation(*pop)
+		if err == nil {
+			p, err = reg.Population(p)
+		}
+		if err != nil {
+			return fail(ExitUsage, "--population %s: %v", *pop, err)
+		}
+		population = p
+	}
+	game, err := reg.Make(s.Game.Params, population)
+	if err != nil {
+		return fail(ExitUsage, "--population %v: %v", population, err)
+	}
+	policy, err := entry.Policy(game.Spec(), env.SubSeed(*seed, math.MaxUint64))
+	if err != nil {
+		return fail(ExitUsage, "--population %v: %v", population, err)
+	}
+	ep, err := newEpisodeRenderer(opts, game, policy, entry.Name())
+	if err != nil {
+		return fail(ExitUsage, "%v", err)
+	}
+	if b := ep.r.Bounds(); *framesDir == "" {
+		// image/gif encodes a GIF from all its frames at once: refuse what
+		// would not fit rather than run out of memory halfway.
+		bytes := float64(*episodes) * float64(game.Spec().Horizon+1) * float64(b.Dx()*b.Dy())
+		if bytes > maxGIFBytes {
+			return fail(ExitUsage, "%d episodes of up to %d frames of %d×%d pixels would hold %.0f MB of frames in memory (limit %.0f MB): play fewer --episodes, use a smaller --size, or write --frames",
+				*episodes, game.Spec().Horizon+1, b.Dx(), b.Dy(), bytes/1e6, maxGIFBytes/1e6)
+		}
+	}
+
+	var emit func(episode, t int, img *image.Paletted) error
+	var frames []*image.Paletted
+	target := *out
+	if *framesDir != "" {
+		if err := os.MkdirAll(*framesDir, 0o755); err != nil {
+			return fail(ExitFailure, "--frames: %v", err)
+		}
+		target = *framesDir
+		emit = func(episode, t int, img *image.Paletted) error {
+			name := filepath.Join(*framesDir, fmt.Sprintf("e%03d-t%03d.png", episode+1, t))
+			return checkpoint.WriteAtomic(name, func(w io.Writer) error { return png.Encode(w, img) })
+		}
+	} else {
+		if target == "" {
+			if *runDir != "" {
+				target = filepath.Join(*runDir, "render-"+fileLabel(population.String())+".gif")
+			} else {
+				target = fileLabel(s.Name) + "-" + fileLabel(population.String()) + ".gif"
+			}
+		}
+		// Refuse a target folder that is not there before playing.
+		if info, err := os.Stat(filepath.Dir(target)); err != nil || !info.IsDir() {
+			return fail(ExitFailure, "--out %s: the folder %s does not exist", target, filepath.Dir(target))
+		}
+		emit = func(_, _ int, img *image.Paletted) error {
+			frames = append(frames, img)
+			return nil
+		}
+	}
+	returns, err := ep.play(*seed, *episodes, emit)
+	if err != nil {
+		return fail(ExitFailure, "%v", err)
+	}
+	count := 0
+	for _, r := range returns {
+		count += r.steps + 1
+	}
+	if *framesDir == "" {
+		err := checkpoint.WriteAtomic(target, func(w io.Writer) error { return render.WriteGIF(w, frames, gifDelay) })
+		if err != nil {
+			return fail(ExitFailure, "%v", err)
+		}
+	}
+	fmt.Fprintf(c.stdout, "wrote %s: %d frames, %d episodes of %s at %v played by %s (seed %d)\n", target, count, len(returns), s.Game.Name, population, entry.Name(), *seed)
+	for k, t := range game.Spec().Types {
+		sum := 0.0
+		for _, r := range returns {
+			sum += r.perType[k]
+		}
+		fmt.Fprintf(c.stdout, "  %s: mean return per agent %.4f\n", t.Name, sum/float64(len(returns)))
+	}
+	return ExitOK
+}
+
+// checkRenders refuses games that are not particle worlds.
+func checkRenders(s *scenarios.Scenario) error {
+	reg, err := env.Lookup(s.Game.Name)
+	if err != nil {
+		return err
+	}
+	g, err := reg.Make(s.Game.Params, s.Train.Populations[0])
+	if err != nil {
+		return err
+	}
+	if _, ok := g.(particle.Viewer); !ok {
+		return fmt.Errorf("game %q is not a particle-world game: only particle games render (%s)", s.Game.Name, strings.Join(particleGames, ", "))
+	}
+	return nil
+}
+
+// fileLabel turns a name or population label into a file-name part:
+// "adversaries=3,good=1" becomes "adversaries3-good1"; characters other
+// than letters, digits, '.', '_' and '-' become '_'.
+func fileLabel(s string) string {
+	s = strings.NewReplacer("=", "", ",", "-").Replace(s)
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// relationInspector is what a policy exposes when it can say whom each
+// agent attends to and which latent mode it plays (mra.Agent does).
+type relationInspector interface {
+	RelationGraph(i int) []float64
+	Latent(i int) []float64
+}
+
+// episodeRenderer plays episodes of a particle game with a policy and
+// draws every state, with the policy's relation graphs when it has them.
+type episodeRenderer struct {
+	r         *render.Renderer
+	game      env.Game
+	view      particle.Viewer
+	policy    agents.Policy
+	inspect   relationInspector // nil for policies without relation graphs
+	name      string
+	threshold float64 // the renderer's edge threshold, for the legend
+
+	scene    particle.Scene
+	overlay  render.Overlay
+	observed []int
+}
+
+// episodeResult is what one rendered episode earned.
+type episodeResult struct {
+	steps   int
+	perType []float64 // mean return per agent of each type
+}
+
+// newEpisodeRenderer returns a renderer of game (a particle.Viewer) played
+// by policy, drawing with opts (their caption lines are set here).
+func newEpisodeRenderer(opts render.Options, game env.Game, policy agents.Policy, name string) (*episodeRenderer, error) {
+	ep := &episodeRenderer{game: game, view: game.(particle.Viewer), policy: policy, name: name}
+	ep.inspect, _ = policy.(relationInspector)
+	opts.CaptionLines = captionLines(game.Spec(), ep.inspect != nil)
+	r, err := render.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	ep.r, ep.threshold = r, opts.EdgeThreshold
+	if ep.threshold == 0 {
+		ep.threshold = render.DefaultEdgeThreshold
+	}
+	return ep, nil
+}
+
+// play plays episodes (episode k from env.SubSeed(seed, k)) and hands
+// emit one new image per state: the first state and the state after each
+// step. The edges and labels of a state are those the policy acted with
+// there; the last state of an episode, where nobody acts, has none.
+func (ep *episodeRenderer) play(seed uint64, episodes int, emit func(episode, t int, img *image.Paletted) error) ([]episodeResult, error) {
+	spec := ep.game.Spec()
+	f := env.NewFrame(spec)
+	actions := make([]int, spec.NumAgents())
+	ret := make([]float64, spec.NumAgents())
+	var results []episodeResult
+	for k := range episodes {
+		ep.game.Reset(env.SubSeed(seed, uint64(k)), f)
+		clear(ret)
+		for {
+			done := f.Done()
+			if !done {
+				ep.policy.Act(f, actions)
+			}
+			ep.view.Scene(&ep.scene)
+			ep.describe(f, ret, k, episodes, !done)
+			img := ep.r.NewImage()
+			ep.r.Draw(img, &ep.scene, &ep.overlay)
+			if err := emit(k, f.T, img); err != nil {
+				return results, err
+			}
+			if done {
+				break
+			}
+			ep.game.Step(actions, f)
+			for i, r := range f.Reward {
+				ret[i] += r
+			}
+		}
+		res := episodeResult{steps: f.T, perType: make([]float64, len(spec.Types))}
+		for t, ty := range spec.Types {
+			res.perType[t] = typeMean(ret, spec.FirstAgent(t), ty.Count)
+		}
+		results = append(results, res)
+	}
+	return results, nil
+}
+
+// describe fills the overlay of the current state: the relation graphs
+// and latents when the policy acted here and can show them, and the
+// caption.
+func (ep *episodeRenderer) describe(f *env.Frame, ret []float64, episode, episodes int, acted bool) {
+	spec := ep.game.Spec()
+	ov := &ep.overlay
+	ov.Edges, ov.Labels, ov.Caption = ov.Edges[:0], ov.Labels[:0], ov.Caption[:0]
+	if acted && ep.inspect != nil {
+		for i := range spec.NumAgents() {
+			z := ep.inspect.Latent(i)
+			label := ""
+			if len(z) > 0 && f.Alive[i] {
+				label = fmt.Sprintf("z%d", argmax(z))
+			}
+			ov.Labels = append(ov.Labels, label)
+			if !f.Alive[i] {
+				continue
+			}
+			g := ep.inspect.RelationGraph(i)
+			ep.observed = ep.view.Observed(i, ep.observed[:0])
+			for e, to := range ep.observed {
+				if e < len(g) {
+					ov.Edges = append(ov.Edges, render.Edge{From: i, To: to, Weight: g[e]})
+				}
+			}
+		}
+	}
+	ov.Caption = append(ov.Caption, fmt.Sprintf("%v  %s  episode %d/%d  step %d/%d", spec.Population, ep.name, episode+1, episodes, f.T, spec.Horizon))
+	for t, ty := range spec.Types {
+		first := spec.FirstAgent(t)
+		reward := "-"
+		if f.T > 0 {
+			reward = fmt.Sprintf("%+.3f", typeMean(f.Reward, first, ty.Count))
+		}
+		alive := 0
+		for i := first; i < first+ty.Count; i++ {
+			if f.Alive[i] {
+				alive++
+			}
+		}
+		ov.Caption = append(ov.Caption, fmt.Sprintf("%s (%d/%d alive): reward %s  return %+.3f", ty.Name, alive, ty.Count, reward, typeMean(ret, first, ty.Count)))
+	}
+	if ep.inspect != nil {
+		ov.Caption = append(ov.Caption, fmt.Sprintf("edges: relation weight > %.2f, width ~ weight; zK: latent", ep.threshold))
+	}
+}
+
+// captionLines is how many caption lines describe draws for spec's
+// population: a head line, one line per type (mean reward of the last step
+// and return so far, per agent) and, for policies with relation graphs, a
+// legend.
+func captionLines(spec *env.Spec, inspected bool) int {
+	n := 1 + len(spec.Types)
+	if inspected {
+		n++
+	}
+	return n
+}
+
+// typeMean is the mean of xs[first : first+count].
+func typeMean(xs []float64, first, count int) float64 {
+	s := 0.0
+	for _, x := range xs[first : first+count] {
+		s += x
+	}
+	return s / float64(count)
+}
+
+func argmax(xs []float64) int {
+	best := 0
+	for i, x := range xs {
+		if x > xs[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// writeRenders draws one episode of every population and entry of an
+// evaluation into dir as render-ENTRY-POPULATION.gif and appends a
+// "Renders" section linking them to dir/report.md. All entries of a
+// population play the same episode seed (env.SubSeed(opts.Seed, p) for the
+// p-th population), so their GIFs start from the same state. It returns
+// the files written.
+func writeRenders(dir string, entries []league.Entry, opts league.Options) ([]string, error) {
+	reg, err := env.Lookup(opts.Game)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	var section strings.Builder
+	fmt.Fprintf(&section, "\n## Renders\n\nOne episode per population and entry (`mrasim eval --render`; the entry plays every agent type), all entries of a population from the same start (seed %d). "+
+		"Agents are drawn in their type's colour (as a ring where the fill shows a state, such as a carried treasure); for MRA runs an edge from an agent shows a relation-graph weight above %.2f (width proportional to the weight) and the label zK its latent mode.\n\n",
+		opts.Seed, render.DefaultEdgeThreshold)
+	section.WriteString("| population | " + strings.Join(entryNames(entries), " | ") + " |\n|---|" + strings.Repeat("---|", len(entries)) + "\n")
+	for p, pop := range opts.Populations {
+		game, err := reg.Make(opts.Params, pop)
+		if err != nil {
+			return files, err
+		}
+		seed := env.SubSeed(opts.Seed, uint64(p))
+		fmt.Fprintf(&section, "| %v |", pop)
+		for k, entry := range entries {
+			policy, err := entry.Policy(game.Spec(), env.SubSeed(seed, math.MaxUint64-uint64(k)))
+			if err != nil {
+				return files, err
+			}
+			ep, err := newEpisodeRenderer(render.Options{}, game, policy, entry.Name())
+			if err != nil {
+				return files, err
+			}
+			var frames []*image.Paletted
+			if _, err := ep.play(seed, 1, func(_, _ int, img *image.Paletted) error {
+				frames = append(frames, img)
+				return nil
+			}); err != nil {
+				return files, err
+			}
+			name := fmt.Sprintf("render-%s-%s.gif", fileLabel(entry.Name()), fileLabel(pop.String()))
+			path := filepath.Join(dir, name)
+			if err := checkpoint.WriteAtomic(path, func(w io.Writer) error { return render.WriteGIF(w, frames, gifDelay) }); err != nil {
+				return files, err
+			}
+			files = append(files, path)
+			fmt.Fprintf(&section, " [%s](%s) |", name, name)
+		}
+		section.WriteString("\n")
+	}
+	report := filepath.Join(dir, "report.md")
+	old, err := os.ReadFile(report)
+	if err != nil {
+		return files, err
+	}
+	err = checkpoint.WriteAtomic(report, func(w io.Writer) error {
+		if _, err := w.Write(old); err != nil {
+			return err
+		}
+		_, err := io.WriteString(w, section.String())
+		return err
+	})
+	return files, err
+}
+
+func entryNames(entries []league.Entry) []string {
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
+	}
+	return names
+}

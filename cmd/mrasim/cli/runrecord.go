@@ -1,0 +1,200 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mrasim/mrasim/internal/checkpoint"
+	"github.com/mrasim/mrasim/scenarios"
+)
+
+// runRecordFile is the run folder's record of what the run was started
+// with, written once when the run starts (and when --resume changes the
+// budget). The scenario copy keeps the file's text; the record keeps the
+// values flags changed (seed, episodes) and the settings that define the
+// game and the agents, so that --resume and eval refuse a copy edited
+// after the fact.
+const runRecordFile = "run.json"
+
+// runRecord is the content of run.json.
+type runRecord struct {
+	Seed         uint64          `json:"seed"`     // the effective seed, --seed included
+	Episodes     int             `json:"episodes"` // the effective budget, --episodes included
+	Game         string          `json:"game"`
+	Params       map[string]any  `json:"params"`
+	Populations  []string        `json:"populations"`
+	ParallelEnvs int             `json:"parallel_envs"`
+	Algo         json.RawMessage `json:"algo"` // the [algo] table with defaults filled in
+}
+
+// recordOf returns the record of scenario s (its seed and episodes being
+// the effective ones).
+func recordOf(s *scenarios.Scenario) runRecord {
+	r := runRecord{Seed: s.Seed, Episodes: s.Train.Episodes, Game: s.Game.Name, Params: s.Game.Params, ParallelEnvs: s.Train.ParallelEnvs}
+	if r.Params == nil {
+		r.Params = map[string]any{}
+	}
+	for _, p := range s.Train.Populations {
+		r.Populations = append(r.Populations, p.String())
+	}
+	r.Algo, _ = json.Marshal(s.Algo)
+	return r
+}
+
+func writeRunRecord(dir string, r runRecord) error {
+	return checkpoint.WriteAtomic(filepath.Join(dir, runRecordFile), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	})
+}
+
+// readRunRecord reads a run folder's record; ok is false for a run folder
+// written before records existed.
+func readRunRecord(dir string) (r runRecord, ok bool, err error) {
+	path := filepath.Join(dir, runRecordFile)
+	data, err := readRegular(path, 1<<20)
+	if errors.Is(err, os.ErrNotExist) {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, err
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return r, false, fmt.Errorf("%s: %v", path, err)
+	}
+	return r, true, nil
+}
+
+// applyRecord makes scenario s (read from a run's copy) the run as it was
+// started: the record's seed, and its budget unless episodesSet. It refuses
+// a copy whose game, parameters, populations, parallel_envs or algorithm
+// differ from the record: the checkpoint holds agents of that game, and
+// continuing or evaluating them in another one would be silently wrong.
+func applyRecord(s *scenarios.Scenario, r runRecord, dir string, episodesSet bool) error {
+	s.Seed = r.Seed
+	if !episodesSet {
+		s.Train.Episodes = r.Episodes
+	}
+	got := recordOf(s)
+	var diffs []string
+	cmp := func(what string, a, b any) {
+		ja, _ := json.Marshal(a)
+		jb, _ := json.Marshal(b)
+		if !bytes.Equal(ja, jb) {
+			diffs = append(diffs, fmt.Sprintf("%s %s (the run was started with %s)", what, ja, jb))
+		}
+	}
+	cmp("game.name", got.Game, r.Game)
+	keys := map[string]bool{}
+	for k := range got.Params {
+		keys[k] = true
+	}
+	for k := range r.Params {
+		keys[k] = true
+	}
+	names := make([]string, 0, len(keys))
+	for k := range keys {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		cmp("game.params."+k, got.Params[k], r.Params[k])
+	}
+	cmp("train.populations", got.Populations, r.Populations)
+	cmp("train.parallel_envs", got.ParallelEnvs, r.ParallelEnvs)
+	var ga, ra map[string]any
+	json.Unmarshal(got.Algo, &ga)
+	json.Unmarshal(r.Algo, &ra)
+	cmp("[algo]", ga, ra)
+	if len(diffs) > 0 {
+		return fmt.Errorf("%s was edited after the run started: %s; this changes the game or the agents the checkpoint holds: restore it (the values are in %s)",
+			filepath.Join(dir, runScenario), strings.Join(diffs, "; "), filepath.Join(dir, runRecordFile))
+	}
+	return nil
+}
+
+// newRunDir creates a new run folder OUT/NAME-YYYYMMDD-HHMMSS, with a
+// suffix -2, -3, … when a run started in the same second has the name: the
+// folder is created with Mkdir, which only one process can win.
+func newRunDir(out, name string, now time.Time) (string, error) {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return "", err
+	}
+	base := filepath.Join(out, name+"-"+now.Format("20060102-150405"))
+	for i := 1; i <= 1000; i++ {
+		dir := base
+		if i > 1 {
+			dir += "-" + strconv.Itoa(i)
+		}
+		err := os.Mkdir(dir, 0o755)
+		if err == nil {
+			return dir, nil
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("%s: 1000 runs started in the same second", base)
+}
+
+// runDirOrder reports whether run folder a was started before b, for names
+// NAME-YYYYMMDD-HHMMSS[-i] of one scenario: by time stamp, then suffix.
+func runDirOrder(a, b string) bool {
+	ta, ia := splitRunSuffix(a)
+	tb, ib := splitRunSuffix(b)
+	if ta != tb {
+		return ta < tb
+	}
+	return ia < ib
+}
+
+// splitRunSuffix splits "…-20260101-120000-3" into its stem and 3 (1 when
+// there is no suffix).
+func splitRunSuffix(dir string) (string, int) {
+	base := filepath.Base(dir)
+	i := strings.LastIndexByte(base, '-')
+	if i > 0 {
+		if n, err := strconv.Atoi(base[i+1:]); err == nil && len(base[i+1:]) < 6 {
+			return base[:i], n
+		}
+	}
+	return base, 1
+}
+
+// readRegular reads a regular file of at most limit bytes: a FIFO, a device
+// or a folder in its place is refused rather than read forever.
+func readRegular(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file (%v)", path, st.Mode().Type())
+	}
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s: %d bytes, more than the %d allowed", path, st.Size(), limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: more than the %d bytes allowed", path, limit)
+	}
+	return data, nil
+}

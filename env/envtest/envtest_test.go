@@ -1,0 +1,47 @@
+package envtest_test
+
+import (
+	"testing"
+
+	"github.com/mrasim/mrasim/env"
+	"github.com/mrasim/mrasim/env/envtest"
+	"github.com/mrasim/mrasim/examples/customenv/line"
+)
+
+// allocating is the line game with one heap allocation per Step: the kind
+// of slip the check must catch (an average over Reset and Step calls,
+// rounded down, let it pass).
+type allocating struct {
+	env.Game
+}
+
+var sink []float64
+
+func init() { line.Register() }
+
+func (a allocating) Step(actions []int, f *env.Frame) {
+	sink = make([]float64, 4)
+	a.Game.Step(actions, f)
+}
+
+func newLine(t *testing.T) env.Game {
+	t.Helper()
+	g, err := env.Make(line.Name, nil, env.Population{{Type: "walkers", Count: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func TestEpisodeAllocsCountsEveryAllocation(t *testing.T) {
+	if testing.CoverMode() != "" {
+		t.Skip("coverage instrumentation allocates")
+	}
+	if n, steps := envtest.EpisodeAllocs(newLine(t), 20); n != 0 || steps == 0 {
+		t.Errorf("line: %d allocations over %d steps, want 0", n, steps)
+	}
+	n, steps := envtest.EpisodeAllocs(allocating{newLine(t)}, 20)
+	if steps == 0 || n != uint64(steps) {
+		t.Errorf("one make per Step: %d allocations over %d steps, want exactly %d", n, steps, steps)
+	}
+}

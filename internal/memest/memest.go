@@ -1,0 +1,312 @@
+// Package memest estimates the memory a training run or an evaluation will
+// need before anything large is allocated, so that a size the scenario check
+// accepts but the machine cannot hold is refused with a clear message
+// instead of ending in the Go runtime's "fatal error: out of memory".
+//
+// The estimate counts the big blocks, each from the shapes the game's
+// encoding gives at every population: replay buffers at full capacity (they
+// grow to it during a run), gradient batches, acting scratch, game frames
+// and, in an evaluation, the traces of adaptation and best-response
+// training. Small things (networks, bookkeeping) are covered by a fixed
+// allowance. It is an upper-end estimate of the peak, not a measurement.
+package memest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/mrasim/mrasim/env"
+	"github.com/mrasim/mrasim/mra"
+)
+
+// Overhead is the allowance for the Go runtime, the networks, their
+// optimiser state and bookkeeping.
+const Overhead = 128 << 20
+
+// ActivationBytes is the memory of the networks' activations and gradients
+// per entity row (an agent row times E) of a forward and backward pass:
+// the relation net's key, query and value layers and the attention. It is
+// measured, not derived: training resource at N = 12 with batch_size 1024
+// (135,168 entity rows per update) peaked at 790 MB of resident memory
+// where the other blocks come to 240 MB, and adaptation at N = 64 over
+// 1.2 million entity rows at once grew past 5 GB; both are about 4 KiB per
+// entity row.
+const ActivationBytes = 4 << 10
+
+// LatentChunkRows is the most entity rows an adaptation gradient takes at
+// once (mra's latentChunkRows).
+const LatentChunkRows = 1 << 15
+
+// Item is one block of an estimate.
+type Item struct {
+	What  string
+	Bytes int64
+}
+
+// Estimate is the memory a command will need at its peak.
+type Estimate struct {
+	Items []Item // the largest blocks, by population
+	Total int64  // their sum plus Overhead
+}
+
+func (e *Estimate) add(what string, b int64) {
+	e.Items = append(e.Items, Item{what, b})
+	e.Total += b
+}
+
+// Largest returns the largest item.
+func (e Estimate) Largest() Item {
+	var best Item
+	for _, it := range e.Items {
+		if it.Bytes > best.Bytes {
+			best = it
+		}
+	}
+	return best
+}
+
+// shape is what the estimate needs of one population's encoding.
+type shape struct {
+	n, e, d        int64 // agents, entity rows per agent, encoded row width
+	obsLen, entLen int64 // all agents' observation numbers and entity-mask flags
+	horizon        int64
+}
+
+func shapeOf(game string, params map[string]any, pop env.Population) (shape, error) {
+	g, err := env.Make(game, params, pop)
+	if err != nil {
+		return shape{}, err
+	}
+	spec := g.Spec()
+	enc, err := mra.NewEncoding(mra.GameFeatures(spec), spec)
+	if err != nil {
+		return shape{}, err
+	}
+	n := spec.NumAgents()
+	_, obs := spec.ObsRange(n - 1)
+	_, ent := spec.EntityRange(n - 1)
+	return shape{n: int64(n), e: int64(enc.E), d: int64(enc.D), obsLen: int64(obs), entLen: int64(ent), horizon: int64(max(spec.Horizon, 1))}, nil
+}
+
+// frameBytes is one env.Frame (and as much again for the game's own state).
+func (s shape) frameBytes() int64 {
+	return 2 * (s.obsLen*8 + s.entLen + s.n*(8+4) + s.n*16)
+}
+
+// actingBytes is the encoded rows of `rows` agents acting at once.
+func (s shape) actingBytes(rows, k int64) int64 {
+	return rows * (s.d*8 + s.e*s.d*8 + s.e + 2*k*8 + 8 + s.e*8)
+}
+
+// Train estimates the memory of a training run.
+func Train(cfg mra.Config, setup mra.Setup) (Estimate, error) {
+	var est Estimate
+	k := int64(cfg.Latents)
+	if cfg.Algo == mra.AlgoReptile {
+		k = 1
+	}
+	for _, pop := range setup.Populations {
+		s, err := shapeOf(setup.Game, setup.Params, pop)
+		if err != nil {
+			return est, err
+		}
+		label := pop.String()
+		perTransition := 2*s.obsLen*4 + 2*s.entLen + s.n*(4+8+1+1) + s.n*s.e*4 + s.n*k*4
+		// The buffer never holds more transitions than the run plays.
+		capacity := min(int64(cfg.BufferLength), int64(setup.Episodes)*s.horizon)
+		est.add(label+": replay buffer", mul(capacity, perTransition))
+		b := int64(cfg.BatchSize) * s.n
+		est.add(label+": gradient batch", mul(b, 2*s.d*8+2*s.e*s.d*8+2*s.e+3*8+1+s.e*8+k*8))
+		est.add(label+": update activations", mul(b*s.e, ActivationBytes))
+		p := int64(setup.ParallelEnvs)
+		est.add(label+": game copies", mul(p, 2*s.frameBytes()))
+		est.add(label+": acting scratch", s.actingBytes(p*s.n, k))
+	}
+	est.Total += Overhead
+	return est, nil
+}
+
+// EvalOptions is what Eval needs to know of an evaluation.
+type EvalOptions struct {
+	Game          string
+	Params        map[string]any
+	Populations   []env.Population
+	Entries       int // entries of the league, the random player included
+	Latents       int // the largest latent count K of the entries
+	AdaptEpisodes int // episodes per adaptation step (0: no adaptation)
+	BRBatch       int // episodes of one best-response (PPO) batch; 0: no best responses
+	Workers       int // jobs at once
+}
+
+// Eval estimates the memory of an evaluation: the largest job (playing,
+// adapting or training a best response at one population) times the jobs
+// that run at once.
+func Eval(o EvalOptions) (Estimate, error) {
+	var est Estimate
+	job, what, err := evalJob(o)
+	if err != nil {
+		return est, err
+	}
+	at := int64(atOnce(o, o.Workers))
+	est.add(fmt.Sprintf("%s (×%d jobs at once)", what, at), mul(at, job))
+	est.Total += Overhead
+	return est, nil
+}
+
+// atOnce is how many jobs run at once with the given workers.
+func atOnce(o EvalOptions, workers int) int {
+	return max(1, min(workers, len(o.Populations)*max(o.Entries, 1)))
+}
+
+// FitWorkers returns the most jobs at once, at most o.Workers, whose
+// estimate stays within limit (0: no limit), so that an evaluation too
+// large to run its jobs side by side runs fewer of them at once instead of
+// being refused (results do not depend on the number of workers). It
+// returns 0 when even one job does not fit.
+func FitWorkers(o EvalOptions, limit int64) (int, error) {
+	job, _, err := evalJob(o)
+	if err != nil {
+		return 0, err
+	}
+	w := atOnce(o, o.Workers)
+	if limit <= 0 {
+		return w, nil
+	}
+	for w > 0 && mul(int64(w), job)+Overhead > limit {
+		w--
+	}
+	return w, nil
+}
+
+// evalJob is the memory of the largest job of an evaluation.
+func evalJob(o EvalOptions) (int64, string, error) {
+	k := int64(max(o.Latents, 1))
+	var largest int64
+	var what string
+	for _, pop := range o.Populations {
+		s, err := shapeOf(o.Game, o.Params, pop)
+		if err != nil {
+			return 0, "", err
+		}
+		copies := int64(mra.DefaultAdaptConfig().ParallelEnvs)
+		play := mul(copies, 2*s.frameBytes()) + s.actingBytes(copies*s.n, k)
+		job, kind := play, "playing"
+		// A trace keeps every step of a batch of episodes: encoded rows,
+		// latents, actions, rewards (×2 for the growth of its slices).
+		trace := func(episodes int64) int64 {
+			return 2 * mul(episodes*s.horizon*s.n, s.d*8+s.e*s.d*8+s.e+k*8+8+1+8)
+		}
+		if o.AdaptEpisodes > 0 {
+			rows := min(int64(o.AdaptEpisodes)*s.horizon*s.n*s.e, LatentChunkRows)
+			if b := play + trace(int64(o.AdaptEpisodes)) + mul(rows, ActivationBytes); b > job {
+				job, kind = b, "adaptation"
+			}
+		}
+		if o.BRBatch > 0 {
+			if b := play + trace(int64(o.BRBatch)); b > job {
+				job, kind = b, "best response"
+			}
+		}
+		if job > largest {
+			largest, what = job, pop.String()+": "+kind
+		}
+	}
+	return largest, what, nil
+}
+
+// mul multiplies sizes, saturating instead of overflowing.
+func mul(a, b int64) int64 {
+	if a <= 0 || b <= 0 {
+		return 0
+	}
+	if a > (1<<62)/b {
+		return 1 << 62
+	}
+	return a * b
+}
+
+// Available returns the memory the machine can give a new process without
+// swapping: MemAvailable of /proc/meminfo. ok is false where it is unknown.
+func Available() (bytes int64, ok bool) {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0, false
+	}
+	return parseMeminfo(data)
+}
+
+func parseMeminfo(data []byte) (int64, bool) {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) >= 2 && f[0] == "MemAvailable:" {
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil || kb < 0 {
+				return 0, false
+			}
+			return kb << 10, true
+		}
+	}
+	return 0, false
+}
+
+// Format writes a size in binary units: "512 B", "3.4 MiB", "13.9 GiB".
+func Format(b int64) string {
+	const unit = 1024
+	if b < unit {
+		return fmt.Sprintf("%d B", b)
+	}
+	div, exp := int64(unit), 0
+	for n := b / unit; n >= unit && exp < 4; n /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(b)/float64(div), "KMGTP"[exp])
+}
+
+// Parse reads a size such as "8GiB", "8G", "512MB", "2.5 GiB" or a plain
+// number of bytes. Units are binary (K = 1024) whether or not written with
+// an i.
+func Parse(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return 0, errors.New("empty size")
+	}
+	i := 0
+	for i < len(t) && (t[i] >= '0' && t[i] <= '9' || t[i] == '.') {
+		i++
+	}
+	x, err := strconv.ParseFloat(t[:i], 64)
+	if err != nil || x <= 0 {
+		return 0, fmt.Errorf("size %q: want a positive number with an optional unit (B, KiB, MiB, GiB, TiB)", s)
+	}
+	unit := strings.ToUpper(strings.TrimSpace(t[i:]))
+	unit = strings.TrimSuffix(strings.TrimSuffix(unit, "B"), "I")
+	shift := map[string]uint{"": 0, "K": 10, "M": 20, "G": 30, "T": 40}
+	sh, ok := shift[unit]
+	if !ok {
+		return 0, fmt.Errorf("size %q: unknown unit; want B, KiB, MiB, GiB or TiB", s)
+	}
+	v := x * float64(int64(1)<<sh)
+	if v >= 1<<62 {
+		return 0, fmt.Errorf("size %q is too large", s)
+	}
+	return int64(v), nil
+}
+
+// Check returns an error when est is above limit, naming the largest block
+// and how to proceed.
+func Check(est Estimate, limit int64, what string) error {
+	if limit <= 0 || est.Total <= limit {
+		return nil
+	}
+	big := est.Largest()
+	return fmt.Errorf("%s needs about %s of memory, more than the %s allowed (largest block: %s, %s); "+
+		"use smaller populations, algo.batch_size, algo.buffer_length or train.parallel_envs, or raise --max-memory if the machine has the memory",
+		what, Format(est.Total), Format(limit), big.What, Format(big.Bytes))
+}

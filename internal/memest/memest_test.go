@@ -1,0 +1,148 @@
+package memest
+
+import (
+	"context"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/mrasim/mrasim/env"
+	_ "github.com/mrasim/mrasim/env/particle"
+	"github.com/mrasim/mrasim/mra"
+)
+
+func pop(t *testing.T, s string) env.Population {
+	t.Helper()
+	p, err := env.ParsePopulation(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestTrainEstimateOfTheIssue: population 256 of resource with the default
+// settings, the case that crashed with a 13.9 GB allocation. The gradient
+// batch's entity rows alone are 2·B·N·E·D float64s, from the encoding.
+func TestTrainEstimateOfTheIssue(t *testing.T) {
+	p := pop(t, "agents=256")
+	cfg := mra.DefaultConfig()
+	setup := mra.Setup{Game: "resource", Populations: []env.Population{p}, Seed: 1, Episodes: 80000, ParallelEnvs: 12, LogEvery: 96}
+	est, err := Train(cfg, setup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := env.Make("resource", nil, p)
+	enc, err := mra.NewEncoding(mra.GameFeatures(g.Spec()), g.Spec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ents := int64(2 * cfg.BatchSize * enc.N * enc.E * enc.D * 8)
+	if est.Total < ents || ents < 10<<30 {
+		t.Errorf("estimate %s, the batch's entity rows alone %s", Format(est.Total), Format(ents))
+	}
+	if err := Check(est, 8<<30, "this run"); err == nil || !strings.Contains(err.Error(), "this run needs about") || !strings.Contains(err.Error(), "more than the 8.0 GiB allowed") {
+		t.Errorf("Check: %v", err)
+	}
+	t.Logf("N = 256: %s (largest %s %s)", Format(est.Total), est.Largest().What, Format(est.Largest().Bytes))
+}
+
+// TestTrainEstimateCoversARun trains a small run until its replay buffer is
+// full and checks that the live heap stays under the estimate, and that the
+// estimate is not wildly above it.
+func TestTrainEstimateCoversARun(t *testing.T) {
+	cfg := mra.DefaultConfig()
+	cfg.BatchSize, cfg.BufferLength, cfg.StepsPerUpdate, cfg.NumUpdates = 128, 800, 400, 1
+	setup := mra.Setup{Game: "spread", Populations: []env.Population{pop(t, "agents=6")}, Seed: 1, Episodes: 40, ParallelEnvs: 8, LogEvery: 40}
+	est, err := Train(cfg, setup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	tr, err := mra.NewTrainer(cfg, setup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if err := tr.Run(context.Background(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	live := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	blocks := est.Total - Overhead
+	t.Logf("live heap after the run %s; estimate without overhead %s, with %s", Format(live), Format(blocks), Format(est.Total))
+	if live > est.Total {
+		t.Errorf("the run holds %s, more than the estimate %s", Format(live), Format(est.Total))
+	}
+	if blocks > 20*live {
+		t.Errorf("the estimate's blocks %s are more than 20 times the %s the run holds", Format(blocks), Format(live))
+	}
+	runtime.KeepAlive(tr)
+}
+
+func TestEvalEstimateGrowsWithAdaptation(t *testing.T) {
+	o := EvalOptions{Game: "resource", Populations: []env.Population{pop(t, "agents=64")}, Entries: 2, Latents: 6, Workers: 4}
+	play, err := Eval(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.AdaptEpisodes = 12
+	adapt, _ := Eval(o)
+	if adapt.Total <= play.Total || !strings.Contains(adapt.Largest().What, "adaptation") {
+		t.Errorf("playing %s, adapting %s (%s)", Format(play.Total), Format(adapt.Total), adapt.Largest().What)
+	}
+	t.Logf("eval at N = 64 with adaptation: %s", Format(adapt.Total))
+}
+
+func TestParseFormat(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+		err  string
+	}{
+		{"512", 512, ""}, {"8GiB", 8 << 30, ""}, {"8G", 8 << 30, ""}, {"512MB", 512 << 20, ""}, {"2.5 GiB", 5 << 29, ""},
+		{"1k", 1024, ""}, {"", 0, "empty"}, {"lots", 0, "want a positive number"}, {"3 parsecs", 0, "unknown unit"}, {"-1G", 0, "positive"},
+	} {
+		got, err := Parse(tc.in)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("Parse(%q) = %d, %v; want an error with %q", tc.in, got, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("Parse(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+		}
+	}
+	for b, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1536: "1.5 KiB", 13 << 30: "13.0 GiB"} {
+		if got := Format(b); got != want {
+			t.Errorf("Format(%d) = %q, want %q", b, got, want)
+		}
+	}
+	if b, ok := parseMeminfo([]byte("MemTotal:       16000000 kB\nMemAvailable:    8000000 kB\n")); !ok || b != 8000000<<10 {
+		t.Errorf("parseMeminfo = %d, %v", b, ok)
+	}
+	if _, ok := parseMeminfo([]byte("MemTotal: 1 kB\n")); ok {
+		t.Error("parseMeminfo without MemAvailable says ok")
+	}
+}
+
+func TestFitWorkers(t *testing.T) {
+	o := EvalOptions{Game: "resource", Populations: []env.Population{pop(t, "agents=64"), pop(t, "agents=32")}, Entries: 2, Latents: 6, AdaptEpisodes: 12, Workers: 4}
+	job, _, err := evalJob(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		limit int64
+		want  int
+	}{
+		{0, 4}, {Overhead + 4*job, 4}, {Overhead + 4*job - 1, 3}, {Overhead + 2*job, 2}, {Overhead + job, 1}, {Overhead + job - 1, 0},
+	} {
+		if got, _ := FitWorkers(o, tc.limit); got != tc.want {
+			t.Errorf("limit %s: %d workers, want %d", Format(tc.limit), got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,111 @@
+// Package runlock keeps two processes out of one run folder. A process that
+// writes a run (train) holds the folder's lock file, which names its process
+// id; a second process is refused with a message naming the holder.
+//
+// The lock is an flock(2) on the lock file, which the kernel releases when
+// the holder exits in any way (kill -9 included), so a lock file left behind
+// by a dead process is stale by construction: the next process takes it
+// over. The lock is advisory: it keeps mrasim processes apart, not other
+// programs.
+package runlock
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// FileName is the lock file's name inside a run folder.
+const FileName = ".lock"
+
+// HeldError is returned by Acquire when another process holds the lock.
+type HeldError struct {
+	Dir string // the run folder
+	PID int    // the holder's process id; 0 when it could not be read
+}
+
+// Error implements error.
+func (e *HeldError) Error() string {
+	who := "another mrasim process"
+	if e.PID > 0 {
+		who += fmt.Sprintf(" (pid %d)", e.PID)
+	}
+	return fmt.Sprintf("%s is in use by %s; wait for it to finish or stop it, or choose another folder",
+		e.Dir, who)
+}
+
+// Lock is a held run-folder lock.
+type Lock struct {
+	f    *os.File
+	path string
+}
+
+// Acquire takes the lock of folder dir (which must exist) for this process.
+// It returns a *HeldError when another process holds it. Stale reports that
+// a lock file of a process that is gone was found and taken over, so the
+// caller can say so.
+func Acquire(dir string) (l *Lock, stale bool, err error) {
+	path := filepath.Join(dir, FileName)
+	for range 10 {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, false, fmt.Errorf("lock %s: %w", path, err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			pid, _ := readPID(f)
+			f.Close()
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				return nil, false, &HeldError{Dir: dir, PID: pid}
+			}
+			return nil, false, fmt.Errorf("lock %s: %w", path, err)
+		}
+		// The holder before us removes the file when it releases: make sure
+		// the file we locked is still the one at path.
+		held, err1 := f.Stat()
+		now, err2 := os.Stat(path)
+		if err1 != nil || err2 != nil || !os.SameFile(held, now) {
+			f.Close()
+			continue
+		}
+		_, hadPID := readPID(f)
+		if err := f.Truncate(0); err != nil {
+			f.Close()
+			return nil, false, fmt.Errorf("lock %s: %w", path, err)
+		}
+		if _, err := f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0); err != nil {
+			f.Close()
+			return nil, false, fmt.Errorf("lock %s: %w", path, err)
+		}
+		return &Lock{f: f, path: path}, hadPID, nil
+	}
+	return nil, false, fmt.Errorf("lock %s: the lock file keeps being replaced", path)
+}
+
+// readPID reads the pid a lock file names; ok is false when it names none.
+func readPID(f *os.File) (int, bool) {
+	b, err := io.ReadAll(io.NewSectionReader(f, 0, 64))
+	if err != nil {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	return pid, err == nil && pid > 0
+}
+
+// Release removes the lock file and releases the lock. It is safe to call
+// on a nil Lock and more than once.
+func (l *Lock) Release() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	err := os.Remove(l.path)
+	if cerr := l.f.Close(); err == nil {
+		err = cerr
+	}
+	l.f = nil
+	return err
+}

@@ -1,0 +1,319 @@
+package mra
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/mrasim/mrasim/agents/nn"
+	"github.com/mrasim/mrasim/env"
+)
+
+// This file holds what the league needs to judge a trained model: a Player
+// that acts with one-hot latents drawn from any per-type distribution over
+// the modes (the prior, a chosen mode, adapted mode probabilities), and a
+// ResponseNet, a trainable copy of the acting networks for one deviating
+// agent, which league/br warm-starts a best response from.
+
+// Reseed restarts the agent's random numbers (latent and action draws) from
+// seed and makes it draw fresh latents at the next frame. It implements
+// br.Reseeder, so that a paired evaluation plays the agent on common random
+// numbers.
+func (a *Agent) Reseed(seed uint64) {
+	a.rng = rand.New(rand.NewPCG(seed, 0x6d7261))
+	a.latents = false
+}
+
+// Player plays a trained model at one population, as an agents.Policy: at
+// the start of every episode each agent draws a one-hot latent from its
+// type's distribution over the K modes, then acts from its relation graph
+// and its type's policy. Latents stay one-hot when acting, as in training
+// (the relation net and the policies only ever saw one-hot z). Use one
+// Player per game copy.
+type Player struct {
+	model *Model
+	enc   *Encoding
+	modes [][]float64 // per type: the distribution the agents' latents are drawn from
+	rng   *rand.Rand
+
+	z, self, ents, graph []float64
+	present              []bool
+	drawn                bool
+}
+
+// NewPlayer returns a player of model at spec's population, drawing from
+// seed. modes[t] is type t's distribution over the K modes (a point of the
+// simplex; a one-hot vector plays that mode); a nil modes, or a nil entry,
+// means the prior p(z|m) of spec's population. It returns an error for a
+// population the model does not fit or a modes entry off the simplex.
+func NewPlayer(model *Model, spec *env.Spec, modes [][]float64, seed uint64) (*Player, error) {
+	enc, err := NewEncoding(model.Features(), spec)
+	if err != nil {
+		return nil, err
+	}
+	h, k := len(model.Features().Types), model.Config().Latents
+	if modes != nil && len(modes) != h {
+		return nil, fmt.Errorf("mra: %d per-type mode distributions, the model has %d agent types", len(modes), h)
+	}
+	prior := make([]float64, k)
+	model.Prior(Descriptor(spec.Population), prior)
+	p := &Player{model: model, enc: enc, modes: make([][]float64, h), rng: rand.New(rand.NewPCG(seed, 0x706c6179))}
+	for t := range h {
+		p.modes[t] = prior
+		if modes != nil && modes[t] != nil {
+			if err := checkSimplex(modes[t], k); err != nil {
+				return nil, fmt.Errorf("type %q: %w", model.Features().Types[t], err)
+			}
+			p.modes[t] = append([]float64(nil), modes[t]...)
+		}
+	}
+	n := enc.N
+	p.z, p.self, p.ents = make([]float64, n*k), make([]float64, n*enc.D), make([]float64, n*enc.E*enc.D)
+	p.graph, p.present = make([]float64, n*enc.E), make([]bool, n*enc.E)
+	return p, nil
+}
+
+// Modes returns type t's distribution over the modes. Do not modify it.
+func (p *Player) Modes(t int) []float64 { return p.modes[t] }
+
+// Reseed implements br.Reseeder: it restarts the player's random numbers
+// from seed and draws fresh latents at the next frame.
+func (p *Player) Reseed(seed uint64) {
+	p.rng = rand.New(rand.NewPCG(seed, 0x706c6179))
+	p.drawn = false
+}
+
+// Markov reports whether the player's action distribution depends on the
+// current frame only: true when every type plays a single mode (or K = 1),
+// false when a latent drawn per episode correlates an agent's actions
+// across steps.
+func (p *Player) Markov() bool {
+	for t, m := range p.modes {
+		if p.enc.countType(t) > 0 && drawMode(nil, m) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// countType returns the number of agents of type t.
+func (enc *Encoding) countType(t int) int {
+	c := 0
+	for _, k := range enc.Type {
+		if k == t {
+			c++
+		}
+	}
+	return c
+}
+
+// drawMode returns the mode of a degenerate distribution without drawing,
+// or, when m has several modes of positive mass, a draw from rng (−1 when
+// rng is nil).
+func drawMode(rng *rand.Rand, m []float64) int {
+	single, count := 0, 0
+	for j, v := range m {
+		if v > 0 {
+			single, count = j, count+1
+		}
+	}
+	if count <= 1 {
+		return single
+	}
+	if rng == nil {
+		return -1
+	}
+	return nn.Sample(rng, m)
+}
+
+// Act implements agents.Policy.
+func (p *Player) Act(f *env.Frame, actions []int) {
+	enc := p.enc
+	n, e, d, k := enc.N, enc.E, enc.D, p.model.Config().Latents
+	if f.T == 0 || !p.drawn {
+		clear(p.z)
+		for i := range n {
+			p.z[i*k+drawMode(p.rng, p.modes[enc.Type[i]])] = 1
+		}
+		p.drawn = true
+	}
+	for i := range n {
+		Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), p.self[i*d:(i+1)*d], p.ents[i*e*d:(i+1)*e*d], p.present[i*e:(i+1)*e])
+	}
+	p.model.Act(enc, n, p.self, p.ents, p.present, p.z, p.rng, actions, p.graph)
+}
+
+// ActionProbs implements agents.Distribution: agent i's action
+// probabilities in frame f averaged over its latent,
+//
+//	P(a) = Σ_k modes_t(k) · π(a | o_i, g_φ(o_i, onehot(k))).
+func (p *Player) ActionProbs(f *env.Frame, i int, dst []float64) {
+	enc := p.enc
+	n, e, d, k, A := enc.N, enc.E, enc.D, p.model.Config().Latents, p.model.Features().A
+	for j := range n {
+		Encode(enc, j, f.AgentObs(j), f.AgentEntityMask(j), p.self[j*d:(j+1)*d], p.ents[j*e*d:(j+1)*e*d], p.present[j*e:(j+1)*e])
+	}
+	logp := make([]float64, n*A)
+	z := make([]float64, n*k)
+	clear(dst)
+	for mode, w := range p.modes[enc.Type[i]] {
+		if w == 0 {
+			continue
+		}
+		clear(z)
+		for j := range n {
+			z[j*k+mode] = 1
+		}
+		p.model.act.LogProbs(enc, n, p.self, p.ents, p.present, z, logp, p.graph)
+		for c := range dst {
+			dst[c] += w * math.Exp(logp[i*A+c])
+		}
+	}
+}
+
+// ResponseNet is a trainable copy of a model's acting networks — the
+// relation net φ and the policies θ — for one agent of a population. Its
+// input is the agent's encoded rows and its one-hot latent,
+//
+//	x = [self (D) | entity rows (E×D) | present (E, 0/1) | z (K)],
+//
+// so it sees exactly what the model's policy sees, is invariant to the
+// order of the agent's entities and works at any population the model
+// fits. At the start of every episode (Begin) it draws the agent's latent
+// from the mode distribution it was built with; at the start of training
+// it therefore plays exactly the model's policy. league/br trains it as a
+// best response warm-started from the entry's own policy. The copy is
+// private: training it changes nothing in the model.
+//
+// A ResponseNet is not safe for concurrent use.
+type ResponseNet struct {
+	actor  *Actor
+	enc    *Encoding // the population's encoding
+	one    *Encoding // the agent alone: N = 1, for rows of this agent only
+	agent  int
+	typ    int
+	modes  []float64
+	z      []float64 // the current episode's latent
+	params []float64 // policies θ | relation φ, a sub-slice of the actor's vector
+	grad   []float64
+
+	self, ents, zin, logp, graph []float64
+	present                      []bool
+}
+
+// NewResponseNet returns a trainable copy of model's acting networks for
+// agent of spec's population, drawing its latent from modes (a point of
+// the simplex of length K; nil: the prior p(z|m) of the population).
+func NewResponseNet(model *Model, spec *env.Spec, agent int, modes []float64) (*ResponseNet, error) {
+	enc, err := NewEncoding(model.Features(), spec)
+	if err != nil {
+		return nil, err
+	}
+	if agent < 0 || agent >= enc.N {
+		return nil, fmt.Errorf("mra: response for agent %d of %d", agent, enc.N)
+	}
+	k := model.Config().Latents
+	if modes == nil {
+		modes = make([]float64, k)
+		model.Prior(Descriptor(spec.Population), modes)
+	} else if err := checkSimplex(modes, k); err != nil {
+		return nil, err
+	}
+	value := append([]float64(nil), model.params...)
+	grad := make([]float64, len(value))
+	actor := &Actor{m: model, n: model.newBoundNets(value, grad), grad: grad, prob: make([]float64, model.f.A)}
+	one := *enc
+	one.N, one.Type = 1, []int{enc.Type[agent]}
+	lo, hi := model.groups[groupPolicy].lo, model.groups[groupRelation].hi
+	return &ResponseNet{
+		actor: actor, enc: enc, one: &one, agent: agent, typ: enc.Type[agent],
+		modes: append([]float64(nil), modes...), z: make([]float64, k),
+		params: value[lo:hi:hi], grad: grad[lo:hi:hi],
+	}, nil
+}
+
+// InputLen returns the width of the network input.
+func (r *ResponseNet) InputLen() int {
+	return r.enc.D + r.enc.E*r.enc.D + r.enc.E + len(r.z)
+}
+
+// NumActions returns the agent's number of actions.
+func (r *ResponseNet) NumActions() int { return r.actor.m.f.Actions[r.typ] }
+
+// Params returns the trainable parameters (the policies then φ, in the
+// model's layout). The optimizer updates them in place.
+func (r *ResponseNet) Params() []float64 { return r.params }
+
+// Grad returns the gradient accumulated by Backward, same layout as Params.
+func (r *ResponseNet) Grad() []float64 { return r.grad }
+
+// Begin starts an episode: the agent's latent is drawn from the mode
+// distribution with rng.
+func (r *ResponseNet) Begin(rng *rand.Rand) {
+	clear(r.z)
+	r.z[drawMode(rng, r.modes)] = 1
+}
+
+// Input writes the agent's network input at frame f into dst (InputLen).
+func (r *ResponseNet) Input(f *env.Frame, dst []float64) {
+	enc, i := r.enc, r.agent
+	d, e := enc.D, enc.E
+	self, ents, present := dst[:d], dst[d:d+e*d], dst[d+e*d:d+e*d+e]
+	r.present = growT(r.present, e)
+	Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), self, ents, r.present)
+	for c, ok := range r.present {
+		present[c] = 0
+		if ok {
+			present[c] = 1
+		}
+	}
+	copy(dst[d+e*d+e:], r.z)
+}
+
+// Forward returns log π (rows × NumActions) for rows inputs laid out as
+// Input writes them; the result is valid until the next Forward.
+func (r *ResponseNet) Forward(in []float64) []float64 {
+	enc := r.enc
+	d, e, k, w := enc.D, enc.E, len(r.z), r.InputLen()
+	rows := len(in) / w
+	if rows < 1 || len(in) != rows*w {
+		panic(fmt.Sprintf("mra: ResponseNet.Forward on %d values, want a positive multiple of %d", len(in), w))
+	}
+	r.self, r.ents = growT(r.self, rows*d), growT(r.ents, rows*e*d)
+	r.present, r.graph = growT(r.present, rows*e), growT(r.graph, rows*e)
+	r.zin = growT(r.zin, rows*k)
+	z := r.zin
+	for row := range rows {
+		x := in[row*w : (row+1)*w]
+		copy(r.self[row*d:], x[:d])
+		copy(r.ents[row*e*d:], x[d:d+e*d])
+		for c := range e {
+			r.present[row*e+c] = x[d+e*d+c] > 0.5
+		}
+		copy(z[row*k:], x[d+e*d+e:])
+	}
+	a := r.actor.m.f.A
+	r.logp = growT(r.logp, rows*a)
+	r.actor.LogProbs(r.one, rows, r.self, r.ents, r.present, z, r.logp, r.graph)
+	na := r.NumActions()
+	if na == a {
+		return r.logp
+	}
+	out := make([]float64, rows*na)
+	for row := range rows {
+		copy(out[row*na:], r.logp[row*a:row*a+na])
+	}
+	return out
+}
+
+// Backward accumulates into Grad the gradient of a loss whose gradient with
+// respect to the last Forward's output is dout (rows × NumActions): through
+// the agent's type's policy (head, aggregation, value net) and the relation
+// net.
+func (r *ResponseNet) Backward(dout []float64) {
+	p := r.actor.n.policy[r.typ]
+	de := p.embedGrad(p.head.Backward(p.logp.Backward(dout)))
+	dg, dv := p.agg.Backward(de)
+	p.value.Backward(dv)
+	r.actor.n.rel.Backward(dg)
+}

@@ -1,0 +1,522 @@
+package scenarios
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/mrasim/mrasim/env"
+)
+
+// Grid is a validated sweep grid file: the scenarios, algorithms and seeds
+// of an experiment, and how to evaluate its runs. Every run of the grid has
+// been built and validated as a scenario document, so a grid that loads can
+// be run.
+type Grid struct {
+	File       string         // the path it was read from
+	Name       string         // `name`: label of the sweep; default: the file's base name without extension
+	Out        string         // `out`: folder of the runs and the report; default "sweeps/NAME"
+	Seeds      []uint64       // `seeds`: the training seed of each run; required, distinct
+	Scenarios  []GridScenario // `scenarios`: scenario files, relative to the grid file; required
+	Algorithms []string       // the labels of the [algorithms.LABEL] tables, in file order
+	Random     bool           // `eval.random`: also evaluate uniform random play per scenario and seed; default true
+	Runs       []GridRun      // every scenario × algorithm × seed, in that order
+}
+
+// GridScenario is one scenario of a grid.
+type GridScenario struct {
+	Name string // the scenario's name, which names its folder under Out
+	File string // the scenario file, as resolved
+	Game string // its game
+	// Seen and Unseen are the evaluation populations: Seen are training
+	// populations of at least one algorithm, Unseen of none (`eval.seen`
+	// and `eval.unseen`; default: the scenario's eval.populations, split
+	// so).
+	Seen, Unseen []env.Population
+	// Baseline holds, per seed (in Seeds' order), the scenario document
+	// that evaluates random play: the scenario with the grid's [eval].
+	Baseline [][]byte
+}
+
+// GridRun is one training run of a grid.
+type GridRun struct {
+	Scenario string   // the scenario's name
+	Algo     string   // the algorithm's label
+	Seed     uint64   // the training seed
+	Source   []byte   // the run's scenario document: the scenario with the algorithm's overrides, the seed and the grid's [eval]
+	Spec     Scenario // Source, decoded
+}
+
+// AlgoRandom is the label of uniform random play in sweep reports; no
+// algorithm of a grid may take it.
+const AlgoRandom = "random"
+
+// gridTables lists the keys each table of a grid file allows. The tables of
+// an algorithm and the grid's [eval] take the keys of a scenario's [algo],
+// [train] and [eval] tables (see gridSchema).
+var gridTables = map[string][]string{
+	"": {"name", "out", "seeds", "scenarios", "algorithms", "eval"},
+}
+
+// gridOnlyEval are the keys of a grid's [eval] that scenarios do not have.
+var gridOnlyEval = []string{"seen", "unseen", "random"}
+
+// labelPattern is what an algorithm label may look like: it names folders.
+var labelPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// gridSchema returns the allowed keys of a grid's tables, given its
+// algorithm labels: an algorithm's table takes the keys of a scenario's
+// [algo] and a [train] sub-table, and [eval] takes a scenario's [eval]
+// keys (except populations, which seen and unseen replace) and its own.
+func gridSchema(labels []string) map[string][]string {
+	out := map[string][]string{"": gridTables[""], "algorithms": labels}
+	var eval []string
+	for _, k := range schemaTables["eval"] {
+		if k != "populations" {
+			eval = append(eval, k)
+		}
+	}
+	out["eval"] = append(eval, gridOnlyEval...)
+	for _, l := range labels {
+		out["algorithms."+l] = append(append([]string(nil), schemaTables["algo"]...), "train")
+		out["algorithms."+l+".train"] = schemaTables["train"]
+	}
+	return out
+}
+
+// LoadGrid reads and validates the sweep grid file at path and every
+// scenario file it names. Problems are reported as an ErrorList of *Error,
+// each naming its file (the grid's or a scenario's), position and key.
+func LoadGrid(path string) (*Grid, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGrid(path, src, os.ReadFile)
+}
+
+// ParseGrid validates a grid given as bytes; file names it in errors and
+// scenario paths are taken relative to its folder; read reads scenario files.
+func ParseGrid(file string, src []byte, read func(path string) ([]byte, error)) (*Grid, error) {
+	d := &decoder{file: file, lines: strings.Split(string(src), "\n")}
+	var raw map[string]any
+	if _, err := toml.Decode(string(src), &raw); err != nil {
+		d.syntax(string(src), err)
+		return nil, d.errs
+	}
+	d.pos = locateKeys(string(src))
+	g := d.grid(raw, read)
+	if len(d.errs) > 0 {
+		return nil, d.errs
+	}
+	return g, nil
+}
+
+func (d *decoder) grid(raw map[string]any, read func(string) ([]byte, error)) *Grid {
+	g := &Grid{File: d.file, Name: strings.TrimSuffix(filepath.Base(d.file), filepath.Ext(d.file)), Random: true}
+	// The labels come first: they decide which tables are allowed.
+	algoTable, _ := raw["algorithms"].(map[string]any)
+	labels := make([]string, 0, len(algoTable))
+	for l := range algoTable {
+		labels = append(labels, l)
+	}
+	sort.Slice(labels, func(i, j int) bool {
+		pi, pj := d.pos["algorithms."+labels[i]], d.pos["algorithms."+labels[j]]
+		if pi.line != pj.line {
+			return pi.line < pj.line
+		}
+		return labels[i] < labels[j]
+	})
+	d.tables, d.homes = gridSchema(labels), map[string]string{}
+	for k, home := range schema {
+		switch home {
+		case "algo":
+			d.homes[k] = "algorithms.LABEL"
+		case "train":
+			d.homes[k] = "algorithms.LABEL.train"
+		case "eval":
+			d.homes[k] = "eval"
+		}
+	}
+
+	top := d.table("", raw)
+	d.str(top, "", "name", &g.Name)
+	g.Out = filepath.Join("sweeps", g.Name)
+	d.str(top, "", "out", &g.Out)
+	if g.Out == "" {
+		d.fail("out", nil, "empty folder name")
+	}
+	g.Seeds = d.seeds(top)
+	files := d.scenarioFiles(top)
+
+	if v, ok := top["algorithms"]; !ok {
+		d.fail("algorithms", nil, `missing: add a table per algorithm, e.g. [algorithms.mra] and [algorithms.single] with train.populations = [3]`)
+	} else if _, isTable := v.(map[string]any); !isTable {
+		d.fail("algorithms", nil, "got %s, want a table of [algorithms.LABEL] tables", describe(v))
+	} else if len(labels) == 0 {
+		d.fail("algorithms", nil, "empty: add a table per algorithm, e.g. [algorithms.mra]")
+	}
+	overrides := map[string]map[string]any{}
+	for _, l := range labels {
+		path := "algorithms." + l
+		if !labelPattern.MatchString(l) {
+			d.fail(path, nil, "label %q: want letters, digits, '_', '.' or '-', starting with a letter or digit (it names folders)", l)
+			continue
+		}
+		if l == AlgoRandom {
+			d.fail(path, nil, "label %q is reserved for uniform random play, which eval.random adds", l)
+			continue
+		}
+		t := d.table(path, algoTable[l])
+		if t == nil {
+			continue
+		}
+		d.table(path+".train", t["train"])
+		overrides[l] = t
+		g.Algorithms = append(g.Algorithms, l)
+	}
+
+	eval := d.table("eval", top["eval"])
+	d.bool(eval, "eval", "random", &g.Random)
+	evalOver := map[string]any{}
+	for k, v := range eval {
+		if !contains(gridOnlyEval, k) && contains(d.tables["eval"], k) {
+			evalOver[k] = v
+		}
+	}
+
+	if len(d.errs) > 0 || len(g.Seeds) == 0 {
+		return g
+	}
+	names := map[string]int{}
+	for i, f := range files {
+		sc, ok := d.gridScenario(fmt.Sprintf("scenarios[%d]", i), f, read, eval, evalOver, overrides, g)
+		if !ok {
+			continue
+		}
+		if !labelPattern.MatchString(sc.Name) {
+			d.fail(fmt.Sprintf("scenarios[%d]", i), nil, "scenario name %q: want letters, digits, '_', '.' or '-', starting with a letter or digit (it names folders); set the scenario's `name`", sc.Name)
+			continue
+		}
+		if j, dup := names[sc.Name]; dup {
+			d.fail(fmt.Sprintf("scenarios[%d]", i), nil, "scenario name %q is also the name of scenarios[%d]: give one another `name`, runs are filed under it", sc.Name, j)
+			continue
+		}
+		names[sc.Name] = i
+		g.Scenarios = append(g.Scenarios, sc)
+	}
+	return g
+}
+
+// seeds decodes the required list of distinct training seeds.
+func (d *decoder) seeds(top map[string]any) []uint64 {
+	v, ok := top["seeds"]
+	if !ok {
+		d.fail("seeds", nil, "missing: list the training seeds, e.g. seeds = [1, 2, 3]")
+		return nil
+	}
+	list, ok := v.([]any)
+	if !ok || len(list) == 0 {
+		d.fail("seeds", nil, "got %s, want a non-empty array of integers ≥ 0", describe(v))
+		return nil
+	}
+	var out []uint64
+	ok = true
+	listed := map[int64]bool{}
+	for i, x := range list {
+		n, isInt := x.(int64)
+		switch {
+		case !isInt || n < 0:
+			d.fail(fmt.Sprintf("seeds[%d]", i), nil, "got %s, want an integer ≥ 0", describe(x))
+			ok = false
+		case listed[n]:
+			d.fail(fmt.Sprintf("seeds[%d]", i), nil, "seed %d is listed twice", n)
+			ok = false
+		default:
+			listed[n] = true
+			out = append(out, uint64(n))
+		}
+	}
+	if !ok {
+		return nil
+	}
+	return out
+}
+
+// scenarioFiles decodes the required list of scenario files, resolved
+// against the grid file's folder.
+func (d *decoder) scenarioFiles(top map[string]any) []string {
+	v, ok := top["scenarios"]
+	if !ok {
+		d.fail("scenarios", nil, `missing: list scenario files relative to this file, e.g. scenarios = ["../scenarios/resource.toml"]`)
+		return nil
+	}
+	list, ok := v.([]any)
+	if !ok || len(list) == 0 {
+		d.fail("scenarios", nil, "got %s, want a non-empty array of scenario file names", describe(v))
+		return nil
+	}
+	var out []string
+	for i, x := range list {
+		s, isStr := x.(string)
+		if !isStr || s == "" {
+			d.fail(fmt.Sprintf("scenarios[%d]", i), nil, "got %s, want a scenario file name", describe(x))
+			continue
+		}
+		if !filepath.IsAbs(s) {
+			s = filepath.Join(filepath.Dir(d.file), s)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// gridScenario loads one scenario file and builds and validates its runs
+// and baseline documents; problems of the scenario file are reported with
+// its own positions, problems of the combinations at the grid key that
+// causes them.
+func (d *decoder) gridScenario(path, file string, read func(string) ([]byte, error), eval, evalOver map[string]any, overrides map[string]map[string]any, g *Grid) (GridScenario, bool) {
+	src, err := read(file)
+	if err != nil {
+		d.fail(path, err, "%v", err)
+		return GridScenario{}, false
+	}
+	base, err := Parse(file, src)
+	if err != nil {
+		var list ErrorList
+		if errors.As(err, &list) {
+			for _, e := range list {
+				if len(d.errs) < maxErrors {
+					d.errs = append(d.errs, e)
+				}
+			}
+		} else {
+			d.fail(path, err, "%s: %v", file, err)
+		}
+		return GridScenario{}, false
+	}
+	var doc map[string]any
+	if _, err := toml.Decode(string(src), &doc); err != nil {
+		d.fail(path, err, "%s: %v", file, err) // Parse accepted it: cannot happen
+		return GridScenario{}, false
+	}
+	sc := GridScenario{Name: base.Name, File: file, Game: base.Game.Name}
+	reg, err := env.Lookup(base.Game.Name)
+	if err != nil {
+		d.fail(path, err, "%v", err)
+		return sc, false
+	}
+	var pops []any // eval.populations of the documents, when the grid sets them
+	var seen, unseen []env.Population
+	if v, ok := eval["seen"]; ok {
+		seen = d.populations("eval.seen", v, reg, base.Game.Params)
+	}
+	if v, ok := eval["unseen"]; ok {
+		unseen = d.populations("eval.unseen", v, reg, base.Game.Params)
+	}
+	for i, p := range unseen {
+		for _, q := range seen {
+			if p.Equal(q) {
+				d.fail(fmt.Sprintf("eval.unseen[%d]", i), nil, "population %v is also in eval.seen", p)
+			}
+		}
+	}
+	for _, p := range append(append([]env.Population(nil), seen...), unseen...) {
+		pops = append(pops, p.String())
+	}
+
+	before := len(d.errs)
+	trained := map[string][]string{} // population → labels that train there
+	for _, label := range g.Algorithms {
+		for si, seed := range g.Seeds {
+			run, ok := d.gridDoc(doc, sc.Name, label, overrides[label], evalOver, pops, seed)
+			if !ok {
+				break
+			}
+			if si == 0 {
+				for _, p := range run.Spec.Train.Populations {
+					trained[p.String()] = append(trained[p.String()], label)
+				}
+			}
+			g.Runs = append(g.Runs, run)
+		}
+	}
+	for si, seed := range g.Seeds {
+		run, ok := d.gridDoc(doc, sc.Name, "", nil, evalOver, pops, seed)
+		if !ok {
+			break
+		}
+		if si == 0 && pops == nil {
+			// Split the scenario's own evaluation populations.
+			for _, p := range run.Spec.Eval.Populations {
+				if len(trained[p.String()]) > 0 {
+					seen = append(seen, p)
+				} else {
+					unseen = append(unseen, p)
+				}
+			}
+		}
+		sc.Baseline = append(sc.Baseline, run.Source)
+	}
+	if len(d.errs) > before {
+		return sc, false
+	}
+	for i, p := range seen {
+		if len(trained[p.String()]) == 0 && pops != nil {
+			d.fail(fmt.Sprintf("eval.seen[%d]", i), nil, "population %v of scenario %s is no algorithm's training population: list it in eval.unseen", p, sc.Name)
+		}
+	}
+	for i, p := range unseen {
+		if l := trained[p.String()]; len(l) > 0 {
+			d.fail(fmt.Sprintf("eval.unseen[%d]", i), nil, "population %v of scenario %s is a training population of algorithms.%s: list it in eval.seen", p, sc.Name, l[0])
+		}
+	}
+	sc.Seen, sc.Unseen = seen, unseen
+	return sc, len(d.errs) == before
+}
+
+// gridDoc builds and validates the scenario document of one run (label ""
+// for the random-play baseline): the scenario's document with the
+// algorithm's [algo] and [train] overrides, the grid's [eval] overrides,
+// the evaluation populations (when pops is not nil) and the seed.
+func (d *decoder) gridDoc(base map[string]any, name, label string, algo, evalOver map[string]any, pops []any, seed uint64) (GridRun, bool) {
+	doc := deepCopy(base).(map[string]any)
+	doc["name"] = name
+	doc["seed"] = int64(seed)
+	table := func(key string) map[string]any {
+		t, _ := doc[key].(map[string]any)
+		if t == nil {
+			t = map[string]any{}
+			doc[key] = t
+		}
+		return t
+	}
+	if label != "" {
+		a := table("algo")
+		a["name"] = label // the label names the algorithm unless `name` says otherwise
+		for k, v := range algo {
+			if k == "train" {
+				tr := table("train")
+				for k2, v2 := range v.(map[string]any) {
+					tr[k2] = deepCopy(v2)
+				}
+				continue
+			}
+			a[k] = deepCopy(v)
+		}
+	}
+	ev := table("eval")
+	for k, v := range evalOver {
+		ev[k] = deepCopy(v)
+	}
+	if pops != nil {
+		ev["populations"] = pops
+	}
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(doc); err != nil {
+		d.fail("algorithms."+label, err, "cannot write the run's scenario: %v", err)
+		return GridRun{}, false
+	}
+	where := "scenario " + name
+	if label != "" {
+		where += ", algorithm " + label
+	}
+	s, err := Parse(fmt.Sprintf("%s (%s, seed %d)", d.file, where, seed), buf.Bytes())
+	if err != nil {
+		var list ErrorList
+		if !errors.As(err, &list) {
+			d.fail("algorithms."+label, err, "%s: %v", where, err)
+			return GridRun{}, false
+		}
+		for _, e := range list {
+			key, at := gridKey(e.Key, label), where
+			if strings.HasPrefix(key, "eval") {
+				at = "scenario " + name // the same for every algorithm: reported once
+			}
+			d.failOnce(key, e.Err, "%s: %s: %s", at, e.Key, e.Msg)
+		}
+		return GridRun{}, false
+	}
+	return GridRun{Scenario: name, Algo: label, Seed: seed, Source: buf.Bytes(), Spec: *s}, true
+}
+
+// gridKey maps a key of a run's scenario document to the grid key that
+// sets it: [algo] and [train] keys come from the algorithm's table, [eval]
+// keys from the grid's [eval].
+func gridKey(key, label string) string {
+	switch {
+	case label != "" && (key == "algo" || strings.HasPrefix(key, "algo.")):
+		return "algorithms." + label + strings.TrimPrefix(key, "algo")
+	case label != "" && (key == "train" || strings.HasPrefix(key, "train.")):
+		return "algorithms." + label + "." + key
+	case strings.HasPrefix(key, "eval.populations"):
+		return "eval"
+	case strings.HasPrefix(key, "eval"):
+		return key
+	case label != "":
+		return "algorithms." + label
+	}
+	return "scenarios"
+}
+
+// failOnce is fail, skipping a message already reported (every seed of an
+// algorithm gives the same problems).
+func (d *decoder) failOnce(path string, err error, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	for _, e := range d.errs {
+		if e.Key == path && e.Msg == msg {
+			return
+		}
+	}
+	d.fail(path, err, "%s", msg)
+}
+
+// deepCopy copies decoded TOML values, so that documents do not share
+// tables or arrays.
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = deepCopy(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = deepCopy(e)
+		}
+		return out
+	case []map[string]any:
+		out := make([]map[string]any, len(x))
+		for i, e := range x {
+			out[i] = deepCopy(e).(map[string]any)
+		}
+		return out
+	}
+	return v
+}
+
+// TrainingIdentity returns what decides a run's training in scenario
+// document src: the document without its [eval] table, in a canonical
+// form. Two documents with the same identity train the same run, so a
+// sweep may change how it evaluates without retraining.
+func TrainingIdentity(src []byte) ([]byte, error) {
+	var doc map[string]any
+	if _, err := toml.Decode(string(src), &doc); err != nil {
+		return nil, fmt.Errorf("scenarios: %w", err)
+	}
+	delete(doc, "eval")
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(doc); err != nil {
+		return nil, fmt.Errorf("scenarios: %w", err)
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,235 @@
+package scenarios_test
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mrasim/mrasim/scenarios"
+)
+
+// lineScenario is the scenario file the grid tests read as "line.toml".
+const lineScenario = `name = "walk"
+[game]
+name = "line"
+[train]
+populations = ["walkers=2", "walkers=3"]
+episodes = 24
+[eval]
+populations = [2, 3, 5]
+episodes = 7
+`
+
+const goodGrid = `name = "g"
+seeds = [4, 1, 2]
+scenarios = ["line.toml"]
+
+[algorithms.mra]
+latents = 2
+[algorithms.mra.train]
+episodes = 12
+
+[algorithms.single]
+[algorithms.single.train]
+populations = [2]
+
+[algorithms.k1]
+name = "mra"
+latents = 1
+
+[eval]
+seen = [2, 3]
+unseen = [6]
+episodes = 9
+`
+
+// files serves scenario files from memory for ParseGrid.
+func files(m map[string]string) func(string) ([]byte, error) {
+	return func(path string) ([]byte, error) {
+		if s, ok := m[filepath.Base(path)]; ok {
+			return []byte(s), nil
+		}
+		return nil, &fs.PathError{Op: "open", Path: path, Err: fs.ErrNotExist}
+	}
+}
+
+func TestGridExpands(t *testing.T) {
+	g, err := scenarios.ParseGrid("exp/g.toml", []byte(goodGrid), files(map[string]string{"line.toml": lineScenario}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Name != "g" || g.Out != filepath.Join("sweeps", "g") || !g.Random || fmt.Sprint(g.Seeds) != "[4 1 2]" || fmt.Sprint(g.Algorithms) != "[mra single k1]" {
+		t.Errorf("grid = %+v", g)
+	}
+	if len(g.Scenarios) != 1 || g.Scenarios[0].Name != "walk" || g.Scenarios[0].File != filepath.Join("exp", "line.toml") {
+		t.Fatalf("scenarios = %+v", g.Scenarios)
+	}
+	sc := g.Scenarios[0]
+	if fmt.Sprint(sc.Seen) != "[walkers=2 walkers=3]" || fmt.Sprint(sc.Unseen) != "[walkers=6]" || len(sc.Baseline) != 3 {
+		t.Errorf("seen %v, unseen %v, %d baselines", sc.Seen, sc.Unseen, len(sc.Baseline))
+	}
+	if len(g.Runs) != 9 {
+		t.Fatalf("%d runs, want 1 scenario × 3 algorithms × 3 seeds", len(g.Runs))
+	}
+	for i, tc := range []struct {
+		algo, name string
+		seed       uint64
+		episodes   int
+		latents    int
+		pops       string
+	}{
+		{"mra", "mra", 4, 12, 2, "[walkers=2 walkers=3]"},
+		{"mra", "mra", 1, 12, 2, "[walkers=2 walkers=3]"},
+		{"mra", "mra", 2, 12, 2, "[walkers=2 walkers=3]"},
+		{"single", "single", 4, 24, 6, "[walkers=2]"},
+		{"single", "single", 1, 24, 6, "[walkers=2]"},
+		{"single", "single", 2, 24, 6, "[walkers=2]"},
+		{"k1", "mra", 4, 24, 1, "[walkers=2 walkers=3]"},
+		{"k1", "mra", 1, 24, 1, "[walkers=2 walkers=3]"},
+		{"k1", "mra", 2, 24, 1, "[walkers=2 walkers=3]"},
+	} {
+		r := g.Runs[i]
+		s := r.Spec
+		if r.Scenario != "walk" || r.Algo != tc.algo || r.Seed != tc.seed || s.Seed != tc.seed || s.Name != "walk" || s.Algo.Name != tc.name ||
+			s.Train.Episodes != tc.episodes || s.Algo.Latents != tc.latents || fmt.Sprint(s.Train.Populations) != tc.pops ||
+			s.Eval.Episodes != 9 || fmt.Sprint(s.Eval.Populations) != "[walkers=2 walkers=3 walkers=6]" {
+			t.Errorf("run %d: %+v, spec %+v", i, r, s)
+		}
+		// The document is a scenario file: it parses to the same spec.
+		again, err := scenarios.Parse("again.toml", r.Source)
+		if err != nil || again.Algo != s.Algo || again.Seed != s.Seed {
+			t.Errorf("run %d: the document does not parse back: %v", i, err)
+		}
+	}
+	// Evaluation settings are not part of a run's training identity.
+	a, err := scenarios.TrainingIdentity(g.Runs[0].Source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := scenarios.TrainingIdentity([]byte(strings.Replace(string(g.Runs[0].Source), "episodes = 9", "episodes = 99", 1)))
+	c, _ := scenarios.TrainingIdentity(g.Runs[1].Source)
+	if string(a) != string(b) || string(a) == string(c) {
+		t.Errorf("training identity: eval change kept %v, seed change kept %v", string(a) == string(b), string(a) == string(c))
+	}
+}
+
+// TestGridDefaultsSplitEvalPopulations checks that without seen/unseen the
+// scenario's eval.populations are split by whether any algorithm trains
+// there.
+func TestGridDefaultsSplitEvalPopulations(t *testing.T) {
+	src := "seeds = [1]\nscenarios = [\"line.toml\"]\n[algorithms.single.train]\npopulations = [3]\n"
+	g, err := scenarios.ParseGrid("g.toml", []byte(src), files(map[string]string{"line.toml": lineScenario}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := g.Scenarios[0]
+	if fmt.Sprint(sc.Seen) != "[walkers=3]" || fmt.Sprint(sc.Unseen) != "[walkers=2 walkers=5]" || g.Out != filepath.Join("sweeps", "g") {
+		t.Errorf("seen %v unseen %v out %s", sc.Seen, sc.Unseen, g.Out)
+	}
+}
+
+func TestGridErrors(t *testing.T) {
+	scen := map[string]string{"line.toml": lineScenario, "bad.toml": "[game]\nname = \"line\"\n[train]\npopulations = [2]\nepisodes = 0\n"}
+	for _, tc := range []struct {
+		name, src string
+		want      []string // the exact messages, in order; one ending in "…" is a prefix (lists that grow with the schema)
+	}{
+		{"unknown key with suggestion", "seed = [1]\nscenarios = [\"line.toml\"]\n[algorithms.mra]\n",
+			[]string{`g.toml:1:1: seed: unknown key (did you mean "seeds"?); allowed at the top level: name, out, seeds, scenarios, algorithms, eval`,
+				`g.toml: seeds: missing: list the training seeds, e.g. seeds = [1, 2, 3]`}},
+		{"algo key misspelt", "seeds = [1]\nscenarios = [\"line.toml\"]\n[algorithms.mra]\nlatent = 2\n",
+			[]string{`g.toml:4:1: algorithms.mra.latent: unknown key (did you mean "algorithms.mra.latents"?); allowed in [algorithms.mra]: name, gamma, pi_lr, …`}},
+		{"train key in the algorithm table", "seeds = [1]\nscenarios = [\"line.toml\"]\n[algorithms.mra]\nparallel_envs = 2\n",
+			[]string{`g.toml:4:1: algorithms.mra.parallel_envs: unknown key; "parallel_envs" belongs in [algorithms.LABEL.train]; allowed in [algorithms.mra]: name, gamma, pi_lr, …`}},
+		{"eval populations", "seeds = [1]\nscenarios = [\"line.toml\"]\n[algorithms.mra]\n[eval]\npopulations = [2]\n",
+			[]string{`g.toml:5:1: eval.populations: unknown key; allowed in [eval]: episodes, adapt_steps, …`}},
+		{"out of range override", "seeds = [1]\nscenarios = [\"line.toml\"]\n[algorithms.mra]\ngamma = 2.0\n",
+			[]string{`g.toml:4:1: algorithms.mra.gamma: scenario walk, algorithm mra: algo.gamma: 2 is out of range: want a number in (0, 1]`}},
+		{"label is not an algorithm", "seeds = [1]\nscenarios = [\"line.toml\"]\n[algorithms.big]\nlatents = 8\n",
+			[]string{`g.toml:3:2: algorithms.big.name: scenario walk, algorithm big: algo.name: "big" is not allowed: want one of mra, single, …`}},
+		{"single with two populations", "seeds = [1, 2]\nscenarios = [\"line.toml\"]\n[algorithms.single]\n",
+			[]string{`g.toml:3:2: algorithms.single.train.populations: scenario walk, algorithm single: train.populations: algo "single" trains at one population; 2 are listed`}},
+		{"seeds", "seeds = [1, -2, 1]\nscenarios = [\"line.toml\"]\n[algorithms.mra]\n",
+			[]string{`g.toml:1:13: seeds[1]: got integer -2, want an integer ≥ 0`, `g.toml:1:17: seeds[2]: seed 1 is listed twice`}},
+		{"unseen is trained", "seeds = [1]\nscenarios = [\"line.toml\"]\n[algorithms.mra]\n[eval]\nunseen = [3, 9]\n",
+			[]string{`g.toml:5:11: eval.unseen[0]: population walkers=3 of scenario walk is a training population of algorithms.mra: list it in eval.seen`}},
+		{"seen is not trained", "seeds = [1]\nscenarios = [\"line.toml\"]\n[algorithms.mra]\n[eval]\nseen = [2, 4]\n",
+			[]string{`g.toml:5:12: eval.seen[1]: population walkers=4 of scenario walk is no algorithm's training population: list it in eval.unseen`}},
+		{"bad population", "seeds = [1]\nscenarios = [\"line.toml\"]\n[algorithms.mra]\n[eval]\nseen = [2]\nunseen = [\"x=1\"]\n",
+			[]string{`g.toml:6:11: eval.unseen[0]: game "line" refuses population "x=1": unknown agent type "x"; types: walkers (1–256)`}},
+		{"missing scenario file", "seeds = [1]\nscenarios = [\"nope.toml\"]\n[algorithms.mra]\n",
+			[]string{`g.toml:2:14: scenarios[0]: open nope.toml: file does not exist`}},
+		{"bad scenario file", "seeds = [1]\nscenarios = [\"bad.toml\"]\n[algorithms.mra]\n",
+			[]string{`bad.toml:5:1: train.episodes: 0 is out of range: want an integer in [1, 1e+09]`}},
+		{"reserved label", "seeds = [1]\nscenarios = [\"line.toml\"]\n[algorithms.random]\n",
+			[]string{`g.toml:3:2: algorithms.random: label "random" is reserved for uniform random play, which eval.random adds`}},
+		{"no algorithms", "seeds = [1]\nscenarios = [\"line.toml\"]\n",
+			[]string{`g.toml: algorithms: missing: add a table per algorithm, e.g. [algorithms.mra] and [algorithms.single] with train.populations = [3]`}},
+		{"syntax", "seeds = [1\nscenarios = 3\n",
+			nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := scenarios.ParseGrid("g.toml", []byte(tc.src), files(scen))
+			var list scenarios.ErrorList
+			if !errors.As(err, &list) {
+				t.Fatalf("got %v, want an ErrorList", err)
+			}
+			if tc.want == nil {
+				if list[0].Line == 0 || list[0].File != "g.toml" {
+					t.Errorf("syntax error without a position: %v", list[0])
+				}
+				return
+			}
+			var got []string
+			for i, e := range list {
+				msg := e.Error()
+				if i < len(tc.want) {
+					if prefix, ok := strings.CutSuffix(tc.want[i], "…"); ok && strings.HasPrefix(msg, prefix) {
+						msg = tc.want[i]
+					}
+				}
+				got = append(got, msg)
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
+// TestShippedGrids loads every experiment grid of the repository.
+func TestShippedGrids(t *testing.T) {
+	grids, _ := filepath.Glob("../experiments/*.toml")
+	if len(grids) == 0 {
+		t.Fatal("no grids under experiments/")
+	}
+	for _, f := range grids {
+		if _, err := scenarios.LoadGrid(f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
+// FuzzParseGrid checks that no grid makes the loader panic, seeded with the
+// shipped grids and the test grid; every path reads the line scenario.
+func FuzzParseGrid(f *testing.F) {
+	f.Add([]byte(goodGrid))
+	grids, _ := filepath.Glob("../experiments/*.toml")
+	for _, name := range grids {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("seeds = [1]\nscenarios = [\"a\", 3]\n[algorithms.x.train]\npopulations = 3\n[algorithms.mra]\ntrain = 1\n[eval]\nseen = [[1]]\nrandom = 2\n"))
+	read := func(string) ([]byte, error) { return []byte(lineScenario), nil }
+	f.Fuzz(func(t *testing.T, src []byte) {
+		g, err := scenarios.ParseGrid("fuzz.toml", src, read)
+		if err == nil && (len(g.Runs) != len(g.Scenarios)*len(g.Algorithms)*len(g.Seeds) || len(g.Runs) == 0) {
+			t.Fatalf("accepted a grid of %d runs: %d scenarios × %d algorithms × %d seeds", len(g.Runs), len(g.Scenarios), len(g.Algorithms), len(g.Seeds))
+		}
+	})
+}
