@@ -20,6 +20,7 @@ import (
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/internal/runlock"
 	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/natsrun"
 	"github.com/mrasim/mrasim/league/sweep"
 	"github.com/mrasim/mrasim/scenarios"
 )
@@ -44,6 +45,7 @@ func runSweep(c *context, args []string) int {
 	workers := fs.Int("workers", 1, "goroutines inside each run: game copies in training, league jobs in evaluation\n(results do not depend on it)")
 	dry := fs.Bool("dry-run", false, "check the grid and list its runs and their state; run nothing")
 	quiet := fs.Bool("quiet", false, "no progress display")
+	nf := addNATSFlags(fs, "run the jobs on `URL`'s workers (mrasim worker) instead of this machine's cores; run folders travel through the server; see --creds, --tls-ca")
 	files, code, done := c.parse(fs, args)
 	if done {
 		return code
@@ -74,7 +76,17 @@ func runSweep(c *context, args []string) int {
 	defer stop()
 	fmt.Fprintf(c.stderr, "sweep %s: %d runs (%d scenarios × %d algorithms × %d seeds) into %s\n",
 		plan.Name, len(plan.Runs), len(plan.Scenarios), len(plan.Algorithms), len(plan.Seeds), plan.Out)
-	rep, err := c.sweep(ctx, plan, sweepSettings{jobs: *jobs, workers: *workers, quiet: *quiet})
+	set := sweepSettings{jobs: *jobs, workers: *workers, quiet: *quiet}
+	if *nf.url != "" {
+		nc, err := natsrun.Connect(nf.dial("mrasim sweep"))
+		if err != nil {
+			fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
+			return ExitFailure
+		}
+		defer nc.Close()
+		set.remote = &natsrun.Runner{Conn: nc, Settings: natsrun.DefaultSettings(), Log: c.stderr}
+	}
+	rep, err := c.sweep(ctx, plan, set)
 	switch {
 	case errors.Is(err, sweep.ErrUnfinished):
 		fmt.Fprintf(c.stderr, "mrasim sweep: interrupted: %v\nCheckpoints are written; continue with:\n  mrasim sweep %s", err, files[0])
@@ -146,9 +158,20 @@ type sweepSettings struct {
 	jobs, workers int
 	stopAt        int // train at most this many episodes per population (tests)
 	quiet         bool
+	// remote, when set, runs the jobs on its workers (sweep --nats); the
+	// run folders travel through its blobs.
+	remote *natsrun.Runner
 }
 
-// sweep executes a plan with this command's handlers on the local runner.
+func init() {
+	// mrasim worker runs the sweep jobs other processes submit.
+	sweep.SetWorkerHandlers(func(ctx stdcontext.Context) sweep.Handlers {
+		return sweep.Handlers{Train: func(j sweep.TrainJob) (sweep.TrainResult, error) { return trainJob(ctx, j) }, Eval: evalJob}
+	})
+}
+
+// sweep executes a plan with this command's handlers on the local runner,
+// or on set.remote's workers.
 func (c *context) sweep(ctx stdcontext.Context, plan *sweep.Plan, set sweepSettings) (*sweep.Report, error) {
 	var popts []progress.Option
 	if set.quiet {
@@ -162,6 +185,7 @@ func (c *context) sweep(ctx stdcontext.Context, plan *sweep.Plan, set sweepSetti
 		Workers:  set.workers,
 		StopAt:   set.stopAt,
 		Stopped:  func() bool { return ctx.Err() != nil },
+		Context:  ctx,
 		Progress: func(p string, done, n int) {
 			if p != phase {
 				if bar != nil {
@@ -170,8 +194,15 @@ func (c *context) sweep(ctx stdcontext.Context, plan *sweep.Plan, set sweepSetti
 				phase = p
 				bar = progress.New(c.stderr, int64(n), p+" jobs", popts...)
 			}
-			bar.Set(int64(done), nil)
+			var fields []progress.Field
+			if set.remote != nil {
+				fields = []progress.Field{{Name: "workers", Value: fmt.Sprint(set.remote.Workers())}}
+			}
+			bar.Set(int64(done), fields)
 		},
+	}
+	if set.remote != nil {
+		opts.Runner, opts.Ship = set.remote, true
 	}
 	rep, err := sweep.Execute(plan, opts)
 	if bar != nil {

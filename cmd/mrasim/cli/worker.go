@@ -29,7 +29,7 @@ func (n natsFlags) dial(name string) natsrun.Dial {
 
 func runWorker(c *context, args []string) int {
 	fs := c.newFlags("worker", "--nats URL [flags]",
-		"Runs league and sweep jobs for submitters (mrasim eval --nats) through a NATS JetStream\n"+
+		"Runs league and sweep jobs for submitters (mrasim eval --nats, mrasim sweep --nats) through\na NATS JetStream "+
 			"server until interrupted. Workers need nothing but the URL: run folders and checkpoints\n"+
 			"come through the server, verified by SHA-256. A job running when the worker stops is\n"+
 			"delivered again to another worker.")
