@@ -1,0 +1,169 @@
+package mra_test
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/mrasim/mrasim/env"
+	"github.com/mrasim/mrasim/mra"
+)
+
+// TestStateReplayIsBitIdentical trains the same run with the replay buffer
+// storing observations and storing game states (regenerated with SetState
+// + Observe, by one and by three sampling workers): networks, optimizers
+// and metrics must agree bit for bit after several update cycles. Resource
+// has no deaths, pacman has agents leaving the episode (alive flags, masked
+// entities, terminal states), publicgoods is one-shot (every transition
+// starts and ends an episode). The small buffer wraps, so record eviction
+// is exercised too.
+func TestStateReplayIsBitIdentical(t *testing.T) {
+	cases := []struct {
+		game     string
+		pops     []string
+		episodes int
+		buffer   int
+	}{
+		{"resource", []string{"agents=2", "agents=3"}, 12, 400},
+		{"pacman", []string{"pacmen=2,ghosts=2", "pacmen=3,ghosts=1"}, 12, 400},
+		{"publicgoods", []string{"players=2", "players=4"}, 96, 40},
+	}
+	for _, c := range cases {
+		t.Run(c.game, func(t *testing.T) {
+			cfg := smallConfig(mra.AlgoMRA)
+			cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates, cfg.BufferLength = 16, 10, 2, c.buffer
+			cfg.Replay = mra.ReplayObservations
+			obs := newTrainer(t, cfg, c.game, nil, c.pops, c.episodes, 4, 1)
+			want := run(t, obs)
+			if want[len(want)-1].Updates < 3 {
+				t.Fatalf("only %d update cycles: the test proves little", want[len(want)-1].Updates)
+			}
+			for _, workers := range []int{1, 3} {
+				cfg.Replay = mra.ReplayStates
+				st := newTrainer(t, cfg, c.game, nil, c.pops, c.episodes, 4, workers)
+				if modes := st.ReplayModes(); !slices.Equal(modes, []string{mra.ReplayStates, mra.ReplayStates}) {
+					t.Fatalf("replay modes %v, want states", modes)
+				}
+				got := run(t, st)
+				if !bytes.Equal(obs.Model().AppendState(nil), st.Model().AppendState(nil)) {
+					t.Fatalf("%d workers: networks trained from game states differ from those trained from observations", workers)
+				}
+				sameMetrics(t, want, got)
+			}
+		})
+	}
+}
+
+// TestReplayModeAuto checks that the automatic choice takes the smaller
+// buffer: game states in the particle games at N = 6, observations in a
+// matrix game (whose observation is smaller than its state).
+func TestReplayModeAuto(t *testing.T) {
+	cfg := smallConfig(mra.AlgoMRA)
+	cfg.Replay = mra.ReplayAuto
+	tr := newTrainer(t, cfg, "resource", nil, []string{"agents=6"}, 1, 1, 1)
+	if got := tr.ReplayModes()[0]; got != mra.ReplayStates {
+		t.Errorf("resource at 6 agents: replay %s, want states", got)
+	}
+	tr = newTrainer(t, cfg, "publicgoods", nil, []string{"players=2"}, 1, 1, 1)
+	if got := tr.ReplayModes()[0]; got != mra.ReplayObservations {
+		t.Errorf("publicgoods: replay %s, want observations", got)
+	}
+}
+
+// fillReplay plays episodes of game at pop with fixed actions into a
+// buffer of the given mode and returns it with its encoding.
+func fillReplay(tb testing.TB, game, pop, mode string, transitions, workers int) (*mra.Buffer, *mra.Encoding) {
+	tb.Helper()
+	reg, err := env.Lookup(game)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p, err := env.ParsePopulation(pop)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	make1 := func() env.Game {
+		g, err := reg.Make(nil, p)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return g
+	}
+	g := make1()
+	enc, err := mra.NewEncoding(mra.GameFeatures(g.Spec()), g.Spec())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	const latents = 2
+	var buf *mra.Buffer
+	if mode == mra.ReplayStates {
+		var games []env.Game
+		for range workers {
+			games = append(games, make1())
+		}
+		if buf, err = mra.NewStateBuffer(enc, transitions, latents, games, 1); err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(buf.Close)
+	} else {
+		buf = mra.NewBuffer(enc, transitions, latents)
+	}
+	n := enc.N
+	prev, next := env.NewFrame(g.Spec()), env.NewFrame(g.Spec())
+	actions := make([]int, n)
+	graph, z := make([]float64, n*enc.E), make([]float64, n*latents)
+	g.Reset(1, next)
+	for step := 0; buf.Len() < transitions; step++ {
+		if next.Done() {
+			g.Reset(uint64(step), next)
+		}
+		prev.CopyFrom(next)
+		for i := range actions {
+			actions[i] = (step + i) % g.Spec().Type(i).NumActions
+		}
+		buf.BeginStep(0, g, prev)
+		g.Step(actions, next)
+		buf.Record(0, g, prev, actions, next, graph, z)
+	}
+	return buf, enc
+}
+
+// BenchmarkSample draws batches of 1024 from a full buffer of each mode
+// (resource, 6 agents); state mode regenerates observations with one or
+// two workers. Sampling must not allocate.
+func BenchmarkSample(b *testing.B) {
+	for _, c := range []struct {
+		mode    string
+		workers int
+	}{{mra.ReplayObservations, 1}, {mra.ReplayStates, 1}, {mra.ReplayStates, 2}} {
+		b.Run(fmt.Sprintf("%s/workers=%d", c.mode, c.workers), func(b *testing.B) {
+			buf, enc := fillReplay(b, "resource", "agents=6", c.mode, 4096, c.workers)
+			batch := mra.NewBatch(enc, 1024, 2)
+			rng := rand.New(rand.NewPCG(1, 2))
+			buf.Sample(rng, batch)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				buf.Sample(rng, batch)
+			}
+		})
+	}
+}
+
+// TestSampleAllocatesNothing pins BenchmarkSample's 0 allocs/op.
+func TestSampleAllocatesNothing(t *testing.T) {
+	for _, game := range []struct{ name, pop string }{{"resource", "agents=3"}, {"pacman", "pacmen=2,ghosts=2"}} {
+		buf, enc := fillReplay(t, game.name, game.pop, mra.ReplayStates, 300, 2)
+		batch := mra.NewBatch(enc, 64, 2)
+		rng := rand.New(rand.NewPCG(1, 2))
+		buf.Sample(rng, batch)
+		if a := testing.AllocsPerRun(20, func() { buf.Sample(rng, batch) }); a != 0 {
+			t.Errorf("%s: sampling a state buffer allocates %v times per batch", game.name, a)
+		}
+		if err := buf.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
