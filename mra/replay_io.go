@@ -471,7 +471,7 @@ func (b *Buffer) loadSegmented(d *checkpoint.Decoder, dir string) error {
 		path := filepath.Join(dir, s.name)
 		payload, _, err := checkpoint.ReadFile(path, SegmentKind, SegmentVersion)
 		if err != nil {
-			return fmt.Errorf("mra: replay segment %s: %w", path, err)
+			return fmt.Errorf("mra: replay segment: %w", err) // err names the file
 		}
 		if sum, err := fileSum(path); err != nil || string(sum) != string(s.sum) {
 			return fmt.Errorf("mra: replay segment %s is not the one the checkpoint was written with (checksum differs)", path)

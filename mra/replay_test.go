@@ -2,12 +2,17 @@ package mra_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/mrasim/mrasim/env"
+	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/mra"
 )
 
@@ -165,5 +170,169 @@ func TestSampleAllocatesNothing(t *testing.T) {
 		if err := buf.Err(); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// saveTo writes tr's state with its replay buffers in segment files in dir
+// and prunes the segments it no longer needs.
+func saveTo(t testing.TB, tr *mra.Trainer, dir string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	e := checkpoint.NewEncoder(&buf)
+	if err := tr.SaveTo(e, dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.PruneSegments(dir); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func segmentFiles(t testing.TB, dir string) map[string]int64 {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(dir, "*.seg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, p := range names {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[filepath.Base(p)] = fi.Size()
+	}
+	return out
+}
+
+// TestSegmentedResumeIsExact: 32 episodes in one go equal 16, a
+// checkpoint with the buffers in segment files, a resume into a new trainer
+// and 16 more, bit for bit, in both replay modes; checkpoints after the
+// first add only new segments; with a buffer small enough to wrap, the
+// segments of overwritten transitions are pruned and the resume is still
+// exact.
+func TestSegmentedResumeIsExact(t *testing.T) {
+	pops := []string{"agents=2", "agents=3"}
+	for _, c := range []struct {
+		mode   string
+		buffer int
+	}{{mra.ReplayStates, 5000}, {mra.ReplayObservations, 5000}, {mra.ReplayStates, 100}, {mra.ReplayObservations, 100}} {
+		t.Run(fmt.Sprintf("%s/buffer=%d", c.mode, c.buffer), func(t *testing.T) {
+			cfg := smallConfig(mra.AlgoMRA)
+			cfg.Replay, cfg.BufferLength = c.mode, c.buffer
+			whole := newTrainer(t, cfg, "resource", nil, pops, 32, 4, 2)
+			want := run(t, whole)
+
+			dir := t.TempDir()
+			first := newTrainer(t, cfg, "resource", nil, pops, 16, 4, 2)
+			var got []mra.Metrics
+			if err := first.Run(context.Background(), func(m mra.Metrics) error { got = append(got, m); return nil }, func() error {
+				if first.Episode() == 8 {
+					saveTo(t, first, dir)
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			before := segmentFiles(t, dir)
+			state := saveTo(t, first, dir)
+			after := segmentFiles(t, dir)
+			// The second checkpoint keeps the first's segments that are
+			// still needed, byte for byte, and adds one per population.
+			added := 0
+			for name, size := range after {
+				if old, ok := before[name]; ok {
+					if old != size {
+						t.Fatalf("segment %s rewritten (%d → %d bytes)", name, old, size)
+					}
+				} else {
+					added++
+				}
+			}
+			if added != len(pops) {
+				t.Fatalf("the second checkpoint added %d segments, want %d: before %v, after %v", added, len(pops), before, after)
+			}
+			if c.buffer < 160 && len(after) >= len(before)+added {
+				t.Fatalf("buffer of %d wrapped, but no segment was pruned: before %v, after %v", c.buffer, before, after)
+			}
+
+			second := newTrainer(t, cfg, "resource", nil, pops, 32, 4, 1)
+			if err := second.LoadFrom(state, dir); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, run(t, second)...)
+			if !bytes.Equal(whole.Model().AppendState(nil), second.Model().AppendState(nil)) {
+				t.Fatal("networks after 16 + resume + 16 episodes differ from 32 in one go")
+			}
+			sameMetrics(t, want, got)
+		})
+	}
+}
+
+// TestDamagedSegmentIsRefused: a checkpoint whose segment file is damaged,
+// missing or replaced by another checkpoint's is refused with an error
+// naming the file; Load without the folder says to use LoadFrom.
+func TestDamagedSegmentIsRefused(t *testing.T) {
+	cfg := smallConfig(mra.AlgoMRA)
+	cfg.Replay = mra.ReplayStates
+	pops := []string{"agents=2"}
+	tr := newTrainer(t, cfg, "resource", nil, pops, 8, 4, 1)
+	run(t, tr)
+	dir := t.TempDir()
+	state := saveTo(t, tr, dir)
+	files := segmentFiles(t, dir)
+	if len(files) != 1 {
+		t.Fatalf("segments %v, want one", files)
+	}
+	var name string
+	for n := range files {
+		name = n
+	}
+	path := filepath.Join(dir, name)
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := t.TempDir()
+	tr2 := newTrainer(t, cfg, "resource", nil, pops, 12, 4, 1)
+	run(t, tr2)
+	saveTo(t, tr2, other)
+	var foreign []byte
+	for n := range segmentFiles(t, other) {
+		foreign, _ = os.ReadFile(filepath.Join(other, n))
+	}
+	damaged := slices.Clone(good)
+	damaged[len(damaged)/2] ^= 1
+	for _, c := range []struct {
+		what  string
+		bytes []byte // nil: missing
+		want  string
+	}{
+		{"damaged", damaged, name},
+		{"missing", nil, name},
+		{"foreign", foreign, name},
+	} {
+		t.Run(c.what, func(t *testing.T) {
+			if c.bytes == nil {
+				os.Remove(path)
+			} else if err := os.WriteFile(path, c.bytes, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			fresh := newTrainer(t, cfg, "resource", nil, pops, 16, 4, 1)
+			err := fresh.LoadFrom(state, dir)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("LoadFrom = %v, want an error naming %s", err, c.want)
+			}
+		})
+	}
+	if err := os.WriteFile(path, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fresh := newTrainer(t, cfg, "resource", nil, pops, 16, 4, 1)
+	if err := fresh.Load(state); err == nil || !strings.Contains(err.Error(), "LoadFrom") {
+		t.Fatalf("Load without the folder = %v, want an error pointing to LoadFrom", err)
+	}
+	if err := fresh.LoadFrom(state, dir); err != nil {
+		t.Fatalf("the restored segment: %v", err)
 	}
 }

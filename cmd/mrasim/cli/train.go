@@ -249,7 +249,7 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 		if err != nil {
 			return fail(ExitUsage, "%v", err)
 		}
-		if err := t.Load(payload); err != nil {
+		if err := t.LoadFrom(payload, dir); err != nil {
 			return fail(ExitUsage, "%s: %v", ckpt, err)
 		}
 		if t.Round() >= t.Rounds() {
@@ -322,11 +322,16 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 	save := func() error {
 		saving.Lock()
 		defer saving.Unlock()
+		// The replay buffers go to append-only segment files beside the
+		// checkpoint (only what is new since the last one); segments the
+		// new checkpoint no longer names are deleted once it is in place.
 		if err := checkpoint.WriteFile(ckpt, checkpointKin, mra.StateVersion, func(w io.Writer) error {
 			e := checkpoint.NewEncoder(w)
-			t.Save(e)
-			return e.Err()
+			return t.SaveTo(e, dir)
 		}); err != nil {
+			return err
+		}
+		if err := t.PruneSegments(dir); err != nil {
 			return err
 		}
 		saved = t.Episode()
