@@ -32,8 +32,14 @@ type Buffer struct {
 	reward         []float64 // Capacity·N
 	done, alive    []bool    // Capacity·N
 	graph          []float32 // Capacity·N·E
-	latent         []float32 // Capacity·N·K
 	k              int       // K, latent width
+
+	// Latents: an agent's latent is drawn once per episode and shared by
+	// the copies, so consecutive transitions mostly carry the same N·K
+	// latents. They are kept once, in a ring of entries (latentRing), and
+	// each slot names its entry.
+	latIdx []int64 // Capacity: the entry of each slot
+	lat    latentRing
 
 	mean, std []float64 // per-agent reward statistics, scratch of Sample
 }
@@ -77,7 +83,7 @@ func (b *Buffer) grow(s int) {
 	b.done = growTo(b.done, want*n)
 	b.alive = growTo(b.alive, want*n)
 	b.graph = growTo(b.graph, want*n*e)
-	b.latent = growTo(b.latent, want*n*b.k)
+	b.latIdx = growTo(b.latIdx, want)
 	b.slots = want
 }
 
@@ -125,9 +131,7 @@ func (b *Buffer) addCommon(s int, prev *env.Frame, actions []int, next *env.Fram
 	for i, v := range graph[:n*e] {
 		b.graph[s*n*e+i] = float32(v)
 	}
-	for i, v := range z[:n*b.k] {
-		b.latent[s*n*b.k+i] = float32(v)
-	}
+	b.setLatent(s, z[:n*b.k])
 	b.next = (s + 1) % b.Capacity
 	b.len = min(b.len+1, b.Capacity)
 	b.total++
@@ -165,6 +169,7 @@ func (b *Buffer) Sample(rng *rand.Rand, batch *Batch) {
 // fillRows writes the stored fields of slot s into sample k of batch.
 func (b *Buffer) fillRows(k, s int, batch *Batch) {
 	n, e := b.Enc.N, b.Enc.E
+	lat := b.lat.entry(b.latIdx[s])
 	for i := range n {
 		row := k*n + i
 		batch.Action[row] = int(b.action[s*n+i])
@@ -178,7 +183,7 @@ func (b *Buffer) fillRows(k, s int, batch *Batch) {
 			batch.Graph[row*e+c] = float64(b.graph[(s*n+i)*e+c])
 		}
 		for c := range b.k {
-			batch.Latent[row*b.k+c] = float64(b.latent[(s*n+i)*b.k+c])
+			batch.Latent[row*b.k+c] = float64(lat[i*b.k+c])
 		}
 	}
 }
@@ -206,3 +211,63 @@ func (b *Buffer) rewardStats() {
 		b.mean[i], b.std[i] = mean, std
 	}
 }
+
+// latentRing holds the distinct latent vectors (N·K float32 each) of the
+// transitions held, in the order they were first stored.
+type latentRing struct {
+	width     int
+	buf       []float32 // cap entries; entry q at (q mod cap)·width
+	cap       int64
+	seq, head int64 // entries stored so far; oldest still needed
+}
+
+func (r *latentRing) entry(q int64) []float32 {
+	at := int(q%r.cap) * r.width
+	return r.buf[at : at+r.width]
+}
+
+// setLatent makes slot s (about to hold a new transition) name an entry
+// equal to z, converted to float32 as stored: the newest entry when it is
+// equal, else a new one. Slots name entries in time order, so no entry
+// before the oldest slot's is needed.
+func setLatentOf[T float32 | float64](b *Buffer, s int, z []T) {
+	r := &b.lat
+	if r.seq > r.head {
+		last := r.entry(r.seq - 1)
+		same := true
+		for i, v := range z {
+			if last[i] != float32(v) {
+				same = false
+				break
+			}
+		}
+		if same {
+			b.latIdx[s] = r.seq - 1
+			return
+		}
+	}
+	if r.seq-r.head >= r.cap {
+		r.head = r.seq
+		if b.len > 0 {
+			r.head = b.latIdx[((b.next-b.len)%b.Capacity+b.Capacity)%b.Capacity]
+		}
+		if r.seq-r.head >= r.cap {
+			old, oldCap := r.buf, r.cap
+			r.width = len(z)
+			r.cap = max(2*r.cap, 16)
+			r.buf = make([]float32, int(r.cap)*r.width)
+			for q := r.head; q < r.seq; q++ {
+				at := int(q%oldCap) * r.width
+				copy(r.entry(q), old[at:at+r.width])
+			}
+		}
+	}
+	e := r.entry(r.seq)
+	for i, v := range z {
+		e[i] = float32(v)
+	}
+	b.latIdx[s] = r.seq
+	r.seq++
+}
+
+func (b *Buffer) setLatent(s int, z []float64) { setLatentOf(b, s, z) }

@@ -118,14 +118,17 @@ func StateBytes(g env.Game) int {
 // ReplayBytes returns the bytes a buffer stores per transition of enc's
 // population with latents K wide: in observation mode, and in state mode
 // for game states of stateLen bytes and episodes of horizon steps (one
-// extra state per episode). Both count every per-transition field.
+// extra state per episode). Both count every per-transition field; the
+// latents, shared by an episode's transitions, count one N·K entry per
+// episode.
 func ReplayBytes(enc *Encoding, latents, stateLen, horizon int) (obs, states float64) {
 	n, e := enc.N, enc.E
 	_, obsLen := enc.Spec.ObsRange(n - 1)
 	_, entLen := enc.Spec.EntityRange(n - 1)
-	common := float64(n*(4+8+1+1) + n*e*4 + n*latents*4)
+	perEpisode := 1 / float64(max(horizon, 1))
+	common := float64(n*(4+8+1+1)+n*e*4+8) + float64(n*latents*4)*perEpisode
 	obs = common + float64(2*obsLen*4+2*entLen)
-	states = common + 16 + float64(stateLen)*(1+1/float64(max(horizon, 1)))
+	states = common + 16 + float64(stateLen)*(1+perEpisode)
 	return obs, states
 }
 

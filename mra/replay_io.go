@@ -158,7 +158,11 @@ func (b *Buffer) writeBody(e *checkpoint.Encoder, tFrom, tTo, rFrom, rTo int64) 
 		gatherFlags(b.done, n)
 		gatherFlags(b.alive, n)
 		gather32(b.graph, n*en)
-		gather32(b.latent, n*b.k)
+		f32 = f32[:0]
+		for q := c0; q < c1; q++ {
+			f32 = append(f32, b.lat.entry(b.latIdx[q%int64(b.Capacity)])...)
+		}
+		e.Float32s(f32)
 	}
 	e.Uint64(uint64(rFrom))
 	e.Uint64(uint64(rTo))
@@ -340,8 +344,17 @@ func (f *Buffer) readBody(d *checkpoint.Decoder) error {
 		if err := scatter32(f.graph, n*en, "relation weights"); err != nil {
 			return err
 		}
-		if err := scatter32(f.latent, n*f.k, "latents"); err != nil {
+		// Latents are stored per transition in files and deduplicated
+		// again on the way in, in time order as when they were added.
+		lats := d.Float32s()
+		if err := check("latents", len(lats), m*n*f.k); err != nil {
 			return err
+		}
+		w := n * f.k
+		for j := range m {
+			if q := c0 + int64(j); q >= live {
+				setLatentOf(f, int(q%int64(f.Capacity)), lats[j*w:(j+1)*w])
+			}
 		}
 	}
 	rFrom, rTo := int64(d.Uint64()), int64(d.Uint64())

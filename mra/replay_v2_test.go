@@ -36,7 +36,11 @@ func (b *Buffer) saveV2(e *checkpoint.Encoder) {
 	bools(b.done[:b.len*n])
 	bools(b.alive[:b.len*n])
 	e.Float32s(b.graph[:b.len*n*en])
-	e.Float32s(b.latent[:b.len*n*b.k])
+	var lats []float32
+	for s := range b.len {
+		lats = append(lats, b.lat.entry(b.latIdx[s])...)
+	}
+	e.Float32s(lats)
 }
 
 // TestVersion2BufferLoads writes a wrapped observation buffer in the
@@ -61,6 +65,7 @@ func TestVersion2BufferLoads(t *testing.T) {
 	graph, z := make([]float64, 3*enc.E), []float64{1, 0, 0, 1, 1, 0}
 	g.Reset(1, next)
 	for step := range 73 {
+		z[step%6] = float64(step / 7) // a new latent every 7 steps
 		if next.Done() {
 			g.Reset(uint64(step), next)
 		}
@@ -82,7 +87,7 @@ func TestVersion2BufferLoads(t *testing.T) {
 	a, b := NewBatch(enc, 40, latents), NewBatch(enc, 40, latents)
 	orig.Sample(rand.New(rand.NewPCG(3, 4)), a)
 	loaded.Sample(rand.New(rand.NewPCG(3, 4)), b)
-	if !slices.Equal(a.Self, b.Self) || !slices.Equal(a.NextEnts, b.NextEnts) || !slices.Equal(a.Reward, b.Reward) || !slices.Equal(a.Action, b.Action) {
+	if !slices.Equal(a.Self, b.Self) || !slices.Equal(a.NextEnts, b.NextEnts) || !slices.Equal(a.Reward, b.Reward) || !slices.Equal(a.Action, b.Action) || !slices.Equal(a.Latent, b.Latent) {
 		t.Fatal("a version 2 buffer loads into one that samples other batches")
 	}
 

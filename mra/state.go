@@ -313,8 +313,19 @@ func (b *Buffer) loadV2(d *checkpoint.Decoder, length int) error {
 	if err := f32(fresh.graph, "relation weights", length*n*en); err != nil {
 		return err
 	}
-	if err := f32(fresh.latent, "latents", length*n*b.k); err != nil {
+	lats := d.Float32s()
+	if err := check("latents", len(lats), length*n*b.k); err != nil {
 		return err
+	}
+	// Deduplicate in time order: oldest slot first.
+	w := n * b.k
+	for j := range length {
+		s := j
+		if length == b.Capacity {
+			s = (next + j) % b.Capacity
+		}
+		fresh.len, fresh.next = j, s // setLatentOf finds the oldest slot from them
+		setLatentOf(fresh, s, lats[s*w:(s+1)*w])
 	}
 	fresh.len, fresh.next = length, next
 	fresh.total = int64(length)

@@ -104,10 +104,10 @@ func (s shape) replayPerTransition(mode string, latents int) (string, int64) {
 	mode = mra.ChooseReplay(mode, s.enc, latents, s.stateLen)
 	obs, states := mra.ReplayBytes(s.enc, latents, s.stateLen, int(s.horizon))
 	if mode == mra.ReplayStates {
-		common := float64(s.n*(4+8+1+1) + s.n*s.e*4 + s.n*int64(latents)*4 + 16)
-		return mode, int64(common + (states-common)*9/8 + 1)
+		records := float64(s.stateLen) * (1 + 1/float64(s.horizon))
+		return mode, int64(states + records/8 + 1)
 	}
-	return mode, int64(obs)
+	return mode, int64(obs + 1)
 }
 
 // frameBytes is one env.Frame (and as much again for the game's own state).
