@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -157,4 +158,66 @@ func heldBytes(b *Buffer) int64 {
 		total += int64(b.len) * int64(2*b.obsLen*4+2*b.entLen)
 	}
 	return total
+}
+
+// TestMillionTransitions fills a state-mode buffer of buffer_length 1e6
+// (the default) at resource N = 3 and 6 with episodes of 20 steps from 12
+// interleaved copies, as a run does, and reports the heap it holds (run
+// with MRASIM_SCALING set; the goal of issue 13 is ≤ 2 GB).
+func TestMillionTransitions(t *testing.T) {
+	if os.Getenv("MRASIM_SCALING") == "" {
+		t.Skip("set MRASIM_SCALING to measure")
+	}
+	for _, n := range []int{3, 6} {
+		const capacity, latents, copies = 1_000_000, 6, 12
+		reg, _ := env.Lookup("resource")
+		pop := env.Population{{Type: "agents", Count: n}}
+		mk := func() env.Game {
+			g, err := reg.Make(nil, pop)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return g
+		}
+		var games []env.Game
+		for range copies {
+			games = append(games, mk())
+		}
+		enc, _ := NewEncoding(GameFeatures(games[0].Spec()), games[0].Spec())
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		buf, err := NewStateBuffer(enc, capacity, latents, []env.Game{mk()}, copies)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev, next := make([]*env.Frame, copies), make([]*env.Frame, copies)
+		for c := range copies {
+			prev[c], next[c] = env.NewFrame(games[c].Spec()), env.NewFrame(games[c].Spec())
+		}
+		actions, graph, z := make([]int, n), make([]float64, n*enc.E), make([]float64, n*latents)
+		for ep := 0; buf.Len() < capacity || ep%2 == 0; ep++ {
+			z[ep%len(z)] = float64(ep) // a new latent per round, as a run draws
+			for c := range copies {
+				games[c].Reset(uint64(ep*copies+c), next[c])
+			}
+			for step := range 20 {
+				for c := range copies {
+					prev[c].CopyFrom(next[c])
+					for i := range actions {
+						actions[i] = (step + i + c) % 5
+					}
+					buf.BeginStep(c, games[c], prev[c])
+					games[c].Step(actions, next[c])
+					buf.Record(c, games[c], prev[c], actions, next[c], graph, z)
+				}
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+		t.Logf("resource N = %d, buffer_length 1e6 full (%d added): heap held %.2f GB (%d bytes per transition), peak RSS so far %d MB",
+			n, buf.total, float64(held)/1e9, held/capacity, peakRSS()>>20)
+		buf.Close()
+	}
 }
