@@ -54,7 +54,8 @@ func TestReplayBytesPerTransition(t *testing.T) {
 // memory so far, replay bytes per transition held, and checkpoint sizes
 // (the first and what a second, one round later, adds). Wall and CPU time
 // (user + system of the whole process) are both reported: on a shared
-// machine the wall time is not meaningful alone.
+// machine the wall time is not meaningful alone. MRASIM_NEAREST=k sets
+// resource's observe_nearest.
 func TestScaling(t *testing.T) {
 	list := os.Getenv("MRASIM_SCALING")
 	if list == "" {
@@ -70,6 +71,13 @@ func TestScaling(t *testing.T) {
 		cfg.StepsPerUpdate = math.MaxInt32 // updates are timed on their own
 		setup := Setup{Game: "resource", Populations: []env.Population{{{Type: "agents", Count: n}}}, Seed: 1,
 			Episodes: 12 * 8, ParallelEnvs: 12, Workers: 2, LogEvery: 12}
+		if k := os.Getenv("MRASIM_NEAREST"); k != "" {
+			near, err := strconv.Atoi(k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			setup.Params = map[string]any{"observe_nearest": int64(near)}
+		}
 		tr, err := NewTrainer(cfg, setup)
 		if err != nil {
 			t.Fatal(err)
