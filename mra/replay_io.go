@@ -523,7 +523,7 @@ func (b *Buffer) loadInline(d *checkpoint.Decoder) error {
 	return nil
 }
 
-// PruneSegments deletes the replay segment files of prefix in dir that
+// pruneSegments deletes the replay segment files of prefix in dir that
 // the buffer's manifest no longer names. Call it after the checkpoint
 // written with that manifest is safely in place.
 func (b *Buffer) pruneSegments(dir, prefix string) error {
