@@ -202,6 +202,12 @@ func (b *Buffer) readHeader(d *checkpoint.Decoder) (header, error) {
 	if err := d.Err(); err != nil {
 		return h, err
 	}
+	if h.mode == ReplayObservations && b.st != nil {
+		// A run that started with observations (one resumed from a
+		// version 2 checkpoint) keeps them: they cannot become states.
+		b.Close()
+		*b = *NewBuffer(b.Enc, b.Capacity, b.k)
+	}
 	if h.mode != b.Mode() {
 		return h, fmt.Errorf("mra: the checkpoint's replay buffer stores %s, this run's stores %s (algo.replay must stay as the run started)", h.mode, b.Mode())
 	}

@@ -336,3 +336,30 @@ func TestDamagedSegmentIsRefused(t *testing.T) {
 		t.Fatalf("the restored segment: %v", err)
 	}
 }
+
+// TestResumeKeepsObservationMode: a run saved with an observation buffer
+// resumes with one, bit for bit, even where the scenario would now choose
+// game states (as a run resumed from a version 2 checkpoint does).
+func TestResumeKeepsObservationMode(t *testing.T) {
+	pops := []string{"agents=3"}
+	cfg := smallConfig(mra.AlgoMRA)
+	cfg.Replay = mra.ReplayObservations
+	whole := newTrainer(t, cfg, "resource", nil, pops, 16, 4, 1)
+	run(t, whole)
+	first := newTrainer(t, cfg, "resource", nil, pops, 8, 4, 1)
+	run(t, first)
+	dir := t.TempDir()
+	state := saveTo(t, first, dir)
+	cfg.Replay = mra.ReplayAuto
+	second := newTrainer(t, cfg, "resource", nil, pops, 16, 4, 1)
+	if err := second.LoadFrom(state, dir); err != nil {
+		t.Fatal(err)
+	}
+	if got := second.ReplayModes()[0]; got != mra.ReplayObservations {
+		t.Fatalf("resumed with a %s buffer", got)
+	}
+	run(t, second)
+	if !bytes.Equal(whole.Model().AppendState(nil), second.Model().AppendState(nil)) {
+		t.Fatal("networks after 8 + resume + 8 episodes differ from 16 in one go")
+	}
+}

@@ -220,7 +220,8 @@ func (t *Trainer) checkIdentity(d *checkpoint.Decoder) error {
 
 // loadAny reads a buffer section of any version: a negative marker
 // (version 3, replay_io.go) or the version 2 layout, which starts with the
-// number of transitions held.
+// number of transitions held and holds observations (a state-mode buffer
+// becomes an observation-mode one to take it).
 func (b *Buffer) loadAny(d *checkpoint.Decoder, dir string) error {
 	first := d.Int()
 	if err := d.Err(); err != nil {
@@ -233,7 +234,11 @@ func (b *Buffer) loadAny(d *checkpoint.Decoder, dir string) error {
 		return b.loadSegmented(d, dir)
 	}
 	if b.st != nil {
-		return fmt.Errorf("mra: the checkpoint (version 2) stores observations in its replay buffer; resume it with algo.replay = %q", ReplayObservations)
+		// Version 2 buffers hold observations, which cannot be turned
+		// back into game states: the resumed run keeps an observation
+		// buffer (training is the same bit for bit).
+		b.Close()
+		*b = *NewBuffer(b.Enc, b.Capacity, b.k)
 	}
 	return b.loadV2(d, first)
 }

@@ -143,8 +143,10 @@ type Algo struct {
 	// Replay is what the replay buffer stores (mra.Config.Replay):
 	// "auto" the smaller per transition for the game, "states" the game's
 	// compact state, "observations" every agent's observation. Training is
-	// bit-identical under each; only memory and speed differ.
-	Replay string // `replay`: "auto", "states" or "observations"; default "auto"
+	// bit-identical under each; only memory and speed differ. Unset it is
+	// "" (meaning "auto") and left out of run.json, so the records of runs
+	// started before the key existed still match on --resume.
+	Replay string `json:",omitempty"` // `replay`: "auto", "states" or "observations"; default "" = "auto"
 }
 
 // ApplyVariant sets Variant and the switches it governs from variant v
@@ -195,7 +197,6 @@ func DefaultAlgo() Algo {
 		ClassifierCrossPairing: c.ClassifierCrossPairing,
 		DoubleClipRelation:     c.DoubleClipRelation,
 		Tau:                    c.Tau,
-		Replay:                 mra.ReplayAuto,
 	}
 }
 
