@@ -79,6 +79,8 @@ type Pacman struct {
 	count      bool   // the self block ends with P/10, G/10
 	alive      []bool // per agent; ghosts never die
 	term       []bool // per agent
+
+	readAlive, readTerm []bool // SetState's scratch
 }
 
 // NewPacman builds the pac-man game; it is its env.Constructor.
@@ -292,7 +294,10 @@ func (g *Pacman) AppendState(b []byte) []byte {
 func (g *Pacman) SetState(b []byte) error {
 	r := env.NewStateReader(b, pacmanTag)
 	s, err := g.readCore(r)
-	alive, term := make([]bool, len(g.alive)), make([]bool, len(g.term))
+	if g.readAlive == nil {
+		g.readAlive, g.readTerm = make([]bool, len(g.alive)), make([]bool, len(g.term))
+	}
+	alive, term := g.readAlive, g.readTerm
 	if err == nil {
 		r.Bools(alive)
 		r.Bools(term)
