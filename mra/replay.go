@@ -343,11 +343,7 @@ func (smp *sampler) do(w int) {
 				}
 				continue
 			}
-			// Begin first: a game whose masks never change may leave
-			// them to Reset (resource does), as the frames of a
-			// game batch always come from a Reset.
-			wk.f.Begin()
-			wk.g.Observe(wk.f)
+			wk.g.Observe(wk.f) // writes the masks too (env.Game's contract, checked by envtest)
 			for i, v := range wk.f.Obs {
 				wk.obs32[i] = float32(v)
 			}

@@ -56,6 +56,15 @@ func (c *core) scatter(lo, hi int, r float64) {
 // particle games never terminate an episode early, so every agent alive
 // (given by alive, or all when nil) is truncated at the horizon.
 func (c *core) flags(f *env.Frame, alive []bool) {
+	// These games mask nothing: every entity is observed and every action
+	// legal in every state, and Observe says so (the Game contract), so a
+	// frame restored with SetState + Observe equals the stepped one.
+	for i := range f.EntityMask {
+		f.EntityMask[i] = true
+	}
+	for i := range f.ActionMask {
+		f.ActionMask[i] = true
+	}
 	f.T = c.t
 	trunc := c.t >= c.spec.Horizon
 	for i := range f.Alive {

@@ -221,6 +221,9 @@ func (g *Pacman) Alive(i int) bool { return g.alive[i] }
 
 // Observe implements env.Game.
 func (g *Pacman) Observe(f *env.Frame) {
+	for i := range f.ActionMask {
+		f.ActionMask[i] = true // every move is legal; a caught pac-man is out through Alive
+	}
 	for i := range g.p + g.g {
 		g.write(f.AgentObs(i), f.AgentEntityMask(i), i)
 		f.Alive[i] = g.alive[i]
