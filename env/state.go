@@ -94,23 +94,29 @@ type StateReader struct {
 }
 
 // NewStateReader checks b's checksum and tag and returns a reader positioned
-// after the tag.
+// after the tag. It is small enough to inline, so a reader that does not
+// outlive its caller stays off the heap and restoring a state need not
+// allocate.
 func NewStateReader(b []byte, tag string) *StateReader {
 	r := &StateReader{}
+	r.open(b, tag)
+	return r
+}
+
+func (r *StateReader) open(b []byte, tag string) {
 	if len(b) < 4 {
 		r.err = fmt.Errorf("%w: %d bytes is too short", ErrState, len(b))
-		return r
+		return
 	}
 	body, sum := b[:len(b)-4], binary.LittleEndian.Uint32(b[len(b)-4:])
 	if crc32.ChecksumIEEE(body) != sum {
 		r.err = fmt.Errorf("%w: checksum mismatch", ErrState)
-		return r
+		return
 	}
 	r.b = body
-	if got := r.String(); r.err == nil && got != tag {
+	if got := r.Bytes(); r.err == nil && string(got) != tag {
 		r.err = fmt.Errorf("%w: state of %q, want %q", ErrState, got, tag)
 	}
-	return r
 }
 
 func (r *StateReader) take(n int) []byte {

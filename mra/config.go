@@ -102,7 +102,22 @@ type Config struct {
 
 	// MADDPG baseline.
 	Tau float64 // Polyak rate of the targets, θ⁻ ← (1−τ)θ⁻ + τθ after every step (1: hard copy)
+
+	// Replay is what the replay buffer stores per transition: ReplayAuto
+	// (the default, "" means the same) picks whichever of the two takes
+	// fewer bytes per transition for the game, ReplayStates the game's
+	// compact state (observations regenerated when sampled, O(N) bytes)
+	// and ReplayObservations every agent's observation (O(N²) bytes in
+	// the particle games). Training is bit-identical under either.
+	Replay string
 }
+
+// The values of Config.Replay.
+const (
+	ReplayAuto         = "auto"
+	ReplayStates       = "states"
+	ReplayObservations = "observations"
+)
 
 // DefaultConfig returns the official hyper-parameters.
 func DefaultConfig() Config {
@@ -181,6 +196,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("mra: reptile needs meta_lr in (0, 1] and inner_cycles ≥ 1")
 	case c.Algo == AlgoMADDPG && !(c.Tau > 0 && c.Tau <= 1):
 		return fmt.Errorf("mra: maddpg needs tau in (0, 1], got %v", c.Tau)
+	case c.Replay != "" && c.Replay != ReplayAuto && c.Replay != ReplayStates && c.Replay != ReplayObservations:
+		return fmt.Errorf("mra: replay %q, want %q, %q or %q", c.Replay, ReplayAuto, ReplayStates, ReplayObservations)
 	}
 	return nil
 }

@@ -39,6 +39,8 @@ type Player struct {
 	z, self, ents, graph []float64
 	present              []bool
 	drawn                bool
+
+	zAll, logp []float64 // ActionProbs' buffers: every agent in one mode, and the log-probabilities
 }
 
 // NewPlayer returns a player of model at spec's population, drawing from
@@ -70,6 +72,7 @@ func NewPlayer(model *Model, spec *env.Spec, modes [][]float64, seed uint64) (*P
 	n := enc.N
 	p.z, p.self, p.ents = make([]float64, n*k), make([]float64, n*enc.D), make([]float64, n*enc.E*enc.D)
 	p.graph, p.present = make([]float64, n*enc.E), make([]bool, n*enc.E)
+	p.zAll, p.logp = make([]float64, n*k), make([]float64, n*model.Features().A)
 	return p, nil
 }
 
@@ -153,8 +156,7 @@ func (p *Player) ActionProbs(f *env.Frame, i int, dst []float64) {
 	for j := range n {
 		Encode(enc, j, f.AgentObs(j), f.AgentEntityMask(j), p.self[j*d:(j+1)*d], p.ents[j*e*d:(j+1)*e*d], p.present[j*e:(j+1)*e])
 	}
-	logp := make([]float64, n*A)
-	z := make([]float64, n*k)
+	logp, z := p.logp, p.zAll
 	clear(dst)
 	for mode, w := range p.modes[enc.Type[i]] {
 		if w == 0 {

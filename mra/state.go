@@ -13,13 +13,45 @@ import (
 // StateVersion is the version of the trainer state Save writes; Load reads
 // it and refuses newer ones.
 // Version 2 adds the open interval's reward sums per agent type.
-const StateVersion = 2
+// Version 3 saves replay buffers in either mode, inline or in segment files
+// (replay_io.go); version 2 and 1 states still load.
+const StateVersion = 3
 
-// Save writes everything a resumed run needs to continue bit for bit: the
-// identity of the run (checked by Load), counters, random generators, the
-// networks with their optimizers, the replay buffers and the open log
-// interval. Call it between rounds (Run always stops there).
+// Save writes everything a resumed run needs to continue bit for bit, the
+// replay buffers inline; see SaveTo.
 func (t *Trainer) Save(e *checkpoint.Encoder) {
+	_ = t.save(e, "") // never fails without a folder
+}
+
+// SaveTo writes the trainer state as Save does, except that each replay
+// buffer goes to append-only segment files in dir (the run folder): only
+// the transitions added since the last SaveTo are written, and e gets a
+// manifest of the segments. Call PruneSegments once the state written to e
+// is safely stored. LoadFrom reads it back.
+func (t *Trainer) SaveTo(e *checkpoint.Encoder, dir string) error {
+	return t.save(e, dir)
+}
+
+// PruneSegments deletes the replay segment files in dir that the last
+// SaveTo's manifest no longer names.
+func (t *Trainer) PruneSegments(dir string) error {
+	for k, p := range t.games {
+		if err := p.buf.pruneSegments(dir, segmentPrefix(k)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// segmentPrefix names the segment files of training population k.
+func segmentPrefix(k int) string { return fmt.Sprintf("replay-%d", k) }
+
+// save writes everything a resumed run needs to continue bit for bit: the
+// identity of the run (checked by Load), counters, random generators, the
+// networks with their optimizers, the replay buffers (inline when dir is
+// "", else in segment files in dir) and the open log interval. Call it
+// between rounds (Run always stops there).
+func (t *Trainer) save(e *checkpoint.Encoder, dir string) error {
 	t.saveIdentity(e)
 	e.Bytes(t.learnerState())
 	e.Int(t.round)
@@ -36,11 +68,15 @@ func (t *Trainer) Save(e *checkpoint.Encoder) {
 	}
 	e.Uint64(uint64(t.intervalSteps))
 	e.Int(int(t.intervalWall))
-	for _, p := range t.games {
+	for k, p := range t.games {
 		e.Uint64(uint64(p.steps))
 		e.Float64(p.rewardSum)
 		e.Uint64(uint64(p.agentSteps))
-		p.buf.save(e)
+		if dir == "" {
+			p.buf.saveInline(e)
+		} else if err := p.buf.saveSegmented(e, dir, segmentPrefix(k)); err != nil {
+			return err
+		}
 	}
 	for _, p := range t.games {
 		e.Float64s(p.typeSum)
@@ -48,6 +84,7 @@ func (t *Trainer) Save(e *checkpoint.Encoder) {
 			e.Uint64(uint64(n))
 		}
 	}
+	return e.Err()
 }
 
 // saveIdentity writes what must match between a run and its resumption.
@@ -67,7 +104,13 @@ func (t *Trainer) saveIdentity(e *checkpoint.Encoder) {
 // Load restores a state written by Save into a trainer built from the same
 // scenario. It refuses, naming the difference, a state of another run, and
 // leaves the trainer unusable (build a new one) if the data is damaged.
-func (t *Trainer) Load(data []byte) error {
+// A state written by SaveTo needs LoadFrom.
+func (t *Trainer) Load(data []byte) error { return t.LoadFrom(data, "") }
+
+// LoadFrom is Load for a state written by Save or SaveTo: replay segment
+// files are read from dir, and a damaged, missing or foreign one is
+// refused, naming the file.
+func (t *Trainer) LoadFrom(data []byte, dir string) error {
 	d := checkpoint.NewDecoder(data)
 	if err := t.checkIdentity(d); err != nil {
 		return err
@@ -94,7 +137,7 @@ func (t *Trainer) Load(data []byte) error {
 	}
 	for _, p := range t.games {
 		p.steps, p.rewardSum, p.agentSteps = int64(d.Uint64()), d.Float64(), int64(d.Uint64())
-		if err := p.buf.load(d); err != nil {
+		if err := p.buf.loadAny(d, dir); err != nil {
 			return err
 		}
 	}
@@ -175,42 +218,36 @@ func (t *Trainer) checkIdentity(d *checkpoint.Decoder) error {
 	return nil
 }
 
-// save writes the transitions held, in slot order.
-func (b *Buffer) save(e *checkpoint.Encoder) {
-	n, en := b.Enc.N, b.Enc.E
-	e.Int(b.len)
-	e.Int(b.next)
-	e.Float32s(b.obs[:b.len*b.obsLen])
-	e.Float32s(b.nextObs[:b.len*b.obsLen])
-	saveBools(e, b.ents[:b.len*b.entLen])
-	saveBools(e, b.nextEnts[:b.len*b.entLen])
-	actions := make([]int, b.len*n)
-	for i := range actions {
-		actions[i] = int(b.action[i])
+// loadAny reads a buffer section of any version: a negative marker
+// (version 3, replay_io.go) or the version 2 layout, which starts with the
+// number of transitions held and holds observations (a state-mode buffer
+// becomes an observation-mode one to take it).
+func (b *Buffer) loadAny(d *checkpoint.Decoder, dir string) error {
+	first := d.Int()
+	if err := d.Err(); err != nil {
+		return err
 	}
-	e.Ints(actions)
-	e.Float64s(b.reward[:b.len*n])
-	saveBools(e, b.done[:b.len*n])
-	saveBools(e, b.alive[:b.len*n])
-	e.Float32s(b.graph[:b.len*n*en])
-	e.Float32s(b.latent[:b.len*n*b.k])
+	switch first {
+	case markInline:
+		return b.loadInline(d)
+	case markSegmented:
+		return b.loadSegmented(d, dir)
+	}
+	if b.st != nil {
+		// Version 2 buffers hold observations, which cannot be turned
+		// back into game states: the resumed run keeps an observation
+		// buffer (training is the same bit for bit).
+		b.Close()
+		*b = *NewBuffer(b.Enc, b.Capacity, b.k)
+	}
+	return b.loadV2(d, first)
 }
 
-func saveBools(e *checkpoint.Encoder, bs []bool) {
-	p := make([]byte, len(bs))
-	for i, v := range bs {
-		if v {
-			p[i] = 1
-		}
-	}
-	e.Bytes(p)
-}
-
-// load restores what save wrote, into fresh storage so that a damaged
-// state leaves the buffer as it was.
-func (b *Buffer) load(d *checkpoint.Decoder) error {
+// loadV2 restores a version 2 buffer (slot order, observations), into
+// fresh storage so that a damaged state leaves the buffer as it was.
+func (b *Buffer) loadV2(d *checkpoint.Decoder, length int) error {
 	n, en := b.Enc.N, b.Enc.E
-	length, next := d.Int(), d.Int()
+	next := d.Int()
 	if err := d.Err(); err != nil {
 		return err
 	}
@@ -281,10 +318,25 @@ func (b *Buffer) load(d *checkpoint.Decoder) error {
 	if err := f32(fresh.graph, "relation weights", length*n*en); err != nil {
 		return err
 	}
-	if err := f32(fresh.latent, "latents", length*n*b.k); err != nil {
+	lats := d.Float32s()
+	if err := check("latents", len(lats), length*n*b.k); err != nil {
 		return err
 	}
+	// Deduplicate in time order: oldest slot first.
+	w := n * b.k
+	for j := range length {
+		s := j
+		if length == b.Capacity {
+			s = (next + j) % b.Capacity
+		}
+		fresh.len, fresh.next = j, s // setLatentOf finds the oldest slot from them
+		setLatentOf(fresh, s, lats[s*w:(s+1)*w])
+	}
 	fresh.len, fresh.next = length, next
+	fresh.total = int64(length)
+	if length == b.Capacity {
+		fresh.total = int64(b.Capacity + next)
+	}
 	*b = *fresh
 	return nil
 }

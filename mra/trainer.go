@@ -162,10 +162,16 @@ func NewTrainer(cfg Config, setup Setup) (*Trainer, error) {
 		if err != nil {
 			return nil, err
 		}
+		buf, err := newReplay(cfg, setup, reg, pop, enc)
+		if err != nil {
+			envs.Close()
+			t.Close()
+			return nil, err
+		}
 		rows := setup.ParallelEnvs * enc.N
 		p := &population{
 			pop: spec.Population, label: spec.Population.String(), enc: enc, desc: Descriptor(spec.Population),
-			envs: envs, buf: NewBuffer(enc, cfg.BufferLength, cfg.Latents), batch: NewBatch(enc, cfg.BatchSize, cfg.Latents),
+			envs: envs, buf: buf, batch: NewBatch(enc, cfg.BatchSize, cfg.Latents),
 			self: make([]float64, rows*enc.D), ents: make([]float64, rows*enc.E*enc.D), present: make([]bool, rows*enc.E),
 			z: make([]float64, enc.N*cfg.Latents), zRows: make([]float64, rows*cfg.Latents), finished: make([]bool, setup.ParallelEnvs), actions: make([]int, rows), graph: make([]float64, rows*enc.E),
 		}
@@ -195,10 +201,43 @@ func NewTrainer(cfg Config, setup Setup) (*Trainer, error) {
 	return t, nil
 }
 
-// Close stops the games' and the model's worker goroutines.
+// newReplay makes population pop's replay buffer in the mode cfg.Replay
+// asks for (ReplayAuto: the smaller per transition), with one game copy
+// per worker to regenerate observations in state mode.
+func newReplay(cfg Config, setup Setup, reg env.Registration, pop env.Population, enc *Encoding) (*Buffer, error) {
+	probe, err := reg.Make(setup.Params, pop)
+	if err != nil {
+		return nil, err
+	}
+	if ChooseReplay(cfg.Replay, enc, cfg.Latents, StateBytes(probe)) == ReplayObservations {
+		return NewBuffer(enc, cfg.BufferLength, cfg.Latents), nil
+	}
+	games := []env.Game{probe}
+	for range max(setup.Workers, 1) - 1 {
+		g, err := reg.Make(setup.Params, pop)
+		if err != nil {
+			return nil, err
+		}
+		games = append(games, g)
+	}
+	return NewStateBuffer(enc, cfg.BufferLength, cfg.Latents, games, setup.ParallelEnvs)
+}
+
+// ReplayModes returns the replay mode of each training population's buffer
+// (ReplayStates or ReplayObservations), in order.
+func (t *Trainer) ReplayModes() []string {
+	out := make([]string, len(t.games))
+	for k, p := range t.games {
+		out[k] = p.buf.Mode()
+	}
+	return out
+}
+
+// Close stops the games', the buffers' and the model's worker goroutines.
 func (t *Trainer) Close() {
 	for _, p := range t.games {
 		p.envs.Close()
+		p.buf.Close()
 	}
 	if t.model != nil {
 		t.model.Close()
@@ -297,6 +336,9 @@ func (t *Trainer) playRound() (int, error) {
 		for j := range inner {
 			t.inner = j
 			t.playEpisodes(k, p)
+			if err := p.buf.Err(); err != nil {
+				return 0, fmt.Errorf("mra: training %s: %w", p.label, err)
+			}
 			if err := t.learnerErr(); err != nil {
 				return 0, fmt.Errorf("mra: training %s: %w", p.label, err)
 			}
@@ -333,6 +375,7 @@ func (t *Trainer) playEpisodes(k int, p *population) {
 	copies := p.envs.Len()
 	n, e, d := enc.N, enc.E, enc.D
 	p.envs.Reset(env.SubSeed(env.SubSeed(t.setup.Seed, uint64(k)), uint64(t.round+t.inner)))
+	p.buf.Detach()
 	if t.ddpg == nil {
 		t.model.SampleLatents(p.desc, t.act, p.z)
 	}
@@ -370,6 +413,7 @@ func (t *Trainer) playEpisodes(k int, p *population) {
 				continue
 			}
 			p.prev[c].CopyFrom(p.envs.Frame(c))
+			p.buf.BeginStep(c, p.envs.Game(c), p.prev[c])
 			copy(p.envs.Actions(c), p.actions[c*n:(c+1)*n])
 		}
 		p.envs.Step()
@@ -378,7 +422,7 @@ func (t *Trainer) playEpisodes(k int, p *population) {
 				continue
 			}
 			f := p.envs.Frame(c)
-			p.buf.Add(p.prev[c], p.envs.Actions(c), f, p.graph[c*n*e:(c+1)*n*e], p.z)
+			p.buf.Record(c, p.envs.Game(c), p.prev[c], p.envs.Actions(c), f, p.graph[c*n*e:(c+1)*n*e], p.z)
 			for i := range n {
 				if p.prev[c].Alive[i] {
 					p.rewardSum += f.Reward[i]

@@ -25,7 +25,7 @@ var schemaTables = map[string][]string{
 	"algo": {"name", "gamma", "pi_lr", "q_lr", "weight_decay", "batch_size", "buffer_length",
 		"steps_per_update", "num_updates", "reward_scale", "latents", "resamples", "grad_clip",
 		"prior_temperature", "baseline", "per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self", "meta_lr",
-		"variant", "target_action_at_obs", "terminal_entropy", "classifier_cross_pairing", "double_clip_relation", "inner_cycles", "tau"},
+		"variant", "target_action_at_obs", "terminal_entropy", "classifier_cross_pairing", "double_clip_relation", "inner_cycles", "tau", "replay"},
 }
 
 // schema maps a key to the table it belongs in, for keys that are unique to
@@ -576,6 +576,7 @@ func (d *decoder) algo(v any, a *Algo) {
 	d.float(t, "algo", "meta_lr", &a.MetaLR, interval{lo: 0, hi: 1, loOpen: true})
 	d.int(t, "algo", "inner_cycles", &a.InnerCycles, closed(1, 1e6))
 	d.float(t, "algo", "tau", &a.Tau, interval{lo: 0, hi: 1, loOpen: true})
+	d.str(t, "algo", "replay", &a.Replay, ReplayAuto, ReplayStates, ReplayObservations)
 	d.algoKeys(t, a.Name)
 }
 

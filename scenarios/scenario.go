@@ -115,6 +115,13 @@ const (
 	MADDPG  = mra.AlgoMADDPG  // MADDPG with attention actor and critic, shared across the training populations
 )
 
+// Values of algo.replay.
+const (
+	ReplayAuto         = mra.ReplayAuto
+	ReplayStates       = mra.ReplayStates
+	ReplayObservations = mra.ReplayObservations
+)
+
 // Variants accepted by algo.variant.
 const (
 	Official  = mra.VariantOfficial  // the official code's behaviour, number for number
@@ -161,6 +168,14 @@ type Algo struct {
 	MetaLR      float64 // `meta_lr`: Reptile's outer step size ε; default 0.1
 	InnerCycles int     // `inner_cycles`: Reptile's rounds per population between meta-steps; default 1
 	Tau         float64 // `tau`: MADDPG's Polyak target rate in (0, 1] (1: hard copy); default 0.01
+
+	// Replay is what the replay buffer stores (mra.Config.Replay):
+	// "auto" the smaller per transition for the game, "states" the game's
+	// compact state, "observations" every agent's observation. Training is
+	// bit-identical under each; only memory and speed differ. Unset it is
+	// "" (meaning "auto") and left out of run.json, so the records of runs
+	// started before the key existed still match on --resume.
+	Replay string `json:",omitempty"` // `replay`: "auto", "states" or "observations"; default "" = "auto"
 }
 
 // ApplyVariant sets Variant and the switches it governs from variant v

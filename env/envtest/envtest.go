@@ -272,6 +272,21 @@ func checkState(t *testing.T, newGame Factory) {
 	if again := h.AppendState(nil); !bytes.Equal(again, state) {
 		t.Errorf("AppendState after SetState differs from the state set (%d vs %d bytes)", len(again), len(state))
 	}
+	// Observe must write everything the state determines (the Game
+	// contract), not lean on what Reset left in the frame: scramble it.
+	for i := range hf.Obs {
+		hf.Obs[i] = 12345
+	}
+	for i := range hf.EntityMask {
+		hf.EntityMask[i] = !hf.EntityMask[i]
+	}
+	for i := range hf.ActionMask {
+		hf.ActionMask[i] = !hf.ActionMask[i]
+	}
+	for i := range hf.Alive {
+		hf.Alive[i], hf.Terminated[i], hf.Truncated[i] = !hf.Alive[i], !hf.Terminated[i], !hf.Truncated[i]
+	}
+	hf.T = -1
 	h.Observe(hf)
 	copy(hf.Reward, saved.Reward)
 	if d := diff(hf, saved); d != "" {

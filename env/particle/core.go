@@ -16,11 +16,14 @@ type core struct {
 	t    int
 	pcg  *rand.PCG
 	rng  *rand.Rand
+	read *coreState // SetState's scratch, so restoring a state allocates nothing
 }
 
 func newCore(spec *env.Spec, w *World) core {
 	pcg := rand.NewPCG(0, 0)
-	return core{spec: spec, w: w, pcg: pcg, rng: rand.New(pcg)}
+	n := w.NumEntities()
+	read := &coreState{px: make([]float64, n), py: make([]float64, n), vx: make([]float64, n), vy: make([]float64, n)}
+	return core{spec: spec, w: w, pcg: pcg, rng: rand.New(pcg), read: read}
 }
 
 // Spec implements env.Game.
@@ -53,6 +56,15 @@ func (c *core) scatter(lo, hi int, r float64) {
 // particle games never terminate an episode early, so every agent alive
 // (given by alive, or all when nil) is truncated at the horizon.
 func (c *core) flags(f *env.Frame, alive []bool) {
+	// These games mask nothing: every entity is observed and every action
+	// legal in every state, and Observe says so (the Game contract), so a
+	// frame restored with SetState + Observe equals the stepped one.
+	for i := range f.EntityMask {
+		f.EntityMask[i] = true
+	}
+	for i := range f.ActionMask {
+		f.ActionMask[i] = true
+	}
 	f.T = c.t
 	trunc := c.t >= c.spec.Horizon
 	for i := range f.Alive {
@@ -66,8 +78,9 @@ func (c *core) flags(f *env.Frame, alive []bool) {
 // appendCore writes the shared state: generator, clock, positions and
 // velocities.
 func (c *core) appendCore(w *env.StateWriter) {
-	rs, _ := c.pcg.MarshalBinary() // never fails
-	w.Bytes(rs)
+	var rs [32]byte
+	p, _ := c.pcg.AppendBinary(rs[:0]) // never fails
+	w.Bytes(p)
 	w.Int(c.t)
 	w.Floats(c.w.PX)
 	w.Floats(c.w.PY)
@@ -83,8 +96,7 @@ type coreState struct {
 }
 
 func (c *core) readCore(r *env.StateReader) (*coreState, error) {
-	n := c.w.NumEntities()
-	s := &coreState{px: make([]float64, n), py: make([]float64, n), vx: make([]float64, n), vy: make([]float64, n)}
+	s := c.read
 	rs := r.Bytes()
 	s.t = r.Int()
 	r.Floats(s.px)
@@ -100,7 +112,7 @@ func (c *core) readCore(r *env.StateReader) (*coreState, error) {
 	if s.t < 0 || s.t > c.spec.Horizon {
 		return nil, fmt.Errorf("%w: step %d outside 0 … %d", env.ErrState, s.t, c.spec.Horizon)
 	}
-	for _, xs := range [][]float64{s.px, s.py, s.vx, s.vy} {
+	for _, xs := range [...][]float64{s.px, s.py, s.vx, s.vy} {
 		for _, v := range xs {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				return nil, fmt.Errorf("%w: non-finite position or velocity", env.ErrState)

@@ -79,6 +79,8 @@ type Pacman struct {
 	count      bool   // the self block ends with P/10, G/10
 	alive      []bool // per agent; ghosts never die
 	term       []bool // per agent
+
+	readAlive, readTerm []bool // SetState's scratch
 }
 
 // NewPacman builds the pac-man game; it is its env.Constructor.
@@ -219,6 +221,9 @@ func (g *Pacman) Alive(i int) bool { return g.alive[i] }
 
 // Observe implements env.Game.
 func (g *Pacman) Observe(f *env.Frame) {
+	for i := range f.ActionMask {
+		f.ActionMask[i] = true // every move is legal; a caught pac-man is out through Alive
+	}
 	for i := range g.p + g.g {
 		g.write(f.AgentObs(i), f.AgentEntityMask(i), i)
 		f.Alive[i] = g.alive[i]
@@ -292,7 +297,10 @@ func (g *Pacman) AppendState(b []byte) []byte {
 func (g *Pacman) SetState(b []byte) error {
 	r := env.NewStateReader(b, pacmanTag)
 	s, err := g.readCore(r)
-	alive, term := make([]bool, len(g.alive)), make([]bool, len(g.term))
+	if g.readAlive == nil {
+		g.readAlive, g.readTerm = make([]bool, len(g.alive)), make([]bool, len(g.term))
+	}
+	alive, term := g.readAlive, g.readTerm
 	if err == nil {
 		r.Bools(alive)
 		r.Bools(term)

@@ -16,6 +16,7 @@ var conformance = []struct {
 	pops   []env.Population
 }{
 	{particle.ResourceName, nil, []env.Population{one(1), one(3), one(12), one(64)}},
+	{particle.ResourceName, map[string]any{"observe_nearest": int64(4)}, []env.Population{one(1), one(3), one(12), one(64)}},
 	{particle.SpreadName, nil, []env.Population{one(1), one(3), one(12), one(64)}},
 	{particle.SpreadName, map[string]any{"shared_reward": false}, []env.Population{one(5)}},
 	{particle.TagName, nil, []env.Population{two("adversaries", 1, "good", 1), two("adversaries", 3, "good", 1), two("adversaries", 8, "good", 4), two("adversaries", 48, "good", 16)}},

@@ -185,3 +185,41 @@ func TestPacmanFoodRespawns(t *testing.T) {
 		t.Errorf("food mask %v, want %v (food at distance %v)", m[1], seen, math.Hypot(fx, fy))
 	}
 }
+
+// TestResourceObservesNearest places five agents on a line and checks
+// that with observe_nearest = 2 each agent's two blocks show the two
+// nearest others, nearest first, the lower index first on a tie, and that
+// without it every other agent is observed in index order.
+func TestResourceObservesNearest(t *testing.T) {
+	xs := []float64{0, 0.1, 0.3, 0.6, 1.0}
+	want := [][]int{{1, 2}, {0, 2}, {1, 0}, {2, 4}, {3, 2}} // agent 2: 1 at 0.2, 0 at 0.3 (3 also at 0.3: the lower index wins)
+	g, f, w := mustMake(t, "resource", map[string]any{"observe_nearest": int64(2)}, env.Population{{Count: 5}})
+	if got := g.Spec().Types[0].Sets[0].Count; got != 2 {
+		t.Fatalf("agents set of %d blocks, want 2", got)
+	}
+	for i, x := range xs {
+		w.PX[i], w.PY[i] = x, 0.5
+	}
+	g.Observe(f)
+	width := g.Spec().Types[0].Sets[0].Width
+	self := g.Spec().Types[0].Self
+	for i := range xs {
+		o := f.AgentObs(i)
+		for b, j := range want[i] {
+			if dx := o[self+b*width]; math.Abs(dx-(xs[j]-xs[i])) > ruleTol {
+				t.Errorf("agent %d block %d: dx %v, want agent %d's %v", i, b, dx, j, xs[j]-xs[i])
+			}
+		}
+	}
+	all, fa, wa := mustMake(t, "resource", nil, env.Population{{Count: 5}})
+	for i, x := range xs {
+		wa.PX[i], wa.PY[i] = x, 0.5
+	}
+	all.Observe(fa)
+	o := fa.AgentObs(2)
+	for b, j := range []int{0, 1, 3, 4} {
+		if dx := o[self+b*width]; math.Abs(dx-(xs[j]-xs[2])) > ruleTol {
+			t.Errorf("all agents, agent 2 block %d: dx %v, want agent %d's", b, dx, j)
+		}
+	}
+}

@@ -108,8 +108,9 @@ func (g *Resource) Scene(dst *Scene) {
 	agentsOf(dst, 0, g.n, 0, colourAgent)
 }
 
-// Observed implements Viewer: the other agents.
-func (g *Resource) Observed(i int, dst []int) []int { return appendRange(dst, 0, g.n, i) }
+// Observed implements Viewer: the other agents (the nearest with
+// observe_nearest), in block order.
+func (g *Resource) Observed(i int, dst []int) []int { return append(dst, g.observed(i)...) }
 
 // Scene implements Viewer: MPE's blue agents and dark landmarks.
 func (g *Spread) Scene(dst *Scene) {

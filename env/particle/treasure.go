@@ -76,6 +76,8 @@ type Treasure struct {
 	count   bool  // the self block ends with C/10, D/10
 	carry   []int // per collector: carried colour, −1 when empty
 	colour  []int // per treasure
+
+	readCarry, readColour []int // SetState's scratch
 }
 
 // NewTreasure builds the treasure game; it is its env.Constructor.
@@ -285,7 +287,10 @@ func (g *Treasure) AppendState(b []byte) []byte {
 func (g *Treasure) SetState(b []byte) error {
 	r := env.NewStateReader(b, treasureTag)
 	s, err := g.readCore(r)
-	carry, colour := make([]int, g.c), make([]int, g.k)
+	if g.readCarry == nil {
+		g.readCarry, g.readColour = make([]int, g.c), make([]int, g.k)
+	}
+	carry, colour := g.readCarry, g.readColour
 	if err == nil {
 		err = readInts(r, carry)
 	}

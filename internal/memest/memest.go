@@ -75,6 +75,8 @@ type shape struct {
 	n, e, d        int64 // agents, entity rows per agent, encoded row width
 	obsLen, entLen int64 // all agents' observation numbers and entity-mask flags
 	horizon        int64
+	enc            *mra.Encoding
+	stateLen       int // bytes of one game state (AppendState)
 }
 
 func shapeOf(game string, params map[string]any, pop env.Population) (shape, error) {
@@ -90,7 +92,22 @@ func shapeOf(game string, params map[string]any, pop env.Population) (shape, err
 	n := spec.NumAgents()
 	_, obs := spec.ObsRange(n - 1)
 	_, ent := spec.EntityRange(n - 1)
-	return shape{n: int64(n), e: int64(enc.E), d: int64(enc.D), obsLen: int64(obs), entLen: int64(ent), horizon: int64(max(spec.Horizon, 1))}, nil
+	return shape{n: int64(n), e: int64(enc.E), d: int64(enc.D), obsLen: int64(obs), entLen: int64(ent), horizon: int64(max(spec.Horizon, 1)),
+		enc: enc, stateLen: mra.StateBytes(g)}, nil
+}
+
+// replayPerTransition returns the replay mode a run's buffer takes for
+// this population and its bytes per transition at full capacity. In
+// state mode the record ring holds one state per transition and one per
+// episode, and grows by 1/8 once past the capacity, so up to 9/8 of that.
+func (s shape) replayPerTransition(mode string, latents int) (string, int64) {
+	mode = mra.ChooseReplay(mode, s.enc, latents, s.stateLen)
+	obs, states := mra.ReplayBytes(s.enc, latents, s.stateLen, int(s.horizon))
+	if mode == mra.ReplayStates {
+		records := float64(s.stateLen) * (1 + 1/float64(s.horizon))
+		return mode, int64(states + records/8 + 1)
+	}
+	return mode, int64(obs + 1)
 }
 
 // frameBytes is one env.Frame (and as much again for the game's own state).
@@ -116,10 +133,10 @@ func Train(cfg mra.Config, setup mra.Setup) (Estimate, error) {
 			return est, err
 		}
 		label := pop.String()
-		perTransition := 2*s.obsLen*4 + 2*s.entLen + s.n*(4+8+1+1) + s.n*s.e*4 + s.n*k*4
+		mode, perTransition := s.replayPerTransition(cfg.Replay, int(k))
 		// The buffer never holds more transitions than the run plays.
 		capacity := min(int64(cfg.BufferLength), int64(setup.Episodes)*s.horizon)
-		est.add(label+": replay buffer", mul(capacity, perTransition))
+		est.add(label+": replay buffer ("+mode+")", mul(capacity, perTransition))
 		b := int64(cfg.BatchSize) * s.n
 		est.add(label+": gradient batch", mul(b, 2*s.d*8+2*s.e*s.d*8+2*s.e+3*8+1+s.e*8+k*8))
 		est.add(label+": update activations", mul(b*s.e, ActivationBytes))

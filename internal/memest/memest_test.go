@@ -146,3 +146,66 @@ func TestFitWorkers(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayEstimateIsCalibrated fills a replay buffer of each mode to its
+// capacity, wrapping it twice, and checks the heap it holds against the
+// per-transition estimate: never above it, and at least 2/3 of it.
+func TestReplayEstimateIsCalibrated(t *testing.T) {
+	for _, c := range []struct{ game, pop, mode string }{
+		{"resource", "agents=6", mra.ReplayStates},
+		{"resource", "agents=6", mra.ReplayObservations},
+		{"pacman", "pacmen=3,ghosts=2", mra.ReplayStates},
+	} {
+		t.Run(c.game+"/"+c.mode, func(t *testing.T) {
+			const capacity, latents = 4000, 6
+			p := pop(t, c.pop)
+			s, err := shapeOf(c.game, nil, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mode, per := s.replayPerTransition(c.mode, latents)
+			if mode != c.mode {
+				t.Fatalf("mode %s, want %s", mode, c.mode)
+			}
+			g, _ := env.Make(c.game, nil, p)
+			probe, _ := env.Make(c.game, nil, p)
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			var buf *mra.Buffer
+			if mode == mra.ReplayStates {
+				if buf, err = mra.NewStateBuffer(s.enc, capacity, latents, []env.Game{probe}, 1); err != nil {
+					t.Fatal(err)
+				}
+				defer buf.Close()
+			} else {
+				buf = mra.NewBuffer(s.enc, capacity, latents)
+			}
+			n := int(s.n)
+			prev, next := env.NewFrame(g.Spec()), env.NewFrame(g.Spec())
+			actions, graph, z := make([]int, n), make([]float64, n*int(s.e)), make([]float64, n*latents)
+			g.Reset(1, next)
+			for step := range 3 * capacity {
+				if next.Done() {
+					g.Reset(uint64(step), next)
+				}
+				prev.CopyFrom(next)
+				for i := range actions {
+					actions[i] = (step + i) % g.Spec().Type(i).NumActions
+				}
+				buf.BeginStep(0, g, prev)
+				g.Step(actions, next)
+				buf.Record(0, g, prev, actions, next, graph, z)
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+			want := int64(capacity) * per
+			t.Logf("%s %s: holds %d bytes per transition, estimate %d", c.pop, mode, held/capacity, per)
+			if held > want || 3*held < 2*want {
+				t.Errorf("buffer holds %s, the estimate is %s", Format(held), Format(want))
+			}
+			runtime.KeepAlive(buf)
+		})
+	}
+}

@@ -218,6 +218,7 @@ func trainConfig(s *scenarios.Scenario) (mra.Config, mra.Setup) {
 	cfg.Variant, cfg.TargetActionAtObs, cfg.TerminalEntropy = a.Variant, a.TargetActionAtObs, a.TerminalEntropy
 	cfg.ClassifierCrossPairing, cfg.DoubleClipRelation = a.ClassifierCrossPairing, a.DoubleClipRelation
 	cfg.Tau = a.Tau
+	cfg.Replay = a.Replay
 	setup := mra.Setup{
 		Game: s.Game.Name, Params: s.Game.Params, Populations: s.Train.Populations, Seed: s.Seed,
 		Episodes: s.Train.Episodes, ParallelEnvs: s.Train.ParallelEnvs, LogEvery: s.Train.LogEvery,
@@ -249,7 +250,7 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 		if err != nil {
 			return fail(ExitUsage, "%v", err)
 		}
-		if err := t.Load(payload); err != nil {
+		if err := t.LoadFrom(payload, dir); err != nil {
 			return fail(ExitUsage, "%s: %v", ckpt, err)
 		}
 		if t.Round() >= t.Rounds() {
@@ -322,11 +323,16 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 	save := func() error {
 		saving.Lock()
 		defer saving.Unlock()
+		// The replay buffers go to append-only segment files beside the
+		// checkpoint (only what is new since the last one); segments the
+		// new checkpoint no longer names are deleted once it is in place.
 		if err := checkpoint.WriteFile(ckpt, checkpointKin, mra.StateVersion, func(w io.Writer) error {
 			e := checkpoint.NewEncoder(w)
-			t.Save(e)
-			return e.Err()
+			return t.SaveTo(e, dir)
 		}); err != nil {
+			return err
+		}
+		if err := t.PruneSegments(dir); err != nil {
 			return err
 		}
 		saved = t.Episode()
