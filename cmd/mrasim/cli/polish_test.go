@@ -124,3 +124,18 @@ buffer_length = 1000
 		t.Errorf("curves %v, want one per type", series)
 	}
 }
+
+// TestSweepQuietIsQuiet: sweep --quiet prints no progress lines either
+// (its plain-lines reporter printed the first and last line of each phase).
+func TestSweepQuietIsQuiet(t *testing.T) {
+	grid := filepath.Join("..", "..", "..", "experiments", "quick.toml")
+	out := t.TempDir()
+	_, errOut, code := runCLI("sweep", grid, "--out", filepath.Join(out, "q"), "--quiet")
+	if code != ExitOK || strings.Contains(errOut, "train jobs") || strings.Contains(errOut, "eval jobs") {
+		t.Errorf("code %d, progress lines with --quiet:\n%s", code, errOut)
+	}
+	_, errOut, _ = runCLI("sweep", grid, "--out", filepath.Join(out, "l"))
+	if !strings.Contains(errOut, "train jobs") {
+		t.Errorf("without --quiet the progress lines are missing, so the test above proves nothing:\n%s", errOut)
+	}
+}

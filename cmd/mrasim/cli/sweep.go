@@ -173,10 +173,6 @@ func init() {
 // sweep executes a plan with this command's handlers on the local runner,
 // or on set.remote's workers.
 func (c *context) sweep(ctx stdcontext.Context, plan *sweep.Plan, set sweepSettings) (*sweep.Report, error) {
-	var popts []progress.Option
-	if set.quiet {
-		popts = append(popts, progress.WithTerminal(false), progress.WithInterval(24*time.Hour))
-	}
 	var bar *progress.Reporter
 	phase := ""
 	opts := sweep.Options{
@@ -192,7 +188,7 @@ func (c *context) sweep(ctx stdcontext.Context, plan *sweep.Plan, set sweepSetti
 					bar.Finish()
 				}
 				phase = p
-				bar = progress.New(c.stderr, int64(n), p+" jobs", popts...)
+				bar = progress.New(progressOut(c.stderr, set.quiet), int64(n), p+" jobs")
 			}
 			var fields []progress.Field
 			if set.remote != nil {
