@@ -214,7 +214,9 @@ func runAll(runner league.Runner, o Options, phase, kind string, n int, job func
 		name, j, res := job(i)
 		if o.Stopped != nil && o.Stopped() {
 			skipped[i] = true
-		} else if err := call(o.Handlers, kind, j, res); err != nil {
+			return // not run: the progress does not count it as done
+		}
+		if err := call(o.Handlers, kind, j, res); err != nil {
 			errs[i] = fmt.Errorf("%s %s: %w", phase, name, err)
 		}
 		if o.Progress != nil {
