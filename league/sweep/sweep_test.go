@@ -222,6 +222,38 @@ func TestExecuteReportsUnfinishedAndFailedRuns(t *testing.T) {
 	}
 }
 
+// TestProgressCountsOnlyJobsRun checks that jobs skipped after a stop are
+// not reported as done: an interrupted sweep once showed "6/6 (100%) done".
+func TestProgressCountsOnlyJobsRun(t *testing.T) {
+	p := plan()
+	f := &fakeHandlers{}
+	var mu sync.Mutex
+	last := map[string][2]int{}
+	_, err := sweep.Execute(p, sweep.Options{
+		Runner:   league.Local{Workers: 1},
+		Handlers: f.handlers(),
+		Stopped: func() bool {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			return len(f.trains) >= 2 // stop once two runs have trained
+		},
+		Progress: func(phase string, done, n int) {
+			mu.Lock()
+			last[phase] = [2]int{done, n}
+			mu.Unlock()
+		},
+	})
+	if !errors.Is(err, sweep.ErrUnfinished) {
+		t.Fatalf("interrupted sweep: %v", err)
+	}
+	if got := last["train"]; got != [2]int{2, 6} || len(f.trains) != 2 {
+		t.Errorf("progress %v after %d runs trained, want [2 6]", got, len(f.trains))
+	}
+	if _, ok := last["eval"]; ok {
+		t.Errorf("evaluation progress reported for an interrupted sweep: %v", last)
+	}
+}
+
 func TestHandleRefusesUnknownKinds(t *testing.T) {
 	h := (&fakeHandlers{}).handlers()
 	if _, err := h.Handle("nope", nil); err == nil || !strings.Contains(err.Error(), `unknown job kind "nope"`) {

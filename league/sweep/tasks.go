@@ -28,6 +28,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/league"
@@ -64,6 +65,7 @@ const localKey = "sweep.local"
 type local struct {
 	h       Handlers
 	stopped func() bool
+	skipped atomic.Int64 // jobs not run because the sweep was stopped: progress does not count them as done
 }
 
 // payloadVersion is the layout version of taskPayload and taskResult.
@@ -111,6 +113,7 @@ func handleTask(ctx context.Context, env league.TaskEnv, kind string, payload []
 	if v, ok := env.Local(localKey); ok {
 		l := v.(*local)
 		if l.stopped != nil && l.stopped() {
+			l.skipped.Add(1)
 			return json.Marshal(taskResult{Stopped: true})
 		}
 		h = l.h
@@ -338,7 +341,8 @@ func runAll(runner league.Runner, o Options, phase, kind string, n int, job func
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	b := league.Batch{Blobs: map[string][]byte{}, Local: map[string]any{localKey: &local{h: o.Handlers, stopped: o.Stopped}}}
+	loc := &local{h: o.Handlers, stopped: o.Stopped}
+	b := league.Batch{Blobs: map[string][]byte{}, Local: map[string]any{localKey: loc}}
 	names := make([]string, n)
 	ids := map[string]int{}
 	for i := range n {
@@ -376,7 +380,7 @@ func runAll(runner league.Runner, o Options, phase, kind string, n int, job func
 	}
 	var progress func(league.Progress)
 	if o.Progress != nil {
-		progress = func(p league.Progress) { o.Progress(phase, p.Done, p.Total) }
+		progress = func(p league.Progress) { o.Progress(phase, max(0, p.Done-int(loc.skipped.Load())), p.Total) }
 	}
 	results, runErr := runner.RunTasks(ctx, b, progress)
 	// Failures of single jobs are TaskErrors; anything else fails them all.
