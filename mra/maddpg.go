@@ -121,7 +121,7 @@ type MADDPG struct {
 	// Parallel updates.
 	work      []*ddpgWorker
 	workers   int
-	pool      *ddpgPool
+	pool      *pool
 	job       ddpgJob
 	chunkGrad [][]float64
 	chunkStat [][3]float64

@@ -2,7 +2,6 @@ package mra
 
 import (
 	"math"
-	"sync"
 
 	"github.com/mrasim/mrasim/agents/nn"
 )
@@ -59,19 +58,6 @@ type stSeam struct {
 	v      []float64 // B·N×A, sample-major: hard − soft
 }
 
-// ddpgPool runs chunks on workers 1 … w−1; the calling goroutine is
-// worker 0.
-type ddpgPool struct {
-	jobs chan int
-	wg   sync.WaitGroup
-	quit sync.WaitGroup
-}
-
-func (p *ddpgPool) stop() {
-	close(p.jobs)
-	p.quit.Wait()
-}
-
 // runChunks runs the current job on every chunk.
 func (m *MADDPG) runChunks() {
 	for len(m.work) < m.workers {
@@ -84,34 +70,9 @@ func (m *MADDPG) runChunks() {
 		return
 	}
 	if m.pool == nil {
-		p := &ddpgPool{jobs: make(chan int, numChunks)}
-		for w := 1; w < m.workers; w++ {
-			p.quit.Add(1)
-			go func() {
-				defer p.quit.Done()
-				for c := range p.jobs {
-					m.runChunk(w, c)
-					p.wg.Done()
-				}
-			}()
-		}
-		m.pool = p
+		m.pool = newPool(m.workers, m.runChunk)
 	}
-	p := m.pool
-	p.wg.Add(numChunks)
-	for c := range numChunks {
-		p.jobs <- c
-	}
-	for done := false; !done; {
-		select {
-		case c := <-p.jobs:
-			m.runChunk(0, c)
-			p.wg.Done()
-		default:
-			done = true
-		}
-	}
-	p.wg.Wait()
+	m.pool.runAll()
 }
 
 // runChunk runs the current job on chunk c with worker w.

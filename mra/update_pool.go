@@ -128,15 +128,53 @@ func (rp *replay) coefficient(c, r int, v float64) float64 {
 }
 
 // pool runs chunks on workers 1 … w−1; the calling goroutine is worker 0.
+// MRA's model and the MADDPG baseline share it: each binds its own chunk
+// function when it starts the pool.
 type pool struct {
+	run  func(w, c int)
 	jobs chan int
 	wg   sync.WaitGroup
 	quit sync.WaitGroup
 }
 
+// newPool starts workers−1 goroutines that run chunks with run.
+func newPool(workers int, run func(w, c int)) *pool {
+	p := &pool{run: run, jobs: make(chan int, numChunks)}
+	for w := 1; w < workers; w++ {
+		p.quit.Add(1)
+		go func() {
+			defer p.quit.Done()
+			for c := range p.jobs {
+				p.run(w, c)
+				p.wg.Done()
+			}
+		}()
+	}
+	return p
+}
+
 func (p *pool) stop() {
 	close(p.jobs)
 	p.quit.Wait()
+}
+
+// runAll runs every chunk once, the calling goroutine taking its share as
+// worker 0, and returns when all are done.
+func (p *pool) runAll() {
+	p.wg.Add(numChunks)
+	for c := range numChunks {
+		p.jobs <- c
+	}
+	for done := false; !done; {
+		select {
+		case c := <-p.jobs:
+			p.run(0, c)
+			p.wg.Done()
+		default:
+			done = true
+		}
+	}
+	p.wg.Wait()
 }
 
 // runChunks runs the current job on every chunk.
@@ -151,34 +189,9 @@ func (m *Model) runChunks() {
 		return
 	}
 	if m.pool == nil {
-		p := &pool{jobs: make(chan int, numChunks)}
-		for w := 1; w < m.workers; w++ {
-			p.quit.Add(1)
-			go func() {
-				defer p.quit.Done()
-				for c := range p.jobs {
-					m.runChunk(w, c)
-					p.wg.Done()
-				}
-			}()
-		}
-		m.pool = p
+		m.pool = newPool(m.workers, m.runChunk)
 	}
-	p := m.pool
-	p.wg.Add(numChunks)
-	for c := range numChunks {
-		p.jobs <- c
-	}
-	for done := false; !done; {
-		select {
-		case c := <-p.jobs:
-			m.runChunk(0, c)
-			p.wg.Done()
-		default:
-			done = true
-		}
-	}
-	p.wg.Wait()
+	m.pool.runAll()
 }
 
 // chunkRange returns chunk c's samples of a batch of size bs.
