@@ -534,9 +534,10 @@ func meanStdErr(x []float64) (mean, se float64) {
 	return mean, math.Sqrt(ss / float64(len(x)-1) / float64(len(x)))
 }
 
-// gradient runs the first-order procedure; best holds the search's modes
-// when cfg.InitBestMode.
-func (ad *adapter) gradient(cfg AdaptConfig, best []int, seed uint64) (GradientResult, error) {
+// startLogits returns the adaptation's starting logits, H×K (each type's
+// prior ℓ(m')/T, or with cfg.InitBestMode a distribution putting InitMass
+// on the search's best mode), and the optimizer that steps them.
+func (ad *adapter) startLogits(cfg AdaptConfig, best []int) ([]float64, optim.Optimizer, error) {
 	h, k := len(ad.nk), ad.model.cfg.Latents
 	logits := make([]float64, h*k)
 	prior := ad.model.priorLogits(ad.desc) // ℓ(m')/T: log p(z|m') up to a constant
@@ -549,15 +550,21 @@ func (ad *adapter) gradient(cfg AdaptConfig, best []int, seed uint64) (GradientR
 			copy(lt, prior)
 		}
 	}
-	var opt optim.Optimizer
-	var err error
 	if cfg.Optimizer == AdaptSGD {
-		opt, err = optim.NewSGD(h*k, optim.SGDConfig{LR: optim.Constant(cfg.LR)})
-	} else {
-		ac := optim.DefaultAdam()
-		ac.LR = optim.Constant(cfg.LR)
-		opt, err = optim.NewAdam(h*k, ac)
+		opt, err := optim.NewSGD(h*k, optim.SGDConfig{LR: optim.Constant(cfg.LR)})
+		return logits, opt, err
 	}
+	ac := optim.DefaultAdam()
+	ac.LR = optim.Constant(cfg.LR)
+	opt, err := optim.NewAdam(h*k, ac)
+	return logits, opt, err
+}
+
+// gradient runs the first-order procedure; best holds the search's modes
+// when cfg.InitBestMode.
+func (ad *adapter) gradient(cfg AdaptConfig, best []int, seed uint64) (GradientResult, error) {
+	h, k := len(ad.nk), ad.model.cfg.Latents
+	logits, opt, err := ad.startLogits(cfg, best)
 	if err != nil {
 		return GradientResult{}, err
 	}
@@ -609,25 +616,7 @@ var latentChunkRows = 1 << 15 // a variable for tests
 // see Adapt for the estimate.
 func (ad *adapter) scoreGradient(cfg AdaptConfig, best []int, seed uint64) (GradientResult, error) {
 	h, k := len(ad.nk), ad.model.cfg.Latents
-	logits := make([]float64, h*k)
-	prior := ad.model.priorLogits(ad.desc)
-	for t := range h {
-		lt := logits[t*k : (t+1)*k]
-		if cfg.InitBestMode && best[t] >= 0 && k > 1 {
-			lt[best[t]] = math.Log(cfg.InitMass * float64(k-1) / (1 - cfg.InitMass))
-		} else {
-			copy(lt, prior)
-		}
-	}
-	var opt optim.Optimizer
-	var err error
-	if cfg.Optimizer == AdaptSGD {
-		opt, err = optim.NewSGD(h*k, optim.SGDConfig{LR: optim.Constant(cfg.LR)})
-	} else {
-		ac := optim.DefaultAdam()
-		ac.LR = optim.Constant(cfg.LR)
-		opt, err = optim.NewAdam(h*k, ac)
-	}
+	logits, opt, err := ad.startLogits(cfg, best)
 	if err != nil {
 		return GradientResult{}, err
 	}
