@@ -6,6 +6,7 @@ import (
 	stdcontext "context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -72,6 +73,22 @@ func runSweep(c *context, args []string) int {
 		c.listRuns(plan)
 		return ExitOK
 	}
+	if *nf.url != "" && flagSet(fs, "jobs") {
+		fmt.Fprintf(c.stderr, "mrasim sweep: --jobs %d has no effect with --nats: the workers run the jobs (mrasim worker --concurrency sets how many each runs at once)\n", *jobs)
+		return ExitUsage
+	}
+	// One sweep per folder: two submitters (local or --nats) would both write
+	// its runs and its report.
+	if err := os.MkdirAll(plan.Out, 0o755); err != nil {
+		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
+		return ExitFailure
+	}
+	lock, _, err := runlock.Acquire(plan.Out)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
+		return ExitFailure
+	}
+	defer lock.Release()
 	ctx, stop := signal.NotifyContext(stdcontext.Background(), trainSignals...)
 	defer stop()
 	fmt.Fprintf(c.stderr, "sweep %s: %d runs (%d scenarios × %d algorithms × %d seeds) into %s\n",
@@ -151,6 +168,13 @@ func planOf(g *scenarios.Grid) *sweep.Plan {
 		})
 	}
 	return p
+}
+
+// flagSet reports whether the command line set flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // sweepSettings are the command's knobs of one sweep.

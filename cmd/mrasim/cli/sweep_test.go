@@ -3,6 +3,7 @@ package cli
 import (
 	stdcontext "context"
 	"errors"
+	"github.com/mrasim/mrasim/internal/runlock"
 	"io"
 	"os"
 	"path/filepath"
@@ -235,5 +236,38 @@ func TestSweepBadGrids(t *testing.T) {
 func TestRandomLabelsAgree(t *testing.T) {
 	if scenarios.AlgoRandom != sweep.AlgoRandom {
 		t.Errorf("scenarios reserves %q, sweep uses %q", scenarios.AlgoRandom, sweep.AlgoRandom)
+	}
+}
+
+// TestSweepFolderLocked: a second sweep into a folder another process is
+// sweeping into is refused, naming the folder and the holder, and writes
+// nothing; --jobs beside --nats is a usage error (the workers run the jobs).
+func TestSweepFolderLocked(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "walk.toml"), []byte(sweepScenario), 0o644)
+	grid := filepath.Join(dir, "grid.toml")
+	os.WriteFile(grid, []byte(sweepGrid), 0o644)
+	out := filepath.Join(dir, "out")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	held, _, err := runlock.Acquire(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := runCLI("sweep", grid, "--out", out, "--quiet")
+	held.Release()
+	if code != ExitFailure || !strings.Contains(errOut, out+" is in use by another mrasim process") {
+		t.Errorf("locked folder: code %d, stderr %s", code, errOut)
+	}
+	entries, _ := os.ReadDir(out)
+	for _, e := range entries {
+		if e.Name() != runlock.FileName {
+			t.Errorf("the refused sweep wrote %s into %s", e.Name(), out)
+		}
+	}
+	_, errOut, code = runCLI("sweep", grid, "--out", out, "--nats", "nats://127.0.0.1:1", "--jobs", "2")
+	if code != ExitUsage || !strings.Contains(errOut, "--jobs 2 has no effect with --nats") {
+		t.Errorf("--jobs with --nats: code %d, stderr %s", code, errOut)
 	}
 }
