@@ -55,7 +55,8 @@ func TestReplayBytesPerTransition(t *testing.T) {
 // (the first and what a second, one round later, adds). Wall and CPU time
 // (user + system of the whole process) are both reported: on a shared
 // machine the wall time is not meaningful alone. MRASIM_NEAREST=k sets
-// resource's observe_nearest.
+// resource's observe_nearest; MRASIM_BATCH=b replaces the batch of 1024
+// (to measure a size whose cycle would not fit in memory, and scale).
 func TestScaling(t *testing.T) {
 	list := os.Getenv("MRASIM_SCALING")
 	if list == "" {
@@ -69,6 +70,11 @@ func TestScaling(t *testing.T) {
 		}
 		cfg := DefaultConfig()
 		cfg.StepsPerUpdate = math.MaxInt32 // updates are timed on their own
+		if b := os.Getenv("MRASIM_BATCH"); b != "" {
+			if cfg.BatchSize, err = strconv.Atoi(b); err != nil {
+				t.Fatal(err)
+			}
+		}
 		setup := Setup{Game: "resource", Populations: []env.Population{{{Type: "agents", Count: n}}}, Seed: 1,
 			Episodes: 12 * 8, ParallelEnvs: 12, Workers: 2, LogEvery: 12}
 		if k := os.Getenv("MRASIM_NEAREST"); k != "" {

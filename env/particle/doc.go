@@ -19,6 +19,9 @@
 // do not depend on the population, plus population features (agent counts
 // divided by 10) in the self block, for attention policies that serve every
 // population size.
+// Every game takes observe_nearest = k: each entity set then shows only
+// the k entities nearest to the observer, nearest first, so the networks'
+// rows grow as N·k instead of N²; sets of at most k are unchanged.
 //
 // Stepping allocates nothing. All agents act at once with 5 discrete
 // actions: 0 no-op, 1 +x, 2 −x, 3 +y, 4 −y (the original's one-hot

@@ -37,6 +37,7 @@ func init() {
 				Doc: "penalise leaving [−0.9, 0.9]² as simple_tag penalises its good agents, for both types"},
 			horizonParam(25, "as in MPE"),
 			countFeatureParam,
+			nearestParam("pacmen, ghosts, food; dead pac-men rank after live ones"),
 		},
 	})
 }
@@ -70,7 +71,10 @@ func init() {
 //	set "food":     p_k − p(2)   masked (and zero) beyond sight for a pac-man   (2 each)
 //
 // Ghosts see all food. Masked blocks hold zeros. FlatObs is the entity
-// observation, flat, with masked blocks zero.
+// observation, flat, with masked blocks zero. With observe_nearest = k
+// each set holds only its k entities nearest to the observer, nearest
+// first, dead pac-men after every live one (a set of at most k is whole,
+// in index order); masks apply to the blocks chosen.
 type Pacman struct {
 	core
 	p, g, food int
@@ -79,6 +83,7 @@ type Pacman struct {
 	count      bool   // the self block ends with P/10, G/10
 	alive      []bool // per agent; ghosts never die
 	term       []bool // per agent
+	pick       picker // the entities each agent observes (observe_nearest)
 
 	readAlive, readTerm []bool // SetState's scratch
 }
@@ -91,11 +96,12 @@ func NewPacman(p env.Params, pop env.Population) (env.Game, error) {
 	if nf == 0 {
 		nf = np
 	}
+	pick := newPicker(p.Int("observe_nearest"), max(np, ng, nf))
 	sets := func(self int) []env.SetSpec {
 		return []env.SetSpec{
-			{Name: "pacmen", Width: 4, Count: np - boolInt(self == 0)},
-			{Name: "ghosts", Width: 4, Count: ng - boolInt(self == 1)},
-			{Name: "food", Width: 2, Count: nf},
+			{Name: "pacmen", Width: 4, Count: pick.blocks(np - boolInt(self == 0))},
+			{Name: "ghosts", Width: 4, Count: pick.blocks(ng - boolInt(self == 1))},
+			{Name: "food", Width: 2, Count: pick.blocks(nf)},
 		}
 	}
 	spec, err := env.NewSpec(pop, []env.TypeSpec{
@@ -119,7 +125,7 @@ func NewPacman(p env.Params, pop env.Population) (env.Game, error) {
 	return &Pacman{
 		core: newCore(spec, w), p: np, g: ng, food: nf,
 		sight: p.Float("sight"), bounded: p.Bool("bound_penalty"), count: count,
-		alive: make([]bool, np+ng), term: make([]bool, np+ng),
+		alive: make([]bool, np+ng), term: make([]bool, np+ng), pick: pick,
 	}, nil
 }
 
@@ -251,20 +257,18 @@ func (g *Pacman) write(o []float64, mask []bool, i int) {
 		}
 		m++
 	}
-	for j := range n {
-		if j == i {
-			continue
+	for _, r := range [2][2]int{{0, np}, {np, n}} {
+		for _, j := range g.pick.pick(w, i, r[0], r[1], i, g.alive) {
+			if g.alive[j] {
+				o[0], o[1], o[2], o[3] = w.PX[j]-xi, w.PY[j]-yi, w.VX[j], w.VY[j]
+			} else {
+				o[0], o[1], o[2], o[3] = 0, 0, 0, 0
+			}
+			set(g.alive[j])
+			o = o[4:]
 		}
-		if g.alive[j] {
-			o[0], o[1], o[2], o[3] = w.PX[j]-xi, w.PY[j]-yi, w.VX[j], w.VY[j]
-		} else {
-			o[0], o[1], o[2], o[3] = 0, 0, 0, 0
-		}
-		set(g.alive[j])
-		o = o[4:]
 	}
-	for k := range g.food {
-		e := n + k
+	for _, e := range g.pick.pick(w, i, n, n+g.food, -1, nil) {
 		dx, dy := w.PX[e]-xi, w.PY[e]-yi
 		seen := i >= np || math.Sqrt(float64(dx*dx)+float64(dy*dy)) <= g.sight
 		if !seen {

@@ -20,8 +20,7 @@ func init() {
 			{Name: "shared_reward", Kind: env.Bool, Default: 0,
 				Doc: "give every agent the team's summed reward instead of its own (MRA's code gives its own)"},
 			countFeatureParam,
-			{Name: "observe_nearest", Kind: env.Int, Default: 0, Min: 0, Max: maxAgents,
-				Doc: "each agent observes only the k nearest other agents, nearest first (ties by index), so the networks' cost grows as N·k instead of N²; 0 (the default, as MRA) observes all. The critic then sees the k rows as entities, not as the agents whose actions it mixes"},
+			nearestParam("agents"),
 		},
 	})
 }
@@ -45,9 +44,7 @@ type Resource struct {
 	core
 	n, l   int
 	shared bool
-	k      int       // other agents observed: N−1, or the observe_nearest nearest
-	near   []int     // near[i*k:]: the agents agent i observes, nearest first
-	dist   []float64 // scratch of nearest: squared distances of near's candidates
+	pick   picker    // the other agents each agent observes (observe_nearest)
 	count  bool      // the self block ends with N/10
 	occ    []bool    // occ[l*n+i]: agent i overlaps resource l
 	rel    []float64 // rel[j*3L:]: p_l − p_j and size_l for every resource, scratch
@@ -57,14 +54,11 @@ type Resource struct {
 func NewResource(p env.Params, pop env.Population) (env.Game, error) {
 	n, l := pop.Total(), p.Int("resources")
 	count := p.Bool("count_feature")
-	k := max(n-1, 0)
-	if near := p.Int("observe_nearest"); near > 0 && near < k {
-		k = near
-	}
+	pick := newPicker(p.Int("observe_nearest"), n)
 	spec, err := env.NewSpec(pop, []env.TypeSpec{{
 		Name: pop[0].Type, Count: n, NumActions: NumActions, ActionNames: ActionNames,
 		Self: 4 + 3*l + boolInt(count),
-		Sets: []env.SetSpec{{Name: "agents", Width: 4 + 3*l, Count: k}},
+		Sets: []env.SetSpec{{Name: "agents", Width: 4 + 3*l, Count: pick.blocks(max(n-1, 0))}},
 	}}, p.Int("max_steps"))
 	if err != nil {
 		return nil, fmt.Errorf("resource: %w", err)
@@ -74,7 +68,7 @@ func NewResource(p env.Params, pop env.Population) (env.Game, error) {
 		w.Size[n+k] = 0.05 * float64(k+1)
 		w.Collide[n+k] = false
 	}
-	return &Resource{core: newCore(spec, w), n: n, l: l, k: k, near: make([]int, n*k), dist: make([]float64, k+1),
+	return &Resource{core: newCore(spec, w), n: n, l: l, pick: pick,
 		shared: p.Bool("shared_reward"), count: count, occ: make([]bool, n*l), rel: make([]float64, n*3*l)}, nil
 }
 
@@ -153,41 +147,7 @@ func (g *Resource) Observe(f *env.Frame) {
 
 // observed returns the agents agent i observes, in block order: all others
 // in index order, or with observe_nearest the k nearest, nearest first.
-func (g *Resource) observed(i int) []int {
-	near := g.near[i*g.k : (i+1)*g.k]
-	if g.k == g.n-1 {
-		m := 0
-		for j := range g.n {
-			if j != i {
-				near[m] = j
-				m++
-			}
-		}
-		return near
-	}
-	// Insertion into a sorted list of the k best so far: O(N·k), no
-	// allocation; a strict < keeps the lower index first on ties.
-	w, d := g.w, g.dist
-	m := 0
-	for j := range g.n {
-		if j == i {
-			continue
-		}
-		dx, dy := w.PX[j]-w.PX[i], w.PY[j]-w.PY[i]
-		dj := dx*dx + dy*dy
-		if m == g.k && !(dj < d[m-1]) {
-			continue
-		}
-		p := min(m, g.k-1)
-		for p > 0 && dj < d[p-1] {
-			d[p], near[p] = d[p-1], near[p-1]
-			p--
-		}
-		d[p], near[p] = dj, j
-		m = min(m+1, g.k)
-	}
-	return near
-}
+func (g *Resource) observed(i int) []int { return g.pick.pick(g.w, i, 0, g.n, i, nil) }
 
 // landmarks writes p_l − p_j and size_l for every resource into o and
 // returns the count of numbers written.

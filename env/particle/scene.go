@@ -92,16 +92,6 @@ func agentsOf(dst *Scene, lo, hi, k int, c color.RGBA) {
 	}
 }
 
-// appendRange appends lo … hi−1 to dst, skipping skip.
-func appendRange(dst []int, lo, hi, skip int) []int {
-	for e := lo; e < hi; e++ {
-		if e != skip {
-			dst = append(dst, e)
-		}
-	}
-	return dst
-}
-
 // Scene implements Viewer: agents in MPE's blue over resources in sand.
 func (g *Resource) Scene(dst *Scene) {
 	sceneOf(dst, g.w, colourResource, colourAgent)
@@ -118,10 +108,11 @@ func (g *Spread) Scene(dst *Scene) {
 	agentsOf(dst, 0, g.n, 0, colourAgent)
 }
 
-// Observed implements Viewer: the landmarks, then the other agents.
+// Observed implements Viewer: the landmarks, then the other agents (the
+// nearest with observe_nearest).
 func (g *Spread) Observed(i int, dst []int) []int {
-	dst = appendRange(dst, g.n, 2*g.n, -1)
-	return appendRange(dst, 0, g.n, i)
+	dst = append(dst, g.pick.pick(g.w, i, g.n, 2*g.n, -1, nil)...)
+	return append(dst, g.pick.pick(g.w, i, 0, g.n, i, nil)...)
 }
 
 // Scene implements Viewer: MPE's red adversaries, green good agents and
@@ -132,11 +123,13 @@ func (t *Tag) Scene(dst *Scene) {
 	agentsOf(dst, t.a, t.a+t.g, 1, colourGood)
 }
 
-// Observed implements Viewer: the obstacles, then the other agents.
+// Observed implements Viewer: the obstacles, then the other adversaries
+// and good agents (the nearest of each with observe_nearest).
 func (t *Tag) Observed(i int, dst []int) []int {
 	n := t.a + t.g
-	dst = appendRange(dst, n, n+t.o, -1)
-	return appendRange(dst, 0, n, i)
+	dst = append(dst, t.pick.pick(t.w, i, n, n+t.o, -1, nil)...)
+	dst = append(dst, t.pick.pick(t.w, i, 0, t.a, i, nil)...)
+	return append(dst, t.pick.pick(t.w, i, t.a, n, i, nil)...)
 }
 
 // Scene implements Viewer: collectors grey when empty and in the colour
@@ -160,11 +153,13 @@ func (g *Treasure) Scene(dst *Scene) {
 	}
 }
 
-// Observed implements Viewer: the other agents, then the treasures.
+// Observed implements Viewer: the other collectors, deposits, then the
+// treasures (the nearest of each with observe_nearest).
 func (g *Treasure) Observed(i int, dst []int) []int {
 	n := g.c + g.d
-	dst = appendRange(dst, 0, n, i)
-	return appendRange(dst, n, n+g.k, -1)
+	dst = append(dst, g.pick.pick(g.w, i, 0, g.c, i, nil)...)
+	dst = append(dst, g.pick.pick(g.w, i, g.c, n, i, nil)...)
+	return append(dst, g.pick.pick(g.w, i, n, n+g.k, -1, nil)...)
 }
 
 // Scene implements Viewer: yellow pac-men (dead ones not Alive), purple
@@ -179,9 +174,11 @@ func (g *Pacman) Scene(dst *Scene) {
 	}
 }
 
-// Observed implements Viewer: the other agents, then the food.
+// Observed implements Viewer: the other pac-men, ghosts, then the food
+// (the nearest of each with observe_nearest, dead pac-men last).
 func (g *Pacman) Observed(i int, dst []int) []int {
 	n := g.p + g.g
-	dst = appendRange(dst, 0, n, i)
-	return appendRange(dst, n, n+g.food, -1)
+	dst = append(dst, g.pick.pick(g.w, i, 0, g.p, i, g.alive)...)
+	dst = append(dst, g.pick.pick(g.w, i, g.p, n, i, nil)...)
+	return append(dst, g.pick.pick(g.w, i, n, n+g.food, -1, nil)...)
 }

@@ -19,6 +19,7 @@ func init() {
 			{Name: "shared_reward", Kind: env.Bool, Default: 1,
 				Doc: "give every agent the team's summed reward, as the original environment does; false gives each its own"},
 			countFeatureParam,
+			nearestParam("landmarks, agents"),
 		},
 	})
 }
@@ -39,23 +40,28 @@ func init() {
 //	set "landmarks":  per landmark: p_l − p_i(2)          (N blocks)
 //	set "agents":     per other agent: p_j − p_i(2), v_j(2)   (N−1 blocks)
 //
+// With observe_nearest = k each set holds only its k entities nearest to
+// agent i, nearest first (a set of at most k is whole, in index order).
+//
 // The flat observation is the original's: v_i, p_i, landmarks relative,
 // other agents relative, and 2(N−1) zeros for the silent agents' messages.
 type Spread struct {
 	core
 	n      int
 	shared bool
-	count  bool // the self block ends with N/10
+	count  bool   // the self block ends with N/10
+	pick   picker // the landmarks and agents each agent observes (observe_nearest)
 }
 
 // NewSpread builds the spread game; it is its env.Constructor.
 func NewSpread(p env.Params, pop env.Population) (env.Game, error) {
 	n := pop.Total()
 	count := p.Bool("count_feature")
+	pick := newPicker(p.Int("observe_nearest"), n)
 	spec, err := env.NewSpec(pop, []env.TypeSpec{{
 		Name: pop[0].Type, Count: n, NumActions: NumActions, ActionNames: ActionNames,
 		Self: 4 + boolInt(count),
-		Sets: []env.SetSpec{{Name: "landmarks", Width: 2, Count: n}, {Name: "agents", Width: 4, Count: n - 1}},
+		Sets: []env.SetSpec{{Name: "landmarks", Width: 2, Count: pick.blocks(n)}, {Name: "agents", Width: 4, Count: pick.blocks(n - 1)}},
 	}}, p.Int("max_steps"))
 	if err != nil {
 		return nil, fmt.Errorf("spread: %w", err)
@@ -65,7 +71,7 @@ func NewSpread(p env.Params, pop env.Population) (env.Game, error) {
 		w.Size[i] = 0.15
 		w.Collide[n+i] = false
 	}
-	return &Spread{core: newCore(spec, w), n: n, shared: p.Bool("shared_reward"), count: count}, nil
+	return &Spread{core: newCore(spec, w), n: n, shared: p.Bool("shared_reward"), count: count, pick: pick}, nil
 }
 
 // Reset implements env.Game.
@@ -124,15 +130,11 @@ func (g *Spread) Observe(f *env.Frame) {
 			o[0] = m
 			o = o[1:]
 		}
-		lm := o[:2*n]
-		for l := range n {
-			lm[2*l], lm[2*l+1] = px[n+l]-xi, py[n+l]-yi
+		for _, l := range g.pick.pick(w, i, n, 2*n, -1, nil) {
+			o[0], o[1] = px[l]-xi, py[l]-yi
+			o = o[2:]
 		}
-		o = o[2*n:]
-		for j := range n {
-			if j == i {
-				continue
-			}
+		for _, j := range g.pick.pick(w, i, 0, n, i, nil) {
 			o[0], o[1], o[2], o[3] = px[j]-xi, py[j]-yi, w.VX[j], w.VY[j]
 			o = o[4:]
 		}

@@ -22,6 +22,7 @@ func init() {
 				Doc: "number of immovable obstacles of size 0.2, placed in [−0.9, 0.9]²"},
 			horizonParam(25, "as in MPE"),
 			countFeatureParam,
+			nearestParam("obstacles, adversaries, good"),
 		},
 	})
 }
@@ -43,13 +44,18 @@ func init() {
 //	set "adversaries":  per adversary: p_j − p(2), v_j(2)      (A−1 or A blocks)
 //	set "good":         per good agent: p_j − p(2), v_j(2)     (G or G−1 blocks)
 //
+// With observe_nearest = k each set holds only its k entities nearest to
+// the observer, nearest first (a set of at most k is whole, in index
+// order).
+//
 // The flat observation is the original's: v, p, obstacles relative, every
 // other agent relative (in agent order), then the velocities of the other
 // good agents.
 type Tag struct {
 	core
 	a, g, o int
-	count   bool // the self block ends with A/10, G/10
+	count   bool   // the self block ends with A/10, G/10
+	pick    picker // the entities each agent observes (observe_nearest)
 }
 
 // NewTag builds the tag game; it is its env.Constructor.
@@ -57,11 +63,13 @@ func NewTag(p env.Params, pop env.Population) (env.Game, error) {
 	a, g, o := pop[0].Count, pop[1].Count, p.Int("obstacles")
 	count := p.Bool("count_feature")
 	self := 4 + 2*boolInt(count)
+	pick := newPicker(p.Int("observe_nearest"), max(a, g, o))
+	b := pick.blocks
 	spec, err := env.NewSpec(pop, []env.TypeSpec{
 		{Name: pop[0].Type, Count: a, NumActions: NumActions, ActionNames: ActionNames, Self: self,
-			Sets: []env.SetSpec{{Name: "obstacles", Width: 2, Count: o}, {Name: "adversaries", Width: 4, Count: a - 1}, {Name: "good", Width: 4, Count: g}}},
+			Sets: []env.SetSpec{{Name: "obstacles", Width: 2, Count: b(o)}, {Name: "adversaries", Width: 4, Count: b(a - 1)}, {Name: "good", Width: 4, Count: b(g)}}},
 		{Name: pop[1].Type, Count: g, NumActions: NumActions, ActionNames: ActionNames, Self: self,
-			Sets: []env.SetSpec{{Name: "obstacles", Width: 2, Count: o}, {Name: "adversaries", Width: 4, Count: a}, {Name: "good", Width: 4, Count: g - 1}}},
+			Sets: []env.SetSpec{{Name: "obstacles", Width: 2, Count: b(o)}, {Name: "adversaries", Width: 4, Count: b(a)}, {Name: "good", Width: 4, Count: b(g - 1)}}},
 	}, p.Int("max_steps"))
 	if err != nil {
 		return nil, fmt.Errorf("tag: %w", err)
@@ -77,7 +85,7 @@ func NewTag(p env.Params, pop env.Population) (env.Game, error) {
 	for k := range o {
 		w.Size[a+g+k] = 0.2
 	}
-	return &Tag{core: newCore(spec, w), a: a, g: g, o: o, count: count}, nil
+	return &Tag{core: newCore(spec, w), a: a, g: g, o: o, count: count, pick: pick}, nil
 }
 
 // Reset implements env.Game.
@@ -143,17 +151,17 @@ func (t *Tag) Observe(f *env.Frame) {
 			o[0], o[1] = ma, mg
 			o = o[2:]
 		}
-		for k := n; k < n+t.o; k++ {
+		for _, k := range t.pick.pick(w, i, n, n+t.o, -1, nil) {
 			o[0], o[1] = w.PX[k]-xi, w.PY[k]-yi
 			o = o[2:]
 		}
-		// Adversaries then good agents: exactly agent order.
-		for j := range n {
-			if j == i {
-				continue
+		// Adversaries then good agents: without observe_nearest, exactly
+		// agent order.
+		for _, r := range [2][2]int{{0, t.a}, {t.a, n}} {
+			for _, j := range t.pick.pick(w, i, r[0], r[1], i, nil) {
+				o[0], o[1], o[2], o[3] = w.PX[j]-xi, w.PY[j]-yi, w.VX[j], w.VY[j]
+				o = o[4:]
 			}
-			o[0], o[1], o[2], o[3] = w.PX[j]-xi, w.PY[j]-yi, w.VX[j], w.VY[j]
-			o = o[4:]
 		}
 	}
 	t.flags(f, nil)

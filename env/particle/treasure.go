@@ -34,6 +34,7 @@ func init() {
 				Doc: "number of treasures on the field; 0 means one per collector, as MAAC"},
 			horizonParam(25, "as in MPE"),
 			countFeatureParam,
+			nearestParam("collectors, deposits, treasures; MAAC observes the 7 closest"),
 		},
 	})
 }
@@ -67,15 +68,19 @@ func init() {
 //	set "deposits":     p_j − p(2), v_j(2), colour one-hot(2)           (6 each)
 //	set "treasures":    p_k − p(2), colour one-hot(2)                   (4 each)
 //
-// where a collector's colour is the one it carries (zeros when empty). The
+// where a collector's colour is the one it carries (zeros when empty).
+// With observe_nearest = k each set holds only its k entities nearest to
+// the observer, nearest first (a set of at most k is whole, in index
+// order), as MAAC's agents observe their 7 closest. The
 // game has no reference implementation in Go's reach, so FlatObs is simply
 // the entity observation, block after block.
 type Treasure struct {
 	core
 	c, d, k int
-	count   bool  // the self block ends with C/10, D/10
-	carry   []int // per collector: carried colour, −1 when empty
-	colour  []int // per treasure
+	count   bool   // the self block ends with C/10, D/10
+	carry   []int  // per collector: carried colour, −1 when empty
+	colour  []int  // per treasure
+	pick    picker // the entities each agent observes (observe_nearest)
 
 	readCarry, readColour []int // SetState's scratch
 }
@@ -87,11 +92,12 @@ func NewTreasure(p env.Params, pop env.Population) (env.Game, error) {
 	if k == 0 {
 		k = c
 	}
+	pick := newPicker(p.Int("observe_nearest"), max(c, d, k))
 	sets := func(self int) []env.SetSpec {
 		return []env.SetSpec{
-			{Name: "collectors", Width: 6, Count: c - boolInt(self == 0)},
-			{Name: "deposits", Width: 6, Count: d - boolInt(self == 1)},
-			{Name: "treasures", Width: 4, Count: k},
+			{Name: "collectors", Width: 6, Count: pick.blocks(c - boolInt(self == 0))},
+			{Name: "deposits", Width: 6, Count: pick.blocks(d - boolInt(self == 1))},
+			{Name: "treasures", Width: 4, Count: pick.blocks(k)},
 		}
 	}
 	spec, err := env.NewSpec(pop, []env.TypeSpec{
@@ -112,7 +118,7 @@ func NewTreasure(p env.Params, pop env.Population) (env.Game, error) {
 			w.Size[i], w.Collide[i] = treasureSize, false
 		}
 	}
-	return &Treasure{core: newCore(spec, w), c: c, d: d, k: k, count: count, carry: make([]int, c), colour: make([]int, k)}, nil
+	return &Treasure{core: newCore(spec, w), c: c, d: d, k: k, count: count, carry: make([]int, c), colour: make([]int, k), pick: pick}, nil
 }
 
 func boolInt(b bool) int {
@@ -250,18 +256,16 @@ func (g *Treasure) write(o []float64, i int) {
 		o[0], o[1] = float64(g.c)/10, float64(g.d)/10
 		o = o[2:]
 	}
-	for j := range n {
-		if j == i {
-			continue
+	for _, r := range [2][2]int{{0, g.c}, {g.c, n}} {
+		for _, j := range g.pick.pick(w, i, r[0], r[1], i, nil) {
+			o[0], o[1], o[2], o[3] = w.PX[j]-xi, w.PY[j]-yi, w.VX[j], w.VY[j]
+			oneHot(o[4:], g.colourOf(j))
+			o = o[6:]
 		}
-		o[0], o[1], o[2], o[3] = w.PX[j]-xi, w.PY[j]-yi, w.VX[j], w.VY[j]
-		oneHot(o[4:], g.colourOf(j))
-		o = o[6:]
 	}
-	for k := range g.k {
-		e := n + k
+	for _, e := range g.pick.pick(w, i, n, n+g.k, -1, nil) {
 		o[0], o[1] = w.PX[e]-xi, w.PY[e]-yi
-		oneHot(o[2:], g.colour[k])
+		oneHot(o[2:], g.colour[e-n])
 		o = o[4:]
 	}
 }
