@@ -87,7 +87,7 @@ type Trainer struct {
 	cfg   Config
 	setup Setup
 	model learner // MRA's networks, in Config.Precision; nil under MADDPG
-	ddpg  *MADDPG  // the networks when Config.Algo is AlgoMADDPG (model is then nil)
+	ddpg  *MADDPG // the networks when Config.Algo is AlgoMADDPG (model is then nil)
 	games []*population
 
 	actPCG, samplePCG *rand.PCG
