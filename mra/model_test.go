@@ -213,7 +213,7 @@ func TestSyncTargets(t *testing.T) {
 }
 
 // cycle runs one update cycle as the trainer does.
-func cycle(m *Model, b *Batch, rng *rand.Rand) {
+func cycle[T nn.Float](m *ModelOf[T], b *Batch, rng *rand.Rand) {
 	for range 2 {
 		m.UpdateCritic(b)
 		m.UpdatePolicies(b)
