@@ -118,8 +118,9 @@ type Config struct {
 	// ModelOf). The algorithm and its random streams are the same in
 	// both; the results agree to float32 rounding, not bit for bit. A
 	// checkpoint records it and resumes only under the same precision.
-	// MADDPG runs in float64 only.
-	Precision string
+	// MADDPG runs in float64 only. Left out of JSON when unset, so
+	// encoded configs of float64 runs are what they were before the field.
+	Precision string `json:",omitempty"`
 }
 
 // precision returns Precision with "" resolved to PrecisionFloat64.
