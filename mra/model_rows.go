@@ -150,13 +150,6 @@ func widen[T nn.Float](dst []float64, src []T) {
 	}
 }
 
-// convertNew returns src converted to T in a new slice.
-func convertNew[T nn.Float](src []float64) []T {
-	dst := make([]T, len(src))
-	convert(dst, src)
-	return dst
-}
-
 // is64 reports whether T is float64 (a constant per instantiation).
 func is64[T nn.Float]() bool {
 	var z T
