@@ -110,7 +110,32 @@ type Config struct {
 	// and ReplayObservations every agent's observation (O(N²) bytes in
 	// the particle games). Training is bit-identical under either.
 	Replay string
+
+	// Precision is the element type MRA's networks train in:
+	// PrecisionFloat64 (the default; "" means the same) or
+	// PrecisionFloat32 (parameters, gradients, Adam moments, targets and
+	// layer buffers in float32, with the float32 SIMD kernels; see
+	// ModelOf). The algorithm and its random streams are the same in
+	// both; the results agree to float32 rounding, not bit for bit. A
+	// checkpoint records it and resumes only under the same precision.
+	// MADDPG runs in float64 only. Left out of JSON when unset, so
+	// encoded configs of float64 runs are what they were before the field.
+	Precision string `json:",omitempty"`
 }
+
+// precision returns Precision with "" resolved to PrecisionFloat64.
+func (c Config) precision() string {
+	if c.Precision == "" {
+		return PrecisionFloat64
+	}
+	return c.Precision
+}
+
+// The values of Config.Precision.
+const (
+	PrecisionFloat64 = "float64"
+	PrecisionFloat32 = "float32"
+)
 
 // The values of Config.Replay.
 const (
@@ -198,6 +223,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("mra: maddpg needs tau in (0, 1], got %v", c.Tau)
 	case c.Replay != "" && c.Replay != ReplayAuto && c.Replay != ReplayStates && c.Replay != ReplayObservations:
 		return fmt.Errorf("mra: replay %q, want %q, %q or %q", c.Replay, ReplayAuto, ReplayStates, ReplayObservations)
+	case c.Precision != "" && c.Precision != PrecisionFloat64 && c.Precision != PrecisionFloat32:
+		return fmt.Errorf("mra: algo.precision = %q: want %q or %q", c.Precision, PrecisionFloat32, PrecisionFloat64)
+	case c.Algo == AlgoMADDPG && c.Precision == PrecisionFloat32:
+		return fmt.Errorf("mra: algo.precision = %q: the maddpg baseline runs in %q only", c.Precision, PrecisionFloat64)
 	}
 	return nil
 }

@@ -27,47 +27,47 @@ import (
 // CriticSeesSelf the agent's own self row (the one its key reads: of o for
 // Q, of o' for the target Q⁻) is also a direct input of MLP_c and MLP_s;
 // as an input it gets no gradient.
-type criticNet struct {
-	key, query, value *nn.MLP
-	attn              *nn.EntityAttention
-	c, s              *nn.MLP
-	head              *nn.Linear
+type criticNet[T nn.Float] struct {
+	key, query, value *nn.MLPOf[T]
+	attn              *nn.EntityAttentionOf[T]
+	c, s              *nn.MLPOf[T]
+	head              *nn.LinearOf[T]
 
 	v, a, ck int
 	d        int // width of the self row in x; 0 (official): none
 
-	rs    *rows
-	graph []float64
+	rs    *rows[T]
+	graph []T
 	mask  []bool
-	x     []float64 // rows×(V+A)
-	ms    []float64 // rows×2·CriticKey: [m ; s]
-	cc    []float64 // rows×CriticKey: MLP_c's output of the last forward
-	cf    cfScratch // counterfactual's scratch
-	dc    []float64 // rows×CriticKey
-	ds    []float64 // rows×CriticKey
-	de    []float64 // rows×V
+	x     []T          // rows×(V+A)
+	ms    []T          // rows×2·CriticKey: [m ; s]
+	cc    []T          // rows×CriticKey: MLP_c's output of the last forward
+	cf    cfScratch[T] // counterfactual's scratch
+	dc    []T          // rows×CriticKey
+	ds    []T          // rows×CriticKey
+	de    []T          // rows×V
 }
 
-func newCriticNet(c Config, f Features) *criticNet {
+func newCriticNet[T nn.Float](c Config, f Features) *criticNet[T] {
 	sd := 0
 	if c.CriticSeesSelf {
 		sd = f.D
 	}
-	return &criticNet{
-		key:   nn.NewMLP(nn.NewReLU, f.D, c.CriticKey, 2*c.CriticKey),
-		query: nn.NewMLP(nn.NewReLU, f.D, c.CriticKey, 2*c.CriticKey),
-		value: nn.NewMLP(nn.NewReLU, f.D, c.Hidden, c.ValueDim),
-		attn:  nn.NewEntityAttention(2*c.CriticKey, c.ValueDim, 1/math.Sqrt(2*float64(c.Hidden))),
-		c:     nn.NewMLP(nn.NewReLU, c.ValueDim+f.A+sd, c.Hidden, c.CriticKey),
-		s:     nn.NewMLP(nn.NewReLU, c.ValueDim+f.A+sd, c.Hidden, c.CriticKey),
-		head:  nn.NewLinear(2*c.CriticKey, f.A),
+	return &criticNet[T]{
+		key:   nn.NewMLPOf(nn.NewReLUOf[T], f.D, c.CriticKey, 2*c.CriticKey),
+		query: nn.NewMLPOf(nn.NewReLUOf[T], f.D, c.CriticKey, 2*c.CriticKey),
+		value: nn.NewMLPOf(nn.NewReLUOf[T], f.D, c.Hidden, c.ValueDim),
+		attn:  nn.NewEntityAttentionOf[T](2*c.CriticKey, c.ValueDim, 1/math.Sqrt(2*float64(c.Hidden))),
+		c:     nn.NewMLPOf(nn.NewReLUOf[T], c.ValueDim+f.A+sd, c.Hidden, c.CriticKey),
+		s:     nn.NewMLPOf(nn.NewReLUOf[T], c.ValueDim+f.A+sd, c.Hidden, c.CriticKey),
+		head:  nn.NewLinearOf[T](2*c.CriticKey, f.A),
 		v:     c.ValueDim, a: f.A, ck: c.CriticKey, d: sd,
 	}
 }
 
 // modules returns the critic's modules in layout order.
-func (cn *criticNet) modules() []nn.Module {
-	return []nn.Module{cn.key, cn.query, cn.value, cn.c, cn.s, cn.head}
+func (cn *criticNet[T]) modules() []nn.ModuleOf[T] {
+	return []nn.ModuleOf[T]{cn.key, cn.query, cn.value, cn.c, cn.s, cn.head}
 }
 
 // forward returns the Q-head outputs (rows×A) of all rows of rs, observed
@@ -75,7 +75,7 @@ func (cn *criticNet) modules() []nn.Module {
 // (rows) and relation graph g (rows×E). Q_r is the entry at actions[r].
 // self feeds the key and, with CriticSeesSelf, MLP_c and MLP_s.
 // It keeps references to its arguments until backward.
-func (cn *criticNet) forward(rs *rows, self, ents []float64, mask []bool, actions []int, g []float64) []float64 {
+func (cn *criticNet[T]) forward(rs *rows[T], self, ents []T, mask []bool, actions []int, g []T) []T {
 	n := len(actions)
 	e, v, a, ck, d := rs.e, cn.v, cn.a, cn.ck, cn.d
 	cn.rs, cn.graph, cn.mask = rs, g, mask
@@ -119,7 +119,7 @@ func (cn *criticNet) forward(rs *rows, self, ents []float64, mask []bool, action
 
 // backward takes ∂L/∂(Q-head outputs) (rows×A) and accumulates the
 // critic's parameter gradients.
-func (cn *criticNet) backward(dq []float64) {
+func (cn *criticNet[T]) backward(dq []T) {
 	rs, g, mask := cn.rs, cn.graph, cn.mask
 	n := len(dq) / cn.a
 	e, v, ck := rs.e, cn.v, cn.ck
@@ -165,8 +165,8 @@ func (cn *criticNet) backward(dq []float64) {
 }
 
 // cfScratch holds counterfactual's buffers.
-type cfScratch struct {
-	mix, x, ms, q []float64
+type cfScratch[T nn.Float] struct {
+	mix, x, ms, q []T
 }
 
 // counterfactual returns, for every row r of the last forward and every
@@ -177,7 +177,7 @@ type cfScratch struct {
 // For a' = a_r it is the forward's Q_r. It is MAAC's counterfactual
 // baseline's input (Σ_a' π(a')·Q_r(a')). It overwrites the layer caches of
 // MLP_c, MLP_s and the head: no backward may follow.
-func (cn *criticNet) counterfactual() []float64 {
+func (cn *criticNet[T]) counterfactual() []T {
 	n := len(cn.ms) / (2 * cn.ck)
 	v, a, ck, d := cn.v, cn.a, cn.ck, cn.d
 	w := v + a + d

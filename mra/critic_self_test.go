@@ -42,7 +42,7 @@ func TestCriticSeesSelfInput(t *testing.T) {
 			}{{off, false}, {on, true}} {
 				nets := tc.m.newBoundNets(tc.m.params, make([]float64, len(tc.m.params)))
 				clear(tc.m.spanOf(groupCritic, tc.m.params)[:nets.critic.key.NumParams()])
-				var rs rows
+				var rs rows[float64]
 				rs.gather(b, 0, b.Size, false)
 				base := slices.Clone(nets.critic.forward(&rs, rs.self, rs.ents, rs.mask, rs.action, rs.graph))
 				other := slices.Clone(rs.self)

@@ -1,5 +1,7 @@
 package mra
 
+import "github.com/mrasim/mrasim/agents/nn"
+
 // draws is a testing seam for the golden parity test: random draws
 // recorded from another implementation, fed to the updates in place of
 // their own, and the figures of the optimizer steps recorded back. Actions
@@ -45,10 +47,14 @@ func (d *draws) gumbel(n int) []float64 {
 	return g
 }
 
-// preClip records group g's gradient before clipping.
-func (d *draws) preClip(g int, grad []float64) {
+// recordPreClip records group g's gradient before clipping into d (nil:
+// no recording), as float64.
+func recordPreClip[T nn.Float](d *draws, g int, grad []T) {
 	if d != nil {
-		d.grad[g] = append(d.grad[g][:0], grad...)
+		d.grad[g] = d.grad[g][:0]
+		for _, v := range grad {
+			d.grad[g] = append(d.grad[g], float64(v))
+		}
 		d.norms[g] = d.norms[g][:0]
 	}
 }

@@ -474,7 +474,7 @@ func goldenCycle(t *testing.T, init *gInit, gc *gCase, mutate func(*Config), qui
 	// parameters and targets.
 	on := m.newBoundNets(m.params, make([]float64, len(m.params)))
 	tn := m.newBoundNets(m.target, make([]float64, len(m.target)))
-	var rs rows
+	var rs rows[float64]
 	rs.gather(b, 0, bs, true)
 	A := m.f.A
 	sampleCheck := func(stage, label string, logp []float64, want []int) {
@@ -490,7 +490,7 @@ func goldenCycle(t *testing.T, init *gInit, gc *gCase, mutate func(*Config), qui
 		chk.cmpInts(stage, label+" (our sampler on the recorded uniforms)", got, want)
 	}
 	// policyForward returns logits (head output) and log π (rows×A).
-	policyForward := func(p *policyNet, ents, g []float64) (logits, logp []float64) {
+	policyForward := func(p *policyNet[float64], ents, g []float64) (logits, logp []float64) {
 		logits = append([]float64(nil), p.head.Forward(p.embed(e, ents, g))...)
 		logp = append([]float64(nil), p.logp.Forward(logits)...)
 		return
@@ -510,7 +510,7 @@ func goldenCycle(t *testing.T, init *gInit, gc *gCase, mutate func(*Config), qui
 		return out
 	}
 	am := func(x []float64, w int) []float64 { return agentMajor(x, n, bs, w) }
-	embedding := func(cn *criticNet) []float64 {
+	embedding := func(cn *criticNet[float64]) []float64 {
 		w := cn.v + cn.a
 		out := make([]float64, n*bs*cn.v)
 		for r := range n * bs {
@@ -572,7 +572,7 @@ func goldenCycle(t *testing.T, init *gInit, gc *gCase, mutate func(*Config), qui
 		y := make([]float64, n*bs)
 		for c := range numChunks {
 			s0, s1 := chunkRange(c, bs)
-			var crs rows
+			var crs rows[float64]
 			crs.layout(enc, s1-s0)
 			for s := range s1 - s0 {
 				for i := range n {
@@ -605,7 +605,7 @@ func goldenCycle(t *testing.T, init *gInit, gc *gCase, mutate func(*Config), qui
 		coef := make([]float64, n*bs)
 		for c := range numChunks {
 			s0, s1 := chunkRange(c, bs)
-			var crs rows
+			var crs rows[float64]
 			crs.layout(enc, s1-s0)
 			for s := range s1 - s0 {
 				for i := range n {

@@ -22,33 +22,33 @@ import (
 // With a scalar descriptor m > 0 and zero biases, every ψ hidden unit with
 // a negative weight would be dead for every game; PyTorch's default biases
 // avoid that.
-func (m *Model) initParams(rng *rand.Rand) {
+func (m *ModelOf[T]) initParams(rng *rand.Rand) {
 	n := m.proto
-	xavier := func(mlps ...*nn.MLP) {
+	xavier := func(mlps ...*nn.MLPOf[T]) {
 		for _, mlp := range mlps {
 			for _, l := range mlp.Layers {
 				std := math.Sqrt(2 / float64(l.In+l.Out))
 				for i := range l.W {
-					l.W[i] = std * rng.NormFloat64()
+					l.W[i] = T(std * rng.NormFloat64())
 				}
 				clear(l.B)
 			}
 		}
 	}
-	uniform := func(x []float64, a float64) {
+	uniform := func(x []T, a float64) {
 		for i := range x {
-			x[i] = a * (2*rng.Float64() - 1)
+			x[i] = T(a * (2*rng.Float64() - 1))
 		}
 	}
-	torchDefault := func(ls ...*nn.Linear) {
+	torchDefault := func(ls ...*nn.LinearOf[T]) {
 		for _, l := range ls {
 			a := 1 / math.Sqrt(float64(l.In))
 			uniform(l.W, a)
 			uniform(l.B, a)
 		}
 	}
-	layers := func(mlps ...*nn.MLP) []*nn.Linear {
-		var out []*nn.Linear
+	layers := func(mlps ...*nn.MLPOf[T]) []*nn.LinearOf[T] {
+		var out []*nn.LinearOf[T]
 		for _, mlp := range mlps {
 			out = append(out, mlp.Layers...)
 		}
@@ -61,10 +61,10 @@ func (m *Model) initParams(rng *rand.Rand) {
 	for _, p := range n.policy {
 		for _, l := range p.value.Layers {
 			for i := range l.W {
-				l.W[i] = 0.1 * rng.NormFloat64()
+				l.W[i] = T(0.1 * rng.NormFloat64())
 			}
 			for i := range l.B {
-				l.B[i] = 0.1 * rng.NormFloat64()
+				l.B[i] = T(0.1 * rng.NormFloat64())
 			}
 		}
 		xavier(p.head)

@@ -1,30 +1,34 @@
 package mra
 
-import "math"
+import (
+	"math"
+
+	"github.com/mrasim/mrasim/agents/nn"
+)
 
 // logSumExp returns log Σ_k exp(x_k), computed stably; −Inf for an empty x.
-func logSumExp(x []float64) float64 {
+func logSumExp[T nn.Float](x []T) float64 {
 	m := math.Inf(-1)
 	for _, v := range x {
-		m = max(m, v)
+		m = max(m, float64(v))
 	}
 	if math.IsInf(m, 0) {
 		return m
 	}
 	var s float64
 	for _, v := range x {
-		s += math.Exp(v - m)
+		s += math.Exp(float64(v) - m)
 	}
 	return m + math.Log(s)
 }
 
 // crossEntropy returns −log softmax(logits)[target] and writes the gradient
 // softmax(logits) − onehot(target), scaled by scale, into grad.
-func crossEntropy(logits []float64, target int, scale float64, grad []float64) float64 {
+func crossEntropy[T nn.Float](logits []T, target int, scale float64, grad []T) float64 {
 	lse := logSumExp(logits)
 	for k, v := range logits {
-		grad[k] = math.Exp(v-lse) * scale
+		grad[k] = T(math.Exp(float64(v)-lse) * scale)
 	}
-	grad[target] -= scale
-	return lse - logits[target]
+	grad[target] -= T(scale)
+	return lse - float64(logits[target])
 }

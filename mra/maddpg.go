@@ -114,7 +114,7 @@ type MADDPG struct {
 	online *ddpgNets // acting's instance, bound to params and grad
 	pcg    *rand.PCG
 	rng    *rand.Rand
-	ars    rows // Act's rows
+	ars    rows[float64] // Act's rows
 	prob   []float64
 	noise  []float64 // B·N×A Gumbel noise of the running update, sample-major rows
 

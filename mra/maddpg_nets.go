@@ -138,7 +138,7 @@ type ddpgCritic struct {
 	dxq, dxkv  []float64    // ∂L/∂x in the two roles, rows×H
 	dk, dv     []float64    // ∂L/∂k, ∂L/∂v per row, rows×CK, rows×H
 	do         []float64    // ∂L/∂o, rows×V
-	rs         *rows
+	rs         *rows[float64]
 }
 
 func newDDPGCritic(c Config, f Features) *ddpgCritic {
@@ -188,7 +188,7 @@ func (cr *ddpgCritic) embed(inst int, o, self, act []float64) []float64 {
 // q returns Q (rows) for the agent rows of rs, with the agents' own
 // embeddings xq and the embeddings xkv they show the others (rows×Hidden
 // each; the same slice in the critic update).
-func (cr *ddpgCritic) q(rs *rows, xq, xkv []float64) []float64 {
+func (cr *ddpgCritic) q(rs *rows[float64], xq, xkv []float64) []float64 {
 	n, h, ck := rs.n, cr.h, cr.ck
 	nr := len(xq) / h
 	cr.rs = rs

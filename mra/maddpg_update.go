@@ -21,7 +21,7 @@ type ddpgWorker struct {
 	on, tg      *ddpgNets // online (bound to params) and targets (bound to target)
 	grad, tgrad []float64
 	gumbel      []nn.GumbelSoftmax // per type, temperature 1
-	rs          rows
+	rs          rows[float64]
 
 	gn      []float64 // one type's Gumbel noise
 	act     []float64 // rows×A actions fed to a critic (replayed or target)
@@ -165,7 +165,7 @@ func putOneHot(dst []float64, a int) {
 }
 
 // global returns the sample-major batch row of chunk row r.
-func (rs *rows) global(s0, r int) int { return (s0+rs.sample[r])*rs.n + rs.agent[r] }
+func (rs *rows[T]) global(s0, r int) int { return (s0+rs.sample[r])*rs.n + rs.agent[r] }
 
 // criticChunk computes samples s0 … s1−1's part of L_Q into st[0] and its
 // gradient into wk.grad.

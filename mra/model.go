@@ -63,50 +63,63 @@ type span struct{ lo, hi int }
 //
 // A Model is not safe for concurrent use; use NewActor for acting from
 // several goroutines.
-type Model struct {
+//
+// ModelOf computes in element type T (Config.Precision): parameters,
+// gradients, targets, Adam moments, layer caches and the updates' row
+// buffers are T; loss and statistics sums are float64 in both. Model is
+// the float64 instantiation, the one gradient checks, the golden parity
+// test, evaluation and the league use. The exported API takes and returns
+// float64 (observations, latents, graphs, parameter vectors) in either
+// precision; a float32 model converts at that boundary (float32 → float64
+// exactly, float64 → float32 by rounding).
+type ModelOf[T nn.Float] struct {
 	cfg   Config
 	f     Features
 	games [][]float64 // training descriptors m, one per game index
 
-	params []float64 // all trainable parameters
-	grad   []float64 // reduced gradient, same layout
-	target []float64 // critic⁻ | policies⁻
+	params []T // all trainable parameters
+	grad   []T // reduced gradient, same layout
+	target []T // critic⁻ | policies⁻
 	groups [numGroups]span
-	opt    [numGroups]*optim.Adam // the policy slot is unused: see typeOpt
+	opt    [numGroups]*optim.AdamOf[T] // the policy slot is unused: see typeOpt
 	// typeOpt steps each agent type's policy on its own, and only when the
 	// type is in the batch's population (issue 9 item 8: torch's Adam skips
 	// parameters without a gradient, so an absent type's policy keeps its
 	// moments and takes no weight decay); typeSpan is each type's part of
 	// the policy group.
-	typeOpt  []*optim.Adam
+	typeOpt  []*optim.AdamOf[T]
 	typeSpan []span
 	present  []bool // per type: in the population of the running policy update
 
 	// proto is a network instance bound to params and grad; the main
 	// goroutine uses its prior ψ (the rest is used by the layout only).
-	proto  *nets
-	gumbel nn.GumbelSoftmax // straight-through sampler of z, temperature 1
+	proto  *nets[T]
+	gumbel nn.GumbelSoftmaxOf[T] // straight-through sampler of z, temperature 1
 
 	rng *rand.PCG // the model's own stream: seeds of the critic and policy updates
 
-	act *Actor // Act's instance
+	act *ActorOf[T] // Act's instance
 
 	// Parallel updates.
-	work      []*worker     // one network instance per worker
-	chunkGrad [][]float64   // per chunk, the gradient of the running update
-	chunkStat [][4]float64  // per chunk, partial sums of the running update
-	chunkDZ   [][]float64   // per chunk, ∂L/∂z per agent (prior update)
-	job       job           // the running update, read by the workers
-	pool      *pool         // nil when running on the caller's goroutine only
-	workers   int           // requested workers
-	scratch   []float64     // main-goroutine scratch
-	latent    latentScratch // main-goroutine latents of the relation and prior updates
+	work      []*worker[T]     // one network instance per worker
+	chunkGrad [][]T            // per chunk, the gradient of the running update
+	chunkStat [][4]float64     // per chunk, partial sums of the running update
+	chunkDZ   [][]T            // per chunk, ∂L/∂z per agent (prior update)
+	job       job              // the running update, read by the workers
+	pool      *pool            // nil when running on the caller's goroutine only
+	workers   int              // requested workers
+	scratch   []T              // main-goroutine scratch
+	desc      []T              // main-goroutine scratch: a descriptor in T
+	latent    latentScratch[T] // main-goroutine latents of the relation and prior updates
 	layout    [numGroups][]nn.Segment
 	stats     UpdateStats
 	rec       *replay // testing seam, nil in production
 	inj       *draws  // testing seam (recorded draws), nil in production
 	err       error
 }
+
+// Model is MRA's float64 model (see ModelOf).
+type Model = ModelOf[float64]
 
 // NewModel builds MRA's networks for a game with features f, for the
 // training games with descriptors games (one per game index, each of length
@@ -118,8 +131,18 @@ type Model struct {
 // With cfg.RecomputeNextGraph the batches given to UpdateCritic must hold
 // the latents (NewBatch(enc, size, cfg.Latents)).
 func NewModel(cfg Config, f Features, games [][]float64, rng *rand.Rand) (*Model, error) {
+	return NewModelOf[float64](cfg, f, games, rng)
+}
+
+// NewModelOf is NewModel for element type T. Config.Precision must name
+// T. A float32 model draws its initial parameters as the float64 one does
+// (same random stream) and rounds them to float32.
+func NewModelOf[T nn.Float](cfg Config, f Features, games [][]float64, rng *rand.Rand) (*ModelOf[T], error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if got, want := cfg.precision(), precisionOf[T](); got != want {
+		return nil, fmt.Errorf("mra: algo.precision = %q, but a %s model was asked for", got, want)
 	}
 	h := len(f.Types)
 	if h < 1 || len(f.Actions) != h || f.D < 1 || f.A < 1 {
@@ -133,7 +156,7 @@ func NewModel(cfg Config, f Features, games [][]float64, rng *rand.Rand) (*Model
 	if len(games) < 1 {
 		return nil, errors.New("mra: no training games")
 	}
-	m := &Model{cfg: cfg, f: f, workers: min(runtime.GOMAXPROCS(0), numChunks)}
+	m := &ModelOf[T]{cfg: cfg, f: f, workers: min(runtime.GOMAXPROCS(0), numChunks)}
 	for g, d := range games {
 		if len(d) != h {
 			return nil, fmt.Errorf("mra: descriptor of game %d has %d entries, want one per type (%d)", g, len(d), h)
@@ -154,9 +177,9 @@ func NewModel(cfg Config, f Features, games [][]float64, rng *rand.Rand) (*Model
 		m.groups[g] = span{off, off + n}
 		off += n
 	}
-	m.params = make([]float64, off)
-	m.grad = make([]float64, off)
-	m.target = make([]float64, m.groups[groupPolicy].hi)
+	m.params = make([]T, off)
+	m.grad = make([]T, off)
+	m.target = make([]T, m.groups[groupPolicy].hi)
 	m.proto = proto
 	proto.bind(m, m.params, m.grad)
 
@@ -173,32 +196,58 @@ func NewModel(cfg Config, f Features, games [][]float64, rng *rand.Rand) (*Model
 		return nil, err
 	}
 	m.rng = rand.NewPCG(rng.Uint64(), rng.Uint64())
-	m.gumbel = nn.GumbelSoftmax{N: cfg.Latents, Temperature: 1}
-	m.chunkGrad = make([][]float64, numChunks)
+	m.gumbel = nn.GumbelSoftmaxOf[T]{N: cfg.Latents, Temperature: 1}
+	m.chunkGrad = make([][]T, numChunks)
 	m.chunkStat = make([][4]float64, numChunks)
-	m.chunkDZ = make([][]float64, numChunks)
+	m.chunkDZ = make([][]T, numChunks)
 	for c := range m.chunkGrad {
-		m.chunkGrad[c] = make([]float64, off)
+		m.chunkGrad[c] = make([]T, off)
 	}
 	m.act = m.NewActor()
 	return m, nil
 }
 
+// precisionOf returns the Config.Precision value naming T.
+func precisionOf[T nn.Float]() string {
+	if is64[T]() {
+		return PrecisionFloat64
+	}
+	return PrecisionFloat32
+}
+
+// Float64 returns a float64 model with m's configuration (precision
+// float64), features and training games, whose parameters and targets are
+// m's, converted exactly (every float32 is a float64). Optimizer states
+// and the random stream are fresh: it is for evaluation and analysis of
+// what a float32 run trained, which then acts in float64. For a float64
+// model it is a copy of the networks.
+func (m *ModelOf[T]) Float64() (*Model, error) {
+	cfg := m.cfg
+	cfg.Precision = PrecisionFloat64
+	out, err := NewModel(cfg, m.f, m.games, rand.New(rand.NewPCG(0, 0)))
+	if err != nil {
+		return nil, err
+	}
+	widen(out.params, m.params)
+	widen(out.target, m.target)
+	return out, nil
+}
+
 // Config returns the model's configuration.
-func (m *Model) Config() Config { return m.cfg }
+func (m *ModelOf[T]) Config() Config { return m.cfg }
 
 // Features returns the encoding widths the networks were built for.
-func (m *Model) Features() Features { return m.f }
+func (m *ModelOf[T]) Features() Features { return m.f }
 
 // Games returns the number of training games M (the classifier's classes).
-func (m *Model) Games() int { return len(m.games) }
+func (m *ModelOf[T]) Games() int { return len(m.games) }
 
 // ParamCount returns the number of trainable parameters.
-func (m *Model) ParamCount() int { return len(m.params) }
+func (m *ModelOf[T]) ParamCount() int { return len(m.params) }
 
 // ParamGroups returns where each parameter group sits in the vector of
 // Params: critic, policy, relation (φ) and prior (ψ, ω, then the classifier's value net v_ω).
-func (m *Model) ParamGroups() []ParamGroup {
+func (m *ModelOf[T]) ParamGroups() []ParamGroup {
 	out := make([]ParamGroup, numGroups)
 	for g := range numGroups {
 		out[g] = ParamGroup{Name: groupNames[g], Offset: m.groups[g].lo, Len: m.groups[g].hi - m.groups[g].lo}
@@ -210,29 +259,35 @@ func (m *Model) ParamGroups() []ParamGroup {
 // critic | policies | φ | ψ | ω | v_ω (see ParamGroups), and returns the extended
 // slice; Params(nil) returns a fresh copy. Targets and optimizer states are
 // not included.
-func (m *Model) Params(dst []float64) []float64 { return append(dst, m.params...) }
+func (m *ModelOf[T]) Params(dst []float64) []float64 {
+	n := len(dst)
+	dst = slices.Grow(dst, len(m.params))[:n+len(m.params)]
+	widen(dst[n:], m.params)
+	return dst
+}
 
 // SetParams overwrites all trainable parameters with p, laid out as Params
 // returns them (the Reptile meta-step θ₀ ← θ₀ + ε·mean_k(θ_k − θ₀) is done
 // on such vectors). Targets and optimizer states are left alone; call
 // SyncTargets to copy the new parameters into the targets. It returns an
-// error, and changes nothing, if the length differs from ParamCount.
-func (m *Model) SetParams(p []float64) error {
+// error, and changes nothing, if the length differs from ParamCount. A
+// float32 model rounds p to float32.
+func (m *ModelOf[T]) SetParams(p []float64) error {
 	if len(p) != len(m.params) {
 		return fmt.Errorf("mra: SetParams got %d parameters, the model has %d", len(p), len(m.params))
 	}
-	copy(m.params, p)
+	convert(m.params, p)
 	return nil
 }
 
 // SyncTargets hard-copies the critic and the policies into their targets
 // (mra.md §3.2: the official code's τ is unused).
-func (m *Model) SyncTargets() { copy(m.target, m.params[:len(m.target)]) }
+func (m *ModelOf[T]) SyncTargets() { copy(m.target, m.params[:len(m.target)]) }
 
 // SetWorkers sets how many goroutines run the updates' chunks (at least 1,
 // at most the fixed number of chunks, 8). The default is GOMAXPROCS. The
 // results do not depend on it.
-func (m *Model) SetWorkers(n int) {
+func (m *ModelOf[T]) SetWorkers(n int) {
 	n = max(1, min(n, numChunks))
 	if n == m.workers {
 		return
@@ -243,7 +298,7 @@ func (m *Model) SetWorkers(n int) {
 
 // Close stops the worker goroutines. The model stays usable: they are
 // restarted by the next update that needs them.
-func (m *Model) Close() {
+func (m *ModelOf[T]) Close() {
 	if m.pool != nil {
 		m.pool.stop()
 		m.pool = nil

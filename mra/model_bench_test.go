@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/mrasim/mrasim/agents/nn"
 )
 
 // cycleFlops counts the matrix-multiply FLOPs of one official update cycle
@@ -43,43 +45,58 @@ func cycleFlops(c Config, bs, n, e, d, a, games int) float64 {
 // BenchmarkUpdateCycle times one official update cycle on MRA's resource
 // occupation game (6 resources): 10 × (UpdateCritic + UpdatePolicies),
 // UpdateRelation, SyncTargets, UpdatePrior, batch 1024, default networks,
-// 4 training games. GFLOP/s counts the matmuls of cycleFlops.
+// 4 training games, in float64 and float32 (Config.Precision) on the same
+// parameters. GFLOP/s counts the matmuls of cycleFlops.
 func BenchmarkUpdateCycle(b *testing.B) {
 	for _, n := range []int{3, 6} {
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			cfg := DefaultConfig()
-			m, enc := testModel(b, cfg, resourceSpec(b, n), 4, 1)
-			batch := randomBatch(rand.New(rand.NewPCG(2, 2)), enc, cfg.BatchSize, m.cfg.Latents)
-			for i := range batch.Mask {
-				batch.Mask[i], batch.NextMask[i] = true, true
-			}
-			for r := range batch.Alive {
-				batch.Alive[r] = true
-			}
-			rng := rand.New(rand.NewPCG(3, 3))
-			run := func() {
-				for range cfg.NumUpdates {
-					m.UpdateCritic(batch)
-					m.UpdatePolicies(batch)
+		for _, precision := range []string{PrecisionFloat64, PrecisionFloat32} {
+			b.Run(fmt.Sprintf("n=%d/%s", n, precision), func(b *testing.B) {
+				cfg := DefaultConfig()
+				m64, m32, enc := pairModels(b, cfg, resourceSpec(b, n), 4, 1)
+				batch := randomBatch(rand.New(rand.NewPCG(2, 2)), enc, cfg.BatchSize, cfg.Latents)
+				for i := range batch.Mask {
+					batch.Mask[i], batch.NextMask[i] = true, true
 				}
-				m.UpdateRelation(batch, m.games[0], rng)
-				m.SyncTargets()
-				m.UpdatePrior(batch, 0, rng)
-			}
-			run()
-			b.ReportAllocs()
-			b.ResetTimer()
-			for range b.N {
-				run()
-			}
-			b.StopTimer()
-			if m.Err() != nil {
-				b.Fatal(m.Err())
-			}
-			fl := cycleFlops(cfg, cfg.BatchSize, n, enc.E, enc.D, enc.A, 4)
-			b.ReportMetric(fl/1e9, "GFLOP/cycle")
-			b.ReportMetric(fl*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-			m.Close()
-		})
+				for r := range batch.Alive {
+					batch.Alive[r] = true
+				}
+				if precision == PrecisionFloat32 {
+					m64.Close()
+					benchCycle(b, m32, batch, enc, n)
+				} else {
+					m32.Close()
+					benchCycle(b, m64, batch, enc, n)
+				}
+			})
+		}
 	}
+}
+
+// benchCycle times update cycles of m on batch.
+func benchCycle[T nn.Float](b *testing.B, m *ModelOf[T], batch *Batch, enc *Encoding, n int) {
+	cfg := m.cfg
+	rng := rand.New(rand.NewPCG(3, 3))
+	run := func() {
+		for range cfg.NumUpdates {
+			m.UpdateCritic(batch)
+			m.UpdatePolicies(batch)
+		}
+		m.UpdateRelation(batch, m.games[0], rng)
+		m.SyncTargets()
+		m.UpdatePrior(batch, 0, rng)
+	}
+	run()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		run()
+	}
+	b.StopTimer()
+	if m.Err() != nil {
+		b.Fatal(m.Err())
+	}
+	fl := cycleFlops(cfg, cfg.BatchSize, n, enc.E, enc.D, enc.A, 4)
+	b.ReportMetric(fl/1e9, "GFLOP/cycle")
+	b.ReportMetric(fl*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	m.Close()
 }

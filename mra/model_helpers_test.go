@@ -188,4 +188,4 @@ func (f *failRecorder) Helper()               {}
 func (f *failRecorder) Errorf(string, ...any) { f.failed = true }
 
 // spanOf returns group g's part of v.
-func (m *Model) spanOf(g int, v []float64) []float64 { return v[m.groups[g].lo:m.groups[g].hi] }
+func (m *ModelOf[T]) spanOf(g int, v []T) []T { return v[m.groups[g].lo:m.groups[g].hi] }

@@ -2,6 +2,7 @@ package mra
 
 import (
 	"fmt"
+	"github.com/mrasim/mrasim/agents/nn"
 	"math"
 )
 
@@ -32,12 +33,12 @@ import (
 // are cleared). Like Act it is not safe for concurrent use on one Model;
 // use an Actor per goroutine. It panics if a length is inconsistent or an
 // action is out of its type's range.
-func (m *Model) LatentGrad(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, actions []int, weights []float64, dz []float64) float64 {
+func (m *ModelOf[T]) LatentGrad(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, actions []int, weights []float64, dz []float64) float64 {
 	return m.act.LatentGrad(enc, rows, self, ents, present, z, actions, weights, dz)
 }
 
 // LatentGrad is Model.LatentGrad on the actor's own layer caches.
-func (a *Actor) LatentGrad(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, actions []int, weights []float64, dz []float64) float64 {
+func (a *ActorOf[T]) LatentGrad(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, actions []int, weights []float64, dz []float64) float64 {
 	n, e, d, k := enc.N, enc.E, enc.D, a.m.cfg.Latents
 	if rows < 1 || rows%n != 0 || len(self) != rows*d || len(ents) != rows*e*d || len(present) != rows*e ||
 		len(z) != rows*k || len(actions) != rows || len(weights) != rows || len(dz) != rows*k || enc.D != a.m.f.D {
@@ -54,8 +55,8 @@ func (a *Actor) LatentGrad(enc *Encoding, rows int, self, ents []float64, presen
 
 	// Actor (policy.go) has no scratch for these; LatentGrad is called once
 	// per adaptation step on many rows, so allocating them is negligible.
-	dg := make([]float64, rows*e)
-	var dlp []float64
+	dg := make([]T, rows*e)
+	var dlp []T
 	var f float64
 	for t, p := range a.n.policy {
 		lo, hi := rs.rowsOf(t)
@@ -73,15 +74,15 @@ func (a *Actor) LatentGrad(enc *Encoding, rows int, self, ents []float64, presen
 				continue
 			}
 			at := (r-lo)*p.a + actions[r0]
-			f += w * lp[at]
-			dlp[at] = w
+			f += w * float64(lp[at])
+			dlp[at] = T(w)
 		}
 		copy(dg[lo*e:hi*e], p.backwardGraph(dlp))
 	}
 	_, _, dzr := a.n.rel.Backward(dg)
 	for r0 := range rows {
 		r := rs.at[r0]
-		copy(dz[r0*k:(r0+1)*k], dzr[r*k:(r+1)*k])
+		widen(dz[r0*k:(r0+1)*k], dzr[r*k:(r+1)*k])
 	}
 	clear(a.grad) // the frozen parameters' gradients are not wanted
 	return f
@@ -90,7 +91,7 @@ func (a *Actor) LatentGrad(enc *Encoding, rows int, self, ents []float64, presen
 // gatherRows copies the caller's rows (agent-major within each copy) into
 // the actor's type-major row order (see rows) and returns the layout; the
 // latents go to a.z.
-func (a *Actor) gatherRows(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64) *rows {
+func (a *ActorOf[T]) gatherRows(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64) *rows[T] {
 	n, e, d, k := enc.N, enc.E, enc.D, a.m.cfg.Latents
 	rs := &a.rs
 	rs.layout(enc, rows/n)
@@ -100,10 +101,10 @@ func (a *Actor) gatherRows(enc *Encoding, rows int, self, ents []float64, presen
 	a.z = growT(a.z, rows*k)
 	for r0 := range rows {
 		r := rs.at[r0]
-		copy(rs.self[r*d:(r+1)*d], self[r0*d:(r0+1)*d])
-		copy(rs.ents[r*e*d:(r+1)*e*d], ents[r0*e*d:(r0+1)*e*d])
+		convert(rs.self[r*d:(r+1)*d], self[r0*d:(r0+1)*d])
+		convert(rs.ents[r*e*d:(r+1)*e*d], ents[r0*e*d:(r0+1)*e*d])
 		copy(rs.mask[r*e:(r+1)*e], present[r0*e:(r0+1)*e])
-		copy(a.z[r*k:(r+1)*k], z[r0*k:(r0+1)*k])
+		convert(a.z[r*k:(r+1)*k], z[r0*k:(r0+1)*k])
 	}
 	return rs
 }
@@ -128,14 +129,14 @@ func checkSimplex(z []float64, k int) error {
 }
 
 // softmaxInto writes softmax(l) into dst (same length).
-func softmaxInto(dst, l []float64) {
+func softmaxInto[T nn.Float](dst []float64, l []T) {
 	mx := math.Inf(-1)
 	for _, v := range l {
-		mx = max(mx, v)
+		mx = max(mx, float64(v))
 	}
 	var sum float64
 	for j, v := range l {
-		dst[j] = math.Exp(v - mx)
+		dst[j] = math.Exp(float64(v) - mx)
 		sum += dst[j]
 	}
 	for j := range dst {

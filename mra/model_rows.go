@@ -1,11 +1,17 @@
 package mra
 
+import (
+	"unsafe"
+
+	"github.com/mrasim/mrasim/agents/nn"
+)
+
 // rows holds agent rows (a chunk of a batch, or the agents Act is asked
 // about) in type-major order: all rows of type 0, sample-major within the
 // type, then those of type 1, and so on. The policies of type k run on the
 // contiguous range typeOff[k] … typeOff[k+1]; φ and the critic run on all
 // rows. With one type the order is the batch's own (row s·N + i).
-type rows struct {
+type rows[T nn.Float] struct {
 	samples, n, e, d int
 
 	agentOf []int // the encoding's AgentOf: entity row i·E+e → agent or −1
@@ -14,19 +20,19 @@ type rows struct {
 	agent   []int // row → agent
 	sample  []int // row → sample
 
-	self, ents         []float64 // rows×D, rows·E×D
-	mask               []bool    // rows·E
-	nextSelf, nextEnts []float64
+	self, ents         []T    // rows×D, rows·E×D
+	mask               []bool // rows·E
+	nextSelf, nextEnts []T
 	nextMask           []bool
-	graph              []float64 // rows×E, the stored relation graph g
-	latent             []float64 // rows×K, the latents z (gatherLatent)
+	graph              []T // rows×E, the stored relation graph g
+	latent             []T // rows×K, the latents z (gatherLatent)
 	action             []int
-	reward, done       []float64
+	reward, done       []T
 	alive              []bool
 }
 
 // layout computes the row order of samples copies of enc's agents.
-func (rs *rows) layout(enc *Encoding, samples int) {
+func (rs *rows[T]) layout(enc *Encoding, samples int) {
 	n, h := enc.N, len(enc.Types)
 	rs.samples, rs.n, rs.e, rs.d = samples, n, enc.E, enc.D
 	rs.agentOf = enc.AgentOf
@@ -62,11 +68,11 @@ func (rs *rows) layout(enc *Encoding, samples int) {
 }
 
 // rowsOf returns the row range of type k.
-func (rs *rows) rowsOf(k int) (lo, hi int) { return rs.typeOff[k], rs.typeOff[k+1] }
+func (rs *rows[T]) rowsOf(k int) (lo, hi int) { return rs.typeOff[k], rs.typeOff[k+1] }
 
 // gather copies samples s0 … s1−1 of b into rs, with the o' fields when
 // next is set.
-func (rs *rows) gather(b *Batch, s0, s1 int, next bool) {
+func (rs *rows[T]) gather(b *Batch, s0, s1 int, next bool) {
 	enc := b.Enc
 	rs.layout(enc, s1-s0)
 	n, e, d := rs.n, rs.e, rs.d
@@ -88,17 +94,17 @@ func (rs *rows) gather(b *Batch, s0, s1 int, next bool) {
 		for i := range n {
 			src := (s0+s)*n + i
 			r := rs.at[s*n+i]
-			copy(rs.self[r*d:(r+1)*d], b.Self[src*d:(src+1)*d])
-			copy(rs.ents[r*e*d:(r+1)*e*d], b.Ents[src*e*d:(src+1)*e*d])
+			convert(rs.self[r*d:(r+1)*d], b.Self[src*d:(src+1)*d])
+			convert(rs.ents[r*e*d:(r+1)*e*d], b.Ents[src*e*d:(src+1)*e*d])
 			copy(rs.mask[r*e:(r+1)*e], b.Mask[src*e:(src+1)*e])
-			copy(rs.graph[r*e:(r+1)*e], b.Graph[src*e:(src+1)*e])
+			convert(rs.graph[r*e:(r+1)*e], b.Graph[src*e:(src+1)*e])
 			rs.action[r] = b.Action[src]
-			rs.reward[r] = b.Reward[src]
-			rs.done[r] = b.Done[src]
+			rs.reward[r] = T(b.Reward[src])
+			rs.done[r] = T(b.Done[src])
 			rs.alive[r] = b.Alive[src]
 			if next {
-				copy(rs.nextSelf[r*d:(r+1)*d], b.NextSelf[src*d:(src+1)*d])
-				copy(rs.nextEnts[r*e*d:(r+1)*e*d], b.NextEnts[src*e*d:(src+1)*e*d])
+				convert(rs.nextSelf[r*d:(r+1)*d], b.NextSelf[src*d:(src+1)*d])
+				convert(rs.nextEnts[r*e*d:(r+1)*e*d], b.NextEnts[src*e*d:(src+1)*e*d])
 				copy(rs.nextMask[r*e:(r+1)*e], b.NextMask[src*e:(src+1)*e])
 			}
 		}
@@ -107,16 +113,53 @@ func (rs *rows) gather(b *Batch, s0, s1 int, next bool) {
 
 // gatherLatent copies the K-wide latents of samples s0 … s1−1 of b into
 // rs.latent, in the row order of the last gather.
-func (rs *rows) gatherLatent(b *Batch, s0, s1, k int) {
+func (rs *rows[T]) gatherLatent(b *Batch, s0, s1, k int) {
 	n := rs.n
 	rs.latent = growT(rs.latent, (s1-s0)*n*k)
 	for s := range s1 - s0 {
 		for i := range n {
 			src := (s0+s)*n + i
 			r := rs.at[s*n+i]
-			copy(rs.latent[r*k:(r+1)*k], b.Latent[src*k:(src+1)*k])
+			convert(rs.latent[r*k:(r+1)*k], b.Latent[src*k:(src+1)*k])
 		}
 	}
+}
+
+// convert copies src into dst (same length), rounding to T: a plain copy
+// for float64.
+func convert[T nn.Float](dst []T, src []float64) {
+	if is64[T]() {
+		copy(asFloat64(dst), src)
+		return
+	}
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = T(v)
+	}
+}
+
+// widen copies src into dst (same length) as float64, exactly.
+func widen[T nn.Float](dst []float64, src []T) {
+	if is64[T]() {
+		copy(dst, asFloat64(src))
+		return
+	}
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = float64(v)
+	}
+}
+
+// is64 reports whether T is float64 (a constant per instantiation).
+func is64[T nn.Float]() bool {
+	var z T
+	return unsafe.Sizeof(z) == 8
+}
+
+// asFloat64 views a []T of 8-byte elements as []float64 (the caller has
+// checked is64).
+func asFloat64[T nn.Float](s []T) []float64 {
+	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
 
 // growT returns buf resliced to n, reallocated only when too small.

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"strings"
 
+	"github.com/mrasim/mrasim/agents/nn"
 	"github.com/mrasim/mrasim/agents/optim"
 )
 
@@ -24,6 +25,9 @@ import (
 //	| CRC-32 (IEEE) of everything before, uint32
 //
 // Floats are stored as their IEEE-754 bits, so a round trip is bit-exact.
+// A float32 model (Config.Precision) stores its float32 values as float64
+// (exact) and sets the option bit optFloat32, so its state round-trips bit
+// for bit and a model of the other precision refuses it.
 //
 // Version 1 has no options word: it is what a model with every option bit
 // clear writes (the official architecture, the format before the options
@@ -39,19 +43,23 @@ const (
 const (
 	optPolicySeesSelf uint64 = 1 << iota // Config.PolicySeesSelf
 	optCriticSeesSelf                    // Config.CriticSeesSelf
+	optFloat32                           // Config.Precision = "float32"
 )
 
 // optionNames names the option bits in the scenario's words.
-var optionNames = []string{"policy_sees_self", "critic_sees_self"}
+var optionNames = []string{"policy_sees_self", "critic_sees_self", "precision"}
 
 // options returns the model's option bits.
-func (m *Model) options() uint64 {
+func (m *ModelOf[T]) options() uint64 {
 	var o uint64
 	if m.cfg.PolicySeesSelf {
 		o |= optPolicySeesSelf
 	}
 	if m.cfg.CriticSeesSelf {
 		o |= optCriticSeesSelf
+	}
+	if !is64[T]() {
+		o |= optFloat32
 	}
 	return o
 }
@@ -63,7 +71,7 @@ var ErrState = errors.New("mra: bad model state")
 // extended slice: every parameter, the targets, the four optimizers' states
 // and the model's own random stream, so that a model restored with SetState
 // continues bit for bit.
-func (m *Model) AppendState(b []byte) []byte {
+func (m *ModelOf[T]) AppendState(b []byte) []byte {
 	start := len(b)
 	b = append(b, stateMagic...)
 	if opts := m.options(); opts != 0 {
@@ -100,7 +108,7 @@ func (m *Model) AppendState(b []byte) []byte {
 // SetState restores a state written by AppendState of a model with the same
 // shapes and training games. On error, which wraps ErrState and names what
 // differs or is damaged, the model is unchanged.
-func (m *Model) SetState(data []byte) error {
+func (m *ModelOf[T]) SetState(data []byte) error {
 	if len(data) < len(stateMagic)+8 || string(data[:len(stateMagic)]) != stateMagic {
 		return fmt.Errorf("%w: not a model state", ErrState)
 	}
@@ -130,7 +138,7 @@ func (m *Model) SetState(data []byte) error {
 	for g, d := range m.games {
 		got := r.floats(len(d))
 		for k := range got {
-			if r.err == nil && math.Float64bits(got[k]) != math.Float64bits(d[k]) {
+			if r.err == nil && math.Float64bits(got[k]) != math.Float64bits(float64(d[k])) {
 				return fmt.Errorf("%w: training game %d has descriptor %v in the state, the model has %v", ErrState, g, got, d)
 			}
 		}
@@ -144,7 +152,7 @@ func (m *Model) SetState(data []byte) error {
 	}
 	target := r.floats(len(m.target))
 	cur := m.optimizers()
-	opts := make([]*optim.Adam, len(cur))
+	opts := make([]*optim.AdamOf[T], len(cur))
 	for i := range cur {
 		s := r.bytes()
 		if r.err != nil {
@@ -175,8 +183,8 @@ func (m *Model) SetState(data []byte) error {
 			return fmt.Errorf("%w: non-finite parameter", ErrState)
 		}
 	}
-	copy(m.params, params)
-	copy(m.target, target)
+	convert(m.params, params)
+	convert(m.target, target)
 	m.setOptimizers(opts)
 	*m.rng = pcg
 	m.err = nil
@@ -184,14 +192,14 @@ func (m *Model) SetState(data []byte) error {
 }
 
 // shape returns the sizes a state must match, named by shapeNames.
-func (m *Model) shape() []int {
+func (m *ModelOf[T]) shape() []int {
 	c := m.cfg
 	s := []int{m.f.D, m.f.A, len(m.f.Types)}
 	s = append(s, m.f.Actions...)
 	return append(s, c.Latents, c.Hidden, c.HeadDim, c.ValueDim, c.CriticKey, len(m.games))
 }
 
-func (m *Model) shapeNames() []string {
+func (m *ModelOf[T]) shapeNames() []string {
 	s := []string{"row width D", "max actions A", "number of types H"}
 	for _, t := range m.f.Types {
 		s = append(s, fmt.Sprintf("actions of type %q", t))
@@ -201,11 +209,11 @@ func (m *Model) shapeNames() []string {
 
 // newAdam returns an Adam over d parameters at learning rate lr with weight
 // decay WeightDecay (torch's coupled L2).
-func (m *Model) newAdam(lr float64, d int) (*optim.Adam, error) {
+func (m *ModelOf[T]) newAdam(lr float64, d int) (*optim.AdamOf[T], error) {
 	ac := optim.DefaultAdam()
 	ac.LR = optim.Constant(lr)
 	ac.WeightDecay = m.cfg.WeightDecay
-	o, err := optim.NewAdam(d, ac)
+	o, err := optim.NewAdamOf[T](d, ac)
 	if err != nil {
 		return nil, fmt.Errorf("mra: optimizer: %w", err)
 	}
@@ -214,14 +222,14 @@ func (m *Model) newAdam(lr float64, d int) (*optim.Adam, error) {
 
 // optimizers returns the Adams in state order: critic, the policy of each
 // type, relation, prior.
-func (m *Model) optimizers() []*optim.Adam {
-	out := []*optim.Adam{m.opt[groupCritic]}
+func (m *ModelOf[T]) optimizers() []*optim.AdamOf[T] {
+	out := []*optim.AdamOf[T]{m.opt[groupCritic]}
 	out = append(out, m.typeOpt...)
 	return append(out, m.opt[groupRelation], m.opt[groupPrior])
 }
 
 // setOptimizers installs Adams given in the order of optimizers.
-func (m *Model) setOptimizers(o []*optim.Adam) {
+func (m *ModelOf[T]) setOptimizers(o []*optim.AdamOf[T]) {
 	h := len(m.typeOpt)
 	m.opt[groupCritic] = o[0]
 	m.typeOpt = o[1 : 1+h : 1+h]
@@ -231,14 +239,14 @@ func (m *Model) setOptimizers(o []*optim.Adam) {
 // optimizerLR and optimizerName give the learning rate (pi_lr for the
 // policies and φ, q_lr for the critic and ψ, ω) and the name of optimizer
 // i in the order of optimizers.
-func (m *Model) optimizerLR(i int) float64 {
+func (m *ModelOf[T]) optimizerLR(i int) float64 {
 	if i == 0 || i == len(m.typeOpt)+2 {
 		return m.cfg.CriticLR
 	}
 	return m.cfg.PolicyLR
 }
 
-func (m *Model) optimizerName(i int) string {
+func (m *ModelOf[T]) optimizerName(i int) string {
 	h := len(m.typeSpan)
 	switch {
 	case i == 0:
@@ -253,7 +261,7 @@ func (m *Model) optimizerName(i int) string {
 
 // optimizerDim returns the number of parameters optimizer i (in the order
 // of optimizers) steps.
-func (m *Model) optimizerDim(i int) int {
+func (m *ModelOf[T]) optimizerDim(i int) int {
 	h := len(m.typeSpan)
 	sp := m.groups[groupPrior]
 	switch {
@@ -268,10 +276,10 @@ func (m *Model) optimizerDim(i int) int {
 }
 
 // resetOptimizers gives every group fresh Adam states.
-func (m *Model) resetOptimizers() error {
+func (m *ModelOf[T]) resetOptimizers() error {
 	h := len(m.typeSpan)
-	m.typeOpt = make([]*optim.Adam, h)
-	o := make([]*optim.Adam, h+3)
+	m.typeOpt = make([]*optim.AdamOf[T], h)
+	o := make([]*optim.AdamOf[T], h+3)
 	for i := range o {
 		a, err := m.newAdam(m.optimizerLR(i), m.optimizerDim(i))
 		if err != nil {
@@ -283,9 +291,9 @@ func (m *Model) resetOptimizers() error {
 	return nil
 }
 
-func appendFloats(b []byte, x []float64) []byte {
+func appendFloats[T nn.Float](b []byte, x []T) []byte {
 	for _, v := range x {
-		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(float64(v)))
 	}
 	return b
 }
@@ -359,8 +367,18 @@ func optionsDiff(state, model uint64) string {
 		return "off"
 	}
 	var parts []string
+	precision := func(o uint64) string {
+		if o&optFloat32 != 0 {
+			return PrecisionFloat32
+		}
+		return PrecisionFloat64
+	}
 	for i, name := range optionNames {
 		bit := uint64(1) << i
+		if bit == optFloat32 && state&bit != model&bit {
+			parts = append(parts, fmt.Sprintf("the state was trained with algo.precision = %q, the model is %q: resume under the precision the run started with", precision(state), precision(model)))
+			continue
+		}
 		if state&bit != model&bit {
 			parts = append(parts, fmt.Sprintf("%s is %s in the state, %s in the model", name, onOff(state&bit != 0), onOff(model&bit != 0)))
 		}

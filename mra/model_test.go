@@ -15,7 +15,7 @@ import (
 
 // lastSegment returns the last layer of group g (the critic's Q-head, or
 // the last type's policy output layer).
-func (m *Model) lastSegment(g int) nn.Segment { return m.layout[g][len(m.layout[g])-1] }
+func (m *ModelOf[T]) lastSegment(g int) nn.Segment { return m.layout[g][len(m.layout[g])-1] }
 
 // TestCriticTargetKnownAnswer builds networks whose outputs are known by
 // hand: target critic Q⁻ ≡ c, target policy uniform over its A actions,
@@ -213,7 +213,7 @@ func TestSyncTargets(t *testing.T) {
 }
 
 // cycle runs one update cycle as the trainer does.
-func cycle(m *Model, b *Batch, rng *rand.Rand) {
+func cycle[T nn.Float](m *ModelOf[T], b *Batch, rng *rand.Rand) {
 	for range 2 {
 		m.UpdateCritic(b)
 		m.UpdatePolicies(b)

@@ -17,28 +17,28 @@ import (
 // The policy sees its own row only through g (the official code's quirk).
 // With Config.PolicySeesSelf the head takes [e_i ; s_i], the embedding and
 // the agent's own self row s_i: ValueDim+D → Hidden → ReLU → A_k.
-type policyNet struct {
-	value, head *nn.MLP
-	agg         nn.Aggregate
-	logp        nn.LogSoftmax
+type policyNet[T nn.Float] struct {
+	value, head *nn.MLPOf[T]
+	agg         nn.AggregateOf[T]
+	logp        nn.LogSoftmaxOf[T]
 	a           int
-	v           int       // ValueDim
-	d           int       // width of the self row the head sees; 0 (official): none
-	x           []float64 // the head's input [e ; s] when d > 0 (rows×(V+D))
-	de          []float64 // ∂L/∂e taken from the head's input gradient when d > 0
-	lp          []float64 // log π of the last forward (rows×A_k)
+	v           int // ValueDim
+	d           int // width of the self row the head sees; 0 (official): none
+	x           []T // the head's input [e ; s] when d > 0 (rows×(V+D))
+	de          []T // ∂L/∂e taken from the head's input gradient when d > 0
+	lp          []T // log π of the last forward (rows×A_k)
 }
 
-func newPolicyNet(c Config, d, a int) *policyNet {
+func newPolicyNet[T nn.Float](c Config, d, a int) *policyNet[T] {
 	sd := 0
 	if c.PolicySeesSelf {
 		sd = d
 	}
-	return &policyNet{
-		value: nn.NewMLP(nn.NewReLU, d, c.Hidden, c.ValueDim),
-		head:  nn.NewMLP(nn.NewReLU, c.ValueDim+sd, c.Hidden, a),
-		agg:   nn.Aggregate{Dim: c.ValueDim},
-		logp:  nn.LogSoftmax{N: a},
+	return &policyNet[T]{
+		value: nn.NewMLPOf(nn.NewReLUOf[T], d, c.Hidden, c.ValueDim),
+		head:  nn.NewMLPOf(nn.NewReLUOf[T], c.ValueDim+sd, c.Hidden, a),
+		agg:   nn.AggregateOf[T]{Dim: c.ValueDim},
+		logp:  nn.LogSoftmaxOf[T]{N: a},
 		a:     a,
 		v:     c.ValueDim,
 		d:     sd,
@@ -47,7 +47,7 @@ func newPolicyNet(c Config, d, a int) *policyNet {
 
 // embed returns e (rows×V) for entity rows ents (rows·E×D) weighted by the
 // relation graph g (rows×E).
-func (p *policyNet) embed(e int, ents, g []float64) []float64 {
+func (p *policyNet[T]) embed(e int, ents, g []T) []T {
 	return p.agg.Forward(e, g, p.value.Forward(ents))
 }
 
@@ -56,7 +56,7 @@ func (p *policyNet) embed(e int, ents, g []float64) []float64 {
 // r with the n self rows self (n×D; rows a multiple of n, so that stacked
 // copies of the same agents' embeddings share their self rows). self is not
 // read otherwise.
-func (p *policyNet) headInput(emb, self []float64) []float64 {
+func (p *policyNet[T]) headInput(emb, self []T) []T {
 	if p.d == 0 {
 		return emb
 	}
@@ -77,7 +77,7 @@ func (p *policyNet) headInput(emb, self []float64) []float64 {
 // embedGrad returns ∂L/∂e (rows×V) from ∂L/∂(head input) dx: dx itself,
 // or its first V columns when the head also sees the self row (the self row
 // is an input: its gradient is dropped).
-func (p *policyNet) embedGrad(dx []float64) []float64 {
+func (p *policyNet[T]) embedGrad(dx []T) []T {
 	if p.d == 0 {
 		return dx
 	}
@@ -92,13 +92,13 @@ func (p *policyNet) embedGrad(dx []float64) []float64 {
 
 // forward returns log π (rows×A_k); self (rows×D) are the agents' own rows,
 // read only when the policy sees them.
-func (p *policyNet) forward(e int, ents, g, self []float64) []float64 {
+func (p *policyNet[T]) forward(e int, ents, g, self []T) []T {
 	p.lp = p.logp.Forward(p.head.Forward(p.headInput(p.embed(e, ents, g), self)))
 	return p.lp
 }
 
 // backward takes ∂L/∂log π and accumulates the gradients of head and value.
-func (p *policyNet) backward(dlogp []float64) {
+func (p *policyNet[T]) backward(dlogp []T) {
 	de := p.embedGrad(p.head.Backward(p.logp.Backward(dlogp)))
 	_, dv := p.agg.Backward(de)
 	p.value.Backward(dv)
@@ -107,50 +107,53 @@ func (p *policyNet) backward(dlogp []float64) {
 // backwardGraph takes ∂L/∂log π and returns ∂L/∂g (rows×E). The head's
 // parameter gradients are accumulated too (callers discard them); the value
 // net is not visited.
-func (p *policyNet) backwardGraph(dlogp []float64) []float64 {
+func (p *policyNet[T]) backwardGraph(dlogp []T) []T {
 	dg, _ := p.agg.Backward(p.embedGrad(p.head.Backward(p.logp.Backward(dlogp))))
 	return dg
 }
 
 // typeSlices returns the entity rows and graph rows of type k's agents.
-func (rs *rows) typeSlices(k int, ents, g []float64) (entsK, gK []float64) {
+func (rs *rows[T]) typeSlices(k int, ents, g []T) (entsK, gK []T) {
 	lo, hi := rs.rowsOf(k)
 	e, d := rs.e, rs.d
 	return ents[lo*e*d : hi*e*d], g[lo*e : hi*e]
 }
 
 // typeSelf returns the self rows of type k's agents.
-func (rs *rows) typeSelf(k int, self []float64) []float64 {
+func (rs *rows[T]) typeSelf(k int, self []T) []T {
 	lo, hi := rs.rowsOf(k)
 	return self[lo*rs.d : hi*rs.d]
 }
 
 // sampleLogp draws an action from log-probabilities lp with one uniform
 // variate from rng.
-func sampleLogp(rng *rand.Rand, lp, prob []float64) int {
+func sampleLogp[T nn.Float](rng *rand.Rand, lp, prob []T) int {
 	for k, v := range lp {
-		prob[k] = math.Exp(v)
+		prob[k] = T(math.Exp(float64(v)))
 	}
 	return nn.Sample(rng, prob)
 }
 
-// Actor acts with a Model's current relation net and policies. It has its
+// ActorOf acts with a model's current relation net and policies. It has its
 // own layer caches and shares the parameters, so several actors (one per
 // rollout goroutine) may act concurrently, as long as no update runs at the
-// same time.
-type Actor struct {
-	m    *Model
-	n    *nets
-	grad []float64
-	rs   rows
-	z    []float64
-	prob []float64
+// same time. Actor is the float64 instantiation.
+type ActorOf[T nn.Float] struct {
+	m    *ModelOf[T]
+	n    *nets[T]
+	grad []T
+	rs   rows[T]
+	z    []T
+	prob []T
 }
 
+// Actor is the float64 actor (see ActorOf).
+type Actor = ActorOf[float64]
+
 // NewActor returns an actor on m's parameters.
-func (m *Model) NewActor() *Actor {
-	grad := make([]float64, len(m.params))
-	return &Actor{m: m, n: m.newBoundNets(m.params, grad), grad: grad, prob: make([]float64, m.f.A)}
+func (m *ModelOf[T]) NewActor() *ActorOf[T] {
+	grad := make([]T, len(m.params))
+	return &ActorOf[T]{m: m, n: m.newBoundNets(m.params, grad), grad: grad, prob: make([]T, m.f.A)}
 }
 
 // Act samples actions for rows = copies·N agent rows of enc's population:
@@ -161,7 +164,7 @@ func (m *Model) NewActor() *Actor {
 // (rows) and the relation graph g = g_φ(o, z) (rows×E) that the replay
 // buffer stores. Random numbers come from rng, one uniform per row in row
 // order. It panics if a length is inconsistent.
-func (a *Actor) Act(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, rng *rand.Rand, actions []int, graph []float64) {
+func (a *ActorOf[T]) Act(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, rng *rand.Rand, actions []int, graph []float64) {
 	a.forward(enc, rows, self, ents, present, z, graph)
 	rs := &a.rs
 	n := enc.N
@@ -178,7 +181,7 @@ func (a *Actor) Act(enc *Encoding, rows int, self, ents []float64, present []boo
 // a of the row's type into logp (rows × A; entries past a type's actions
 // are −∞), and the relation graphs into graph. The arguments are as for
 // Act.
-func (a *Actor) LogProbs(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, logp, graph []float64) {
+func (a *ActorOf[T]) LogProbs(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, logp, graph []float64) {
 	if len(logp) != rows*a.m.f.A {
 		panic(fmt.Sprintf("mra: LogProbs of %d rows into %d values, want rows × A = %d", rows, len(logp), rows*a.m.f.A))
 	}
@@ -191,7 +194,7 @@ func (a *Actor) LogProbs(enc *Encoding, rows int, self, ents []float64, present 
 		p := a.n.policy[t]
 		lo, _ := rs.rowsOf(t)
 		dst := logp[r0*A : (r0+1)*A]
-		copy(dst, p.row(r-lo))
+		widen(dst, p.row(r-lo))
 		for c := p.a; c < A; c++ {
 			dst[c] = math.Inf(-1)
 		}
@@ -200,7 +203,7 @@ func (a *Actor) LogProbs(enc *Encoding, rows int, self, ents []float64, present 
 
 // forward runs the relation net and every type's policy on the rows,
 // leaving log π in the policies and writing the graphs to graph.
-func (a *Actor) forward(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, graph []float64) {
+func (a *ActorOf[T]) forward(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, graph []float64) {
 	n, e, d, k := enc.N, enc.E, enc.D, a.m.cfg.Latents
 	if rows < 1 || rows%n != 0 || len(self) != rows*d || len(ents) != rows*e*d || len(present) != rows*e ||
 		len(z) != rows*k || len(graph) != rows*e || enc.D != a.m.f.D {
@@ -211,7 +214,7 @@ func (a *Actor) forward(enc *Encoding, rows int, self, ents []float64, present [
 	g := a.n.rel.Forward(e, rs.self, rs.ents, a.z, rs.mask)
 	for r0 := range rows {
 		r := rs.at[r0]
-		copy(graph[r0*e:(r0+1)*e], g[r*e:(r+1)*e])
+		widen(graph[r0*e:(r0+1)*e], g[r*e:(r+1)*e])
 	}
 	for t, p := range a.n.policy {
 		lo, hi := rs.rowsOf(t)
@@ -224,9 +227,9 @@ func (a *Actor) forward(enc *Encoding, rows int, self, ents []float64, present [
 }
 
 // row returns row r of the last log π computed by p.
-func (p *policyNet) row(r int) []float64 { return p.lp[r*p.a : (r+1)*p.a] }
+func (p *policyNet[T]) row(r int) []T { return p.lp[r*p.a : (r+1)*p.a] }
 
 // Act samples actions with the model's own actor; see Actor.Act.
-func (m *Model) Act(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, rng *rand.Rand, actions []int, graph []float64) {
+func (m *ModelOf[T]) Act(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, rng *rand.Rand, actions []int, graph []float64) {
 	m.act.Act(enc, rows, self, ents, present, z, rng, actions, graph)
 }

@@ -254,7 +254,7 @@ func TestPolicyLossKnownAnswer(t *testing.T) {
 			nets := m.newBoundNets(m.params, make([]float64, len(m.params)))
 			n, e, d := enc.N, enc.E, enc.D
 			var loss, ent float64
-			var rs rows
+			var rs rows[float64]
 			for c := range numChunks {
 				s0, s1 := chunkRange(c, b.Size)
 				if s0 == s1 {

@@ -3,6 +3,8 @@ package mra
 import (
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/mrasim/mrasim/agents/nn"
 )
 
 // The prior p_ψ(z | m) over the K latent modes of a game with descriptor m
@@ -17,21 +19,24 @@ import (
 
 // priorLogits returns ℓ(m) / PriorTemperature (K) through the main
 // goroutine's prior network, whose cache serves a following backward.
-func (m *Model) priorLogits(desc []float64) []float64 {
+func (m *ModelOf[T]) priorLogits(desc []float64) []T {
 	if len(desc) != len(m.f.Types) {
 		panic(fmt.Sprintf("mra: descriptor of length %d, want one entry per type (%d)", len(desc), len(m.f.Types)))
 	}
-	l := m.proto.prior.Forward(desc)
+	m.desc = growT(m.desc, len(desc))
+	convert(m.desc, desc)
+	l := m.proto.prior.Forward(m.desc)
 	m.scratch = growT(m.scratch, len(l))
+	temp := T(m.cfg.PriorTemperature)
 	for k, v := range l {
-		m.scratch[k] = v / m.cfg.PriorTemperature
+		m.scratch[k] = v / temp
 	}
 	return m.scratch
 }
 
 // Prior writes p(z | m) for descriptor desc into dst (length K). It panics
 // if a length is wrong.
-func (m *Model) Prior(desc, dst []float64) {
+func (m *ModelOf[T]) Prior(desc, dst []float64) {
 	if len(dst) != m.cfg.Latents {
 		panic(fmt.Sprintf("mra: Prior into %d entries, want K = %d", len(dst), m.cfg.Latents))
 	}
@@ -43,18 +48,18 @@ func (m *Model) Prior(desc, dst []float64) {
 // (K uniforms from rng per row, in row order). The official code draws one
 // latent per agent per episode, shared by the episode's parallel copies.
 // It panics if len(z) is not a positive multiple of K.
-func (m *Model) SampleLatents(desc []float64, rng *rand.Rand, z []float64) {
+func (m *ModelOf[T]) SampleLatents(desc []float64, rng *rand.Rand, z []float64) {
 	k := m.cfg.Latents
 	if len(z) == 0 || len(z)%k != 0 {
 		panic(fmt.Sprintf("mra: SampleLatents into %d entries, not a positive multiple of K = %d", len(z), k))
 	}
-	copy(z, m.sampleLatents(desc, rng, len(z)/k))
+	widen(z, m.sampleLatents(desc, rng, len(z)/k))
 }
 
 // sampleLatents draws n latents from p(z | desc) through m.gumbel and
 // returns the hard samples (n×K, owned by m.gumbel); m.gumbel.Backward
 // gives the straight-through gradient with respect to the repeated logits.
-func (m *Model) sampleLatents(desc []float64, rng *rand.Rand, n int) []float64 {
+func (m *ModelOf[T]) sampleLatents(desc []float64, rng *rand.Rand, n int) []T {
 	l := m.priorLogits(desc)
 	k := len(l)
 	m.latent.logits = growT(m.latent.logits, n*k)
@@ -62,17 +67,20 @@ func (m *Model) sampleLatents(desc []float64, rng *rand.Rand, n int) []float64 {
 		copy(m.latent.logits[i*k:(i+1)*k], l)
 	}
 	if noise := m.inj.gumbel(n * k); noise != nil {
-		return m.gumbel.ForwardNoise(m.latent.logits, noise)
+		m.latent.noise = growT(m.latent.noise, len(noise))
+		convert(m.latent.noise, noise)
+		return m.gumbel.ForwardNoise(m.latent.logits, m.latent.noise)
 	}
 	return m.gumbel.Forward(rng, m.latent.logits)
 }
 
 // latentScratch holds the main goroutine's latents for the relation and
 // prior updates.
-type latentScratch struct {
-	logits []float64 // n×K repeated prior logits
-	z0     []float64 // N×K: the latents z_i of the update
-	zk     []float64 // K'×N×K: the resampled latents z_{k,i}
-	dz     []float64 // N×K: ∂L/∂z summed over the batch
-	dl     []float64 // K: ∂L/∂ℓ
+type latentScratch[T nn.Float] struct {
+	logits []T // n×K repeated prior logits
+	noise  []T // n×K recorded Gumbel noise (testing seam)
+	z0     []T // N×K: the latents z_i of the update
+	zk     []T // K'×N×K: the resampled latents z_{k,i}
+	dz     []T // N×K: ∂L/∂z summed over the batch
+	dl     []T // K: ∂L/∂ℓ
 }

@@ -27,7 +27,7 @@ func TestCounterfactualQ(t *testing.T) {
 			m, enc := testModel(t, cfg, tc.spec(t), 2, 31)
 			b := randomBatch(rand.New(rand.NewPCG(32, 32)), enc, 3, cfg.Latents)
 			nets := m.newBoundNets(m.params, make([]float64, len(m.params)))
-			var rs rows
+			var rs rows[float64]
 			rs.gather(b, 0, b.Size, false)
 			a := m.f.A
 			nr := len(rs.action)
@@ -68,7 +68,7 @@ func TestCriticMixSkipsMasked(t *testing.T) {
 		b.Graph[r*e], b.Graph[r*e+1] = 0.5, 0.5
 	}
 	nets := m.newBoundNets(m.params, make([]float64, len(m.params)))
-	var rs rows
+	var rs rows[float64]
 	rs.gather(b, 0, b.Size, false)
 	q := slices.Clone(nets.critic.forward(&rs, rs.self, rs.ents, rs.mask, rs.action, rs.graph))
 	g0 := slices.Clone(rs.graph)

@@ -4,7 +4,7 @@ import (
 	"github.com/mrasim/mrasim/agents/nn"
 )
 
-// The relation net φ is nn.RelationNet(D, Hidden, K, HeadDim): for agent i
+// The relation net φ is nn.RelationNetOf[T](D, Hidden, K, HeadDim): for agent i
 // with latent z_i,
 //
 //	k_i  = Σ_h z_ih·key_self(self_i)_h          D → Hidden → ReLU → K·HeadDim
@@ -19,20 +19,20 @@ import (
 // multiGraph evaluates the relation graphs g_l = g_φ(o, z_l) of the same
 // rows under several latent assignments z_l, sharing the key and query MLP
 // passes of rel, and back-propagates a loss on all of them into φ.
-type multiGraph struct {
-	kmix, qmix []nn.HeadMix
-	attn       []nn.Attention
-	dk, dq     []float64 // ∂L/∂key_self output (rows×K·HeadDim), ∂L/∂query_others output (rows·E×K·HeadDim)
-	z          [][]float64
+type multiGraph[T nn.Float] struct {
+	kmix, qmix []nn.HeadMixOf[T]
+	attn       []nn.AttentionOf[T]
+	dk, dq     []T // ∂L/∂key_self output (rows×K·HeadDim), ∂L/∂query_others output (rows·E×K·HeadDim)
+	z          [][]T
 }
 
 // forward returns g_l (rows×E) for l = 0 … len(z)−1, with z[l] the rows×K
 // latents of assignment l. It keeps references to its arguments.
-func (mg *multiGraph) forward(rel *nn.RelationNet, e int, self, ents []float64, z [][]float64, present []bool, g [][]float64) {
+func (mg *multiGraph[T]) forward(rel *nn.RelationNetOf[T], e int, self, ents []T, z [][]T, present []bool, g [][]T) {
 	for len(mg.kmix) < len(z) {
-		mg.kmix = append(mg.kmix, nn.HeadMix{Heads: rel.Heads, Dim: rel.HeadDim})
-		mg.qmix = append(mg.qmix, nn.HeadMix{Heads: rel.Heads, Dim: rel.HeadDim})
-		mg.attn = append(mg.attn, nn.Attention{Dim: rel.HeadDim, Scale: rel.Scale()})
+		mg.kmix = append(mg.kmix, nn.HeadMixOf[T]{Heads: rel.Heads, Dim: rel.HeadDim})
+		mg.qmix = append(mg.qmix, nn.HeadMixOf[T]{Heads: rel.Heads, Dim: rel.HeadDim})
+		mg.attn = append(mg.attn, nn.AttentionOf[T]{Dim: rel.HeadDim, Scale: T(rel.Scale())})
 	}
 	mg.z = z
 	kf := rel.Key.Forward(self)
@@ -46,7 +46,7 @@ func (mg *multiGraph) forward(rel *nn.RelationNet, e int, self, ents []float64, 
 
 // backward takes ∂L/∂g_l for every assignment and accumulates φ's
 // parameter gradients.
-func (mg *multiGraph) backward(rel *nn.RelationNet, e int, dg [][]float64) {
+func (mg *multiGraph[T]) backward(rel *nn.RelationNetOf[T], e int, dg [][]T) {
 	heads, dim := rel.Heads, rel.HeadDim
 	nr := len(dg[0]) / e
 	mg.dk = growT(mg.dk, nr*heads*dim)
@@ -64,9 +64,9 @@ func (mg *multiGraph) backward(rel *nn.RelationNet, e int, dg [][]float64) {
 
 // headMixAdd adds the gradient of y[b,j,:] = Σ_h z[b,h]·x[b,j,h,:] with
 // respect to x into dx, given dy (batch×m×dim): dx[b,j,h,:] += z[b,h]·dy[b,j,:].
-// It is nn.HeadMix.Backward's input gradient, accumulated in place so the
+// It is nn.HeadMixOf[T].Backward's input gradient, accumulated in place so the
 // K'+1 assignments share one buffer.
-func headMixAdd(dx, dy, z []float64, m, heads, dim int) {
+func headMixAdd[T nn.Float](dx, dy, z []T, m, heads, dim int) {
 	batch := len(z) / heads
 	for b := range batch {
 		zb := z[b*heads : (b+1)*heads]

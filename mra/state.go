@@ -343,7 +343,10 @@ func (b *Buffer) loadV2(d *checkpoint.Decoder, length int) error {
 
 // LoadModel reads the networks out of a trainer state written by Save,
 // without building the games or the replay buffers, for evaluation. cfg and
-// setup must be those of the run (its scenario).
+// setup must be those of the run (its scenario). The networks of a float32
+// run (cfg.Precision) are returned as a float64 model with the same
+// parameters, converted exactly (ModelOf.Float64), so evaluation plays what
+// was trained.
 func LoadModel(cfg Config, setup Setup, data []byte) (*Model, error) {
 	if cfg.Algo == AlgoReptile {
 		cfg.Latents = 1
@@ -373,13 +376,16 @@ func LoadModel(cfg Config, setup Setup, data []byte) (*Model, error) {
 	if err := d.Err(); err != nil {
 		return nil, fmt.Errorf("mra: reading the networks: %w", err)
 	}
-	m, err := NewModel(cfg, feats, descs, rand.New(rand.NewPCG(0, 0)))
+	m, err := newLearner(cfg, feats, descs, rand.New(rand.NewPCG(0, 0)))
 	if err != nil {
 		return nil, err
 	}
+	defer m.Close()
 	if err := m.SetState(state); err != nil {
-		m.Close()
 		return nil, err
 	}
-	return m, nil
+	if m64, ok := m.(*Model); ok {
+		return m64, nil
+	}
+	return m.Float64()
 }

@@ -86,7 +86,7 @@ type population struct {
 type Trainer struct {
 	cfg   Config
 	setup Setup
-	model *Model
+	model learner // MRA's networks, in Config.Precision; nil under MADDPG
 	ddpg  *MADDPG // the networks when Config.Algo is AlgoMADDPG (model is then nil)
 	games []*population
 
@@ -192,7 +192,7 @@ func NewTrainer(cfg Config, setup Setup) (*Trainer, error) {
 	if cfg.Algo == AlgoMADDPG {
 		t.ddpg, err = NewMADDPG(cfg, feats, rand.New(rand.NewPCG(env.SubSeed(setup.Seed, 3), 0)))
 	} else {
-		t.model, err = NewModel(cfg, feats, descs, rand.New(rand.NewPCG(env.SubSeed(setup.Seed, 3), 0)))
+		t.model, err = newLearner(cfg, feats, descs, rand.New(rand.NewPCG(env.SubSeed(setup.Seed, 3), 0)))
 	}
 	if err != nil {
 		t.Close()
@@ -244,8 +244,23 @@ func (t *Trainer) Close() {
 	}
 }
 
-// Model returns the networks being trained.
-func (t *Trainer) Model() *Model { return t.model }
+// Model returns the networks being trained (nil under MADDPG). A float32
+// run (Config.Precision) returns a float64 copy of them (ModelOf.Float64):
+// the same parameters, converted exactly, with fresh optimizers.
+func (t *Trainer) Model() *Model {
+	switch m := t.model.(type) {
+	case *Model:
+		return m
+	case nil:
+		return nil
+	default:
+		m64, err := m.Float64()
+		if err != nil {
+			panic(err) // the trainer's config was validated when m was built
+		}
+		return m64
+	}
+}
 
 // Rounds returns how many rounds the budget allows: each round plays
 // ParallelEnvs episodes of every population.

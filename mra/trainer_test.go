@@ -93,12 +93,23 @@ func sameMetrics(t *testing.T, a, b []mra.Metrics) {
 	}
 }
 
+// precisions are the values of Config.Precision the trainer tests run
+// under.
+var precisions = []string{mra.PrecisionFloat64, mra.PrecisionFloat32}
+
 // TestResumeIsExact is the promise of checkpoints: 2k episodes in one go
 // and k + save + load into a new trainer + k end with identical networks,
-// optimizers and metrics.
+// optimizers and metrics, in either precision.
 func TestResumeIsExact(t *testing.T) {
+	for _, p := range precisions {
+		t.Run(p, func(t *testing.T) { testResumeIsExact(t, p) })
+	}
+}
+
+func testResumeIsExact(t *testing.T, precision string) {
 	pops := []string{"agents=2", "agents=3"}
 	cfg := smallConfig(mra.AlgoMRA)
+	cfg.Precision = precision
 	whole := newTrainer(t, cfg, "resource", nil, pops, 32, 4, 2)
 	wantMetrics := run(t, whole)
 
@@ -124,14 +135,44 @@ func TestResumeIsExact(t *testing.T) {
 }
 
 func TestWorkersDoNotChangeResults(t *testing.T) {
-	cfg := smallConfig(mra.AlgoMRA)
-	a := newTrainer(t, cfg, "tag", nil, []string{"adversaries=2,good=1", "adversaries=3,good=1"}, 12, 3, 1)
-	b := newTrainer(t, cfg, "tag", nil, []string{"adversaries=2,good=1", "adversaries=3,good=1"}, 12, 3, 3)
-	ma, mb := run(t, a), run(t, b)
-	if !bytes.Equal(a.Model().AppendState(nil), b.Model().AppendState(nil)) {
-		t.Fatal("1 and 3 workers trained different networks")
+	for _, p := range precisions {
+		t.Run(p, func(t *testing.T) {
+			cfg := smallConfig(mra.AlgoMRA)
+			cfg.Precision = p
+			a := newTrainer(t, cfg, "tag", nil, []string{"adversaries=2,good=1", "adversaries=3,good=1"}, 12, 3, 1)
+			b := newTrainer(t, cfg, "tag", nil, []string{"adversaries=2,good=1", "adversaries=3,good=1"}, 12, 3, 3)
+			ma, mb := run(t, a), run(t, b)
+			if !bytes.Equal(a.Model().AppendState(nil), b.Model().AppendState(nil)) {
+				t.Fatal("1 and 3 workers trained different networks")
+			}
+			sameMetrics(t, ma, mb)
+		})
 	}
-	sameMetrics(t, ma, mb)
+}
+
+// TestLoadRefusesAnotherPrecision: a float64 run's state does not resume
+// under algo.precision = "float32", nor the other way round.
+func TestLoadRefusesAnotherPrecision(t *testing.T) {
+	pops := []string{"agents=2", "agents=3"}
+	states := map[string][]byte{}
+	for _, p := range precisions {
+		cfg := smallConfig(mra.AlgoMRA)
+		cfg.Precision = p
+		tr := newTrainer(t, cfg, "resource", nil, pops, 4, 4, 1)
+		run(t, tr)
+		states[p] = save(t, tr)
+	}
+	for i, p := range precisions {
+		other := precisions[1-i]
+		cfg := smallConfig(mra.AlgoMRA)
+		cfg.Precision = p
+		tr := newTrainer(t, cfg, "resource", nil, pops, 4, 4, 1)
+		err := tr.Load(states[other])
+		want := `trained with algo.precision = "` + other + `", the model is "` + p + `"`
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s trainer loading a %s state: error %v, want one containing %s", p, other, err, want)
+		}
+	}
 }
 
 func TestLoadRefusesAnotherRun(t *testing.T) {
@@ -177,9 +218,16 @@ func TestRunStopsAtARoundWhenCancelled(t *testing.T) {
 // equilibrium is full defection. With per-agent critic targets the learnt
 // policy must keep with high probability, at both sizes and at the unseen
 // n = 5, and its exact NashConv must be near the equilibrium's 0 (random
-// play: n·e·(1 − r/n)/2).
+// play: n·e·(1 − r/n)/2). It learns so in either precision.
 func TestLearnsPublicGoods(t *testing.T) {
+	for _, p := range precisions {
+		t.Run(p, func(t *testing.T) { testLearnsPublicGoods(t, p) })
+	}
+}
+
+func testLearnsPublicGoods(t *testing.T, precision string) {
 	cfg := smallConfig(mra.AlgoMRA)
+	cfg.Precision = precision
 	cfg.PerAgentCriticLoss = true
 	cfg.StepsPerUpdate = 8
 	cfg.NumUpdates = 4
@@ -339,7 +387,16 @@ func TestTrainsEveryGame(t *testing.T) {
 }
 
 func TestLoadModelReadsTheTrainedNetworks(t *testing.T) {
+	for _, p := range precisions {
+		t.Run(p, func(t *testing.T) { testLoadModelReadsTheTrainedNetworks(t, p) })
+	}
+}
+
+// testLoadModelReadsTheTrainedNetworks: a float32 run's networks load as
+// the float64 conversion Trainer.Model returns.
+func testLoadModelReadsTheTrainedNetworks(t *testing.T, precision string) {
 	cfg := smallConfig(mra.AlgoMRA)
+	cfg.Precision = precision
 	setupPops := []string{"agents=2", "agents=3"}
 	tr := newTrainer(t, cfg, "resource", nil, setupPops, 24, 4, 1)
 	run(t, tr)

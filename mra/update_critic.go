@@ -24,7 +24,7 @@ package mra
 // at o with the stored g instead, and (TerminalEntropy, Q3) the entropy
 // term is kept at terminal o': y_i = r̃_i + γ·Q⁻_i(o', a', g')·(1 − done_i)
 // − α·log π⁻(a'_i | o_i, g_i).
-func (m *Model) UpdateCritic(b *Batch) float64 {
+func (m *ModelOf[T]) UpdateCritic(b *Batch) float64 {
 	m.checkBatch(b)
 	sum := m.run(phaseCritic, groupCritic, b, m.rng.Uint64(), 0)
 	m.stats.CriticLoss = sum[0]
@@ -33,12 +33,12 @@ func (m *Model) UpdateCritic(b *Batch) float64 {
 
 // criticChunk computes the critic loss of chunk c (samples s0 … s1−1) into
 // st[0] and its gradient into wk.grad.
-func (m *Model) criticChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
+func (m *ModelOf[T]) criticChunk(wk *worker[T], c, s0, s1 int, st *[4]float64) {
 	b := m.job.b
 	rs := &wk.rs
 	rs.gather(b, s0, s1, true)
 	nr, e, a := (s1-s0)*rs.n, rs.e, m.f.A
-	alpha, gamma := m.cfg.Alpha(), m.cfg.Gamma
+	alpha, gamma := T(m.cfg.Alpha()), T(m.cfg.Gamma)
 
 	// The relation graph at o': the stored g (official), or g' = g_φ(o', z)
 	// with the current φ, forward only (φ gets no gradient here).
@@ -79,7 +79,7 @@ func (m *Model) criticChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
 		}
 		wk.y[r] = rs.reward[r] + gamma*qNext[r*a+wk.act[r]]*live + ent
 	}
-	m.rec.target(c, wk.y)
+	recordTarget(m.rec, c, wk.y)
 
 	// Q(o, a, g) with the stored g.
 	q := wk.n.critic.forward(rs, rs.self, rs.ents, rs.mask, rs.action, rs.graph)
@@ -88,26 +88,26 @@ func (m *Model) criticChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
 	var loss float64
 	if m.cfg.PerAgentCriticLoss {
 		if m.job.alive > 0 {
-			inv := 1 / float64(m.job.alive)
+			inv := T(1 / float64(m.job.alive))
 			for r := range nr {
 				if !rs.alive[r] {
 					continue
 				}
 				d := q[r*a+rs.action[r]] - wk.y[r]
-				loss += d * d * inv
+				loss += float64(d * d * inv)
 				wk.dq[r*a+rs.action[r]] = 2 * d * inv
 			}
 		}
 	} else {
-		inv := 1 / float64(b.Size)
+		inv := T(1 / float64(b.Size))
 		for s := range s1 - s0 {
-			var diff float64
+			var diff T
 			for i := range rs.n {
 				if r := rs.at[s*rs.n+i]; rs.alive[r] {
 					diff += q[r*a+rs.action[r]] - wk.y[r]
 				}
 			}
-			loss += diff * diff * inv
+			loss += float64(diff * diff * inv)
 			for i := range rs.n {
 				if r := rs.at[s*rs.n+i]; rs.alive[r] {
 					wk.dq[r*a+rs.action[r]] = 2 * diff * inv

@@ -15,7 +15,7 @@ import (
 func recordedTargets(m *Model, b *Batch) []float64 {
 	n := b.Enc.N
 	y := make([]float64, b.Size*n)
-	var rs rows
+	var rs rows[float64]
 	for c := range numChunks {
 		s0, s1 := chunkRange(c, b.Size)
 		if s0 == s1 {
@@ -89,7 +89,7 @@ func criticByHand(m *Model, b *Batch, seed uint64) (y []float64, loss float64) {
 			alive++
 		}
 	}
-	var rs rows
+	var rs rows[float64]
 	act := make([]int, n)
 	gp := make([]float64, n*e)
 	for s := range b.Size {

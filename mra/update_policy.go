@@ -22,7 +22,7 @@ import (
 // parameters unchanged and Err set, if the gradient is not finite) and the
 // mean entropy of the policies over alive rows. It panics if b does not
 // fit the model.
-func (m *Model) UpdatePolicies(b *Batch) (loss, entropy float64) {
+func (m *ModelOf[T]) UpdatePolicies(b *Batch) (loss, entropy float64) {
 	m.checkBatch(b)
 	sum := m.run(phasePolicy, groupPolicy, b, m.rng.Uint64(), 0)
 	if sum[2] > 0 {
@@ -40,12 +40,12 @@ func (m *Model) UpdatePolicies(b *Batch) (loss, entropy float64) {
 // policyChunk computes the actor loss of samples s0 … s1−1 into st[0], the
 // summed entropy into st[1] and the alive rows into st[2], and the policy
 // gradient into wk.grad.
-func (m *Model) policyChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
+func (m *ModelOf[T]) policyChunk(wk *worker[T], c, s0, s1 int, st *[4]float64) {
 	b := m.job.b
 	rs := &wk.rs
 	rs.gather(b, s0, s1, false)
 	nr, e, a := (s1-s0)*rs.n, rs.e, m.f.A
-	alpha, inv := m.cfg.Alpha(), 1/float64(b.Size)
+	alpha, inv := T(m.cfg.Alpha()), T(1/float64(b.Size))
 
 	// a ~ π(· | o, g).
 	wk.act = growT(wk.act, nr)
@@ -62,7 +62,7 @@ func (m *Model) policyChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
 		}
 	}
 	q := wk.n.critic.forward(rs, rs.self, rs.ents, rs.mask, wk.act, rs.graph)
-	var qcf []float64 // Q_r(a') with a' in agent r's action only
+	var qcf []T // Q_r(a') with a' in agent r's action only
 	if m.cfg.Baseline {
 		wk.q = append(wk.q[:0], q...) // counterfactual reuses the head's output buffer
 		q = wk.q
@@ -84,14 +84,14 @@ func (m *Model) policyChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
 			lp, act := p.row(r-lo), wk.act[r]
 			qi := q[r*a+act]
 			if m.cfg.Baseline {
-				var v float64
+				var v T
 				for k, l := range lp {
-					v += math.Exp(l) * qcf[r*a+k]
+					v += T(math.Exp(float64(l))) * qcf[r*a+k]
 				}
 				qi -= v
 			}
-			coef := m.rec.coefficient(c, r, alpha*lp[act]-qi) // stopgrad
-			loss += lp[act] * coef * inv
+			coef := T(m.rec.coefficient(c, r, float64(alpha*lp[act]-qi))) // stopgrad
+			loss += float64(lp[act] * coef * inv)
 			wk.dlp[(r-lo)*p.a+act] = coef * inv
 			ent += nn.Entropy(lp)
 			alive++

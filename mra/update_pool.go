@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"sync"
 
+	"github.com/mrasim/mrasim/agents/nn"
 	"github.com/mrasim/mrasim/agents/optim"
 )
 
@@ -44,30 +45,30 @@ type job struct {
 }
 
 // worker is one goroutine's network instance and scratch.
-type worker struct {
-	n, t        *nets // online (bound to params) and targets (bound to target)
-	grad, tgrad []float64
+type worker[T nn.Float] struct {
+	n, t        *nets[T] // online (bound to params) and targets (bound to target)
+	grad, tgrad []T
 	pcg         rand.PCG
 	rng         *rand.Rand
-	rs          rows
+	rs          rows[T]
 
-	act  []int     // rows: sampled actions
-	lp   []float64 // rows: log-probability of the sampled action
-	y    []float64 // rows: critic targets
-	dq   []float64 // rows×A: ∂L/∂Q-head
-	q    []float64 // rows×A: a copy of the Q-head outputs (policy update with Baseline)
-	dlp  []float64 // ∂L/∂log π of one type
-	prob []float64 // A
-	ent  []float64 // one row's log π, scratch
-	mi   miScratch
-	pr   priorScratch
+	act  []int // rows: sampled actions
+	lp   []T   // rows: log-probability of the sampled action
+	y    []T   // rows: critic targets
+	dq   []T   // rows×A: ∂L/∂Q-head
+	q    []T   // rows×A: a copy of the Q-head outputs (policy update with Baseline)
+	dlp  []T   // ∂L/∂log π of one type
+	prob []T   // A
+	ent  []T   // one row's log π, scratch
+	mi   miScratch[T]
+	pr   priorScratch[T]
 }
 
-func (m *Model) newWorker() *worker {
-	wk := &worker{
-		grad:  make([]float64, len(m.params)),
-		tgrad: make([]float64, len(m.target)),
-		prob:  make([]float64, m.f.A),
+func (m *ModelOf[T]) newWorker() *worker[T] {
+	wk := &worker[T]{
+		grad:  make([]T, len(m.params)),
+		tgrad: make([]T, len(m.target)),
+		prob:  make([]T, m.f.A),
 	}
 	wk.n = m.newBoundNets(m.params, wk.grad)
 	wk.t = m.newBoundNets(m.target, wk.tgrad)
@@ -89,10 +90,14 @@ type replay struct {
 	y    [numChunks][]float64
 }
 
-// target records the critic targets y of chunk c.
-func (rp *replay) target(c int, y []float64) {
+// recordTarget records the critic targets y of chunk c into rp (nil: no
+// recording), as float64.
+func recordTarget[T nn.Float](rp *replay, c int, y []T) {
 	if rp != nil {
-		rp.y[c] = append(rp.y[c][:0], y...)
+		rp.y[c] = rp.y[c][:0]
+		for _, v := range y {
+			rp.y[c] = append(rp.y[c], float64(v))
+		}
 	}
 }
 
@@ -178,7 +183,7 @@ func (p *pool) runAll() {
 }
 
 // runChunks runs the current job on every chunk.
-func (m *Model) runChunks() {
+func (m *ModelOf[T]) runChunks() {
 	for len(m.work) < m.workers {
 		m.work = append(m.work, m.newWorker())
 	}
@@ -198,7 +203,7 @@ func (m *Model) runChunks() {
 func chunkRange(c, bs int) (s0, s1 int) { return c * bs / numChunks, (c + 1) * bs / numChunks }
 
 // runChunk runs the current job on chunk c with worker w's instance.
-func (m *Model) runChunk(w, c int) {
+func (m *ModelOf[T]) runChunk(w, c int) {
 	wk := m.work[w]
 	j := &m.job
 	s0, s1 := chunkRange(c, j.b.Size)
@@ -229,7 +234,7 @@ func (m *Model) runChunk(w, c int) {
 // run runs phase ph of group g on b and reduces the chunk gradients into
 // m.grad in chunk order. It returns the chunk partial sums, added in chunk
 // order.
-func (m *Model) run(ph phase, g int, b *Batch, seed uint64, game int) [4]float64 {
+func (m *ModelOf[T]) run(ph phase, g int, b *Batch, seed uint64, game int) [4]float64 {
 	alive := 0
 	for _, a := range b.Alive[:b.Size*b.Enc.N] {
 		if a {
@@ -258,7 +263,7 @@ func (m *Model) run(ph phase, g int, b *Batch, seed uint64, game int) [4]float64
 // the calling goroutine with worker 0's instance, for updates whose rows
 // depend on other samples' rows. It writes the gradient into m.grad and
 // the phase's ∂L/∂z into chunk 0's slot, and returns the partial sums.
-func (m *Model) runWhole(ph phase, g int, b *Batch, seed uint64, game int) [4]float64 {
+func (m *ModelOf[T]) runWhole(ph phase, g int, b *Batch, seed uint64, game int) [4]float64 {
 	if len(m.work) == 0 {
 		m.work = append(m.work, m.newWorker())
 	}
@@ -288,20 +293,20 @@ func (m *Model) runWhole(ph phase, g int, b *Batch, seed uint64, game int) [4]fl
 
 // step clips group g's gradient at maxNorm (if positive) and takes its Adam
 // step; the policy group steps only the types present (per type, nil: all).
-func (m *Model) step(g int, maxNorm float64, present []bool) error {
+func (m *ModelOf[T]) step(g int, maxNorm float64, present []bool) error {
 	sp := m.groups[g]
 	grad := m.grad[sp.lo:sp.hi]
-	m.inj.preClip(g, grad)
+	recordPreClip(m.inj, g, grad)
 	if maxNorm > 0 {
 		clip := optim.ClipGlobalNorm{MaxNorm: maxNorm}
-		norm, err := clip.Clip(grad)
+		norm, err := optim.ClipOf(&clip, grad)
 		if err != nil {
 			return fmt.Errorf("mra: %s gradient: %w", groupNames[g], err)
 		}
 		m.inj.clipped(g, norm)
 		if g == groupRelation && m.cfg.DoubleClipRelation {
 			// Q4: the official code clips φ's gradient a second time.
-			n2, _ := clip.Clip(grad)
+			n2, _ := optim.ClipOf(&clip, grad)
 			m.inj.clipped(g, n2)
 		}
 		if g == groupCritic {
@@ -322,10 +327,10 @@ func (m *Model) step(g int, maxNorm float64, present []bool) error {
 // stepPolicies takes the Adam step of each type present (present[k]) in
 // the batch's population; absent types' policies and moments do not move.
 // A non-finite gradient anywhere leaves every policy unchanged.
-func (m *Model) stepPolicies(present []bool) error {
+func (m *ModelOf[T]) stepPolicies(present []bool) error {
 	sp := m.groups[groupPolicy]
 	for i, v := range m.grad[sp.lo:sp.hi] {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 			return fmt.Errorf("mra: policy gradient: non-finite value %v at %d", v, i)
 		}
 	}
@@ -342,13 +347,13 @@ func (m *Model) stepPolicies(present []bool) error {
 
 // finish clips and steps group g. On error it records the error (see Err)
 // and returns NaN, else it returns loss.
-func (m *Model) finish(g int, maxNorm, loss float64) float64 {
+func (m *ModelOf[T]) finish(g int, maxNorm, loss float64) float64 {
 	return m.finishTypes(g, maxNorm, loss, nil)
 }
 
 // finishTypes is finish with the policy group stepping only the types
 // present (per type; nil: all).
-func (m *Model) finishTypes(g int, maxNorm, loss float64, present []bool) float64 {
+func (m *ModelOf[T]) finishTypes(g int, maxNorm, loss float64, present []bool) float64 {
 	if present == nil && g == groupPolicy {
 		m.present = growT(m.present, len(m.typeSpan))
 		for k := range m.present {
@@ -368,7 +373,7 @@ func (m *Model) finishTypes(g int, maxNorm, loss float64, present []bool) float6
 // Err returns the first error of an update since the model was built (or
 // last restored by SetState): a gradient or parameter that was not finite.
 // The failing update left its parameters and optimizer unchanged.
-func (m *Model) Err() error { return m.err }
+func (m *ModelOf[T]) Err() error { return m.err }
 
 // UpdateStats are the figures of the latest update of each kind.
 type UpdateStats struct {
@@ -383,10 +388,10 @@ type UpdateStats struct {
 }
 
 // Stats returns the figures of the latest updates.
-func (m *Model) Stats() UpdateStats { return m.stats }
+func (m *ModelOf[T]) Stats() UpdateStats { return m.stats }
 
 // checkBatch panics unless b fits the model.
-func (m *Model) checkBatch(b *Batch) {
+func (m *ModelOf[T]) checkBatch(b *Batch) {
 	enc := b.Enc
 	switch {
 	case b.Size < 1:

@@ -28,7 +28,7 @@ import (
 // parameters unchanged and Err set, if the gradient is not finite); Stats
 // also gives the classifier's accuracy on the batch. It panics if b does
 // not fit the model or game is not a training game index.
-func (m *Model) UpdatePrior(b *Batch, game int, rng *rand.Rand) float64 {
+func (m *ModelOf[T]) UpdatePrior(b *Batch, game int, rng *rand.Rand) float64 {
 	m.checkBatch(b)
 	sum := m.priorGrad(b, game, rng)
 	m.stats.CE, m.stats.Accuracy = sum[0], sum[1]/float64(b.Size)
@@ -37,7 +37,7 @@ func (m *Model) UpdatePrior(b *Batch, game int, rng *rand.Rand) float64 {
 
 // priorGrad draws the latents, computes the classifier loss and writes the
 // gradient with respect to ψ, ω and v_ω into m.grad.
-func (m *Model) priorGrad(b *Batch, game int, rng *rand.Rand) [4]float64 {
+func (m *ModelOf[T]) priorGrad(b *Batch, game int, rng *rand.Rand) [4]float64 {
 	desc := m.game(game)
 	n, k := b.Enc.N, m.cfg.Latents
 	m.latent.z0 = growT(m.latent.z0, n*k)
@@ -64,7 +64,7 @@ func (m *Model) priorGrad(b *Batch, game int, rng *rand.Rand) [4]float64 {
 	clear(dl)
 	for i := range n {
 		for j := range k {
-			dl[j] += dlogits[i*k+j] / m.cfg.PriorTemperature
+			dl[j] += dlogits[i*k+j] / T(m.cfg.PriorTemperature)
 		}
 	}
 	m.proto.prior.Backward(dl)
@@ -74,7 +74,7 @@ func (m *Model) priorGrad(b *Batch, game int, rng *rand.Rand) [4]float64 {
 // runPrior runs the classifier's chunks: over the whole batch on one
 // goroutine with ClassifierCrossPairing (rows take other samples' graphs),
 // else in parallel chunks.
-func (m *Model) runPrior(b *Batch, seed uint64, game int) [4]float64 {
+func (m *ModelOf[T]) runPrior(b *Batch, seed uint64, game int) [4]float64 {
 	if m.cfg.ClassifierCrossPairing {
 		return m.runWhole(phasePrior, groupPrior, b, seed, game)
 	}
@@ -82,10 +82,10 @@ func (m *Model) runPrior(b *Batch, seed uint64, game int) [4]float64 {
 }
 
 // priorScratch is a worker's scratch for the prior update.
-type priorScratch struct {
-	z, x, dy, dg []float64
-	logit, dl    []float64
-	de, gp       []float64
+type priorScratch[T nn.Float] struct {
+	z, x, dy, dg []T
+	logit, dl    []T
+	de, gp       []T
 	perm         []int // row → the row whose graph it takes (ClassifierCrossPairing)
 }
 
@@ -94,7 +94,7 @@ type priorScratch struct {
 // to ω and v_ω into wk.grad and the gradient with respect to each agent's
 // latent into dz (N×K), which it returns. With ClassifierCrossPairing the
 // chunk must be the whole batch.
-func (m *Model) priorChunk(wk *worker, s0, s1 int, st *[4]float64, dz []float64) []float64 {
+func (m *ModelOf[T]) priorChunk(wk *worker[T], s0, s1 int, st *[4]float64, dz []T) []T {
 	b, game := m.job.b, m.job.game
 	rs := &wk.rs
 	rs.gather(b, s0, s1, false)

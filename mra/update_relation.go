@@ -25,7 +25,7 @@ import (
 // the action samples. It returns r_MI (NaN, with the parameters unchanged
 // and Err set, if the gradient is not finite). It panics if b does not fit
 // the model or desc is not of length H.
-func (m *Model) UpdateRelation(b *Batch, desc []float64, rng *rand.Rand) float64 {
+func (m *ModelOf[T]) UpdateRelation(b *Batch, desc []float64, rng *rand.Rand) float64 {
 	m.checkBatch(b)
 	n, k := b.Enc.N, m.cfg.Latents
 	m.latent.z0 = growT(m.latent.z0, n*k)
@@ -38,7 +38,7 @@ func (m *Model) UpdateRelation(b *Batch, desc []float64, rng *rand.Rand) float64
 }
 
 // game returns the descriptor of training game g.
-func (m *Model) game(g int) []float64 {
+func (m *ModelOf[T]) game(g int) []float64 {
 	if g < 0 || g >= len(m.games) {
 		panic(fmt.Sprintf("mra: game index %d, the model has %d training games", g, len(m.games)))
 	}
@@ -46,21 +46,21 @@ func (m *Model) game(g int) []float64 {
 }
 
 // miScratch is a worker's scratch for the diversity update.
-type miScratch struct {
-	mg    multiGraph
-	z     [][]float64    // 1+K' assignments, rows×K each: z_i, then z_{k,i}
-	g     [][]float64    // 1+K' graphs, rows×E
-	dg    [][]float64    // ∂L/∂g per assignment, rows×E
-	agg   []nn.Aggregate // per assignment and type
-	s     []float64      // stacked embeddings of one type, (1+K')·rows_k×V
-	dlp   []float64      // ∂L/∂log π⁻ of one type, (1+K')·rows_k×A_k
-	astar []int          // rows: a*
-	lpk   []float64      // K' log pk of one row
+type miScratch[T nn.Float] struct {
+	mg    multiGraph[T]
+	z     [][]T               // 1+K' assignments, rows×K each: z_i, then z_{k,i}
+	g     [][]T               // 1+K' graphs, rows×E
+	dg    [][]T               // ∂L/∂g per assignment, rows×E
+	agg   []nn.AggregateOf[T] // per assignment and type
+	s     []T                 // stacked embeddings of one type, (1+K')·rows_k×V
+	dlp   []T                 // ∂L/∂log π⁻ of one type, (1+K')·rows_k×A_k
+	astar []int               // rows: a*
+	lpk   []T                 // K' log pk of one row
 }
 
 // relationChunk computes r_MI of samples s0 … s1−1 into st[0] and the
 // gradient of −r_MI with respect to φ into wk.grad.
-func (m *Model) relationChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
+func (m *ModelOf[T]) relationChunk(wk *worker[T], c, s0, s1 int, st *[4]float64) {
 	b := m.job.b
 	rs := &wk.rs
 	rs.gather(b, s0, s1, false)
@@ -106,7 +106,7 @@ func (m *Model) relationChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
 
 	// log π⁻(a* | o, g_l) for every assignment, and ∂(−r_MI)/∂log π⁻.
 	for len(sc.agg) < nl*h {
-		sc.agg = append(sc.agg, nn.Aggregate{Dim: v})
+		sc.agg = append(sc.agg, nn.AggregateOf[T]{Dim: v})
 	}
 	sc.lpk = growT(sc.lpk, kp)
 	var rmi float64
@@ -138,10 +138,10 @@ func (m *Model) relationChunk(wk *worker, c, s0, s1 int, st *[4]float64) {
 				sc.lpk[l-1] = lp[at(l)]
 			}
 			lse := logSumExp(sc.lpk)
-			rmi += (logKp + lp[at(0)] - lse) * inv
-			sc.dlp[at(0)] = -inv
+			rmi += (logKp + float64(lp[at(0)]) - lse) * inv
+			sc.dlp[at(0)] = T(-inv)
 			for l := 1; l < nl; l++ {
-				sc.dlp[at(l)] = math.Exp(sc.lpk[l-1]-lse) * inv
+				sc.dlp[at(l)] = T(math.Exp(float64(sc.lpk[l-1])-lse) * inv)
 			}
 		}
 		ds := p.embedGrad(p.head.Backward(p.logp.Backward(sc.dlp)))

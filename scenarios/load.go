@@ -25,7 +25,7 @@ var schemaTables = map[string][]string{
 	"algo": {"name", "gamma", "pi_lr", "q_lr", "weight_decay", "batch_size", "buffer_length",
 		"steps_per_update", "num_updates", "reward_scale", "latents", "resamples", "grad_clip",
 		"prior_temperature", "baseline", "per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self", "meta_lr",
-		"variant", "target_action_at_obs", "terminal_entropy", "classifier_cross_pairing", "double_clip_relation", "inner_cycles", "tau", "replay"},
+		"variant", "target_action_at_obs", "terminal_entropy", "classifier_cross_pairing", "double_clip_relation", "inner_cycles", "tau", "replay", "precision"},
 }
 
 // schema maps a key to the table it belongs in, for keys that are unique to
@@ -577,6 +577,7 @@ func (d *decoder) algo(v any, a *Algo) {
 	d.int(t, "algo", "inner_cycles", &a.InnerCycles, closed(1, 1e6))
 	d.float(t, "algo", "tau", &a.Tau, interval{lo: 0, hi: 1, loOpen: true})
 	d.str(t, "algo", "replay", &a.Replay, ReplayAuto, ReplayStates, ReplayObservations)
+	d.str(t, "algo", "precision", &a.Precision, PrecisionFloat64, PrecisionFloat32)
 	d.algoKeys(t, a.Name)
 }
 
@@ -590,6 +591,9 @@ var mraOnlyKeys = []string{"reward_scale", "latents", "resamples", "prior_temper
 func (d *decoder) algoKeys(t map[string]any, name string) {
 	if _, ok := t["tau"]; ok && name != MADDPG {
 		d.fail("algo.tau", nil, `tau is MADDPG's target rate; algo %q does not use it (its targets are hard copies)`, name)
+	}
+	if p, _ := t["precision"].(string); p == PrecisionFloat32 && name == MADDPG {
+		d.fail("algo.precision", nil, `"float32" is MRA's float32 training path; algo "maddpg" runs in "float64" only`)
 	}
 	if name != MADDPG {
 		return

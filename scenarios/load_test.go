@@ -128,6 +128,8 @@ func TestErrors(t *testing.T) {
 		{"tau outside maddpg", minimal + "[algo]\ntau = 0.1\n", `f.toml:8:1: algo.tau: tau is MADDPG's target rate; algo "mra" does not use it (its targets are hard copies)`},
 		{"tau range", minimal + "[algo]\nname = \"maddpg\"\ntau = 0\n", `f.toml:9:1: algo.tau: 0 is out of range: want a number in (0, 1]`},
 		{"replay mode", minimal + "[algo]\nreplay = \"state\"\n", `f.toml:8:1: algo.replay: "state" is not allowed (did you mean "states"?): want one of auto, states, observations`},
+		{"precision", minimal + "[algo]\nprecision = \"float16\"\n", `f.toml:8:1: algo.precision: "float16" is not allowed (did you mean "float64"?): want one of float64, float32`},
+		{"float32 with maddpg", minimal + "[algo]\nname = \"maddpg\"\nprecision = \"float32\"\n", `f.toml:9:1: algo.precision: "float32" is MRA's float32 training path; algo "maddpg" runs in "float64" only`},
 		{"mra key with maddpg", minimal + "[algo]\nname = \"maddpg\"\nlatents = 4\n", `f.toml:9:1: algo.latents: latents is not used by algo "maddpg"; remove it`},
 		{"unknown game", "[game]\nname = \"lien\"\n[train]\npopulations = [3]\n", `f.toml:2:1: game.name: unknown game "lien" (did you mean "line"?); registered games: "elfarol", "line", `},
 		{"unknown param", "[game]\nname = \"line\"\n[game.params]\nlenght = 4\n[train]\npopulations = [3]\n", `f.toml:4:1: game.params.lenght: unknown parameter (did you mean "length"?); known: "length", "horizon"`},

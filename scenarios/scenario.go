@@ -122,6 +122,12 @@ const (
 	ReplayObservations = mra.ReplayObservations
 )
 
+// Values of algo.precision.
+const (
+	PrecisionFloat64 = mra.PrecisionFloat64
+	PrecisionFloat32 = mra.PrecisionFloat32
+)
+
 // Variants accepted by algo.variant.
 const (
 	Official  = mra.VariantOfficial  // the official code's behaviour, number for number
@@ -176,6 +182,15 @@ type Algo struct {
 	// "" (meaning "auto") and left out of run.json, so the records of runs
 	// started before the key existed still match on --resume.
 	Replay string `json:",omitempty"` // `replay`: "auto", "states" or "observations"; default "" = "auto"
+
+	// Precision is the element type MRA trains in (mra.Config.Precision):
+	// "float64" or "float32" (twice the SIMD width; results agree with
+	// float64 to float32 rounding, not bit for bit). A run resumes only in
+	// the precision it started with; evaluation plays a float32 run's
+	// networks converted exactly to float64. MADDPG runs in float64 only.
+	// Unset it is "" (meaning "float64") and left out of run.json, so the
+	// records of runs started before the key existed still match.
+	Precision string `json:",omitempty"` // `precision`: "float64" or "float32"; default "" = "float64"
 }
 
 // ApplyVariant sets Variant and the switches it governs from variant v

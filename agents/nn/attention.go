@@ -15,22 +15,24 @@ import (
 //
 // A row whose entities are all absent gets all-zero weights (and zero
 // gradients), never NaN. Shapes: query batch×Dim, keys batch×n×Dim,
-// present batch×n (nil means all present), weights batch×n.
-type Attention struct {
+// present batch×n (nil means all present), weights batch×n. The scores
+// and weights are computed in T; exp is evaluated in float64 and rounded.
+// Attention is the float64 instantiation.
+type AttentionOf[T Float] struct {
 	Dim   int
-	Scale float64
+	Scale T
 
 	batch, n int
-	q, k     []float64
+	q, k     []T
 	present  []bool
-	w        []float64
-	dq, dk   []float64
+	w        []T
+	dq, dk   []T
 }
 
 // Forward returns the attention weights for set size n ≥ 1. It keeps
 // references to query, keys and present. It panics on inconsistent
 // lengths.
-func (a *Attention) Forward(n int, query, keys []float64, present []bool) []float64 {
+func (a *AttentionOf[T]) Forward(n int, query, keys []T, present []bool) []T {
 	checkSetSize("Attention", n)
 	a.batch = setBatch("Attention", 1, len(query), a.Dim)
 	checkLen("Attention keys", len(keys), a.batch*n*a.Dim)
@@ -40,31 +42,32 @@ func (a *Attention) Forward(n int, query, keys []float64, present []bool) []floa
 	a.n, a.q, a.k, a.present = n, query, keys, present
 	a.w = grow(a.w, a.batch*n)
 	d := a.Dim
+	negInf := T(math.Inf(-1))
 	for b := range a.batch {
 		q := query[b*d : b*d+d]
 		w := a.w[b*n : b*n+n]
-		m := math.Inf(-1)
+		m := negInf
 		for j := range w {
 			if present != nil && !present[b*n+j] {
-				w[j] = math.Inf(-1)
+				w[j] = negInf
 				continue
 			}
 			kj := keys[(b*n+j)*d : (b*n+j)*d+d]
 			kj = kj[:len(q)]
-			var s float64
+			var s T
 			for i, v := range q {
 				s += v * kj[i]
 			}
 			w[j] = a.Scale * s
 			m = max(m, w[j])
 		}
-		if math.IsInf(m, -1) {
+		if m == negInf {
 			zero(w)
 			continue
 		}
-		var sum float64
+		var sum T
 		for j, s := range w {
-			e := math.Exp(s - m) // exp(−Inf) = 0 for absent entities
+			e := T(math.Exp(float64(s - m))) // exp(−Inf) = 0 for absent entities
 			w[j] = e
 			sum += e
 		}
@@ -76,14 +79,14 @@ func (a *Attention) Forward(n int, query, keys []float64, present []bool) []floa
 }
 
 // Weights returns the weights of the last forward pass (batch×n).
-func (a *Attention) Weights() []float64 { return a.w }
+func (a *AttentionOf[T]) Weights() []T { return a.w }
 
 // Backward takes dw = ∂L/∂w (batch×n) and returns ∂L/∂query (batch×Dim)
 // and ∂L/∂keys (batch×n×Dim):
 //
 //	ds_j = w_j·(dw_j − Σ_l w_l·dw_l)
 //	dq   = Scale·Σ_j ds_j·k_j,  dk_j = Scale·ds_j·q.
-func (a *Attention) Backward(dw []float64) (dQuery, dKeys []float64) {
+func (a *AttentionOf[T]) Backward(dw []T) (dQuery, dKeys []T) {
 	n, d := a.n, a.Dim
 	checkLen("Attention weight gradient", len(dw), a.batch*n)
 	a.dq = grow(a.dq, a.batch*d)
@@ -91,7 +94,7 @@ func (a *Attention) Backward(dw []float64) (dQuery, dKeys []float64) {
 	for b := range a.batch {
 		w := a.w[b*n : b*n+n]
 		g := dw[b*n : b*n+n]
-		var dot float64
+		var dot T
 		for j, v := range w {
 			dot += v * g[j]
 		}
@@ -120,19 +123,19 @@ func (a *Attention) Backward(dw []float64) (dQuery, dKeys []float64) {
 //	e = Σ_j w_j·v_j.
 //
 // Shapes: weights batch×n, values batch×n×Dim, output batch×Dim. MRA uses
-// it for e_i = Σ_j g_ij·v_j.
-type Aggregate struct {
+// it for e_i = Σ_j g_ij·v_j. Aggregate is the float64 instantiation.
+type AggregateOf[T Float] struct {
 	Dim int
 
 	batch, n int
-	w, v     []float64
-	out      []float64
-	dw, dv   []float64
+	w, v     []T
+	out      []T
+	dw, dv   []T
 }
 
 // Forward returns the weighted sums for set size n ≥ 1. It keeps
 // references to weights and values.
-func (g *Aggregate) Forward(n int, weights, values []float64) []float64 {
+func (g *AggregateOf[T]) Forward(n int, weights, values []T) []T {
 	checkSetSize("Aggregate", n)
 	g.batch = setBatch("Aggregate", 1, len(weights), n)
 	checkLen("Aggregate values", len(values), g.batch*n*g.Dim)
@@ -160,7 +163,7 @@ func (g *Aggregate) Forward(n int, weights, values []float64) []float64 {
 // and ∂L/∂values (batch×n×Dim):
 //
 //	dw_j = de·v_j,  dv_j = w_j·de.
-func (g *Aggregate) Backward(de []float64) (dWeights, dValues []float64) {
+func (g *AggregateOf[T]) Backward(de []T) (dWeights, dValues []T) {
 	n, d := g.n, g.Dim
 	checkLen("Aggregate output gradient", len(de), g.batch*d)
 	g.dw = grow(g.dw, g.batch*n)
@@ -172,7 +175,7 @@ func (g *Aggregate) Backward(de []float64) (dWeights, dValues []float64) {
 			dv := g.dv[(b*n+j)*d : (b*n+j)*d+d]
 			v, dv = v[:len(e)], dv[:len(e)]
 			wj := g.w[b*n+j]
-			var s float64
+			var s T
 			for i, x := range e {
 				s += x * v[i]
 				dv[i] = wj * x
@@ -192,35 +195,51 @@ func (g *Aggregate) Backward(de []float64) (dWeights, dValues []float64) {
 // Shapes: query batch×KeyDim, keys batch×n×KeyDim, values batch×n×ValueDim,
 // present batch×n (nil means all present), output batch×ValueDim. The
 // weights are exposed by Weights; MRA stores them as the relation graph.
-type EntityAttention struct {
-	Attn Attention
-	Agg  Aggregate
+// EntityAttention is the float64 instantiation.
+type EntityAttentionOf[T Float] struct {
+	Attn AttentionOf[T]
+	Agg  AggregateOf[T]
 }
+
+// Attention is the float64 attention weights (see AttentionOf).
+type Attention = AttentionOf[float64]
+
+// Aggregate is the float64 weighted sum (see AggregateOf).
+type Aggregate = AggregateOf[float64]
+
+// EntityAttention is the float64 entity attention (see EntityAttentionOf).
+type EntityAttention = EntityAttentionOf[float64]
 
 // NewEntityAttention returns an EntityAttention with the given key and
 // value widths and score scale.
 func NewEntityAttention(keyDim, valueDim int, scale float64) *EntityAttention {
-	return &EntityAttention{
-		Attn: Attention{Dim: keyDim, Scale: scale},
-		Agg:  Aggregate{Dim: valueDim},
+	return NewEntityAttentionOf[float64](keyDim, valueDim, scale)
+}
+
+// NewEntityAttentionOf is NewEntityAttention for element type T (the
+// scale is rounded to T).
+func NewEntityAttentionOf[T Float](keyDim, valueDim int, scale float64) *EntityAttentionOf[T] {
+	return &EntityAttentionOf[T]{
+		Attn: AttentionOf[T]{Dim: keyDim, Scale: T(scale)},
+		Agg:  AggregateOf[T]{Dim: valueDim},
 	}
 }
 
 // Forward returns the attended values for set size n ≥ 1.
-func (ea *EntityAttention) Forward(n int, query, keys, values []float64, present []bool) []float64 {
+func (ea *EntityAttentionOf[T]) Forward(n int, query, keys, values []T, present []bool) []T {
 	w := ea.Attn.Forward(n, query, keys, present)
 	return ea.Agg.Forward(n, w, values)
 }
 
 // Weights returns the attention weights of the last forward pass
 // (batch×n).
-func (ea *EntityAttention) Weights() []float64 { return ea.Attn.Weights() }
+func (ea *EntityAttentionOf[T]) Weights() []T { return ea.Attn.Weights() }
 
 // Backward takes ∂L/∂e (batch×ValueDim) and, optionally, a direct gradient
 // ∂L/∂w on the weights (batch×n, or nil), and returns the gradients with
 // respect to query, keys and values. A non-nil dWeights is added to, and
 // thus modified by, the gradient flowing back from the aggregation.
-func (ea *EntityAttention) Backward(dOut, dWeights []float64) (dQuery, dKeys, dValues []float64) {
+func (ea *EntityAttentionOf[T]) Backward(dOut, dWeights []T) (dQuery, dKeys, dValues []T) {
 	dw, dv := ea.Agg.Backward(dOut)
 	if dWeights != nil {
 		checkLen("EntityAttention weight gradient", len(dWeights), len(dw))

@@ -10,19 +10,19 @@ import (
 // non-negative and sum to 1; if rounding leaves the cumulative sum short of
 // the variate, the last index with positive probability is returned. It
 // panics if p is empty.
-func Sample(rng *rand.Rand, p []float64) int {
+func Sample[T Float](rng *rand.Rand, p []T) int {
 	if len(p) == 0 {
 		panic("nn: Sample from an empty distribution")
 	}
 	u := rng.Float64()
-	var cum float64
+	var cum T
 	last := 0
 	for k, v := range p {
 		if v > 0 {
 			last = k
 		}
 		cum += v
-		if u < cum {
+		if u < float64(cum) {
 			return k
 		}
 	}
@@ -31,7 +31,7 @@ func Sample(rng *rand.Rand, p []float64) int {
 
 // Argmax returns the index of the largest element of x, the first one on
 // ties. It panics if x is empty.
-func Argmax(x []float64) int {
+func Argmax[T Float](x []T) int {
 	if len(x) == 0 {
 		panic("nn: Argmax of an empty slice")
 	}
@@ -49,12 +49,13 @@ func Argmax(x []float64) int {
 //
 //	H = −Σ_k p_k·log p_k,  p_k = exp(logp_k),
 //
-// with 0·log 0 taken as 0.
-func Entropy(logp []float64) float64 {
+// with 0·log 0 taken as 0. It is accumulated in float64 for either
+// element type.
+func Entropy[T Float](logp []T) float64 {
 	var h float64
 	for _, lp := range logp {
-		if p := math.Exp(lp); p > 0 {
-			h -= p * lp
+		if p := math.Exp(float64(lp)); p > 0 {
+			h -= p * float64(lp)
 		}
 	}
 	return h
@@ -66,13 +67,13 @@ func Entropy(logp []float64) float64 {
 //	∂H/∂logits_k = −p_k·(logp_k + H).
 //
 // It panics if the lengths differ.
-func EntropyGrad(dst, logp []float64) {
+func EntropyGrad[T Float](dst, logp []T) {
 	checkLen("EntropyGrad dst", len(dst), len(logp))
 	h := Entropy(logp)
 	for k, lp := range logp {
-		p := math.Exp(lp)
+		p := math.Exp(float64(lp))
 		if p > 0 {
-			dst[k] = -p * (lp + h)
+			dst[k] = T(-p * (float64(lp) + h))
 		} else {
 			dst[k] = 0
 		}
@@ -85,11 +86,11 @@ func EntropyGrad(dst, logp []float64) {
 //	∂log p_a/∂logits_k = [k = a] − p_k.
 //
 // It panics if the lengths differ or a is out of range.
-func LogProbGrad(dst, logp []float64, a int) {
+func LogProbGrad[T Float](dst, logp []T, a int) {
 	checkLen("LogProbGrad dst", len(dst), len(logp))
 	_ = logp[a]
 	for k, lp := range logp {
-		dst[k] = -math.Exp(lp)
+		dst[k] = -T(math.Exp(float64(lp)))
 	}
 	dst[a]++
 }

@@ -16,17 +16,24 @@ import (
 // so the hard one-hot sample is used forward and the relaxed sample's
 // gradient backward (the straight-through estimator; MRA samples its latent
 // z this way with τ = 1).
-type GumbelSoftmax struct {
+//
+// The noise is drawn and exp evaluated in float64, then rounded to T.
+// GumbelSoftmax is the float64 instantiation.
+type GumbelSoftmaxOf[T Float] struct {
 	N           int
 	Temperature float64
 
-	noise, soft, hard, dx []float64
+	noise, soft, hard, dx []T
 }
+
+// GumbelSoftmax is the float64 Gumbel-softmax sampler (see
+// GumbelSoftmaxOf).
+type GumbelSoftmax = GumbelSoftmaxOf[float64]
 
 // Forward draws fresh Gumbel noise from rng and returns the hard samples
 // (rows×N one-hot rows). It panics if len(logits) is not a multiple of N or
 // the temperature is not positive.
-func (g *GumbelSoftmax) Forward(rng *rand.Rand, logits []float64) []float64 {
+func (g *GumbelSoftmaxOf[T]) Forward(rng *rand.Rand, logits []T) []T {
 	checkRows("GumbelSoftmax", len(logits), g.N)
 	g.noise = grow(g.noise, len(logits))
 	for i := range g.noise {
@@ -34,14 +41,14 @@ func (g *GumbelSoftmax) Forward(rng *rand.Rand, logits []float64) []float64 {
 		for u == 0 {
 			u = rng.Float64()
 		}
-		g.noise[i] = -math.Log(-math.Log(u))
+		g.noise[i] = T(-math.Log(-math.Log(u)))
 	}
 	return g.ForwardNoise(logits, g.noise)
 }
 
 // ForwardNoise is Forward with the Gumbel noise given explicitly (same
 // shape as logits), for tests and replays.
-func (g *GumbelSoftmax) ForwardNoise(logits, noise []float64) []float64 {
+func (g *GumbelSoftmaxOf[T]) ForwardNoise(logits, noise []T) []T {
 	checkRows("GumbelSoftmax", len(logits), g.N)
 	checkLen("GumbelSoftmax noise", len(noise), len(logits))
 	if !(g.Temperature > 0) {
@@ -54,7 +61,7 @@ func (g *GumbelSoftmax) ForwardNoise(logits, noise []float64) []float64 {
 		for k := range s {
 			s[k] = logits[r+k] + noise[r+k]
 		}
-		softmaxRow(s, s, g.Temperature)
+		softmaxRow(s, s, T(g.Temperature))
 		h := g.hard[r : r+g.N]
 		zero(h)
 		h[Argmax(s)] = 1
@@ -63,17 +70,17 @@ func (g *GumbelSoftmax) ForwardNoise(logits, noise []float64) []float64 {
 }
 
 // Soft returns the relaxed samples of the last forward pass (rows×N).
-func (g *GumbelSoftmax) Soft() []float64 { return g.soft }
+func (g *GumbelSoftmaxOf[T]) Soft() []T { return g.soft }
 
 // Backward returns the straight-through gradient with respect to the
 // logits: dy = ∂L/∂hard is passed through the soft sample,
 //
 //	dℓ[r,k] = soft[r,k]·(dy[r,k] − Σ_j soft[r,j]·dy[r,j]) / τ.
-func (g *GumbelSoftmax) Backward(dy []float64) []float64 {
+func (g *GumbelSoftmaxOf[T]) Backward(dy []T) []T {
 	checkLen("GumbelSoftmax output gradient", len(dy), len(g.soft))
 	g.dx = grow(g.dx, len(dy))
 	for r := 0; r < len(dy); r += g.N {
-		softmaxBackwardRow(g.dx[r:r+g.N], g.soft[r:r+g.N], dy[r:r+g.N], g.Temperature)
+		softmaxBackwardRow(g.dx[r:r+g.N], g.soft[r:r+g.N], dy[r:r+g.N], T(g.Temperature))
 	}
 	return g.dx
 }

@@ -8,19 +8,22 @@ package nn
 // With a one-hot z this selects one head, as MRA's latent strategic mode
 // does; a soft z (e.g. a Gumbel-softmax relaxation) blends them. Shapes: x
 // batch×m×Heads×Dim (an MLP output of width Heads·Dim, reshaped), z
-// batch×Heads, y batch×m×Dim.
-type HeadMix struct {
+// batch×Heads, y batch×m×Dim. HeadMix is the float64 instantiation.
+type HeadMixOf[T Float] struct {
 	Heads, Dim int
 
 	batch, m int
-	x, z     []float64
-	y        []float64
-	dx, dz   []float64
+	x, z     []T
+	y        []T
+	dx, dz   []T
 }
+
+// HeadMix is the float64 head mixing (see HeadMixOf).
+type HeadMix = HeadMixOf[float64]
 
 // Forward returns the mixed heads for m ≥ 1 set members per batch item.
 // It keeps references to x and z.
-func (h *HeadMix) Forward(m int, x, z []float64) []float64 {
+func (h *HeadMixOf[T]) Forward(m int, x, z []T) []T {
 	checkSetSize("HeadMix", m)
 	h.batch = setBatch("HeadMix", 1, len(z), h.Heads)
 	checkLen("HeadMix input", len(x), h.batch*m*h.Heads*h.Dim)
@@ -53,7 +56,7 @@ func (h *HeadMix) Forward(m int, x, z []float64) []float64 {
 // (batch×m×Heads×Dim) and ∂L/∂z (batch×Heads):
 //
 //	dx[b,j,h,:] = z[b,h]·dy[b,j,:],  dz[b,h] = Σ_j dy[b,j,:]·x[b,j,h,:].
-func (h *HeadMix) Backward(dy []float64) (dx, dz []float64) {
+func (h *HeadMixOf[T]) Backward(dy []T) (dx, dz []T) {
 	m, d, hd := h.m, h.Dim, h.Heads*h.Dim
 	checkLen("HeadMix output gradient", len(dy), h.batch*m*d)
 	h.dx = grow(h.dx, h.batch*m*hd)
@@ -71,7 +74,7 @@ func (h *HeadMix) Backward(dy []float64) (dx, dz []float64) {
 				xk := xr[k*d : k*d+d]
 				dxk := dxr[k*d : k*d+d]
 				xk, dxk = xk[:len(g)], dxk[:len(g)]
-				var s float64
+				var s T
 				for i, v := range g {
 					s += v * xk[i]
 					dxk[i] = zk * v

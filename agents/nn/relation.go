@@ -14,45 +14,55 @@ import "math"
 // 6 heads × 16, and Scale = 1/8. Shapes: self batch×In, others batch×n×In,
 // z batch×Heads, present batch×n (nil means all present), g batch×n.
 //
-// Its parameters are Key's segments followed by Query's.
-type RelationNet struct {
-	Key, Query *MLP
+// Its parameters are Key's segments followed by Query's. RelationNet is
+// the float64 instantiation.
+type RelationNetOf[T Float] struct {
+	Key, Query *MLPOf[T]
 	Heads      int
 	HeadDim    int
 
-	keyMix, queryMix HeadMix
-	attn             Attention
-	dz               []float64
+	keyMix, queryMix HeadMixOf[T]
+	attn             AttentionOf[T]
+	dz               []T
 }
+
+// RelationNet is the float64 relation network (see RelationNetOf).
+type RelationNet = RelationNetOf[float64]
 
 // NewRelationNet returns an unbound relation net with ReLU MLPs
 // in → hidden → heads·headDim and the score scale 1/√(2·hidden) used by
 // MRA's code (1/8 for hidden = 32). The scale can be changed through
 // SetScale.
 func NewRelationNet(in, hidden, heads, headDim int) *RelationNet {
-	return &RelationNet{
-		Key:      NewMLP(NewReLU, in, hidden, heads*headDim),
-		Query:    NewMLP(NewReLU, in, hidden, heads*headDim),
+	return NewRelationNetOf[float64](in, hidden, heads, headDim)
+}
+
+// NewRelationNetOf is NewRelationNet for element type T.
+func NewRelationNetOf[T Float](in, hidden, heads, headDim int) *RelationNetOf[T] {
+	return &RelationNetOf[T]{
+		Key:      NewMLPOf(NewReLUOf[T], in, hidden, heads*headDim),
+		Query:    NewMLPOf(NewReLUOf[T], in, hidden, heads*headDim),
 		Heads:    heads,
 		HeadDim:  headDim,
-		keyMix:   HeadMix{Heads: heads, Dim: headDim},
-		queryMix: HeadMix{Heads: heads, Dim: headDim},
-		attn:     Attention{Dim: headDim, Scale: 1 / math.Sqrt(2*float64(hidden))},
+		keyMix:   HeadMixOf[T]{Heads: heads, Dim: headDim},
+		queryMix: HeadMixOf[T]{Heads: heads, Dim: headDim},
+		attn:     AttentionOf[T]{Dim: headDim, Scale: T(1 / math.Sqrt(2*float64(hidden)))},
 	}
 }
 
 // Scale returns the factor applied to the key–query dot products.
-func (rn *RelationNet) Scale() float64 { return rn.attn.Scale }
+func (rn *RelationNetOf[T]) Scale() float64 { return float64(rn.attn.Scale) }
 
-// SetScale sets the factor applied to the key–query dot products.
-func (rn *RelationNet) SetScale(s float64) { rn.attn.Scale = s }
+// SetScale sets the factor applied to the key–query dot products (rounded
+// to T).
+func (rn *RelationNetOf[T]) SetScale(s float64) { rn.attn.Scale = T(s) }
 
 // NumParams returns the number of parameters of Key and Query.
-func (rn *RelationNet) NumParams() int { return rn.Key.NumParams() + rn.Query.NumParams() }
+func (rn *RelationNetOf[T]) NumParams() int { return rn.Key.NumParams() + rn.Query.NumParams() }
 
 // SetParams binds Key and then Query to consecutive parts of params and
 // grads.
-func (rn *RelationNet) SetParams(params, grads []float64) {
+func (rn *RelationNetOf[T]) SetParams(params, grads []T) {
 	checkLen("RelationNet params", len(params), rn.NumParams())
 	checkLen("RelationNet grads", len(grads), rn.NumParams())
 	k := rn.Key.NumParams()
@@ -61,26 +71,26 @@ func (rn *RelationNet) SetParams(params, grads []float64) {
 }
 
 // AppendSegments appends Key's segments, then Query's.
-func (rn *RelationNet) AppendSegments(dst []Segment, offset int) []Segment {
+func (rn *RelationNetOf[T]) AppendSegments(dst []Segment, offset int) []Segment {
 	dst = rn.Key.AppendSegments(dst, offset)
 	return rn.Query.AppendSegments(dst, offset+rn.Key.NumParams())
 }
 
 // Forward returns the relation graph g (batch×n) for n ≥ 1 other agents.
 // It keeps references to its arguments.
-func (rn *RelationNet) Forward(n int, self, others, z []float64, present []bool) []float64 {
+func (rn *RelationNetOf[T]) Forward(n int, self, others, z []T, present []bool) []T {
 	k := rn.keyMix.Forward(1, rn.Key.Forward(self), z)
 	q := rn.queryMix.Forward(n, rn.Query.Forward(others), z)
 	return rn.attn.Forward(n, k, q, present)
 }
 
 // Graph returns the relation graph of the last forward pass (batch×n).
-func (rn *RelationNet) Graph() []float64 { return rn.attn.Weights() }
+func (rn *RelationNetOf[T]) Graph() []T { return rn.attn.Weights() }
 
 // Backward takes dg = ∂L/∂g (batch×n), accumulates the gradients of Key
 // and Query and returns ∂L/∂self (batch×In), ∂L/∂others (batch×n×In) and
 // ∂L/∂z (batch×Heads).
-func (rn *RelationNet) Backward(dg []float64) (dSelf, dOthers, dz []float64) {
+func (rn *RelationNetOf[T]) Backward(dg []T) (dSelf, dOthers, dz []T) {
 	dk, dq := rn.attn.Backward(dg)
 	dkFull, dz1 := rn.keyMix.Backward(dk)
 	dqFull, dz2 := rn.queryMix.Backward(dq)

@@ -40,26 +40,41 @@ func DefaultAdam() AdamConfig {
 // (the division by √(1−β2ᵗ) is done as a multiplication by its inverse, so
 // results can differ from PyTorch's in the last bit).
 //
+// AdamOf keeps its moments in the parameters' element type T: float64
+// (Adam, what every optimizer of the package uses) or float32 (the float32
+// training path of issue 13). The step's scalar factors (η/(1−β1ᵗ),
+// 1/√(1−β2ᵗ)) are computed in float64 and rounded to T; the elementwise
+// update runs in T. Only Adam (float64) implements [Optimizer].
+//
 // References: Kingma and Ba, "Adam: A Method for Stochastic Optimization",
 // arXiv 1412.6980; Loshchilov and Hutter, arXiv 1711.05101.
-type Adam struct {
+type AdamOf[T Float] struct {
 	cfg       AdamConfig
 	decoupled bool
 	d, t      int
-	m, v      []float64
+	m, v      []T
 }
+
+// Float is the element type AdamOf can run in.
+type Float interface{ ~float32 | ~float64 }
+
+// Adam is the float64 Adam optimizer (see AdamOf).
+type Adam = AdamOf[float64]
 
 // NewAdam returns Adam with coupled L2 weight decay (torch.optim.Adam) for d
 // parameters. It returns an error wrapping [ErrConfig] for d < 1, a nil or
 // negative schedule, β ∉ [0, 1), ε ≤ 0 or wd < 0.
-func NewAdam(d int, cfg AdamConfig) (*Adam, error) { return newAdam(d, cfg, false) }
+func NewAdam(d int, cfg AdamConfig) (*Adam, error) { return newAdam[float64](d, cfg, false) }
+
+// NewAdamOf is NewAdam with moments and parameters of element type T.
+func NewAdamOf[T Float](d int, cfg AdamConfig) (*AdamOf[T], error) { return newAdam[T](d, cfg, false) }
 
 // NewAdamW returns Adam with decoupled weight decay (torch.optim.AdamW) for d
 // parameters. Its errors are those of [NewAdam].
-func NewAdamW(d int, cfg AdamConfig) (*Adam, error) { return newAdam(d, cfg, true) }
+func NewAdamW(d int, cfg AdamConfig) (*Adam, error) { return newAdam[float64](d, cfg, true) }
 
-func newAdam(d int, cfg AdamConfig, decoupled bool) (*Adam, error) {
-	a := &Adam{cfg: cfg, decoupled: decoupled, d: d}
+func newAdam[T Float](d int, cfg AdamConfig, decoupled bool) (*AdamOf[T], error) {
+	a := &AdamOf[T]{cfg: cfg, decoupled: decoupled, d: d}
 	name := a.Name()
 	if err := checkDim(name, d); err != nil {
 		return nil, err
@@ -79,13 +94,13 @@ func newAdam(d int, cfg AdamConfig, decoupled bool) (*Adam, error) {
 	if err := checkRange(name, "weight decay", cfg.WeightDecay, 0, 1e300, false); err != nil {
 		return nil, err
 	}
-	a.m = make([]float64, d)
-	a.v = make([]float64, d)
+	a.m = make([]T, d)
+	a.v = make([]T, d)
 	return a, nil
 }
 
 // Name returns "adam" or "adamw".
-func (a *Adam) Name() string {
+func (a *AdamOf[T]) Name() string {
 	if a.decoupled {
 		return "adamw"
 	}
@@ -93,18 +108,18 @@ func (a *Adam) Name() string {
 }
 
 // Reset clears both moments and the step counter.
-func (a *Adam) Reset() {
+func (a *AdamOf[T]) Reset() {
 	clear(a.m)
 	clear(a.v)
 	a.t = 0
 }
 
 // Steps returns the number of steps taken since construction or Reset.
-func (a *Adam) Steps() int { return a.t }
+func (a *AdamOf[T]) Steps() int { return a.t }
 
 // Step performs one Adam or AdamW step in place. See [Optimizer] for the
 // errors.
-func (a *Adam) Step(params, grad []float64) error {
+func (a *AdamOf[T]) Step(params, grad []T) error {
 	if err := checkStep(a.Name(), params, grad, a.d); err != nil {
 		return err
 	}
@@ -119,13 +134,15 @@ func (a *Adam) Step(params, grad []float64) error {
 	if a.decoupled {
 		l2, decay = 0, 1-lr*wd
 	}
+	tl2, tdecay, tb1, tb2, tc1, tc2 := T(l2), T(decay), T(b1), T(b2), T(1-b1), T(1-b2)
+	tstep, tinv, teps := T(stepSize), T(invBC2Sqrt), T(eps)
 	for i, g := range grad {
 		p := params[i]
-		g += l2 * p
-		mi := b1*m[i] + (1-b1)*g
-		vi := b2*v[i] + (1-b2)*g*g
+		g += tl2 * p
+		mi := tb1*m[i] + tc1*g
+		vi := tb2*v[i] + tc2*g*g
 		m[i], v[i] = mi, vi
-		params[i] = p*decay - stepSize*mi/(math.Sqrt(vi)*invBC2Sqrt+eps)
+		params[i] = p*tdecay - tstep*mi/(T(math.Sqrt(float64(vi)))*tinv+teps)
 	}
 	return nil
 }
@@ -137,7 +154,7 @@ func (a *Adam) Step(params, grad []float64) error {
 //
 // Before the first step the preconditioner is 1/ε. Apply changes no state;
 // dst and g may be the same slice.
-func (a *Adam) Apply(dst, g []float64) error {
+func (a *AdamOf[T]) Apply(dst, g []T) error {
 	if err := checkLen(a.Name(), "dst", dst, a.d); err != nil {
 		return err
 	}
@@ -149,24 +166,27 @@ func (a *Adam) Apply(dst, g []float64) error {
 		bc2Sqrt = math.Sqrt(1 - math.Pow(a.cfg.Beta2, float64(a.t)))
 	}
 	for i := range dst[:a.d] {
-		dst[i] = g[i] / (math.Sqrt(a.v[i])/bc2Sqrt + a.cfg.Eps)
+		dst[i] = g[i] / T(math.Sqrt(float64(a.v[i]))/bc2Sqrt+a.cfg.Eps)
 	}
 	return nil
 }
 
-// MarshalState encodes the step counter and both moments.
-func (a *Adam) MarshalState() ([]byte, error) {
+// MarshalState encodes the step counter and both moments. The moments
+// are written as float64 in either precision (a float32 value converts
+// exactly, so a float32 state round-trips bit for bit).
+func (a *AdamOf[T]) MarshalState() ([]byte, error) {
 	w := newStateWriter(a.Name(), 24+16*a.d)
 	w.u64(uint64(a.d))
 	w.u64(uint64(a.t))
-	w.floats(a.m)
-	w.floats(a.v)
+	floatsOf(w, a.m)
+	floatsOf(w, a.v)
 	return w.b, nil
 }
 
 // UnmarshalState restores a state written by MarshalState of the same variant
-// (Adam or AdamW) and dimension.
-func (a *Adam) UnmarshalState(data []byte) error {
+// (Adam or AdamW) and dimension. A float32 Adam rounds the moments to
+// float32 (exact for a state written by a float32 Adam).
+func (a *AdamOf[T]) UnmarshalState(data []byte) error {
 	r := newStateReader(a.Name(), data)
 	if d := r.u64("dimension"); r.err == nil && d != uint64(a.d) {
 		r.fail("dimension %d, want %d", d, a.d)
@@ -183,7 +203,8 @@ func (a *Adam) UnmarshalState(data []byte) error {
 		return err
 	}
 	a.t = t
-	copy(a.m, m)
-	copy(a.v, v)
+	for i := range m {
+		a.m[i], a.v[i] = T(m[i]), T(v[i])
+	}
 	return nil
 }

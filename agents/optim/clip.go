@@ -3,6 +3,7 @@ package optim
 import (
 	"math"
 	"strings"
+	"unsafe"
 
 	"gonum.org/v1/gonum/floats"
 )
@@ -40,6 +41,32 @@ func (c *ClipGlobalNorm) Clip(grad []float64) (float64, error) {
 	c.LastNorm = n
 	if coef := c.MaxNorm / (n + 1e-6); coef < 1 {
 		floats.Scale(coef, grad)
+	}
+	return n, nil
+}
+
+// ClipOf is [ClipGlobalNorm.Clip] for a gradient of element type T. For
+// float64 it is Clip itself; for float32 the squared norm is accumulated
+// in float64 and the scale factor rounded to float32.
+func ClipOf[T Float](c *ClipGlobalNorm, grad []T) (float64, error) {
+	var z T
+	if unsafe.Sizeof(z) == 8 {
+		return c.Clip(unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(grad))), len(grad)))
+	}
+	if i := firstNonFinite(grad); i >= 0 {
+		return math.NaN(), &NonFiniteError{Optimizer: "clip", Index: i, Value: float64(grad[i])}
+	}
+	var ss float64
+	for _, g := range grad {
+		ss += float64(g) * float64(g)
+	}
+	n := math.Sqrt(ss)
+	c.LastNorm = n
+	if coef := c.MaxNorm / (n + 1e-6); coef < 1 {
+		tc := T(coef)
+		for i := range grad {
+			grad[i] *= tc
+		}
 	}
 	return n, nil
 }

@@ -204,7 +204,7 @@ func configErr(name, format string, args ...any) error {
 }
 
 // checkLen returns a *LengthError when len(x) != d.
-func checkLen(name, what string, x []float64, d int) error {
+func checkLen[T Float](name, what string, x []T, d int) error {
 	if len(x) != d {
 		return &LengthError{Optimizer: name, What: what, Got: len(x), Want: d}
 	}
@@ -214,7 +214,7 @@ func checkLen(name, what string, x []float64, d int) error {
 // firstNonFinite returns the index of the first NaN or ±Inf in x, or -1.
 // It relies on x−x being NaN exactly for non-finite x, and checks blocks of
 // four so the common all-finite case costs about one add per entry.
-func firstNonFinite(x []float64) int {
+func firstNonFinite[T Float](x []T) int {
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
 		s := (x[i] - x[i]) + (x[i+1] - x[i+1]) + (x[i+2] - x[i+2]) + (x[i+3] - x[i+3])
@@ -223,7 +223,7 @@ func firstNonFinite(x []float64) int {
 		}
 	}
 	for ; i < len(x); i++ {
-		if math.IsNaN(x[i]) || math.IsInf(x[i], 0) {
+		if math.IsNaN(float64(x[i])) || math.IsInf(float64(x[i]), 0) {
 			return i
 		}
 	}
@@ -231,7 +231,7 @@ func firstNonFinite(x []float64) int {
 }
 
 // checkStep validates the lengths and finiteness of params and grad.
-func checkStep(name string, params, grad []float64, d int) error {
+func checkStep[T Float](name string, params, grad []T, d int) error {
 	if err := checkLen(name, "params", params, d); err != nil {
 		return err
 	}
@@ -239,10 +239,10 @@ func checkStep(name string, params, grad []float64, d int) error {
 		return err
 	}
 	if i := firstNonFinite(grad); i >= 0 {
-		return &NonFiniteError{Optimizer: name, Index: i, Value: grad[i]}
+		return &NonFiniteError{Optimizer: name, Index: i, Value: float64(grad[i])}
 	}
 	if i := firstNonFinite(params); i >= 0 {
-		return &NonFiniteError{Optimizer: name, Index: i, Value: params[i], InParams: true}
+		return &NonFiniteError{Optimizer: name, Index: i, Value: float64(params[i]), InParams: true}
 	}
 	return nil
 }
@@ -253,7 +253,7 @@ func checkParams(name string, params []float64, d int) error {
 		return err
 	}
 	if i := firstNonFinite(params); i >= 0 {
-		return &NonFiniteError{Optimizer: name, Index: i, Value: params[i], InParams: true}
+		return &NonFiniteError{Optimizer: name, Index: i, Value: float64(params[i]), InParams: true}
 	}
 	return nil
 }

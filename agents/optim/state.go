@@ -39,6 +39,14 @@ func (w *stateWriter) bytes(p []byte) {
 	w.b = append(w.b, p...)
 }
 
+// floatsOf writes x as float64 values (exact for float32).
+func floatsOf[T Float](w *stateWriter, x []T) {
+	w.u64(uint64(len(x)))
+	for _, v := range x {
+		w.f64(float64(v))
+	}
+}
+
 func (w *stateWriter) floats(x []float64) {
 	w.u64(uint64(len(x)))
 	for _, v := range x {

@@ -219,6 +219,7 @@ func trainConfig(s *scenarios.Scenario) (mra.Config, mra.Setup) {
 	cfg.ClassifierCrossPairing, cfg.DoubleClipRelation = a.ClassifierCrossPairing, a.DoubleClipRelation
 	cfg.Tau = a.Tau
 	cfg.Replay = a.Replay
+	cfg.Precision = a.Precision
 	setup := mra.Setup{
 		Game: s.Game.Name, Params: s.Game.Params, Populations: s.Train.Populations, Seed: s.Seed,
 		Episodes: s.Train.Episodes, ParallelEnvs: s.Train.ParallelEnvs, LogEvery: s.Train.LogEvery,
