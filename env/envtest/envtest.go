@@ -377,6 +377,10 @@ func EpisodeAllocs(g env.Game, episodes int) (allocs uint64, steps int) {
 		return n
 	}
 	play(1) // warm-up: lazily built tables
+	// A collection now starts the runtime's mark workers (goroutines, whose
+	// creation counts as heap allocations) before the count, not during it
+	// when the first collection of the process happens to fall there.
+	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	for e := range episodes {
