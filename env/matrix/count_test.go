@@ -127,7 +127,7 @@ func TestCountEncodingDocumented(t *testing.T) {
 			t.Errorf("%s documents no count_encoding parameter", name)
 		}
 	}
-	if matrix.CountLinear.String() != "linear" || matrix.CountLog.String() != "log" || matrix.CountEncoding(5).String() != "CountEncoding(5)" {
-		t.Errorf("names %q %q %q", matrix.CountLinear, matrix.CountLog, matrix.CountEncoding(5))
+	if env.CountLinear.String() != "linear" || env.CountLog.String() != "log" || env.CountEncoding(5).String() != "CountEncoding(5)" {
+		t.Errorf("names %q %q %q", env.CountLinear, env.CountLog, env.CountEncoding(5))
 	}
 }

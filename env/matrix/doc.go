@@ -28,7 +28,7 @@
 //
 // count(n) is n/10 by default, the scale of the game descriptor MRA
 // conditions on, and ln n with the parameter count_encoding = "log"
-// (CountEncoding, WithCountEncoding), which every game of the package takes:
+// (env.CountEncoding, WithCountEncoding), which every game of the package takes:
 // a network trained at a few small n reads a larger n from this entry, and
 // ln n keeps it closer to the training range. The set of other players lets
 // an attention network count them.

@@ -33,7 +33,7 @@ func newElFarol(p env.Params, pop env.Population) (env.Game, error) {
 	if c == 0 {
 		c = ElFarolCapacity(n, p.Float("fraction"))
 	}
-	return NewElFarol(n, c, p.Float("good"), p.Float("bad"), WithCountEncoding(countEncodingOf(p)))
+	return NewElFarol(n, c, p.Float("good"), p.Float("bad"), WithCountEncoding(p.CountEncoding()))
 }
 
 // The actions of the El Farol bar game.
@@ -55,7 +55,7 @@ const (
 // probability p* that ElFarolEquilibrium computes.
 //
 // The self block of an observation is [n/10, 1/n, C/n, g, b] (ln n first
-// with CountLog).
+// with env.CountLog).
 type ElFarol struct {
 	oneShot
 	capacity  int

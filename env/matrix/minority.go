@@ -19,7 +19,7 @@ func init() {
 }
 
 func newMinority(p env.Params, pop env.Population) (env.Game, error) {
-	return NewMinority(pop.Total(), WithCountEncoding(countEncodingOf(p)))
+	return NewMinority(pop.Total(), WithCountEncoding(p.CountEncoding()))
 }
 
 // Minority is the minority game. Each of n players, n odd, picks side 0 or
@@ -32,7 +32,7 @@ func newMinority(p env.Params, pop env.Population) (env.Game, error) {
 // mixed equilibrium picks each side with probability 1/2.
 //
 // The self block of an observation is [n/10, 1/n] (ln n first with
-// CountLog).
+// env.CountLog).
 type Minority struct {
 	oneShot
 	dist []float64 // scratch: distribution of the others on side 1

@@ -23,7 +23,7 @@ func init() {
 }
 
 func newPublicGoods(p env.Params, pop env.Population) (env.Game, error) {
-	return NewPublicGoods(pop.Total(), p.Float("endowment"), p.Float("multiplier"), p.Int("levels"), WithCountEncoding(countEncodingOf(p)))
+	return NewPublicGoods(pop.Total(), p.Float("endowment"), p.Float("multiplier"), p.Int("levels"), WithCountEncoding(p.CountEncoding()))
 }
 
 // PublicGoods is the linear public goods game. Each of n players holds an
@@ -39,7 +39,7 @@ func newPublicGoods(p env.Params, pop env.Population) (env.Game, error) {
 // dominant.
 //
 // The self block of an observation is [n/10, 1/n, r/n, e] (ln n first with
-// CountLog).
+// env.CountLog).
 type PublicGoods struct {
 	oneShot
 	endowment, multiplier float64

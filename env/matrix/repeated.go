@@ -28,7 +28,7 @@ func init() {
 }
 
 func newRepeatedVolunteer(p env.Params, pop env.Population) (env.Game, error) {
-	return NewRepeatedVolunteer(pop.Total(), p.Float("benefit"), p.Float("cost"), p.Int("rounds"), WithCountEncoding(countEncodingOf(p)))
+	return NewRepeatedVolunteer(pop.Total(), p.Float("benefit"), p.Float("cost"), p.Int("rounds"), WithCountEncoding(p.CountEncoding()))
 }
 
 // RepeatedVolunteer is the volunteer's dilemma played for H rounds by the
@@ -42,7 +42,7 @@ func newRepeatedVolunteer(p env.Params, pop env.Population) (env.Game, error) {
 //
 // The self block of an observation is [n/10, 1/n, c/b, b, t/H, k/n, first]
 // with k last round's number of volunteers (0 in the first round) and
-// first = 1 in the first round (ln n first with CountLog); the set "players"
+// first = 1 in the first round (ln n first with env.CountLog); the set "players"
 // has one row of width 1 (always 1) per other player.
 type RepeatedVolunteer struct {
 	spec          *env.Spec

@@ -23,7 +23,7 @@ func init() {
 }
 
 func newVolunteer(p env.Params, pop env.Population) (env.Game, error) {
-	return NewVolunteer(pop.Total(), p.Float("benefit"), p.Float("cost"), WithCountEncoding(countEncodingOf(p)))
+	return NewVolunteer(pop.Total(), p.Float("benefit"), p.Float("cost"), WithCountEncoding(p.CountEncoding()))
 }
 
 // The actions of the volunteer's dilemma.
@@ -44,7 +44,7 @@ const (
 // that rises with n.
 //
 // The self block of an observation is [n/10, 1/n, c/b, b] (ln n first with
-// CountLog).
+// env.CountLog).
 type Volunteer struct {
 	oneShot
 	benefit, cost float64

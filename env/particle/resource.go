@@ -20,6 +20,7 @@ func init() {
 			{Name: "shared_reward", Kind: env.Bool, Default: 0,
 				Doc: "give every agent the team's summed reward instead of its own (MRA's code gives its own)"},
 			countFeatureParam,
+			countEncodingParam,
 			{Name: "observe_nearest", Kind: env.Int, Default: 0, Min: 0, Max: maxAgents,
 				Doc: "each agent observes only the k nearest other agents, nearest first (ties by index), so the networks' cost grows as N·k instead of N²; 0 (the default, as MRA) observes all. The critic then sees the k rows as entities, not as the agents whose actions it mixes"},
 		},
@@ -48,7 +49,8 @@ type Resource struct {
 	k      int       // other agents observed: N−1, or the observe_nearest nearest
 	near   []int     // near[i*k:]: the agents agent i observes, nearest first
 	dist   []float64 // scratch of nearest: squared distances of near's candidates
-	count  bool      // the self block ends with N/10
+	count  bool      // the self block ends with N/10 (in encoding enc)
+	enc    env.CountEncoding
 	occ    []bool    // occ[l*n+i]: agent i overlaps resource l
 	rel    []float64 // rel[j*3L:]: p_l − p_j and size_l for every resource, scratch
 }
@@ -56,7 +58,10 @@ type Resource struct {
 // NewResource builds the resource game; it is its env.Constructor.
 func NewResource(p env.Params, pop env.Population) (env.Game, error) {
 	n, l := pop.Total(), p.Int("resources")
-	count := p.Bool("count_feature")
+	count, enc, err := countFeature(ResourceName, p)
+	if err != nil {
+		return nil, err
+	}
 	k := max(n-1, 0)
 	if near := p.Int("observe_nearest"); near > 0 && near < k {
 		k = near
@@ -75,7 +80,7 @@ func NewResource(p env.Params, pop env.Population) (env.Game, error) {
 		w.Collide[n+k] = false
 	}
 	return &Resource{core: newCore(spec, w), n: n, l: l, k: k, near: make([]int, n*k), dist: make([]float64, k+1),
-		shared: p.Bool("shared_reward"), count: count, occ: make([]bool, n*l), rel: make([]float64, n*3*l)}, nil
+		shared: p.Bool("shared_reward"), count: count, enc: enc, occ: make([]bool, n*l), rel: make([]float64, n*3*l)}, nil
 }
 
 // Reset implements env.Game.
@@ -132,7 +137,7 @@ func (g *Resource) Observe(f *env.Frame) {
 	for j := range n {
 		g.landmarks(g.rel[j*width:(j+1)*width], j)
 	}
-	m := float64(n) / 10
+	m := g.enc.Encode(n)
 	for i := range n {
 		o := f.AgentObs(i)
 		o[0], o[1], o[2], o[3] = w.VX[i], w.VY[i], w.PX[i], w.PY[i]

@@ -19,6 +19,7 @@ func init() {
 			{Name: "shared_reward", Kind: env.Bool, Default: 1,
 				Doc: "give every agent the team's summed reward, as the original environment does; false gives each its own"},
 			countFeatureParam,
+			countEncodingParam,
 		},
 	})
 }
@@ -45,13 +46,17 @@ type Spread struct {
 	core
 	n      int
 	shared bool
-	count  bool // the self block ends with N/10
+	count  bool // the self block ends with N/10 (in encoding enc)
+	enc    env.CountEncoding
 }
 
 // NewSpread builds the spread game; it is its env.Constructor.
 func NewSpread(p env.Params, pop env.Population) (env.Game, error) {
 	n := pop.Total()
-	count := p.Bool("count_feature")
+	count, enc, err := countFeature(SpreadName, p)
+	if err != nil {
+		return nil, err
+	}
 	spec, err := env.NewSpec(pop, []env.TypeSpec{{
 		Name: pop[0].Type, Count: n, NumActions: NumActions, ActionNames: ActionNames,
 		Self: 4 + boolInt(count),
@@ -65,7 +70,7 @@ func NewSpread(p env.Params, pop env.Population) (env.Game, error) {
 		w.Size[i] = 0.15
 		w.Collide[n+i] = false
 	}
-	return &Spread{core: newCore(spec, w), n: n, shared: p.Bool("shared_reward"), count: count}, nil
+	return &Spread{core: newCore(spec, w), n: n, shared: p.Bool("shared_reward"), count: count, enc: enc}, nil
 }
 
 // Reset implements env.Game.
@@ -113,7 +118,7 @@ func (g *Spread) rewards(r []float64) {
 // Observe implements env.Game.
 func (g *Spread) Observe(f *env.Frame) {
 	w, n := g.w, g.n
-	m := float64(n) / 10
+	m := g.enc.Encode(n)
 	px, py := w.PX, w.PY
 	for i := range n {
 		o := f.AgentObs(i)
