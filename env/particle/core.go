@@ -161,7 +161,7 @@ const maxAgents = 256
 // carries no population size, as in the official code, and N reaches MRA's
 // networks only through the prior p(z | m).
 var countFeatureParam = env.Param{Name: "count_feature", Kind: env.Bool, Default: 0,
-	Doc: "end each agent's self block with N/10, the population size (not in the official code; it leaks N into every observation)"}
+	Doc: "end each agent's self block with N/10 per agent type, the population size (ln N with count_encoding = \"log\"; not in the official code; it leaks N into every observation)"}
 
 // countEncodingParam is the count_encoding parameter of the games with
 // count_feature: how the feature writes each type's count n (n/10 by
