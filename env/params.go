@@ -1,6 +1,7 @@
 package env
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -13,11 +14,13 @@ import (
 type Kind int
 
 // The kinds of parameter values. Whole numbers given for a Float parameter
-// are accepted; fractions given for an Int parameter are not.
+// are accepted; fractions given for an Int parameter are not. An Enum
+// parameter takes one of the strings of its Param.Values.
 const (
 	Float Kind = iota
 	Int
 	Bool
+	Enum
 )
 
 // String returns the kind as a scenario file spells its values.
@@ -27,6 +30,8 @@ func (k Kind) String() string {
 		return "integer"
 	case Bool:
 		return "boolean"
+	case Enum:
+		return "string"
 	default:
 		return "number"
 	}
@@ -34,12 +39,15 @@ func (k Kind) String() string {
 
 // Param documents one parameter of a game: its name as written in scenario
 // files, the kind and range of its value, its default and what it means.
-// Booleans use Default 0 or 1 and ignore Min and Max.
+// Booleans use Default 0 or 1 and ignore Min and Max. Enums list their
+// allowed strings in Values, use Default as an index into it and ignore Min
+// and Max.
 type Param struct {
 	Name     string
 	Kind     Kind
 	Default  float64
 	Min, Max float64
+	Values   []string // an Enum's allowed values, in the order Params.Enum numbers them
 	Doc      string
 }
 
@@ -48,6 +56,8 @@ func (p Param) Allowed() string {
 	switch p.Kind {
 	case Bool:
 		return "true or false"
+	case Enum:
+		return "one of " + quoteList(p.Values)
 	case Int:
 		return fmt.Sprintf("an integer in [%s, %s]", formatNum(p.Min), formatNum(p.Max))
 	default:
@@ -57,8 +67,11 @@ func (p Param) Allowed() string {
 
 // DefaultString returns the default as a scenario file would write it.
 func (p Param) DefaultString() string {
-	if p.Kind == Bool {
+	switch p.Kind {
+	case Bool:
 		return strconv.FormatBool(p.Default != 0)
+	case Enum:
+		return strconv.Quote(p.Values[int(p.Default)])
 	}
 	return formatNum(p.Default)
 }
@@ -94,6 +107,10 @@ func (p Params) Int(name string) int { return int(p.Float(name)) }
 
 // Bool returns the value of a Bool parameter; see Float.
 func (p Params) Bool(name string) bool { return p.Float(name) != 0 }
+
+// Enum returns the value of an Enum parameter as the index of its string in
+// the parameter's Values; see Float.
+func (p Params) Enum(name string) int { return p.Int(name) }
 
 // ParamError reports a game parameter that is unknown or has a value that is
 // not allowed. Param is the parameter's name as written by the user.
@@ -149,6 +166,22 @@ func checkParams(game string, doc []Param, raw map[string]any) (Params, error) {
 }
 
 func paramValue(p Param, raw any) (float64, error) {
+	if p.Kind == Enum {
+		x, ok := raw.(string)
+		if !ok {
+			return 0, fmt.Errorf("got %v (%T), want %s", raw, raw, p.Allowed())
+		}
+		for i, v := range p.Values {
+			if x == v {
+				return float64(i), nil
+			}
+		}
+		msg := fmt.Sprintf("got %q, want %s", x, p.Allowed())
+		if s, ok := suggest.Closest(x, p.Values); ok {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		return 0, errors.New(msg)
+	}
 	var v float64
 	switch x := raw.(type) {
 	case bool:

@@ -3,6 +3,7 @@ package env
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"sync"
 
@@ -67,7 +68,9 @@ func Register(name string, newGame Constructor, doc Doc) {
 		seen[t.Name] = true
 	}
 	for _, p := range doc.Params {
-		if p.Name == "" || seen["param:"+p.Name] || (p.Kind != Bool && (p.Default < p.Min || p.Default > p.Max)) {
+		badEnum := p.Kind == Enum && (len(p.Values) == 0 || p.Default != math.Trunc(p.Default) || p.Default < 0 || int(p.Default) >= len(p.Values))
+		badRange := p.Kind != Bool && p.Kind != Enum && (p.Default < p.Min || p.Default > p.Max)
+		if p.Name == "" || seen["param:"+p.Name] || badEnum || badRange || (p.Kind != Enum && p.Values != nil) {
 			panic(fmt.Sprintf("env: game %s: bad parameter doc %+v", name, p))
 		}
 		seen["param:"+p.Name] = true

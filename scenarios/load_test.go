@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -242,6 +243,26 @@ func TestCrossParameterRule(t *testing.T) {
 		t.Fatalf("want one error, got %v", err)
 	}
 	want := "v.toml:4:1: game.params.cost: cost 2 with benefit 1: want 0 < cost < benefit (otherwise nobody or everybody volunteers and there is no dilemma)"
+	if got := list[0].Error(); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// TestEnumParameter checks a string-valued game parameter in a scenario
+// file: accepted among its values, refused otherwise with the key, the
+// value and the allowed values.
+func TestEnumParameter(t *testing.T) {
+	src := "[game]\nname = \"volunteer\"\n[game.params]\ncount_encoding = %q\n[train]\npopulations = [2, 3]\n"
+	s, err := scenarios.Parse("v.toml", []byte(fmt.Sprintf(src, "log")))
+	if err != nil || s.Game.Params["count_encoding"] != "log" {
+		t.Fatalf("count_encoding = \"log\": %v, params %v", err, s)
+	}
+	_, err = scenarios.Parse("v.toml", []byte(fmt.Sprintf(src, "ln")))
+	var list scenarios.ErrorList
+	if !errors.As(err, &list) || len(list) != 1 {
+		t.Fatalf("want one error, got %v", err)
+	}
+	want := `v.toml:4:1: game.params.count_encoding: got "ln", want one of "linear", "log"`
 	if got := list[0].Error(); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}

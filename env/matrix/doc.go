@@ -23,11 +23,15 @@
 // The games are symmetric, so every player sees the same observation, which
 // describes the population and the game's parameters:
 //
-//	self block:  [ n/10, 1/n, game parameters … ]   (per game, see each type)
+//	self block:  [ count(n), 1/n, game parameters … ]   (per game, see each type)
 //	set players: n−1 blocks of width 1, each the constant 1, all unmasked
 //
-// n/10 is the game descriptor MRA conditions on; the set of other players
-// lets an attention network count them.
+// count(n) is n/10 by default, the scale of the game descriptor MRA
+// conditions on, and ln n with the parameter count_encoding = "log"
+// (env.CountEncoding, WithCountEncoding), which every game of the package takes:
+// a network trained at a few small n reads a larger n from this entry, and
+// ln n keeps it closer to the training range. The set of other players lets
+// an attention network count them.
 //
 // Package matrix is not for repeated or sequential games, for games with
 // continuous actions, or for games whose equilibria must be found

@@ -21,6 +21,7 @@ func init() {
 			{Name: "fraction", Kind: env.Float, Default: 0.6, Min: 0, Max: 1, Doc: "capacity as a fraction of the players, used when capacity is 0"},
 			{Name: "good", Kind: env.Float, Default: 1, Min: 0, Max: 1e6, Doc: "payoff g > 0 of attending a bar that is not crowded (attendance ≤ C)"},
 			{Name: "bad", Kind: env.Float, Default: -1, Min: -1e6, Max: 0, Doc: "payoff b < 0 of attending a crowded bar (attendance > C)"},
+			countEncodingParam,
 		},
 		Population: "the capacity C (given, or round(fraction·n)) must be in [1, n−1]",
 	})
@@ -32,7 +33,7 @@ func newElFarol(p env.Params, pop env.Population) (env.Game, error) {
 	if c == 0 {
 		c = ElFarolCapacity(n, p.Float("fraction"))
 	}
-	return NewElFarol(n, c, p.Float("good"), p.Float("bad"))
+	return NewElFarol(n, c, p.Float("good"), p.Float("bad"), WithCountEncoding(p.CountEncoding()))
 }
 
 // The actions of the El Farol bar game.
@@ -53,7 +54,8 @@ const (
 // players attend. The symmetric mixed equilibrium attends with the
 // probability p* that ElFarolEquilibrium computes.
 //
-// The self block of an observation is [n/10, 1/n, C/n, g, b].
+// The self block of an observation is [n/10, 1/n, C/n, g, b] (ln n first
+// with env.CountLog).
 type ElFarol struct {
 	oneShot
 	capacity  int
@@ -68,9 +70,10 @@ func ElFarolCapacity(n int, fraction float64) int {
 }
 
 // NewElFarol builds the El Farol bar game at n players with capacity c,
-// payoff g for attending an uncrowded bar and b for a crowded one. It
-// returns an error unless 2 ≤ n ≤ MaxPlayers, 1 ≤ c ≤ n−1 and g > 0 > b.
-func NewElFarol(n, c int, g, b float64) (*ElFarol, error) {
+// payoff g for attending an uncrowded bar and b for a crowded one,
+// configured by opts. It returns an error unless 2 ≤ n ≤ MaxPlayers,
+// 1 ≤ c ≤ n−1 and g > 0 > b.
+func NewElFarol(n, c int, g, b float64, opts ...Option) (*ElFarol, error) {
 	switch {
 	case c < 1 || c > n-1:
 		return nil, fmt.Errorf("%s: capacity %d with %d players, want 1 to n−1 = %d (otherwise attending is always crowded or never); set capacity or fraction", ElFarolName, c, n, n-1)
@@ -79,7 +82,7 @@ func NewElFarol(n, c int, g, b float64) (*ElFarol, error) {
 	case !(b < 0):
 		return nil, &env.ParamError{Game: ElFarolName, Param: "bad", Msg: fmt.Sprintf("%v: want a payoff < 0", b)}
 	}
-	base, err := newOneShot(ElFarolName, n, []string{"stay home", "attend"}, []float64{float64(n) / 10, 1 / float64(n), float64(c) / float64(n), g, b})
+	base, err := newOneShot(ElFarolName, n, []string{"stay home", "attend"}, []float64{float64(c) / float64(n), g, b}, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -13,12 +13,13 @@ func init() {
 	env.Register(MinorityName, newMinority, env.Doc{
 		Summary:    "minority game: an odd number of players each pick one of two sides; those on the smaller side earn 1",
 		Types:      []env.TypeDoc{{Name: Players, Min: 3, Max: MaxPlayers, Doc: "symmetric players choosing side 0 or side 1"}},
+		Params:     []env.Param{countEncodingParam},
 		Population: "the number of players must be odd",
 	})
 }
 
-func newMinority(_ env.Params, pop env.Population) (env.Game, error) {
-	return NewMinority(pop.Total())
+func newMinority(p env.Params, pop env.Population) (env.Game, error) {
+	return NewMinority(pop.Total(), WithCountEncoding(p.CountEncoding()))
 }
 
 // Minority is the minority game. Each of n players, n odd, picks side 0 or
@@ -30,22 +31,23 @@ func newMinority(_ env.Params, pop env.Population) (env.Game, error) {
 // The pure equilibria are the splits (n−1)/2 against (n+1)/2; the symmetric
 // mixed equilibrium picks each side with probability 1/2.
 //
-// The self block of an observation is [n/10, 1/n].
+// The self block of an observation is [n/10, 1/n] (ln n first with
+// env.CountLog).
 type Minority struct {
 	oneShot
 	dist []float64 // scratch: distribution of the others on side 1
 }
 
-// NewMinority builds the minority game at n players. It returns an error
-// unless n is odd and 3 ≤ n ≤ MaxPlayers.
-func NewMinority(n int) (*Minority, error) {
+// NewMinority builds the minority game at n players, configured by opts. It
+// returns an error unless n is odd and 3 ≤ n ≤ MaxPlayers.
+func NewMinority(n int, opts ...Option) (*Minority, error) {
 	if n%2 == 0 {
 		return nil, fmt.Errorf("%s: %d players: n must be odd, so that one side is always the minority", MinorityName, n)
 	}
 	if n < 3 {
 		return nil, fmt.Errorf("%s: %d players, want an odd number from 3 to %d", MinorityName, n, MaxPlayers)
 	}
-	base, err := newOneShot(MinorityName, n, []string{"side 0", "side 1"}, []float64{float64(n) / 10, 1 / float64(n)})
+	base, err := newOneShot(MinorityName, n, []string{"side 0", "side 1"}, nil, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -28,11 +28,17 @@ type oneShot struct {
 }
 
 // newOneShot builds the shared part of a game named game at n players with
-// the given action names and self block.
-func newOneShot(game string, n int, actionNames []string, self []float64) (oneShot, error) {
+// the given action names and a self block [count, 1/n, params…], count
+// being n in the count encoding of opts.
+func newOneShot(game string, n int, actionNames []string, params []float64, opts []Option) (oneShot, error) {
 	if n < 2 || n > MaxPlayers {
 		return oneShot{}, fmt.Errorf("%s: %d players, want 2 to %d", game, n, MaxPlayers)
 	}
+	o, err := buildOptions(game, opts)
+	if err != nil {
+		return oneShot{}, err
+	}
+	self := append([]float64{o.count.Encode(n), 1 / float64(n)}, params...)
 	spec, err := env.NewSpec(env.Population{{Type: Players, Count: n}}, []env.TypeSpec{{
 		Name:        Players,
 		Count:       n,

@@ -17,12 +17,13 @@ func init() {
 			{Name: "endowment", Kind: env.Float, Default: 1, Min: 0, Max: 1e6, Doc: "endowment e of every player, > 0"},
 			{Name: "multiplier", Kind: env.Float, Default: 1.6, Min: 0, Max: 1e6, Doc: "multiplier r of the pot, > 0; contributing nothing is dominant when r < n, everything when r > n"},
 			{Name: "levels", Kind: env.Int, Default: 2, Min: 2, Max: 1001, Doc: "number of contribution levels; level k contributes e·k/(levels−1)"},
+			countEncodingParam,
 		},
 	})
 }
 
 func newPublicGoods(p env.Params, pop env.Population) (env.Game, error) {
-	return NewPublicGoods(pop.Total(), p.Float("endowment"), p.Float("multiplier"), p.Int("levels"))
+	return NewPublicGoods(pop.Total(), p.Float("endowment"), p.Float("multiplier"), p.Int("levels"), WithCountEncoding(p.CountEncoding()))
 }
 
 // PublicGoods is the linear public goods game. Each of n players holds an
@@ -37,7 +38,8 @@ func newPublicGoods(p env.Params, pop env.Population) (env.Game, error) {
 // is better for all when r > 1; when r > n contributing everything is
 // dominant.
 //
-// The self block of an observation is [n/10, 1/n, r/n, e].
+// The self block of an observation is [n/10, 1/n, r/n, e] (ln n first with
+// env.CountLog).
 type PublicGoods struct {
 	oneShot
 	endowment, multiplier float64
@@ -45,9 +47,9 @@ type PublicGoods struct {
 }
 
 // NewPublicGoods builds the game at n players with endowment e, multiplier
-// r and the given number of contribution levels. It returns an error unless
-// 2 ≤ n ≤ MaxPlayers, e > 0, r > 0 and levels ≥ 2.
-func NewPublicGoods(n int, e, r float64, levels int) (*PublicGoods, error) {
+// r and the given number of contribution levels, configured by opts. It
+// returns an error unless 2 ≤ n ≤ MaxPlayers, e > 0, r > 0 and levels ≥ 2.
+func NewPublicGoods(n int, e, r float64, levels int, opts ...Option) (*PublicGoods, error) {
 	switch {
 	case !(e > 0):
 		return nil, &env.ParamError{Game: PublicGoodsName, Param: "endowment", Msg: fmt.Sprintf("%v: want > 0", e)}
@@ -69,7 +71,7 @@ func NewPublicGoods(n int, e, r float64, levels int) (*PublicGoods, error) {
 			names[k] = fmt.Sprintf("contribute %d/%d", k, levels-1)
 		}
 	}
-	base, err := newOneShot(PublicGoodsName, n, names, []float64{float64(n) / 10, 1 / float64(n), r / float64(n), e})
+	base, err := newOneShot(PublicGoodsName, n, names, []float64{r / float64(n), e}, opts)
 	if err != nil {
 		return nil, err
 	}

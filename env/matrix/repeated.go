@@ -22,12 +22,13 @@ func init() {
 			{Name: "benefit", Kind: env.Float, Default: 1, Min: 0, Max: 1e6, Doc: "benefit b every player gets in a round where at least one volunteers, > cost"},
 			{Name: "cost", Kind: env.Float, Default: 0.5, Min: 0, Max: 1e6, Doc: "cost c a volunteer pays, 0 < c < b"},
 			{Name: "rounds", Kind: env.Int, Default: 3, Min: 1, Max: MaxRounds, Doc: "rounds H of the episode"},
+			countEncodingParam,
 		},
 	})
 }
 
 func newRepeatedVolunteer(p env.Params, pop env.Population) (env.Game, error) {
-	return NewRepeatedVolunteer(pop.Total(), p.Float("benefit"), p.Float("cost"), p.Int("rounds"))
+	return NewRepeatedVolunteer(pop.Total(), p.Float("benefit"), p.Float("cost"), p.Int("rounds"), WithCountEncoding(p.CountEncoding()))
 }
 
 // RepeatedVolunteer is the volunteer's dilemma played for H rounds by the
@@ -41,20 +42,21 @@ func newRepeatedVolunteer(p env.Params, pop env.Population) (env.Game, error) {
 //
 // The self block of an observation is [n/10, 1/n, c/b, b, t/H, k/n, first]
 // with k last round's number of volunteers (0 in the first round) and
-// first = 1 in the first round; the set "players" has one row of width 1
-// (always 1) per other player.
+// first = 1 in the first round (ln n first with env.CountLog); the set "players"
+// has one row of width 1 (always 1) per other player.
 type RepeatedVolunteer struct {
 	spec          *env.Spec
 	n, rounds     int
+	count         float64 // the self block's first entry: n in the count encoding
 	benefit, cost float64
 	t, last       int // the round about to be played; last round's volunteers (−1 before the first)
 	present       []bool
 }
 
 // NewRepeatedVolunteer builds the game at n players with benefit b, cost c
-// and H rounds. It returns an error unless 2 ≤ n ≤ MaxPlayers, 0 < c < b and
-// 1 ≤ H ≤ MaxRounds.
-func NewRepeatedVolunteer(n int, b, c float64, rounds int) (*RepeatedVolunteer, error) {
+// and H rounds, configured by opts. It returns an error unless
+// 2 ≤ n ≤ MaxPlayers, 0 < c < b and 1 ≤ H ≤ MaxRounds.
+func NewRepeatedVolunteer(n int, b, c float64, rounds int, opts ...Option) (*RepeatedVolunteer, error) {
 	if !(c > 0 && c < b) {
 		return nil, &env.ParamError{Game: RepeatedVolunteerName, Param: "cost", Msg: fmt.Sprintf("cost %v with benefit %v: want 0 < cost < benefit", c, b)}
 	}
@@ -63,6 +65,10 @@ func NewRepeatedVolunteer(n int, b, c float64, rounds int) (*RepeatedVolunteer, 
 	}
 	if n < 2 || n > MaxPlayers {
 		return nil, fmt.Errorf("%s: %d players, want 2 to %d", RepeatedVolunteerName, n, MaxPlayers)
+	}
+	o, err := buildOptions(RepeatedVolunteerName, opts)
+	if err != nil {
+		return nil, err
 	}
 	spec, err := env.NewSpec(env.Population{{Type: Players, Count: n}}, []env.TypeSpec{{
 		Name: Players, Count: n, NumActions: 2, ActionNames: []string{"ignore", "volunteer"},
@@ -75,7 +81,7 @@ func NewRepeatedVolunteer(n int, b, c float64, rounds int) (*RepeatedVolunteer, 
 	for i := range present {
 		present[i] = true
 	}
-	return &RepeatedVolunteer{spec: spec, n: n, rounds: rounds, benefit: b, cost: c, last: -1, present: present}, nil
+	return &RepeatedVolunteer{spec: spec, n: n, rounds: rounds, count: o.count.Encode(n), benefit: b, cost: c, last: -1, present: present}, nil
 }
 
 const selfWidth = 7
@@ -101,7 +107,7 @@ func (g *RepeatedVolunteer) Observe(f *env.Frame) {
 	}
 	for i := range n {
 		row := f.Obs[i*width : (i+1)*width]
-		row[0], row[1], row[2], row[3] = float64(n)/10, 1/float64(n), g.cost/g.benefit, g.benefit
+		row[0], row[1], row[2], row[3] = g.count, 1/float64(n), g.cost/g.benefit, g.benefit
 		row[4], row[5], row[6] = float64(g.t)/float64(g.rounds), k/float64(n), first
 		for e := selfWidth; e < width; e++ {
 			row[e] = 1

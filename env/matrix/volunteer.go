@@ -17,12 +17,13 @@ func init() {
 		Params: []env.Param{
 			{Name: "benefit", Kind: env.Float, Default: 1, Min: 0, Max: 1e6, Doc: "benefit b every player gets when at least one volunteers, > cost"},
 			{Name: "cost", Kind: env.Float, Default: 0.5, Min: 0, Max: 1e6, Doc: "cost c a volunteer pays, 0 < c < b"},
+			countEncodingParam,
 		},
 	})
 }
 
 func newVolunteer(p env.Params, pop env.Population) (env.Game, error) {
-	return NewVolunteer(pop.Total(), p.Float("benefit"), p.Float("cost"))
+	return NewVolunteer(pop.Total(), p.Float("benefit"), p.Float("cost"), WithCountEncoding(p.CountEncoding()))
 }
 
 // The actions of the volunteer's dilemma.
@@ -42,19 +43,21 @@ const (
 // VolunteerEquilibrium), under which nobody volunteers with a probability
 // that rises with n.
 //
-// The self block of an observation is [n/10, 1/n, c/b, b].
+// The self block of an observation is [n/10, 1/n, c/b, b] (ln n first with
+// env.CountLog).
 type Volunteer struct {
 	oneShot
 	benefit, cost float64
 }
 
 // NewVolunteer builds the volunteer's dilemma at n players with benefit b
-// and cost c. It returns an error unless 2 ≤ n ≤ MaxPlayers and 0 < c < b.
-func NewVolunteer(n int, b, c float64) (*Volunteer, error) {
+// and cost c, configured by opts. It returns an error unless
+// 2 ≤ n ≤ MaxPlayers and 0 < c < b.
+func NewVolunteer(n int, b, c float64, opts ...Option) (*Volunteer, error) {
 	if !(c > 0 && c < b) {
 		return nil, &env.ParamError{Game: VolunteerName, Param: "cost", Msg: fmt.Sprintf("cost %v with benefit %v: want 0 < cost < benefit (otherwise nobody or everybody volunteers and there is no dilemma)", c, b)}
 	}
-	base, err := newOneShot(VolunteerName, n, []string{"ignore", "volunteer"}, []float64{float64(n) / 10, 1 / float64(n), c / b, b})
+	base, err := newOneShot(VolunteerName, n, []string{"ignore", "volunteer"}, []float64{c / b, b}, opts)
 	if err != nil {
 		return nil, err
 	}

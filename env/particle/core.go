@@ -161,7 +161,24 @@ const maxAgents = 256
 // carries no population size, as in the official code, and N reaches MRA's
 // networks only through the prior p(z | m).
 var countFeatureParam = env.Param{Name: "count_feature", Kind: env.Bool, Default: 0,
-	Doc: "end each agent's self block with N/10, the population size (not in the official code; it leaks N into every observation)"}
+	Doc: "end each agent's self block with N/10 per agent type, the population size (ln N with count_encoding = \"log\"; not in the official code; it leaks N into every observation)"}
+
+// countEncodingParam is the count_encoding parameter of the games with
+// count_feature: how the feature writes each type's count n (n/10 by
+// default, ln n with "log"; see env.CountEncoding).
+var countEncodingParam = env.CountEncodingParam("how the count_feature entries encode each type's count n (with count_feature = true)")
+
+// countFeature returns the values of count_feature and count_encoding for
+// game; it refuses a "log" encoding without the feature, which it would
+// otherwise silently ignore.
+func countFeature(game string, p env.Params) (bool, env.CountEncoding, error) {
+	on, enc := p.Bool(countFeatureParam.Name), p.CountEncoding()
+	if !on && enc != env.CountLinear {
+		return false, enc, &env.ParamError{Game: game, Param: env.CountEncodingKey,
+			Msg: fmt.Sprintf("%q encodes the count_feature entries, which are off; set count_feature = true or leave count_encoding out", enc)}
+	}
+	return on, enc, nil
+}
 
 // horizonParam documents the max_steps parameter with the given default.
 func horizonParam(def float64, why string) env.Param {

@@ -38,6 +38,7 @@ func init() {
 			horizonParam(25, "as in MPE"),
 			countFeatureParam,
 			nearestParam("pacmen, ghosts, food; dead pac-men rank after live ones"),
+			countEncodingParam,
 		},
 	})
 }
@@ -80,7 +81,8 @@ type Pacman struct {
 	p, g, food int
 	sight      float64
 	bounded    bool
-	count      bool   // the self block ends with P/10, G/10
+	count      bool // the self block ends with P/10, G/10 (in encoding enc)
+	enc        env.CountEncoding
 	alive      []bool // per agent; ghosts never die
 	term       []bool // per agent
 	pick       picker // the entities each agent observes (observe_nearest)
@@ -91,7 +93,10 @@ type Pacman struct {
 // NewPacman builds the pac-man game; it is its env.Constructor.
 func NewPacman(p env.Params, pop env.Population) (env.Game, error) {
 	np, ng, nf := pop[0].Count, pop[1].Count, p.Int("food")
-	count := p.Bool("count_feature")
+	count, enc, err := countFeature(PacmanName, p)
+	if err != nil {
+		return nil, err
+	}
 	self := 4 + 2*boolInt(count)
 	if nf == 0 {
 		nf = np
@@ -124,7 +129,7 @@ func NewPacman(p env.Params, pop env.Population) (env.Game, error) {
 	}
 	return &Pacman{
 		core: newCore(spec, w), p: np, g: ng, food: nf,
-		sight: p.Float("sight"), bounded: p.Bool("bound_penalty"), count: count,
+		sight: p.Float("sight"), bounded: p.Bool("bound_penalty"), count: count, enc: enc,
 		alive: make([]bool, np+ng), term: make([]bool, np+ng), pick: pick,
 	}, nil
 }
@@ -247,7 +252,7 @@ func (g *Pacman) write(o []float64, mask []bool, i int) {
 	o[0], o[1], o[2], o[3] = w.VX[i], w.VY[i], xi, yi
 	o = o[4:]
 	if g.count {
-		o[0], o[1] = float64(g.p)/10, float64(g.g)/10
+		o[0], o[1] = g.enc.Encode(g.p), g.enc.Encode(g.g)
 		o = o[2:]
 	}
 	m := 0

@@ -21,6 +21,7 @@ func init() {
 				Doc: "give every agent the team's summed reward instead of its own (MRA's code gives its own)"},
 			countFeatureParam,
 			nearestParam("agents"),
+			countEncodingParam,
 		},
 	})
 }
@@ -44,8 +45,9 @@ type Resource struct {
 	core
 	n, l   int
 	shared bool
-	pick   picker    // the other agents each agent observes (observe_nearest)
-	count  bool      // the self block ends with N/10
+	pick   picker // the other agents each agent observes (observe_nearest)
+	count  bool   // the self block ends with N/10 (in encoding enc)
+	enc    env.CountEncoding
 	occ    []bool    // occ[l*n+i]: agent i overlaps resource l
 	rel    []float64 // rel[j*3L:]: p_l − p_j and size_l for every resource, scratch
 }
@@ -53,7 +55,10 @@ type Resource struct {
 // NewResource builds the resource game; it is its env.Constructor.
 func NewResource(p env.Params, pop env.Population) (env.Game, error) {
 	n, l := pop.Total(), p.Int("resources")
-	count := p.Bool("count_feature")
+	count, enc, err := countFeature(ResourceName, p)
+	if err != nil {
+		return nil, err
+	}
 	pick := newPicker(p.Int("observe_nearest"), n)
 	spec, err := env.NewSpec(pop, []env.TypeSpec{{
 		Name: pop[0].Type, Count: n, NumActions: NumActions, ActionNames: ActionNames,
@@ -69,7 +74,7 @@ func NewResource(p env.Params, pop env.Population) (env.Game, error) {
 		w.Collide[n+k] = false
 	}
 	return &Resource{core: newCore(spec, w), n: n, l: l, pick: pick,
-		shared: p.Bool("shared_reward"), count: count, occ: make([]bool, n*l), rel: make([]float64, n*3*l)}, nil
+		shared: p.Bool("shared_reward"), count: count, enc: enc, occ: make([]bool, n*l), rel: make([]float64, n*3*l)}, nil
 }
 
 // Reset implements env.Game.
@@ -126,7 +131,7 @@ func (g *Resource) Observe(f *env.Frame) {
 	for j := range n {
 		g.landmarks(g.rel[j*width:(j+1)*width], j)
 	}
-	m := float64(n) / 10
+	m := g.enc.Encode(n)
 	for i := range n {
 		o := f.AgentObs(i)
 		o[0], o[1], o[2], o[3] = w.VX[i], w.VY[i], w.PX[i], w.PY[i]

@@ -20,6 +20,7 @@ func init() {
 				Doc: "give every agent the team's summed reward, as the original environment does; false gives each its own"},
 			countFeatureParam,
 			nearestParam("landmarks, agents"),
+			countEncodingParam,
 		},
 	})
 }
@@ -49,14 +50,18 @@ type Spread struct {
 	core
 	n      int
 	shared bool
-	count  bool   // the self block ends with N/10
+	count  bool // the self block ends with N/10 (in encoding enc)
+	enc    env.CountEncoding
 	pick   picker // the landmarks and agents each agent observes (observe_nearest)
 }
 
 // NewSpread builds the spread game; it is its env.Constructor.
 func NewSpread(p env.Params, pop env.Population) (env.Game, error) {
 	n := pop.Total()
-	count := p.Bool("count_feature")
+	count, enc, err := countFeature(SpreadName, p)
+	if err != nil {
+		return nil, err
+	}
 	pick := newPicker(p.Int("observe_nearest"), n)
 	spec, err := env.NewSpec(pop, []env.TypeSpec{{
 		Name: pop[0].Type, Count: n, NumActions: NumActions, ActionNames: ActionNames,
@@ -71,7 +76,7 @@ func NewSpread(p env.Params, pop env.Population) (env.Game, error) {
 		w.Size[i] = 0.15
 		w.Collide[n+i] = false
 	}
-	return &Spread{core: newCore(spec, w), n: n, shared: p.Bool("shared_reward"), count: count, pick: pick}, nil
+	return &Spread{core: newCore(spec, w), n: n, shared: p.Bool("shared_reward"), count: count, enc: enc, pick: pick}, nil
 }
 
 // Reset implements env.Game.
@@ -119,7 +124,7 @@ func (g *Spread) rewards(r []float64) {
 // Observe implements env.Game.
 func (g *Spread) Observe(f *env.Frame) {
 	w, n := g.w, g.n
-	m := float64(n) / 10
+	m := g.enc.Encode(n)
 	px, py := w.PX, w.PY
 	for i := range n {
 		o := f.AgentObs(i)

@@ -23,6 +23,7 @@ func init() {
 			horizonParam(25, "as in MPE"),
 			countFeatureParam,
 			nearestParam("obstacles, adversaries, good"),
+			countEncodingParam,
 		},
 	})
 }
@@ -54,14 +55,18 @@ func init() {
 type Tag struct {
 	core
 	a, g, o int
-	count   bool   // the self block ends with A/10, G/10
+	count   bool // the self block ends with A/10, G/10 (in encoding enc)
+	enc     env.CountEncoding
 	pick    picker // the entities each agent observes (observe_nearest)
 }
 
 // NewTag builds the tag game; it is its env.Constructor.
 func NewTag(p env.Params, pop env.Population) (env.Game, error) {
 	a, g, o := pop[0].Count, pop[1].Count, p.Int("obstacles")
-	count := p.Bool("count_feature")
+	count, enc, err := countFeature(TagName, p)
+	if err != nil {
+		return nil, err
+	}
 	self := 4 + 2*boolInt(count)
 	pick := newPicker(p.Int("observe_nearest"), max(a, g, o))
 	b := pick.blocks
@@ -85,7 +90,7 @@ func NewTag(p env.Params, pop env.Population) (env.Game, error) {
 	for k := range o {
 		w.Size[a+g+k] = 0.2
 	}
-	return &Tag{core: newCore(spec, w), a: a, g: g, o: o, count: count, pick: pick}, nil
+	return &Tag{core: newCore(spec, w), a: a, g: g, o: o, count: count, enc: enc, pick: pick}, nil
 }
 
 // Reset implements env.Game.
@@ -141,7 +146,7 @@ func bound(x float64) float64 {
 // Observe implements env.Game.
 func (t *Tag) Observe(f *env.Frame) {
 	w, n := t.w, t.a+t.g
-	ma, mg := float64(t.a)/10, float64(t.g)/10
+	ma, mg := t.enc.Encode(t.a), t.enc.Encode(t.g)
 	for i := range n {
 		o := f.AgentObs(i)
 		xi, yi := w.PX[i], w.PY[i]

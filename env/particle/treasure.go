@@ -35,6 +35,7 @@ func init() {
 			horizonParam(25, "as in MPE"),
 			countFeatureParam,
 			nearestParam("collectors, deposits, treasures; MAAC observes the 7 closest"),
+			countEncodingParam,
 		},
 	})
 }
@@ -77,7 +78,8 @@ func init() {
 type Treasure struct {
 	core
 	c, d, k int
-	count   bool   // the self block ends with C/10, D/10
+	count   bool // the self block ends with C/10, D/10 (in encoding enc)
+	enc     env.CountEncoding
 	carry   []int  // per collector: carried colour, −1 when empty
 	colour  []int  // per treasure
 	pick    picker // the entities each agent observes (observe_nearest)
@@ -88,7 +90,10 @@ type Treasure struct {
 // NewTreasure builds the treasure game; it is its env.Constructor.
 func NewTreasure(p env.Params, pop env.Population) (env.Game, error) {
 	c, d, k := pop[0].Count, pop[1].Count, p.Int("treasures")
-	count := p.Bool("count_feature")
+	count, enc, err := countFeature(TreasureName, p)
+	if err != nil {
+		return nil, err
+	}
 	if k == 0 {
 		k = c
 	}
@@ -118,7 +123,7 @@ func NewTreasure(p env.Params, pop env.Population) (env.Game, error) {
 			w.Size[i], w.Collide[i] = treasureSize, false
 		}
 	}
-	return &Treasure{core: newCore(spec, w), c: c, d: d, k: k, count: count, carry: make([]int, c), colour: make([]int, k), pick: pick}, nil
+	return &Treasure{core: newCore(spec, w), c: c, d: d, k: k, count: count, enc: enc, carry: make([]int, c), colour: make([]int, k), pick: pick}, nil
 }
 
 func boolInt(b bool) int {
@@ -253,7 +258,7 @@ func (g *Treasure) write(o []float64, i int) {
 	oneHot(o[4:], g.colourOf(i))
 	o = o[6:]
 	if g.count {
-		o[0], o[1] = float64(g.c)/10, float64(g.d)/10
+		o[0], o[1] = g.enc.Encode(g.c), g.enc.Encode(g.d)
 		o = o[2:]
 	}
 	for _, r := range [2][2]int{{0, g.c}, {g.c, n}} {
