@@ -127,6 +127,7 @@ func TestBufferSampleAndNormalise(t *testing.T) {
 	g.Reset(1, prev)
 	graph := make([]float64, enc.N*enc.E)
 	kept := map[int]bool{}
+	b := mra.NewBatch(enc, 64, 2)
 	for step := range 7 {
 		actions := []int{step % 5, (step + 1) % 5, 2}
 		next.CopyFrom(prev)
@@ -138,6 +139,9 @@ func TestBufferSampleAndNormalise(t *testing.T) {
 			graph[i] = float64(step) / 10
 		}
 		buf.Add(prev, actions, next, graph, []float64{1, 0, 0, 1, 1, 0})
+		// Sampling between additions must not keep stale statistics
+		// (Sample caches them until the next addition).
+		buf.Sample(rand.New(rand.NewPCG(9, uint64(step))), b)
 		if step >= 3 {
 			kept[step] = true
 		}
@@ -146,7 +150,6 @@ func TestBufferSampleAndNormalise(t *testing.T) {
 	if buf.Len() != 4 {
 		t.Fatalf("Len = %d, want 4", buf.Len())
 	}
-	b := mra.NewBatch(enc, 64, 2)
 	buf.Sample(rand.New(rand.NewPCG(1, 2)), b)
 	// Kept rewards of agent 0 are 3, 4, 5, 6: mean 4.5, std √1.25.
 	seen := map[int]bool{}
