@@ -62,6 +62,11 @@ func TestTrainEstimateCoversARun(t *testing.T) {
 	t.Run("two populations", func(t *testing.T) {
 		checkTrainEstimate(t, cfg, mra.Setup{Game: "resource", Populations: []env.Population{pop(t, "agents=6"), pop(t, "agents=12")}, Seed: 1, Episodes: 24, ParallelEnvs: 12, LogEvery: 24})
 	})
+	// In float32 the activations are counted at half their float64 bytes.
+	cfg.Precision = mra.PrecisionFloat32
+	t.Run("two populations in float32", func(t *testing.T) {
+		checkTrainEstimate(t, cfg, mra.Setup{Game: "resource", Populations: []env.Population{pop(t, "agents=6"), pop(t, "agents=12")}, Seed: 1, Episodes: 24, ParallelEnvs: 12, LogEvery: 24})
+	})
 }
 
 // checkTrainEstimate runs a training run and checks that its live heap

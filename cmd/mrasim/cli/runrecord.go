@@ -36,6 +36,41 @@ type runRecord struct {
 	Algo         json.RawMessage `json:"algo"` // the [algo] table with defaults filled in
 }
 
+// precision returns the precision the recorded run trains in: the one
+// its [algo] names, float64 when it names none (the run was started
+// before float32 became the default for new runs, or before
+// algo.precision existed).
+func (r runRecord) precision() string {
+	var a struct{ Precision string }
+	if json.Unmarshal(r.Algo, &a) != nil || a.Precision == "" {
+		return scenarios.PrecisionFloat64
+	}
+	return a.Precision
+}
+
+// resolvePrecision fills in scenario s's algo.precision when it is unset:
+// for a new run (resume false) NewRunPrecision's default, for a run being
+// resumed in dir the precision its record names (float64 without a
+// record). Every run folder written since records the value it resolved.
+func resolvePrecision(s *scenarios.Scenario, dir string, resume bool) error {
+	if s.Algo.Precision != "" {
+		return nil
+	}
+	if !resume {
+		s.Algo.Precision = scenarios.NewRunPrecision(s.Algo.Name)
+		return nil
+	}
+	r, ok, err := readRunRecord(dir)
+	if err != nil {
+		return err
+	}
+	s.Algo.Precision = scenarios.PrecisionFloat64
+	if ok {
+		s.Algo.Precision = r.precision()
+	}
+	return nil
+}
+
 // recordOf returns the record of scenario s (its seed and episodes being
 // the effective ones).
 func recordOf(s *scenarios.Scenario) runRecord {
@@ -85,6 +120,9 @@ func applyRecord(s *scenarios.Scenario, r runRecord, dir string, episodesSet boo
 	if !episodesSet {
 		s.Train.Episodes = r.Episodes
 	}
+	if s.Algo.Precision == "" {
+		s.Algo.Precision = r.precision()
+	}
 	got := recordOf(s)
 	var diffs []string
 	cmp := func(what string, a, b any) {
@@ -115,6 +153,9 @@ func applyRecord(s *scenarios.Scenario, r runRecord, dir string, episodesSet boo
 	var ga, ra map[string]any
 	json.Unmarshal(got.Algo, &ga)
 	json.Unmarshal(r.Algo, &ra)
+	if ra != nil && ra["Precision"] == nil {
+		ra["Precision"] = r.precision() // a record of the float64-default days
+	}
 	cmp("[algo]", ga, ra)
 	if len(diffs) > 0 {
 		return fmt.Errorf("%s was edited after the run started: %s; this changes the game or the agents the checkpoint holds: restore it (the values are in %s)",

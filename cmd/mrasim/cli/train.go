@@ -129,6 +129,10 @@ func runTrain(c *context, args []string) int {
 			}
 		}
 	}
+	if err := resolvePrecision(s, dir, *resume); err != nil {
+		fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
+		return ExitUsage
+	}
 	cfg, setup := trainConfig(s)
 	setup.Workers = *workers
 	est, err := memest.Train(cfg, setup)
@@ -234,6 +238,9 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 	fail := func(code int, format string, args ...any) int {
 		fmt.Fprintf(c.stderr, "mrasim train: "+format+"\n", args...)
 		return code
+	}
+	if err := resolvePrecision(s, dir, resume); err != nil {
+		return fail(ExitUsage, "%v", err)
 	}
 	cfg, setup := trainConfig(s)
 	setup.Workers = workers

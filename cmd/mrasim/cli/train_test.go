@@ -174,3 +174,84 @@ func TestTrainInterruptWritesACheckpoint(t *testing.T) {
 		t.Fatalf("resume: code %d\n%s", code, errOut)
 	}
 }
+
+// recordedPrecision returns the precision run.json of run folder dir
+// names ("" when it names none).
+func recordedPrecision(t *testing.T, dir string) string {
+	t.Helper()
+	r, ok, err := readRunRecord(dir)
+	if err != nil || !ok {
+		t.Fatalf("run record of %s: ok %v, %v", dir, ok, err)
+	}
+	var a struct{ Precision string }
+	if err := json.Unmarshal(r.Algo, &a); err != nil {
+		t.Fatal(err)
+	}
+	return a.Precision
+}
+
+// TestTrainDefaultPrecision: a new run whose scenario leaves
+// algo.precision unset trains in float32 (float64 under maddpg) and
+// records it; a run recorded without a precision (started when float64
+// was the default) resumes in float64 from its float64 checkpoint; an
+// explicit precision other than the run's is refused.
+func TestTrainDefaultPrecision(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "tiny.toml")
+	os.WriteFile(scenario, []byte(tinyTrain), 0o644)
+
+	run := filepath.Join(dir, "new")
+	if _, errOut, code := runCLI("train", scenario, "--out", run, "--quiet", "--episodes", "16"); code != ExitOK {
+		t.Fatalf("code %d\n%s", code, errOut)
+	}
+	if p := recordedPrecision(t, run); p != "float32" {
+		t.Fatalf("a new run with precision unset recorded %q, want float32", p)
+	}
+	if _, errOut, code := runCLI("train", scenario, "--out", run, "--resume", "--episodes", "24", "--quiet"); code != ExitOK || !strings.Contains(errOut, "resuming at episode 16") {
+		t.Fatalf("resume of the float32 run: code %d\n%s", code, errOut)
+	}
+
+	maddpg := filepath.Join(dir, "maddpg.toml")
+	os.WriteFile(maddpg, []byte(strings.Replace(tinyTrain, "[algo]\n", "[algo]\nname = \"maddpg\"\n", 1)), 0o644)
+	runM := filepath.Join(dir, "maddpg")
+	if _, errOut, code := runCLI("train", maddpg, "--out", runM, "--quiet", "--episodes", "8"); code != ExitOK {
+		t.Fatalf("maddpg: code %d\n%s", code, errOut)
+	}
+	if p := recordedPrecision(t, runM); p != "float64" {
+		t.Fatalf("a new maddpg run recorded %q, want float64", p)
+	}
+
+	// A run of the float64-default days: trained in float64, its record
+	// without a precision, its scenario copy without the key.
+	old := filepath.Join(dir, "old")
+	pinned := filepath.Join(dir, "pinned.toml")
+	os.WriteFile(pinned, []byte(strings.Replace(tinyTrain, "[algo]\n", "[algo]\nprecision = \"float64\"\n", 1)), 0o644)
+	if _, errOut, code := runCLI("train", pinned, "--out", old, "--quiet", "--episodes", "16"); code != ExitOK {
+		t.Fatalf("float64 run: code %d\n%s", code, errOut)
+	}
+	os.WriteFile(filepath.Join(old, runScenario), []byte(tinyTrain), 0o644)
+	r, _, err := readRunRecord(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a map[string]any
+	json.Unmarshal(r.Algo, &a)
+	delete(a, "Precision")
+	r.Algo, _ = json.Marshal(a)
+	if err := writeRunRecord(old, r); err != nil {
+		t.Fatal(err)
+	}
+	copyPath := filepath.Join(old, runScenario)
+	if _, errOut, code := runCLI("train", copyPath, "--out", old, "--resume", "--episodes", "24", "--quiet"); code != ExitOK || !strings.Contains(errOut, "resuming at episode 16") {
+		t.Fatalf("resume of a float64-default run: code %d\n%s", code, errOut)
+	}
+	if _, errOut, code := runCLI("eval", "--run", old, "--populations", "2", "--episodes", "2", "--br-episodes", "0", "--adapt-steps", "0", "--quiet", "--out", filepath.Join(dir, "ev")); code != ExitOK {
+		t.Fatalf("eval of a float64-default run: code %d\n%s", code, errOut)
+	}
+
+	// Saying float32 for the float64 run is an edit the record refuses.
+	os.WriteFile(copyPath, []byte(strings.Replace(tinyTrain, "[algo]\n", "[algo]\nprecision = \"float32\"\n", 1)), 0o644)
+	if _, errOut, code := runCLI("train", copyPath, "--out", old, "--resume", "--episodes", "32", "--quiet"); code != ExitUsage || !strings.Contains(errOut, "Precision") {
+		t.Fatalf("float32 over a float64 run: code %d\n%s", code, errOut)
+	}
+}

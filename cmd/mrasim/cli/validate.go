@@ -51,6 +51,11 @@ func (c *context) reportScenarioError(err error) {
 // trainMemoryNote says how much memory training scenario s needs, and
 // whether that is more than the machine has available.
 func trainMemoryNote(s *scenarios.Scenario) string {
+	if s.Algo.Precision == "" {
+		c := *s
+		c.Algo.Precision = scenarios.NewRunPrecision(s.Algo.Name)
+		s = &c
+	}
 	est, err := memest.Train(trainConfig(s))
 	if err != nil {
 		return ""
