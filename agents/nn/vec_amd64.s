@@ -133,8 +133,9 @@ DOTROWS256(·dotRows256, 3, 8, VMOVUPD, VMASKMOVPD, VFMADD231PD, HSUM256D, VMOVS
 // ----------------------------------------------------------- weighted sums
 // out[i] = Σ_j c[j]·x[j·d+i] for i < d (n ≥ 1), rows with c[j] = ±0 skipped
 // (tested on the bits, so NaN weights are not skipped), products added in
-// the order of j: four vectors of columns at a time, then one, then the
-// masked tail.
+// the order of j: four vectors of columns at a time, then two, then one
+// (up to three passes over the rows; more accumulators hide the adds'
+// latency), then the masked tail.
 //
 // func axpyRows512[s](out, c, x *T, n, d, full, mask int)
 #define AXPYSTEP512(LDB, SHLB, BCAST, skip) \
@@ -157,7 +158,7 @@ TEXT NAME(SB), NOSPLIT, $0-56; \
 	XORQ  BX, BX; \
 group: \
 	CMPQ   R10, $4; \
-	JLT    single; \
+	JLT    pair; \
 	VPXORD Z0, Z0, Z0; \
 	VPXORD Z1, Z1, Z1; \
 	VPXORD Z2, Z2, Z2; \
@@ -187,6 +188,29 @@ g4skip: \
 	ADDQ $256, BX; \
 	SUBQ $4, R10; \
 	JMP  group; \
+pair: \
+	CMPQ   R10, $2; \
+	JLT    single; \
+	VPXORD Z0, Z0, Z0; \
+	VPXORD Z1, Z1, Z1; \
+	MOVQ   SI, R11; \
+	LEAQ   (DX)(BX*1), R12; \
+	MOVQ   CX, R13; \
+g2row: \
+	AXPYSTEP512(LDB, SHLB, BCAST, g2skip); \
+	MUL (R12), Z4, Z5; \
+	ADD Z5, Z0, Z0; \
+	MUL 64(R12), Z4, Z6; \
+	ADD Z6, Z1, Z1; \
+g2skip: \
+	ADDQ $ES, R11; \
+	ADDQ R9, R12; \
+	DECQ R13; \
+	JNZ  g2row; \
+	MOVU Z0, (DI)(BX*1); \
+	MOVU Z1, 64(DI)(BX*1); \
+	ADDQ $128, BX; \
+	SUBQ $2, R10; \
 single: \
 	TESTQ  R10, R10; \
 	JZ     tail; \
@@ -256,7 +280,7 @@ start: \
 	XORQ  BX, BX; \
 group: \
 	CMPQ   R10, $4; \
-	JLT    single; \
+	JLT    pair; \
 	VXORPS Y0, Y0, Y0; \
 	VXORPS Y1, Y1, Y1; \
 	VXORPS Y2, Y2, Y2; \
@@ -286,6 +310,29 @@ g4skip: \
 	ADDQ $128, BX; \
 	SUBQ $4, R10; \
 	JMP  group; \
+pair: \
+	CMPQ   R10, $2; \
+	JLT    single; \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS Y1, Y1, Y1; \
+	MOVQ   SI, R11; \
+	LEAQ   (DX)(BX*1), R12; \
+	MOVQ   CX, R13; \
+g2row: \
+	AXPYSTEP256(LDB, SHLB, BCAST, g2skip); \
+	MUL (R12), Y4, Y5; \
+	ADD Y5, Y0, Y0; \
+	MUL 32(R12), Y4, Y6; \
+	ADD Y6, Y1, Y1; \
+g2skip: \
+	ADDQ $ES, R11; \
+	ADDQ R9, R12; \
+	DECQ R13; \
+	JNZ  g2row; \
+	MOVU Y0, (DI)(BX*1); \
+	MOVU Y1, 32(DI)(BX*1); \
+	ADDQ $64, BX; \
+	SUBQ $2, R10; \
 single: \
 	TESTQ  R10, R10; \
 	JZ     tail; \

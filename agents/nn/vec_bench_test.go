@@ -189,3 +189,52 @@ func BenchmarkVecElementwise(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkRowKernels times each row kernel alone on 64 batch items that
+// stay in cache (ns per batch item), at MRA's widths.
+func BenchmarkRowKernels(b *testing.B) {
+	b.Run("float32", benchRowKernels[float32])
+	b.Run("float64", benchRowKernels[float64])
+}
+
+func benchRowKernels[T Float](b *testing.B) {
+	const items = 64
+	for _, d := range []int{16, 32, 64} {
+		for _, n := range []int{2, 5, 23} {
+			rng := rand.New(rand.NewPCG(5, uint64(n*d)))
+			y, x, c := randT[T](rng, items*d), randT[T](rng, items*n*d), randT[T](rng, items*n)
+			out, outN := make([]T, items*n*d), make([]T, items*n)
+			perItem := func(b *testing.B) {
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*items), "ns/item")
+			}
+			b.Run(fmt.Sprintf("d=%d/n=%d", d, n), func(b *testing.B) {
+				withBenchLevels(b, func(b *testing.B) {
+					b.Run("dot", func(b *testing.B) {
+						for b.Loop() {
+							for i := range items {
+								dotRows(outN[i*n:i*n+n], y[i*d:i*d+d], x[i*n*d:(i+1)*n*d], n, d)
+							}
+						}
+						perItem(b)
+					})
+					b.Run("axpy", func(b *testing.B) {
+						for b.Loop() {
+							for i := range items {
+								axpyRows(out[i*d:i*d+d], c[i*n:i*n+n], x[i*n*d:(i+1)*n*d], n, d)
+							}
+						}
+						perItem(b)
+					})
+					b.Run("scale", func(b *testing.B) {
+						for b.Loop() {
+							for i := range items {
+								scaleRows(out[i*n*d:(i+1)*n*d], c[i*n:i*n+n], y[i*d:i*d+d], n, d, false)
+							}
+						}
+						perItem(b)
+					})
+				})
+			})
+		}
+	}
+}
