@@ -83,14 +83,14 @@ func convert256(dst *float32, src *float64, nvec int)
 // rowGeom returns the whole vectors of a row of width d at level lvl and
 // the tail's lane count.
 func rowGeom[T Float](lvl, d int) (full, rem int) {
-	lanes := 4
+	shift := uint(2) // log2 of the lanes, so no division
 	if lvl == levelAVX512 {
-		lanes = 8
+		shift++
 	}
 	if is32[T]() {
-		lanes *= 2
+		shift++
 	}
-	return d / lanes, d % lanes
+	return d >> shift, d & (1<<shift - 1)
 }
 
 // tailMask32 and tailMask64 return the AVX2 mask of a tail of rem lanes,
