@@ -142,9 +142,7 @@ func (g *AggregateOf[T]) Forward(n int, weights, values []T) []T {
 	g.n, g.w, g.v = n, weights, values
 	d := g.Dim
 	g.out = grow(g.out, g.batch*d)
-	for b := range g.batch {
-		axpyRows(g.out[b*d:b*d+d], weights[b*n:b*n+n], values[b*n*d:(b+1)*n*d], n, d)
-	}
+	axpyRowsBatch(g.out, weights, values, n, d, g.batch, n, n*d)
 	return g.out
 }
 

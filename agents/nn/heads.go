@@ -32,12 +32,8 @@ func (h *HeadMixOf[T]) Forward(m int, x, z []T) []T {
 	d, hd := h.Dim, h.Heads*h.Dim
 	h.y = grow(h.y, h.batch*m*d)
 	for b := range h.batch {
-		zb := z[b*h.Heads : b*h.Heads+h.Heads]
-		for j := range m {
-			row := b*m + j
-			// Heads with z_h = 0 are skipped.
-			axpyRows(h.y[row*d:row*d+d], zb, x[row*hd:row*hd+hd], h.Heads, d)
-		}
+		// The m rows of item b, heads with z_h = 0 skipped.
+		axpyRowsBatch(h.y[b*m*d:(b+1)*m*d], z[b*h.Heads:(b+1)*h.Heads], x[b*m*hd:(b+1)*m*hd], h.Heads, d, m, 0, hd)
 	}
 	return h.y
 }

@@ -38,10 +38,21 @@ func dotRows[T Float](out, y, x []T, n, d int) {
 // in order and skipping the rows whose c[j] is ±0 (so that an absent
 // entity's values, whatever they hold, add nothing).
 func axpyRows[T Float](out, c, x []T, n, d int) {
-	if simdAxpyRows(out, c, x, n, d) {
+	axpyRowsBatch(out, c, x, n, d, 1, 0, 0)
+}
+
+// axpyRowsBatch does axpyRows for items sets in one call: set s sums the n
+// rows of width d at x[s·xstride:] with the weights at c[s·cstride:] into
+// out[s·d:(s+1)·d]. One call per batch (the aggregation) or per batch item
+// (the head mixing, whose rows share one z) saves the per-call cost that
+// dominates sets of a few short rows.
+func axpyRowsBatch[T Float](out, c, x []T, n, d, items, cstride, xstride int) {
+	if simdAxpyRows(out, c, x, n, d, items, cstride, xstride) {
 		return
 	}
-	axpyRowsGo(out, c, x, n, d)
+	for s := range items {
+		axpyRowsGo(out[s*d:(s+1)*d], c[s*cstride:], x[s*xstride:], n, d)
+	}
 }
 
 // scaleRows sets out[j·d+i] = c[j]·y[i] for j < n, i < d. With zeroes, a

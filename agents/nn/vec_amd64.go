@@ -21,16 +21,16 @@ func dotRows256s(out, y, x *float32, n, d, full int, mask *int32)
 func dotRows256(out, y, x *float64, n, d, full int, mask *int64)
 
 //go:noescape
-func axpyRows512s(out, c, x *float32, n, d, full, mask int)
+func axpyRows512s(out, c, x *float32, n, d, full, mask, items, cstride, xstride int)
 
 //go:noescape
-func axpyRows512(out, c, x *float64, n, d, full, mask int)
+func axpyRows512(out, c, x *float64, n, d, full, mask, items, cstride, xstride int)
 
 //go:noescape
-func axpyRows256s(out, c, x *float32, n, d, full int, mask *int32)
+func axpyRows256s(out, c, x *float32, n, d, full int, mask *int32, items, cstride, xstride int)
 
 //go:noescape
-func axpyRows256(out, c, x *float64, n, d, full int, mask *int64)
+func axpyRows256(out, c, x *float64, n, d, full int, mask *int64, items, cstride, xstride int)
 
 //go:noescape
 func scaleRows512s(out, c, y *float32, n, d, full, mask int, zeroes bool)
@@ -129,22 +129,22 @@ func simdDotRows[T Float](out, y, x []T, n, d int) bool {
 	return true
 }
 
-func simdAxpyRows[T Float](out, c, x []T, n, d int) bool {
+func simdAxpyRows[T Float](out, c, x []T, n, d, items, cstride, xstride int) bool {
 	lvl := gemmLevel
-	if lvl == levelGo || n < 1 || d < 1 {
+	if lvl == levelGo || n < 1 || d < 1 || items < 1 || cstride < 0 || xstride < 0 {
 		return false
 	}
-	_, _, _ = out[d-1], c[n-1], x[n*d-1]
+	_, _, _ = out[items*d-1], c[(items-1)*cstride+n-1], x[(items-1)*xstride+n*d-1]
 	full, rem := rowGeom[T](lvl, d)
 	switch {
 	case is32[T]() && lvl == levelAVX512:
-		axpyRows512s(as32(&out[0]), as32(&c[0]), as32(&x[0]), n, d, full, 1<<rem-1)
+		axpyRows512s(as32(&out[0]), as32(&c[0]), as32(&x[0]), n, d, full, 1<<rem-1, items, cstride, xstride)
 	case is32[T]():
-		axpyRows256s(as32(&out[0]), as32(&c[0]), as32(&x[0]), n, d, full, tailMask32(rem))
+		axpyRows256s(as32(&out[0]), as32(&c[0]), as32(&x[0]), n, d, full, tailMask32(rem), items, cstride, xstride)
 	case lvl == levelAVX512:
-		axpyRows512(as64(&out[0]), as64(&c[0]), as64(&x[0]), n, d, full, 1<<rem-1)
+		axpyRows512(as64(&out[0]), as64(&c[0]), as64(&x[0]), n, d, full, 1<<rem-1, items, cstride, xstride)
 	default:
-		axpyRows256(as64(&out[0]), as64(&c[0]), as64(&x[0]), n, d, full, tailMask64(rem))
+		axpyRows256(as64(&out[0]), as64(&c[0]), as64(&x[0]), n, d, full, tailMask64(rem), items, cstride, xstride)
 	}
 	return true
 }

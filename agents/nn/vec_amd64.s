@@ -131,13 +131,15 @@ DOTROWS256(·dotRows256s, 2, 4, VMOVUPS, VMASKMOVPS, VFMADD231PS, HSUM256S, VMOV
 DOTROWS256(·dotRows256, 3, 8, VMOVUPD, VMASKMOVPD, VFMADD231PD, HSUM256D, VMOVSD)
 
 // ----------------------------------------------------------- weighted sums
-// out[i] = Σ_j c[j]·x[j·d+i] for i < d (n ≥ 1), rows with c[j] = ±0 skipped
+// For each of items ≥ 1 sets (out, c and x advancing by d, cstride and
+// xstride elements), out[i] = Σ_j c[j]·x[j·d+i] for i < d (n ≥ 1), rows
+// with c[j] = ±0 skipped
 // (tested on the bits, so NaN weights are not skipped), products added in
 // the order of j: four vectors of columns at a time, then two, then one
 // (up to three passes over the rows; more accumulators hide the adds'
 // latency), then the masked tail.
 //
-// func axpyRows512[s](out, c, x *T, n, d, full, mask int)
+// func axpyRows512[s](out, c, x *T, n, d, full, mask, items, cstride, xstride int)
 #define AXPYSTEP512(LDB, SHLB, BCAST, skip) \
 	LDB   (R11), R14; \
 	SHLB  $1, R14; \
@@ -145,16 +147,18 @@ DOTROWS256(·dotRows256, 3, 8, VMOVUPD, VMASKMOVPD, VFMADD231PD, HSUM256D, VMOVS
 	BCAST (R11), Z4
 
 #define AXPYROWS512(NAME, SZ, ES, MOVU, MOVUZ, MUL, ADD, BCAST, LDB, SHLB) \
-TEXT NAME(SB), NOSPLIT, $0-56; \
+TEXT NAME(SB), NOSPLIT, $0-80; \
 	MOVQ  out+0(FP), DI; \
 	MOVQ  c+8(FP), SI; \
 	MOVQ  x+16(FP), DX; \
 	MOVQ  n+24(FP), CX; \
 	MOVQ  d+32(FP), R9; \
 	SHLQ  $SZ, R9; \
-	MOVQ  full+40(FP), R10; \
+	MOVQ  items+56(FP), R15; \
 	MOVQ  mask+48(FP), AX; \
 	KMOVW AX, K1; \
+item: \
+	MOVQ  full+40(FP), R10; \
 	XORQ  BX, BX; \
 group: \
 	CMPQ   R10, $4; \
@@ -250,13 +254,22 @@ t1skip: \
 	JNZ  t1row; \
 	MOVU Z0, K1, (DI)(BX*1); \
 done: \
+	ADDQ R9, DI; \
+	MOVQ cstride+64(FP), R11; \
+	SHLQ $SZ, R11; \
+	ADDQ R11, SI; \
+	MOVQ xstride+72(FP), R11; \
+	SHLQ $SZ, R11; \
+	ADDQ R11, DX; \
+	DECQ R15; \
+	JNZ  item; \
 	VZEROUPPER; \
 	RET
 
 AXPYROWS512(·axpyRows512s, 2, 4, VMOVUPS, VMOVUPS.Z, VMULPS, VADDPS, VBROADCASTSS, MOVL, SHLL)
 AXPYROWS512(·axpyRows512, 3, 8, VMOVUPD, VMOVUPD.Z, VMULPD, VADDPD, VBROADCASTSD, MOVQ, SHLQ)
 
-// func axpyRows256[s](out, c, x *T, n, d, full int, mask *intN)
+// func axpyRows256[s](out, c, x *T, n, d, full int, mask *intN, items, cstride, xstride int)
 #define AXPYSTEP256(LDB, SHLB, BCAST, skip) \
 	LDB   (R11), R14; \
 	SHLB  $1, R14; \
@@ -264,19 +277,21 @@ AXPYROWS512(·axpyRows512, 3, 8, VMOVUPD, VMOVUPD.Z, VMULPD, VADDPD, VBROADCASTS
 	BCAST (R11), Y4
 
 #define AXPYROWS256(NAME, SZ, ES, MOVU, MASKMOV, MUL, ADD, BCAST, LDB, SHLB) \
-TEXT NAME(SB), NOSPLIT, $0-56; \
+TEXT NAME(SB), NOSPLIT, $0-80; \
 	MOVQ  out+0(FP), DI; \
 	MOVQ  c+8(FP), SI; \
 	MOVQ  x+16(FP), DX; \
 	MOVQ  n+24(FP), CX; \
 	MOVQ  d+32(FP), R9; \
 	SHLQ  $SZ, R9; \
-	MOVQ  full+40(FP), R10; \
+	MOVQ  items+56(FP), R15; \
 	MOVQ  mask+48(FP), AX; \
 	TESTQ AX, AX; \
 	JZ    start; \
 	VMOVDQU (AX), Y15; \
 start: \
+item: \
+	MOVQ  full+40(FP), R10; \
 	XORQ  BX, BX; \
 group: \
 	CMPQ   R10, $4; \
@@ -372,6 +387,15 @@ t1skip: \
 	JNZ  t1row; \
 	MASKMOV Y0, Y15, (DI)(BX*1); \
 done: \
+	ADDQ R9, DI; \
+	MOVQ cstride+64(FP), R11; \
+	SHLQ $SZ, R11; \
+	ADDQ R11, SI; \
+	MOVQ xstride+72(FP), R11; \
+	SHLQ $SZ, R11; \
+	ADDQ R11, DX; \
+	DECQ R15; \
+	JNZ  item; \
 	VZEROUPPER; \
 	RET
 

@@ -6,7 +6,7 @@ package nn
 
 func simdDotRows[T Float](out, y, x []T, n, d int) bool { return false }
 
-func simdAxpyRows[T Float](out, c, x []T, n, d int) bool { return false }
+func simdAxpyRows[T Float](out, c, x []T, n, d, items, cstride, xstride int) bool { return false }
 
 func simdScaleRows[T Float](out, c, y []T, n, d int, zeroes bool) bool { return false }
 

@@ -82,6 +82,23 @@ func testVecRows[T Float](t *testing.T) {
 				t.Fatalf("%s axpy: got %v, want %v", name, gotA, wantA)
 			}
 
+			// axpyRowsBatch over 3 sets: weights per set or shared, rows
+			// packed or with gaps; bit for bit the Go loop per set.
+			for _, st := range [][2]int{{n, n * d}, {0, n*d + 3}} {
+				cs, xs := st[0], st[1]
+				cb, xb := guardedT[T](rng, 2*cs+n), guardedT[T](rng, 2*xs+n*d)
+				copy(cb, c)
+				gotB, wantB := guardedT[T](rng, 3*d), make([]T, 3*d)
+				axpyRowsBatch(gotB, cb, xb, n, d, 3, cs, xs)
+				for s := range 3 {
+					axpyRowsGo(wantB[s*d:(s+1)*d], cb[s*cs:], xb[s*xs:], n, d)
+				}
+				checkGuards(t, name+" axpy batch", gotB)
+				if !equalSlices(gotB, wantB) {
+					t.Fatalf("%s axpy batch strides %v: got %v, want %v", name, st, gotB, wantB)
+				}
+			}
+
 			// scaleRows with and without zeroed rows, y with a −0.
 			y0 := append([]T(nil), y...)
 			y0[0] = T(math.Copysign(0, -1))
