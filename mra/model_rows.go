@@ -126,16 +126,13 @@ func (rs *rows[T]) gatherLatent(b *Batch, s0, s1, k int) {
 }
 
 // convert copies src into dst (same length), rounding to T: a plain copy
-// for float64.
+// for float64, nn.ConvertFloat64 (SIMD, Go's rounding) for float32.
 func convert[T nn.Float](dst []T, src []float64) {
 	if is64[T]() {
 		copy(asFloat64(dst), src)
 		return
 	}
-	src = src[:len(dst)]
-	for i, v := range src {
-		dst[i] = T(v)
-	}
+	nn.ConvertFloat64(asFloat32(dst), src)
 }
 
 // widen copies src into dst (same length) as float64, exactly.
@@ -154,6 +151,12 @@ func widen[T nn.Float](dst []float64, src []T) {
 func is64[T nn.Float]() bool {
 	var z T
 	return unsafe.Sizeof(z) == 8
+}
+
+// asFloat32 views a []T of 4-byte elements as []float32 (the caller has
+// checked !is64).
+func asFloat32[T nn.Float](s []T) []float32 {
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
 
 // asFloat64 views a []T of 8-byte elements as []float64 (the caller has

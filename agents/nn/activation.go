@@ -53,46 +53,17 @@ func (a *ReLUOf[T]) Backward(dy []T) []T {
 // reluInto sets dst[i] = max(src[i], 0) by the sign bit: every value with
 // its sign bit set (negatives, −0, negative NaNs) becomes +0, everything
 // else is kept. dst and src have the same length and may be the same.
+// The SIMD kernels (vec.go) give the Go loop's bits.
 func reluInto[T Float](dst, src []T) {
-	if len(src) == 0 {
-		return
-	}
-	if is32[T]() {
-		d, s := bits32(dst), bits32(src)
-		d = d[:len(s)]
-		for i, b := range s {
-			// All ones when the sign bit is set.
-			d[i] = b &^ uint32(int32(b)>>31)
-		}
-		return
-	}
-	d, s := bits64(dst), bits64(src)
-	d = d[:len(s)]
-	for i, b := range s {
-		d[i] = b &^ uint64(int64(b)>>63)
-	}
+	done := simdReLU(dst[:len(src)], src)
+	reluGo(dst[done:len(src)], src[done:])
 }
 
 // reluMask sets dx[i] = dy[i] where y[i] ≠ +0 and +0 elsewhere, for the
 // outputs y of reluInto (+0 or positive).
 func reluMask[T Float](dx, dy, y []T) {
-	if len(dy) == 0 {
-		return
-	}
-	if is32[T]() {
-		d, g, o := bits32(dx), bits32(dy), bits32(y)
-		d, o = d[:len(g)], o[:len(g)]
-		for i, b := range o {
-			// Keep dy where the bits are non-zero.
-			d[i] = g[i] & -((b | -b) >> 31)
-		}
-		return
-	}
-	d, g, o := bits64(dx), bits64(dy), bits64(y)
-	d, o = d[:len(g)], o[:len(g)]
-	for i, b := range o {
-		d[i] = g[i] & -((b | -b) >> 63)
-	}
+	done := simdReLUMask(dx[:len(dy)], dy, y[:len(dy)])
+	reluMaskGo(dx[done:len(dy)], dy[done:], y[done:len(dy)])
 }
 
 // bits32 and bits64 view a float slice as its bit patterns (the caller

@@ -16,7 +16,9 @@ import (
 // A row whose entities are all absent gets all-zero weights (and zero
 // gradients), never NaN. Shapes: query batch×Dim, keys batch×n×Dim,
 // present batch×n (nil means all present), weights batch×n. The scores
-// and weights are computed in T; exp is evaluated in float64 and rounded.
+// and weights are computed in T; in float64 exp is math.Exp, in float32
+// the vector exp of vec.go (within 1 ulp) where the CPU has SIMD. The loops
+// over a batch item's set run in the vector kernels of vec.go.
 // Attention is the float64 instantiation.
 type AttentionOf[T Float] struct {
 	Dim   int
@@ -27,6 +29,7 @@ type AttentionOf[T Float] struct {
 	present  []bool
 	w        []T
 	dq, dk   []T
+	ds       []T // ∂L/∂s of one batch item
 }
 
 // Forward returns the attention weights for set size n ≥ 1. It keeps
@@ -43,33 +46,37 @@ func (a *AttentionOf[T]) Forward(n int, query, keys []T, present []bool) []T {
 	a.w = grow(a.w, a.batch*n)
 	d := a.Dim
 	negInf := T(math.Inf(-1))
+	// Scores s_j − max_l s_l per batch item (−Inf for absent entities, and
+	// for all of an item with none present), exponentiated over the whole
+	// batch at once, then normalised per item with the sum taken in order.
 	for b := range a.batch {
-		q := query[b*d : b*d+d]
 		w := a.w[b*n : b*n+n]
+		dotRows(w, query[b*d:b*d+d], keys[b*n*d:(b+1)*n*d], n, d)
 		m := negInf
-		for j := range w {
+		for j, s := range w {
 			if present != nil && !present[b*n+j] {
 				w[j] = negInf
 				continue
-			}
-			kj := keys[(b*n+j)*d : (b*n+j)*d+d]
-			kj = kj[:len(q)]
-			var s T
-			for i, v := range q {
-				s += v * kj[i]
 			}
 			w[j] = a.Scale * s
 			m = max(m, w[j])
 		}
 		if m == negInf {
-			zero(w)
-			continue
+			continue // all −Inf: exp gives +0 weights
 		}
-		var sum T
 		for j, s := range w {
-			e := T(math.Exp(float64(s - m))) // exp(−Inf) = 0 for absent entities
-			w[j] = e
+			w[j] = s - m
+		}
+	}
+	expShift(a.w, 0)
+	for b := range a.batch {
+		w := a.w[b*n : b*n+n]
+		var sum T
+		for _, e := range w {
 			sum += e
+		}
+		if sum == 0 {
+			continue // no entity present
 		}
 		for j := range w {
 			w[j] /= sum
@@ -91,6 +98,8 @@ func (a *AttentionOf[T]) Backward(dw []T) (dQuery, dKeys []T) {
 	checkLen("Attention weight gradient", len(dw), a.batch*n)
 	a.dq = grow(a.dq, a.batch*d)
 	a.dk = grow(a.dk, a.batch*n*d)
+	a.ds = grow(a.ds, n)
+	ds := a.ds[:n]
 	for b := range a.batch {
 		w := a.w[b*n : b*n+n]
 		g := dw[b*n : b*n+n]
@@ -98,22 +107,13 @@ func (a *AttentionOf[T]) Backward(dw []T) (dQuery, dKeys []T) {
 		for j, v := range w {
 			dot += v * g[j]
 		}
-		q := a.q[b*d : b*d+d]
-		dq := a.dq[b*d : b*d+d]
-		zero(dq)
 		for j, v := range w {
-			dk := a.dk[(b*n+j)*d : (b*n+j)*d+d]
-			ds := a.Scale * v * (g[j] - dot)
-			if ds == 0 {
-				zero(dk)
-				continue
-			}
-			kj := a.k[(b*n+j)*d : (b*n+j)*d+d]
-			for i := range dq {
-				dq[i] += ds * kj[i]
-				dk[i] = ds * q[i]
-			}
+			ds[j] = a.Scale * v * (g[j] - dot)
 		}
+		// Rows with ds_j = 0 (absent entities among them) are skipped in dq
+		// and set to +0 in dk.
+		axpyRows(a.dq[b*d:b*d+d], ds, a.k[b*n*d:(b+1)*n*d], n, d)
+		scaleRows(a.dk[b*n*d:(b+1)*n*d], ds, a.q[b*d:b*d+d], n, d, true)
 	}
 	return a.dq, a.dk
 }
@@ -142,20 +142,7 @@ func (g *AggregateOf[T]) Forward(n int, weights, values []T) []T {
 	g.n, g.w, g.v = n, weights, values
 	d := g.Dim
 	g.out = grow(g.out, g.batch*d)
-	for b := range g.batch {
-		e := g.out[b*d : b*d+d]
-		zero(e)
-		for j, wj := range weights[b*n : b*n+n] {
-			if wj == 0 {
-				continue
-			}
-			v := values[(b*n+j)*d : (b*n+j)*d+d]
-			v = v[:len(e)]
-			for i := range e {
-				e[i] += wj * v[i]
-			}
-		}
-	}
+	axpyRowsBatch(g.out, weights, values, n, d, g.batch, n, n*d)
 	return g.out
 }
 
@@ -170,18 +157,8 @@ func (g *AggregateOf[T]) Backward(de []T) (dWeights, dValues []T) {
 	g.dv = grow(g.dv, g.batch*n*d)
 	for b := range g.batch {
 		e := de[b*d : b*d+d]
-		for j := range n {
-			v := g.v[(b*n+j)*d : (b*n+j)*d+d]
-			dv := g.dv[(b*n+j)*d : (b*n+j)*d+d]
-			v, dv = v[:len(e)], dv[:len(e)]
-			wj := g.w[b*n+j]
-			var s T
-			for i, x := range e {
-				s += x * v[i]
-				dv[i] = wj * x
-			}
-			g.dw[b*n+j] = s
-		}
+		dotRows(g.dw[b*n:b*n+n], e, g.v[b*n*d:(b+1)*n*d], n, d)
+		scaleRows(g.dv[b*n*d:(b+1)*n*d], g.w[b*n:b*n+n], e, n, d, false)
 	}
 	return g.dw, g.dv
 }

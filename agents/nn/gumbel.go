@@ -56,15 +56,14 @@ func (g *GumbelSoftmaxOf[T]) ForwardNoise(logits, noise []T) []T {
 	}
 	g.soft = grow(g.soft, len(logits))
 	g.hard = grow(g.hard, len(logits))
+	for i, v := range logits {
+		g.soft[i] = v + noise[i]
+	}
+	softmaxRows(g.soft, g.soft, g.N, T(g.Temperature))
 	for r := 0; r < len(logits); r += g.N {
-		s := g.soft[r : r+g.N]
-		for k := range s {
-			s[k] = logits[r+k] + noise[r+k]
-		}
-		softmaxRow(s, s, T(g.Temperature))
 		h := g.hard[r : r+g.N]
 		zero(h)
-		h[Argmax(s)] = 1
+		h[Argmax(g.soft[r:r+g.N])] = 1
 	}
 	return g.hard
 }

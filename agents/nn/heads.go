@@ -16,6 +16,7 @@ type HeadMixOf[T Float] struct {
 	x, z     []T
 	y        []T
 	dx, dz   []T
+	dot      []T // dy·x per head of one row
 }
 
 // HeadMix is the float64 head mixing (see HeadMixOf).
@@ -31,23 +32,8 @@ func (h *HeadMixOf[T]) Forward(m int, x, z []T) []T {
 	d, hd := h.Dim, h.Heads*h.Dim
 	h.y = grow(h.y, h.batch*m*d)
 	for b := range h.batch {
-		zb := z[b*h.Heads : b*h.Heads+h.Heads]
-		for j := range m {
-			row := b*m + j
-			y := h.y[row*d : row*d+d]
-			zero(y)
-			xr := x[row*hd : row*hd+hd]
-			for k, zk := range zb {
-				if zk == 0 {
-					continue
-				}
-				xk := xr[k*d : k*d+d]
-				xk = xk[:len(y)]
-				for i := range y {
-					y[i] += zk * xk[i]
-				}
-			}
-		}
+		// The m rows of item b, heads with z_h = 0 skipped.
+		axpyRowsBatch(h.y[b*m*d:(b+1)*m*d], z[b*h.Heads:(b+1)*h.Heads], x[b*m*hd:(b+1)*m*hd], h.Heads, d, m, 0, hd)
 	}
 	return h.y
 }
@@ -62,6 +48,7 @@ func (h *HeadMixOf[T]) Backward(dy []T) (dx, dz []T) {
 	h.dx = grow(h.dx, h.batch*m*hd)
 	h.dz = grow(h.dz, h.batch*h.Heads)
 	zero(h.dz)
+	h.dot = grow(h.dot, h.Heads)
 	for b := range h.batch {
 		zb := h.z[b*h.Heads : b*h.Heads+h.Heads]
 		dzb := h.dz[b*h.Heads : b*h.Heads+h.Heads]
@@ -69,18 +56,11 @@ func (h *HeadMixOf[T]) Backward(dy []T) (dx, dz []T) {
 			row := b*m + j
 			g := dy[row*d : row*d+d]
 			xr := h.x[row*hd : row*hd+hd]
-			dxr := h.dx[row*hd : row*hd+hd]
-			for k, zk := range zb {
-				xk := xr[k*d : k*d+d]
-				dxk := dxr[k*d : k*d+d]
-				xk, dxk = xk[:len(g)], dxk[:len(g)]
-				var s T
-				for i, v := range g {
-					s += v * xk[i]
-					dxk[i] = zk * v
-				}
+			dotRows(h.dot, g, xr, h.Heads, d)
+			for k, s := range h.dot[:len(dzb)] {
 				dzb[k] += s
 			}
+			scaleRows(h.dx[row*hd:row*hd+hd], zb, g, h.Heads, d, false)
 		}
 	}
 	return h.dx, h.dz

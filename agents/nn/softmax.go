@@ -9,8 +9,9 @@ import (
 //
 //	y[r,k] = exp(x[r,k]) / Σ_j exp(x[r,j]).
 //
-// exp is evaluated in float64 and rounded to T. Softmax is the float64
-// instantiation.
+// In float64 exp is math.Exp; in float32 it is the vector exp of vec.go
+// where the CPU has SIMD (math.Exp rounded to float32 elsewhere). Softmax
+// is the float64 instantiation.
 type SoftmaxOf[T Float] struct {
 	N int
 
@@ -25,9 +26,7 @@ type Softmax = SoftmaxOf[float64]
 func (s *SoftmaxOf[T]) Forward(x []T) []T {
 	checkRows("Softmax", len(x), s.N)
 	s.y = grow(s.y, len(x))
-	for r := 0; r < len(x); r += s.N {
-		softmaxRow(s.y[r:r+s.N], x[r:r+s.N], 1)
-	}
+	softmaxRows(s.y, x, s.N, 1)
 	return s.y
 }
 
@@ -48,8 +47,8 @@ func (s *SoftmaxOf[T]) Backward(dy []T) []T {
 //
 //	y[r,k] = x[r,k] − log Σ_j exp(x[r,j]).
 //
-// The log-sum-exp is accumulated in T from float64 exp values, as the
-// float64 instantiation LogSoftmax does.
+// The log-sum-exp is accumulated in T from exp values: math.Exp in
+// float64, the vector exp of vec.go in float32 where the CPU has SIMD.
 type LogSoftmaxOf[T Float] struct {
 	N int
 
@@ -64,17 +63,23 @@ type LogSoftmax = LogSoftmaxOf[float64]
 func (s *LogSoftmaxOf[T]) Forward(x []T) []T {
 	checkRows("LogSoftmax", len(x), s.N)
 	s.y = grow(s.y, len(x))
+	// y = x − max_r, exponentiated over the whole batch at once (one
+	// vector pass in float32), then per row the log-sum-exp in order.
 	for r := 0; r < len(x); r += s.N {
 		xr, yr := x[r:r+s.N], s.y[r:r+s.N]
-		m := T(math.Inf(-1))
-		for _, v := range xr {
-			m = max(m, v)
+		m := rowMax(xr)
+		for k, v := range xr {
+			yr[k] = v - m
 		}
+	}
+	expShift(s.y, 0)
+	for r := 0; r < len(x); r += s.N {
+		xr, yr := x[r:r+s.N], s.y[r:r+s.N]
 		var sum T
-		for _, v := range xr {
-			sum += T(math.Exp(float64(v - m)))
+		for _, e := range yr {
+			sum += e
 		}
-		lse := m + T(math.Log(float64(sum)))
+		lse := rowMax(xr) + T(math.Log(float64(sum)))
 		for k, v := range xr {
 			yr[k] = v - lse
 		}
@@ -88,33 +93,52 @@ func (s *LogSoftmaxOf[T]) Forward(x []T) []T {
 func (s *LogSoftmaxOf[T]) Backward(dy []T) []T {
 	checkLen("LogSoftmax output gradient", len(dy), len(s.y))
 	s.dx = grow(s.dx, len(dy))
+	copy(s.dx, s.y)
+	expShift(s.dx, 0) // exp(y), over the whole batch
 	for r := 0; r < len(dy); r += s.N {
 		var sum T
 		for _, v := range dy[r : r+s.N] {
 			sum += v
 		}
 		for k := r; k < r+s.N; k++ {
-			s.dx[k] = dy[k] - T(math.Exp(float64(s.y[k])))*sum
+			s.dx[k] = dy[k] - s.dx[k]*sum
 		}
 	}
 	return s.dx
 }
 
-// softmaxRow writes softmax(x/temp) into y.
-func softmaxRow[T Float](y, x []T, temp T) {
+// softmaxRows writes softmax(x/temp) of each row of width n of x into y
+// (which may be x): the shifted, scaled logits are exponentiated over the
+// whole buffer at once (one vector pass in float32), then each row is
+// summed in order and divided by its sum.
+func softmaxRows[T Float](y, x []T, n int, temp T) {
+	for r := 0; r < len(x); r += n {
+		xr, yr := x[r:r+n], y[r:r+n]
+		m := rowMax(xr)
+		for k, v := range xr {
+			yr[k] = (v - m) / temp
+		}
+	}
+	expShift(y[:len(x)], 0)
+	for r := 0; r < len(x); r += n {
+		yr := y[r : r+n]
+		var sum T
+		for _, e := range yr {
+			sum += e
+		}
+		for k := range yr {
+			yr[k] /= sum
+		}
+	}
+}
+
+// rowMax returns the largest element of x (−Inf for none, NaN if any is).
+func rowMax[T Float](x []T) T {
 	m := T(math.Inf(-1))
 	for _, v := range x {
 		m = max(m, v)
 	}
-	var sum T
-	for k, v := range x {
-		e := T(math.Exp(float64((v - m) / temp)))
-		y[k] = e
-		sum += e
-	}
-	for k := range y {
-		y[k] /= sum
-	}
+	return m
 }
 
 // softmaxBackwardRow writes into dx the gradient with respect to x of a
