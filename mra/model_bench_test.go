@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/mrasim/mrasim/agents/nn"
-	"github.com/mrasim/mrasim/env"
 )
 
 // cycleFlops counts the matrix-multiply FLOPs of one official update cycle
@@ -100,47 +99,4 @@ func benchCycle[T nn.Float](b *testing.B, m *ModelOf[T], batch *Batch, enc *Enco
 	b.ReportMetric(fl/1e9, "GFLOP/cycle")
 	b.ReportMetric(fl*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	m.Close()
-}
-
-// BenchmarkTrainerCycle times one update cycle of the trainer, batch
-// sampling included, on the reference run's resource game at agents=6
-// (state-compressed replay, batch 1024, after 48 episodes of play), with
-// the next batch sampled ahead on another goroutine ("prefetch") and with
-// each batch sampled just before its step ("serial").
-func BenchmarkTrainerCycle(b *testing.B) {
-	for _, precision := range []string{PrecisionFloat64, PrecisionFloat32} {
-		for _, serial := range []bool{false, true} {
-			name := precision + "/prefetch"
-			if serial {
-				name = precision + "/serial"
-			}
-			b.Run(name, func(b *testing.B) {
-				cfg := DefaultConfig()
-				cfg.Precision = precision
-				pop, err := env.ParsePopulation("agents=6")
-				if err != nil {
-					b.Fatal(err)
-				}
-				t, err := NewTrainer(cfg, Setup{Game: "resource", Seed: 1, Episodes: 48, ParallelEnvs: 12, Workers: 2, Populations: []env.Population{pop}})
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer t.Close()
-				t.serial = serial
-				for t.games[0].buf.Len() < cfg.BatchSize {
-					if _, err := t.playRound(); err != nil {
-						b.Fatal(err)
-					}
-					t.round++
-				}
-				p := t.games[0]
-				t.updateCycle(0, p)
-				b.ReportAllocs()
-				b.ResetTimer()
-				for range b.N {
-					t.updateCycle(0, p)
-				}
-			})
-		}
-	}
 }

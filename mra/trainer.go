@@ -57,10 +57,6 @@ type population struct {
 	envs  *env.Batch
 	buf   *Buffer
 	batch *Batch
-	// ahead is the second batch of an update cycle: the next batch is
-	// sampled into it while the networks learn from batch (prefetch).
-	// Made at the first cycle that needs it.
-	ahead *Batch
 
 	steps int64 // env steps (over copies), for the update schedule
 
@@ -102,13 +98,6 @@ type Trainer struct {
 	envSteps int64
 	updates  int64
 	wall     time.Duration // wall time of rounds played, over resumes
-
-	// Prefetch (updateCycle): serial is true to sample each batch just
-	// before its step instead (tests compare the two); jobs and sampled
-	// talk to the sampling goroutine, started at the first cycle.
-	serial  bool
-	jobs    chan prefetchJob
-	sampled chan struct{}
 
 	// Interval sums of the update statistics.
 	critic, policy, entropy, mi, ce sum
@@ -244,30 +233,8 @@ func (t *Trainer) ReplayModes() []string {
 	return out
 }
 
-// prefetchJob asks the sampling goroutine to fill batch from buf.
-type prefetchJob struct {
-	buf   *Buffer
-	batch *Batch
-}
-
-// sampleAhead runs on its own goroutine: it fills each batch asked for
-// with t.sample's draws and says when it is done. The trainer waits for
-// every job before it draws from t.sample again, so the draws keep their
-// order.
-func (t *Trainer) sampleAhead() {
-	for j := range t.jobs {
-		j.buf.Sample(t.sample, j.batch)
-		t.sampled <- struct{}{}
-	}
-}
-
-// Close stops the games', the buffers', the sampler's and the model's
-// worker goroutines.
+// Close stops the games', the buffers' and the model's worker goroutines.
 func (t *Trainer) Close() {
-	if t.jobs != nil {
-		close(t.jobs)
-		t.jobs = nil
-	}
 	for _, p := range t.games {
 		p.envs.Close()
 		p.buf.Close()
@@ -494,56 +461,24 @@ func (t *Trainer) playEpisodes(k int, p *population) {
 // updateCycle is the official schedule: NumUpdates critic and policy steps
 // on fresh batches, then one relation-net (diversity) step and a hard target
 // copy, then one prior/classifier step, the last two on the last batch.
-//
-// The batch of step u+1 is sampled (and, in state mode, its observations
-// regenerated) on another goroutine while step u learns from batch u, so
-// sampling fills the cores the update leaves idle. The draws are taken
-// from t.sample in the same order as sampling each batch just before its
-// step, and nothing an update writes is read by Sample, so the result is
-// bit-identical to the serial schedule (TestPrefetchIsBitIdentical).
 func (t *Trainer) updateCycle(k int, p *population) {
 	if t.ddpg != nil {
 		t.ddpgCycle(p)
 		return
 	}
-	cur := p.batch
-	p.buf.Sample(t.sample, cur)
-	ahead := !t.serial && t.cfg.NumUpdates > 1
-	if ahead && p.ahead == nil {
-		p.ahead = NewBatch(p.enc, t.cfg.BatchSize, t.cfg.Latents)
-	}
-	if ahead && t.jobs == nil {
-		t.jobs, t.sampled = make(chan prefetchJob, 1), make(chan struct{}, 1)
-		go t.sampleAhead()
-	}
-	for u := range t.cfg.NumUpdates {
-		last := u+1 == t.cfg.NumUpdates
-		next := p.ahead
-		if next == cur {
-			next = p.batch
-		}
-		if ahead && !last {
-			t.jobs <- prefetchJob{p.buf, next}
-		}
-		t.critic.add(t.model.UpdateCritic(cur))
-		loss, ent := t.model.UpdatePolicies(cur)
+	for range t.cfg.NumUpdates {
+		p.buf.Sample(t.sample, p.batch)
+		t.critic.add(t.model.UpdateCritic(p.batch))
+		loss, ent := t.model.UpdatePolicies(p.batch)
 		t.policy.add(loss)
 		t.entropy.add(ent)
-		switch {
-		case last:
-		case ahead:
-			<-t.sampled
-			cur = next
-		default:
-			p.buf.Sample(t.sample, cur)
-		}
 	}
 	if t.cfg.Latents > 1 {
-		t.mi.add(t.model.UpdateRelation(cur, p.desc, t.sample))
+		t.mi.add(t.model.UpdateRelation(p.batch, p.desc, t.sample))
 	}
 	t.model.SyncTargets()
 	if t.cfg.Algo == AlgoMRA && len(t.games) > 1 {
-		t.ce.add(t.model.UpdatePrior(cur, k, t.sample))
+		t.ce.add(t.model.UpdatePrior(p.batch, k, t.sample))
 	}
 	t.updates++
 }

@@ -418,31 +418,3 @@ func testLoadModelReadsTheTrainedNetworks(t *testing.T, precision string) {
 		t.Error("LoadModel accepted a truncated state")
 	}
 }
-
-// TestPrefetchIsBitIdentical: sampling the next batch on another goroutine
-// while the current one is learnt from trains the same networks and logs
-// the same metrics, bit for bit, as sampling each batch just before its
-// step, in both replay modes and both precisions (two populations, so the
-// prior update on the cycle's last batch is exercised).
-func TestPrefetchIsBitIdentical(t *testing.T) {
-	for _, p := range precisions {
-		for _, replay := range []string{mra.ReplayStates, mra.ReplayObservations} {
-			t.Run(p+"/"+replay, func(t *testing.T) {
-				cfg := smallConfig(mra.AlgoMRA)
-				cfg.Precision, cfg.Replay, cfg.NumUpdates = p, replay, 4
-				pops := []string{"adversaries=2,good=1", "adversaries=3,good=1"}
-				a := newTrainer(t, cfg, "tag", nil, pops, 12, 3, 2)
-				b := newTrainer(t, cfg, "tag", nil, pops, 12, 3, 2)
-				mra.SetSerialSampling(b, true)
-				ma, mb := run(t, a), run(t, b)
-				if !bytes.Equal(a.Model().AppendState(nil), b.Model().AppendState(nil)) {
-					t.Fatal("prefetched and serial sampling trained different networks")
-				}
-				sameMetrics(t, ma, mb)
-				if ma[len(ma)-1].Updates == 0 {
-					t.Fatal("no update cycle ran: the test compares nothing")
-				}
-			})
-		}
-	}
-}

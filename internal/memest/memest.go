@@ -168,11 +168,7 @@ func Train(cfg mra.Config, setup mra.Setup) (Estimate, error) {
 		capacity := min(int64(cfg.BufferLength), int64(setup.Episodes)*s.horizon)
 		est.add(label+": replay buffer ("+mode+")", mul(capacity, perTransition))
 		b := int64(cfg.BatchSize) * s.n
-		batches, what := int64(1), ": gradient batch"
-		if cfg.NumUpdates > 1 && cfg.Algo != mra.AlgoMADDPG {
-			batches, what = 2, ": gradient batches (the one learnt from and the next, sampled ahead)"
-		}
-		est.add(label+what, mul(batches*b, 2*s.d*8+2*s.e*s.d*8+2*s.e+3*8+1+s.e*8+k*8))
+		est.add(label+": gradient batch", mul(b, 2*s.d*8+2*s.e*s.d*8+2*s.e+3*8+1+s.e*8+k*8))
 		est.add(label+": update activations", mul(b*s.e, ActivationBytes*num/den))
 		p := int64(setup.ParallelEnvs)
 		est.add(label+": game copies", mul(p, 2*s.frameBytes()))
