@@ -316,3 +316,51 @@ func TestGemm32ZeroAllocs(t *testing.T) {
 		}
 	})
 }
+
+// TestGemm32FlushesSubnormals: the float32 SIMD products run with
+// subnormals flushed to zero (MXCSR FTZ and DAZ, set and restored by each
+// kernel call), so a subnormal input contributes exactly 0 — at the Go
+// level it contributes its (subnormal) product — and the caller's MXCSR is
+// unchanged afterwards (float64 Go arithmetic still produces subnormals).
+func TestGemm32FlushesSubnormals(t *testing.T) {
+	withLevels(t, func(t *testing.T) {
+		rows, n, k := 16, 40, 8
+		a := make([]float32, rows*k)
+		b := make([]float32, n*k)
+		c := make([]float32, rows*n)
+		for i := range a {
+			a[i] = 1e-40 // subnormal: the smallest normal float32 is 1.18e-38
+		}
+		for i := range b {
+			b[i] = 0.5
+		}
+		mulABt(c, a, b, nil, rows, n, k)
+		for i, v := range c {
+			if gemmLevel == levelGo {
+				if v == 0 {
+					t.Fatalf("Go level: c[%d] = 0, want the subnormal sum", i)
+				}
+			} else if v != 0 {
+				t.Fatalf("c[%d] = %g, want 0 (subnormal inputs flushed)", i, v)
+			}
+		}
+		// A subnormal result of normal inputs is flushed too.
+		for i := range a {
+			a[i] = 1e-20
+		}
+		for i := range b {
+			b[i] = 1e-20
+		}
+		mulABt(c, a, b, nil, rows, n, k)
+		for i, v := range c {
+			if gemmLevel != levelGo && v != 0 {
+				t.Fatalf("c[%d] = %g, want 0 (subnormal result flushed)", i, v)
+			}
+		}
+		// The caller's floating-point environment is restored.
+		x := 1e-300
+		if y := x * 1e-10; y == 0 {
+			t.Fatal("float64 subnormals are flushed after the kernel: MXCSR not restored")
+		}
+	})
+}

