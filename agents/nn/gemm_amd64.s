@@ -2,6 +2,22 @@
 
 #include "textflag.h"
 
+// The float32 kernels run with subnormals flushed to zero (MXCSR FTZ, bit
+// 15, and DAZ, bit 6) for the call only: float32 products that meet
+// subnormal inputs or results otherwise take microcode assists, 120×
+// slower (measured), which training in float32 reaches (e.g. the one-shot
+// games). FLUSH_SUBNORMALS saves the caller's MXCSR in the frame's 8 bytes
+// (the kernel's frame must be $8) and sets the bits; RESTORE_MXCSR puts it
+// back before RET. It clobbers AX.
+#define FLUSH_SUBNORMALS \
+	STMXCSR mxcsr-8(SP) \
+	MOVL    mxcsr-8(SP), AX \
+	ORL     $0x8040, AX \
+	MOVL    AX, ftz-4(SP) \
+	LDMXCSR ftz-4(SP)
+
+#define RESTORE_MXCSR LDMXCSR mxcsr-8(SP)
+
 // Register-blocked float64 micro-kernels for gemm_amd64.go.
 //
 // Both kernels compute, for one block of MR rows of c and npanels panels of
@@ -482,16 +498,7 @@ skip:
 
 // func kern512s(c *float32, ldc int, a *float32, sar, saj int, p *float32, ldp, pstride, k, npanels, mask int, bias, db *float32, mode, lo, hi int)
 TEXT ·kern512s(SB), NOSPLIT, $8-128
-	// Flush subnormals to zero (MXCSR FTZ, bit 15, and DAZ, bit 6) for
-	// this call only: float32 products that meet subnormal inputs or
-	// results otherwise take microcode assists, 120× slower (measured),
-	// which training in float32 reaches (e.g. the one-shot games). The
-	// caller's MXCSR is restored before returning.
-	STMXCSR mxcsr-8(SP)
-	MOVL    mxcsr-8(SP), AX
-	ORL     $0x8040, AX
-	MOVL    AX, ftz-4(SP)
-	LDMXCSR ftz-4(SP)
+	FLUSH_SUBNORMALS
 	XORQ R15, R15 // panel index
 
 panel512s:
@@ -744,7 +751,7 @@ skip:
 	CMPQ R15, npanels+72(FP)
 	JLT  panel512s
 	VZEROUPPER
-	LDMXCSR mxcsr-8(SP)
+	RESTORE_MXCSR
 	RET
 
 // ---------------------------------------------------------- AVX2, float32
@@ -754,16 +761,7 @@ skip:
 
 // func kern256s(c *float32, ldc int, a *float32, sar, saj int, p *float32, ldp, pstride, k, npanels int, mask *int32, bias, db *float32, mode, lo, hi int)
 TEXT ·kern256s(SB), NOSPLIT, $8-128
-	// Flush subnormals to zero (MXCSR FTZ, bit 15, and DAZ, bit 6) for
-	// this call only: float32 products that meet subnormal inputs or
-	// results otherwise take microcode assists, 120× slower (measured),
-	// which training in float32 reaches (e.g. the one-shot games). The
-	// caller's MXCSR is restored before returning.
-	STMXCSR mxcsr-8(SP)
-	MOVL    mxcsr-8(SP), AX
-	ORL     $0x8040, AX
-	MOVL    AX, ftz-4(SP)
-	LDMXCSR ftz-4(SP)
+	FLUSH_SUBNORMALS
 	XORQ R15, R15 // panel index
 
 panel256s:
@@ -943,5 +941,5 @@ skip:
 	CMPQ R15, npanels+72(FP)
 	JLT  panel256s
 	VZEROUPPER
-	LDMXCSR mxcsr-8(SP)
+	RESTORE_MXCSR
 	RET
