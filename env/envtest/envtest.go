@@ -351,9 +351,20 @@ func checkAllocs(t *testing.T, g env.Game) {
 	if testing.CoverMode() != "" {
 		t.Skip("coverage instrumentation allocates")
 	}
-	if n, steps := EpisodeAllocs(g, 20); n != 0 {
-		t.Errorf("Reset/Step allocate: %d allocations over 20 whole episodes (%d steps), want 0", n, steps)
+	// The count is process-wide, so a runtime goroutine (a GC cycle or a
+	// background worker woken under load) can add a stray allocation that
+	// is not the game's: seen once in CI as "1 allocation over 20 episodes"
+	// with the machine fully loaded. Take the least of three measurements:
+	// a game that allocates in Reset or Step does so in every one (at least
+	// once per episode), a stray allocation does not recur.
+	var n uint64
+	var steps int
+	for range 3 {
+		if n, steps = EpisodeAllocs(g, 20); n == 0 {
+			return
+		}
 	}
+	t.Errorf("Reset/Step allocate: %d allocations over 20 whole episodes (%d steps) in each of three measurements (the last shown), want 0", n, steps)
 }
 
 // EpisodeAllocs plays whole episodes of g with random legal actions, after

@@ -37,10 +37,16 @@ func TestEpisodeAllocsCountsEveryAllocation(t *testing.T) {
 	if testing.CoverMode() != "" {
 		t.Skip("coverage instrumentation allocates")
 	}
-	if n, steps := envtest.EpisodeAllocs(newLine(t), 20); n != 0 || steps == 0 {
-		t.Errorf("line: %d allocations over %d steps, want 0", n, steps)
+	// Least of three: the count is process-wide and a runtime goroutine can
+	// add a stray allocation under load (see checkAllocs).
+	n, steps := envtest.EpisodeAllocs(newLine(t), 20)
+	for i := 0; i < 2 && n != 0; i++ {
+		n, steps = envtest.EpisodeAllocs(newLine(t), 20)
 	}
-	n, steps := envtest.EpisodeAllocs(allocating{newLine(t)}, 20)
+	if n != 0 || steps == 0 {
+		t.Errorf("line: %d allocations over %d steps in each of three measurements, want 0", n, steps)
+	}
+	n, steps = envtest.EpisodeAllocs(allocating{newLine(t)}, 20)
 	if steps == 0 || n != uint64(steps) {
 		t.Errorf("one make per Step: %d allocations over %d steps, want exactly %d", n, steps, steps)
 	}
