@@ -155,9 +155,21 @@ type resources struct {
 	blobs   jetstream.ObjectStore
 }
 
+// ensureTimeout bounds ensure when its context has no deadline.
+const ensureTimeout = 30 * time.Second
+
 // ensure creates the stream, the consumer, the bucket and the object store
 // or updates them to s, so either side may start first.
 func ensure(ctx context.Context, nc *nats.Conn, s Settings) (*resources, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		// Without a deadline each request gets the library's 5 s, which a
+		// server on a fully loaded machine has missed (CI, creating the
+		// stream: "context deadline exceeded"); give the four creations
+		// 30 s together instead.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, ensureTimeout)
+		defer cancel()
+	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("natsrun: %w", err)
