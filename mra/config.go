@@ -99,6 +99,12 @@ type Config struct {
 	// Reptile baseline.
 	MetaLR      float64 // ε in θ₀ ← θ₀ + ε·mean_k(θ_k − θ₀)
 	InnerCycles int     // rounds (ParallelEnvs episodes with their scheduled update cycles) per game between meta-steps
+	// KeepMoments carries the Adam moments (and step counts) of one game's
+	// inner loop into the next game's and across meta-steps, instead of
+	// starting each game's inner loop from fresh moments (the default,
+	// issue 9 item 6, so that no game keeps another's momentum). With
+	// fresh moments every inner loop is Adam's first, sign-like steps.
+	KeepMoments bool
 
 	// MADDPG baseline.
 	Tau float64 // Polyak rate of the targets, θ⁻ ← (1−τ)θ⁻ + τθ after every step (1: hard copy)
@@ -219,6 +225,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("mra: variant %q, want %q or %q", c.Variant, VariantOfficial, VariantCorrected)
 	case c.Algo == AlgoReptile && (!(c.MetaLR > 0 && c.MetaLR <= 1) || c.InnerCycles < 1):
 		return fmt.Errorf("mra: reptile needs meta_lr in (0, 1] and inner_cycles ≥ 1")
+	case c.KeepMoments && c.Algo != AlgoReptile:
+		return fmt.Errorf("mra: keep_moments is Reptile's; algo %q never resets its moments", c.Algo)
 	case c.Algo == AlgoMADDPG && !(c.Tau > 0 && c.Tau <= 1):
 		return fmt.Errorf("mra: maddpg needs tau in (0, 1], got %v", c.Tau)
 	case c.Replay != "" && c.Replay != ReplayAuto && c.Replay != ReplayStates && c.Replay != ReplayObservations:

@@ -176,6 +176,42 @@ func TestReptileRound(t *testing.T) {
 	}
 }
 
+// TestReptileKeepMoments: with KeepMoments the critic's Adam carries its
+// moments and step count through every population's inner loop of a round
+// (it has taken every update cycle's step), and without it the count
+// restarts at each population (fewer steps than update cycles).
+func TestReptileKeepMoments(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		cfg := DefaultConfig()
+		cfg.Algo = AlgoReptile
+		cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates, cfg.BufferLength = 16, 10, 1, 1000
+		cfg.KeepMoments = keep
+		setup := Setup{Game: "resource", Seed: 3, Episodes: 12, ParallelEnvs: 4, Workers: 1, LogEvery: 4}
+		for _, n := range []int{2, 3} {
+			setup.Populations = append(setup.Populations, env.Population{{Type: "agents", Count: n}})
+		}
+		tr, err := NewTrainer(cfg, setup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			played, err := tr.playRound()
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr.round += played
+		}
+		steps, cycles := tr.Model().opt[groupCritic].Steps(), int(tr.updates)
+		tr.Close()
+		if keep && steps != cycles {
+			t.Errorf("keep: critic Adam took %d steps over %d update cycles, want all of them", steps, cycles)
+		}
+		if !keep && (steps == 0 || steps >= cycles) {
+			t.Errorf("reset: critic Adam took %d steps over %d update cycles, want those of the last population only", steps, cycles)
+		}
+	}
+}
+
 // TestOfficialInit checks the by-layer initialisation of the official code
 // (issue 9 item 7, the golden README's table) on the resource networks:
 // which layers have zero biases, which draw U(±1/√fan_in), and the spread

@@ -325,11 +325,11 @@ func (t *Trainer) Run(ctx context.Context, logf func(Metrics) error, afterRound 
 // playRound plays one episode on every copy of every population, in turn,
 // with updates on schedule, and returns the number of rounds played (1).
 // For Reptile it plays InnerCycles rounds (at most the rounds left) of each
-// population from θ₀ — the targets re-synced to θ₀ and the Adam moments
-// reset at the start of each population, so no task bootstraps from or
-// keeps the momentum of the previous one (issue 9 item 6) — and ends with
-// the meta-step. It stops with the model's error if an update met a
-// non-finite gradient.
+// population from θ₀ — the targets re-synced to θ₀ and, unless KeepMoments
+// carries them on, the Adam moments reset at the start of each population,
+// so no task bootstraps from or keeps the momentum of the previous one
+// (issue 9 item 6) — and ends with the meta-step. It stops with the model's
+// error if an update met a non-finite gradient.
 func (t *Trainer) playRound() (int, error) {
 	var theta0, acc []float64
 	inner := 1
@@ -344,8 +344,10 @@ func (t *Trainer) playRound() (int, error) {
 				return 0, err
 			}
 			t.model.SyncTargets()
-			if err := t.model.resetOptimizers(); err != nil {
-				return 0, err
+			if !t.cfg.KeepMoments {
+				if err := t.model.resetOptimizers(); err != nil {
+					return 0, err
+				}
 			}
 		}
 		for j := range inner {

@@ -25,7 +25,7 @@ var schemaTables = map[string][]string{
 	"algo": {"name", "gamma", "pi_lr", "q_lr", "weight_decay", "batch_size", "buffer_length",
 		"steps_per_update", "num_updates", "reward_scale", "latents", "resamples", "grad_clip",
 		"prior_temperature", "baseline", "per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self", "meta_lr",
-		"variant", "target_action_at_obs", "terminal_entropy", "classifier_cross_pairing", "double_clip_relation", "inner_cycles", "tau", "replay", "precision"},
+		"variant", "target_action_at_obs", "terminal_entropy", "classifier_cross_pairing", "double_clip_relation", "inner_cycles", "keep_moments", "tau", "replay", "precision"},
 }
 
 // schema maps a key to the table it belongs in, for keys that are unique to
@@ -575,6 +575,7 @@ func (d *decoder) algo(v any, a *Algo) {
 	d.bool(t, "algo", "double_clip_relation", &a.DoubleClipRelation)
 	d.float(t, "algo", "meta_lr", &a.MetaLR, interval{lo: 0, hi: 1, loOpen: true})
 	d.int(t, "algo", "inner_cycles", &a.InnerCycles, closed(1, 1e6))
+	d.bool(t, "algo", "keep_moments", &a.KeepMoments)
 	d.float(t, "algo", "tau", &a.Tau, interval{lo: 0, hi: 1, loOpen: true})
 	d.str(t, "algo", "replay", &a.Replay, ReplayAuto, ReplayStates, ReplayObservations)
 	d.str(t, "algo", "precision", &a.Precision, PrecisionFloat64, PrecisionFloat32)
@@ -584,13 +585,16 @@ func (d *decoder) algo(v any, a *Algo) {
 // mraOnlyKeys are the [algo] keys MADDPG has no use for.
 var mraOnlyKeys = []string{"reward_scale", "latents", "resamples", "prior_temperature", "baseline",
 	"per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self", "meta_lr",
-	"target_action_at_obs", "terminal_entropy", "classifier_cross_pairing", "double_clip_relation", "inner_cycles"}
+	"target_action_at_obs", "terminal_entropy", "classifier_cross_pairing", "double_clip_relation", "inner_cycles", "keep_moments"}
 
 // algoKeys rejects keys the chosen algorithm would silently ignore: tau
 // outside MADDPG, MRA's own keys with MADDPG.
 func (d *decoder) algoKeys(t map[string]any, name string) {
 	if _, ok := t["tau"]; ok && name != MADDPG {
 		d.fail("algo.tau", nil, `tau is MADDPG's target rate; algo %q does not use it (its targets are hard copies)`, name)
+	}
+	if _, ok := t["keep_moments"]; ok && name != Reptile && name != MADDPG {
+		d.fail("algo.keep_moments", nil, `keep_moments is Reptile's (its Adam moments across games); algo %q never resets its moments`, name)
 	}
 	if p, _ := t["precision"].(string); p == PrecisionFloat32 && name == MADDPG {
 		d.fail("algo.precision", nil, `"float32" is MRA's float32 training path; algo "maddpg" runs in "float64" only`)

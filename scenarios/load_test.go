@@ -127,6 +127,8 @@ func TestErrors(t *testing.T) {
 		{"float range", minimal + "[algo]\ngamma = 1.5\n", `f.toml:8:1: algo.gamma: 1.5 is out of range: want a number in (0, 1]`},
 		{"enum", minimal + "[algo]\nname = \"mar\"\n", `f.toml:8:1: algo.name: "mar" is not allowed (did you mean "mra"?): want one of mra, single, reptile, maddpg`},
 		{"tau outside maddpg", minimal + "[algo]\ntau = 0.1\n", `f.toml:8:1: algo.tau: tau is MADDPG's target rate; algo "mra" does not use it (its targets are hard copies)`},
+		{"keep_moments outside reptile", minimal + "[algo]\nkeep_moments = true\n", `f.toml:8:1: algo.keep_moments: keep_moments is Reptile's (its Adam moments across games); algo "mra" never resets its moments`},
+		{"keep_moments with maddpg", minimal + "[algo]\nname = \"maddpg\"\nkeep_moments = true\n", `f.toml:9:1: algo.keep_moments: keep_moments is not used by algo "maddpg"; remove it`},
 		{"tau range", minimal + "[algo]\nname = \"maddpg\"\ntau = 0\n", `f.toml:9:1: algo.tau: 0 is out of range: want a number in (0, 1]`},
 		{"replay mode", minimal + "[algo]\nreplay = \"state\"\n", `f.toml:8:1: algo.replay: "state" is not allowed (did you mean "states"?): want one of auto, states, observations`},
 		{"precision", minimal + "[algo]\nprecision = \"float16\"\n", `f.toml:8:1: algo.precision: "float16" is not allowed (did you mean "float64"?): want one of float64, float32`},

@@ -188,6 +188,11 @@ type Algo struct {
 
 	MetaLR      float64 // `meta_lr`: Reptile's outer step size ε; default 0.1
 	InnerCycles int     // `inner_cycles`: Reptile's rounds per population between meta-steps; default 1
+	// KeepMoments carries Reptile's Adam moments from one game's inner loop
+	// to the next (mra.Config.KeepMoments). Off, the default, each game's
+	// inner loop starts from fresh moments; left out of run.json when off,
+	// so the records of runs started before the key existed still match.
+	KeepMoments bool    `json:",omitempty"` // `keep_moments`: Reptile only; default false
 	Tau         float64 // `tau`: MADDPG's Polyak target rate in (0, 1] (1: hard copy); default 0.01
 
 	// Replay is what the replay buffer stores (mra.Config.Replay):
