@@ -155,17 +155,28 @@ type resources struct {
 	blobs   jetstream.ObjectStore
 }
 
-// ensureTimeout bounds ensure when its context has no deadline.
-const ensureTimeout = 30 * time.Second
+// ensureTimeout bounds ensure when its context has no deadline;
+// ensureAttempt bounds one request of it, after which ensure asks again.
+const (
+	ensureTimeout = 30 * time.Second
+	ensureAttempt = 5 * time.Second
+)
 
 // ensure creates the stream, the consumer, the bucket and the object store
 // or updates them to s, so either side may start first.
+//
+// Workers and submitters often start together and ensure the same
+// resources at once. Each resource is therefore created first — a create
+// with the configuration the server already has is answered with the
+// existing resource and changes nothing — and updated only when the server
+// says it exists with another configuration: concurrent updates of one
+// stream are what the server handles worst (its race detector reports the
+// file store's configuration written by an update while a consumer create
+// reads it; nats.go issue 949 reports unanswered concurrent creates). A
+// request left unanswered for ensureAttempt is asked again (every step is
+// idempotent) until ctx ends.
 func ensure(ctx context.Context, nc *nats.Conn, s Settings) (*resources, error) {
 	if _, ok := ctx.Deadline(); !ok {
-		// Without a deadline each request gets the library's 5 s, which a
-		// server on a fully loaded machine has missed (CI, creating the
-		// stream: "context deadline exceeded"); give the four creations
-		// 30 s together instead.
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, ensureTimeout)
 		defer cancel()
@@ -175,7 +186,7 @@ func ensure(ctx context.Context, nc *nats.Conn, s Settings) (*resources, error) 
 		return nil, fmt.Errorf("natsrun: %w", err)
 	}
 	r := &resources{js: js}
-	r.stream, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	streamCfg := jetstream.StreamConfig{
 		Name:        s.Stream,
 		Description: "mrasim jobs waiting for a worker",
 		Subjects:    []string{s.Subject + ".job.>"},
@@ -184,11 +195,18 @@ func ensure(ctx context.Context, nc *nats.Conn, s Settings) (*resources, error) 
 		Replicas:    s.Replicas,
 		Duplicates:  10 * time.Minute,
 		Discard:     jetstream.DiscardOld,
+	}
+	r.stream, err = retryUnanswered(ctx, func(ctx context.Context) (jetstream.Stream, error) {
+		st, err := js.CreateStream(ctx, streamCfg)
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			return js.UpdateStream(ctx, streamCfg)
+		}
+		return st, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("natsrun: stream %s: %w", s.Stream, err)
 	}
-	r.cons, err = r.stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+	consCfg := jetstream.ConsumerConfig{
 		Durable:       s.Consumer,
 		Description:   "mrasim workers",
 		AckPolicy:     jetstream.AckExplicitPolicy,
@@ -196,30 +214,65 @@ func ensure(ctx context.Context, nc *nats.Conn, s Settings) (*resources, error) 
 		MaxDeliver:    s.MaxDeliver,
 		MaxAckPending: 10_000,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
+	}
+	r.cons, err = retryUnanswered(ctx, func(ctx context.Context) (jetstream.Consumer, error) {
+		c, err := r.stream.CreateConsumer(ctx, consCfg)
+		if errors.Is(err, jetstream.ErrConsumerExists) {
+			return r.stream.UpdateConsumer(ctx, consCfg)
+		}
+		return c, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("natsrun: consumer %s: %w", s.Consumer, err)
 	}
-	r.results, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kvCfg := jetstream.KeyValueConfig{
 		Bucket:      s.Results,
 		Description: "mrasim job results by <batch>.<job id>",
 		History:     1,
 		TTL:         s.ResultTTL,
 		Storage:     s.Storage,
 		Replicas:    s.Replicas,
+	}
+	r.results, err = retryUnanswered(ctx, func(ctx context.Context) (jetstream.KeyValue, error) {
+		kv, err := js.CreateKeyValue(ctx, kvCfg)
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			return js.UpdateKeyValue(ctx, kvCfg)
+		}
+		return kv, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("natsrun: key-value bucket %s: %w", s.Results, err)
 	}
-	r.blobs, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+	objCfg := jetstream.ObjectStoreConfig{
 		Bucket:      s.Blobs,
 		Description: "mrasim plans and checkpoints by SHA-256",
 		TTL:         s.ResultTTL,
 		Storage:     s.Storage,
 		Replicas:    s.Replicas,
+	}
+	r.blobs, err = retryUnanswered(ctx, func(ctx context.Context) (jetstream.ObjectStore, error) {
+		o, err := js.CreateObjectStore(ctx, objCfg)
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			return js.UpdateObjectStore(ctx, objCfg)
+		}
+		return o, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("natsrun: object store %s: %w", s.Blobs, err)
 	}
 	return r, nil
+}
+
+// retryUnanswered runs f with at most ensureAttempt for each try and tries
+// again while a try timed out and ctx has time left.
+func retryUnanswered[T any](ctx context.Context, f func(context.Context) (T, error)) (T, error) {
+	for {
+		actx, cancel := context.WithTimeout(ctx, ensureAttempt)
+		v, err := f(actx)
+		cancel()
+		if err == nil || ctx.Err() != nil ||
+			!(errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout)) {
+			return v, err
+		}
+	}
 }
