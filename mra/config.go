@@ -102,8 +102,10 @@ type Config struct {
 	// KeepMoments carries the Adam moments (and step counts) of one game's
 	// inner loop into the next game's and across meta-steps, instead of
 	// starting each game's inner loop from fresh moments (the default,
-	// issue 9 item 6, so that no game keeps another's momentum). With
-	// fresh moments every inner loop is Adam's first, sign-like steps.
+	// issue 9 item 6, so that no game keeps another's momentum). Measured
+	// on resource at four training sizes, it changes nothing (README, "The
+	// paper's three environments"): Reptile's budget, not Adam's first
+	// steps, is what holds it back there.
 	KeepMoments bool
 
 	// MADDPG baseline.
