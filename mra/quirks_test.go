@@ -131,14 +131,15 @@ func TestAbsentTypeNotStepped(t *testing.T) {
 	}
 }
 
-// TestReptileRound: a Reptile round plays InnerCycles rounds of each
-// population from θ₀ with the targets re-synced to θ₀ and fresh Adam
-// moments (issue 9 item 6), and leaves the targets equal to the new θ₀.
-func TestReptileRound(t *testing.T) {
+// reptileTrainer is a small Reptile trainer on resource at 2 and 3 agents
+// (12 episodes of 4 copies each, an update cycle every 10 steps), with mod
+// applied to its configuration.
+func reptileTrainer(t *testing.T, mod func(*Config)) *Trainer {
+	t.Helper()
 	cfg := DefaultConfig()
 	cfg.Algo = AlgoReptile
 	cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates, cfg.BufferLength = 16, 10, 1, 1000
-	cfg.InnerCycles = 2
+	mod(&cfg)
 	setup := Setup{Game: "resource", Seed: 3, Episodes: 12, ParallelEnvs: 4, Workers: 1, LogEvery: 4}
 	for _, n := range []int{2, 3} {
 		setup.Populations = append(setup.Populations, env.Population{{Type: "agents", Count: n}})
@@ -147,6 +148,14 @@ func TestReptileRound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tr
+}
+
+// TestReptileRound: a Reptile round plays InnerCycles rounds of each
+// population from θ₀ with the targets re-synced to θ₀ and fresh Adam
+// moments (issue 9 item 6), and leaves the targets equal to the new θ₀.
+func TestReptileRound(t *testing.T) {
+	tr := reptileTrainer(t, func(c *Config) { c.InnerCycles = 2 })
 	defer tr.Close()
 	m := tr.Model()
 	// Poison the targets and the Adam moments: a round must not see them.
@@ -182,18 +191,7 @@ func TestReptileRound(t *testing.T) {
 // restarts at each population (fewer steps than update cycles).
 func TestReptileKeepMoments(t *testing.T) {
 	for _, keep := range []bool{false, true} {
-		cfg := DefaultConfig()
-		cfg.Algo = AlgoReptile
-		cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates, cfg.BufferLength = 16, 10, 1, 1000
-		cfg.KeepMoments = keep
-		setup := Setup{Game: "resource", Seed: 3, Episodes: 12, ParallelEnvs: 4, Workers: 1, LogEvery: 4}
-		for _, n := range []int{2, 3} {
-			setup.Populations = append(setup.Populations, env.Population{{Type: "agents", Count: n}})
-		}
-		tr, err := NewTrainer(cfg, setup)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tr := reptileTrainer(t, func(c *Config) { c.KeepMoments = keep })
 		for range 2 {
 			played, err := tr.playRound()
 			if err != nil {
