@@ -83,7 +83,7 @@ func TestAuthentication(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer snc.Close()
-			b := echoBatch(t.Name(), 2, 0)
+			b := echoBatch(runTag(t), 2, 0)
 			res, err := (&Runner{Conn: snc, Settings: s}).RunTasks(ctx, b, nil)
 			if err != nil || len(res) != 2 {
 				t.Fatalf("%d results, %v", len(res), err)

@@ -160,7 +160,7 @@ func (p progressSpy) RunTasks(ctx context.Context, b league.Batch, progress func
 func TestWorkerDiesMidJob(t *testing.T) {
 	srv := startServer(t, t.TempDir(), nil)
 	s := testSettings(false)
-	b := echoBatch(t.Name(), 1, 0)
+	b := echoBatch(runTag(t), 1, 0)
 	took := make(chan struct{})
 	release := make(chan struct{})
 	defer close(release)
@@ -208,7 +208,7 @@ func TestWorkerDiesMidJob(t *testing.T) {
 func TestSubmitterRestartResumes(t *testing.T) {
 	srv := startServer(t, t.TempDir(), nil)
 	s := testSettings(false)
-	b := echoBatch(t.Name(), 12, 40)
+	b := echoBatch(runTag(t), 12, 40)
 	startWorker(t, srv.ClientURL(), s, "w", 1, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Runner{Conn: connect(t, srv.ClientURL()), Settings: s}
@@ -292,7 +292,7 @@ func TestServerRestart(t *testing.T) {
 	port := srv.Addr().(*net.TCPAddr).Port
 	url := srv.ClientURL()
 	s := testSettings(true)
-	b := echoBatch(t.Name(), 10, 100)
+	b := echoBatch(runTag(t), 10, 100)
 	startWorker(t, url, s, "w1", 1, nil)
 	startWorker(t, url, s, "w2", 1, nil)
 	r := &Runner{Conn: connect(t, url), Settings: s}
