@@ -9,7 +9,7 @@ import (
 )
 
 // maxMemoryUsage is the help text of --max-memory.
-const maxMemoryUsage = "refuse to start when the estimated memory need is above `SIZE` (e.g. 8GiB, 512MiB;\ndefault: the machine's available memory, MemAvailable of /proc/meminfo; 0: no limit)"
+const maxMemoryUsage = "refuse to start when the estimated memory need is above `SIZE` (e.g. 8GiB, 512MiB;\ndefault: the available memory, the least of MemAvailable, the room under RLIMIT_AS (ulimit -v)\nand under the cgroup's memory.max; 0: no limit)"
 
 // availableMemory is memest.Available; tests replace it.
 var availableMemory = memest.Available
@@ -18,8 +18,8 @@ var availableMemory = memest.Available
 // says where the limit comes from.
 func memoryLimit(flag string) (int64, string, error) {
 	if flag == "" {
-		if b, ok := availableMemory(); ok {
-			return b, "the available memory", nil
+		if b, source, ok := availableMemory(); ok {
+			return b, source, nil
 		}
 		return 0, "no limit: the available memory is unknown", nil
 	}
