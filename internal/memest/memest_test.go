@@ -281,7 +281,7 @@ func TestAvailable(t *testing.T) {
 			"/proc/meminfo": meminfo, "/proc/self/cgroup": "5:cpu,memory:/docker/abc\n",
 			"/sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes": "4294967296\n",
 			"/sys/fs/cgroup/memory/docker/abc/memory.usage_in_bytes": "1073741824\n",
-			"/sys/fs/cgroup/memory/docker/abc/memory.stat":            "inactive_file 5\ntotal_inactive_file 0\n",
+			"/sys/fs/cgroup/memory/docker/abc/memory.stat":           "inactive_file 5\ntotal_inactive_file 0\n",
 		}, 0, 3 * gib, SourceCgroup, true},
 		{"garbage", map[string]string{
 			"/proc/meminfo": "MemAvailable: lots\n", "/proc/self/cgroup": "0::/x\n",
