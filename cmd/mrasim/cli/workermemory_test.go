@@ -77,7 +77,7 @@ func TestWorkerRefusesJobsOnce(t *testing.T) {
 			runs.Store(0)
 			b := league.Batch{Tasks: []league.Task{trainTask(t, "bad", tc.source)}}
 			_, err := runner.RunTasks(ctx, b, nil)
-			if !errors.Is(err, league.ErrRefused) || !strings.Contains(err.Error(), tc.want) {
+			if !errors.Is(err, league.ErrRefused) || !strings.Contains(err.Error(), tc.want) || strings.Count(err.Error(), "payload refused") != 1 {
 				t.Errorf("error %v, want a refusal saying %q", err, tc.want)
 			}
 			if n := runs.Load(); n != 1 {
