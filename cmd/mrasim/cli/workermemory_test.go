@@ -150,3 +150,47 @@ func TestSweepChecksMemory(t *testing.T) {
 		})
 	}
 }
+
+// TestMemoryBudget: jobs reserve their estimates from a worker's budget; a
+// job that fits alone waits for room, one that never fits is refused, and
+// a job waiting when the worker stops gives up.
+func TestMemoryBudget(t *testing.T) {
+	b := &memoryBudget{limit: 100, source: "--max-memory", freed: make(chan struct{})}
+	est := func(n int64) memest.Estimate {
+		return memest.Estimate{Items: []memest.Item{{What: "block", Bytes: n}}, Total: n}
+	}
+	ctx := stdcontext.Background()
+	release, err := b.reserve(ctx, est(60), "first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.reserve(ctx, est(150), "huge"); !errors.Is(err, league.ErrRefused) {
+		t.Errorf("a job above the limit: %v, want a refusal", err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		r, err := b.reserve(ctx, est(60), "second")
+		if err == nil {
+			r()
+		}
+		got <- err
+	}()
+	cancelled, cancel := stdcontext.WithCancel(ctx)
+	cancel()
+	if _, err := b.reserve(cancelled, est(60), "third"); !errors.Is(err, stdcontext.Canceled) {
+		t.Errorf("a waiting job of a stopped worker: %v", err)
+	}
+	select {
+	case err := <-got:
+		t.Fatalf("the second job did not wait for room: %v", err)
+	default:
+	}
+	release()
+	release() // a second call gives nothing back twice
+	if err := <-got; err != nil {
+		t.Fatal(err)
+	}
+	if b.reserved != 0 {
+		t.Errorf("%d bytes still reserved", b.reserved)
+	}
+}
