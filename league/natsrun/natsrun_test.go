@@ -398,11 +398,13 @@ func TestGivenUpWhileNoSubmitter(t *testing.T) {
 func TestShutdownKeepsFinishedJob(t *testing.T) {
 	srv := startServer(t, t.TempDir(), nil)
 	s := testSettings(false)
-	took, release := make(chan struct{}), make(chan struct{})
+	took := make(chan struct{})
 	stop := startWorker(t, srv.ClientURL(), s, "leaving", 1, func(w *Worker) {
 		w.Run = func(ctx context.Context, env league.TaskEnv, task league.Task) ([]byte, error) {
 			close(took)
-			<-release
+			// The job finishes once the worker was told to stop (its
+			// context ends with the worker's), whatever the timing.
+			<-ctx.Done()
 			return []byte("finished"), nil
 		}
 	})
@@ -416,11 +418,7 @@ func TestShutdownKeepsFinishedJob(t *testing.T) {
 		done <- err
 	}()
 	<-took
-	stopped := make(chan struct{})
-	go func() { stop(); close(stopped) }()
-	time.Sleep(100 * time.Millisecond)
-	close(release)
-	<-stopped
+	stop()
 	select {
 	case err := <-done:
 		if err != nil || string(res["last"]) != "finished" {
