@@ -16,6 +16,6 @@ import (
 
 func main() {
 	line.Register()
-	os.Exit(cli.Run()) // cli.Main(os.Args[1:], os.Stdout, os.Stderr), supervised
+	os.Exit(cli.Run()) // cli.Main(os.Args[1:], os.Stdout, os.Stderr)
 
 }

@@ -17,8 +17,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/mra"
@@ -280,21 +283,191 @@ func mul(a, b int64) int64 {
 	return a * b
 }
 
-// Available returns the memory the machine can give a new process without
-// swapping: MemAvailable of /proc/meminfo. ok is false where it is unknown.
-func Available() (bytes int64, ok bool) {
-	data, err := os.ReadFile("/proc/meminfo")
+// Available returns the memory a new run of this process can use: the
+// least of three figures, and which one it is.
+//
+//   - the machine's available memory, MemAvailable of /proc/meminfo (what
+//     it can give without swapping);
+//   - the address space left under RLIMIT_AS (`ulimit -v`): the limit less
+//     this process's current size, VmSize of /proc/self/status;
+//   - the room left under the memory limit of this process's cgroup and of
+//     each of its ancestors: memory.max (cgroup v2; "max" is no limit) or
+//     memory.limit_in_bytes (v1), less what the group uses now
+//     (memory.current or memory.usage_in_bytes) but counting its inactive
+//     file cache (memory.stat), which the kernel reclaims before it kills.
+//
+// A figure that cannot be read (no such file, an unlimited value) does not
+// count. ok is false when none can be read.
+func Available() (bytes int64, source string, ok bool) {
+	return available(os.ReadFile, addressSpaceLimit)
+}
+
+// addressSpaceLimit returns RLIMIT_AS's soft limit; ok is false when there
+// is none.
+func addressSpaceLimit() (uint64, bool) {
+	var r unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_AS, &r); err != nil || r.Cur == unix.RLIM_INFINITY {
+		return 0, false
+	}
+	return r.Cur, true
+}
+
+// Sources of Available's figure.
+const (
+	SourceMemAvailable = "the available memory (MemAvailable)"
+	SourceRlimitAS     = "the address space left under RLIMIT_AS (ulimit -v)"
+	SourceCgroup       = "the room left under the cgroup's memory limit"
+)
+
+// available is Available reading files with read and RLIMIT_AS with
+// asLimit.
+func available(read func(string) ([]byte, error), asLimit func() (uint64, bool)) (bytes int64, source string, ok bool) {
+	consider := func(b int64, src string) {
+		if b < 0 {
+			b = 0
+		}
+		if !ok || b < bytes {
+			bytes, source, ok = b, src, true
+		}
+	}
+	if data, err := read("/proc/meminfo"); err == nil {
+		if b, found := parseMeminfo(data); found {
+			consider(b, SourceMemAvailable)
+		}
+	}
+	if lim, found := asLimit(); found {
+		used := int64(0)
+		if data, err := read("/proc/self/status"); err == nil {
+			used, _ = parseKB(data, "VmSize:")
+		}
+		consider(clampInt64(lim)-used, SourceRlimitAS)
+	}
+	if data, err := read("/proc/self/cgroup"); err == nil {
+		if b, found := cgroupRoom(read, data); found {
+			consider(b, SourceCgroup+" ("+cgroupSource+")")
+		}
+	}
+	return bytes, source, ok
+}
+
+// cgroupSource names the files cgroupRoom reads, for messages.
+const cgroupSource = "memory.max or memory.limit_in_bytes under /sys/fs/cgroup"
+
+// cgroupRoom returns the least room left under the memory limits of the
+// cgroups that /proc/self/cgroup (data) names and their ancestors; found
+// is false when no group has a limit.
+func cgroupRoom(read func(string) ([]byte, error), data []byte) (room int64, found bool) {
+	take := func(r int64) {
+		if !found || r < room {
+			room, found = r, true
+		}
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		// hierarchy-ID:controller-list:path
+		parts := strings.SplitN(strings.TrimSpace(line), ":", 3)
+		if len(parts) != 3 || !strings.HasPrefix(parts[2], "/") {
+			continue
+		}
+		var roots []string
+		var v2 bool
+		switch {
+		case parts[0] == "0" && parts[1] == "":
+			// v2: mounted at /sys/fs/cgroup, or at …/unified beside v1.
+			roots, v2 = []string{"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}, true
+		case hasController(parts[1], "memory"):
+			roots = []string{"/sys/fs/cgroup/memory"}
+		default:
+			continue
+		}
+		for _, root := range roots {
+			for dir := parts[2]; ; dir = path.Dir(dir) {
+				if r, ok := groupRoom(read, path.Join(root, dir), v2); ok {
+					take(r)
+				}
+				if dir == "/" {
+					break
+				}
+			}
+		}
+	}
+	return room, found
+}
+
+func hasController(list, name string) bool {
+	for _, c := range strings.Split(list, ",") {
+		if c == name {
+			return true
+		}
+	}
+	return false
+}
+
+// unlimitedV1 is where cgroup v1 writes "no limit": a page-rounded
+// LLONG_MAX. Anything from here up is no limit.
+const unlimitedV1 = 1 << 62
+
+// groupRoom returns the room left under the memory limit of the cgroup
+// folder dir; ok is false when it has no limit or none can be read.
+func groupRoom(read func(string) ([]byte, error), dir string, v2 bool) (room int64, ok bool) {
+	limitFile, usageFile, inactiveKey := "memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file"
+	if v2 {
+		limitFile, usageFile, inactiveKey = "memory.max", "memory.current", "inactive_file"
+	}
+	data, err := read(path.Join(dir, limitFile))
 	if err != nil {
 		return 0, false
 	}
-	return parseMeminfo(data)
+	text := strings.TrimSpace(string(data))
+	if text == "max" {
+		return 0, false
+	}
+	limit, err := strconv.ParseInt(text, 10, 64)
+	if err != nil || limit < 0 || limit >= unlimitedV1 {
+		return 0, false
+	}
+	var usage, inactive int64
+	if data, err := read(path.Join(dir, usageFile)); err == nil {
+		usage, _ = strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+	}
+	if data, err := read(path.Join(dir, "memory.stat")); err == nil {
+		inactive = statValue(data, inactiveKey)
+	}
+	inactive = min(inactive, usage)
+	return min(limit, max(0, limit-usage+inactive)), true
+}
+
+// statValue returns the value of key in a memory.stat file (0 if absent).
+func statValue(data []byte, key string) int64 {
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 2 && f[0] == key {
+			v, err := strconv.ParseInt(f[1], 10, 64)
+			if err == nil && v > 0 {
+				return v
+			}
+		}
+	}
+	return 0
+}
+
+func clampInt64(u uint64) int64 {
+	if u > 1<<62 {
+		return 1 << 62
+	}
+	return int64(u)
 }
 
 func parseMeminfo(data []byte) (int64, bool) {
+	return parseKB(data, "MemAvailable:")
+}
+
+// parseKB returns the value, in bytes, of a "Key: N kB" line of a
+// /proc file.
+func parseKB(data []byte, key string) (int64, bool) {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) >= 2 && f[0] == "MemAvailable:" {
+		if len(f) >= 2 && f[0] == key {
 			kb, err := strconv.ParseInt(f[1], 10, 64)
 			if err != nil || kb < 0 {
 				return 0, false

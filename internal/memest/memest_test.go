@@ -2,6 +2,7 @@ package memest
 
 import (
 	"context"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -225,6 +226,80 @@ func TestReplayEstimateIsCalibrated(t *testing.T) {
 				t.Errorf("buffer holds %s, the estimate is %s", Format(held), Format(want))
 			}
 			runtime.KeepAlive(buf)
+		})
+	}
+}
+
+// TestAvailable: the available memory is the least of MemAvailable, the
+// room under RLIMIT_AS and the room under every memory limit of the
+// process's cgroups and their ancestors; unlimited or missing figures do
+// not count.
+func TestAvailable(t *testing.T) {
+	const gib = int64(1) << 30
+	meminfo := "MemTotal: 33554432 kB\nMemAvailable: 16777216 kB\n" // 16 GiB available
+	v2 := "0::/user.slice/job\n"
+	for _, tc := range []struct {
+		name   string
+		files  map[string]string
+		as     uint64 // RLIMIT_AS; 0: unlimited
+		want   int64
+		source string
+		ok     bool
+	}{
+		{"nothing readable", nil, 0, 0, "", false},
+		{"meminfo only", map[string]string{"/proc/meminfo": meminfo}, 0, 16 * gib, SourceMemAvailable, true},
+		{"ulimit -v", map[string]string{"/proc/meminfo": meminfo, "/proc/self/status": "Name: x\nVmSize:  1048576 kB\n"}, 4 << 30, 3 * gib, SourceRlimitAS, true},
+		{"ulimit -v above the memory", map[string]string{"/proc/meminfo": meminfo}, 64 << 30, 16 * gib, SourceMemAvailable, true},
+		{"v2 memory.max", map[string]string{
+			"/proc/meminfo": meminfo, "/proc/self/cgroup": v2,
+			"/sys/fs/cgroup/user.slice/job/memory.max":     "6442450944\n", // 6 GiB
+			"/sys/fs/cgroup/user.slice/job/memory.current": "2147483648\n", // 2 GiB used
+			"/sys/fs/cgroup/user.slice/job/memory.stat":    "anon 1073741824\ninactive_file 1073741824\n",
+		}, 0, 5 * gib, SourceCgroup, true},
+		{"v2 max at the leaf, a limit above", map[string]string{
+			"/proc/meminfo": meminfo, "/proc/self/cgroup": v2,
+			"/sys/fs/cgroup/user.slice/job/memory.max": "max\n",
+			"/sys/fs/cgroup/user.slice/memory.max":     "2147483648\n",
+		}, 0, 2 * gib, SourceCgroup, true},
+		{"v2 in a namespace (root path)", map[string]string{
+			"/proc/meminfo": meminfo, "/proc/self/cgroup": "0::/\n",
+			"/sys/fs/cgroup/memory.max": "6000000000\n",
+		}, 0, 6000000000, SourceCgroup, true},
+		{"v2 without limits", map[string]string{
+			"/proc/meminfo": meminfo, "/proc/self/cgroup": v2,
+			"/sys/fs/cgroup/user.slice/job/memory.max": "max\n",
+		}, 0, 16 * gib, SourceMemAvailable, true},
+		{"v2 beside v1 (hybrid)", map[string]string{
+			"/proc/meminfo": meminfo, "/proc/self/cgroup": "4:memory:/\n0::/job\n",
+			"/sys/fs/cgroup/unified/job/memory.max": "1073741824\n",
+		}, 0, gib, SourceCgroup, true},
+		{"v1 unlimited", map[string]string{
+			"/proc/meminfo": meminfo, "/proc/self/cgroup": "4:memory:/docker/abc\n",
+			"/sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes": "9223372036854771712\n",
+		}, 0, 16 * gib, SourceMemAvailable, true},
+		{"v1 limit", map[string]string{
+			"/proc/meminfo": meminfo, "/proc/self/cgroup": "5:cpu,memory:/docker/abc\n",
+			"/sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes": "4294967296\n",
+			"/sys/fs/cgroup/memory/docker/abc/memory.usage_in_bytes": "1073741824\n",
+			"/sys/fs/cgroup/memory/docker/abc/memory.stat":           "inactive_file 5\ntotal_inactive_file 0\n",
+		}, 0, 3 * gib, SourceCgroup, true},
+		{"garbage", map[string]string{
+			"/proc/meminfo": "MemAvailable: lots\n", "/proc/self/cgroup": "0::/x\n",
+			"/sys/fs/cgroup/x/memory.max": "-5\n",
+		}, 0, 0, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			read := func(name string) ([]byte, error) {
+				if s, ok := tc.files[name]; ok {
+					return []byte(s), nil
+				}
+				return nil, os.ErrNotExist
+			}
+			as := func() (uint64, bool) { return tc.as, tc.as != 0 }
+			got, source, ok := available(read, as)
+			if got != tc.want || ok != tc.ok || !strings.HasPrefix(source, tc.source) {
+				t.Errorf("available = %s, %q, %v; want %s, %q, %v", Format(got), source, ok, Format(tc.want), tc.source, tc.ok)
+			}
 		})
 	}
 }

@@ -83,7 +83,7 @@ func TestAuthentication(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer snc.Close()
-			b := echoBatch(t.Name(), 2, 0)
+			b := echoBatch(runTag(t), 2, 0)
 			res, err := (&Runner{Conn: snc, Settings: s}).RunTasks(ctx, b, nil)
 			if err != nil || len(res) != 2 {
 				t.Fatalf("%d results, %v", len(res), err)
@@ -175,4 +175,19 @@ func testJWT(t *testing.T, dir string) (creds string, operator *jwt.OperatorClai
 	creds = filepath.Join(dir, "user.creds")
 	must(os.WriteFile(creds, data, 0o600))
 	return creds, operator, resolver, sys
+}
+
+// TestRedact: every credential of every URL is hidden.
+func TestRedact(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"nats://127.0.0.1:4222", "nats://127.0.0.1:4222"},
+		{"nats://t0ken@127.0.0.1:4222", "nats://***@127.0.0.1:4222"},
+		{"tls://user:pa55@h:4222", "tls://***@h:4222"},
+		{"nats://a:b@h1:1, nats://tok@h2:2,nats://h3:3", "nats://***@h1:1,nats://***@h2:2,nats://h3:3"},
+		{"nats://user:p%zz@h:1", "(an unparsable URL)"},
+	} {
+		if got := Redact(tc.in); got != tc.want {
+			t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
 }

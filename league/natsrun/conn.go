@@ -20,6 +20,10 @@ type Dial struct {
 	// tls:// (also written nats+tls://) for TLS.
 	URL   string
 	Creds string // a .creds file (user JWT and NKEY seed) or an NKEY user seed file; optional
+	// Token authenticates with a token given apart from the URL (read
+	// from a file or the environment, so that `ps` does not show it);
+	// optional, and not together with credentials in the URL.
+	Token string
 	TLSCA string // a PEM file of the CA that signed the server's certificate; optional
 	Name  string // client name shown by the server's monitoring
 }
@@ -37,6 +41,13 @@ func Connect(d Dial) (*nats.Conn, error) {
 			u = "tls://" + rest
 		}
 		urls[i] = u
+	}
+	if d.Token != "" {
+		for _, u := range urls {
+			if p, err := url.Parse(u); err == nil && p.User != nil {
+				return nil, fmt.Errorf("natsrun: %s carries credentials and a token is given too: give one of them", Redact(u))
+			}
+		}
 	}
 	opts := []nats.Option{
 		nats.Name(d.Name),
@@ -62,6 +73,9 @@ func Connect(d Dial) (*nats.Conn, error) {
 			return nil, fmt.Errorf("natsrun: credentials %s: neither a .creds file (user JWT and seed) nor an NKEY user seed (SU…)", d.Creds)
 		}
 	}
+	if d.Token != "" {
+		opts = append(opts, nats.Token(d.Token))
+	}
 	if d.TLSCA != "" {
 		if _, err := os.Stat(d.TLSCA); err != nil {
 			return nil, fmt.Errorf("natsrun: TLS CA: %w", err)
@@ -70,27 +84,30 @@ func Connect(d Dial) (*nats.Conn, error) {
 	}
 	nc, err := nats.Connect(strings.Join(urls, ","), opts...)
 	if err != nil {
-		return nil, fmt.Errorf("natsrun: connecting to %s: %w", redact(urls), err)
+		return nil, fmt.Errorf("natsrun: connecting to %s: %w", Redact(strings.Join(urls, ",")), err)
 	}
 	return nc, nil
 }
 
-// redact hides passwords and tokens of URLs in messages.
-func redact(urls []string) string {
-	out := make([]string, len(urls))
-	for i, u := range urls {
+// Redact returns the comma-separated server URLs with every credential
+// (a token, a user and password) replaced by ***, for messages: URLs are
+// printed, logged and pasted into reports, secrets must not be.
+func Redact(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, u := range parts {
+		u = strings.TrimSpace(u)
 		p, err := url.Parse(u)
 		if err != nil {
-			out[i] = "(an unparsable URL)"
+			parts[i] = "(an unparsable URL)"
 			continue
 		}
 		if p.User != nil {
-			out[i] = p.Scheme + "://***@" + p.Host + p.Path
+			parts[i] = p.Scheme + "://***@" + p.Host + p.Path
 			continue
 		}
-		out[i] = p.String()
+		parts[i] = p.String()
 	}
-	return strings.Join(out, ",")
+	return strings.Join(parts, ",")
 }
 
 // Settings name the JetStream resources and set their behaviour. The

@@ -44,6 +44,17 @@ func init() {
 	})
 }
 
+// runSeq numbers the runs of tests in this process (go test -count=N runs
+// each test N times).
+var runSeq atomic.Int64
+
+// runTag is a tag unique to this run of the test t, for payloads whose
+// executions the test counts: each run owns its counters, so a second run
+// of the same test (-count) does not see the first run's executions.
+func runTag(t testing.TB) string {
+	return fmt.Sprintf("%s#%d", t.Name(), runSeq.Add(1))
+}
+
 func executions(payload string) int {
 	execMu.Lock()
 	defer execMu.Unlock()

@@ -37,7 +37,8 @@ func TestKilledWorkerProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	b := league.Batch{Tasks: []league.Task{{ID: "long", Kind: "test.echo", Payload: []byte("2000:" + t.Name())}}}
+	payload := "2000:" + runTag(t)
+	b := league.Batch{Tasks: []league.Task{{ID: "long", Kind: "test.echo", Payload: []byte(payload)}}}
 	r := &Runner{Conn: nc, Settings: s}
 	done := make(chan error, 1)
 	var res map[string][]byte
@@ -70,7 +71,7 @@ func TestKilledWorkerProcess(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if string(res["long"]) != "echo 2000:"+t.Name() {
+	if string(res["long"]) != "echo "+payload {
 		t.Errorf("result %q", res["long"])
 	}
 	rec := storedRecord(t, nc, s, b, "long")

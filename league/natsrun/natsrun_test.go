@@ -160,7 +160,7 @@ func (p progressSpy) RunTasks(ctx context.Context, b league.Batch, progress func
 func TestWorkerDiesMidJob(t *testing.T) {
 	srv := startServer(t, t.TempDir(), nil)
 	s := testSettings(false)
-	b := echoBatch(t.Name(), 1, 0)
+	b := echoBatch(runTag(t), 1, 0)
 	took := make(chan struct{})
 	release := make(chan struct{})
 	defer close(release)
@@ -208,7 +208,7 @@ func TestWorkerDiesMidJob(t *testing.T) {
 func TestSubmitterRestartResumes(t *testing.T) {
 	srv := startServer(t, t.TempDir(), nil)
 	s := testSettings(false)
-	b := echoBatch(t.Name(), 12, 40)
+	b := echoBatch(runTag(t), 12, 40)
 	startWorker(t, srv.ClientURL(), s, "w", 1, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Runner{Conn: connect(t, srv.ClientURL()), Settings: s}
@@ -292,7 +292,7 @@ func TestServerRestart(t *testing.T) {
 	port := srv.Addr().(*net.TCPAddr).Port
 	url := srv.ClientURL()
 	s := testSettings(true)
-	b := echoBatch(t.Name(), 10, 100)
+	b := echoBatch(runTag(t), 10, 100)
 	startWorker(t, url, s, "w1", 1, nil)
 	startWorker(t, url, s, "w2", 1, nil)
 	r := &Runner{Conn: connect(t, url), Settings: s}
@@ -398,11 +398,13 @@ func TestGivenUpWhileNoSubmitter(t *testing.T) {
 func TestShutdownKeepsFinishedJob(t *testing.T) {
 	srv := startServer(t, t.TempDir(), nil)
 	s := testSettings(false)
-	took, release := make(chan struct{}), make(chan struct{})
+	took := make(chan struct{})
 	stop := startWorker(t, srv.ClientURL(), s, "leaving", 1, func(w *Worker) {
 		w.Run = func(ctx context.Context, env league.TaskEnv, task league.Task) ([]byte, error) {
 			close(took)
-			<-release
+			// The job finishes once the worker was told to stop (its
+			// context ends with the worker's), whatever the timing.
+			<-ctx.Done()
 			return []byte("finished"), nil
 		}
 	})
@@ -416,11 +418,7 @@ func TestShutdownKeepsFinishedJob(t *testing.T) {
 		done <- err
 	}()
 	<-took
-	stopped := make(chan struct{})
-	go func() { stop(); close(stopped) }()
-	time.Sleep(100 * time.Millisecond)
-	close(release)
-	<-stopped
+	stop()
 	select {
 	case err := <-done:
 		if err != nil || string(res["last"]) != "finished" {

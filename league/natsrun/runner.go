@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -284,7 +285,9 @@ func (r *Runner) rewatch(ctx context.Context, kv jetstream.KeyValue, batch strin
 
 func recordError(rec record) error {
 	if rec.Refused {
-		return fmt.Errorf("%w: %s", league.ErrRefused, rec.Error)
+		// The stored message of a handler's refusal starts with the
+		// sentinel's text already: say it once.
+		return fmt.Errorf("%w: %s", league.ErrRefused, strings.TrimPrefix(rec.Error, league.ErrRefused.Error()+": "))
 	}
 	return fmt.Errorf("failed after %d deliveries: %s", rec.Deliveries, rec.Error)
 }

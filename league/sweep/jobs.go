@@ -17,7 +17,9 @@ type TrainJob struct {
 	Run    string `json:"run"`    // the run's name, scenario/algorithm/seed-S, for messages
 	File   string `json:"file"`   // names Source in error messages
 	Source []byte `json:"source"` // the run's scenario document (its seed included)
-	Dir    string `json:"dir"`    // the run folder
+	// Dir is the run folder. A shipped job (sent to a worker) names
+	// none: the worker trains in a folder of its own work folder.
+	Dir string `json:"dir"`
 	// StopAt, when > 0 and below the budget, stops this job after that
 	// many episodes per population with a checkpoint, leaving the run
 	// unfinished for a later job to resume (time slices; tests).
@@ -43,9 +45,12 @@ type EvalJob struct {
 	Algo     string `json:"algo"` // the algorithm's label (AlgoRandom for random play)
 	Seed     uint64 `json:"seed"` // the run's training seed
 	File     string `json:"file"`
-	Source   []byte `json:"source"`  // the scenario document whose [game] and [eval] to use
-	RunDir   string `json:"run_dir"` // the trained run; "" for random play
-	Dir      string `json:"dir"`     // the folder of the evaluation's own report
+	Source   []byte `json:"source"` // the scenario document whose [game] and [eval] to use
+	// RunDir is the trained run; "" for random play. A shipped job says
+	// "run" (its files travel with it) and Dir is empty: a worker makes
+	// both folders in its own work folder.
+	RunDir   string `json:"run_dir"`
+	Dir      string `json:"dir"` // the folder of the evaluation's own report
 	EvalSeed uint64 `json:"eval_seed"`
 	Workers  int    `json:"workers"` // league jobs at once; results do not depend on it
 }

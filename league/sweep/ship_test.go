@@ -155,3 +155,33 @@ type noBlobs struct{}
 func (noBlobs) RunTasks(ctx context.Context, b league.Batch, progress func(league.Progress)) (map[string][]byte, error) {
 	return league.Local{}.RunTasks(ctx, b, progress)
 }
+
+// TestWorkerRefusesHostPaths: a job arriving at a worker (no in-process
+// values) that names a folder of its own — run in place (ship false), or
+// shipped with a dir — is refused as a terminal failure, and nothing is
+// written where it says.
+func TestWorkerRefusesHostPaths(t *testing.T) {
+	sweep.SetWorkerHandlers(func(context.Context) sweep.Handlers { return fileHandlers() })
+	defer sweep.SetWorkerHandlers(nil)
+	victim := filepath.Join(t.TempDir(), "victim")
+	for _, tc := range []struct {
+		name, kind, payload string
+	}{
+		{"train in place", sweep.KindTrain, `{"version":1,"job":{"run":"x","file":"x.toml","source":"","dir":"` + victim + `"}}`},
+		{"train in place, no dir", sweep.KindTrain, `{"version":1,"job":{"run":"x","file":"x.toml","source":""},"ship":false}`},
+		{"shipped train with a dir", sweep.KindTrain, `{"version":1,"job":{"run":"x","file":"x.toml","source":"","dir":"` + victim + `"},"ship":true}`},
+		{"eval in place", sweep.KindEval, `{"version":1,"job":{"scenario":"s","algo":"a","file":"x.toml","source":"","dir":"` + victim + `"}}`},
+		{"shipped eval with a dir", sweep.KindEval, `{"version":1,"job":{"scenario":"s","algo":"a","file":"x.toml","source":"","dir":"` + victim + `"},"ship":true}`},
+		{"shipped eval with a run path", sweep.KindEval, `{"version":1,"job":{"scenario":"s","algo":"a","file":"x.toml","source":"","run_dir":"` + victim + `"},"ship":true}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := league.RunTask(context.Background(), league.TaskEnv{}, league.Task{ID: "j", Kind: tc.kind, Payload: []byte(tc.payload)})
+			if !errors.Is(err, league.ErrRefused) {
+				t.Errorf("error %v, want a refusal", err)
+			}
+			if _, err := os.Stat(victim); !os.IsNotExist(err) {
+				t.Errorf("the job wrote %s (%v)", victim, err)
+			}
+		})
+	}
+}

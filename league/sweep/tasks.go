@@ -125,6 +125,11 @@ func handleTask(ctx context.Context, env league.TaskEnv, kind string, payload []
 			return nil, league.Refusef("this worker has no sweep handlers (the mrasim command sets them)")
 		}
 		h = wh(ctx)
+		// A job from another process: the worker writes only under its
+		// own work folder, never where a payload says.
+		if !p.Ship {
+			return nil, league.Refusef("%s job: it does not ship its folders, so it names folders of the submitter's machine; a worker runs only jobs whose folders travel with them (sweep --nats sends such jobs)", kind)
+		}
 	}
 	if !p.Ship {
 		out, err := h.Handle(kind, p.Job)
@@ -154,12 +159,18 @@ func handleTask(ctx context.Context, env league.TaskEnv, kind string, payload []
 		if err := json.Unmarshal(p.Job, &j); err != nil {
 			return nil, league.Refusef("%s job: %v", kind, err)
 		}
+		if j.Dir != "" {
+			return nil, league.Refusef("%s job: a shipped job names the folder %q; its folder is the one the worker makes, so a payload names none", kind, j.Dir)
+		}
 		j.Dir = runDir
 		job, err = json.Marshal(j)
 	default:
 		var j EvalJob
 		if err := json.Unmarshal(p.Job, &j); err != nil {
 			return nil, league.Refusef("%s job: %v", kind, err)
+		}
+		if j.Dir != "" || (j.RunDir != "" && j.RunDir != shippedRun) {
+			return nil, league.Refusef("%s job: a shipped job names the folders %q and %q; its folders are the ones the worker makes, so a payload names none (run_dir is %q for a trained run, empty for random play)", kind, j.Dir, j.RunDir, shippedRun)
 		}
 		if j.RunDir != "" {
 			j.RunDir = runDir
@@ -180,6 +191,33 @@ func handleTask(ctx context.Context, env league.TaskEnv, kind string, payload []
 	}
 	env.Alive()
 	return json.Marshal(taskResult{Result: out, Files: files})
+}
+
+// shippedRun is EvalJob.RunDir in a shipped job that evaluates a trained
+// run (the run's files travel in RunFiles): a name, not a path.
+const shippedRun = "run"
+
+// withoutHostPaths returns a shipped job's document with the submitter's
+// folders taken out: a worker makes its own folders, and a payload never
+// carries a path of the submitter's machine.
+func withoutHostPaths(kind string, raw []byte) ([]byte, error) {
+	if kind == KindTrain {
+		var j TrainJob
+		if err := json.Unmarshal(raw, &j); err != nil {
+			return nil, err
+		}
+		j.Dir = ""
+		return json.Marshal(j)
+	}
+	var j EvalJob
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return nil, err
+	}
+	if j.RunDir != "" {
+		j.RunDir = shippedRun
+	}
+	j.Dir = ""
+	return json.Marshal(j)
 }
 
 // listFiles lists the files of dir that travel, by slash-separated
@@ -355,6 +393,10 @@ func runAll(runner league.Runner, o Options, phase, kind string, n int, job func
 		}
 		p := taskPayload{Version: payloadVersion, Job: raw, Ship: o.Ship}
 		if o.Ship {
+			if p.Job, err = withoutHostPaths(kind, raw); err != nil {
+				errs[i] = fmt.Errorf("%s %s: %w", phase, name, err)
+				continue
+			}
 			f := where(i)
 			if kind == KindTrain {
 				p.RunFiles, err = pack(f.run, filepath.Join(f.run, "eval"), b.Blobs)

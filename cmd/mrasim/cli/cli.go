@@ -13,8 +13,6 @@ import (
 	"io"
 	"os"
 	"strings"
-
-	"github.com/mrasim/mrasim/internal/supervise"
 )
 
 // Exit codes of Main.
@@ -144,11 +142,14 @@ func progressOut(w io.Writer, quiet bool) io.Writer {
 	return w
 }
 
-// Run runs Main with the process's arguments and standard streams,
-// supervised (see internal/supervise): the command runs in a child process
-// so that the Go runtime's fatal errors (out of memory, a goroutine's
-// panic), which exit 2, exit 1 instead; 2 stays "bad input". It returns the
-// exit code; a program's main is os.Exit(cli.Run()).
+// Run runs Main with the process's arguments and standard streams and
+// returns the exit code; a program's main is os.Exit(cli.Run()).
+//
+// The command runs in this process, the one the user started: every signal
+// sent to its pid acts on the work (the first SIGINT or SIGTERM stops
+// training with a checkpoint, a second stops at once, SIGKILL leaves
+// nothing running behind). Memory is estimated before anything large is
+// allocated, so the Go runtime's own fatal errors, which exit 2, are rare.
 func Run() int {
-	return supervise.Run(func() int { return Main(os.Args[1:], os.Stdout, os.Stderr) })
+	return Main(os.Args[1:], os.Stdout, os.Stderr)
 }

@@ -217,10 +217,9 @@ func runEval(c *context, args []string) int {
 
 	var remote *natsrun.Runner
 	if *nf.url != "" {
-		nc, err := natsrun.Connect(nf.dial("mrasim eval"))
-		if err != nil {
-			fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
-			return ExitFailure
+		nc, code := nf.connect(c, "eval")
+		if nc == nil {
+			return code
 		}
 		defer nc.Close()
 		remote = &natsrun.Runner{Conn: nc, Settings: natsrun.DefaultSettings(), Log: c.stderr}

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -11,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/internal/runlock"
+	"github.com/mrasim/mrasim/mra"
+	"github.com/mrasim/mrasim/scenarios"
 )
 
 // trainTiny trains tinyTrain (with the replacements applied) into a new run
@@ -243,21 +248,32 @@ func TestEvalInterrupt(t *testing.T) {
 	old := evalSignals
 	evalSignals = []os.Signal{syscall.SIGUSR2}
 	defer func() { evalSignals = old }()
+	// The test's own notification keeps a signal that comes before the
+	// evaluation listens from ending the test binary.
+	mine := make(chan os.Signal, 1)
+	signal.Notify(mine, syscall.SIGUSR2)
+	defer signal.Stop(mine)
 	_, run := trainTiny(t)
 	done := make(chan [3]any)
 	go func() {
 		out, errOut, code := runCLI("eval", "--run", run, "--episodes", "100000", "--br-episodes", "0", "--quiet")
 		done <- [3]any{out, errOut, code}
 	}()
-	// Wait for the report folder, then interrupt.
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if m, _ := filepath.Glob(filepath.Join(run, "eval-*")); len(m) > 0 {
-			break
+	// Once the report folder exists the evaluation is about to listen:
+	// interrupt until it stops, however long it takes to start listening.
+	waitFor(t, "the report folder", func() bool {
+		m, _ := filepath.Glob(filepath.Join(run, "eval-*"))
+		return len(m) > 0
+	})
+	var res [3]any
+	for stopped := false; !stopped; {
+		syscall.Kill(os.Getpid(), syscall.SIGUSR2)
+		select {
+		case res = <-done:
+			stopped = true
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	time.Sleep(50 * time.Millisecond)
-	syscall.Kill(os.Getpid(), syscall.SIGUSR2)
-	res := <-done
 	errOut, code := res[1].(string), res[2].(int)
 	if code != ExitFailure || !strings.Contains(errOut, "interrupted; stopped without writing a report") {
 		t.Errorf("code %d\n%s", code, errOut)
@@ -269,20 +285,33 @@ func TestEvalInterrupt(t *testing.T) {
 
 // TestSecondInterruptStopsAtOnce: the first signal prints at once that
 // training stops; the second stops without waiting for the round, after
-// checking that the last checkpoint reads back.
+// checking that the last checkpoint reads back, and names that checkpoint's
+// episode. The round after the first signal is held open until the second
+// one was handled, and the checkpoint on disk is read when the process
+// would exit, so the test depends on no machine's speed.
 func TestSecondInterruptStopsAtOnce(t *testing.T) {
-	oldSig, oldExit := trainSignals, osExit
-	trainSignals = []os.Signal{syscall.SIGUSR1}
-	exited := make(chan int, 1)
-	osExit = func(code int) { exited <- code }
-	defer func() { trainSignals, osExit = oldSig, oldExit }()
 	dir := t.TempDir()
-	scenario := filepath.Join(dir, "tiny.toml")
-	// Long rounds: many parallel envs, so the first signal waits a while.
-	src := strings.Replace(tinyTrain, "episodes = 24", "episodes = 400000", 1)
-	src = strings.Replace(src, "parallel_envs = 4", "parallel_envs = 400", 1)
-	os.WriteFile(scenario, []byte(src), 0o644)
 	run := filepath.Join(dir, "run")
+	type exit struct{ code, episode int }
+	exited := make(chan exit, 1)
+	released := make(chan struct{})
+	oldSig, oldExit, oldRound := trainSignals, osExit, roundEnded
+	trainSignals = []os.Signal{syscall.SIGUSR1}
+	osExit = func(code int) {
+		// The run holds its checkpoint lock here, as a real exit would:
+		// the folder is as the process leaves it.
+		exited <- exit{code, checkpointEpisode(t, run)}
+		close(released)
+	}
+	roundEnded = func(stopping bool) {
+		if stopping {
+			<-released
+		}
+	}
+	defer func() { trainSignals, osExit, roundEnded = oldSig, oldExit, oldRound }()
+	scenario := filepath.Join(dir, "tiny.toml")
+	src := strings.Replace(tinyTrain, "episodes = 24", "episodes = 400000", 1)
+	os.WriteFile(scenario, []byte(src), 0o644)
 	var errOut strings.Builder
 	errW := &syncWriter{w: &errOut}
 	done := make(chan int)
@@ -290,37 +319,80 @@ func TestSecondInterruptStopsAtOnce(t *testing.T) {
 		var out strings.Builder
 		done <- Main([]string{"train", scenario, "--out", run, "--quiet"}, &out, errW)
 	}()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		// The curves are written right after the first checkpoint.
-		if _, err := os.Stat(filepath.Join(run, runCurves)); err == nil {
-			break
-		}
-	}
-	time.Sleep(200 * time.Millisecond) // into the second round
+	waitFor(t, "the first checkpoint", func() bool {
+		// The curves are written right after a checkpoint.
+		_, err := os.Stat(filepath.Join(run, runCurves))
+		return err == nil
+	})
 	syscall.Kill(os.Getpid(), syscall.SIGUSR1)
 	// Identical signals pending at once are delivered once: send the second
 	// after the first was handled, as a person pressing Ctrl-C twice does.
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !strings.Contains(errW.String(), "stopping:"); {
-		time.Sleep(time.Millisecond)
-	}
+	waitFor(t, "the first signal's message", func() bool { return strings.Contains(errW.String(), "stopping:") })
 	syscall.Kill(os.Getpid(), syscall.SIGUSR1)
+	var got exit
 	select {
-	case code := <-exited:
-		if code != ExitFailure {
-			t.Errorf("exit code %d", code)
-		}
+	case got = <-exited:
 	case code := <-done:
-		t.Fatalf("the round ended before the second signal was handled (code %d):\n%s", code, errOut.String())
-	case <-time.After(30 * time.Second):
-		t.Fatal("the second signal did not stop the run")
+		t.Fatalf("the run ended (code %d) without the second signal stopping it:\n%s", code, errW.String())
+	case <-time.After(time.Minute):
+		t.Fatalf("the second signal did not stop the run:\n%s", errW.String())
 	}
 	<-done // the replaced exit returns; the run then ends at its round
-	got := errOut.String()
-	if !strings.Contains(got, "stopping: finishing the current round") {
-		t.Errorf("no message on the first signal:\n%s", got)
+	if got.code != ExitFailure {
+		t.Errorf("exit code %d, want %d", got.code, ExitFailure)
 	}
-	if !strings.Contains(got, "stopped at once; the checkpoint of episode 400 is intact (checksum verified)") {
-		t.Errorf("no word on the checkpoint:\n%s", got)
+	msg := errW.String()
+	if !strings.Contains(msg, "stopping: finishing the current round") {
+		t.Errorf("no message on the first signal:\n%s", msg)
+	}
+	want := fmt.Sprintf("stopped at once; the checkpoint of episode %d is intact (checksum verified)", got.episode)
+	if got.episode <= 0 || !strings.Contains(msg, want) {
+		t.Errorf("want %q:\n%s", want, msg)
+	}
+}
+
+// checkpointEpisode reads the run folder's checkpoint as --resume does and
+// returns its episode.
+func checkpointEpisode(t *testing.T, run string) int {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(run, runScenario))
+	if err != nil {
+		t.Error(err)
+		return -1
+	}
+	s, err := scenarios.Parse(runScenario, src)
+	if err == nil {
+		err = resolvePrecision(s, run, true)
+	}
+	if err != nil {
+		t.Error(err)
+		return -1
+	}
+	cfg, setup := trainConfig(s)
+	tr, err := mra.NewTrainer(cfg, setup)
+	if err != nil {
+		t.Error(err)
+		return -1
+	}
+	defer tr.Close()
+	payload, _, err := checkpoint.ReadFile(filepath.Join(run, runCheckpoint), checkpointKin, mra.StateVersion)
+	if err == nil {
+		err = tr.LoadFrom(payload, run)
+	}
+	if err != nil {
+		t.Error(err)
+		return -1
+	}
+	return tr.Episode()
+}
+
+// waitFor polls cond until it holds, failing the test after a minute.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited a minute for %s", what)
+		}
 	}
 }
 

@@ -13,11 +13,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/internal/checkpoint"
+	"github.com/mrasim/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/internal/runlock"
 	"github.com/mrasim/mrasim/league"
@@ -44,7 +46,8 @@ func runSweep(c *context, args []string) int {
 	out := fs.String("out", "", "folder of the runs and the report (default: the grid's out)")
 	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "runs trained or evaluated at once (results do not depend on it)")
 	workers := fs.Int("workers", 1, "goroutines inside each run: game copies in training, league jobs in evaluation\n(results do not depend on it)")
-	dry := fs.Bool("dry-run", false, "check the grid and list its runs and their state; run nothing")
+	dry := fs.Bool("dry-run", false, "check the grid and list its runs, their state and memory; run nothing")
+	maxMemory := fs.String("max-memory", "", maxMemoryUsage+"\n(per run, and for the runs trained at once; with --nats each worker checks its own)")
 	quiet := fs.Bool("quiet", false, "no progress display")
 	nf := addNATSFlags(fs, "run the jobs on `URL`'s workers (mrasim worker) instead of this machine's cores; run folders travel through the server; see --creds, --tls-ca")
 	files, code, done := c.parse(fs, args)
@@ -69,14 +72,36 @@ func runSweep(c *context, args []string) int {
 	if *out != "" {
 		plan.Out = *out
 	}
-	if *dry {
-		c.listRuns(plan)
-		return ExitOK
-	}
 	if *nf.url != "" && flagSet(fs, "jobs") {
 		fmt.Fprintf(c.stderr, "mrasim sweep: --jobs %d has no effect with --nats: the workers run the jobs (mrasim worker --concurrency sets how many each runs at once)\n", *jobs)
 		return ExitUsage
 	}
+	// Every run's memory is estimated before anything is allocated.
+	limit, limitSource, err := memoryLimit(*maxMemory)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
+		return ExitUsage
+	}
+	ests, err := planMemory(plan, *workers)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
+		return ExitUsage
+	}
+	if *nf.url != "" {
+		limit, limitSource = 0, "with --nats each worker checks its own memory"
+	}
+	fit, refusals := fitMemory(plan, ests, limit, *jobs)
+	if *dry {
+		c.listRuns(plan, ests)
+	}
+	c.reportMemory(plan, ests, limit, limitSource, *jobs, fit, refusals)
+	if len(refusals) > 0 {
+		return ExitUsage
+	}
+	if *dry {
+		return ExitOK
+	}
+	*jobs = fit
 	// One sweep per folder: two submitters (local or --nats) would both write
 	// its runs and its report.
 	if err := os.MkdirAll(plan.Out, 0o755); err != nil {
@@ -95,10 +120,9 @@ func runSweep(c *context, args []string) int {
 		plan.Name, len(plan.Runs), len(plan.Scenarios), len(plan.Algorithms), len(plan.Seeds), plan.Out)
 	set := sweepSettings{jobs: *jobs, workers: *workers, quiet: *quiet}
 	if *nf.url != "" {
-		nc, err := natsrun.Connect(nf.dial("mrasim sweep"))
-		if err != nil {
-			fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
-			return ExitFailure
+		nc, code := nf.connect(c, "sweep")
+		if nc == nil {
+			return code
 		}
 		defer nc.Close()
 		set.remote = &natsrun.Runner{Conn: nc, Settings: natsrun.DefaultSettings(), Log: c.stderr}
@@ -188,9 +212,14 @@ type sweepSettings struct {
 }
 
 func init() {
-	// mrasim worker runs the sweep jobs other processes submit.
+	// mrasim worker runs the sweep jobs other processes submit, each within
+	// the worker's memory budget.
 	sweep.SetWorkerHandlers(func(ctx stdcontext.Context) sweep.Handlers {
-		return sweep.Handlers{Train: func(j sweep.TrainJob) (sweep.TrainResult, error) { return trainJob(ctx, j) }, Eval: evalJob}
+		b := budgetOf(ctx)
+		return sweep.Handlers{
+			Train: func(j sweep.TrainJob) (sweep.TrainResult, error) { return trainJob(ctx, j, b) },
+			Eval:  func(j sweep.EvalJob) (sweep.EvalResult, error) { return evalJob(ctx, j, b) },
+		}
 	})
 }
 
@@ -200,12 +229,16 @@ func (c *context) sweep(ctx stdcontext.Context, plan *sweep.Plan, set sweepSetti
 	var bar *progress.Reporter
 	phase := ""
 	opts := sweep.Options{
-		Runner:   league.Local{Workers: set.jobs},
-		Handlers: sweep.Handlers{Train: func(j sweep.TrainJob) (sweep.TrainResult, error) { return trainJob(ctx, j) }, Eval: evalJob},
-		Workers:  set.workers,
-		StopAt:   set.stopAt,
-		Stopped:  func() bool { return ctx.Err() != nil },
-		Context:  ctx,
+		Runner: league.Local{Workers: set.jobs},
+		Handlers: sweep.Handlers{
+			// The plan's memory was checked before the sweep started.
+			Train: func(j sweep.TrainJob) (sweep.TrainResult, error) { return trainJob(ctx, j, nil) },
+			Eval:  func(j sweep.EvalJob) (sweep.EvalResult, error) { return evalJob(ctx, j, nil) },
+		},
+		Workers: set.workers,
+		StopAt:  set.stopAt,
+		Stopped: func() bool { return ctx.Err() != nil },
+		Context: ctx,
 		Progress: func(p string, done, n int) {
 			if p != phase {
 				if bar != nil {
@@ -251,12 +284,16 @@ func writeSweepReport(rep *sweep.Report, dir string) ([]string, error) {
 
 // trainJob trains one run of a sweep: nothing when the run is finished,
 // from its checkpoint when one exists, from scratch otherwise. A run folder
-// holding another scenario's run is refused, never overwritten.
-func trainJob(ctx stdcontext.Context, j sweep.TrainJob) (sweep.TrainResult, error) {
+// holding another scenario's run is refused, never overwritten. With a
+// budget (a worker's), the run's memory is reserved from it before
+// anything is allocated. Input that can never train (a scenario that does
+// not parse, a folder of another run, a run larger than the budget) is
+// refused (league.ErrRefused): a worker fails it once.
+func trainJob(ctx stdcontext.Context, j sweep.TrainJob, budget *memoryBudget) (sweep.TrainResult, error) {
 	res := sweep.TrainResult{Run: j.Run}
 	s, err := scenarios.Parse(j.File, j.Source)
 	if err != nil {
-		return res, err
+		return res, refused(err)
 	}
 	res.Budget = s.Train.Episodes
 	_, statErr := os.Stat(filepath.Join(j.Dir, runCheckpoint))
@@ -269,10 +306,10 @@ func trainJob(ctx stdcontext.Context, j sweep.TrainJob) (sweep.TrainResult, erro
 		a, errA := scenarios.TrainingIdentity(saved)
 		b, errB := scenarios.TrainingIdentity(j.Source)
 		if err := errors.Join(errA, errB); err != nil {
-			return res, fmt.Errorf("%s: %w", j.Dir, err)
+			return res, refused(fmt.Errorf("%s: %w", j.Dir, err))
 		}
 		if !bytes.Equal(a, b) {
-			return res, fmt.Errorf("%s holds a run trained from another scenario (its %s differs from the grid's outside [eval]): move it away or choose another out", j.Dir, runScenario)
+			return res, refused(fmt.Errorf("%s holds a run trained from another scenario (its %s differs from the grid's outside [eval]): move it away or choose another out", j.Dir, runScenario))
 		}
 		var done sweep.TrainResult
 		if data, err := os.ReadFile(filepath.Join(j.Dir, sweepTrained)); err == nil && json.Unmarshal(data, &done) == nil && done.Finished {
@@ -286,6 +323,17 @@ func trainJob(ctx stdcontext.Context, j sweep.TrainJob) (sweep.TrainResult, erro
 	partial := j.StopAt > 0 && j.StopAt < s.Train.Episodes
 	if partial {
 		s.Train.Episodes = j.StopAt
+	}
+	if budget != nil {
+		est, err := estimateTrain(s, j.Dir, resume, j.Workers)
+		if err != nil {
+			return res, refused(err)
+		}
+		release, err := budget.reserve(ctx, est, "run "+j.Run)
+		if err != nil {
+			return res, err
+		}
+		defer release()
 	}
 	if err := os.MkdirAll(j.Dir, 0o755); err != nil {
 		return res, err
@@ -304,7 +352,11 @@ func trainJob(ctx stdcontext.Context, j sweep.TrainJob) (sweep.TrainResult, erro
 	sub := &context{stdout: log, stderr: log}
 	// The sweep sets the budget itself (StopAt), so a resume takes it as given.
 	if code := sub.train(s, j.Source, j.Dir, resume, true, j.Workers, true, lock); code != ExitOK {
-		return res, fmt.Errorf("training failed (exit %d): %s", code, lastLine(logPath))
+		err := fmt.Errorf("training failed (exit %d): %s", code, lastLine(logPath))
+		if code == ExitUsage { // bad input: the same on every worker
+			err = refused(err)
+		}
+		return res, err
 	}
 	last, err := lastMetrics(filepath.Join(j.Dir, runMetrics))
 	if err != nil {
@@ -368,7 +420,11 @@ type evalCache struct {
 // the populations of the job's [eval] table, writes the league's report
 // into the job's folder and returns the run's outcomes. An identical
 // evaluation done before is reused.
-func evalJob(j sweep.EvalJob) (sweep.EvalResult, error) {
+//
+// With a budget (a worker's), the evaluation's memory is reserved from it
+// before anything is allocated; input that can never be evaluated is
+// refused (league.ErrRefused), as in trainJob.
+func evalJob(ctx stdcontext.Context, j sweep.EvalJob, budget *memoryBudget) (sweep.EvalResult, error) {
 	start := time.Now()
 	cachePath := filepath.Join(j.Dir, sweepEvalFile)
 	if data, err := os.ReadFile(cachePath); err == nil {
@@ -380,13 +436,13 @@ func evalJob(j sweep.EvalJob) (sweep.EvalResult, error) {
 	}
 	s, err := scenarios.Parse(j.File, j.Source)
 	if err != nil {
-		return sweep.EvalResult{}, err
+		return sweep.EvalResult{}, refused(err)
 	}
 	var entry league.Entry = league.Random{}
 	if j.RunDir != "" {
 		_, run, err := loadRun(j.RunDir)
 		if err != nil {
-			return sweep.EvalResult{}, err
+			return sweep.EvalResult{}, refused(err)
 		}
 		run.Label = j.Algo
 		entry = run
@@ -399,6 +455,20 @@ func evalJob(j sweep.EvalJob) (sweep.EvalResult, error) {
 	}
 	if opts.BR.Episodes == 0 && opts.NashConv == league.ModeAuto {
 		opts.NashConv = league.ModeExactWhereGiven // no best responses: exact values only, where the game gives them
+	}
+	if budget != nil {
+		est, err := memest.Eval(memest.EvalOptions{
+			Game: opts.Game, Params: opts.Params, Populations: opts.Populations, Entries: 1,
+			Latents: maxLatents([]league.Entry{entry}), AdaptEpisodes: adaptEpisodes(opts), BRBatch: brBatch(opts), Workers: max(j.Workers, 1),
+		})
+		if err != nil {
+			return sweep.EvalResult{}, refused(err)
+		}
+		release, err := budget.reserve(ctx, est, fmt.Sprintf("the evaluation of %s/%s/seed-%d", j.Scenario, j.Algo, j.Seed))
+		if err != nil {
+			return sweep.EvalResult{}, err
+		}
+		defer release()
 	}
 	rep, err := league.Play([]league.Entry{entry}, opts)
 	if err != nil {
@@ -430,10 +500,87 @@ func evalJob(j sweep.EvalJob) (sweep.EvalResult, error) {
 	return res, err
 }
 
-// listRuns prints every run of a plan and its state on disk.
-func (c *context) listRuns(plan *sweep.Plan) {
+// planMemory estimates the training memory of every run of plan, in
+// order, as train would (a run with a checkpoint in the precision it
+// records), with workers goroutines each.
+func planMemory(plan *sweep.Plan, workers int) ([]memest.Estimate, error) {
+	ests := make([]memest.Estimate, len(plan.Runs))
+	for i, r := range plan.Runs {
+		s, err := scenarios.Parse(r.File, r.Source)
+		if err != nil {
+			return nil, err
+		}
+		dir := plan.RunDir(r.Scenario, r.Algo, r.Seed)
+		if ests[i], err = estimateTrain(s, dir, exists(filepath.Join(dir, runCheckpoint)), workers); err != nil {
+			return nil, fmt.Errorf("run %s: %w", r.Name(), err)
+		}
+	}
+	return ests, nil
+}
+
+// fitMemory returns how many runs may train at once, at most jobs, so
+// that the largest runs side by side stay within limit (0: no limit), and
+// a refusal for every run that does not fit even alone.
+func fitMemory(plan *sweep.Plan, ests []memest.Estimate, limit int64, jobs int) (fit int, refusals []string) {
+	if limit <= 0 {
+		return jobs, nil
+	}
+	totals := make([]int64, len(ests))
+	for i, e := range ests {
+		totals[i] = e.Total
+		if err := memest.Check(e, limit, "run "+plan.Runs[i].Name()); err != nil {
+			refusals = append(refusals, err.Error())
+		}
+	}
+	sort.Slice(totals, func(i, k int) bool { return totals[i] > totals[k] })
+	fit = max(1, min(jobs, len(totals)))
+	for ; fit > 1; fit-- {
+		var sum int64
+		for _, t := range totals[:fit] {
+			sum += t
+		}
+		if sum <= limit {
+			break
+		}
+	}
+	return fit, refusals
+}
+
+// reportMemory prints the largest run's estimate, the runs that do not
+// fit and, when fewer runs than --jobs fit side by side, how many run at
+// once.
+func (c *context) reportMemory(plan *sweep.Plan, ests []memest.Estimate, limit int64, source string, jobs, fit int, refusals []string) {
+	if len(ests) == 0 {
+		return
+	}
+	big := 0
+	for i, e := range ests {
+		if e.Total > ests[big].Total {
+			big = i
+		}
+	}
+	lim := source
+	if limit > 0 {
+		lim = fmt.Sprintf("limit %s, %s", memest.Format(limit), source)
+	}
+	fmt.Fprintf(c.stderr, "memory: the largest run, %s, needs about %s (%s)\n", plan.Runs[big].Name(), memest.Format(ests[big].Total), lim)
+	const shown = 5
+	for i, r := range refusals {
+		if i == shown {
+			fmt.Fprintf(c.stderr, "mrasim sweep: and %d more runs need more memory than allowed\n", len(refusals)-shown)
+			break
+		}
+		fmt.Fprintf(c.stderr, "mrasim sweep: %s\n", r)
+	}
+	if len(refusals) == 0 && fit < jobs && fit < len(ests) {
+		fmt.Fprintf(c.stderr, "memory: training %d runs at once instead of %d to stay within %s (results do not depend on it)\n", fit, jobs, memest.Format(limit))
+	}
+}
+
+// listRuns prints every run of a plan, its state on disk and its memory.
+func (c *context) listRuns(plan *sweep.Plan, ests []memest.Estimate) {
 	fmt.Fprintf(c.stdout, "sweep %s: %d runs into %s\n", plan.Name, len(plan.Runs), plan.Out)
-	for _, r := range plan.Runs {
+	for i, r := range plan.Runs {
 		dir := plan.RunDir(r.Scenario, r.Algo, r.Seed)
 		state := "to train"
 		switch {
@@ -444,11 +591,22 @@ func (c *context) listRuns(plan *sweep.Plan) {
 		case exists(filepath.Join(dir, runCheckpoint)):
 			state = "interrupted: will resume"
 		}
-		fmt.Fprintf(c.stdout, "  %-40s %-8s %d episodes per population at %s: %s\n", r.Name(), r.AlgoName, r.Episodes, strings.Join(r.Populations, " "), state)
+		fmt.Fprintf(c.stdout, "  %-40s %-8s %d episodes per population at %s: %s, about %s\n", r.Name(), r.AlgoName, r.Episodes, strings.Join(r.Populations, " "), state, memest.Format(ests[i].Total))
 	}
 }
 
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// estimateTrain estimates the memory of training s into dir as train
+// does (resume: from its checkpoint, in the precision the run records).
+func estimateTrain(s *scenarios.Scenario, dir string, resume bool, workers int) (memest.Estimate, error) {
+	if err := resolvePrecision(s, dir, resume); err != nil {
+		return memest.Estimate{}, err
+	}
+	cfg, setup := trainConfig(s)
+	setup.Workers = max(workers, 1)
+	return memest.Train(cfg, setup)
 }

@@ -234,6 +234,12 @@ func trainConfig(s *scenarios.Scenario) (mra.Config, mra.Setup) {
 // osExit ends the process on a second interrupt; tests replace it.
 var osExit = os.Exit
 
+// roundEnded is called at the end of every training round, before its
+// checkpoint, with whether a stop was asked for. It does nothing; tests
+// replace it to hold the round open until a second interrupt was handled,
+// so that they never depend on how long a round takes.
+var roundEnded = func(stopping bool) {}
+
 func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, episodesSet bool, workers int, quiet bool, lock *runlock.Lock) int {
 	fail := func(code int, format string, args ...any) int {
 		fmt.Fprintf(c.stderr, "mrasim train: "+format+"\n", args...)
@@ -346,8 +352,11 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 		saved = t.Episode()
 		return writeCurves(filepath.Join(dir, runCurves), s.Name, t.Labels(), history)
 	}
+	ctx, cancel := stdcontext.WithCancel(stdcontext.Background())
+	defer cancel()
 	ckptRounds := max(1, (s.Train.CheckpointEvery+setup.ParallelEnvs-1)/setup.ParallelEnvs)
 	afterRound := func() error {
+		roundEnded(ctx.Err() != nil)
 		bar.Set(int64(t.Episode()), progressFields(t.Labels(), last))
 		if t.Round()%ckptRounds == 0 && t.Round() < t.Rounds() {
 			return save()
@@ -360,8 +369,6 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, trainSignals...)
 	defer signal.Stop(sigs)
-	ctx, cancel := stdcontext.WithCancel(stdcontext.Background())
-	defer cancel()
 	finished := make(chan struct{})
 	defer close(finished)
 	go func() {

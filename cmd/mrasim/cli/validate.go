@@ -61,8 +61,8 @@ func trainMemoryNote(s *scenarios.Scenario) string {
 		return ""
 	}
 	note := fmt.Sprintf(" (training needs about %s of memory", memest.Format(est.Total))
-	if avail, ok := availableMemory(); ok && est.Total > avail {
-		note += fmt.Sprintf(", more than the %s available: train will refuse it without --max-memory", memest.Format(avail))
+	if avail, source, ok := availableMemory(); ok && est.Total > avail {
+		note += fmt.Sprintf(", more than the %s of %s: train will refuse it without --max-memory", memest.Format(avail), source)
 	}
 	return note + ")"
 }

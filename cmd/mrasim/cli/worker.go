@@ -6,25 +6,65 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 
+	"github.com/nats-io/nats.go"
+
+	"github.com/mrasim/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/league/natsrun"
 )
 
 // natsFlags are the flags that say how to reach a NATS server.
 type natsFlags struct {
-	url, creds, tlsCA *string
+	url, creds, tlsCA, tokenFile *string
 }
+
+// envNATSToken is the environment variable that may hold a NATS token
+// (see --token-file): a token in the URL shows in `ps`.
+const envNATSToken = "MRASIM_NATS_TOKEN"
 
 func addNATSFlags(fs *flag.FlagSet, urlHelp string) natsFlags {
 	return natsFlags{
-		url:   fs.String("nats", "", urlHelp),
-		creds: fs.String("creds", "", "NATS credentials: a .creds `FILE` (user JWT and NKEY seed) or an NKEY user seed file"),
-		tlsCA: fs.String("tls-ca", "", "PEM `FILE` of the CA that signed the NATS server's certificate (TLS)"),
+		url:       fs.String("nats", "", urlHelp),
+		creds:     fs.String("creds", "", "NATS credentials: a .creds `FILE` (user JWT and NKEY seed) or an NKEY user seed file"),
+		tlsCA:     fs.String("tls-ca", "", "PEM `FILE` of the CA that signed the NATS server's certificate (TLS)"),
+		tokenFile: fs.String("token-file", "", "read the NATS server's token from `FILE` (its first line) instead of the URL, where ps shows it;\nwithout it the token may come from the environment variable "+envNATSToken),
 	}
 }
 
-func (n natsFlags) dial(name string) natsrun.Dial {
-	return natsrun.Dial{URL: *n.url, Creds: *n.creds, TLSCA: *n.tlsCA, Name: name}
+// dial says how to connect: the URL and files of the flags, and a token
+// from --token-file or else from $MRASIM_NATS_TOKEN.
+func (n natsFlags) dial(name string) (natsrun.Dial, error) {
+	d := natsrun.Dial{URL: *n.url, Creds: *n.creds, TLSCA: *n.tlsCA, Name: name}
+	if *n.tokenFile != "" {
+		data, err := readRegular(*n.tokenFile, 64<<10)
+		if err != nil {
+			return d, fmt.Errorf("--token-file: %w", err)
+		}
+		line, _, _ := strings.Cut(string(data), "\n")
+		if d.Token = strings.TrimSpace(line); d.Token == "" {
+			return d, fmt.Errorf("--token-file %s: the first line is empty; want the token", *n.tokenFile)
+		}
+		return d, nil
+	}
+	d.Token = strings.TrimSpace(os.Getenv(envNATSToken))
+	return d, nil
+}
+
+// connect connects to the server the flags name; a failure is printed
+// with the command's name and its exit code returned.
+func (n natsFlags) connect(c *context, command string) (*nats.Conn, int) {
+	d, err := n.dial("mrasim " + command)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "mrasim %s: %v\n", command, err)
+		return nil, ExitUsage
+	}
+	nc, err := natsrun.Connect(d)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "mrasim %s: %v\n", command, err)
+		return nil, ExitFailure
+	}
+	return nc, ExitOK
 }
 
 func runWorker(c *context, args []string) int {
@@ -33,9 +73,12 @@ func runWorker(c *context, args []string) int {
 			"server until interrupted. Workers need nothing but the URL: run folders and checkpoints\n"+
 			"come through the server, verified by SHA-256. A job running when the worker stops is\n"+
 			"delivered again to another worker.")
-	nf := addNATSFlags(fs, "NATS server `URL`: nats://host:4222, nats://user:password@host:4222, nats://token@host:4222, tls://host:4222")
+	nf := addNATSFlags(fs, "NATS server `URL`: nats://host:4222, nats://user:password@host:4222, nats://token@host:4222, tls://host:4222\n(ps shows a URL's credentials: prefer --token-file or $"+envNATSToken+")")
 	concurrency := fs.Int("concurrency", 1, "jobs at once (a job uses one core)")
 	name := fs.String("name", "", "how results and progress name this worker (default host-pid)")
+	maxMemory := fs.String("max-memory", "", "the memory `SIZE` the jobs running at once may use together (e.g. 8GiB; default: the available\n"+
+		"memory, the least of MemAvailable, the room under RLIMIT_AS and under the cgroup's memory.max; 0: no\n"+
+		"limit); a sweep job estimated above it fails at once, without being delivered to another worker")
 	rest, code, done := c.parse(fs, args)
 	if done {
 		return code
@@ -52,10 +95,14 @@ func runWorker(c *context, args []string) int {
 		fmt.Fprintln(c.stderr, "mrasim worker: --concurrency must be ≥ 1")
 		return ExitUsage
 	}
-	nc, err := natsrun.Connect(nf.dial("mrasim worker"))
+	budget, err := newMemoryBudget(*maxMemory)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "mrasim worker: %v\n", err)
-		return ExitFailure
+		return ExitUsage
+	}
+	nc, code := nf.connect(c, "worker")
+	if nc == nil {
+		return code
 	}
 	defer nc.Close()
 	ctx, stop := signal.NotifyContext(stdcontext.Background(), trainSignals...)
@@ -65,7 +112,12 @@ func runWorker(c *context, args []string) int {
 		host, _ := os.Hostname()
 		w.Name = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
-	fmt.Fprintf(c.stderr, "worker %s: %d job(s) at once from %s; stop with Ctrl-C\n", w.Name, *concurrency, nc.ConnectedUrlRedacted())
+	fmt.Fprintf(c.stderr, "worker %s: %d job(s) at once from %s; stop with Ctrl-C\n", w.Name, *concurrency, natsrun.Redact(nc.ConnectedUrl()))
+	if budget.limit > 0 {
+		fmt.Fprintf(c.stderr, "worker %s: memory limit %s (%s), shared by its jobs\n", w.Name, memest.Format(budget.limit), budget.source)
+	} else {
+		fmt.Fprintf(c.stderr, "worker %s: memory: %s\n", w.Name, budget.source)
+	}
 	served := make(chan struct{})
 	go func() {
 		select {
@@ -75,7 +127,7 @@ func runWorker(c *context, args []string) int {
 		case <-served:
 		}
 	}()
-	w.Serve(ctx)
+	w.Serve(withBudget(ctx, budget))
 	close(served)
 	fmt.Fprintf(c.stderr, "worker %s: stopped\n", w.Name)
 	return ExitOK
