@@ -537,16 +537,27 @@ func (b *Buffer) pruneSegments(dir, prefix string) error {
 	for _, s := range b.segs.segs {
 		keep[s.name] = true
 	}
-	names, err := filepath.Glob(filepath.Join(dir, prefix+"-*.seg"))
+	// The folder is listed and names matched as strings: dir is the
+	// user's path and may hold glob characters ("runs/exp?", "runs/a[1"),
+	// which a pattern built from it would match against other folders.
+	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return err
+		return fmt.Errorf("mra: listing the replay segments: %w", err)
 	}
-	for _, path := range names {
-		if !keep[filepath.Base(path)] {
-			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("mra: removing the replay segment no checkpoint needs: %w", err)
-			}
+	for _, e := range entries {
+		name := e.Name()
+		if !isSegmentOf(name, prefix) || keep[name] || !e.Type().IsRegular() {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("mra: removing the replay segment no checkpoint needs: %w", err)
 		}
 	}
 	return nil
+}
+
+// isSegmentOf reports whether name is a segment file name of prefix:
+// PREFIX-….seg, as saveSegmented names them.
+func isSegmentOf(name, prefix string) bool {
+	return strings.HasPrefix(name, prefix+"-") && strings.HasSuffix(name, ".seg") && len(name) > len(prefix)+len("-.seg")
 }

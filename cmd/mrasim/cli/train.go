@@ -198,13 +198,25 @@ func runTrain(c *context, args []string) int {
 
 // newestRun finds the newest run folder of scenario s under its out folder.
 func newestRun(s *scenarios.Scenario) (string, error) {
-	matches, _ := filepath.Glob(filepath.Join(s.Out, s.Name+"-*", runCheckpoint))
+	// The folder is listed and names compared as strings: out and name
+	// are the user's and may hold glob characters.
+	entries, _ := os.ReadDir(s.Out)
+	var matches []string
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), s.Name+"-") {
+			continue
+		}
+		dir := filepath.Join(s.Out, e.Name())
+		if st, err := os.Lstat(filepath.Join(dir, runCheckpoint)); err == nil && st.Mode().IsRegular() {
+			matches = append(matches, dir)
+		}
+	}
 	if len(matches) == 0 {
 		return "", fmt.Errorf("no run of %q with a checkpoint under %s; name one with --out", s.Name, s.Out)
 	}
 	// Names end in a time stamp and, for runs started in the same second, a suffix.
-	sort.Slice(matches, func(i, j int) bool { return runDirOrder(filepath.Dir(matches[i]), filepath.Dir(matches[j])) })
-	return filepath.Dir(matches[len(matches)-1]), nil
+	sort.Slice(matches, func(i, j int) bool { return runDirOrder(matches[i], matches[j]) })
+	return matches[len(matches)-1], nil
 }
 
 // trainConfig turns the scenario's algorithm table into the trainer's
