@@ -218,6 +218,14 @@ func (b *Buffer) readHeader(d *checkpoint.Decoder) (header, error) {
 	if b.st != nil && (h.recLen != b.st.recLen || h.recsFrom < 0 || h.recsFrom > h.seq) {
 		return h, fmt.Errorf("mra: replay buffer of game states of %d bytes (records %d … %d), this game's are %d bytes", h.recLen, h.recsFrom, h.seq, b.st.recLen)
 	}
+	// Each live transition needs at most two records (its state and the
+	// next, when an episode starts) and each game copy one: a header
+	// claiming more is damaged, and its record ring is never allocated.
+	if b.st != nil {
+		if most := 2 * (int64(h.length) + int64(len(b.st.cur))); h.seq-h.recsFrom > most {
+			return h, fmt.Errorf("mra: replay buffer needs game states %d … %d, more than the %d that %d transitions can refer to", h.recsFrom, h.seq, most, h.length)
+		}
+	}
 	return h, nil
 }
 
@@ -433,15 +441,11 @@ func (b *Buffer) saveSegmented(e *checkpoint.Encoder, dir, prefix string) error 
 
 // fileSum returns the SHA-256 a checkpoint file ends with.
 func fileSum(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, st, err := checkpoint.OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
 	sum := make([]byte, 32)
 	if st.Size() < 32 {
 		return nil, fmt.Errorf("mra: replay segment %s: %d bytes is too short", path, st.Size())

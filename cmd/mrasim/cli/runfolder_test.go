@@ -4,7 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/mrasim/mrasim/scenarios"
 )
@@ -95,5 +97,102 @@ func TestNewestRunTakesPathsLiterally(t *testing.T) {
 				t.Errorf("newestRun = %q, %v; want %s", got, err, filepath.Join(root, tc.want))
 			}
 		})
+	}
+}
+
+// copyRun copies the files of run folder src into a new folder and
+// returns it.
+func copyRun(t *testing.T, src string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), filepath.Base(src))
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
+// runWithin runs the command line args and fails the test when it has not
+// ended after a generous deadline (a read blocked on a FIFO never does).
+func runWithin(t *testing.T, fifo string, args ...string) (string, int) {
+	t.Helper()
+	type result struct {
+		errOut string
+		code   int
+	}
+	done := make(chan result, 1)
+	go func() {
+		_, errOut, code := runCLI(args...)
+		done <- result{errOut, code}
+	}()
+	select {
+	case r := <-done:
+		return r.errOut, r.code
+	case <-time.After(60 * time.Second):
+		// Let the blocked reader go so that the test binary ends.
+		if w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			w.Close()
+		}
+		t.Fatalf("%v: still running after 60 s", args)
+		return "", 0
+	}
+}
+
+// TestFIFOsInARunFolderAreRefused: a FIFO in place of any file of a run
+// folder makes train --resume, eval and render stop at once with a message
+// naming it, instead of waiting for a writer.
+func TestFIFOsInARunFolderAreRefused(t *testing.T) {
+	_, run := trainTiny(t)
+	segs := segmentNames(t, run)
+	if len(segs) == 0 {
+		t.Fatal("no replay segments")
+	}
+	files := []string{runCheckpoint, runRecordFile, runScenario, runMetrics, segs[0]}
+	for _, name := range files {
+		for _, cmd := range []string{"resume", "eval", "render"} {
+			// eval and render read no metrics or segments.
+			if cmd != "resume" && (name == runMetrics || name == segs[0]) {
+				continue
+			}
+			t.Run(name+"/"+cmd, func(t *testing.T) {
+				dir := copyRun(t, run)
+				path := filepath.Join(dir, name)
+				scenario := filepath.Join(t.TempDir(), "tiny.toml")
+				b, _ := os.ReadFile(filepath.Join(dir, runScenario))
+				os.WriteFile(scenario, b, 0o644)
+				os.Remove(path)
+				if err := syscall.Mkfifo(path, 0o644); err != nil {
+					t.Skipf("no FIFO here: %v", err)
+				}
+				var args []string
+				switch cmd {
+				case "resume":
+					args = []string{"train", scenario, "--resume", "--out", dir, "--quiet", "--episodes", "12"}
+				case "eval":
+					args = []string{"eval", "--run", dir, "--quiet", "--out", t.TempDir()}
+				case "render":
+					args = []string{"render", "--run", dir}
+				}
+				errOut, code := runWithin(t, path, args...)
+				if code == ExitOK || !strings.Contains(errOut, path) || !strings.Contains(errOut, "not a regular file") {
+					t.Errorf("%v: code %d, want a refusal naming %s as not a regular file:\n%s", args, code, path, errOut)
+				}
+			})
+		}
 	}
 }

@@ -97,7 +97,7 @@ func writeRunRecord(dir string, r runRecord) error {
 // written before records existed.
 func readRunRecord(dir string) (r runRecord, ok bool, err error) {
 	path := filepath.Join(dir, runRecordFile)
-	data, err := readRegular(path, 1<<20)
+	data, err := checkpoint.ReadRegular(path, 1<<20)
 	if errors.Is(err, os.ErrNotExist) {
 		return r, false, nil
 	}
@@ -210,32 +210,4 @@ func splitRunSuffix(dir string) (string, int) {
 		}
 	}
 	return base, 1
-}
-
-// readRegular reads a regular file of at most limit bytes: a FIFO, a device
-// or a folder in its place is refused rather than read forever.
-func readRegular(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file (%v)", path, st.Mode().Type())
-	}
-	if st.Size() > limit {
-		return nil, fmt.Errorf("%s: %d bytes, more than the %d allowed", path, st.Size(), limit)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: more than the %d bytes allowed", path, limit)
-	}
-	return data, nil
 }

@@ -108,7 +108,7 @@ func runTrain(c *context, args []string) int {
 			}
 		}
 		copyPath := filepath.Join(dir, runScenario)
-		saved, err := readRegular(copyPath, scenarios.MaxFileSize)
+		saved, err := checkpoint.ReadRegular(copyPath, scenarios.MaxFileSize)
 		if err != nil {
 			fmt.Fprintf(c.stderr, "mrasim train: --resume: %v\n", err)
 			return ExitUsage
@@ -474,7 +474,7 @@ func formatSeconds(s float64) string {
 // a full disk or a crash during an append). A missing file starts empty.
 // note says what was dropped, for the user.
 func trimMetrics(path string, episode int) (kept []mra.Metrics, note string, err error) {
-	data, err := readRegular(path, 1<<30)
+	data, err := checkpoint.ReadRegular(path, 1<<30)
 	if errors.Is(err, os.ErrNotExist) {
 		note = fmt.Sprintf("%s was missing; the curves start again from episode %d", path, episode)
 		data, err = nil, nil
