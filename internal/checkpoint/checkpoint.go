@@ -2,10 +2,10 @@ package checkpoint
 
 import (
 	"bufio"
-	"errors"
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
