@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -194,5 +195,55 @@ func TestFIFOsInARunFolderAreRefused(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestBadMetricsLineKeepsTheRest: a line that does not decode in the middle
+// of metrics.jsonl costs that line only; resume keeps every valid line up
+// to the checkpoint's episode and says what it dropped and why.
+func TestBadMetricsLineKeepsTheRest(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(lines []string) []string
+		want []float64 // episodes after resuming to 12
+		note []string
+	}{
+		{"bad line in the middle", func(l []string) []string { return []string{l[0], `{"episode":4,"mean_st`, l[1]} },
+			[]float64{4, 8, 12}, []string{"dropped 1 line(s) that do not decode (line 2)"}},
+		{"garbage line first", func(l []string) []string { return []string{"\x00\x00\x00", l[0], l[1]} },
+			[]float64{4, 8, 12}, []string{"dropped 1 line(s) that do not decode (line 1)"}},
+		{"bad line and a line past the checkpoint", func(l []string) []string {
+			return []string{l[0], "not json", l[1], `{"episode":12}`}
+		}, []float64{4, 8, 12}, []string{"dropped 1 line(s) that do not decode (line 2)", "dropped 1 line(s) after the checkpoint's episode 8"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, run := trainTiny(t)
+			path := filepath.Join(run, runMetrics)
+			whole, _ := os.ReadFile(path)
+			lines := strings.Split(strings.TrimSuffix(string(whole), "\n"), "\n")
+			if len(lines) != 2 {
+				t.Fatalf("%d metrics lines, want 2", len(lines))
+			}
+			os.WriteFile(path, []byte(strings.Join(tc.edit(lines), "\n")+"\n"), 0o644)
+			_, errOut, code := runCLI("train", filepath.Join(run, runScenario), "--resume", "--out", run, "--quiet", "--episodes", "12")
+			if code != ExitOK {
+				t.Fatalf("resume: code %d\n%s", code, errOut)
+			}
+			for _, n := range tc.note {
+				if !strings.Contains(errOut, n) {
+					t.Errorf("the note does not say %q:\n%s", n, errOut)
+				}
+			}
+			if len(tc.note) == 1 && strings.Contains(errOut, "after the checkpoint") {
+				t.Errorf("the note blames the checkpoint:\n%s", errOut)
+			}
+			var got []float64
+			for _, m := range readMetrics(t, path) {
+				got = append(got, m["episode"].(float64))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("episodes after resuming %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -468,11 +468,13 @@ func formatSeconds(s float64) string {
 }
 
 // trimMetrics cuts metrics.jsonl back to the lines of the checkpoint's
-// episode and returns them: the checkpoint is the source of truth. Lines
-// past it (a run stopped after logging but before checkpointing) go, and so
-// does everything from the first line that does not decode (a line torn by
-// a full disk or a crash during an append). A missing file starts empty.
-// note says what was dropped, for the user.
+// episode and returns them: the checkpoint is the source of truth. Every
+// line that decodes and is at or before the checkpoint's episode is kept,
+// in order; lines past it (a run stopped after logging but before
+// checkpointing) go, and so do lines that do not decode (a line torn by a
+// full disk or a crash during an append, or damaged in place), wherever
+// they are. A missing file starts empty. note says what was dropped and
+// why, for the user.
 func trimMetrics(path string, episode int) (kept []mra.Metrics, note string, err error) {
 	data, err := checkpoint.ReadRegular(path, 1<<30)
 	if errors.Is(err, os.ErrNotExist) {
@@ -483,34 +485,46 @@ func trimMetrics(path string, episode int) (kept []mra.Metrics, note string, err
 		return nil, "", err
 	}
 	var buf bytes.Buffer
-	dropped, torn := 0, false
-	for rest := data; len(rest) > 0; {
-		line := rest
+	var bad []string // numbers of the lines that do not decode
+	after, torn := 0, false
+	for n, rest := 1, data; len(rest) > 0; n++ {
+		line, cut := rest, true
 		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-			line, rest = rest[:i], rest[i+1:]
+			line, rest, cut = rest[:i], rest[i+1:], false
 		} else {
-			rest = nil
-			torn = true // no newline: the append did not finish
+			rest = nil // no newline: the append did not finish
 		}
 		var m mra.Metrics
-		if torn || json.Unmarshal(line, &m) != nil {
-			torn = true
-			dropped += 1 + bytes.Count(rest, []byte{'\n'})
-			break
+		if cut || json.Unmarshal(line, &m) != nil {
+			bad = append(bad, fmt.Sprint(n))
+			torn = torn || cut
+			continue
 		}
 		if m.Episode > episode {
-			dropped += 1 + bytes.Count(rest, []byte{'\n'})
-			break
+			after++
+			continue
 		}
 		kept = append(kept, m)
 		buf.Write(line)
 		buf.WriteByte('\n')
 	}
-	if note == "" && dropped > 0 {
-		note = fmt.Sprintf("%s: dropped %d line(s) after the checkpoint's episode %d", path, dropped, episode)
-		if torn {
-			note += " (a line was cut short, as a full disk or a crash leaves it)"
+	var notes []string
+	if len(bad) > 0 {
+		lines := bad
+		if len(lines) > 5 {
+			lines = append(lines[:5:5], "…")
 		}
+		n := fmt.Sprintf("%s: dropped %d line(s) that do not decode (line %s)", path, len(bad), strings.Join(lines, ", "))
+		if torn {
+			n += "; the last was cut short, as a full disk or a crash leaves it"
+		}
+		notes = append(notes, n)
+	}
+	if after > 0 {
+		notes = append(notes, fmt.Sprintf("%s: dropped %d line(s) after the checkpoint's episode %d", path, after, episode))
+	}
+	if note == "" {
+		note = strings.Join(notes, "\n")
 	}
 	return kept, note, checkpoint.WriteAtomic(path, func(w io.Writer) error {
 		_, err := w.Write(buf.Bytes())
