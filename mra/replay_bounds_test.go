@@ -60,3 +60,30 @@ func TestClaimedStateRecordsAreBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestStateBufferClosesAtOnce: a state buffer closed right after it is
+// made (a trainer whose checkpoint is refused) stops its workers without
+// a panic, however late they start.
+func TestStateBufferClosesAtOnce(t *testing.T) {
+	reg, _ := env.Lookup("resource")
+	pop, _ := env.ParsePopulation("agents=3")
+	var games []env.Game
+	for range 4 {
+		g, err := reg.Make(nil, pop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		games = append(games, g)
+	}
+	enc, err := NewEncoding(GameFeatures(games[0].Spec()), games[0].Spec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 500 {
+		b, err := NewStateBuffer(enc, 50, 2, games, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Close()
+	}
+}
