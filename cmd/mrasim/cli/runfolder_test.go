@@ -247,3 +247,35 @@ func TestBadMetricsLineKeepsTheRest(t *testing.T) {
 		})
 	}
 }
+
+// TestForeignCheckpointIsRefused: eval and render refuse a checkpoint that
+// another run wrote (here one of seed 5 copied into a run of seed 1), as
+// resume does, naming the setting that differs.
+func TestForeignCheckpointIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "tiny.toml")
+	os.WriteFile(scenario, []byte(tinyResource), 0o644)
+	own, other := filepath.Join(dir, "seed1"), filepath.Join(dir, "seed5")
+	for _, c := range []struct{ run, seed string }{{own, "1"}, {other, "5"}} {
+		if _, errOut, code := runCLI("train", scenario, "--out", c.run, "--quiet", "--seed", c.seed); code != ExitOK {
+			t.Fatalf("train --seed %s: code %d\n%s", c.seed, code, errOut)
+		}
+	}
+	for _, name := range append(segmentNames(t, other), runCheckpoint) {
+		b, err := os.ReadFile(filepath.Join(other, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(own, name), b, 0o644)
+	}
+	for _, args := range [][]string{
+		{"eval", "--run", own, "--quiet", "--out", filepath.Join(dir, "report")},
+		{"render", "--run", own, "--out", filepath.Join(dir, "x.gif")},
+		{"train", filepath.Join(own, runScenario), "--resume", "--out", own, "--quiet", "--episodes", "16"},
+	} {
+		_, errOut, code := runCLI(args...)
+		if code != ExitUsage || !strings.Contains(errOut, "the checkpoint is of a run with seed 5, this scenario has 1") {
+			t.Errorf("%v: code %d, want %d and a message naming the seeds:\n%s", args, code, ExitUsage, errOut)
+		}
+	}
+}
