@@ -279,3 +279,41 @@ func TestForeignCheckpointIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordEditNamesTheKey: an edit of an [algo] setting in run.json is
+// refused naming the key, its two values and both files, not dumping the
+// tables or blaming the scenario copy alone.
+func TestRecordEditNamesTheKey(t *testing.T) {
+	_, run := trainTiny(t)
+	path := filepath.Join(run, runRecordFile)
+	b, _ := os.ReadFile(path)
+	edited := strings.Replace(string(b), `"Variant": "official"`, `"Variant": "corrected"`, 1)
+	if edited == string(b) {
+		t.Fatalf("run.json has no official variant:\n%s", b)
+	}
+	os.WriteFile(path, []byte(edited), 0o644)
+	want := `algo.variant is "official" in scenario.toml, "corrected" in run.json; one of them was edited after the run started`
+	for _, args := range [][]string{
+		{"train", filepath.Join(run, runScenario), "--resume", "--out", run, "--quiet", "--episodes", "12"},
+		{"eval", "--run", run, "--episodes", "2", "--br-episodes", "0", "--quiet", "--out", filepath.Join(t.TempDir(), "rep")},
+	} {
+		_, errOut, code := runCLI(args...)
+		if code != ExitUsage || !strings.Contains(errOut, want) || !strings.Contains(errOut, path) {
+			t.Errorf("%s: code %d, want %d and %q naming %s:\n%s", args[0], code, ExitUsage, want, path, errOut)
+		}
+		if strings.Contains(errOut, "{") || len(errOut) > 600 {
+			t.Errorf("%s: the message dumps the tables (%d bytes):\n%s", args[0], len(errOut), errOut)
+		}
+	}
+}
+
+func TestAlgoKey(t *testing.T) {
+	for field, key := range map[string]string{
+		"Variant": "variant", "PolicyLR": "pi_lr", "CriticLR": "q_lr", "BatchSize": "batch_size", "MetaLR": "meta_lr",
+		"TargetActionAtObs": "target_action_at_obs", "Precision": "precision",
+	} {
+		if got := algoKey(field); got != key {
+			t.Errorf("algoKey(%s) = %s, want %s", field, got, key)
+		}
+	}
+}
