@@ -317,3 +317,22 @@ func TestAlgoKey(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderSizeZeroIsRefused: --size 0 is out of range like any other
+// size below 64, not a silent 480.
+func TestRenderSizeZeroIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "tiny.toml")
+	os.WriteFile(scenario, []byte(tinyResource), 0o644)
+	out := filepath.Join(dir, "x.gif")
+	for _, size := range []string{"0", "-1", "63", "4097"} {
+		_, errOut, code := runCLI("render", scenario, "--size", size, "--out", out)
+		if code != ExitUsage || !strings.Contains(errOut, "size "+size+" pixels, want 64 … 4096") {
+			t.Errorf("--size %s: code %d\n%s", size, code, errOut)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("--size %s wrote %s", size, out)
+			os.Remove(out)
+		}
+	}
+}
