@@ -336,3 +336,34 @@ func TestRenderSizeZeroIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestRolloutRefusesARepeatedPopulation: a population given twice (in any
+// spelling) is refused, as eval refuses it; different ones are fine.
+func TestRolloutRefusesARepeatedPopulation(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "tiny.toml")
+	os.WriteFile(scenario, []byte(tinyResource), 0o644)
+	for _, tc := range []struct {
+		pops []string
+		want string
+	}{
+		{[]string{"agents=3", "agents=3"}, "--population agents=3 and --population agents=3 are the same population"},
+		{[]string{"agents=3", "agents=4", "3"}, "--population agents=3 and --population 3 are the same population"},
+		{[]string{"agents=3", "agents=4"}, ""},
+	} {
+		args := []string{"rollout", scenario, "--episodes", "1"}
+		for _, p := range tc.pops {
+			args = append(args, "--population", p)
+		}
+		_, errOut, code := runCLI(args...)
+		if tc.want == "" {
+			if code != ExitOK {
+				t.Errorf("%v: code %d\n%s", tc.pops, code, errOut)
+			}
+			continue
+		}
+		if code != ExitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: code %d, want %d and %q:\n%s", tc.pops, code, ExitUsage, tc.want, errOut)
+		}
+	}
+}
