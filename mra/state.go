@@ -244,6 +244,30 @@ func checkRunIdentity(d *checkpoint.Decoder, cfg Config, setup Setup, labels []s
 	})
 }
 
+// StateRound returns the rounds played by the trainer state data (written
+// by Save or SaveTo) after checking that it is a state of the run cfg and
+// setup describe, without building a trainer or reading replay buffers:
+// it tells a resume that a run is finished before anything else is done.
+func StateRound(cfg Config, setup Setup, data []byte) (int, error) {
+	labels, err := setupLabels(setup)
+	if err != nil {
+		return 0, err
+	}
+	d := checkpoint.NewDecoder(data)
+	if err := checkRunIdentity(d, cfg, setup, labels); err != nil {
+		return 0, err
+	}
+	d.Bytes() // the networks
+	round := d.Int()
+	if err := d.Err(); err != nil {
+		return 0, fmt.Errorf("mra: reading the rounds played: %w", err)
+	}
+	if round < 0 {
+		return 0, fmt.Errorf("mra: the state has played %d rounds", round)
+	}
+	return round, nil
+}
+
 // loadAny reads a buffer section of any version: a negative marker
 // (version 3, replay_io.go) or the version 2 layout, which starts with the
 // number of transitions held and holds observations (a state-mode buffer

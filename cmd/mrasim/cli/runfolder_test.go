@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mrasim/mrasim/internal/runlock"
 	"github.com/mrasim/mrasim/scenarios"
 )
 
@@ -364,6 +365,58 @@ func TestRolloutRefusesARepeatedPopulation(t *testing.T) {
 		}
 		if code != ExitUsage || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%v: code %d, want %d and %q:\n%s", tc.pops, code, ExitUsage, tc.want, errOut)
+		}
+	}
+}
+
+// TestFinishedRunResumesWithoutTheLock: resuming a finished run says so and
+// exits 0 without taking the lock, so a read-only run folder, or one that
+// another process holds, answers too.
+func TestFinishedRunResumesWithoutTheLock(t *testing.T) {
+	_, run := trainTiny(t)
+	l, _, err := runlock.Acquire(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	out, errOut, code := runCLI("train", filepath.Join(run, runScenario), "--resume", "--out", run, "--quiet")
+	if code != ExitOK || !strings.Contains(out, "is finished: 8 episodes per population") {
+		t.Errorf("resume of a finished run while the lock is held: code %d\n%s%s", code, out, errOut)
+	}
+	l.Release()
+	if os.Geteuid() == 0 {
+		return // root writes into read-only folders
+	}
+	os.Chmod(run, 0o555)
+	defer os.Chmod(run, 0o755)
+	out, errOut, code = runCLI("train", filepath.Join(run, runScenario), "--resume", "--out", run, "--quiet")
+	if code != ExitOK || !strings.Contains(out, "is finished") {
+		t.Errorf("resume of a finished run in a read-only folder: code %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestEpisodesBelowWhatIsDoneIsRefused: --episodes below the episodes a run
+// has played is refused with a message saying so, and changes nothing; a
+// budget equal to what is done finds the run finished.
+func TestEpisodesBelowWhatIsDoneIsRefused(t *testing.T) {
+	_, run := trainTiny(t) // 8 episodes at 4 parallel envs
+	record, _ := os.ReadFile(filepath.Join(run, runRecordFile))
+	for _, tc := range []struct {
+		episodes string
+		code     int
+		want     string
+	}{
+		{"4", ExitUsage, "--episodes 4 is below the 8 episodes per population the run in " + run + " has played"},
+		{"1", ExitUsage, "--episodes 1 is below the 8 episodes"},
+		{"8", ExitOK, "is finished: 8 episodes per population"},
+		{"7", ExitOK, "is finished: 8 episodes per population"}, // 2 rounds of 4 as well
+	} {
+		out, errOut, code := runCLI("train", filepath.Join(run, runScenario), "--resume", "--out", run, "--quiet", "--episodes", tc.episodes)
+		if code != tc.code || !strings.Contains(out+errOut, tc.want) {
+			t.Errorf("--episodes %s: code %d, want %d and %q:\n%s%s", tc.episodes, code, tc.code, tc.want, out, errOut)
+		}
+		if now, _ := os.ReadFile(filepath.Join(run, runRecordFile)); string(now) != string(record) {
+			t.Errorf("--episodes %s changed run.json:\n%s", tc.episodes, now)
 		}
 	}
 }

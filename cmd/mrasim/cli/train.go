@@ -155,6 +155,18 @@ func runTrain(c *context, args []string) int {
 			return ExitFailure
 		}
 	}
+	if *resume {
+		// A finished run (or a budget below what is done) needs neither
+		// the lock nor a trainer: a read-only run folder answers too.
+		// When the checkpoint does not read here, c.train says why.
+		if data, _, err := checkpoint.ReadFile(filepath.Join(dir, runCheckpoint), checkpointKin, mra.StateVersion); err == nil {
+			if round, err := mra.StateRound(cfg, setup, data); err == nil {
+				if code, stop := c.resumeDone(dir, round, set["episodes"], setup); stop {
+					return code
+				}
+			}
+		}
+	}
 	lock, stale, err := runlock.Acquire(dir)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
@@ -243,6 +255,27 @@ func trainConfig(s *scenarios.Scenario) (mra.Config, mra.Setup) {
 	return cfg, setup
 }
 
+// resumeDone handles a resume that has nothing to train, given the rounds
+// the checkpoint has played: a run whose budget is spent is finished (exit
+// 0), and an --episodes below the episodes played is refused, since a
+// run's budget cannot shrink. stop is false when there is training to do.
+func (c *context) resumeDone(dir string, round int, episodesSet bool, setup mra.Setup) (code int, stop bool) {
+	envs := setup.ParallelEnvs
+	rounds := (setup.Episodes + envs - 1) / envs
+	copyPath := filepath.Join(dir, runScenario)
+	if episodesSet && rounds < round {
+		fmt.Fprintf(c.stderr, "mrasim train: --episodes %d is below the %d episodes per population the run in %s has played; a budget cannot shrink: give more than %d to train longer, or leave --episodes out\n",
+			setup.Episodes, round*envs, dir, round*envs)
+		return ExitUsage, true
+	}
+	if round >= rounds {
+		fmt.Fprintf(c.stdout, "the run in %s is finished: %d episodes per population, its whole budget; nothing to do.\nTo train longer, raise the budget:\n  mrasim train %s --resume --out %s --episodes N\n",
+			dir, round*envs, copyPath, dir)
+		return ExitOK, true
+	}
+	return 0, false
+}
+
 // osExit ends the process on a second interrupt; tests replace it.
 var osExit = os.Exit
 
@@ -273,10 +306,8 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 		if err := t.LoadFrom(payload, dir); err != nil {
 			return fail(ExitUsage, "%s: %v", ckpt, err)
 		}
-		if t.Round() >= t.Rounds() {
-			fmt.Fprintf(c.stdout, "the run in %s is finished: %d episodes per population, its whole budget; nothing to do.\nTo train longer, raise the budget:\n  mrasim train %s --resume --out %s --episodes N\n",
-				dir, t.Episode(), copyPath, dir)
-			return ExitOK
+		if code, stop := c.resumeDone(dir, t.Round(), episodesSet, setup); stop {
+			return code
 		}
 		var note string
 		if history, note, err = trimMetrics(metricsPath, t.Episode()); err != nil {
