@@ -157,13 +157,17 @@ func runTrain(c *context, args []string) int {
 	}
 	if *resume {
 		// A finished run (or a budget below what is done) needs neither
-		// the lock nor a trainer: a read-only run folder answers too.
-		// When the checkpoint does not read here, c.train says why.
-		if data, _, err := checkpoint.ReadFile(filepath.Join(dir, runCheckpoint), checkpointKin, mra.StateVersion); err == nil {
-			if round, err := mra.StateRound(cfg, setup, data); err == nil {
-				if code, stop := c.resumeDone(dir, round, set["episodes"], setup); stop {
-					return code
-				}
+		// the lock nor a trainer: a read-only run folder answers too. A
+		// checkpoint that does not read is refused here, before the lock;
+		// one that reads is read again under the lock by c.train.
+		data, _, err := checkpoint.ReadFile(filepath.Join(dir, runCheckpoint), checkpointKin, mra.StateVersion)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
+			return ExitUsage
+		}
+		if round, err := mra.StateRound(cfg, setup, data); err == nil {
+			if code, stop := c.resumeDone(dir, round, set["episodes"], setup); stop {
+				return code
 			}
 		}
 	}
