@@ -87,3 +87,43 @@ func TestStateBufferClosesAtOnce(t *testing.T) {
 		b.Close()
 	}
 }
+
+// TestNegativeRecordRangeIsRefused: a replay body whose state records
+// start before 0 is refused, in either mode (an observation buffer has no
+// records to index and used to dereference nil).
+func TestNegativeRecordRangeIsRefused(t *testing.T) {
+	reg, _ := env.Lookup("resource")
+	pop, _ := env.ParsePopulation("agents=3")
+	g, err := reg.Make(nil, pop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := NewEncoding(GameFeatures(g.Spec()), g.Spec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, err := NewStateBuffer(enc, 50, 2, []env.Game{g}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer states.Close()
+	for _, b := range []*Buffer{NewBuffer(enc, 50, 2), states} {
+		t.Run(b.Mode(), func(t *testing.T) {
+			h := header{mode: b.Mode()}
+			if b.st != nil {
+				h.recLen = b.st.recLen
+			}
+			var buf bytes.Buffer
+			e := checkpoint.NewEncoder(&buf)
+			e.Uint64(0) // no transitions
+			e.Uint64(0)
+			e.Uint64(^uint64(0)) // records -1 … 0
+			e.Uint64(0)
+			e.Bytes(nil)
+			err := b.fresh(h).readBody(checkpoint.NewDecoder(buf.Bytes()))
+			if err == nil || !strings.Contains(err.Error(), "records -1 … 0") {
+				t.Errorf("error %v, want a refusal of records -1 … 0", err)
+			}
+		})
+	}
+}

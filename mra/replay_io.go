@@ -375,7 +375,7 @@ func (f *Buffer) readBody(d *checkpoint.Decoder) error {
 	if err := d.Err(); err != nil {
 		return err
 	}
-	if rFrom > rTo || (f.st == nil && rTo != 0) || (f.st != nil && rTo > f.st.seq) {
+	if rFrom < 0 || rFrom > rTo || (f.st == nil && rTo != 0) || (f.st != nil && rTo > f.st.seq) {
 		return fmt.Errorf("mra: replay state records %d … %d do not fit this buffer", rFrom, rTo)
 	}
 	for c0 := rFrom; c0 < rTo; c0 += chunkLen {
