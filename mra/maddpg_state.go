@@ -147,8 +147,14 @@ func LoadMADDPG(cfg Config, setup Setup, data []byte) (*MADDPG, error) {
 	if err != nil {
 		return nil, err
 	}
+	labels, err := setupLabels(setup)
+	if err != nil {
+		return nil, err
+	}
 	d := checkpoint.NewDecoder(data)
-	readIdentity(d)
+	if err := checkRunIdentity(d, cfg, setup, labels); err != nil {
+		return nil, err
+	}
 	state := d.Bytes()
 	if err := d.Err(); err != nil {
 		return nil, fmt.Errorf("mra: reading the networks: %w", err)
@@ -178,4 +184,22 @@ func setupFeatures(setup Setup) (Features, error) {
 		return Features{}, err
 	}
 	return GameFeatures(g.Spec()), nil
+}
+
+// setupLabels returns the labels of setup's training populations, as a
+// trainer of setup names them.
+func setupLabels(setup Setup) ([]string, error) {
+	reg, err := env.Lookup(setup.Game)
+	if err != nil {
+		return nil, err
+	}
+	var labels []string
+	for _, pop := range setup.Populations {
+		g, err := reg.Make(setup.Params, pop)
+		if err != nil {
+			return nil, err
+		}
+		labels = append(labels, g.Spec().Population.String())
+	}
+	return labels, nil
 }

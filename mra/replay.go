@@ -100,7 +100,9 @@ func NewStateBuffer(enc *Encoding, capacity, latents int, games []env.Game, copi
 	smp.start = make([]chan struct{}, len(games)-1)
 	for w := range smp.start {
 		smp.start[w] = make(chan struct{})
-		go smp.work(w + 1)
+		// The channel is passed, not looked up by the goroutine: Close
+		// may clear smp.start before the goroutine first runs.
+		go smp.work(w+1, smp.start[w])
 	}
 	st.smp = smp
 	b.st = st
@@ -319,8 +321,10 @@ func (b *Buffer) sampleStates(rng *rand.Rand, batch *Batch) {
 	}
 }
 
-func (smp *sampler) work(w int) {
-	for range smp.start[w-1] {
+// work regenerates worker w's share of each batch start signals, until
+// start is closed.
+func (smp *sampler) work(w int, start <-chan struct{}) {
+	for range start {
 		smp.do(w)
 		smp.wg.Done()
 	}

@@ -218,6 +218,14 @@ func (b *Buffer) readHeader(d *checkpoint.Decoder) (header, error) {
 	if b.st != nil && (h.recLen != b.st.recLen || h.recsFrom < 0 || h.recsFrom > h.seq) {
 		return h, fmt.Errorf("mra: replay buffer of game states of %d bytes (records %d … %d), this game's are %d bytes", h.recLen, h.recsFrom, h.seq, b.st.recLen)
 	}
+	// Each live transition needs at most two records (its state and the
+	// next, when an episode starts) and each game copy one: a header
+	// claiming more is damaged, and its record ring is never allocated.
+	if b.st != nil {
+		if most := 2 * (int64(h.length) + int64(len(b.st.cur))); h.seq-h.recsFrom > most {
+			return h, fmt.Errorf("mra: replay buffer needs game states %d … %d, more than the %d that %d transitions can refer to", h.recsFrom, h.seq, most, h.length)
+		}
+	}
 	return h, nil
 }
 
@@ -367,7 +375,7 @@ func (f *Buffer) readBody(d *checkpoint.Decoder) error {
 	if err := d.Err(); err != nil {
 		return err
 	}
-	if rFrom > rTo || (f.st == nil && rTo != 0) || (f.st != nil && rTo > f.st.seq) {
+	if rFrom < 0 || rFrom > rTo || (f.st == nil && rTo != 0) || (f.st != nil && rTo > f.st.seq) {
 		return fmt.Errorf("mra: replay state records %d … %d do not fit this buffer", rFrom, rTo)
 	}
 	for c0 := rFrom; c0 < rTo; c0 += chunkLen {
@@ -433,15 +441,11 @@ func (b *Buffer) saveSegmented(e *checkpoint.Encoder, dir, prefix string) error 
 
 // fileSum returns the SHA-256 a checkpoint file ends with.
 func fileSum(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, st, err := checkpoint.OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
 	sum := make([]byte, 32)
 	if st.Size() < 32 {
 		return nil, fmt.Errorf("mra: replay segment %s: %d bytes is too short", path, st.Size())
@@ -537,16 +541,27 @@ func (b *Buffer) pruneSegments(dir, prefix string) error {
 	for _, s := range b.segs.segs {
 		keep[s.name] = true
 	}
-	names, err := filepath.Glob(filepath.Join(dir, prefix+"-*.seg"))
+	// The folder is listed and names matched as strings: dir is the
+	// user's path and may hold glob characters ("runs/exp?", "runs/a[1"),
+	// which a pattern built from it would match against other folders.
+	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return err
+		return fmt.Errorf("mra: listing the replay segments: %w", err)
 	}
-	for _, path := range names {
-		if !keep[filepath.Base(path)] {
-			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("mra: removing the replay segment no checkpoint needs: %w", err)
-			}
+	for _, e := range entries {
+		name := e.Name()
+		if !isSegmentOf(name, prefix) || keep[name] || !e.Type().IsRegular() {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("mra: removing the replay segment no checkpoint needs: %w", err)
 		}
 	}
 	return nil
+}
+
+// isSegmentOf reports whether name is a segment file name of prefix:
+// PREFIX-….seg, as saveSegmented names them.
+func isSegmentOf(name, prefix string) bool {
+	return strings.HasPrefix(name, prefix+"-") && strings.HasSuffix(name, ".seg") && len(name) > len(prefix)+len("-.seg")
 }

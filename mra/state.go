@@ -195,27 +195,77 @@ func (t *Trainer) checkIdentity(d *checkpoint.Decoder) error {
 	if err := d.Err(); err != nil {
 		return err
 	}
-	algo, game, labels, envs, seed, latents, capacity := id.algo, id.game, id.labels, id.envs, id.seed, id.latents, id.capacity
+	return id.check(identity{
+		algo: t.cfg.Algo, game: t.setup.Game, labels: t.Labels(), envs: t.setup.ParallelEnvs,
+		seed: t.setup.Seed, latents: t.cfg.Latents, capacity: t.cfg.BufferLength,
+	})
+}
+
+// check refuses a state of identity id where want is expected, naming the
+// first setting that differs.
+func (id identity) check(want identity) error {
 	mismatch := func(what string, got, want any) error {
 		return fmt.Errorf("mra: the checkpoint is of a run with %s %v, this scenario has %v", what, got, want)
 	}
 	switch {
-	case algo != t.cfg.Algo:
-		return mismatch("algorithm", algo, t.cfg.Algo)
-	case game != t.setup.Game:
-		return mismatch("game", game, t.setup.Game)
-	case !slices.Equal(labels, t.Labels()):
-		return mismatch("training populations", labels, t.Labels())
-	case envs != t.setup.ParallelEnvs:
-		return mismatch("parallel_envs", envs, t.setup.ParallelEnvs)
-	case seed != t.setup.Seed:
-		return mismatch("seed", seed, t.setup.Seed)
-	case latents != t.cfg.Latents:
-		return mismatch("latents", latents, t.cfg.Latents)
-	case capacity != t.cfg.BufferLength:
-		return mismatch("buffer_length", capacity, t.cfg.BufferLength)
+	case id.algo != want.algo:
+		return mismatch("algorithm", id.algo, want.algo)
+	case id.game != want.game:
+		return mismatch("game", id.game, want.game)
+	case !slices.Equal(id.labels, want.labels):
+		return mismatch("training populations", id.labels, want.labels)
+	case id.envs != want.envs:
+		return mismatch("parallel_envs", id.envs, want.envs)
+	case id.seed != want.seed:
+		return mismatch("seed", id.seed, want.seed)
+	case id.latents != want.latents:
+		return mismatch("latents", id.latents, want.latents)
+	case id.capacity != want.capacity:
+		return mismatch("buffer_length", id.capacity, want.capacity)
 	}
 	return nil
+}
+
+// checkRunIdentity reads the identity a trainer state starts with from d
+// and refuses a state of another run than cfg and setup describe (the
+// checks of a resume, for readers that build no trainer: eval, render).
+// labels are the training populations' labels.
+func checkRunIdentity(d *checkpoint.Decoder, cfg Config, setup Setup, labels []string) error {
+	id := readIdentity(d)
+	if err := d.Err(); err != nil {
+		return fmt.Errorf("mra: reading the run's identity: %w", err)
+	}
+	if cfg.Algo == AlgoReptile || cfg.Algo == AlgoMADDPG {
+		cfg.Latents = 1 // as NewTrainer sets it
+	}
+	return id.check(identity{
+		algo: cfg.Algo, game: setup.Game, labels: labels, envs: setup.ParallelEnvs,
+		seed: setup.Seed, latents: cfg.Latents, capacity: cfg.BufferLength,
+	})
+}
+
+// StateRound returns the rounds played by the trainer state data (written
+// by Save or SaveTo) after checking that it is a state of the run cfg and
+// setup describe, without building a trainer or reading replay buffers:
+// it tells a resume that a run is finished before anything else is done.
+func StateRound(cfg Config, setup Setup, data []byte) (int, error) {
+	labels, err := setupLabels(setup)
+	if err != nil {
+		return 0, err
+	}
+	d := checkpoint.NewDecoder(data)
+	if err := checkRunIdentity(d, cfg, setup, labels); err != nil {
+		return 0, err
+	}
+	d.Bytes() // the networks
+	round := d.Int()
+	if err := d.Err(); err != nil {
+		return 0, fmt.Errorf("mra: reading the rounds played: %w", err)
+	}
+	if round < 0 {
+		return 0, fmt.Errorf("mra: the state has played %d rounds", round)
+	}
+	return round, nil
 }
 
 // loadAny reads a buffer section of any version: a negative marker
@@ -360,6 +410,7 @@ func LoadModel(cfg Config, setup Setup, data []byte) (*Model, error) {
 	}
 	var feats Features
 	var descs [][]float64
+	var labels []string
 	for k, pop := range setup.Populations {
 		g, err := reg.Make(setup.Params, pop)
 		if err != nil {
@@ -369,9 +420,12 @@ func LoadModel(cfg Config, setup Setup, data []byte) (*Model, error) {
 			feats = GameFeatures(g.Spec())
 		}
 		descs = append(descs, Descriptor(g.Spec().Population))
+		labels = append(labels, g.Spec().Population.String())
 	}
 	d := checkpoint.NewDecoder(data)
-	readIdentity(d)
+	if err := checkRunIdentity(d, cfg, setup, labels); err != nil {
+		return nil, err
+	}
 	state := d.Bytes()
 	if err := d.Err(); err != nil {
 		return nil, fmt.Errorf("mra: reading the networks: %w", err)

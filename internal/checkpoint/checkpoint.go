@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -91,30 +92,32 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 }
 
 // ReadFile reads the checkpoint at path and returns its payload and payload
-// version, after checking, in this order, that the file starts with the magic
-// (else an error wrapping ErrNotCheckpoint), that its checksum and lengths
-// are right (else ErrCorrupt), that the container format is one this package
-// reads (else *VersionError with Container set), that it holds kind (else
-// *KindError) and that its payload version is at most maxVersion (else
-// *VersionError). No payload byte is returned unless every check passed.
+// version, after checking, in this order, that the file is a regular file
+// starting with the magic (else an error wrapping ErrNotCheckpoint), that
+// its lengths add up to the file's size and its checksum is right (else
+// ErrCorrupt), that the container format is one this package reads (else
+// *VersionError with Container set), that it holds kind (else *KindError)
+// and that its payload version is at most maxVersion (else *VersionError).
+// No payload byte is returned unless every check passed.
 //
 // A file shorter than the magic is ErrNotCheckpoint; a file with the magic
-// that is cut anywhere after it is ErrCorrupt. Memory is allocated from the
-// file's size as reported by the file system, never from a length read in
-// the file, and only after the magic matched.
+// that is cut anywhere after it is ErrCorrupt. A FIFO or device is refused
+// without blocking (OpenRegular). Memory is bounded by what the file
+// proves, never by a length it claims: the header must agree with the
+// file's size, and the checksum is verified by streaming the file through
+// a small buffer before the payload is allocated, so a damaged or sparse
+// file whose header claims gigabytes is refused without holding them. The
+// payload is then read and hashed again, so a file that changed between
+// the two passes is refused too.
 func ReadFile(path, kind string, maxVersion uint32) (payload []byte, version uint32, err error) {
-	f, err := os.Open(path)
+	f, st, err := OpenRegular(path)
+	if errors.Is(err, ErrNotRegular) {
+		return nil, 0, notCheckpoint(path, fmt.Sprintf("not a regular file (%v)", st.Mode().Type()))
+	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("read checkpoint: %w", err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, 0, fmt.Errorf("read checkpoint: %w", err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, 0, notCheckpoint(path, "not a regular file")
-	}
 	size := st.Size()
 	var magic [len(Magic)]byte
 	if n, err := io.ReadFull(f, magic[:]); err != nil {
@@ -129,58 +132,104 @@ func ReadFile(path, kind string, maxVersion uint32) (payload []byte, version uin
 	if size < int64(minFileSize) {
 		return nil, 0, corrupt(path, fmt.Sprintf("truncated: %d bytes, a checkpoint has at least %d", size, minFileSize))
 	}
-	if size > math.MaxInt {
-		return nil, 0, corrupt(path, fmt.Sprintf("%d bytes is too large to read", size))
+	// The header: at most fixedHeader+65535 bytes, bounded by the file.
+	head := make([]byte, min(size, int64(fixedHeader+math.MaxUint16)))
+	if _, err := f.ReadAt(head, 0); err != nil {
+		return nil, 0, readErr(path, err)
 	}
-	buf := make([]byte, size)
-	copy(buf, magic[:])
-	if _, err := io.ReadFull(f, buf[len(Magic):]); err != nil {
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return nil, 0, corrupt(path, "the file shrank while it was read")
-		}
-		return nil, 0, fmt.Errorf("read checkpoint: %w", err)
+	h, err := parseHeader(path, head, size)
+	if err != nil {
+		return nil, 0, err
 	}
-	var extra [1]byte
-	if n, _ := f.Read(extra[:]); n != 0 {
-		return nil, 0, corrupt(path, "the file grew while it was read")
+	// First pass: the checksum, through a small buffer.
+	sum := make([]byte, sumLen)
+	if _, err := f.ReadAt(sum, size-sumLen); err != nil {
+		return nil, 0, readErr(path, err)
 	}
-	return parse(path, buf, kind, maxVersion)
-}
-
-// parse checks a whole checkpoint file held in buf (at least minFileSize
-// bytes, starting with the magic) and returns its payload.
-func parse(path string, buf []byte, kind string, maxVersion uint32) ([]byte, uint32, error) {
-	body, sum := buf[:len(buf)-sumLen], buf[len(buf)-sumLen:]
-	if got := sha256.Sum256(body); !bytes.Equal(got[:], sum) {
+	hash := sha256.New()
+	if _, err := io.Copy(hash, io.NewSectionReader(f, 0, size-sumLen)); err != nil {
+		return nil, 0, readErr(path, err)
+	}
+	if !bytes.Equal(hash.Sum(nil), sum) {
 		return nil, 0, corrupt(path, "checksum mismatch")
 	}
+	if err := h.check(path, kind, maxVersion); err != nil {
+		return nil, 0, err
+	}
+	if h.payload > math.MaxInt {
+		return nil, 0, corrupt(path, fmt.Sprintf("a payload of %d bytes is too large to read", h.payload))
+	}
+	// Second pass: the payload, whose size the checksum now vouches for.
+	payload = make([]byte, h.payload)
+	if _, err := f.ReadAt(payload, int64(h.headerLen)); err != nil {
+		return nil, 0, readErr(path, err)
+	}
+	hash.Reset()
+	hash.Write(head[:h.headerLen])
+	hash.Write(payload)
+	if !bytes.Equal(hash.Sum(nil), sum) {
+		return nil, 0, corrupt(path, "the file changed while it was read")
+	}
+	if st2, err := f.Stat(); err != nil || st2.Size() != size {
+		return nil, 0, corrupt(path, "the file changed size while it was read")
+	}
+	return payload, h.version, nil
+}
+
+// readErr is the error of a read that failed or ran short.
+func readErr(path string, err error) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return corrupt(path, "the file shrank while it was read")
+	}
+	return fmt.Errorf("read checkpoint %s: %w", path, err)
+}
+
+// header is a parsed container header.
+type header struct {
+	format    uint32
+	kind      string
+	version   uint32
+	headerLen int    // bytes before the payload
+	payload   uint64 // payload length
+}
+
+// parseHeader parses the header at the start of head (the file's first
+// bytes, at least minFileSize, starting with the magic) of a file of size
+// bytes, and checks that its lengths add up to size.
+func parseHeader(path string, head []byte, size int64) (header, error) {
 	le := binary.LittleEndian
-	format := le.Uint32(body[8:])
-	if format > FormatVersion {
-		return nil, 0, &VersionError{Path: path, Got: format, Max: FormatVersion, Container: true}
+	var h header
+	h.format = le.Uint32(head[8:])
+	kindLen := int(le.Uint16(head[12:]))
+	h.headerLen = fixedHeader + kindLen
+	if int64(h.headerLen)+sumLen > size {
+		return h, corrupt(path, "the header runs past the end of the file")
 	}
-	if format != FormatVersion {
-		return nil, 0, corrupt(path, fmt.Sprintf("unknown file format version %d", format))
-	}
-	kindLen := int(le.Uint16(body[12:]))
-	headerLen := fixedHeader + kindLen
-	if headerLen > len(body) {
-		return nil, 0, corrupt(path, "the header runs past the end of the file")
-	}
-	gotKind := string(body[14 : 14+kindLen])
-	version := le.Uint32(body[14+kindLen:])
-	n := le.Uint64(body[18+kindLen:])
-	if have := uint64(len(body) - headerLen); n != have {
-		if n > have {
-			return nil, 0, corrupt(path, fmt.Sprintf("truncated: the payload should have %d bytes, the file holds %d", n, have))
+	h.kind = string(head[14 : 14+kindLen])
+	h.version = le.Uint32(head[14+kindLen:])
+	h.payload = le.Uint64(head[18+kindLen:])
+	if have := uint64(size) - uint64(h.headerLen) - sumLen; h.payload != have {
+		if h.payload > have {
+			return h, corrupt(path, fmt.Sprintf("truncated: the payload should have %d bytes, the file holds %d", h.payload, have))
 		}
-		return nil, 0, corrupt(path, fmt.Sprintf("%d bytes after the payload", have-n))
+		return h, corrupt(path, fmt.Sprintf("%d bytes after the payload", have-h.payload))
 	}
-	if gotKind != kind {
-		return nil, 0, &KindError{Path: path, Want: kind, Got: gotKind}
+	return h, nil
+}
+
+// check refuses a header of another format, kind or a newer version.
+func (h header) check(path, kind string, maxVersion uint32) error {
+	if h.format > FormatVersion {
+		return &VersionError{Path: path, Got: h.format, Max: FormatVersion, Container: true}
 	}
-	if version > maxVersion {
-		return nil, 0, &VersionError{Path: path, Got: version, Max: maxVersion}
+	if h.format != FormatVersion {
+		return corrupt(path, fmt.Sprintf("unknown file format version %d", h.format))
 	}
-	return body[headerLen:], version, nil
+	if h.kind != kind {
+		return &KindError{Path: path, Want: kind, Got: h.kind}
+	}
+	if h.version > maxVersion {
+		return &VersionError{Path: path, Got: h.version, Max: maxVersion}
+	}
+	return nil
 }

@@ -349,7 +349,15 @@ func TestMessages(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "run.ck")
 	os.WriteFile(path, good[:len(good)-1], 0o644)
 	_, _, err := checkpoint.ReadFile(path, "mra-run", 2)
-	want := "checkpoint " + path + ": checkpoint is damaged (checksum mismatch); start the run again or restore a copy"
+	want := "checkpoint " + path + ": checkpoint is damaged (truncated: the payload should have 40 bytes, the file holds 39); start the run again or restore a copy"
+	if err == nil || err.Error() != want {
+		t.Errorf("message\n got %v\nwant %s", err, want)
+	}
+	flipped := append([]byte{}, good...)
+	flipped[len(flipped)-40] ^= 1
+	os.WriteFile(path, flipped, 0o644)
+	_, _, err = checkpoint.ReadFile(path, "mra-run", 2)
+	want = "checkpoint " + path + ": checkpoint is damaged (checksum mismatch); start the run again or restore a copy"
 	if err == nil || err.Error() != want {
 		t.Errorf("message\n got %v\nwant %s", err, want)
 	}

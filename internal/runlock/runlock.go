@@ -52,9 +52,9 @@ type Lock struct {
 func Acquire(dir string) (l *Lock, stale bool, err error) {
 	path := filepath.Join(dir, FileName)
 	for range 10 {
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		f, err := openLockFile(path)
 		if err != nil {
-			return nil, false, fmt.Errorf("lock %s: %w", path, err)
+			return nil, false, err
 		}
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 			pid, _ := readPID(f)
@@ -67,7 +67,7 @@ func Acquire(dir string) (l *Lock, stale bool, err error) {
 		// The holder before us removes the file when it releases: make sure
 		// the file we locked is still the one at path.
 		held, err1 := f.Stat()
-		now, err2 := os.Stat(path)
+		now, err2 := os.Lstat(path)
 		if err1 != nil || err2 != nil || !os.SameFile(held, now) {
 			f.Close()
 			continue
@@ -86,6 +86,31 @@ func Acquire(dir string) (l *Lock, stale bool, err error) {
 	return nil, false, fmt.Errorf("lock %s: the lock file keeps being replaced", path)
 }
 
+// openLockFile opens the lock file at path for writing, creating it,
+// without following a symbolic link in its place (which would truncate and
+// later delete a file outside the run folder) and without blocking on a
+// FIFO; anything but a regular file is refused, naming what it is.
+func openLockFile(path string) (*os.File, error) {
+	fd, err := syscall.Open(path, syscall.O_RDWR|syscall.O_CREAT|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0o644)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("lock %s: a symbolic link, not a lock file; mrasim never follows it: remove it (rm %s) and try again", path, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, &os.PathError{Op: "open", Path: path, Err: err})
+	}
+	f := os.NewFile(uintptr(fd), path)
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: not a regular file (%v); remove it and try again", path, st.Mode().Type())
+	}
+	return f, nil
+}
+
 // readPID reads the pid a lock file names; ok is false when it names none.
 func readPID(f *os.File) (int, bool) {
 	b, err := io.ReadAll(io.NewSectionReader(f, 0, 64))
@@ -96,13 +121,21 @@ func readPID(f *os.File) (int, bool) {
 	return pid, err == nil && pid > 0
 }
 
-// Release removes the lock file and releases the lock. It is safe to call
+// Release removes the lock file (only while it is still the file locked,
+// never a link or file put in its place) and releases the lock. It is safe to call
 // on a nil Lock and more than once.
 func (l *Lock) Release() error {
 	if l == nil || l.f == nil {
 		return nil
 	}
-	err := os.Remove(l.path)
+	// Remove the file only while it is still the one locked: never a
+	// link or another file put in its place.
+	var err error
+	held, err1 := l.f.Stat()
+	now, err2 := os.Lstat(l.path)
+	if err1 == nil && err2 == nil && os.SameFile(held, now) {
+		err = os.Remove(l.path)
+	}
 	if cerr := l.f.Close(); err == nil {
 		err = cerr
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -78,4 +79,47 @@ func TestStaleLockOfADeadProcess(t *testing.T) {
 		t.Fatalf("Acquire after the holder died: %v, stale %v; want the stale lock taken over", err, stale)
 	}
 	l.Release()
+}
+
+// TestLockFileIsNeverFollowed: a symbolic link, a FIFO or a folder at the
+// lock file's place is refused without blocking, and nothing outside the
+// run folder is truncated, written or deleted.
+func TestLockFileIsNeverFollowed(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func(lock, outside string) error
+		want string
+	}{
+		{"symlink to a file", func(lock, outside string) error { return os.Symlink(outside, lock) }, "symbolic link"},
+		{"dangling symlink", func(lock, outside string) error { return os.Symlink(outside+".new", lock) }, "symbolic link"},
+		{"fifo", func(lock, _ string) error { return syscall.Mkfifo(lock, 0o644) }, "not a regular file"},
+		{"folder", func(lock, _ string) error { return os.Mkdir(lock, 0o755) }, "is a directory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, elsewhere := t.TempDir(), t.TempDir()
+			outside := filepath.Join(elsewhere, "precious")
+			os.WriteFile(outside, []byte("keep me\n"), 0o644)
+			lock := filepath.Join(dir, FileName)
+			if err := tc.make(lock, outside); err != nil {
+				t.Fatal(err)
+			}
+			l, _, err := Acquire(dir)
+			if err == nil {
+				l.Release()
+				t.Fatal("Acquire took the lock")
+			}
+			if !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), lock) {
+				t.Errorf("error %q, want it to name %s and say %q", err, lock, tc.want)
+			}
+			if b, err := os.ReadFile(outside); err != nil || string(b) != "keep me\n" {
+				t.Errorf("the file outside the run folder is now %q (%v)", b, err)
+			}
+			if _, err := os.Stat(outside + ".new"); !os.IsNotExist(err) {
+				t.Errorf("a file was created outside the run folder: %v", err)
+			}
+			if _, err := os.Lstat(lock); err != nil {
+				t.Errorf("the refused lock file was removed: %v", err)
+			}
+		})
+	}
 }

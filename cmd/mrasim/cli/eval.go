@@ -345,7 +345,7 @@ func loadRun(dir string) (*scenarios.Scenario, *league.Run, error) {
 	// Refuse now, not in the middle of the league, a checkpoint whose
 	// networks do not load.
 	if err := run.Check(); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", dir, err)
+		return nil, nil, fmt.Errorf("%s: %w", filepath.Join(dir, runCheckpoint), err)
 	}
 	return s, run, nil
 }

@@ -161,7 +161,7 @@ func TestEditedCopyIsRefused(t *testing.T) {
 	}
 	os.WriteFile(copyPath, []byte(edited), 0o644)
 	_, errOut, code := runCLI("train", copyPath, "--resume", "--out", run, "--quiet", "--episodes", "12")
-	if code != ExitUsage || !strings.Contains(errOut, "was edited after the run started: game.params.horizon 20 (the run was started with null)") {
+	if code != ExitUsage || !strings.Contains(errOut, "game.params.horizon is 20 in scenario.toml, null in run.json; one of them was edited after the run started") {
 		t.Errorf("resume of an edited copy: code %d\n%s", code, errOut)
 	}
 	_, errOut, code = runCLI("eval", "--run", run, "--episodes", "2", "--br-episodes", "0", "--quiet")

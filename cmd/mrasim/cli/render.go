@@ -68,6 +68,9 @@ func runRender(c *context, args []string) int {
 		return fail(ExitUsage, "--episodes %d: want 1 … 1000", *episodes)
 	case *out != "" && *framesDir != "":
 		return fail(ExitUsage, "--out writes a GIF and --frames PNG files: give one of them")
+	case *size == 0:
+		// 0 means the default in render.Options, not on the command line.
+		return fail(ExitUsage, "render: size 0 pixels, want 64 … 4096")
 	}
 	opts := render.Options{Size: *size, EdgeThreshold: *threshold}
 	if *threshold == 0 {

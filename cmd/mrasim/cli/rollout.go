@@ -75,6 +75,7 @@ func runRollout(c *context, args []string) int {
 	populations := s.Train.Populations
 	if len(pops) > 0 {
 		populations = nil
+		listed := map[string]string{}
 		for _, text := range pops {
 			p, err := env.ParsePopulation(text)
 			if err == nil {
@@ -84,6 +85,12 @@ func runRollout(c *context, args []string) int {
 				fmt.Fprintf(c.stderr, "mrasim rollout: --population %s: %v\n", text, err)
 				return ExitUsage
 			}
+			// Its steps would be written twice under one name.
+			if first, ok := listed[p.String()]; ok {
+				fmt.Fprintf(c.stderr, "mrasim rollout: --population %s and --population %s are the same population %v; give each once\n", first, text, p)
+				return ExitUsage
+			}
+			listed[p.String()] = text
 			populations = append(populations, p)
 		}
 	}

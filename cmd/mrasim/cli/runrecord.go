@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/scenarios"
@@ -97,7 +98,7 @@ func writeRunRecord(dir string, r runRecord) error {
 // written before records existed.
 func readRunRecord(dir string) (r runRecord, ok bool, err error) {
 	path := filepath.Join(dir, runRecordFile)
-	data, err := readRegular(path, 1<<20)
+	data, err := checkpoint.ReadRegular(path, 1<<20)
 	if errors.Is(err, os.ErrNotExist) {
 		return r, false, nil
 	}
@@ -125,27 +126,15 @@ func applyRecord(s *scenarios.Scenario, r runRecord, dir string, episodesSet boo
 	}
 	got := recordOf(s)
 	var diffs []string
-	cmp := func(what string, a, b any) {
+	cmp := func(key string, a, b any) {
 		ja, _ := json.Marshal(a)
 		jb, _ := json.Marshal(b)
 		if !bytes.Equal(ja, jb) {
-			diffs = append(diffs, fmt.Sprintf("%s %s (the run was started with %s)", what, ja, jb))
+			diffs = append(diffs, fmt.Sprintf("%s is %s in %s, %s in %s", key, ja, runScenario, jb, runRecordFile))
 		}
 	}
 	cmp("game.name", got.Game, r.Game)
-	keys := map[string]bool{}
-	for k := range got.Params {
-		keys[k] = true
-	}
-	for k := range r.Params {
-		keys[k] = true
-	}
-	names := make([]string, 0, len(keys))
-	for k := range keys {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
+	for _, k := range unionKeys(got.Params, r.Params) {
 		cmp("game.params."+k, got.Params[k], r.Params[k])
 	}
 	cmp("train.populations", got.Populations, r.Populations)
@@ -156,12 +145,51 @@ func applyRecord(s *scenarios.Scenario, r runRecord, dir string, episodesSet boo
 	if ra != nil && ra["Precision"] == nil {
 		ra["Precision"] = r.precision() // a record of the float64-default days
 	}
-	cmp("[algo]", ga, ra)
+	// Key by key, by the scenario's names: never the whole tables.
+	for _, k := range unionKeys(ga, ra) {
+		cmp("algo."+algoKey(k), ga[k], ra[k])
+	}
 	if len(diffs) > 0 {
-		return fmt.Errorf("%s was edited after the run started: %s; this changes the game or the agents the checkpoint holds: restore it (the values are in %s)",
-			filepath.Join(dir, runScenario), strings.Join(diffs, "; "), filepath.Join(dir, runRecordFile))
+		return fmt.Errorf("%s and %s disagree: %s; one of them was edited after the run started, and the checkpoint holds agents of the settings the run started with: restore the edited file",
+			filepath.Join(dir, runScenario), filepath.Join(dir, runRecordFile), strings.Join(diffs, "; "))
 	}
 	return nil
+}
+
+// unionKeys returns the keys of a and b, sorted.
+func unionKeys(a, b map[string]any) []string {
+	keys := map[string]bool{}
+	for k := range a {
+		keys[k] = true
+	}
+	for k := range b {
+		keys[k] = true
+	}
+	names := make([]string, 0, len(keys))
+	for k := range keys {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// algoKey returns the scenario key of field of scenarios.Algo as run.json
+// records it: BatchSize is batch_size, PolicyLR pi_lr.
+func algoKey(field string) string {
+	switch field {
+	case "PolicyLR":
+		return "pi_lr"
+	case "CriticLR":
+		return "q_lr"
+	}
+	var b strings.Builder
+	for i, r := range field {
+		if i > 0 && r >= 'A' && r <= 'Z' && field[i-1] >= 'a' && field[i-1] <= 'z' {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
 }
 
 // newRunDir creates a new run folder OUT/NAME-YYYYMMDD-HHMMSS, with a
@@ -210,32 +238,4 @@ func splitRunSuffix(dir string) (string, int) {
 		}
 	}
 	return base, 1
-}
-
-// readRegular reads a regular file of at most limit bytes: a FIFO, a device
-// or a folder in its place is refused rather than read forever.
-func readRegular(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file (%v)", path, st.Mode().Type())
-	}
-	if st.Size() > limit {
-		return nil, fmt.Errorf("%s: %d bytes, more than the %d allowed", path, st.Size(), limit)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: more than the %d bytes allowed", path, limit)
-	}
-	return data, nil
 }

@@ -299,7 +299,7 @@ func trainJob(ctx stdcontext.Context, j sweep.TrainJob, budget *memoryBudget) (s
 	_, statErr := os.Stat(filepath.Join(j.Dir, runCheckpoint))
 	resume := statErr == nil
 	if resume {
-		saved, err := os.ReadFile(filepath.Join(j.Dir, runScenario))
+		saved, err := checkpoint.ReadRegular(filepath.Join(j.Dir, runScenario), scenarios.MaxFileSize)
 		if err != nil {
 			return res, err
 		}
@@ -312,7 +312,7 @@ func trainJob(ctx stdcontext.Context, j sweep.TrainJob, budget *memoryBudget) (s
 			return res, refused(fmt.Errorf("%s holds a run trained from another scenario (its %s differs from the grid's outside [eval]): move it away or choose another out", j.Dir, runScenario))
 		}
 		var done sweep.TrainResult
-		if data, err := os.ReadFile(filepath.Join(j.Dir, sweepTrained)); err == nil && json.Unmarshal(data, &done) == nil && done.Finished {
+		if data, err := checkpoint.ReadRegular(filepath.Join(j.Dir, sweepTrained), 1<<20); err == nil && json.Unmarshal(data, &done) == nil && done.Finished {
 			done.Skipped, done.Resumed = true, false
 			return done, nil
 		}
@@ -392,7 +392,7 @@ func lastMetrics(path string) (m struct {
 
 // lastLine returns the last non-empty line of a text file ("" if none).
 func lastLine(path string) string {
-	f, err := os.Open(path)
+	f, _, err := checkpoint.OpenRegular(path)
 	if err != nil {
 		return ""
 	}
@@ -427,7 +427,7 @@ type evalCache struct {
 func evalJob(ctx stdcontext.Context, j sweep.EvalJob, budget *memoryBudget) (sweep.EvalResult, error) {
 	start := time.Now()
 	cachePath := filepath.Join(j.Dir, sweepEvalFile)
-	if data, err := os.ReadFile(cachePath); err == nil {
+	if data, err := checkpoint.ReadRegular(cachePath, 1<<30); err == nil {
 		var c evalCache
 		if json.Unmarshal(data, &c) == nil && bytes.Equal(c.Source, j.Source) && c.EvalSeed == j.EvalSeed {
 			c.Result.Skipped, c.Result.WallSeconds = true, 0

@@ -108,7 +108,7 @@ func runTrain(c *context, args []string) int {
 			}
 		}
 		copyPath := filepath.Join(dir, runScenario)
-		saved, err := readRegular(copyPath, scenarios.MaxFileSize)
+		saved, err := checkpoint.ReadRegular(copyPath, scenarios.MaxFileSize)
 		if err != nil {
 			fmt.Fprintf(c.stderr, "mrasim train: --resume: %v\n", err)
 			return ExitUsage
@@ -155,6 +155,22 @@ func runTrain(c *context, args []string) int {
 			return ExitFailure
 		}
 	}
+	if *resume {
+		// A finished run (or a budget below what is done) needs neither
+		// the lock nor a trainer: a read-only run folder answers too. A
+		// checkpoint that does not read is refused here, before the lock;
+		// one that reads is read again under the lock by c.train.
+		data, _, err := checkpoint.ReadFile(filepath.Join(dir, runCheckpoint), checkpointKin, mra.StateVersion)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
+			return ExitUsage
+		}
+		if round, err := mra.StateRound(cfg, setup, data); err == nil {
+			if code, stop := c.resumeDone(dir, round, set["episodes"], setup); stop {
+				return code
+			}
+		}
+	}
 	lock, stale, err := runlock.Acquire(dir)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
@@ -198,13 +214,25 @@ func runTrain(c *context, args []string) int {
 
 // newestRun finds the newest run folder of scenario s under its out folder.
 func newestRun(s *scenarios.Scenario) (string, error) {
-	matches, _ := filepath.Glob(filepath.Join(s.Out, s.Name+"-*", runCheckpoint))
+	// The folder is listed and names compared as strings: out and name
+	// are the user's and may hold glob characters.
+	entries, _ := os.ReadDir(s.Out)
+	var matches []string
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), s.Name+"-") {
+			continue
+		}
+		dir := filepath.Join(s.Out, e.Name())
+		if st, err := os.Lstat(filepath.Join(dir, runCheckpoint)); err == nil && st.Mode().IsRegular() {
+			matches = append(matches, dir)
+		}
+	}
 	if len(matches) == 0 {
 		return "", fmt.Errorf("no run of %q with a checkpoint under %s; name one with --out", s.Name, s.Out)
 	}
 	// Names end in a time stamp and, for runs started in the same second, a suffix.
-	sort.Slice(matches, func(i, j int) bool { return runDirOrder(filepath.Dir(matches[i]), filepath.Dir(matches[j])) })
-	return filepath.Dir(matches[len(matches)-1]), nil
+	sort.Slice(matches, func(i, j int) bool { return runDirOrder(matches[i], matches[j]) })
+	return matches[len(matches)-1], nil
 }
 
 // trainConfig turns the scenario's algorithm table into the trainer's
@@ -229,6 +257,27 @@ func trainConfig(s *scenarios.Scenario) (mra.Config, mra.Setup) {
 		Episodes: s.Train.Episodes, ParallelEnvs: s.Train.ParallelEnvs, LogEvery: s.Train.LogEvery,
 	}
 	return cfg, setup
+}
+
+// resumeDone handles a resume that has nothing to train, given the rounds
+// the checkpoint has played: a run whose budget is spent is finished (exit
+// 0), and an --episodes below the episodes played is refused, since a
+// run's budget cannot shrink. stop is false when there is training to do.
+func (c *context) resumeDone(dir string, round int, episodesSet bool, setup mra.Setup) (code int, stop bool) {
+	envs := setup.ParallelEnvs
+	rounds := (setup.Episodes + envs - 1) / envs
+	copyPath := filepath.Join(dir, runScenario)
+	if episodesSet && rounds < round {
+		fmt.Fprintf(c.stderr, "mrasim train: --episodes %d is below the %d episodes per population the run in %s has played; a budget cannot shrink: give more than %d to train longer, or leave --episodes out\n",
+			setup.Episodes, round*envs, dir, round*envs)
+		return ExitUsage, true
+	}
+	if round >= rounds {
+		fmt.Fprintf(c.stdout, "the run in %s is finished: %d episodes per population, its whole budget; nothing to do.\nTo train longer, raise the budget:\n  mrasim train %s --resume --out %s --episodes N\n",
+			dir, round*envs, copyPath, dir)
+		return ExitOK, true
+	}
+	return 0, false
 }
 
 // osExit ends the process on a second interrupt; tests replace it.
@@ -267,10 +316,8 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 		if err := t.LoadFrom(payload, dir); err != nil {
 			return fail(ExitUsage, "%s: %v", ckpt, err)
 		}
-		if t.Round() >= t.Rounds() {
-			fmt.Fprintf(c.stdout, "the run in %s is finished: %d episodes per population, its whole budget; nothing to do.\nTo train longer, raise the budget:\n  mrasim train %s --resume --out %s --episodes N\n",
-				dir, t.Episode(), copyPath, dir)
-			return ExitOK
+		if code, stop := c.resumeDone(dir, t.Round(), episodesSet, setup); stop {
+			return code
 		}
 		var note string
 		if history, note, err = trimMetrics(metricsPath, t.Episode()); err != nil {
@@ -463,13 +510,15 @@ func formatSeconds(s float64) string {
 }
 
 // trimMetrics cuts metrics.jsonl back to the lines of the checkpoint's
-// episode and returns them: the checkpoint is the source of truth. Lines
-// past it (a run stopped after logging but before checkpointing) go, and so
-// does everything from the first line that does not decode (a line torn by
-// a full disk or a crash during an append). A missing file starts empty.
-// note says what was dropped, for the user.
+// episode and returns them: the checkpoint is the source of truth. Every
+// line that decodes and is at or before the checkpoint's episode is kept,
+// in order; lines past it (a run stopped after logging but before
+// checkpointing) go, and so do lines that do not decode (a line torn by a
+// full disk or a crash during an append, or damaged in place), wherever
+// they are. A missing file starts empty. note says what was dropped and
+// why, for the user.
 func trimMetrics(path string, episode int) (kept []mra.Metrics, note string, err error) {
-	data, err := readRegular(path, 1<<30)
+	data, err := checkpoint.ReadRegular(path, 1<<30)
 	if errors.Is(err, os.ErrNotExist) {
 		note = fmt.Sprintf("%s was missing; the curves start again from episode %d", path, episode)
 		data, err = nil, nil
@@ -478,34 +527,46 @@ func trimMetrics(path string, episode int) (kept []mra.Metrics, note string, err
 		return nil, "", err
 	}
 	var buf bytes.Buffer
-	dropped, torn := 0, false
-	for rest := data; len(rest) > 0; {
-		line := rest
+	var bad []string // numbers of the lines that do not decode
+	after, torn := 0, false
+	for n, rest := 1, data; len(rest) > 0; n++ {
+		line, cut := rest, true
 		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-			line, rest = rest[:i], rest[i+1:]
+			line, rest, cut = rest[:i], rest[i+1:], false
 		} else {
-			rest = nil
-			torn = true // no newline: the append did not finish
+			rest = nil // no newline: the append did not finish
 		}
 		var m mra.Metrics
-		if torn || json.Unmarshal(line, &m) != nil {
-			torn = true
-			dropped += 1 + bytes.Count(rest, []byte{'\n'})
-			break
+		if cut || json.Unmarshal(line, &m) != nil {
+			bad = append(bad, fmt.Sprint(n))
+			torn = torn || cut
+			continue
 		}
 		if m.Episode > episode {
-			dropped += 1 + bytes.Count(rest, []byte{'\n'})
-			break
+			after++
+			continue
 		}
 		kept = append(kept, m)
 		buf.Write(line)
 		buf.WriteByte('\n')
 	}
-	if note == "" && dropped > 0 {
-		note = fmt.Sprintf("%s: dropped %d line(s) after the checkpoint's episode %d", path, dropped, episode)
-		if torn {
-			note += " (a line was cut short, as a full disk or a crash leaves it)"
+	var notes []string
+	if len(bad) > 0 {
+		lines := bad
+		if len(lines) > 5 {
+			lines = append(lines[:5:5], "…")
 		}
+		n := fmt.Sprintf("%s: dropped %d line(s) that do not decode (line %s)", path, len(bad), strings.Join(lines, ", "))
+		if torn {
+			n += "; the last was cut short, as a full disk or a crash leaves it"
+		}
+		notes = append(notes, n)
+	}
+	if after > 0 {
+		notes = append(notes, fmt.Sprintf("%s: dropped %d line(s) after the checkpoint's episode %d", path, after, episode))
+	}
+	if note == "" {
+		note = strings.Join(notes, "\n")
 	}
 	return kept, note, checkpoint.WriteAtomic(path, func(w io.Writer) error {
 		_, err := w.Write(buf.Bytes())
