@@ -3,6 +3,7 @@ package mra
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/replay"
 	"hash/crc32"
 	"math"
 	"math/rand/v2"
@@ -171,19 +172,19 @@ func LoadMADDPG(cfg Config, setup Setup, data []byte) (*MADDPG, error) {
 
 // setupFeatures returns the encoding widths of setup's game, from its first
 // training population.
-func setupFeatures(setup Setup) (Features, error) {
+func setupFeatures(setup Setup) (replay.Features, error) {
 	if len(setup.Populations) == 0 {
-		return Features{}, fmt.Errorf("mra: the run has no training populations")
+		return replay.Features{}, fmt.Errorf("mra: the run has no training populations")
 	}
 	reg, err := env.Lookup(setup.Game)
 	if err != nil {
-		return Features{}, err
+		return replay.Features{}, err
 	}
 	g, err := reg.Make(setup.Params, setup.Populations[0])
 	if err != nil {
-		return Features{}, err
+		return replay.Features{}, err
 	}
-	return GameFeatures(g.Spec()), nil
+	return replay.GameFeatures(g.Spec()), nil
 }
 
 // setupLabels returns the labels of setup's training populations, as a

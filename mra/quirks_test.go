@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -109,7 +110,7 @@ func TestAbsentTypeNotStepped(t *testing.T) {
 	}
 	cfg := tinyConfig()
 	m, _ := testModel(t, cfg, mk(1), 2, 51)
-	enc, err := NewEncoding(m.f, mk(0))
+	enc, err := replay.NewEncoding(m.f, mk(0))
 	if err != nil {
 		t.Fatal(err)
 	}

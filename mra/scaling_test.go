@@ -2,6 +2,7 @@ package mra
 
 import (
 	"bytes"
+	"github.com/mrasim/mrasim/agents/replay"
 
 	"math"
 	"os"
@@ -31,14 +32,14 @@ func TestReplayBytesPerTransition(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		enc, err := NewEncoding(GameFeatures(g.Spec()), g.Spec())
+		enc, err := replay.NewEncoding(replay.GameFeatures(g.Spec()), g.Spec())
 		if err != nil {
 			t.Fatal(err)
 		}
-		sb := StateBytes(g)
-		obs, states := ReplayBytes(enc, latents, sb, g.Spec().Horizon)
+		sb := replay.StateBytes(g)
+		obs, states := replay.ReplayBytes(enc, latents, sb, g.Spec().Horizon)
 		t.Logf("| %d | %d | %.0f | %.0f | %.1f× |", n, sb, obs, states, obs/states)
-		if ChooseReplay(ReplayAuto, enc, latents, sb) != ReplayStates {
+		if replay.ChooseReplay(replay.ModeAuto, enc, latents, sb) != replay.ModeStates {
 			t.Errorf("N = %d: auto does not choose states (%.0f vs %.0f bytes)", n, states, obs)
 		}
 		if n == 24 && states > 4096 {
@@ -113,7 +114,7 @@ func TestScaling(t *testing.T) {
 		tr.round++
 		second := ckptBytes(t, tr, dir)
 		segs1 := dirBytes(t, dir)
-		held := heldBytes(p.buf)
+		held := p.buf.HeldBytes()
 		t.Logf("| %d | %.1f (%.1f) | %.2f (%.2f) | %d | %d | %.1f | %.2f |", n, act, actCPU, cycle, cycleCPU, peakRSS()>>20,
 			held/int64(p.buf.Len()), float64(first+segs0)/1e6, float64(second+segs1-first-segs0)/1e6)
 		_ = second
@@ -160,20 +161,6 @@ func dirBytes(t *testing.T, dir string) int64 {
 	return total
 }
 
-// heldBytes is the memory of a buffer's storage of its transitions
-// (slots and state records in use, not spare capacity).
-func heldBytes(b *Buffer) int64 {
-	n, e := int64(b.Enc.N), int64(b.Enc.E)
-	per := n*(4+8+1+1) + n*e*4 + 8
-	total := int64(b.len)*per + (b.lat.seq-b.lat.head)*n*int64(b.k)*4
-	if b.st != nil {
-		total += int64(b.len)*16 + (b.st.seq-b.oldestNeeded())*int64(b.st.recLen)
-	} else {
-		total += int64(b.len) * int64(2*b.obsLen*4+2*b.entLen)
-	}
-	return total
-}
-
 // TestMillionTransitions fills a state-mode buffer of buffer_length 1e6
 // (the default) at resource N = 3 and 6 with episodes of 20 steps from 12
 // interleaved copies, as a run does, and reports the heap it holds (run
@@ -197,11 +184,11 @@ func TestMillionTransitions(t *testing.T) {
 		for range copies {
 			games = append(games, mk())
 		}
-		enc, _ := NewEncoding(GameFeatures(games[0].Spec()), games[0].Spec())
+		enc, _ := replay.NewEncoding(replay.GameFeatures(games[0].Spec()), games[0].Spec())
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		buf, err := NewStateBuffer(enc, capacity, latents, []env.Game{mk()}, copies)
+		buf, err := replay.NewStateBuffer(enc, capacity, latents, []env.Game{mk()}, copies)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,7 +218,7 @@ func TestMillionTransitions(t *testing.T) {
 		runtime.ReadMemStats(&after)
 		held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
 		t.Logf("resource N = %d, buffer_length 1e6 full (%d added): heap held %.2f GB (%d bytes per transition), peak RSS so far %d MB",
-			n, buf.total, float64(held)/1e9, held/capacity, peakRSS()>>20)
+			n, buf.Added(), float64(held)/1e9, held/capacity, peakRSS()>>20)
 		buf.Close()
 	}
 }

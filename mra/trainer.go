@@ -3,6 +3,7 @@ package mra
 import (
 	"context"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -52,11 +53,11 @@ type Metrics struct {
 type population struct {
 	pop   env.Population
 	label string
-	enc   *Encoding
+	enc   *replay.Encoding
 	desc  []float64
 	envs  *env.Batch
-	buf   *Buffer
-	batch *Batch
+	buf   *replay.Buffer
+	batch *replay.Batch
 
 	steps int64 // env steps (over copies), for the update schedule
 
@@ -141,7 +142,7 @@ func NewTrainer(cfg Config, setup Setup) (*Trainer, error) {
 	t.samplePCG = rand.NewPCG(env.SubSeed(setup.Seed, 2), 0)
 	t.act, t.sample = rand.New(t.actPCG), rand.New(t.samplePCG)
 
-	var feats Features
+	var feats replay.Features
 	var descs [][]float64
 	for k, pop := range setup.Populations {
 		games := make([]env.Game, setup.ParallelEnvs)
@@ -152,9 +153,9 @@ func NewTrainer(cfg Config, setup Setup) (*Trainer, error) {
 		}
 		spec := games[0].Spec()
 		if k == 0 {
-			feats = GameFeatures(spec)
+			feats = replay.GameFeatures(spec)
 		}
-		enc, err := NewEncoding(feats, spec)
+		enc, err := replay.NewEncoding(feats, spec)
 		if err != nil {
 			return nil, err
 		}
@@ -170,8 +171,8 @@ func NewTrainer(cfg Config, setup Setup) (*Trainer, error) {
 		}
 		rows := setup.ParallelEnvs * enc.N
 		p := &population{
-			pop: spec.Population, label: spec.Population.String(), enc: enc, desc: Descriptor(spec.Population),
-			envs: envs, buf: buf, batch: NewBatch(enc, cfg.BatchSize, cfg.Latents),
+			pop: spec.Population, label: spec.Population.String(), enc: enc, desc: replay.Descriptor(spec.Population),
+			envs: envs, buf: buf, batch: replay.NewBatch(enc, cfg.BatchSize, cfg.Latents),
 			self: make([]float64, rows*enc.D), ents: make([]float64, rows*enc.E*enc.D), present: make([]bool, rows*enc.E),
 			z: make([]float64, enc.N*cfg.Latents), zRows: make([]float64, rows*cfg.Latents), finished: make([]bool, setup.ParallelEnvs), actions: make([]int, rows), graph: make([]float64, rows*enc.E),
 		}
@@ -202,15 +203,15 @@ func NewTrainer(cfg Config, setup Setup) (*Trainer, error) {
 }
 
 // newReplay makes population pop's replay buffer in the mode cfg.Replay
-// asks for (ReplayAuto: the smaller per transition), with one game copy
+// asks for (ModeAuto: the smaller per transition), with one game copy
 // per worker to regenerate observations in state mode.
-func newReplay(cfg Config, setup Setup, reg env.Registration, pop env.Population, enc *Encoding) (*Buffer, error) {
+func newReplay(cfg Config, setup Setup, reg env.Registration, pop env.Population, enc *replay.Encoding) (*replay.Buffer, error) {
 	probe, err := reg.Make(setup.Params, pop)
 	if err != nil {
 		return nil, err
 	}
-	if ChooseReplay(cfg.Replay, enc, cfg.Latents, StateBytes(probe)) == ReplayObservations {
-		return NewBuffer(enc, cfg.BufferLength, cfg.Latents), nil
+	if replay.ChooseReplay(cfg.Replay, enc, cfg.Latents, replay.StateBytes(probe)) == replay.ModeObservations {
+		return replay.NewBuffer(enc, cfg.BufferLength, cfg.Latents), nil
 	}
 	games := []env.Game{probe}
 	for range max(setup.Workers, 1) - 1 {
@@ -220,11 +221,11 @@ func newReplay(cfg Config, setup Setup, reg env.Registration, pop env.Population
 		}
 		games = append(games, g)
 	}
-	return NewStateBuffer(enc, cfg.BufferLength, cfg.Latents, games, setup.ParallelEnvs)
+	return replay.NewStateBuffer(enc, cfg.BufferLength, cfg.Latents, games, setup.ParallelEnvs)
 }
 
 // ReplayModes returns the replay mode of each training population's buffer
-// (ReplayStates or ReplayObservations), in order.
+// (ModeStates or ModeObservations), in order.
 func (t *Trainer) ReplayModes() []string {
 	out := make([]string, len(t.games))
 	for k, p := range t.games {
@@ -414,7 +415,7 @@ func (t *Trainer) playEpisodes(k int, p *population) {
 			active++
 			for i := range n {
 				r := c*n + i
-				Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), p.self[r*d:(r+1)*d], p.ents[r*e*d:(r+1)*e*d], p.present[r*e:(r+1)*e])
+				replay.Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), p.self[r*d:(r+1)*d], p.ents[r*e*d:(r+1)*e*d], p.present[r*e:(r+1)*e])
 			}
 		}
 		if active == 0 {

@@ -15,6 +15,7 @@
 package scenarios
 
 import (
+	"github.com/mrasim/mrasim/agents/replay"
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/mra"
 )
@@ -117,9 +118,9 @@ const (
 
 // Values of algo.replay.
 const (
-	ReplayAuto         = mra.ReplayAuto
-	ReplayStates       = mra.ReplayStates
-	ReplayObservations = mra.ReplayObservations
+	ReplayAuto         = replay.ModeAuto
+	ReplayStates       = replay.ModeStates
+	ReplayObservations = replay.ModeObservations
 )
 
 // Values of algo.precision.

@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/replay"
 	"os"
 	"path"
 	"strconv"
@@ -105,7 +106,7 @@ type shape struct {
 	n, e, d        int64 // agents, entity rows per agent, encoded row width
 	obsLen, entLen int64 // all agents' observation numbers and entity-mask flags
 	horizon        int64
-	enc            *mra.Encoding
+	enc            *replay.Encoding
 	stateLen       int // bytes of one game state (AppendState)
 }
 
@@ -115,7 +116,7 @@ func shapeOf(game string, params map[string]any, pop env.Population) (shape, err
 		return shape{}, err
 	}
 	spec := g.Spec()
-	enc, err := mra.NewEncoding(mra.GameFeatures(spec), spec)
+	enc, err := replay.NewEncoding(replay.GameFeatures(spec), spec)
 	if err != nil {
 		return shape{}, err
 	}
@@ -123,7 +124,7 @@ func shapeOf(game string, params map[string]any, pop env.Population) (shape, err
 	_, obs := spec.ObsRange(n - 1)
 	_, ent := spec.EntityRange(n - 1)
 	return shape{n: int64(n), e: int64(enc.E), d: int64(enc.D), obsLen: int64(obs), entLen: int64(ent), horizon: int64(max(spec.Horizon, 1)),
-		enc: enc, stateLen: mra.StateBytes(g)}, nil
+		enc: enc, stateLen: replay.StateBytes(g)}, nil
 }
 
 // replayPerTransition returns the replay mode a run's buffer takes for
@@ -131,9 +132,9 @@ func shapeOf(game string, params map[string]any, pop env.Population) (shape, err
 // state mode the record ring holds one state per transition and one per
 // episode, and grows by 1/8 once past the capacity, so up to 9/8 of that.
 func (s shape) replayPerTransition(mode string, latents int) (string, int64) {
-	mode = mra.ChooseReplay(mode, s.enc, latents, s.stateLen)
-	obs, states := mra.ReplayBytes(s.enc, latents, s.stateLen, int(s.horizon))
-	if mode == mra.ReplayStates {
+	mode = replay.ChooseReplay(mode, s.enc, latents, s.stateLen)
+	obs, states := replay.ReplayBytes(s.enc, latents, s.stateLen, int(s.horizon))
+	if mode == replay.ModeStates {
 		records := float64(s.stateLen) * (1 + 1/float64(s.horizon))
 		return mode, int64(states + records/8 + 1)
 	}

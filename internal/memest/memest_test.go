@@ -2,6 +2,7 @@ package memest
 
 import (
 	"context"
+	"github.com/mrasim/mrasim/agents/replay"
 	"os"
 	"runtime"
 	"strings"
@@ -33,7 +34,7 @@ func TestTrainEstimateOfTheIssue(t *testing.T) {
 		t.Fatal(err)
 	}
 	g, _ := env.Make("resource", nil, p)
-	enc, err := mra.NewEncoding(mra.GameFeatures(g.Spec()), g.Spec())
+	enc, err := replay.NewEncoding(replay.GameFeatures(g.Spec()), g.Spec())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,9 +173,9 @@ func TestFitWorkers(t *testing.T) {
 // per-transition estimate: never above it, and at least 2/3 of it.
 func TestReplayEstimateIsCalibrated(t *testing.T) {
 	for _, c := range []struct{ game, pop, mode string }{
-		{"resource", "agents=6", mra.ReplayStates},
-		{"resource", "agents=6", mra.ReplayObservations},
-		{"pacman", "pacmen=3,ghosts=2", mra.ReplayStates},
+		{"resource", "agents=6", replay.ModeStates},
+		{"resource", "agents=6", replay.ModeObservations},
+		{"pacman", "pacmen=3,ghosts=2", replay.ModeStates},
 	} {
 		t.Run(c.game+"/"+c.mode, func(t *testing.T) {
 			const capacity, latents = 4000, 6
@@ -192,14 +193,14 @@ func TestReplayEstimateIsCalibrated(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			var buf *mra.Buffer
-			if mode == mra.ReplayStates {
-				if buf, err = mra.NewStateBuffer(s.enc, capacity, latents, []env.Game{probe}, 1); err != nil {
+			var buf *replay.Buffer
+			if mode == replay.ModeStates {
+				if buf, err = replay.NewStateBuffer(s.enc, capacity, latents, []env.Game{probe}, 1); err != nil {
 					t.Fatal(err)
 				}
 				defer buf.Close()
 			} else {
-				buf = mra.NewBuffer(s.enc, capacity, latents)
+				buf = replay.NewBuffer(s.enc, capacity, latents)
 			}
 			n := int(s.n)
 			prev, next := env.NewFrame(g.Spec()), env.NewFrame(g.Spec())
