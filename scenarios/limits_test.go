@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -58,12 +59,27 @@ func TestPathologicalFilesAreCheap(t *testing.T) {
 	arrays := "x = " + strings.Repeat("[", 200000) + strings.Repeat("]", 200000) + "\n"
 	wide := "[game]\nname = \"line\"\n[train]\npopulations = [" + strings.Repeat("3,", scenarios.MaxFileSize/2-40) + "3]\n"
 	under := "[game]\nname = \"line\"\n[train]\npopulations = [" + strings.Repeat("3,", scenarios.MaxValues-2) + "3]\n"
+	// Keys as deep as allowed, up to the limit on keys: 3,000 keys of 16
+	// parts, each opening 15 tables.
+	var deepKeys strings.Builder
+	deepKeys.WriteString("[game]\nname = \"line\"\n[train]\npopulations = [3]\n[algo]\n")
+	for i := 0; i < 3000; i++ {
+		fmt.Fprintf(&deepKeys, "%sk%d = 1\n", strings.Repeat("a.", 15), i)
+	}
+	// As many one-part keys as allowed, each a table header and a key.
+	var manyKeys strings.Builder
+	manyKeys.WriteString("[game]\nname = \"line\"\n[train]\npopulations = [3]\n")
+	for i := 0; i < scenarios.MaxKeys/2-4; i++ {
+		fmt.Fprintf(&manyKeys, "[t%d]\nk = 1\n", i)
+	}
 	for _, tc := range []struct {
 		name, src string
 		want      string // in the error
 		count     int    // problems
 	}{
 		{"10000 repeats", dupes, "population walkers=3 is listed twice (first as train.populations[0])", 1},
+		{"deep dotted keys up to the key limit", deepKeys.String(), `algo.a: unknown key; allowed in [algo]`, 1},
+		{"one-part tables up to the key limit", manyKeys.String(), `t0: unknown key; allowed at the top level`, 20},
 		{"nested inline tables", nested, "nested more than 16 deep", 1},
 		{"nested arrays", arrays, "nested more than 16 deep", 1},
 		{"1 MB of repeats", wide, "more than 100000 values in arrays and inline tables", 1},
@@ -138,5 +154,52 @@ func TestLoadRefusesNonRegularFiles(t *testing.T) {
 	os.WriteFile(big, make([]byte, scenarios.MaxFileSize+1), 0o644)
 	if _, err := scenarios.Load(big); err == nil || !strings.Contains(err.Error(), "larger than 1048576 bytes") {
 		t.Errorf("big file: %v", err)
+	}
+}
+
+// TestKeyNesting: every part of a table header, and every part of a dotted
+// key but the last, opens a table and counts towards the nesting limit
+// before the file is decoded (a 40 KB header of 20,000 parts used to
+// exhaust memory in the decoder, and a dotted key of 10,000 parts took
+// seconds and a gigabyte). Quoted parts are one part whatever their dots,
+// and strings and comments do not count.
+func TestKeyNesting(t *testing.T) {
+	parts := func(n int) string { return strings.Repeat("a.", n-1) + "a" }
+	const tooDeep = "tables nested more than 16 deep: each part of a table header or dotted key is a table"
+	for _, tc := range []struct {
+		name, src string
+		want      string // the only problem; "" for a file within the limits
+	}{
+		{"header of 20000 parts", "[" + parts(20000) + "]\n", "f.toml:1:34: " + tooDeep},
+		{"array of tables of 20000 parts", "[[" + parts(20000) + "]]\n", "f.toml:1:35: " + tooDeep},
+		{"dotted key of 10000 parts", parts(10000) + " = 1\n", "f.toml:1:35: " + tooDeep},
+		{"dotted key of 17 parts", parts(17) + " = 1\n", ""},
+		{"header and key together", "[" + parts(8) + "]\n" + parts(10) + " = 1\n", "f.toml:2:19: " + tooDeep},
+		{"key under an array of tables", "[[" + parts(8) + "]]\n" + parts(9) + " = 1\n", ""},
+		{"dotted key in an inline table", "x = {" + parts(17) + " = 1}\n", "f.toml:1:38: " + tooDeep},
+		{"dotted key in an inline table in an array", "x = [1, {b = 2, " + parts(16) + " = 1}]\n", "f.toml:1:47: " + tooDeep},
+		{"spaced and quoted parts", "a . \"b\" . 'c.c' ." + strings.Repeat(" a .", 14) + " a = 1\n", "f.toml:1:75: " + tooDeep},
+		{"dots inside a quoted part", "\"" + parts(40) + "\" = 1\n[\"" + parts(40) + "\"]\n", ""},
+		{"dots in values and comments", "x = \"" + parts(40) + "\" # " + parts(40) + "\ny = '''\n" + parts(40) + "'''\n", ""},
+		{"too many keys", strings.Repeat("[t]\n", scenarios.MaxKeys) + "[u]\n", "f.toml:50001:2: more than 50000 keys: each part of a dotted key or table header counts as one"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := scenarios.Parse("f.toml", []byte(tc.src))
+			var list scenarios.ErrorList
+			if !errors.As(err, &list) {
+				t.Fatalf("error %v, want an ErrorList", err)
+			}
+			if tc.want == "" {
+				for _, e := range list {
+					if strings.Contains(e.Msg, "more than") {
+						t.Errorf("a limit refused a file within it: %v", e)
+					}
+				}
+				return
+			}
+			if len(list) != 1 || list[0].Error() != tc.want {
+				t.Errorf("got  %v\nwant %s", err, tc.want)
+			}
+		})
 	}
 }

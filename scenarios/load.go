@@ -86,6 +86,7 @@ func Parse(file string, src []byte) (*Scenario, error) {
 
 type decoder struct {
 	file  string
+	what  string // the kind of document, for messages: "" for a scenario file
 	lines []string
 	pos   map[string]position
 	errs  ErrorList
