@@ -124,8 +124,14 @@ func (d *decoder) add(e *Error) {
 	}
 }
 
-// fail records a problem with the value at key path.
+// fail records a problem with the value at key path. Past maxErrors
+// problems it does nothing: finding a position reads the file's text, and
+// doing so for thousands of problems that are not reported would take
+// time quadratic in the file's size.
 func (d *decoder) fail(path string, err error, format string, args ...any) {
+	if len(d.errs) >= maxErrors {
+		return
+	}
 	e := &Error{File: d.file, Key: path, Msg: fmt.Sprintf(format, args...), Err: err}
 	p, ok := d.pos[path]
 	for k := path; !ok && k != ""; {
@@ -160,15 +166,28 @@ func (d *decoder) table(path string, v any) map[string]any {
 		d.fail(path, nil, "got %s, want a table", describe(v))
 		return nil
 	}
-	keys := make([]string, 0, len(t))
-	for k := range t {
-		keys = append(keys, k)
+	// The unknown keys in file order, each with its line looked up once.
+	type unknown struct {
+		key  string
+		line int
 	}
-	sort.Slice(keys, func(i, j int) bool { return d.pos[join(path, keys[i])].line < d.pos[join(path, keys[j])].line })
-	for _, k := range keys {
-		if contains(known, k) {
-			continue
+	var keys []unknown
+	for k := range t {
+		if !contains(known, k) {
+			keys = append(keys, unknown{k, d.pos[join(path, k)].line})
 		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].line != keys[j].line {
+			return keys[i].line < keys[j].line
+		}
+		return keys[i].key < keys[j].key
+	})
+	for _, u := range keys {
+		if len(d.errs) >= maxErrors {
+			break // the rest would not be reported
+		}
+		k := u.key
 		msg := "unknown key"
 		if s, ok := suggest.Closest(k, known); ok {
 			msg += fmt.Sprintf(" (did you mean %q?)", join(path, s))
