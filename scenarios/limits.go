@@ -1,8 +1,10 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"syscall"
@@ -22,8 +24,11 @@ const (
 	MaxKeys     = 50_000  // parts of keys and table headers, all together (each costs the decoder about five values)
 )
 
-// ReadFile reads a scenario file: a regular file of at most MaxFileSize
-// bytes (a FIFO or a device in its place is refused, not read forever).
+// ReadFile reads a scenario or grid file: a regular file of at most
+// MaxFileSize bytes. A FIFO, a device or a folder in its place is refused
+// (ErrNotRegular) without being read, so it can neither block nor fill
+// memory; a larger file is refused after reading at most one byte more
+// than the limit.
 func ReadFile(path string) ([]byte, error) {
 	// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
 	// writer before the check below could refuse it.
@@ -37,17 +42,36 @@ func ReadFile(path string) ([]byte, error) {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file (%v): a scenario is a TOML file", path, st.Mode().Type())
+		return nil, fmt.Errorf("%s: %w but %s: want a TOML file", path, ErrNotRegular, fileType(st.Mode()))
 	}
 	src, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
 		return nil, err
 	}
 	if len(src) > MaxFileSize {
-		return nil, fmt.Errorf("%s: larger than %d bytes, the limit for a scenario file", path, MaxFileSize)
+		return nil, fmt.Errorf("%s: larger than %d bytes, the limit for a scenario or grid file", path, MaxFileSize)
 	}
 	return src, nil
 }
+
+// fileType names what a file that is not a regular one is, for messages.
+func fileType(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return fmt.Sprintf("of type %v", m.Type())
+}
+
+// ErrNotRegular is the error of ReadFile for a path that names no regular
+// file, for errors.Is.
+var ErrNotRegular = errors.New("not a regular file")
 
 // checkLimits reports a file above MaxFileSize, nested deeper than
 // MaxNesting, with more than MaxValues values in arrays and inline tables

@@ -96,6 +96,7 @@ type decoder struct {
 	tables    map[string][]string
 	homes     map[string]string
 	paramsBad bool // the game's parameters were refused: check populations without them
+	gridBytes int  // bytes of scenario files and run documents a grid has made (see MaxGridBytes)
 }
 
 func (d *decoder) syntax(src string, err error) {
