@@ -173,7 +173,16 @@ func (d *decoder) grid(raw map[string]any, read func(string) ([]byte, error)) *G
 	}
 
 	top := d.table("", raw)
-	d.str(top, "", "name", &g.Name)
+	if _, set := top["name"]; set {
+		d.str(top, "", "name", &g.Name)
+		if _, isStr := top["name"].(string); isStr {
+			if err := checkName(g.Name); err != nil {
+				d.fail("name", err, "%v", err)
+			}
+		}
+	} else if err := checkName(g.Name); err != nil {
+		d.fail("name", err, "the file's name gives the grid's name, and %v; set name", err)
+	}
 	g.Out = filepath.Join("sweeps", g.Name)
 	d.str(top, "", "out", &g.Out)
 	if g.Out == "" {
@@ -192,6 +201,10 @@ func (d *decoder) grid(raw map[string]any, read func(string) ([]byte, error)) *G
 	overrides := map[string]map[string]any{}
 	for _, l := range labels {
 		path := "algorithms." + l
+		if len(l) > MaxNameLen {
+			d.fail(path, nil, "label of %d bytes: a label may have at most %d (it names folders)", len(l), MaxNameLen)
+			continue
+		}
 		if !labelPattern.MatchString(l) {
 			d.fail(path, nil, "label %q: want letters, digits, '_', '.' or '-', starting with a letter or digit (it names folders)", l)
 			continue

@@ -349,9 +349,18 @@ func (d *decoder) scenario(raw map[string]any) *Scenario {
 		Algo: DefaultAlgo(),
 	}
 	top := d.table("", raw)
-	d.str(top, "", "name", &s.Name)
-	if err := checkName(s.Name); err != nil {
-		d.fail("name", err, "%v", err)
+	switch v, set := top["name"]; v.(type) {
+	case string:
+		d.str(top, "", "name", &s.Name)
+		if err := checkName(s.Name); err != nil {
+			d.fail("name", err, "%v", err)
+		}
+	default:
+		if set {
+			d.str(top, "", "name", &s.Name) // reports the type
+		} else if err := checkName(s.Name); err != nil {
+			d.fail("name", err, "the file's name gives the scenario's name, and %v; set name", err)
+		}
 	}
 	if v, ok := top["seed"]; ok {
 		if n, isInt := v.(int64); !isInt || n < 0 {
