@@ -304,22 +304,37 @@ func TestShippedGrids(t *testing.T) {
 	}
 }
 
-// FuzzParseGrid checks that no grid makes the loader panic, seeded with the
-// shipped grids and the test grid; every path reads the line scenario.
+// FuzzParseGrid checks that no grid, and no scenario it reads, makes the
+// loader panic or print long problems, seeded with the shipped grids and
+// the test grid; every path reads the fuzzed scenario.
 func FuzzParseGrid(f *testing.F) {
-	f.Add([]byte(goodGrid))
+	f.Add([]byte(goodGrid), []byte(lineScenario))
 	grids, _ := filepath.Glob("../experiments/*.toml")
 	for _, name := range grids {
 		if b, err := os.ReadFile(name); err == nil {
-			f.Add(b)
+			f.Add(b, []byte(lineScenario))
 		}
 	}
-	f.Add([]byte("seeds = [1]\nscenarios = [\"a\", 3]\n[algorithms.x.train]\npopulations = 3\n[algorithms.mra]\ntrain = 1\n[eval]\nseen = [[1]]\nrandom = 2\n"))
-	read := func(string) ([]byte, error) { return []byte(lineScenario), nil }
-	f.Fuzz(func(t *testing.T, src []byte) {
+	f.Add([]byte("seeds = [1]\nscenarios = [\"a\", 3]\n[algorithms.x.train]\npopulations = 3\n[algorithms.mra]\ntrain = 1\n[eval]\nseen = [[1]]\nrandom = 2\n"), []byte(lineScenario))
+	// Dotted keys and headers, names and labels.
+	f.Add([]byte("seeds = [1, 2]\nscenarios = [\"l.toml\"]\nalgorithms.mra.latents = 2\nalgorithms.mra.train.episodes = 3\n[algorithms.\"k.1\"]\nname = \"mra\"\n[eval]\nseen = [2, 3]\n"), []byte(lineScenario))
+	f.Add([]byte("name = \".\"\nseeds = [1]\nscenarios = [\"l.toml\"]\n[algorithms."+strings.Repeat("a.", 16)+"b]\n"), []byte(strings.Replace(lineScenario, "walk", "x*", 1)))
+	f.Add([]byte("seeds = [1]\nscenarios = [\"l.toml\"]\n[algorithms.mra]\n"), []byte("[game]\nname = \"line\"\n[train]\npopulations = [3]\n[algo]\n"+strings.Repeat("x.", 16)+"y = 1\n"))
+	f.Fuzz(func(t *testing.T, src, scenario []byte) {
+		read := func(string) ([]byte, error) { return scenario, nil }
 		g, err := scenarios.ParseGrid("fuzz.toml", src, read)
-		if err == nil && (len(g.Runs) != len(g.Scenarios)*len(g.Algorithms)*len(g.Seeds) || len(g.Runs) == 0) {
+		checkProblems(t, err)
+		if err != nil {
+			return
+		}
+		if len(g.Runs) != len(g.Scenarios)*len(g.Algorithms)*len(g.Seeds) || len(g.Runs) == 0 || len(g.Runs) > scenarios.MaxGridRuns {
 			t.Fatalf("accepted a grid of %d runs: %d scenarios × %d algorithms × %d seeds", len(g.Runs), len(g.Scenarios), len(g.Algorithms), len(g.Seeds))
+		}
+		// Every run's document is a valid scenario file.
+		for _, r := range g.Runs {
+			if _, err := scenarios.Parse("run.toml", r.Source); err != nil {
+				t.Fatalf("run %s/%s/%d: its document is refused: %v", r.Scenario, r.Algo, r.Seed, err)
+			}
 		}
 	})
 }
