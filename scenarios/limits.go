@@ -76,10 +76,7 @@ var ErrNotRegular = errors.New("not a regular file")
 // checkLimits reports a file above MaxFileSize, nested deeper than
 // MaxNesting, with more than MaxValues values in arrays and inline tables
 // or more than MaxKeys parts of keys, at the position where a limit is
-// crossed. Every part of a table
-// header or of a dotted key opens a table, so it counts as a level of
-// nesting just as an array or an inline table does: the decoder's work
-// grows with the square of a key's parts.
+// crossed (see nestingScan).
 func (d *decoder) checkLimits(src string) bool {
 	if len(src) > MaxFileSize {
 		d.add(&Error{File: d.file, Msg: fmt.Sprintf("%d bytes: a %s may have at most %d", len(src), d.kind(), MaxFileSize)})

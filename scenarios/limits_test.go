@@ -121,10 +121,12 @@ func TestLoadRefusesNonRegularFiles(t *testing.T) {
 			t.Errorf("FIFO: %v", err)
 		}
 	case <-time.After(2 * time.Second):
-		// Unblock the open with a writer, then require the refusal.
-		w, _ := os.OpenFile(fifo, os.O_WRONLY, 0)
+		// Unblock the open with a writer that closes at once (a reader
+		// would otherwise wait for more), then require the refusal.
+		if w, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+			w.Close()
+		}
 		err := <-done
-		w.Close()
 		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
 			t.Errorf("FIFO: %v", err)
 		}
