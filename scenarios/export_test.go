@@ -5,3 +5,6 @@ package scenarios
 func NewErrorAt(file, source string, line, col int, msg string) *Error {
 	return &Error{File: file, Line: line, Col: col, Msg: msg, source: source}
 }
+
+// NestingScan is nestingScan, for tests of its allocations.
+var NestingScan = nestingScan

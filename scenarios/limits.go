@@ -240,8 +240,12 @@ func keyParts(src string, i, base int) (parts, end, over int) {
 // src[i] (a quote): basic or literal, single- or multi-line.
 func skipString(src string, i int) int {
 	q := src[i]
-	if strings.HasPrefix(src[i:], strings.Repeat(string(q), 3)) {
-		end := strings.Index(src[i+3:], strings.Repeat(string(q), 3))
+	if i+2 < len(src) && src[i+1] == q && src[i+2] == q {
+		delim := `"""` // constant strings: the scan allocates nothing per string
+		if q == '\'' {
+			delim = "'''"
+		}
+		end := strings.Index(src[i+3:], delim)
 		if end < 0 {
 			return len(src) - 1
 		}

@@ -227,3 +227,19 @@ func TestKeysUpToTheLimitAreCheap(t *testing.T) {
 		})
 	}
 }
+
+// TestLimitScanAllocatesNothingPerString: the scan that runs before
+// decoding costs no allocation per string or key, however many the file
+// holds (it allocated one per string).
+func TestLimitScanAllocatesNothingPerString(t *testing.T) {
+	src := "[game]\nname = \"line\"\n[train]\npopulations = [" + strings.Repeat(`"walkers=3", '''x''', """y""", `, 10_000) + "3]\n" +
+		strings.Repeat("\"k\".'l' = \"v\"\n", 1000)
+	allocs := testing.AllocsPerRun(3, func() {
+		if at, msg := scenarios.NestingScan(src); at >= 0 {
+			t.Fatalf("refused at %d: %s", at, msg)
+		}
+	})
+	if allocs > 5 {
+		t.Errorf("%v allocations for %d strings", allocs, 31_000)
+	}
+}
