@@ -1,23 +1,45 @@
 package scenarios
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
-// checkName refuses a scenario name that is not one folder name: a run is
-// written to OUT/NAME-…, and a name with a path separator or ".." would put
-// it outside OUT.
+// MaxNameLen bounds, in bytes, a scenario's or grid's name and a grid's
+// algorithm labels: each becomes part of a folder name (a run folder is
+// NAME-YYYYMMDD-HHMMSS under out), which a file system holds to 255 bytes,
+// and is printed in every line of progress.
+const MaxNameLen = 64
+
+// checkName refuses a name that train or sweep could not use as it is as
+// part of one folder name: empty or longer than MaxNameLen, with a path
+// separator or "..", hidden (starting with '.', which also refuses "."), a
+// glob character (run folders are found by matching their names), or a
+// character that is not printable (a control character, a newline, an
+// invalid byte).
 func checkName(name string) error {
+	const use = "a name becomes part of a folder name under out; use letters, digits, - and _"
 	switch {
+	case name == "":
+		return fmt.Errorf("empty: %s", use)
+	case len(name) > MaxNameLen:
+		return fmt.Errorf("%d bytes long: a name may have at most %d (it becomes part of a folder name under out)", len(name), MaxNameLen)
 	case strings.ContainsAny(name, `/\`):
-		return fmt.Errorf("%q has a path separator: a name becomes part of a folder name under out; use letters, digits, - and _", name)
+		return fmt.Errorf("%q has a path separator: %s", name, use)
 	case strings.Contains(name, ".."):
-		return fmt.Errorf("%q contains \"..\": a name becomes part of a folder name under out; use letters, digits, - and _", name)
-	case strings.ContainsRune(name, 0):
-		return errors.New("contains a NUL byte")
+		return fmt.Errorf("%q contains \"..\": %s", name, use)
+	case name[0] == '.':
+		return fmt.Errorf("%q starts with '.', so its run folders would be hidden: %s", name, use)
+	case strings.ContainsAny(name, "*?[]"):
+		return fmt.Errorf("%q has a glob character (*, ?, [ or ]): %s", name, use)
+	}
+	for i, r := range name {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			return fmt.Errorf("%q has an unprintable character at byte %d: %s", name, i, use)
+		}
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -54,6 +53,26 @@ type GridRun struct {
 	Spec     Scenario // Source, decoded
 }
 
+// Limits on what a grid expands to: every run, and every scenario's
+// random-play baseline, is a scenario document built, held and validated
+// in memory.
+const (
+	MaxGridRuns  = 1000     // runs: scenarios × algorithms × seeds (a real grid has a few dozen)
+	MaxGridBytes = 16 << 20 // bytes of the scenario files read and the documents built, all together
+)
+
+// spend counts n bytes of scenario files or documents towards
+// MaxGridBytes, and reports the grid at key once when they run out.
+func (d *decoder) spend(key string, n int) bool {
+	if d.gridBytes += n; d.gridBytes <= MaxGridBytes {
+		return true
+	}
+	if d.gridBytes-n <= MaxGridBytes {
+		d.fail(key, nil, "the scenario files and the run documents they make take more than %d MB: a grid may use at most that (fewer seeds, algorithms or scenarios, or smaller scenario files)", MaxGridBytes>>20)
+	}
+	return false
+}
+
 // AlgoRandom is the label of uniform random play in sweep reports; no
 // algorithm of a grid may take it.
 const AlgoRandom = "random"
@@ -93,19 +112,26 @@ func gridSchema(labels []string) map[string][]string {
 
 // LoadGrid reads and validates the sweep grid file at path and every
 // scenario file it names. Problems are reported as an ErrorList of *Error,
-// each naming its file (the grid's or a scenario's), position and key.
+// each naming its file (the grid's or a scenario's), position and key. The
+// grid and its scenarios are read as ReadFile reads a scenario: regular
+// files within the limits of a scenario file.
 func LoadGrid(path string) (*Grid, error) {
-	src, err := os.ReadFile(path)
+	src, err := ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return ParseGrid(path, src, os.ReadFile)
+	return ParseGrid(path, src, ReadFile)
 }
 
 // ParseGrid validates a grid given as bytes; file names it in errors and
 // scenario paths are taken relative to its folder; read reads scenario files.
+// The grid is held to the limits of a scenario file (MaxFileSize,
+// MaxNesting, MaxValues, MaxKeys) before it is decoded.
 func ParseGrid(file string, src []byte, read func(path string) ([]byte, error)) (*Grid, error) {
-	d := &decoder{file: file, lines: strings.Split(string(src), "\n")}
+	d := &decoder{file: file, what: "grid file", lines: strings.Split(string(src), "\n")}
+	if !d.checkLimits(string(src)) {
+		return nil, d.errs
+	}
 	var raw map[string]any
 	if _, err := toml.Decode(string(src), &raw); err != nil {
 		d.syntax(string(src), err)
@@ -147,7 +173,16 @@ func (d *decoder) grid(raw map[string]any, read func(string) ([]byte, error)) *G
 	}
 
 	top := d.table("", raw)
-	d.str(top, "", "name", &g.Name)
+	if _, set := top["name"]; set {
+		d.str(top, "", "name", &g.Name)
+		if _, isStr := top["name"].(string); isStr {
+			if err := checkName(g.Name); err != nil {
+				d.fail("name", err, "%v", err)
+			}
+		}
+	} else if err := checkName(g.Name); err != nil {
+		d.fail("name", err, "the file's name gives the grid's name, and %v; set name", err)
+	}
 	g.Out = filepath.Join("sweeps", g.Name)
 	d.str(top, "", "out", &g.Out)
 	if g.Out == "" {
@@ -166,6 +201,10 @@ func (d *decoder) grid(raw map[string]any, read func(string) ([]byte, error)) *G
 	overrides := map[string]map[string]any{}
 	for _, l := range labels {
 		path := "algorithms." + l
+		if len(l) > MaxNameLen {
+			d.fail(path, nil, "label of %d bytes: a label may have at most %d (it names folders)", len(l), MaxNameLen)
+			continue
+		}
 		if !labelPattern.MatchString(l) {
 			d.fail(path, nil, "label %q: want letters, digits, '_', '.' or '-', starting with a letter or digit (it names folders)", l)
 			continue
@@ -195,8 +234,15 @@ func (d *decoder) grid(raw map[string]any, read func(string) ([]byte, error)) *G
 	if len(d.errs) > 0 || len(g.Seeds) == 0 {
 		return g
 	}
+	if runs := len(files) * len(g.Algorithms) * len(g.Seeds); runs > MaxGridRuns {
+		d.fail("seeds", nil, "%d scenarios × %d algorithms × %d seeds make %d runs: a grid may have at most %d", len(files), len(g.Algorithms), len(g.Seeds), runs, MaxGridRuns)
+		return g
+	}
 	names := map[string]int{}
 	for i, f := range files {
+		if d.gridBytes > MaxGridBytes {
+			break // reported where the budget ran out
+		}
 		sc, ok := d.gridScenario(fmt.Sprintf("scenarios[%d]", i), f, read, eval, evalOver, overrides, g)
 		if !ok {
 			continue
@@ -286,6 +332,9 @@ func (d *decoder) gridScenario(path, file string, read func(string) ([]byte, err
 	src, err := read(file)
 	if err != nil {
 		d.fail(path, err, "%v", err)
+		return GridScenario{}, false
+	}
+	if !d.spend(path, len(src)) {
 		return GridScenario{}, false
 	}
 	base, err := Parse(file, src)
@@ -422,6 +471,9 @@ func (d *decoder) gridDoc(base map[string]any, name, label string, algo, evalOve
 	var buf bytes.Buffer
 	if err := toml.NewEncoder(&buf).Encode(doc); err != nil {
 		d.fail("algorithms."+label, err, "cannot write the run's scenario: %v", err)
+		return GridRun{}, false
+	}
+	if !d.spend("scenarios", buf.Len()) {
 		return GridRun{}, false
 	}
 	where := "scenario " + name

@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/mrasim/mrasim/scenarios"
 )
@@ -201,6 +203,94 @@ func TestGridErrors(t *testing.T) {
 	}
 }
 
+// TestGridLimits: a grid is held to the limits of a scenario file before
+// it is decoded (a 32 KB table header took 13.7 s and 2.7 GB), and to
+// limits on what it expands to.
+func TestGridLimits(t *testing.T) {
+	tooDeep := "tables nested more than 16 deep: each part of a table header or dotted key is a table"
+	seeds := make([]string, scenarios.MaxGridRuns/2+1)
+	for i := range seeds {
+		seeds[i] = fmt.Sprint(i)
+	}
+	manySeeds := "seeds = [" + strings.Join(seeds, ", ") + "]\nscenarios = [\"line.toml\"]\n[algorithms.mra]\n[algorithms.single.train]\npopulations = [3]\n"
+	// Every document of a run or baseline repeats the 900 KB `out`.
+	bigScenario := "out = \"" + strings.Repeat("o", 900_000) + "\"\n" + lineScenario
+	for _, tc := range []struct {
+		name, src string
+		want      string // the first problem
+	}{
+		{"header of 16000 parts", "[" + strings.Repeat("a.", 15999) + "a]\n", "g.toml:1:34: " + tooDeep},
+		{"dotted key of 10000 parts", "seeds = [1]\n" + strings.Repeat("a.", 9999) + "a = 1\n", "g.toml:2:35: " + tooDeep},
+		{"algorithm table too deep", "[algorithms.mra.train" + strings.Repeat(".a", 14) + "]\n", "g.toml:1:" + fmt.Sprint(1+len("algorithms.mra.train")+14*2) + ": " + tooDeep},
+		{"nested arrays", "seeds = " + strings.Repeat("[", 40) + strings.Repeat("]", 40) + "\n", "g.toml:1:25: arrays and inline tables nested more than 16 deep"},
+		{"over the size limit", "#" + strings.Repeat("x", scenarios.MaxFileSize), fmt.Sprintf("g.toml: %d bytes: a grid file may have at most %d", scenarios.MaxFileSize+1, scenarios.MaxFileSize)},
+		{"too many runs", manySeeds, fmt.Sprintf("g.toml:1:1: seeds: 1 scenarios × 2 algorithms × %d seeds make %d runs: a grid may have at most %d", len(seeds), 2*len(seeds), scenarios.MaxGridRuns)},
+		{"documents too large", "seeds = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]\nscenarios = [\"big.toml\"]\n[algorithms.mra]\n",
+			"g.toml:2:1: scenarios: the scenario files and the run documents they make take more than 16 MB: a grid may use at most that (fewer seeds, algorithms or scenarios, or smaller scenario files)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := scenarios.ParseGrid("g.toml", []byte(tc.src), files(map[string]string{"line.toml": lineScenario, "big.toml": bigScenario}))
+			var list scenarios.ErrorList
+			if !errors.As(err, &list) || list[0].Error() != tc.want {
+				t.Errorf("got  %.500v\nwant %s", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestLoadGridRefusesNonRegularFiles: the grid and its scenarios are read
+// as scenario files are: a FIFO is refused without blocking, a device
+// without being read, and a large file after reading past the limit only.
+func TestLoadGridRefusesNonRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.toml")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	big := filepath.Join(dir, "big.toml")
+	if err := os.WriteFile(big, make([]byte, scenarios.MaxFileSize+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	grid := func(scenario string) string {
+		path := filepath.Join(dir, "g-"+filepath.Base(scenario)+".toml")
+		os.WriteFile(path, []byte(fmt.Sprintf("seeds = [1]\nscenarios = [%q]\n[algorithms.mra]\n", scenario)), 0o644)
+		return path
+	}
+	for _, tc := range []struct {
+		name, grid string
+		want       string
+		regular    bool // the refusal is ErrNotRegular
+	}{
+		{"FIFO as the grid", fifo, "fifo.toml: not a regular file but a FIFO: want a TOML file", true},
+		{"FIFO as a scenario", grid("fifo.toml"), "g-fifo.toml.toml:2:14: scenarios[0]: " + fifo + ": not a regular file but a FIFO: want a TOML file", true},
+		{"device as a scenario", grid("/dev/zero"), "g-zero.toml:2:14: scenarios[0]: /dev/zero: not a regular file but a device: want a TOML file", true},
+		{"folder as a scenario", grid("."), "g-..toml:2:14: scenarios[0]: " + dir + ": not a regular file but a folder: want a TOML file", true},
+		{"large scenario", grid("big.toml"), "g-big.toml.toml:2:14: scenarios[0]: " + big + ": larger than 1048576 bytes, the limit for a scenario or grid file", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			done := make(chan error, 1)
+			go func() { _, err := scenarios.LoadGrid(tc.grid); done <- err }()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(10 * time.Second):
+				// Opening the FIFO blocked: unblock it with a writer that
+				// closes at once (the reader then sees the end of the
+				// file), and fail.
+				if w, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+					w.Close()
+				}
+				err = <-done
+				t.Errorf("LoadGrid blocked on the FIFO")
+			}
+			msg := strings.TrimPrefix(fmt.Sprint(err), filepath.Dir(tc.grid)+"/")
+			if msg != tc.want || errors.Is(err, scenarios.ErrNotRegular) != tc.regular {
+				t.Errorf("got  %v\nwant %s (ErrNotRegular: %v)", err, tc.want, tc.regular)
+			}
+		})
+	}
+}
+
 // TestShippedGrids loads every experiment grid of the repository.
 func TestShippedGrids(t *testing.T) {
 	grids, _ := filepath.Glob("../experiments/*.toml")
@@ -214,22 +304,37 @@ func TestShippedGrids(t *testing.T) {
 	}
 }
 
-// FuzzParseGrid checks that no grid makes the loader panic, seeded with the
-// shipped grids and the test grid; every path reads the line scenario.
+// FuzzParseGrid checks that no grid, and no scenario it reads, makes the
+// loader panic or print long problems, seeded with the shipped grids and
+// the test grid; every path reads the fuzzed scenario.
 func FuzzParseGrid(f *testing.F) {
-	f.Add([]byte(goodGrid))
+	f.Add([]byte(goodGrid), []byte(lineScenario))
 	grids, _ := filepath.Glob("../experiments/*.toml")
 	for _, name := range grids {
 		if b, err := os.ReadFile(name); err == nil {
-			f.Add(b)
+			f.Add(b, []byte(lineScenario))
 		}
 	}
-	f.Add([]byte("seeds = [1]\nscenarios = [\"a\", 3]\n[algorithms.x.train]\npopulations = 3\n[algorithms.mra]\ntrain = 1\n[eval]\nseen = [[1]]\nrandom = 2\n"))
-	read := func(string) ([]byte, error) { return []byte(lineScenario), nil }
-	f.Fuzz(func(t *testing.T, src []byte) {
+	f.Add([]byte("seeds = [1]\nscenarios = [\"a\", 3]\n[algorithms.x.train]\npopulations = 3\n[algorithms.mra]\ntrain = 1\n[eval]\nseen = [[1]]\nrandom = 2\n"), []byte(lineScenario))
+	// Dotted keys and headers, names and labels.
+	f.Add([]byte("seeds = [1, 2]\nscenarios = [\"l.toml\"]\nalgorithms.mra.latents = 2\nalgorithms.mra.train.episodes = 3\n[algorithms.\"k.1\"]\nname = \"mra\"\n[eval]\nseen = [2, 3]\n"), []byte(lineScenario))
+	f.Add([]byte("name = \".\"\nseeds = [1]\nscenarios = [\"l.toml\"]\n[algorithms."+strings.Repeat("a.", 16)+"b]\n"), []byte(strings.Replace(lineScenario, "walk", "x*", 1)))
+	f.Add([]byte("seeds = [1]\nscenarios = [\"l.toml\"]\n[algorithms.mra]\n"), []byte("[game]\nname = \"line\"\n[train]\npopulations = [3]\n[algo]\n"+strings.Repeat("x.", 16)+"y = 1\n"))
+	f.Fuzz(func(t *testing.T, src, scenario []byte) {
+		read := func(string) ([]byte, error) { return scenario, nil }
 		g, err := scenarios.ParseGrid("fuzz.toml", src, read)
-		if err == nil && (len(g.Runs) != len(g.Scenarios)*len(g.Algorithms)*len(g.Seeds) || len(g.Runs) == 0) {
+		checkProblems(t, err)
+		if err != nil {
+			return
+		}
+		if len(g.Runs) != len(g.Scenarios)*len(g.Algorithms)*len(g.Seeds) || len(g.Runs) == 0 || len(g.Runs) > scenarios.MaxGridRuns {
 			t.Fatalf("accepted a grid of %d runs: %d scenarios × %d algorithms × %d seeds", len(g.Runs), len(g.Scenarios), len(g.Algorithms), len(g.Seeds))
+		}
+		// Every run's document is a valid scenario file.
+		for _, r := range g.Runs {
+			if _, err := scenarios.Parse("run.toml", r.Source); err != nil {
+				t.Fatalf("run %s/%s/%d: its document is refused: %v", r.Scenario, r.Algo, r.Seed, err)
+			}
 		}
 	})
 }

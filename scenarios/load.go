@@ -86,6 +86,7 @@ func Parse(file string, src []byte) (*Scenario, error) {
 
 type decoder struct {
 	file  string
+	what  string // the kind of document, for messages: "" for a scenario file
 	lines []string
 	pos   map[string]position
 	errs  ErrorList
@@ -95,6 +96,7 @@ type decoder struct {
 	tables    map[string][]string
 	homes     map[string]string
 	paramsBad bool // the game's parameters were refused: check populations without them
+	gridBytes int  // bytes of scenario files and run documents a grid has made (see MaxGridBytes)
 }
 
 func (d *decoder) syntax(src string, err error) {
@@ -123,8 +125,14 @@ func (d *decoder) add(e *Error) {
 	}
 }
 
-// fail records a problem with the value at key path.
+// fail records a problem with the value at key path. Past maxErrors
+// problems it does nothing: finding a position reads the file's text, and
+// doing so for thousands of problems that are not reported would take
+// time quadratic in the file's size.
 func (d *decoder) fail(path string, err error, format string, args ...any) {
+	if len(d.errs) >= maxErrors {
+		return
+	}
 	e := &Error{File: d.file, Key: path, Msg: fmt.Sprintf(format, args...), Err: err}
 	p, ok := d.pos[path]
 	for k := path; !ok && k != ""; {
@@ -159,15 +167,28 @@ func (d *decoder) table(path string, v any) map[string]any {
 		d.fail(path, nil, "got %s, want a table", describe(v))
 		return nil
 	}
-	keys := make([]string, 0, len(t))
-	for k := range t {
-		keys = append(keys, k)
+	// The unknown keys in file order, each with its line looked up once.
+	type unknown struct {
+		key  string
+		line int
 	}
-	sort.Slice(keys, func(i, j int) bool { return d.pos[join(path, keys[i])].line < d.pos[join(path, keys[j])].line })
-	for _, k := range keys {
-		if contains(known, k) {
-			continue
+	var keys []unknown
+	for k := range t {
+		if !contains(known, k) {
+			keys = append(keys, unknown{k, d.pos[join(path, k)].line})
 		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].line != keys[j].line {
+			return keys[i].line < keys[j].line
+		}
+		return keys[i].key < keys[j].key
+	})
+	for _, u := range keys {
+		if len(d.errs) >= maxErrors {
+			break // the rest would not be reported
+		}
+		k := u.key
 		msg := "unknown key"
 		if s, ok := suggest.Closest(k, known); ok {
 			msg += fmt.Sprintf(" (did you mean %q?)", join(path, s))
@@ -328,9 +349,18 @@ func (d *decoder) scenario(raw map[string]any) *Scenario {
 		Algo: DefaultAlgo(),
 	}
 	top := d.table("", raw)
-	d.str(top, "", "name", &s.Name)
-	if err := checkName(s.Name); err != nil {
-		d.fail("name", err, "%v", err)
+	switch v, set := top["name"]; v.(type) {
+	case string:
+		d.str(top, "", "name", &s.Name)
+		if err := checkName(s.Name); err != nil {
+			d.fail("name", err, "%v", err)
+		}
+	default:
+		if set {
+			d.str(top, "", "name", &s.Name) // reports the type
+		} else if err := checkName(s.Name); err != nil {
+			d.fail("name", err, "the file's name gives the scenario's name, and %v; set name", err)
+		}
 	}
 	if v, ok := top["seed"]; ok {
 		if n, isInt := v.(int64); !isInt || n < 0 {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/mrasim/mrasim/env"
 	_ "github.com/mrasim/mrasim/env/matrix"
@@ -213,8 +214,8 @@ func TestLoadMissingFile(t *testing.T) {
 	}
 }
 
-// FuzzParse checks that no input makes the loader panic, seeded with real
-// scenario files.
+// FuzzParse checks that no input makes the loader panic or print long
+// problems, seeded with real scenario files.
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(minimal))
 	files, _ := filepath.Glob("*.toml")
@@ -229,11 +230,17 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("x = " + strings.Repeat("[", 17) + strings.Repeat("]", 17) + "\n"))
 	f.Add([]byte("name = \"../x\"\n[game]\nname = \"line\"\n[train]\npopulations = [3]\n"))
 	f.Add([]byte("[game]\nname = \"line\"\nparams = {lenght = 3}\n[train]\npopulations = [\"\"\"walkers=3\"\"\", 0]\n"))
+	// Dotted keys, table headers, names and long lines.
+	f.Add([]byte("[game.params]\nlength = 5\n[game]\nname = \"line\"\n[train]\npopulations = [3]\n[eval.br]\nepisodes = 3\n"))
+	f.Add([]byte("game.name = \"line\"\ntrain.populations = [3]\n\"algo\".'gamma' = 0.5\neval . br . lr = 0.1\n"))
+	f.Add([]byte("[" + strings.Repeat("a.", 16) + "a]\n" + strings.Repeat("b.", 16) + "b = 1\nx = {" + strings.Repeat("c.", 15) + "c = [[1]]}\n[[d.e]]\nf.g = 2\n"))
+	f.Add([]byte("name = \"a\\u001b[2J\"\n[game]\nname = \"line\"\n[train]\npopulations = [\"" + strings.Repeat("x", 300) + "=1\", 3]\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		s, err := scenarios.Parse("fuzz.toml", src)
 		if err == nil && (s == nil || len(s.Train.Populations) == 0) {
 			t.Fatalf("accepted a scenario without training populations")
 		}
+		checkProblems(t, err)
 	})
 }
 
@@ -329,5 +336,24 @@ func TestEvalBR(t *testing.T) {
 	}
 	if d.Eval.NashConv != "auto" || d.Eval.BREpisodes != 1000 || d.Eval.BR.EpisodesPerAgent != 50 {
 		t.Errorf("defaults %+v", d.Eval)
+	}
+}
+
+// checkProblems fails t if err, the error of a file, is not an ErrorList of
+// at most 20 problems, each printed in at most 2,000 bytes of valid UTF-8
+// whatever the file.
+func checkProblems(t *testing.T, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	var list scenarios.ErrorList
+	if !errors.As(err, &list) || len(list) == 0 || len(list) > 20 {
+		t.Fatalf("error %v: want an ErrorList of 1 to 20 problems", err)
+	}
+	for _, e := range list {
+		if d := e.Detail(); len(d) > 2000 || !utf8.ValidString(d) {
+			t.Fatalf("a problem prints %d bytes (valid UTF-8: %v): %.300q", len(d), utf8.ValidString(d), d)
+		}
 	}
 }
