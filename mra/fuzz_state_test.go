@@ -3,6 +3,7 @@ package mra
 import (
 	"bytes"
 	"context"
+	"github.com/mrasim/mrasim/agents/learner"
 	"github.com/mrasim/mrasim/agents/replay"
 	"testing"
 
@@ -15,8 +16,8 @@ import (
 // files) and the payloads of those segment files.
 type fuzzRun struct {
 	cfg     Config
-	setup   Setup
-	trainer *Trainer
+	setup   learner.Setup
+	trainer *learner.Trainer
 	state   []byte // SaveTo's state
 	inline  []byte // Save's state
 	dir     string
@@ -30,7 +31,7 @@ func newFuzzRun(tb testing.TB, mode string) *fuzzRun {
 	cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates, cfg.BufferLength = 16, 40, 1, 60
 	cfg.Hidden, cfg.Latents, cfg.HeadDim, cfg.ValueDim, cfg.CriticKey = 4, 2, 2, 4, 2
 	cfg.Replay = mode
-	setup := Setup{Game: "resource", Params: map[string]any{"max_steps": 6}, Seed: 3, Episodes: 16, ParallelEnvs: 2, LogEvery: 2}
+	setup := learner.Setup{Game: "resource", Params: map[string]any{"max_steps": 6}, Seed: 3, Episodes: 16, ParallelEnvs: 2, LogEvery: 2}
 	for _, s := range []string{"agents=2", "agents=3"} {
 		p, err := env.ParsePopulation(s)
 		if err != nil {
@@ -38,7 +39,7 @@ func newFuzzRun(tb testing.TB, mode string) *fuzzRun {
 		}
 		setup.Populations = append(setup.Populations, p)
 	}
-	tr, err := NewTrainer(cfg, setup)
+	tr, err := learner.NewTrainer(cfg, setup)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -78,7 +79,7 @@ func FuzzTrainerState(f *testing.F) {
 	f.Add(r.inline)
 	f.Add(r.state[:len(r.state)/2])
 	f.Fuzz(func(t *testing.T, data []byte) {
-		tr, err := NewTrainer(r.cfg, r.setup)
+		tr, err := learner.NewTrainer(r.cfg, r.setup)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,8 +88,8 @@ func FuzzTrainerState(f *testing.F) {
 		if m, err := LoadModel(r.cfg, r.setup, data); err == nil {
 			m.Close()
 		}
-		_, _ = StateRound(r.cfg, r.setup, data)
-		_, _ = ModelState(data)
+		_, _ = learner.StateRound(r.cfg, r.setup, data)
+		_, _ = learner.ModelState(data)
 	})
 }
 
@@ -97,7 +98,7 @@ func TestFuzzSeedsLoad(t *testing.T) {
 	for _, mode := range []string{replay.ModeStates, replay.ModeObservations} {
 		r := newFuzzRun(t, mode)
 		for _, state := range [][]byte{r.state, r.inline} {
-			tr, err := NewTrainer(r.cfg, r.setup)
+			tr, err := learner.NewTrainer(r.cfg, r.setup)
 			if err != nil {
 				t.Fatal(err)
 			}

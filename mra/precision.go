@@ -7,13 +7,13 @@ import (
 
 // The float32 training path (issue 13). ModelOf is one source for both
 // precisions; the trainer holds whichever Config.Precision asks for
-// through learner, and everything outside training (evaluation, the
+// through trainable, and everything outside training (evaluation, the
 // league, best responses, adaptation) works on float64 models: a float32
 // run's networks are converted exactly by ModelOf.Float64 when they are
-// loaded (LoadModel) or asked for (Trainer.Model).
+// loaded (LoadModel) or asked for (TrainedModel).
 
-// learner is what the trainer asks of MRA's model, in either precision.
-type learner interface {
+// trainable is what MRA's trainee asks of its model, in either precision.
+type trainable interface {
 	Close()
 	Err() error
 	AppendState(b []byte) []byte
@@ -31,8 +31,8 @@ type learner interface {
 	Float64() (*Model, error)
 }
 
-// newLearner builds MRA's model in the precision cfg names (see NewModel).
-func newLearner(cfg Config, f replay.Features, games [][]float64, rng *rand.Rand) (learner, error) {
+// newTrainable builds MRA's model in the precision cfg names (see NewModel).
+func newTrainable(cfg Config, f replay.Features, games [][]float64, rng *rand.Rand) (trainable, error) {
 	if cfg.precision() == PrecisionFloat32 {
 		m, err := NewModelOf[float32](cfg, f, games, rng)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/learner"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math/rand/v2"
 	"os"
@@ -53,7 +54,7 @@ func TestStateReplayIsBitIdentical(t *testing.T) {
 					t.Fatalf("replay modes %v, want states", modes)
 				}
 				got := run(t, st)
-				if !bytes.Equal(obs.Model().AppendState(nil), st.Model().AppendState(nil)) {
+				if !bytes.Equal(mra.TrainedModel(obs.Learner()).AppendState(nil), mra.TrainedModel(st.Learner()).AppendState(nil)) {
 					t.Fatalf("%d workers: networks trained from game states differ from those trained from observations", workers)
 				}
 				sameMetrics(t, want, got)
@@ -176,7 +177,7 @@ func TestSampleAllocatesNothing(t *testing.T) {
 
 // saveTo writes tr's state with its replay buffers in segment files in dir
 // and prunes the segments it no longer needs.
-func saveTo(t testing.TB, tr *mra.Trainer, dir string) []byte {
+func saveTo(t testing.TB, tr *learner.Trainer, dir string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	e := checkpoint.NewEncoder(&buf)
@@ -226,8 +227,8 @@ func TestSegmentedResumeIsExact(t *testing.T) {
 
 			dir := t.TempDir()
 			first := newTrainer(t, cfg, "resource", nil, pops, 16, 4, 2)
-			var got []mra.Metrics
-			if err := first.Run(context.Background(), func(m mra.Metrics) error { got = append(got, m); return nil }, func() error {
+			var got []learner.Metrics
+			if err := first.Run(context.Background(), func(m learner.Metrics) error { got = append(got, m); return nil }, func() error {
 				if first.Episode() == 8 {
 					saveTo(t, first, dir)
 				}
@@ -262,7 +263,7 @@ func TestSegmentedResumeIsExact(t *testing.T) {
 				t.Fatal(err)
 			}
 			got = append(got, run(t, second)...)
-			if !bytes.Equal(whole.Model().AppendState(nil), second.Model().AppendState(nil)) {
+			if !bytes.Equal(mra.TrainedModel(whole.Learner()).AppendState(nil), mra.TrainedModel(second.Learner()).AppendState(nil)) {
 				t.Fatal("networks after 16 + resume + 16 episodes differ from 32 in one go")
 			}
 			sameMetrics(t, want, got)
@@ -360,7 +361,7 @@ func TestResumeKeepsObservationMode(t *testing.T) {
 		t.Fatalf("resumed with a %s buffer", got)
 	}
 	run(t, second)
-	if !bytes.Equal(whole.Model().AppendState(nil), second.Model().AppendState(nil)) {
+	if !bytes.Equal(mra.TrainedModel(whole.Learner()).AppendState(nil), mra.TrainedModel(second.Learner()).AppendState(nil)) {
 		t.Fatal("networks after 8 + resume + 8 episodes differ from 16 in one go")
 	}
 }

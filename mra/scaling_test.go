@@ -2,6 +2,7 @@ package mra
 
 import (
 	"bytes"
+	"github.com/mrasim/mrasim/agents/learner"
 	"github.com/mrasim/mrasim/agents/replay"
 
 	"math"
@@ -76,7 +77,7 @@ func TestScaling(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		setup := Setup{Game: "resource", Populations: []env.Population{{{Type: "agents", Count: n}}}, Seed: 1,
+		setup := learner.Setup{Game: "resource", Populations: []env.Population{{{Type: "agents", Count: n}}}, Seed: 1,
 			Episodes: 12 * 8, ParallelEnvs: 12, Workers: 2, LogEvery: 12}
 		if k := os.Getenv("MRASIM_NEAREST"); k != "" {
 			near, err := strconv.Atoi(k)
@@ -85,38 +86,40 @@ func TestScaling(t *testing.T) {
 			}
 			setup.Params = map[string]any{"observe_nearest": int64(near)}
 		}
-		tr, err := NewTrainer(cfg, setup)
+		tr, err := learner.NewTrainer(cfg, setup)
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := tr.games[0]
+		buf := tr.Buffer(0)
 		// Acting: 6 rounds of 12 episodes of 20 steps, no updates.
 		w0, c0 := time.Now(), cpuTime()
-		steps0 := tr.envSteps
+		steps0 := tr.EnvSteps()
 		for range 6 {
-			tr.playEpisodes(0, p)
-			tr.round++
+			if err := tr.PlayEpisodes(0); err != nil {
+				t.Fatal(err)
+			}
 		}
-		act := float64(time.Since(w0).Microseconds()) / float64(tr.envSteps-steps0)
-		actCPU := (cpuTime() - c0).Seconds() * 1e6 / float64(tr.envSteps-steps0)
+		act := float64(time.Since(w0).Microseconds()) / float64(tr.EnvSteps()-steps0)
+		actCPU := (cpuTime() - c0).Seconds() * 1e6 / float64(tr.EnvSteps()-steps0)
 		// One update cycle on the 1,440 transitions held.
 		w0, c0 = time.Now(), cpuTime()
-		tr.updateCycle(0, p)
+		err = tr.UpdateCycle(0)
 		cycle, cycleCPU := time.Since(w0).Seconds(), (cpuTime() - c0).Seconds()
-		if err := tr.learnerErr(); err != nil {
+		if err != nil {
 			t.Fatal(err)
 		}
 		// Checkpoints: now, and after one more round.
 		dir := t.TempDir()
 		first := ckptBytes(t, tr, dir)
 		segs0 := dirBytes(t, dir)
-		tr.playEpisodes(0, p)
-		tr.round++
+		if err := tr.PlayEpisodes(0); err != nil {
+			t.Fatal(err)
+		}
 		second := ckptBytes(t, tr, dir)
 		segs1 := dirBytes(t, dir)
-		held := p.buf.HeldBytes()
+		held := buf.HeldBytes()
 		t.Logf("| %d | %.1f (%.1f) | %.2f (%.2f) | %d | %d | %.1f | %.2f |", n, act, actCPU, cycle, cycleCPU, peakRSS()>>20,
-			held/int64(p.buf.Len()), float64(first+segs0)/1e6, float64(second+segs1-first-segs0)/1e6)
+			held/int64(buf.Len()), float64(first+segs0)/1e6, float64(second+segs1-first-segs0)/1e6)
 		_ = second
 		tr.Close()
 	}
@@ -136,7 +139,7 @@ func peakRSS() int64 {
 
 // ckptBytes writes tr's checkpoint with segments into dir and returns the
 // size of the main file.
-func ckptBytes(t *testing.T, tr *Trainer, dir string) int64 {
+func ckptBytes(t *testing.T, tr *learner.Trainer, dir string) int64 {
 	var buf bytes.Buffer
 	e := checkpoint.NewEncoder(&buf)
 	if err := tr.SaveTo(e, dir); err != nil {

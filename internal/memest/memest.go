@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/learner"
 	"github.com/mrasim/mrasim/agents/replay"
 	"os"
 	"path"
@@ -152,7 +153,7 @@ func (s shape) actingBytes(rows, k int64) int64 {
 }
 
 // Train estimates the memory of a training run.
-func Train(cfg mra.Config, setup mra.Setup) (Estimate, error) {
+func Train(cfg mra.Config, setup learner.Setup) (Estimate, error) {
 	var est Estimate
 	k := int64(cfg.Latents)
 	num, den := activationScale(cfg.Precision)

@@ -2,6 +2,7 @@ package memest
 
 import (
 	"context"
+	"github.com/mrasim/mrasim/agents/learner"
 	"github.com/mrasim/mrasim/agents/replay"
 	"os"
 	"runtime"
@@ -28,7 +29,7 @@ func pop(t *testing.T, s string) env.Population {
 func TestTrainEstimateOfTheIssue(t *testing.T) {
 	p := pop(t, "agents=256")
 	cfg := mra.DefaultConfig()
-	setup := mra.Setup{Game: "resource", Populations: []env.Population{p}, Seed: 1, Episodes: 80000, ParallelEnvs: 12, LogEvery: 96}
+	setup := learner.Setup{Game: "resource", Populations: []env.Population{p}, Seed: 1, Episodes: 80000, ParallelEnvs: 12, LogEvery: 96}
 	est, err := Train(cfg, setup)
 	if err != nil {
 		t.Fatal(err)
@@ -55,25 +56,25 @@ func TestTrainEstimateCoversARun(t *testing.T) {
 	cfg := mra.DefaultConfig()
 	cfg.BatchSize, cfg.BufferLength, cfg.StepsPerUpdate, cfg.NumUpdates = 128, 800, 400, 1
 	t.Run("one population", func(t *testing.T) {
-		checkTrainEstimate(t, cfg, mra.Setup{Game: "spread", Populations: []env.Population{pop(t, "agents=6")}, Seed: 1, Episodes: 40, ParallelEnvs: 8, LogEvery: 40})
+		checkTrainEstimate(t, cfg, learner.Setup{Game: "spread", Populations: []env.Population{pop(t, "agents=6")}, Seed: 1, Episodes: 40, ParallelEnvs: 8, LogEvery: 40})
 	})
 	// With two populations MRA also runs its prior and classifier update
 	// on whole batches (an estimate without it was 311 MiB for 342 MiB
 	// live).
 	cfg.BatchSize, cfg.BufferLength, cfg.StepsPerUpdate, cfg.NumUpdates = 256, 1000000, 100, 10
 	t.Run("two populations", func(t *testing.T) {
-		checkTrainEstimate(t, cfg, mra.Setup{Game: "resource", Populations: []env.Population{pop(t, "agents=6"), pop(t, "agents=12")}, Seed: 1, Episodes: 24, ParallelEnvs: 12, LogEvery: 24})
+		checkTrainEstimate(t, cfg, learner.Setup{Game: "resource", Populations: []env.Population{pop(t, "agents=6"), pop(t, "agents=12")}, Seed: 1, Episodes: 24, ParallelEnvs: 12, LogEvery: 24})
 	})
 	// In float32 the activations are counted at half their float64 bytes.
 	cfg.Precision = mra.PrecisionFloat32
 	t.Run("two populations in float32", func(t *testing.T) {
-		checkTrainEstimate(t, cfg, mra.Setup{Game: "resource", Populations: []env.Population{pop(t, "agents=6"), pop(t, "agents=12")}, Seed: 1, Episodes: 24, ParallelEnvs: 12, LogEvery: 24})
+		checkTrainEstimate(t, cfg, learner.Setup{Game: "resource", Populations: []env.Population{pop(t, "agents=6"), pop(t, "agents=12")}, Seed: 1, Episodes: 24, ParallelEnvs: 12, LogEvery: 24})
 	})
 }
 
 // checkTrainEstimate runs a training run and checks that its live heap
 // stays under Train's estimate, and that the estimate is not wildly above it.
-func checkTrainEstimate(t *testing.T, cfg mra.Config, setup mra.Setup) {
+func checkTrainEstimate(t *testing.T, cfg mra.Config, setup learner.Setup) {
 	est, err := Train(cfg, setup)
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +82,7 @@ func checkTrainEstimate(t *testing.T, cfg mra.Config, setup mra.Setup) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	tr, err := mra.NewTrainer(cfg, setup)
+	tr, err := learner.NewTrainer(cfg, setup)
 	if err != nil {
 		t.Fatal(err)
 	}
