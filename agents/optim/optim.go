@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"golang.org/x/exp/constraints"
 )
 
 // Optimizer is the one interface every method implements: a first-order step
@@ -133,7 +135,7 @@ func configErr(name, format string, args ...any) error {
 }
 
 // checkLen returns a *LengthError when len(x) != d.
-func checkLen[T Float](name, what string, x []T, d int) error {
+func checkLen[T constraints.Float](name, what string, x []T, d int) error {
 	if len(x) != d {
 		return &LengthError{Optimizer: name, What: what, Got: len(x), Want: d}
 	}
@@ -143,7 +145,7 @@ func checkLen[T Float](name, what string, x []T, d int) error {
 // firstNonFinite returns the index of the first NaN or ±Inf in x, or -1.
 // It relies on x−x being NaN exactly for non-finite x, and checks blocks of
 // four so the common all-finite case costs about one add per entry.
-func firstNonFinite[T Float](x []T) int {
+func firstNonFinite[T constraints.Float](x []T) int {
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
 		s := (x[i] - x[i]) + (x[i+1] - x[i+1]) + (x[i+2] - x[i+2]) + (x[i+3] - x[i+3])
@@ -160,7 +162,7 @@ func firstNonFinite[T Float](x []T) int {
 }
 
 // checkStep validates the lengths and finiteness of params and grad.
-func checkStep[T Float](name string, params, grad []T, d int) error {
+func checkStep[T constraints.Float](name string, params, grad []T, d int) error {
 	if err := checkLen(name, "params", params, d); err != nil {
 		return err
 	}
