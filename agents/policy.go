@@ -140,3 +140,26 @@ func (c randomCopies) Act(which []int, frames []*env.Frame, actions [][]int) {
 		c.pol[w].Act(frames[k], actions[k])
 	}
 }
+
+// Reseedable is a policy whose random numbers and per-episode state can be
+// restarted from a seed (as at the start of an episode).
+type Reseedable interface {
+	Policy
+	Reseed(seed uint64)
+}
+
+// CopiesOf returns Copies made of independent policies, copy k playing
+// ps[k]: the simple way for a policy without a batched forward pass to
+// implement Forker (make copies fresh instances, so that they share no
+// state with the receiver).
+func CopiesOf[P Reseedable](ps []P) Copies { return policyCopies[P](ps) }
+
+type policyCopies[P Reseedable] []P
+
+func (c policyCopies[P]) Reseed(k int, seed uint64) { c[k].Reseed(seed) }
+
+func (c policyCopies[P]) Act(which []int, frames []*env.Frame, actions [][]int) {
+	for k, w := range which {
+		c[w].Act(frames[k], actions[k])
+	}
+}

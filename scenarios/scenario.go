@@ -105,6 +105,11 @@ type EvalBR struct {
 	GradClip         float64 // `grad_clip`: global-norm gradient clip; default 1
 	ValueWarmup      int     // `value_warmup`: first iterations fitting only the critic (negative: none); default 2
 	FromScratch      bool    // `from_scratch`: start responses from a fresh MLP instead of the entry's own networks; default false
+	Search           bool    // `search`: also try the search response (rollouts from the exact state) where the game allows it; default true
+	SearchRollouts   int     // `search_rollouts`: rollouts per legal action and decision; default 8
+	SearchHorizon    int     // `search_horizon`: steps per rollout before the critic bootstraps (0: to the episode's end); default 0
+	SearchDepth      int     // `search_depth`: nested search levels; default 1
+	SearchBase       string  // `search_base`: "response" or "incumbent", who plays the agent after a rollout's first step; default "response"
 }
 
 // Algorithm names accepted by algo.name.

@@ -44,6 +44,7 @@ type Config struct {
 	SearchRollouts int    `json:"search_rollouts"` // rollouts M per legal action and decision (default 8)
 	SearchHorizon  int    `json:"search_horizon"`  // steps per rollout before the critic bootstraps; 0 plays to the episode's end (default 0)
 	SearchBase     string `json:"search_base"`     // who plays the deviating agent after the first step of a rollout: SearchBaseResponse (default) or SearchBaseIncumbent
+	SearchDepth    int    `json:"search_depth"`    // nested search levels: the base of level D is the search of level D−1 (default 1; cost multiplies by the rollouts per level)
 }
 
 // Base policies of the search response's rollouts (Config.SearchBase).
@@ -119,6 +120,7 @@ func (c Config) WithDefaults() (Config, error) {
 		c.Optimizer = d.Optimizer
 	}
 	setInt(&c.SearchRollouts, DefaultSearchRollouts)
+	setInt(&c.SearchDepth, 1)
 	if c.SearchBase == "" {
 		c.SearchBase = DefaultSearchBase
 	}
@@ -160,6 +162,8 @@ func (c Config) WithDefaults() (Config, error) {
 		return c, fmt.Errorf("br: config: GradClip = %v, want a number > 0 (0 for the default %v)", c.GradClip, d.GradClip)
 	case c.SearchRollouts < 1:
 		return c, fmt.Errorf("br: config: SearchRollouts = %d, want ≥ 1 (0 for the default %d)", c.SearchRollouts, DefaultSearchRollouts)
+	case c.SearchDepth < 1 || c.SearchDepth > 8:
+		return c, fmt.Errorf("br: config: SearchDepth = %d, want 1 to 8 (0 for the default 1)", c.SearchDepth)
 	case c.SearchHorizon < 0:
 		return c, fmt.Errorf("br: config: SearchHorizon = %d, want ≥ 0 (0: every rollout plays to the episode's end)", c.SearchHorizon)
 	case !slices.Contains(SearchBases, c.SearchBase):

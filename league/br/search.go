@@ -22,6 +22,12 @@ import (
 // where the response's critic V bootstraps (H = 0: no cut). It then plays
 // argmax_a Q(a) (the lowest action on ties).
 //
+// With depth D > 1 (Config.SearchDepth) the base policy is itself the
+// search of depth D − 1 (nested rollouts, Yan et al. 2004): the one-step
+// improvement of a base policy is not a best response in a multi-step
+// game, but a search as deep as the horizon is one (given enough
+// rollouts), at a cost that multiplies by the rollouts per level.
+//
 // The search is a policy the agent could play: it reads the state only in
 // games that declare the agent observes all of it (env.FullyObserved); each
 // restored copy gets fresh game randomness (env.StateReseeder), so the
@@ -44,6 +50,8 @@ type searcher struct {
 	net      Net
 	greedy   bool
 	critic   *critic
+	inner    *searcher // depth > 1: the search one level down, the base policy of this one's rollouts
+	seeds    []uint64  // per rollout: its seed (the inner search's decisions derive from it)
 
 	games  []env.Game
 	frames []*env.Frame
@@ -90,6 +98,15 @@ func newSearcher(g env.Game, newGame func() (env.Game, error), others agents.Pol
 		games: make([]env.Game, r), frames: make([]*env.Frame, r), acts: make([][]int, r), others: fk.Fork(r),
 		pcg: make([]*rand.PCG, r), rng: make([]*rand.Rand, r), q: make([]float64, spec.Type(agent).NumActions), value: make([]float64, r),
 		in: make([]float64, r*net.InputLen()), logp: make([]float64, net.NumActions()), prob: make([]float64, net.NumActions())}
+	s.seeds = make([]uint64, r)
+	if cfg.SearchDepth > 1 {
+		down := cfg
+		down.SearchDepth--
+		var err error
+		if s.inner, _, err = newSearcher(g, newGame, others, agent, net, crit, down); err != nil {
+			return nil, "", err
+		}
+	}
 	for k := range r {
 		gk, err := newGame()
 		if err != nil {
@@ -120,6 +137,9 @@ func (s *searcher) decide(g env.Game, f *env.Frame, seed uint64) int {
 		return 0
 	}
 	s.Decisions++
+	if s.inner != nil {
+		defer func() { s.Decisions += s.inner.Decisions; s.Steps += s.inner.Steps; s.inner.Decisions, s.inner.Steps = 0, 0 }()
+	}
 	s.snap = g.AppendState(s.snap[:0])
 	m := s.rollouts
 	s.idx, s.fr, s.ac = s.idx[:0], s.fr[:0], s.ac[:0]
@@ -136,6 +156,7 @@ func (s *searcher) decide(g env.Game, f *env.Frame, seed uint64) int {
 			s.others.Reseed(r, env.SubSeed(rs, 1))
 			s.pcg[r].Seed(env.SubSeed(rs, 2), 0)
 			s.value[r] = 0
+			s.seeds[r] = env.SubSeed(rs, 3)
 			s.idx, s.fr, s.ac = append(s.idx, r), append(s.fr, s.frames[r]), append(s.ac, s.acts[r])
 		}
 	}
@@ -144,6 +165,12 @@ func (s *searcher) decide(g env.Game, f *env.Frame, seed uint64) int {
 		if step == 0 {
 			for k, r := range s.idx {
 				s.ac[k][s.agent] = s.legal[r/m]
+			}
+		} else if s.inner != nil {
+			for k, r := range s.idx {
+				if acting(s.fr[k], s.agent) {
+					s.ac[k][s.agent] = s.inner.decide(s.games[r], s.fr[k], env.SubSeed(s.seeds[r], uint64(step)))
+				}
 			}
 		} else if s.base == SearchBaseResponse {
 			s.baseActions()
