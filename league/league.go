@@ -55,10 +55,16 @@ type Options struct {
 	NashConv string   // one of NashConvModes ("" is auto)
 	BR       BRBudget // the best responses' budget and learner ([eval.br])
 
-	Runner   Runner                 // default Local{}
-	Progress func(done, n int)      // called after each finished job; may be nil
-	BRConfig func(*br.Config)       // adjusts the best-response settings after BR (tests); may be nil
-	Adapt    func(*mra.AdaptConfig) // adjusts the adaptation settings (tests); may be nil
+	Runner   Runner            // default Local{}
+	Progress func(done, n int) // called after each finished job; may be nil
+	// ProgressWork is called after each job this process finishes with
+	// the estimated fraction of the league's work done (jobs differ in
+	// size by orders of magnitude: a best response costs hundreds of
+	// evaluations), for a time left that is right; may be nil. A remote
+	// runner's jobs do not call it.
+	ProgressWork func(done float64)
+	BRConfig     func(*br.Config)       // adjusts the best-response settings after BR (tests); may be nil
+	Adapt        func(*mra.AdaptConfig) // adjusts the adaptation settings (tests); may be nil
 }
 
 // BRBudget is the scenario's [eval.br] table: the learner's settings and
@@ -391,6 +397,38 @@ func schedule(entries []Entry, opts Options) (*scheduled, error) {
 		jobs[i].Seed = env.SubSeed(opts.Seed, uint64(i))
 	}
 	return &scheduled{opts: opts, reg: reg, specs: specs, exact: exact, jobs: jobs}, nil
+}
+
+// jobCost estimates job j's work in agent-steps played (each one a policy
+// forward and a game step), for the progress's time left: an evaluation
+// plays Episodes episodes; a best response trains, selects among three
+// candidates and tests one, and the search's rollouts cost, per decision,
+// actions × rollouts × about half the horizon steps.
+func jobCost(s *scheduled, j Job) float64 {
+	spec := s.specs[j.Pop]
+	n, h := float64(spec.NumAgents()), float64(spec.Horizon)
+	episode := n * h
+	switch j.Kind {
+	case JobEval:
+		return float64(s.opts.Episodes) * episode
+	case JobAdapt:
+		return float64(max(1, s.opts.AdaptSteps)*max(1, s.opts.AdaptEpisodes)) * 8 * episode
+	}
+	cfg, err := s.opts.BR.For(spec.NumAgents()).WithDefaults()
+	if err != nil {
+		return episode
+	}
+	cost := float64(cfg.Episodes+4*cfg.SelectEpisodes+2*cfg.TestEpisodes) * episode
+	if cfg.Search {
+		a := float64(spec.Types[j.Type].NumActions)
+		steps := h / 2
+		if cfg.SearchHorizon > 0 {
+			steps = min(steps, float64(cfg.SearchHorizon))
+		}
+		perDecision := a * float64(cfg.SearchRollouts) * steps * n
+		cost += float64(cfg.SelectEpisodes+cfg.TestEpisodes) * h * math.Pow(perDecision, float64(cfg.SearchDepth)) / math.Pow(n, float64(cfg.SearchDepth-1))
+	}
+	return cost
 }
 
 // exactKind says how a game gives exact NashConv.

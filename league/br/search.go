@@ -138,7 +138,11 @@ func (s *searcher) decide(g env.Game, f *env.Frame, seed uint64) int {
 	}
 	s.Decisions++
 	if s.inner != nil {
-		defer func() { s.Decisions += s.inner.Decisions; s.Steps += s.inner.Steps; s.inner.Decisions, s.inner.Steps = 0, 0 }()
+		defer func() {
+			s.Decisions += s.inner.Decisions
+			s.Steps += s.inner.Steps
+			s.inner.Decisions, s.inner.Steps = 0, 0
+		}()
 	}
 	s.snap = g.AppendState(s.snap[:0])
 	m := s.rollouts

@@ -5,11 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mrasim/mrasim/env"
@@ -228,9 +230,21 @@ func runEval(c *context, args []string) int {
 	}
 
 	var bar *progress.Reporter
+	// Jobs differ in size (a best response costs hundreds of evaluations):
+	// on this machine the ETA follows the estimated work done, not the
+	// count of jobs.
+	var work atomic.Uint64 // math.Float64bits of the fraction done
+	opts.ProgressWork = func(done float64) { work.Store(math.Float64bits(done)) }
 	opts.Progress = func(done, n int) {
 		if bar == nil {
-			bar = progress.New(progressOut(c.stderr, *quiet), int64(n), "jobs")
+			var po []progress.Option
+			if remote == nil {
+				po = append(po, progress.WithWorkETA())
+			}
+			bar = progress.New(progressOut(c.stderr, *quiet), int64(n), "jobs", po...)
+		}
+		if remote == nil {
+			bar.SetWork(math.Float64frombits(work.Load()))
 		}
 		var fields []progress.Field
 		if remote != nil {
