@@ -62,7 +62,7 @@ type planWire struct {
 }
 
 type entryWire struct {
-	Kind   string      `json:"kind"` // "random" or "run"
+	Kind   string      `json:"kind"` // "random", "reference" (Label: the script) or "run"
 	Label  string      `json:"label,omitempty"`
 	Config *mra.Config `json:"config,omitempty"`
 	Setup  *mra.Setup  `json:"setup,omitempty"`
@@ -206,6 +206,11 @@ func encodePlan(entries []Entry, opts Options) ([]byte, map[string][]byte, error
 		switch e := e.(type) {
 		case Random:
 			w.Entries = append(w.Entries, entryWire{Kind: "random"})
+		case Reference:
+			if e.Game != opts.Game {
+				notPortable(fmt.Sprintf("reference %q plays game %s, the league %s", e.Script, e.Game, opts.Game))
+			}
+			w.Entries = append(w.Entries, entryWire{Kind: "reference", Label: e.Script})
 		case *Run:
 			// Only the networks travel (mra.ModelState), not the replay
 			// buffers that make a checkpoint tens of MB.
@@ -269,6 +274,8 @@ func decodePlan(ctx context.Context, env TaskEnv, data []byte) (*plan, error) {
 		switch e.Kind {
 		case "random":
 			pl.entries = append(pl.entries, Random{})
+		case "reference":
+			pl.entries = append(pl.entries, Reference{Game: opts.Game, Params: opts.Params, Script: e.Label})
 		case "run":
 			if e.Config == nil || e.Setup == nil {
 				return nil, Refusef("plan: entry %d (%s) lacks its config or setup", i, e.Label)
@@ -285,7 +292,7 @@ func decodePlan(ctx context.Context, env TaskEnv, data []byte) (*plan, error) {
 			m.Close()
 			pl.entries = append(pl.entries, run)
 		default:
-			return nil, Refusef("plan: entry %d has kind %q; want random or run", i, e.Kind)
+			return nil, Refusef("plan: entry %d has kind %q; want random, reference or run", i, e.Kind)
 		}
 	}
 	s, err := schedule(pl.entries, opts)

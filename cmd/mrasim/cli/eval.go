@@ -44,6 +44,7 @@ func runEval(c *context, args []string) int {
 	seed := fs.Uint64("seed", 0, "root seed of the evaluation (default: the scenario's seed)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "jobs at once, ≥ 1 (results do not depend on it)")
 	quiet := fs.Bool("quiet", false, "no progress display")
+	noRefs := fs.Bool("no-references", false, "do not play the game's scripted reference policies (stand still, nearest landmark, closed-form equilibrium, …) as entries")
 	renders := fs.Bool("render", false, "also draw one episode per population and entry as render-ENTRY-POPULATION.gif, linked from report.md (particle games)")
 	maxMemory := fs.String("max-memory", "", maxMemoryUsage)
 	nf := addNATSFlags(fs, "run the jobs on `URL`'s workers (mrasim worker) instead of this machine's cores; see --creds, --tls-ca")
@@ -178,6 +179,15 @@ func runEval(c *context, args []string) int {
 	}
 	if set["seed"] {
 		opts.Seed = *seed
+	}
+	if !*noRefs {
+		// The game's hand-written policies, references beside the runs.
+		refs, err := league.References(opts.Game, opts.Params, opts.Populations[0])
+		if err != nil {
+			fmt.Fprintf(c.stderr, "mrasim eval: reference policies: %v\n", err)
+			return ExitUsage
+		}
+		entries = append(entries, refs...)
 	}
 	mo := memest.EvalOptions{
 		Game: opts.Game, Params: opts.Params, Populations: opts.Populations, Entries: len(entries),
