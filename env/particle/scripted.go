@@ -120,7 +120,9 @@ func nearestIn(spec *env.Spec, f *env.Frame, i, k int, ok func(b []float64) bool
 }
 
 // Scripted implements env.ScriptedPolicies.
-func (g *Resource) Scripted() []string { return []string{ScriptStill, ScriptNearest, ScriptGreedyCover} }
+func (g *Resource) Scripted() []string {
+	return []string{ScriptStill, ScriptNearest, ScriptGreedyCover}
+}
 
 // ScriptedPolicy implements env.ScriptedPolicies. The observation gives
 // each resource's offset and size (self block) and every observed other
