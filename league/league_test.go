@@ -2,6 +2,7 @@ package league_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -179,4 +180,72 @@ func TestTwoTypeLineups(t *testing.T) {
 			t.Errorf("results.json lacks %q", k)
 		}
 	}
+}
+
+// TestReferenceEntries: the games' scripted policies play as entries. In
+// the one-shot games the closed-form equilibrium's exact NashConv is 0 (up
+// to rounding); in resource occupation the three references play beside
+// random play with returns ordered as their names promise and a NashConv
+// from the deviations found; a reference plan travels to a worker
+// (encode, decode) like any other.
+func TestReferenceEntries(t *testing.T) {
+	for _, game := range []string{matrix.VolunteerName, matrix.ElFarolName, matrix.PublicGoodsName, matrix.MinorityName} {
+		p := pops(t, "players=5")
+		refs, err := league.References(game, nil, p[0])
+		if err != nil || len(refs) != 1 || refs[0].Name() != matrix.ScriptEquilibrium {
+			t.Fatalf("%s: references %v, %v", game, refs, err)
+		}
+		rep, err := league.Play(append(refs, league.Random{}), league.Options{Game: game, Populations: p, Episodes: 20, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rep.Results {
+			if r.NashConvMethod != league.NashConvExact {
+				t.Errorf("%s %s: method %q, want exact", game, r.Entry, r.NashConvMethod)
+			}
+			if r.Entry == matrix.ScriptEquilibrium && math.Abs(r.NashConv) > 1e-9 {
+				t.Errorf("%s: the equilibrium's NashConv is %v, want 0", game, r.NashConv)
+			}
+		}
+	}
+	p := pops(t, "agents=3")
+	refs, err := league.References("resource", nil, p[0])
+	if err != nil || len(refs) != 3 {
+		t.Fatalf("resource references %v, %v", refs, err)
+	}
+	rep, err := league.Play(append(refs, league.Random{}), league.Options{Game: "resource", Populations: p, Episodes: 40, Seed: 1,
+		BR: league.BRBudget{Config: br.Config{Episodes: 32, SelectEpisodes: 10, TestEpisodes: 10, Search: true, SearchRollouts: 2}}, Runner: league.Local{Workers: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ret := map[string]float64{}
+	for _, r := range rep.Results {
+		ret[r.Entry] = r.ReturnMean
+		if r.NashConvMethod != league.NashConvBR || len(r.Deviations) != 1 || r.Deviations[0].SearchOff != "" {
+			t.Errorf("%s: NashConv %q, deviations %+v: want a lower bound with the search tried", r.Entry, r.NashConvMethod, r.Deviations)
+		}
+	}
+	if !(ret["stand-still"] < ret["nearest-landmark"] && ret["nearest-landmark"] < ret["greedy-cover"]) {
+		t.Errorf("returns %v: want stand-still < nearest-landmark < greedy-cover", ret)
+	}
+	// The same league through a runner that decodes the plan, as a worker.
+	remote, err := league.Play(append(refs, league.Random{}), league.Options{Game: "resource", Populations: p, Episodes: 40, Seed: 1,
+		BR: league.BRBudget{Config: br.Config{Episodes: 32, SelectEpisodes: 10, TestEpisodes: 10, Search: true, SearchRollouts: 2}}, Runner: decodingRunner{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, r := range remote.Results {
+		if r.ReturnMean != rep.Results[k].ReturnMean || r.DeviationGain != rep.Results[k].DeviationGain {
+			t.Errorf("%s: return %v, gain %v through a decoded plan; %v, %v in process", r.Entry, r.ReturnMean, r.DeviationGain, rep.Results[k].ReturnMean, rep.Results[k].DeviationGain)
+		}
+	}
+}
+
+// decodingRunner runs a batch locally without its in-process values, so
+// that every job decodes the plan as a remote worker does.
+type decodingRunner struct{}
+
+func (decodingRunner) RunTasks(ctx context.Context, b league.Batch, progress func(league.Progress)) (map[string][]byte, error) {
+	b.Local = nil
+	return league.Local{Workers: 1}.RunTasks(ctx, b, progress)
 }
