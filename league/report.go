@@ -14,6 +14,7 @@ import (
 
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/internal/curves"
+	"github.com/mrasim/mrasim/league/br"
 )
 
 // WriteJSON writes the report as indented JSON (schema in the README),
@@ -277,7 +278,23 @@ func (r *Report) BudgetText() string {
 	return fmt.Sprintf("Budget: %d evaluation episodes per population and line-up; adaptation %d steps × %d episodes; NashConv mode %s; "+
 		"best responses: %d + %d·N training episodes (%s, PPO, %s, lr %g, batch %d, %d epochs × %d minibatches), %d selection and %d test episodes.",
 		b.Episodes, b.AdaptSteps, b.AdaptEpisodes, b.NashConv, b.BR.Episodes, b.BR.EpisodesPerAgent, warmText(b.BR.FromScratch),
-		b.BR.Optimizer, b.BR.LR, b.BR.Batch, b.BR.Epochs, b.BR.Minibatches, b.BR.SelectEpisodes, b.BR.TestEpisodes)
+		b.BR.Optimizer, b.BR.LR, b.BR.Batch, b.BR.Epochs, b.BR.Minibatches, b.BR.SelectEpisodes, b.BR.TestEpisodes) + searchText(b.BR.Config)
+}
+
+// searchText says how the search response was set up.
+func searchText(c br.Config) string {
+	if !c.Search {
+		return " Search response: off."
+	}
+	h := "to the episode's end"
+	if c.SearchHorizon > 0 {
+		h = fmt.Sprintf("%d steps, then the critic", c.SearchHorizon)
+	}
+	depth := ""
+	if c.SearchDepth > 1 {
+		depth = fmt.Sprintf(", %d levels deep", c.SearchDepth)
+	}
+	return fmt.Sprintf(" Search response: %d rollouts per action %s, base %s%s.", c.SearchRollouts, h, c.SearchBase, depth)
 }
 
 func warmText(scratch bool) string {
