@@ -57,7 +57,10 @@ func BenchmarkSearchDecide(b *testing.B) {
 	for _, n := range []int{3, 6, 24} {
 		b.Run(env.Population{{Type: "agents", Count: n}}.String(), func(b *testing.B) {
 			s, g, f := newResourceSearcher(b, n, Config{Search: true})
+			s.decide(g, f, 0) // grow the buffers
+			s.Steps = 0
 			b.ReportAllocs()
+			b.ResetTimer()
 			for k := range b.N {
 				s.decide(g, f, uint64(k))
 			}
