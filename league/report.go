@@ -160,8 +160,12 @@ func NashConvText(res Result) string {
 			s = fmt.Sprintf("≥ 0 (lower bound from the deviations found: none beat the incumbent in %d training episodes; %d test episodes would find a gain ≥ %s)",
 				train, test, fnum(res.Detectable))
 		} else {
-			s = fmt.Sprintf("≥ %.4f (lower bound from the deviations found, 95%%; measured gain %s over %d test episodes, would find ≥ %s)",
-				max(0, res.LowerBound), pm(res.DeviationGain, res.DeviationGainCI95), test, fnum(res.Detectable))
+			bound := "0"
+			if res.LowerBound > 0 {
+				bound = fmt.Sprintf("%.4f", res.LowerBound)
+			}
+			s = fmt.Sprintf("≥ %s (lower bound from the deviations found, 95%%; measured gain %s over %d test episodes, would find ≥ %s)",
+				bound, pm(res.DeviationGain, res.DeviationGainCI95), test, fnum(res.Detectable))
 		}
 	default:
 		return "—"

@@ -29,7 +29,7 @@ func TestEvalRunsALeague(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("code %d\n%s", code, errOut)
 	}
-	for _, w := range []string{"walkers=2", "walkers=5", "mra-run", "single-run", "random", "(best response, ", "adaptation, test episodes"} {
+	for _, w := range []string{"walkers=2", "walkers=5", "mra-run", "single-run", "random", "(lower bound from the deviations found", "would find ≥", "adaptation, test episodes"} {
 		if !strings.Contains(stdout, w) {
 			t.Errorf("eval output lacks %q:\n%s", w, stdout)
 		}
