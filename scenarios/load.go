@@ -325,7 +325,7 @@ func (d *decoder) scenario(raw map[string]any) *Scenario {
 		Out:   DefaultOut,
 		Train: Train{Episodes: DefaultEpisodes, ParallelEnvs: DefaultParallelEnvs, LogEvery: DefaultLogEvery, CheckpointEvery: DefaultCheckpoint},
 		Eval: Eval{Episodes: DefaultEvalEpisodes, AdaptSteps: DefaultAdaptSteps, AdaptEpisodes: DefaultAdaptEps, BREpisodes: DefaultBREpisodes,
-			NashConv: "auto", BR: EvalBR{EpisodesPerAgent: DefaultBRPerAgent, Search: true}},
+			NashConv: "auto", BR: EvalBR{EpisodesPerAgent: DefaultBRPerAgent, Search: true, SearchRollouts: DefaultSearchRollouts, SearchHorizon: DefaultSearchHorizon}},
 		Algo: DefaultAlgo(),
 	}
 	top := d.table("", raw)
@@ -641,6 +641,9 @@ func (d *decoder) evalBR(eval map[string]any, e *Eval) {
 	d.int(t, "eval.br", "search_horizon", &b.SearchHorizon, closed(0, 1e6))
 	d.int(t, "eval.br", "search_depth", &b.SearchDepth, closed(1, 8))
 	d.str(t, "eval.br", "search_base", &b.SearchBase, "response", "incumbent")
+	if _, set := t["search_horizon"]; b.SearchBase == "incumbent" && !set {
+		b.SearchHorizon = 0 // the default horizon bootstraps with the response's critic
+	}
 	if b.SearchBase == "incumbent" && b.SearchHorizon > 0 {
 		d.fail("eval.br.search_horizon", nil, "search_horizon = %d needs search_base = \"response\": the critic that values a cut rollout learned the response's values, not the incumbent's; set search_horizon = 0 or search_base = \"response\"", b.SearchHorizon)
 	}

@@ -160,6 +160,8 @@ func TestErrors(t *testing.T) {
 		{"eval.br search_base", minimal + "[eval.br]\nsearch_base = \"incumbant\"\n", `f.toml:8:1: eval.br.search_base: "incumbant" is not allowed (did you mean "incumbent"?): want one of response, incumbent`},
 		{"eval.br search horizon with incumbent", minimal + "[eval.br]\nsearch_base = \"incumbent\"\nsearch_horizon = 5\n",
 			`f.toml:9:1: eval.br.search_horizon: search_horizon = 5 needs search_base = "response": the critic that values a cut rollout learned the response's values, not the incumbent's; set search_horizon = 0 or search_base = "response"`},
+		{"eval.br search horizon set with incumbent", minimal + "[eval.br]\nsearch_horizon = 5\nsearch_base = \"incumbent\"\n",
+			`f.toml:8:1: eval.br.search_horizon: search_horizon = 5 needs search_base = "response": the critic that values a cut rollout learned the response's values, not the incumbent's; set search_horizon = 0 or search_base = "response"`},
 		{"eval.br twice", minimal + "[eval]\nbr_episodes = 10\n[eval.br]\nepisodes = 20\n", `f.toml:10:1: eval.br.episodes: set twice: eval.br_episodes is the same setting; keep one`},
 		{"eval nashconv", minimal + "[eval]\nnashconv = \"exactly\"\n", `f.toml:8:1: eval.nashconv: "exactly" is not allowed (did you mean "exact"?): want one of auto, exact, br, off`},
 	} {
@@ -333,7 +335,17 @@ func TestEvalBR(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Eval.NashConv != "auto" || d.Eval.BREpisodes != 1000 || d.Eval.BR.EpisodesPerAgent != 50 || !d.Eval.BR.Search {
+	if d.Eval.NashConv != "auto" || d.Eval.BREpisodes != 1000 || d.Eval.BR.EpisodesPerAgent != 50 || !d.Eval.BR.Search ||
+		d.Eval.BR.SearchRollouts != 4 || d.Eval.BR.SearchHorizon != 5 {
 		t.Errorf("defaults %+v", d.Eval)
+	}
+	// With the incumbent as base the default horizon is the episode's end:
+	// no critic of the incumbent bootstraps a cut rollout.
+	inc, err := scenarios.Parse("f.toml", []byte(minimal+"[eval.br]\nsearch_base = \"incumbent\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inc.Eval.BR.SearchHorizon != 0 {
+		t.Errorf("search_base incumbent: horizon %d, want 0", inc.Eval.BR.SearchHorizon)
 	}
 }

@@ -145,8 +145,9 @@ func deviationGain(t *testing.T, newGame func() (env.Game, error), others agents
 //
 // MRASIM_POWER_CASES selects cases ("resource:3:random resource:24:run …"),
 // MRASIM_POWER_SEARCH=0 turns the search off (the table before it),
-// MRASIM_POWER_ROLLOUTS and _HORIZON set search_rollouts and
-// search_horizon.
+// MRASIM_POWER_ROLLOUTS, _HORIZON, _BR_EPISODES and _PER_AGENT set
+// search_rollouts, search_horizon, episodes and episodes_per_agent of
+// [eval.br].
 func TestPowerTable(t *testing.T) {
 	if os.Getenv("MRASIM_POWER") == "" {
 		t.Skip("set MRASIM_POWER=1 to measure the power table")
@@ -214,6 +215,12 @@ func TestPowerTable(t *testing.T) {
 		}
 		if v, err := strconv.Atoi(os.Getenv("MRASIM_POWER_HORIZON")); err == nil {
 			budget.SearchHorizon = v
+		}
+		if v, err := strconv.Atoi(os.Getenv("MRASIM_POWER_BR_EPISODES")); err == nil {
+			budget.Episodes = v
+		}
+		if v, err := strconv.Atoi(os.Getenv("MRASIM_POWER_PER_AGENT")); err == nil {
+			budget.EpisodesPerAgent = v
 		}
 		start := time.Now()
 		rep, err := league.Play([]league.Entry{entry}, league.Options{Game: game, Params: s.Game.Params, Populations: []env.Population{spec.Population},
