@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/mrasim/mrasim/agents"
@@ -248,4 +249,22 @@ type decodingRunner struct{}
 func (decodingRunner) RunTasks(ctx context.Context, b league.Batch, progress func(league.Progress)) (map[string][]byte, error) {
 	b.Local = nil
 	return league.Local{Workers: 1}.RunTasks(ctx, b, progress)
+}
+
+// TestProgressWork: the league reports the estimated fraction of its work
+// done after every job, rising to 1, so that the time left is right when
+// jobs differ in size; a best response weighs far more than an evaluation.
+func TestProgressWork(t *testing.T) {
+	var mu sync.Mutex
+	var fractions []float64
+	_, err := league.Play([]league.Entry{league.Random{}}, league.Options{Game: "resource", Populations: pops(t, "agents=2"), Episodes: 4, Seed: 1,
+		BR:           league.BRBudget{Config: br.Config{Episodes: 16, SelectEpisodes: 4, TestEpisodes: 4}},
+		ProgressWork: func(done float64) { mu.Lock(); fractions = append(fractions, done); mu.Unlock() },
+		Runner:       league.Local{Workers: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fractions) != 2 || math.Abs(fractions[1]-1) > 1e-12 || !(fractions[0] > 0 && fractions[0] < 0.1) {
+		t.Errorf("work fractions %v: want the evaluation's small share, then 1", fractions)
+	}
 }

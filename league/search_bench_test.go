@@ -60,4 +60,3 @@ func mustSpec(b *testing.B, n int) *env.Spec {
 	}
 	return g.Spec()
 }
-
