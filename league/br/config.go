@@ -40,11 +40,12 @@ type Config struct {
 	ValueWarmup    int     `json:"value_warmup"`    // first iterations that fit only the critic, so that a warm-started policy is not moved by a blank critic (default 2; negative: none)
 
 	// The search response (see [Train]): off unless Search is set.
-	Search         bool   `json:"search"`          // also try the search response, where the game and the others' policy allow it
-	SearchRollouts int    `json:"search_rollouts"` // rollouts M per legal action and decision (default 8)
-	SearchHorizon  int    `json:"search_horizon"`  // steps per rollout before the critic bootstraps; 0 plays to the episode's end (default 0)
-	SearchBase     string `json:"search_base"`     // who plays the deviating agent after the first step of a rollout: SearchBaseResponse (default) or SearchBaseIncumbent
-	SearchDepth    int    `json:"search_depth"`    // nested search levels: the base of level D is the search of level D−1 (default 1; cost multiplies by the rollouts per level)
+	Search          bool   `json:"search"`            // also try the search response, where the game and the others' policy allow it
+	SearchRollouts  int    `json:"search_rollouts"`   // rollouts M per legal action and decision (default 8)
+	SearchHorizon   int    `json:"search_horizon"`    // steps per rollout before the critic bootstraps; 0 plays to the episode's end (default 0)
+	SearchBase      string `json:"search_base"`       // who plays the deviating agent after the first step of a rollout: SearchBaseResponse (default) or SearchBaseIncumbent
+	SearchDepth     int    `json:"search_depth"`      // nested search levels: the base of level D is the search of level D−1 (default 1; cost multiplies by the rollouts per level)
+	SearchMaxAgents int    `json:"search_max_agents"` // populations of more agents skip the search, whose cost grows with N² or faster (0: no limit)
 }
 
 // Base policies of the search response's rollouts (Config.SearchBase).
@@ -162,6 +163,8 @@ func (c Config) WithDefaults() (Config, error) {
 		return c, fmt.Errorf("br: config: GradClip = %v, want a number > 0 (0 for the default %v)", c.GradClip, d.GradClip)
 	case c.SearchRollouts < 1:
 		return c, fmt.Errorf("br: config: SearchRollouts = %d, want ≥ 1 (0 for the default %d)", c.SearchRollouts, DefaultSearchRollouts)
+	case c.SearchMaxAgents < 0:
+		return c, fmt.Errorf("br: config: SearchMaxAgents = %d, want ≥ 0 (0: no limit)", c.SearchMaxAgents)
 	case c.SearchDepth < 1 || c.SearchDepth > 8:
 		return c, fmt.Errorf("br: config: SearchDepth = %d, want 1 to 8 (0 for the default 1)", c.SearchDepth)
 	case c.SearchHorizon < 0:

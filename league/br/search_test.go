@@ -3,6 +3,7 @@ package br_test
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/mrasim/mrasim/agents"
@@ -197,6 +198,39 @@ func TestSearchDoesNotPeek(t *testing.T) {
 			}
 			if math.IsNaN(res.Detectable()) {
 				t.Errorf("no detectable gain reported")
+			}
+		})
+	}
+}
+
+// TestSearchOff: the search is skipped, with the reason in the result,
+// where it cannot be a policy the agent could play (a game that does not
+// declare the agent sees its full state), where the others cannot fork
+// copies for the rollouts, and above search_max_agents.
+func TestSearchOff(t *testing.T) {
+	cfg := br.Config{Episodes: 4, SelectEpisodes: 4, TestEpisodes: 4, Search: true}
+	for _, tc := range []struct {
+		name    string
+		newGame func() (env.Game, error)
+		others  agents.Policy
+		max     int
+		want    string
+	}{
+		{"not fully observed", func() (env.Game, error) {
+			return env.Make("pacman", nil, env.Population{{Type: "pacmen", Count: 1}, {Type: "ghosts", Count: 1}})
+		}, agents.NewRandom(1), 0, "does not observe"},
+		{"others cannot fork", newCoins(false), &counting{Policy: agents.NewRandom(1)}, 0, "cannot fork"},
+		{"too many agents", newCoins(false), agents.NewRandom(1), 1, "search_max_agents = 1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := cfg
+			c.SearchMaxAgents = tc.max
+			res, err := br.Train(tc.newGame, tc.others, 0, nil, c, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(res.SearchOff, tc.want) || res.SelectionSearch.Episodes != 0 || res.Challenger == br.CandidateSearch {
+				t.Errorf("search off %q (selection %d episodes, challenger %s), want a reason with %q and no search played", res.SearchOff, res.SelectionSearch.Episodes, res.Challenger, tc.want)
 			}
 		})
 	}

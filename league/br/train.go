@@ -187,7 +187,9 @@ func Train(newGame func() (env.Game, error), others agents.Policy, agent int, ne
 		res.Challenger, best = CandidateGreedy, res.SelectionGreedy.Gain
 	}
 	res.SearchOff = "off (Config.Search)"
-	if cfg.Search {
+	if n := spec.NumAgents(); cfg.Search && cfg.SearchMaxAgents > 0 && n > cfg.SearchMaxAgents {
+		res.SearchOff = fmt.Sprintf("the population has %d agents, more than search_max_agents = %d (the search's cost grows with N² or faster)", n, cfg.SearchMaxAgents)
+	} else if cfg.Search {
 		if t.search, res.SearchOff, err = newSearcher(g, newGame, others, agent, net, t.critic, cfg); err != nil {
 			return Result{}, err
 		}

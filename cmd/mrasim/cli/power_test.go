@@ -216,6 +216,7 @@ func TestPowerTable(t *testing.T) {
 		if v, err := strconv.Atoi(os.Getenv("MRASIM_POWER_HORIZON")); err == nil {
 			budget.SearchHorizon = v
 		}
+		budget.SearchMaxAgents = 0 // the table measures the search at every size
 		if v, err := strconv.Atoi(os.Getenv("MRASIM_POWER_BR_EPISODES")); err == nil {
 			budget.Episodes = v
 		}
