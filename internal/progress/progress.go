@@ -273,9 +273,10 @@ func joinFields(fields []Field, sep string) string {
 }
 
 // workETA formats the time left when the fraction work of the work took
-// elapsed: "ETA ?" before any work is done or when it is unknown (< 0).
+// elapsed: "ETA ?" before any work is done, when it is unknown (< 0), or
+// in the first second (a job that finished at once says nothing yet).
 func workETA(elapsed time.Duration, work float64) string {
-	if !(work > 0) {
+	if !(work > 0) || elapsed < time.Second {
 		return "ETA ?"
 	}
 	if work >= 1 {
