@@ -46,6 +46,7 @@ type Config struct {
 	SearchBase      string `json:"search_base"`       // who plays the deviating agent after the first step of a rollout: SearchBaseResponse (default) or SearchBaseIncumbent
 	SearchDepth     int    `json:"search_depth"`      // nested search levels: the base of level D is the search of level D−1 (default 1; cost multiplies by the rollouts per level)
 	SearchMaxAgents int    `json:"search_max_agents"` // populations of more agents skip the search, whose cost grows with N² or faster (0: no limit)
+	SearchHold      int    `json:"search_hold"`       // steps each rollout holds the action it evaluates before the base policy takes over (default 1)
 }
 
 // Base policies of the search response's rollouts (Config.SearchBase).
@@ -122,6 +123,7 @@ func (c Config) WithDefaults() (Config, error) {
 	}
 	setInt(&c.SearchRollouts, DefaultSearchRollouts)
 	setInt(&c.SearchDepth, 1)
+	setInt(&c.SearchHold, 1)
 	if c.SearchBase == "" {
 		c.SearchBase = DefaultSearchBase
 	}
@@ -163,6 +165,8 @@ func (c Config) WithDefaults() (Config, error) {
 		return c, fmt.Errorf("br: config: GradClip = %v, want a number > 0 (0 for the default %v)", c.GradClip, d.GradClip)
 	case c.SearchRollouts < 1:
 		return c, fmt.Errorf("br: config: SearchRollouts = %d, want ≥ 1 (0 for the default %d)", c.SearchRollouts, DefaultSearchRollouts)
+	case c.SearchHold < 1:
+		return c, fmt.Errorf("br: config: SearchHold = %d, want ≥ 1 (0 for the default 1)", c.SearchHold)
 	case c.SearchMaxAgents < 0:
 		return c, fmt.Errorf("br: config: SearchMaxAgents = %d, want ≥ 0 (0: no limit)", c.SearchMaxAgents)
 	case c.SearchDepth < 1 || c.SearchDepth > 8:

@@ -22,6 +22,12 @@ import (
 // where the response's critic V bootstraps (H = 0: no cut). It then plays
 // argmax_a Q(a) (the lowest action on ties).
 //
+// With hold K > 1 (Config.SearchHold) each rollout holds its action for
+// its first K steps before the base policy takes over: in games with
+// inertia one step of a different action barely changes where a weak base
+// policy then goes, while K steps of it do (rollouts over macro-actions).
+// The search still decides again at every step.
+//
 // With depth D > 1 (Config.SearchDepth) the base policy is itself the
 // search of depth D − 1 (nested rollouts, Yan et al. 2004): the one-step
 // improvement of a base policy is not a best response in a multi-step
@@ -46,6 +52,7 @@ type searcher struct {
 	agent    int
 	rollouts int
 	horizon  int
+	hold     int // steps each rollout holds its first action before the base policy takes over
 	base     string
 	net      Net
 	greedy   bool
@@ -94,7 +101,7 @@ func newSearcher(g env.Game, newGame func() (env.Game, error), others agents.Pol
 	}
 	spec := g.Spec()
 	r := spec.Type(agent).NumActions * cfg.SearchRollouts
-	s := &searcher{agent: agent, rollouts: cfg.SearchRollouts, horizon: cfg.SearchHorizon, base: cfg.SearchBase, net: net, critic: crit,
+	s := &searcher{agent: agent, rollouts: cfg.SearchRollouts, horizon: cfg.SearchHorizon, hold: cfg.SearchHold, base: cfg.SearchBase, net: net, critic: crit,
 		games: make([]env.Game, r), frames: make([]*env.Frame, r), acts: make([][]int, r), others: fk.Fork(r),
 		pcg: make([]*rand.PCG, r), rng: make([]*rand.Rand, r), q: make([]float64, spec.Type(agent).NumActions), value: make([]float64, r),
 		in: make([]float64, r*net.InputLen()), logp: make([]float64, net.NumActions()), prob: make([]float64, net.NumActions())}
@@ -166,9 +173,11 @@ func (s *searcher) decide(g env.Game, f *env.Frame, seed uint64) int {
 	}
 	for step := 0; len(s.idx) > 0; step++ {
 		s.others.Act(s.idx, s.fr, s.ac)
-		if step == 0 {
+		if step < s.hold {
 			for k, r := range s.idx {
-				s.ac[k][s.agent] = s.legal[r/m]
+				if acting(s.fr[k], s.agent) {
+					s.ac[k][s.agent] = s.legal[r/m]
+				}
 			}
 		} else if s.inner != nil {
 			for k, r := range s.idx {

@@ -217,6 +217,9 @@ func TestPowerTable(t *testing.T) {
 			budget.SearchHorizon = v
 		}
 		budget.SearchMaxAgents = 0 // the table measures the search at every size
+		if v, err := strconv.Atoi(os.Getenv("MRASIM_POWER_HOLD")); err == nil {
+			budget.SearchHold = v
+		}
 		if v, err := strconv.Atoi(os.Getenv("MRASIM_POWER_BR_EPISODES")); err == nil {
 			budget.Episodes = v
 		}
