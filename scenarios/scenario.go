@@ -109,6 +109,7 @@ type EvalBR struct {
 	SearchRollouts   int     // `search_rollouts`: rollouts per legal action and decision; default DefaultSearchRollouts
 	SearchHorizon    int     // `search_horizon`: steps per rollout before the critic bootstraps (0: to the episode's end); default DefaultSearchHorizon (0 with search_base = "incumbent")
 	SearchDepth      int     // `search_depth`: nested search levels; default 1
+	SearchHold       int     // `search_hold`: steps each rollout holds the action it evaluates; default DefaultSearchHold
 	SearchMaxAgents  int     // `search_max_agents`: populations of more agents skip the search (0: no limit); default DefaultSearchMaxAgents
 	SearchBase       string  // `search_base`: "response" or "incumbent", who plays the agent after a rollout's first step; default "response"
 }
@@ -293,6 +294,8 @@ const (
 	// episode's end, at a fifth of the cost).
 	DefaultSearchRollouts = 4
 	DefaultSearchHorizon  = 5
+	// DefaultSearchHold is how long a rollout holds the action it evaluates.
+	DefaultSearchHold = 1
 	// DefaultSearchMaxAgents keeps the default run's evaluation within
 	// ten minutes on two cores: against a learned policy at 24 agents the
 	// search alone costs more (README).

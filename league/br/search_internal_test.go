@@ -68,3 +68,62 @@ func BenchmarkSearchDecide(b *testing.B) {
 		})
 	}
 }
+
+// recorder is a resource game that records agent 0's actions in every
+// step since its state was last restored.
+type recorder struct {
+	env.Game
+	acts []int
+}
+
+func (r *recorder) Step(actions []int, f *env.Frame) {
+	r.acts = append(r.acts, actions[0])
+	r.Game.Step(actions, f)
+}
+
+func (r *recorder) SetState(b []byte) error {
+	r.acts = r.acts[:0]
+	return r.Game.SetState(b)
+}
+
+func (r *recorder) ReseedState(seed uint64)  { r.Game.(env.StateReseeder).ReseedState(seed) }
+func (r *recorder) FullyObserved(i int) bool { return r.Game.(env.FullyObserved).FullyObserved(i) }
+
+// TestSearchHold: every rollout plays the action it evaluates for its
+// first search_hold steps (as long as the rollout lasts), then the base
+// policy.
+func TestSearchHold(t *testing.T) {
+	newGame := func() (env.Game, error) {
+		g, err := env.Make(particle.ResourceName, nil, env.Population{{Count: 3}})
+		return &recorder{Game: g}, err
+	}
+	g, _ := newGame()
+	cfg, _ := Config{Search: true, SearchRollouts: 2, SearchHold: 4, SearchBase: SearchBaseIncumbent}.WithDefaults()
+	net := NewMLP(g.Spec(), 0, 8, rand.New(rand.NewPCG(1, 2)))
+	crit, _ := newCritic(net.InputLen(), 8, g.Spec().Horizon, cfg, rand.New(rand.NewPCG(1, 3)))
+	s, why, err := newSearcher(g, newGame, agents.NewRandom(1), 0, net, crit, cfg)
+	if s == nil {
+		t.Fatal(why, err)
+	}
+	f := env.NewFrame(g.Spec())
+	g.Reset(5, f)
+	s.decide(g, f, 1)
+	for r, rg := range s.games {
+		acts, a := rg.(*recorder).acts, s.legal[r/s.rollouts]
+		if len(acts) != g.Spec().Horizon {
+			t.Fatalf("rollout %d played %d steps, want the whole episode", r, len(acts))
+		}
+		for k, got := range acts[:4] {
+			if got != a {
+				t.Errorf("rollout %d of action %d plays %d at step %d, want the held action", r, a, got, k)
+			}
+		}
+		held := true
+		for _, got := range acts[4:] {
+			held = held && got == a
+		}
+		if held {
+			t.Errorf("rollout %d holds action %d for all %d steps: the base policy never played", r, a, len(acts))
+		}
+	}
+}

@@ -330,7 +330,7 @@ func brBudget(e scenarios.Eval) league.BRBudget {
 			Batch: b.Batch, Epochs: b.Epochs, Minibatches: b.Minibatches, Hidden: b.Hidden, LR: b.LR, Optimizer: b.Optimizer,
 			Clip: b.Clip, Gamma: b.Gamma, Lambda: b.Lambda, Entropy: b.Entropy, GradClip: b.GradClip, ValueWarmup: b.ValueWarmup,
 			Search: b.Search, SearchRollouts: b.SearchRollouts, SearchHorizon: b.SearchHorizon, SearchDepth: b.SearchDepth, SearchBase: b.SearchBase,
-			SearchMaxAgents: b.SearchMaxAgents,
+			SearchMaxAgents: b.SearchMaxAgents, SearchHold: b.SearchHold,
 		},
 		EpisodesPerAgent: b.EpisodesPerAgent,
 		FromScratch:      b.FromScratch,
