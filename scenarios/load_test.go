@@ -336,11 +336,11 @@ func TestEvalBR(t *testing.T) {
 		t.Fatal(err)
 	}
 	if d.Eval.NashConv != "auto" || d.Eval.BREpisodes != 1000 || d.Eval.BR.EpisodesPerAgent != 50 || !d.Eval.BR.Search ||
-		d.Eval.BR.SearchRollouts != 4 || d.Eval.BR.SearchHorizon != 5 || d.Eval.BR.SearchMaxAgents != 12 {
+		d.Eval.BR.SearchRollouts != 4 || d.Eval.BR.SearchHorizon != 0 || d.Eval.BR.SearchHold != 5 || d.Eval.BR.SearchMaxAgents != 12 {
 		t.Errorf("defaults %+v", d.Eval)
 	}
-	// With the incumbent as base the default horizon is the episode's end:
-	// no critic of the incumbent bootstraps a cut rollout.
+	// With the incumbent as base the horizon is the episode's end: no
+	// critic of the incumbent bootstraps a cut rollout.
 	inc, err := scenarios.Parse("f.toml", []byte(minimal+"[eval.br]\nsearch_base = \"incumbent\"\n"))
 	if err != nil {
 		t.Fatal(err)

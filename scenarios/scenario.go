@@ -288,14 +288,17 @@ const (
 	DefaultBREpisodes   = 1000
 	DefaultBRPerAgent   = 50
 
-	// The search response's defaults in scenarios (measured in the
-	// README's power table: 4 rollouts cut after 5 steps, where the
-	// response's critic takes over, find more than 8 rollouts to the
-	// episode's end, at a fifth of the cost).
+	// The search response's defaults in scenarios, measured in the
+	// README's power table: 4 rollouts per action to the episode's end,
+	// each holding the action it evaluates for 5 steps, find more than the
+	// hand-written deviations in resource and spread; cutting rollouts
+	// where the response's critic bootstraps (search_horizon) is cheaper
+	// and as strong in resource, but the critic misleads the search in
+	// spread.
 	DefaultSearchRollouts = 4
-	DefaultSearchHorizon  = 5
+	DefaultSearchHorizon  = 0
 	// DefaultSearchHold is how long a rollout holds the action it evaluates.
-	DefaultSearchHold = 1
+	DefaultSearchHold = 5
 	// DefaultSearchMaxAgents keeps the default run's evaluation within
 	// ten minutes on two cores: against a learned policy at 24 agents the
 	// search alone costs more (README).
