@@ -141,14 +141,19 @@ const (
 // Selection then plays SelectEpisodes paired episodes (response and
 // incumbent on the same seeds, common random numbers), with the response
 // sampling and greedy (a best response can always be deterministic, and
-// the greedy policy drops the residual exploration of a finite budget),
-// and chooses whichever of the three gains most; the chosen deviation is measured
-// on TestEpisodes fresh paired episodes (see Result). The intervals are
-// Student-t intervals t₀.₉₇₅,ₙ₋₁·sd/√n.
+// the greedy policy drops the residual exploration of a finite budget)
+// and, with Config.Search, the search response (see searcher: rollouts
+// from the game's exact state, with the better of the two as base policy);
+// the candidate of the largest mean gain is the challenger, chosen when
+// that gain is positive. The challenger is measured on TestEpisodes fresh
+// paired episodes whether or not it was chosen (see Result), so that a
+// kept incumbent still reports how large a gain the test could have seen.
+// The intervals are Student-t intervals t₀.₉₇₅,ₙ₋₁·sd/√n.
 //
-// newGame is called once. Train returns an error for an invalid Config, a
-// nil newGame or others, an error from newGame, an agent out of range, a
-// net whose actions do not match the agent's, or a non-finite gradient.
+// newGame is called once, and once more per rollout game of the search.
+// Train returns an error for an invalid Config, a nil newGame or others,
+// an error from newGame, an agent out of range, a net whose actions do not
+// match the agent's, or a non-finite gradient.
 func Train(newGame func() (env.Game, error), others agents.Policy, agent int, net Net, cfg Config, seed uint64) (Result, error) {
 	cfg, err := cfg.WithDefaults()
 	if err != nil {
