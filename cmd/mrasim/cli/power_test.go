@@ -145,8 +145,9 @@ func deviationGain(t *testing.T, newGame func() (env.Game, error), others agents
 //
 // MRASIM_POWER_CASES selects cases ("resource:3:random resource:24:run …"),
 // MRASIM_POWER_SEARCH=0 turns the search off (the table before it),
-// MRASIM_POWER_ROLLOUTS, _HORIZON, _BR_EPISODES and _PER_AGENT set
-// search_rollouts, search_horizon, episodes and episodes_per_agent of
+// MRASIM_POWER_ROLLOUTS, _HORIZON, _HOLD, _BR_EPISODES, _PER_AGENT,
+// _SELECT and _TEST set search_rollouts, search_horizon, search_hold,
+// episodes, episodes_per_agent, select_episodes and test_episodes of
 // [eval.br].
 func TestPowerTable(t *testing.T) {
 	if os.Getenv("MRASIM_POWER") == "" {
@@ -225,6 +226,12 @@ func TestPowerTable(t *testing.T) {
 		}
 		if v, err := strconv.Atoi(os.Getenv("MRASIM_POWER_PER_AGENT")); err == nil {
 			budget.EpisodesPerAgent = v
+		}
+		if v, err := strconv.Atoi(os.Getenv("MRASIM_POWER_SELECT")); err == nil {
+			budget.SelectEpisodes = v
+		}
+		if v, err := strconv.Atoi(os.Getenv("MRASIM_POWER_TEST")); err == nil {
+			budget.TestEpisodes = v
 		}
 		start := time.Now()
 		rep, err := league.Play([]league.Entry{entry}, league.Options{Game: game, Params: s.Game.Params, Populations: []env.Population{spec.Population},
