@@ -419,7 +419,7 @@ func jobCost(s *scheduled, j Job) float64 {
 		return episode
 	}
 	cost := float64(cfg.Episodes+4*cfg.SelectEpisodes+2*cfg.TestEpisodes) * episode
-	if cfg.Search {
+	if cfg.Search && (cfg.SearchMaxAgents == 0 || spec.NumAgents() <= cfg.SearchMaxAgents) {
 		a := float64(spec.Types[j.Type].NumActions)
 		steps := h / 2
 		if cfg.SearchHorizon > 0 {

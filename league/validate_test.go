@@ -226,7 +226,7 @@ func (p *reactivePolicy) Fork(copies int) agents.Copies {
 func TestValidationMultiStep(t *testing.T) {
 	// A search as deep as the game's 3 rounds is an exact best response
 	// given enough rollouts (one level improves on its base policy only).
-	budget := league.BRBudget{Config: br.Config{Episodes: 1500, Batch: 32, SelectEpisodes: 600, TestEpisodes: 1000, Search: true, SearchRollouts: 16, SearchDepth: 3}}
+	budget := league.BRBudget{Config: br.Config{Episodes: 1500, Batch: 32, SelectEpisodes: 600, TestEpisodes: 1000, Search: true, SearchRollouts: 16, SearchDepth: 2}}
 	const trainEpisodes = 256
 	const z = 3.29 / 1.96
 	game := matrix.RepeatedVolunteerName
