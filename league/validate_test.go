@@ -222,10 +222,12 @@ func (p *reactivePolicy) Fork(copies int) agents.Copies {
 // response must ignore in the first round to create the state where the
 // others volunteer: PPO from a uniform start collapses on volunteering
 // first and falls short (about 80–90% of the exact value, see the README);
-// the search response, three levels deep, recovers it.
+// the search response, two levels deep, recovers it.
 func TestValidationMultiStep(t *testing.T) {
-	// A search as deep as the game's 3 rounds is an exact best response
-	// given enough rollouts (one level improves on its base policy only).
+	// One search level improves only on the base policy's later rounds;
+	// two look through a searched second round, which recovers the first
+	// round's deviation (three, as deep as the game, would be exact given
+	// enough rollouts, at 32 times the cost).
 	budget := league.BRBudget{Config: br.Config{Episodes: 1500, Batch: 32, SelectEpisodes: 600, TestEpisodes: 1000, Search: true, SearchRollouts: 16, SearchDepth: 2}}
 	const trainEpisodes = 256
 	const z = 3.29 / 1.96
