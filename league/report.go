@@ -294,11 +294,17 @@ func searchText(c br.Config) string {
 	if c.SearchHorizon > 0 {
 		h = fmt.Sprintf("%d steps, then the critic", c.SearchHorizon)
 	}
-	depth := ""
-	if c.SearchDepth > 1 {
-		depth = fmt.Sprintf(", %d levels deep", c.SearchDepth)
+	extra := ""
+	if c.SearchHold > 1 {
+		extra += fmt.Sprintf(", holding the action %d steps", c.SearchHold)
 	}
-	return fmt.Sprintf(" Search response: %d rollouts per action %s, base %s%s.", c.SearchRollouts, h, c.SearchBase, depth)
+	if c.SearchDepth > 1 {
+		extra += fmt.Sprintf(", %d levels deep", c.SearchDepth)
+	}
+	if c.SearchMaxAgents > 0 {
+		extra += fmt.Sprintf(", up to %d agents", c.SearchMaxAgents)
+	}
+	return fmt.Sprintf(" Search response: %d rollouts per action %s, base %s%s.", c.SearchRollouts, h, c.SearchBase, extra)
 }
 
 func warmText(scratch bool) string {
