@@ -27,9 +27,10 @@ import (
 
 func runEval(c *context, args []string) int {
 	fs := c.newFlags("eval", "[flags]",
-		"Plays trained runs and a random player at every evaluation population (seen and unseen\n"+
-			"sizes), adapts MRA to unseen sizes, computes NashConv per population (exact where the game\n"+
-			"gives exact payoffs, by trained best responses otherwise) and writes report.md,\n"+
+		"Plays trained runs, a random player and the game's reference policies at every evaluation\n"+
+			"population (seen and unseen sizes), adapts MRA to unseen sizes, computes NashConv per\n"+
+			"population (exact where the game gives exact payoffs; otherwise a lower bound from the\n"+
+			"deviations found by trained and search best responses) and writes report.md,\n"+
 			"results.csv, results.json and figures.")
 	var runs, pops multiFlag
 	fs.Var(&runs, "run", "a run folder to evaluate (repeat to build a league; default: the newest run under runs/)")
