@@ -97,3 +97,35 @@ func stillReturn(t *testing.T, game string, pop env.Population, k, episodes int)
 	}
 	return sum / float64(len(returns)*spec.Types[k].Count)
 }
+
+// TestScriptedAllocatesNothing: the scripted policies decide without
+// allocating, as every policy in the league's loops must.
+func TestScriptedAllocatesNothing(t *testing.T) {
+	for _, tc := range []struct{ game, script, pop string }{
+		{particle.ResourceName, particle.ScriptGreedyCover, "agents=4"},
+		{particle.ResourceName, particle.ScriptNearest, "agents=4"},
+		{particle.SpreadName, particle.ScriptNearestFree, "agents=4"},
+		{particle.TagName, particle.ScriptChaseFlee, "adversaries=2,good=2"},
+		{particle.TreasureName, particle.ScriptFetch, "collectors=2,deposits=2"},
+		{particle.PacmanName, particle.ScriptForageChase, "pacmen=2,ghosts=2"},
+	} {
+		pop, err := env.ParsePopulation(tc.pop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := env.Make(tc.game, nil, pop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := g.(env.ScriptedPolicies).ScriptedPolicy(tc.script, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := env.NewFrame(g.Spec())
+		g.Reset(1, f)
+		acts := make([]int, g.Spec().NumAgents())
+		if n := testing.AllocsPerRun(20, func() { p.Act(f, acts) }); n != 0 {
+			t.Errorf("%s %s: %v allocations per step", tc.game, tc.script, n)
+		}
+	}
+}
