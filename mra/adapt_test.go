@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/mrasim/mrasim/agents/nn"
-	"github.com/mrasim/mrasim/agents/optim"
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/examples/customenv/line"
 )
@@ -100,7 +99,7 @@ func beaconModel(t testing.TB, pop env.Population, seed uint64, relScale, polSca
 	// by-layer init (whose N(0, 0.1) policy nets make the modes alike).
 	rng := rand.New(rand.NewPCG(seed, 1))
 	for g := range numGroups {
-		nn.XavierNormal(rng, m.params, optim.Layout{Layers: m.layout[g]})
+		nn.XavierNormal(rng, m.params, nn.Layout{Layers: m.layout[g]})
 	}
 	for i, sc := range map[int]float64{groupRelation: relScale, groupPolicy: polScale} {
 		for j := range m.spanOf(i, m.params) {

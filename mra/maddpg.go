@@ -177,7 +177,7 @@ func NewMADDPG(cfg Config, f replay.Features, rng *rand.Rand) (*MADDPG, error) {
 	m.params, m.grad = make([]float64, off), make([]float64, off)
 	m.target = make([]float64, off)
 	for g := range ddpgGroups {
-		nn.XavierNormal(rng, m.params, optim.Layout{Layers: m.layout[g]})
+		nn.XavierNormal(rng, m.params, nn.Layout{Layers: m.layout[g]})
 	}
 	copy(m.target, m.params)
 	m.online = proto

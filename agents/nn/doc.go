@@ -8,7 +8,8 @@
 // with attention heads selected by a latent z. It is not an autodiff
 // framework, a tensor library or a GPU back end, and it holds no
 // optimizer: optimizers (package agents/optim) step on the flat vectors
-// this package exposes.
+// this package exposes and read their Layout. It sits at the bottom of the
+// agents' layers and imports no other mrasim package.
 //
 // # Precision
 //

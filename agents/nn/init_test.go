@@ -3,6 +3,7 @@ package nn_test
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/mrasim/mrasim/agents/nn"
@@ -87,5 +88,33 @@ func TestLayout(t *testing.T) {
 	p.Value[s.Offset+s.Rows*s.Cols+3] = -4
 	if l.W[2*32+7] != 9 || l.B[3] != -4 {
 		t.Error("layer views do not alias the flat parameter vector as documented")
+	}
+}
+
+func TestLayoutValidate(t *testing.T) {
+	seg := func(off, rows, cols int, bias bool) nn.Segment {
+		return nn.Segment{Offset: off, Rows: rows, Cols: cols, HasBias: bias}
+	}
+	for _, tc := range []struct {
+		name string
+		segs []nn.Segment
+		d    int
+		want string // substring of the error, "" for a valid layout
+	}{
+		{"empty", nil, 0, ""},
+		{"tiled", []nn.Segment{seg(0, 2, 3, true), seg(8, 1, 2, false)}, 10, ""},
+		{"gap and tail", []nn.Segment{seg(1, 2, 2, false), seg(6, 1, 1, false)}, 9, ""},
+		{"negative offset", []nn.Segment{seg(-1, 2, 2, false)}, 9, "need offset ≥ 0"},
+		{"zero rows", []nn.Segment{seg(0, 0, 2, false)}, 9, "need offset ≥ 0"},
+		{"overlap", []nn.Segment{seg(0, 2, 2, true), seg(5, 1, 1, false)}, 9, "inside the previous segment"},
+		{"past the end", []nn.Segment{seg(0, 2, 3, true)}, 7, "past the 7 parameters"},
+	} {
+		err := nn.Layout{Layers: tc.segs}.Validate(tc.d)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: Validate(%d) = %v, want nil", tc.name, tc.d, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: Validate(%d) = %v, want an error containing %q", tc.name, tc.d, err, tc.want)
+		}
 	}
 }

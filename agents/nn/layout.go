@@ -1,10 +1,6 @@
 package nn
 
-import (
-	"fmt"
-
-	"github.com/mrasim/mrasim/agents/optim"
-)
+import "fmt"
 
 // Segment locates one weight matrix, and optionally its bias, inside a flat
 // parameter vector p. The weights W are Rows×Cols (outputs × inputs) stored
@@ -14,14 +10,78 @@ import (
 //	W = p[Offset : Offset+Rows·Cols]
 //	b = p[Offset+Rows·Cols : Offset+Rows·Cols+Rows]
 //
-// The gradient vector uses the same layout. It is the optimizer core's type,
-// so a network's layout goes to per-layer optimizers as it is.
-type Segment = optim.Segment
+// The gradient vector uses the same layout. It belongs to the layers that
+// define it; optimizers (package agents/optim) take a network's layout as it
+// is, for example as AdaHessian's averaging blocks.
+type Segment struct {
+	Offset, Rows, Cols int
+	HasBias            bool
+}
+
+// Len returns the number of parameters of the segment, bias included.
+func (s Segment) Len() int {
+	n := s.Rows * s.Cols
+	if s.HasBias {
+		n += s.Rows
+	}
+	return n
+}
+
+// Weights returns the view of p holding the segment's weights.
+func (s Segment) Weights(p []float64) []float64 {
+	end := s.Offset + s.Rows*s.Cols
+	return p[s.Offset:end:end]
+}
+
+// Bias returns the view of p holding the segment's bias, or nil if the
+// segment has none.
+func (s Segment) Bias(p []float64) []float64 {
+	if !s.HasBias {
+		return nil
+	}
+	start := s.Offset + s.Rows*s.Cols
+	return p[start : start+s.Rows : start+s.Rows]
+}
 
 // Layout lists the segments of a flat parameter vector in increasing
 // offset order. The segments of a layout built by NewParams tile the vector
-// without gaps, so Len is the length of the vector.
-type Layout = optim.Layout
+// without gaps, so Len is the length of the vector. Optimizers use it to
+// view the vector as per-layer matrices.
+type Layout struct {
+	Layers []Segment
+}
+
+// Len returns the end of the last segment, which is the length of the
+// parameter vector when the segments tile it, as layouts built by
+// NewParams do.
+func (l Layout) Len() int {
+	if len(l.Layers) == 0 {
+		return 0
+	}
+	last := l.Layers[len(l.Layers)-1]
+	return last.Offset + last.Len()
+}
+
+// Validate returns an error when a segment of l has a negative offset or
+// shape, extends past d parameters, or overlaps an earlier segment, so a
+// caller handed a layout from elsewhere (an optimizer's configuration) can
+// refuse it before indexing with it.
+func (l Layout) Validate(d int) error {
+	end := 0
+	for i, s := range l.Layers {
+		if s.Offset < 0 || s.Rows <= 0 || s.Cols <= 0 {
+			return fmt.Errorf("nn: layout segment %d: offset %d, rows %d, cols %d: need offset ≥ 0 and rows, cols ≥ 1", i, s.Offset, s.Rows, s.Cols)
+		}
+		if s.Offset < end {
+			return fmt.Errorf("nn: layout segment %d starts at %d, inside the previous segment (ends at %d): segments must be ordered and disjoint", i, s.Offset, end)
+		}
+		end = s.Offset + s.Len()
+		if end > d {
+			return fmt.Errorf("nn: layout segment %d ends at %d, past the %d parameters", i, end, d)
+		}
+	}
+	return nil
+}
 
 // ModuleOf is a component whose parameters, of element type T, live in a
 // flat vector.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/mrasim/mrasim/agents/nn"
 )
 
 // AdaHessianConfig configures [AdaHessian]. [DefaultAdaHessian] gives the
@@ -27,7 +29,7 @@ type AdaHessianConfig struct {
 	// Layout, when set, gives the averaging blocks: each row of each
 	// segment's weight matrix is one block; biases and parameters outside
 	// every segment are not averaged.
-	Layout *Layout
+	Layout *nn.Layout
 	// BlockSize, when > 1 and Layout is nil, averages over consecutive
 	// blocks of that many parameters (the fairseq block_length); the last
 	// block may be shorter.

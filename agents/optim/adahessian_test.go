@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/mrasim/mrasim/agents/nn"
 	"github.com/mrasim/mrasim/agents/optim"
 )
 
@@ -198,7 +199,7 @@ func TestAdaHessianAveragingAndUpdateEach(t *testing.T) {
 		}
 		return 0
 	}
-	layout := &optim.Layout{Layers: []optim.Segment{{Offset: 0, Rows: 2, Cols: 3, HasBias: true}}}
+	layout := &nn.Layout{Layers: []nn.Segment{{Offset: 0, Rows: 2, Cols: 3, HasBias: true}}}
 	a := newAdaHessian(t, d, func(c *optim.AdaHessianConfig) {
 		c.LR, c.Layout, c.UpdateEach = optim.Constant(0), layout, 3
 	})

@@ -1,6 +1,10 @@
 package optim
 
-import "math"
+import (
+	"math"
+
+	"golang.org/x/exp/constraints"
+)
 
 // AdamConfig configures [Adam].
 type AdamConfig struct {
@@ -48,15 +52,12 @@ func DefaultAdam() AdamConfig {
 //
 // References: Kingma and Ba, "Adam: A Method for Stochastic Optimization",
 // arXiv 1412.6980; Loshchilov and Hutter, arXiv 1711.05101.
-type AdamOf[T Float] struct {
+type AdamOf[T constraints.Float] struct {
 	cfg       AdamConfig
 	decoupled bool
 	d, t      int
 	m, v      []T
 }
-
-// Float is the element type AdamOf can run in.
-type Float interface{ ~float32 | ~float64 }
 
 // Adam is the float64 Adam optimizer (see AdamOf).
 type Adam = AdamOf[float64]
@@ -67,13 +68,15 @@ type Adam = AdamOf[float64]
 func NewAdam(d int, cfg AdamConfig) (*Adam, error) { return newAdam[float64](d, cfg, false) }
 
 // NewAdamOf is NewAdam with moments and parameters of element type T.
-func NewAdamOf[T Float](d int, cfg AdamConfig) (*AdamOf[T], error) { return newAdam[T](d, cfg, false) }
+func NewAdamOf[T constraints.Float](d int, cfg AdamConfig) (*AdamOf[T], error) {
+	return newAdam[T](d, cfg, false)
+}
 
 // NewAdamW returns Adam with decoupled weight decay (torch.optim.AdamW) for d
 // parameters. Its errors are those of [NewAdam].
 func NewAdamW(d int, cfg AdamConfig) (*Adam, error) { return newAdam[float64](d, cfg, true) }
 
-func newAdam[T Float](d int, cfg AdamConfig, decoupled bool) (*AdamOf[T], error) {
+func newAdam[T constraints.Float](d int, cfg AdamConfig, decoupled bool) (*AdamOf[T], error) {
 	a := &AdamOf[T]{cfg: cfg, decoupled: decoupled, d: d}
 	name := a.Name()
 	if err := checkDim(name, d); err != nil {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"golang.org/x/exp/constraints"
 	"gonum.org/v1/gonum/floats"
 )
 
@@ -48,7 +49,7 @@ func (c *ClipGlobalNorm) Clip(grad []float64) (float64, error) {
 // ClipOf is [ClipGlobalNorm.Clip] for a gradient of element type T. For
 // float64 it is Clip itself; for float32 the squared norm is accumulated
 // in float64 and the scale factor rounded to float32.
-func ClipOf[T Float](c *ClipGlobalNorm, grad []T) (float64, error) {
+func ClipOf[T constraints.Float](c *ClipGlobalNorm, grad []T) (float64, error) {
 	var z T
 	if unsafe.Sizeof(z) == 8 {
 		return c.Clip(unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(grad))), len(grad)))

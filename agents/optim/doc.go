@@ -29,7 +29,9 @@
 //
 // The package is not a training loop, a model or a loss: it never owns the
 // objective (the caller evaluates closures on a fixed minibatch), and it knows
-// nothing about networks beyond the optional [Layout] of a flat parameter vector.
+// nothing about networks beyond the optional layout of a flat parameter vector,
+// which it takes from the layers' package as an [nn.Layout] (optim imports
+// agents/nn for that type; agents/nn never imports optim).
 // It does not implement MKOR, TrAct, sketching or GNS yet; [LayerObserver] fixes
 // the interface those will use.
 //

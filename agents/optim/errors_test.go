@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mrasim/mrasim/agents/nn"
 	"github.com/mrasim/mrasim/agents/optim"
 )
 
@@ -132,7 +133,7 @@ func TestConfigErrors(t *testing.T) {
 		{"mfac-damping", func() error { _, err := optim.NewMFAC(3, optim.MFACConfig{LR: lr, Window: 2}); return err }()},
 		{"adahessian-layout", func() error {
 			c := optim.DefaultAdaHessian()
-			c.Layout = &optim.Layout{Layers: []optim.Segment{{Offset: 0, Rows: 2, Cols: 2}}}
+			c.Layout = &nn.Layout{Layers: []nn.Segment{{Offset: 0, Rows: 2, Cols: 2}}}
 			_, err := optim.NewAdaHessian(3, c)
 			return err
 		}()},

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"golang.org/x/exp/constraints"
 )
 
 // Optimizer is the one interface every method implements: a first-order step
@@ -76,80 +78,9 @@ type Transform interface {
 // LayerObserver is the interface for per-layer methods (MKOR, TrAct; not yet
 // implemented): the backward pass reports, before Step, the batch-mean input
 // activation (with the appended 1 for the bias) and the batch-summed output
-// gradient of each linear layer of the [Layout].
+// gradient of each linear layer of the [nn.Layout].
 type LayerObserver interface {
 	ObserveLayer(layer int, meanInput, sumOutGrad []float64)
-}
-
-// Layout describes how a flat parameter vector splits into linear layers. It
-// gives [AdaHessian] its averaging blocks and the future per-layer methods
-// their matrix views.
-type Layout struct {
-	Layers []Segment
-}
-
-// Segment is one linear layer inside a flat parameter vector. Its weight
-// matrix occupies Rows·Cols entries from Offset in row-major order (Rows
-// outputs, Cols inputs); when HasBias is true the Rows bias entries follow
-// immediately after the weights.
-type Segment struct {
-	Offset, Rows, Cols int
-	HasBias            bool
-}
-
-// Len returns the number of parameters of the segment, bias included.
-func (s Segment) Len() int {
-	n := s.Rows * s.Cols
-	if s.HasBias {
-		n += s.Rows
-	}
-	return n
-}
-
-// Weights returns the view of p holding the segment's weights.
-func (s Segment) Weights(p []float64) []float64 {
-	end := s.Offset + s.Rows*s.Cols
-	return p[s.Offset:end:end]
-}
-
-// Bias returns the view of p holding the segment's bias, or nil if the
-// segment has none.
-func (s Segment) Bias(p []float64) []float64 {
-	if !s.HasBias {
-		return nil
-	}
-	start := s.Offset + s.Rows*s.Cols
-	return p[start : start+s.Rows : start+s.Rows]
-}
-
-// Len returns the end of the last segment, which is the length of the
-// parameter vector when the segments tile it, as layouts built by
-// agents/nn do.
-func (l Layout) Len() int {
-	if len(l.Layers) == 0 {
-		return 0
-	}
-	last := l.Layers[len(l.Layers)-1]
-	return last.Offset + last.Len()
-}
-
-// Validate returns an error when a segment of l has a negative offset or
-// shape, extends past d parameters, or overlaps an earlier segment.
-func (l Layout) Validate(d int) error {
-	end := 0
-	for i, s := range l.Layers {
-		if s.Offset < 0 || s.Rows <= 0 || s.Cols <= 0 {
-			return fmt.Errorf("optim: layout segment %d: offset %d, rows %d, cols %d: need offset ≥ 0 and rows, cols ≥ 1", i, s.Offset, s.Rows, s.Cols)
-		}
-		if s.Offset < end {
-			return fmt.Errorf("optim: layout segment %d starts at %d, inside the previous segment (ends at %d): segments must be ordered and disjoint", i, s.Offset, end)
-		}
-		end = s.Offset + s.Len()
-		if end > d {
-			return fmt.Errorf("optim: layout segment %d ends at %d, past the %d parameters", i, end, d)
-		}
-	}
-	return nil
 }
 
 // NonFiniteError reports a NaN or infinite value met by an optimizer. Index is
@@ -204,7 +135,7 @@ func configErr(name, format string, args ...any) error {
 }
 
 // checkLen returns a *LengthError when len(x) != d.
-func checkLen[T Float](name, what string, x []T, d int) error {
+func checkLen[T constraints.Float](name, what string, x []T, d int) error {
 	if len(x) != d {
 		return &LengthError{Optimizer: name, What: what, Got: len(x), Want: d}
 	}
@@ -214,7 +145,7 @@ func checkLen[T Float](name, what string, x []T, d int) error {
 // firstNonFinite returns the index of the first NaN or ±Inf in x, or -1.
 // It relies on x−x being NaN exactly for non-finite x, and checks blocks of
 // four so the common all-finite case costs about one add per entry.
-func firstNonFinite[T Float](x []T) int {
+func firstNonFinite[T constraints.Float](x []T) int {
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
 		s := (x[i] - x[i]) + (x[i+1] - x[i+1]) + (x[i+2] - x[i+2]) + (x[i+3] - x[i+3])
@@ -231,7 +162,7 @@ func firstNonFinite[T Float](x []T) int {
 }
 
 // checkStep validates the lengths and finiteness of params and grad.
-func checkStep[T Float](name string, params, grad []T, d int) error {
+func checkStep[T constraints.Float](name string, params, grad []T, d int) error {
 	if err := checkLen(name, "params", params, d); err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+
+	"golang.org/x/exp/constraints"
 )
 
 // State layout shared by every Stateful optimizer, little-endian:
@@ -40,7 +42,7 @@ func (w *stateWriter) bytes(p []byte) {
 }
 
 // floatsOf writes x as float64 values (exact for float32).
-func floatsOf[T Float](w *stateWriter, x []T) {
+func floatsOf[T constraints.Float](w *stateWriter, x []T) {
 	w.u64(uint64(len(x)))
 	for _, v := range x {
 		w.f64(float64(v))

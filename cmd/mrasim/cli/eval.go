@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"github.com/mrasim/mrasim/agents/learner"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mrasim/mrasim/env"
@@ -25,9 +27,10 @@ import (
 
 func runEval(c *context, args []string) int {
 	fs := c.newFlags("eval", "[flags]",
-		"Plays trained runs and a random player at every evaluation population (seen and unseen\n"+
-			"sizes), adapts MRA to unseen sizes, computes NashConv per population (exact where the game\n"+
-			"gives exact payoffs, by trained best responses otherwise) and writes report.md,\n"+
+		"Plays trained runs, a random player and the game's reference policies at every evaluation\n"+
+			"population (seen and unseen sizes), adapts MRA to unseen sizes, computes NashConv per\n"+
+			"population (exact where the game gives exact payoffs; otherwise a lower bound from the\n"+
+			"deviations found by trained and search best responses) and writes report.md,\n"+
 			"results.csv, results.json and figures.")
 	var runs, pops multiFlag
 	fs.Var(&runs, "run", "a run folder to evaluate (repeat to build a league; default: the newest run under runs/)")
@@ -42,6 +45,7 @@ func runEval(c *context, args []string) int {
 	seed := fs.Uint64("seed", 0, "root seed of the evaluation (default: the scenario's seed)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "jobs at once, ≥ 1 (results do not depend on it)")
 	quiet := fs.Bool("quiet", false, "no progress display")
+	noRefs := fs.Bool("no-references", false, "do not play the game's scripted reference policies (stand still, nearest landmark, closed-form equilibrium, …) as entries")
 	renders := fs.Bool("render", false, "also draw one episode per population and entry as render-ENTRY-POPULATION.gif, linked from report.md (particle games)")
 	maxMemory := fs.String("max-memory", "", maxMemoryUsage)
 	nf := addNATSFlags(fs, "run the jobs on `URL`'s workers (mrasim worker) instead of this machine's cores; see --creds, --tls-ca")
@@ -177,6 +181,15 @@ func runEval(c *context, args []string) int {
 	if set["seed"] {
 		opts.Seed = *seed
 	}
+	if !*noRefs {
+		// The game's hand-written policies, references beside the runs.
+		refs, err := league.References(opts.Game, opts.Params, opts.Populations[0])
+		if err != nil {
+			fmt.Fprintf(c.stderr, "mrasim eval: reference policies: %v\n", err)
+			return ExitUsage
+		}
+		entries = append(entries, refs...)
+	}
 	mo := memest.EvalOptions{
 		Game: opts.Game, Params: opts.Params, Populations: opts.Populations, Entries: len(entries),
 		Latents: maxLatents(entries), AdaptEpisodes: adaptEpisodes(opts), BRBatch: brBatch(opts), Workers: *workers,
@@ -227,9 +240,21 @@ func runEval(c *context, args []string) int {
 	}
 
 	var bar *progress.Reporter
+	// Jobs differ in size (a best response costs hundreds of evaluations):
+	// on this machine the ETA follows the estimated work done, not the
+	// count of jobs.
+	var work atomic.Uint64 // math.Float64bits of the fraction done
+	opts.ProgressWork = func(done float64) { work.Store(math.Float64bits(done)) }
 	opts.Progress = func(done, n int) {
 		if bar == nil {
-			bar = progress.New(progressOut(c.stderr, *quiet), int64(n), "jobs")
+			var po []progress.Option
+			if remote == nil {
+				po = append(po, progress.WithWorkETA())
+			}
+			bar = progress.New(progressOut(c.stderr, *quiet), int64(n), "jobs", po...)
+		}
+		if remote == nil {
+			bar.SetWork(math.Float64frombits(work.Load()))
 		}
 		var fields []progress.Field
 		if remote != nil {
@@ -304,6 +329,8 @@ func brBudget(e scenarios.Eval) league.BRBudget {
 			Episodes: e.BREpisodes, SelectEpisodes: b.SelectEpisodes, TestEpisodes: b.TestEpisodes,
 			Batch: b.Batch, Epochs: b.Epochs, Minibatches: b.Minibatches, Hidden: b.Hidden, LR: b.LR, Optimizer: b.Optimizer,
 			Clip: b.Clip, Gamma: b.Gamma, Lambda: b.Lambda, Entropy: b.Entropy, GradClip: b.GradClip, ValueWarmup: b.ValueWarmup,
+			Search: b.Search, SearchRollouts: b.SearchRollouts, SearchHorizon: b.SearchHorizon, SearchDepth: b.SearchDepth, SearchBase: b.SearchBase,
+			SearchMaxAgents: b.SearchMaxAgents, SearchHold: b.SearchHold,
 		},
 		EpisodesPerAgent: b.EpisodesPerAgent,
 		FromScratch:      b.FromScratch,

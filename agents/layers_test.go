@@ -1,0 +1,35 @@
+package agents_test
+
+import (
+	"go/build"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestLayersImportDown checks that the agents' layers import only what is
+// below them: nn (the layers and the flat parameter layout) no other mrasim
+// package, optim (the optimizer core) nothing of mrasim but nn. An import
+// upward would tie the layers to the optimizers or the learners.
+func TestLayersImportDown(t *testing.T) {
+	const module = "github.com/mrasim/mrasim/"
+	for _, tc := range []struct {
+		dir     string
+		allowed []string
+	}{
+		{"nn", nil},
+		{"optim", []string{module + "agents/nn"}},
+	} {
+		ctx := build.Default
+		ctx.UseAllFiles = true // every architecture's files, not only this machine's
+		pkg, err := ctx.ImportDir(tc.dir, 0)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.dir, err)
+		}
+		for _, imp := range pkg.Imports {
+			if strings.HasPrefix(imp, module) && !slices.Contains(tc.allowed, imp) {
+				t.Errorf("agents/%s imports %s; allowed from this module: %v", tc.dir, imp, tc.allowed)
+			}
+		}
+	}
+}
