@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
 )
 
 // TestHelpPrintsOnce: a command's -h prints its usage once, to stdout.
