@@ -15,9 +15,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mrasim/mrasim/cmd/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/internal/checkpoint"
-	"github.com/mrasim/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/league"
 	"github.com/mrasim/mrasim/league/br"

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/mrasim/mrasim/internal/memest"
+	"github.com/mrasim/mrasim/cmd/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/scenarios"
 )
 

@@ -9,6 +9,10 @@
 // and, in an evaluation, the traces of adaptation and best-response
 // training. Small things (networks, bookkeeping) are covered by a fixed
 // allowance. It is an upper-end estimate of the peak, not a measurement.
+//
+// It lives with the command because it knows the built-in algorithms'
+// shapes (package mra) and the games' (env): below the command it would
+// make a low-level package import the layers above it.
 package memest
 
 import (
