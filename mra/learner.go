@@ -1,7 +1,6 @@
 package mra
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 
@@ -22,19 +21,12 @@ func init() {
 		{AlgoSingle, "MRA's networks trained at one population only"},
 		{AlgoReptile, "first-order meta-learning (Reptile) of one unimodal policy across the training populations"},
 	} {
-		learner.Register(learner.Algorithm{Name: a.name, Summary: a.summary, New: newMRATrainee, Load: loadModel, DecodeJSON: decodeJSON})
+		learner.Register(learner.Algorithm{Name: a.name, Summary: a.summary, New: newMRATrainee, Load: loadModel, DecodeJSON: decodeSettingsJSON,
+			Keys: settingsKeys, Decode: decodeSettings(a.name)})
 	}
 	learner.Register(learner.Algorithm{Name: AlgoMADDPG, Summary: "MADDPG with an attention actor and critic shared across the training populations",
-		New: newDDPGTrainee, Load: loadMADDPG, DecodeJSON: decodeJSON})
-}
-
-// decodeJSON implements learner.Algorithm.DecodeJSON: a Config.
-func decodeJSON(data []byte) (learner.Settings, error) {
-	var c Config
-	if err := json.Unmarshal(data, &c); err != nil {
-		return nil, fmt.Errorf("mra: settings: %w", err)
-	}
-	return c, nil
+		New: newDDPGTrainee, Load: loadMADDPG, DecodeJSON: decodeSettingsJSON,
+		Keys: settingsKeys, Decode: decodeSettings(AlgoMADDPG)})
 }
 
 // Markov reports whether a run of these settings is played as a Markov
@@ -67,12 +59,17 @@ func (c Config) Check(setup learner.Setup) error {
 	return nil
 }
 
-// settingsOf returns the Config behind s with the latents the schedule
-// acts with.
+// settingsOf returns the Config behind s (a Config, or the *Settings of a
+// scenario) with the latents the schedule acts with.
 func settingsOf(s learner.Settings) (Config, error) {
-	cfg, ok := s.(Config)
-	if !ok {
-		return Config{}, fmt.Errorf("mra: settings of type %T, want mra.Config", s)
+	var cfg Config
+	switch s := s.(type) {
+	case Config:
+		cfg = s
+	case *Settings:
+		cfg = s.Config()
+	default:
+		return Config{}, fmt.Errorf("mra: settings of type %T, want mra.Settings or mra.Config", s)
 	}
 	cfg.Latents = cfg.Schedule().Latents
 	return cfg, nil

@@ -24,14 +24,23 @@ type Algorithm struct {
 	// restores them from state (a Learner.AppendState), to be played.
 	Load func(s Settings, b Build, state []byte) (Trained, error)
 	// DecodeJSON reads settings of this algorithm from their JSON form
-	// (json.Marshal of the Settings), as jobs sent to other processes
-	// carry them.
+	// (json.Marshal of the Settings), as run records and jobs sent to other
+	// processes carry them; keys it does not find keep their defaults.
 	DecodeJSON func(data []byte) (Settings, error)
+	// Keys are the keys of a scenario's [algo] table the algorithm reads,
+	// besides name; any other is refused as unknown.
+	Keys []string
+	// Decode returns the settings of a scenario's [algo] table: the
+	// defaults, with every key the table sets read through k (which
+	// reports problems). setup holds the game and the training
+	// populations, for checks across tables.
+	Decode func(k Keys, setup Setup) Settings
 }
 
 var registry = struct {
 	sync.RWMutex
 	algos map[string]Algorithm
+	order []string // names in registration order
 }{algos: map[string]Algorithm{}}
 
 // Register makes an algorithm available by name to the trainer, the
@@ -41,8 +50,8 @@ var registry = struct {
 // is empty or taken or a constructor is missing: those are programming
 // errors.
 func Register(a Algorithm) {
-	if a.Name == "" || a.New == nil || a.Load == nil || a.DecodeJSON == nil {
-		panic("learner: Register needs a name, New, Load and DecodeJSON")
+	if a.Name == "" || a.New == nil || a.Load == nil || a.DecodeJSON == nil || a.Decode == nil {
+		panic("learner: Register needs a name, New, Load, DecodeJSON and Decode")
 	}
 	registry.Lock()
 	defer registry.Unlock()
@@ -50,6 +59,7 @@ func Register(a Algorithm) {
 		panic("learner: algorithm " + a.Name + " registered twice")
 	}
 	registry.algos[a.Name] = a
+	registry.order = append(registry.order, a.Name)
 }
 
 // Registered returns the registered algorithms, sorted by name.
@@ -61,6 +71,32 @@ func Registered() []Algorithm {
 		out = append(out, a)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Names returns the registered algorithms' names in registration order
+// (the built-in ones first), as scenario errors list them.
+func Names() []string {
+	registry.RLock()
+	defer registry.RUnlock()
+	return append([]string(nil), registry.order...)
+}
+
+// AllKeys returns every key any registered algorithm reads from [algo],
+// name first, then in registration order: the keys a grid's [algorithms.LABEL] table may
+// set before its algorithm is known.
+func AllKeys() []string {
+	seen := map[string]bool{"name": true}
+	out := []string{"name"}
+	for _, name := range Names() {
+		a, _ := Lookup(name)
+		for _, k := range a.Keys {
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
 	return out
 }
 

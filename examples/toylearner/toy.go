@@ -83,6 +83,19 @@ func Register() {
 			err := json.Unmarshal(data, &s)
 			return s, err
 		},
+		Keys: []string{"lr", "temperature", "batch_size", "buffer_length", "steps_per_update"},
+		Decode: func(k learner.Keys, _ learner.Setup) learner.Settings {
+			s := Defaults()
+			k.Float("lr", &s.LR, 0, 1, true, false)
+			k.Float("temperature", &s.Temperature, 0, math.Inf(1), true, true)
+			k.Int("batch_size", &s.BatchSize, 1, 1<<20)
+			k.Int("buffer_length", &s.BufferLength, 1, 1e8)
+			k.Int("steps_per_update", &s.Steps, 1, 1e9)
+			if s.BatchSize > s.BufferLength {
+				k.Fail("batch_size", "", "batch_size %d is larger than buffer_length %d", s.BatchSize, s.BufferLength)
+			}
+			return s
+		},
 	})
 }
 

@@ -362,7 +362,7 @@ func checkpointEpisode(t *testing.T, run string) int {
 	}
 	s, err := scenarios.Parse(runScenario, src)
 	if err == nil {
-		err = resolvePrecision(s, run, true)
+		err = resolveSettings(s, run, true)
 	}
 	if err != nil {
 		t.Error(err)

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/learner"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,39 +39,59 @@ type runRecord struct {
 	Algo         json.RawMessage `json:"algo"` // the [algo] table with defaults filled in
 }
 
-// precision returns the precision the recorded run trains in: the one
-// its [algo] names, float64 when it names none (the run was started
-// before float32 became the default for new runs, or before
-// algo.precision existed).
-func (r runRecord) precision() string {
-	var a struct{ Precision string }
-	if json.Unmarshal(r.Algo, &a) != nil || a.Precision == "" {
-		return scenarios.PrecisionFloat64
-	}
-	return a.Precision
-}
-
-// resolvePrecision fills in scenario s's algo.precision when it is unset:
-// for a new run (resume false) NewRunPrecision's default, for a run being
-// resumed in dir the precision its record names (float64 without a
-// record). Every run folder written since records the value it resolved.
-func resolvePrecision(s *scenarios.Scenario, dir string, resume bool) error {
-	if s.Algo.Precision != "" {
+// resolveSettings fills in what scenario s's settings leave for a run to
+// fix when it starts (learner.Resolver; MRA's precision): for a new run
+// (resume false) the algorithm's default for new runs, for a run being
+// resumed in dir what its record names (the record's absence included).
+// Every run folder written since records the values resolved.
+func resolveSettings(s *scenarios.Scenario, dir string, resume bool) error {
+	res, ok := s.Algo.(learner.Resolver)
+	if !ok {
 		return nil
 	}
 	if !resume {
-		s.Algo.Precision = scenarios.NewRunPrecision(s.Algo.Name)
+		res.Resolve(nil, true)
 		return nil
 	}
-	r, ok, err := readRunRecord(dir)
+	r, has, err := readRunRecord(dir)
 	if err != nil {
 		return err
 	}
-	s.Algo.Precision = scenarios.PrecisionFloat64
-	if ok {
-		s.Algo.Precision = r.precision()
+	var recorded json.RawMessage
+	if has {
+		recorded = r.Algo
 	}
+	res.Resolve(recorded, false)
 	return nil
+}
+
+// resolvedRecord returns the recorded settings r.Algo as a map, with the
+// keys a record of older days lacks and learner.Resolver fills in added
+// (MRA's precision: float64 for a record without one).
+func resolvedRecord(s *scenarios.Scenario, r runRecord) map[string]any {
+	var ra map[string]any
+	json.Unmarshal(r.Algo, &ra)
+	algo, err := learner.Lookup(s.Algo.Algorithm())
+	if ra == nil || err != nil {
+		return ra
+	}
+	rs, err := algo.DecodeJSON(r.Algo)
+	res, ok := rs.(learner.Resolver)
+	if err != nil || !ok {
+		return ra
+	}
+	var before, after map[string]any
+	b, _ := json.Marshal(rs)
+	json.Unmarshal(b, &before)
+	res.Resolve(r.Algo, false)
+	b, _ = json.Marshal(rs)
+	json.Unmarshal(b, &after)
+	for k, v := range after {
+		if _, recorded := ra[k]; !recorded && !reflect.DeepEqual(before[k], v) {
+			ra[k] = v
+		}
+	}
+	return ra
 }
 
 // recordOf returns the record of scenario s (its seed and episodes being
@@ -121,8 +143,8 @@ func applyRecord(s *scenarios.Scenario, r runRecord, dir string, episodesSet boo
 	if !episodesSet {
 		s.Train.Episodes = r.Episodes
 	}
-	if s.Algo.Precision == "" {
-		s.Algo.Precision = r.precision()
+	if res, ok := s.Algo.(learner.Resolver); ok {
+		res.Resolve(r.Algo, false)
 	}
 	got := recordOf(s)
 	var diffs []string
@@ -139,12 +161,9 @@ func applyRecord(s *scenarios.Scenario, r runRecord, dir string, episodesSet boo
 	}
 	cmp("train.populations", got.Populations, r.Populations)
 	cmp("train.parallel_envs", got.ParallelEnvs, r.ParallelEnvs)
-	var ga, ra map[string]any
+	var ga map[string]any
 	json.Unmarshal(got.Algo, &ga)
-	json.Unmarshal(r.Algo, &ra)
-	if ra != nil && ra["Precision"] == nil {
-		ra["Precision"] = r.precision() // a record of the float64-default days
-	}
+	ra := resolvedRecord(s, r)
 	// Key by key, by the scenario's names: never the whole tables.
 	for _, k := range unionKeys(ga, ra) {
 		cmp("algo."+algoKey(k), ga[k], ra[k])
@@ -173,8 +192,8 @@ func unionKeys(a, b map[string]any) []string {
 	return names
 }
 
-// algoKey returns the scenario key of field of scenarios.Algo as run.json
-// records it: BatchSize is batch_size, PolicyLR pi_lr.
+// algoKey returns the scenario key of a settings field as run.json
+// records it (the field names of mra.Settings): BatchSize is batch_size, PolicyLR pi_lr.
 func algoKey(field string) string {
 	switch field {
 	case "PolicyLR":

@@ -25,7 +25,6 @@ import (
 	"github.com/mrasim/mrasim/internal/curves"
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/internal/runlock"
-	"github.com/mrasim/mrasim/mra"
 	"github.com/mrasim/mrasim/scenarios"
 )
 
@@ -130,7 +129,7 @@ func runTrain(c *context, args []string) int {
 			}
 		}
 	}
-	if err := resolvePrecision(s, dir, *resume); err != nil {
+	if err := resolveSettings(s, dir, *resume); err != nil {
 		fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
 		return ExitUsage
 	}
@@ -236,28 +235,14 @@ func newestRun(s *scenarios.Scenario) (string, error) {
 	return matches[len(matches)-1], nil
 }
 
-// trainConfig turns the scenario's algorithm table into the trainer's
-// configuration.
-func trainConfig(s *scenarios.Scenario) (mra.Config, learner.Setup) {
-	cfg := mra.DefaultConfig()
-	a := s.Algo
-	cfg.Algo = a.Name
-	cfg.Gamma, cfg.PolicyLR, cfg.CriticLR, cfg.WeightDecay = a.Gamma, a.PolicyLR, a.CriticLR, a.WeightDecay
-	cfg.BatchSize, cfg.BufferLength, cfg.StepsPerUpdate, cfg.NumUpdates = a.BatchSize, a.BufferLength, a.StepsPerUpdate, a.NumUpdates
-	cfg.RewardScale, cfg.Latents, cfg.Resamples, cfg.GradClip = a.RewardScale, a.Latents, a.Resamples, a.GradClip
-	cfg.PriorTemperature, cfg.Baseline, cfg.PerAgentCriticLoss, cfg.RecomputeNextGraph = a.PriorTemperature, a.Baseline, a.PerAgentCriticLoss, a.RecomputeNextGraph
-	cfg.PolicySeesSelf, cfg.CriticSeesSelf = a.PolicySeesSelf, a.CriticSeesSelf
-	cfg.MetaLR, cfg.InnerCycles, cfg.KeepMoments = a.MetaLR, a.InnerCycles, a.KeepMoments
-	cfg.Variant, cfg.TargetActionAtObs, cfg.TerminalEntropy = a.Variant, a.TargetActionAtObs, a.TerminalEntropy
-	cfg.ClassifierCrossPairing, cfg.DoubleClipRelation = a.ClassifierCrossPairing, a.DoubleClipRelation
-	cfg.Tau = a.Tau
-	cfg.Replay = a.Replay
-	cfg.Precision = a.Precision
+// trainConfig returns the scenario's algorithm settings and the trainer's
+// setup.
+func trainConfig(s *scenarios.Scenario) (learner.Settings, learner.Setup) {
 	setup := learner.Setup{
 		Game: s.Game.Name, Params: s.Game.Params, Populations: s.Train.Populations, Seed: s.Seed,
 		Episodes: s.Train.Episodes, ParallelEnvs: s.Train.ParallelEnvs, LogEvery: s.Train.LogEvery,
 	}
-	return cfg, setup
+	return s.Algo, setup
 }
 
 // resumeDone handles a resume that has nothing to train, given the rounds
@@ -295,7 +280,7 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 		fmt.Fprintf(c.stderr, "mrasim train: "+format+"\n", args...)
 		return code
 	}
-	if err := resolvePrecision(s, dir, resume); err != nil {
+	if err := resolveSettings(s, dir, resume); err != nil {
 		return fail(ExitUsage, "%v", err)
 	}
 	cfg, setup := trainConfig(s)
@@ -358,7 +343,7 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 		verb = "resuming at episode " + fmt.Sprint(t.Episode()) + ","
 	}
 	fmt.Fprintf(c.stderr, "%s %s on %s %s, %d episodes per population at %d parallel envs, seed %d; run folder %s\n",
-		verb, cfg.Algo, s.Game.Name, strings.Join(t.Labels(), " "), setup.Episodes, setup.ParallelEnvs, setup.Seed, dir)
+		verb, cfg.Algorithm(), s.Game.Name, strings.Join(t.Labels(), " "), setup.Episodes, setup.ParallelEnvs, setup.Seed, dir)
 
 	bar := progress.New(progressOut(c.stderr, quiet), int64(t.Rounds()*setup.ParallelEnvs), "episodes")
 	var last learner.Metrics

@@ -156,8 +156,24 @@ func (s shape) actingBytes(rows, k int64) int64 {
 	return rows * (s.d*8 + s.e*s.d*8 + s.e + 2*k*8 + 8 + s.e*8)
 }
 
-// Train estimates the memory of a training run.
-func Train(cfg mra.Config, setup learner.Setup) (Estimate, error) {
+// configOf returns the configuration the estimate reads: that of mra's
+// settings, or for another algorithm the shared parts its Schedule gives
+// (buffers, batches, acting scratch; its own networks count as Overhead).
+func configOf(s learner.Settings) mra.Config {
+	switch c := s.(type) {
+	case mra.Config:
+		return c
+	case interface{ Config() mra.Config }:
+		return c.Config()
+	}
+	sch := s.Schedule()
+	return mra.Config{Algo: s.Algorithm(), Latents: sch.Latents, BatchSize: sch.BatchSize, BufferLength: sch.BufferLength,
+		Replay: sch.Replay, Precision: mra.PrecisionFloat64}
+}
+
+// Train estimates the memory of a training run of settings s.
+func Train(s learner.Settings, setup learner.Setup) (Estimate, error) {
+	cfg := configOf(s)
 	var est Estimate
 	k := int64(cfg.Latents)
 	num, den := activationScale(cfg.Precision)
