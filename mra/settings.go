@@ -10,52 +10,52 @@ import (
 )
 
 // Settings are a scenario's [algo] table for this package's algorithms,
-// with the defaults filled in: what run.json records (under these field
-// names) and what Config is made from. The defaults are the official MRA
+// with the defaults filled in: what run.json records (under the scenario's
+// keys) and what Config is made from. The defaults are the official MRA
 // code's (see the README's scenario reference). *Settings implements
 // learner.Settings and learner.Resolver.
 type Settings struct {
-	Name           string  // `name`: "mra", "single", "reptile" or "maddpg"; default "mra"
-	Gamma          float64 // `gamma`: discount factor in (0, 1]; default 0.95
-	PolicyLR       float64 // `pi_lr`: learning rate of policies and relation net; default 3e-4
-	CriticLR       float64 // `q_lr`: learning rate of critic, prior and game classifier; default 3e-4
-	WeightDecay    float64 // `weight_decay`: Adam L2 weight decay; default 3e-4
-	BatchSize      int     // `batch_size`: transitions per gradient step; default 1024
-	BufferLength   int     // `buffer_length`: replay capacity per training population; default 1000000
-	StepsPerUpdate int     // `steps_per_update`: environment steps (over all copies) between update rounds; default 100
-	NumUpdates     int     // `num_updates`: critic+actor gradient steps per round; default 10
-	RewardScale    float64 // `reward_scale`: inverse entropy temperature α⁻¹; default 30
-	Latents        int     // `latents`: number K of latent modes = attention heads; default 6
-	Resamples      int     // `resamples`: latents K' resampled by the diversity (MI) estimator; default 5
-	GradClip       float64 // `grad_clip`: gradient-norm clip per agent (clip = grad_clip·n); default 10
+	Name           string  `json:"name"`             // `name`: "mra", "single", "reptile" or "maddpg"; default "mra"
+	Gamma          float64 `json:"gamma"`            // `gamma`: discount factor in (0, 1]; default 0.95
+	PolicyLR       float64 `json:"pi_lr"`            // `pi_lr`: learning rate of policies and relation net; default 3e-4
+	CriticLR       float64 `json:"q_lr"`             // `q_lr`: learning rate of critic, prior and game classifier; default 3e-4
+	WeightDecay    float64 `json:"weight_decay"`     // `weight_decay`: Adam L2 weight decay; default 3e-4
+	BatchSize      int     `json:"batch_size"`       // `batch_size`: transitions per gradient step; default 1024
+	BufferLength   int     `json:"buffer_length"`    // `buffer_length`: replay capacity per training population; default 1000000
+	StepsPerUpdate int     `json:"steps_per_update"` // `steps_per_update`: environment steps (over all copies) between update rounds; default 100
+	NumUpdates     int     `json:"num_updates"`      // `num_updates`: critic+actor gradient steps per round; default 10
+	RewardScale    float64 `json:"reward_scale"`     // `reward_scale`: inverse entropy temperature α⁻¹; default 30
+	Latents        int     `json:"latents"`          // `latents`: number K of latent modes = attention heads; default 6
+	Resamples      int     `json:"resamples"`        // `resamples`: latents K' resampled by the diversity (MI) estimator; default 5
+	GradClip       float64 `json:"grad_clip"`        // `grad_clip`: gradient-norm clip per agent (clip = grad_clip·n); default 10
 
 	// Variant sets the defaults of the quirk switches below it marks: the
 	// official code's behaviour or its corrections (issue 9; the README's
 	// quirk table). A switch given explicitly overrides its variant.
-	Variant string // `variant`: "official" or "corrected"; default "official"
+	Variant string `json:"variant"` // `variant`: "official" or "corrected"; default "official"
 
 	// Quirks of the official code (mra.md §7.8), reproduced by default.
-	PriorTemperature   float64 // `prior_temperature`: p(z|m) = softmax(ℓ/T); default 4
-	Baseline           bool    // `baseline`: subtract MAAC's counterfactual baseline Σ_a' π(a')Q_i(a', a_−i) in the actor loss; default false
-	PerAgentCriticLoss bool    // `per_agent_critic_loss`: per-agent MSE instead of MSE of sums; default false
-	RecomputeNextGraph bool    // `recompute_next_graph`: recompute g at o' for targets; default false
-	PolicySeesSelf     bool    // `policy_sees_self`: policy heads take [e_i ; own self row]; default false
-	CriticSeesSelf     bool    // `critic_sees_self`: critic MLPs take [e^c_i ; onehot(a_i) ; own self row]; default false
+	PriorTemperature   float64 `json:"prior_temperature"`     // `prior_temperature`: p(z|m) = softmax(ℓ/T); default 4
+	Baseline           bool    `json:"baseline"`              // `baseline`: subtract MAAC's counterfactual baseline Σ_a' π(a')Q_i(a', a_−i) in the actor loss; default false
+	PerAgentCriticLoss bool    `json:"per_agent_critic_loss"` // `per_agent_critic_loss`: per-agent MSE instead of MSE of sums; default false
+	RecomputeNextGraph bool    `json:"recompute_next_graph"`  // `recompute_next_graph`: recompute g at o' for targets; default false
+	PolicySeesSelf     bool    `json:"policy_sees_self"`      // `policy_sees_self`: policy heads take [e_i ; own self row]; default false
+	CriticSeesSelf     bool    `json:"critic_sees_self"`      // `critic_sees_self`: critic MLPs take [e^c_i ; onehot(a_i) ; own self row]; default false
 
 	// Set by the variant (official value first).
-	TargetActionAtObs      bool // `target_action_at_obs`: critic target action a' ~ π⁻(·|o, g) (Q1); official true, corrected false
-	TerminalEntropy        bool // `terminal_entropy`: keep −α log π⁻ in the target at terminal o' (Q3); official true, corrected false
-	ClassifierCrossPairing bool // `classifier_cross_pairing`: the classifier pairs g with another sample's values (Q5); official true, corrected false
-	DoubleClipRelation     bool // `double_clip_relation`: clip φ's gradient twice (Q4); official true, corrected false
+	TargetActionAtObs      bool `json:"target_action_at_obs"`     // `target_action_at_obs`: critic target action a' ~ π⁻(·|o, g) (Q1); official true, corrected false
+	TerminalEntropy        bool `json:"terminal_entropy"`         // `terminal_entropy`: keep −α log π⁻ in the target at terminal o' (Q3); official true, corrected false
+	ClassifierCrossPairing bool `json:"classifier_cross_pairing"` // `classifier_cross_pairing`: the classifier pairs g with another sample's values (Q5); official true, corrected false
+	DoubleClipRelation     bool `json:"double_clip_relation"`     // `double_clip_relation`: clip φ's gradient twice (Q4); official true, corrected false
 
-	MetaLR      float64 // `meta_lr`: Reptile's outer step size ε; default 0.1
-	InnerCycles int     // `inner_cycles`: Reptile's rounds per population between meta-steps; default 1
+	MetaLR      float64 `json:"meta_lr"`      // `meta_lr`: Reptile's outer step size ε; default 0.1
+	InnerCycles int     `json:"inner_cycles"` // `inner_cycles`: Reptile's rounds per population between meta-steps; default 1
 	// KeepMoments carries Reptile's Adam moments from one game's inner loop
 	// to the next (Config.KeepMoments). Off, the default, each game's
 	// inner loop starts from fresh moments; left out of run.json when off,
 	// so the records of runs started before the key existed still match.
-	KeepMoments bool    `json:",omitempty"` // `keep_moments`: Reptile only; default false
-	Tau         float64 // `tau`: MADDPG's Polyak target rate in (0, 1] (1: hard copy); default 0.01
+	KeepMoments bool    `json:"keep_moments,omitempty"` // `keep_moments`: Reptile only; default false
+	Tau         float64 `json:"tau"`                    // `tau`: MADDPG's Polyak target rate in (0, 1] (1: hard copy); default 0.01
 
 	// Replay is what the replay buffer stores (Config.Replay):
 	// "auto" the smaller per transition for the game, "states" the game's
@@ -63,7 +63,7 @@ type Settings struct {
 	// bit-identical under each; only memory and speed differ. Unset it is
 	// "" (meaning "auto") and left out of run.json, so the records of runs
 	// started before the key existed still match on --resume.
-	Replay string `json:",omitempty"` // `replay`: "auto", "states" or "observations"; default "" = "auto"
+	Replay string `json:"replay,omitempty"` // `replay`: "auto", "states" or "observations"; default "" = "auto"
 
 	// Precision is the element type MRA trains in (Config.Precision):
 	// "float64" or "float32" (twice the SIMD width; results agree with
@@ -76,7 +76,7 @@ type Settings struct {
 	// record names, float64 when the record has none (runs started before
 	// the key existed, or before float32 became the default). To the
 	// library (Config) "" means float64.
-	Precision string `json:",omitempty"` // `precision`: "float64" or "float32"; default "" = see above
+	Precision string `json:"precision,omitempty"` // `precision`: "float64" or "float32"; default "" = see above
 }
 
 // ApplyVariant sets Variant and the switches it governs from variant v

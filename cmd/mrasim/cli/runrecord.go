@@ -130,7 +130,34 @@ func readRunRecord(dir string) (r runRecord, ok bool, err error) {
 	if err := json.Unmarshal(data, &r); err != nil {
 		return r, false, fmt.Errorf("%s: %v", path, err)
 	}
+	r.Algo = snakeKeys(r.Algo)
 	return r, true, nil
+}
+
+// snakeKeys returns a recorded [algo] table under the scenario's keys:
+// run folders written before the settings were the algorithm's own type
+// record them under Go field names (PolicyLR for pi_lr), which it
+// converts; a record already in scenario keys is returned as it is.
+func snakeKeys(algo json.RawMessage) json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(algo, &m) != nil {
+		return algo
+	}
+	out := make(map[string]json.RawMessage, len(m))
+	changed := false
+	for k, v := range m {
+		sk := algoKey(k)
+		changed = changed || sk != k
+		out[sk] = v
+	}
+	if !changed {
+		return algo
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return algo
+	}
+	return b
 }
 
 // applyRecord makes scenario s (read from a run's copy) the run as it was
@@ -192,8 +219,8 @@ func unionKeys(a, b map[string]any) []string {
 	return names
 }
 
-// algoKey returns the scenario key of a settings field as run.json
-// records it (the field names of mra.Settings): BatchSize is batch_size, PolicyLR pi_lr.
+// algoKey returns the scenario key of a settings field as run folders
+// written before the scenario's keys were recorded name it: BatchSize is batch_size, PolicyLR pi_lr.
 func algoKey(field string) string {
 	switch field {
 	case "PolicyLR":
