@@ -27,7 +27,7 @@
 //
 // Every job (an evaluation, an adaptation, a best response) is plain data
 // (Job, with output JobResult), carries its own seeds and runs through a
-// Runner, so results do not depend on how many goroutines or machines run
+// jobs.Runner (package league/jobs), so results do not depend on how many goroutines or machines run
 // them. Package league is not for training (package mra) nor
 // for the command line.
 package league

@@ -13,6 +13,7 @@ import (
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/env/matrix"
 	"github.com/mrasim/mrasim/league/br"
+	"github.com/mrasim/mrasim/league/jobs"
 	"github.com/mrasim/mrasim/league/meta"
 	"github.com/mrasim/mrasim/mra"
 )
@@ -55,7 +56,7 @@ type Options struct {
 	NashConv string   // one of NashConvModes ("" is auto)
 	BR       BRBudget // the best responses' budget and learner ([eval.br])
 
-	Runner   Runner            // default Local{}
+	Runner   jobs.Runner       // default jobs.Local{}
 	Progress func(done, n int) // called after each finished job; may be nil
 	// ProgressWork is called after each job this process finishes with
 	// the estimated fraction of the league's work done (jobs differ in

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/jobs"
 	"github.com/mrasim/mrasim/league/sweep"
 )
 
@@ -142,7 +143,7 @@ func TestExecuteSubmitsEveryJob(t *testing.T) {
 	var reports []*sweep.Report
 	for _, workers := range []int{1, 4} {
 		f := &fakeHandlers{}
-		rep, err := sweep.Execute(p, sweep.Options{Runner: league.Local{Workers: workers}, Handlers: f.handlers(), Workers: 3})
+		rep, err := sweep.Execute(p, sweep.Options{Runner: jobs.Local{Workers: workers}, Handlers: f.handlers(), Workers: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -230,7 +231,7 @@ func TestProgressCountsOnlyJobsRun(t *testing.T) {
 	var mu sync.Mutex
 	last := map[string][2]int{}
 	_, err := sweep.Execute(p, sweep.Options{
-		Runner:   league.Local{Workers: 1},
+		Runner:   jobs.Local{Workers: 1},
 		Handlers: f.handlers(),
 		Stopped: func() bool {
 			f.mu.Lock()

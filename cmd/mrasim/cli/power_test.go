@@ -14,6 +14,7 @@ import (
 	"github.com/mrasim/mrasim/env/particle"
 	"github.com/mrasim/mrasim/league"
 	"github.com/mrasim/mrasim/league/br"
+	"github.com/mrasim/mrasim/league/jobs"
 	"github.com/mrasim/mrasim/scenarios"
 )
 
@@ -235,7 +236,7 @@ func TestPowerTable(t *testing.T) {
 		}
 		start := time.Now()
 		rep, err := league.Play([]league.Entry{entry}, league.Options{Game: game, Params: s.Game.Params, Populations: []env.Population{spec.Population},
-			Episodes: 2, Seed: 3, NashConv: league.ModeBR, BR: budget, Runner: league.Local{Workers: 1}})
+			Episodes: 2, Seed: 3, NashConv: league.ModeBR, BR: budget, Runner: jobs.Local{Workers: 1}})
 		if err != nil {
 			t.Fatal(err)
 		}

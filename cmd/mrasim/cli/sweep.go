@@ -23,6 +23,7 @@ import (
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/internal/runlock"
 	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/jobs"
 	"github.com/mrasim/mrasim/league/natsrun"
 	"github.com/mrasim/mrasim/league/sweep"
 	"github.com/mrasim/mrasim/scenarios"
@@ -229,7 +230,7 @@ func (c *context) sweep(ctx stdcontext.Context, plan *sweep.Plan, set sweepSetti
 	var bar *progress.Reporter
 	phase := ""
 	opts := sweep.Options{
-		Runner: league.Local{Workers: set.jobs},
+		Runner: jobs.Local{Workers: set.jobs},
 		Handlers: sweep.Handlers{
 			// The plan's memory was checked before the sweep started.
 			Train: func(j sweep.TrainJob) (sweep.TrainResult, error) { return trainJob(ctx, j, nil) },
@@ -288,7 +289,7 @@ func writeSweepReport(rep *sweep.Report, dir string) ([]string, error) {
 // budget (a worker's), the run's memory is reserved from it before
 // anything is allocated. Input that can never train (a scenario that does
 // not parse, a folder of another run, a run larger than the budget) is
-// refused (league.ErrRefused): a worker fails it once.
+// refused (jobs.ErrRefused): a worker fails it once.
 func trainJob(ctx stdcontext.Context, j sweep.TrainJob, budget *memoryBudget) (sweep.TrainResult, error) {
 	res := sweep.TrainResult{Run: j.Run}
 	s, err := scenarios.Parse(j.File, j.Source)
@@ -423,7 +424,7 @@ type evalCache struct {
 //
 // With a budget (a worker's), the evaluation's memory is reserved from it
 // before anything is allocated; input that can never be evaluated is
-// refused (league.ErrRefused), as in trainJob.
+// refused (jobs.ErrRefused), as in trainJob.
 func evalJob(ctx stdcontext.Context, j sweep.EvalJob, budget *memoryBudget) (sweep.EvalResult, error) {
 	start := time.Now()
 	cachePath := filepath.Join(j.Dir, sweepEvalFile)
@@ -451,7 +452,7 @@ func evalJob(ctx stdcontext.Context, j sweep.EvalJob, budget *memoryBudget) (swe
 		Game: s.Game.Name, Params: s.Game.Params, Populations: s.Eval.Populations, Episodes: s.Eval.Episodes, Seed: j.EvalSeed,
 		AdaptSteps: s.Eval.AdaptSteps, AdaptEpisodes: s.Eval.AdaptEpisodes,
 		NashConv: s.Eval.NashConv, BR: brBudget(s.Eval),
-		Runner: league.Local{Workers: j.Workers},
+		Runner: jobs.Local{Workers: j.Workers},
 	}
 	if opts.BR.Episodes == 0 && opts.NashConv == league.ModeAuto {
 		opts.NashConv = league.ModeExactWhereGiven // no best responses: exact values only, where the game gives them
