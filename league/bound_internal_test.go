@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"gonum.org/v1/gonum/stat/distuv"
+	"github.com/mrasim/mrasim/internal/stats"
 )
 
 // TestLowerBound: the gains are summed unclipped (a negative test gain
@@ -13,7 +13,7 @@ import (
 // challenger's uncertainty, and the bound is the one-sided Student-t
 // bound with Welch–Satterthwaite degrees of freedom.
 func TestLowerBound(t *testing.T) {
-	t95 := func(df float64) float64 { return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile(0.95) }
+	t95 := func(df float64) float64 { return stats.TQuantile(0.95, df) }
 	for _, tc := range []struct {
 		name     string
 		devs     []Deviation

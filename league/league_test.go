@@ -147,7 +147,7 @@ func TestTwoTypeLineups(t *testing.T) {
 		t.Fatalf("%d line-ups and %d meta-games, want 4 and 1", len(a.Lineups), len(a.MetaGame))
 	}
 	mg := a.MetaGame[0]
-	if mg.Error != "" || len(mg.AlphaRank) != 2 || len(mg.PRD) != 2 || len(mg.Payoffs[0]) != 2 {
+	if mg.Error != "" || len(mg.Solutions["alpharank"]) != 2 || len(mg.Solutions["prd"]) != 2 || len(mg.Payoffs[0]) != 2 {
 		t.Fatalf("meta-game %+v", mg)
 	}
 	for _, r := range a.Results {

@@ -12,6 +12,7 @@ import (
 	"github.com/mrasim/mrasim/agents"
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/env/particle"
+	"github.com/mrasim/mrasim/internal/stats"
 	"github.com/mrasim/mrasim/league"
 	"github.com/mrasim/mrasim/league/br"
 	"github.com/mrasim/mrasim/league/jobs"
@@ -131,7 +132,8 @@ func deviationGain(t *testing.T, newGame func() (env.Game, error), others agents
 		s := env.SubSeed(seed, uint64(k))
 		diff[k] = play(s, true) - play(s, false)
 	}
-	return br.MeanCI95(diff)
+	mean, _, half := stats.TInterval95(diff)
+	return mean, half
 }
 
 // TestPowerTable measures the power table of the README: for each particle
