@@ -31,6 +31,7 @@ import (
 	"sync/atomic"
 
 	"github.com/mrasim/mrasim/internal/checkpoint"
+	"github.com/mrasim/mrasim/internal/fsutil"
 	"github.com/mrasim/mrasim/league/jobs"
 )
 
@@ -197,6 +198,11 @@ func handleTask(ctx context.Context, env jobs.Env, kind string, payload []byte) 
 // run (the run's files travel in RunFiles): a name, not a path.
 const shippedRun = "run"
 
+// maxShippedFile bounds one file of a folder that travels with a job: far
+// above any checkpoint or replay segment, it only keeps a file that grows
+// without end from being read.
+const maxShippedFile = 1 << 40
+
 // withoutHostPaths returns a shipped job's document with the submitter's
 // folders taken out: a worker makes its own folders, and a payload never
 // carries a path of the submitter's machine.
@@ -263,7 +269,7 @@ func pack(dir, skip string, blobs map[string][]byte) (map[string]string, error) 
 	}
 	var files map[string]string
 	for _, name := range names {
-		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		data, err := fsutil.ReadRegular(filepath.Join(dir, filepath.FromSlash(name)), maxShippedFile)
 		if err != nil {
 			return nil, fmt.Errorf("sweep: %w", err)
 		}
@@ -285,7 +291,7 @@ func packOut(ctx context.Context, env jobs.Env, dir string) (map[string]string, 
 	}
 	files := map[string]string{}
 	for _, name := range names {
-		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		data, err := fsutil.ReadRegular(filepath.Join(dir, filepath.FromSlash(name)), maxShippedFile)
 		if err != nil {
 			return nil, fmt.Errorf("sweep: %w", err)
 		}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/internal/checkpoint"
+	"github.com/mrasim/mrasim/internal/fsutil"
 	"github.com/mrasim/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/internal/runlock"
@@ -166,7 +167,7 @@ func runSweep(c *context, args []string) int {
 		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
 		return ExitFailure
 	}
-	md, _ := os.ReadFile(filepath.Join(plan.Out, "sweep.md"))
+	md, _ := fsutil.ReadRegular(filepath.Join(plan.Out, "sweep.md"), 1<<30)
 	c.stdout.Write(md)
 	fmt.Fprintf(c.stdout, "wrote %s\n", strings.Join(written, ", "))
 	return code
@@ -300,7 +301,7 @@ func trainJob(ctx stdcontext.Context, j sweep.TrainJob, budget *memoryBudget) (s
 	_, statErr := os.Stat(filepath.Join(j.Dir, runCheckpoint))
 	resume := statErr == nil
 	if resume {
-		saved, err := checkpoint.ReadRegular(filepath.Join(j.Dir, runScenario), scenarios.MaxFileSize)
+		saved, err := fsutil.ReadRegular(filepath.Join(j.Dir, runScenario), scenarios.MaxFileSize)
 		if err != nil {
 			return res, err
 		}
@@ -313,7 +314,7 @@ func trainJob(ctx stdcontext.Context, j sweep.TrainJob, budget *memoryBudget) (s
 			return res, refused(fmt.Errorf("%s holds a run trained from another scenario (its %s differs from the grid's outside [eval]): move it away or choose another out", j.Dir, runScenario))
 		}
 		var done sweep.TrainResult
-		if data, err := checkpoint.ReadRegular(filepath.Join(j.Dir, sweepTrained), 1<<20); err == nil && json.Unmarshal(data, &done) == nil && done.Finished {
+		if data, err := fsutil.ReadRegular(filepath.Join(j.Dir, sweepTrained), 1<<20); err == nil && json.Unmarshal(data, &done) == nil && done.Finished {
 			done.Skipped, done.Resumed = true, false
 			return done, nil
 		}
@@ -393,7 +394,7 @@ func lastMetrics(path string) (m struct {
 
 // lastLine returns the last non-empty line of a text file ("" if none).
 func lastLine(path string) string {
-	f, _, err := checkpoint.OpenRegular(path)
+	f, _, err := fsutil.OpenRegular(path)
 	if err != nil {
 		return ""
 	}
@@ -428,7 +429,7 @@ type evalCache struct {
 func evalJob(ctx stdcontext.Context, j sweep.EvalJob, budget *memoryBudget) (sweep.EvalResult, error) {
 	start := time.Now()
 	cachePath := filepath.Join(j.Dir, sweepEvalFile)
-	if data, err := checkpoint.ReadRegular(cachePath, 1<<30); err == nil {
+	if data, err := fsutil.ReadRegular(cachePath, 1<<30); err == nil {
 		var c evalCache
 		if json.Unmarshal(data, &c) == nil && bytes.Equal(c.Source, j.Source) && c.EvalSeed == j.EvalSeed {
 			c.Result.Skipped, c.Result.WallSeconds = true, 0
