@@ -42,3 +42,14 @@ func TestLowerBound(t *testing.T) {
 		})
 	}
 }
+
+// TestMeanCIStudentT: the league's return intervals are Student-t,
+// t₀.₉₇₅,ₙ₋₁·sd/√n (x = 1, 2, 3, 4: sd √(5/3), t₀.₉₇₅,₃ = 3.182446305),
+// like br's and the sweep's, not 1.96·sd/√n.
+func TestMeanCIStudentT(t *testing.T) {
+	mean, ci := meanCI([]float64{1, 2, 3, 4})
+	want := 3.182446305284263 * math.Sqrt(5.0/3) / 2
+	if mean != 2.5 || math.Abs(ci-want) > 1e-9 {
+		t.Errorf("meanCI = %v ± %v, want 2.5 ± %v", mean, ci, want)
+	}
+}
