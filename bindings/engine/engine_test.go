@@ -231,9 +231,18 @@ func TestErrors(t *testing.T) {
 		msg  string
 	}{
 		{"action out of range", v.Step(), engine.CodeArgument, "agent 1 (agents): action 9, want 0 … 4"},
-		{"unknown game", func() error { _, err := engine.New(engine.Config{Game: "sprad", Populations: pops("3"), Copies: 1}); return err }(), engine.CodeUnknownGame, `did you mean "spread"`},
-		{"bad population", func() error { _, err := engine.New(engine.Config{Game: "spread", Populations: pops("goodies=3"), Copies: 1}); return err }(), engine.CodeArgument, "refuses population"},
-		{"bad params", func() error { _, err := engine.NewFromText("spread", `{"max_steps": 0.5}`, `["3"]`, 1, 0, false, 1); return err }(), engine.CodeArgument, "max_steps"},
+		{"unknown game", func() error {
+			_, err := engine.New(engine.Config{Game: "sprad", Populations: pops("3"), Copies: 1})
+			return err
+		}(), engine.CodeUnknownGame, `did you mean "spread"`},
+		{"bad population", func() error {
+			_, err := engine.New(engine.Config{Game: "spread", Populations: pops("goodies=3"), Copies: 1})
+			return err
+		}(), engine.CodeArgument, "refuses population"},
+		{"bad params", func() error {
+			_, err := engine.NewFromText("spread", `{"max_steps": 0.5}`, `["3"]`, 1, 0, false, 1)
+			return err
+		}(), engine.CodeArgument, "max_steps"},
 		{"bad state", v.Restore(0, []byte("not a state")), engine.CodeState, "invalid game state"},
 		{"stale handle", engine.Step(h + 1000), engine.CodeHandle, "not a live"},
 		{"bad copy", v.ResetCopy(5, 1), engine.CodeArgument, "copy 5 of 1"},
