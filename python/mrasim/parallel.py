@@ -54,6 +54,7 @@ class ParallelEnv(_Base):
         self.spec_info = self._pop
         self._acts = self._b.actions[0]
         self._live = np.zeros(len(ags), np.bool_)
+        self._uniform = all(x == (info["obs_width"], info["entities"], info["actions"]) for x in self._lens)
 
     @property
     def population(self):
@@ -71,13 +72,21 @@ class ParallelEnv(_Base):
         dicts of views into copies of the shared buffers."""
         b = self._b
         obs, ent, act = b.obs[0].copy(), b.entity_mask[0].copy(), b.action_mask[0].astype(np.int8)
-        lens, index = self._lens, self._index
+        if self._uniform:  # rows are exactly the agents' arrays: let numpy make the views
+            orows, erows, arows = list(obs), list(ent), list(act)
+        else:
+            orows = [obs[i, :lo] for i, (lo, _, _) in enumerate(self._lens)]
+            erows = [ent[i, :le] for i, (_, le, _) in enumerate(self._lens)]
+            arows = [act[i, :la] for i, (_, _, la) in enumerate(self._lens)]
+        if len(self.agents) == len(self.possible_agents):
+            names = self.possible_agents
+            return dict(zip(names, orows)), {n: {"action_mask": a, "entity_mask": e} for n, a, e in zip(names, arows, erows)}
+        index = self._index
         observations, infos = {}, {}
         for name in self.agents:
             i = index[name]
-            lo, le, la = lens[i]
-            observations[name] = obs[i, :lo]
-            infos[name] = {"action_mask": act[i, :la], "entity_mask": ent[i, :le]}
+            observations[name] = orows[i]
+            infos[name] = {"action_mask": arows[i], "entity_mask": erows[i]}
         return observations, infos
 
     def _update_agents(self):
@@ -103,28 +112,45 @@ class ParallelEnv(_Base):
         before = self.agents
         if not before:
             raise RuntimeError("mrasim: step after the episode ended; call reset()")
+        self._write_actions(before, actions)
+        self._b.step()
+        rewards, terminations, truncations, after = self._flags(before)
+        observations, infos = self._observe()
+        self.agents = after
+        return observations, rewards, terminations, truncations, infos
+
+    def _write_actions(self, before, actions):
+        """Copy the actions of the agents in play into the library's buffer."""
         acts, index = self._acts, self._index
-        acts[:] = 0
         try:
-            for name in before:
-                acts[index[name]] = actions[name]
+            if len(before) == len(self.possible_agents):
+                acts[:] = [actions[n] for n in before]
+            else:
+                acts[:] = 0
+                for name in before:
+                    acts[index[name]] = actions[name]
         except KeyError as e:
             raise KeyError(f"mrasim: no action for agent {e.args[0]!r} (agents in play: {before})") from None
-        self._b.step()
+
+    def _flags(self, before):
+        """Rewards, terminations and truncations of the agents that acted,
+        and the agents still in play."""
         b = self._b
         rew, alive, term, trunc = b.reward[0].tolist(), b.alive[0].tolist(), b.terminated[0].tolist(), b.truncated[0].tolist()
-        rewards, terminations, truncations = {}, {}, {}
-        for name in before:
-            i = index[name]
-            rewards[name] = rew[i]
-            terminations[name] = term[i] or not alive[i]
-            truncations[name] = trunc[i]
-        keep = self.agents
-        self.agents = before
-        observations, infos = self._observe()
-        self.agents = keep
-        self._update_agents()
-        return observations, rewards, terminations, truncations, infos
+        if len(before) == len(self.possible_agents):
+            rewards = dict(zip(before, rew))
+            terminations = {n: t or not a for n, t, a in zip(before, term, alive)}
+            truncations = dict(zip(before, trunc))
+        else:
+            index = self._index
+            rewards, terminations, truncations = {}, {}, {}
+            for name in before:
+                i = index[name]
+                rewards[name] = rew[i]
+                terminations[name] = term[i] or not alive[i]
+                truncations[name] = trunc[i]
+        after = [n for n, a, t, u in zip(self.possible_agents, alive, term, trunc) if a and not (t or u)]
+        return rewards, terminations, truncations, after
 
     def render(self):
         """The current state drawn by mrasim's particle renderer, as an RGB
