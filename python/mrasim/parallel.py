@@ -57,6 +57,19 @@ class ParallelEnv(_Base):
         self._uniform = all(x == (info["obs_width"], info["entities"], info["actions"]) for x in self._lens)
 
     @property
+    def unwrapped(self):
+        """The environment itself (it wraps nothing)."""
+        return self
+
+    @property
+    def num_agents(self):
+        return len(self.agents)
+
+    @property
+    def max_num_agents(self):
+        return len(self.possible_agents)
+
+    @property
     def population(self):
         """The population, as mrasim writes it ("agents=6")."""
         return self._pop["population"]

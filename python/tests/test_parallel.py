@@ -117,3 +117,4 @@ def test_pettingzoo_parallel_api_test():
     test = pytest.importorskip("pettingzoo.test")
     test.parallel_api_test(mrasim.parallel_env("resource", agents=6), num_cycles=100)
     test.parallel_api_test(mrasim.parallel_env("tag", population="adversaries=3,good=1"), num_cycles=100)
+    test.parallel_seed_test(lambda: mrasim.parallel_env("resource", agents=3))
