@@ -101,8 +101,9 @@ type Vec struct {
 	// workers
 	start  []chan struct{}
 	wg     sync.WaitGroup
-	reset  bool
-	panics []any // per worker share, the value of a recovered panic
+	op     op
+	panics []any   // per worker share, the value of a recovered panic
+	errs   []error // per worker share, the first refused action (opCheck)
 	closed bool
 
 	view viewer // render state, made on first use
@@ -183,6 +184,7 @@ func newVec(c Config) (*Vec, error) {
 	}
 	workers = min(workers, c.Copies)
 	v.panics = make([]any, workers)
+	v.errs = make([]error, workers)
 	v.start = make([]chan struct{}, workers-1)
 	for w := range v.start {
 		v.start[w] = make(chan struct{})
@@ -300,7 +302,7 @@ func (v *Vec) Reset(seed uint64) error {
 	}
 	v.seed = seed
 	clear(v.episode)
-	return v.run(true)
+	return v.run(opReset)
 }
 
 // ResetCopy starts a new episode of copy e from exactly seed (as
@@ -331,48 +333,60 @@ func (v *Vec) Step() error {
 	if err := v.ready(); err != nil {
 		return err
 	}
-	if err := v.readActions(); err != nil {
+	if err := v.run(opCheck); err != nil {
 		return err
 	}
-	return v.run(false)
+	for w, err := range v.errs {
+		if err != nil {
+			clear(v.errs[w:])
+			return err
+		}
+	}
+	return v.run(opStep)
 }
 
-// readActions copies and checks the actions of every copy.
-func (v *Vec) readActions() error {
-	n := v.info.Agents
-	for e, g := range v.games {
-		f := v.frames[e]
-		if !v.info.AutoReset && f.Done() {
-			return errorf(CodeArgument, "mrasim: copy %d: the episode is over (every agent terminated, truncated or gone); reset before stepping", e)
-		}
-		spec := g.Spec()
-		row := v.buf.Actions[e*n : e*n+spec.NumAgents()]
-		acts := v.actions[e]
-		for i, a := range row {
-			t := spec.Type(i)
-			if !f.Alive[i] || f.Terminated[i] || f.Truncated[i] {
-				if a < 0 || a >= int64(t.NumActions) {
-					a = 0
-				}
-				acts[i] = int(a)
-				continue
-			}
+// op is what the workers do to their copies.
+type op int
+
+const (
+	opReset op = iota // start episode 0
+	opCheck           // check and copy the actions
+	opStep            // step (and reset finished copies when AutoReset)
+)
+
+// readActions checks copy e's actions and copies them for the game.
+func (v *Vec) readActions(e int) error {
+	f := v.frames[e]
+	if !v.info.AutoReset && f.Done() {
+		return errorf(CodeArgument, "mrasim: copy %d: the episode is over (every agent terminated, truncated or gone); reset before stepping", e)
+	}
+	spec := f.Spec
+	row := v.buf.Actions[e*v.info.Agents : e*v.info.Agents+spec.NumAgents()]
+	acts := v.actions[e]
+	for i, a := range row {
+		t := spec.Type(i)
+		if !f.Alive[i] || f.Terminated[i] || f.Truncated[i] {
 			if a < 0 || a >= int64(t.NumActions) {
-				return errorf(CodeArgument, "mrasim: copy %d agent %d (%s): action %d, want 0 … %d", e, i, t.Name, a, t.NumActions-1)
-			}
-			if !f.AgentActionMask(i)[a] {
-				return errorf(CodeArgument, "mrasim: copy %d agent %d (%s): action %d is masked (illegal) in this state", e, i, t.Name, a)
+				a = 0
 			}
 			acts[i] = int(a)
+			continue
 		}
+		if a < 0 || a >= int64(t.NumActions) {
+			return errorf(CodeArgument, "mrasim: copy %d agent %d (%s): action %d, want 0 … %d", e, i, t.Name, a, t.NumActions-1)
+		}
+		if !f.AgentActionMask(i)[a] {
+			return errorf(CodeArgument, "mrasim: copy %d agent %d (%s): action %d is masked (illegal) in this state", e, i, t.Name, a)
+		}
+		acts[i] = int(a)
 	}
 	return nil
 }
 
 // run does the pending operation on every copy, the calling goroutine
 // taking the first share, and turns a panic of a game into an error.
-func (v *Vec) run(reset bool) error {
-	v.reset = reset
+func (v *Vec) run(o op) error {
+	v.op = o
 	v.wg.Add(len(v.start))
 	for _, c := range v.start {
 		c <- struct{}{}
@@ -406,26 +420,32 @@ func (v *Vec) do(w, workers int) {
 	lo, hi := w*len(v.games)/workers, (w+1)*len(v.games)/workers
 	for e := lo; e < hi; e++ {
 		f := v.frames[e]
-		if v.reset {
+		switch v.op {
+		case opReset:
 			v.games[e].Reset(env.SubSeed(env.SubSeed(v.seed, uint64(e)), 0), f)
 			v.episode[e] = 1
 			v.writeAll(e)
 			v.buf.Reset[e] = false
-			continue
-		}
-		v.games[e].Step(v.actions[e], f)
-		v.writeFlags(e)
-		v.buf.Reset[e] = false
-		if v.info.AutoReset && f.Done() {
-			if v.buf.FinalObs != nil {
-				v.writeObs(e, v.buf.FinalObs, v.buf.FinalMask, nil)
+		case opCheck:
+			if err := v.readActions(e); err != nil {
+				v.errs[w] = err
+				return
 			}
-			v.games[e].Reset(env.SubSeed(env.SubSeed(v.seed, uint64(e)), v.episode[e]), f)
-			v.episode[e]++
-			v.buf.Reset[e] = true
+		case opStep:
+			v.games[e].Step(v.actions[e], f)
+			v.writeFlags(e)
+			v.buf.Reset[e] = false
+			if v.info.AutoReset && f.Done() {
+				if v.buf.FinalObs != nil {
+					v.writeObs(e, v.buf.FinalObs, v.buf.FinalMask, nil)
+				}
+				v.games[e].Reset(env.SubSeed(env.SubSeed(v.seed, uint64(e)), v.episode[e]), f)
+				v.episode[e]++
+				v.buf.Reset[e] = true
+			}
+			v.writeObs(e, v.buf.Obs, v.buf.EntityMask, v.buf.ActionMask)
+			v.buf.T[e] = int64(f.T)
 		}
-		v.writeObs(e, v.buf.Obs, v.buf.EntityMask, v.buf.ActionMask)
-		v.buf.T[e] = int64(f.T)
 	}
 }
 
