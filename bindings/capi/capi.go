@@ -64,14 +64,22 @@ func guardValue(f func() (int64, error)) C.int64_t {
 	return C.int64_t(v)
 }
 
+// mrasim_api_version returns APIVersion.
+//
 //export mrasim_api_version
 func mrasim_api_version() C.int64_t { return APIVersion }
 
+// mrasim_last_error copies the message of the last failure into dst (n
+// bytes) and returns its length.
+//
 //export mrasim_last_error
 func mrasim_last_error(dst unsafe.Pointer, n C.int64_t) C.int64_t {
 	return copyOut([]byte(engine.LastError()), dst, n)
 }
 
+// mrasim_games copies the registered games as JSON into dst and returns
+// the length (engine.GamesJSON).
+//
 //export mrasim_games
 func mrasim_games(dst unsafe.Pointer, n C.int64_t) C.int64_t {
 	var b []byte
@@ -82,11 +90,17 @@ func mrasim_games(dst unsafe.Pointer, n C.int64_t) C.int64_t {
 	return copyOut(b, dst, n)
 }
 
+// mrasim_sub_seed returns env.SubSeed(seed, i).
+//
 //export mrasim_sub_seed
 func mrasim_sub_seed(seed, i C.uint64_t) C.uint64_t {
 	return C.uint64_t(env.SubSeed(uint64(seed), uint64(i)))
 }
 
+// mrasim_env_new builds a batch of copies of game (parameters a JSON
+// object, populations a JSON list of one or one per copy) with layout 0
+// (native) or 1 (aligned), and returns its handle.
+//
 //export mrasim_env_new
 func mrasim_env_new(game, params, populations *C.char, copies, layout, autoReset, workers C.int64_t) C.int64_t {
 	return guardValue(func() (int64, error) {
@@ -99,6 +113,9 @@ func mrasim_env_new(game, params, populations *C.char, copies, layout, autoReset
 	})
 }
 
+// mrasim_env_info copies the batch's engine.Info as JSON into dst and
+// returns the length.
+//
 //export mrasim_env_info
 func mrasim_env_info(h C.int64_t, dst unsafe.Pointer, n C.int64_t) C.int64_t {
 	var b []byte
@@ -115,6 +132,10 @@ func mrasim_env_info(h C.int64_t, dst unsafe.Pointer, n C.int64_t) C.int64_t {
 	return copyOut(b, dst, n)
 }
 
+// mrasim_env_bind makes the batch write into (and read actions from) the
+// caller's buffers, shaped as its info says; the final buffers may be null
+// without automatic resets.
+//
 //export mrasim_env_bind
 func mrasim_env_bind(h C.int64_t, obs, entityMask, actionMask, reward, alive, terminated, truncated, t, reset, finalObs, finalMask, actions unsafe.Pointer) C.int64_t {
 	return guardValue(func() (int64, error) {
@@ -127,21 +148,30 @@ func mrasim_env_bind(h C.int64_t, obs, entityMask, actionMask, reward, alive, te
 	})
 }
 
+// mrasim_env_reset starts episode 0 of every copy from seed.
+//
 //export mrasim_env_reset
 func mrasim_env_reset(h C.int64_t, seed C.uint64_t) C.int64_t {
 	return code(engine.Guard(func() error { return engine.Reset(int64(h), uint64(seed)) }))
 }
 
+// mrasim_env_reset_copy starts a new episode of copy e from exactly seed.
+//
 //export mrasim_env_reset_copy
 func mrasim_env_reset_copy(h, e C.int64_t, seed C.uint64_t) C.int64_t {
 	return code(engine.Guard(func() error { return engine.ResetCopy(int64(h), int(e), uint64(seed)) }))
 }
 
+// mrasim_env_step checks the actions and steps every copy.
+//
 //export mrasim_env_step
 func mrasim_env_step(h C.int64_t) C.int64_t {
 	return code(engine.Guard(func() error { return engine.Step(int64(h)) }))
 }
 
+// mrasim_env_save copies copy e's game state into dst and returns its
+// length.
+//
 //export mrasim_env_save
 func mrasim_env_save(h, e C.int64_t, dst unsafe.Pointer, n C.int64_t) C.int64_t {
 	var b []byte
@@ -158,6 +188,8 @@ func mrasim_env_save(h, e C.int64_t, dst unsafe.Pointer, n C.int64_t) C.int64_t 
 	return copyOut(b, dst, n)
 }
 
+// mrasim_env_restore puts copy e back into the state of n bytes at src.
+//
 //export mrasim_env_restore
 func mrasim_env_restore(h, e C.int64_t, src unsafe.Pointer, n C.int64_t) C.int64_t {
 	return code(engine.Guard(func() error {
@@ -173,6 +205,9 @@ func mrasim_env_restore(h, e C.int64_t, src unsafe.Pointer, n C.int64_t) C.int64
 	}))
 }
 
+// mrasim_env_render_shape returns height<<32 | width of a frame drawn at
+// size pixels (0: the default).
+//
 //export mrasim_env_render_shape
 func mrasim_env_render_shape(h, size C.int64_t) C.int64_t {
 	return guardValue(func() (int64, error) {
@@ -185,6 +220,8 @@ func mrasim_env_render_shape(h, size C.int64_t) C.int64_t {
 	})
 }
 
+// mrasim_env_render draws copy e as RGB bytes into dst (n bytes).
+//
 //export mrasim_env_render
 func mrasim_env_render(h, e, size C.int64_t, dst unsafe.Pointer, n C.int64_t) C.int64_t {
 	return code(engine.Guard(func() error {
@@ -200,21 +237,30 @@ func mrasim_env_render(h, e, size C.int64_t, dst unsafe.Pointer, n C.int64_t) C.
 	}))
 }
 
+// mrasim_env_free closes the batch and forgets its handle.
+//
 //export mrasim_env_free
 func mrasim_env_free(h C.int64_t) C.int64_t {
 	return code(engine.Guard(func() error { return engine.Close(int64(h)) }))
 }
 
+// mrasim_random_new returns the handle of agents.Random seeded with seed.
+//
 //export mrasim_random_new
 func mrasim_random_new(seed C.uint64_t) C.int64_t {
 	return guardValue(func() (int64, error) { return engine.NewHandle(engine.NewRandom(uint64(seed))), nil })
 }
 
+// mrasim_random_act writes random legal actions of policy r into batch h's
+// action buffer.
+//
 //export mrasim_random_act
 func mrasim_random_act(r, h C.int64_t) C.int64_t {
 	return code(engine.Guard(func() error { return engine.RandomAct(int64(r), int64(h)) }))
 }
 
+// mrasim_random_free forgets policy r.
+//
 //export mrasim_random_free
 func mrasim_random_free(r C.int64_t) C.int64_t {
 	return code(engine.Guard(func() error {

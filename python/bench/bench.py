@@ -7,7 +7,9 @@ It prints, per game and population, the median over repeats of:
   vector   env-steps/s of vector_env at B copies with random actions made
            in numpy each step (rng.integers), as EnvPool users step it
   go-step  µs of one ctypes call of the library's step on one copy
-           (the Go step plus the call), the floor of ParallelEnv.step
+           (the Go step, the engine's checks and writes, and the call), the
+           floor of ParallelEnv.step; a bare ctypes call (mrasim_sub_seed)
+           shows what the call itself costs
   parallel µs of one ParallelEnv.step, actions dict to returned dicts
   and where ParallelEnv.step's overhead goes: writing the actions, the
   ctypes call, reading flags and building the five dicts.
@@ -71,6 +73,8 @@ def parallel_costs(game, pop, seconds):
         if b.t[0] > 600:
             env.reset(seed=int(b.t[0]))
     out = {}
+    lib = mrasim._lib.lib()
+    out["ctypes"] = per_call(lambda: lib.mrasim_sub_seed(1, 2), seconds)
     out["go-step"] = per_call(b.step, seconds, renew)
     out["parallel"] = per_call(lambda: env.step(actions), seconds, renew)
 
@@ -96,7 +100,7 @@ def main():
         print(f"{game} {pop}: vector B={args.copies} {statistics.median(rates):,.0f} env-steps/s "
               f"(runs {', '.join(f'{r:,.0f}' for r in rates)}); "
               f"go-step {med['go-step']:.2f} µs, ParallelEnv.step {med['parallel']:.2f} µs "
-              f"(overhead {med['parallel'] - med['go-step']:.2f} µs: actions {med['actions']:.2f}, flags and agents {med['flags']:.2f}, "
+              f"(overhead {med['parallel'] - med['go-step']:.2f} µs: a bare ctypes call {med['ctypes']:.2f}, actions {med['actions']:.2f}, flags and agents {med['flags']:.2f}, "
               f"obs/info dicts {med['dicts']:.2f})")
     print(f"load average after: {os.getloadavg()}")
 

@@ -70,12 +70,18 @@ class Batch:
         else:
             self.final_obs = self.final_entity_mask = None
             fo = fm = None
-        _lib.check(L.mrasim_env_bind(self._h, self.obs.ctypes.data, self.entity_mask.ctypes.data, self.action_mask.ctypes.data,
-                                     self.reward.ctypes.data, self.alive.ctypes.data, self.terminated.ctypes.data,
-                                     self.truncated.ctypes.data, self.t.ctypes.data, self.reset_flag.ctypes.data, fo, fm,
-                                     self.actions.ctypes.data))
+        self._bind(fo, fm)
         self._step = L.mrasim_env_step
-        self._render_size = None
+
+    def _bind(self, fo, fm):
+        L = self._L
+        r = L.mrasim_env_bind(self._h, self.obs.ctypes.data, self.entity_mask.ctypes.data, self.action_mask.ctypes.data,
+                              self.reward.ctypes.data, self.alive.ctypes.data, self.terminated.ctypes.data,
+                              self.truncated.ctypes.data, self.t.ctypes.data, self.reset_flag.ctypes.data, fo, fm,
+                              self.actions.ctypes.data)
+        if r < 0:
+            self.close()
+            _lib.check(r)
 
     def reset(self, seed):
         """Start episode 0 of every copy; copy e's k-th episode is seeded
@@ -115,9 +121,6 @@ class Batch:
         img = np.empty((rows, cols, 3), np.uint8)
         _lib.check(self._L.mrasim_env_render(h, int(e), int(size), img.ctypes.data, img.nbytes))
         return img
-
-    def random_policy(self, seed):
-        return RandomPolicy(seed)
 
     def _handle(self):
         if self._h is None:
