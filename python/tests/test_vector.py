@@ -79,7 +79,7 @@ def test_populations_vary_by_copy():
         assert not obs[0, 3:].any()
 
 
-def test_random_actions_honour_masks(line=None):
+def test_random_actions_honour_masks():
     venv = mrasim.vector_env("spread", num_envs=4, population="agents=3")
     venv.reset()
     venv._b.action_mask[:, :, 0] = False  # as a game with masks would
