@@ -50,8 +50,9 @@ func pops(texts ...string) []env.Population {
 }
 
 // TestStepAllocatesNothing checks the C API's inner step (engine.Step on a
-// handle, what mrasim_env_step calls) and the random policy allocate
-// nothing, with and without automatic resets and workers.
+// handle under engine.Guard, exactly what mrasim_env_step calls) and the
+// random policy allocate nothing, with and without automatic resets and
+// workers.
 func TestStepAllocatesNothing(t *testing.T) {
 	for _, c := range []engine.Config{
 		{Game: "spread", Populations: pops("agents=3"), Copies: 1, Workers: 1},
@@ -71,8 +72,9 @@ func TestStepAllocatesNothing(t *testing.T) {
 				if err := engine.RandomAct(r, h); err != nil {
 					t.Fatal(err)
 				}
-				if err := engine.Step(h); err != nil {
-					t.Fatal(err)
+				// As mrasim_env_step calls it: through Guard.
+				if code := engine.Guard(func() error { return engine.Step(h) }); code != engine.CodeOK {
+					t.Fatal(engine.LastError())
 				}
 				if !c.AutoReset && v.Frame(0).Done() {
 					if err := engine.ResetCopy(h, 0, 3); err != nil {
