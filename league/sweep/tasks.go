@@ -37,10 +37,10 @@ import (
 
 func init() {
 	jobs.Register(KindTrain, func(ctx context.Context, env jobs.Env, payload []byte) ([]byte, error) {
-		return handleTask(ctx, env, KindTrain, payload)
+		return handleJob(ctx, env, KindTrain, payload)
 	})
 	jobs.Register(KindEval, func(ctx context.Context, env jobs.Env, payload []byte) ([]byte, error) {
-		return handleTask(ctx, env, KindEval, payload)
+		return handleJob(ctx, env, KindEval, payload)
 	})
 }
 
@@ -69,16 +69,16 @@ type local struct {
 	skipped atomic.Int64 // jobs not run because the sweep was stopped: progress does not count them as done
 }
 
-// payloadVersion is the layout version of taskPayload and taskResult.
+// payloadVersion is the layout version of jobPayload and jobResult.
 const payloadVersion = 1
 
-// taskPayload is a sweep job as it crosses machines.
-type taskPayload struct {
+// jobPayload is a sweep job as it crosses machines.
+type jobPayload struct {
 	Version int             `json:"version"`
 	Job     json.RawMessage `json:"job"` // a TrainJob or an EvalJob
 	// Ship says the worker may not share the submitter's file system: the
 	// folders below travel as blobs and the job's output folder comes back
-	// as blobs (taskResult.Files).
+	// as blobs (jobResult.Files).
 	Ship bool `json:"ship,omitempty"`
 	// RunFiles are the run folder's files (relative path → SHA-256): for
 	// training, the folder to continue or skip; for evaluation, the
@@ -89,8 +89,8 @@ type taskPayload struct {
 	DirFiles map[string]string `json:"dir_files,omitempty"`
 }
 
-// taskResult is a sweep job's answer.
-type taskResult struct {
+// jobResult is a sweep job's answer.
+type jobResult struct {
 	Stopped bool            `json:"stopped,omitempty"` // skipped: the sweep was stopped before it started
 	Result  json.RawMessage `json:"result,omitempty"`  // a TrainResult or an EvalResult
 	// Files is, when shipped, the folder the job wrote (training: the run
@@ -99,9 +99,9 @@ type taskResult struct {
 	Files map[string]string `json:"files,omitempty"`
 }
 
-// handleTask is the jobs.Handler of KindTrain and KindEval.
-func handleTask(ctx context.Context, env jobs.Env, kind string, payload []byte) ([]byte, error) {
-	var p taskPayload
+// handleJob is the jobs.Handler of KindTrain and KindEval.
+func handleJob(ctx context.Context, env jobs.Env, kind string, payload []byte) ([]byte, error) {
+	var p jobPayload
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
@@ -115,7 +115,7 @@ func handleTask(ctx context.Context, env jobs.Env, kind string, payload []byte) 
 		l := v.(*local)
 		if l.stopped != nil && l.stopped() {
 			l.skipped.Add(1)
-			return json.Marshal(taskResult{Stopped: true})
+			return json.Marshal(jobResult{Stopped: true})
 		}
 		h = l.h
 	} else {
@@ -137,7 +137,7 @@ func handleTask(ctx context.Context, env jobs.Env, kind string, payload []byte) 
 		if err != nil {
 			return nil, err
 		}
-		return json.Marshal(taskResult{Result: out})
+		return json.Marshal(jobResult{Result: out})
 	}
 
 	tmp, err := os.MkdirTemp("", "mrasim-sweep-")
@@ -191,7 +191,7 @@ func handleTask(ctx context.Context, env jobs.Env, kind string, payload []byte) 
 		return nil, err
 	}
 	env.Alive()
-	return json.Marshal(taskResult{Result: out, Files: files})
+	return json.Marshal(jobResult{Result: out, Files: files})
 }
 
 // shippedRun is EvalJob.RunDir in a shipped job that evaluates a trained
@@ -397,7 +397,7 @@ func runAll(runner jobs.Runner, o Options, phase, kind string, n int, job func(i
 			errs[i] = fmt.Errorf("%s %s: %w", phase, name, err)
 			continue
 		}
-		p := taskPayload{Version: payloadVersion, Job: raw, Ship: o.Ship}
+		p := jobPayload{Version: payloadVersion, Job: raw, Ship: o.Ship}
 		if o.Ship {
 			if p.Job, err = withoutHostPaths(kind, raw); err != nil {
 				errs[i] = fmt.Errorf("%s %s: %w", phase, name, err)
@@ -460,7 +460,7 @@ func runAll(runner jobs.Runner, o Options, phase, kind string, n int, job func(i
 			}
 			continue
 		}
-		var r taskResult
+		var r jobResult
 		if err := json.Unmarshal(data, &r); err != nil {
 			errs[i] = fmt.Errorf("%s %s: sweep: %s result: %w", phase, names[i], kind, err)
 			continue
