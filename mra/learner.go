@@ -59,16 +59,24 @@ func (c Config) Check(setup learner.Setup) error {
 	return nil
 }
 
+// ConfigOf returns the Config of settings of this package's algorithms
+// (a Config, or the *Settings of a scenario), and false for another
+// algorithm's settings.
+func ConfigOf(s learner.Settings) (Config, bool) {
+	switch s := s.(type) {
+	case Config:
+		return s, true
+	case *Settings:
+		return s.Config(), true
+	}
+	return Config{}, false
+}
+
 // settingsOf returns the Config behind s (a Config, or the *Settings of a
 // scenario) with the latents the schedule acts with.
 func settingsOf(s learner.Settings) (Config, error) {
-	var cfg Config
-	switch s := s.(type) {
-	case Config:
-		cfg = s
-	case *Settings:
-		cfg = s.Config()
-	default:
+	cfg, ok := ConfigOf(s)
+	if !ok {
 		return Config{}, fmt.Errorf("mra: settings of type %T, want mra.Settings or mra.Config", s)
 	}
 	cfg.Latents = cfg.Schedule().Latents

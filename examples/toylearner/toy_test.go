@@ -3,6 +3,7 @@ package toylearner_test
 import (
 	"bytes"
 	"context"
+	"github.com/mrasim/mrasim/league/jobs"
 	"testing"
 
 	"github.com/mrasim/mrasim/agents/learner"
@@ -94,7 +95,7 @@ func TestToyTrainsResumesAndPlays(t *testing.T) {
 	pops = append(pops, env.Population{{Type: "walkers", Count: 5}})
 	run := &league.Run{Label: "toy-run", Settings: toylearner.Defaults(), Setup: setup(t, 16), State: whole}
 	rep, err := league.Play([]league.Entry{run, league.Random{}}, league.Options{
-		Game: line.Name, Populations: pops, Episodes: 4, Seed: 2, NashConv: league.ModeOff, Runner: league.Local{Workers: 1},
+		Game: line.Name, Populations: pops, Episodes: 4, Seed: 2, NashConv: league.ModeOff, Runner: jobs.Local{Workers: 1},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -42,6 +42,7 @@ func commands() []command {
 		{"train", "train agents with MRA or a baseline as a scenario says; checkpoints, metrics, curves", runTrain},
 		{"eval", "play runs against each other at every population size; adaptation, NashConv, reports", runEval},
 		{"render", "draw episodes of a particle game as an animated GIF, with MRA's relation graphs", runRender},
+		{"export", "write a trained run's policy networks as a numpy .npz for mrasim.load_policy in Python", runExport},
 		{"sweep", "train and evaluate a grid of scenarios × algorithms × seeds; mean ± 95% interval across seeds", runSweep},
 		{"worker", "run league and sweep jobs submitted through a NATS JetStream server (eval --nats, sweep --nats)", runWorker},
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/mrasim/mrasim/cmd/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/internal/curves"
+	"github.com/mrasim/mrasim/internal/fsutil"
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/internal/runlock"
 	"github.com/mrasim/mrasim/scenarios"
@@ -108,7 +109,7 @@ func runTrain(c *context, args []string) int {
 			}
 		}
 		copyPath := filepath.Join(dir, runScenario)
-		saved, err := checkpoint.ReadRegular(copyPath, scenarios.MaxFileSize)
+		saved, err := fsutil.ReadRegular(copyPath, scenarios.MaxFileSize)
 		if err != nil {
 			fmt.Fprintf(c.stderr, "mrasim train: --resume: %v\n", err)
 			return ExitUsage
@@ -269,11 +270,12 @@ func (c *context) resumeDone(dir string, round int, episodesSet bool, setup lear
 // osExit ends the process on a second interrupt; tests replace it.
 var osExit = os.Exit
 
-// roundEnded is called at the end of every training round, before its
-// checkpoint, with whether a stop was asked for. It does nothing; tests
-// replace it to hold the round open until a second interrupt was handled,
-// so that they never depend on how long a round takes.
-var roundEnded = func(stopping bool) {}
+// stoppedForInterrupt is called once training has stopped for a first
+// interrupt, before the final checkpoint is written. It does nothing; tests
+// replace it to hold the run there until a second interrupt was handled, so
+// that they never depend on how long a round takes or on when the trainer
+// looks at its context.
+var stoppedForInterrupt = func() {}
 
 func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, episodesSet bool, workers int, quiet bool, lock *runlock.Lock) int {
 	fail := func(code int, format string, args ...any) int {
@@ -389,7 +391,6 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 	defer cancel()
 	ckptRounds := max(1, (s.Train.CheckpointEvery+setup.ParallelEnvs-1)/setup.ParallelEnvs)
 	afterRound := func() error {
-		roundEnded(ctx.Err() != nil)
 		bar.Set(int64(t.Episode()), progressFields(t.Labels(), last))
 		if t.Round()%ckptRounds == 0 && t.Round() < t.Rounds() {
 			return save()
@@ -436,6 +437,9 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 	runErr := t.Run(ctx, logf, afterRound)
 	bar.Finish()
 	interrupted := errors.Is(runErr, stdcontext.Canceled)
+	if interrupted {
+		stoppedForInterrupt()
+	}
 	if runErr != nil && !interrupted {
 		return fail(ExitFailure, "%v", runErr)
 	}
@@ -504,7 +508,7 @@ func formatSeconds(s float64) string {
 // they are. A missing file starts empty. note says what was dropped and
 // why, for the user.
 func trimMetrics(path string, episode int) (kept []learner.Metrics, note string, err error) {
-	data, err := checkpoint.ReadRegular(path, 1<<30)
+	data, err := fsutil.ReadRegular(path, 1<<30)
 	if errors.Is(err, os.ErrNotExist) {
 		note = fmt.Sprintf("%s was missing; the curves start again from episode %d", path, episode)
 		data, err = nil, nil
