@@ -10,8 +10,9 @@ import (
 // TestLayersImportDown checks that the agents' layers import only what is
 // below them: nn (the layers and the flat parameter layout) no other mrasim
 // package, optim (the optimizer core) nothing of mrasim but nn, replay
-// (encoding and buffers) only env and the checkpoint framing, learner (the
-// interface, registry and shared trainer) only those and agents. An import
+// (encoding and buffers) only env and the checkpoint and file helpers,
+// learner (the interface, registry and shared trainer) only env, agents,
+// replay and the checkpoint framing. An import
 // upward would tie the layers to the optimizers, or the shared learning
 // machinery to an algorithm.
 func TestLayersImportDown(t *testing.T) {
@@ -22,7 +23,7 @@ func TestLayersImportDown(t *testing.T) {
 	}{
 		{"nn", nil},
 		{"optim", []string{module + "agents/nn"}},
-		{"replay", []string{module + "env", module + "internal/checkpoint"}},
+		{"replay", []string{module + "env", module + "internal/checkpoint", module + "internal/fsutil"}},
 		{"learner", []string{module + "agents", module + "agents/replay", module + "env", module + "internal/checkpoint"}},
 	} {
 		ctx := build.Default
