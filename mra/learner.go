@@ -136,8 +136,12 @@ func (t *trainee) Update(k int, desc []float64, buf *replay.Buffer, b *replay.Ba
 	t.m.SyncTargets()
 	if t.cfg.Algo == AlgoMRA && t.games > 1 {
 		st.CE.Add(t.m.UpdatePrior(b, k, rng))
+		st.Accuracy.Add(t.m.Stats().Accuracy)
 	}
 }
+
+// Prior implements learner.ModePrior: p(z | m) of the model being trained.
+func (t *trainee) Prior(desc, dst []float64) { t.m.Prior(desc, dst) }
 
 // Err implements learner.Learner.
 func (t *trainee) Err() error { return t.m.Err() }
