@@ -295,6 +295,16 @@ func (t trained) ModePlayer(spec *env.Spec, modes [][]float64, seed uint64) (age
 	return NewPlayer(t.Model, spec, modes, seed)
 }
 
+// Latents implements learner.ModePriors: K.
+func (t trained) Latents() int { return t.Config().Latents }
+
+// PopulationPrior implements learner.ModePriors: p(z | m) at pop.
+func (t trained) PopulationPrior(pop env.Population) []float64 {
+	p := make([]float64, t.Config().Latents)
+	t.Prior(replay.Descriptor(pop), p)
+	return p
+}
+
 // ResponseNet implements learner.Responder: a copy of the relation net and
 // the policy of agent's type (NewResponseNet).
 func (t trained) ResponseNet(spec *env.Spec, agent int, z []float64) (learner.ResponseNet, error) {

@@ -20,6 +20,16 @@ type Modal interface {
 	ModePlayer(spec *env.Spec, modes [][]float64, seed uint64) (agents.Policy, error)
 }
 
+// ModePriors is the optional ability of Modal networks to say how many
+// latent modes they have and the prior over them at a population: the
+// league then plays every mode on its own and reports how much the modes
+// differ (the mode diagnostics).
+type ModePriors interface {
+	Modal
+	Latents() int
+	PopulationPrior(pop env.Population) []float64
+}
+
 // Adapter is the optional ability of Modal networks to adapt to a
 // population they were not trained at: a search for the best single mode
 // per type and steps score-function steps on each type's distribution over

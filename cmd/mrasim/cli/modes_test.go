@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"image/png"
 	"math"
 	"os"
@@ -74,7 +75,38 @@ func TestOneLatentEndToEnd(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("eval: code %d\n%s", code, errOut)
 	}
-	if !strings.Contains(stdout, "walkers=5") {
-		t.Errorf("eval output lacks the unseen size:\n%s", stdout)
+	if !strings.Contains(stdout, "walkers=5") || !strings.Contains(stdout, "modes: best − worst") {
+		t.Errorf("eval output lacks the unseen size or the modes line:\n%s", stdout)
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "report.md"))
+	if !strings.Contains(string(md), "K = 1 modes") {
+		t.Errorf("report.md lacks the mode diagnostics:\n%s", md)
+	}
+	var rep struct {
+		Results []struct {
+			Name  string `json:"name"`
+			Modes *struct {
+				Prior []float64 `json:"prior"`
+				Modes []struct {
+					Mean float64 `json:"mean"`
+				} `json:"modes"`
+			} `json:"modes"`
+		} `json:"results"`
+	}
+	data, _ := os.ReadFile(filepath.Join(out, "results.json"))
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, r := range rep.Results {
+		if r.Name == "run" {
+			found++
+		}
+		if r.Name == "run" && (r.Modes == nil || len(r.Modes.Modes) != 1 || len(r.Modes.Prior) != 1 || r.Modes.Prior[0] != 1) {
+			t.Errorf("results.json modes of the K = 1 run: %+v, want one mode of prior 1", r.Modes)
+		}
+	}
+	if found != 2 {
+		t.Errorf("results.json holds the run at %d populations, want 2", found)
 	}
 }
