@@ -44,7 +44,9 @@ func runSweep(c *context, args []string) int {
 			"ones exactly), evaluates every run with the league, and writes OUT/sweep.md, sweep.csv,\n"+
 			"sweep.json and plots: per algorithm and population the mean over seeds with a 95%\n"+
 			"Student-t interval across seeds. Ctrl-C checkpoints the runs in training and exits 0;\n"+
-			"running the same command again continues.")
+			"running the same command again continues. A larger train.episodes extends finished runs.\n"+
+			"With a grid's ladder = [E1, E2, …], every run is trained to each rung in turn (extended\n"+
+			"exactly), evaluated into RUN/rungs/<E>/, and recorded in the grid's ladder_record folder.")
 	out := fs.String("out", "", "folder of the runs and the report (default: the grid's out)")
 	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "runs trained or evaluated at once (results do not depend on it)")
 	workers := fs.Int("workers", 1, "goroutines inside each run: game copies in training, league jobs in evaluation\n(results do not depend on it)")
@@ -74,6 +76,14 @@ func runSweep(c *context, args []string) int {
 	if *out != "" {
 		plan.Out = *out
 	}
+	var ladder []*sweep.Plan
+	if len(g.Ladder) > 0 {
+		if ladder, err = rungPlans(g, *out); err != nil {
+			fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
+			return ExitUsage
+		}
+		plan = ladder[len(ladder)-1] // the largest budgets, for the memory check and the listing
+	}
 	if *nf.url != "" && flagSet(fs, "jobs") {
 		fmt.Fprintf(c.stderr, "mrasim sweep: --jobs %d has no effect with --nats: the workers run the jobs (mrasim worker --concurrency sets how many each runs at once)\n", *jobs)
 		return ExitUsage
@@ -95,6 +105,9 @@ func runSweep(c *context, args []string) int {
 	fit, refusals := fitMemory(plan, ests, limit, *jobs)
 	if *dry {
 		c.listRuns(plan, ests)
+		if ladder != nil {
+			c.listLadder(g, ladder)
+		}
 	}
 	c.reportMemory(plan, ests, limit, limitSource, *jobs, fit, refusals)
 	if len(refusals) > 0 {
@@ -128,6 +141,13 @@ func runSweep(c *context, args []string) int {
 		}
 		defer nc.Close()
 		set.remote = &natsrun.Runner{Conn: nc, Settings: natsrun.DefaultSettings(), Log: c.stderr}
+	}
+	if ladder != nil {
+		hint := files[0]
+		if *out != "" {
+			hint += " --out " + *out
+		}
+		return c.runLadder(ctx, g, ladder, set, hint)
 	}
 	rep, err := c.sweep(ctx, plan, set)
 	switch {
@@ -315,8 +335,14 @@ func trainJob(ctx stdcontext.Context, j sweep.TrainJob, budget *memoryBudget) (s
 		}
 		var done sweep.TrainResult
 		if data, err := fsutil.ReadRegular(filepath.Join(j.Dir, sweepTrained), 1<<20); err == nil && json.Unmarshal(data, &done) == nil && done.Finished {
-			done.Skipped, done.Resumed = true, false
-			return done, nil
+			switch {
+			case done.Budget == s.Train.Episodes:
+				done.Skipped, done.Resumed = true, false
+				return done, nil
+			case done.Budget > s.Train.Episodes:
+				return res, refused(fmt.Errorf("%s has trained %d episodes per population, more than the %d asked: a sweep extends runs, never shortens them; move it away or ask for at least %d", j.Dir, done.Budget, s.Train.Episodes, done.Budget))
+			}
+			// A larger budget: the run is extended, as train --resume --episodes does.
 		}
 	}
 	if ctx.Err() != nil {
@@ -442,6 +468,13 @@ func evalJob(ctx stdcontext.Context, j sweep.EvalJob, budget *memoryBudget) (swe
 	}
 	var entry league.Entry = league.Random{}
 	if j.RunDir != "" {
+		// The run must be at the budget this evaluation is for: a run
+		// extended since (a later ladder rung) can no longer be evaluated
+		// at an earlier one.
+		var done sweep.TrainResult
+		if data, err := fsutil.ReadRegular(filepath.Join(j.RunDir, sweepTrained), 1<<20); err == nil && json.Unmarshal(data, &done) == nil && done.Budget != s.Train.Episodes {
+			return sweep.EvalResult{}, refused(fmt.Errorf("%s is trained to %d episodes per population, and this evaluation is of %d: an extended run cannot be evaluated at a smaller budget", j.RunDir, done.Budget, s.Train.Episodes))
+		}
 		_, run, err := loadRun(j.RunDir)
 		if err != nil {
 			return sweep.EvalResult{}, refused(err)
