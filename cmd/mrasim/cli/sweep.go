@@ -35,94 +35,85 @@ const (
 	sweepEvalFile = "sweep-eval.json"  // in the eval folder: the job's identity and its EvalResult
 )
 
-func runSweep(c *context, args []string) int {
-	fs := c.newFlags("sweep", "FILE [flags]",
-		"Runs the experiment grid FILE: trains every scenario × algorithm × seed into\n"+
-			"OUT/<scenario>/<algorithm>/seed-<seed>/ (skipping finished runs, resuming interrupted\n"+
-			"ones exactly), evaluates every run with the league, and writes OUT/sweep.md, sweep.csv,\n"+
-			"sweep.json and plots: per algorithm and population the mean over seeds with a 95%\n"+
-			"Student-t interval across seeds. Ctrl-C checkpoints the runs in training and exits 0;\n"+
-			"running the same command again continues.")
-	out := fs.String("out", "", "folder of the runs and the report (default: the grid's out)")
-	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "runs trained or evaluated at once (results do not depend on it)")
-	workers := fs.Int("workers", 1, "goroutines inside each run: game copies in training, league jobs in evaluation\n(results do not depend on it)")
-	dry := fs.Bool("dry-run", false, "check the grid and list its runs, their state and memory; run nothing")
-	maxMemory := fs.String("max-memory", "", maxMemoryUsage+"\n(per run, and for the runs trained at once; with --nats each worker checks its own)")
-	quiet := fs.Bool("quiet", false, "no progress display")
-	nf := addNATSFlags(fs, "run the jobs on `URL`'s workers (mrasim worker) instead of this machine's cores; run folders travel through the server; see --creds, --tls-ca")
-	files, code, done := c.parse(fs, args)
-	if done {
-		return code
-	}
+// sweepCommand trains and evaluates an experiment grid.
+var sweepCommand = &command{
+	name:     "sweep",
+	synopsis: "FILE [flags]",
+	short:    "train and evaluate a grid of scenarios × algorithms × seeds; mean ± 95% interval across seeds",
+	long: "Runs the experiment grid FILE: trains every scenario × algorithm × seed into\n" +
+		"OUT/<scenario>/<algorithm>/seed-<seed>/ (skipping finished runs, resuming interrupted\n" +
+		"ones exactly), evaluates every run with the league, and writes OUT/sweep.md, sweep.csv,\n" +
+		"sweep.json and plots: per algorithm and population the mean over seeds with a 95%\n" +
+		"Student-t interval across seeds. Ctrl-C checkpoints the runs in training and exits 0;\n" +
+		"running the same command again continues.",
+	flags: declareSweepFlags,
+}
+
+// sweepFlags are sweep's flags.
+type sweepFlags struct {
+	fs             *flag.FlagSet
+	out, maxMemory string
+	jobs, workers  int
+	dry, quiet     bool
+	nats           natsFlags
+}
+
+func declareSweepFlags(fs *flag.FlagSet) runFunc {
+	f := &sweepFlags{fs: fs}
+	fs.StringVar(&f.out, "out", "", "folder of the runs and the report (default: the grid's out)")
+	fs.IntVar(&f.jobs, "jobs", runtime.GOMAXPROCS(0), "runs trained or evaluated at once (results do not depend on it)")
+	fs.IntVar(&f.workers, "workers", 1, "goroutines inside each run: game copies in training, league jobs in evaluation\n(results do not depend on it)")
+	fs.BoolVar(&f.dry, "dry-run", false, "check the grid and list its runs, their state and memory; run nothing")
+	fs.StringVar(&f.maxMemory, "max-memory", "", maxMemoryUsage+"\n(per run, and for the runs trained at once; with --nats each worker checks its own)")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
+	f.nats = addNATSFlags(fs, "run the jobs on `URL`'s workers (mrasim worker) instead of this machine's cores; run folders travel through the server; see --creds, --tls-ca")
+	return f.run
+}
+
+// run checks the grid and every run's memory, then trains and evaluates
+// the runs and writes the report.
+func (f *sweepFlags) run(c *context, files []string) error {
 	if len(files) != 1 {
-		fmt.Fprintf(c.stderr, "mrasim sweep: want one grid file, got %d arguments\n", len(files))
-		fs.Usage()
-		return ExitUsage
+		return badUsage("want one grid file, got %d arguments", len(files))
 	}
-	if *jobs < 1 || *workers < 1 {
-		fmt.Fprintf(c.stderr, "mrasim sweep: --jobs %d and --workers %d: want ≥ 1\n", *jobs, *workers)
-		return ExitUsage
+	if f.jobs < 1 || f.workers < 1 {
+		return badInputf("--jobs %d and --workers %d: want ≥ 1", f.jobs, f.workers)
 	}
 	g, err := scenarios.LoadGrid(files[0])
 	if err != nil {
-		c.reportScenarioError(err)
-		return ExitUsage
+		return badInput(err)
 	}
 	plan := planOf(g)
-	if *out != "" {
-		plan.Out = *out
+	if f.out != "" {
+		plan.Out = f.out
 	}
-	if *nf.url != "" && flagSet(fs, "jobs") {
-		fmt.Fprintf(c.stderr, "mrasim sweep: --jobs %d has no effect with --nats: the workers run the jobs (mrasim worker --concurrency sets how many each runs at once)\n", *jobs)
-		return ExitUsage
+	remote := *f.nats.url != ""
+	if remote && flagSet(f.fs, "jobs") {
+		return badInputf("--jobs %d has no effect with --nats: the workers run the jobs (%s worker --concurrency sets how many each runs at once)", f.jobs, c.prog)
 	}
-	// Every run's memory is estimated before anything is allocated.
-	limit, limitSource, err := memoryLimit(*maxMemory)
-	if err != nil {
-		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
-		return ExitUsage
+	jobs, err := c.checkSweepMemory(plan, f.maxMemory, f.jobs, f.workers, remote, f.dry)
+	if err != nil || f.dry {
+		return err
 	}
-	ests, err := planMemory(plan, *workers)
-	if err != nil {
-		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
-		return ExitUsage
-	}
-	if *nf.url != "" {
-		limit, limitSource = 0, "with --nats each worker checks its own memory"
-	}
-	fit, refusals := fitMemory(plan, ests, limit, *jobs)
-	if *dry {
-		c.listRuns(plan, ests)
-	}
-	c.reportMemory(plan, ests, limit, limitSource, *jobs, fit, refusals)
-	if len(refusals) > 0 {
-		return ExitUsage
-	}
-	if *dry {
-		return ExitOK
-	}
-	*jobs = fit
 	// One sweep per folder: two submitters (local or --nats) would both write
 	// its runs and its report.
 	if err := os.MkdirAll(plan.Out, 0o755); err != nil {
-		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
-		return ExitFailure
+		return failed(err)
 	}
 	lock, _, err := runlock.Acquire(plan.Out)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
-		return ExitFailure
+		return failed(err)
 	}
 	defer lock.Release()
 	ctx, stop := signal.NotifyContext(stdcontext.Background(), trainSignals...)
 	defer stop()
 	fmt.Fprintf(c.stderr, "sweep %s: %d runs (%d scenarios × %d algorithms × %d seeds) into %s\n",
 		plan.Name, len(plan.Runs), len(plan.Scenarios), len(plan.Algorithms), len(plan.Seeds), plan.Out)
-	set := sweepSettings{jobs: *jobs, workers: *workers, quiet: *quiet}
-	if *nf.url != "" {
-		nc, code := nf.connect(c, "sweep")
-		if nc == nil {
-			return code
+	set := sweepSettings{jobs: jobs, workers: f.workers, quiet: f.quiet}
+	if remote {
+		nc, err := f.nats.connect("mrasim sweep")
+		if err != nil {
+			return err
 		}
 		defer nc.Close()
 		set.remote = &natsrun.Runner{Conn: nc, Settings: natsrun.DefaultSettings(), Log: c.stderr}
@@ -130,21 +121,70 @@ func runSweep(c *context, args []string) int {
 	rep, err := c.sweep(ctx, plan, set)
 	switch {
 	case errors.Is(err, sweep.ErrUnfinished):
-		fmt.Fprintf(c.stderr, "mrasim sweep: interrupted: %v\nCheckpoints are written; continue with:\n  mrasim sweep %s", err, files[0])
-		if *out != "" {
-			fmt.Fprintf(c.stderr, " --out %s", *out)
+		again := c.prog + " sweep " + files[0]
+		if f.out != "" {
+			again += " --out " + f.out
 		}
-		fmt.Fprintln(c.stderr)
-		return ExitOK
+		return &exitError{code: ExitOK, err: fmt.Errorf("interrupted: %w\nCheckpoints are written; continue with:\n  %s", err, again)}
 	case err != nil && (rep == nil || !errors.Is(err, sweep.ErrFailed)):
-		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
-		return ExitFailure
+		return failed(err)
 	}
-	code = ExitOK
-	if err != nil { // some jobs failed: report the others, then fail
-		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
-		code = ExitFailure
+	// With some jobs failed, the others are reported before the failure.
+	c.reportSweep(rep)
+	written, werr := writeSweepReport(rep, plan.Out)
+	if werr != nil {
+		if err != nil {
+			return failed(errorLines{err, werr})
+		}
+		return failed(werr)
 	}
+	md, _ := os.ReadFile(filepath.Join(plan.Out, "sweep.md"))
+	c.stdout.Write(md)
+	fmt.Fprintf(c.stdout, "wrote %s\n", strings.Join(written, ", "))
+	if err != nil {
+		return failed(err)
+	}
+	return nil
+}
+
+// checkSweepMemory estimates every run's memory and returns how many runs
+// may train at once (at most jobs), or an error refusing the runs that do
+// not fit. With dry it also lists the runs.
+func (c *context) checkSweepMemory(plan *sweep.Plan, maxMemory string, jobs, workers int, remote, dry bool) (int, error) {
+	limit, limitSource, err := memoryLimit(maxMemory)
+	if err != nil {
+		return 0, badInput(err)
+	}
+	ests, err := planMemory(plan, workers)
+	if err != nil {
+		return 0, badInput(err)
+	}
+	if remote {
+		limit, limitSource = 0, "with --nats each worker checks its own memory"
+	}
+	fit, refusals := fitMemory(plan, ests, limit, jobs)
+	if dry {
+		c.listRuns(plan, ests)
+	}
+	c.reportMemory(plan, ests, limit, limitSource, jobs, fit, len(refusals) > 0)
+	if len(refusals) > 0 {
+		const shown = 5
+		var lines errorLines
+		for i, r := range refusals {
+			if i == shown {
+				lines = append(lines, fmt.Errorf("and %d more runs need more memory than allowed", len(refusals)-shown))
+				break
+			}
+			lines = append(lines, errors.New(r))
+		}
+		return 0, badInput(lines)
+	}
+	return fit, nil
+}
+
+// reportSweep prints how many runs were trained, resumed or finished
+// before, and how many evaluations were reused.
+func (c *context) reportSweep(rep *sweep.Report) {
 	var trained, resumed, skipped, reused int
 	for _, r := range rep.Runs {
 		switch {
@@ -160,15 +200,6 @@ func runSweep(c *context, args []string) int {
 		}
 	}
 	fmt.Fprintf(c.stderr, "runs: %d trained, %d resumed, %d finished before; %d evaluations reused\n", trained, resumed, skipped, reused)
-	written, err := writeSweepReport(rep, plan.Out)
-	if err != nil {
-		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
-		return ExitFailure
-	}
-	md, _ := os.ReadFile(filepath.Join(plan.Out, "sweep.md"))
-	c.stdout.Write(md)
-	fmt.Fprintf(c.stdout, "wrote %s\n", strings.Join(written, ", "))
-	return code
 }
 
 // planOf turns a validated grid into the sweep's plan.
@@ -192,13 +223,6 @@ func planOf(g *scenarios.Grid) *sweep.Plan {
 		})
 	}
 	return p
-}
-
-// flagSet reports whether the command line set flag name.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
 }
 
 // sweepSettings are the command's knobs of one sweep.
@@ -349,9 +373,10 @@ func trainJob(ctx stdcontext.Context, j sweep.TrainJob, budget *memoryBudget) (s
 		return res, fmt.Errorf("run %s: %w", j.Dir, err)
 	}
 	defer lock.Release()
-	sub := &context{stdout: log, stderr: log}
+	sub := &context{prog: "mrasim", stdout: log, stderr: log}
 	// The sweep sets the budget itself (StopAt), so a resume takes it as given.
-	if code := sub.train(s, j.Source, j.Dir, resume, true, j.Workers, true, lock); code != ExitOK {
+	err = sub.train(s, j.Source, j.Dir, resume, true, j.Workers, true, lock)
+	if code := sub.exit("train", nil, err); code != ExitOK {
 		err := fmt.Errorf("training failed (exit %d): %s", code, lastLine(logPath))
 		if code == ExitUsage { // bad input: the same on every worker
 			err = refused(err)
@@ -546,10 +571,10 @@ func fitMemory(plan *sweep.Plan, ests []memest.Estimate, limit int64, jobs int) 
 	return fit, refusals
 }
 
-// reportMemory prints the largest run's estimate, the runs that do not
-// fit and, when fewer runs than --jobs fit side by side, how many run at
+// reportMemory prints the largest run's estimate and, when fewer runs
+// than --jobs fit side by side (and none is refused), how many run at
 // once.
-func (c *context) reportMemory(plan *sweep.Plan, ests []memest.Estimate, limit int64, source string, jobs, fit int, refusals []string) {
+func (c *context) reportMemory(plan *sweep.Plan, ests []memest.Estimate, limit int64, source string, jobs, fit int, refused bool) {
 	if len(ests) == 0 {
 		return
 	}
@@ -564,15 +589,7 @@ func (c *context) reportMemory(plan *sweep.Plan, ests []memest.Estimate, limit i
 		lim = fmt.Sprintf("limit %s, %s", memest.Format(limit), source)
 	}
 	fmt.Fprintf(c.stderr, "memory: the largest run, %s, needs about %s (%s)\n", plan.Runs[big].Name(), memest.Format(ests[big].Total), lim)
-	const shown = 5
-	for i, r := range refusals {
-		if i == shown {
-			fmt.Fprintf(c.stderr, "mrasim sweep: and %d more runs need more memory than allowed\n", len(refusals)-shown)
-			break
-		}
-		fmt.Fprintf(c.stderr, "mrasim sweep: %s\n", r)
-	}
-	if len(refusals) == 0 && fit < jobs && fit < len(ests) {
+	if !refused && fit < jobs && fit < len(ests) {
 		fmt.Fprintf(c.stderr, "memory: training %d runs at once instead of %d to stay within %s (results do not depend on it)\n", fit, jobs, memest.Format(limit))
 	}
 }

@@ -41,175 +41,169 @@ const (
 // may replace it.
 var trainSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
 
-func runTrain(c *context, args []string) int {
-	fs := c.newFlags("train", "FILE [flags]",
-		"Trains agents as scenario FILE says (algorithm, populations, budget) and writes a run\n"+
-			"folder: a copy of the scenario, run.json, metrics.jsonl, checkpoint.mrasim and curves.png.\n"+
-			"Ctrl-C writes a checkpoint and exits 0; --resume continues from it exactly. A second\n"+
-			"Ctrl-C stops at once, keeping the last checkpoint.")
-	out := fs.String("out", "", "run folder (default: OUT/NAME-YYYYMMDD-HHMMSS from the scenario's out and name;\nwith --resume: the newest run of the scenario under OUT)")
-	resume := fs.Bool("resume", false, "continue the run in the run folder from its checkpoint")
-	seed := fs.Uint64("seed", 0, "override the scenario's seed (not with --resume; the run records it)")
-	episodes := fs.Int("episodes", 0, "override train.episodes, the episodes per training population, in [1, 1e9]")
-	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "goroutines stepping game copies, ≥ 1 (results do not depend on it)")
-	quiet := fs.Bool("quiet", false, "no progress display")
-	maxMemory := fs.String("max-memory", "", maxMemoryUsage)
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `FILE` (inspect with go tool pprof)")
-	files, code, done := c.parse(fs, args)
-	if done {
-		return code
-	}
+// trainCommand trains agents as a scenario says.
+var trainCommand = &command{
+	name:     "train",
+	synopsis: "FILE [flags]",
+	short:    "train agents with MRA or a baseline as a scenario says; checkpoints, metrics, curves",
+	long: "Trains agents as scenario FILE says (algorithm, populations, budget) and writes a run\n" +
+		"folder: a copy of the scenario, run.json, metrics.jsonl, checkpoint.mrasim and curves.png.\n" +
+		"Ctrl-C writes a checkpoint and exits 0; --resume continues from it exactly. A second\n" +
+		"Ctrl-C stops at once, keeping the last checkpoint.",
+	flags: declareTrainFlags,
+}
+
+// trainFlags are train's flags.
+type trainFlags struct {
+	fs                         *flag.FlagSet
+	out, maxMemory, cpuProfile string
+	resume, quiet              bool
+	seed                       uint64
+	episodes, workers          int
+}
+
+func declareTrainFlags(fs *flag.FlagSet) runFunc {
+	f := &trainFlags{fs: fs}
+	fs.StringVar(&f.out, "out", "", "run folder (default: OUT/NAME-YYYYMMDD-HHMMSS from the scenario's out and name;\nwith --resume: the newest run of the scenario under OUT)")
+	fs.BoolVar(&f.resume, "resume", false, "continue the run in the run folder from its checkpoint")
+	fs.Uint64Var(&f.seed, "seed", 0, "override the scenario's seed (not with --resume; the run records it)")
+	fs.IntVar(&f.episodes, "episodes", 0, "override train.episodes, the episodes per training population, in [1, 1e9]")
+	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "goroutines stepping game copies, ≥ 1 (results do not depend on it)")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
+	fs.StringVar(&f.maxMemory, "max-memory", "", maxMemoryUsage)
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `FILE` (inspect with go tool pprof)")
+	return f.run
+}
+
+func (f *trainFlags) run(c *context, files []string) error {
 	if len(files) != 1 {
-		fmt.Fprintf(c.stderr, "mrasim train: want one scenario file, got %d arguments\n", len(files))
-		fs.Usage()
-		return ExitUsage
+		return badUsage("want one scenario file, got %d arguments", len(files))
 	}
 	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if *resume && set["seed"] {
-		fmt.Fprintln(c.stderr, "mrasim train: --seed cannot change a run being resumed (the run keeps the seed it started with)")
-		return ExitUsage
+	f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if f.resume && set["seed"] {
+		return badInputf("--seed cannot change a run being resumed (the run keeps the seed it started with)")
 	}
-	if set["episodes"] && (*episodes < 1 || *episodes > 1e9) {
-		fmt.Fprintf(c.stderr, "mrasim train: --episodes %d: want an integer in [1, 1e9]\n", *episodes)
-		return ExitUsage
+	if set["episodes"] && (f.episodes < 1 || f.episodes > 1e9) {
+		return badInputf("--episodes %d: want an integer in [1, 1e9]", f.episodes)
 	}
-	if *workers < 1 {
-		fmt.Fprintf(c.stderr, "mrasim train: --workers %d: want ≥ 1\n", *workers)
-		return ExitUsage
+	if f.workers < 1 {
+		return badInputf("--workers %d: want ≥ 1", f.workers)
 	}
-	limit, limitSource, err := memoryLimit(*maxMemory)
+	limit, limitSource, err := memoryLimit(f.maxMemory)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
-		return ExitUsage
+		return badInput(err)
 	}
 	src, err := scenarios.ReadFile(files[0])
 	if err != nil {
-		fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
-		return ExitUsage
+		return badInput(err)
 	}
 	s, err := scenarios.Parse(files[0], src)
 	if err != nil {
-		c.reportScenarioError(err)
-		return ExitUsage
+		return badInput(err)
 	}
 	if set["seed"] {
-		s.Seed = *seed
+		s.Seed = f.seed
 	}
 	if set["episodes"] {
-		s.Train.Episodes = *episodes
+		s.Train.Episodes = f.episodes
 	}
-	dir := *out
-	if *resume {
+	dir := f.out
+	if f.resume {
 		if dir == "" {
 			if dir, err = newestRun(s); err != nil {
-				fmt.Fprintf(c.stderr, "mrasim train: --resume: %v\n", err)
-				return ExitUsage
+				return badInputf("--resume: %w", err)
 			}
 		}
 		copyPath := filepath.Join(dir, runScenario)
 		saved, err := checkpoint.ReadRegular(copyPath, scenarios.MaxFileSize)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "mrasim train: --resume: %v\n", err)
-			return ExitUsage
+			return badInputf("--resume: %w", err)
 		}
 		if !bytes.Equal(saved, src) {
-			fmt.Fprintf(c.stderr, "mrasim train: --resume: %s differs from the run's copy %s; resume with the copy:\n  mrasim train %s --resume --out %s\n", files[0], copyPath, copyPath, dir)
-			return ExitUsage
+			return badInputf("--resume: %s differs from the run's copy %s; resume with the copy:\n  %s train %s --resume --out %s", files[0], copyPath, c.prog, copyPath, dir)
 		}
 		rec, ok, err := readRunRecord(dir)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "mrasim train: --resume: %v\n", err)
-			return ExitUsage
+			return badInputf("--resume: %w", err)
 		}
 		if ok {
 			if err := applyRecord(s, rec, dir, set["episodes"]); err != nil {
-				fmt.Fprintf(c.stderr, "mrasim train: --resume: %v\n", err)
-				return ExitUsage
+				return badInputf("--resume: %w", err)
 			}
 		}
 	}
-	if err := resolvePrecision(s, dir, *resume); err != nil {
-		fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
-		return ExitUsage
+	if err := resolvePrecision(s, dir, f.resume); err != nil {
+		return badInput(err)
 	}
 	cfg, setup := trainConfig(s)
-	setup.Workers = *workers
+	setup.Workers = f.workers
 	est, err := memest.Train(cfg, setup)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
-		return ExitUsage
+		return badInput(err)
 	}
 	if err := checkMemory(c.stderr, est, limit, limitSource, "this run"); err != nil {
-		fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
-		return ExitUsage
+		return badInput(err)
 	}
-	if !*resume {
+	if !f.resume {
 		if dir == "" {
 			dir, err = newRunDir(s.Out, s.Name, time.Now())
 		} else {
 			err = os.MkdirAll(dir, 0o755)
 		}
 		if err != nil {
-			fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
-			return ExitFailure
+			return failed(err)
 		}
 	}
-	if *resume {
+	if f.resume {
 		// A finished run (or a budget below what is done) needs neither
 		// the lock nor a trainer: a read-only run folder answers too. A
 		// checkpoint that does not read is refused here, before the lock;
 		// one that reads is read again under the lock by c.train.
 		data, _, err := checkpoint.ReadFile(filepath.Join(dir, runCheckpoint), checkpointKin, mra.StateVersion)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
-			return ExitUsage
+			return badInput(err)
 		}
 		if round, err := mra.StateRound(cfg, setup, data); err == nil {
-			if code, stop := c.resumeDone(dir, round, set["episodes"], setup); stop {
-				return code
+			if stop, err := c.resumeDone(dir, round, set["episodes"], setup); stop {
+				return err
 			}
 		}
 	}
 	lock, stale, err := runlock.Acquire(dir)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
 		var held *runlock.HeldError
 		if errors.As(err, &held) {
-			return ExitUsage
+			return badInput(err)
 		}
-		return ExitFailure
+		return failed(err)
 	}
 	defer lock.Release()
 	if stale {
 		fmt.Fprintf(c.stderr, "%s: took over the lock of a process that is gone\n", dir)
 	}
 	if removed, err := checkpoint.RemoveTemps(dir); err != nil {
-		fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
-		return ExitFailure
+		return failed(err)
 	} else if len(removed) > 0 {
 		fmt.Fprintf(c.stderr, "%s: removed %d temporary file(s) of an interrupted write: %s\n", dir, len(removed), strings.Join(removed, " "))
 	}
-	if !*resume {
+	if !f.resume {
 		if _, err := os.Stat(filepath.Join(dir, runCheckpoint)); err == nil {
-			fmt.Fprintf(c.stderr, "mrasim train: %s already holds a run; continue it with --resume or choose another --out\n", dir)
-			return ExitUsage
+			return badInputf("%s already holds a run; continue it with --resume or choose another --out", dir)
 		}
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
-			return ExitFailure
+			return failed(err)
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
-			return ExitFailure
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return failed(err)
 		}
 		defer pprof.StopCPUProfile()
 	}
-	return c.train(s, src, dir, *resume, set["episodes"], *workers, *quiet, lock)
+	return c.train(s, src, dir, f.resume, set["episodes"], f.workers, f.quiet, lock)
 }
 
 // newestRun finds the newest run folder of scenario s under its out folder.
@@ -260,24 +254,23 @@ func trainConfig(s *scenarios.Scenario) (mra.Config, mra.Setup) {
 }
 
 // resumeDone handles a resume that has nothing to train, given the rounds
-// the checkpoint has played: a run whose budget is spent is finished (exit
-// 0), and an --episodes below the episodes played is refused, since a
+// the checkpoint has played: a run whose budget is spent is finished (nil
+// error), and an --episodes below the episodes played is refused, since a
 // run's budget cannot shrink. stop is false when there is training to do.
-func (c *context) resumeDone(dir string, round int, episodesSet bool, setup mra.Setup) (code int, stop bool) {
+func (c *context) resumeDone(dir string, round int, episodesSet bool, setup mra.Setup) (stop bool, err error) {
 	envs := setup.ParallelEnvs
 	rounds := (setup.Episodes + envs - 1) / envs
 	copyPath := filepath.Join(dir, runScenario)
 	if episodesSet && rounds < round {
-		fmt.Fprintf(c.stderr, "mrasim train: --episodes %d is below the %d episodes per population the run in %s has played; a budget cannot shrink: give more than %d to train longer, or leave --episodes out\n",
+		return true, badInputf("--episodes %d is below the %d episodes per population the run in %s has played; a budget cannot shrink: give more than %d to train longer, or leave --episodes out",
 			setup.Episodes, round*envs, dir, round*envs)
-		return ExitUsage, true
 	}
 	if round >= rounds {
-		fmt.Fprintf(c.stdout, "the run in %s is finished: %d episodes per population, its whole budget; nothing to do.\nTo train longer, raise the budget:\n  mrasim train %s --resume --out %s --episodes N\n",
-			dir, round*envs, copyPath, dir)
-		return ExitOK, true
+		fmt.Fprintf(c.stdout, "the run in %s is finished: %d episodes per population, its whole budget; nothing to do.\nTo train longer, raise the budget:\n  %s train %s --resume --out %s --episodes N\n",
+			dir, round*envs, c.prog, copyPath, dir)
+		return true, nil
 	}
-	return 0, false
+	return false, nil
 }
 
 // osExit ends the process on a second interrupt; tests replace it.
@@ -289,19 +282,15 @@ var osExit = os.Exit
 // so that they never depend on how long a round takes.
 var roundEnded = func(stopping bool) {}
 
-func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, episodesSet bool, workers int, quiet bool, lock *runlock.Lock) int {
-	fail := func(code int, format string, args ...any) int {
-		fmt.Fprintf(c.stderr, "mrasim train: "+format+"\n", args...)
-		return code
-	}
+func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, episodesSet bool, workers int, quiet bool, lock *runlock.Lock) error {
 	if err := resolvePrecision(s, dir, resume); err != nil {
-		return fail(ExitUsage, "%v", err)
+		return badInput(err)
 	}
 	cfg, setup := trainConfig(s)
 	setup.Workers = workers
 	t, err := mra.NewTrainer(cfg, setup)
 	if err != nil {
-		return fail(ExitUsage, "%v", err)
+		return badInput(err)
 	}
 	defer t.Close()
 	ckpt := filepath.Join(dir, runCheckpoint)
@@ -311,17 +300,17 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 	if resume {
 		payload, _, err := checkpoint.ReadFile(ckpt, checkpointKin, mra.StateVersion)
 		if err != nil {
-			return fail(ExitUsage, "%v", err)
+			return badInput(err)
 		}
 		if err := t.LoadFrom(payload, dir); err != nil {
-			return fail(ExitUsage, "%s: %v", ckpt, err)
+			return badInputf("%s: %w", ckpt, err)
 		}
-		if code, stop := c.resumeDone(dir, t.Round(), episodesSet, setup); stop {
-			return code
+		if stop, err := c.resumeDone(dir, t.Round(), episodesSet, setup); stop {
+			return err
 		}
 		var note string
 		if history, note, err = trimMetrics(metricsPath, t.Episode()); err != nil {
-			return fail(ExitFailure, "%v", err)
+			return failed(err)
 		}
 		if note != "" {
 			fmt.Fprintln(c.stderr, note)
@@ -329,7 +318,7 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 		if episodesSet {
 			// Later resumes keep the new budget.
 			if err := writeRunRecord(dir, recordOf(s)); err != nil {
-				return fail(ExitFailure, "%v", err)
+				return failed(err)
 			}
 		}
 	} else {
@@ -337,18 +326,18 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 			_, err := w.Write(src)
 			return err
 		}); err != nil {
-			return fail(ExitFailure, "%v", err)
+			return failed(err)
 		}
 		if err := writeRunRecord(dir, recordOf(s)); err != nil {
-			return fail(ExitFailure, "%v", err)
+			return failed(err)
 		}
 		if err := os.WriteFile(metricsPath, nil, 0o644); err != nil {
-			return fail(ExitFailure, "%v", err)
+			return failed(err)
 		}
 	}
 	mf, err := os.OpenFile(metricsPath, os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
-		return fail(ExitFailure, "%v", err)
+		return failed(err)
 	}
 	defer mf.Close()
 
@@ -437,11 +426,11 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 			return // the run stopped on its own meanwhile, with its checkpoint
 		}
 		if saved < 0 {
-			fmt.Fprintf(c.stderr, "stopped at once; no checkpoint had been written yet, so there is nothing to resume: start again with\n  mrasim train %s --out %s\n", copyPath, dir)
+			fmt.Fprintf(c.stderr, "stopped at once; no checkpoint had been written yet, so there is nothing to resume: start again with\n  %s train %s --out %s\n", c.prog, copyPath, dir)
 		} else if _, _, err := checkpoint.ReadFile(ckpt, checkpointKin, mra.StateVersion); err != nil {
 			fmt.Fprintf(c.stderr, "stopped at once; the last checkpoint does not read back: %v\n", err)
 		} else {
-			fmt.Fprintf(c.stderr, "stopped at once; the checkpoint of episode %d is intact (checksum verified). Continue with:\n  mrasim train %s --resume --out %s\n", saved, copyPath, dir)
+			fmt.Fprintf(c.stderr, "stopped at once; the checkpoint of episode %d is intact (checksum verified). Continue with:\n  %s train %s --resume --out %s\n", saved, c.prog, copyPath, dir)
 		}
 		mf.Close()
 		lock.Release()
@@ -451,19 +440,19 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 	bar.Finish()
 	interrupted := errors.Is(runErr, stdcontext.Canceled)
 	if runErr != nil && !interrupted {
-		return fail(ExitFailure, "%v", runErr)
+		return failed(runErr)
 	}
 	err = save()
 	saving.Lock()
 	over = true
 	saving.Unlock()
 	if err != nil {
-		return fail(ExitFailure, "writing the checkpoint: %v", err)
+		return failedf("writing the checkpoint: %w", err)
 	}
 	if interrupted {
-		fmt.Fprintf(c.stderr, "interrupted after %d episodes per population; checkpoint written. Continue with:\n  mrasim train %s --resume --out %s\n",
-			t.Episode(), copyPath, dir)
-		return ExitOK
+		fmt.Fprintf(c.stderr, "interrupted after %d episodes per population; checkpoint written. Continue with:\n  %s train %s --resume --out %s\n",
+			t.Episode(), c.prog, copyPath, dir)
+		return nil
 	}
 	fmt.Fprintf(c.stdout, "trained %d episodes per population in %s; run folder %s\n", t.Episode(), formatSeconds(last.WallSeconds), dir)
 	for _, l := range t.Labels() {
@@ -474,7 +463,7 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 			}
 		}
 	}
-	return ExitOK
+	return nil
 }
 
 // sortedKeys returns the keys of m in order.
