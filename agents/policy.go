@@ -91,3 +91,75 @@ func SampleLegal(rng *rand.Rand, mask []bool) int {
 	}
 	return 0
 }
+
+// Forker is implemented by policies that can play in many game copies at
+// once, each copy with its own random numbers and per-episode state: a
+// search that plans by rollouts from copies of the current state plays the
+// others' policy in every rollout, and a network policy then evaluates all
+// the copies' rows in one product instead of one copy at a time.
+type Forker interface {
+	// Fork returns a policy for copies game copies, sharing nothing
+	// mutable with the receiver: in particular none of its hidden
+	// per-episode state (latents drawn), which each copy draws afresh.
+	Fork(copies int) Copies
+}
+
+// Copies is a policy that acts in several game copies at once (see
+// Forker). It is not safe for concurrent use.
+type Copies interface {
+	// Reseed restarts copy c's random numbers from seed and makes it draw
+	// fresh per-episode state (latents) at its next Act, as at the start
+	// of an episode.
+	Reseed(c int, seed uint64)
+	// Act writes, for each k, the actions of copy which[k] in frame
+	// frames[k] into actions[k], as Policy.Act does for one game.
+	Act(which []int, frames []*env.Frame, actions [][]int)
+}
+
+// Fork implements Forker: every copy is a Random policy of its own, on a
+// generator that Reseed restarts in place (no allocation).
+func (r *Random) Fork(copies int) Copies {
+	c := randomCopies{pcg: make([]*rand.PCG, copies), pol: make([]Random, copies)}
+	for k := range copies {
+		c.pcg[k] = rand.NewPCG(uint64(k), 0x6d72617369)
+		c.pol[k].rng = rand.New(c.pcg[k])
+	}
+	return c
+}
+
+type randomCopies struct {
+	pcg []*rand.PCG
+	pol []Random
+}
+
+// Reseed restarts copy k as NewRandom(seed) would start.
+func (c randomCopies) Reseed(k int, seed uint64) { c.pcg[k].Seed(seed, 0x6d72617369) }
+
+func (c randomCopies) Act(which []int, frames []*env.Frame, actions [][]int) {
+	for k, w := range which {
+		c.pol[w].Act(frames[k], actions[k])
+	}
+}
+
+// Reseedable is a policy whose random numbers and per-episode state can be
+// restarted from a seed (as at the start of an episode).
+type Reseedable interface {
+	Policy
+	Reseed(seed uint64)
+}
+
+// CopiesOf returns Copies made of independent policies, copy k playing
+// ps[k]: the simple way for a policy without a batched forward pass to
+// implement Forker (make copies fresh instances, so that they share no
+// state with the receiver).
+func CopiesOf[P Reseedable](ps []P) Copies { return policyCopies[P](ps) }
+
+type policyCopies[P Reseedable] []P
+
+func (c policyCopies[P]) Reseed(k int, seed uint64) { c[k].Reseed(seed) }
+
+func (c policyCopies[P]) Act(which []int, frames []*env.Frame, actions [][]int) {
+	for k, w := range which {
+		c[w].Act(frames[k], actions[k])
+	}
+}

@@ -61,3 +61,48 @@ type MixedPayoffs interface {
 	// len(dst) is agent i's number of actions.
 	ActionValues(profile [][]float64, i int, dst []float64)
 }
+
+// StateReseeder is implemented by games that can replace the random
+// generator of their current state. A state written by AppendState carries
+// the generator, so a copy restored with SetState would draw the episode's
+// future randomness (respawns, noise) exactly as the original will: a
+// search that plans on restored copies would then see the future. Calling
+// ReseedState after SetState gives the copy fresh randomness from seed and
+// leaves everything else of the state as it was. It must not allocate.
+type StateReseeder interface {
+	ReseedState(seed uint64)
+}
+
+// FullyObserved is implemented by games that can say whether an agent
+// knows the game's exact state: whether the state (apart from its random
+// generator, see StateReseeder) is a function of what the agent has
+// observed since the episode began. A policy that decides from the exact
+// state is then one the agent could play. A game whose agents see only
+// part of the state (a sight radius, hidden cards) returns false, or does
+// not implement the interface.
+type FullyObserved interface {
+	FullyObserved(agent int) bool
+}
+
+// ScriptedPolicies is implemented by games that offer named hand-written
+// policies, references that show where "good" play lies beside learned
+// ones (stand still, go to the nearest landmark, a closed-form
+// equilibrium). ScriptedPolicy returns a fresh policy for every agent of
+// the game's population; it must act like the agents.Policy interface
+// describes (Act(f, actions): one legal action per live agent). It is
+// declared here as a function type of its own so that env does not import
+// the agents package.
+type ScriptedPolicies interface {
+	// Scripted lists the names of the policies the game offers.
+	Scripted() []string
+	// ScriptedPolicy returns a fresh instance of the named policy, drawing
+	// its random numbers (if any) from seed, or an error for an unknown
+	// name.
+	ScriptedPolicy(name string, seed uint64) (ScriptedActor, error)
+}
+
+// ScriptedActor is a policy a game offers through ScriptedPolicies: Act
+// writes one legal action per live agent of frame f into actions.
+type ScriptedActor interface {
+	Act(f *Frame, actions []int)
+}

@@ -11,15 +11,19 @@
 // are compared on selection episodes and measured on held-out test
 // episodes, and the entry plays the chosen candidate (adapt.go).
 //
-// NashConv per population is never negative. It is exact where the game
-// gives exact expected payoffs of mixed profiles (the one-shot games of
-// env/matrix) or exact best responses against Markov policies
-// (env.ExactResponder), and the policy its exact action distribution;
-// otherwise it is estimated (league/br): for each agent type a response,
-// warm-started from the entry's own policy, is trained against the frozen
-// others, chosen over the incumbent on selection episodes and measured on
-// separate test episodes, and NashConv = Σ_types count·max(0, gain), with
-// its 95% interval clipped at 0. Options.NashConv forces either method.
+// NashConv per population is exact where the game gives exact expected
+// payoffs of mixed profiles (the one-shot games of env/matrix) or exact
+// best responses against Markov policies (env.ExactResponder), and the
+// policy its exact action distribution. Otherwise only a lower bound from
+// the deviations found is known (league/br): for each agent type a PPO
+// response warm-started from the entry's own policy, its greedy version
+// and a search response compete with the incumbent on selection episodes,
+// the best of them is measured on separate test episodes, and the report
+// gives the unclipped measured gain Σ_types count·gain with its Student-t
+// interval, the one-sided 95% lower bound "NashConv ≥ L" and the gain the
+// test episodes would have detected (lowerBound). Options.NashConv forces
+// either method. Games may offer scripted reference policies
+// (env.ScriptedPolicies), which play as Reference entries.
 //
 // Every job (an evaluation, an adaptation, a best response) is plain data
 // (Job, with output JobResult), carries its own seeds and runs through a

@@ -173,3 +173,109 @@ func (l *lineup) exact() bool {
 	}
 	return true
 }
+
+// Reference is the entry that plays one of a game's hand-written policies
+// (env.ScriptedPolicies: stand still, go to the nearest landmark, a
+// closed-form equilibrium) for every agent: a reference that shows where
+// "good" play lies beside the learned entries, with returns and NashConv
+// like any entry. It is never a candidate inside the best-response
+// estimator.
+type Reference struct {
+	Game   string         // the registered game
+	Params map[string]any // its parameters
+	Script string         // the policy's name, one of the game's Scripted()
+}
+
+// AlgoScripted is the Algo of Reference entries.
+const AlgoScripted = "scripted"
+
+// References returns the reference entries of game with params: one per
+// scripted policy the game offers at population pop (none when it offers
+// none).
+func References(game string, params map[string]any, pop env.Population) ([]Entry, error) {
+	g, err := env.Make(game, params, pop)
+	if err != nil {
+		return nil, err
+	}
+	sp, ok := g.(env.ScriptedPolicies)
+	if !ok {
+		return nil, nil
+	}
+	var out []Entry
+	for _, name := range sp.Scripted() {
+		out = append(out, Reference{Game: game, Params: params, Script: name})
+	}
+	return out, nil
+}
+
+// Name implements Entry.
+func (r Reference) Name() string { return r.Script }
+
+// Algo implements Entry.
+func (r Reference) Algo() string { return AlgoScripted }
+
+// Policy implements Entry: the game's scripted policy at spec's
+// population, which implements br.Reseeder, agents.Forker (for the search
+// response's rollouts) and, where the game's policy gives exact action
+// probabilities, agents.Distribution.
+func (r Reference) Policy(spec *env.Spec, seed uint64) (agents.Policy, error) {
+	g, err := env.Make(r.Game, r.Params, spec.Population)
+	if err != nil {
+		return nil, err
+	}
+	sp, ok := g.(env.ScriptedPolicies)
+	if !ok {
+		return nil, fmt.Errorf("league: game %s offers no scripted policies", r.Game)
+	}
+	actor, err := sp.ScriptedPolicy(r.Script, seed)
+	if err != nil {
+		return nil, fmt.Errorf("league: %w", err)
+	}
+	p := &referencePolicy{actor: actor, game: sp, script: r.Script}
+	if _, ok := actor.(agents.Distribution); ok {
+		return &referenceDistribution{p}, nil
+	}
+	return p, nil
+}
+
+// referencePolicy is a game's scripted policy as the league plays it.
+type referencePolicy struct {
+	actor  env.ScriptedActor
+	game   env.ScriptedPolicies
+	script string
+}
+
+func (p *referencePolicy) Act(f *env.Frame, actions []int) { p.actor.Act(f, actions) }
+
+// Reseed implements br.Reseeder (scripted policies without random numbers
+// ignore it).
+func (p *referencePolicy) Reseed(seed uint64) {
+	if r, ok := p.actor.(interface{ Reseed(uint64) }); ok {
+		r.Reseed(seed)
+	}
+}
+
+// Markov reports that a scripted policy decides from the current frame
+// alone.
+func (p *referencePolicy) Markov() bool { return true }
+
+// Fork implements agents.Forker with fresh instances of the policy.
+func (p *referencePolicy) Fork(copies int) agents.Copies {
+	ps := make([]*referencePolicy, copies)
+	for k := range ps {
+		a, err := p.game.ScriptedPolicy(p.script, uint64(k))
+		if err != nil {
+			panic(fmt.Sprintf("league: scripted policy %q refused a second instance: %v", p.script, err))
+		}
+		ps[k] = &referencePolicy{actor: a, game: p.game, script: p.script}
+	}
+	return agents.CopiesOf(ps)
+}
+
+// referenceDistribution is a referencePolicy with exact action
+// probabilities.
+type referenceDistribution struct{ *referencePolicy }
+
+func (p *referenceDistribution) ActionProbs(f *env.Frame, i int, dst []float64) {
+	p.actor.(agents.Distribution).ActionProbs(f, i, dst)
+}

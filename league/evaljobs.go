@@ -52,7 +52,7 @@ func init() { RegisterKind(KindEval, handleEval) }
 // submitterOnly lists Options fields that are funcs which do not change
 // results and stay with the submitter; any other func field set makes a
 // plan non-portable.
-var submitterOnly = map[string]bool{"Progress": true}
+var submitterOnly = map[string]bool{"Progress": true, "ProgressWork": true}
 
 type planWire struct {
 	Version     int                        `json:"version"`
@@ -62,7 +62,7 @@ type planWire struct {
 }
 
 type entryWire struct {
-	Kind   string      `json:"kind"` // "random" or "run"
+	Kind   string      `json:"kind"` // "random", "reference" (Label: the script) or "run"
 	Label  string      `json:"label,omitempty"`
 	Config *mra.Config `json:"config,omitempty"`
 	Setup  *mra.Setup  `json:"setup,omitempty"`
@@ -77,9 +77,10 @@ type evalPayload struct {
 
 // plan is a decoded (or in-process) league: what runs its jobs.
 type plan struct {
-	entries []Entry
-	s       *scheduled   // the jobs, and the options with defaults filled in
-	choices *choiceCache // the adaptations this process computed for the plan's jobs
+	entries  []Entry
+	s        *scheduled   // the jobs, and the options with defaults filled in
+	choices  *choiceCache // the adaptations this process computed for the plan's jobs
+	finished func(i int)  // in the submitting process: job i has run (for the work done); nil elsewhere
 }
 
 func jobID(i int) string { return fmt.Sprintf("league-%d", i) }
@@ -94,7 +95,23 @@ func runJobs(entries []Entry, s *scheduled) ([]JobResult, error) {
 	}
 	sum := BlobSum(planBlob)
 	blobs[sum] = planBlob
-	b := Batch{Blobs: blobs, Local: map[string]any{sum: &plan{entries: entries, s: s, choices: newChoiceCache()}}}
+	pl := &plan{entries: entries, s: s, choices: newChoiceCache()}
+	if opts.ProgressWork != nil {
+		costs := make([]float64, len(s.jobs))
+		var total, done float64
+		for i, j := range s.jobs {
+			costs[i] = jobCost(s, j)
+			total += costs[i]
+		}
+		var mu sync.Mutex
+		pl.finished = func(i int) {
+			mu.Lock()
+			defer mu.Unlock()
+			done += costs[i]
+			opts.ProgressWork(done / total)
+		}
+	}
+	b := Batch{Blobs: blobs, Local: map[string]any{sum: pl}}
 	for i := range s.jobs {
 		payload, _ := json.Marshal(evalPayload{Version: planVersion, Plan: sum, Index: i})
 		b.Tasks = append(b.Tasks, Task{ID: jobID(i), Kind: KindEval, Payload: payload})
@@ -148,6 +165,9 @@ func handleEval(ctx context.Context, env TaskEnv, payload []byte) ([]byte, error
 		return nil, Refusef("job index %d, the plan has %d jobs", p.Index, len(pl.s.jobs))
 	}
 	o := runJob(pl.s.reg, pl.entries, pl.s.specs, pl.s.exact, pl.s.opts, pl.s.jobs[p.Index], pl.choices)
+	if pl.finished != nil {
+		pl.finished(p.Index)
+	}
 	if o.Err != "" {
 		return nil, errors.New(o.Err)
 	}
@@ -186,6 +206,11 @@ func encodePlan(entries []Entry, opts Options) ([]byte, map[string][]byte, error
 		switch e := e.(type) {
 		case Random:
 			w.Entries = append(w.Entries, entryWire{Kind: "random"})
+		case Reference:
+			if e.Game != opts.Game {
+				notPortable(fmt.Sprintf("reference %q plays game %s, the league %s", e.Script, e.Game, opts.Game))
+			}
+			w.Entries = append(w.Entries, entryWire{Kind: "reference", Label: e.Script})
 		case *Run:
 			// Only the networks travel (mra.ModelState), not the replay
 			// buffers that make a checkpoint tens of MB.
@@ -249,6 +274,8 @@ func decodePlan(ctx context.Context, env TaskEnv, data []byte) (*plan, error) {
 		switch e.Kind {
 		case "random":
 			pl.entries = append(pl.entries, Random{})
+		case "reference":
+			pl.entries = append(pl.entries, Reference{Game: opts.Game, Params: opts.Params, Script: e.Label})
 		case "run":
 			if e.Config == nil || e.Setup == nil {
 				return nil, Refusef("plan: entry %d (%s) lacks its config or setup", i, e.Label)
@@ -265,7 +292,7 @@ func decodePlan(ctx context.Context, env TaskEnv, data []byte) (*plan, error) {
 			m.Close()
 			pl.entries = append(pl.entries, run)
 		default:
-			return nil, Refusef("plan: entry %d has kind %q; want random or run", i, e.Kind)
+			return nil, Refusef("plan: entry %d has kind %q; want random, reference or run", i, e.Kind)
 		}
 	}
 	s, err := schedule(pl.entries, opts)

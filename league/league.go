@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/mrasim/mrasim/agents"
 	"github.com/mrasim/mrasim/env"
@@ -19,7 +20,7 @@ import (
 // How NashConv was computed.
 const (
 	NashConvExact = "exact"
-	NashConvBR    = "best-response estimate"
+	NashConvBR    = "lower bound from the deviations found"
 	NashConvNone  = "not computed"
 )
 
@@ -54,10 +55,16 @@ type Options struct {
 	NashConv string   // one of NashConvModes ("" is auto)
 	BR       BRBudget // the best responses' budget and learner ([eval.br])
 
-	Runner   Runner                 // default Local{}
-	Progress func(done, n int)      // called after each finished job; may be nil
-	BRConfig func(*br.Config)       // adjusts the best-response settings after BR (tests); may be nil
-	Adapt    func(*mra.AdaptConfig) // adjusts the adaptation settings (tests); may be nil
+	Runner   Runner            // default Local{}
+	Progress func(done, n int) // called after each finished job; may be nil
+	// ProgressWork is called after each job this process finishes with
+	// the estimated fraction of the league's work done (jobs differ in
+	// size by orders of magnitude: a best response costs hundreds of
+	// evaluations), for a time left that is right; may be nil. A remote
+	// runner's jobs do not call it.
+	ProgressWork func(done float64)
+	BRConfig     func(*br.Config)       // adjusts the best-response settings after BR (tests); may be nil
+	Adapt        func(*mra.AdaptConfig) // adjusts the adaptation settings (tests); may be nil
 }
 
 // BRBudget is the scenario's [eval.br] table: the learner's settings and
@@ -131,21 +138,36 @@ const (
 )
 
 // Deviation is the best-response estimate for one agent type: the
-// response trained for one agent of the type, the choice between it and
-// the incumbent on selection episodes, and the chosen deviation's gain on
+// deviations tried for one agent of the type (the trained response, its
+// greedy version and the search response), the choice between them and
+// the incumbent on selection episodes, and the challenger's gain on
 // separate test episodes.
 type Deviation struct {
 	Type           string  `json:"type"`
 	Agents         int     `json:"agents"`          // agents of the type: the weight of its gain in NashConv
 	TrainEpisodes  int     `json:"train_episodes"`  // the learner's budget
 	SelectEpisodes int     `json:"select_episodes"` // episodes of the choice
-	SelectionGain  float64 `json:"selection_gain"`  // the response's mean gain on them
-	Chosen         bool    `json:"chosen"`          // the response beat the incumbent on the selection episodes
+	SelectionGain  float64 `json:"selection_gain"`  // the challenger's mean gain on them
+	Challenger     string  `json:"challenger"`      // the candidate of the largest selection gain (br.CandidateResponse, CandidateGreedy or CandidateSearch)
+	Choice         string  `json:"choice"`          // the deviation chosen: the challenger, or br.CandidateIncumbent when it did not beat the incumbent
+	Chosen         bool    `json:"chosen"`          // the challenger beat the incumbent on the selection episodes
 	Greedy         bool    `json:"greedy"`          // the chosen response plays its most probable action
-	Gain           float64 `json:"gain"`            // the chosen deviation's mean gain on the test episodes (0 when the incumbent was chosen)
+	// Gain is the chosen deviation's mean gain on the test episodes:
+	// exactly 0 when the incumbent was kept. GainCI95 (two-sided 95%
+	// Student-t half-width) and GainSE are always those of the
+	// challenger's test episodes, which are played either way.
+	Gain           float64 `json:"gain"`
 	GainCI95       float64 `json:"gain_ci95"`
-	TestEpisodes   int     `json:"test_episodes"` // 0 when the incumbent was chosen: its gain is exactly 0
-	WarmStart      string  `json:"warm_start"`    // what the response started from: "entry" (the entry's own networks) or "uniform" (a fresh MLP)
+	GainSE         float64 `json:"gain_se"`
+	ChallengerGain float64 `json:"challenger_test_gain"` // the challenger's measured gain on the test episodes, chosen or not
+	TestEpisodes   int     `json:"test_episodes"`
+	Detectable     float64 `json:"detectable_gain"`      // the smallest gain the test episodes would find with probability 80% (br.Detectable)
+	WarmStart      string  `json:"warm_start"`           // what the response started from: "entry" (the entry's own networks) or "uniform" (a fresh MLP)
+	SearchOff      string  `json:"search_off,omitempty"` // why the search response was not tried ("" when it was)
+	// SearchDecisions and SearchSteps are the search's decisions and
+	// rollout steps over selection and test, its cost.
+	SearchDecisions int64 `json:"search_decisions,omitempty"`
+	SearchSteps     int64 `json:"search_steps,omitempty"`
 }
 
 // Result is one entry at one population, playing every agent type itself.
@@ -163,14 +185,26 @@ type Result struct {
 
 	Adapted *Adaptation `json:"adaptation,omitempty"`
 
-	// NashConv is ≥ 0 by construction: exact, or Σ_types count·max(0, gain)
-	// from best responses, with the 95% interval [NashConvLow,
-	// NashConvHigh] (lower end clipped at 0) and half-width NashConvCI95.
+	// NashConv is the exact value where the game gives one. Where it is
+	// estimated (NashConvMethod NashConvBR) it is only known from below:
+	// NashConv is then the lower bound from the deviations found,
+	// max(0, LowerBound) — the clip is for display — and the fields
+	// below say what was measured.
 	NashConv       float64 `json:"nashconv"`
-	NashConvCI95   float64 `json:"nashconv_ci95"`
-	NashConvLow    float64 `json:"nashconv_low"`
-	NashConvHigh   float64 `json:"nashconv_high"`
 	NashConvMethod string  `json:"nashconv_method"`
+	// DeviationGain is Σ_types count·gain of the deviation chosen per type
+	// (unclipped: it may be negative), an unbiased estimate of a lower
+	// bound on NashConv, with the two-sided 95% Student-t half-width of
+	// the measurement (DeviationGainCI95; Welch–Satterthwaite degrees of
+	// freedom across types). LowerBound is the one-sided 95% lower
+	// confidence bound "NashConv ≥ L" (unclipped). Detectable is the
+	// smallest total gain the test episodes would have found (L > 0) with
+	// probability 80%: a smaller one could have gone unnoticed. All are 0
+	// for exact results.
+	DeviationGain     float64 `json:"deviation_gain"`
+	DeviationGainCI95 float64 `json:"deviation_gain_ci95"`
+	LowerBound        float64 `json:"nashconv_lower_bound"`
+	Detectable        float64 `json:"detectable_gain"`
 	// NashConvExact is the exact value where the game gives one and the
 	// estimate was forced (Options.NashConv = "br"), to compare.
 	NashConvExact *float64    `json:"nashconv_exact,omitempty"`
@@ -191,14 +225,15 @@ func (r Result) AdaptedReturnMean() float64 {
 	return r.Adapted.Adapted.Mean
 }
 
-// NoDeviationFound reports whether best responses were trained and none
-// beat its incumbent: NashConv is then 0 as far as the budget could tell.
+// NoDeviationFound reports whether best responses were tried and none
+// beat its incumbent on the selection episodes: the lower bound is then
+// 0, and Detectable says how large a gain could have gone unnoticed.
 func (r Result) NoDeviationFound() bool {
 	if r.NashConvMethod != NashConvBR {
 		return false
 	}
 	for _, d := range r.Deviations {
-		if d.Chosen && d.Gain > 0 {
+		if d.Chosen {
 			return false
 		}
 	}
@@ -362,6 +397,38 @@ func schedule(entries []Entry, opts Options) (*scheduled, error) {
 		jobs[i].Seed = env.SubSeed(opts.Seed, uint64(i))
 	}
 	return &scheduled{opts: opts, reg: reg, specs: specs, exact: exact, jobs: jobs}, nil
+}
+
+// jobCost estimates job j's work in agent-steps played (each one a policy
+// forward and a game step), for the progress's time left: an evaluation
+// plays Episodes episodes; a best response trains, selects among three
+// candidates and tests one, and the search's rollouts cost, per decision,
+// actions × rollouts × about half the horizon steps.
+func jobCost(s *scheduled, j Job) float64 {
+	spec := s.specs[j.Pop]
+	n, h := float64(spec.NumAgents()), float64(spec.Horizon)
+	episode := n * h
+	switch j.Kind {
+	case JobEval:
+		return float64(s.opts.Episodes) * episode
+	case JobAdapt:
+		return float64(max(1, s.opts.AdaptSteps)*max(1, s.opts.AdaptEpisodes)) * 8 * episode
+	}
+	cfg, err := s.opts.BR.For(spec.NumAgents()).WithDefaults()
+	if err != nil {
+		return episode
+	}
+	cost := float64(cfg.Episodes+4*cfg.SelectEpisodes+2*cfg.TestEpisodes) * episode
+	if cfg.Search && (cfg.SearchMaxAgents == 0 || spec.NumAgents() <= cfg.SearchMaxAgents) {
+		a := float64(spec.Types[j.Type].NumActions)
+		steps := h / 2
+		if cfg.SearchHorizon > 0 {
+			steps = min(steps, float64(cfg.SearchHorizon))
+		}
+		perDecision := a * float64(cfg.SearchRollouts) * steps * n
+		cost += float64(cfg.SelectEpisodes+cfg.TestEpisodes) * h * math.Pow(perDecision, float64(cfg.SearchDepth)) / math.Pow(n, float64(cfg.SearchDepth-1))
+	}
+	return cost
 }
 
 // exactKind says how a game gives exact NashConv.
@@ -606,10 +673,14 @@ func bestResponse(entries []Entry, spec *env.Spec, newGame func() (env.Game, err
 	if err != nil {
 		return JobResult{}, fmt.Errorf("league: best response to %s at %v: %w", entry.Name(), spec.Population, err)
 	}
+	sel := map[string]br.Paired{br.CandidateResponse: res.Selection, br.CandidateGreedy: res.SelectionGreedy, br.CandidateSearch: res.SelectionSearch}
 	return JobResult{BR: &Deviation{
 		Type: spec.Types[j.Type].Name, Agents: spec.Types[j.Type].Count,
-		TrainEpisodes: cfg.Episodes, SelectEpisodes: res.Selection.Episodes, SelectionGain: max(res.Selection.Gain, res.SelectionGreedy.Gain),
-		Chosen: res.Chosen, Greedy: res.Greedy, Gain: res.Gain, GainCI95: res.GainCI95, TestEpisodes: res.Test.Episodes, WarmStart: warm,
+		TrainEpisodes: cfg.Episodes, SelectEpisodes: res.Selection.Episodes, SelectionGain: sel[res.Challenger].Gain,
+		Challenger: res.Challenger, Choice: res.Choice, Chosen: res.Chosen, Greedy: res.Greedy,
+		Gain: res.Gain, GainCI95: res.GainCI95, GainSE: res.GainSE, ChallengerGain: res.Test.Gain, TestEpisodes: res.Test.Episodes,
+		Detectable: res.Detectable(), WarmStart: warm, SearchOff: res.SearchOff,
+		SearchDecisions: res.SearchDecisions, SearchSteps: res.SearchSteps,
 	}}, nil
 }
 
@@ -659,7 +730,6 @@ func assemble(entries []Entry, specs []*env.Spec, opts Options, jobs []Job, out 
 						r.NashConvExact = &v
 					} else {
 						r.NashConv, r.NashConvMethod, r.Improvements = o.NashConv, NashConvExact, o.Improve
-						r.NashConvLow, r.NashConvHigh = o.NashConv, o.NashConv
 					}
 					r.Strategy = o.Strategy
 				}
@@ -682,8 +752,12 @@ func assemble(entries []Entry, specs []*env.Spec, opts Options, jobs []Job, out 
 		if len(r.Deviations) == 0 || r.NashConvMethod == NashConvExact {
 			continue // exact wins where both exist (auto mode, an adapted entry that turned out Markov)
 		}
-		r.NashConv, r.NashConvCI95 = brNashConv(r.Deviations)
-		r.NashConvLow, r.NashConvHigh = max(0, r.NashConv-r.NashConvCI95), r.NashConv+r.NashConvCI95
+		b := lowerBound(r.Deviations)
+		r.DeviationGain, r.DeviationGainCI95, r.LowerBound, r.Detectable = b.gain, b.ci95, b.bound, b.detectable
+		r.NashConv = max(0, b.bound)
+		if math.IsNaN(b.bound) {
+			r.NashConv = max(0, b.gain)
+		}
 		r.NashConvMethod = NashConvBR
 	}
 	for p := range specs {
@@ -698,23 +772,53 @@ func assemble(entries []Entry, specs []*env.Spec, opts Options, jobs []Job, out 
 	return rep
 }
 
-// brNashConv combines the per-type deviations: every agent's improvement
-// is ≥ 0 by definition, so each type contributes count·max(0, gain), and
-// the half-width combines the types' test intervals as independent,
+// bound is what the deviations found say of NashConv.
+type bound struct{ gain, ci95, bound, detectable float64 }
+
+// lowerBound combines the per-type deviations. Each agent's best
+// improvement is at least the gain of any deviation it could play, so
 //
-//	NashConv = Σ_t n_t·max(0, gain_t),   half-width = √(Σ_t (n_t·h_t)²).
-func brNashConv(devs []Deviation) (nashConv, ci float64) {
-	var v float64
+//	NashConv ≥ G = Σ_t n_t·g_t
+//
+// where g_t is the test gain of the deviation chosen for type t (0 for a
+// kept incumbent), unclipped: clipping each g_t at 0 would bias G upward
+// near equilibrium, where it would stop being a lower bound. The types'
+// measurements are independent, so G's standard error is
+// se = √(Σ_t (n_t·se_t)²), always from the challenger's test episodes
+// (a kept incumbent's 0 is exact, but its type's test still says how large
+// a gain could have gone unnoticed), with Welch–Satterthwaite degrees of
+// freedom
+//
+//	df = (Σ_t v_t)² / Σ_t v_t²/(m_t − 1),   v_t = (n_t·se_t)²,
+//
+// m_t test episodes. The two-sided 95% half-width is t₀.₉₇₅,df·se, the
+// one-sided 95% lower confidence bound L = G − t₀.₉₅,df·se (br.LowerBound95)
+// and the minimum detectable gain (t₀.₉₅,df + t₀.₈₀,df)·se (br.Detectable).
+func lowerBound(devs []Deviation) bound {
+	var g, v, den float64
 	for _, d := range devs {
 		n := float64(d.Agents)
-		if d.Chosen && d.Gain > 0 {
-			nashConv += n * d.Gain
+		g += n * d.Gain
+		vt := (n * d.GainSE) * (n * d.GainSE)
+		if math.IsNaN(vt) || d.TestEpisodes < 2 {
+			continue
 		}
-		if d.Chosen && !math.IsNaN(d.GainCI95) {
-			v += (n * d.GainCI95) * (n * d.GainCI95)
-		}
+		v += vt
+		den += vt * vt / float64(d.TestEpisodes-1)
 	}
-	return nashConv, math.Sqrt(v)
+	se := math.Sqrt(v)
+	df := math.NaN()
+	if den > 0 {
+		df = v * v / den
+	} else if v == 0 {
+		// Every test gain was constant: no spread, no uncertainty.
+		return bound{gain: g, bound: g}
+	}
+	b := bound{gain: g, bound: br.LowerBound95(g, se, df), detectable: br.Detectable(se, df), ci95: math.NaN()}
+	if df > 0 {
+		b.ci95 = distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile(0.975) * se
+	}
+	return b
 }
 
 // overall is the mean return per agent over all agents, with the types'

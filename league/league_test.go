@@ -2,12 +2,14 @@ package league_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/mrasim/mrasim/agents"
@@ -178,5 +180,91 @@ func TestTwoTypeLineups(t *testing.T) {
 		if _, ok := res[k]; !ok {
 			t.Errorf("results.json lacks %q", k)
 		}
+	}
+}
+
+// TestReferenceEntries: the games' scripted policies play as entries. In
+// the one-shot games the closed-form equilibrium's exact NashConv is 0 (up
+// to rounding); in resource occupation the three references play beside
+// random play with returns ordered as their names promise and a NashConv
+// from the deviations found; a reference plan travels to a worker
+// (encode, decode) like any other.
+func TestReferenceEntries(t *testing.T) {
+	for _, game := range []string{matrix.VolunteerName, matrix.ElFarolName, matrix.PublicGoodsName, matrix.MinorityName} {
+		p := pops(t, "players=5")
+		refs, err := league.References(game, nil, p[0])
+		if err != nil || len(refs) != 1 || refs[0].Name() != matrix.ScriptEquilibrium {
+			t.Fatalf("%s: references %v, %v", game, refs, err)
+		}
+		rep, err := league.Play(append(refs, league.Random{}), league.Options{Game: game, Populations: p, Episodes: 20, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rep.Results {
+			if r.NashConvMethod != league.NashConvExact {
+				t.Errorf("%s %s: method %q, want exact", game, r.Entry, r.NashConvMethod)
+			}
+			if r.Entry == matrix.ScriptEquilibrium && math.Abs(r.NashConv) > 1e-9 {
+				t.Errorf("%s: the equilibrium's NashConv is %v, want 0", game, r.NashConv)
+			}
+		}
+	}
+	p := pops(t, "agents=3")
+	refs, err := league.References("resource", nil, p[0])
+	if err != nil || len(refs) != 3 {
+		t.Fatalf("resource references %v, %v", refs, err)
+	}
+	rep, err := league.Play(append(refs, league.Random{}), league.Options{Game: "resource", Populations: p, Episodes: 40, Seed: 1,
+		BR: league.BRBudget{Config: br.Config{Episodes: 32, SelectEpisodes: 10, TestEpisodes: 10, Search: true, SearchRollouts: 2}}, Runner: league.Local{Workers: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ret := map[string]float64{}
+	for _, r := range rep.Results {
+		ret[r.Entry] = r.ReturnMean
+		if r.NashConvMethod != league.NashConvBR || len(r.Deviations) != 1 || r.Deviations[0].SearchOff != "" {
+			t.Errorf("%s: NashConv %q, deviations %+v: want a lower bound with the search tried", r.Entry, r.NashConvMethod, r.Deviations)
+		}
+	}
+	if !(ret["stand-still"] < ret["nearest-landmark"] && ret["nearest-landmark"] < ret["greedy-cover"]) {
+		t.Errorf("returns %v: want stand-still < nearest-landmark < greedy-cover", ret)
+	}
+	// The same league through a runner that decodes the plan, as a worker.
+	remote, err := league.Play(append(refs, league.Random{}), league.Options{Game: "resource", Populations: p, Episodes: 40, Seed: 1,
+		BR: league.BRBudget{Config: br.Config{Episodes: 32, SelectEpisodes: 10, TestEpisodes: 10, Search: true, SearchRollouts: 2}}, Runner: decodingRunner{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, r := range remote.Results {
+		if r.ReturnMean != rep.Results[k].ReturnMean || r.DeviationGain != rep.Results[k].DeviationGain {
+			t.Errorf("%s: return %v, gain %v through a decoded plan; %v, %v in process", r.Entry, r.ReturnMean, r.DeviationGain, rep.Results[k].ReturnMean, rep.Results[k].DeviationGain)
+		}
+	}
+}
+
+// decodingRunner runs a batch locally without its in-process values, so
+// that every job decodes the plan as a remote worker does.
+type decodingRunner struct{}
+
+func (decodingRunner) RunTasks(ctx context.Context, b league.Batch, progress func(league.Progress)) (map[string][]byte, error) {
+	b.Local = nil
+	return league.Local{Workers: 1}.RunTasks(ctx, b, progress)
+}
+
+// TestProgressWork: the league reports the estimated fraction of its work
+// done after every job, rising to 1, so that the time left is right when
+// jobs differ in size; a best response weighs far more than an evaluation.
+func TestProgressWork(t *testing.T) {
+	var mu sync.Mutex
+	var fractions []float64
+	_, err := league.Play([]league.Entry{league.Random{}}, league.Options{Game: "resource", Populations: pops(t, "agents=2"), Episodes: 4, Seed: 1,
+		BR:           league.BRBudget{Config: br.Config{Episodes: 16, SelectEpisodes: 4, TestEpisodes: 4}},
+		ProgressWork: func(done float64) { mu.Lock(); fractions = append(fractions, done); mu.Unlock() },
+		Runner:       league.Local{Workers: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fractions) != 2 || math.Abs(fractions[1]-1) > 1e-12 || !(fractions[0] > 0 && fractions[0] < 0.1) {
+		t.Errorf("work fractions %v: want the evaluation's small share, then 1", fractions)
 	}
 }

@@ -7,12 +7,14 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/internal/curves"
+	"github.com/mrasim/mrasim/league/br"
 )
 
 // WriteJSON writes the report as indented JSON (schema in the README),
@@ -24,6 +26,9 @@ func (r *Report) WriteJSON(path string) error {
 			Result
 			ReturnCI95        *float64 `json:"return_ci95"`
 			AdaptedReturnMean *float64 `json:"adapted_return_mean"`
+			DeviationGainCI95 *float64 `json:"deviation_gain_ci95"`
+			LowerBound        *float64 `json:"nashconv_lower_bound"`
+			Detectable        *float64 `json:"detectable_gain"`
 		}
 		out := struct {
 			Game     string     `json:"game"`
@@ -43,7 +48,8 @@ func (r *Report) WriteJSON(path string) error {
 				}
 				res.Adapted = &a
 			}
-			out.Results = append(out.Results, result{Result: res, ReturnCI95: finite(res.ReturnCI95), AdaptedReturnMean: finite(res.AdaptedReturnMean())})
+			out.Results = append(out.Results, result{Result: res, ReturnCI95: finite(res.ReturnCI95), AdaptedReturnMean: finite(res.AdaptedReturnMean()),
+				DeviationGainCI95: finite(res.DeviationGainCI95), LowerBound: finite(res.LowerBound), Detectable: finite(res.Detectable)})
 		}
 		for i := range out.Lineups {
 			out.Lineups[i].Returns = finiteReturns(out.Lineups[i].Returns)
@@ -78,7 +84,7 @@ func finiteReturns(ts []TypeReturn) []TypeReturn {
 // csvHeader is the first line of results.csv.
 var csvHeader = []string{"population", "agents", "name", "algo", "seen", "return_mean", "return_ci95",
 	"zero_shot_return", "zero_shot_ci95", "best_mode_return", "best_mode_ci95", "adapted_return_mean", "adapted_ci95", "chosen",
-	"nashconv", "nashconv_ci95", "nashconv_low", "nashconv_high", "nashconv_method", "nashconv_exact", "br_train_episodes", "br_test_episodes", "no_deviation_found"}
+	"nashconv", "deviation_gain", "deviation_gain_ci95", "nashconv_lower_bound", "detectable_gain", "nashconv_method", "nashconv_exact", "br_train_episodes", "br_test_episodes", "no_deviation_found"}
 
 // WriteCSV writes one row per population and entry, atomically.
 func (r *Report) WriteCSV(path string) error {
@@ -90,9 +96,12 @@ func (r *Report) WriteCSV(path string) error {
 			if a := res.Adapted; a != nil {
 				adapt = []string{num(a.ZeroShot.Mean), num(a.ZeroShot.CI95), num(a.BestMode.Mean), num(a.BestMode.CI95), num(a.Adapted.Mean), num(a.Adapted.CI95), a.Chosen}
 			}
-			nc := make([]string, 4)
-			if res.NashConvMethod != NashConvNone {
-				nc = []string{num(res.NashConv), num(res.NashConvCI95), num(res.NashConvLow), num(res.NashConvHigh)}
+			nc := make([]string, 5)
+			switch res.NashConvMethod {
+			case NashConvExact:
+				nc[0] = num(res.NashConv)
+			case NashConvBR:
+				nc = []string{num(res.NashConv), num(res.DeviationGain), num(res.DeviationGainCI95), num(res.LowerBound), num(res.Detectable)}
 			}
 			exact := ""
 			if res.NashConvExact != nil {
@@ -134,21 +143,29 @@ func num(v float64) string {
 	return strconv.FormatFloat(v, 'g', 8, 64)
 }
 
-// NashConvText says what is known of a result's NashConv, never with a
-// negative number: the exact value, or the best-response estimate with its
-// 95% interval clipped at 0 (no "±", which would suggest a negative lower
-// end) and its budget, or that no profitable deviation was found.
+// NashConvText says what is known of a result's NashConv: the exact
+// value, or the one-sided 95% lower bound from the deviations found
+// ("≥ L", L clipped at 0 for display) with the measured gain, its
+// two-sided 95% interval, the test episodes and the smallest gain they
+// would have found. Nothing in it reads as an upper bound: a deviation
+// not found may still exist.
 func NashConvText(res Result) string {
 	var s string
 	switch res.NashConvMethod {
 	case NashConvExact:
 		s = fmt.Sprintf("%.4f (exact)", res.NashConv)
 	case NashConvBR:
-		train, _ := brEpisodes(res)
+		train, test := brEpisodes(res)
 		if res.NoDeviationFound() {
-			s = fmt.Sprintf("0 (no profitable deviation found in %d episodes)", train)
+			s = fmt.Sprintf("≥ 0 (lower bound from the deviations found: none beat the incumbent in %d training episodes; %d test episodes would find a gain ≥ %s)",
+				train, test, fnum(res.Detectable))
 		} else {
-			s = fmt.Sprintf("%.4f, 95%% [%.4f, %.4f] (best response, %d episodes)", res.NashConv, res.NashConvLow, res.NashConvHigh, train)
+			bound := "0"
+			if res.LowerBound > 0 {
+				bound = fmt.Sprintf("%.4f", res.LowerBound)
+			}
+			s = fmt.Sprintf("≥ %s (lower bound from the deviations found, 95%%; measured gain %s over %d test episodes, would find ≥ %s)",
+				bound, pm(res.DeviationGain, res.DeviationGainCI95), test, fnum(res.Detectable))
 		}
 	default:
 		return "—"
@@ -157,6 +174,13 @@ func NashConvText(res Result) string {
 		s += fmt.Sprintf("; exact %.4f", *res.NashConvExact)
 	}
 	return s
+}
+
+func fnum(v float64) string {
+	if math.IsNaN(v) {
+		return "—"
+	}
+	return fmt.Sprintf("%.4f", v)
 }
 
 // AdaptationText summarises an adaptation: the test return of each
@@ -237,10 +261,14 @@ func (r *Report) WriteMarkdown(path string, title string) error {
 // writePopulationMarkdown.
 func (r *Report) writeMarkdown(w io.Writer, title string) {
 	fmt.Fprintf(w, "# %s\n\nGame `%s`. Returns are mean episode returns per agent with 95%% confidence half-widths. "+
-		"NashConv is the sum over agents of the best deviation gain in episode return, never negative: exact where the game gives it, "+
-		"otherwise Σ over agent types of count × max(0, gain), where the gain is that of a best response trained for one agent of the type, "+
-		"chosen over the incumbent on selection episodes and measured on separate test episodes (common random numbers); "+
-		"its 95%% interval is clipped at 0. At unseen sizes MRA plays the adaptation candidate the selection episodes preferred (*); "+
+		"NashConv is the sum over agents of the best deviation gain in episode return: exact where the game gives it. "+
+		"Elsewhere only a lower bound from the deviations found is known (\"≥ L\"): for one agent of each type, the trained response, "+
+		"its greedy version and the search response compete with the incumbent on selection episodes; the best of them (the challenger) "+
+		"is measured on separate test episodes (common random numbers). The measured gain is Σ over types of count × the chosen "+
+		"deviation's test gain (0 where the incumbent was kept), unclipped, with its two-sided 95%% Student-t interval; L is its "+
+		"one-sided 95%% lower confidence bound, shown clipped at 0. A deviation that was not found may still exist: \"would find ≥ X\" "+
+		"is the gain the test episodes detect with probability 80%%, so smaller gains could have gone unnoticed. "+
+		"At unseen sizes MRA plays the adaptation candidate the selection episodes preferred (*); "+
 		"all candidates are measured on the same held-out test episodes.\n\n", title, r.Game)
 	fmt.Fprintf(w, "%s\n\n", r.BudgetText())
 	for _, label := range r.Labels() {
@@ -254,7 +282,29 @@ func (r *Report) BudgetText() string {
 	return fmt.Sprintf("Budget: %d evaluation episodes per population and line-up; adaptation %d steps × %d episodes; NashConv mode %s; "+
 		"best responses: %d + %d·N training episodes (%s, PPO, %s, lr %g, batch %d, %d epochs × %d minibatches), %d selection and %d test episodes.",
 		b.Episodes, b.AdaptSteps, b.AdaptEpisodes, b.NashConv, b.BR.Episodes, b.BR.EpisodesPerAgent, warmText(b.BR.FromScratch),
-		b.BR.Optimizer, b.BR.LR, b.BR.Batch, b.BR.Epochs, b.BR.Minibatches, b.BR.SelectEpisodes, b.BR.TestEpisodes)
+		b.BR.Optimizer, b.BR.LR, b.BR.Batch, b.BR.Epochs, b.BR.Minibatches, b.BR.SelectEpisodes, b.BR.TestEpisodes) + searchText(b.BR.Config)
+}
+
+// searchText says how the search response was set up.
+func searchText(c br.Config) string {
+	if !c.Search {
+		return " Search response: off."
+	}
+	h := "to the episode's end"
+	if c.SearchHorizon > 0 {
+		h = fmt.Sprintf("%d steps, then the critic", c.SearchHorizon)
+	}
+	extra := ""
+	if c.SearchHold > 1 {
+		extra += fmt.Sprintf(", holding the action %d steps", c.SearchHold)
+	}
+	if c.SearchDepth > 1 {
+		extra += fmt.Sprintf(", %d levels deep", c.SearchDepth)
+	}
+	if c.SearchMaxAgents > 0 {
+		extra += fmt.Sprintf(", up to %d agents", c.SearchMaxAgents)
+	}
+	return fmt.Sprintf(" Search response: %d rollouts per action %s, base %s%s.", c.SearchRollouts, h, c.SearchBase, extra)
 }
 
 func warmText(scratch bool) string {
@@ -282,20 +332,31 @@ func (r *Report) writePopulationMarkdown(w io.Writer, label string) {
 		fmt.Fprintf(w, "| %s | %s | %v | %s | %s | %s | %s |\n", res.Entry, res.Algo, res.Seen, pm(res.ReturnMean, res.ReturnCI95), adapt, NashConvText(res), method)
 	}
 	var devs []string
+	var off []string
 	for _, res := range r.Results {
 		if res.Label != label {
 			continue
 		}
 		for _, d := range res.Deviations {
-			verdict := "incumbent kept: no profitable deviation found"
-			if d.Chosen {
-				verdict = fmt.Sprintf("gain %s over %d test episodes", pm(d.Gain, d.GainCI95), d.TestEpisodes)
+			verdict := fmt.Sprintf("%s chosen: gain %s over %d test episodes", d.Choice, pm(d.Gain, d.GainCI95), d.TestEpisodes)
+			if !d.Chosen {
+				verdict = fmt.Sprintf("incumbent kept (gain 0); challenger's test gain %s over %d episodes", pm(d.ChallengerGain, d.GainCI95), d.TestEpisodes)
 			}
-			devs = append(devs, fmt.Sprintf("| %s | %s | %d | %s | %d | %.4f | %s |", res.Entry, d.Type, d.Agents, d.WarmStart, d.TrainEpisodes, d.SelectionGain, verdict))
+			search := "—"
+			if d.SearchOff == "" {
+				search = fmt.Sprintf("%d decisions, %d rollout steps", d.SearchDecisions, d.SearchSteps)
+			} else if !slices.Contains(off, d.SearchOff) {
+				off = append(off, d.SearchOff)
+			}
+			devs = append(devs, fmt.Sprintf("| %s | %s | %d | %s | %d | %s %.4f | %s | %s | %s |", res.Entry, d.Type, d.Agents, d.WarmStart, d.TrainEpisodes,
+				d.Challenger, d.SelectionGain, verdict, fnum(d.Detectable), search))
 		}
 	}
 	if len(devs) > 0 {
-		fmt.Fprintf(w, "\nBest responses:\n\n| entry | type | agents | start | training episodes | selection gain | test |\n|---|---|---|---|---|---|---|\n%s\n", strings.Join(devs, "\n"))
+		fmt.Fprintf(w, "\nDeviations tried (lower bounds; a deviation not found may still exist):\n\n| entry | type | agents | start | training episodes | challenger, selection gain | test | would find ≥ | search |\n|---|---|---|---|---|---|---|---|---|\n%s\n", strings.Join(devs, "\n"))
+		for _, why := range off {
+			fmt.Fprintf(w, "\nSearch response not tried: %s.\n", why)
+		}
 	}
 	for _, mg := range r.MetaGame {
 		if mg.Label != label {
@@ -348,8 +409,8 @@ func (r *Report) WriteFigures(dir string) ([]string, error) {
 		}
 		s.X = append(s.X, float64(res.Population.Total()))
 		s.Y = append(s.Y, res.NashConv)
-		s.Low = append(s.Low, res.NashConvLow)
-		s.High = append(s.High, res.NashConvHigh)
+		s.Low = append(s.Low, res.NashConv)
+		s.High = append(s.High, res.NashConv)
 	}
 	if len(names) > 0 {
 		var series []curves.Series
@@ -359,7 +420,7 @@ func (r *Report) WriteFigures(dir string) ([]string, error) {
 			series = append(series, *s)
 		}
 		path := filepath.Join(dir, "nashconv.png")
-		if err := curves.Write(path, "NashConv by population size (95% intervals)", "agents", "NashConv", series); err != nil {
+		if err := curves.Write(path, "NashConv by population size (exact, or the 95% lower bound from the deviations found)", "agents", "NashConv", series); err != nil {
 			return files, err
 		}
 		files = append(files, path)

@@ -31,6 +31,15 @@ type crnMixedPolicy struct{ mixedPolicy }
 
 func (m *crnMixedPolicy) Reseed(seed uint64) { m.rng = rand.New(rand.NewPCG(seed, 1)) }
 
+// Fork implements agents.Forker, for the search response's rollouts.
+func (m *crnMixedPolicy) Fork(copies int) agents.Copies {
+	ps := make([]*crnMixedPolicy, copies)
+	for k := range ps {
+		ps[k] = &crnMixedPolicy{mixedPolicy{p: m.p, rng: rand.New(rand.NewPCG(uint64(k), 1))}}
+	}
+	return agents.CopiesOf(ps)
+}
+
 // tinyRun trains a small MRA run on game at populations train.
 func tinyRun(t testing.TB, game string, train []env.Population, episodes int) *league.Run {
 	t.Helper()
@@ -84,13 +93,13 @@ func oneShotEquilibrium(game string) mixed {
 // (minority: odd n only). Where the response was chosen, the estimate must
 // be within its interval of the exact value — the interval is widened from
 // 95% to 99.9% (z = 3.29), a Bonferroni correction for the number of cells
-// checked — and, wherever the exact value exceeds 0.1, recover ≥ 90% of it
-// within that interval (estimate + z·half-width ≥ 0.9·exact: the data must
-// not show the response falling short by more than 10%); where the
+// checked — and, wherever the exact value exceeds 0.1, recover ≥ 95% of it
+// within that interval (estimate + z·half-width ≥ 0.95·exact: the data must
+// not show the deviations found falling short by more than 5%); where the
 // incumbent was kept (estimate exactly 0), the exact value must be below
 // 0.1. MRASIM_VALIDATE=1 prints the README's table.
 func TestValidationOneShot(t *testing.T) {
-	budget := league.BRBudget{Config: br.Config{Episodes: 1000, Batch: 64, SelectEpisodes: 200, TestEpisodes: 1000}}
+	budget := league.BRBudget{Config: br.Config{Episodes: 1000, Batch: 64, SelectEpisodes: 200, TestEpisodes: 1000, Search: true, SearchRollouts: 16}}
 	const trainEpisodes = 256
 	const z = 3.29 / 1.96
 	for _, game := range []string{matrix.PublicGoodsName, matrix.VolunteerName, matrix.ElFarolName, matrix.MinorityName} {
@@ -116,7 +125,7 @@ func TestValidationOneShot(t *testing.T) {
 			exact := *r.NashConvExact
 			recovered := math.NaN()
 			if exact > 1e-9 {
-				recovered = r.NashConv / exact
+				recovered = r.DeviationGain / exact
 			}
 			fmt.Fprintf(testOut(t), "| %s | %d | %s | %.4f | %s | %s |\n", game, r.Population.Total(), r.Entry, exact, league.NashConvText(r), percent(recovered))
 			if r.NoDeviationFound() {
@@ -125,11 +134,11 @@ func TestValidationOneShot(t *testing.T) {
 				}
 				continue
 			}
-			if math.Abs(r.NashConv-exact) > z*r.NashConvCI95 {
-				t.Errorf("%s %s at %s: estimate %.4f ± %.4f, exact %.4f: outside the interval", game, r.Entry, r.Label, r.NashConv, r.NashConvCI95, exact)
+			if math.Abs(r.DeviationGain-exact) > z*r.DeviationGainCI95 {
+				t.Errorf("%s %s at %s: measured gain %.4f ± %.4f, exact %.4f: outside the interval", game, r.Entry, r.Label, r.DeviationGain, r.DeviationGainCI95, exact)
 			}
-			if exact > 0.1 && r.NashConv+z*r.NashConvCI95 < 0.9*exact {
-				t.Errorf("%s %s at %s: estimate %.4f recovers %.0f%% of the exact %.4f, want ≥ 90%%", game, r.Entry, r.Label, r.NashConv, 100*recovered, exact)
+			if exact > 0.1 && r.DeviationGain+z*r.DeviationGainCI95 < 0.95*exact {
+				t.Errorf("%s %s at %s: measured gain %.4f recovers %.0f%% of the exact %.4f, want ≥ 95%%", game, r.Entry, r.Label, r.DeviationGain, 100*recovered, exact)
 			}
 		}
 	}
@@ -190,6 +199,15 @@ func (p *reactivePolicy) ActionProbs(f *env.Frame, i int, dst []float64) {
 func (p *reactivePolicy) Markov() bool       { return true }
 func (p *reactivePolicy) Reseed(seed uint64) { p.rng = rand.New(rand.NewPCG(seed, 1)) }
 
+// Fork implements agents.Forker, for the search response's rollouts.
+func (p *reactivePolicy) Fork(copies int) agents.Copies {
+	ps := make([]*reactivePolicy, copies)
+	for k := range ps {
+		ps[k] = &reactivePolicy{rng: rand.New(rand.NewPCG(uint64(k), 1))}
+	}
+	return agents.CopiesOf(ps)
+}
+
 // TestValidationMultiStep does for the repeated volunteer's dilemma (3
 // rounds, exact best responses by backward induction) what
 // TestValidationOneShot does for the one-shot games, at n ∈ {2, 3, 5}:
@@ -200,13 +218,17 @@ func (p *reactivePolicy) Reseed(seed uint64) { p.rng = rand.New(rand.NewPCG(seed
 // Every estimate must be a valid lower bound: not above the exact value
 // beyond its (Bonferroni-widened) interval. For random play and MRA the
 // estimate must also be within its interval of the exact value and recover
-// ≥ 90% of it where it exceeds 0.1. Against the reactive policy the best
+// ≥ 95% of it where it exceeds 0.1. Against the reactive policy the best
 // response must ignore in the first round to create the state where the
 // others volunteer: PPO from a uniform start collapses on volunteering
 // first and falls short (about 80–90% of the exact value, see the README);
-// that shortfall is logged, not asserted away.
+// the search response, two levels deep, recovers it.
 func TestValidationMultiStep(t *testing.T) {
-	budget := league.BRBudget{Config: br.Config{Episodes: 1500, Batch: 32, SelectEpisodes: 200, TestEpisodes: 1000}}
+	// One search level improves only on the base policy's later rounds;
+	// two look through a searched second round, which recovers the first
+	// round's deviation (three, as deep as the game, would be exact given
+	// enough rollouts, at 32 times the cost).
+	budget := league.BRBudget{Config: br.Config{Episodes: 1500, Batch: 32, SelectEpisodes: 600, TestEpisodes: 1000, Search: true, SearchRollouts: 16, SearchDepth: 2}}
 	const trainEpisodes = 256
 	const z = 3.29 / 1.96
 	game := matrix.RepeatedVolunteerName
@@ -231,25 +253,21 @@ func TestValidationMultiStep(t *testing.T) {
 			t.Fatalf("%s at %s: exact %v in br mode, %v in auto mode", r.Entry, r.Label, r.NashConvExact, auto.Results[k].NashConv)
 		}
 		exact := *r.NashConvExact
-		fmt.Fprintf(testOut(t), "| %s | %d | %s | %.4f | %s | %s |\n", game, r.Population.Total(), r.Entry, exact, league.NashConvText(r), percent(r.NashConv/exact))
+		fmt.Fprintf(testOut(t), "| %s | %d | %s | %.4f | %s | %s |\n", game, r.Population.Total(), r.Entry, exact, league.NashConvText(r), percent(r.DeviationGain/exact))
 		if r.NoDeviationFound() {
 			if exact > 0.1 {
 				t.Errorf("%s at %s: no deviation found, exact NashConv %.4f", r.Entry, r.Label, exact)
 			}
 			continue
 		}
-		if r.NashConv-z*r.NashConvCI95 > exact {
-			t.Errorf("%s at %s: estimate %.4f ± %.4f above the exact %.4f: not a lower bound", r.Entry, r.Label, r.NashConv, r.NashConvCI95, exact)
+		if r.DeviationGain-z*r.DeviationGainCI95 > exact {
+			t.Errorf("%s at %s: measured gain %.4f ± %.4f above the exact %.4f: not a lower bound", r.Entry, r.Label, r.DeviationGain, r.DeviationGainCI95, exact)
 		}
-		report := t.Errorf
-		if r.Entry == "reactive" {
-			report = t.Logf // the known shortfall, see above
+		if math.Abs(r.DeviationGain-exact) > z*r.DeviationGainCI95 {
+			t.Errorf("%s at %s: measured gain %.4f ± %.4f, exact %.4f: outside the interval", r.Entry, r.Label, r.DeviationGain, r.DeviationGainCI95, exact)
 		}
-		if math.Abs(r.NashConv-exact) > z*r.NashConvCI95 {
-			report("%s at %s: estimate %.4f ± %.4f, exact %.4f: outside the interval", r.Entry, r.Label, r.NashConv, r.NashConvCI95, exact)
-		}
-		if exact > 0.1 && r.NashConv+z*r.NashConvCI95 < 0.9*exact {
-			report("%s at %s: estimate %.4f ± %.4f recovers %.0f%% of the exact %.4f, want ≥ 90%%", r.Entry, r.Label, r.NashConv, r.NashConvCI95, 100*r.NashConv/exact, exact)
+		if exact > 0.1 && r.DeviationGain+z*r.DeviationGainCI95 < 0.95*exact {
+			t.Errorf("%s at %s: measured gain %.4f ± %.4f recovers %.0f%% of the exact %.4f, want ≥ 95%%", r.Entry, r.Label, r.DeviationGain, r.DeviationGainCI95, 100*r.DeviationGain/exact, exact)
 		}
 	}
 }

@@ -21,7 +21,8 @@ var schemaTables = map[string][]string{
 	"train": {"populations", "episodes", "parallel_envs", "log_every", "checkpoint_every"},
 	"eval":  {"populations", "episodes", "adapt_steps", "adapt_episodes", "br_episodes", "nashconv", "br"},
 	"eval.br": {"episodes", "episodes_per_agent", "select_episodes", "test_episodes", "batch", "epochs", "minibatches", "hidden",
-		"lr", "optimizer", "clip", "gamma", "lambda", "entropy", "grad_clip", "value_warmup", "from_scratch"},
+		"lr", "optimizer", "clip", "gamma", "lambda", "entropy", "grad_clip", "value_warmup", "from_scratch",
+		"search", "search_rollouts", "search_horizon", "search_depth", "search_base", "search_max_agents", "search_hold"},
 	"algo": {"name", "gamma", "pi_lr", "q_lr", "weight_decay", "batch_size", "buffer_length",
 		"steps_per_update", "num_updates", "reward_scale", "latents", "resamples", "grad_clip",
 		"prior_temperature", "baseline", "per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self", "meta_lr",
@@ -345,7 +346,7 @@ func (d *decoder) scenario(raw map[string]any) *Scenario {
 		Out:   DefaultOut,
 		Train: Train{Episodes: DefaultEpisodes, ParallelEnvs: DefaultParallelEnvs, LogEvery: DefaultLogEvery, CheckpointEvery: DefaultCheckpoint},
 		Eval: Eval{Episodes: DefaultEvalEpisodes, AdaptSteps: DefaultAdaptSteps, AdaptEpisodes: DefaultAdaptEps, BREpisodes: DefaultBREpisodes,
-			NashConv: "auto", BR: EvalBR{EpisodesPerAgent: DefaultBRPerAgent}},
+			NashConv: "auto", BR: EvalBR{EpisodesPerAgent: DefaultBRPerAgent, Search: true, SearchRollouts: DefaultSearchRollouts, SearchHorizon: DefaultSearchHorizon, SearchMaxAgents: DefaultSearchMaxAgents, SearchHold: DefaultSearchHold}},
 		Algo: DefaultAlgo(),
 	}
 	top := d.table("", raw)
@@ -665,6 +666,19 @@ func (d *decoder) evalBR(eval map[string]any, e *Eval) {
 	d.float(t, "eval.br", "grad_clip", &b.GradClip, interval{lo: 0, hi: math.Inf(1), loOpen: true, hiOpen: true})
 	d.int(t, "eval.br", "value_warmup", &b.ValueWarmup, closed(-1, 1e6))
 	d.bool(t, "eval.br", "from_scratch", &b.FromScratch)
+	d.bool(t, "eval.br", "search", &b.Search)
+	d.int(t, "eval.br", "search_rollouts", &b.SearchRollouts, closed(1, 1e4))
+	d.int(t, "eval.br", "search_horizon", &b.SearchHorizon, closed(0, 1e6))
+	d.int(t, "eval.br", "search_depth", &b.SearchDepth, closed(1, 8))
+	d.int(t, "eval.br", "search_max_agents", &b.SearchMaxAgents, closed(0, 1e6))
+	d.int(t, "eval.br", "search_hold", &b.SearchHold, closed(1, 1e6))
+	d.str(t, "eval.br", "search_base", &b.SearchBase, "response", "incumbent")
+	if _, set := t["search_horizon"]; b.SearchBase == "incumbent" && !set {
+		b.SearchHorizon = 0 // the default horizon bootstraps with the response's critic
+	}
+	if b.SearchBase == "incumbent" && b.SearchHorizon > 0 {
+		d.fail("eval.br.search_horizon", nil, "search_horizon = %d needs search_base = \"response\": the critic that values a cut rollout learned the response's values, not the incumbent's; set search_horizon = 0 or search_base = \"response\"", b.SearchHorizon)
+	}
 }
 
 // bool reads an optional boolean key.

@@ -157,6 +157,12 @@ func TestErrors(t *testing.T) {
 		{"eval.br range", minimal + "[eval.br]\ntest_episodes = 1\n", `f.toml:8:1: eval.br.test_episodes: 1 is out of range: want an integer in [2, 1e+07]`},
 		{"eval.br clip", minimal + "[eval.br]\nclip = 1\n", `f.toml:8:1: eval.br.clip: 1 is out of range: want a number in (0, 1)`},
 		{"eval.br optimizer", minimal + "[eval.br]\noptimizer = \"adamm\"\n", `f.toml:8:1: eval.br.optimizer: "adamm" is not allowed (did you mean "adam"?): want one of adam, adamw, sgd, mfac`},
+		{"eval.br search_rollouts", minimal + "[eval.br]\nsearch_rollouts = 0\n", `f.toml:8:1: eval.br.search_rollouts: 0 is out of range: want an integer in [1, 10000]`},
+		{"eval.br search_base", minimal + "[eval.br]\nsearch_base = \"incumbant\"\n", `f.toml:8:1: eval.br.search_base: "incumbant" is not allowed (did you mean "incumbent"?): want one of response, incumbent`},
+		{"eval.br search horizon with incumbent", minimal + "[eval.br]\nsearch_base = \"incumbent\"\nsearch_horizon = 5\n",
+			`f.toml:9:1: eval.br.search_horizon: search_horizon = 5 needs search_base = "response": the critic that values a cut rollout learned the response's values, not the incumbent's; set search_horizon = 0 or search_base = "response"`},
+		{"eval.br search horizon set with incumbent", minimal + "[eval.br]\nsearch_horizon = 5\nsearch_base = \"incumbent\"\n",
+			`f.toml:8:1: eval.br.search_horizon: search_horizon = 5 needs search_base = "response": the critic that values a cut rollout learned the response's values, not the incumbent's; set search_horizon = 0 or search_base = "response"`},
 		{"eval.br twice", minimal + "[eval]\nbr_episodes = 10\n[eval.br]\nepisodes = 20\n", `f.toml:10:1: eval.br.episodes: set twice: eval.br_episodes is the same setting; keep one`},
 		{"eval nashconv", minimal + "[eval]\nnashconv = \"exactly\"\n", `f.toml:8:1: eval.nashconv: "exactly" is not allowed (did you mean "exact"?): want one of auto, exact, br, off`},
 	} {
@@ -322,20 +328,32 @@ func TestVariant(t *testing.T) {
 // TestEvalBR: the [eval.br] table reaches Eval, and its defaults are those
 // the README lists.
 func TestEvalBR(t *testing.T) {
-	s, err := scenarios.Parse("f.toml", []byte(minimal+"[eval]\nnashconv = \"br\"\n[eval.br]\nepisodes = 300\nepisodes_per_agent = 7\noptimizer = \"mfac\"\nlr = 0.01\nentropy = -1\nfrom_scratch = true\n"))
+	s, err := scenarios.Parse("f.toml", []byte(minimal+"[eval]\nnashconv = \"br\"\n[eval.br]\nepisodes = 300\nepisodes_per_agent = 7\noptimizer = \"mfac\"\nlr = 0.01\nentropy = -1\nfrom_scratch = true\n"+
+		"search = false\nsearch_rollouts = 3\nsearch_horizon = 4\nsearch_depth = 2\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := s.Eval.BR
-	if s.Eval.NashConv != "br" || s.Eval.BREpisodes != 300 || b.EpisodesPerAgent != 7 || b.Optimizer != "mfac" || b.LR != 0.01 || b.Entropy != -1 || !b.FromScratch {
+	if s.Eval.NashConv != "br" || s.Eval.BREpisodes != 300 || b.EpisodesPerAgent != 7 || b.Optimizer != "mfac" || b.LR != 0.01 || b.Entropy != -1 || !b.FromScratch ||
+		b.Search || b.SearchRollouts != 3 || b.SearchHorizon != 4 || b.SearchDepth != 2 {
 		t.Errorf("eval %+v", s.Eval)
 	}
 	d, err := scenarios.Parse("f.toml", []byte(minimal))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Eval.NashConv != "auto" || d.Eval.BREpisodes != 1000 || d.Eval.BR.EpisodesPerAgent != 50 {
+	if d.Eval.NashConv != "auto" || d.Eval.BREpisodes != 1000 || d.Eval.BR.EpisodesPerAgent != 50 || !d.Eval.BR.Search ||
+		d.Eval.BR.SearchRollouts != 4 || d.Eval.BR.SearchHorizon != 0 || d.Eval.BR.SearchHold != 5 || d.Eval.BR.SearchMaxAgents != 12 {
 		t.Errorf("defaults %+v", d.Eval)
+	}
+	// With the incumbent as base the horizon is the episode's end: no
+	// critic of the incumbent bootstraps a cut rollout.
+	inc, err := scenarios.Parse("f.toml", []byte(minimal+"[eval.br]\nsearch_base = \"incumbent\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inc.Eval.BR.SearchHorizon != 0 {
+		t.Errorf("search_base incumbent: horizon %d, want 0", inc.Eval.BR.SearchHorizon)
 	}
 }
 

@@ -105,6 +105,13 @@ type EvalBR struct {
 	GradClip         float64 // `grad_clip`: global-norm gradient clip; default 1
 	ValueWarmup      int     // `value_warmup`: first iterations fitting only the critic (negative: none); default 2
 	FromScratch      bool    // `from_scratch`: start responses from a fresh MLP instead of the entry's own networks; default false
+	Search           bool    // `search`: also try the search response (rollouts from the exact state) where the game allows it; default true
+	SearchRollouts   int     // `search_rollouts`: rollouts per legal action and decision; default DefaultSearchRollouts
+	SearchHorizon    int     // `search_horizon`: steps per rollout before the critic bootstraps (0: to the episode's end); default DefaultSearchHorizon (0 with search_base = "incumbent")
+	SearchDepth      int     // `search_depth`: nested search levels; default 1
+	SearchHold       int     // `search_hold`: steps each rollout holds the action it evaluates; default DefaultSearchHold
+	SearchMaxAgents  int     // `search_max_agents`: populations of more agents skip the search (0: no limit); default DefaultSearchMaxAgents
+	SearchBase       string  // `search_base`: "response" or "incumbent", who plays the agent after a rollout's first step; default "response"
 }
 
 // Algorithm names accepted by algo.name.
@@ -280,5 +287,21 @@ const (
 	DefaultAdaptEps     = 12
 	DefaultBREpisodes   = 1000
 	DefaultBRPerAgent   = 50
-	DefaultCheckpoint   = 480
+
+	// The search response's defaults in scenarios, measured in the
+	// README's power table: 4 rollouts per action to the episode's end,
+	// each holding the action it evaluates for 5 steps, find more than the
+	// hand-written deviations in resource and spread; cutting rollouts
+	// where the response's critic bootstraps (search_horizon) is cheaper
+	// and as strong in resource, but the critic misleads the search in
+	// spread.
+	DefaultSearchRollouts = 4
+	DefaultSearchHorizon  = 0
+	// DefaultSearchHold is how long a rollout holds the action it evaluates.
+	DefaultSearchHold = 5
+	// DefaultSearchMaxAgents keeps the default run's evaluation within
+	// ten minutes on two cores: against a learned policy at 24 agents the
+	// search alone costs more (README).
+	DefaultSearchMaxAgents = 12
+	DefaultCheckpoint      = 480
 )

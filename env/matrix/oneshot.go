@@ -225,3 +225,11 @@ var (
 		env.MixedPayoffs
 	} = (*Minority)(nil)
 )
+
+// ReseedState implements env.StateReseeder: one-shot games draw no random
+// numbers, so there is nothing to reseed.
+func (g *oneShot) ReseedState(uint64) {}
+
+// FullyObserved implements env.FullyObserved: the state before the move is
+// the game itself, which every player knows.
+func (g *oneShot) FullyObserved(int) bool { return true }

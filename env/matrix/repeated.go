@@ -245,3 +245,11 @@ func (g *RepeatedVolunteer) ExactResponse(probs func(f *env.Frame, j int, dst []
 	}
 	return nextBest[0], nextCur[0]
 }
+
+// ReseedState implements env.StateReseeder: the game draws no random
+// numbers, so there is nothing to reseed.
+func (g *RepeatedVolunteer) ReseedState(uint64) {}
+
+// FullyObserved implements env.FullyObserved: every player sees the
+// state, the round and last round's number of volunteers.
+func (g *RepeatedVolunteer) FullyObserved(int) bool { return true }

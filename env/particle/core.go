@@ -185,3 +185,9 @@ func horizonParam(def float64, why string) env.Param {
 	return env.Param{Name: "max_steps", Kind: env.Int, Default: def, Min: 1, Max: 100000,
 		Doc: "steps after which the episode is truncated (" + why + ")"}
 }
+
+// ReseedState implements env.StateReseeder: the episode's generator
+// restarts from seed (positions, velocities and the clock stay), so a
+// restored copy draws randomness of its own (treasure and pellet respawns)
+// instead of the episode's future.
+func (c *core) ReseedState(seed uint64) { c.pcg.Seed(seed, 0x7265736565640a) }

@@ -92,3 +92,7 @@ func (p *picker) pick(w *World, i, lo, hi, skip int, live []bool) []int {
 	}
 	return near
 }
+
+// whole reports whether a set of n entities is shown whole (not cut to
+// the nearest few), so that an observer sees every one of them.
+func (p *picker) whole(n int) bool { return p.blocks(n) == n }

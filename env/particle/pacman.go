@@ -329,3 +329,9 @@ func (g *Pacman) SetState(b []byte) error {
 	g.sync()
 	return nil
 }
+
+// FullyObserved implements env.FullyObserved: false, because agents see
+// only what lies within their sight radius, so a policy that decides from
+// the exact state would use what the agent cannot know. Search best
+// responses are off in this game.
+func (g *Pacman) FullyObserved(int) bool { return false }

@@ -206,3 +206,9 @@ func (g *Resource) SetState(b []byte) error {
 	g.commitCore(s)
 	return nil
 }
+
+// FullyObserved implements env.FullyObserved: every agent sees its own
+// and every other agent's position and velocity and every resource (the
+// resources never move), so it knows the exact state, unless
+// observe_nearest cuts the other agents to the nearest few.
+func (g *Resource) FullyObserved(int) bool { return g.pick.whole(g.n - 1) }

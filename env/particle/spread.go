@@ -190,3 +190,8 @@ func (g *Spread) SetState(b []byte) error {
 	g.commitCore(s)
 	return nil
 }
+
+// FullyObserved implements env.FullyObserved: every agent sees every
+// landmark and every other agent's position and velocity, so it knows the
+// exact state, unless observe_nearest cuts a set to the nearest few.
+func (g *Spread) FullyObserved(int) bool { return g.pick.whole(g.n) && g.pick.whole(g.n-1) }

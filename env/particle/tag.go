@@ -229,3 +229,11 @@ func (t *Tag) SetState(b []byte) error {
 	t.commitCore(s)
 	return nil
 }
+
+// FullyObserved implements env.FullyObserved: every agent sees every
+// obstacle (immovable) and every other agent's position and velocity, so
+// it knows the exact state, unless observe_nearest cuts a set to the
+// nearest few.
+func (t *Tag) FullyObserved(int) bool {
+	return t.pick.whole(t.o) && t.pick.whole(t.a) && t.pick.whole(t.g)
+}

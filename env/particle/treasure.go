@@ -351,3 +351,12 @@ func readInts(r *env.StateReader, dst []int) error {
 	}
 	return r.Err(false)
 }
+
+// FullyObserved implements env.FullyObserved: every agent sees every
+// collector (with what it carries), every deposit and every treasure
+// (immovable, with its colour), so it knows the exact state apart from the
+// generator of future respawns (see env.StateReseeder), unless
+// observe_nearest cuts a set to the nearest few.
+func (g *Treasure) FullyObserved(int) bool {
+	return g.pick.whole(g.c) && g.pick.whole(g.d) && g.pick.whole(g.k)
+}

@@ -44,6 +44,7 @@ type config struct {
 	interval time.Duration
 	now      func() time.Time
 	terminal *bool
+	workETA  bool
 }
 
 // WithInterval sets the least time between two plain log lines (default
@@ -74,7 +75,11 @@ type Reporter struct {
 
 	done   int64
 	fields []Field
-	last   time.Time // when the last plain line printed
+	// work is the fraction of the job's work done, when the units differ
+	// in size (SetWork); −1 when unknown, and the ETA follows the units.
+	work    float64
+	workETA bool      // WithWorkETA: the bar shows the ETA from the work, not its own
+	last    time.Time // when the last plain line printed
 
 	shownDone   int64   // the state of the last plain line
 	shownFields []Field // (a held update equal to it is not pending)
@@ -97,16 +102,34 @@ func New(w io.Writer, total int64, label string, opts ...Option) *Reporter {
 	for _, o := range opts {
 		o(&c)
 	}
-	r := &Reporter{w: w, total: total, label: label, interval: c.interval, now: c.now}
+	r := &Reporter{w: w, total: total, label: label, interval: c.interval, now: c.now, work: -1, workETA: c.workETA}
 	r.start = r.now()
 	isTerm := isTerminal(w)
 	if c.terminal != nil {
 		isTerm = *c.terminal
 	}
 	if isTerm {
-		r.bar = newBar(w, total, label)
+		r.bar = newBar(w, total, label, !c.workETA)
 	}
 	return r
+}
+
+// WithWorkETA says the units differ in size: the time left is estimated
+// from the fraction of the work done, which SetWork reports, rather than
+// from the count of units (a bar then shows that estimate instead of its
+// own).
+func WithWorkETA() Option { return func(c *config) { c.workETA = true } }
+
+// SetWork records that the fraction done ∈ [0, 1] of the job's work is
+// finished, for the time left when units differ in size (WithWorkETA):
+//
+//	ETA = elapsed · (1 − done) / done.
+//
+// It prints nothing itself; the next Set does.
+func (r *Reporter) SetWork(done float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.work = min(max(done, 0), 1)
 }
 
 // isTerminal reports whether w is a file open on a terminal.
@@ -115,7 +138,7 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func newBar(w io.Writer, total int64, label string) *progressbar.ProgressBar {
+func newBar(w io.Writer, total int64, label string, predict bool) *progressbar.ProgressBar {
 	max := total
 	if max <= 0 {
 		max = -1 // a spinner
@@ -126,7 +149,7 @@ func newBar(w io.Writer, total int64, label string) *progressbar.ProgressBar {
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
 		progressbar.OptionSetItsString(label),
-		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionSetPredictTime(predict),
 		progressbar.OptionSetElapsedTime(true),
 		progressbar.OptionShowDescriptionAtLineEnd(),
 		progressbar.OptionThrottle(100*time.Millisecond),
@@ -150,7 +173,11 @@ func (r *Reporter) Set(done int64, fields []Field) {
 	r.done = done
 	r.fields = append(r.fields[:0], fields...)
 	if r.bar != nil {
-		r.bar.Describe(joinFields(r.fields, " "))
+		desc := joinFields(r.fields, " ")
+		if r.workETA {
+			desc = strings.TrimSpace(desc + "  " + workETA(r.now().Sub(r.start), r.work))
+		}
+		r.bar.Describe(desc)
 		if r.total > 0 {
 			done = min(done, r.total) // the bar refuses counts past its maximum
 		}
@@ -188,7 +215,14 @@ func (r *Reporter) Finish() {
 
 // print writes the plain line of the current state at time now.
 func (r *Reporter) print(now time.Time) {
-	fmt.Fprintln(r.w, Line(now.Sub(r.start), r.done, r.total, r.label, r.fields))
+	line := Line(now.Sub(r.start), r.done, r.total, r.label, r.fields)
+	if r.workETA && r.total > 0 && r.done < r.total {
+		// Replace the count's ETA by the work's.
+		if i := strings.LastIndex(line, "  ETA "); i >= 0 {
+			line = line[:i] + "  " + workETA(now.Sub(r.start), r.work)
+		}
+	}
+	fmt.Fprintln(r.w, line)
 	r.last = now
 	r.shownDone = r.done
 	r.shownFields = append(r.shownFields[:0], r.fields...)
@@ -236,4 +270,17 @@ func joinFields(fields []Field, sep string) string {
 		parts[i] = f.Name + sep + f.Value
 	}
 	return strings.Join(parts, "  ")
+}
+
+// workETA formats the time left when the fraction work of the work took
+// elapsed: "ETA ?" before any work is done, when it is unknown (< 0), or
+// in the first second (a job that finished at once says nothing yet).
+func workETA(elapsed time.Duration, work float64) string {
+	if !(work > 0) || elapsed < time.Second {
+		return "ETA ?"
+	}
+	if work >= 1 {
+		return "ETA 0s"
+	}
+	return "ETA " + FormatDuration(time.Duration(float64(elapsed)*(1-work)/work))
 }

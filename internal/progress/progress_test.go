@@ -172,3 +172,20 @@ func TestConcurrentSet(t *testing.T) {
 		t.Errorf("%d lines with a zero interval, want one per update (1000)", n)
 	}
 }
+
+// TestWorkETA: jobs of different sizes. Two small jobs of three finish in
+// 67 s of an evaluation whose big third job makes it last 199 s: the ETA
+// from the count of jobs (33 s) is far off, the ETA from the fraction of
+// the work done (67/199 of it) is right.
+func TestWorkETA(t *testing.T) {
+	var out bytes.Buffer
+	clk := &fakeClock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	r := progress.New(&out, 3, "jobs", progress.WithClock(clk.now), progress.WithTerminal(false), progress.WithWorkETA())
+	clk.advance(67 * time.Second)
+	r.SetWork(67.0 / 199)
+	r.Set(2, nil)
+	line := strings.TrimSpace(out.String())
+	if !strings.HasSuffix(line, "ETA 2m12s") {
+		t.Errorf("line %q, want the ETA from the work done, 2m12s (132 s left of 199 s)", line)
+	}
+}

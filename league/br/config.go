@@ -38,7 +38,25 @@ type Config struct {
 	Entropy        float64 `json:"entropy"`         // entropy bonus β (default 0.01; negative: none)
 	GradClip       float64 `json:"grad_clip"`       // global-norm gradient clip of both networks (default 1)
 	ValueWarmup    int     `json:"value_warmup"`    // first iterations that fit only the critic, so that a warm-started policy is not moved by a blank critic (default 2; negative: none)
+
+	// The search response (see [Train]): off unless Search is set.
+	Search          bool   `json:"search"`            // also try the search response, where the game and the others' policy allow it
+	SearchRollouts  int    `json:"search_rollouts"`   // rollouts M per legal action and decision (default 8)
+	SearchHorizon   int    `json:"search_horizon"`    // steps per rollout before the critic bootstraps; 0 plays to the episode's end (default 0)
+	SearchBase      string `json:"search_base"`       // who plays the deviating agent after the first step of a rollout: SearchBaseResponse (default) or SearchBaseIncumbent
+	SearchDepth     int    `json:"search_depth"`      // nested search levels: the base of level D is the search of level D−1 (default 1; cost multiplies by the rollouts per level)
+	SearchMaxAgents int    `json:"search_max_agents"` // populations of more agents skip the search, whose cost grows with N² or faster (0: no limit)
+	SearchHold      int    `json:"search_hold"`       // steps each rollout holds the action it evaluates before the base policy takes over (default 1)
 }
+
+// Base policies of the search response's rollouts (Config.SearchBase).
+const (
+	SearchBaseResponse  = "response"  // the trained response (sampling, or greedy when greedy won its selection)
+	SearchBaseIncumbent = "incumbent" // the agent's own frozen policy
+)
+
+// SearchBases lists the accepted Config.SearchBase values.
+var SearchBases = []string{SearchBaseResponse, SearchBaseIncumbent}
 
 // Defaults of the Config fields.
 const (
@@ -57,6 +75,8 @@ const (
 	DefaultEntropy        = 0.01
 	DefaultGradClip       = 1.0
 	DefaultValueWarmup    = 2
+	DefaultSearchRollouts = 8
+	DefaultSearchBase     = SearchBaseResponse
 )
 
 // DefaultConfig returns the configuration with every field at its default.
@@ -101,6 +121,12 @@ func (c Config) WithDefaults() (Config, error) {
 	if c.Optimizer == "" {
 		c.Optimizer = d.Optimizer
 	}
+	setInt(&c.SearchRollouts, DefaultSearchRollouts)
+	setInt(&c.SearchDepth, 1)
+	setInt(&c.SearchHold, 1)
+	if c.SearchBase == "" {
+		c.SearchBase = DefaultSearchBase
+	}
 	if c.Entropy < 0 {
 		c.Entropy = 0
 	}
@@ -137,6 +163,21 @@ func (c Config) WithDefaults() (Config, error) {
 		return c, fmt.Errorf("br: config: Entropy = %v, want a finite number (0 for the default %v, negative for none)", c.Entropy, d.Entropy)
 	case !(c.GradClip > 0) || math.IsNaN(c.GradClip):
 		return c, fmt.Errorf("br: config: GradClip = %v, want a number > 0 (0 for the default %v)", c.GradClip, d.GradClip)
+	case c.SearchRollouts < 1:
+		return c, fmt.Errorf("br: config: SearchRollouts = %d, want ≥ 1 (0 for the default %d)", c.SearchRollouts, DefaultSearchRollouts)
+	case c.SearchHold < 1:
+		return c, fmt.Errorf("br: config: SearchHold = %d, want ≥ 1 (0 for the default 1)", c.SearchHold)
+	case c.SearchMaxAgents < 0:
+		return c, fmt.Errorf("br: config: SearchMaxAgents = %d, want ≥ 0 (0: no limit)", c.SearchMaxAgents)
+	case c.SearchDepth < 1 || c.SearchDepth > 8:
+		return c, fmt.Errorf("br: config: SearchDepth = %d, want 1 to 8 (0 for the default 1)", c.SearchDepth)
+	case c.SearchHorizon < 0:
+		return c, fmt.Errorf("br: config: SearchHorizon = %d, want ≥ 0 (0: every rollout plays to the episode's end)", c.SearchHorizon)
+	case !slices.Contains(SearchBases, c.SearchBase):
+		return c, fmt.Errorf("br: config: SearchBase = %q, want one of %v", c.SearchBase, SearchBases)
+	case c.SearchBase == SearchBaseIncumbent && c.SearchHorizon > 0:
+		return c, fmt.Errorf("br: config: SearchHorizon = %d with SearchBase %q: the critic that bootstraps a cut rollout values the trained response, not the incumbent; use horizon 0 or base %q",
+			c.SearchHorizon, c.SearchBase, SearchBaseResponse)
 	}
 	return c, nil
 }

@@ -9,7 +9,16 @@
 // measured gain of the chosen deviation is a lower bound on the true
 // improvement (OpenSpiel's RL response, anchors.md §D1): a small estimate
 // means "no better response was found within the budget", not "none
-// exists".
+// exists". [LowerBound95] turns a measured gain into a one-sided 95% lower
+// confidence bound, and [Detectable] says how large a gain the test
+// episodes would have found.
+//
+// Besides the PPO response, Train can try a search response (Config.Search):
+// policy improvement by rollouts from copies of the game's exact state,
+// which a simulator with a state codec offers cheaply. It uses no
+// game-specific code, only the optional abilities env.FullyObserved and
+// env.StateReseeder of the game and agents.Forker of the others' policy,
+// so that it stays a policy the deviating agent could play.
 //
 // [Train] learns the response with PPO: clipped-ratio updates, a learned
 // value baseline V(x, t), GAE advantages normalised per batch, an entropy

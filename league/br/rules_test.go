@@ -86,8 +86,8 @@ func TestMaskedActionNeverPlayed(t *testing.T) {
 	if p := br.Probs(res.Net, 0, f, make([]float64, 2)); p[0] != 0 || p[1] != 1 {
 		t.Errorf("probabilities %v with ignore masked, want exactly [0 1]", p)
 	}
-	if res.Gain != 0 || res.GainCI95 != 0 || res.Chosen {
-		t.Errorf("gain %v ± %v (chosen %v), want exactly 0 and the incumbent kept", res.Gain, res.GainCI95, res.Chosen)
+	if res.Gain != 0 || res.Chosen || res.Choice != br.CandidateIncumbent {
+		t.Errorf("gain %v (chosen %v, %s), want exactly 0 and the incumbent kept", res.Gain, res.Chosen, res.Choice)
 	}
 }
 

@@ -41,7 +41,17 @@ type Paired struct {
 	BaselineCI95 float64 `json:"baseline_ci95"`
 	Gain         float64 `json:"gain"`
 	GainCI95     float64 `json:"gain_ci95"`
+	GainSE       float64 `json:"gain_se"` // the gain's standard error sd/√Episodes
 }
+
+// Candidates of the selection: the incumbent (the frozen policy, whose
+// gain is exactly 0) and the deviations tried.
+const (
+	CandidateIncumbent = "incumbent"
+	CandidateResponse  = "response"        // the trained response, sampling
+	CandidateGreedy    = "response-greedy" // its most probable action
+	CandidateSearch    = "search"          // the search response (see Config.Search)
+)
 
 // Result is what [Train] found. Returns are undiscounted sums of the
 // agent's rewards over an episode, whatever Config.Gamma.
@@ -51,22 +61,35 @@ type Result struct {
 	Curve    []float64 // the mean training return of each PPO iteration's episodes
 
 	// Selection compares the trained response, sampling (Selection) and
-	// greedy (SelectionGreedy: its most probable action), with the
-	// incumbent (the frozen policy) on the same SelectEpisodes episodes.
-	// Chosen says whether one of them won (a positive mean gain, the
-	// larger of the two) and is the deviation measured; Greedy says which.
-	Selection, SelectionGreedy Paired
-	Chosen, Greedy             bool
-	// Test measures the chosen deviation on TestEpisodes further episodes,
-	// disjoint from training and selection: it is an unbiased estimate of
-	// that deviation's gain, and so, in expectation, a lower bound on the
-	// agent's best improvement. When the incumbent was chosen the deviation
-	// is the incumbent itself and the gain is exactly 0 (Test.Episodes is
-	// 0: nothing needs playing).
+	// greedy (SelectionGreedy: its most probable action), and the search
+	// response (SelectionSearch, Episodes 0 when it was not played: see
+	// SearchOff) with the incumbent (the frozen policy) on the same
+	// SelectEpisodes episodes. Challenger is the candidate of the largest
+	// mean gain among them; Chosen says whether it beat the incumbent (a
+	// positive mean gain), Choice names the deviation chosen
+	// (CandidateIncumbent when none beat it) and Greedy whether it is the
+	// greedy response.
+	Selection, SelectionGreedy, SelectionSearch Paired
+	Challenger, Choice                          string
+	Chosen, Greedy                              bool
+	// SearchOff says why the search response was not played ("" when it
+	// was).
+	SearchOff string
+	// SearchDecisions and SearchSteps count the search's decisions and
+	// rollout steps over selection and test, its cost.
+	SearchDecisions, SearchSteps int64
+	// Test measures the challenger on TestEpisodes further episodes,
+	// disjoint from training and selection, whether or not it was chosen:
+	// it is an unbiased estimate of that deviation's gain, and so, in
+	// expectation, a lower bound on the agent's best improvement; when the
+	// incumbent was kept it still says how large a gain the test could
+	// have seen (Detectable).
 	Test Paired
-	// Gain and GainCI95 are Test's gain and half-width (0 and 0 when the
-	// incumbent was chosen).
-	Gain, GainCI95 float64
+	// Gain is the chosen deviation's gain: Test's gain when the challenger
+	// was chosen, exactly 0 when the incumbent was kept. GainCI95 and GainSE
+	// are always Test's, the uncertainty of the measurement (never a bare 0
+	// when the incumbent was kept).
+	Gain, GainCI95, GainSE float64
 
 	// Net is the trained response, for playing it again (NewDeviation).
 	Net Net
@@ -84,6 +107,7 @@ const (
 	streamTestPlay          // the response's samples during the test
 	streamOthersFrom        // an episode's others seed: SubSeed(episodeSeed, streamOthersFrom)
 	streamShuffle           // PPO's minibatch permutations
+	streamSearch            // the search's decisions in an episode: SubSeed(SubSeed(episodeSeed, streamSearch), T)
 )
 
 // Train learns a response for agent against the other agents playing
@@ -117,14 +141,19 @@ const (
 // Selection then plays SelectEpisodes paired episodes (response and
 // incumbent on the same seeds, common random numbers), with the response
 // sampling and greedy (a best response can always be deterministic, and
-// the greedy policy drops the residual exploration of a finite budget),
-// and chooses whichever of the three gains most; the chosen deviation is measured
-// on TestEpisodes fresh paired episodes (see Result). The intervals are
-// Student-t intervals t₀.₉₇₅,ₙ₋₁·sd/√n.
+// the greedy policy drops the residual exploration of a finite budget)
+// and, with Config.Search, the search response (see searcher: rollouts
+// from the game's exact state, with the better of the two as base policy);
+// the candidate of the largest mean gain is the challenger, chosen when
+// that gain is positive. The challenger is measured on TestEpisodes fresh
+// paired episodes whether or not it was chosen (see Result), so that a
+// kept incumbent still reports how large a gain the test could have seen.
+// The intervals are Student-t intervals t₀.₉₇₅,ₙ₋₁·sd/√n.
 //
-// newGame is called once. Train returns an error for an invalid Config, a
-// nil newGame or others, an error from newGame, an agent out of range, a
-// net whose actions do not match the agent's, or a non-finite gradient.
+// newGame is called once, and once more per rollout game of the search.
+// Train returns an error for an invalid Config, a nil newGame or others,
+// an error from newGame, an agent out of range, a net whose actions do not
+// match the agent's, or a non-finite gradient.
 func Train(newGame func() (env.Game, error), others agents.Policy, agent int, net Net, cfg Config, seed uint64) (Result, error) {
 	cfg, err := cfg.WithDefaults()
 	if err != nil {
@@ -155,15 +184,49 @@ func Train(newGame func() (env.Game, error), others agents.Policy, agent int, ne
 	if res.Curve, err = t.train(); err != nil {
 		return Result{}, err
 	}
-	res.Selection = t.paired(cfg.SelectEpisodes, streamSelectGame, streamSelectPlay, false)
-	res.SelectionGreedy = t.paired(cfg.SelectEpisodes, streamSelectGame, streamSelectPlay, true)
-	res.Greedy = res.SelectionGreedy.Gain > res.Selection.Gain
-	res.Chosen = max(res.Selection.Gain, res.SelectionGreedy.Gain) > 0
+	res.Selection = t.paired(cfg.SelectEpisodes, streamSelectGame, streamSelectPlay, CandidateResponse)
+	res.SelectionGreedy = t.paired(cfg.SelectEpisodes, streamSelectGame, streamSelectPlay, CandidateGreedy)
+	best := res.Selection.Gain
+	res.Challenger = CandidateResponse
+	if res.SelectionGreedy.Gain > best {
+		res.Challenger, best = CandidateGreedy, res.SelectionGreedy.Gain
+	}
+	res.SearchOff = "off (Config.Search)"
+	if n := spec.NumAgents(); cfg.Search && cfg.SearchMaxAgents > 0 && n > cfg.SearchMaxAgents {
+		res.SearchOff = fmt.Sprintf("the population has %d agents, more than search_max_agents = %d (the search's cost grows with N² or faster)", n, cfg.SearchMaxAgents)
+	} else if cfg.Search {
+		if t.search, res.SearchOff, err = newSearcher(g, newGame, others, agent, net, t.critic, cfg); err != nil {
+			return Result{}, err
+		}
+	}
+	if t.search != nil {
+		t.search.greedy = res.Challenger == CandidateGreedy // the better of the two plays the rollouts
+		res.SelectionSearch = t.paired(cfg.SelectEpisodes, streamSelectGame, streamSelectPlay, CandidateSearch)
+		if res.SelectionSearch.Gain > best {
+			res.Challenger, best = CandidateSearch, res.SelectionSearch.Gain
+		}
+	}
+	res.Chosen = best > 0
+	res.Greedy = res.Chosen && res.Challenger == CandidateGreedy
+	res.Choice = CandidateIncumbent
 	if res.Chosen {
-		res.Test = t.paired(cfg.TestEpisodes, streamTestGame, streamTestPlay, res.Greedy)
-		res.Gain, res.GainCI95 = res.Test.Gain, res.Test.GainCI95
+		res.Choice = res.Challenger
+	}
+	res.Test = t.paired(cfg.TestEpisodes, streamTestGame, streamTestPlay, res.Challenger)
+	res.GainCI95, res.GainSE = res.Test.GainCI95, res.Test.GainSE
+	if res.Chosen {
+		res.Gain = res.Test.Gain
+	}
+	if t.search != nil {
+		res.SearchDecisions, res.SearchSteps = t.search.Decisions, t.search.Steps
 	}
 	return res, nil
+}
+
+// Detectable returns the smallest gain the test episodes would have found
+// with probability 80% (see the function Detectable).
+func (r Result) Detectable() float64 {
+	return Detectable(r.GainSE, float64(r.Test.Episodes-1))
 }
 
 // trainer holds one Train call's game, networks and batch buffers.
@@ -180,6 +243,7 @@ type trainer struct {
 	rng    *rand.Rand // the response's samples and latents during training
 	perm   *rand.Rand // minibatch permutations
 	acts   []int      // joint actions
+	search *searcher  // the search response, nil when it is not played
 
 	// The iteration's batch, one row per decision step of the agent, in
 	// episode order.

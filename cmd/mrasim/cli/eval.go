@@ -4,11 +4,13 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mrasim/mrasim/env"
@@ -27,9 +29,10 @@ var evalCommand = &command{
 	name:     "eval",
 	synopsis: "[flags]",
 	short:    "play runs against each other at every population size; adaptation, NashConv, reports",
-	long: "Plays trained runs and a random player at every evaluation population (seen and unseen\n" +
-		"sizes), adapts MRA to unseen sizes, computes NashConv per population (exact where the game\n" +
-		"gives exact payoffs, by trained best responses otherwise) and writes report.md,\n" +
+	long: "Plays trained runs, a random player and the game's reference policies at every evaluation\n" +
+		"population (seen and unseen sizes), adapts MRA to unseen sizes, computes NashConv per\n" +
+		"population (exact where the game gives exact payoffs; otherwise a lower bound from the\n" +
+		"deviations found by trained and search best responses) and writes report.md,\n" +
 		"results.csv, results.json and figures.",
 	flags: declareEvalFlags,
 }
@@ -43,7 +46,7 @@ type evalFlags struct {
 	nashConv, jsonOut, out           string
 	seed                             uint64
 	workers                          int
-	quiet, renders                   bool
+	quiet, noRefs, renders           bool
 	maxMemory                        string
 	nats                             natsFlags
 }
@@ -62,6 +65,7 @@ func declareEvalFlags(fs *flag.FlagSet) runFunc {
 	fs.Uint64Var(&f.seed, "seed", 0, "root seed of the evaluation (default: the scenario's seed)")
 	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "jobs at once, ≥ 1 (results do not depend on it)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
+	fs.BoolVar(&f.noRefs, "no-references", false, "do not play the game's scripted reference policies (stand still, nearest landmark, closed-form equilibrium, …) as entries")
 	fs.BoolVar(&f.renders, "render", false, "also draw one episode per population and entry as render-ENTRY-POPULATION.gif, linked from report.md (particle games)")
 	fs.StringVar(&f.maxMemory, "max-memory", "", maxMemoryUsage)
 	f.nats = addNATSFlags(fs, "run the jobs on `URL`'s workers (mrasim worker) instead of this machine's cores; see --creds, --tls-ca")
@@ -93,6 +97,14 @@ func (f *evalFlags) run(c *context, rest []string) error {
 	opts, err := f.options(s)
 	if err != nil {
 		return err
+	}
+	if !f.noRefs {
+		// The game's hand-written policies, references beside the runs.
+		refs, err := league.References(opts.Game, opts.Params, opts.Populations[0])
+		if err != nil {
+			return badInputf("reference policies: %w", err)
+		}
+		entries = append(entries, refs...)
 	}
 	if err := c.fitEvalMemory(&opts, len(entries), maxLatents(entries), f.workers, limit, limitSource); err != nil {
 		return err
@@ -278,9 +290,21 @@ func (c *context) fitEvalMemory(opts *league.Options, entries, latents, workers 
 // without a report.
 func (c *context) playLeague(entries []league.Entry, opts league.Options, remote *natsrun.Runner, quiet bool) (*league.Report, error) {
 	var bar *progress.Reporter
+	// Jobs differ in size (a best response costs hundreds of evaluations):
+	// on this machine the ETA follows the estimated work done, not the
+	// count of jobs.
+	var work atomic.Uint64 // math.Float64bits of the fraction done
+	opts.ProgressWork = func(done float64) { work.Store(math.Float64bits(done)) }
 	opts.Progress = func(done, n int) {
 		if bar == nil {
-			bar = progress.New(progressOut(c.stderr, quiet), int64(n), "jobs")
+			var po []progress.Option
+			if remote == nil {
+				po = append(po, progress.WithWorkETA())
+			}
+			bar = progress.New(progressOut(c.stderr, quiet), int64(n), "jobs", po...)
+		}
+		if remote == nil {
+			bar.SetWork(math.Float64frombits(work.Load()))
 		}
 		var fields []progress.Field
 		if remote != nil {
@@ -357,6 +381,8 @@ func brBudget(e scenarios.Eval) league.BRBudget {
 			Episodes: e.BREpisodes, SelectEpisodes: b.SelectEpisodes, TestEpisodes: b.TestEpisodes,
 			Batch: b.Batch, Epochs: b.Epochs, Minibatches: b.Minibatches, Hidden: b.Hidden, LR: b.LR, Optimizer: b.Optimizer,
 			Clip: b.Clip, Gamma: b.Gamma, Lambda: b.Lambda, Entropy: b.Entropy, GradClip: b.GradClip, ValueWarmup: b.ValueWarmup,
+			Search: b.Search, SearchRollouts: b.SearchRollouts, SearchHorizon: b.SearchHorizon, SearchDepth: b.SearchDepth, SearchBase: b.SearchBase,
+			SearchMaxAgents: b.SearchMaxAgents, SearchHold: b.SearchHold,
 		},
 		EpisodesPerAgent: b.EpisodesPerAgent,
 		FromScratch:      b.FromScratch,

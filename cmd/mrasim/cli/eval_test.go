@@ -29,7 +29,7 @@ func TestEvalRunsALeague(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("code %d\n%s", code, errOut)
 	}
-	for _, w := range []string{"walkers=2", "walkers=5", "mra-run", "single-run", "random", "(best response, ", "adaptation, test episodes"} {
+	for _, w := range []string{"walkers=2", "walkers=5", "mra-run", "single-run", "random", "(lower bound from the deviations found", "would find ≥", "adaptation, test episodes"} {
 		if !strings.Contains(stdout, w) {
 			t.Errorf("eval output lacks %q:\n%s", w, stdout)
 		}
@@ -52,7 +52,7 @@ func TestEvalRunsALeague(t *testing.T) {
 			Adapted    *float64 `json:"adapted_return_mean"`
 			Method     string   `json:"nashconv_method"`
 			NashConv   float64  `json:"nashconv"`
-			Low        float64  `json:"nashconv_low"`
+			Bound      *float64 `json:"nashconv_lower_bound"`
 		} `json:"results"`
 	}
 	if err := json.Unmarshal(data, &rep); err != nil {
@@ -67,8 +67,8 @@ func TestEvalRunsALeague(t *testing.T) {
 		if (r.Adapted != nil) != wantAdapted {
 			t.Errorf("%s at %s: adapted %v, want adaptation %v", r.Name, r.Population, r.Adapted, wantAdapted)
 		}
-		if r.NashConv < 0 || r.Low < 0 || r.Low > r.NashConv {
-			t.Errorf("%s at %s: NashConv %v with lower end %v: never negative, low ≤ estimate", r.Name, r.Population, r.NashConv, r.Low)
+		if r.NashConv < 0 || (r.Bound != nil && r.Method == "lower bound from the deviations found" && r.NashConv != max(0, *r.Bound)) {
+			t.Errorf("%s at %s: NashConv %v with lower bound %v: never negative, the lower bound clipped at 0", r.Name, r.Population, r.NashConv, r.Bound)
 		}
 		if r.Name == "mra-run" && r.Seen != (r.Population == "walkers=2") {
 			t.Errorf("mra-run at %s: seen %v", r.Population, r.Seen)
