@@ -49,7 +49,7 @@ type command struct {
 type runFunc func(c *context, args []string) error
 
 // commands is the table of the commands, in the order mrasim -h lists them.
-var commands = []*command{envsCommand, validateCommand, rolloutCommand, trainCommand, evalCommand, renderCommand, sweepCommand, workerCommand}
+var commands = []*command{envsCommand, validateCommand, rolloutCommand, trainCommand, evalCommand, renderCommand, exportCommand, sweepCommand, workerCommand}
 
 // exitError is a command's error with the exit code it ends the process
 // with.

@@ -18,7 +18,7 @@ import (
 // Environment of the test binary started as mrasim (see TestMain).
 const (
 	envRunMain   = "MRASIM_TEST_RUN_MAIN"   // run Run() instead of the tests
-	envHoldRound = "MRASIM_TEST_HOLD_ROUND" // never end the round after a first signal
+	envHoldRound = "MRASIM_TEST_HOLD_ROUND" // never write the final checkpoint after a first signal
 )
 
 // TestMain lets the test binary play the mrasim program: started with
@@ -27,10 +27,11 @@ const (
 func TestMain(m *testing.M) {
 	if os.Getenv(envRunMain) != "" {
 		if os.Getenv(envHoldRound) != "" {
-			// The round after the first signal never ends, so that the
+			// Training stopped by the first signal never reaches its final
+			// checkpoint, so that the
 			// second signal always finds the run inside it.
-			roundEnded = func(stopping bool) {
-				for stopping {
+			stoppedForInterrupt = func() {
+				for {
 					time.Sleep(time.Hour)
 				}
 			}

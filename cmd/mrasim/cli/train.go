@@ -276,11 +276,12 @@ func (c *context) resumeDone(dir string, round int, episodesSet bool, setup mra.
 // osExit ends the process on a second interrupt; tests replace it.
 var osExit = os.Exit
 
-// roundEnded is called at the end of every training round, before its
-// checkpoint, with whether a stop was asked for. It does nothing; tests
-// replace it to hold the round open until a second interrupt was handled,
-// so that they never depend on how long a round takes.
-var roundEnded = func(stopping bool) {}
+// stoppedForInterrupt is called once training has stopped for a first
+// interrupt, before the final checkpoint is written. It does nothing; tests
+// replace it to hold the run there until a second interrupt was handled, so
+// that they never depend on how long a round takes or on when the trainer
+// looks at its context.
+var stoppedForInterrupt = func() {}
 
 func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, episodesSet bool, workers int, quiet bool, lock *runlock.Lock) error {
 	if err := resolvePrecision(s, dir, resume); err != nil {
@@ -392,7 +393,6 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 	defer cancel()
 	ckptRounds := max(1, (s.Train.CheckpointEvery+setup.ParallelEnvs-1)/setup.ParallelEnvs)
 	afterRound := func() error {
-		roundEnded(ctx.Err() != nil)
 		bar.Set(int64(t.Episode()), progressFields(t.Labels(), last))
 		if t.Round()%ckptRounds == 0 && t.Round() < t.Rounds() {
 			return save()
@@ -439,6 +439,9 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 	runErr := t.Run(ctx, logf, afterRound)
 	bar.Finish()
 	interrupted := errors.Is(runErr, stdcontext.Canceled)
+	if interrupted {
+		stoppedForInterrupt()
+	}
 	if runErr != nil && !interrupted {
 		return failed(runErr)
 	}
