@@ -57,8 +57,9 @@ func (f *exportFlags) run(c *context, rest []string) error {
 	if err != nil {
 		return badInput(scenarioProblems(err))
 	}
-	if run.Config.Algo == mra.AlgoMADDPG {
-		return badInputf("--run %s is a %s run; export writes MRA-family policies (mra, single, reptile)", f.runDir, run.Config.Algo)
+	cfg, ok := mra.ConfigOf(run.Settings)
+	if !ok || cfg.Algo == mra.AlgoMADDPG {
+		return badInputf("--run %s is a %s run; export writes MRA-family policies (mra, single, reptile)", f.runDir, run.Settings.Algorithm())
 	}
 	reg, _ := env.Lookup(s.Game.Name) // checked by Load
 	population := s.Train.Populations[0]
@@ -76,7 +77,7 @@ func (f *exportFlags) run(c *context, rest []string) error {
 	if err != nil {
 		return badInputf("--population %v: %w", population, err)
 	}
-	model, err := run.Model()
+	model, err := mra.LoadModel(cfg, run.Setup, run.State)
 	if err != nil {
 		return failed(err)
 	}
@@ -107,7 +108,7 @@ func (f *exportFlags) run(c *context, rest []string) error {
 		return failed(err)
 	}
 	fmt.Fprintf(c.stdout, "wrote %s: %s policy of game %s (%d arrays, %d latent modes), with %d check frames at %v\n",
-		target, run.Config.Algo, s.Game.Name, len(exp.Arrays), run.Config.Latents, check.frames, population)
+		target, cfg.Algo, s.Game.Name, len(exp.Arrays), cfg.Latents, check.frames, population)
 	return nil
 }
 

@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mrasim/mrasim/cmd/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/internal/fsutil"
-	"github.com/mrasim/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/internal/runlock"
 	"github.com/mrasim/mrasim/league"
 	"github.com/mrasim/mrasim/league/jobs"
