@@ -19,6 +19,7 @@ import (
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/league"
 	"github.com/mrasim/mrasim/league/br"
+	"github.com/mrasim/mrasim/league/jobs"
 	"github.com/mrasim/mrasim/league/natsrun"
 	"github.com/mrasim/mrasim/mra"
 	"github.com/mrasim/mrasim/scenarios"
@@ -190,7 +191,7 @@ func (f *evalFlags) options(s *scenarios.Scenario) (league.Options, error) {
 		Game: s.Game.Name, Params: s.Game.Params, Populations: s.Eval.Populations, Episodes: s.Eval.Episodes, Seed: s.Seed,
 		AdaptSteps: s.Eval.AdaptSteps, AdaptEpisodes: s.Eval.AdaptEpisodes,
 		NashConv: s.Eval.NashConv, BR: brBudget(s.Eval),
-		Runner: league.Local{Workers: f.workers},
+		Runner: jobs.Local{Workers: f.workers},
 	}
 	if len(f.pops) > 0 {
 		pops, err := evalPopulations(s, f.pops)
@@ -273,7 +274,7 @@ func (c *context) fitEvalMemory(opts *league.Options, entries, latents, workers 
 	if fit, err := memest.FitWorkers(mo, limit); err == nil && fit >= 1 && fit < workers {
 		fmt.Fprintf(c.stderr, "memory: running %d jobs at once instead of %d to stay within %s (results do not depend on it)\n", fit, workers, memest.Format(limit))
 		mo.Workers = fit
-		opts.Runner = league.Local{Workers: fit}
+		opts.Runner = jobs.Local{Workers: fit}
 	}
 	est, err := memest.Eval(mo)
 	if err != nil {

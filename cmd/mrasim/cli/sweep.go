@@ -13,10 +13,11 @@ import (
 	"strings"
 
 	"github.com/mrasim/mrasim/env"
+	"github.com/mrasim/mrasim/internal/fsutil"
 	"github.com/mrasim/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/internal/runlock"
-	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/jobs"
 	"github.com/mrasim/mrasim/league/natsrun"
 	"github.com/mrasim/mrasim/league/sweep"
 	"github.com/mrasim/mrasim/scenarios"
@@ -125,7 +126,7 @@ func (f *sweepFlags) run(c *context, files []string) error {
 		}
 		return failed(werr)
 	}
-	md, _ := os.ReadFile(filepath.Join(plan.Out, "sweep.md"))
+	md, _ := fsutil.ReadRegular(filepath.Join(plan.Out, "sweep.md"), 1<<30)
 	c.stdout.Write(md)
 	fmt.Fprintf(c.stdout, "wrote %s\n", strings.Join(written, ", "))
 	if err != nil {
@@ -228,7 +229,7 @@ func (c *context) sweep(ctx stdcontext.Context, plan *sweep.Plan, set sweepSetti
 	var bar *progress.Reporter
 	phase := ""
 	opts := sweep.Options{
-		Runner: league.Local{Workers: set.jobs},
+		Runner: jobs.Local{Workers: set.jobs},
 		Handlers: sweep.Handlers{
 			// The plan's memory was checked before the sweep started.
 			Train: func(j sweep.TrainJob) (sweep.TrainResult, error) { return trainJob(ctx, j, nil) },

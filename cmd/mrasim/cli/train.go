@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mrasim/mrasim/internal/checkpoint"
+	"github.com/mrasim/mrasim/internal/fsutil"
 	"github.com/mrasim/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/internal/runlock"
 	"github.com/mrasim/mrasim/mra"
@@ -185,7 +186,7 @@ func (f *trainFlags) resumeFolder(c *context, file string, src []byte, s *scenar
 		}
 	}
 	copyPath := filepath.Join(dir, runScenario)
-	saved, err := checkpoint.ReadRegular(copyPath, scenarios.MaxFileSize)
+	saved, err := fsutil.ReadRegular(copyPath, scenarios.MaxFileSize)
 	if err != nil {
 		return "", badInputf("--resume: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/internal/curves"
+	"github.com/mrasim/mrasim/internal/fsutil"
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/mra"
 )
@@ -61,7 +62,7 @@ func formatSeconds(s float64) string {
 // they are. A missing file starts empty. note says what was dropped and
 // why, for the user.
 func trimMetrics(path string, episode int) (kept []mra.Metrics, note string, err error) {
-	data, err := checkpoint.ReadRegular(path, 1<<30)
+	data, err := fsutil.ReadRegular(path, 1<<30)
 	if errors.Is(err, os.ErrNotExist) {
 		note = fmt.Sprintf("%s was missing; the curves start again from episode %d", path, episode)
 		data, err = nil, nil
