@@ -170,9 +170,9 @@ func (c *context) listLadder(g *scenarios.Grid, plans []*sweep.Plan) {
 }
 
 // runLadder runs the rungs of g in order (see the comment above) and
-// writes each rung's sweep report into OUT/rungs/<EPISODES>/.
-func (c *context) runLadder(ctx stdcontext.Context, g *scenarios.Grid, plans []*sweep.Plan, set sweepSettings, resumeHint string) int {
-	code := ExitOK
+// writes each rung's sweep report into OUT/rungs/<EPISODES>/. again is
+// the command that continues it.
+func (c *context) runLadder(ctx stdcontext.Context, g *scenarios.Grid, plans []*sweep.Plan, set sweepSettings, again string) error {
 	var lastMD []byte
 	for _, full := range plans {
 		p := *full
@@ -190,43 +190,40 @@ func (c *context) runLadder(ctx stdcontext.Context, g *scenarios.Grid, plans []*
 		rep, err := c.sweep(ctx, &p, set)
 		switch {
 		case errors.Is(err, sweep.ErrUnfinished):
-			fmt.Fprintf(c.stderr, "mrasim sweep: interrupted at rung %d: %v\nCheckpoints and the rungs recorded so far are written; continue with:\n  mrasim sweep %s\n", p.Rung, err, resumeHint)
-			return ExitOK
+			return &exitError{code: ExitOK, err: fmt.Errorf("interrupted at rung %d: %w\nCheckpoints and the rungs recorded so far are written; continue with:\n  %s", p.Rung, err, again)}
 		case err != nil && (rep == nil || !errors.Is(err, sweep.ErrFailed)):
-			fmt.Fprintf(c.stderr, "mrasim sweep: rung %d: %v\n", p.Rung, err)
-			return ExitFailure
-		case err != nil:
-			fmt.Fprintf(c.stderr, "mrasim sweep: rung %d: %v\n", p.Rung, err)
-			code = ExitFailure
+			return failed(fmt.Errorf("rung %d: %w", p.Rung, err))
 		}
+		var errs errorLines
+		if err != nil {
+			errs = append(errs, fmt.Errorf("rung %d: %w", p.Rung, err))
+		}
+		c.reportSweep(rep)
 		recorded := 0
 		for i, r := range p.Runs {
 			if rep.Runs[i].Error != "" {
 				continue
 			}
 			if err := writeRecord(g, &p, r); err != nil {
-				fmt.Fprintf(c.stderr, "mrasim sweep: rung %d: recording %s: %v\n", p.Rung, r.Name(), err)
-				code = ExitFailure
+				errs = append(errs, fmt.Errorf("rung %d: recording %s: %w", p.Rung, r.Name(), err))
 				continue
 			}
 			recorded++
 		}
 		dir := filepath.Join(p.Out, "rungs", fmt.Sprint(p.Rung))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
-			return ExitFailure
+			return failed(append(errs, err))
 		}
 		written, err := writeSweepReport(rep, dir)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
-			return ExitFailure
+			return failed(append(errs, err))
 		}
 		fmt.Fprintf(c.stderr, "rung %d: %d runs recorded in %s; wrote %s\n", p.Rung, recorded, g.LadderRecord, strings.Join(written, ", "))
 		lastMD, _ = fsutil.ReadRegular(filepath.Join(dir, "sweep.md"), 1<<30)
-		if code != ExitOK {
-			return code // a later rung would extend runs whose rung failed
+		if len(errs) > 0 {
+			return failed(errs) // a later rung would extend runs whose rung failed
 		}
 	}
 	c.stdout.Write(lastMD)
-	return code
+	return nil
 }
