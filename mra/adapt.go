@@ -3,6 +3,7 @@ package mra
 import (
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -383,7 +384,7 @@ func (ad *adapter) play(episodes int, assign [][]float64, actSeed uint64, tr *tr
 		sample = sample || z == nil
 	}
 	if ad.dist != nil {
-		ad.drawn = growT(ad.drawn, episodes*n)
+		ad.drawn = chunk.Grow(ad.drawn, episodes*n)
 	}
 	ret := make([]float64, episodes*n)
 	for done := 0; done < episodes; {

@@ -3,6 +3,7 @@ package mra
 import (
 	"bytes"
 	"errors"
+	"github.com/mrasim/mrasim/agents/chunk"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -42,14 +43,14 @@ func TestCriticSeesSelfInput(t *testing.T) {
 			}{{off, false}, {on, true}} {
 				nets := tc.m.newBoundNets(tc.m.params, make([]float64, len(tc.m.params)))
 				clear(tc.m.spanOf(groupCritic, tc.m.params)[:nets.critic.key.NumParams()])
-				var rs rows[float64]
-				rs.gather(b, 0, b.Size, false)
-				base := slices.Clone(nets.critic.forward(&rs, rs.self, rs.ents, rs.mask, rs.action, rs.graph))
-				other := slices.Clone(rs.self)
+				var rs chunk.Rows[float64]
+				rs.Gather(b, 0, b.Size, false)
+				base := slices.Clone(nets.critic.forward(&rs, rs.Self, rs.Ents, rs.Mask, rs.Action, rs.Graph))
+				other := slices.Clone(rs.Self)
 				for i := range other {
 					other[i] += 0.5
 				}
-				moved := !slices.Equal(base, nets.critic.forward(&rs, other, rs.ents, rs.mask, rs.action, rs.graph))
+				moved := !slices.Equal(base, nets.critic.forward(&rs, other, rs.Ents, rs.Mask, rs.Action, rs.Graph))
 				if moved != tc.want {
 					t.Errorf("CriticSeesSelf %v: Q moves with the self rows (attention fixed): %v", tc.m.cfg.CriticSeesSelf, moved)
 				}

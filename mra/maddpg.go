@@ -2,6 +2,7 @@ package mra
 
 import (
 	"fmt"
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -115,14 +116,14 @@ type MADDPG struct {
 	online *ddpgNets // acting's instance, bound to params and grad
 	pcg    *rand.PCG
 	rng    *rand.Rand
-	ars    rows[float64] // Act's rows
+	ars    chunk.Rows[float64] // Act's rows
 	prob   []float64
 	noise  []float64 // B·N×A Gumbel noise of the running update, sample-major rows
 
 	// Parallel updates.
 	work      []*ddpgWorker
 	workers   int
-	pool      *pool
+	pool      *chunk.Pool
 	job       ddpgJob
 	chunkGrad [][]float64
 	chunkStat [][3]float64
@@ -162,7 +163,7 @@ func NewMADDPG(cfg Config, f replay.Features, rng *rand.Rand) (*MADDPG, error) {
 			return nil, fmt.Errorf("mra: type %q has %d actions, want 1 … %d", f.Types[k], a, f.A)
 		}
 	}
-	m := &MADDPG{cfg: cfg, f: f, workers: min(runtime.GOMAXPROCS(0), numChunks)}
+	m := &MADDPG{cfg: cfg, f: f, workers: min(runtime.GOMAXPROCS(0), chunk.Count)}
 	proto := m.newNets()
 	off := 0
 	for g := range ddpgGroups {
@@ -189,11 +190,11 @@ func NewMADDPG(cfg Config, f replay.Features, rng *rand.Rand) (*MADDPG, error) {
 		}
 		m.opt[g] = o
 	}
-	m.chunkGrad = make([][]float64, numChunks)
+	m.chunkGrad = make([][]float64, chunk.Count)
 	for c := range m.chunkGrad {
 		m.chunkGrad[c] = make([]float64, off)
 	}
-	m.chunkStat = make([][3]float64, numChunks)
+	m.chunkStat = make([][3]float64, chunk.Count)
 	m.pcg = rand.NewPCG(rng.Uint64(), rng.Uint64())
 	m.rng = rand.New(m.pcg)
 	m.prob = make([]float64, f.A)
@@ -238,7 +239,7 @@ func (m *MADDPG) Err() error { return m.err }
 // at most the fixed number of chunks, 8). The default is GOMAXPROCS. The
 // results do not depend on it.
 func (m *MADDPG) SetWorkers(n int) {
-	n = max(1, min(n, numChunks))
+	n = max(1, min(n, chunk.Count))
 	if n == m.workers {
 		return
 	}
@@ -250,7 +251,7 @@ func (m *MADDPG) SetWorkers(n int) {
 // restarted by the next update.
 func (m *MADDPG) Close() {
 	if m.pool != nil {
-		m.pool.stop()
+		m.pool.Stop()
 		m.pool = nil
 	}
 }
@@ -270,7 +271,7 @@ func (m *MADDPG) checkBatch(b *replay.Batch) {
 
 // drawNoise fills m.noise (rows×A) with Gumbel noise −log(−log u).
 func (m *MADDPG) drawNoise(rows int) []float64 {
-	m.noise = growT(m.noise, rows*m.f.A)
+	m.noise = chunk.Grow(m.noise, rows*m.f.A)
 	for i := range m.noise {
 		u := m.rng.Float64()
 		for u == 0 {

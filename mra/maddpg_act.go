@@ -2,6 +2,7 @@ package mra
 
 import (
 	"fmt"
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math/rand/v2"
 
@@ -22,25 +23,25 @@ func (m *MADDPG) logits(enc *replay.Encoding, rows int, self, ents []float64, pr
 			rows, n, e, d, len(self), len(ents), len(present), len(graph)))
 	}
 	rs := &m.ars
-	rs.layout(enc, rows/n)
-	rs.self = growT(rs.self, rows*d)
-	rs.ents = growT(rs.ents, rows*e*d)
-	rs.mask = growT(rs.mask, rows*e)
+	rs.Layout(enc, rows/n)
+	rs.Self = chunk.Grow(rs.Self, rows*d)
+	rs.Ents = chunk.Grow(rs.Ents, rows*e*d)
+	rs.Mask = chunk.Grow(rs.Mask, rows*e)
 	for r0 := range rows {
-		r := rs.at[r0]
-		copy(rs.self[r*d:(r+1)*d], self[r0*d:(r0+1)*d])
-		copy(rs.ents[r*e*d:(r+1)*e*d], ents[r0*e*d:(r0+1)*e*d])
-		copy(rs.mask[r*e:(r+1)*e], present[r0*e:(r0+1)*e])
+		r := rs.At[r0]
+		copy(rs.Self[r*d:(r+1)*d], self[r0*d:(r0+1)*d])
+		copy(rs.Ents[r*e*d:(r+1)*e*d], ents[r0*e*d:(r0+1)*e*d])
+		copy(rs.Mask[r*e:(r+1)*e], present[r0*e:(r0+1)*e])
 	}
 	for t, p := range m.online.actor {
-		lo, hi := rs.rowsOf(t)
+		lo, hi := rs.RowsOf(t)
 		if lo == hi {
 			continue
 		}
-		p.forward(e, rs.typeSelf(t, rs.self), rs.ents[lo*e*d:hi*e*d], rs.mask[lo*e:hi*e])
+		p.forward(e, rs.TypeSelf(t, rs.Self), rs.Ents[lo*e*d:hi*e*d], rs.Mask[lo*e:hi*e])
 		w := p.enc.attn.Weights()
 		for r := lo; r < hi; r++ {
-			r0 := rs.sample[r]*n + rs.agent[r]
+			r0 := rs.Sample[r]*n + rs.Agent[r]
 			copy(graph[r0*e:(r0+1)*e], w[(r-lo)*e:(r-lo+1)*e])
 		}
 	}
@@ -51,8 +52,8 @@ func (m *MADDPG) ddpgRow(enc *replay.Encoding, r0 int) []float64 {
 	rs := &m.ars
 	t := enc.Type[r0%enc.N]
 	p := m.online.actor[t]
-	lo, _ := rs.rowsOf(t)
-	r := rs.at[r0] - lo
+	lo, _ := rs.RowsOf(t)
+	r := rs.At[r0] - lo
 	return p.logits[r*p.a : (r+1)*p.a]
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/chunk"
 	"hash/crc32"
 	"math"
 	"math/rand/v2"
@@ -58,7 +59,7 @@ func (m *ModelOf[T]) options() uint64 {
 	if m.cfg.CriticSeesSelf {
 		o |= optCriticSeesSelf
 	}
-	if !is64[T]() {
+	if !chunk.Is64[T]() {
 		o |= optFloat32
 	}
 	return o
@@ -183,8 +184,8 @@ func (m *ModelOf[T]) SetState(data []byte) error {
 			return fmt.Errorf("%w: non-finite parameter", ErrState)
 		}
 	}
-	convert(m.params, params)
-	convert(m.target, target)
+	chunk.Convert(m.params, params)
+	chunk.Convert(m.target, target)
 	m.setOptimizers(opts)
 	*m.rng = pcg
 	m.err = nil

@@ -3,6 +3,7 @@ package mra
 import (
 	"bytes"
 	"errors"
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -97,8 +98,8 @@ func TestMIEstimate(t *testing.T) {
 		// The actions a*, in batch row order (one type: chunk rows are batch rows).
 		rows := b.Size * n
 		astar := make([]int, rows)
-		for c := range numChunks {
-			s0, s1 := chunkRange(c, b.Size)
+		for c := range chunk.Count {
+			s0, s1 := chunk.Range(c, b.Size)
 			copy(astar[s0*n:s1*n], m.rec.act[c])
 		}
 		online := m.newBoundNets(m.params, make([]float64, len(m.params)))
@@ -205,9 +206,9 @@ func TestSyncTargets(t *testing.T) {
 		t.Fatal("targets differ from the online networks after SyncTargets")
 	}
 	wk := m.newWorker()
-	wk.rs.gather(b, 0, b.Size, false)
-	q := slices.Clone(wk.n.critic.forward(&wk.rs, wk.rs.self, wk.rs.ents, wk.rs.mask, wk.rs.action, wk.rs.graph))
-	qt := wk.t.critic.forward(&wk.rs, wk.rs.self, wk.rs.ents, wk.rs.mask, wk.rs.action, wk.rs.graph)
+	wk.rs.Gather(b, 0, b.Size, false)
+	q := slices.Clone(wk.n.critic.forward(&wk.rs, wk.rs.Self, wk.rs.Ents, wk.rs.Mask, wk.rs.Action, wk.rs.Graph))
+	qt := wk.t.critic.forward(&wk.rs, wk.rs.Self, wk.rs.Ents, wk.rs.Mask, wk.rs.Action, wk.rs.Graph)
 	if !slices.Equal(q, qt) {
 		t.Fatal("Q⁻ differs from Q after SyncTargets")
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"github.com/mrasim/mrasim/agents/chunk"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -259,16 +260,16 @@ func TestPolicyLossKnownAnswer(t *testing.T) {
 			nets := m.newBoundNets(m.params, make([]float64, len(m.params)))
 			n, e, d := enc.N, enc.E, enc.D
 			var loss, ent float64
-			var rs rows[float64]
-			for c := range numChunks {
-				s0, s1 := chunkRange(c, b.Size)
+			var rs chunk.Rows[float64]
+			for c := range chunk.Count {
+				s0, s1 := chunk.Range(c, b.Size)
 				if s0 == s1 {
 					continue
 				}
-				rs.layout(enc, s1-s0)
+				rs.Layout(enc, s1-s0)
 				for s := range s1 - s0 {
 					for i := range n {
-						src, r := (s0+s)*n+i, rs.at[s*n+i]
+						src, r := (s0+s)*n+i, rs.At[s*n+i]
 						if !b.Alive[src] {
 							continue
 						}

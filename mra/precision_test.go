@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -35,10 +36,10 @@ func pairModels(t testing.TB, cfg Config, spec *env.Spec, games int, seed uint64
 	if err != nil {
 		t.Fatal(err)
 	}
-	convert(m32.params, m64.params)
-	convert(m32.target, m64.target)
-	widen(m64.params, m32.params)
-	widen(m64.target, m32.target)
+	chunk.Convert(m32.params, m64.params)
+	chunk.Convert(m32.target, m64.target)
+	chunk.Widen(m64.params, m32.params)
+	chunk.Widen(m64.target, m32.target)
 	return m64, m32, enc
 }
 

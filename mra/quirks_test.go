@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/learner"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
@@ -29,18 +30,18 @@ func TestCounterfactualQ(t *testing.T) {
 			m, enc := testModel(t, cfg, tc.spec(t), 2, 31)
 			b := randomBatch(rand.New(rand.NewPCG(32, 32)), enc, 3, cfg.Latents)
 			nets := m.newBoundNets(m.params, make([]float64, len(m.params)))
-			var rs rows[float64]
-			rs.gather(b, 0, b.Size, false)
+			var rs chunk.Rows[float64]
+			rs.Gather(b, 0, b.Size, false)
 			a := m.f.A
-			nr := len(rs.action)
-			qTaken := slices.Clone(nets.critic.forward(&rs, rs.self, rs.ents, rs.mask, rs.action, rs.graph))
+			nr := len(rs.Action)
+			qTaken := slices.Clone(nets.critic.forward(&rs, rs.Self, rs.Ents, rs.Mask, rs.Action, rs.Graph))
 			cf := slices.Clone(nets.critic.counterfactual())
 			var naive float64
 			for r := range nr {
 				for ap := range a {
-					act := slices.Clone(rs.action)
+					act := slices.Clone(rs.Action)
 					act[r] = ap
-					q := nets.critic.forward(&rs, rs.self, rs.ents, rs.mask, act, rs.graph)
+					q := nets.critic.forward(&rs, rs.Self, rs.Ents, rs.Mask, act, rs.Graph)
 					want := q[r*a+ap]
 					if got := cf[r*a+ap]; math.Abs(got-want) > 1e-12*math.Max(1, math.Abs(want)) {
 						t.Errorf("row %d, a' %d: counterfactual Q %.15g, by re-running the critic %.15g", r, ap, got, want)
@@ -70,24 +71,24 @@ func TestCriticMixSkipsMasked(t *testing.T) {
 		b.Graph[r*e], b.Graph[r*e+1] = 0.5, 0.5
 	}
 	nets := m.newBoundNets(m.params, make([]float64, len(m.params)))
-	var rs rows[float64]
-	rs.gather(b, 0, b.Size, false)
-	q := slices.Clone(nets.critic.forward(&rs, rs.self, rs.ents, rs.mask, rs.action, rs.graph))
-	g0 := slices.Clone(rs.graph)
-	for r := range len(rs.action) {
+	var rs chunk.Rows[float64]
+	rs.Gather(b, 0, b.Size, false)
+	q := slices.Clone(nets.critic.forward(&rs, rs.Self, rs.Ents, rs.Mask, rs.Action, rs.Graph))
+	g0 := slices.Clone(rs.Graph)
+	for r := range len(rs.Action) {
 		g0[r*e] = 0
 	}
-	want := slices.Clone(nets.critic.forward(&rs, rs.self, rs.ents, rs.mask, rs.action, g0))
+	want := slices.Clone(nets.critic.forward(&rs, rs.Self, rs.Ents, rs.Mask, rs.Action, g0))
 	for i := range q {
 		if q[i] != want[i] {
 			t.Fatalf("Q[%d] = %v with the masked agent weighted, %v with its weight 0", i, q[i], want[i])
 		}
 	}
-	mask := slices.Clone(rs.mask)
-	for r := range len(rs.action) {
+	mask := slices.Clone(rs.Mask)
+	for r := range len(rs.Action) {
 		mask[r*e] = true
 	}
-	if on := nets.critic.forward(&rs, rs.self, rs.ents, mask, rs.action, rs.graph); slices.Equal(on, want) {
+	if on := nets.critic.forward(&rs, rs.Self, rs.Ents, mask, rs.Action, rs.Graph); slices.Equal(on, want) {
 		t.Error("marking the agent present changes nothing: the test cannot fail")
 	}
 }

@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -16,16 +17,16 @@ import (
 func recordedTargets(m *Model, b *replay.Batch) []float64 {
 	n := b.Enc.N
 	y := make([]float64, b.Size*n)
-	var rs rows[float64]
-	for c := range numChunks {
-		s0, s1 := chunkRange(c, b.Size)
+	var rs chunk.Rows[float64]
+	for c := range chunk.Count {
+		s0, s1 := chunk.Range(c, b.Size)
 		if s0 == s1 {
 			continue
 		}
-		rs.layout(b.Enc, s1-s0)
+		rs.Layout(b.Enc, s1-s0)
 		for s := range s1 - s0 {
 			for i := range n {
-				y[(s0+s)*n+i] = m.rec.y[c][rs.at[s*n+i]]
+				y[(s0+s)*n+i] = m.rec.y[c][rs.At[s*n+i]]
 			}
 		}
 	}
@@ -68,8 +69,8 @@ func criticByHand(m *Model, b *replay.Batch, seed uint64) (y []float64, loss flo
 
 	next := make([]int, rows0)
 	prob := make([]float64, a)
-	for c := range numChunks {
-		s0, s1 := chunkRange(c, b.Size)
+	for c := range chunk.Count {
+		s0, s1 := chunk.Range(c, b.Size)
 		rng := rand.New(rand.NewPCG(seed, uint64(c)))
 		for t := range enc.Types {
 			for s := s0; s < s1; s++ {
@@ -90,29 +91,29 @@ func criticByHand(m *Model, b *replay.Batch, seed uint64) (y []float64, loss flo
 			alive++
 		}
 	}
-	var rs rows[float64]
+	var rs chunk.Rows[float64]
 	act := make([]int, n)
 	gp := make([]float64, n*e)
 	for s := range b.Size {
-		rs.gather(b, s, s+1, true)
+		rs.Gather(b, s, s+1, true)
 		for i := range n {
-			r0, rr := s*n+i, rs.at[i]
+			r0, rr := s*n+i, rs.At[i]
 			act[rr] = next[r0]
 			copy(gp[rr*e:(rr+1)*e], gNext[r0*e:(r0+1)*e])
 		}
-		qn := target.critic.forward(&rs, rs.nextSelf, rs.nextEnts, rs.nextMask, act, gp)
+		qn := target.critic.forward(&rs, rs.NextSelf, rs.NextEnts, rs.NextMask, act, gp)
 		for i := range n {
-			r0, rr := s*n+i, rs.at[i]
+			r0, rr := s*n+i, rs.At[i]
 			ent := -cfg.Alpha() * lp[r0][next[r0]]
 			if !cfg.TerminalEntropy {
 				ent *= 1 - b.Done[r0]
 			}
 			y[r0] = b.Reward[r0] + cfg.Gamma*qn[rr*a+next[r0]]*(1-b.Done[r0]) + ent
 		}
-		q := online.critic.forward(&rs, rs.self, rs.ents, rs.mask, rs.action, rs.graph)
+		q := online.critic.forward(&rs, rs.Self, rs.Ents, rs.Mask, rs.Action, rs.Graph)
 		var diff float64
 		for i := range n {
-			r0, rr := s*n+i, rs.at[i]
+			r0, rr := s*n+i, rs.At[i]
 			if !b.Alive[r0] {
 				continue
 			}
