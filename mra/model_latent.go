@@ -3,7 +3,6 @@ package mra
 import (
 	"fmt"
 	"github.com/mrasim/mrasim/agents/chunk"
-	"github.com/mrasim/mrasim/agents/nn"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 )
@@ -128,20 +127,4 @@ func checkSimplex(z []float64, k int) error {
 		return fmt.Errorf("mra: latent sums to %v, want a point of the simplex (sum 1)", sum)
 	}
 	return nil
-}
-
-// softmaxInto writes softmax(l) into dst (same length).
-func softmaxInto[T nn.Float](dst []float64, l []T) {
-	mx := math.Inf(-1)
-	for _, v := range l {
-		mx = max(mx, float64(v))
-	}
-	var sum float64
-	for j, v := range l {
-		dst[j] = math.Exp(float64(v) - mx)
-		sum += dst[j]
-	}
-	for j := range dst {
-		dst[j] /= sum
-	}
 }

@@ -41,7 +41,7 @@ func (m *ModelOf[T]) Prior(desc, dst []float64) {
 	if len(dst) != m.cfg.Latents {
 		panic(fmt.Sprintf("mra: Prior into %d entries, want K = %d", len(dst), m.cfg.Latents))
 	}
-	softmaxInto(dst, m.priorLogits(desc))
+	nn.SoftmaxInto(dst, m.priorLogits(desc))
 }
 
 // SampleLatents fills z (N×K, one row per agent) with one-hot latents drawn

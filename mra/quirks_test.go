@@ -3,6 +3,7 @@ package mra
 import (
 	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -23,12 +24,12 @@ func TestCounterfactualQ(t *testing.T) {
 		name string
 		spec func(testing.TB) *env.Spec
 		self bool
-	}{{"one-type", tinySpec, false}, {"tag-two-types", tagSpec, false}, {"one-type/critic-sees-self", tinySpec, true}} {
+	}{{"one-type", learnertest.TinySpec, false}, {"tag-two-types", learnertest.TagSpec, false}, {"one-type/critic-sees-self", learnertest.TinySpec, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig()
 			cfg.CriticSeesSelf = tc.self
 			m, enc := testModel(t, cfg, tc.spec(t), 2, 31)
-			b := randomBatch(rand.New(rand.NewPCG(32, 32)), enc, 3, cfg.Latents)
+			b := learnertest.RandomBatch(rand.New(rand.NewPCG(32, 32)), enc, 3, cfg.Latents)
 			nets := m.newBoundNets(m.params, make([]float64, len(m.params)))
 			var rs chunk.Rows[float64]
 			rs.Gather(b, 0, b.Size, false)
@@ -62,8 +63,8 @@ func TestCounterfactualQ(t *testing.T) {
 // the row marked present.
 func TestCriticMixSkipsMasked(t *testing.T) {
 	cfg := tinyConfig()
-	m, enc := testModel(t, cfg, tinySpec(t), 2, 41)
-	b := randomBatch(rand.New(rand.NewPCG(42, 42)), enc, 2, cfg.Latents)
+	m, enc := testModel(t, cfg, learnertest.TinySpec(t), 2, 41)
+	b := learnertest.RandomBatch(rand.New(rand.NewPCG(42, 42)), enc, 2, cfg.Latents)
 	e := enc.E
 	for r := range b.Size * enc.N { // agent rows 0 and 1 of every observer: row 0 masked with weight 0.5
 		b.Mask[r*e], b.Mask[r*e+1] = false, true
@@ -116,7 +117,7 @@ func TestAbsentTypeNotStepped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := randomBatch(rand.New(rand.NewPCG(52, 52)), enc, 3, cfg.Latents)
+	b := learnertest.RandomBatch(rand.New(rand.NewPCG(52, 52)), enc, 3, cfg.Latents)
 	before := slices.Clone(m.params)
 	m.UpdatePolicies(b)
 	if err := m.Err(); err != nil {
@@ -217,7 +218,7 @@ func TestReptileKeepMoments(t *testing.T) {
 // of the normal draws (sample std within 5 standard errors, 5/√(2n), and
 // at least 15% of the law's).
 func TestOfficialInit(t *testing.T) {
-	m, _ := testModel(t, DefaultConfig(), resourceSpec(t, 3), 2, 61)
+	m, _ := testModel(t, DefaultConfig(), learnertest.ResourceSpec(t, 3), 2, 61)
 	// testModel perturbs the parameters: rebuild them.
 	m.initParams(rand.New(rand.NewPCG(62, 62)))
 	n := m.proto

@@ -2,6 +2,7 @@ package mra
 
 import (
 	"github.com/mrasim/mrasim/agents/chunk"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -147,13 +148,13 @@ func TestCriticRecomputeNextGraphKnownAnswer(t *testing.T) {
 			seesSelf bool // PolicySeesSelf: π⁻ also reads the o' self row
 			critic   bool // CriticSeesSelf
 		}{
-			{"one-type", tinySpec, false, false, false},
-			{"one-type/per-agent", tinySpec, true, false, false},
-			{"tag-two-types", tagSpec, false, false, false},
-			{"one-type/policy-sees-self", tinySpec, true, true, false},
-			{"tag-two-types/policy-sees-self", tagSpec, false, true, false},
-			{"one-type/both-see-self", tinySpec, true, true, true},
-			{"tag-two-types/critic-sees-self", tagSpec, false, false, true},
+			{"one-type", learnertest.TinySpec, false, false, false},
+			{"one-type/per-agent", learnertest.TinySpec, true, false, false},
+			{"tag-two-types", learnertest.TagSpec, false, false, false},
+			{"one-type/policy-sees-self", learnertest.TinySpec, true, true, false},
+			{"tag-two-types/policy-sees-self", learnertest.TagSpec, false, true, false},
+			{"one-type/both-see-self", learnertest.TinySpec, true, true, true},
+			{"tag-two-types/critic-sees-self", learnertest.TagSpec, false, false, true},
 		} {
 			t.Run(variant+"/"+tc.name, func(t *testing.T) {
 				cfg := tinyConfig()
@@ -162,7 +163,7 @@ func TestCriticRecomputeNextGraphKnownAnswer(t *testing.T) {
 				}
 				cfg.RecomputeNextGraph, cfg.PerAgentCriticLoss, cfg.PolicySeesSelf, cfg.CriticSeesSelf = true, tc.perAgent, tc.seesSelf, tc.critic
 				m, enc := testModel(t, cfg, tc.spec(t), 2, 111)
-				b := randomBatch(rand.New(rand.NewPCG(112, 112)), enc, 11, cfg.Latents)
+				b := learnertest.RandomBatch(rand.New(rand.NewPCG(112, 112)), enc, 11, cfg.Latents)
 				const seed = 113
 				m.rec = &recording{}
 				got := m.run(phaseCritic, groupCritic, b, seed, 0)[0]
@@ -198,7 +199,7 @@ func TestCriticRecomputeNextGraphKnownAnswer(t *testing.T) {
 // change. With the option off the same change of g changes y (the check
 // can fail). Changing the latents z changes y. UpdateCritic leaves φ alone.
 func TestCriticRecomputeNextGraphStoredGraph(t *testing.T) {
-	for _, spec := range []func(testing.TB) *env.Spec{tinySpec, tagSpec} {
+	for _, spec := range []func(testing.TB) *env.Spec{learnertest.TinySpec, learnertest.TagSpec} {
 		cfg := tinyConfig()
 		if err := cfg.ApplyVariant(VariantCorrected); err != nil { // a' at o': the stored g reaches y only through Q⁻'s mixing
 			t.Fatal(err)
@@ -206,7 +207,7 @@ func TestCriticRecomputeNextGraphStoredGraph(t *testing.T) {
 		cfg.RecomputeNextGraph = true
 		m, enc := testModel(t, cfg, spec(t), 2, 121)
 		m.SetWorkers(1)
-		b := randomBatch(rand.New(rand.NewPCG(122, 122)), enc, 9, cfg.Latents)
+		b := learnertest.RandomBatch(rand.New(rand.NewPCG(122, 122)), enc, 9, cfg.Latents)
 		m.rec = &recording{}
 		pass := func() (y []float64, loss float64, grad []float64) {
 			loss = m.run(phaseCritic, groupCritic, b, 123, 0)[0]
@@ -286,8 +287,8 @@ func TestCriticRecomputeNextGraphStoredGraph(t *testing.T) {
 func TestCriticRecomputeNextGraphNeedsLatents(t *testing.T) {
 	cfg := tinyConfig()
 	cfg.RecomputeNextGraph = true
-	m, enc := testModel(t, cfg, tinySpec(t), 2, 131)
-	b := randomBatch(rand.New(rand.NewPCG(132, 132)), enc, 3, cfg.Latents)
+	m, enc := testModel(t, cfg, learnertest.TinySpec(t), 2, 131)
+	b := learnertest.RandomBatch(rand.New(rand.NewPCG(132, 132)), enc, 3, cfg.Latents)
 	b.Latent = b.Latent[:len(b.Latent)-1]
 	func() {
 		defer func() {

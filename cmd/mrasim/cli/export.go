@@ -54,8 +54,10 @@ func runExport(c *context, args []string) int {
 		}
 		return fail(ExitUsage, "%v", err)
 	}
+	// Export writes MRA's networks: it takes runs whose settings are mra's
+	// (mra, single, reptile), whatever other algorithms are registered.
 	cfg, ok := mra.ConfigOf(run.Settings)
-	if !ok || cfg.Algo == mra.AlgoMADDPG {
+	if !ok {
 		return fail(ExitUsage, "--run %s is a %s run; export writes MRA-family policies (mra, single, reptile)", *runDir, run.Settings.Algorithm())
 	}
 	reg, _ := env.Lookup(s.Game.Name) // checked by Load

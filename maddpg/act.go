@@ -1,4 +1,4 @@
-package mra
+package maddpg
 
 import (
 	"fmt"
@@ -19,7 +19,7 @@ func (m *MADDPG) logits(enc *replay.Encoding, rows int, self, ents []float64, pr
 	n, e, d := enc.N, enc.E, enc.D
 	if rows < 1 || rows%n != 0 || len(self) != rows*d || len(ents) != rows*e*d || len(present) != rows*e ||
 		len(graph) != rows*e || enc.D != m.f.D {
-		panic(fmt.Sprintf("mra: maddpg act with %d rows of N=%d, E=%d, D=%d: inconsistent lengths self %d ents %d present %d graph %d",
+		panic(fmt.Sprintf("maddpg: maddpg act with %d rows of N=%d, E=%d, D=%d: inconsistent lengths self %d ents %d present %d graph %d",
 			rows, n, e, d, len(self), len(ents), len(present), len(graph)))
 	}
 	rs := &m.ars
@@ -68,15 +68,15 @@ func (m *MADDPG) Act(enc *replay.Encoding, rows int, self, ents []float64, prese
 	for r0 := range rows {
 		l := m.ddpgRow(enc, r0)
 		p := m.prob[:len(l)]
-		softmaxInto(p, l)
+		nn.SoftmaxInto(p, l)
 		actions[r0] = nn.Sample(rng, p)
 	}
 }
 
-// DDPGAgent plays a trained MADDPG at one population, as an
+// Agent plays a trained MADDPG at one population, as an
 // agents.Policy: every agent samples from its type's actor. Use one
-// DDPGAgent per game copy.
-type DDPGAgent struct {
+// Agent per game copy.
+type Agent struct {
 	m     *MADDPG
 	enc   *replay.Encoding
 	rng   *rand.Rand
@@ -86,22 +86,22 @@ type DDPGAgent struct {
 	pres  []bool
 }
 
-// NewDDPGAgent returns an agent playing m at spec's population, drawing
+// NewAgent returns an agent playing m at spec's population, drawing
 // from seed.
-func NewDDPGAgent(m *MADDPG, spec *env.Spec, seed uint64) (*DDPGAgent, error) {
+func NewAgent(m *MADDPG, spec *env.Spec, seed uint64) (*Agent, error) {
 	enc, err := replay.NewEncoding(m.f, spec)
 	if err != nil {
 		return nil, err
 	}
 	n := enc.N
-	return &DDPGAgent{
+	return &Agent{
 		m: m, enc: enc, rng: rand.New(rand.NewPCG(seed, 0x6464)),
 		self: make([]float64, n*enc.D), ents: make([]float64, n*enc.E*enc.D),
 		graph: make([]float64, n*enc.E), pres: make([]bool, n*enc.E),
 	}, nil
 }
 
-func (a *DDPGAgent) encode(f *env.Frame) {
+func (a *Agent) encode(f *env.Frame) {
 	enc := a.enc
 	e, d := enc.E, enc.D
 	for i := range enc.N {
@@ -110,7 +110,7 @@ func (a *DDPGAgent) encode(f *env.Frame) {
 }
 
 // Act implements agents.Policy.
-func (a *DDPGAgent) Act(f *env.Frame, actions []int) {
+func (a *Agent) Act(f *env.Frame, actions []int) {
 	a.encode(f)
 	a.m.Act(a.enc, a.enc.N, a.self, a.ents, a.pres, a.rng, actions, a.graph)
 }
@@ -118,8 +118,8 @@ func (a *DDPGAgent) Act(f *env.Frame, actions []int) {
 // ActionProbs writes the exact action distribution softmax(ℓ_i) of agent i
 // in frame f to dst (length: the agent's number of actions). It
 // implements agents.Distribution, for exact NashConv in the league.
-func (a *DDPGAgent) ActionProbs(f *env.Frame, i int, dst []float64) {
+func (a *Agent) ActionProbs(f *env.Frame, i int, dst []float64) {
 	a.encode(f)
 	a.m.logits(a.enc, a.enc.N, a.self, a.ents, a.pres, a.graph)
-	softmaxInto(dst, a.m.ddpgRow(a.enc, i))
+	nn.SoftmaxInto(dst, a.m.ddpgRow(a.enc, i))
 }

@@ -1,4 +1,4 @@
-package mra
+package maddpg
 
 import (
 	"github.com/mrasim/mrasim/agents/chunk"
@@ -24,7 +24,7 @@ type obsEncoder struct {
 	attn              *nn.EntityAttention
 }
 
-func newObsEncoder(c Config, d int) *obsEncoder {
+func newObsEncoder(c Settings, d int) *obsEncoder {
 	return &obsEncoder{
 		key:   nn.NewMLP(nn.NewReLU, d, c.Hidden, c.CriticKey),
 		query: nn.NewMLP(nn.NewReLU, d, c.Hidden, c.CriticKey),
@@ -71,7 +71,7 @@ type actorNet struct {
 	logits []float64 // the last forward's output, rows×A_k
 }
 
-func newActorNet(c Config, d, a int) *actorNet {
+func newActorNet(c Settings, d, a int) *actorNet {
 	return &actorNet{
 		enc:  newObsEncoder(c, d),
 		head: nn.NewMLP(nn.NewReLU, c.ValueDim+d, c.Hidden, a),
@@ -143,7 +143,7 @@ type ddpgCritic struct {
 	rs         *chunk.Rows[float64]
 }
 
-func newDDPGCritic(c Config, f replay.Features) *ddpgCritic {
+func newDDPGCritic(c Settings, f replay.Features) *ddpgCritic {
 	in := c.ValueDim + f.D + f.A
 	cr := &ddpgCritic{
 		enc: newObsEncoder(c, f.D),

@@ -1,4 +1,4 @@
-package mra
+package maddpg
 
 import (
 	"github.com/mrasim/mrasim/agents/chunk"
@@ -82,9 +82,9 @@ func (m *MADDPG) runChunk(w, c int) {
 	wk := m.work[w]
 	j := &m.job
 	s0, s1 := chunk.Range(c, j.b.Size)
-	g := ddpgGroupCritic
+	g := groupCritic
 	if j.actor {
-		g = ddpgGroupActor
+		g = groupActor
 	}
 	sp := m.groups[g]
 	m.chunkStat[c] = [3]float64{}
@@ -123,9 +123,9 @@ func (m *MADDPG) run(actor bool, b *replay.Batch, noise []float64) [3]float64 {
 	m.job = ddpgJob{actor: actor, b: b, noise: noise, inv: inv}
 	m.runChunks()
 	m.job.b, m.job.noise = nil, nil
-	g := ddpgGroupCritic
+	g := groupCritic
 	if actor {
-		g = ddpgGroupActor
+		g = groupActor
 	}
 	sp := m.groups[g]
 	clear(m.grad)
@@ -323,7 +323,7 @@ func (m *MADDPG) actorChunk(wk *ddpgWorker, s0, s1 int, st *[3]float64) {
 // entropyOfLogits returns the entropy of softmax(l), using prob as
 // scratch.
 func entropyOfLogits(l, prob []float64) float64 {
-	softmaxInto(prob, l)
+	nn.SoftmaxInto(prob, l)
 	var h float64
 	for _, p := range prob {
 		if p > 0 {
