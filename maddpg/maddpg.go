@@ -83,7 +83,7 @@ func (n *ddpgNets) bind(m *MADDPG, value, grad []float64) {
 //     MAAC's attention over the other agents' (observation, action)
 //     embeddings (Iqbal and Sha 2019), so it too serves every population;
 //   - target copies of both, updated by Polyak averaging
-//     θ⁻ ← (1 − τ)·θ⁻ + τ·θ after every gradient step (τ = Config.Tau;
+//     θ⁻ ← (1 − τ)·θ⁻ + τ·θ after every gradient step (τ = Settings.Tau;
 //     τ = 1 is a hard copy).
 //
 // The updates, on a replay batch (o, a, r, o', done) of one population
@@ -95,14 +95,14 @@ func (n *ddpgNets) bind(m *MADDPG, value, grad []float64) {
 //	        â_i = GumbelSoftmaxST(ℓ_i(o_i)), the other agents' actions a_j replayed
 //
 // with λ = 1e-3 (the authors' code). Each gradient is clipped at global
-// norm Config.GradClip (not scaled by N) before its Adam step. Acting
+// norm Settings.GradClip (not scaled by N) before its Adam step. Acting
 // samples the hard Gumbel-softmax action, which is distributed as
 // softmax(ℓ) (the Gumbel-max trick): that sampling is the exploration, and
 // softmax(ℓ) is the exact action distribution the league uses.
 //
 // The updates split their batch into fixed chunks of samples run by a
 // pool of worker goroutines and reduce the chunks' gradients in chunk
-// order, as Model's do, so results are identical bit for bit whatever the
+// order (agents/chunk), as MRA's do, so results are identical bit for bit whatever the
 // number of workers (SetWorkers). A MADDPG is not safe for concurrent use;
 // it has its own random stream (the updates' Gumbel noise, drawn on the
 // calling goroutine), saved in its state.

@@ -8,7 +8,7 @@ import (
 	"github.com/mrasim/mrasim/agents/nn"
 )
 
-// MADDPG's updates run like Model's (see update_pool.go): the batch is
+// MADDPG's updates run like MRA's (agents/chunk's machinery): the batch is
 // split into chunk.Count fixed sample ranges; each chunk is computed by some
 // worker with its own network instances sharing the parameters, into its
 // own gradient buffer; the caller adds the chunk gradients in chunk order.
