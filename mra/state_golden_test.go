@@ -1,15 +1,13 @@
 package mra_test
 
 import (
-	"bytes"
-	"context"
 	"crypto/sha256"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"testing"
 
 	"github.com/mrasim/mrasim/agents/learner"
 	"github.com/mrasim/mrasim/env"
-	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/mra"
 )
 
@@ -42,17 +40,7 @@ func TestLearnerStateGolden(t *testing.T) {
 				pops = pops[:1]
 			}
 			setup := learner.Setup{Game: "resource", Params: map[string]any{"max_steps": 6}, Populations: pops, Seed: 4, Episodes: 8, ParallelEnvs: 2, LogEvery: 4}
-			tr, err := learner.NewTrainer(cfg, setup)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tr.Close()
-			if err := tr.Run(context.Background(), nil, nil); err != nil {
-				t.Fatal(err)
-			}
-			var buf bytes.Buffer
-			tr.Save(checkpoint.NewEncoder(&buf))
-			ms, err := learner.ModelState(buf.Bytes())
+			ms, err := learner.ModelState(learnertest.MustTrain(t, cfg, setup))
 			if err != nil {
 				t.Fatal(err)
 			}

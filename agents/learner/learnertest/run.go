@@ -99,3 +99,32 @@ func MustGame(t testing.TB, name string, params map[string]any, pop string) env.
 	}
 	return g
 }
+
+// Train is the tests' tiny run: it trains settings s at setup to its
+// budget and returns the trainer's state as a checkpoint holds it (for a
+// league.Run, learner.ModelState or a resume). It returns errors rather
+// than failing a test, for callers that train once for many tests.
+func Train(s learner.Settings, setup learner.Setup) ([]byte, error) {
+	tr, err := learner.NewTrainer(s, setup)
+	if err != nil {
+		return nil, err
+	}
+	defer tr.Close()
+	if err := tr.Run(context.Background(), nil, nil); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	e := checkpoint.NewEncoder(&buf)
+	tr.Save(e)
+	return buf.Bytes(), e.Err()
+}
+
+// MustTrain is Train failing t on error.
+func MustTrain(t testing.TB, s learner.Settings, setup learner.Setup) []byte {
+	t.Helper()
+	state, err := Train(s, setup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return state
+}
