@@ -15,7 +15,7 @@ import (
 // run's checkpoint (learner.ModelState: the run's identity and the
 // learner's AppendState, which holds parameters, targets, optimizers and
 // random streams) for each of this package's algorithms and precisions
-// (maddpg pins its own in its package). The hashes
+// (other algorithms pin their own in their packages). The hashes
 // were recorded by the code before the learner interface existed (when
 // mra held the trainer), so the format is unchanged by the move; a change
 // of the learner-state format must change them deliberately.
