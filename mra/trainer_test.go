@@ -380,7 +380,7 @@ func TestResumeMidIntervalIsExact(t *testing.T) {
 		return tr
 	}
 	whole := newLogged()
-	want := run(t, whole)
+	want := learnertest.Run(t, whole)
 
 	first := newLogged()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -396,11 +396,11 @@ func TestResumeMidIntervalIsExact(t *testing.T) {
 		t.Fatalf("interrupted run: %v at episode %d, want cancelled at 12", err, first.Episode())
 	}
 	second := newLogged()
-	if err := second.Load(save(t, first)); err != nil {
+	if err := second.Load(learnertest.Save(t, first)); err != nil {
 		t.Fatal(err)
 	}
-	got = append(got, run(t, second)...)
-	sameMetrics(t, want, got)
+	got = append(got, learnertest.Run(t, second)...)
+	learnertest.SameMetrics(t, want, got)
 	for i := range want {
 		a, b := want[i].ClassifierAccuracy, got[i].ClassifierAccuracy
 		if a == nil || b == nil || *a != *b || !reflect.DeepEqual(want[i].PriorEntropy, got[i].PriorEntropy) {
