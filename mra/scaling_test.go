@@ -17,7 +17,7 @@ import (
 	"github.com/mrasim/mrasim/internal/checkpoint"
 )
 
-// TestReplayBytesPerTransition pins the goal of issue 13 in closed form:
+// TestReplayBytesPerTransition pins the goal of the scaling work in closed form:
 // with the official latents (K = 6), a state-mode transition of resource
 // at N = 24 takes at most 4 KB (an observation-mode one about 107 KB), and
 // state mode is chosen automatically from N = 3 on. It logs the table of
@@ -177,7 +177,7 @@ func heldBytes(b *Buffer) int64 {
 // TestMillionTransitions fills a state-mode buffer of buffer_length 1e6
 // (the default) at resource N = 3 and 6 with episodes of 20 steps from 12
 // interleaved copies, as a run does, and reports the heap it holds (run
-// with MRASIM_SCALING set; the goal of issue 13 is ≤ 2 GB).
+// with MRASIM_SCALING set; the goal of the scaling work is ≤ 2 GB).
 func TestMillionTransitions(t *testing.T) {
 	if os.Getenv("MRASIM_SCALING") == "" {
 		t.Skip("set MRASIM_SCALING to measure")

@@ -328,7 +328,7 @@ func (t *Trainer) Run(ctx context.Context, logf func(Metrics) error, afterRound 
 // population from θ₀ — the targets re-synced to θ₀ and, unless KeepMoments
 // carries them on, the Adam moments reset at the start of each population,
 // so no task bootstraps from or keeps the momentum of the previous one
-// (issue 9 item 6) — and ends with the meta-step. It stops with the model's
+// — and ends with the meta-step. It stops with the model's
 // error if an update met a non-finite gradient.
 func (t *Trainer) playRound() (int, error) {
 	var theta0, acc []float64

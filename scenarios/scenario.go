@@ -175,7 +175,7 @@ type Algo struct {
 	GradClip       float64 // `grad_clip`: gradient-norm clip per agent (clip = grad_clip·n); default 10
 
 	// Variant sets the defaults of the quirk switches below it marks: the
-	// official code's behaviour or its corrections (issue 9; the README's
+	// official code's behaviour or its corrections (the README's
 	// quirk table). A switch given explicitly overrides its variant.
 	Variant string // `variant`: "official" or "corrected"; default "official"
 
