@@ -11,10 +11,10 @@ import (
 // root is the repository's root, from this package's folder.
 const root = "../.."
 
-// docs lists README.md and every Markdown file under docs/.
+// docs lists README.md, experiments/README.md and every Markdown file under docs/.
 func docs(t *testing.T) []string {
 	t.Helper()
-	files := []string{filepath.Join(root, "README.md")}
+	files := []string{filepath.Join(root, "README.md"), filepath.Join(root, "experiments", "README.md")}
 	err := filepath.WalkDir(filepath.Join(root, "docs"), func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -106,7 +106,7 @@ func TestWords(t *testing.T) {
 // in seconds; Go's flag package keeps the last value of a repeated flag.
 var tiny = map[string][]string{
 	"train":  {"--episodes", "24", "--quiet"},
-	"eval":   {"--episodes", "12", "--adapt-steps", "2", "--br-episodes", "100", "--quiet"},
+	"eval":   {"--episodes", "12", "--adapt-steps", "2", "--br-episodes", "0", "--quiet"},
 	"render": {"--episodes", "1"},
 }
 
