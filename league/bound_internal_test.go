@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"gonum.org/v1/gonum/stat/distuv"
+	"github.com/mrasim/mrasim/internal/stats"
 )
 
 // TestLowerBound: the gains are summed unclipped (a negative test gain
@@ -13,7 +13,7 @@ import (
 // challenger's uncertainty, and the bound is the one-sided Student-t
 // bound with Welch–Satterthwaite degrees of freedom.
 func TestLowerBound(t *testing.T) {
-	t95 := func(df float64) float64 { return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile(0.95) }
+	t95 := func(df float64) float64 { return stats.TQuantile(0.95, df) }
 	for _, tc := range []struct {
 		name     string
 		devs     []Deviation
@@ -40,5 +40,16 @@ func TestLowerBound(t *testing.T) {
 				t.Errorf("interval %v, detectable %v: want both from the test episodes' spread", b.ci95, b.detectable)
 			}
 		})
+	}
+}
+
+// TestMeanCIStudentT: the league's return intervals are Student-t,
+// t₀.₉₇₅,ₙ₋₁·sd/√n (x = 1, 2, 3, 4: sd √(5/3), t₀.₉₇₅,₃ = 3.182446305),
+// like br's and the sweep's, not 1.96·sd/√n.
+func TestMeanCIStudentT(t *testing.T) {
+	mean, ci := meanCI([]float64{1, 2, 3, 4})
+	want := 3.182446305284263 * math.Sqrt(5.0/3) / 2
+	if mean != 2.5 || math.Abs(ci-want) > 1e-9 {
+		t.Errorf("meanCI = %v ± %v, want 2.5 ± %v", mean, ci, want)
 	}
 }

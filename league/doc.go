@@ -5,8 +5,9 @@
 // Entries are trained runs (MRA and its baselines) and built-in players
 // (uniformly random). In games with one agent type an entry plays its own
 // team; in games with several types every entry of one type meets every
-// entry of the others, which gives payoff tables per population for the
-// meta-solvers of league/meta. MRA entries are adapted to unseen sizes
+// entry of the others, which gives payoff tables per population for every
+// meta-solver of the table of league/meta (meta.Solvers; MetaGame holds
+// their results by name, and reports iterate the table). MRA entries are adapted to unseen sizes
 // (mra.Adapt with one-hot latents); zero-shot, best-mode and adapted play
 // are compared on selection episodes and measured on held-out test
 // episodes, and the entry plays the chosen candidate (adapt.go).
@@ -27,7 +28,9 @@
 //
 // Every job (an evaluation, an adaptation, a best response) is plain data
 // (Job, with output JobResult), carries its own seeds and runs through a
-// Runner, so results do not depend on how many goroutines or machines run
-// them. Package league is not for training (package mra) nor
-// for the command line.
+// jobs.Runner of package league/jobs, with which the league registers its
+// job kind (KindEval), so results do not depend on how many goroutines or
+// machines run them. Intervals on means are Student-t (internal/stats).
+// Package league is not for training (package mra), nor for carrying
+// jobs across machines (league/natsrun), nor for the command line.
 package league

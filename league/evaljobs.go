@@ -1,7 +1,7 @@
 package league
 
 // The glue between the league's own jobs (Job, JobResult in league.go) and the
-// serialisable tasks of tasks.go. It is kept in this file so that a change
+// serialisable jobs of package league/jobs. It is kept in this file so that a change
 // to the league's jobs touches league.go's job list and outputs and, here,
 // only handleEval's call of runJob:
 //
@@ -10,14 +10,14 @@ package league
 //     as their config and setup with the networks of their checkpoint state
 //     (mra.ModelState) referenced by SHA-256). The plan is one blob; each run's state is another, so a run
 //     shared by several leagues travels once.
-//   - League job i is the task payload {plan sum, i}: a worker decodes the
+//   - League job i is the jobs.Job payload {plan sum, i}: a worker decodes the
 //     plan once per process (plans below), lists the jobs again with
-//     schedule and runs job i with runJob, exactly as Local does in the
+//     schedule and runs job i with runJob, exactly as jobs.Local does in the
 //     submitting process (where the plan is handed over as an in-process
 //     value and never decoded). Each job carries its seed, so results are
 //     the same wherever a job runs.
 //   - A job's output (JobResult) crosses as gob (encodeOut), which keeps
-//     NaN, ±Inf and every float64 bit (JSON cannot carry NaN); Local goes
+//     NaN, ±Inf and every float64 bit (JSON cannot carry NaN); jobs.Local goes
 //     through the same bytes.
 //   - Adaptations that several jobs need are recomputed by each process
 //     from their own seed (choiceSeed) and cached per plan (plan.choices),
@@ -37,6 +37,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/mrasim/mrasim/league/jobs"
 	"github.com/mrasim/mrasim/mra"
 )
 
@@ -47,7 +48,7 @@ const KindEval = "league.eval"
 // planVersion is the layout version of plans and payloads of KindEval.
 const planVersion = 1
 
-func init() { RegisterKind(KindEval, handleEval) }
+func init() { jobs.Register(KindEval, handleEval) }
 
 // submitterOnly lists Options fields that are funcs which do not change
 // results and stay with the submitter; any other func field set makes a
@@ -93,7 +94,7 @@ func runJobs(entries []Entry, s *scheduled) ([]JobResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	sum := BlobSum(planBlob)
+	sum := jobs.BlobSum(planBlob)
 	blobs[sum] = planBlob
 	pl := &plan{entries: entries, s: s, choices: newChoiceCache()}
 	if opts.ProgressWork != nil {
@@ -111,20 +112,20 @@ func runJobs(entries []Entry, s *scheduled) ([]JobResult, error) {
 			opts.ProgressWork(done / total)
 		}
 	}
-	b := Batch{Blobs: blobs, Local: map[string]any{sum: pl}}
+	b := jobs.Batch{Blobs: blobs, Local: map[string]any{sum: pl}}
 	for i := range s.jobs {
 		payload, _ := json.Marshal(evalPayload{Version: planVersion, Plan: sum, Index: i})
-		b.Tasks = append(b.Tasks, Task{ID: jobID(i), Kind: KindEval, Payload: payload})
+		b.Jobs = append(b.Jobs, jobs.Job{ID: jobID(i), Kind: KindEval, Payload: payload})
 	}
 	runner := opts.Runner
 	if runner == nil {
-		runner = Local{}
+		runner = jobs.Local{}
 	}
-	var progress func(Progress)
+	var progress func(jobs.Progress)
 	if opts.Progress != nil {
-		progress = func(p Progress) { opts.Progress(p.Done, p.Total) }
+		progress = func(p jobs.Progress) { opts.Progress(p.Done, p.Total) }
 	}
-	results, err := runner.RunTasks(context.Background(), b, progress)
+	results, err := runner.Run(context.Background(), b, progress)
 	if err != nil {
 		return nil, fmt.Errorf("league: %w", err)
 	}
@@ -142,15 +143,15 @@ func runJobs(entries []Entry, s *scheduled) ([]JobResult, error) {
 }
 
 // handleEval is the Handler of KindEval.
-func handleEval(ctx context.Context, env TaskEnv, payload []byte) ([]byte, error) {
+func handleEval(ctx context.Context, env jobs.Env, payload []byte) ([]byte, error) {
 	var p evalPayload
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
-		return nil, Refusef("%s payload: %v", KindEval, err)
+		return nil, jobs.Refusef("%s payload: %v", KindEval, err)
 	}
 	if p.Version != planVersion {
-		return nil, Refusef("%s payload version %d, this worker reads version %d", KindEval, p.Version, planVersion)
+		return nil, jobs.Refusef("%s payload version %d, this worker reads version %d", KindEval, p.Version, planVersion)
 	}
 	var pl *plan
 	if v, ok := env.Local(p.Plan); ok {
@@ -162,7 +163,7 @@ func handleEval(ctx context.Context, env TaskEnv, payload []byte) ([]byte, error
 		}
 	}
 	if p.Index < 0 || p.Index >= len(pl.s.jobs) {
-		return nil, Refusef("job index %d, the plan has %d jobs", p.Index, len(pl.s.jobs))
+		return nil, jobs.Refusef("job index %d, the plan has %d jobs", p.Index, len(pl.s.jobs))
 	}
 	o := runJob(pl.s.reg, pl.entries, pl.s.specs, pl.s.exact, pl.s.opts, pl.s.jobs[p.Index], pl.choices)
 	if pl.finished != nil {
@@ -218,7 +219,7 @@ func encodePlan(entries []Entry, opts Options) ([]byte, map[string][]byte, error
 			if err != nil {
 				return nil, nil, fmt.Errorf("league: run %s: %w", e.Label, err)
 			}
-			sum := BlobSum(state)
+			sum := jobs.BlobSum(state)
 			blobs[sum] = state
 			cfg, setup := e.Config, e.Setup
 			w.Entries = append(w.Entries, entryWire{Kind: "run", Label: e.Label, Config: &cfg, Setup: &setup, State: sum})
@@ -238,18 +239,18 @@ func encodePlan(entries []Entry, opts Options) ([]byte, map[string][]byte, error
 // refuse (an unknown version or option, a non-portable plan, a game,
 // population or checkpoint that does not load) is refused here, before
 // any job runs.
-func decodePlan(ctx context.Context, env TaskEnv, data []byte) (*plan, error) {
+func decodePlan(ctx context.Context, env jobs.Env, data []byte) (*plan, error) {
 	var w planWire
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&w); err != nil {
-		return nil, Refusef("plan: %v", err)
+		return nil, jobs.Refusef("plan: %v", err)
 	}
 	if w.Version != planVersion {
-		return nil, Refusef("plan version %d, this worker reads version %d", w.Version, planVersion)
+		return nil, jobs.Refusef("plan version %d, this worker reads version %d", w.Version, planVersion)
 	}
 	if w.NotPortable != "" {
-		return nil, Refusef("the plan runs only in the submitting process: %s", w.NotPortable)
+		return nil, jobs.Refusef("the plan runs only in the submitting process: %s", w.NotPortable)
 	}
 	pl := &plan{choices: newChoiceCache()}
 	var opts Options
@@ -262,12 +263,12 @@ func decodePlan(ctx context.Context, env TaskEnv, data []byte) (*plan, error) {
 	for _, name := range names {
 		f, ok := ov.Type().FieldByName(name)
 		if !ok || f.Type.Kind() == reflect.Func || f.Type.Kind() == reflect.Interface {
-			return nil, Refusef("plan: unknown option %q (the submitter is newer than this worker?)", name)
+			return nil, jobs.Refusef("plan: unknown option %q (the submitter is newer than this worker?)", name)
 		}
 		od := json.NewDecoder(bytes.NewReader(w.Options[name]))
 		od.DisallowUnknownFields()
 		if err := od.Decode(ov.FieldByIndex(f.Index).Addr().Interface()); err != nil {
-			return nil, Refusef("plan: option %s: %v", name, err)
+			return nil, jobs.Refusef("plan: option %s: %v", name, err)
 		}
 	}
 	for i, e := range w.Entries {
@@ -278,7 +279,7 @@ func decodePlan(ctx context.Context, env TaskEnv, data []byte) (*plan, error) {
 			pl.entries = append(pl.entries, Reference{Game: opts.Game, Params: opts.Params, Script: e.Label})
 		case "run":
 			if e.Config == nil || e.Setup == nil {
-				return nil, Refusef("plan: entry %d (%s) lacks its config or setup", i, e.Label)
+				return nil, jobs.Refusef("plan: entry %d (%s) lacks its config or setup", i, e.Label)
 			}
 			state, err := env.Blob(ctx, e.State)
 			if err != nil {
@@ -287,17 +288,17 @@ func decodePlan(ctx context.Context, env TaskEnv, data []byte) (*plan, error) {
 			run := &Run{Label: e.Label, Config: *e.Config, Setup: *e.Setup, State: state}
 			m, err := run.Model()
 			if err != nil {
-				return nil, Refusef("plan: %v", err)
+				return nil, jobs.Refusef("plan: %v", err)
 			}
 			m.Close()
 			pl.entries = append(pl.entries, run)
 		default:
-			return nil, Refusef("plan: entry %d has kind %q; want random, reference or run", i, e.Kind)
+			return nil, jobs.Refusef("plan: entry %d has kind %q; want random, reference or run", i, e.Kind)
 		}
 	}
 	s, err := schedule(pl.entries, opts)
 	if err != nil {
-		return nil, Refusef("plan does not validate: %v", err)
+		return nil, jobs.Refusef("plan does not validate: %v", err)
 	}
 	pl.s = s
 	return pl, nil
@@ -321,7 +322,7 @@ const maxPlans = 8
 
 var plans = planCache{m: map[string]*planSlot{}}
 
-func (c *planCache) get(ctx context.Context, env TaskEnv, sum string) (*plan, error) {
+func (c *planCache) get(ctx context.Context, env jobs.Env, sum string) (*plan, error) {
 	c.mu.Lock()
 	slot, ok := c.m[sum]
 	if !ok {
@@ -346,7 +347,7 @@ func (c *planCache) get(ctx context.Context, env TaskEnv, sum string) (*plan, er
 		}
 		slot.err = err
 		close(slot.ready)
-		if err != nil && !errors.Is(err, ErrRefused) {
+		if err != nil && !errors.Is(err, jobs.ErrRefused) {
 			c.mu.Lock()
 			delete(c.m, sum) // a passing failure (the network): the next job tries again
 			c.mu.Unlock()

@@ -9,6 +9,7 @@ import (
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/league"
 	"github.com/mrasim/mrasim/league/br"
+	"github.com/mrasim/mrasim/league/jobs"
 	"github.com/mrasim/mrasim/mra"
 )
 
@@ -53,7 +54,7 @@ func TestEveryGame(t *testing.T) {
 				AdaptSteps: 1, AdaptEpisodes: 2,
 				BR:     league.BRBudget{Config: br.Config{Episodes: 16, SelectEpisodes: 4, TestEpisodes: 4, Batch: 8}},
 				Adapt:  func(c *mra.AdaptConfig) { c.ParallelEnvs = 2 },
-				Runner: league.Local{Workers: 1},
+				Runner: jobs.Local{Workers: 1},
 			}
 			rep, err := league.Play([]league.Entry{run, league.Random{}}, opts)
 			if err != nil {
@@ -62,7 +63,7 @@ func TestEveryGame(t *testing.T) {
 			if g.name == "resource" {
 				// Adaptation outcomes are shared by several jobs: the report
 				// must not depend on which job computes them first.
-				opts.Runner = league.Local{Workers: 3}
+				opts.Runner = jobs.Local{Workers: 3}
 				again, err := league.Play([]league.Entry{run, league.Random{}}, opts)
 				if err != nil {
 					t.Fatal(err)

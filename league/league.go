@@ -6,14 +6,13 @@ import (
 	"math"
 	"slices"
 
-	"gonum.org/v1/gonum/mat"
-	"gonum.org/v1/gonum/stat/distuv"
+	"github.com/mrasim/mrasim/internal/stats"
 
 	"github.com/mrasim/mrasim/agents"
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/env/matrix"
 	"github.com/mrasim/mrasim/league/br"
-	"github.com/mrasim/mrasim/league/meta"
+	"github.com/mrasim/mrasim/league/jobs"
 	"github.com/mrasim/mrasim/mra"
 )
 
@@ -55,7 +54,7 @@ type Options struct {
 	NashConv string   // one of NashConvModes ("" is auto)
 	BR       BRBudget // the best responses' budget and learner ([eval.br])
 
-	Runner   Runner            // default Local{}
+	Runner   jobs.Runner       // default jobs.Local{}
 	Progress func(done, n int) // called after each finished job; may be nil
 	// ProgressWork is called after each job this process finishes with
 	// the estimated fraction of the league's work done (jobs differ in
@@ -99,7 +98,7 @@ type TypeReturn struct {
 	Type   string  `json:"type"`
 	Agents int     `json:"agents"`
 	Mean   float64 `json:"mean"`
-	CI95   float64 `json:"ci95"` // half-width of the 95% confidence interval, 1.96·sd/√episodes
+	CI95   float64 `json:"ci95"` // half-width of the 95% Student-t confidence interval, t₀.₉₇₅,ₙ₋₁·sd/√episodes
 }
 
 // Estimate is a mean with the half-width of its 95% interval over Episodes
@@ -246,19 +245,6 @@ type Lineup struct {
 	Label   string       `json:"population"`
 	Entries []string     `json:"entries"` // entry playing each type
 	Returns []TypeReturn `json:"returns"`
-}
-
-// MetaGame is the solution of one population's line-up tables (two-type
-// games): α-Rank's mass and projected replicator dynamics' strategy per
-// type over the entries.
-type MetaGame struct {
-	Label     string        `json:"population"`
-	Entries   []string      `json:"entries"`
-	Types     []string      `json:"types"`
-	Payoffs   [][][]float64 `json:"payoffs"` // Payoffs[t][i][j]: type t's return when entry i plays type 0 and j type 1
-	AlphaRank [][]float64   `json:"alpharank"`
-	PRD       [][]float64   `json:"prd"`
-	Error     string        `json:"error,omitempty"`
 }
 
 // Report is everything a league found.
@@ -615,24 +601,11 @@ func typeReturns(spec *env.Spec, returns [][]float64) []TypeReturn {
 	return out
 }
 
-// meanCI returns the mean and the 95% half-width 1.96·sd/√n.
+// meanCI returns the mean and the 95% Student-t half-width
+// t₀.₉₇₅,ₙ₋₁·sd/√n (stats.TInterval95).
 func meanCI(xs []float64) (mean, ci float64) {
-	n := float64(len(xs))
-	if n == 0 {
-		return math.NaN(), math.NaN()
-	}
-	for _, x := range xs {
-		mean += x
-	}
-	mean /= n
-	if n < 2 {
-		return mean, math.NaN()
-	}
-	var ss float64
-	for _, x := range xs {
-		ss += (x - mean) * (x - mean)
-	}
-	return mean, 1.96 * math.Sqrt(ss/(n-1)/n)
+	mean, _, ci = stats.TInterval95(xs)
+	return mean, ci
 }
 
 func bestResponse(entries []Entry, spec *env.Spec, newGame func() (env.Game, error), opts Options, j Job, choices *choiceCache) (JobResult, error) {
@@ -816,7 +789,7 @@ func lowerBound(devs []Deviation) bound {
 	}
 	b := bound{gain: g, bound: br.LowerBound95(g, se, df), detectable: br.Detectable(se, df), ci95: math.NaN()}
 	if df > 0 {
-		b.ci95 = distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile(0.975) * se
+		b.ci95 = stats.TQuantile(0.975, df) * se
 	}
 	return b
 }
@@ -831,44 +804,4 @@ func overall(ts []TypeReturn) (mean, ci float64) {
 		n += t.Agents
 	}
 	return mean / float64(n), math.Sqrt(v) / float64(n)
-}
-
-// solveMeta builds the two-type line-up tables of a population and solves
-// them with α-Rank and projected replicator dynamics.
-func solveMeta(spec *env.Spec, entries []Entry, lus []Lineup) MetaGame {
-	n := len(entries)
-	mg := MetaGame{Label: spec.Population.String(), Types: []string{spec.Types[0].Name, spec.Types[1].Name}}
-	for _, e := range entries {
-		mg.Entries = append(mg.Entries, e.Name())
-	}
-	tables := []*mat.Dense{mat.NewDense(n, n, nil), mat.NewDense(n, n, nil)}
-	index := map[string]int{}
-	for i, e := range entries {
-		index[e.Name()] = i
-	}
-	for _, lu := range lus {
-		i, j := index[lu.Entries[0]], index[lu.Entries[1]]
-		tables[0].Set(i, j, lu.Returns[0].Mean)
-		tables[1].Set(i, j, lu.Returns[1].Mean)
-	}
-	for t := range 2 {
-		rows := make([][]float64, n)
-		for i := range n {
-			rows[i] = mat.Row(nil, i, tables[t])
-		}
-		mg.Payoffs = append(mg.Payoffs, rows)
-	}
-	ar, err := meta.AlphaRank(tables, nil)
-	if err != nil {
-		mg.Error = err.Error()
-		return mg
-	}
-	mg.AlphaRank = ar.Marginals
-	prd, err := meta.ProjectedReplicatorDynamics(tables, nil)
-	if err != nil {
-		mg.Error = err.Error()
-		return mg
-	}
-	mg.PRD = prd
-	return mg
 }

@@ -18,6 +18,7 @@ import (
 	_ "github.com/mrasim/mrasim/env/particle"
 	"github.com/mrasim/mrasim/league"
 	"github.com/mrasim/mrasim/league/br"
+	"github.com/mrasim/mrasim/league/jobs"
 )
 
 // mixed is a test entry for two-action games: every agent plays action 1
@@ -127,12 +128,12 @@ func TestTwoTypeLineups(t *testing.T) {
 		Game: "tag", Populations: pops(t, "adversaries=2,good=1"), Episodes: 8, Seed: 3,
 		BR: league.BRBudget{Config: br.Config{Episodes: 40, SelectEpisodes: 8, TestEpisodes: 16, Batch: 8}},
 	}
-	opts.Runner = league.Local{Workers: 1}
+	opts.Runner = jobs.Local{Workers: 1}
 	a, err := league.Play(entries, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts.Runner = league.Local{Workers: 3}
+	opts.Runner = jobs.Local{Workers: 3}
 	b, err := league.Play(entries, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +147,7 @@ func TestTwoTypeLineups(t *testing.T) {
 		t.Fatalf("%d line-ups and %d meta-games, want 4 and 1", len(a.Lineups), len(a.MetaGame))
 	}
 	mg := a.MetaGame[0]
-	if mg.Error != "" || len(mg.AlphaRank) != 2 || len(mg.PRD) != 2 || len(mg.Payoffs[0]) != 2 {
+	if mg.Error != "" || len(mg.Solutions["alpharank"]) != 2 || len(mg.Solutions["prd"]) != 2 || len(mg.Payoffs[0]) != 2 {
 		t.Fatalf("meta-game %+v", mg)
 	}
 	for _, r := range a.Results {
@@ -215,7 +216,7 @@ func TestReferenceEntries(t *testing.T) {
 		t.Fatalf("resource references %v, %v", refs, err)
 	}
 	rep, err := league.Play(append(refs, league.Random{}), league.Options{Game: "resource", Populations: p, Episodes: 40, Seed: 1,
-		BR: league.BRBudget{Config: br.Config{Episodes: 32, SelectEpisodes: 10, TestEpisodes: 10, Search: true, SearchRollouts: 2}}, Runner: league.Local{Workers: 1}})
+		BR: league.BRBudget{Config: br.Config{Episodes: 32, SelectEpisodes: 10, TestEpisodes: 10, Search: true, SearchRollouts: 2}}, Runner: jobs.Local{Workers: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,9 +247,9 @@ func TestReferenceEntries(t *testing.T) {
 // that every job decodes the plan as a remote worker does.
 type decodingRunner struct{}
 
-func (decodingRunner) RunTasks(ctx context.Context, b league.Batch, progress func(league.Progress)) (map[string][]byte, error) {
+func (decodingRunner) Run(ctx context.Context, b jobs.Batch, progress func(jobs.Progress)) (map[string][]byte, error) {
 	b.Local = nil
-	return league.Local{Workers: 1}.RunTasks(ctx, b, progress)
+	return jobs.Local{Workers: 1}.Run(ctx, b, progress)
 }
 
 // TestProgressWork: the league reports the estimated fraction of its work
@@ -260,7 +261,7 @@ func TestProgressWork(t *testing.T) {
 	_, err := league.Play([]league.Entry{league.Random{}}, league.Options{Game: "resource", Populations: pops(t, "agents=2"), Episodes: 4, Seed: 1,
 		BR:           league.BRBudget{Config: br.Config{Episodes: 16, SelectEpisodes: 4, TestEpisodes: 4}},
 		ProgressWork: func(done float64) { mu.Lock(); fractions = append(fractions, done); mu.Unlock() },
-		Runner:       league.Local{Workers: 1}})
+		Runner:       jobs.Local{Workers: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

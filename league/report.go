@@ -15,6 +15,7 @@ import (
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/internal/curves"
 	"github.com/mrasim/mrasim/league/br"
+	"github.com/mrasim/mrasim/league/meta"
 )
 
 // WriteJSON writes the report as indented JSON (schema in the README),
@@ -374,7 +375,11 @@ func (r *Report) writePopulationMarkdown(w io.Writer, label string) {
 			fmt.Fprintf(w, "\nMeta-solvers: %s\n", mg.Error)
 		} else {
 			for t, typ := range mg.Types {
-				fmt.Fprintf(w, "\n%s: α-Rank mass %s; projected replicator dynamics %s\n", typ, vec(mg.Entries, mg.AlphaRank[t]), vec(mg.Entries, mg.PRD[t]))
+				var parts []string
+				for _, s := range meta.Solvers() {
+					parts = append(parts, s.Title+" "+vec(mg.Entries, mg.Solutions[s.Name][t]))
+				}
+				fmt.Fprintf(w, "\n%s: %s\n", typ, strings.Join(parts, "; "))
 			}
 		}
 	}

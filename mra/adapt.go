@@ -9,6 +9,7 @@ import (
 
 	"github.com/mrasim/mrasim/agents/optim"
 	"github.com/mrasim/mrasim/env"
+	"github.com/mrasim/mrasim/internal/stats"
 )
 
 // Fast adaptation of a trained model to a population it was not trained on
@@ -517,21 +518,14 @@ func (ad *adapter) summarise(ret []float64, episodes int) Evaluation {
 	return ev
 }
 
-// meanStdErr returns the mean of x and its standard error (sample standard
-// deviation / √len; 0 for fewer than 2 values).
+// meanStdErr returns the mean of x and its standard error
+// (stats.MeanSE; 0 for fewer than 2 values).
 func meanStdErr(x []float64) (mean, se float64) {
-	for _, v := range x {
-		mean += v
-	}
-	mean /= float64(len(x))
+	mean, se = stats.MeanSE(x)
 	if len(x) < 2 {
 		return mean, 0
 	}
-	var ss float64
-	for _, v := range x {
-		ss += (v - mean) * (v - mean)
-	}
-	return mean, math.Sqrt(ss / float64(len(x)-1) / float64(len(x)))
+	return mean, se
 }
 
 // startLogits returns the adaptation's starting logits, H×K (each type's

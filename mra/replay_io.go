@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mrasim/mrasim/internal/checkpoint"
+	"github.com/mrasim/mrasim/internal/fsutil"
 )
 
 // How replay buffers are saved (trainer state version 3).
@@ -441,7 +442,7 @@ func (b *Buffer) saveSegmented(e *checkpoint.Encoder, dir, prefix string) error 
 
 // fileSum returns the SHA-256 a checkpoint file ends with.
 func fileSum(path string) ([]byte, error) {
-	f, st, err := checkpoint.OpenRegular(path)
+	f, st, err := fsutil.OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}

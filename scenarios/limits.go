@@ -3,11 +3,10 @@ package scenarios
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"strings"
-	"syscall"
+
+	"github.com/mrasim/mrasim/internal/fsutil"
 )
 
 // Limits on a scenario or grid file, checked before it is decoded so that
@@ -27,31 +26,18 @@ const (
 // ReadFile reads a scenario or grid file: a regular file of at most
 // MaxFileSize bytes. A FIFO, a device or a folder in its place is refused
 // (ErrNotRegular) without being read, so it can neither block nor fill
-// memory; a larger file is refused after reading at most one byte more
-// than the limit.
+// memory; a larger file is refused before it is read, or after reading
+// one byte more than the limit if it grew meanwhile (fsutil.ReadRegular).
 func ReadFile(path string) ([]byte, error) {
-	// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
-	// writer before the check below could refuse it.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: %w but %s: want a TOML file", path, ErrNotRegular, fileType(st.Mode()))
-	}
-	src, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(src) > MaxFileSize {
+	src, err := fsutil.ReadRegular(path, MaxFileSize)
+	var nr *fsutil.NotRegularError
+	switch {
+	case errors.As(err, &nr):
+		return nil, fmt.Errorf("%s: %w but %s: want a TOML file", path, ErrNotRegular, fileType(nr.Mode))
+	case errors.Is(err, fsutil.ErrTooLarge):
 		return nil, fmt.Errorf("%s: larger than %d bytes, the limit for a scenario or grid file", path, MaxFileSize)
 	}
-	return src, nil
+	return src, err
 }
 
 // fileType names what a file that is not a regular one is, for messages.
@@ -70,8 +56,8 @@ func fileType(m fs.FileMode) string {
 }
 
 // ErrNotRegular is the error of ReadFile for a path that names no regular
-// file, for errors.Is.
-var ErrNotRegular = errors.New("not a regular file")
+// file, for errors.Is (the same as fsutil.ErrNotRegular).
+var ErrNotRegular = fsutil.ErrNotRegular
 
 // checkLimits reports a file above MaxFileSize, nested deeper than
 // MaxNesting, with more than MaxValues values in arrays and inline tables

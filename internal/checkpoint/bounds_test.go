@@ -79,14 +79,6 @@ func TestFIFOIsRefusedAtOnce(t *testing.T) {
 		is   error
 	}{
 		{"ReadFile", func() error { _, _, err := checkpoint.ReadFile(path, "mra-run", 1); return err }, checkpoint.ErrNotCheckpoint},
-		{"ReadRegular", func() error { _, err := checkpoint.ReadRegular(path, 1<<20); return err }, checkpoint.ErrNotRegular},
-		{"OpenRegular", func() error {
-			f, _, err := checkpoint.OpenRegular(path)
-			if err == nil {
-				f.Close()
-			}
-			return err
-		}, checkpoint.ErrNotRegular},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			done := make(chan error, 1)

@@ -10,6 +10,8 @@ import (
 	"io"
 	"math"
 	"os"
+
+	"github.com/mrasim/mrasim/internal/fsutil"
 )
 
 // Magic is the first eight bytes of every checkpoint file.
@@ -102,7 +104,7 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 //
 // A file shorter than the magic is ErrNotCheckpoint; a file with the magic
 // that is cut anywhere after it is ErrCorrupt. A FIFO or device is refused
-// without blocking (OpenRegular). Memory is bounded by what the file
+// without blocking (fsutil.OpenRegular). Memory is bounded by what the file
 // proves, never by a length it claims: the header must agree with the
 // file's size, and the checksum is verified by streaming the file through
 // a small buffer before the payload is allocated, so a damaged or sparse
@@ -110,8 +112,8 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // payload is then read and hashed again, so a file that changed between
 // the two passes is refused too.
 func ReadFile(path, kind string, maxVersion uint32) (payload []byte, version uint32, err error) {
-	f, st, err := OpenRegular(path)
-	if errors.Is(err, ErrNotRegular) {
+	f, st, err := fsutil.OpenRegular(path)
+	if errors.Is(err, fsutil.ErrNotRegular) {
 		return nil, 0, notCheckpoint(path, fmt.Sprintf("not a regular file (%v)", st.Mode().Type()))
 	}
 	if err != nil {

@@ -3,10 +3,9 @@ package br
 import (
 	"math"
 
-	"gonum.org/v1/gonum/stat/distuv"
-
 	"github.com/mrasim/mrasim/agents"
 	"github.com/mrasim/mrasim/env"
+	"github.com/mrasim/mrasim/internal/stats"
 )
 
 // paired plays n episodes from the game-seed stream gameStream, each twice
@@ -38,9 +37,9 @@ func (t *trainer) paired(n int, gameStream, playStream uint64, candidate string)
 		diff[k] = value[k] - base[k]
 	}
 	p := Paired{Episodes: n}
-	p.Value, p.ValueCI95 = MeanCI95(value)
-	p.Baseline, p.BaselineCI95 = MeanCI95(base)
-	p.Gain, p.GainCI95 = MeanCI95(diff)
+	p.Value, _, p.ValueCI95 = stats.TInterval95(value)
+	p.Baseline, _, p.BaselineCI95 = stats.TInterval95(base)
+	p.Gain, _, p.GainCI95 = stats.TInterval95(diff)
 	p.GainSE = standardError(diff)
 	return p
 }
@@ -70,19 +69,8 @@ func (t *trainer) searchReturn(dev *Deviation, seed uint64) float64 {
 // standardError returns sd/√n of x (sample standard deviation), NaN for
 // fewer than 2 values.
 func standardError(x []float64) float64 {
-	n := float64(len(x))
-	if n < 2 {
-		return math.NaN()
-	}
-	var mean, ss float64
-	for _, v := range x {
-		mean += v
-	}
-	mean /= n
-	for _, v := range x {
-		ss += (v - mean) * (v - mean)
-	}
-	return math.Sqrt(ss/(n-1)) / math.Sqrt(n)
+	_, se := stats.MeanSE(x)
+	return se
 }
 
 // LowerBound95 returns the one-sided 95% lower confidence bound of a
@@ -97,7 +85,7 @@ func LowerBound95(gain, se, df float64) float64 {
 	if math.IsNaN(se) || !(df > 0) {
 		return math.NaN()
 	}
-	return gain - distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile(0.95)*se
+	return gain - stats.TQuantile(0.95, df)*se
 }
 
 // Detectable returns the minimum detectable effect of a measurement with
@@ -112,8 +100,7 @@ func Detectable(se, df float64) float64 {
 	if math.IsNaN(se) || !(df > 0) {
 		return math.NaN()
 	}
-	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}
-	return (t.Quantile(0.95) + t.Quantile(0.80)) * se
+	return (stats.TQuantile(0.95, df) + stats.TQuantile(0.80, df)) * se
 }
 
 // episodeReturn plays one episode from seed with p acting for every agent
@@ -129,28 +116,4 @@ func (t *trainer) episodeReturn(p agents.Policy, seed uint64) float64 {
 		ret += f.Reward[t.agent]
 	}
 	return ret
-}
-
-// MeanCI95 returns the mean of x and the half-width of its 95% Student-t
-// confidence interval, t₀.₉₇₅,ₙ₋₁·sd/√n with the sample standard deviation
-// (n−1 in the denominator); the half-width is NaN for fewer than 2 values.
-func MeanCI95(x []float64) (mean, half float64) {
-	n := float64(len(x))
-	if n == 0 {
-		return math.NaN(), math.NaN()
-	}
-	for _, v := range x {
-		mean += v
-	}
-	mean /= n
-	if n < 2 {
-		return mean, math.NaN()
-	}
-	var ss float64
-	for _, v := range x {
-		ss += (v - mean) * (v - mean)
-	}
-	sd := math.Sqrt(ss / (n - 1))
-	q := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: n - 1}.Quantile(0.975)
-	return mean, q * sd / math.Sqrt(n)
 }

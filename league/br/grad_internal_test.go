@@ -160,13 +160,3 @@ func TestCriticGradient(t *testing.T) {
 		}
 	}
 }
-
-// TestMeanCI95 checks the interval against a hand computation:
-// x = 1, 2, 3, 4 has mean 2.5, sd √(5/3) and t₀.₉₇₅,₃ = 3.182446305.
-func TestMeanCI95(t *testing.T) {
-	mean, half := MeanCI95([]float64{1, 2, 3, 4})
-	want := 3.182446305284263 * math.Sqrt(5.0/3) / 2
-	if mean != 2.5 || math.Abs(half-want) > 1e-9 {
-		t.Errorf("MeanCI95 = %v ± %v, want 2.5 ± %v", mean, half, want)
-	}
-}

@@ -297,3 +297,15 @@ func moranFixation(table *mat.Dense, r, s, m int, alpha float64) float64 {
 	}
 	return math.Exp(-top - math.Log(sum))
 }
+
+// α-Rank is in the league's meta-solver table as "alpharank": the mass of
+// each strategy per population, with default settings.
+func init() {
+	RegisterSolver(Solver{Name: "alpharank", Title: "α-Rank mass", Solve: func(tables []*mat.Dense) ([][]float64, error) {
+		r, err := AlphaRank(tables, nil)
+		if err != nil {
+			return nil, err
+		}
+		return r.Marginals, nil
+	}})
+}

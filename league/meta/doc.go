@@ -22,6 +22,13 @@
 //     cycles such as rock–paper–scissors; use α-Rank or Nash weights beside
 //     it.
 //
+// The league applies every solver of the meta-solver table (Solver,
+// RegisterSolver, Solvers: name → function, as OpenSpiel's) to the
+// payoff tables of each two-type population and its reports iterate the
+// table; today it holds α-Rank ("alpharank") and projected replicator
+// dynamics ("prd"). Adding a meta-solver is one file in this package: the
+// function and an init that registers it.
+//
 // Payoff tables are row-major: in a matrix game entry (i, j) is what the row
 // player gets (or, for the second table of a bimatrix game, what the column
 // player gets) when the row player uses strategy i and the column player

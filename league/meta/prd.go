@@ -229,3 +229,11 @@ func clipProject(y []float64, gamma float64) {
 		y[a] /= sum
 	}
 }
+
+// Projected replicator dynamics is in the league's meta-solver table as
+// "prd": the averaged profile, with OpenSpiel's default settings.
+func init() {
+	RegisterSolver(Solver{Name: "prd", Title: "projected replicator dynamics", Solve: func(tables []*mat.Dense) ([][]float64, error) {
+		return ProjectedReplicatorDynamics(tables, nil)
+	}})
+}

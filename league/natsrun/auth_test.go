@@ -84,7 +84,7 @@ func TestAuthentication(t *testing.T) {
 			}
 			defer snc.Close()
 			b := echoBatch(runTag(t), 2, 0)
-			res, err := (&Runner{Conn: snc, Settings: s}).RunTasks(ctx, b, nil)
+			res, err := (&Runner{Conn: snc, Settings: s}).Run(ctx, b, nil)
 			if err != nil || len(res) != 2 {
 				t.Fatalf("%d results, %v", len(res), err)
 			}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/jobs"
 )
 
 // BenchmarkEmptyJobs measures the overhead per job of going through
@@ -28,7 +28,7 @@ func BenchmarkEmptyJobs(b *testing.B) {
 			b.ResetTimer()
 			for done := 0; done < b.N; done += 100 {
 				batch := echoBatch(fmt.Sprintf("bench-%d-%d-%d", workers, done, time.Now().UnixNano()), 100, 0)
-				if _, err := r.RunTasks(context.Background(), batch, nil); err != nil {
+				if _, err := r.Run(context.Background(), batch, nil); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -45,7 +45,7 @@ func BenchmarkOneJobBatch(b *testing.B) {
 	r := &Runner{Conn: connect(b, srv.ClientURL()), Settings: s}
 	for i := 0; b.Loop(); i++ {
 		batch := echoBatch(fmt.Sprintf("one-%d-%d", i, time.Now().UnixNano()), 1, 0)
-		if _, err := r.RunTasks(context.Background(), batch, nil); err != nil {
+		if _, err := r.Run(context.Background(), batch, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -74,7 +74,7 @@ func BenchmarkBlobTransfer(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		data[0]++ // a new blob every time
-		sum := league.BlobSum(data)
+		sum := jobs.BlobSum(data)
 		if err := r.upload(ctx, res.blobs, map[string][]byte{sum: data}); err != nil {
 			b.Fatal(err)
 		}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/mrasim/mrasim/internal/fsutil"
 )
 
 // Dial says how to reach a NATS server.
@@ -56,7 +58,7 @@ func Connect(d Dial) (*nats.Conn, error) {
 		nats.Timeout(5 * time.Second),
 	}
 	if d.Creds != "" {
-		data, err := os.ReadFile(d.Creds)
+		data, err := fsutil.ReadRegular(d.Creds, maxCredsFile)
 		if err != nil {
 			return nil, fmt.Errorf("natsrun: credentials: %w", err)
 		}
@@ -174,6 +176,10 @@ type resources struct {
 
 // ensureTimeout bounds ensure when its context has no deadline;
 // ensureAttempt bounds one request of it, after which ensure asks again.
+// maxCredsFile bounds a credentials file (a user JWT and seed is about a
+// kilobyte).
+const maxCredsFile = 64 << 10
+
 const (
 	ensureTimeout = 30 * time.Second
 	ensureAttempt = 5 * time.Second

@@ -1,6 +1,9 @@
-// Package natsrun runs league jobs (league.Task, any registered kind: league
-// evaluations, best responses, sweeps) on many machines through NATS
-// JetStream, behind the league.Runner interface.
+// Package natsrun runs jobs of package league/jobs (jobs.Job, any
+// registered kind: league evaluations, best responses, sweeps) on many
+// machines through NATS JetStream, behind the jobs.Runner interface. It
+// imports league/jobs and no other mrasim package: the handlers of the job
+// kinds register with league/jobs, and a worker binary gets them by
+// importing their packages (the command line does).
 //
 // A submitter (Runner) uploads the blobs jobs refer to into a JetStream
 // object store, named by their SHA-256, publishes each job missing a
@@ -17,7 +20,7 @@
 // checksum mismatch, a game or checkpoint that does not load) are refused
 // at once and the refusal is stored as the job's result.
 //
-// Package natsrun is not for running jobs in one process (league.Local
+// Package natsrun is not for running jobs in one process (jobs.Local
 // does that) and defines no job: jobs and their handlers belong to the
 // packages that register them. The core packages (env, agents, mra,
 // league) do not import NATS; only this package and the command line do.

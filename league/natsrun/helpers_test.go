@@ -14,7 +14,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
-	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/jobs"
 )
 
 // Test job kinds: "test.echo" returns its payload after sleeping the
@@ -26,7 +26,7 @@ var (
 )
 
 func init() {
-	league.RegisterKind("test.echo", func(ctx context.Context, _ league.TaskEnv, payload []byte) ([]byte, error) {
+	jobs.Register("test.echo", func(ctx context.Context, _ jobs.Env, payload []byte) ([]byte, error) {
 		ms, _, _ := strings.Cut(string(payload), ":")
 		n, _ := strconv.Atoi(ms)
 		time.Sleep(time.Duration(n) * time.Millisecond)
@@ -35,11 +35,11 @@ func init() {
 		execMu.Unlock()
 		return append([]byte("echo "), payload...), nil
 	})
-	league.RegisterKind("test.put", func(ctx context.Context, env league.TaskEnv, payload []byte) ([]byte, error) {
+	jobs.Register("test.put", func(ctx context.Context, env jobs.Env, payload []byte) ([]byte, error) {
 		sum, err := env.Put(ctx, append(payload, payload...))
 		return []byte(sum), err
 	})
-	league.RegisterKind("test.fail", func(context.Context, league.TaskEnv, []byte) ([]byte, error) {
+	jobs.Register("test.fail", func(context.Context, jobs.Env, []byte) ([]byte, error) {
 		return nil, fmt.Errorf("boom")
 	})
 }
@@ -62,10 +62,10 @@ func executions(payload string) int {
 }
 
 // echoBatch is n echo jobs sleeping ms each, their payloads unique to tag.
-func echoBatch(tag string, n, ms int) league.Batch {
-	var b league.Batch
+func echoBatch(tag string, n, ms int) jobs.Batch {
+	var b jobs.Batch
 	for i := range n {
-		b.Tasks = append(b.Tasks, league.Task{ID: fmt.Sprintf("e%d", i), Kind: "test.echo", Payload: fmt.Appendf(nil, "%d:%s-%d", ms, tag, i)})
+		b.Jobs = append(b.Jobs, jobs.Job{ID: fmt.Sprintf("e%d", i), Kind: "test.echo", Payload: fmt.Appendf(nil, "%d:%s-%d", ms, tag, i)})
 	}
 	return b
 }
@@ -133,7 +133,7 @@ func startWorker(t testing.TB, url string, s Settings, name string, concurrency 
 }
 
 // storedRecord reads the stored result of a job of batch b.
-func storedRecord(t *testing.T, nc *nats.Conn, s Settings, b league.Batch, id string) record {
+func storedRecord(t *testing.T, nc *nats.Conn, s Settings, b jobs.Batch, id string) record {
 	t.Helper()
 	ctx := context.Background()
 	res, err := ensure(ctx, nc, s)

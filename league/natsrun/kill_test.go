@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/jobs"
 )
 
 // TestHelperWorkerProcess is not a test: TestKilledWorkerProcess runs the
@@ -38,13 +38,13 @@ func TestKilledWorkerProcess(t *testing.T) {
 	}
 	defer cmd.Process.Kill()
 	payload := "2000:" + runTag(t)
-	b := league.Batch{Tasks: []league.Task{{ID: "long", Kind: "test.echo", Payload: []byte(payload)}}}
+	b := jobs.Batch{Jobs: []jobs.Job{{ID: "long", Kind: "test.echo", Payload: []byte(payload)}}}
 	r := &Runner{Conn: nc, Settings: s}
 	done := make(chan error, 1)
 	var res map[string][]byte
 	go func() {
 		var err error
-		res, err = r.RunTasks(context.Background(), b, nil)
+		res, err = r.Run(context.Background(), b, nil)
 		done <- err
 	}()
 	// Wait until the victim holds the job, then kill it.

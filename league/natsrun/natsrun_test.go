@@ -21,6 +21,7 @@ import (
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/league"
 	"github.com/mrasim/mrasim/league/br"
+	"github.com/mrasim/mrasim/league/jobs"
 	"github.com/mrasim/mrasim/mra"
 )
 
@@ -117,11 +118,11 @@ func TestSameResultsLocalAndNATS(t *testing.T) {
 	} {
 		t.Run(lg.name, func(t *testing.T) {
 			opts := lg.opts
-			opts.Runner = league.Local{Workers: 1}
+			opts.Runner = jobs.Local{Workers: 1}
 			one := resultsJSON(t, lg.entries, opts)
-			opts.Runner = league.Local{Workers: 2}
+			opts.Runner = jobs.Local{Workers: 2}
 			two := resultsJSON(t, lg.entries, opts)
-			var last league.Progress
+			var last jobs.Progress
 			opts.Runner = progressSpy{r, &last}
 			three := resultsJSON(t, lg.entries, opts)
 			if !bytes.Equal(one, two) || !bytes.Equal(one, three) {
@@ -142,11 +143,11 @@ func TestSameResultsLocalAndNATS(t *testing.T) {
 // progressSpy records the runner's last progress report.
 type progressSpy struct {
 	r    *Runner
-	last *league.Progress
+	last *jobs.Progress
 }
 
-func (p progressSpy) RunTasks(ctx context.Context, b league.Batch, progress func(league.Progress)) (map[string][]byte, error) {
-	return p.r.RunTasks(ctx, b, func(pr league.Progress) {
+func (p progressSpy) Run(ctx context.Context, b jobs.Batch, progress func(jobs.Progress)) (map[string][]byte, error) {
+	return p.r.Run(ctx, b, func(pr jobs.Progress) {
 		*p.last = pr
 		if progress != nil {
 			progress(pr)
@@ -167,7 +168,7 @@ func TestWorkerDiesMidJob(t *testing.T) {
 	var doomed *Worker
 	stopDoomed := startWorker(t, srv.ClientURL(), s, "doomed", 1, func(w *Worker) {
 		doomed = w
-		w.Run = func(ctx context.Context, env league.TaskEnv, job league.Task) ([]byte, error) {
+		w.Handle = func(ctx context.Context, env jobs.Env, job jobs.Job) ([]byte, error) {
 			close(took)
 			<-release
 			return nil, errors.New("never stored")
@@ -178,7 +179,7 @@ func TestWorkerDiesMidJob(t *testing.T) {
 	var res map[string][]byte
 	go func() {
 		var err error
-		res, err = r.RunTasks(context.Background(), b, nil)
+		res, err = r.Run(context.Background(), b, nil)
 		done <- err
 	}()
 	<-took
@@ -192,7 +193,7 @@ func TestWorkerDiesMidJob(t *testing.T) {
 	if waited := time.Since(start); waited < s.AckWait/2 {
 		t.Errorf("redelivered after %v, before AckWait %v", waited, s.AckWait)
 	}
-	payload := string(b.Tasks[0].Payload)
+	payload := string(b.Jobs[0].Payload)
 	if got := string(res["e0"]); got != "echo "+payload {
 		t.Errorf("result %q", got)
 	}
@@ -212,7 +213,7 @@ func TestSubmitterRestartResumes(t *testing.T) {
 	startWorker(t, srv.ClientURL(), s, "w", 1, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Runner{Conn: connect(t, srv.ClientURL()), Settings: s}
-	_, err := r.RunTasks(ctx, b, func(p league.Progress) {
+	_, err := r.Run(ctx, b, func(p jobs.Progress) {
 		if p.Done >= 4 {
 			cancel()
 		}
@@ -222,8 +223,8 @@ func TestSubmitterRestartResumes(t *testing.T) {
 	}
 	var log bytes.Buffer
 	r2 := &Runner{Conn: connect(t, srv.ClientURL()), Settings: s, Log: &log}
-	var first league.Progress
-	res, err := r2.RunTasks(context.Background(), b, func(p league.Progress) {
+	var first jobs.Progress
+	res, err := r2.Run(context.Background(), b, func(p jobs.Progress) {
 		if first.Total == 0 {
 			first = p
 		}
@@ -237,7 +238,7 @@ func TestSubmitterRestartResumes(t *testing.T) {
 	if !strings.Contains(log.String(), "results found from an earlier run") {
 		t.Errorf("log: %s", log.String())
 	}
-	for _, j := range b.Tasks {
+	for _, j := range b.Jobs {
 		if string(res[j.ID]) != "echo "+string(j.Payload) || executions(string(j.Payload)) != 1 {
 			t.Errorf("%s: result %q, %d executions", j.ID, res[j.ID], executions(string(j.Payload)))
 		}
@@ -254,10 +255,10 @@ func TestGivenUpJobs(t *testing.T) {
 	t.Run("failing handler", func(t *testing.T) {
 		stop := startWorker(t, srv.ClientURL(), s, "w", 1, nil)
 		defer stop()
-		b := league.Batch{Tasks: []league.Task{{ID: "bad", Kind: "test.fail"}, {ID: "good", Kind: "test.echo", Payload: []byte("0:given-up")}}}
+		b := jobs.Batch{Jobs: []jobs.Job{{ID: "bad", Kind: "test.fail"}, {ID: "good", Kind: "test.echo", Payload: []byte("0:given-up")}}}
 		r := &Runner{Conn: connect(t, srv.ClientURL()), Settings: s}
-		res, err := r.RunTasks(context.Background(), b, nil)
-		var je *league.TaskError
+		res, err := r.Run(context.Background(), b, nil)
+		var je *jobs.Error
 		if !errors.As(err, &je) || je.ID != "bad" || !strings.Contains(err.Error(), "boom") || !strings.Contains(err.Error(), fmt.Sprintf("after %d deliveries", s.MaxDeliver)) {
 			t.Fatalf("error %v", err)
 		}
@@ -269,15 +270,15 @@ func TestGivenUpJobs(t *testing.T) {
 		// A worker that takes jobs and never answers nor heartbeats.
 		stop := startWorker(t, srv.ClientURL(), s, "zombie", s.MaxDeliver+1, func(w *Worker) {
 			w.inProgressEvery = -1
-			w.Run = func(ctx context.Context, _ league.TaskEnv, _ league.Task) ([]byte, error) {
+			w.Handle = func(ctx context.Context, _ jobs.Env, _ jobs.Job) ([]byte, error) {
 				<-ctx.Done()
 				return nil, ctx.Err()
 			}
 		})
 		defer stop()
-		b := league.Batch{Tasks: []league.Task{{ID: "lost", Kind: "test.echo", Payload: []byte("0:lost")}}}
+		b := jobs.Batch{Jobs: []jobs.Job{{ID: "lost", Kind: "test.echo", Payload: []byte("0:lost")}}}
 		r := &Runner{Conn: connect(t, srv.ClientURL()), Settings: s}
-		_, err := r.RunTasks(context.Background(), b, nil)
+		_, err := r.Run(context.Background(), b, nil)
 		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("delivered %d times", s.MaxDeliver)) {
 			t.Fatalf("error %v", err)
 		}
@@ -298,7 +299,7 @@ func TestServerRestart(t *testing.T) {
 	r := &Runner{Conn: connect(t, url), Settings: s}
 	restarted := make(chan struct{})
 	var once sync.Once
-	res, err := r.RunTasks(context.Background(), b, func(p league.Progress) {
+	res, err := r.Run(context.Background(), b, func(p jobs.Progress) {
 		if p.Done >= 3 {
 			once.Do(func() {
 				srv.Shutdown()
@@ -317,7 +318,7 @@ func TestServerRestart(t *testing.T) {
 	default:
 		t.Fatal("the server was not restarted")
 	}
-	for _, j := range b.Tasks {
+	for _, j := range b.Jobs {
 		if string(res[j.ID]) != "echo "+string(j.Payload) {
 			t.Errorf("%s: %q", j.ID, res[j.ID])
 		}
@@ -331,12 +332,12 @@ func TestJobOutputs(t *testing.T) {
 	s := testSettings(false)
 	startWorker(t, srv.ClientURL(), s, "w", 1, nil)
 	big := bytes.Repeat([]byte("0123456789"), 300_000) // 3 MB: beyond a message's limit
-	var r league.BlobRunner = &Runner{Conn: connect(t, srv.ClientURL()), Settings: s}
-	res, err := r.RunTasks(context.Background(), league.Batch{Tasks: []league.Task{{ID: "out", Kind: "test.put", Payload: big}}}, nil)
+	var r jobs.BlobRunner = &Runner{Conn: connect(t, srv.ClientURL()), Settings: s}
+	res, err := r.Run(context.Background(), jobs.Batch{Jobs: []jobs.Job{{ID: "out", Kind: "test.put", Payload: big}}}, nil)
 	if err == nil {
 		t.Fatal("a 3 MB payload was published; want the message size limit to refuse it")
 	}
-	res, err = r.RunTasks(context.Background(), league.Batch{Tasks: []league.Task{{ID: "out", Kind: "test.put", Payload: big[:400_000]}}}, nil)
+	res, err = r.Run(context.Background(), jobs.Batch{Jobs: []jobs.Job{{ID: "out", Kind: "test.put", Payload: big[:400_000]}}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,16 +364,16 @@ func TestGivenUpWhileNoSubmitter(t *testing.T) {
 	}
 	stop := startWorker(t, srv.ClientURL(), s, "zombie", s.MaxDeliver+1, func(w *Worker) {
 		w.inProgressEvery = -1
-		w.Run = func(ctx context.Context, _ league.TaskEnv, _ league.Task) ([]byte, error) {
+		w.Handle = func(ctx context.Context, _ jobs.Env, _ jobs.Job) ([]byte, error) {
 			<-ctx.Done()
 			return nil, ctx.Err()
 		}
 	})
-	b := league.Batch{Tasks: []league.Task{{ID: "orphan", Kind: "test.echo", Payload: []byte("0:orphan")}}}
+	b := jobs.Batch{Jobs: []jobs.Job{{ID: "orphan", Kind: "test.echo", Payload: []byte("0:orphan")}}}
 	// What a submitter that died right after publishing left behind.
 	r := &Runner{Conn: nc, Settings: s}
-	st := &batchState{batch: batchID(b), jobs: map[string]league.Task{"orphan": b.Tasks[0]}, results: map[string][]byte{}, failed: map[string]error{}, bySeq: map[uint64]string{}}
-	if err := r.publish(ctx, res.js, res.stream, st, b.Tasks); err != nil {
+	st := &batchState{batch: batchID(b), jobs: map[string]jobs.Job{"orphan": b.Jobs[0]}, results: map[string][]byte{}, failed: map[string]error{}, bySeq: map[uint64]string{}}
+	if err := r.publish(ctx, res.js, res.stream, st, b.Jobs); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(15 * time.Second)
@@ -387,7 +388,7 @@ func TestGivenUpWhileNoSubmitter(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	stop()
-	_, err = r.RunTasks(ctx, b, nil)
+	_, err = r.Run(ctx, b, nil)
 	if err == nil || !strings.Contains(err.Error(), "while no submitter was watching") {
 		t.Fatalf("error %v", err)
 	}
@@ -400,7 +401,7 @@ func TestShutdownKeepsFinishedJob(t *testing.T) {
 	s := testSettings(false)
 	took := make(chan struct{})
 	stop := startWorker(t, srv.ClientURL(), s, "leaving", 1, func(w *Worker) {
-		w.Run = func(ctx context.Context, env league.TaskEnv, task league.Task) ([]byte, error) {
+		w.Handle = func(ctx context.Context, env jobs.Env, task jobs.Job) ([]byte, error) {
 			close(took)
 			// The job finishes once the worker was told to stop (its
 			// context ends with the worker's), whatever the timing.
@@ -408,13 +409,13 @@ func TestShutdownKeepsFinishedJob(t *testing.T) {
 			return []byte("finished"), nil
 		}
 	})
-	b := league.Batch{Tasks: []league.Task{{ID: "last", Kind: "test.echo", Payload: []byte("0:last")}}}
+	b := jobs.Batch{Jobs: []jobs.Job{{ID: "last", Kind: "test.echo", Payload: []byte("0:last")}}}
 	r := &Runner{Conn: connect(t, srv.ClientURL()), Settings: s}
 	done := make(chan error, 1)
 	var res map[string][]byte
 	go func() {
 		var err error
-		res, err = r.RunTasks(context.Background(), b, nil)
+		res, err = r.Run(context.Background(), b, nil)
 		done <- err
 	}()
 	<-took

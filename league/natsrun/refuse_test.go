@@ -14,6 +14,7 @@ import (
 	"github.com/mrasim/mrasim/agents"
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/jobs"
 	"github.com/mrasim/mrasim/mra"
 )
 
@@ -29,9 +30,9 @@ func planJSON(version int, pop string, state string) []byte {
 		version, pop, entries)
 }
 
-func evalJob(id, plan string) league.Task {
+func evalJob(id, plan string) jobs.Job {
 	payload, _ := json.Marshal(map[string]any{"version": 1, "plan": plan, "index": 0})
-	return league.Task{ID: id, Kind: league.KindEval, Payload: payload}
+	return jobs.Job{ID: id, Kind: league.KindEval, Payload: payload}
 }
 
 // opaque is an entry package league cannot send.
@@ -57,10 +58,10 @@ func TestWorkerRefuses(t *testing.T) {
 	}
 
 	// Through the runner: league plans that do not validate.
-	fixed := func(b []byte) map[string][]byte { return map[string][]byte{league.BlobSum(b): b} }
+	fixed := func(b []byte) map[string][]byte { return map[string][]byte{jobs.BlobSum(b): b} }
 	good := planJSON(1, "4", "")
 	garbage := []byte("not a checkpoint state")
-	withState := planJSON(1, "4", league.BlobSum(garbage))
+	withState := planJSON(1, "4", jobs.BlobSum(garbage))
 	tampered := planJSON(1, "5", "")
 	for _, tc := range []struct {
 		name  string
@@ -72,14 +73,14 @@ func TestWorkerRefuses(t *testing.T) {
 		{"sanity: a good plan runs", good, fixed(good), nil, ""},
 		{"unknown plan version", planJSON(9, "4", ""), fixed(planJSON(9, "4", "")), nil, "plan version 9"},
 		{"scenario that does not validate", planJSON(1, "1", ""), fixed(planJSON(1, "1", "")), nil, "plan does not validate"},
-		{"checkpoint that does not load", withState, map[string][]byte{league.BlobSum(withState): withState, league.BlobSum(garbage): garbage}, nil, "league: run broken"},
+		{"checkpoint that does not load", withState, map[string][]byte{jobs.BlobSum(withState): withState, jobs.BlobSum(garbage): garbage}, nil, "league: run broken"},
 		{"checksum mismatch", tampered, fixed(tampered), func() {
 			// Someone replaced the object by content of the same size.
 			bad := []byte(strings.Replace(string(tampered), `"Count":5`, `"Count":6`, 1))
 			if len(bad) != len(tampered) {
 				t.Fatal("tampering changed the size")
 			}
-			if _, err := res.blobs.PutBytes(ctx, league.BlobSum(tampered), bad); err != nil {
+			if _, err := res.blobs.PutBytes(ctx, jobs.BlobSum(tampered), bad); err != nil {
 				t.Fatal(err)
 			}
 		}, "checksum mismatch"},
@@ -88,16 +89,16 @@ func TestWorkerRefuses(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup()
 			}
-			b := league.Batch{Tasks: []league.Task{evalJob("j", league.BlobSum(tc.plan))}, Blobs: tc.blobs}
+			b := jobs.Batch{Jobs: []jobs.Job{evalJob("j", jobs.BlobSum(tc.plan))}, Blobs: tc.blobs}
 			r := &Runner{Conn: nc, Settings: s}
-			_, err := r.RunTasks(ctx, b, nil)
+			_, err := r.Run(ctx, b, nil)
 			if tc.want == "" {
 				if err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
-			if !errors.Is(err, league.ErrRefused) || !strings.Contains(err.Error(), tc.want) {
+			if !errors.Is(err, jobs.ErrRefused) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want a refusal saying %q", err, tc.want)
 			}
 			if rec := storedRecord(t, nc, s, b, "j"); rec.Deliveries != 1 || !rec.Refused {
@@ -109,7 +110,7 @@ func TestWorkerRefuses(t *testing.T) {
 	t.Run("entry that cannot be sent", func(t *testing.T) {
 		_, err := league.Play([]league.Entry{opaque{}}, league.Options{Game: "elfarol", Populations: []env.Population{{{Type: "players", Count: 3}}},
 			Episodes: 1, Runner: &Runner{Conn: nc, Settings: s}})
-		if !errors.Is(err, league.ErrRefused) || !strings.Contains(err.Error(), "runs only in the submitting process") {
+		if !errors.Is(err, jobs.ErrRefused) || !strings.Contains(err.Error(), "runs only in the submitting process") {
 			t.Fatalf("error %v", err)
 		}
 	})
@@ -129,9 +130,9 @@ func TestWorkerRefuses(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			body, _ := json.Marshal(tc.body)
 			msg := &nats.Msg{Subject: s.jobSubject("raw"), Data: body, Header: nats.Header{}}
-			sum := league.BlobSum(body)
+			sum := jobs.BlobSum(body)
 			if tc.badSum {
-				sum = league.BlobSum(append(body, ' '))
+				sum = jobs.BlobSum(append(body, ' '))
 			}
 			msg.Header.Set(sumHeader, sum)
 			if _, err := res.js.PublishMsg(ctx, msg); err != nil {

@@ -13,11 +13,11 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/jobs"
 )
 
 // Runner submits batches to workers through JetStream: it implements
-// league.Runner.
+// jobs.Runner.
 type Runner struct {
 	Conn     *nats.Conn
 	Settings Settings
@@ -60,13 +60,13 @@ func (r *Runner) logf(format string, args ...any) {
 // net under the watch and the advisories); a variable for tests.
 var resync = 15 * time.Second
 
-// RunTasks implements league.Runner: it uploads the batch's blobs, takes the
+// Run implements jobs.Runner: it uploads the batch's blobs, takes the
 // results already stored for this batch (an earlier, interrupted run of
 // the same jobs), publishes the other jobs and waits for their results.
 // Stored failures are retried. It returns when every job has a result or
 // has failed, or when ctx ends.
-func (r *Runner) RunTasks(ctx context.Context, b league.Batch, progress func(league.Progress)) (map[string][]byte, error) {
-	if err := league.CheckBatch(b); err != nil {
+func (r *Runner) Run(ctx context.Context, b jobs.Batch, progress func(jobs.Progress)) (map[string][]byte, error) {
+	if err := jobs.CheckBatch(b); err != nil {
 		return nil, err
 	}
 	s := r.Settings
@@ -93,10 +93,10 @@ func (r *Runner) RunTasks(ctx context.Context, b league.Batch, progress func(lea
 
 	batch := batchID(b)
 	st := &batchState{
-		batch: batch, jobs: map[string]league.Task{},
+		batch: batch, jobs: map[string]jobs.Job{},
 		results: map[string][]byte{}, failed: map[string]error{}, bySeq: map[uint64]string{},
 	}
-	for _, j := range b.Tasks {
+	for _, j := range b.Jobs {
 		st.jobs[j.ID] = j
 	}
 
@@ -131,15 +131,15 @@ func (r *Runner) RunTasks(ctx context.Context, b league.Batch, progress func(lea
 		}
 	}
 	if n := len(st.results); n > 0 {
-		r.logf("batch %s: %d of %d results found from an earlier run; %d failures retried", batch, n, len(b.Tasks), len(retry))
+		r.logf("batch %s: %d of %d results found from an earlier run; %d failures retried", batch, n, len(b.Jobs), len(retry))
 	}
 	report := func() {
 		if progress != nil {
-			progress(league.Progress{Done: len(st.results) + len(st.failed), Total: len(b.Tasks), Workers: r.Workers()})
+			progress(jobs.Progress{Done: len(st.results) + len(st.failed), Total: len(b.Jobs), Workers: r.Workers()})
 		}
 	}
 	report()
-	if err := r.publish(ctx, res.js, res.stream, st, b.Tasks); err != nil {
+	if err := r.publish(ctx, res.js, res.stream, st, b.Jobs); err != nil {
 		w.Stop()
 		return nil, err
 	}
@@ -167,7 +167,7 @@ func (r *Runner) RunTasks(ctx context.Context, b league.Batch, progress func(lea
 			if rec, id, ok := st.decode(e); ok && st.pending(id) {
 				r.sawWorker(rec.Worker)
 				if rec.Error != "" {
-					st.failed[id] = &league.TaskError{ID: id, Kind: st.jobs[id].Kind, Worker: rec.Worker, Err: recordError(rec)}
+					st.failed[id] = &jobs.Error{ID: id, Kind: st.jobs[id].Kind, Worker: rec.Worker, Err: recordError(rec)}
 				} else {
 					st.results[id] = rec.Result
 				}
@@ -193,7 +193,7 @@ func (r *Runner) RunTasks(ctx context.Context, b league.Batch, progress func(lea
 					continue
 				}
 			}
-			st.failed[id] = &league.TaskError{ID: id, Kind: st.jobs[id].Kind,
+			st.failed[id] = &jobs.Error{ID: id, Kind: st.jobs[id].Kind,
 				Err: fmt.Errorf("delivered %d times (MaxDeliver) and no worker finished it: workers died or lost their connection while running it", a.Deliveries)}
 			// The work queue keeps a message that ran out of deliveries:
 			// remove it, so a later run may submit the job again.
@@ -224,7 +224,7 @@ func (r *Runner) RunTasks(ctx context.Context, b league.Batch, progress func(lea
 	w.Stop()
 	report()
 	var errs []error
-	for _, j := range b.Tasks {
+	for _, j := range b.Jobs {
 		if err := st.failed[j.ID]; err != nil {
 			errs = append(errs, err)
 		}
@@ -243,7 +243,7 @@ func (r *Runner) audit(ctx context.Context, res *resources, st *batchState) erro
 		return nil // the server is away; the next resync looks again
 	}
 	idle := info.NumPending == 0 && info.NumAckPending == 0 // NumRedelivered keeps counting exhausted messages
-	var lost []league.Task
+	var lost []jobs.Job
 	for seq, id := range st.bySeq {
 		if !st.pending(id) {
 			continue
@@ -254,7 +254,7 @@ func (r *Runner) audit(ctx context.Context, res *resources, st *batchState) erro
 			delete(st.bySeq, seq)
 			lost = append(lost, st.jobs[id])
 		case err == nil && idle:
-			st.failed[id] = &league.TaskError{ID: id, Kind: st.jobs[id].Kind,
+			st.failed[id] = &jobs.Error{ID: id, Kind: st.jobs[id].Kind,
 				Err: fmt.Errorf("delivered %d times (MaxDeliver) and no worker finished it, while no submitter was watching", r.Settings.MaxDeliver)}
 			res.stream.DeleteMsg(ctx, seq)
 		}
@@ -287,7 +287,7 @@ func recordError(rec record) error {
 	if rec.Refused {
 		// The stored message of a handler's refusal starts with the
 		// sentinel's text already: say it once.
-		return fmt.Errorf("%w: %s", league.ErrRefused, strings.TrimPrefix(rec.Error, league.ErrRefused.Error()+": "))
+		return fmt.Errorf("%w: %s", jobs.ErrRefused, strings.TrimPrefix(rec.Error, jobs.ErrRefused.Error()+": "))
 	}
 	return fmt.Errorf("failed after %d deliveries: %s", rec.Deliveries, rec.Error)
 }
@@ -296,7 +296,7 @@ func recordError(rec record) error {
 // name and size is there already.
 func (r *Runner) upload(ctx context.Context, store jetstream.ObjectStore, blobs map[string][]byte) error {
 	for sum, data := range blobs {
-		if league.BlobSum(data) != sum {
+		if jobs.BlobSum(data) != sum {
 			return fmt.Errorf("natsrun: blob %s does not hash to its name", sum)
 		}
 		if err := putBlob(ctx, store, sum, data); err != nil {
@@ -318,8 +318,8 @@ func putBlob(ctx context.Context, store jetstream.ObjectStore, sum string, data 
 	return nil
 }
 
-// Blob implements league.BlobRunner: it fetches content a job stored with
-// TaskEnv.Put and verifies its SHA-256.
+// Blob implements jobs.BlobRunner: it fetches content a job stored with
+// jobs.Env.Put and verifies its SHA-256.
 func (r *Runner) Blob(ctx context.Context, sum string) ([]byte, error) {
 	res, err := ensure(ctx, r.Conn, r.Settings)
 	if err != nil {
@@ -329,7 +329,7 @@ func (r *Runner) Blob(ctx context.Context, sum string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("natsrun: job output %s: %w", sum, err)
 	}
-	if got := league.BlobSum(data); got != sum {
+	if got := jobs.BlobSum(data); got != sum {
 		return nil, fmt.Errorf("natsrun: job output %s: checksum mismatch (content hashes to %s)", sum, got)
 	}
 	return data, nil
@@ -338,8 +338,8 @@ func (r *Runner) Blob(ctx context.Context, sum string) ([]byte, error) {
 // publish sends every job without a result, retrying while the server is
 // away; the message ID makes a repeated publish a duplicate the stream
 // drops.
-func (r *Runner) publish(ctx context.Context, js jetstream.JetStream, stream jetstream.Stream, st *batchState, jobs []league.Task) error {
-	for _, j := range jobs {
+func (r *Runner) publish(ctx context.Context, js jetstream.JetStream, stream jetstream.Stream, st *batchState, batch []jobs.Job) error {
+	for _, j := range batch {
 		if _, done := st.results[j.ID]; done {
 			continue
 		}
@@ -351,7 +351,7 @@ func (r *Runner) publish(ctx context.Context, js jetstream.JetStream, stream jet
 			return fmt.Errorf("natsrun: job %s is %d bytes; the server takes messages of at most %d: put large inputs in the batch's blobs", j.ID, len(body), limit)
 		}
 		msg := &nats.Msg{Subject: r.Settings.jobSubject(j.Kind), Data: body, Header: nats.Header{}}
-		msg.Header.Set(sumHeader, league.BlobSum(body))
+		msg.Header.Set(sumHeader, jobs.BlobSum(body))
 		msg.Header.Set(jetstream.MsgIDHeader, resultKey(st.batch, j.ID))
 		for attempt := 1; ; attempt++ {
 			ack, err := js.PublishMsg(ctx, msg)
@@ -381,7 +381,7 @@ func (r *Runner) publish(ctx context.Context, js jetstream.JetStream, stream jet
 // batchState is what the submitter knows of a batch.
 type batchState struct {
 	batch   string
-	jobs    map[string]league.Task
+	jobs    map[string]jobs.Job
 	results map[string][]byte
 	failed  map[string]error
 	bySeq   map[uint64]string // stream sequence → job ID, for MaxDeliver advisories

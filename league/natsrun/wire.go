@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/jobs"
 )
 
 // wireVersion is the layout version of job messages and result records.
@@ -39,9 +39,9 @@ type record struct {
 
 // batchID names a batch by its content: the same jobs give the same ID,
 // so a restarted submitter finds its results.
-func batchID(b league.Batch) string {
+func batchID(b jobs.Batch) string {
 	h := sha256.New()
-	jobs := append([]league.Task(nil), b.Tasks...)
+	jobs := append([]jobs.Job(nil), b.Jobs...)
 	sort.Slice(jobs, func(i, k int) bool { return jobs[i].ID < jobs[k].ID })
 	for _, j := range jobs {
 		ps := sha256.Sum256(j.Payload)
@@ -58,17 +58,17 @@ func resultKey(batch, id string) string { return batch + "." + id }
 func parseJob(body []byte, sum string) (envelope, error) {
 	var e envelope
 	jsonErr := json.Unmarshal(body, &e)
-	if got := league.BlobSum(body); sum != got {
-		return e, league.Refusef("job message checksum mismatch: header %q, body hashes to %s", sum, got)
+	if got := jobs.BlobSum(body); sum != got {
+		return e, jobs.Refusef("job message checksum mismatch: header %q, body hashes to %s", sum, got)
 	}
 	if jsonErr != nil {
-		return e, league.Refusef("job message: %v", jsonErr)
+		return e, jobs.Refusef("job message: %v", jsonErr)
 	}
 	if e.Version != wireVersion {
-		return e, league.Refusef("job message version %d, this worker reads version %d", e.Version, wireVersion)
+		return e, jobs.Refusef("job message version %d, this worker reads version %d", e.Version, wireVersion)
 	}
-	if !league.ValidTaskID(e.ID) || !validBatch(e.Batch) {
-		return e, league.Refusef("job message names batch %q job %q: not valid names", e.Batch, e.ID)
+	if !jobs.ValidID(e.ID) || !validBatch(e.Batch) {
+		return e, jobs.Refusef("job message names batch %q job %q: not valid names", e.Batch, e.ID)
 	}
 	return e, nil
 }

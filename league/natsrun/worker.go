@@ -13,21 +13,21 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/jobs"
 )
 
 // Worker pulls jobs from the shared consumer and runs them with the
-// handlers registered in this process (league.RunTask), the same code
-// league.Local runs.
+// handlers registered in this process (jobs.Handle), the same code
+// jobs.Local runs.
 type Worker struct {
 	Conn        *nats.Conn
 	Settings    Settings
 	Concurrency int    // jobs at once (≤ 0: one)
 	Name        string // how results and progress name this worker (default host-pid)
 	Log         io.Writer
-	// Run runs one job; nil means league.RunTask. Tests replace it to
+	// Handle runs one job; nil means jobs.Handle. Tests replace it to
 	// inject faults.
-	Run func(ctx context.Context, env league.TaskEnv, job league.Task) ([]byte, error)
+	Handle func(ctx context.Context, env jobs.Env, job jobs.Job) ([]byte, error)
 
 	inProgressEvery time.Duration // tests: 0 means AckWait/3, < 0 none (a worker that looks dead)
 
@@ -55,8 +55,8 @@ func (w *Worker) Serve(ctx context.Context) error {
 		host, _ := os.Hostname()
 		w.Name = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
-	if w.Run == nil {
-		w.Run = league.RunTask
+	if w.Handle == nil {
+		w.Handle = jobs.Handle
 	}
 	var res *resources
 	for {
@@ -119,7 +119,7 @@ func (w *Worker) handle(ctx context.Context, res *resources, msg jetstream.Msg) 
 	rec := record{Version: wireVersion, ID: env.ID, Worker: w.Name, Deliveries: meta.NumDelivered}
 	if err != nil {
 		w.logf("refused job %q of batch %q: %v", env.ID, env.Batch, err)
-		if league.ValidTaskID(env.ID) && validBatch(env.Batch) {
+		if jobs.ValidID(env.ID) && validBatch(env.Batch) {
 			rec.Error, rec.Refused = err.Error(), true
 			w.store(ctx, res, msg, resultKey(env.Batch, env.ID), rec)
 			return
@@ -160,15 +160,15 @@ func (w *Worker) handle(ctx context.Context, res *resources, msg jetstream.Msg) 
 		}
 	}()
 	start := time.Now()
-	jenv := league.TaskEnv{
+	jenv := jobs.Env{
 		Blob:  func(ctx context.Context, sum string) ([]byte, error) { return w.blob(ctx, res, sum) },
 		Alive: func() { msg.InProgress() },
 		Put: func(ctx context.Context, data []byte) (string, error) {
-			sum := league.BlobSum(data)
+			sum := jobs.BlobSum(data)
 			return sum, putBlob(ctx, res.blobs, sum, data)
 		},
 	}
-	out, err := w.Run(jobCtx, jenv, league.Task{ID: env.ID, Kind: env.Kind, Payload: env.Payload})
+	out, err := w.Handle(jobCtx, jenv, jobs.Job{ID: env.ID, Kind: env.Kind, Payload: env.Payload})
 	close(alive)
 	cancel()
 	rec.Seconds = time.Since(start).Seconds()
@@ -185,7 +185,7 @@ func (w *Worker) handle(ctx context.Context, res *resources, msg jetstream.Msg) 
 	case err == nil:
 		rec.Result = out
 		w.logf("job %s (%s) done in %.2f s", key, env.Kind, rec.Seconds)
-	case errors.Is(err, league.ErrRefused):
+	case errors.Is(err, jobs.ErrRefused):
 		rec.Error, rec.Refused = err.Error(), true
 		w.logf("refused job %s: %v", key, err)
 	case int(meta.NumDelivered) >= w.Settings.MaxDeliver:
@@ -211,7 +211,7 @@ func (w *Worker) store(ctx context.Context, res *resources, msg jetstream.Msg, k
 	}
 	if limit := w.Conn.MaxPayload(); int64(len(data))+512 > limit {
 		rec.Result = nil
-		rec.Error = fmt.Sprintf("the result is %d bytes, more than a message holds (%d): store large outputs with TaskEnv.Put", len(data), limit)
+		rec.Error = fmt.Sprintf("the result is %d bytes, more than a message holds (%d): store large outputs with jobs.Env.Put", len(data), limit)
 		w.logf("job %s: %s", key, rec.Error)
 		data, _ = json.Marshal(rec)
 	}
@@ -260,13 +260,13 @@ func (w *Worker) blob(ctx context.Context, res *resources, sum string) ([]byte, 
 	w.blobMu.Unlock()
 	data, err := res.blobs.GetBytes(ctx, sum)
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
-		return nil, league.Refusef("no blob %s in object store %s", sum, w.Settings.Blobs)
+		return nil, jobs.Refusef("no blob %s in object store %s", sum, w.Settings.Blobs)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("natsrun: fetching blob %s: %w", sum, err)
 	}
-	if got := league.BlobSum(data); got != sum {
-		return nil, league.Refusef("blob %s: checksum mismatch (content hashes to %s)", sum, got)
+	if got := jobs.BlobSum(data); got != sum {
+		return nil, jobs.Refusef("blob %s: checksum mismatch (content hashes to %s)", sum, got)
 	}
 	w.blobMu.Lock()
 	defer w.blobMu.Unlock()

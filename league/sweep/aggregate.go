@@ -6,8 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"gonum.org/v1/gonum/stat/distuv"
-
+	"github.com/mrasim/mrasim/internal/stats"
 	"github.com/mrasim/mrasim/league"
 )
 
@@ -144,36 +143,6 @@ func finite(v float64) *float64 {
 	return &v
 }
 
-// TInterval returns the mean of xs, their sample standard deviation and
-// the half-width of the 95% confidence interval of the mean from Student's
-// t distribution with n−1 degrees of freedom:
-//
-//	x̄ ± t(0.975; n−1) · s/√n,   s² = Σ(xᵢ − x̄)²/(n − 1).
-//
-// The interval assumes the per-seed values are independent draws of a
-// normal variable; with fewer than two values sd and the half-width are
-// NaN, and with none the mean is too.
-func TInterval(xs []float64) (mean, sd, half float64) {
-	n := len(xs)
-	if n == 0 {
-		return math.NaN(), math.NaN(), math.NaN()
-	}
-	for _, x := range xs {
-		mean += x
-	}
-	mean /= float64(n)
-	if n < 2 {
-		return mean, math.NaN(), math.NaN()
-	}
-	var ss float64
-	for _, x := range xs {
-		ss += (x - mean) * (x - mean)
-	}
-	sd = math.Sqrt(ss / float64(n-1))
-	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}.Quantile(0.975)
-	return mean, sd, t * sd / math.Sqrt(float64(n))
-}
-
 // metricOrder sorts metric names into report order: Metrics' order, then
 // the others (per-type returns) by name.
 func metricOrder(names []string) {
@@ -288,14 +257,14 @@ func summarise(group []Outcome, metric string) (Row, bool) {
 		return r, false
 	}
 	r.N = len(r.Values)
-	r.Mean, r.SD, r.CI95 = TInterval(r.Values)
+	r.Mean, r.SD, r.CI95 = stats.TInterval95(r.Values)
 	return r, true
 }
 
 // Paired is the paired difference reference − algorithm of one metric at
 // one population: per seed both were measured at (runs of one seed share
 // their evaluation seed), across those seeds, with the Student-t interval
-// of TInterval. Pairing removes what the seeds have in common, so it can
+// of stats.TInterval95. Pairing removes what the seeds have in common, so it can
 // tell two algorithms apart where their own intervals overlap.
 type Paired struct {
 	Scenario   string `json:"scenario"`
@@ -349,7 +318,7 @@ func Pair(rows []Row, reference string) []Paired {
 				continue
 			}
 			p.N = len(p.Values)
-			p.Mean, p.SD, p.CI95 = TInterval(p.Values)
+			p.Mean, p.SD, p.CI95 = stats.TInterval95(p.Values)
 			out = append(out, p)
 		}
 	}

@@ -4,7 +4,7 @@
 // seeds.
 //
 // A sweep is a Plan of runs. Executing it submits two kinds of jobs through
-// a league.Runner, as league tasks of kinds KindTrain and KindEval: a
+// a jobs.Runner, as jobs (package league/jobs) of kinds KindTrain and KindEval: a
 // TrainJob per run, then an EvalJob per run (and one per scenario and seed
 // for uniform random play). Each job is fully described by a small
 // JSON-serialisable struct (the run's scenario document, its seed and its

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/mrasim/mrasim/env"
-	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/jobs"
 )
 
 // AlgoRandom labels uniform random play in a sweep's runs and reports.
@@ -76,7 +76,7 @@ func EvalSeed(seed uint64) uint64 { return env.SubSeed(seed, evalStream) }
 
 // Options say how a plan is executed.
 type Options struct {
-	Runner   league.Runner // default league.Local{}
+	Runner   jobs.Runner // default jobs.Local{}
 	Handlers Handlers
 	Workers  int // goroutines inside each job (game copies, league jobs); results do not depend on it
 	// StopAt, when > 0, stops every training job after that many episodes
@@ -88,7 +88,7 @@ type Options struct {
 	Progress func(phase string, done, n int) // after each finished job; may be nil
 	// Ship sends the run folders with the jobs and writes back the folders
 	// they produced, through the runner's blobs (it must then be a
-	// league.BlobRunner): for runners whose workers do not share this
+	// jobs.BlobRunner): for runners whose workers do not share this
 	// file system (league/natsrun). Results do not depend on it.
 	Ship bool
 	// Context, when not nil, ends the runner's wait when it is done (an
@@ -118,7 +118,7 @@ var ErrFailed = errors.New("sweep: jobs failed")
 func Execute(p *Plan, o Options) (*Report, error) {
 	runner := o.Runner
 	if runner == nil {
-		runner = league.Local{}
+		runner = jobs.Local{}
 	}
 	rep := &Report{Name: p.Name, Seeds: p.Seeds, Algorithms: p.Algorithms, Random: p.Random}
 	for _, sc := range p.Scenarios {

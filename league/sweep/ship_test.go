@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/jobs"
 	"github.com/mrasim/mrasim/league/sweep"
 )
 
@@ -17,11 +17,11 @@ import (
 // it drops the batch's in-process values, as a runner that sends jobs to
 // other machines does, so handlers come from SetWorkerHandlers and
 // folders must travel as blobs.
-type remote struct{ league.Local }
+type remote struct{ jobs.Local }
 
-func (r remote) RunTasks(ctx context.Context, b league.Batch, progress func(league.Progress)) (map[string][]byte, error) {
+func (r remote) Run(ctx context.Context, b jobs.Batch, progress func(jobs.Progress)) (map[string][]byte, error) {
 	b.Local = nil
-	return r.Local.RunTasks(ctx, b, progress)
+	return r.Local.Run(ctx, b, progress)
 }
 
 // fileHandlers train by appending a line to the run folder's checkpoint
@@ -87,12 +87,12 @@ func TestExecuteShipsFolders(t *testing.T) {
 	var firstRows []sweep.Row
 	for _, tc := range []struct {
 		name   string
-		runner league.Runner
+		runner jobs.Runner
 		ship   bool
 	}{
-		{"in place", league.Local{Workers: 2}, false},
-		{"shipped", league.Local{Workers: 2}, true},
-		{"remote", remote{league.Local{Workers: 3}}, true},
+		{"in place", jobs.Local{Workers: 2}, false},
+		{"shipped", jobs.Local{Workers: 2}, true},
+		{"remote", remote{jobs.Local{Workers: 3}}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := plan()
@@ -152,8 +152,8 @@ func TestExecuteShipNeedsBlobRunner(t *testing.T) {
 
 type noBlobs struct{}
 
-func (noBlobs) RunTasks(ctx context.Context, b league.Batch, progress func(league.Progress)) (map[string][]byte, error) {
-	return league.Local{}.RunTasks(ctx, b, progress)
+func (noBlobs) Run(ctx context.Context, b jobs.Batch, progress func(jobs.Progress)) (map[string][]byte, error) {
+	return jobs.Local{}.Run(ctx, b, progress)
 }
 
 // TestWorkerRefusesHostPaths: a job arriving at a worker (no in-process
@@ -175,8 +175,8 @@ func TestWorkerRefusesHostPaths(t *testing.T) {
 		{"shipped eval with a run path", sweep.KindEval, `{"version":1,"job":{"scenario":"s","algo":"a","file":"x.toml","source":"","run_dir":"` + victim + `"},"ship":true}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := league.RunTask(context.Background(), league.TaskEnv{}, league.Task{ID: "j", Kind: tc.kind, Payload: []byte(tc.payload)})
-			if !errors.Is(err, league.ErrRefused) {
+			_, err := jobs.Handle(context.Background(), jobs.Env{}, jobs.Job{ID: "j", Kind: tc.kind, Payload: []byte(tc.payload)})
+			if !errors.Is(err, jobs.ErrRefused) {
 				t.Errorf("error %v, want a refusal", err)
 			}
 			if _, err := os.Stat(victim); !os.IsNotExist(err) {

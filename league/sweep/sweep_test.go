@@ -12,36 +12,9 @@ import (
 	"testing"
 
 	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/jobs"
 	"github.com/mrasim/mrasim/league/sweep"
 )
-
-// TestTInterval checks the interval against a hand computation with the
-// tabulated quantiles t(0.975; 3) = 3.182446305284263 and
-// t(0.975; 1) = 12.706204736174698.
-func TestTInterval(t *testing.T) {
-	for _, tc := range []struct {
-		xs             []float64
-		mean, sd, half float64
-	}{
-		// s² = (2.25+0.25+0.25+2.25)/3 = 5/3; half = 3.1824…·√(5/3)/√4.
-		{[]float64{1, 2, 3, 4}, 2.5, math.Sqrt(5.0 / 3), 3.182446305284263 * math.Sqrt(5.0/3) / 2},
-		// s = √0.5; half = 12.706…·√0.5/√2 = 6.353102368087349.
-		{[]float64{0, 1}, 0.5, math.Sqrt(0.5), 6.353102368087349},
-		{[]float64{-3, -3, -3}, -3, 0, 0},
-	} {
-		mean, sd, half := sweep.TInterval(tc.xs)
-		if math.Abs(mean-tc.mean) > 1e-12 || math.Abs(sd-tc.sd) > 1e-12 || math.Abs(half-tc.half) > 1e-9 {
-			t.Errorf("TInterval(%v) = %v, %v, %v; want %v, %v, %v", tc.xs, mean, sd, half, tc.mean, tc.sd, tc.half)
-		}
-	}
-	// One value: no interval; none: nothing.
-	if m, sd, h := sweep.TInterval([]float64{7}); m != 7 || !math.IsNaN(sd) || !math.IsNaN(h) {
-		t.Errorf("one value: %v %v %v", m, sd, h)
-	}
-	if m, _, _ := sweep.TInterval(nil); !math.IsNaN(m) {
-		t.Errorf("no value: mean %v", m)
-	}
-}
 
 func plan() *sweep.Plan {
 	p := &sweep.Plan{
@@ -142,7 +115,7 @@ func TestExecuteSubmitsEveryJob(t *testing.T) {
 	var reports []*sweep.Report
 	for _, workers := range []int{1, 4} {
 		f := &fakeHandlers{}
-		rep, err := sweep.Execute(p, sweep.Options{Runner: league.Local{Workers: workers}, Handlers: f.handlers(), Workers: 3})
+		rep, err := sweep.Execute(p, sweep.Options{Runner: jobs.Local{Workers: workers}, Handlers: f.handlers(), Workers: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -230,7 +203,7 @@ func TestProgressCountsOnlyJobsRun(t *testing.T) {
 	var mu sync.Mutex
 	last := map[string][2]int{}
 	_, err := sweep.Execute(p, sweep.Options{
-		Runner:   league.Local{Workers: 1},
+		Runner:   jobs.Local{Workers: 1},
 		Handlers: f.handlers(),
 		Stopped: func() bool {
 			f.mu.Lock()

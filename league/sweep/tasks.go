@@ -1,7 +1,7 @@
 package sweep
 
-// A sweep's jobs as league tasks (league.Task of kinds KindTrain and
-// KindEval), so that any league.Runner runs them: Local in this process,
+// A sweep's jobs in serialised form (jobs.Job of kinds KindTrain and
+// KindEval), so that any jobs.Runner runs them: Local in this process,
 // or workers on other machines (league/natsrun, mrasim worker).
 //
 // In this process (Options.Ship false) a job runs in place, on the run
@@ -10,9 +10,9 @@ package sweep
 // system, so folders travel through the runner's blobs: a job carries the
 // files of the folders it reads (relative path → SHA-256, content in
 // Batch.Blobs), the worker writes them into a temporary folder, runs its
-// handler there, stores the files of the folder it wrote with TaskEnv.Put
+// handler there, stores the files of the folder it wrote with jobs.Env.Put
 // and names them in its result; the submitter reads them back
-// (league.BlobRunner), verifies their sums and writes them into the run
+// (jobs.BlobRunner), verifies their sums and writes them into the run
 // folders of the plan. Results are the same either way: every job depends
 // on nothing but its payload.
 
@@ -31,15 +31,16 @@ import (
 	"sync/atomic"
 
 	"github.com/mrasim/mrasim/internal/checkpoint"
-	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/internal/fsutil"
+	"github.com/mrasim/mrasim/league/jobs"
 )
 
 func init() {
-	league.RegisterKind(KindTrain, func(ctx context.Context, env league.TaskEnv, payload []byte) ([]byte, error) {
-		return handleTask(ctx, env, KindTrain, payload)
+	jobs.Register(KindTrain, func(ctx context.Context, env jobs.Env, payload []byte) ([]byte, error) {
+		return handleJob(ctx, env, KindTrain, payload)
 	})
-	league.RegisterKind(KindEval, func(ctx context.Context, env league.TaskEnv, payload []byte) ([]byte, error) {
-		return handleTask(ctx, env, KindEval, payload)
+	jobs.Register(KindEval, func(ctx context.Context, env jobs.Env, payload []byte) ([]byte, error) {
+		return handleJob(ctx, env, KindEval, payload)
 	})
 }
 
@@ -68,16 +69,16 @@ type local struct {
 	skipped atomic.Int64 // jobs not run because the sweep was stopped: progress does not count them as done
 }
 
-// payloadVersion is the layout version of taskPayload and taskResult.
+// payloadVersion is the layout version of jobPayload and jobResult.
 const payloadVersion = 1
 
-// taskPayload is a sweep job as it crosses machines.
-type taskPayload struct {
+// jobPayload is a sweep job as it crosses machines.
+type jobPayload struct {
 	Version int             `json:"version"`
 	Job     json.RawMessage `json:"job"` // a TrainJob or an EvalJob
 	// Ship says the worker may not share the submitter's file system: the
 	// folders below travel as blobs and the job's output folder comes back
-	// as blobs (taskResult.Files).
+	// as blobs (jobResult.Files).
 	Ship bool `json:"ship,omitempty"`
 	// RunFiles are the run folder's files (relative path → SHA-256): for
 	// training, the folder to continue or skip; for evaluation, the
@@ -88,33 +89,33 @@ type taskPayload struct {
 	DirFiles map[string]string `json:"dir_files,omitempty"`
 }
 
-// taskResult is a sweep job's answer.
-type taskResult struct {
+// jobResult is a sweep job's answer.
+type jobResult struct {
 	Stopped bool            `json:"stopped,omitempty"` // skipped: the sweep was stopped before it started
 	Result  json.RawMessage `json:"result,omitempty"`  // a TrainResult or an EvalResult
 	// Files is, when shipped, the folder the job wrote (training: the run
 	// folder; evaluation: the evaluation folder), relative path → SHA-256
-	// of content stored with TaskEnv.Put.
+	// of content stored with jobs.Env.Put.
 	Files map[string]string `json:"files,omitempty"`
 }
 
-// handleTask is the league.Handler of KindTrain and KindEval.
-func handleTask(ctx context.Context, env league.TaskEnv, kind string, payload []byte) ([]byte, error) {
-	var p taskPayload
+// handleJob is the jobs.Handler of KindTrain and KindEval.
+func handleJob(ctx context.Context, env jobs.Env, kind string, payload []byte) ([]byte, error) {
+	var p jobPayload
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
-		return nil, league.Refusef("%s payload: %v", kind, err)
+		return nil, jobs.Refusef("%s payload: %v", kind, err)
 	}
 	if p.Version != payloadVersion {
-		return nil, league.Refusef("%s payload version %d, this worker reads version %d", kind, p.Version, payloadVersion)
+		return nil, jobs.Refusef("%s payload version %d, this worker reads version %d", kind, p.Version, payloadVersion)
 	}
 	var h Handlers
 	if v, ok := env.Local(localKey); ok {
 		l := v.(*local)
 		if l.stopped != nil && l.stopped() {
 			l.skipped.Add(1)
-			return json.Marshal(taskResult{Stopped: true})
+			return json.Marshal(jobResult{Stopped: true})
 		}
 		h = l.h
 	} else {
@@ -122,13 +123,13 @@ func handleTask(ctx context.Context, env league.TaskEnv, kind string, payload []
 		wh := workerHandlers
 		workerMu.RUnlock()
 		if wh == nil {
-			return nil, league.Refusef("this worker has no sweep handlers (the mrasim command sets them)")
+			return nil, jobs.Refusef("this worker has no sweep handlers (the mrasim command sets them)")
 		}
 		h = wh(ctx)
 		// A job from another process: the worker writes only under its
 		// own work folder, never where a payload says.
 		if !p.Ship {
-			return nil, league.Refusef("%s job: it does not ship its folders, so it names folders of the submitter's machine; a worker runs only jobs whose folders travel with them (sweep --nats sends such jobs)", kind)
+			return nil, jobs.Refusef("%s job: it does not ship its folders, so it names folders of the submitter's machine; a worker runs only jobs whose folders travel with them (sweep --nats sends such jobs)", kind)
 		}
 	}
 	if !p.Ship {
@@ -136,7 +137,7 @@ func handleTask(ctx context.Context, env league.TaskEnv, kind string, payload []
 		if err != nil {
 			return nil, err
 		}
-		return json.Marshal(taskResult{Result: out})
+		return json.Marshal(jobResult{Result: out})
 	}
 
 	tmp, err := os.MkdirTemp("", "mrasim-sweep-")
@@ -157,20 +158,20 @@ func handleTask(ctx context.Context, env league.TaskEnv, kind string, payload []
 	case KindTrain:
 		var j TrainJob
 		if err := json.Unmarshal(p.Job, &j); err != nil {
-			return nil, league.Refusef("%s job: %v", kind, err)
+			return nil, jobs.Refusef("%s job: %v", kind, err)
 		}
 		if j.Dir != "" {
-			return nil, league.Refusef("%s job: a shipped job names the folder %q; its folder is the one the worker makes, so a payload names none", kind, j.Dir)
+			return nil, jobs.Refusef("%s job: a shipped job names the folder %q; its folder is the one the worker makes, so a payload names none", kind, j.Dir)
 		}
 		j.Dir = runDir
 		job, err = json.Marshal(j)
 	default:
 		var j EvalJob
 		if err := json.Unmarshal(p.Job, &j); err != nil {
-			return nil, league.Refusef("%s job: %v", kind, err)
+			return nil, jobs.Refusef("%s job: %v", kind, err)
 		}
 		if j.Dir != "" || (j.RunDir != "" && j.RunDir != shippedRun) {
-			return nil, league.Refusef("%s job: a shipped job names the folders %q and %q; its folders are the ones the worker makes, so a payload names none (run_dir is %q for a trained run, empty for random play)", kind, j.Dir, j.RunDir, shippedRun)
+			return nil, jobs.Refusef("%s job: a shipped job names the folders %q and %q; its folders are the ones the worker makes, so a payload names none (run_dir is %q for a trained run, empty for random play)", kind, j.Dir, j.RunDir, shippedRun)
 		}
 		if j.RunDir != "" {
 			j.RunDir = runDir
@@ -190,12 +191,17 @@ func handleTask(ctx context.Context, env league.TaskEnv, kind string, payload []
 		return nil, err
 	}
 	env.Alive()
-	return json.Marshal(taskResult{Result: out, Files: files})
+	return json.Marshal(jobResult{Result: out, Files: files})
 }
 
 // shippedRun is EvalJob.RunDir in a shipped job that evaluates a trained
 // run (the run's files travel in RunFiles): a name, not a path.
 const shippedRun = "run"
+
+// maxShippedFile bounds one file of a folder that travels with a job: far
+// above any checkpoint or replay segment, it only keeps a file that grows
+// without end from being read.
+const maxShippedFile = 1 << 40
 
 // withoutHostPaths returns a shipped job's document with the submitter's
 // folders taken out: a worker makes its own folders, and a payload never
@@ -263,11 +269,11 @@ func pack(dir, skip string, blobs map[string][]byte) (map[string]string, error) 
 	}
 	var files map[string]string
 	for _, name := range names {
-		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		data, err := fsutil.ReadRegular(filepath.Join(dir, filepath.FromSlash(name)), maxShippedFile)
 		if err != nil {
 			return nil, fmt.Errorf("sweep: %w", err)
 		}
-		sum := league.BlobSum(data)
+		sum := jobs.BlobSum(data)
 		blobs[sum] = data
 		if files == nil {
 			files = map[string]string{}
@@ -278,14 +284,14 @@ func pack(dir, skip string, blobs map[string][]byte) (map[string]string, error) 
 }
 
 // packOut stores the files of dir with env.Put (a worker's output folder).
-func packOut(ctx context.Context, env league.TaskEnv, dir string) (map[string]string, error) {
+func packOut(ctx context.Context, env jobs.Env, dir string) (map[string]string, error) {
 	names, err := listFiles(dir, "")
 	if err != nil {
 		return nil, fmt.Errorf("sweep: reading %s: %w", dir, err)
 	}
 	files := map[string]string{}
 	for _, name := range names {
-		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		data, err := fsutil.ReadRegular(filepath.Join(dir, filepath.FromSlash(name)), maxShippedFile)
 		if err != nil {
 			return nil, fmt.Errorf("sweep: %w", err)
 		}
@@ -302,13 +308,13 @@ func packOut(ctx context.Context, env league.TaskEnv, dir string) (map[string]st
 // localName checks that a shipped file name stays inside its folder.
 func localName(name string) error {
 	if !filepath.IsLocal(filepath.FromSlash(name)) {
-		return league.Refusef("file name %q leaves its folder", name)
+		return jobs.Refusef("file name %q leaves its folder", name)
 	}
 	return nil
 }
 
 // unpack writes shipped files, verified, into dir (a worker's side).
-func unpack(ctx context.Context, env league.TaskEnv, files map[string]string, dir string) error {
+func unpack(ctx context.Context, env jobs.Env, files map[string]string, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
@@ -333,13 +339,13 @@ func unpack(ctx context.Context, env league.TaskEnv, files map[string]string, di
 
 // receive writes a shipped job's output files into dir (the submitter's
 // side), reading them back from the runner and verifying their sums.
-func receive(ctx context.Context, runner league.Runner, files map[string]string, dir string) error {
+func receive(ctx context.Context, runner jobs.Runner, files map[string]string, dir string) error {
 	if len(files) == 0 {
 		return nil
 	}
-	br, ok := runner.(league.BlobRunner)
+	br, ok := runner.(jobs.BlobRunner)
 	if !ok {
-		return fmt.Errorf("sweep: the runner %T cannot hand back job outputs (it is no league.BlobRunner)", runner)
+		return fmt.Errorf("sweep: the runner %T cannot hand back job outputs (it is no jobs.BlobRunner)", runner)
 	}
 	for name, sum := range files {
 		if err := localName(name); err != nil {
@@ -349,7 +355,7 @@ func receive(ctx context.Context, runner league.Runner, files map[string]string,
 		if err != nil {
 			return fmt.Errorf("sweep: file %s: %w", name, err)
 		}
-		if got := league.BlobSum(data); got != sum {
+		if got := jobs.BlobSum(data); got != sum {
 			return fmt.Errorf("sweep: file %s: checksum mismatch (content hashes to %s, want %s)", name, got, sum)
 		}
 		path := filepath.Join(dir, filepath.FromSlash(name))
@@ -370,17 +376,17 @@ func receive(ctx context.Context, runner league.Runner, files map[string]string,
 // (and written, training), dir written (evaluation).
 type folders struct{ run, dir string }
 
-// runAll runs n jobs of one kind through the runner as league tasks and
+// runAll runs n jobs of one kind through the runner as jobs.Job values and
 // returns each job's error (naming the job) and whether some jobs were
 // skipped because the sweep was stopped.
-func runAll(runner league.Runner, o Options, phase, kind string, n int, job func(i int) (name string, job, res any), where func(i int) folders) (errs []error, stopped bool) {
+func runAll(runner jobs.Runner, o Options, phase, kind string, n int, job func(i int) (name string, job, res any), where func(i int) folders) (errs []error, stopped bool) {
 	errs = make([]error, n)
 	ctx := o.Context
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	loc := &local{h: o.Handlers, stopped: o.Stopped}
-	b := league.Batch{Blobs: map[string][]byte{}, Local: map[string]any{localKey: loc}}
+	b := jobs.Batch{Blobs: map[string][]byte{}, Local: map[string]any{localKey: loc}}
 	names := make([]string, n)
 	ids := map[string]int{}
 	for i := range n {
@@ -391,7 +397,7 @@ func runAll(runner league.Runner, o Options, phase, kind string, n int, job func
 			errs[i] = fmt.Errorf("%s %s: %w", phase, name, err)
 			continue
 		}
-		p := taskPayload{Version: payloadVersion, Job: raw, Ship: o.Ship}
+		p := jobPayload{Version: payloadVersion, Job: raw, Ship: o.Ship}
 		if o.Ship {
 			if p.Job, err = withoutHostPaths(kind, raw); err != nil {
 				errs[i] = fmt.Errorf("%s %s: %w", phase, name, err)
@@ -418,17 +424,17 @@ func runAll(runner league.Runner, o Options, phase, kind string, n int, job func
 		}
 		id := fmt.Sprintf("%s-%d", strings.ReplaceAll(kind, ".", "-"), i)
 		ids[id] = i
-		b.Tasks = append(b.Tasks, league.Task{ID: id, Kind: kind, Payload: payload})
+		b.Jobs = append(b.Jobs, jobs.Job{ID: id, Kind: kind, Payload: payload})
 	}
-	var progress func(league.Progress)
+	var progress func(jobs.Progress)
 	if o.Progress != nil {
-		progress = func(p league.Progress) { o.Progress(phase, max(0, p.Done-int(loc.skipped.Load())), p.Total) }
+		progress = func(p jobs.Progress) { o.Progress(phase, max(0, p.Done-int(loc.skipped.Load())), p.Total) }
 	}
-	results, runErr := runner.RunTasks(ctx, b, progress)
-	// Failures of single jobs are TaskErrors; anything else fails them all.
+	results, runErr := runner.Run(ctx, b, progress)
+	// Failures of single jobs are *jobs.Error; anything else fails them all.
 	var other []error
 	for _, err := range flatten(runErr) {
-		var te *league.TaskError
+		var te *jobs.Error
 		if errors.As(err, &te) {
 			if i, ok := ids[te.ID]; ok {
 				if ctx.Err() != nil && errors.Is(te.Err, ctx.Err()) {
@@ -454,7 +460,7 @@ func runAll(runner league.Runner, o Options, phase, kind string, n int, job func
 			}
 			continue
 		}
-		var r taskResult
+		var r jobResult
 		if err := json.Unmarshal(data, &r); err != nil {
 			errs[i] = fmt.Errorf("%s %s: sweep: %s result: %w", phase, names[i], kind, err)
 			continue

@@ -20,6 +20,7 @@ import (
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/league"
 	"github.com/mrasim/mrasim/league/br"
+	"github.com/mrasim/mrasim/league/jobs"
 	"github.com/mrasim/mrasim/league/natsrun"
 	"github.com/mrasim/mrasim/mra"
 	"github.com/mrasim/mrasim/scenarios"
@@ -118,7 +119,7 @@ func runEval(c *context, args []string) int {
 		Game: s.Game.Name, Params: s.Game.Params, Populations: s.Eval.Populations, Episodes: s.Eval.Episodes, Seed: s.Seed,
 		AdaptSteps: s.Eval.AdaptSteps, AdaptEpisodes: s.Eval.AdaptEpisodes,
 		NashConv: s.Eval.NashConv, BR: brBudget(s.Eval),
-		Runner: league.Local{Workers: *workers},
+		Runner: jobs.Local{Workers: *workers},
 	}
 	if len(pops) > 0 {
 		reg, _ := env.Lookup(s.Game.Name)
@@ -198,7 +199,7 @@ func runEval(c *context, args []string) int {
 	if fit, err := memest.FitWorkers(mo, limit); err == nil && fit >= 1 && fit < *workers {
 		fmt.Fprintf(c.stderr, "memory: running %d jobs at once instead of %d to stay within %s (results do not depend on it)\n", fit, *workers, memest.Format(limit))
 		mo.Workers = fit
-		opts.Runner = league.Local{Workers: fit}
+		opts.Runner = jobs.Local{Workers: fit}
 	}
 	est, err := memest.Eval(mo)
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	"sync"
 
 	"github.com/mrasim/mrasim/internal/memest"
-	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/jobs"
 )
 
 // maxMemoryUsage is the help text of --max-memory.
@@ -60,10 +60,10 @@ func checkMemory(w io.Writer, est memest.Estimate, limit int64, source, what str
 // the worker's memory — so that a worker fails the job once instead of
 // having it delivered again to fail (or die) on the next worker.
 func refused(err error) error {
-	if err == nil || errors.Is(err, league.ErrRefused) {
+	if err == nil || errors.Is(err, jobs.ErrRefused) {
 		return err
 	}
-	return fmt.Errorf("%w: %w", league.ErrRefused, err)
+	return fmt.Errorf("%w: %w", jobs.ErrRefused, err)
 }
 
 // memoryBudget shares a worker's memory among the jobs it runs at once: a
@@ -91,7 +91,7 @@ func newMemoryBudget(flag string) (*memoryBudget, error) {
 
 // reserve takes est for a job described by what, waiting while the jobs
 // running leave too little; it returns the function that gives it back. An
-// estimate above the whole limit is an error wrapping league.ErrRefused.
+// estimate above the whole limit is an error wrapping jobs.ErrRefused.
 func (b *memoryBudget) reserve(ctx stdcontext.Context, est memest.Estimate, what string) (release func(), err error) {
 	if b.limit <= 0 {
 		return func() {}, nil

@@ -12,8 +12,10 @@ import (
 	"github.com/mrasim/mrasim/agents"
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/env/particle"
+	"github.com/mrasim/mrasim/internal/stats"
 	"github.com/mrasim/mrasim/league"
 	"github.com/mrasim/mrasim/league/br"
+	"github.com/mrasim/mrasim/league/jobs"
 	"github.com/mrasim/mrasim/scenarios"
 )
 
@@ -130,7 +132,8 @@ func deviationGain(t *testing.T, newGame func() (env.Game, error), others agents
 		s := env.SubSeed(seed, uint64(k))
 		diff[k] = play(s, true) - play(s, false)
 	}
-	return br.MeanCI95(diff)
+	mean, _, half := stats.TInterval95(diff)
+	return mean, half
 }
 
 // TestPowerTable measures the power table of the README: for each particle
@@ -235,7 +238,7 @@ func TestPowerTable(t *testing.T) {
 		}
 		start := time.Now()
 		rep, err := league.Play([]league.Entry{entry}, league.Options{Game: game, Params: s.Game.Params, Populations: []env.Population{spec.Population},
-			Episodes: 2, Seed: 3, NashConv: league.ModeBR, BR: budget, Runner: league.Local{Workers: 1}})
+			Episodes: 2, Seed: 3, NashConv: league.ModeBR, BR: budget, Runner: jobs.Local{Workers: 1}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/mrasim/mrasim/env/particle"
 	"github.com/mrasim/mrasim/env/particle/render"
 	"github.com/mrasim/mrasim/internal/checkpoint"
+	"github.com/mrasim/mrasim/internal/fsutil"
 	"github.com/mrasim/mrasim/league"
 	"github.com/mrasim/mrasim/scenarios"
 )
@@ -441,7 +442,7 @@ func writeRenders(dir string, entries []league.Entry, opts league.Options) ([]st
 		section.WriteString("\n")
 	}
 	report := filepath.Join(dir, "report.md")
-	old, err := os.ReadFile(report)
+	old, err := fsutil.ReadRegular(report, 1<<30)
 	if err != nil {
 		return files, err
 	}

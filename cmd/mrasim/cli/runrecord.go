@@ -15,6 +15,7 @@ import (
 	"unicode"
 
 	"github.com/mrasim/mrasim/internal/checkpoint"
+	"github.com/mrasim/mrasim/internal/fsutil"
 	"github.com/mrasim/mrasim/scenarios"
 )
 
@@ -98,7 +99,7 @@ func writeRunRecord(dir string, r runRecord) error {
 // written before records existed.
 func readRunRecord(dir string) (r runRecord, ok bool, err error) {
 	path := filepath.Join(dir, runRecordFile)
-	data, err := checkpoint.ReadRegular(path, 1<<20)
+	data, err := fsutil.ReadRegular(path, 1<<20)
 	if errors.Is(err, os.ErrNotExist) {
 		return r, false, nil
 	}

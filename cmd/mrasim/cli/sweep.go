@@ -19,10 +19,12 @@ import (
 
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/internal/checkpoint"
+	"github.com/mrasim/mrasim/internal/fsutil"
 	"github.com/mrasim/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/internal/runlock"
 	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/jobs"
 	"github.com/mrasim/mrasim/league/natsrun"
 	"github.com/mrasim/mrasim/league/sweep"
 	"github.com/mrasim/mrasim/scenarios"
@@ -165,7 +167,7 @@ func runSweep(c *context, args []string) int {
 		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
 		return ExitFailure
 	}
-	md, _ := os.ReadFile(filepath.Join(plan.Out, "sweep.md"))
+	md, _ := fsutil.ReadRegular(filepath.Join(plan.Out, "sweep.md"), 1<<30)
 	c.stdout.Write(md)
 	fmt.Fprintf(c.stdout, "wrote %s\n", strings.Join(written, ", "))
 	return code
@@ -229,7 +231,7 @@ func (c *context) sweep(ctx stdcontext.Context, plan *sweep.Plan, set sweepSetti
 	var bar *progress.Reporter
 	phase := ""
 	opts := sweep.Options{
-		Runner: league.Local{Workers: set.jobs},
+		Runner: jobs.Local{Workers: set.jobs},
 		Handlers: sweep.Handlers{
 			// The plan's memory was checked before the sweep started.
 			Train: func(j sweep.TrainJob) (sweep.TrainResult, error) { return trainJob(ctx, j, nil) },
@@ -288,7 +290,7 @@ func writeSweepReport(rep *sweep.Report, dir string) ([]string, error) {
 // budget (a worker's), the run's memory is reserved from it before
 // anything is allocated. Input that can never train (a scenario that does
 // not parse, a folder of another run, a run larger than the budget) is
-// refused (league.ErrRefused): a worker fails it once.
+// refused (jobs.ErrRefused): a worker fails it once.
 func trainJob(ctx stdcontext.Context, j sweep.TrainJob, budget *memoryBudget) (sweep.TrainResult, error) {
 	res := sweep.TrainResult{Run: j.Run}
 	s, err := scenarios.Parse(j.File, j.Source)
@@ -299,7 +301,7 @@ func trainJob(ctx stdcontext.Context, j sweep.TrainJob, budget *memoryBudget) (s
 	_, statErr := os.Stat(filepath.Join(j.Dir, runCheckpoint))
 	resume := statErr == nil
 	if resume {
-		saved, err := checkpoint.ReadRegular(filepath.Join(j.Dir, runScenario), scenarios.MaxFileSize)
+		saved, err := fsutil.ReadRegular(filepath.Join(j.Dir, runScenario), scenarios.MaxFileSize)
 		if err != nil {
 			return res, err
 		}
@@ -312,7 +314,7 @@ func trainJob(ctx stdcontext.Context, j sweep.TrainJob, budget *memoryBudget) (s
 			return res, refused(fmt.Errorf("%s holds a run trained from another scenario (its %s differs from the grid's outside [eval]): move it away or choose another out", j.Dir, runScenario))
 		}
 		var done sweep.TrainResult
-		if data, err := checkpoint.ReadRegular(filepath.Join(j.Dir, sweepTrained), 1<<20); err == nil && json.Unmarshal(data, &done) == nil && done.Finished {
+		if data, err := fsutil.ReadRegular(filepath.Join(j.Dir, sweepTrained), 1<<20); err == nil && json.Unmarshal(data, &done) == nil && done.Finished {
 			done.Skipped, done.Resumed = true, false
 			return done, nil
 		}
@@ -392,7 +394,7 @@ func lastMetrics(path string) (m struct {
 
 // lastLine returns the last non-empty line of a text file ("" if none).
 func lastLine(path string) string {
-	f, _, err := checkpoint.OpenRegular(path)
+	f, _, err := fsutil.OpenRegular(path)
 	if err != nil {
 		return ""
 	}
@@ -423,11 +425,11 @@ type evalCache struct {
 //
 // With a budget (a worker's), the evaluation's memory is reserved from it
 // before anything is allocated; input that can never be evaluated is
-// refused (league.ErrRefused), as in trainJob.
+// refused (jobs.ErrRefused), as in trainJob.
 func evalJob(ctx stdcontext.Context, j sweep.EvalJob, budget *memoryBudget) (sweep.EvalResult, error) {
 	start := time.Now()
 	cachePath := filepath.Join(j.Dir, sweepEvalFile)
-	if data, err := checkpoint.ReadRegular(cachePath, 1<<30); err == nil {
+	if data, err := fsutil.ReadRegular(cachePath, 1<<30); err == nil {
 		var c evalCache
 		if json.Unmarshal(data, &c) == nil && bytes.Equal(c.Source, j.Source) && c.EvalSeed == j.EvalSeed {
 			c.Result.Skipped, c.Result.WallSeconds = true, 0
@@ -451,7 +453,7 @@ func evalJob(ctx stdcontext.Context, j sweep.EvalJob, budget *memoryBudget) (swe
 		Game: s.Game.Name, Params: s.Game.Params, Populations: s.Eval.Populations, Episodes: s.Eval.Episodes, Seed: j.EvalSeed,
 		AdaptSteps: s.Eval.AdaptSteps, AdaptEpisodes: s.Eval.AdaptEpisodes,
 		NashConv: s.Eval.NashConv, BR: brBudget(s.Eval),
-		Runner: league.Local{Workers: j.Workers},
+		Runner: jobs.Local{Workers: j.Workers},
 	}
 	if opts.BR.Episodes == 0 && opts.NashConv == league.ModeAuto {
 		opts.NashConv = league.ModeExactWhereGiven // no best responses: exact values only, where the game gives them

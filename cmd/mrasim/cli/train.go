@@ -21,6 +21,7 @@ import (
 
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/internal/curves"
+	"github.com/mrasim/mrasim/internal/fsutil"
 	"github.com/mrasim/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/internal/runlock"
@@ -108,7 +109,7 @@ func runTrain(c *context, args []string) int {
 			}
 		}
 		copyPath := filepath.Join(dir, runScenario)
-		saved, err := checkpoint.ReadRegular(copyPath, scenarios.MaxFileSize)
+		saved, err := fsutil.ReadRegular(copyPath, scenarios.MaxFileSize)
 		if err != nil {
 			fmt.Fprintf(c.stderr, "mrasim train: --resume: %v\n", err)
 			return ExitUsage
@@ -521,7 +522,7 @@ func formatSeconds(s float64) string {
 // they are. A missing file starts empty. note says what was dropped and
 // why, for the user.
 func trimMetrics(path string, episode int) (kept []mra.Metrics, note string, err error) {
-	data, err := checkpoint.ReadRegular(path, 1<<30)
+	data, err := fsutil.ReadRegular(path, 1<<30)
 	if errors.Is(err, os.ErrNotExist) {
 		note = fmt.Sprintf("%s was missing; the curves start again from episode %d", path, episode)
 		data, err = nil, nil

@@ -10,7 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
-	"github.com/mrasim/mrasim/internal/checkpoint"
+	"github.com/mrasim/mrasim/internal/fsutil"
 	"github.com/mrasim/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/league/natsrun"
 )
@@ -38,7 +38,7 @@ func addNATSFlags(fs *flag.FlagSet, urlHelp string) natsFlags {
 func (n natsFlags) dial(name string) (natsrun.Dial, error) {
 	d := natsrun.Dial{URL: *n.url, Creds: *n.creds, TLSCA: *n.tlsCA, Name: name}
 	if *n.tokenFile != "" {
-		data, err := checkpoint.ReadRegular(*n.tokenFile, 64<<10)
+		data, err := fsutil.ReadRegular(*n.tokenFile, 64<<10)
 		if err != nil {
 			return d, fmt.Errorf("--token-file: %w", err)
 		}

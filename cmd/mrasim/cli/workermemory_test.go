@@ -14,7 +14,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/mrasim/mrasim/internal/memest"
-	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/jobs"
 	"github.com/mrasim/mrasim/league/natsrun"
 	"github.com/mrasim/mrasim/league/sweep"
 	"github.com/mrasim/mrasim/scenarios"
@@ -45,9 +45,9 @@ func TestWorkerRefusesJobsOnce(t *testing.T) {
 	}
 	defer wnc.Close()
 	var runs atomic.Int64
-	w := &natsrun.Worker{Conn: wnc, Settings: s, Name: "small", Run: func(ctx stdcontext.Context, env league.TaskEnv, job league.Task) ([]byte, error) {
+	w := &natsrun.Worker{Conn: wnc, Settings: s, Name: "small", Handle: func(ctx stdcontext.Context, env jobs.Env, job jobs.Job) ([]byte, error) {
 		runs.Add(1)
-		return league.RunTask(ctx, env, job)
+		return jobs.Handle(ctx, env, job)
 	}}
 	budget := &memoryBudget{limit: 512 << 20, source: "--max-memory", freed: make(chan struct{})}
 	go w.Serve(withBudget(ctx, budget))
@@ -75,9 +75,9 @@ func TestWorkerRefusesJobsOnce(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			runs.Store(0)
-			b := league.Batch{Tasks: []league.Task{trainTask(t, "bad", tc.source)}}
-			_, err := runner.RunTasks(ctx, b, nil)
-			if !errors.Is(err, league.ErrRefused) || !strings.Contains(err.Error(), tc.want) || strings.Count(err.Error(), "payload refused") != 1 {
+			b := jobs.Batch{Jobs: []jobs.Job{trainTask(t, "bad", tc.source)}}
+			_, err := runner.Run(ctx, b, nil)
+			if !errors.Is(err, jobs.ErrRefused) || !strings.Contains(err.Error(), tc.want) || strings.Count(err.Error(), "payload refused") != 1 {
 				t.Errorf("error %v, want a refusal saying %q", err, tc.want)
 			}
 			if n := runs.Load(); n != 1 {
@@ -86,7 +86,7 @@ func TestWorkerRefusesJobsOnce(t *testing.T) {
 		})
 	}
 	runs.Store(0)
-	res, err := runner.RunTasks(ctx, league.Batch{Tasks: []league.Task{trainTask(t, "good", tinyTrain)}}, nil)
+	res, err := runner.Run(ctx, jobs.Batch{Jobs: []jobs.Job{trainTask(t, "good", tinyTrain)}}, nil)
 	if err != nil || len(res["good"]) == 0 || runs.Load() != 1 {
 		t.Fatalf("the job that fits: %d runs, %v", runs.Load(), err)
 	}
@@ -94,7 +94,7 @@ func TestWorkerRefusesJobsOnce(t *testing.T) {
 
 // trainTask is a shipped sweep training job of scenario source, as sweep
 // --nats sends it.
-func trainTask(t *testing.T, id, source string) league.Task {
+func trainTask(t *testing.T, id, source string) jobs.Job {
 	t.Helper()
 	job, err := json.Marshal(sweep.TrainJob{Run: "tiny/mra/seed-1", File: filepath.Join("grid", "tiny.toml"), Source: []byte(source), Workers: 1})
 	if err != nil {
@@ -104,7 +104,7 @@ func trainTask(t *testing.T, id, source string) league.Task {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return league.Task{ID: id, Kind: sweep.KindTrain, Payload: payload}
+	return jobs.Job{ID: id, Kind: sweep.KindTrain, Payload: payload}
 }
 
 // mustParse parses a scenario document.
@@ -164,7 +164,7 @@ func TestMemoryBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.reserve(ctx, est(150), "huge"); !errors.Is(err, league.ErrRefused) {
+	if _, err := b.reserve(ctx, est(150), "huge"); !errors.Is(err, jobs.ErrRefused) {
 		t.Errorf("a job above the limit: %v, want a refusal", err)
 	}
 	got := make(chan error, 1)

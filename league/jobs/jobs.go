@@ -1,4 +1,4 @@
-package league
+package jobs
 
 import (
 	"context"
@@ -10,21 +10,21 @@ import (
 	"sync"
 )
 
-// Task is one job in serialised form, so that it can cross machines (a
-// league's evaluation, adaptation or best response; a sweep's training
-// run): a registered Kind says which handler runs it and Payload is its
-// whole input (with the SHA-256 sums of any blobs it needs). The ID names
-// the task within its batch; a result stored under it makes a redelivered
-// or resubmitted task a duplicate that is dropped.
-type Task struct {
+// Job is one unit of work in serialised form, so that it can cross
+// machines (a league's evaluation, adaptation or best response; a sweep's
+// training or evaluation): a registered Kind says which Handler handles it
+// and Payload is its whole input (with the SHA-256 sums of any blobs it
+// needs). The ID names the job within its batch; a result stored under it
+// makes a redelivered or resubmitted job a duplicate that is dropped.
+type Job struct {
 	ID      string // unique in its batch; letters, digits, '-' and '_' (usable as a key anywhere)
-	Kind    string // a kind given to RegisterKind
+	Kind    string // a kind given to Register
 	Payload []byte
 }
 
-// Batch is a set of tasks and the blobs they refer to.
+// Batch is a set of jobs and the blobs they refer to.
 type Batch struct {
-	Tasks []Task
+	Jobs []Job
 	// Blobs holds content jobs refer to, keyed by the hex SHA-256 of the
 	// content (BlobSum); a runner that sends jobs away ships them along,
 	// once per content, and its workers verify the sum.
@@ -42,33 +42,33 @@ type Progress struct {
 	Workers     int // workers seen working on the batch (goroutines for Local)
 }
 
-// Runner runs a batch of tasks and returns each task's result bytes by
-// task ID. Every job's result must depend on nothing but the job and the blobs
+// Runner runs a batch of jobs and returns each job's result bytes by job
+// ID. Every job's result must depend on nothing but the job and the blobs
 // it names (each job carries its seeds), so any order, any degree of
 // parallelism and any number of machines give the same results. When jobs
-// fail RunTasks still returns the results of the others, with an error joining
-// a *TaskError per failed job. progress, which may be nil, is called after
+// fail Run still returns the results of the others, with an error joining
+// a *Error per failed job. progress, which may be nil, is called after
 // each finished job, never concurrently.
 type Runner interface {
-	RunTasks(ctx context.Context, b Batch, progress func(Progress)) (map[string][]byte, error)
+	Run(ctx context.Context, b Batch, progress func(Progress)) (map[string][]byte, error)
 }
 
-// TaskError is the failure of one job: its handler's error, a worker's
+// Error is the failure of one job: its handler's error, a worker's
 // refusal of its payload, or its running out of deliveries.
-type TaskError struct {
+type Error struct {
 	ID, Kind string
 	Worker   string // who reported it, when known
 	Err      error
 }
 
-func (e *TaskError) Error() string {
+func (e *Error) Error() string {
 	if e.Worker != "" {
 		return fmt.Sprintf("job %s (%s) on worker %s: %v", e.ID, e.Kind, e.Worker, e.Err)
 	}
 	return fmt.Sprintf("job %s (%s): %v", e.ID, e.Kind, e.Err)
 }
 
-func (e *TaskError) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error { return e.Err }
 
 // ErrRefused marks a payload that can never succeed (an unknown version or
 // kind, a blob whose checksum does not match, a game, population or entry
@@ -81,8 +81,8 @@ func Refusef(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrRefused, fmt.Sprintf(format, args...))
 }
 
-// TaskEnv is what a handler may use besides its payload.
-type TaskEnv struct {
+// Env is what a handler may use besides its payload.
+type Env struct {
 	// Blob returns the content whose hex SHA-256 is sum, verified; an
 	// error wrapping ErrRefused when no such content exists or it does not
 	// match its sum.
@@ -110,25 +110,25 @@ type BlobRunner interface {
 // Handler runs one job of a kind: it decodes payload, does the work and
 // returns the result bytes. It must be safe for concurrent use and
 // deterministic given the payload and the blobs.
-type Handler func(ctx context.Context, env TaskEnv, payload []byte) ([]byte, error)
+type Handler func(ctx context.Context, env Env, payload []byte) ([]byte, error)
 
 var (
 	kindsMu sync.RWMutex
 	kinds   = map[string]Handler{}
 )
 
-// RegisterKind makes kind runnable by every Runner and worker of the
+// Register makes kind runnable by every Runner and worker of the
 // process. Packages register their kinds in init, so that a worker binary
 // that imports them runs their jobs. It panics when kind is registered
 // twice or h is nil (programmer errors).
-func RegisterKind(kind string, h Handler) {
+func Register(kind string, h Handler) {
 	kindsMu.Lock()
 	defer kindsMu.Unlock()
 	if h == nil {
-		panic("league: RegisterKind " + kind + " with a nil handler")
+		panic("jobs: Register " + kind + " with a nil handler")
 	}
 	if _, dup := kinds[kind]; dup {
-		panic("league: job kind " + kind + " registered twice")
+		panic("jobs: job kind " + kind + " registered twice")
 	}
 	kinds[kind] = h
 }
@@ -145,9 +145,9 @@ func Kinds() []string {
 	return out
 }
 
-// RunTask runs job with its registered handler: what a worker does with a
+// Handle runs job with its registered handler: what a worker does with a
 // job it received. An unregistered kind is refused.
-func RunTask(ctx context.Context, env TaskEnv, job Task) ([]byte, error) {
+func Handle(ctx context.Context, env Env, job Job) ([]byte, error) {
 	kindsMu.RLock()
 	h := kinds[job.Kind]
 	kindsMu.RUnlock()
@@ -165,7 +165,7 @@ func RunTask(ctx context.Context, env TaskEnv, job Task) ([]byte, error) {
 	}
 	if env.Put == nil {
 		env.Put = func(context.Context, []byte) (string, error) {
-			return "", errors.New("league: this runner cannot store job outputs")
+			return "", errors.New("jobs: this runner cannot store job outputs")
 		}
 	}
 	return h(ctx, env, job.Payload)
@@ -177,9 +177,9 @@ func BlobSum(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// ValidTaskID reports whether id is a usable job ID: 1 to 128 letters,
+// ValidID reports whether id is a usable job ID: 1 to 128 letters,
 // digits, '-' or '_'.
-func ValidTaskID(id string) bool {
+func ValidID(id string) bool {
 	if len(id) == 0 || len(id) > 128 {
 		return false
 	}
@@ -195,13 +195,13 @@ func ValidTaskID(id string) bool {
 
 // CheckBatch checks that b's job IDs are valid and unique.
 func CheckBatch(b Batch) error {
-	seen := make(map[string]bool, len(b.Tasks))
-	for _, j := range b.Tasks {
-		if !ValidTaskID(j.ID) {
-			return fmt.Errorf("league: job ID %q: want 1 to 128 letters, digits, '-' or '_'", j.ID)
+	seen := make(map[string]bool, len(b.Jobs))
+	for _, j := range b.Jobs {
+		if !ValidID(j.ID) {
+			return fmt.Errorf("jobs: job ID %q: want 1 to 128 letters, digits, '-' or '_'", j.ID)
 		}
 		if seen[j.ID] {
-			return fmt.Errorf("league: job ID %q appears twice in a batch", j.ID)
+			return fmt.Errorf("jobs: job ID %q appears twice in a batch", j.ID)
 		}
 		seen[j.ID] = true
 	}

@@ -1,4 +1,4 @@
-package league_test
+package jobs_test
 
 import (
 	"bytes"
@@ -8,23 +8,23 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/jobs"
 )
 
 func init() {
 	// "jobs.square" squares the number in its payload; "jobs.put" stores
 	// its payload three times over with Put and returns the sum.
-	league.RegisterKind("jobs.square", func(_ context.Context, _ league.TaskEnv, payload []byte) ([]byte, error) {
+	jobs.Register("jobs.square", func(_ context.Context, _ jobs.Env, payload []byte) ([]byte, error) {
 		var n int
 		if _, err := fmt.Sscan(string(payload), &n); err != nil {
-			return nil, league.Refusef("payload %q is not a number", payload)
+			return nil, jobs.Refusef("payload %q is not a number", payload)
 		}
 		if n < 0 {
 			return nil, fmt.Errorf("negative %d", n)
 		}
 		return fmt.Appendf(nil, "%d", n*n), nil
 	})
-	league.RegisterKind("jobs.put", func(ctx context.Context, env league.TaskEnv, payload []byte) ([]byte, error) {
+	jobs.Register("jobs.put", func(ctx context.Context, env jobs.Env, payload []byte) ([]byte, error) {
 		sum, err := env.Put(ctx, bytes.Repeat(payload, 3))
 		return []byte(sum), err
 	})
@@ -33,14 +33,14 @@ func init() {
 // TestLocalRunsJobs runs a batch through Local at 1 and 3 workers: every
 // result by ID, failures joined in batch order whatever order jobs end in.
 func TestLocalRunsJobs(t *testing.T) {
-	var b league.Batch
+	var b jobs.Batch
 	for i := -2; i < 20; i++ {
-		b.Tasks = append(b.Tasks, league.Task{ID: fmt.Sprintf("j%d", i+2), Kind: "jobs.square", Payload: fmt.Appendf(nil, "%d", i)})
+		b.Jobs = append(b.Jobs, jobs.Job{ID: fmt.Sprintf("j%d", i+2), Kind: "jobs.square", Payload: fmt.Appendf(nil, "%d", i)})
 	}
-	b.Tasks = append(b.Tasks, league.Task{ID: "nan", Kind: "jobs.square", Payload: []byte("x")}, league.Task{ID: "kind", Kind: "jobs.none"})
+	b.Jobs = append(b.Jobs, jobs.Job{ID: "nan", Kind: "jobs.square", Payload: []byte("x")}, jobs.Job{ID: "kind", Kind: "jobs.none"})
 	for _, workers := range []int{1, 3} {
-		var last league.Progress
-		res, err := league.Local{Workers: workers}.RunTasks(context.Background(), b, func(p league.Progress) { last = p })
+		var last jobs.Progress
+		res, err := jobs.Local{Workers: workers}.Run(context.Background(), b, func(p jobs.Progress) { last = p })
 		if len(res) != 20 || string(res["j12"]) != "100" {
 			t.Errorf("%d workers: %d results, j12 = %q", workers, len(res), res["j12"])
 		}
@@ -52,20 +52,20 @@ func TestLocalRunsJobs(t *testing.T) {
 				t.Errorf("%d workers: error %q lacks %q in batch order", workers, got, w)
 			}
 		}
-		var je *league.TaskError
-		if !errors.As(err, &je) || !errors.Is(err, league.ErrRefused) {
-			t.Errorf("%d workers: error %v is not a TaskError wrapping ErrRefused", workers, err)
+		var je *jobs.Error
+		if !errors.As(err, &je) || !errors.Is(err, jobs.ErrRefused) {
+			t.Errorf("%d workers: error %v is not an *Error wrapping ErrRefused", workers, err)
 		}
-		if last.Done != len(b.Tasks) || last.Total != len(b.Tasks) || last.Workers != workers {
+		if last.Done != len(b.Jobs) || last.Total != len(b.Jobs) || last.Workers != workers {
 			t.Errorf("%d workers: last progress %+v", workers, last)
 		}
 	}
 }
 
 func TestLocalPut(t *testing.T) {
-	b := league.Batch{Tasks: []league.Task{{ID: "p", Kind: "jobs.put", Payload: []byte("ab")}}}
-	var r league.BlobRunner = league.Local{}
-	res, err := r.RunTasks(context.Background(), b, nil)
+	b := jobs.Batch{Jobs: []jobs.Job{{ID: "p", Kind: "jobs.put", Payload: []byte("ab")}}}
+	var r jobs.BlobRunner = jobs.Local{}
+	res, err := r.Run(context.Background(), b, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,21 +88,21 @@ func TestBadBatches(t *testing.T) {
 		{[]string{""}, `job ID ""`},
 		{[]string{strings.Repeat("x", 129)}, "1 to 128"},
 	} {
-		var b league.Batch
+		var b jobs.Batch
 		for _, id := range tc.ids {
-			b.Tasks = append(b.Tasks, league.Task{ID: id, Kind: "jobs.square", Payload: []byte("1")})
+			b.Jobs = append(b.Jobs, jobs.Job{ID: id, Kind: "jobs.square", Payload: []byte("1")})
 		}
-		if _, err := (league.Local{}).RunTasks(context.Background(), b, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := (jobs.Local{}).Run(context.Background(), b, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: %v, want %q", tc.ids, err, tc.want)
 		}
 	}
 }
 
-func TestRegisterKindTwicePanics(t *testing.T) {
+func TestRegisterTwicePanics(t *testing.T) {
 	defer func() {
 		if recover() == nil {
 			t.Error("no panic")
 		}
 	}()
-	league.RegisterKind("jobs.square", func(context.Context, league.TaskEnv, []byte) ([]byte, error) { return nil, nil })
+	jobs.Register("jobs.square", func(context.Context, jobs.Env, []byte) ([]byte, error) { return nil, nil })
 }

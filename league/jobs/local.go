@@ -1,4 +1,4 @@
-package league
+package jobs
 
 import (
 	"context"
@@ -13,40 +13,40 @@ type Local struct {
 	Workers int // at most this many jobs at once; ≤ 0 means GOMAXPROCS
 }
 
-// RunTasks implements Runner: each job runs with its registered handler,
+// Run implements Runner: each job runs with its registered handler,
 // which is handed the batch's in-process values (Batch.Local) where it
 // asks for them.
-func (l Local) RunTasks(ctx context.Context, b Batch, progress func(Progress)) (map[string][]byte, error) {
+func (l Local) Run(ctx context.Context, b Batch, progress func(Progress)) (map[string][]byte, error) {
 	if err := CheckBatch(b); err != nil {
 		return nil, err
 	}
-	env := TaskEnv{
+	env := Env{
 		Blob:  localBlob(b),
 		Local: func(sum string) (any, bool) { v, ok := b.Local[sum]; return v, ok },
 		Put:   localOutputs.put,
 	}
 	workers := l.workers()
-	results := make(map[string][]byte, len(b.Tasks))
-	errs := make([]error, len(b.Tasks)) // in batch order, whatever order jobs finish in
+	results := make(map[string][]byte, len(b.Jobs))
+	errs := make([]error, len(b.Jobs)) // in batch order, whatever order jobs finish in
 	failed := 0
 	var mu sync.Mutex
-	l.Run(len(b.Tasks), func(i int) {
-		j := b.Tasks[i]
+	l.forEach(len(b.Jobs), func(i int) {
+		j := b.Jobs[i]
 		var out []byte
 		err := ctx.Err()
 		if err == nil {
-			out, err = RunTask(ctx, env, j)
+			out, err = Handle(ctx, env, j)
 		}
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
-			errs[i] = &TaskError{ID: j.ID, Kind: j.Kind, Err: err}
+			errs[i] = &Error{ID: j.ID, Kind: j.Kind, Err: err}
 			failed++
 		} else {
 			results[j.ID] = out
 		}
 		if progress != nil {
-			progress(Progress{Done: len(results) + failed, Total: len(b.Tasks), Workers: min(workers, len(b.Tasks))})
+			progress(Progress{Done: len(results) + failed, Total: len(b.Jobs), Workers: min(workers, len(b.Jobs))})
 		}
 	})
 	return results, errors.Join(errs...)
@@ -59,10 +59,9 @@ func (l Local) workers() int {
 	return l.Workers
 }
 
-// Run runs job(0), …, job(n−1) on at most l.Workers goroutines and returns
-// when all have returned. It is the in-process building block of RunTasks,
-// for callers whose jobs never leave the process.
-func (l Local) Run(n int, job func(i int)) {
+// forEach calls do(0), …, do(n−1) on at most l.Workers goroutines and
+// returns when all have returned.
+func (l Local) forEach(n int, do func(i int)) {
 	workers := min(l.workers(), n)
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -71,7 +70,7 @@ func (l Local) Run(n int, job func(i int)) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				job(i)
+				do(i)
 			}
 		}()
 	}
@@ -83,7 +82,7 @@ func (l Local) Run(n int, job func(i int)) {
 }
 
 // Blob implements BlobRunner: it hands over content a job stored with
-// TaskEnv.Put, once per store (outputs stay in memory until read).
+// Env.Put, once per store (outputs stay in memory until read).
 func (Local) Blob(_ context.Context, sum string) ([]byte, error) {
 	return localOutputs.take(sum)
 }
@@ -120,7 +119,7 @@ func (o *outputs) take(sum string) ([]byte, error) {
 	defer o.mu.Unlock()
 	out, ok := o.m[sum]
 	if !ok {
-		return nil, fmt.Errorf("league: no job output %s (read already, or never stored)", sum)
+		return nil, fmt.Errorf("jobs: no job output %s (read already, or never stored)", sum)
 	}
 	if out.n--; out.n == 0 {
 		delete(o.m, sum)
