@@ -101,9 +101,9 @@ type Config struct {
 	InnerCycles int     // rounds (ParallelEnvs episodes with their scheduled update cycles) per game between meta-steps
 	// KeepMoments carries the Adam moments (and step counts) of one game's
 	// inner loop into the next game's and across meta-steps, instead of
-	// starting each game's inner loop from fresh moments (the default,
-	// the variants change, so that no game keeps another's momentum). Measured
-	// on resource at four training sizes, it changes nothing (README, "The
+	// starting each game's inner loop from fresh moments (the default
+	// since the variants change, so that no game keeps another's momentum). Measured
+	// on resource at four training sizes, it changes nothing (docs/results, "The
 	// paper's three environments"): Reptile's budget, not Adam's first
 	// steps, is what holds it back there.
 	KeepMoments bool

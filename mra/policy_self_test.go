@@ -21,7 +21,7 @@ import (
 // layout, the updates, Act, LogProbs, LatentGrad and the state bytes
 // unchanged bit for bit; they were re-recorded (the avx2+fma row with
 // agents/nn forced to its AVX2 kernels, the go row with -tags purego) when
-// the variants change changed the official variant on purpose: the by-layer official
+// the official/corrected variants changed the official variant on purpose: the by-layer official
 // init, the classifier's own value net, a' at o, per-type policy Adams and
 // the counterfactual baseline (TestGoldenParity pins those against the
 // official code). A change of toolchain or of agents/nn's kernels

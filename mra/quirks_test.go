@@ -14,7 +14,7 @@ import (
 // definition: Q_r(a') is the Q-head entry a' of row r when the whole critic
 // is run again with a' in agent r's action and every other action fixed.
 // It also checks that the head row of the forward with a_r in the input
-// (what the baseline used before, the variants change) is a different quantity.
+// (what the baseline used before the variants) is a different quantity.
 func TestCounterfactualQ(t *testing.T) {
 	for _, tc := range []struct {
 		name string

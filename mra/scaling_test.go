@@ -21,7 +21,7 @@ import (
 // with the official latents (K = 6), a state-mode transition of resource
 // at N = 24 takes at most 4 KB (an observation-mode one about 107 KB), and
 // state mode is chosen automatically from N = 3 on. It logs the table of
-// the README's performance section.
+// docs/performance.md.
 func TestReplayBytesPerTransition(t *testing.T) {
 	const latents = 6
 	t.Logf("| N | state bytes | observation-mode B/transition | state-mode B/transition | ratio |")

@@ -326,7 +326,7 @@ func TestVariant(t *testing.T) {
 }
 
 // TestEvalBR: the [eval.br] table reaches Eval, and its defaults are those
-// the README lists.
+// docs/guide/scenarios.md lists.
 func TestEvalBR(t *testing.T) {
 	s, err := scenarios.Parse("f.toml", []byte(minimal+"[eval]\nnashconv = \"br\"\n[eval.br]\nepisodes = 300\nepisodes_per_agent = 7\noptimizer = \"mfac\"\nlr = 0.01\nentropy = -1\nfrom_scratch = true\n"+
 		"search = false\nsearch_rollouts = 3\nsearch_horizon = 4\nsearch_depth = 2\n"))

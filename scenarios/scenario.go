@@ -8,7 +8,7 @@
 // are checked against their allowed range, which the message states; the
 // game, its parameters and every population are checked against the game
 // registry, so a file that loads can be run. Defaults are filled in and
-// documented on the fields below and in the README.
+// documented on the fields below and in docs/guide/scenarios.md.
 //
 // Package scenarios is only read by the command line: the packages that do
 // the work take the typed structs, never TOML.
@@ -87,7 +87,7 @@ type Eval struct {
 
 // EvalBR is the table [eval.br]: the best-response learner (PPO through
 // the optimizer core, see league/br) and its budget. A zero field takes
-// league/br's default; the README lists them.
+// league/br's default; docs/guide/scenarios.md lists them.
 type EvalBR struct {
 	EpisodesPerAgent int     // `episodes_per_agent`: training episodes added per agent of the population; default 50
 	SelectEpisodes   int     // `select_episodes`: episodes choosing between response and incumbent; default 100
@@ -138,7 +138,7 @@ const (
 // NewRunPrecision is the precision a new run of algorithm algo trains in
 // when its scenario leaves algo.precision unset: float32 for mra, single
 // and reptile, whose learning curves and held-out returns were measured
-// equal to float64's within noise (README, "Precision" under Training)
+// equal to float64's within noise (docs/guide/training.md, "Precision")
 // at 1.27× the speed and 62% of the memory; float64 for maddpg, which has
 // no float32 path. The run records the precision it resolved to, and a
 // resumed or evaluated run keeps it; a run recorded without one was
@@ -157,8 +157,7 @@ const (
 )
 
 // Algo is the learning algorithm and its hyper-parameters (table [algo]).
-// The defaults are the official MRA code's (see the README's scenario
-// reference).
+// The defaults are the official MRA code's (see docs/guide/scenarios.md).
 type Algo struct {
 	Name           string  // `name`: "mra", "single", "reptile" or "maddpg"; default "mra"
 	Gamma          float64 // `gamma`: discount factor in (0, 1]; default 0.95
@@ -175,7 +174,7 @@ type Algo struct {
 	GradClip       float64 // `grad_clip`: gradient-norm clip per agent (clip = grad_clip·n); default 10
 
 	// Variant sets the defaults of the quirk switches below it marks: the
-	// official code's behaviour or its corrections (the README's
+	// official code's behaviour or its corrections (docs/algorithms/mra.md's
 	// quirk table). A switch given explicitly overrides its variant.
 	Variant string // `variant`: "official" or "corrected"; default "official"
 
@@ -289,7 +288,7 @@ const (
 	DefaultBRPerAgent   = 50
 
 	// The search response's defaults in scenarios, measured in the
-	// README's power table: 4 rollouts per action to the episode's end,
+	// the power table of docs/algorithms/best-response.md: 4 rollouts per action to the episode's end,
 	// each holding the action it evaluates for 5 steps, find more than the
 	// hand-written deviations in resource and spread; cutting rollouts
 	// where the response's critic bootstraps (search_horizon) is cheaper
@@ -301,7 +300,7 @@ const (
 	DefaultSearchHold = 5
 	// DefaultSearchMaxAgents keeps the default run's evaluation within
 	// ten minutes on two cores: against a learned policy at 24 agents the
-	// search alone costs more (README).
+	// search alone costs more (docs/algorithms/best-response.md).
 	DefaultSearchMaxAgents = 12
 	DefaultCheckpoint      = 480
 )
