@@ -9,8 +9,12 @@ import (
 
 // TestLayersImportDown checks that the agents' layers import only what is
 // below them: nn (the layers and the flat parameter layout) no other mrasim
-// package, optim (the optimizer core) nothing of mrasim but nn. An import
-// upward would tie the layers to the optimizers or the learners.
+// package, optim (the optimizer core) nothing of mrasim but nn, replay
+// (encoding and buffers) only env and the checkpoint and file helpers,
+// learner (the interface, registry and shared trainer) only env, agents,
+// replay and the checkpoint framing. An import
+// upward would tie the layers to the optimizers, or the shared learning
+// machinery to an algorithm.
 func TestLayersImportDown(t *testing.T) {
 	const module = "github.com/mrasim/mrasim/"
 	for _, tc := range []struct {
@@ -19,6 +23,8 @@ func TestLayersImportDown(t *testing.T) {
 	}{
 		{"nn", nil},
 		{"optim", []string{module + "agents/nn"}},
+		{"replay", []string{module + "env", module + "internal/checkpoint", module + "internal/fsutil"}},
+		{"learner", []string{module + "agents", module + "agents/replay", module + "env", module + "internal/checkpoint"}},
 	} {
 		ctx := build.Default
 		ctx.UseAllFiles = true // every architecture's files, not only this machine's

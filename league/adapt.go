@@ -5,8 +5,8 @@ import (
 	"sync"
 
 	"github.com/mrasim/mrasim/agents"
+	"github.com/mrasim/mrasim/agents/learner"
 	"github.com/mrasim/mrasim/env"
-	"github.com/mrasim/mrasim/mra"
 )
 
 // Adaptation at unseen populations, judged on held-out episodes.
@@ -96,37 +96,20 @@ func (a *Adaptation) modesOf(candidate string) [][]float64 {
 }
 
 func adaptAndChoose(run *Run, spec *env.Spec, newGame func() (env.Game, error), opts Options, seed uint64) (*Adaptation, error) {
-	m, err := run.Model()
+	m, err := run.Load()
 	if err != nil {
 		return nil, err
 	}
 	defer m.Close()
-	cfg := mra.DefaultAdaptConfig()
-	cfg.OneHot = true
-	cfg.ZeroShotEpisodes = 0 // zero-shot is judged below, on held-out episodes
-	cfg.Steps = opts.AdaptSteps
-	cfg.EpisodesPerStep = opts.AdaptEpisodes
-	cfg.EpisodesPerMode = opts.AdaptEpisodes
-	if opts.Adapt != nil {
-		opts.Adapt(&cfg)
+	ad, ok := m.(learner.Adapter)
+	if !ok {
+		return nil, fmt.Errorf("league: adapting %s at %v: algorithm %q cannot adapt", run.Label, spec.Population, run.Algo())
 	}
-	res, err := mra.Adapt(m, newGame, cfg, env.SubSeed(seed, streamAdapt))
+	res, err := ad.Adapt(newGame, opts.AdaptSteps, opts.AdaptEpisodes, opts.Adapt, env.SubSeed(seed, streamAdapt))
 	if err != nil {
 		return nil, fmt.Errorf("league: adapting %s at %v: %w", run.Label, spec.Population, err)
 	}
-	a := &Adaptation{BestModes: res.BestMode, Modes: res.Gradient.Latents, Selection: map[string]float64{}}
-	perAgent := func(e mra.Evaluation) float64 {
-		var total float64
-		n := 0
-		for k, r := range e.Return {
-			total += r * float64(res.Agents[k])
-			n += res.Agents[k]
-		}
-		return total / float64(n)
-	}
-	for _, e := range res.Gradient.Curve {
-		a.Curve = append(a.Curve, perAgent(e))
-	}
+	a := &Adaptation{BestModes: res.BestModes, Modes: res.Modes, Curve: res.Curve, Selection: map[string]float64{}}
 	candidates := []string{CandidateZeroShot, CandidateBestMode, CandidateAdapted}
 	if a.BestModes == nil {
 		candidates = slicesWithout(candidates, CandidateBestMode)
@@ -139,7 +122,7 @@ func adaptAndChoose(run *Run, spec *env.Spec, newGame func() (env.Game, error), 
 		return nil, err
 	}
 	play := func(candidate string, stream uint64) (Estimate, error) {
-		pol, err := mra.NewPlayer(m, spec, a.modesOf(candidate), 0)
+		pol, err := ad.ModePlayer(spec, a.modesOf(candidate), 0)
 		if err != nil {
 			return Estimate{}, err
 		}

@@ -2,14 +2,16 @@
 // of a game, seen and unseen in training, and says how far each is from a
 // Nash equilibrium at each size.
 //
-// Entries are trained runs (MRA and its baselines) and built-in players
-// (uniformly random). In games with one agent type an entry plays its own
-// team; in games with several types every entry of one type meets every
-// entry of the others, which gives payoff tables per population for every
-// meta-solver of the table of league/meta (meta.Solvers; MetaGame holds
-// their results by name, and reports iterate the table). MRA entries are adapted to unseen sizes
-// (mra.Adapt with one-hot latents); zero-shot, best-mode and adapted play
-// are compared on selection episodes and measured on held-out test
+// Entries are trained runs of any registered algorithm (agents/learner;
+// the league never names one) and built-in players (uniformly random). In
+// games with one agent type an entry plays its own team; in games with
+// several types every entry of one type meets every entry of the others,
+// which gives payoff tables per population for every meta-solver of the
+// table of league/meta (meta.Solvers; MetaGame holds their results by
+// name, and reports iterate the table). Runs whose networks can adapt
+// (learner.Adapter, as MRA's) are adapted to unseen sizes when their
+// settings ask for it (learner.Adaptive); zero-shot, best-mode and adapted
+// play are compared on selection episodes and measured on held-out test
 // episodes, and the entry plays the chosen candidate (adapt.go).
 //
 // NashConv per population is exact where the game gives exact expected
@@ -17,7 +19,8 @@
 // best responses against Markov policies (env.ExactResponder), and the
 // policy its exact action distribution. Otherwise only a lower bound from
 // the deviations found is known (league/br): for each agent type a PPO
-// response warm-started from the entry's own policy, its greedy version
+// response warm-started from the entry's own policy (learner.Responder; from
+// scratch for networks without it), its greedy version
 // and a search response compete with the incumbent on selection episodes,
 // the best of them is measured on separate test episodes, and the report
 // gives the unclipped measured gain Σ_types count·gain with its Student-t
@@ -31,6 +34,6 @@
 // jobs.Runner of package league/jobs, with which the league registers its
 // job kind (KindEval), so results do not depend on how many goroutines or
 // machines run them. Intervals on means are Student-t (internal/stats).
-// Package league is not for training (package mra), nor for carrying
+// Package league is not for training (agents/learner), nor for carrying
 // jobs across machines (league/natsrun), nor for the command line.
 package league

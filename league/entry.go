@@ -4,8 +4,8 @@ import (
 	"fmt"
 
 	"github.com/mrasim/mrasim/agents"
+	"github.com/mrasim/mrasim/agents/learner"
 	"github.com/mrasim/mrasim/env"
-	"github.com/mrasim/mrasim/mra"
 )
 
 // Entry is a player of the league: something that can act for all agents
@@ -36,21 +36,21 @@ func (Random) Policy(_ *env.Spec, seed uint64) (agents.Policy, error) {
 // Each Policy call loads its own copy of the networks, so policies can play
 // concurrently.
 type Run struct {
-	Label  string     // how reports name it, e.g. the run folder's name
-	Config mra.Config // the run's algorithm and hyper-parameters
-	Setup  mra.Setup  // the run's game, training populations and seed
-	State  []byte     // the trainer state of its checkpoint (mra.Trainer.Save)
+	Label    string           // how reports name it, e.g. the run folder's name
+	Settings learner.Settings // the run's algorithm and hyper-parameters
+	Setup    learner.Setup    // the run's game, training populations and seed
+	State    []byte           // the trainer state of its checkpoint (learner.Trainer.Save)
 }
 
 // Name implements Entry.
 func (r *Run) Name() string { return r.Label }
 
 // Algo implements Entry.
-func (r *Run) Algo() string { return r.Config.Algo }
+func (r *Run) Algo() string { return r.Settings.Algorithm() }
 
-// Model loads a fresh copy of the run's networks.
-func (r *Run) Model() (*mra.Model, error) {
-	m, err := mra.LoadModel(r.Config, r.Setup, r.State)
+// Load loads a fresh copy of the run's networks.
+func (r *Run) Load() (learner.Trained, error) {
+	m, err := learner.Load(r.Settings, r.Setup, r.State)
 	if err != nil {
 		return nil, fmt.Errorf("league: run %s: %w", r.Label, err)
 	}
@@ -60,11 +60,7 @@ func (r *Run) Model() (*mra.Model, error) {
 // Check loads the run's networks once, so that a checkpoint whose networks
 // do not load is refused before any play.
 func (r *Run) Check() error {
-	if r.Config.Algo == mra.AlgoMADDPG {
-		_, err := r.maddpg()
-		return err
-	}
-	m, err := r.Model()
+	m, err := r.Load()
 	if err != nil {
 		return err
 	}
@@ -72,36 +68,36 @@ func (r *Run) Check() error {
 	return nil
 }
 
-// maddpg loads a fresh copy of a MADDPG run's networks.
-func (r *Run) maddpg() (*mra.MADDPG, error) {
-	m, err := mra.LoadMADDPG(r.Config, r.Setup, r.State)
-	if err != nil {
-		return nil, fmt.Errorf("league: run %s: %w", r.Label, err)
-	}
-	return m, nil
-}
-
-// Policy implements Entry: MRA's agents with one-hot latents drawn from the
-// prior p(z|m) of spec's population (zero-shot at unseen sizes), as an
-// *mra.Player (which implements br.Reseeder); for a MADDPG run, its actors
-// (which give exact action distributions too).
+// Policy implements Entry: the trained networks' Player (for MRA, agents
+// with one-hot latents drawn from the prior p(z|m) of spec's population,
+// zero-shot at unseen sizes).
 func (r *Run) Policy(spec *env.Spec, seed uint64) (agents.Policy, error) {
-	if r.Config.Algo == mra.AlgoMADDPG {
-		m, err := r.maddpg()
-		if err != nil {
-			return nil, err
-		}
-		return mra.NewDDPGAgent(m, spec, seed)
-	}
-	m, err := r.Model()
+	m, err := r.Load()
 	if err != nil {
 		return nil, err
 	}
-	return mra.NewPlayer(m, spec, nil, seed)
+	return m.Player(spec, seed)
 }
 
-// Trained reports whether pop is one of the run's training populations.
-func (r *Run) Trained(pop env.Population) bool {
+// markov reports whether the run's settings say it plays a Markov policy
+// (learner settings with a Markov method), and whether they say at all.
+func (r *Run) markov() (markov, known bool) {
+	m, ok := r.Settings.(interface{ Markov() bool })
+	if !ok {
+		return false, false
+	}
+	return m.Markov(), true
+}
+
+// adaptive reports whether the run's algorithm adapts at unseen
+// populations (learner.Adaptive).
+func (r *Run) adaptive() bool {
+	a, ok := r.Settings.(learner.Adaptive)
+	return ok && a.Adapts()
+}
+
+// TrainedAt reports whether pop is one of the run's training populations.
+func (r *Run) TrainedAt(pop env.Population) bool {
 	for _, p := range r.Setup.Populations {
 		if p.Equal(pop) {
 			return true

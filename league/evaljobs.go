@@ -8,7 +8,7 @@ package league
 //   - A league is a plan: its Options (the fields that are not funcs, as
 //     JSON by field name) and its entries (built-in players by name, runs
 //     as their config and setup with the networks of their checkpoint state
-//     (mra.ModelState) referenced by SHA-256). The plan is one blob; each run's state is another, so a run
+//     (learner.ModelState) referenced by SHA-256). The plan is one blob; each run's state is another, so a run
 //     shared by several leagues travels once.
 //   - League job i is the jobs.Job payload {plan sum, i}: a worker decodes the
 //     plan once per process (plans below), lists the jobs again with
@@ -33,12 +33,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/learner"
 	"reflect"
 	"sort"
 	"sync"
 
 	"github.com/mrasim/mrasim/league/jobs"
-	"github.com/mrasim/mrasim/mra"
 )
 
 // KindEval is the job kind of a league's evaluation, adaptation and
@@ -63,11 +63,12 @@ type planWire struct {
 }
 
 type entryWire struct {
-	Kind   string      `json:"kind"` // "random", "reference" (Label: the script) or "run"
-	Label  string      `json:"label,omitempty"`
-	Config *mra.Config `json:"config,omitempty"`
-	Setup  *mra.Setup  `json:"setup,omitempty"`
-	State  string      `json:"state,omitempty"` // SHA-256 of the run's networks (mra.ModelState)
+	Kind     string          `json:"kind"` // "random", "reference" (Label: the script) or "run"
+	Label    string          `json:"label,omitempty"`
+	Algo     string          `json:"algo,omitempty"`     // the run's registered algorithm
+	Settings json.RawMessage `json:"settings,omitempty"` // its settings (learner.Algorithm.DecodeJSON reads them)
+	Setup    *learner.Setup  `json:"setup,omitempty"`
+	State    string          `json:"state,omitempty"` // SHA-256 of the run's networks (learner.ModelState)
 }
 
 type evalPayload struct {
@@ -213,16 +214,20 @@ func encodePlan(entries []Entry, opts Options) ([]byte, map[string][]byte, error
 			}
 			w.Entries = append(w.Entries, entryWire{Kind: "reference", Label: e.Script})
 		case *Run:
-			// Only the networks travel (mra.ModelState), not the replay
+			// Only the networks travel (learner.ModelState), not the replay
 			// buffers that make a checkpoint tens of MB.
-			state, err := mra.ModelState(e.State)
+			state, err := learner.ModelState(e.State)
 			if err != nil {
 				return nil, nil, fmt.Errorf("league: run %s: %w", e.Label, err)
 			}
 			sum := jobs.BlobSum(state)
 			blobs[sum] = state
-			cfg, setup := e.Config, e.Setup
-			w.Entries = append(w.Entries, entryWire{Kind: "run", Label: e.Label, Config: &cfg, Setup: &setup, State: sum})
+			settings, err := json.Marshal(e.Settings)
+			if err != nil {
+				return nil, nil, fmt.Errorf("league: run %s: settings: %w", e.Label, err)
+			}
+			setup := e.Setup
+			w.Entries = append(w.Entries, entryWire{Kind: "run", Label: e.Label, Algo: e.Settings.Algorithm(), Settings: settings, Setup: &setup, State: sum})
 		default:
 			notPortable(fmt.Sprintf("entry %q is a %T, which cannot be sent", e.Name(), e))
 			w.Entries = append(w.Entries, entryWire{Kind: "opaque", Label: e.Name()})
@@ -278,15 +283,23 @@ func decodePlan(ctx context.Context, env jobs.Env, data []byte) (*plan, error) {
 		case "reference":
 			pl.entries = append(pl.entries, Reference{Game: opts.Game, Params: opts.Params, Script: e.Label})
 		case "run":
-			if e.Config == nil || e.Setup == nil {
-				return nil, jobs.Refusef("plan: entry %d (%s) lacks its config or setup", i, e.Label)
+			if e.Settings == nil || e.Setup == nil {
+				return nil, jobs.Refusef("plan: entry %d (%s) lacks its settings or setup", i, e.Label)
+			}
+			algo, err := learner.Lookup(e.Algo)
+			if err != nil {
+				return nil, jobs.Refusef("plan: entry %d (%s): %v", i, e.Label, err)
+			}
+			settings, err := algo.DecodeJSON(e.Settings)
+			if err != nil {
+				return nil, jobs.Refusef("plan: entry %d (%s): %v", i, e.Label, err)
 			}
 			state, err := env.Blob(ctx, e.State)
 			if err != nil {
 				return nil, fmt.Errorf("plan: entry %s: %w", e.Label, err)
 			}
-			run := &Run{Label: e.Label, Config: *e.Config, Setup: *e.Setup, State: state}
-			m, err := run.Model()
+			run := &Run{Label: e.Label, Settings: settings, Setup: *e.Setup, State: state}
+			m, err := run.Load()
 			if err != nil {
 				return nil, jobs.Refusef("plan: %v", err)
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/mrasim/mrasim/agents/learner"
 	"testing"
 
 	"github.com/mrasim/mrasim/internal/checkpoint"
@@ -36,8 +37,8 @@ func TestEveryGame(t *testing.T) {
 		t.Run(g.name, func(t *testing.T) {
 			cfg := mra.DefaultConfig()
 			cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates, cfg.BufferLength = 16, 10, 1, 1000
-			setup := mra.Setup{Game: g.name, Populations: pops(t, g.train...), Seed: 1, Episodes: 8, ParallelEnvs: 2, LogEvery: 8}
-			tr, err := mra.NewTrainer(cfg, setup)
+			setup := learner.Setup{Game: g.name, Populations: pops(t, g.train...), Seed: 1, Episodes: 8, ParallelEnvs: 2, LogEvery: 8}
+			tr, err := learner.NewTrainer(cfg, setup)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -48,7 +49,7 @@ func TestEveryGame(t *testing.T) {
 			var buf bytes.Buffer
 			e := checkpoint.NewEncoder(&buf)
 			tr.Save(e)
-			run := &league.Run{Label: "run", Config: cfg, Setup: setup, State: buf.Bytes()}
+			run := &league.Run{Label: "run", Settings: cfg, Setup: setup, State: buf.Bytes()}
 			opts := league.Options{
 				Game: g.name, Populations: pops(t, g.eval...), Episodes: 4, Seed: 2,
 				AdaptSteps: 1, AdaptEpisodes: 2,

@@ -3,6 +3,7 @@ package league
 import (
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/learner"
 	"math"
 	"slices"
 
@@ -13,7 +14,6 @@ import (
 	"github.com/mrasim/mrasim/env/matrix"
 	"github.com/mrasim/mrasim/league/br"
 	"github.com/mrasim/mrasim/league/jobs"
-	"github.com/mrasim/mrasim/mra"
 )
 
 // How NashConv was computed.
@@ -62,8 +62,8 @@ type Options struct {
 	// evaluations), for a time left that is right; may be nil. A remote
 	// runner's jobs do not call it.
 	ProgressWork func(done float64)
-	BRConfig     func(*br.Config)       // adjusts the best-response settings after BR (tests); may be nil
-	Adapt        func(*mra.AdaptConfig) // adjusts the adaptation settings (tests); may be nil
+	BRConfig     func(*br.Config) // adjusts the best-response settings after BR (tests); may be nil
+	Adapt        any              // adjusts the algorithm's adaptation settings (learner.Adapter; for MRA a func(*mra.AdaptConfig), in tests); may be nil
 }
 
 // BRBudget is the scenario's [eval.br] table: the learner's settings and
@@ -444,7 +444,9 @@ func markovEntry(e Entry, spec *env.Spec) bool {
 	case Random:
 		return true
 	case *Run:
-		return e.Config.Latents <= 1
+		if m, known := e.markov(); known {
+			return m
+		}
 	}
 	pol, err := e.Policy(spec, 0)
 	m, ok := pol.(interface{ Markov() bool })
@@ -454,7 +456,7 @@ func markovEntry(e Entry, spec *env.Spec) bool {
 // adapts reports whether entry is adapted at spec's population.
 func adapts(entry Entry, spec *env.Spec, opts Options) bool {
 	run, ok := entry.(*Run)
-	return ok && opts.AdaptSteps > 0 && run.Config.Algo == mra.AlgoMRA && run.Config.Latents > 1 && !run.Trained(spec.Population)
+	return ok && opts.AdaptSteps > 0 && run.adaptive() && !run.TrainedAt(spec.Population)
 }
 
 // assignments lists every tuple of h entry indices (the line-ups).
@@ -497,8 +499,17 @@ func runJob(reg env.Registration, entries []Entry, specs []*env.Spec, exact []ex
 // it: for an adapted MRA entry, the candidate its selection chose.
 func policyOf(entries []Entry, e, p int, spec *env.Spec, newGame func() (env.Game, error), opts Options, choices *choiceCache, seed uint64) (agents.Policy, [][]float64, error) {
 	run, ok := entries[e].(*Run)
-	if !ok || run.Config.Algo == mra.AlgoMADDPG {
+	if !ok {
 		pol, err := entries[e].Policy(spec, seed)
+		return pol, nil, err
+	}
+	m, err := run.Load()
+	if err != nil {
+		return nil, nil, err
+	}
+	modal, ok := m.(learner.Modal)
+	if !ok {
+		pol, err := m.Player(spec, seed)
 		return pol, nil, err
 	}
 	var modes [][]float64
@@ -509,11 +520,7 @@ func policyOf(entries []Entry, e, p int, spec *env.Spec, newGame func() (env.Gam
 		}
 		modes = a.modesOf(a.Chosen)
 	}
-	m, err := run.Model()
-	if err != nil {
-		return nil, nil, err
-	}
-	pol, err := mra.NewPlayer(m, spec, modes, seed)
+	pol, err := modal.ModePlayer(spec, modes, seed)
 	return pol, modes, err
 }
 
@@ -626,21 +633,27 @@ func bestResponse(entries []Entry, spec *env.Spec, newGame func() (env.Game, err
 	}
 	var net br.Net
 	warm := "uniform"
-	// MADDPG's actors have no trainable response copy: its responses start
-	// from a uniform MLP, like the random player's.
-	if run, ok := entry.(*Run); ok && !opts.BR.FromScratch && run.Config.Algo != mra.AlgoMADDPG {
-		m, err := run.Model()
+	// Networks without a trainable response copy (no learner.Responder,
+	// as MADDPG's actors) get responses that start from a uniform MLP,
+	// like the random player's.
+	if run, ok := entry.(*Run); ok && !opts.BR.FromScratch {
+		m, err := run.Load()
 		if err != nil {
 			return JobResult{}, err
 		}
-		var z []float64
-		if modes != nil {
-			z = modes[j.Type]
+		if resp, ok := m.(learner.Responder); ok {
+			var z []float64
+			if modes != nil {
+				z = modes[j.Type]
+			}
+			rn, err := resp.ResponseNet(spec, agent, z)
+			if err != nil {
+				return JobResult{}, fmt.Errorf("league: best response to %s at %v: %w", entry.Name(), spec.Population, err)
+			}
+			net, warm = rn, "entry"
+		} else {
+			m.Close()
 		}
-		if net, err = mra.NewResponseNet(m, spec, agent, z); err != nil {
-			return JobResult{}, fmt.Errorf("league: best response to %s at %v: %w", entry.Name(), spec.Population, err)
-		}
-		warm = "entry"
 	}
 	res, err := br.Train(newGame, others, agent, net, cfg, env.SubSeed(j.Seed, 2))
 	if err != nil {
@@ -678,7 +691,7 @@ func assemble(entries []Entry, specs []*env.Spec, opts Options, jobs []Job, out 
 				r.Counts[tc.Type] = tc.Count
 			}
 			if run, ok := entry.(*Run); ok {
-				r.Seen = run.Trained(spec.Population)
+				r.Seen = run.TrainedAt(spec.Population)
 			}
 			results[key{p, e}] = r
 		}

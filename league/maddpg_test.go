@@ -3,6 +3,7 @@ package league_test
 import (
 	"bytes"
 	"context"
+	"github.com/mrasim/mrasim/agents/learner"
 	"testing"
 
 	"github.com/mrasim/mrasim/internal/checkpoint"
@@ -28,8 +29,8 @@ func TestMADDPGEntry(t *testing.T) {
 			cfg := mra.DefaultConfig()
 			cfg.Algo = mra.AlgoMADDPG
 			cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates, cfg.BufferLength = 16, 10, 1, 1000
-			setup := mra.Setup{Game: g.name, Populations: pops(t, g.train...), Seed: 1, Episodes: 16, ParallelEnvs: 2, LogEvery: 8}
-			tr, err := mra.NewTrainer(cfg, setup)
+			setup := learner.Setup{Game: g.name, Populations: pops(t, g.train...), Seed: 1, Episodes: 16, ParallelEnvs: 2, LogEvery: 8}
+			tr, err := learner.NewTrainer(cfg, setup)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -40,11 +41,11 @@ func TestMADDPGEntry(t *testing.T) {
 			var buf bytes.Buffer
 			e := checkpoint.NewEncoder(&buf)
 			tr.Save(e)
-			run := &league.Run{Label: "maddpg", Config: cfg, Setup: setup, State: buf.Bytes()}
+			run := &league.Run{Label: "maddpg", Settings: cfg, Setup: setup, State: buf.Bytes()}
 			if err := run.Check(); err != nil {
 				t.Fatal(err)
 			}
-			damaged := &league.Run{Label: "bad", Config: cfg, Setup: setup, State: buf.Bytes()[:len(buf.Bytes())/2]}
+			damaged := &league.Run{Label: "bad", Settings: cfg, Setup: setup, State: buf.Bytes()[:len(buf.Bytes())/2]}
 			if damaged.Check() == nil {
 				t.Error("Check accepted a truncated checkpoint")
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/learner"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -54,8 +55,8 @@ func tinyRunK(t testing.TB, game string, train []env.Population, episodes, k int
 		cfg.Latents = k
 	}
 	cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates, cfg.BufferLength = 64, 12, 2, 5000
-	setup := mra.Setup{Game: game, Populations: train, Seed: 1, Episodes: episodes, ParallelEnvs: 4, LogEvery: episodes}
-	tr, err := mra.NewTrainer(cfg, setup)
+	setup := learner.Setup{Game: game, Populations: train, Seed: 1, Episodes: episodes, ParallelEnvs: 4, LogEvery: episodes}
+	tr, err := learner.NewTrainer(cfg, setup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func tinyRunK(t testing.TB, game string, train []env.Population, episodes, k int
 	var buf bytes.Buffer
 	e := checkpoint.NewEncoder(&buf)
 	tr.Save(e)
-	return &league.Run{Label: "mra", Config: cfg, Setup: setup, State: buf.Bytes()}
+	return &league.Run{Label: "mra", Settings: cfg, Setup: setup, State: buf.Bytes()}
 }
 
 // oneShotEquilibrium returns the closed-form symmetric equilibrium entry of

@@ -3,6 +3,7 @@ package mra
 import (
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -285,7 +286,7 @@ func oneHot(k, j int) []float64 {
 type adapter struct {
 	model   *Model
 	actor   *Actor
-	enc     *Encoding
+	enc     *replay.Encoding
 	desc    []float64
 	nk      []int // agents per type
 	games   []env.Game
@@ -317,7 +318,7 @@ func newAdapter(model *Model, newGame func() (env.Game, error), cfg AdaptConfig,
 			return nil, err
 		}
 		if c == 0 {
-			if ad.enc, err = NewEncoding(model.Features(), g.Spec()); err != nil {
+			if ad.enc, err = replay.NewEncoding(model.Features(), g.Spec()); err != nil {
 				return nil, err
 			}
 		} else if !g.Spec().Population.Equal(ad.enc.Spec.Population) {
@@ -328,7 +329,7 @@ func newAdapter(model *Model, newGame func() (env.Game, error), cfg AdaptConfig,
 		ad.acts = append(ad.acts, make([]int, g.Spec().NumAgents()))
 	}
 	enc := ad.enc
-	ad.desc = Descriptor(enc.Spec.Population)
+	ad.desc = replay.Descriptor(enc.Spec.Population)
 	ad.nk = make([]int, len(enc.Types))
 	for _, t := range enc.Type {
 		ad.nk[t]++
@@ -419,7 +420,7 @@ func (ad *adapter) play(episodes int, assign [][]float64, actSeed uint64, tr *tr
 				f := ad.frames[cc]
 				for i := range n {
 					r := p*n + i
-					Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), ad.self[r*d:(r+1)*d], ad.ents[r*e*d:(r+1)*e*d], ad.present[r*e:(r+1)*e])
+					replay.Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), ad.self[r*d:(r+1)*d], ad.ents[r*e*d:(r+1)*e*d], ad.present[r*e:(r+1)*e])
 				}
 				copy(ad.zRows[p*n*k:(p+1)*n*k], ad.z[cc*n*k:(cc+1)*n*k])
 			}
@@ -736,7 +737,7 @@ func (ad *adapter) latentGradient(tr *trace, episodes int, z [][]float64, grad [
 // reinforceWeights returns the weight of every recorded row in the
 // REINFORCE estimate (see Adapt): (W_{t,s} − b_{t,s}) / episodes for an
 // acting agent of type t at step s, 0 for the others.
-func reinforceWeights(tr *trace, enc *Encoding, nk []int, episodes int) []float64 {
+func reinforceWeights(tr *trace, enc *replay.Encoding, nk []int, episodes int) []float64 {
 	n, h := enc.N, len(nk)
 	blocks := len(tr.episode)
 	// Return-to-go of every row: the blocks of an episode are recorded in

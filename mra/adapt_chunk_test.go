@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -24,7 +25,7 @@ func TestLatentGradientInChunks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := NewModel(tinyConfig(), GameFeatures(g.Spec()), [][]float64{{0.2}, {1.2}}, rand.New(rand.NewPCG(4, 4)))
+	m, err := NewModel(tinyConfig(), replay.GameFeatures(g.Spec()), [][]float64{{0.2}, {1.2}}, rand.New(rand.NewPCG(4, 4)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -75,7 +76,7 @@ func (g *beacon) SetState(b []byte) error     { g.t = int(b[0]); return nil }
 // so that the modes play differently). It returns the model, the encoding
 // of pop and, per type, the probabilities pi[t][j][a] of action a under
 // mode j.
-func beaconModel(t testing.TB, pop env.Population, seed uint64, relScale, polScale float64) (*Model, *Encoding, [][][]float64) {
+func beaconModel(t testing.TB, pop env.Population, seed uint64, relScale, polScale float64) (*Model, *replay.Encoding, [][][]float64) {
 	t.Helper()
 	g, err := newBeacon(pop, make([]int, len(pop)))
 	if err != nil {
@@ -89,7 +90,7 @@ func beaconModel(t testing.TB, pop env.Population, seed uint64, relScale, polSca
 		}
 		descs = append(descs, d)
 	}
-	f := GameFeatures(g.Spec())
+	f := replay.GameFeatures(g.Spec())
 	m, err := NewModel(tinyConfig(), f, descs, rand.New(rand.NewPCG(seed, 1)))
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +106,7 @@ func beaconModel(t testing.TB, pop env.Population, seed uint64, relScale, polSca
 			m.spanOf(i, m.params)[j] *= sc
 		}
 	}
-	enc, err := NewEncoding(f, g.Spec())
+	enc, err := replay.NewEncoding(f, g.Spec())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func beaconModel(t testing.TB, pop env.Population, seed uint64, relScale, polSca
 }
 
 // modeProbs returns π_t(a | mode j) of the first agent of each type.
-func modeProbs(t testing.TB, m *Model, enc *Encoding, g env.Game) [][][]float64 {
+func modeProbs(t testing.TB, m *Model, enc *replay.Encoding, g env.Game) [][][]float64 {
 	k := m.cfg.Latents
 	out := make([][][]float64, len(enc.Types))
 	for typ := range enc.Types {
@@ -126,14 +127,14 @@ func modeProbs(t testing.TB, m *Model, enc *Encoding, g env.Game) [][][]float64 
 
 // softProbs returns π(· | z) of the first agent of type typ, from
 // LatentGrad's objective with a single weighted row.
-func softProbs(t testing.TB, m *Model, enc *Encoding, g env.Game, typ int, z []float64) []float64 {
+func softProbs(t testing.TB, m *Model, enc *replay.Encoding, g env.Game, typ int, z []float64) []float64 {
 	n, e, d, k := enc.N, enc.E, enc.D, m.cfg.Latents
 	f := env.NewFrame(g.Spec())
 	g.Reset(0, f)
 	self, ents, present := make([]float64, n*d), make([]float64, n*e*d), make([]bool, n*e)
 	zs := make([]float64, n*k)
 	for i := range n {
-		Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), self[i*d:(i+1)*d], ents[i*e*d:(i+1)*e*d], present[i*e:(i+1)*e])
+		replay.Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), self[i*d:(i+1)*d], ents[i*e*d:(i+1)*e*d], present[i*e:(i+1)*e])
 		copy(zs[i*k:], z)
 	}
 	agent := g.Spec().FirstAgent(typ)
@@ -185,7 +186,7 @@ func TestAdaptBeacon(t *testing.T) {
 		gap                float64
 	)
 	for seed = 17; seed < 60; seed++ {
-		var enc *Encoding
+		var enc *replay.Encoding
 		m, enc, pi = beaconModel(t, pop, uint64(seed), 3, 1.5)
 		target, best, gap = clearestMode(pi[0])
 		if gap < 0.4 {
@@ -193,7 +194,7 @@ func TestAdaptBeacon(t *testing.T) {
 		}
 		g, _ := newBeacon(pop, []int{target})
 		prior := make([]float64, 3)
-		m.Prior(Descriptor(pop), prior)
+		m.Prior(replay.Descriptor(pop), prior)
 		rising, last := true, -1.0
 		for _, lam := range []float64{0, 0.25, 0.5, 0.75, 1} {
 			z := make([]float64, 3)
@@ -254,7 +255,7 @@ func TestAdaptBeacon(t *testing.T) {
 		}
 	}
 	g, _ := newGame()
-	enc, _ := NewEncoding(m.Features(), g.Spec())
+	enc, _ := replay.NewEncoding(m.Features(), g.Spec())
 	before := softProbs(t, m, enc, g, 0, prior0)[target]
 	after := softProbs(t, m, enc, g, 0, gr.Latents[0])[target]
 	rel := func(l []float64) float64 { return l[best] - (l[0]+l[1]+l[2])/3 }
@@ -286,7 +287,7 @@ func TestAdaptGradientUnbiased(t *testing.T) {
 	// The first seed where both types' exact gradients are far from 0.
 	var (
 		m       *Model
-		enc     *Encoding
+		enc     *replay.Encoding
 		targets []int
 		want    []float64
 		seed    uint64
@@ -335,7 +336,7 @@ func TestAdaptGradientUnbiased(t *testing.T) {
 // exactLatentGrad returns, per type, ∇_ℓ π_t(target_t | softmax(ℓ_t)) at
 // z_t = softmax(ℓ_t) for the beacon game at pop: z ⊙ (∇_z π − ⟨z, ∇_z π⟩)
 // with ∇_z π = π·∇_z log π from LatentGrad.
-func exactLatentGrad(t testing.TB, m *Model, enc *Encoding, pop env.Population, targets []int, z [][]float64) []float64 {
+func exactLatentGrad(t testing.TB, m *Model, enc *replay.Encoding, pop env.Population, targets []int, z [][]float64) []float64 {
 	g, _ := newBeacon(pop, targets)
 	n, e, d, k := enc.N, enc.E, enc.D, m.cfg.Latents
 	f := env.NewFrame(g.Spec())
@@ -343,7 +344,7 @@ func exactLatentGrad(t testing.TB, m *Model, enc *Encoding, pop env.Population, 
 	self, ents, present := make([]float64, n*d), make([]float64, n*e*d), make([]bool, n*e)
 	zs := make([]float64, n*k)
 	for i := range n {
-		Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), self[i*d:(i+1)*d], ents[i*e*d:(i+1)*e*d], present[i*e:(i+1)*e])
+		replay.Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), self[i*d:(i+1)*d], ents[i*e*d:(i+1)*e*d], present[i*e:(i+1)*e])
 		copy(zs[i*k:], z[enc.Type[i]])
 	}
 	var out []float64
@@ -439,7 +440,7 @@ func TestAdaptConfigErrors(t *testing.T) {
 // acting: return-to-go of the type's agents, minus the mean over the other
 // episodes at the same step, over the number of episodes.
 func TestReinforceWeights(t *testing.T) {
-	enc := &Encoding{N: 3, Type: []int{0, 0, 1}}
+	enc := &replay.Encoding{N: 3, Type: []int{0, 0, 1}}
 	nk := []int{2, 1}
 	tr := &trace{episode: []int{0, 1, 2, 0, 1, 0}, t: []int{0, 0, 0, 1, 1, 2}}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -502,7 +503,7 @@ func TestAdaptLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := NewModel(tinyConfig(), GameFeatures(g.Spec()), [][]float64{{0.2}, {0.5}}, rand.New(rand.NewPCG(4, 4)))
+	m, err := NewModel(tinyConfig(), replay.GameFeatures(g.Spec()), [][]float64{{0.2}, {0.5}}, rand.New(rand.NewPCG(4, 4)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package mra
 
 import (
 	"fmt"
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -17,7 +18,7 @@ import (
 // per game copy.
 type Agent struct {
 	model *Model
-	enc   *Encoding
+	enc   *replay.Encoding
 	desc  []float64
 	rng   *rand.Rand
 
@@ -30,13 +31,13 @@ type Agent struct {
 // NewAgent returns an agent playing model at spec's population, drawing from
 // seed.
 func NewAgent(model *Model, spec *env.Spec, seed uint64) (*Agent, error) {
-	enc, err := NewEncoding(model.Features(), spec)
+	enc, err := replay.NewEncoding(model.Features(), spec)
 	if err != nil {
 		return nil, err
 	}
 	n, k := enc.N, model.Config().Latents
 	return &Agent{
-		model: model, enc: enc, desc: Descriptor(spec.Population),
+		model: model, enc: enc, desc: replay.Descriptor(spec.Population),
 		rng: rand.New(rand.NewPCG(seed, 0x6d7261)),
 		z:   make([]float64, n*k), self: make([]float64, n*enc.D), ents: make([]float64, n*enc.E*enc.D),
 		graph: make([]float64, n*enc.E), present: make([]bool, n*enc.E),
@@ -111,7 +112,7 @@ func (a *Agent) Act(f *env.Frame, actions []int) {
 		a.latents = true
 	}
 	for i := range n {
-		Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), a.self[i*d:(i+1)*d], a.ents[i*e*d:(i+1)*e*d], a.present[i*e:(i+1)*e])
+		replay.Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), a.self[i*d:(i+1)*d], a.ents[i*e*d:(i+1)*e*d], a.present[i*e:(i+1)*e])
 	}
 	a.model.Act(enc, n, a.self, a.ents, a.present, a.z, a.rng, actions, a.graph)
 }
@@ -129,7 +130,7 @@ func (a *Agent) ActionProbs(f *env.Frame, i int, dst []float64) {
 	enc := a.enc
 	n, e, d, k, A := enc.N, enc.E, enc.D, a.model.Config().Latents, a.model.Features().A
 	for j := range n {
-		Encode(enc, j, f.AgentObs(j), f.AgentEntityMask(j), a.self[j*d:(j+1)*d], a.ents[j*e*d:(j+1)*e*d], a.present[j*e:(j+1)*e])
+		replay.Encode(enc, j, f.AgentObs(j), f.AgentEntityMask(j), a.self[j*d:(j+1)*d], a.ents[j*e*d:(j+1)*e*d], a.present[j*e:(j+1)*e])
 	}
 	logp := make([]float64, n*A)
 	z := make([]float64, n*k)

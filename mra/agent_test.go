@@ -1,6 +1,7 @@
 package mra_test
 
 import (
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -15,9 +16,9 @@ import (
 func TestAgentActionProbsMatchSampling(t *testing.T) {
 	g := mustGame(t, "tag", nil, "adversaries=2,good=1")
 	spec := g.Spec()
-	f := mra.GameFeatures(spec)
+	f := replay.GameFeatures(spec)
 	cfg := mra.DefaultConfig()
-	model, err := mra.NewModel(cfg, f, [][]float64{mra.Descriptor(spec.Population)}, rand.New(rand.NewPCG(1, 2)))
+	model, err := mra.NewModel(cfg, f, [][]float64{replay.Descriptor(spec.Population)}, rand.New(rand.NewPCG(1, 2)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package mra
 
 import (
 	"fmt"
+	"github.com/mrasim/mrasim/agents/replay"
 )
 
 // Algorithms Config.Algo selects.
@@ -111,11 +112,11 @@ type Config struct {
 	// MADDPG baseline.
 	Tau float64 // Polyak rate of the targets, θ⁻ ← (1−τ)θ⁻ + τθ after every step (1: hard copy)
 
-	// Replay is what the replay buffer stores per transition: ReplayAuto
+	// Replay is what the replay buffer stores per transition: ModeAuto
 	// (the default, "" means the same) picks whichever of the two takes
-	// fewer bytes per transition for the game, ReplayStates the game's
+	// fewer bytes per transition for the game, ModeStates the game's
 	// compact state (observations regenerated when sampled, O(N) bytes)
-	// and ReplayObservations every agent's observation (O(N²) bytes in
+	// and ModeObservations every agent's observation (O(N²) bytes in
 	// the particle games). Training is bit-identical under either.
 	Replay string
 
@@ -143,13 +144,6 @@ func (c Config) precision() string {
 const (
 	PrecisionFloat64 = "float64"
 	PrecisionFloat32 = "float32"
-)
-
-// The values of Config.Replay.
-const (
-	ReplayAuto         = "auto"
-	ReplayStates       = "states"
-	ReplayObservations = "observations"
 )
 
 // DefaultConfig returns the official hyper-parameters.
@@ -231,8 +225,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("mra: keep_moments is Reptile's; algo %q never resets its moments", c.Algo)
 	case c.Algo == AlgoMADDPG && !(c.Tau > 0 && c.Tau <= 1):
 		return fmt.Errorf("mra: maddpg needs tau in (0, 1], got %v", c.Tau)
-	case c.Replay != "" && c.Replay != ReplayAuto && c.Replay != ReplayStates && c.Replay != ReplayObservations:
-		return fmt.Errorf("mra: replay %q, want %q, %q or %q", c.Replay, ReplayAuto, ReplayStates, ReplayObservations)
+	case c.Replay != "" && c.Replay != replay.ModeAuto && c.Replay != replay.ModeStates && c.Replay != replay.ModeObservations:
+		return fmt.Errorf("mra: replay %q, want %q, %q or %q", c.Replay, replay.ModeAuto, replay.ModeStates, replay.ModeObservations)
 	case c.Precision != "" && c.Precision != PrecisionFloat64 && c.Precision != PrecisionFloat32:
 		return fmt.Errorf("mra: algo.precision = %q: want %q or %q", c.Precision, PrecisionFloat32, PrecisionFloat64)
 	case c.Algo == AlgoMADDPG && c.Precision == PrecisionFloat32:

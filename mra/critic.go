@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 
 	"github.com/mrasim/mrasim/agents/nn"
@@ -48,7 +49,7 @@ type criticNet[T nn.Float] struct {
 	de    []T          // rows×V
 }
 
-func newCriticNet[T nn.Float](c Config, f Features) *criticNet[T] {
+func newCriticNet[T nn.Float](c Config, f replay.Features) *criticNet[T] {
 	sd := 0
 	if c.CriticSeesSelf {
 		sd = f.D

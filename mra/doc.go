@@ -20,8 +20,15 @@
 //     which alone updates φ.
 //
 // Observations of any game are put in one uniform entity encoding
-// (Encoding), so the same networks serve every population of a game; the
-// official code's untagged 22-wide rows are PlainFeatures.
+// (replay.Encoding), so the same networks serve every population of a
+// game; the official code's untagged 22-wide rows are replay.PlainFeatures.
+//
+// The package registers its algorithms (mra, single, reptile and maddpg)
+// with agents/learner, whose shared Trainer drives them through the
+// Learner interface (learner.go here: Config as learner.Settings, the
+// trainees running the update cycles, Reptile's meta-steps as
+// learner.Meta, the trained networks as learner.Trained with the Modal,
+// Adapter and Responder abilities the league uses).
 //
 // Config.Variant selects the official code's behaviour number for number
 // (VariantOfficial, the default, pinned by the golden parity test against
@@ -30,6 +37,7 @@
 // Notably the official critic samples its target action at o, not o'
 // (TargetActionAtObs).
 //
-// Package mra is not for environments (package env) nor for generic
-// layers and optimizers (agents/nn, agents/optim); it composes them.
+// Package mra is not for environments (package env), generic layers and
+// optimizers (agents/nn, agents/optim), replay buffers (agents/replay) nor
+// the training loop (agents/learner); it composes them.
 package mra

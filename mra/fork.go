@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 
@@ -30,7 +31,7 @@ func (p *Player) Fork(copies int) agents.Copies {
 // PlayerCopies is a Player in several game copies at once (Player.Fork).
 type PlayerCopies struct {
 	model *Model
-	enc   *Encoding
+	enc   *replay.Encoding
 	modes [][]float64
 	pcg   []*rand.PCG
 	rng   []*rand.Rand
@@ -72,7 +73,7 @@ func (c *PlayerCopies) Act(which []int, frames []*env.Frame, actions [][]int) {
 		f := frames[r]
 		for i := range n {
 			row := r*n + i
-			Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), c.self[row*d:(row+1)*d], c.ents[row*e*d:(row+1)*e*d], c.present[row*e:(row+1)*e])
+			replay.Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), c.self[row*d:(row+1)*d], c.ents[row*e*d:(row+1)*e*d], c.present[row*e:(row+1)*e])
 		}
 	}
 	c.model.act.LogProbs(enc, rows, c.self, c.ents, c.present, c.zin, c.logp, c.graph)

@@ -2,6 +2,7 @@ package mra
 
 import (
 	"encoding/json"
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -380,7 +381,7 @@ func goldenCycle(t *testing.T, init *gInit, gc *gCase, mutate func(*Config), qui
 		}
 		return g.Spec()
 	}
-	f, err := PlainFeatures(mkSpec(3))
+	f, err := replay.PlainFeatures(mkSpec(3))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +389,7 @@ func goldenCycle(t *testing.T, init *gInit, gc *gCase, mutate func(*Config), qui
 		t.Fatalf("official layout is %d wide, want 22", f.D)
 	}
 	spec := mkSpec(n)
-	enc, err := NewEncoding(f, spec)
+	enc, err := replay.NewEncoding(f, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +417,7 @@ func goldenCycle(t *testing.T, init *gInit, gc *gCase, mutate func(*Config), qui
 	// The batch, through the official-layout encoding: agent i's
 	// observation is its self row then its N−1 other rows.
 	e, d := enc.E, enc.D
-	b := NewBatch(enc, bs, cfg.Latents)
+	b := replay.NewBatch(enc, bs, cfg.Latents)
 	gb := &gc.Batch
 	encode := func(selfKey, othersKey string, self, ents []float64, mask []bool) {
 		gs, gob := gb.tensor(t, selfKey).Values, gb.tensor(t, othersKey).Values
@@ -430,7 +431,7 @@ func goldenCycle(t *testing.T, init *gInit, gc *gCase, mutate func(*Config), qui
 				copy(obs[:d], gs[(i*bs+s)*d:])
 				copy(obs[d:], gob[(i*bs+s)*e*d:(i*bs+s+1)*e*d])
 				r := s*n + i
-				Encode(enc, i, obs, present, self[r*d:(r+1)*d], ents[r*e*d:(r+1)*e*d], mask[r*e:(r+1)*e])
+				replay.Encode(enc, i, obs, present, self[r*d:(r+1)*d], ents[r*e*d:(r+1)*e*d], mask[r*e:(r+1)*e])
 			}
 		}
 	}
@@ -468,7 +469,7 @@ func goldenCycle(t *testing.T, init *gInit, gc *gCase, mutate func(*Config), qui
 	m.inj.act[drawPolicy] = choice("policy.action")
 	m.inj.act[drawAStar] = choice("relation.a_star")
 	m.inj.noise = [][]float64{gumbel("relation.z"), gumbel("relation.z_resample"), gumbel("task.z")}
-	m.rec = &replay{}
+	m.rec = &recording{}
 
 	// An instance of the networks for the forward checks, on the model's
 	// parameters and targets.

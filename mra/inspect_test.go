@@ -1,6 +1,7 @@
 package mra_test
 
 import (
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -19,7 +20,7 @@ func TestRelationGraphAndLatent(t *testing.T) {
 	g := mustGame(t, "pacman", map[string]any{"sight": 0.3}, "pacmen=3,ghosts=2")
 	spec := g.Spec()
 	cfg := mra.DefaultConfig()
-	model, err := mra.NewModel(cfg, mra.GameFeatures(spec), [][]float64{mra.Descriptor(spec.Population)}, rand.New(rand.NewPCG(1, 2)))
+	model, err := mra.NewModel(cfg, replay.GameFeatures(spec), [][]float64{replay.Descriptor(spec.Population)}, rand.New(rand.NewPCG(1, 2)))
 	if err != nil {
 		t.Fatal(err)
 	}

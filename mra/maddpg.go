@@ -2,6 +2,7 @@ package mra
 
 import (
 	"fmt"
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -103,7 +104,7 @@ func (n *ddpgNets) bind(m *MADDPG, value, grad []float64) {
 // calling goroutine), saved in its state.
 type MADDPG struct {
 	cfg Config
-	f   Features
+	f   replay.Features
 
 	params, grad []float64
 	target       []float64
@@ -148,7 +149,7 @@ type DDPGStats struct {
 // NewMADDPG builds MADDPG's networks for a game with features f and
 // initialises them from rng: Xavier-normal weights, zero biases, targets
 // equal to the online networks.
-func NewMADDPG(cfg Config, f Features, rng *rand.Rand) (*MADDPG, error) {
+func NewMADDPG(cfg Config, f replay.Features, rng *rand.Rand) (*MADDPG, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -220,7 +221,7 @@ func (m *MADDPG) newOptimizer(g int) (*optim.Adam, error) {
 func (m *MADDPG) Config() Config { return m.cfg }
 
 // Features returns the encoding widths the networks were built for.
-func (m *MADDPG) Features() Features { return m.f }
+func (m *MADDPG) Features() replay.Features { return m.f }
 
 // ParamCount returns the number of trainable parameters (critic and
 // actors).
@@ -255,7 +256,7 @@ func (m *MADDPG) Close() {
 }
 
 // checkBatch panics unless b fits the networks.
-func (m *MADDPG) checkBatch(b *Batch) {
+func (m *MADDPG) checkBatch(b *replay.Batch) {
 	enc := b.Enc
 	switch {
 	case b.Size < 1:
@@ -284,7 +285,7 @@ func (m *MADDPG) drawNoise(rows int) []float64 {
 // Polyak step of the critic's target. It returns the loss (NaN, with the
 // parameters unchanged and Err set, if the gradient is not finite). It
 // panics if b does not fit the networks.
-func (m *MADDPG) UpdateCritic(b *Batch) float64 {
+func (m *MADDPG) UpdateCritic(b *replay.Batch) float64 {
 	m.checkBatch(b)
 	loss := m.criticLoss(b, m.drawNoise(b.Size*b.Enc.N))
 	m.stats.CriticLoss = loss
@@ -296,7 +297,7 @@ func (m *MADDPG) UpdateCritic(b *Batch) float64 {
 // with the parameters unchanged and Err set, if the gradient is not
 // finite) and the mean entropy of the actors' softmax(ℓ). It panics if b
 // does not fit the networks.
-func (m *MADDPG) UpdateActors(b *Batch) (loss, entropy float64) {
+func (m *MADDPG) UpdateActors(b *replay.Batch) (loss, entropy float64) {
 	m.checkBatch(b)
 	loss = m.actorLoss(b, m.drawNoise(b.Size*b.Enc.N))
 	m.stats.ActorLoss = loss

@@ -2,6 +2,7 @@ package mra
 
 import (
 	"fmt"
+	"github.com/mrasim/mrasim/agents/replay"
 	"math/rand/v2"
 
 	"github.com/mrasim/mrasim/agents/nn"
@@ -13,7 +14,7 @@ import (
 // them, writing the actors' entity attention weights to graph (rows×E;
 // the replay buffer stores them in place of MRA's relation graph). The
 // logits of row r0 are then ddpgRow(r0).
-func (m *MADDPG) logits(enc *Encoding, rows int, self, ents []float64, present []bool, graph []float64) {
+func (m *MADDPG) logits(enc *replay.Encoding, rows int, self, ents []float64, present []bool, graph []float64) {
 	n, e, d := enc.N, enc.E, enc.D
 	if rows < 1 || rows%n != 0 || len(self) != rows*d || len(ents) != rows*e*d || len(present) != rows*e ||
 		len(graph) != rows*e || enc.D != m.f.D {
@@ -46,7 +47,7 @@ func (m *MADDPG) logits(enc *Encoding, rows int, self, ents []float64, present [
 }
 
 // ddpgRow returns the logits of row r0 of the last logits call.
-func (m *MADDPG) ddpgRow(enc *Encoding, r0 int) []float64 {
+func (m *MADDPG) ddpgRow(enc *replay.Encoding, r0 int) []float64 {
 	rs := &m.ars
 	t := enc.Type[r0%enc.N]
 	p := m.online.actor[t]
@@ -61,7 +62,7 @@ func (m *MADDPG) ddpgRow(enc *Encoding, r0 int) []float64 {
 // distribution). Its arguments are as Actor.Act's without latents; graph
 // receives the actors' entity attention weights. It panics if a length is
 // inconsistent.
-func (m *MADDPG) Act(enc *Encoding, rows int, self, ents []float64, present []bool, rng *rand.Rand, actions []int, graph []float64) {
+func (m *MADDPG) Act(enc *replay.Encoding, rows int, self, ents []float64, present []bool, rng *rand.Rand, actions []int, graph []float64) {
 	m.logits(enc, rows, self, ents, present, graph)
 	for r0 := range rows {
 		l := m.ddpgRow(enc, r0)
@@ -76,7 +77,7 @@ func (m *MADDPG) Act(enc *Encoding, rows int, self, ents []float64, present []bo
 // DDPGAgent per game copy.
 type DDPGAgent struct {
 	m     *MADDPG
-	enc   *Encoding
+	enc   *replay.Encoding
 	rng   *rand.Rand
 	self  []float64
 	ents  []float64
@@ -87,7 +88,7 @@ type DDPGAgent struct {
 // NewDDPGAgent returns an agent playing m at spec's population, drawing
 // from seed.
 func NewDDPGAgent(m *MADDPG, spec *env.Spec, seed uint64) (*DDPGAgent, error) {
-	enc, err := NewEncoding(m.f, spec)
+	enc, err := replay.NewEncoding(m.f, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +104,7 @@ func (a *DDPGAgent) encode(f *env.Frame) {
 	enc := a.enc
 	e, d := enc.E, enc.D
 	for i := range enc.N {
-		Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), a.self[i*d:(i+1)*d], a.ents[i*e*d:(i+1)*e*d], a.pres[i*e:(i+1)*e])
+		replay.Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), a.self[i*d:(i+1)*d], a.ents[i*e*d:(i+1)*e*d], a.pres[i*e:(i+1)*e])
 	}
 }
 

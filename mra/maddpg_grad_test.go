@@ -3,6 +3,7 @@ package mra
 import (
 	"bytes"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -14,12 +15,12 @@ import (
 // testDDPG builds MADDPG for spec with the gradient checks' tiny networks,
 // perturbed parameters (biases lifted so most ReLUs of the tiny networks
 // are alive) and targets that differ from the online networks.
-func testDDPG(t testing.TB, spec *env.Spec, seed uint64) (*MADDPG, *Encoding) {
+func testDDPG(t testing.TB, spec *env.Spec, seed uint64) (*MADDPG, *replay.Encoding) {
 	t.Helper()
 	cfg := tinyConfig()
 	cfg.Algo, cfg.Latents = AlgoMADDPG, 1
-	f := GameFeatures(spec)
-	enc, err := NewEncoding(f, spec)
+	f := replay.GameFeatures(spec)
+	enc, err := replay.NewEncoding(f, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,8 +280,8 @@ func BenchmarkDDPGUpdate(b *testing.B) {
 			spec := resourceSpec(b, n)
 			cfg := DefaultConfig()
 			cfg.Algo, cfg.Latents, cfg.BatchSize = AlgoMADDPG, 1, 256
-			f := GameFeatures(spec)
-			enc, err := NewEncoding(f, spec)
+			f := replay.GameFeatures(spec)
+			enc, err := replay.NewEncoding(f, spec)
 			if err != nil {
 				b.Fatal(err)
 			}

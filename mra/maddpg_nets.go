@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 
 	"github.com/mrasim/mrasim/agents/nn"
@@ -141,7 +142,7 @@ type ddpgCritic struct {
 	rs         *rows[float64]
 }
 
-func newDDPGCritic(c Config, f Features) *ddpgCritic {
+func newDDPGCritic(c Config, f replay.Features) *ddpgCritic {
 	in := c.ValueDim + f.D + f.A
 	cr := &ddpgCritic{
 		enc: newObsEncoder(c, f.D),

@@ -3,13 +3,12 @@ package mra
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/learner"
 	"hash/crc32"
 	"math"
 	"math/rand/v2"
 
 	"github.com/mrasim/mrasim/agents/optim"
-	"github.com/mrasim/mrasim/env"
-	"github.com/mrasim/mrasim/internal/checkpoint"
 )
 
 // MADDPG state format, little-endian:
@@ -136,70 +135,19 @@ func (m *MADDPG) SetState(data []byte) error {
 }
 
 // LoadMADDPG reads MADDPG's networks out of a trainer state written by
-// Trainer.Save of a maddpg run, without building the games or the replay
-// buffers, for evaluation. cfg and setup must be those of the run.
-func LoadMADDPG(cfg Config, setup Setup, data []byte) (*MADDPG, error) {
+// learner.Trainer.Save of a maddpg run, without building the games or the
+// replay buffers, for evaluation. cfg and setup must be those of the run.
+func LoadMADDPG(cfg Config, setup learner.Setup, data []byte) (*MADDPG, error) {
 	if cfg.Algo != AlgoMADDPG {
 		return nil, fmt.Errorf("mra: LoadMADDPG of a run of algorithm %q", cfg.Algo)
 	}
-	cfg.Latents = 1
-	feats, err := setupFeatures(setup)
+	state, b, err := learner.LearnerState(cfg, setup, data)
 	if err != nil {
 		return nil, err
 	}
-	labels, err := setupLabels(setup)
+	t, err := loadMADDPG(cfg, b, state)
 	if err != nil {
 		return nil, err
 	}
-	d := checkpoint.NewDecoder(data)
-	if err := checkRunIdentity(d, cfg, setup, labels); err != nil {
-		return nil, err
-	}
-	state := d.Bytes()
-	if err := d.Err(); err != nil {
-		return nil, fmt.Errorf("mra: reading the networks: %w", err)
-	}
-	m, err := NewMADDPG(cfg, feats, rand.New(rand.NewPCG(0, 0)))
-	if err != nil {
-		return nil, err
-	}
-	if err := m.SetState(state); err != nil {
-		return nil, err
-	}
-	return m, nil
-}
-
-// setupFeatures returns the encoding widths of setup's game, from its first
-// training population.
-func setupFeatures(setup Setup) (Features, error) {
-	if len(setup.Populations) == 0 {
-		return Features{}, fmt.Errorf("mra: the run has no training populations")
-	}
-	reg, err := env.Lookup(setup.Game)
-	if err != nil {
-		return Features{}, err
-	}
-	g, err := reg.Make(setup.Params, setup.Populations[0])
-	if err != nil {
-		return Features{}, err
-	}
-	return GameFeatures(g.Spec()), nil
-}
-
-// setupLabels returns the labels of setup's training populations, as a
-// trainer of setup names them.
-func setupLabels(setup Setup) ([]string, error) {
-	reg, err := env.Lookup(setup.Game)
-	if err != nil {
-		return nil, err
-	}
-	var labels []string
-	for _, pop := range setup.Populations {
-		g, err := reg.Make(setup.Params, pop)
-		if err != nil {
-			return nil, err
-		}
-		labels = append(labels, g.Spec().Population.String())
-	}
-	return labels, nil
+	return t.(*MADDPG), nil
 }

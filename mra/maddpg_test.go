@@ -2,6 +2,7 @@ package mra_test
 
 import (
 	"bytes"
+	"github.com/mrasim/mrasim/agents/learner"
 	"math"
 	"testing"
 
@@ -41,10 +42,10 @@ func TestMADDPGResumeIsExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, run(t, second)...)
-	if whole.MADDPG() == nil || whole.Model() != nil {
+	if mra.TrainedMADDPG(whole.Learner()) == nil || mra.TrainedModel(whole.Learner()) != nil {
 		t.Fatal("a maddpg trainer should train MADDPG networks, not MRA's")
 	}
-	if !bytes.Equal(whole.MADDPG().AppendState(nil), second.MADDPG().AppendState(nil)) {
+	if !bytes.Equal(mra.TrainedMADDPG(whole.Learner()).AppendState(nil), mra.TrainedMADDPG(second.Learner()).AppendState(nil)) {
 		t.Fatal("networks after 16 + resume + 16 episodes differ from 32 episodes in one go")
 	}
 	sameMetrics(t, want, got)
@@ -53,7 +54,7 @@ func TestMADDPGResumeIsExact(t *testing.T) {
 	}
 
 	// The networks load for evaluation, as the league loads them.
-	setup := mra.Setup{Game: "resource", Seed: 7, Episodes: 32, ParallelEnvs: 4}
+	setup := learner.Setup{Game: "resource", Seed: 7, Episodes: 32, ParallelEnvs: 4}
 	for _, s := range pops {
 		p, _ := env.ParsePopulation(s)
 		setup.Populations = append(setup.Populations, p)
@@ -62,7 +63,7 @@ func TestMADDPGResumeIsExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(m.AppendState(nil), whole.MADDPG().AppendState(nil)) {
+	if !bytes.Equal(m.AppendState(nil), mra.TrainedMADDPG(whole.Learner()).AppendState(nil)) {
 		t.Error("LoadMADDPG's networks differ from the trainer's")
 	}
 	if _, err := mra.LoadMADDPG(cfg, setup, state[:60]); err == nil {
@@ -83,7 +84,7 @@ func TestMADDPGWorkersDoNotChangeResults(t *testing.T) {
 	for _, w := range []int{1, 3} {
 		tr := newTrainer(t, cfg, "tag", nil, []string{"adversaries=2,good=1", "adversaries=3,good=2"}, 16, 4, w)
 		run(t, tr)
-		states = append(states, tr.MADDPG().AppendState(nil))
+		states = append(states, mra.TrainedMADDPG(tr.Learner()).AppendState(nil))
 	}
 	if !bytes.Equal(states[0], states[1]) {
 		t.Error("1 and 3 workers trained different networks")
@@ -168,14 +169,14 @@ func pairedPerStep(t *testing.T, g env.Game, trained agents.Policy, episodes int
 func beatsRandom(t *testing.T, seed uint64) {
 	const episodes, margin = 240, 0.08
 	pop, _ := env.ParsePopulation("agents=3")
-	tr, err := mra.NewTrainer(ddpgConfig(), mra.Setup{Game: "resource", Seed: seed, Episodes: episodes, ParallelEnvs: 12, Workers: 2, LogEvery: 12, Populations: []env.Population{pop}})
+	tr, err := learner.NewTrainer(ddpgConfig(), learner.Setup{Game: "resource", Seed: seed, Episodes: episodes, ParallelEnvs: 12, Workers: 2, LogEvery: 12, Populations: []env.Population{pop}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tr.Close()
 	run(t, tr)
 	g := mustGame(t, "resource", nil, "agents=3")
-	agent, err := mra.NewDDPGAgent(tr.MADDPG(), g.Spec(), 5)
+	agent, err := mra.NewDDPGAgent(mra.TrainedMADDPG(tr.Learner()), g.Spec(), 5)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 
 	"github.com/mrasim/mrasim/agents/nn"
@@ -47,7 +48,7 @@ func (m *MADDPG) newWorker() *ddpgWorker {
 // ddpgJob is the running update.
 type ddpgJob struct {
 	actor bool // the actor update, else the critic update
-	b     *Batch
+	b     *replay.Batch
 	noise []float64 // B·N×A, sample-major
 	inv   float64   // 1 / alive rows of the batch (0 if none)
 }
@@ -102,7 +103,7 @@ func (m *MADDPG) runChunk(w, c int) {
 // run runs the critic or actor update on b with the given noise and
 // reduces the chunks' gradients into m.grad (the other group's part is
 // zeroed) and their statistics, in chunk order.
-func (m *MADDPG) run(actor bool, b *Batch, noise []float64) [3]float64 {
+func (m *MADDPG) run(actor bool, b *replay.Batch, noise []float64) [3]float64 {
 	n := b.Size * b.Enc.N
 	alive := 0
 	for _, a := range b.Alive[:n] {
@@ -144,7 +145,7 @@ func (m *MADDPG) run(actor bool, b *Batch, noise []float64) [3]float64 {
 // noise (B·N rows of A, sample-major; a type's first A_k entries of a row
 // are used), and leaves its gradient in m.grad (critic part; the rest
 // zero).
-func (m *MADDPG) criticLoss(b *Batch, noise []float64) float64 {
+func (m *MADDPG) criticLoss(b *replay.Batch, noise []float64) float64 {
 	return m.run(false, b, noise)[0]
 }
 
@@ -152,7 +153,7 @@ func (m *MADDPG) criticLoss(b *Batch, noise []float64) float64 {
 // noise noise (as for criticLoss), and leaves its straight-through
 // gradient in m.grad (actor part; the rest zero). It sets the Q and
 // Entropy statistics.
-func (m *MADDPG) actorLoss(b *Batch, noise []float64) float64 {
+func (m *MADDPG) actorLoss(b *replay.Batch, noise []float64) float64 {
 	s := m.run(true, b, noise)
 	m.stats.Q, m.stats.Entropy = s[1], s[2]
 	return s[0]

@@ -3,6 +3,7 @@ package mra
 import (
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/replay"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -74,7 +75,7 @@ type span struct{ lo, hi int }
 // exactly, float64 → float32 by rounding).
 type ModelOf[T nn.Float] struct {
 	cfg   Config
-	f     Features
+	f     replay.Features
 	games [][]float64 // training descriptors m, one per game index
 
 	params []T // all trainable parameters
@@ -113,8 +114,8 @@ type ModelOf[T nn.Float] struct {
 	latent    latentScratch[T] // main-goroutine latents of the relation and prior updates
 	layout    [numGroups][]nn.Segment
 	stats     UpdateStats
-	rec       *replay // testing seam, nil in production
-	inj       *draws  // testing seam (recorded draws), nil in production
+	rec       *recording // testing seam, nil in production
+	inj       *draws     // testing seam (recorded draws), nil in production
 	err       error
 }
 
@@ -130,14 +131,14 @@ type Model = ModelOf[float64]
 //
 // With cfg.RecomputeNextGraph the batches given to UpdateCritic must hold
 // the latents (NewBatch(enc, size, cfg.Latents)).
-func NewModel(cfg Config, f Features, games [][]float64, rng *rand.Rand) (*Model, error) {
+func NewModel(cfg Config, f replay.Features, games [][]float64, rng *rand.Rand) (*Model, error) {
 	return NewModelOf[float64](cfg, f, games, rng)
 }
 
 // NewModelOf is NewModel for element type T. Config.Precision must name
 // T. A float32 model draws its initial parameters as the float64 one does
 // (same random stream) and rounds them to float32.
-func NewModelOf[T nn.Float](cfg Config, f Features, games [][]float64, rng *rand.Rand) (*ModelOf[T], error) {
+func NewModelOf[T nn.Float](cfg Config, f replay.Features, games [][]float64, rng *rand.Rand) (*ModelOf[T], error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -237,7 +238,7 @@ func (m *ModelOf[T]) Float64() (*Model, error) {
 func (m *ModelOf[T]) Config() Config { return m.cfg }
 
 // Features returns the encoding widths the networks were built for.
-func (m *ModelOf[T]) Features() Features { return m.f }
+func (m *ModelOf[T]) Features() replay.Features { return m.f }
 
 // Games returns the number of training games M (the classifier's classes).
 func (m *ModelOf[T]) Games() int { return len(m.games) }

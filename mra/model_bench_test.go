@@ -2,6 +2,7 @@ package mra
 
 import (
 	"fmt"
+	"github.com/mrasim/mrasim/agents/replay"
 	"math/rand/v2"
 	"testing"
 
@@ -73,7 +74,7 @@ func BenchmarkUpdateCycle(b *testing.B) {
 }
 
 // benchCycle times update cycles of m on batch.
-func benchCycle[T nn.Float](b *testing.B, m *ModelOf[T], batch *Batch, enc *Encoding, n int) {
+func benchCycle[T nn.Float](b *testing.B, m *ModelOf[T], batch *replay.Batch, enc *replay.Encoding, n int) {
 	cfg := m.cfg
 	rng := rand.New(rand.NewPCG(3, 3))
 	run := func() {

@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -63,16 +64,16 @@ func resourceSpec(t testing.TB, n int) *env.Spec {
 
 // testModel builds a model for spec with perturbed parameters (non-zero
 // biases) and targets that differ from the online networks.
-func testModel(t testing.TB, cfg Config, spec *env.Spec, games int, seed uint64) (*Model, *Encoding) {
+func testModel(t testing.TB, cfg Config, spec *env.Spec, games int, seed uint64) (*Model, *replay.Encoding) {
 	t.Helper()
-	f := GameFeatures(spec)
-	enc, err := NewEncoding(f, spec)
+	f := replay.GameFeatures(spec)
+	enc, err := replay.NewEncoding(f, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var descs [][]float64
 	for g := range games {
-		d := Descriptor(spec.Population)
+		d := replay.Descriptor(spec.Population)
 		d[0] += float64(g) / 10
 		descs = append(descs, d)
 	}
@@ -103,8 +104,8 @@ func testModel(t testing.TB, cfg Config, spec *env.Spec, games int, seed uint64)
 // terminal, relation graphs on the present rows, actions in range, and
 // one-hot latents k wide (drawn last, so the other fields do not depend
 // on k).
-func randomBatch(rng *rand.Rand, enc *Encoding, size, k int) *Batch {
-	b := NewBatch(enc, size, k)
+func randomBatch(rng *rand.Rand, enc *replay.Encoding, size, k int) *replay.Batch {
+	b := replay.NewBatch(enc, size, k)
 	for _, x := range [][]float64{b.Self, b.NextSelf, b.Ents, b.NextEnts} {
 		for i := range x {
 			x[i] = rng.NormFloat64()

@@ -3,6 +3,7 @@ package mra
 import (
 	"fmt"
 	"github.com/mrasim/mrasim/agents/nn"
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 )
 
@@ -33,12 +34,12 @@ import (
 // are cleared). Like Act it is not safe for concurrent use on one Model;
 // use an Actor per goroutine. It panics if a length is inconsistent or an
 // action is out of its type's range.
-func (m *ModelOf[T]) LatentGrad(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, actions []int, weights []float64, dz []float64) float64 {
+func (m *ModelOf[T]) LatentGrad(enc *replay.Encoding, rows int, self, ents []float64, present []bool, z []float64, actions []int, weights []float64, dz []float64) float64 {
 	return m.act.LatentGrad(enc, rows, self, ents, present, z, actions, weights, dz)
 }
 
 // LatentGrad is Model.LatentGrad on the actor's own layer caches.
-func (a *ActorOf[T]) LatentGrad(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, actions []int, weights []float64, dz []float64) float64 {
+func (a *ActorOf[T]) LatentGrad(enc *replay.Encoding, rows int, self, ents []float64, present []bool, z []float64, actions []int, weights []float64, dz []float64) float64 {
 	n, e, d, k := enc.N, enc.E, enc.D, a.m.cfg.Latents
 	if rows < 1 || rows%n != 0 || len(self) != rows*d || len(ents) != rows*e*d || len(present) != rows*e ||
 		len(z) != rows*k || len(actions) != rows || len(weights) != rows || len(dz) != rows*k || enc.D != a.m.f.D {
@@ -91,7 +92,7 @@ func (a *ActorOf[T]) LatentGrad(enc *Encoding, rows int, self, ents []float64, p
 // gatherRows copies the caller's rows (agent-major within each copy) into
 // the actor's type-major row order (see rows) and returns the layout; the
 // latents go to a.z.
-func (a *ActorOf[T]) gatherRows(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64) *rows[T] {
+func (a *ActorOf[T]) gatherRows(enc *replay.Encoding, rows int, self, ents []float64, present []bool, z []float64) *rows[T] {
 	n, e, d, k := enc.N, enc.E, enc.D, a.m.cfg.Latents
 	rs := &a.rs
 	rs.layout(enc, rows/n)

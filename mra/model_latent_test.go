@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -20,7 +21,7 @@ type latentInputs struct {
 	actions              []int
 }
 
-func randomLatentInputs(rng *rand.Rand, enc *Encoding, copies, k int) *latentInputs {
+func randomLatentInputs(rng *rand.Rand, enc *replay.Encoding, copies, k int) *latentInputs {
 	n, e, d := enc.N, enc.E, enc.D
 	rows := copies * n
 	in := &latentInputs{
@@ -52,7 +53,7 @@ func randomLatentInputs(rng *rand.Rand, enc *Encoding, copies, k int) *latentInp
 // latentObjectiveByHand is Σ_r w_r·log π(a_r | o_r, g_φ(o_r, z_r)) from
 // one-row forward passes of a fresh network instance (no type-major
 // reordering).
-func latentObjectiveByHand(m *Model, enc *Encoding, in *latentInputs) float64 {
+func latentObjectiveByHand(m *Model, enc *replay.Encoding, in *latentInputs) float64 {
 	n, e, d, k := enc.N, enc.E, enc.D, m.cfg.Latents
 	h := m.newBoundNets(m.params, make([]float64, len(m.params)))
 	var f float64
@@ -156,7 +157,7 @@ func TestAgentSetLatents(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 0x6d7261))
 			z := make([]float64, n*k)
 			if tc.perType == nil || tc.perType[1] == nil {
-				m.SampleLatents(Descriptor(spec.Population), rng, z)
+				m.SampleLatents(replay.Descriptor(spec.Population), rng, z)
 			}
 			for i := range n {
 				if tc.perType != nil {
@@ -165,7 +166,7 @@ func TestAgentSetLatents(t *testing.T) {
 			}
 			self, ents, present := make([]float64, n*d), make([]float64, n*e*d), make([]bool, n*e)
 			for i := range n {
-				Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), self[i*d:(i+1)*d], ents[i*e*d:(i+1)*e*d], present[i*e:(i+1)*e])
+				replay.Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), self[i*d:(i+1)*d], ents[i*e*d:(i+1)*e*d], present[i*e:(i+1)*e])
 			}
 			want, graph := make([]int, n), make([]float64, n*e)
 			m.Act(enc, n, self, ents, present, z, rng, want, graph)

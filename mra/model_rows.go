@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/replay"
 	"unsafe"
 
 	"github.com/mrasim/mrasim/agents/nn"
@@ -32,7 +33,7 @@ type rows[T nn.Float] struct {
 }
 
 // layout computes the row order of samples copies of enc's agents.
-func (rs *rows[T]) layout(enc *Encoding, samples int) {
+func (rs *rows[T]) layout(enc *replay.Encoding, samples int) {
 	n, h := enc.N, len(enc.Types)
 	rs.samples, rs.n, rs.e, rs.d = samples, n, enc.E, enc.D
 	rs.agentOf = enc.AgentOf
@@ -72,7 +73,7 @@ func (rs *rows[T]) rowsOf(k int) (lo, hi int) { return rs.typeOff[k], rs.typeOff
 
 // gather copies samples s0 … s1−1 of b into rs, with the o' fields when
 // next is set.
-func (rs *rows[T]) gather(b *Batch, s0, s1 int, next bool) {
+func (rs *rows[T]) gather(b *replay.Batch, s0, s1 int, next bool) {
 	enc := b.Enc
 	rs.layout(enc, s1-s0)
 	n, e, d := rs.n, rs.e, rs.d
@@ -113,7 +114,7 @@ func (rs *rows[T]) gather(b *Batch, s0, s1 int, next bool) {
 
 // gatherLatent copies the K-wide latents of samples s0 … s1−1 of b into
 // rs.latent, in the row order of the last gather.
-func (rs *rows[T]) gatherLatent(b *Batch, s0, s1, k int) {
+func (rs *rows[T]) gatherLatent(b *replay.Batch, s0, s1, k int) {
 	n := rs.n
 	rs.latent = growT(rs.latent, (s1-s0)*n*k)
 	for s := range s1 - s0 {

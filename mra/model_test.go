@@ -3,6 +3,7 @@ package mra
 import (
 	"bytes"
 	"errors"
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -90,7 +91,7 @@ func TestMIEstimate(t *testing.T) {
 		n, k, e, kp := enc.N, cfg.Latents, enc.E, cfg.Resamples
 		m.latent.z0 = slices.Clone(m.sampleLatents(m.games[0], rng, n))
 		m.latent.zk = slices.Clone(m.sampleLatents(m.games[0], rng, kp*n))
-		m.rec = &replay{}
+		m.rec = &recording{}
 		got := m.run(phaseRelation, groupRelation, b, 34, 0)[0]
 
 		// The actions a*, in batch row order (one type: chunk rows are batch rows).
@@ -213,7 +214,7 @@ func TestSyncTargets(t *testing.T) {
 }
 
 // cycle runs one update cycle as the trainer does.
-func cycle[T nn.Float](m *ModelOf[T], b *Batch, rng *rand.Rand) {
+func cycle[T nn.Float](m *ModelOf[T], b *replay.Batch, rng *rand.Rand) {
 	for range 2 {
 		m.UpdateCritic(b)
 		m.UpdatePolicies(b)

@@ -3,6 +3,7 @@ package mra_test
 import (
 	"bytes"
 	"context"
+	"github.com/mrasim/mrasim/agents/learner"
 	"testing"
 
 	"github.com/mrasim/mrasim/env"
@@ -18,8 +19,8 @@ func TestModelState(t *testing.T) {
 	cfg := mra.DefaultConfig()
 	cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates, cfg.BufferLength = 16, 10, 1, 1000
 	pops := []env.Population{{{Type: "agents", Count: 2}}, {{Type: "agents", Count: 3}}}
-	setup := mra.Setup{Game: "resource", Populations: pops, Seed: 1, Episodes: 4, ParallelEnvs: 2, LogEvery: 4}
-	tr, err := mra.NewTrainer(cfg, setup)
+	setup := learner.Setup{Game: "resource", Populations: pops, Seed: 1, Episodes: 4, ParallelEnvs: 2, LogEvery: 4}
+	tr, err := learner.NewTrainer(cfg, setup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +35,7 @@ func TestModelState(t *testing.T) {
 		t.Fatal(e.Err())
 	}
 	full := buf.Bytes()
-	part, err := mra.ModelState(full)
+	part, err := learner.ModelState(full)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func TestModelState(t *testing.T) {
 	if !bytes.Equal(a.AppendState(nil), b.AppendState(nil)) {
 		t.Error("the networks loaded from the model state differ from those of the whole state")
 	}
-	if _, err := mra.ModelState(part[:len(part)-1]); err == nil {
+	if _, err := learner.ModelState(part[:len(part)-1]); err == nil {
 		t.Error("a cut model state was accepted")
 	}
 	t.Logf("model state %d bytes, whole state %d bytes", len(part), len(full))

@@ -2,6 +2,7 @@ package mra
 
 import (
 	"fmt"
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 
@@ -164,7 +165,7 @@ func (m *ModelOf[T]) NewActor() *ActorOf[T] {
 // (rows) and the relation graph g = g_φ(o, z) (rows×E) that the replay
 // buffer stores. Random numbers come from rng, one uniform per row in row
 // order. It panics if a length is inconsistent.
-func (a *ActorOf[T]) Act(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, rng *rand.Rand, actions []int, graph []float64) {
+func (a *ActorOf[T]) Act(enc *replay.Encoding, rows int, self, ents []float64, present []bool, z []float64, rng *rand.Rand, actions []int, graph []float64) {
 	a.forward(enc, rows, self, ents, present, z, graph)
 	rs := &a.rs
 	n := enc.N
@@ -181,7 +182,7 @@ func (a *ActorOf[T]) Act(enc *Encoding, rows int, self, ents []float64, present 
 // a of the row's type into logp (rows × A; entries past a type's actions
 // are −∞), and the relation graphs into graph. The arguments are as for
 // Act.
-func (a *ActorOf[T]) LogProbs(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, logp, graph []float64) {
+func (a *ActorOf[T]) LogProbs(enc *replay.Encoding, rows int, self, ents []float64, present []bool, z []float64, logp, graph []float64) {
 	if len(logp) != rows*a.m.f.A {
 		panic(fmt.Sprintf("mra: LogProbs of %d rows into %d values, want rows × A = %d", rows, len(logp), rows*a.m.f.A))
 	}
@@ -203,7 +204,7 @@ func (a *ActorOf[T]) LogProbs(enc *Encoding, rows int, self, ents []float64, pre
 
 // forward runs the relation net and every type's policy on the rows,
 // leaving log π in the policies and writing the graphs to graph.
-func (a *ActorOf[T]) forward(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, graph []float64) {
+func (a *ActorOf[T]) forward(enc *replay.Encoding, rows int, self, ents []float64, present []bool, z []float64, graph []float64) {
 	n, e, d, k := enc.N, enc.E, enc.D, a.m.cfg.Latents
 	if rows < 1 || rows%n != 0 || len(self) != rows*d || len(ents) != rows*e*d || len(present) != rows*e ||
 		len(z) != rows*k || len(graph) != rows*e || enc.D != a.m.f.D {
@@ -230,6 +231,6 @@ func (a *ActorOf[T]) forward(enc *Encoding, rows int, self, ents []float64, pres
 func (p *policyNet[T]) row(r int) []T { return p.lp[r*p.a : (r+1)*p.a] }
 
 // Act samples actions with the model's own actor; see Actor.Act.
-func (m *ModelOf[T]) Act(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, rng *rand.Rand, actions []int, graph []float64) {
+func (m *ModelOf[T]) Act(enc *replay.Encoding, rows int, self, ents []float64, present []bool, z []float64, rng *rand.Rand, actions []int, graph []float64) {
 	m.act.Act(enc, rows, self, ents, present, z, rng, actions, graph)
 }

@@ -28,7 +28,7 @@ func volunteerProbs(t *testing.T, policySeesSelf, criticSeesSelf bool) [2]float6
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := mra.NewAgent(tr.Model(), g.Spec(), 1)
+		a, err := mra.NewAgent(mra.TrainedModel(tr.Learner()), g.Spec(), 1)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -254,7 +254,7 @@ func TestPolicyLossKnownAnswer(t *testing.T) {
 			cfg.PolicySeesSelf = tc.seesSelf
 			m, enc := testModel(t, cfg, tc.spec(t), 2, 151)
 			b := randomBatch(rand.New(rand.NewPCG(152, 152)), enc, 11, cfg.Latents)
-			m.rec = &replay{}
+			m.rec = &recording{}
 			st := m.run(phasePolicy, groupPolicy, b, 153, 0)
 			nets := m.newBoundNets(m.params, make([]float64, len(m.params)))
 			n, e, d := enc.N, enc.E, enc.D

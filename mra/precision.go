@@ -1,18 +1,19 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/replay"
 	"math/rand/v2"
 )
 
 // The float32 training path. ModelOf is one source for both
 // precisions; the trainer holds whichever Config.Precision asks for
-// through learner, and everything outside training (evaluation, the
+// through trainable, and everything outside training (evaluation, the
 // league, best responses, adaptation) works on float64 models: a float32
 // run's networks are converted exactly by ModelOf.Float64 when they are
-// loaded (LoadModel) or asked for (Trainer.Model).
+// loaded (LoadModel) or asked for (TrainedModel).
 
-// learner is what the trainer asks of MRA's model, in either precision.
-type learner interface {
+// trainable is what MRA's trainee asks of its model, in either precision.
+type trainable interface {
 	Close()
 	Err() error
 	AppendState(b []byte) []byte
@@ -22,16 +23,16 @@ type learner interface {
 	SyncTargets()
 	resetOptimizers() error
 	SampleLatents(desc []float64, rng *rand.Rand, z []float64)
-	Act(enc *Encoding, rows int, self, ents []float64, present []bool, z []float64, rng *rand.Rand, actions []int, graph []float64)
-	UpdateCritic(b *Batch) float64
-	UpdatePolicies(b *Batch) (loss, entropy float64)
-	UpdateRelation(b *Batch, desc []float64, rng *rand.Rand) float64
-	UpdatePrior(b *Batch, game int, rng *rand.Rand) float64
+	Act(enc *replay.Encoding, rows int, self, ents []float64, present []bool, z []float64, rng *rand.Rand, actions []int, graph []float64)
+	UpdateCritic(b *replay.Batch) float64
+	UpdatePolicies(b *replay.Batch) (loss, entropy float64)
+	UpdateRelation(b *replay.Batch, desc []float64, rng *rand.Rand) float64
+	UpdatePrior(b *replay.Batch, game int, rng *rand.Rand) float64
 	Float64() (*Model, error)
 }
 
-// newLearner builds MRA's model in the precision cfg names (see NewModel).
-func newLearner(cfg Config, f Features, games [][]float64, rng *rand.Rand) (learner, error) {
+// newTrainable builds MRA's model in the precision cfg names (see NewModel).
+func newTrainable(cfg Config, f replay.Features, games [][]float64, rng *rand.Rand) (trainable, error) {
 	if cfg.precision() == PrecisionFloat32 {
 		m, err := NewModelOf[float32](cfg, f, games, rng)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -25,7 +26,7 @@ const (
 // pairModels returns a float64 and a float32 model for spec on the same
 // parameters and targets (testModel's, rounded to float32, in both) and the
 // same random streams, and the encoding.
-func pairModels(t testing.TB, cfg Config, spec *env.Spec, games int, seed uint64) (*Model, *ModelOf[float32], *Encoding) {
+func pairModels(t testing.TB, cfg Config, spec *env.Spec, games int, seed uint64) (*Model, *ModelOf[float32], *replay.Encoding) {
 	t.Helper()
 	m64, enc := testModel(t, cfg, spec, games, seed)
 	cfg32 := cfg
@@ -58,7 +59,7 @@ func relErr(got, want []float64) float64 {
 // the other model of its pair, so that sampling (a comparison of a uniform
 // with probabilities that differ in the last float32 bits) cannot send the
 // two precisions down different branches.
-func injectDraws(rng *rand.Rand, enc *Encoding, size, k, resamples int) *draws {
+func injectDraws(rng *rand.Rand, enc *replay.Encoding, size, k, resamples int) *draws {
 	d := &draws{}
 	for kind := range numDrawKinds {
 		d.act[kind] = make([]int, size*enc.N)
@@ -330,7 +331,7 @@ func TestPrecisionConfig(t *testing.T) {
 		}
 	}
 	c := DefaultConfig()
-	if _, err := NewModelOf[float32](c, GameFeatures(tagSpec(t)), [][]float64{{0.2, 0.1}}, rand.New(rand.NewPCG(1, 1))); err == nil {
+	if _, err := NewModelOf[float32](c, replay.GameFeatures(tagSpec(t)), [][]float64{{0.2, 0.1}}, rand.New(rand.NewPCG(1, 1))); err == nil {
 		t.Error("a float32 model was built from a float64 config")
 	}
 }

@@ -1,6 +1,8 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -109,7 +111,7 @@ func TestAbsentTypeNotStepped(t *testing.T) {
 	}
 	cfg := tinyConfig()
 	m, _ := testModel(t, cfg, mk(1), 2, 51)
-	enc, err := NewEncoding(m.f, mk(0))
+	enc, err := replay.NewEncoding(m.f, mk(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,17 +136,17 @@ func TestAbsentTypeNotStepped(t *testing.T) {
 // reptileTrainer is a small Reptile trainer on resource at 2 and 3 agents
 // (12 episodes of 4 copies each, an update cycle every 10 steps), with mod
 // applied to its configuration.
-func reptileTrainer(t *testing.T, mod func(*Config)) *Trainer {
+func reptileTrainer(t *testing.T, mod func(*Config)) *learner.Trainer {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.Algo = AlgoReptile
 	cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates, cfg.BufferLength = 16, 10, 1, 1000
 	mod(&cfg)
-	setup := Setup{Game: "resource", Seed: 3, Episodes: 12, ParallelEnvs: 4, Workers: 1, LogEvery: 4}
+	setup := learner.Setup{Game: "resource", Seed: 3, Episodes: 12, ParallelEnvs: 4, Workers: 1, LogEvery: 4}
 	for _, n := range []int{2, 3} {
 		setup.Populations = append(setup.Populations, env.Population{{Type: "agents", Count: n}})
 	}
-	tr, err := NewTrainer(cfg, setup)
+	tr, err := learner.NewTrainer(cfg, setup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,30 +159,29 @@ func reptileTrainer(t *testing.T, mod func(*Config)) *Trainer {
 func TestReptileRound(t *testing.T) {
 	tr := reptileTrainer(t, func(c *Config) { c.InnerCycles = 2 })
 	defer tr.Close()
-	m := tr.Model()
+	m := TrainedModel(tr.Learner())
 	// Poison the targets and the Adam moments: a round must not see them.
 	for i := range m.target {
 		m.target[i] = math.NaN()
 	}
-	played, err := tr.playRound()
+	played, err := tr.PlayRound()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if played != 2 {
 		t.Errorf("a round played %d inner rounds, want InnerCycles = 2", played)
 	}
-	if tr.updates == 0 {
+	if tr.Updates() == 0 {
 		t.Fatal("no update cycle ran: the test proves nothing")
 	}
 	if !slices.Equal(m.target, m.params[:len(m.target)]) {
 		t.Error("after the meta-step the targets differ from θ₀")
 	}
-	if s := m.opt[groupCritic].Steps(); s > int(tr.updates) || s == 0 {
-		t.Errorf("critic Adam took %d steps in the last population, %d update cycles in all", s, tr.updates)
+	if s := m.opt[groupCritic].Steps(); s > int(tr.Updates()) || s == 0 {
+		t.Errorf("critic Adam took %d steps in the last population, %d update cycles in all", s, tr.Updates())
 	}
-	tr.round += played
 	// The budget caps the last round: 3 rounds in all, 2 played.
-	if played, _ := tr.playRound(); played != 1 {
+	if played, _ := tr.PlayRound(); played != 1 {
 		t.Errorf("the last round played %d inner rounds, want the 1 left", played)
 	}
 }
@@ -193,13 +194,12 @@ func TestReptileKeepMoments(t *testing.T) {
 	for _, keep := range []bool{false, true} {
 		tr := reptileTrainer(t, func(c *Config) { c.KeepMoments = keep })
 		for range 2 {
-			played, err := tr.playRound()
+			_, err := tr.PlayRound()
 			if err != nil {
 				t.Fatal(err)
 			}
-			tr.round += played
 		}
-		steps, cycles := tr.Model().opt[groupCritic].Steps(), int(tr.updates)
+		steps, cycles := TrainedModel(tr.Learner()).opt[groupCritic].Steps(), int(tr.Updates())
 		tr.Close()
 		if keep && steps != cycles {
 			t.Errorf("keep: critic Adam took %d steps over %d update cycles, want all of them", steps, cycles)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/replay"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -39,20 +41,20 @@ func TestStateReplayIsBitIdentical(t *testing.T) {
 		t.Run(c.game, func(t *testing.T) {
 			cfg := smallConfig(mra.AlgoMRA)
 			cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates, cfg.BufferLength = 16, 10, 2, c.buffer
-			cfg.Replay = mra.ReplayObservations
+			cfg.Replay = replay.ModeObservations
 			obs := newTrainer(t, cfg, c.game, nil, c.pops, c.episodes, 4, 1)
 			want := run(t, obs)
 			if want[len(want)-1].Updates < 3 {
 				t.Fatalf("only %d update cycles: the test proves little", want[len(want)-1].Updates)
 			}
 			for _, workers := range []int{1, 3} {
-				cfg.Replay = mra.ReplayStates
+				cfg.Replay = replay.ModeStates
 				st := newTrainer(t, cfg, c.game, nil, c.pops, c.episodes, 4, workers)
-				if modes := st.ReplayModes(); !slices.Equal(modes, []string{mra.ReplayStates, mra.ReplayStates}) {
+				if modes := st.ReplayModes(); !slices.Equal(modes, []string{replay.ModeStates, replay.ModeStates}) {
 					t.Fatalf("replay modes %v, want states", modes)
 				}
 				got := run(t, st)
-				if !bytes.Equal(obs.Model().AppendState(nil), st.Model().AppendState(nil)) {
+				if !bytes.Equal(mra.TrainedModel(obs.Learner()).AppendState(nil), mra.TrainedModel(st.Learner()).AppendState(nil)) {
 					t.Fatalf("%d workers: networks trained from game states differ from those trained from observations", workers)
 				}
 				sameMetrics(t, want, got)
@@ -66,20 +68,20 @@ func TestStateReplayIsBitIdentical(t *testing.T) {
 // matrix game (whose observation is smaller than its state).
 func TestReplayModeAuto(t *testing.T) {
 	cfg := smallConfig(mra.AlgoMRA)
-	cfg.Replay = mra.ReplayAuto
+	cfg.Replay = replay.ModeAuto
 	tr := newTrainer(t, cfg, "resource", nil, []string{"agents=6"}, 1, 1, 1)
-	if got := tr.ReplayModes()[0]; got != mra.ReplayStates {
+	if got := tr.ReplayModes()[0]; got != replay.ModeStates {
 		t.Errorf("resource at 6 agents: replay %s, want states", got)
 	}
 	tr = newTrainer(t, cfg, "publicgoods", nil, []string{"players=2"}, 1, 1, 1)
-	if got := tr.ReplayModes()[0]; got != mra.ReplayObservations {
+	if got := tr.ReplayModes()[0]; got != replay.ModeObservations {
 		t.Errorf("publicgoods: replay %s, want observations", got)
 	}
 }
 
 // fillReplay plays episodes of game at pop with fixed actions into a
 // buffer of the given mode and returns it with its encoding.
-func fillReplay(tb testing.TB, game, pop, mode string, transitions, workers int) (*mra.Buffer, *mra.Encoding) {
+func fillReplay(tb testing.TB, game, pop, mode string, transitions, workers int) (*replay.Buffer, *replay.Encoding) {
 	tb.Helper()
 	reg, err := env.Lookup(game)
 	if err != nil {
@@ -97,23 +99,23 @@ func fillReplay(tb testing.TB, game, pop, mode string, transitions, workers int)
 		return g
 	}
 	g := make1()
-	enc, err := mra.NewEncoding(mra.GameFeatures(g.Spec()), g.Spec())
+	enc, err := replay.NewEncoding(replay.GameFeatures(g.Spec()), g.Spec())
 	if err != nil {
 		tb.Fatal(err)
 	}
 	const latents = 2
-	var buf *mra.Buffer
-	if mode == mra.ReplayStates {
+	var buf *replay.Buffer
+	if mode == replay.ModeStates {
 		var games []env.Game
 		for range workers {
 			games = append(games, make1())
 		}
-		if buf, err = mra.NewStateBuffer(enc, transitions, latents, games, 1); err != nil {
+		if buf, err = replay.NewStateBuffer(enc, transitions, latents, games, 1); err != nil {
 			tb.Fatal(err)
 		}
 		tb.Cleanup(buf.Close)
 	} else {
-		buf = mra.NewBuffer(enc, transitions, latents)
+		buf = replay.NewBuffer(enc, transitions, latents)
 	}
 	n := enc.N
 	prev, next := env.NewFrame(g.Spec()), env.NewFrame(g.Spec())
@@ -142,10 +144,10 @@ func BenchmarkSample(b *testing.B) {
 	for _, c := range []struct {
 		mode    string
 		workers int
-	}{{mra.ReplayObservations, 1}, {mra.ReplayStates, 1}, {mra.ReplayStates, 2}} {
+	}{{replay.ModeObservations, 1}, {replay.ModeStates, 1}, {replay.ModeStates, 2}} {
 		b.Run(fmt.Sprintf("%s/workers=%d", c.mode, c.workers), func(b *testing.B) {
 			buf, enc := fillReplay(b, "resource", "agents=6", c.mode, 4096, c.workers)
-			batch := mra.NewBatch(enc, 1024, 2)
+			batch := replay.NewBatch(enc, 1024, 2)
 			rng := rand.New(rand.NewPCG(1, 2))
 			buf.Sample(rng, batch)
 			b.ReportAllocs()
@@ -160,8 +162,8 @@ func BenchmarkSample(b *testing.B) {
 // TestSampleAllocatesNothing pins BenchmarkSample's 0 allocs/op.
 func TestSampleAllocatesNothing(t *testing.T) {
 	for _, game := range []struct{ name, pop string }{{"resource", "agents=3"}, {"pacman", "pacmen=2,ghosts=2"}} {
-		buf, enc := fillReplay(t, game.name, game.pop, mra.ReplayStates, 300, 2)
-		batch := mra.NewBatch(enc, 64, 2)
+		buf, enc := fillReplay(t, game.name, game.pop, replay.ModeStates, 300, 2)
+		batch := replay.NewBatch(enc, 64, 2)
 		rng := rand.New(rand.NewPCG(1, 2))
 		buf.Sample(rng, batch)
 		if a := testing.AllocsPerRun(20, func() { buf.Sample(rng, batch) }); a != 0 {
@@ -175,7 +177,7 @@ func TestSampleAllocatesNothing(t *testing.T) {
 
 // saveTo writes tr's state with its replay buffers in segment files in dir
 // and prunes the segments it no longer needs.
-func saveTo(t testing.TB, tr *mra.Trainer, dir string) []byte {
+func saveTo(t testing.TB, tr *learner.Trainer, dir string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	e := checkpoint.NewEncoder(&buf)
@@ -216,7 +218,7 @@ func TestSegmentedResumeIsExact(t *testing.T) {
 	for _, c := range []struct {
 		mode   string
 		buffer int
-	}{{mra.ReplayStates, 5000}, {mra.ReplayObservations, 5000}, {mra.ReplayStates, 100}, {mra.ReplayObservations, 100}} {
+	}{{replay.ModeStates, 5000}, {replay.ModeObservations, 5000}, {replay.ModeStates, 100}, {replay.ModeObservations, 100}} {
 		t.Run(fmt.Sprintf("%s/buffer=%d", c.mode, c.buffer), func(t *testing.T) {
 			cfg := smallConfig(mra.AlgoMRA)
 			cfg.Replay, cfg.BufferLength = c.mode, c.buffer
@@ -225,8 +227,8 @@ func TestSegmentedResumeIsExact(t *testing.T) {
 
 			dir := t.TempDir()
 			first := newTrainer(t, cfg, "resource", nil, pops, 16, 4, 2)
-			var got []mra.Metrics
-			if err := first.Run(context.Background(), func(m mra.Metrics) error { got = append(got, m); return nil }, func() error {
+			var got []learner.Metrics
+			if err := first.Run(context.Background(), func(m learner.Metrics) error { got = append(got, m); return nil }, func() error {
 				if first.Episode() == 8 {
 					saveTo(t, first, dir)
 				}
@@ -261,7 +263,7 @@ func TestSegmentedResumeIsExact(t *testing.T) {
 				t.Fatal(err)
 			}
 			got = append(got, run(t, second)...)
-			if !bytes.Equal(whole.Model().AppendState(nil), second.Model().AppendState(nil)) {
+			if !bytes.Equal(mra.TrainedModel(whole.Learner()).AppendState(nil), mra.TrainedModel(second.Learner()).AppendState(nil)) {
 				t.Fatal("networks after 16 + resume + 16 episodes differ from 32 in one go")
 			}
 			sameMetrics(t, want, got)
@@ -274,7 +276,7 @@ func TestSegmentedResumeIsExact(t *testing.T) {
 // naming the file; Load without the folder says to use LoadFrom.
 func TestDamagedSegmentIsRefused(t *testing.T) {
 	cfg := smallConfig(mra.AlgoMRA)
-	cfg.Replay = mra.ReplayStates
+	cfg.Replay = replay.ModeStates
 	pops := []string{"agents=2"}
 	tr := newTrainer(t, cfg, "resource", nil, pops, 8, 4, 1)
 	run(t, tr)
@@ -343,23 +345,23 @@ func TestDamagedSegmentIsRefused(t *testing.T) {
 func TestResumeKeepsObservationMode(t *testing.T) {
 	pops := []string{"agents=3"}
 	cfg := smallConfig(mra.AlgoMRA)
-	cfg.Replay = mra.ReplayObservations
+	cfg.Replay = replay.ModeObservations
 	whole := newTrainer(t, cfg, "resource", nil, pops, 16, 4, 1)
 	run(t, whole)
 	first := newTrainer(t, cfg, "resource", nil, pops, 8, 4, 1)
 	run(t, first)
 	dir := t.TempDir()
 	state := saveTo(t, first, dir)
-	cfg.Replay = mra.ReplayAuto
+	cfg.Replay = replay.ModeAuto
 	second := newTrainer(t, cfg, "resource", nil, pops, 16, 4, 1)
 	if err := second.LoadFrom(state, dir); err != nil {
 		t.Fatal(err)
 	}
-	if got := second.ReplayModes()[0]; got != mra.ReplayObservations {
+	if got := second.ReplayModes()[0]; got != replay.ModeObservations {
 		t.Fatalf("resumed with a %s buffer", got)
 	}
 	run(t, second)
-	if !bytes.Equal(whole.Model().AppendState(nil), second.Model().AppendState(nil)) {
+	if !bytes.Equal(mra.TrainedModel(whole.Learner()).AppendState(nil), mra.TrainedModel(second.Learner()).AppendState(nil)) {
 		t.Fatal("networks after 8 + resume + 8 episodes differ from 16 in one go")
 	}
 }

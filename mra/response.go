@@ -2,6 +2,7 @@ package mra
 
 import (
 	"fmt"
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 
@@ -32,7 +33,7 @@ func (a *Agent) Reseed(seed uint64) {
 // Player per game copy.
 type Player struct {
 	model *Model
-	enc   *Encoding
+	enc   *replay.Encoding
 	modes [][]float64 // per type: the distribution the agents' latents are drawn from
 	rng   *rand.Rand
 
@@ -49,7 +50,7 @@ type Player struct {
 // means the prior p(z|m) of spec's population. It returns an error for a
 // population the model does not fit or a modes entry off the simplex.
 func NewPlayer(model *Model, spec *env.Spec, modes [][]float64, seed uint64) (*Player, error) {
-	enc, err := NewEncoding(model.Features(), spec)
+	enc, err := replay.NewEncoding(model.Features(), spec)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +59,7 @@ func NewPlayer(model *Model, spec *env.Spec, modes [][]float64, seed uint64) (*P
 		return nil, fmt.Errorf("mra: %d per-type mode distributions, the model has %d agent types", len(modes), h)
 	}
 	prior := make([]float64, k)
-	model.Prior(Descriptor(spec.Population), prior)
+	model.Prior(replay.Descriptor(spec.Population), prior)
 	p := &Player{model: model, enc: enc, modes: make([][]float64, h), rng: rand.New(rand.NewPCG(seed, 0x706c6179))}
 	for t := range h {
 		p.modes[t] = prior
@@ -92,22 +93,11 @@ func (p *Player) Reseed(seed uint64) {
 // across steps.
 func (p *Player) Markov() bool {
 	for t, m := range p.modes {
-		if p.enc.countType(t) > 0 && drawMode(nil, m) < 0 {
+		if p.enc.CountType(t) > 0 && drawMode(nil, m) < 0 {
 			return false
 		}
 	}
 	return true
-}
-
-// countType returns the number of agents of type t.
-func (enc *Encoding) countType(t int) int {
-	c := 0
-	for _, k := range enc.Type {
-		if k == t {
-			c++
-		}
-	}
-	return c
 }
 
 // drawMode returns the mode of a degenerate distribution without drawing,
@@ -141,7 +131,7 @@ func (p *Player) Act(f *env.Frame, actions []int) {
 		p.drawn = true
 	}
 	for i := range n {
-		Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), p.self[i*d:(i+1)*d], p.ents[i*e*d:(i+1)*e*d], p.present[i*e:(i+1)*e])
+		replay.Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), p.self[i*d:(i+1)*d], p.ents[i*e*d:(i+1)*e*d], p.present[i*e:(i+1)*e])
 	}
 	p.model.Act(enc, n, p.self, p.ents, p.present, p.z, p.rng, actions, p.graph)
 }
@@ -154,7 +144,7 @@ func (p *Player) ActionProbs(f *env.Frame, i int, dst []float64) {
 	enc := p.enc
 	n, e, d, k, A := enc.N, enc.E, enc.D, p.model.Config().Latents, p.model.Features().A
 	for j := range n {
-		Encode(enc, j, f.AgentObs(j), f.AgentEntityMask(j), p.self[j*d:(j+1)*d], p.ents[j*e*d:(j+1)*e*d], p.present[j*e:(j+1)*e])
+		replay.Encode(enc, j, f.AgentObs(j), f.AgentEntityMask(j), p.self[j*d:(j+1)*d], p.ents[j*e*d:(j+1)*e*d], p.present[j*e:(j+1)*e])
 	}
 	logp, z := p.logp, p.zAll
 	clear(dst)
@@ -190,8 +180,8 @@ func (p *Player) ActionProbs(f *env.Frame, i int, dst []float64) {
 // A ResponseNet is not safe for concurrent use.
 type ResponseNet struct {
 	actor  *Actor
-	enc    *Encoding // the population's encoding
-	one    *Encoding // the agent alone: N = 1, for rows of this agent only
+	enc    *replay.Encoding // the population's encoding
+	one    *replay.Encoding // the agent alone: N = 1, for rows of this agent only
 	agent  int
 	typ    int
 	modes  []float64
@@ -207,7 +197,7 @@ type ResponseNet struct {
 // agent of spec's population, drawing its latent from modes (a point of
 // the simplex of length K; nil: the prior p(z|m) of the population).
 func NewResponseNet(model *Model, spec *env.Spec, agent int, modes []float64) (*ResponseNet, error) {
-	enc, err := NewEncoding(model.Features(), spec)
+	enc, err := replay.NewEncoding(model.Features(), spec)
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +207,7 @@ func NewResponseNet(model *Model, spec *env.Spec, agent int, modes []float64) (*
 	k := model.Config().Latents
 	if modes == nil {
 		modes = make([]float64, k)
-		model.Prior(Descriptor(spec.Population), modes)
+		model.Prior(replay.Descriptor(spec.Population), modes)
 	} else if err := checkSimplex(modes, k); err != nil {
 		return nil, err
 	}
@@ -262,7 +252,7 @@ func (r *ResponseNet) Input(f *env.Frame, dst []float64) {
 	d, e := enc.D, enc.E
 	self, ents, present := dst[:d], dst[d:d+e*d], dst[d+e*d:d+e*d+e]
 	r.present = growT(r.present, e)
-	Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), self, ents, r.present)
+	replay.Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), self, ents, r.present)
 	for c, ok := range r.present {
 		present[c] = 0
 		if ok {

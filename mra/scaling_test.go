@@ -2,6 +2,8 @@ package mra
 
 import (
 	"bytes"
+	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/replay"
 
 	"math"
 	"os"
@@ -31,14 +33,14 @@ func TestReplayBytesPerTransition(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		enc, err := NewEncoding(GameFeatures(g.Spec()), g.Spec())
+		enc, err := replay.NewEncoding(replay.GameFeatures(g.Spec()), g.Spec())
 		if err != nil {
 			t.Fatal(err)
 		}
-		sb := StateBytes(g)
-		obs, states := ReplayBytes(enc, latents, sb, g.Spec().Horizon)
+		sb := replay.StateBytes(g)
+		obs, states := replay.ReplayBytes(enc, latents, sb, g.Spec().Horizon)
 		t.Logf("| %d | %d | %.0f | %.0f | %.1f× |", n, sb, obs, states, obs/states)
-		if ChooseReplay(ReplayAuto, enc, latents, sb) != ReplayStates {
+		if replay.ChooseReplay(replay.ModeAuto, enc, latents, sb) != replay.ModeStates {
 			t.Errorf("N = %d: auto does not choose states (%.0f vs %.0f bytes)", n, states, obs)
 		}
 		if n == 24 && states > 4096 {
@@ -75,7 +77,7 @@ func TestScaling(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		setup := Setup{Game: "resource", Populations: []env.Population{{{Type: "agents", Count: n}}}, Seed: 1,
+		setup := learner.Setup{Game: "resource", Populations: []env.Population{{{Type: "agents", Count: n}}}, Seed: 1,
 			Episodes: 12 * 8, ParallelEnvs: 12, Workers: 2, LogEvery: 12}
 		if k := os.Getenv("MRASIM_NEAREST"); k != "" {
 			near, err := strconv.Atoi(k)
@@ -84,38 +86,40 @@ func TestScaling(t *testing.T) {
 			}
 			setup.Params = map[string]any{"observe_nearest": int64(near)}
 		}
-		tr, err := NewTrainer(cfg, setup)
+		tr, err := learner.NewTrainer(cfg, setup)
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := tr.games[0]
+		buf := tr.Buffer(0)
 		// Acting: 6 rounds of 12 episodes of 20 steps, no updates.
 		w0, c0 := time.Now(), cpuTime()
-		steps0 := tr.envSteps
+		steps0 := tr.EnvSteps()
 		for range 6 {
-			tr.playEpisodes(0, p)
-			tr.round++
+			if err := tr.PlayEpisodes(0); err != nil {
+				t.Fatal(err)
+			}
 		}
-		act := float64(time.Since(w0).Microseconds()) / float64(tr.envSteps-steps0)
-		actCPU := (cpuTime() - c0).Seconds() * 1e6 / float64(tr.envSteps-steps0)
+		act := float64(time.Since(w0).Microseconds()) / float64(tr.EnvSteps()-steps0)
+		actCPU := (cpuTime() - c0).Seconds() * 1e6 / float64(tr.EnvSteps()-steps0)
 		// One update cycle on the 1,440 transitions held.
 		w0, c0 = time.Now(), cpuTime()
-		tr.updateCycle(0, p)
+		err = tr.UpdateCycle(0)
 		cycle, cycleCPU := time.Since(w0).Seconds(), (cpuTime() - c0).Seconds()
-		if err := tr.learnerErr(); err != nil {
+		if err != nil {
 			t.Fatal(err)
 		}
 		// Checkpoints: now, and after one more round.
 		dir := t.TempDir()
 		first := ckptBytes(t, tr, dir)
 		segs0 := dirBytes(t, dir)
-		tr.playEpisodes(0, p)
-		tr.round++
+		if err := tr.PlayEpisodes(0); err != nil {
+			t.Fatal(err)
+		}
 		second := ckptBytes(t, tr, dir)
 		segs1 := dirBytes(t, dir)
-		held := heldBytes(p.buf)
+		held := buf.HeldBytes()
 		t.Logf("| %d | %.1f (%.1f) | %.2f (%.2f) | %d | %d | %.1f | %.2f |", n, act, actCPU, cycle, cycleCPU, peakRSS()>>20,
-			held/int64(p.buf.Len()), float64(first+segs0)/1e6, float64(second+segs1-first-segs0)/1e6)
+			held/int64(buf.Len()), float64(first+segs0)/1e6, float64(second+segs1-first-segs0)/1e6)
 		_ = second
 		tr.Close()
 	}
@@ -135,7 +139,7 @@ func peakRSS() int64 {
 
 // ckptBytes writes tr's checkpoint with segments into dir and returns the
 // size of the main file.
-func ckptBytes(t *testing.T, tr *Trainer, dir string) int64 {
+func ckptBytes(t *testing.T, tr *learner.Trainer, dir string) int64 {
 	var buf bytes.Buffer
 	e := checkpoint.NewEncoder(&buf)
 	if err := tr.SaveTo(e, dir); err != nil {
@@ -156,20 +160,6 @@ func dirBytes(t *testing.T, dir string) int64 {
 			t.Fatal(err)
 		}
 		total += fi.Size()
-	}
-	return total
-}
-
-// heldBytes is the memory of a buffer's storage of its transitions
-// (slots and state records in use, not spare capacity).
-func heldBytes(b *Buffer) int64 {
-	n, e := int64(b.Enc.N), int64(b.Enc.E)
-	per := n*(4+8+1+1) + n*e*4 + 8
-	total := int64(b.len)*per + (b.lat.seq-b.lat.head)*n*int64(b.k)*4
-	if b.st != nil {
-		total += int64(b.len)*16 + (b.st.seq-b.oldestNeeded())*int64(b.st.recLen)
-	} else {
-		total += int64(b.len) * int64(2*b.obsLen*4+2*b.entLen)
 	}
 	return total
 }
@@ -197,11 +187,11 @@ func TestMillionTransitions(t *testing.T) {
 		for range copies {
 			games = append(games, mk())
 		}
-		enc, _ := NewEncoding(GameFeatures(games[0].Spec()), games[0].Spec())
+		enc, _ := replay.NewEncoding(replay.GameFeatures(games[0].Spec()), games[0].Spec())
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		buf, err := NewStateBuffer(enc, capacity, latents, []env.Game{mk()}, copies)
+		buf, err := replay.NewStateBuffer(enc, capacity, latents, []env.Game{mk()}, copies)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,7 +221,7 @@ func TestMillionTransitions(t *testing.T) {
 		runtime.ReadMemStats(&after)
 		held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
 		t.Logf("resource N = %d, buffer_length 1e6 full (%d added): heap held %.2f GB (%d bytes per transition), peak RSS so far %d MB",
-			n, buf.total, float64(held)/1e9, held/capacity, peakRSS()>>20)
+			n, buf.Added(), float64(held)/1e9, held/capacity, peakRSS()>>20)
 		buf.Close()
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/mrasim/mrasim/agents/learner"
 	"math"
 	"strings"
 	"testing"
@@ -27,9 +28,9 @@ func smallConfig(algo string) mra.Config {
 	return cfg
 }
 
-func newTrainer(t testing.TB, cfg mra.Config, game string, params map[string]any, pops []string, episodes, envs, workers int) *mra.Trainer {
+func newTrainer(t testing.TB, cfg mra.Config, game string, params map[string]any, pops []string, episodes, envs, workers int) *learner.Trainer {
 	t.Helper()
-	setup := mra.Setup{Game: game, Params: params, Seed: 7, Episodes: episodes, ParallelEnvs: envs, Workers: workers, LogEvery: envs}
+	setup := learner.Setup{Game: game, Params: params, Seed: 7, Episodes: episodes, ParallelEnvs: envs, Workers: workers, LogEvery: envs}
 	for _, s := range pops {
 		p, err := env.ParsePopulation(s)
 		if err != nil {
@@ -37,7 +38,7 @@ func newTrainer(t testing.TB, cfg mra.Config, game string, params map[string]any
 		}
 		setup.Populations = append(setup.Populations, p)
 	}
-	tr, err := mra.NewTrainer(cfg, setup)
+	tr, err := learner.NewTrainer(cfg, setup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,16 +46,16 @@ func newTrainer(t testing.TB, cfg mra.Config, game string, params map[string]any
 	return tr
 }
 
-func run(t testing.TB, tr *mra.Trainer) []mra.Metrics {
+func run(t testing.TB, tr *learner.Trainer) []learner.Metrics {
 	t.Helper()
-	var ms []mra.Metrics
-	if err := tr.Run(context.Background(), func(m mra.Metrics) error { ms = append(ms, m); return nil }, nil); err != nil {
+	var ms []learner.Metrics
+	if err := tr.Run(context.Background(), func(m learner.Metrics) error { ms = append(ms, m); return nil }, nil); err != nil {
 		t.Fatal(err)
 	}
 	return ms
 }
 
-func save(t testing.TB, tr *mra.Trainer) []byte {
+func save(t testing.TB, tr *learner.Trainer) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	e := checkpoint.NewEncoder(&buf)
@@ -66,15 +67,15 @@ func save(t testing.TB, tr *mra.Trainer) []byte {
 }
 
 // comparable drops what depends on the wall clock.
-func comparable(ms []mra.Metrics) []mra.Metrics {
-	out := append([]mra.Metrics(nil), ms...)
+func comparable(ms []learner.Metrics) []learner.Metrics {
+	out := append([]learner.Metrics(nil), ms...)
 	for i := range out {
 		out[i].WallSeconds, out[i].StepsPerSecond = 0, 0
 	}
 	return out
 }
 
-func sameMetrics(t *testing.T, a, b []mra.Metrics) {
+func sameMetrics(t *testing.T, a, b []learner.Metrics) {
 	t.Helper()
 	a, b = comparable(a), comparable(b)
 	if len(a) != len(b) {
@@ -125,7 +126,7 @@ func testResumeIsExact(t *testing.T, precision string) {
 		t.Fatalf("resumed at episode %d, want 16", second.Episode())
 	}
 	gotMetrics = append(gotMetrics, run(t, second)...)
-	if whole.Model().ParamCount() == 0 || !bytes.Equal(whole.Model().AppendState(nil), second.Model().AppendState(nil)) {
+	if mra.TrainedModel(whole.Learner()).ParamCount() == 0 || !bytes.Equal(mra.TrainedModel(whole.Learner()).AppendState(nil), mra.TrainedModel(second.Learner()).AppendState(nil)) {
 		t.Fatal("networks after 16 + resume + 16 episodes differ from 32 episodes in one go")
 	}
 	sameMetrics(t, wantMetrics, gotMetrics)
@@ -142,7 +143,7 @@ func TestWorkersDoNotChangeResults(t *testing.T) {
 			a := newTrainer(t, cfg, "tag", nil, []string{"adversaries=2,good=1", "adversaries=3,good=1"}, 12, 3, 1)
 			b := newTrainer(t, cfg, "tag", nil, []string{"adversaries=2,good=1", "adversaries=3,good=1"}, 12, 3, 3)
 			ma, mb := run(t, a), run(t, b)
-			if !bytes.Equal(a.Model().AppendState(nil), b.Model().AppendState(nil)) {
+			if !bytes.Equal(mra.TrainedModel(a.Learner()).AppendState(nil), mra.TrainedModel(b.Learner()).AppendState(nil)) {
 				t.Fatal("1 and 3 workers trained different networks")
 			}
 			sameMetrics(t, ma, mb)
@@ -182,7 +183,7 @@ func TestLoadRefusesAnotherRun(t *testing.T) {
 	state := save(t, a)
 	for _, tc := range []struct {
 		name string
-		tr   *mra.Trainer
+		tr   *learner.Trainer
 		want string
 	}{
 		{"populations", newTrainer(t, cfg, "resource", nil, []string{"agents=2", "agents=4"}, 4, 4, 1), "training populations"},
@@ -239,7 +240,7 @@ func testLearnsPublicGoods(t *testing.T, precision string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := mra.NewAgent(tr.Model(), g.Spec(), 1)
+		a, err := mra.NewAgent(mra.TrainedModel(tr.Learner()), g.Spec(), 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -276,7 +277,7 @@ func TestOfficialCriticLossLearnsTheTeamOptimum(t *testing.T) {
 	tr := newTrainer(t, cfg, "publicgoods", nil, []string{"players=3", "players=4"}, 600, 8, 2)
 	run(t, tr)
 	g, _ := env.Make("publicgoods", nil, env.Population{{Count: 3}})
-	a, _ := mra.NewAgent(tr.Model(), g.Spec(), 1)
+	a, _ := mra.NewAgent(mra.TrainedModel(tr.Learner()), g.Spec(), 1)
 	contribute, plays := 0, 0
 	agents.Play(g, a, 3, 400, func(_ int, _ *env.Frame, actions []int) error {
 		for _, act := range actions {
@@ -325,7 +326,7 @@ func TestBeatsRandomOnResource(t *testing.T) {
 		}
 		return total / float64(steps)
 	}
-	trainedAgent, err := mra.NewAgent(tr.Model(), g.Spec(), 5)
+	trainedAgent, err := mra.NewAgent(mra.TrainedModel(tr.Learner()), g.Spec(), 5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +402,7 @@ func testLoadModelReadsTheTrainedNetworks(t *testing.T, precision string) {
 	tr := newTrainer(t, cfg, "resource", nil, setupPops, 24, 4, 1)
 	run(t, tr)
 	state := save(t, tr)
-	setup := mra.Setup{Game: "resource", Seed: 7, Episodes: 24, ParallelEnvs: 4}
+	setup := learner.Setup{Game: "resource", Seed: 7, Episodes: 24, ParallelEnvs: 4}
 	for _, s := range setupPops {
 		p, _ := env.ParsePopulation(s)
 		setup.Populations = append(setup.Populations, p)
@@ -411,7 +412,7 @@ func testLoadModelReadsTheTrainedNetworks(t *testing.T, precision string) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	if !bytes.Equal(m.AppendState(nil), tr.Model().AppendState(nil)) {
+	if !bytes.Equal(m.AppendState(nil), mra.TrainedModel(tr.Learner()).AppendState(nil)) {
 		t.Error("LoadModel's networks differ from the trainer's")
 	}
 	if _, err := mra.LoadModel(cfg, setup, state[:40]); err == nil {

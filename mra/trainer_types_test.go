@@ -3,6 +3,7 @@ package mra_test
 import (
 	"context"
 	"errors"
+	"github.com/mrasim/mrasim/agents/learner"
 	"math"
 	"testing"
 
@@ -21,10 +22,10 @@ func TestRewardPerTypeIsLoggedAndResumed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	newRun := func(episodes int) *mra.Trainer {
+	newRun := func(episodes int) *learner.Trainer {
 		// Two rounds of 2 envs per log interval, so that a run of 3 rounds
 		// stops in the middle of one.
-		tr, err := mra.NewTrainer(cfg, mra.Setup{Game: "tag", Populations: []env.Population{pop}, Seed: 7, Episodes: episodes, ParallelEnvs: 2, LogEvery: 4})
+		tr, err := learner.NewTrainer(cfg, learner.Setup{Game: "tag", Populations: []env.Population{pop}, Seed: 7, Episodes: episodes, ParallelEnvs: 2, LogEvery: 4})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,8 +51,8 @@ func TestRewardPerTypeIsLoggedAndResumed(t *testing.T) {
 	// Stop after 3 of 4 rounds, in the middle of the second interval.
 	first := newRun(8)
 	ctx, cancel := context.WithCancel(context.Background())
-	var got []mra.Metrics
-	err = first.Run(ctx, func(m mra.Metrics) error { got = append(got, m); return nil }, func() error {
+	var got []learner.Metrics
+	err = first.Run(ctx, func(m learner.Metrics) error { got = append(got, m); return nil }, func() error {
 		if first.Round() == 3 {
 			cancel()
 		}

@@ -1,5 +1,7 @@
 package mra
 
+import "github.com/mrasim/mrasim/agents/replay"
+
 // UpdateCritic takes one gradient step of the centralised critic on b
 // (mra.md §3.2, the RL term). With the relation graph g' at o' and next
 // actions a' ~ π⁻(· | o', g') from the target policies,
@@ -24,7 +26,7 @@ package mra
 // at o with the stored g instead, and (TerminalEntropy, Q3) the entropy
 // term is kept at terminal o': y_i = r̃_i + γ·Q⁻_i(o', a', g')·(1 − done_i)
 // − α·log π⁻(a'_i | o_i, g_i).
-func (m *ModelOf[T]) UpdateCritic(b *Batch) float64 {
+func (m *ModelOf[T]) UpdateCritic(b *replay.Batch) float64 {
 	m.checkBatch(b)
 	sum := m.run(phaseCritic, groupCritic, b, m.rng.Uint64(), 0)
 	m.stats.CriticLoss = sum[0]

@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -12,7 +13,7 @@ import (
 
 // recordedTargets returns the critic targets y the last critic pass
 // recorded in m.rec, in batch row order (b.s·N + i).
-func recordedTargets(m *Model, b *Batch) []float64 {
+func recordedTargets(m *Model, b *replay.Batch) []float64 {
 	n := b.Enc.N
 	y := make([]float64, b.Size*n)
 	var rs rows[float64]
@@ -46,7 +47,7 @@ func recordedTargets(m *Model, b *Batch) []float64 {
 //   - y_r = r̃_r + γ·Q⁻_r·(1 − done_r) − α·log π⁻(a'_r) (the entropy term
 //     times (1 − done_r) unless TerminalEntropy), and the loss of cfg's
 //     form over alive rows.
-func criticByHand(m *Model, b *Batch, seed uint64) (y []float64, loss float64) {
+func criticByHand(m *Model, b *replay.Batch, seed uint64) (y []float64, loss float64) {
 	enc, cfg := b.Enc, m.cfg
 	n, e, d, k, a := enc.N, enc.E, enc.D, cfg.Latents, m.f.A
 	rows0 := b.Size * n
@@ -162,7 +163,7 @@ func TestCriticRecomputeNextGraphKnownAnswer(t *testing.T) {
 				m, enc := testModel(t, cfg, tc.spec(t), 2, 111)
 				b := randomBatch(rand.New(rand.NewPCG(112, 112)), enc, 11, cfg.Latents)
 				const seed = 113
-				m.rec = &replay{}
+				m.rec = &recording{}
 				got := m.run(phaseCritic, groupCritic, b, seed, 0)[0]
 				gotY := recordedTargets(m, b)
 				wantY, want := criticByHand(m, b, seed)
@@ -205,7 +206,7 @@ func TestCriticRecomputeNextGraphStoredGraph(t *testing.T) {
 		m, enc := testModel(t, cfg, spec(t), 2, 121)
 		m.SetWorkers(1)
 		b := randomBatch(rand.New(rand.NewPCG(122, 122)), enc, 9, cfg.Latents)
-		m.rec = &replay{}
+		m.rec = &recording{}
 		pass := func() (y []float64, loss float64, grad []float64) {
 			loss = m.run(phaseCritic, groupCritic, b, 123, 0)[0]
 			if rel := m.spanOf(groupRelation, m.work[0].grad); slices.ContainsFunc(rel, func(v float64) bool { return v != 0 }) {

@@ -73,7 +73,7 @@ func TestGradPolicy(t *testing.T) {
 			tc.cfg(&cfg)
 			m, enc := testModel(t, cfg, tc.spec(t), 2, 3)
 			b := randomBatch(rand.New(rand.NewPCG(4, 4)), enc, 3, m.cfg.Latents)
-			m.rec = &replay{}
+			m.rec = &recording{}
 			loss := func() float64 { return m.run(phasePolicy, groupPolicy, b, 5, 0)[0] }
 			loss()
 			m.rec.on = true
@@ -97,7 +97,7 @@ func TestGradRelation(t *testing.T) {
 			m.latent.z0 = slices.Clone(m.sampleLatents(m.games[0], rng, n))
 			m.latent.zk = slices.Clone(m.sampleLatents(m.games[0], rng, cfg.Resamples*n))
 			_ = k
-			m.rec = &replay{}
+			m.rec = &recording{}
 			loss := func() float64 { return -m.run(phaseRelation, groupRelation, b, 8, 0)[0] }
 			loss()
 			m.rec.on = true

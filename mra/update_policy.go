@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 
 	"github.com/mrasim/mrasim/agents/nn"
@@ -22,7 +23,7 @@ import (
 // parameters unchanged and Err set, if the gradient is not finite) and the
 // mean entropy of the policies over alive rows. It panics if b does not
 // fit the model.
-func (m *ModelOf[T]) UpdatePolicies(b *Batch) (loss, entropy float64) {
+func (m *ModelOf[T]) UpdatePolicies(b *replay.Batch) (loss, entropy float64) {
 	m.checkBatch(b)
 	sum := m.run(phasePolicy, groupPolicy, b, m.rng.Uint64(), 0)
 	if sum[2] > 0 {

@@ -2,6 +2,7 @@ package mra
 
 import (
 	"fmt"
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -38,7 +39,7 @@ const (
 type job struct {
 	phase phase
 	group int
-	b     *Batch
+	b     *replay.Batch
 	seed  uint64
 	game  int
 	alive int // alive agent rows in the batch
@@ -76,14 +77,14 @@ func (m *ModelOf[T]) newWorker() *worker[T] {
 	return wk
 }
 
-// replay is a testing seam. When Model.rec is set, the policy and relation
+// recording is a testing seam. When Model.rec is set, the policy and relation
 // updates record each chunk's sampled actions (and the actor's
 // stop-gradient coefficients) into it, or, once on is set, take them from
 // it instead of drawing and computing them, so that finite differences see
 // the surrogate loss whose gradient the update follows. The critic update
 // records each chunk's targets y (in the chunk's row order, see rows).
 // Production models leave Model.rec nil.
-type replay struct {
+type recording struct {
 	on   bool
 	act  [numChunks][]int
 	coef [numChunks][]float64
@@ -92,7 +93,7 @@ type replay struct {
 
 // recordTarget records the critic targets y of chunk c into rp (nil: no
 // recording), as float64.
-func recordTarget[T nn.Float](rp *replay, c int, y []T) {
+func recordTarget[T nn.Float](rp *recording, c int, y []T) {
 	if rp != nil {
 		rp.y[c] = rp.y[c][:0]
 		for _, v := range y {
@@ -103,7 +104,7 @@ func recordTarget[T nn.Float](rp *replay, c int, y []T) {
 
 // sampled returns the action of row r of chunk c: the recorded one when
 // replaying, else draw(), recorded when recording.
-func (rp *replay) sampled(c, r int, draw int) int {
+func (rp *recording) sampled(c, r int, draw int) int {
 	if rp == nil {
 		return draw
 	}
@@ -118,7 +119,7 @@ func (rp *replay) sampled(c, r int, draw int) int {
 }
 
 // coefficient is sampled for the actor's stop-gradient coefficients.
-func (rp *replay) coefficient(c, r int, v float64) float64 {
+func (rp *recording) coefficient(c, r int, v float64) float64 {
 	if rp == nil {
 		return v
 	}
@@ -234,7 +235,7 @@ func (m *ModelOf[T]) runChunk(w, c int) {
 // run runs phase ph of group g on b and reduces the chunk gradients into
 // m.grad in chunk order. It returns the chunk partial sums, added in chunk
 // order.
-func (m *ModelOf[T]) run(ph phase, g int, b *Batch, seed uint64, game int) [4]float64 {
+func (m *ModelOf[T]) run(ph phase, g int, b *replay.Batch, seed uint64, game int) [4]float64 {
 	alive := 0
 	for _, a := range b.Alive[:b.Size*b.Enc.N] {
 		if a {
@@ -263,7 +264,7 @@ func (m *ModelOf[T]) run(ph phase, g int, b *Batch, seed uint64, game int) [4]fl
 // the calling goroutine with worker 0's instance, for updates whose rows
 // depend on other samples' rows. It writes the gradient into m.grad and
 // the phase's ∂L/∂z into chunk 0's slot, and returns the partial sums.
-func (m *ModelOf[T]) runWhole(ph phase, g int, b *Batch, seed uint64, game int) [4]float64 {
+func (m *ModelOf[T]) runWhole(ph phase, g int, b *replay.Batch, seed uint64, game int) [4]float64 {
 	if len(m.work) == 0 {
 		m.work = append(m.work, m.newWorker())
 	}
@@ -391,7 +392,7 @@ type UpdateStats struct {
 func (m *ModelOf[T]) Stats() UpdateStats { return m.stats }
 
 // checkBatch panics unless b fits the model.
-func (m *ModelOf[T]) checkBatch(b *Batch) {
+func (m *ModelOf[T]) checkBatch(b *replay.Batch) {
 	enc := b.Enc
 	switch {
 	case b.Size < 1:
@@ -403,6 +404,6 @@ func (m *ModelOf[T]) checkBatch(b *Batch) {
 	case len(b.Self) < b.Size*enc.N*enc.D || len(b.Graph) < b.Size*enc.N*enc.E || len(b.Alive) < b.Size*enc.N:
 		panic("mra: batch buffers shorter than its size")
 	case m.cfg.RecomputeNextGraph && len(b.Latent) != len(b.Alive)*m.cfg.Latents:
-		panic(fmt.Sprintf("mra: RecomputeNextGraph needs the batch's latents, K = %d wide: batch has %d latent entries for %d agent rows (make it with NewBatch(enc, size, K))", m.cfg.Latents, len(b.Latent), len(b.Alive)))
+		panic(fmt.Sprintf("mra: RecomputeNextGraph needs the batch's latents, K = %d wide: batch has %d latent entries for %d agent rows (make it with replay.NewBatch(enc, size, K))", m.cfg.Latents, len(b.Latent), len(b.Alive)))
 	}
 }

@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/replay"
 	"math/rand/v2"
 
 	"github.com/mrasim/mrasim/agents/nn"
@@ -28,7 +29,7 @@ import (
 // parameters unchanged and Err set, if the gradient is not finite); Stats
 // also gives the classifier's accuracy on the batch. It panics if b does
 // not fit the model or game is not a training game index.
-func (m *ModelOf[T]) UpdatePrior(b *Batch, game int, rng *rand.Rand) float64 {
+func (m *ModelOf[T]) UpdatePrior(b *replay.Batch, game int, rng *rand.Rand) float64 {
 	m.checkBatch(b)
 	sum := m.priorGrad(b, game, rng)
 	m.stats.CE, m.stats.Accuracy = sum[0], sum[1]/float64(b.Size)
@@ -37,7 +38,7 @@ func (m *ModelOf[T]) UpdatePrior(b *Batch, game int, rng *rand.Rand) float64 {
 
 // priorGrad draws the latents, computes the classifier loss and writes the
 // gradient with respect to ψ, ω and v_ω into m.grad.
-func (m *ModelOf[T]) priorGrad(b *Batch, game int, rng *rand.Rand) [4]float64 {
+func (m *ModelOf[T]) priorGrad(b *replay.Batch, game int, rng *rand.Rand) [4]float64 {
 	desc := m.game(game)
 	n, k := b.Enc.N, m.cfg.Latents
 	m.latent.z0 = growT(m.latent.z0, n*k)
@@ -74,7 +75,7 @@ func (m *ModelOf[T]) priorGrad(b *Batch, game int, rng *rand.Rand) [4]float64 {
 // runPrior runs the classifier's chunks: over the whole batch on one
 // goroutine with ClassifierCrossPairing (rows take other samples' graphs),
 // else in parallel chunks.
-func (m *ModelOf[T]) runPrior(b *Batch, seed uint64, game int) [4]float64 {
+func (m *ModelOf[T]) runPrior(b *replay.Batch, seed uint64, game int) [4]float64 {
 	if m.cfg.ClassifierCrossPairing {
 		return m.runWhole(phasePrior, groupPrior, b, seed, game)
 	}

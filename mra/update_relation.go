@@ -2,6 +2,7 @@ package mra
 
 import (
 	"fmt"
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 
@@ -25,7 +26,7 @@ import (
 // the action samples. It returns r_MI (NaN, with the parameters unchanged
 // and Err set, if the gradient is not finite). It panics if b does not fit
 // the model or desc is not of length H.
-func (m *ModelOf[T]) UpdateRelation(b *Batch, desc []float64, rng *rand.Rand) float64 {
+func (m *ModelOf[T]) UpdateRelation(b *replay.Batch, desc []float64, rng *rand.Rand) float64 {
 	m.checkBatch(b)
 	n, k := b.Enc.N, m.cfg.Latents
 	m.latent.z0 = growT(m.latent.z0, n*k)

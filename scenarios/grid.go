@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/learner"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -104,7 +105,7 @@ func gridSchema(labels []string) map[string][]string {
 	}
 	out["eval"] = append(eval, gridOnlyEval...)
 	for _, l := range labels {
-		out["algorithms."+l] = append(append([]string(nil), schemaTables["algo"]...), "train")
+		out["algorithms."+l] = append(learner.AllKeys(), "train")
 		out["algorithms."+l+".train"] = schemaTables["train"]
 	}
 	return out
@@ -161,7 +162,7 @@ func (d *decoder) grid(raw map[string]any, read func(string) ([]byte, error)) *G
 		return labels[i] < labels[j]
 	})
 	d.tables, d.homes = gridSchema(labels), map[string]string{}
-	for k, home := range schema {
+	for k, home := range schemaHomes() {
 		switch home {
 		case "algo":
 			d.homes[k] = "algorithms.LABEL"

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/learner"
 	"math"
 	"path/filepath"
 	"sort"
@@ -23,17 +24,23 @@ var schemaTables = map[string][]string{
 	"eval.br": {"episodes", "episodes_per_agent", "select_episodes", "test_episodes", "batch", "epochs", "minibatches", "hidden",
 		"lr", "optimizer", "clip", "gamma", "lambda", "entropy", "grad_clip", "value_warmup", "from_scratch",
 		"search", "search_rollouts", "search_horizon", "search_depth", "search_base", "search_max_agents", "search_hold"},
-	"algo": {"name", "gamma", "pi_lr", "q_lr", "weight_decay", "batch_size", "buffer_length",
-		"steps_per_update", "num_updates", "reward_scale", "latents", "resamples", "grad_clip",
-		"prior_temperature", "baseline", "per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self", "meta_lr",
-		"variant", "target_action_at_obs", "terminal_entropy", "classifier_cross_pairing", "double_clip_relation", "inner_cycles", "keep_moments", "tau", "replay", "precision"},
 }
 
-// schema maps a key to the table it belongs in, for keys that are unique to
-// one table, to tell a user where a misplaced key goes.
-var schema = func() map[string]string {
+// allTables returns schemaTables with [algo]'s keys: those of every
+// registered algorithm (learner.AllKeys), known only once they registered.
+func allTables() map[string][]string {
+	out := map[string][]string{"algo": learner.AllKeys()}
+	for k, v := range schemaTables {
+		out[k] = v
+	}
+	return out
+}
+
+// schemaHomes maps a key to the table it belongs in, for keys that are
+// unique to one table, to tell a user where a misplaced key goes.
+func schemaHomes() map[string]string {
 	home, count := map[string]string{}, map[string]int{}
-	for table, keys := range schemaTables {
+	for table, keys := range allTables() {
 		for _, k := range keys {
 			home[k] = table
 			count[k]++
@@ -45,7 +52,15 @@ var schema = func() map[string]string {
 		}
 	}
 	return home
-}()
+}
+
+// homesOr returns homes, or schemaHomes when homes is nil.
+func homesOr(homes map[string]string) map[string]string {
+	if homes == nil {
+		return schemaHomes()
+	}
+	return homes
+}
 
 // maxErrors caps how many problems one file reports.
 const maxErrors = 20
@@ -96,8 +111,9 @@ type decoder struct {
 	// other than scenario files (sweep grids); nil for scenario files.
 	tables    map[string][]string
 	homes     map[string]string
-	paramsBad bool // the game's parameters were refused: check populations without them
-	gridBytes int  // bytes of scenario files and run documents a grid has made (see MaxGridBytes)
+	algoKnown []string // while [algo] is checked: the keys of the algorithm it names
+	paramsBad bool     // the game's parameters were refused: check populations without them
+	gridBytes int      // bytes of scenario files and run documents a grid has made (see MaxGridBytes)
 }
 
 func (d *decoder) syntax(src string, err error) {
@@ -156,9 +172,12 @@ func (d *decoder) fail(path string, err error, format string, args ...any) {
 // table checks that v (the value at path) is a table whose keys are all in
 // the schema of that table, and returns it (nil when v is nil).
 func (d *decoder) table(path string, v any) map[string]any {
-	known, homes := schemaTables[path], schema
+	known, homes := schemaTables[path], map[string]string(nil)
 	if d.tables != nil {
 		known, homes = d.tables[path], d.homes
+	}
+	if path == "algo" && d.algoKnown != nil {
+		known = d.algoKnown
 	}
 	if v == nil {
 		return nil
@@ -193,7 +212,7 @@ func (d *decoder) table(path string, v any) map[string]any {
 		msg := "unknown key"
 		if s, ok := suggest.Closest(k, known); ok {
 			msg += fmt.Sprintf(" (did you mean %q?)", join(path, s))
-		} else if home, ok := homes[k]; ok && home != path {
+		} else if home, ok := homesOr(homes)[k]; ok && home != path {
 			if home == "" {
 				msg += fmt.Sprintf("; %q is a top-level key: move it above the first [table]", k)
 			} else {
@@ -347,7 +366,6 @@ func (d *decoder) scenario(raw map[string]any) *Scenario {
 		Train: Train{Episodes: DefaultEpisodes, ParallelEnvs: DefaultParallelEnvs, LogEvery: DefaultLogEvery, CheckpointEvery: DefaultCheckpoint},
 		Eval: Eval{Episodes: DefaultEvalEpisodes, AdaptSteps: DefaultAdaptSteps, AdaptEpisodes: DefaultAdaptEps, BREpisodes: DefaultBREpisodes,
 			NashConv: "auto", BR: EvalBR{EpisodesPerAgent: DefaultBRPerAgent, Search: true, SearchRollouts: DefaultSearchRollouts, SearchHorizon: DefaultSearchHorizon, SearchMaxAgents: DefaultSearchMaxAgents, SearchHold: DefaultSearchHold}},
-		Algo: DefaultAlgo(),
 	}
 	top := d.table("", raw)
 	switch v, set := top["name"]; v.(type) {
@@ -401,13 +419,7 @@ func (d *decoder) scenario(raw map[string]any) *Scenario {
 		s.Eval.Populations = s.Train.Populations
 	}
 
-	d.algo(top["algo"], &s.Algo)
-	if s.Algo.Name == Single && len(s.Train.Populations) > 1 {
-		d.fail("train.populations", nil, `algo "single" trains at one population; %d are listed`, len(s.Train.Populations))
-	}
-	if s.Algo.BatchSize > s.Algo.BufferLength {
-		d.fail("algo.batch_size", nil, "batch_size %d is larger than buffer_length %d", s.Algo.BatchSize, s.Algo.BufferLength)
-	}
+	d.algo(top["algo"], s)
 	return s
 }
 
@@ -573,71 +585,58 @@ func toPopulation(v any) (env.Population, error) {
 	return nil, fmt.Errorf(`got %s, want "type=count" text, a {type = count} table or a bare count`, describe(v))
 }
 
-func (d *decoder) algo(v any, a *Algo) {
-	t := d.table("algo", v)
-	d.str(t, "algo", "name", &a.Name, MRA, Single, Reptile, MADDPG)
-	// The variant first: it sets the defaults the switches below override.
-	d.str(t, "algo", "variant", &a.Variant, Official, Corrected)
-	if err := a.ApplyVariant(a.Variant); err != nil {
-		d.fail("algo.variant", nil, "%v", err)
-	}
-	positive := interval{lo: 0, hi: math.Inf(1), loOpen: true, hiOpen: true}
-	d.float(t, "algo", "gamma", &a.Gamma, interval{lo: 0, hi: 1, loOpen: true})
-	d.float(t, "algo", "pi_lr", &a.PolicyLR, interval{lo: 0, hi: 1, loOpen: true})
-	d.float(t, "algo", "q_lr", &a.CriticLR, interval{lo: 0, hi: 1, loOpen: true})
-	d.float(t, "algo", "weight_decay", &a.WeightDecay, closed(0, 1))
-	d.int(t, "algo", "batch_size", &a.BatchSize, closed(1, 1<<20))
-	d.int(t, "algo", "buffer_length", &a.BufferLength, closed(1, 1e8))
-	d.int(t, "algo", "steps_per_update", &a.StepsPerUpdate, closed(1, 1e9))
-	d.int(t, "algo", "num_updates", &a.NumUpdates, closed(1, 1e6))
-	d.float(t, "algo", "reward_scale", &a.RewardScale, positive)
-	d.int(t, "algo", "latents", &a.Latents, closed(1, 64))
-	d.int(t, "algo", "resamples", &a.Resamples, closed(1, 1024))
-	d.float(t, "algo", "grad_clip", &a.GradClip, positive)
-	d.float(t, "algo", "prior_temperature", &a.PriorTemperature, positive)
-	d.bool(t, "algo", "baseline", &a.Baseline)
-	d.bool(t, "algo", "per_agent_critic_loss", &a.PerAgentCriticLoss)
-	d.bool(t, "algo", "recompute_next_graph", &a.RecomputeNextGraph)
-	d.bool(t, "algo", "policy_sees_self", &a.PolicySeesSelf)
-	d.bool(t, "algo", "critic_sees_self", &a.CriticSeesSelf)
-	d.bool(t, "algo", "target_action_at_obs", &a.TargetActionAtObs)
-	d.bool(t, "algo", "terminal_entropy", &a.TerminalEntropy)
-	d.bool(t, "algo", "classifier_cross_pairing", &a.ClassifierCrossPairing)
-	d.bool(t, "algo", "double_clip_relation", &a.DoubleClipRelation)
-	d.float(t, "algo", "meta_lr", &a.MetaLR, interval{lo: 0, hi: 1, loOpen: true})
-	d.int(t, "algo", "inner_cycles", &a.InnerCycles, closed(1, 1e6))
-	d.bool(t, "algo", "keep_moments", &a.KeepMoments)
-	d.float(t, "algo", "tau", &a.Tau, interval{lo: 0, hi: 1, loOpen: true})
-	d.str(t, "algo", "replay", &a.Replay, ReplayAuto, ReplayStates, ReplayObservations)
-	d.str(t, "algo", "precision", &a.Precision, PrecisionFloat64, PrecisionFloat32)
-	d.algoKeys(t, a.Name)
-}
-
-// mraOnlyKeys are the [algo] keys MADDPG has no use for.
-var mraOnlyKeys = []string{"reward_scale", "latents", "resamples", "prior_temperature", "baseline",
-	"per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self", "meta_lr",
-	"target_action_at_obs", "terminal_entropy", "classifier_cross_pairing", "double_clip_relation", "inner_cycles", "keep_moments"}
-
-// algoKeys rejects keys the chosen algorithm would silently ignore: tau
-// outside MADDPG, MRA's own keys with MADDPG.
-func (d *decoder) algoKeys(t map[string]any, name string) {
-	if _, ok := t["tau"]; ok && name != MADDPG {
-		d.fail("algo.tau", nil, `tau is MADDPG's target rate; algo %q does not use it (its targets are hard copies)`, name)
-	}
-	if _, ok := t["keep_moments"]; ok && name != Reptile && name != MADDPG {
-		d.fail("algo.keep_moments", nil, `keep_moments is Reptile's (its Adam moments across games); algo %q never resets its moments`, name)
-	}
-	if p, _ := t["precision"].(string); p == PrecisionFloat32 && name == MADDPG {
-		d.fail("algo.precision", nil, `"float32" is MRA's float32 training path; algo "maddpg" runs in "float64" only`)
-	}
-	if name != MADDPG {
-		return
-	}
-	for _, k := range mraOnlyKeys {
-		if _, ok := t[k]; ok {
-			d.fail("algo."+k, nil, `%s is not used by algo "maddpg"; remove it (maddpg reads gamma, pi_lr, q_lr, weight_decay, batch_size, buffer_length, steps_per_update, num_updates, grad_clip and tau)`, k)
+// algo decodes [algo] through the registered algorithm it names: the
+// table's keys are checked against that algorithm's, and its Decode reads
+// them through algoKeys, so that every problem carries file:line:col.
+func (d *decoder) algo(v any, s *Scenario) {
+	name := DefaultAlgorithm
+	if t, ok := v.(map[string]any); ok {
+		if n, ok := t["name"].(string); ok {
+			name = n
 		}
 	}
+	a, err := learner.Lookup(name)
+	d.algoKnown = learner.AllKeys()
+	if err == nil {
+		d.algoKnown = append([]string{"name"}, a.Keys...)
+	}
+	t := d.table("algo", v)
+	d.algoKnown = nil
+	name = DefaultAlgorithm
+	d.str(t, "algo", "name", &name, learner.Names()...)
+	if err != nil {
+		return // the name was reported
+	}
+	s.Algo = a.Decode(&algoKeys{d: d, t: t}, learner.Setup{Game: s.Game.Name, Params: s.Game.Params, Populations: s.Train.Populations})
+}
+
+// algoKeys implements learner.Keys on the decoder, for table [algo].
+type algoKeys struct {
+	d *decoder
+	t map[string]any
+}
+
+func (k *algoKeys) Has(key string) bool { _, ok := k.t[key]; return ok }
+
+func (k *algoKeys) Int(key string, dst *int, lo, hi int) {
+	k.d.int(k.t, "algo", key, dst, closed(float64(lo), float64(hi)))
+}
+
+func (k *algoKeys) Float(key string, dst *float64, lo, hi float64, loOpen, hiOpen bool) {
+	k.d.float(k.t, "algo", key, dst, interval{lo: lo, hi: hi, loOpen: loOpen, hiOpen: hiOpen})
+}
+
+func (k *algoKeys) Bool(key string, dst *bool) { k.d.bool(k.t, "algo", key, dst) }
+
+func (k *algoKeys) String(key string, dst *string, allowed ...string) {
+	k.d.str(k.t, "algo", key, dst, allowed...)
+}
+
+func (k *algoKeys) Fail(key, path, format string, args ...any) {
+	if key != "" {
+		path = "algo." + key
+	}
+	k.d.fail(path, nil, format, args...)
 }
 
 // evalBR decodes [eval.br].

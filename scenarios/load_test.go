@@ -3,6 +3,7 @@ package scenarios_test
 import (
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/mra"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,8 +32,8 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := scenarios.DefaultAlgo()
-	if s.Algo != want {
+	want := mra.DefaultSettings()
+	if got, ok := s.Algo.(*mra.Settings); !ok || *got != want {
 		t.Errorf("algo = %+v, want the defaults %+v", s.Algo, want)
 	}
 	if s.Name != "min" || s.Seed != 1 || s.Out != "runs" || s.Train.Episodes != 80000 || s.Train.ParallelEnvs != 12 || s.Eval.Episodes != 100 ||
@@ -98,7 +99,7 @@ meta_lr = 0.5
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := s.Algo
+	a := s.Algo.(*mra.Settings)
 	if s.Name != "walk" || s.Seed != 7 || s.Out != "elsewhere" || s.Train.Episodes != 50 || s.Train.ParallelEnvs != 3 ||
 		s.Train.LogEvery != 24 || s.Train.CheckpointEvery != 48 ||
 		s.Eval.AdaptSteps != 3 || s.Eval.AdaptEpisodes != 6 || s.Eval.BREpisodes != 0 ||
@@ -315,7 +316,7 @@ func TestVariant(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", tc.src, err)
 		}
-		a := s.Algo
+		a := s.Algo.(*mra.Settings)
 		if a.TargetActionAtObs != tc.atObs || a.TerminalEntropy != tc.entropy || a.ClassifierCrossPairing != tc.pairing || a.DoubleClipRelation != tc.clip2 {
 			t.Errorf("%q: switches %v %v %v %v, want %v %v %v %v", tc.src, a.TargetActionAtObs, a.TerminalEntropy, a.ClassifierCrossPairing, a.DoubleClipRelation, tc.atObs, tc.entropy, tc.pairing, tc.clip2)
 		}

@@ -8,15 +8,18 @@
 // are checked against their allowed range, which the message states; the
 // game, its parameters and every population are checked against the game
 // registry, so a file that loads can be run. Defaults are filled in and
-// documented on the fields below and in docs/guide/scenarios.md.
+// documented on the fields below and in docs/guide/scenarios.md. The [algo] table is
+// decoded by the registered algorithm it names (agents/learner's
+// Algorithm.Decode), through the same checks: the algorithms must be
+// registered (imported) before a scenario is read.
 //
 // Package scenarios is only read by the command line: the packages that do
 // the work take the typed structs, never TOML.
 package scenarios
 
 import (
+	"github.com/mrasim/mrasim/agents/learner"
 	"github.com/mrasim/mrasim/env"
-	"github.com/mrasim/mrasim/mra"
 )
 
 // Scenario is a validated scenario file.
@@ -29,8 +32,13 @@ type Scenario struct {
 	Game  Game
 	Train Train
 	Eval  Eval
-	Algo  Algo
+	// Algo is the [algo] table decoded by the registered algorithm it
+	// names (`name`, default "mra"): that algorithm's own settings type.
+	Algo learner.Settings
 }
+
+// DefaultAlgorithm is the algorithm of a scenario whose [algo] names none.
+const DefaultAlgorithm = "mra"
 
 // Game names the game and its parameters (table [game]).
 type Game struct {
@@ -112,166 +120,6 @@ type EvalBR struct {
 	SearchHold       int     // `search_hold`: steps each rollout holds the action it evaluates; default DefaultSearchHold
 	SearchMaxAgents  int     // `search_max_agents`: populations of more agents skip the search (0: no limit); default DefaultSearchMaxAgents
 	SearchBase       string  // `search_base`: "response" or "incumbent", who plays the agent after a rollout's first step; default "response"
-}
-
-// Algorithm names accepted by algo.name.
-const (
-	MRA     = mra.AlgoMRA     // Meta Representations for Agents
-	Single  = mra.AlgoSingle  // the same networks trained on one population only
-	Reptile = mra.AlgoReptile // first-order meta-learning across the training populations, one unimodal policy
-	MADDPG  = mra.AlgoMADDPG  // MADDPG with attention actor and critic, shared across the training populations
-)
-
-// Values of algo.replay.
-const (
-	ReplayAuto         = mra.ReplayAuto
-	ReplayStates       = mra.ReplayStates
-	ReplayObservations = mra.ReplayObservations
-)
-
-// Values of algo.precision.
-const (
-	PrecisionFloat64 = mra.PrecisionFloat64
-	PrecisionFloat32 = mra.PrecisionFloat32
-)
-
-// NewRunPrecision is the precision a new run of algorithm algo trains in
-// when its scenario leaves algo.precision unset: float32 for mra, single
-// and reptile, whose learning curves and held-out returns were measured
-// equal to float64's within noise (docs/guide/training.md, "Precision")
-// at 1.27× the speed and 62% of the memory; float64 for maddpg, which has
-// no float32 path. The run records the precision it resolved to, and a
-// resumed or evaluated run keeps it; a run recorded without one was
-// started when float64 was the default and stays in float64.
-func NewRunPrecision(algo string) string {
-	if algo == MADDPG {
-		return PrecisionFloat64
-	}
-	return PrecisionFloat32
-}
-
-// Variants accepted by algo.variant.
-const (
-	Official  = mra.VariantOfficial  // the official code's behaviour, number for number
-	Corrected = mra.VariantCorrected // the official behaviours that are defects, fixed
-)
-
-// Algo is the learning algorithm and its hyper-parameters (table [algo]).
-// The defaults are the official MRA code's (see docs/guide/scenarios.md).
-type Algo struct {
-	Name           string  // `name`: "mra", "single", "reptile" or "maddpg"; default "mra"
-	Gamma          float64 // `gamma`: discount factor in (0, 1]; default 0.95
-	PolicyLR       float64 // `pi_lr`: learning rate of policies and relation net; default 3e-4
-	CriticLR       float64 // `q_lr`: learning rate of critic, prior and game classifier; default 3e-4
-	WeightDecay    float64 // `weight_decay`: Adam L2 weight decay; default 3e-4
-	BatchSize      int     // `batch_size`: transitions per gradient step; default 1024
-	BufferLength   int     // `buffer_length`: replay capacity per training population; default 1000000
-	StepsPerUpdate int     // `steps_per_update`: environment steps (over all copies) between update rounds; default 100
-	NumUpdates     int     // `num_updates`: critic+actor gradient steps per round; default 10
-	RewardScale    float64 // `reward_scale`: inverse entropy temperature α⁻¹; default 30
-	Latents        int     // `latents`: number K of latent modes = attention heads; default 6
-	Resamples      int     // `resamples`: latents K' resampled by the diversity (MI) estimator; default 5
-	GradClip       float64 // `grad_clip`: gradient-norm clip per agent (clip = grad_clip·n); default 10
-
-	// Variant sets the defaults of the quirk switches below it marks: the
-	// official code's behaviour or its corrections (docs/algorithms/mra.md's
-	// quirk table). A switch given explicitly overrides its variant.
-	Variant string // `variant`: "official" or "corrected"; default "official"
-
-	// Quirks of the official code (mra.md §7.8), reproduced by default.
-	PriorTemperature   float64 // `prior_temperature`: p(z|m) = softmax(ℓ/T); default 4
-	Baseline           bool    // `baseline`: subtract MAAC's counterfactual baseline Σ_a' π(a')Q_i(a', a_−i) in the actor loss; default false
-	PerAgentCriticLoss bool    // `per_agent_critic_loss`: per-agent MSE instead of MSE of sums; default false
-	RecomputeNextGraph bool    // `recompute_next_graph`: recompute g at o' for targets; default false
-	PolicySeesSelf     bool    // `policy_sees_self`: policy heads take [e_i ; own self row]; default false
-	CriticSeesSelf     bool    // `critic_sees_self`: critic MLPs take [e^c_i ; onehot(a_i) ; own self row]; default false
-
-	// Set by the variant (official value first).
-	TargetActionAtObs      bool // `target_action_at_obs`: critic target action a' ~ π⁻(·|o, g) (Q1); official true, corrected false
-	TerminalEntropy        bool // `terminal_entropy`: keep −α log π⁻ in the target at terminal o' (Q3); official true, corrected false
-	ClassifierCrossPairing bool // `classifier_cross_pairing`: the classifier pairs g with another sample's values (Q5); official true, corrected false
-	DoubleClipRelation     bool // `double_clip_relation`: clip φ's gradient twice (Q4); official true, corrected false
-
-	MetaLR      float64 // `meta_lr`: Reptile's outer step size ε; default 0.1
-	InnerCycles int     // `inner_cycles`: Reptile's rounds per population between meta-steps; default 1
-	// KeepMoments carries Reptile's Adam moments from one game's inner loop
-	// to the next (mra.Config.KeepMoments). Off, the default, each game's
-	// inner loop starts from fresh moments; left out of run.json when off,
-	// so the records of runs started before the key existed still match.
-	KeepMoments bool    `json:",omitempty"` // `keep_moments`: Reptile only; default false
-	Tau         float64 // `tau`: MADDPG's Polyak target rate in (0, 1] (1: hard copy); default 0.01
-
-	// Replay is what the replay buffer stores (mra.Config.Replay):
-	// "auto" the smaller per transition for the game, "states" the game's
-	// compact state, "observations" every agent's observation. Training is
-	// bit-identical under each; only memory and speed differ. Unset it is
-	// "" (meaning "auto") and left out of run.json, so the records of runs
-	// started before the key existed still match on --resume.
-	Replay string `json:",omitempty"` // `replay`: "auto", "states" or "observations"; default "" = "auto"
-
-	// Precision is the element type MRA trains in (mra.Config.Precision):
-	// "float64" or "float32" (twice the SIMD width; results agree with
-	// float64 to float32 rounding, not bit for bit). A run resumes only in
-	// the precision it started with; evaluation plays a float32 run's
-	// networks converted exactly to float64. MADDPG runs in float64 only.
-	// Unset it is "": `mrasim train` then starts a new run in
-	// NewRunPrecision(Name) (float32, or float64 for maddpg) and records
-	// that in run.json; a resumed or evaluated run takes the precision its
-	// record names, float64 when the record has none (runs started before
-	// the key existed, or before float32 became the default). To the
-	// library (mra.Config) "" means float64.
-	Precision string `json:",omitempty"` // `precision`: "float64" or "float32"; default "" = see above
-}
-
-// ApplyVariant sets Variant and the switches it governs from variant v
-// (mra.Config.ApplyVariant); it returns that function's error for an
-// unknown v.
-func (a *Algo) ApplyVariant(v string) error {
-	c := mra.DefaultConfig()
-	if err := c.ApplyVariant(v); err != nil {
-		return err
-	}
-	a.Variant = c.Variant
-	a.TargetActionAtObs, a.TerminalEntropy = c.TargetActionAtObs, c.TerminalEntropy
-	a.ClassifierCrossPairing, a.DoubleClipRelation = c.ClassifierCrossPairing, c.DoubleClipRelation
-	return nil
-}
-
-// DefaultAlgo returns the official MRA hyper-parameters (mra.md §6.4), as
-// mra.DefaultConfig holds them: the trainer's defaults are the one source.
-func DefaultAlgo() Algo {
-	c := mra.DefaultConfig()
-	return Algo{
-		Name:           c.Algo,
-		Gamma:          c.Gamma,
-		PolicyLR:       c.PolicyLR,
-		CriticLR:       c.CriticLR,
-		WeightDecay:    c.WeightDecay,
-		BatchSize:      c.BatchSize,
-		BufferLength:   c.BufferLength,
-		StepsPerUpdate: c.StepsPerUpdate,
-		NumUpdates:     c.NumUpdates,
-		RewardScale:    c.RewardScale,
-		Latents:        c.Latents,
-		Resamples:      c.Resamples,
-		GradClip:       c.GradClip,
-
-		PriorTemperature:   c.PriorTemperature,
-		Baseline:           c.Baseline,
-		PerAgentCriticLoss: c.PerAgentCriticLoss,
-		RecomputeNextGraph: c.RecomputeNextGraph,
-		PolicySeesSelf:     c.PolicySeesSelf,
-		CriticSeesSelf:     c.CriticSeesSelf,
-		MetaLR:             c.MetaLR,
-		InnerCycles:        c.InnerCycles,
-
-		Variant:                c.Variant,
-		TargetActionAtObs:      c.TargetActionAtObs,
-		TerminalEntropy:        c.TerminalEntropy,
-		ClassifierCrossPairing: c.ClassifierCrossPairing,
-		DoubleClipRelation:     c.DoubleClipRelation,
-		Tau:                    c.Tau,
-	}
 }
 
 // Defaults of the other tables.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/learner"
 	"net"
 	"os"
 	"path/filepath"
@@ -46,8 +47,8 @@ func tinyLeague(t *testing.T) ([]league.Entry, league.Options) {
 	tinyOnce.Do(func() {
 		cfg := mra.DefaultConfig()
 		cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates, cfg.BufferLength = 16, 10, 1, 1000
-		setup := mra.Setup{Game: "elfarol", Populations: []env.Population{pop("players=3"), pop("players=4")}, Seed: 1, Episodes: 4, ParallelEnvs: 2, LogEvery: 4}
-		tr, err := mra.NewTrainer(cfg, setup)
+		setup := learner.Setup{Game: "elfarol", Populations: []env.Population{pop("players=3"), pop("players=4")}, Seed: 1, Episodes: 4, ParallelEnvs: 2, LogEvery: 4}
+		tr, err := learner.NewTrainer(cfg, setup)
 		if err != nil {
 			tinyErr = err
 			return
@@ -59,7 +60,7 @@ func tinyLeague(t *testing.T) ([]league.Entry, league.Options) {
 		var buf bytes.Buffer
 		e := checkpoint.NewEncoder(&buf)
 		tr.Save(e)
-		tinyEntries = []league.Entry{&league.Run{Label: "tiny", Config: cfg, Setup: setup, State: buf.Bytes()}, league.Random{}}
+		tinyEntries = []league.Entry{&league.Run{Label: "tiny", Settings: cfg, Setup: setup, State: buf.Bytes()}, league.Random{}}
 	})
 	if tinyErr != nil {
 		t.Fatal(tinyErr)

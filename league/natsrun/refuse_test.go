@@ -24,7 +24,7 @@ func planJSON(version int, pop string, state string) []byte {
 	entries := `[{"kind":"random"}]`
 	if state != "" {
 		cfg, _ := json.Marshal(mra.DefaultConfig())
-		entries = `[{"kind":"run","label":"broken","config":` + string(cfg) + `,"setup":{"Game":"elfarol","Populations":[[{"Type":"players","Count":3}]]},"state":"` + state + `"}]`
+		entries = `[{"kind":"run","label":"broken","algo":"mra","settings":` + string(cfg) + `,"setup":{"Game":"elfarol","Populations":[[{"Type":"players","Count":3}]]},"state":"` + state + `"}]`
 	}
 	return fmt.Appendf(nil, `{"version":%d,"options":{"Game":"elfarol","Populations":[[{"Type":"players","Count":%s}]],"Episodes":2,"Seed":1},"entries":%s}`,
 		version, pop, entries)

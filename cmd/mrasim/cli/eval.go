@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/learner"
 	"io/fs"
 	"math"
 	"os"
@@ -14,15 +15,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mrasim/mrasim/cmd/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/internal/checkpoint"
-	"github.com/mrasim/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/league"
 	"github.com/mrasim/mrasim/league/br"
 	"github.com/mrasim/mrasim/league/jobs"
 	"github.com/mrasim/mrasim/league/natsrun"
-	"github.com/mrasim/mrasim/mra"
 	"github.com/mrasim/mrasim/scenarios"
 )
 
@@ -364,12 +364,12 @@ func loadRun(dir string) (*scenarios.Scenario, *league.Run, error) {
 			return nil, nil, err
 		}
 	}
-	state, _, err := checkpoint.ReadFile(filepath.Join(dir, runCheckpoint), checkpointKin, mra.StateVersion)
+	state, _, err := checkpoint.ReadFile(filepath.Join(dir, runCheckpoint), checkpointKin, learner.StateVersion)
 	if err != nil {
 		return nil, nil, err
 	}
 	cfg, setup := trainConfig(s)
-	run := &league.Run{Label: filepath.Base(filepath.Clean(dir)), Config: cfg, Setup: setup, State: state}
+	run := &league.Run{Label: filepath.Base(filepath.Clean(dir)), Settings: cfg, Setup: setup, State: state}
 	// Refuse now, not in the middle of the league, a checkpoint whose
 	// networks do not load.
 	if err := run.Check(); err != nil {

@@ -56,7 +56,7 @@ func maxLatents(entries []league.Entry) int {
 	k := 1
 	for _, e := range entries {
 		if r, ok := e.(*league.Run); ok {
-			k = max(k, r.Config.Latents)
+			k = max(k, r.Settings.Schedule().Latents)
 		}
 	}
 	return k

@@ -54,8 +54,9 @@ func runExport(c *context, args []string) int {
 		}
 		return fail(ExitUsage, "%v", err)
 	}
-	if run.Config.Algo == mra.AlgoMADDPG {
-		return fail(ExitUsage, "--run %s is a %s run; export writes MRA-family policies (mra, single, reptile)", *runDir, run.Config.Algo)
+	cfg, ok := mra.ConfigOf(run.Settings)
+	if !ok || cfg.Algo == mra.AlgoMADDPG {
+		return fail(ExitUsage, "--run %s is a %s run; export writes MRA-family policies (mra, single, reptile)", *runDir, run.Settings.Algorithm())
 	}
 	reg, _ := env.Lookup(s.Game.Name) // checked by Load
 	population := s.Train.Populations[0]
@@ -73,7 +74,7 @@ func runExport(c *context, args []string) int {
 	if err != nil {
 		return fail(ExitUsage, "--population %v: %v", population, err)
 	}
-	model, err := run.Model()
+	model, err := mra.LoadModel(cfg, run.Setup, run.State)
 	if err != nil {
 		return fail(ExitFailure, "%v", err)
 	}
@@ -104,7 +105,7 @@ func runExport(c *context, args []string) int {
 		return fail(ExitFailure, "%v", err)
 	}
 	fmt.Fprintf(c.stdout, "wrote %s: %s policy of game %s (%d arrays, %d latent modes), with %d check frames at %v\n",
-		target, run.Config.Algo, s.Game.Name, len(exp.Arrays), run.Config.Latents, check.frames, population)
+		target, cfg.Algo, s.Game.Name, len(exp.Arrays), cfg.Latents, check.frames, population)
 	return ExitOK
 }
 

@@ -2,12 +2,11 @@ package cli
 
 import (
 	"encoding/json"
+	"github.com/mrasim/mrasim/agents/learner"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/mrasim/mrasim/mra"
 )
 
 // TestHelpPrintsOnce: a command's -h prints its usage once, to stdout.
@@ -107,10 +106,10 @@ buffer_length = 1000
 	if !ok || len(by) != 2 {
 		t.Errorf("metrics by type: %v", ms[len(ms)-1]["mean_step_reward_by_type"])
 	}
-	var history []mra.Metrics
+	var history []learner.Metrics
 	data, _ := os.ReadFile(filepath.Join(run, runMetrics))
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		var m mra.Metrics
+		var m learner.Metrics
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			t.Fatal(err)
 		}

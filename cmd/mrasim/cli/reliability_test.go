@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/learner"
 	"io"
 	"os"
 	"os/signal"
@@ -15,7 +16,6 @@ import (
 
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/internal/runlock"
-	"github.com/mrasim/mrasim/mra"
 	"github.com/mrasim/mrasim/scenarios"
 )
 
@@ -368,20 +368,20 @@ func checkpointEpisode(t *testing.T, run string) int {
 	}
 	s, err := scenarios.Parse(runScenario, src)
 	if err == nil {
-		err = resolvePrecision(s, run, true)
+		err = resolveSettings(s, run, true)
 	}
 	if err != nil {
 		t.Error(err)
 		return -1
 	}
 	cfg, setup := trainConfig(s)
-	tr, err := mra.NewTrainer(cfg, setup)
+	tr, err := learner.NewTrainer(cfg, setup)
 	if err != nil {
 		t.Error(err)
 		return -1
 	}
 	defer tr.Close()
-	payload, _, err := checkpoint.ReadFile(filepath.Join(run, runCheckpoint), checkpointKin, mra.StateVersion)
+	payload, _, err := checkpoint.ReadFile(filepath.Join(run, runCheckpoint), checkpointKin, learner.StateVersion)
 	if err == nil {
 		err = tr.LoadFrom(payload, run)
 	}

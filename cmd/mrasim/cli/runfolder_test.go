@@ -288,7 +288,7 @@ func TestRecordEditNamesTheKey(t *testing.T) {
 	_, run := trainTiny(t)
 	path := filepath.Join(run, runRecordFile)
 	b, _ := os.ReadFile(path)
-	edited := strings.Replace(string(b), `"Variant": "official"`, `"Variant": "corrected"`, 1)
+	edited := strings.Replace(string(b), `"variant": "official"`, `"variant": "corrected"`, 1)
 	if edited == string(b) {
 		t.Fatalf("run.json has no official variant:\n%s", b)
 	}
@@ -417,6 +417,20 @@ func TestEpisodesBelowWhatIsDoneIsRefused(t *testing.T) {
 		}
 		if now, _ := os.ReadFile(filepath.Join(run, runRecordFile)); string(now) != string(record) {
 			t.Errorf("--episodes %s changed run.json:\n%s", tc.episodes, now)
+		}
+	}
+}
+
+// TestSnakeKeys: a record of the days when run.json named settings by Go
+// field names reads under the scenario's keys; a current one is unchanged.
+func TestSnakeKeys(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"Name":"mra","PolicyLR":0.001,"MetaLR":0.1}`, `{"meta_lr":0.1,"name":"mra","pi_lr":0.001}`},
+		{`{"name":"mra","pi_lr":0.001}`, `{"name":"mra","pi_lr":0.001}`},
+		{`not json`, `not json`},
+	} {
+		if got := string(snakeKeys([]byte(tc.in))); got != tc.want {
+			t.Errorf("snakeKeys(%s) = %s, want %s", tc.in, got, tc.want)
 		}
 	}
 }

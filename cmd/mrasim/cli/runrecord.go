@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/learner"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,39 +40,59 @@ type runRecord struct {
 	Algo         json.RawMessage `json:"algo"` // the [algo] table with defaults filled in
 }
 
-// precision returns the precision the recorded run trains in: the one
-// its [algo] names, float64 when it names none (the run was started
-// before float32 became the default for new runs, or before
-// algo.precision existed).
-func (r runRecord) precision() string {
-	var a struct{ Precision string }
-	if json.Unmarshal(r.Algo, &a) != nil || a.Precision == "" {
-		return scenarios.PrecisionFloat64
-	}
-	return a.Precision
-}
-
-// resolvePrecision fills in scenario s's algo.precision when it is unset:
-// for a new run (resume false) NewRunPrecision's default, for a run being
-// resumed in dir the precision its record names (float64 without a
-// record). Every run folder written since records the value it resolved.
-func resolvePrecision(s *scenarios.Scenario, dir string, resume bool) error {
-	if s.Algo.Precision != "" {
+// resolveSettings fills in what scenario s's settings leave for a run to
+// fix when it starts (learner.Resolver; MRA's precision): for a new run
+// (resume false) the algorithm's default for new runs, for a run being
+// resumed in dir what its record names (the record's absence included).
+// Every run folder written since records the values resolved.
+func resolveSettings(s *scenarios.Scenario, dir string, resume bool) error {
+	res, ok := s.Algo.(learner.Resolver)
+	if !ok {
 		return nil
 	}
 	if !resume {
-		s.Algo.Precision = scenarios.NewRunPrecision(s.Algo.Name)
+		res.Resolve(nil, true)
 		return nil
 	}
-	r, ok, err := readRunRecord(dir)
+	r, has, err := readRunRecord(dir)
 	if err != nil {
 		return err
 	}
-	s.Algo.Precision = scenarios.PrecisionFloat64
-	if ok {
-		s.Algo.Precision = r.precision()
+	var recorded json.RawMessage
+	if has {
+		recorded = r.Algo
 	}
+	res.Resolve(recorded, false)
 	return nil
+}
+
+// resolvedRecord returns the recorded settings r.Algo as a map, with the
+// keys a record of older days lacks and learner.Resolver fills in added
+// (MRA's precision: float64 for a record without one).
+func resolvedRecord(s *scenarios.Scenario, r runRecord) map[string]any {
+	var ra map[string]any
+	json.Unmarshal(r.Algo, &ra)
+	algo, err := learner.Lookup(s.Algo.Algorithm())
+	if ra == nil || err != nil {
+		return ra
+	}
+	rs, err := algo.DecodeJSON(r.Algo)
+	res, ok := rs.(learner.Resolver)
+	if err != nil || !ok {
+		return ra
+	}
+	var before, after map[string]any
+	b, _ := json.Marshal(rs)
+	json.Unmarshal(b, &before)
+	res.Resolve(r.Algo, false)
+	b, _ = json.Marshal(rs)
+	json.Unmarshal(b, &after)
+	for k, v := range after {
+		if _, recorded := ra[k]; !recorded && !reflect.DeepEqual(before[k], v) {
+			ra[k] = v
+		}
+	}
+	return ra
 }
 
 // recordOf returns the record of scenario s (its seed and episodes being
@@ -109,7 +131,34 @@ func readRunRecord(dir string) (r runRecord, ok bool, err error) {
 	if err := json.Unmarshal(data, &r); err != nil {
 		return r, false, fmt.Errorf("%s: %v", path, err)
 	}
+	r.Algo = snakeKeys(r.Algo)
 	return r, true, nil
+}
+
+// snakeKeys returns a recorded [algo] table under the scenario's keys:
+// run folders written before the settings were the algorithm's own type
+// record them under Go field names (PolicyLR for pi_lr), which it
+// converts; a record already in scenario keys is returned as it is.
+func snakeKeys(algo json.RawMessage) json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(algo, &m) != nil {
+		return algo
+	}
+	out := make(map[string]json.RawMessage, len(m))
+	changed := false
+	for k, v := range m {
+		sk := algoKey(k)
+		changed = changed || sk != k
+		out[sk] = v
+	}
+	if !changed {
+		return algo
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return algo
+	}
+	return b
 }
 
 // applyRecord makes scenario s (read from a run's copy) the run as it was
@@ -122,8 +171,8 @@ func applyRecord(s *scenarios.Scenario, r runRecord, dir string, episodesSet boo
 	if !episodesSet {
 		s.Train.Episodes = r.Episodes
 	}
-	if s.Algo.Precision == "" {
-		s.Algo.Precision = r.precision()
+	if res, ok := s.Algo.(learner.Resolver); ok {
+		res.Resolve(r.Algo, false)
 	}
 	got := recordOf(s)
 	var diffs []string
@@ -140,12 +189,9 @@ func applyRecord(s *scenarios.Scenario, r runRecord, dir string, episodesSet boo
 	}
 	cmp("train.populations", got.Populations, r.Populations)
 	cmp("train.parallel_envs", got.ParallelEnvs, r.ParallelEnvs)
-	var ga, ra map[string]any
+	var ga map[string]any
 	json.Unmarshal(got.Algo, &ga)
-	json.Unmarshal(r.Algo, &ra)
-	if ra != nil && ra["Precision"] == nil {
-		ra["Precision"] = r.precision() // a record of the float64-default days
-	}
+	ra := resolvedRecord(s, r)
 	// Key by key, by the scenario's names: never the whole tables.
 	for _, k := range unionKeys(ga, ra) {
 		cmp("algo."+algoKey(k), ga[k], ra[k])
@@ -174,8 +220,8 @@ func unionKeys(a, b map[string]any) []string {
 	return names
 }
 
-// algoKey returns the scenario key of field of scenarios.Algo as run.json
-// records it: BatchSize is batch_size, PolicyLR pi_lr.
+// algoKey returns the scenario key of a settings field as run folders
+// written before the scenario's keys were recorded name it: BatchSize is batch_size, PolicyLR pi_lr.
 func algoKey(field string) string {
 	switch field {
 	case "PolicyLR":

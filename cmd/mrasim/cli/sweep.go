@@ -17,10 +17,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mrasim/mrasim/cmd/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/internal/fsutil"
-	"github.com/mrasim/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/internal/runlock"
 	"github.com/mrasim/mrasim/league"
@@ -188,7 +188,7 @@ func planOf(g *scenarios.Grid) *sweep.Plan {
 	}
 	for _, r := range g.Runs {
 		p.Runs = append(p.Runs, sweep.Run{
-			Scenario: r.Scenario, Algo: r.Algo, AlgoName: r.Spec.Algo.Name, Seed: r.Seed, Source: r.Source,
+			Scenario: r.Scenario, Algo: r.Algo, AlgoName: r.Spec.Algo.Algorithm(), Seed: r.Seed, Source: r.Source,
 			File:     fmt.Sprintf("%s (%s/%s/seed-%d)", g.File, r.Scenario, r.Algo, r.Seed),
 			Episodes: r.Spec.Train.Episodes, Populations: labels(r.Spec.Train.Populations),
 		})
@@ -605,7 +605,7 @@ func exists(path string) bool {
 // estimateTrain estimates the memory of training s into dir as train
 // does (resume: from its checkpoint, in the precision the run records).
 func estimateTrain(s *scenarios.Scenario, dir string, resume bool, workers int) (memest.Estimate, error) {
-	if err := resolvePrecision(s, dir, resume); err != nil {
+	if err := resolveSettings(s, dir, resume); err != nil {
 		return memest.Estimate{}, err
 	}
 	cfg, setup := trainConfig(s)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/learner"
 	"io"
 	"os"
 	"os/signal"
@@ -19,13 +20,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mrasim/mrasim/cmd/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/internal/curves"
 	"github.com/mrasim/mrasim/internal/fsutil"
-	"github.com/mrasim/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/internal/runlock"
-	"github.com/mrasim/mrasim/mra"
 	"github.com/mrasim/mrasim/scenarios"
 )
 
@@ -130,7 +130,7 @@ func runTrain(c *context, args []string) int {
 			}
 		}
 	}
-	if err := resolvePrecision(s, dir, *resume); err != nil {
+	if err := resolveSettings(s, dir, *resume); err != nil {
 		fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
 		return ExitUsage
 	}
@@ -161,12 +161,12 @@ func runTrain(c *context, args []string) int {
 		// the lock nor a trainer: a read-only run folder answers too. A
 		// checkpoint that does not read is refused here, before the lock;
 		// one that reads is read again under the lock by c.train.
-		data, _, err := checkpoint.ReadFile(filepath.Join(dir, runCheckpoint), checkpointKin, mra.StateVersion)
+		data, _, err := checkpoint.ReadFile(filepath.Join(dir, runCheckpoint), checkpointKin, learner.StateVersion)
 		if err != nil {
 			fmt.Fprintf(c.stderr, "mrasim train: %v\n", err)
 			return ExitUsage
 		}
-		if round, err := mra.StateRound(cfg, setup, data); err == nil {
+		if round, err := learner.StateRound(cfg, setup, data); err == nil {
 			if code, stop := c.resumeDone(dir, round, set["episodes"], setup); stop {
 				return code
 			}
@@ -236,35 +236,21 @@ func newestRun(s *scenarios.Scenario) (string, error) {
 	return matches[len(matches)-1], nil
 }
 
-// trainConfig turns the scenario's algorithm table into the trainer's
-// configuration.
-func trainConfig(s *scenarios.Scenario) (mra.Config, mra.Setup) {
-	cfg := mra.DefaultConfig()
-	a := s.Algo
-	cfg.Algo = a.Name
-	cfg.Gamma, cfg.PolicyLR, cfg.CriticLR, cfg.WeightDecay = a.Gamma, a.PolicyLR, a.CriticLR, a.WeightDecay
-	cfg.BatchSize, cfg.BufferLength, cfg.StepsPerUpdate, cfg.NumUpdates = a.BatchSize, a.BufferLength, a.StepsPerUpdate, a.NumUpdates
-	cfg.RewardScale, cfg.Latents, cfg.Resamples, cfg.GradClip = a.RewardScale, a.Latents, a.Resamples, a.GradClip
-	cfg.PriorTemperature, cfg.Baseline, cfg.PerAgentCriticLoss, cfg.RecomputeNextGraph = a.PriorTemperature, a.Baseline, a.PerAgentCriticLoss, a.RecomputeNextGraph
-	cfg.PolicySeesSelf, cfg.CriticSeesSelf = a.PolicySeesSelf, a.CriticSeesSelf
-	cfg.MetaLR, cfg.InnerCycles, cfg.KeepMoments = a.MetaLR, a.InnerCycles, a.KeepMoments
-	cfg.Variant, cfg.TargetActionAtObs, cfg.TerminalEntropy = a.Variant, a.TargetActionAtObs, a.TerminalEntropy
-	cfg.ClassifierCrossPairing, cfg.DoubleClipRelation = a.ClassifierCrossPairing, a.DoubleClipRelation
-	cfg.Tau = a.Tau
-	cfg.Replay = a.Replay
-	cfg.Precision = a.Precision
-	setup := mra.Setup{
+// trainConfig returns the scenario's algorithm settings and the trainer's
+// setup.
+func trainConfig(s *scenarios.Scenario) (learner.Settings, learner.Setup) {
+	setup := learner.Setup{
 		Game: s.Game.Name, Params: s.Game.Params, Populations: s.Train.Populations, Seed: s.Seed,
 		Episodes: s.Train.Episodes, ParallelEnvs: s.Train.ParallelEnvs, LogEvery: s.Train.LogEvery,
 	}
-	return cfg, setup
+	return s.Algo, setup
 }
 
 // resumeDone handles a resume that has nothing to train, given the rounds
 // the checkpoint has played: a run whose budget is spent is finished (exit
 // 0), and an --episodes below the episodes played is refused, since a
 // run's budget cannot shrink. stop is false when there is training to do.
-func (c *context) resumeDone(dir string, round int, episodesSet bool, setup mra.Setup) (code int, stop bool) {
+func (c *context) resumeDone(dir string, round int, episodesSet bool, setup learner.Setup) (code int, stop bool) {
 	envs := setup.ParallelEnvs
 	rounds := (setup.Episodes + envs - 1) / envs
 	copyPath := filepath.Join(dir, runScenario)
@@ -296,12 +282,12 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 		fmt.Fprintf(c.stderr, "mrasim train: "+format+"\n", args...)
 		return code
 	}
-	if err := resolvePrecision(s, dir, resume); err != nil {
+	if err := resolveSettings(s, dir, resume); err != nil {
 		return fail(ExitUsage, "%v", err)
 	}
 	cfg, setup := trainConfig(s)
 	setup.Workers = workers
-	t, err := mra.NewTrainer(cfg, setup)
+	t, err := learner.NewTrainer(cfg, setup)
 	if err != nil {
 		return fail(ExitUsage, "%v", err)
 	}
@@ -309,9 +295,9 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 	ckpt := filepath.Join(dir, runCheckpoint)
 	metricsPath := filepath.Join(dir, runMetrics)
 	copyPath := filepath.Join(dir, runScenario)
-	var history []mra.Metrics
+	var history []learner.Metrics
 	if resume {
-		payload, _, err := checkpoint.ReadFile(ckpt, checkpointKin, mra.StateVersion)
+		payload, _, err := checkpoint.ReadFile(ckpt, checkpointKin, learner.StateVersion)
 		if err != nil {
 			return fail(ExitUsage, "%v", err)
 		}
@@ -359,11 +345,11 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 		verb = "resuming at episode " + fmt.Sprint(t.Episode()) + ","
 	}
 	fmt.Fprintf(c.stderr, "%s %s on %s %s, %d episodes per population at %d parallel envs, seed %d; run folder %s\n",
-		verb, cfg.Algo, s.Game.Name, strings.Join(t.Labels(), " "), setup.Episodes, setup.ParallelEnvs, setup.Seed, dir)
+		verb, cfg.Algorithm(), s.Game.Name, strings.Join(t.Labels(), " "), setup.Episodes, setup.ParallelEnvs, setup.Seed, dir)
 
 	bar := progress.New(progressOut(c.stderr, quiet), int64(t.Rounds()*setup.ParallelEnvs), "episodes")
-	var last mra.Metrics
-	logf := func(m mra.Metrics) error {
+	var last learner.Metrics
+	logf := func(m learner.Metrics) error {
 		line, err := json.Marshal(m)
 		if err != nil {
 			return err
@@ -389,7 +375,7 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 		// The replay buffers go to append-only segment files beside the
 		// checkpoint (only what is new since the last one); segments the
 		// new checkpoint no longer names are deleted once it is in place.
-		if err := checkpoint.WriteFile(ckpt, checkpointKin, mra.StateVersion, func(w io.Writer) error {
+		if err := checkpoint.WriteFile(ckpt, checkpointKin, learner.StateVersion, func(w io.Writer) error {
 			e := checkpoint.NewEncoder(w)
 			return t.SaveTo(e, dir)
 		}); err != nil {
@@ -439,7 +425,7 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 		}
 		if saved < 0 {
 			fmt.Fprintf(c.stderr, "stopped at once; no checkpoint had been written yet, so there is nothing to resume: start again with\n  mrasim train %s --out %s\n", copyPath, dir)
-		} else if _, _, err := checkpoint.ReadFile(ckpt, checkpointKin, mra.StateVersion); err != nil {
+		} else if _, _, err := checkpoint.ReadFile(ckpt, checkpointKin, learner.StateVersion); err != nil {
 			fmt.Fprintf(c.stderr, "stopped at once; the last checkpoint does not read back: %v\n", err)
 		} else {
 			fmt.Fprintf(c.stderr, "stopped at once; the checkpoint of episode %d is intact (checksum verified). Continue with:\n  mrasim train %s --resume --out %s\n", saved, copyPath, dir)
@@ -491,7 +477,7 @@ func sortedKeys(m map[string]float64) []string {
 	return keys
 }
 
-func progressFields(labels []string, m mra.Metrics) []progress.Field {
+func progressFields(labels []string, m learner.Metrics) []progress.Field {
 	var out []progress.Field
 	for _, l := range labels {
 		if by := m.MeanStepRewardByType[l]; len(by) > 1 {
@@ -521,7 +507,7 @@ func formatSeconds(s float64) string {
 // full disk or a crash during an append, or damaged in place), wherever
 // they are. A missing file starts empty. note says what was dropped and
 // why, for the user.
-func trimMetrics(path string, episode int) (kept []mra.Metrics, note string, err error) {
+func trimMetrics(path string, episode int) (kept []learner.Metrics, note string, err error) {
 	data, err := fsutil.ReadRegular(path, 1<<30)
 	if errors.Is(err, os.ErrNotExist) {
 		note = fmt.Sprintf("%s was missing; the curves start again from episode %d", path, episode)
@@ -540,7 +526,7 @@ func trimMetrics(path string, episode int) (kept []mra.Metrics, note string, err
 		} else {
 			rest = nil // no newline: the append did not finish
 		}
-		var m mra.Metrics
+		var m learner.Metrics
 		if cut || json.Unmarshal(line, &m) != nil {
 			bad = append(bad, fmt.Sprint(n))
 			torn = torn || cut
@@ -580,7 +566,7 @@ func trimMetrics(path string, episode int) (kept []mra.Metrics, note string, err
 
 // writeCurves plots the mean reward per agent and step of each training
 // population against episodes.
-func writeCurves(path, name string, labels []string, history []mra.Metrics) error {
+func writeCurves(path, name string, labels []string, history []learner.Metrics) error {
 	series := curveSeries(labels, history)
 	if len(series) == 0 {
 		return nil
@@ -590,7 +576,7 @@ func writeCurves(path, name string, labels []string, history []mra.Metrics) erro
 
 // curveSeries is the curves of writeCurves: one per population, or one per
 // population and type where a population has several types.
-func curveSeries(labels []string, history []mra.Metrics) []curves.Series {
+func curveSeries(labels []string, history []learner.Metrics) []curves.Series {
 	var series []curves.Series
 	for _, l := range labels {
 		// A population of several types gets a curve per type: their

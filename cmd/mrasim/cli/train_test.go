@@ -236,7 +236,7 @@ func TestTrainDefaultPrecision(t *testing.T) {
 	}
 	var a map[string]any
 	json.Unmarshal(r.Algo, &a)
-	delete(a, "Precision")
+	delete(a, "precision")
 	r.Algo, _ = json.Marshal(a)
 	if err := writeRunRecord(old, r); err != nil {
 		t.Fatal(err)
@@ -251,7 +251,7 @@ func TestTrainDefaultPrecision(t *testing.T) {
 
 	// Saying float32 for the float64 run is an edit the record refuses.
 	os.WriteFile(copyPath, []byte(strings.Replace(tinyTrain, "[algo]\n", "[algo]\nprecision = \"float32\"\n", 1)), 0o644)
-	if _, errOut, code := runCLI("train", copyPath, "--out", old, "--resume", "--episodes", "32", "--quiet"); code != ExitUsage || !strings.Contains(errOut, "Precision") {
+	if _, errOut, code := runCLI("train", copyPath, "--out", old, "--resume", "--episodes", "32", "--quiet"); code != ExitUsage || !strings.Contains(errOut, "algo.precision") {
 		t.Fatalf("float32 over a float64 run: code %d\n%s", code, errOut)
 	}
 }

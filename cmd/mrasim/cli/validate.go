@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/learner"
 
-	"github.com/mrasim/mrasim/internal/memest"
+	"github.com/mrasim/mrasim/cmd/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/scenarios"
 )
 
@@ -51,9 +53,11 @@ func (c *context) reportScenarioError(err error) {
 // trainMemoryNote says how much memory training scenario s needs, and
 // whether that is more than the machine has available.
 func trainMemoryNote(s *scenarios.Scenario) string {
-	if s.Algo.Precision == "" {
+	if _, ok := s.Algo.(learner.Resolver); ok {
+		// Resolve a copy for a new run: validate leaves s as it read it.
 		c := *s
-		c.Algo.Precision = scenarios.NewRunPrecision(s.Algo.Name)
+		c.Algo = cloneSettings(s.Algo)
+		c.Algo.(learner.Resolver).Resolve(nil, true)
 		s = &c
 	}
 	est, err := memest.Train(trainConfig(s))
@@ -65,4 +69,23 @@ func trainMemoryNote(s *scenarios.Scenario) string {
 		note += fmt.Sprintf(", more than the %s of %s: train will refuse it without --max-memory", memest.Format(avail), source)
 	}
 	return note + ")"
+}
+
+// cloneSettings returns a copy of s through its algorithm's JSON form (s
+// itself when that fails, which a registered algorithm's settings never
+// do).
+func cloneSettings(s learner.Settings) learner.Settings {
+	algo, err := learner.Lookup(s.Algorithm())
+	if err != nil {
+		return s
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		return s
+	}
+	c, err := algo.DecodeJSON(data)
+	if err != nil {
+		return s
+	}
+	return c
 }

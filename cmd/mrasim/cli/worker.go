@@ -10,8 +10,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/mrasim/mrasim/cmd/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/internal/fsutil"
-	"github.com/mrasim/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/league/natsrun"
 )
 

@@ -1,4 +1,4 @@
-package mra
+package replay
 
 import (
 	"fmt"
@@ -60,7 +60,7 @@ func GameFeatures(spec *env.Spec) Features {
 func PlainFeatures(spec *env.Spec) (Features, error) {
 	f := GameFeatures(spec)
 	if len(f.Types) != 1 || len(f.Sets) > 1 {
-		return Features{}, fmt.Errorf("mra: the official (untagged) row layout needs one agent type observing at most one entity set; the game has types %v and sets %v", f.Types, f.Sets)
+		return Features{}, fmt.Errorf("replay: the official (untagged) row layout needs one agent type observing at most one entity set; the game has types %v and sets %v", f.Types, f.Sets)
 	}
 	f.Plain = true
 	f.D = f.Pad
@@ -74,15 +74,15 @@ func (f Features) Compatible(spec *env.Spec) error {
 	g := GameFeatures(spec)
 	switch {
 	case !slices.Equal(f.Types, g.Types) || !slices.Equal(f.Actions, g.Actions):
-		return fmt.Errorf("mra: population %v has types %v with actions %v, the networks were built for %v with %v", spec.Population, g.Types, g.Actions, f.Types, f.Actions)
+		return fmt.Errorf("replay: population %v has types %v with actions %v, the networks were built for %v with %v", spec.Population, g.Types, g.Actions, f.Types, f.Actions)
 	case f.Plain && len(g.Sets) > 1:
-		return fmt.Errorf("mra: population %v observes sets %v, the untagged layout keeps at most one apart", spec.Population, g.Sets)
+		return fmt.Errorf("replay: population %v observes sets %v, the untagged layout keeps at most one apart", spec.Population, g.Sets)
 	case g.Pad > f.Pad:
-		return fmt.Errorf("mra: population %v has blocks %d wide, the networks take at most %d", spec.Population, g.Pad, f.Pad)
+		return fmt.Errorf("replay: population %v has blocks %d wide, the networks take at most %d", spec.Population, g.Pad, f.Pad)
 	}
 	for _, s := range g.Sets {
 		if !slices.Contains(f.Sets, s) {
-			return fmt.Errorf("mra: population %v observes a set %q the networks were not built for", spec.Population, s)
+			return fmt.Errorf("replay: population %v observes a set %q the networks were not built for", spec.Population, s)
 		}
 	}
 	return nil
@@ -136,7 +136,7 @@ func NewEncoding(f Features, spec *env.Spec) (*Encoding, error) {
 	if n > 0 && !anyEntity(spec) {
 		// The relation net attends over entity rows: with none there is
 		// nothing to attend to and no embedding to act on.
-		return nil, fmt.Errorf("mra: population %v: no agent observes any entity (every entity set is empty), and MRA's relation net needs at least one; use a population in which agents see others, or give the game an entity every agent sees (a landmark)", spec.Population)
+		return nil, fmt.Errorf("replay: population %v: no agent observes any entity (every entity set is empty), and MRA's relation net needs at least one; use a population in which agents see others, or give the game an entity every agent sees (a landmark)", spec.Population)
 	}
 	enc := &Encoding{Features: f, Spec: spec, N: n, Type: make([]int, n), slots: make([][]slot, n)}
 	for i := range n {
@@ -230,4 +230,15 @@ func Encode[T float32 | float64](enc *Encoding, i int, obs []T, entityMask []boo
 		}
 		present[e] = entityMask[s.mask]
 	}
+}
+
+// CountType returns the number of agents of type t.
+func (enc *Encoding) CountType(t int) int {
+	c := 0
+	for _, k := range enc.Type {
+		if k == t {
+			c++
+		}
+	}
+	return c
 }

@@ -1,4 +1,4 @@
-package mra
+package replay
 
 import (
 	"errors"
@@ -97,8 +97,8 @@ func (b *Buffer) writeHeader(e *checkpoint.Encoder, mark int) {
 	}
 }
 
-// saveInline writes the whole buffer into e.
-func (b *Buffer) saveInline(e *checkpoint.Encoder) {
+// SaveInline writes the whole buffer into e.
+func (b *Buffer) SaveInline(e *checkpoint.Encoder) {
 	b.writeHeader(e, markInline)
 	b.writeBody(e, b.liveFrom(), b.total, b.recordsFrom(), b.seqRecords())
 }
@@ -197,34 +197,34 @@ func (b *Buffer) readHeader(d *checkpoint.Decoder) (header, error) {
 	var h header
 	h.mode = d.String()
 	h.total, h.length, h.next = int64(d.Uint64()), d.Int(), d.Int()
-	if h.mode == ReplayStates {
+	if h.mode == ModeStates {
 		h.recLen, h.seq, h.recsFrom = d.Int(), int64(d.Uint64()), int64(d.Uint64())
 	}
 	if err := d.Err(); err != nil {
 		return h, err
 	}
-	if h.mode == ReplayObservations && b.st != nil {
+	if h.mode == ModeObservations && b.st != nil {
 		// A run that started with observations (one resumed from a
 		// version 2 checkpoint) keeps them: they cannot become states.
 		b.Close()
 		*b = *NewBuffer(b.Enc, b.Capacity, b.k)
 	}
 	if h.mode != b.Mode() {
-		return h, fmt.Errorf("mra: the checkpoint's replay buffer stores %s, this run's stores %s (algo.replay must stay as the run started)", h.mode, b.Mode())
+		return h, fmt.Errorf("replay: the checkpoint's replay buffer stores %s, this run's stores %s (algo.replay must stay as the run started)", h.mode, b.Mode())
 	}
 	if h.length < 0 || h.length > b.Capacity || h.next < 0 || h.next >= b.Capacity || h.total < int64(h.length) ||
 		int64(h.next) != h.total%int64(b.Capacity) {
-		return h, fmt.Errorf("mra: replay buffer of %d transitions (next %d, %d added) does not fit a capacity of %d", h.length, h.next, h.total, b.Capacity)
+		return h, fmt.Errorf("replay: replay buffer of %d transitions (next %d, %d added) does not fit a capacity of %d", h.length, h.next, h.total, b.Capacity)
 	}
 	if b.st != nil && (h.recLen != b.st.recLen || h.recsFrom < 0 || h.recsFrom > h.seq) {
-		return h, fmt.Errorf("mra: replay buffer of game states of %d bytes (records %d … %d), this game's are %d bytes", h.recLen, h.recsFrom, h.seq, b.st.recLen)
+		return h, fmt.Errorf("replay: replay buffer of game states of %d bytes (records %d … %d), this game's are %d bytes", h.recLen, h.recsFrom, h.seq, b.st.recLen)
 	}
 	// Each live transition needs at most two records (its state and the
 	// next, when an episode starts) and each game copy one: a header
 	// claiming more is damaged, and its record ring is never allocated.
 	if b.st != nil {
 		if most := 2 * (int64(h.length) + int64(len(b.st.cur))); h.seq-h.recsFrom > most {
-			return h, fmt.Errorf("mra: replay buffer needs game states %d … %d, more than the %d that %d transitions can refer to", h.recsFrom, h.seq, most, h.length)
+			return h, fmt.Errorf("replay: replay buffer needs game states %d … %d, more than the %d that %d transitions can refer to", h.recsFrom, h.seq, most, h.length)
 		}
 	}
 	return h, nil
@@ -261,7 +261,7 @@ func (f *Buffer) readBody(d *checkpoint.Decoder) error {
 		return err
 	}
 	if tFrom < 0 || tFrom > tTo || tTo > f.total {
-		return fmt.Errorf("mra: replay transitions %d … %d outside the %d added", tFrom, tTo, f.total)
+		return fmt.Errorf("replay: replay transitions %d … %d outside the %d added", tFrom, tTo, f.total)
 	}
 	live := f.liveFrom()
 	check := func(what string, got, want int) error {
@@ -269,7 +269,7 @@ func (f *Buffer) readBody(d *checkpoint.Decoder) error {
 			return err
 		}
 		if got != want {
-			return fmt.Errorf("mra: replay block holds %d %s where %d were expected", got, what, want)
+			return fmt.Errorf("replay: replay block holds %d %s where %d were expected", got, what, want)
 		}
 		return nil
 	}
@@ -313,7 +313,7 @@ func (f *Buffer) readBody(d *checkpoint.Decoder) error {
 				for j, r := range v {
 					if q := c0 + int64(j); q >= live {
 						if int64(r) < f.st.head || int64(r) >= f.st.seq {
-							return fmt.Errorf("mra: replay transition %d refers to state record %d outside %d … %d", q, r, f.st.head, f.st.seq)
+							return fmt.Errorf("replay: replay transition %d refers to state record %d outside %d … %d", q, r, f.st.head, f.st.seq)
 						}
 						refs[q%int64(f.Capacity)] = int64(r)
 					}
@@ -377,7 +377,7 @@ func (f *Buffer) readBody(d *checkpoint.Decoder) error {
 		return err
 	}
 	if rFrom < 0 || rFrom > rTo || (f.st == nil && rTo != 0) || (f.st != nil && rTo > f.st.seq) {
-		return fmt.Errorf("mra: replay state records %d … %d do not fit this buffer", rFrom, rTo)
+		return fmt.Errorf("replay: replay state records %d … %d do not fit this buffer", rFrom, rTo)
 	}
 	for c0 := rFrom; c0 < rTo; c0 += chunkLen {
 		c1 := min(rTo, c0+chunkLen)
@@ -395,10 +395,10 @@ func (f *Buffer) readBody(d *checkpoint.Decoder) error {
 	return nil
 }
 
-// saveSegmented writes the transitions and records added since the last
+// SaveSegmented writes the transitions and records added since the last
 // segment to a new segment file in dir, named after prefix, and the
 // buffer's header and manifest into e.
-func (b *Buffer) saveSegmented(e *checkpoint.Encoder, dir, prefix string) error {
+func (b *Buffer) SaveSegmented(e *checkpoint.Encoder, dir, prefix string) error {
 	ss := &b.segs
 	tFrom, rFrom := max(ss.savedT, b.liveFrom()), max(ss.savedR, b.recordsFrom())
 	if b.total > tFrom || b.seqRecords() > rFrom {
@@ -410,7 +410,7 @@ func (b *Buffer) saveSegmented(e *checkpoint.Encoder, dir, prefix string) error 
 			return se.Err()
 		})
 		if err != nil {
-			return fmt.Errorf("mra: writing replay segment: %w", err)
+			return fmt.Errorf("replay: writing replay segment: %w", err)
 		}
 		sum, err := fileSum(path)
 		if err != nil {
@@ -449,10 +449,10 @@ func fileSum(path string) ([]byte, error) {
 	defer f.Close()
 	sum := make([]byte, 32)
 	if st.Size() < 32 {
-		return nil, fmt.Errorf("mra: replay segment %s: %d bytes is too short", path, st.Size())
+		return nil, fmt.Errorf("replay: replay segment %s: %d bytes is too short", path, st.Size())
 	}
 	if _, err := f.ReadAt(sum, st.Size()-32); err != nil {
-		return nil, fmt.Errorf("mra: replay segment %s: %w", path, err)
+		return nil, fmt.Errorf("replay: replay segment %s: %w", path, err)
 	}
 	return sum, nil
 }
@@ -469,7 +469,7 @@ func (b *Buffer) loadSegmented(d *checkpoint.Decoder, dir string) error {
 		return err
 	}
 	if count < 0 || count > 1<<20 {
-		return fmt.Errorf("mra: replay manifest of %d segments", count)
+		return fmt.Errorf("replay: replay manifest of %d segments", count)
 	}
 	var segs []segment
 	for range count {
@@ -481,12 +481,12 @@ func (b *Buffer) loadSegmented(d *checkpoint.Decoder, dir string) error {
 			return err
 		}
 		if s.name != filepath.Base(s.name) || !strings.HasSuffix(s.name, ".seg") {
-			return fmt.Errorf("mra: replay manifest names a segment %q outside the run folder", s.name)
+			return fmt.Errorf("replay: replay manifest names a segment %q outside the run folder", s.name)
 		}
 		segs = append(segs, s)
 	}
 	if dir == "" {
-		return fmt.Errorf("mra: the checkpoint keeps its replay buffer in segment files; load it with the run folder (LoadFrom)")
+		return fmt.Errorf("replay: the checkpoint keeps its replay buffer in segment files; load it with the run folder (LoadFrom)")
 	}
 	f := b.fresh(h)
 	// Every live transition and needed record must come from some segment.
@@ -495,32 +495,32 @@ func (b *Buffer) loadSegmented(d *checkpoint.Decoder, dir string) error {
 		path := filepath.Join(dir, s.name)
 		payload, _, err := checkpoint.ReadFile(path, SegmentKind, SegmentVersion)
 		if err != nil {
-			return fmt.Errorf("mra: replay segment: %w", err) // err names the file
+			return fmt.Errorf("replay: replay segment: %w", err) // err names the file
 		}
 		if sum, err := fileSum(path); err != nil || string(sum) != string(s.sum) {
-			return fmt.Errorf("mra: replay segment %s is not the one the checkpoint was written with (checksum differs)", path)
+			return fmt.Errorf("replay: replay segment %s is not the one the checkpoint was written with (checksum differs)", path)
 		}
 		sd := checkpoint.NewDecoder(payload)
 		if err := f.readBody(sd); err != nil {
-			return fmt.Errorf("mra: replay segment %s: %w", path, err)
+			return fmt.Errorf("replay: replay segment %s: %w", path, err)
 		}
 		if err := sd.Done(); err != nil {
-			return fmt.Errorf("mra: replay segment %s: %w", path, err)
+			return fmt.Errorf("replay: replay segment %s: %w", path, err)
 		}
 		if s.tFrom > wantT || s.rFrom > wantR {
-			return fmt.Errorf("mra: replay segment %s starts at transition %d and record %d, but %d and %d are missing before it", path, s.tFrom, s.rFrom, wantT, wantR)
+			return fmt.Errorf("replay: replay segment %s starts at transition %d and record %d, but %d and %d are missing before it", path, s.tFrom, s.rFrom, wantT, wantR)
 		}
 		wantT, wantR = max(wantT, s.tTo), max(wantR, s.rTo)
 	}
 	if wantT < h.total || (f.st != nil && wantR < h.seq) {
-		return fmt.Errorf("mra: the replay segments in %s end at transition %d and record %d, the checkpoint has %d and %d", dir, wantT, wantR, h.total, h.seq)
+		return fmt.Errorf("replay: the replay segments in %s end at transition %d and record %d, the checkpoint has %d and %d", dir, wantT, wantR, h.total, h.seq)
 	}
 	f.segs = segmentState{segs: segs, savedT: h.total, savedR: h.seq}
 	*b = *f
 	return nil
 }
 
-// loadInline reads what saveInline wrote (after the marker).
+// loadInline reads what SaveInline wrote (after the marker).
 func (b *Buffer) loadInline(d *checkpoint.Decoder) error {
 	h, err := b.readHeader(d)
 	if err != nil {
@@ -534,10 +534,10 @@ func (b *Buffer) loadInline(d *checkpoint.Decoder) error {
 	return nil
 }
 
-// pruneSegments deletes the replay segment files of prefix in dir that
+// PruneSegments deletes the replay segment files of prefix in dir that
 // the buffer's manifest no longer names. Call it after the checkpoint
 // written with that manifest is safely in place.
-func (b *Buffer) pruneSegments(dir, prefix string) error {
+func (b *Buffer) PruneSegments(dir, prefix string) error {
 	keep := map[string]bool{}
 	for _, s := range b.segs.segs {
 		keep[s.name] = true
@@ -547,7 +547,7 @@ func (b *Buffer) pruneSegments(dir, prefix string) error {
 	// which a pattern built from it would match against other folders.
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("mra: listing the replay segments: %w", err)
+		return fmt.Errorf("replay: listing the replay segments: %w", err)
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -555,14 +555,14 @@ func (b *Buffer) pruneSegments(dir, prefix string) error {
 			continue
 		}
 		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("mra: removing the replay segment no checkpoint needs: %w", err)
+			return fmt.Errorf("replay: removing the replay segment no checkpoint needs: %w", err)
 		}
 	}
 	return nil
 }
 
 // isSegmentOf reports whether name is a segment file name of prefix:
-// PREFIX-….seg, as saveSegmented names them.
+// PREFIX-….seg, as SaveSegmented names them.
 func isSegmentOf(name, prefix string) bool {
 	return strings.HasPrefix(name, prefix+"-") && strings.HasSuffix(name, ".seg") && len(name) > len(prefix)+len("-.seg")
 }

@@ -1,7 +1,8 @@
-package mra
+package learner
 
 import (
 	"fmt"
+	"github.com/mrasim/mrasim/agents/replay"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -36,7 +37,7 @@ func (t *Trainer) SaveTo(e *checkpoint.Encoder, dir string) error {
 // SaveTo's manifest no longer names.
 func (t *Trainer) PruneSegments(dir string) error {
 	for k, p := range t.games {
-		if err := p.buf.pruneSegments(dir, segmentPrefix(k)); err != nil {
+		if err := p.buf.PruneSegments(dir, segmentPrefix(k)); err != nil {
 			return err
 		}
 	}
@@ -53,7 +54,7 @@ func segmentPrefix(k int) string { return fmt.Sprintf("replay-%d", k) }
 // between rounds (Run always stops there).
 func (t *Trainer) save(e *checkpoint.Encoder, dir string) error {
 	t.saveIdentity(e)
-	e.Bytes(t.learnerState())
+	e.Bytes(t.learner.AppendState(nil))
 	e.Int(t.round)
 	e.Uint64(uint64(t.envSteps))
 	e.Uint64(uint64(t.updates))
@@ -62,9 +63,10 @@ func (t *Trainer) save(e *checkpoint.Encoder, dir string) error {
 		b, _ := g.MarshalBinary() // never fails
 		e.Bytes(b)
 	}
-	for _, s := range []*sum{&t.critic, &t.policy, &t.entropy, &t.mi, &t.ce} {
-		e.Float64(s.total)
-		e.Int(s.n)
+	st := &t.stats
+	for _, s := range []*Sum{&st.Critic, &st.Policy, &st.Entropy, &st.MI, &st.CE} {
+		e.Float64(s.Total)
+		e.Int(s.N)
 	}
 	e.Uint64(uint64(t.intervalSteps))
 	e.Int(int(t.intervalWall))
@@ -73,8 +75,8 @@ func (t *Trainer) save(e *checkpoint.Encoder, dir string) error {
 		e.Float64(p.rewardSum)
 		e.Uint64(uint64(p.agentSteps))
 		if dir == "" {
-			p.buf.saveInline(e)
-		} else if err := p.buf.saveSegmented(e, dir, segmentPrefix(k)); err != nil {
+			p.buf.SaveInline(e)
+		} else if err := p.buf.SaveSegmented(e, dir, segmentPrefix(k)); err != nil {
 			return err
 		}
 	}
@@ -89,7 +91,7 @@ func (t *Trainer) save(e *checkpoint.Encoder, dir string) error {
 
 // saveIdentity writes what must match between a run and its resumption.
 func (t *Trainer) saveIdentity(e *checkpoint.Encoder) {
-	e.String(t.cfg.Algo)
+	e.String(t.settings.Algorithm())
 	e.String(t.setup.Game)
 	e.Int(len(t.games))
 	for _, p := range t.games {
@@ -97,8 +99,8 @@ func (t *Trainer) saveIdentity(e *checkpoint.Encoder) {
 	}
 	e.Int(t.setup.ParallelEnvs)
 	e.Uint64(t.setup.Seed)
-	e.Int(t.cfg.Latents)
-	e.Int(t.cfg.BufferLength)
+	e.Int(t.sched.Latents)
+	e.Int(t.sched.BufferLength)
 }
 
 // Load restores a state written by Save into a trainer built from the same
@@ -121,23 +123,23 @@ func (t *Trainer) LoadFrom(data []byte, dir string) error {
 	pcgs := [2]*rand.PCG{rand.NewPCG(0, 0), rand.NewPCG(0, 0)}
 	for _, g := range pcgs {
 		if err := g.UnmarshalBinary(d.Bytes()); err != nil && d.Err() == nil {
-			return fmt.Errorf("mra: random generator state: %w", err)
+			return fmt.Errorf("learner: random generator state: %w", err)
 		}
 	}
-	var sums [5]sum
+	var sums [5]Sum
 	for i := range sums {
-		sums[i].total, sums[i].n = d.Float64(), d.Int()
+		sums[i].Total, sums[i].N = d.Float64(), d.Int()
 	}
 	intervalSteps, intervalWall := int64(d.Uint64()), time.Duration(d.Int())
 	if err := d.Err(); err != nil {
 		return err
 	}
-	if err := t.setLearnerState(model); err != nil {
+	if err := t.learner.SetState(model); err != nil {
 		return err
 	}
 	for _, p := range t.games {
 		p.steps, p.rewardSum, p.agentSteps = int64(d.Uint64()), d.Float64(), int64(d.Uint64())
-		if err := p.buf.loadAny(d, dir); err != nil {
+		if err := p.buf.Load(d, dir); err != nil {
 			return err
 		}
 	}
@@ -150,7 +152,7 @@ func (t *Trainer) LoadFrom(data []byte, dir string) error {
 		}
 		sums := d.Float64s()
 		if len(sums) != len(p.typeSum) && d.Err() == nil {
-			return fmt.Errorf("mra: %d reward sums per type for %s, which has %d types", len(sums), p.label, len(p.typeSum))
+			return fmt.Errorf("learner: %d reward sums per type for %s, which has %d types", len(sums), p.label, len(p.typeSum))
 		}
 		copy(p.typeSum, sums)
 		for k := range p.typeSteps {
@@ -162,7 +164,7 @@ func (t *Trainer) LoadFrom(data []byte, dir string) error {
 	}
 	t.round, t.envSteps, t.updates, t.wall = round, envSteps, updates, wall
 	*t.actPCG, *t.samplePCG = *pcgs[0], *pcgs[1]
-	t.critic, t.policy, t.entropy, t.mi, t.ce = sums[0], sums[1], sums[2], sums[3], sums[4]
+	t.stats = Stats{Critic: sums[0], Policy: sums[1], Entropy: sums[2], MI: sums[3], CE: sums[4]}
 	t.intervalSteps, t.intervalWall = intervalSteps, intervalWall
 	return nil
 }
@@ -196,8 +198,8 @@ func (t *Trainer) checkIdentity(d *checkpoint.Decoder) error {
 		return err
 	}
 	return id.check(identity{
-		algo: t.cfg.Algo, game: t.setup.Game, labels: t.Labels(), envs: t.setup.ParallelEnvs,
-		seed: t.setup.Seed, latents: t.cfg.Latents, capacity: t.cfg.BufferLength,
+		algo: t.settings.Algorithm(), game: t.setup.Game, labels: t.Labels(), envs: t.setup.ParallelEnvs,
+		seed: t.setup.Seed, latents: t.sched.Latents, capacity: t.sched.BufferLength,
 	})
 }
 
@@ -205,7 +207,7 @@ func (t *Trainer) checkIdentity(d *checkpoint.Decoder) error {
 // first setting that differs.
 func (id identity) check(want identity) error {
 	mismatch := func(what string, got, want any) error {
-		return fmt.Errorf("mra: the checkpoint is of a run with %s %v, this scenario has %v", what, got, want)
+		return fmt.Errorf("learner: the checkpoint is of a run with %s %v, this scenario has %v", what, got, want)
 	}
 	switch {
 	case id.algo != want.algo:
@@ -230,17 +232,15 @@ func (id identity) check(want identity) error {
 // and refuses a state of another run than cfg and setup describe (the
 // checks of a resume, for readers that build no trainer: eval, render).
 // labels are the training populations' labels.
-func checkRunIdentity(d *checkpoint.Decoder, cfg Config, setup Setup, labels []string) error {
+func checkRunIdentity(d *checkpoint.Decoder, s Settings, setup Setup, labels []string) error {
 	id := readIdentity(d)
 	if err := d.Err(); err != nil {
-		return fmt.Errorf("mra: reading the run's identity: %w", err)
+		return fmt.Errorf("learner: reading the run's identity: %w", err)
 	}
-	if cfg.Algo == AlgoReptile || cfg.Algo == AlgoMADDPG {
-		cfg.Latents = 1 // as NewTrainer sets it
-	}
+	sched := s.Schedule()
 	return id.check(identity{
-		algo: cfg.Algo, game: setup.Game, labels: labels, envs: setup.ParallelEnvs,
-		seed: setup.Seed, latents: cfg.Latents, capacity: cfg.BufferLength,
+		algo: s.Algorithm(), game: setup.Game, labels: labels, envs: setup.ParallelEnvs,
+		seed: setup.Seed, latents: sched.Latents, capacity: sched.BufferLength,
 	})
 }
 
@@ -248,198 +248,102 @@ func checkRunIdentity(d *checkpoint.Decoder, cfg Config, setup Setup, labels []s
 // by Save or SaveTo) after checking that it is a state of the run cfg and
 // setup describe, without building a trainer or reading replay buffers:
 // it tells a resume that a run is finished before anything else is done.
-func StateRound(cfg Config, setup Setup, data []byte) (int, error) {
-	labels, err := setupLabels(setup)
+func StateRound(s Settings, setup Setup, data []byte) (int, error) {
+	_, labels, err := NewBuild(setup)
 	if err != nil {
 		return 0, err
 	}
 	d := checkpoint.NewDecoder(data)
-	if err := checkRunIdentity(d, cfg, setup, labels); err != nil {
+	if err := checkRunIdentity(d, s, setup, labels); err != nil {
 		return 0, err
 	}
 	d.Bytes() // the networks
 	round := d.Int()
 	if err := d.Err(); err != nil {
-		return 0, fmt.Errorf("mra: reading the rounds played: %w", err)
+		return 0, fmt.Errorf("learner: reading the rounds played: %w", err)
 	}
 	if round < 0 {
-		return 0, fmt.Errorf("mra: the state has played %d rounds", round)
+		return 0, fmt.Errorf("learner: the state has played %d rounds", round)
 	}
 	return round, nil
 }
 
-// loadAny reads a buffer section of any version: a negative marker
-// (version 3, replay_io.go) or the version 2 layout, which starts with the
-// number of transitions held and holds observations (a state-mode buffer
-// becomes an observation-mode one to take it).
-func (b *Buffer) loadAny(d *checkpoint.Decoder, dir string) error {
-	first := d.Int()
-	if err := d.Err(); err != nil {
-		return err
-	}
-	switch first {
-	case markInline:
-		return b.loadInline(d)
-	case markSegmented:
-		return b.loadSegmented(d, dir)
-	}
-	if b.st != nil {
-		// Version 2 buffers hold observations, which cannot be turned
-		// back into game states: the resumed run keeps an observation
-		// buffer (training is the same bit for bit).
-		b.Close()
-		*b = *NewBuffer(b.Enc, b.Capacity, b.k)
-	}
-	return b.loadV2(d, first)
-}
-
-// loadV2 restores a version 2 buffer (slot order, observations), into
-// fresh storage so that a damaged state leaves the buffer as it was.
-func (b *Buffer) loadV2(d *checkpoint.Decoder, length int) error {
-	n, en := b.Enc.N, b.Enc.E
-	next := d.Int()
-	if err := d.Err(); err != nil {
-		return err
-	}
-	if length < 0 || length > b.Capacity || next < 0 || next >= b.Capacity || (length < b.Capacity && next != length) {
-		return fmt.Errorf("mra: replay buffer of %d transitions (next %d) does not fit a capacity of %d", length, next, b.Capacity)
-	}
-	fresh := &Buffer{Enc: b.Enc, Capacity: b.Capacity, obsLen: b.obsLen, entLen: b.entLen, k: b.k, mean: b.mean, std: b.std}
-	if length > 0 {
-		fresh.grow(length - 1)
-	}
-	check := func(what string, got, want int) error {
-		if err := d.Err(); err != nil {
-			return err
-		}
-		if got != want {
-			return fmt.Errorf("mra: replay buffer holds %d %s where %d were expected", got, what, want)
-		}
-		return nil
-	}
-	f32 := func(dst []float32, what string, size int) error {
-		v := d.Float32s()
-		if err := check(what, len(v), size); err != nil {
-			return err
-		}
-		copy(dst, v)
-		return nil
-	}
-	flags := func(dst []bool, what string, size int) error {
-		v := d.Bytes()
-		if err := check(what, len(v), size); err != nil {
-			return err
-		}
-		for i, x := range v {
-			dst[i] = x == 1
-		}
-		return nil
-	}
-	if err := f32(fresh.obs, "observations", length*b.obsLen); err != nil {
-		return err
-	}
-	if err := f32(fresh.nextObs, "next observations", length*b.obsLen); err != nil {
-		return err
-	}
-	if err := flags(fresh.ents, "entity flags", length*b.entLen); err != nil {
-		return err
-	}
-	if err := flags(fresh.nextEnts, "next entity flags", length*b.entLen); err != nil {
-		return err
-	}
-	actions := d.Ints()
-	if err := check("actions", len(actions), length*n); err != nil {
-		return err
-	}
-	for i, a := range actions {
-		fresh.action[i] = int32(a)
-	}
-	rewards := d.Float64s()
-	if err := check("rewards", len(rewards), length*n); err != nil {
-		return err
-	}
-	copy(fresh.reward, rewards)
-	if err := flags(fresh.done, "done flags", length*n); err != nil {
-		return err
-	}
-	if err := flags(fresh.alive, "alive flags", length*n); err != nil {
-		return err
-	}
-	if err := f32(fresh.graph, "relation weights", length*n*en); err != nil {
-		return err
-	}
-	lats := d.Float32s()
-	if err := check("latents", len(lats), length*n*b.k); err != nil {
-		return err
-	}
-	// Deduplicate in time order: oldest slot first.
-	w := n * b.k
-	for j := range length {
-		s := j
-		if length == b.Capacity {
-			s = (next + j) % b.Capacity
-		}
-		fresh.len, fresh.next = j, s // setLatentOf finds the oldest slot from them
-		setLatentOf(fresh, s, lats[s*w:(s+1)*w])
-	}
-	fresh.len, fresh.next = length, next
-	fresh.total = int64(length)
-	if length == b.Capacity {
-		fresh.total = int64(b.Capacity + next)
-	}
-	*b = *fresh
-	return nil
-}
-
-// LoadModel reads the networks out of a trainer state written by Save,
-// without building the games or the replay buffers, for evaluation. cfg and
-// setup must be those of the run (its scenario). The networks of a float32
-// run (cfg.Precision) are returned as a float64 model with the same
-// parameters, converted exactly (ModelOf.Float64), so evaluation plays what
-// was trained.
-func LoadModel(cfg Config, setup Setup, data []byte) (*Model, error) {
-	if cfg.Algo == AlgoReptile {
-		cfg.Latents = 1
-	}
+// NewBuild returns the Build of a learner of setup's run (without a random
+// stream) and its training populations' labels, as a trainer of setup
+// makes and names them, without building games for play or buffers.
+func NewBuild(setup Setup) (Build, []string, error) {
 	if len(setup.Populations) == 0 {
-		return nil, fmt.Errorf("mra: the run has no training populations")
+		return Build{}, nil, fmt.Errorf("learner: the run has no training populations")
 	}
 	reg, err := env.Lookup(setup.Game)
 	if err != nil {
-		return nil, err
+		return Build{}, nil, err
 	}
-	var feats Features
-	var descs [][]float64
+	var b Build
 	var labels []string
 	for k, pop := range setup.Populations {
 		g, err := reg.Make(setup.Params, pop)
 		if err != nil {
-			return nil, err
+			return Build{}, nil, err
 		}
 		if k == 0 {
-			feats = GameFeatures(g.Spec())
+			b.Features = replay.GameFeatures(g.Spec())
 		}
-		descs = append(descs, Descriptor(g.Spec().Population))
+		b.Descriptors = append(b.Descriptors, replay.Descriptor(g.Spec().Population))
 		labels = append(labels, g.Spec().Population.String())
 	}
+	return b, labels, nil
+}
+
+// LearnerState returns the learner's part of a trainer state written by
+// Save or SaveTo (or its ModelState prefix), after checking that the state
+// is of the run s and setup describe, with the Build its learner was made
+// from (its RNG a fixed stream: Load overwrites it with the state's).
+func LearnerState(s Settings, setup Setup, data []byte) ([]byte, Build, error) {
+	b, labels, err := NewBuild(setup)
+	if err != nil {
+		return nil, Build{}, err
+	}
 	d := checkpoint.NewDecoder(data)
-	if err := checkRunIdentity(d, cfg, setup, labels); err != nil {
-		return nil, err
+	if err := checkRunIdentity(d, s, setup, labels); err != nil {
+		return nil, Build{}, err
 	}
 	state := d.Bytes()
 	if err := d.Err(); err != nil {
-		return nil, fmt.Errorf("mra: reading the networks: %w", err)
+		return nil, Build{}, fmt.Errorf("learner: reading the networks: %w", err)
 	}
-	m, err := newLearner(cfg, feats, descs, rand.New(rand.NewPCG(0, 0)))
+	b.RNG = rand.New(rand.NewPCG(0, 0))
+	return state, b, nil
+}
+
+// Load reads the networks out of a trainer state written by Save (or its
+// ModelState prefix) into the Trained form of s's algorithm, without
+// building the games or the replay buffers, for evaluation. s and setup
+// must be those of the run (its scenario).
+func Load(s Settings, setup Setup, data []byte) (Trained, error) {
+	algo, err := Lookup(s.Algorithm())
 	if err != nil {
 		return nil, err
 	}
-	defer m.Close()
-	if err := m.SetState(state); err != nil {
+	state, b, err := LearnerState(s, setup, data)
+	if err != nil {
 		return nil, err
 	}
-	if m64, ok := m.(*Model); ok {
-		return m64, nil
+	return algo.Load(s, b, state)
+}
+
+// ModelState returns the leading part of a trainer state (Trainer.Save)
+// that Load reads: the run's identity and its networks, without the replay
+// buffers and optimiser state that follow. Load gives the same networks
+// from either; a league that only plays a run sends this part to other
+// machines (it is a small fraction of a state whose buffers hold tens of
+// MB).
+func ModelState(data []byte) ([]byte, error) {
+	d := checkpoint.NewDecoder(data)
+	readIdentity(d)
+	d.Bytes()
+	if err := d.Err(); err != nil {
+		return nil, fmt.Errorf("learner: reading the networks: %w", err)
 	}
-	return m.Float64()
+	return data[:len(data)-d.Remaining()], nil
 }

@@ -9,6 +9,10 @@
 // and, in an evaluation, the traces of adaptation and best-response
 // training. Small things (networks, bookkeeping) are covered by a fixed
 // allowance. It is an upper-end estimate of the peak, not a measurement.
+//
+// It lives with the command because it knows the built-in algorithms'
+// shapes (package mra) and the games' (env): below the command it would
+// make a low-level package import the layers above it.
 package memest
 
 import (
@@ -16,6 +20,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/replay"
 	"os"
 	"path"
 	"strconv"
@@ -105,7 +111,7 @@ type shape struct {
 	n, e, d        int64 // agents, entity rows per agent, encoded row width
 	obsLen, entLen int64 // all agents' observation numbers and entity-mask flags
 	horizon        int64
-	enc            *mra.Encoding
+	enc            *replay.Encoding
 	stateLen       int // bytes of one game state (AppendState)
 }
 
@@ -115,7 +121,7 @@ func shapeOf(game string, params map[string]any, pop env.Population) (shape, err
 		return shape{}, err
 	}
 	spec := g.Spec()
-	enc, err := mra.NewEncoding(mra.GameFeatures(spec), spec)
+	enc, err := replay.NewEncoding(replay.GameFeatures(spec), spec)
 	if err != nil {
 		return shape{}, err
 	}
@@ -123,7 +129,7 @@ func shapeOf(game string, params map[string]any, pop env.Population) (shape, err
 	_, obs := spec.ObsRange(n - 1)
 	_, ent := spec.EntityRange(n - 1)
 	return shape{n: int64(n), e: int64(enc.E), d: int64(enc.D), obsLen: int64(obs), entLen: int64(ent), horizon: int64(max(spec.Horizon, 1)),
-		enc: enc, stateLen: mra.StateBytes(g)}, nil
+		enc: enc, stateLen: replay.StateBytes(g)}, nil
 }
 
 // replayPerTransition returns the replay mode a run's buffer takes for
@@ -131,9 +137,9 @@ func shapeOf(game string, params map[string]any, pop env.Population) (shape, err
 // state mode the record ring holds one state per transition and one per
 // episode, and grows by 1/8 once past the capacity, so up to 9/8 of that.
 func (s shape) replayPerTransition(mode string, latents int) (string, int64) {
-	mode = mra.ChooseReplay(mode, s.enc, latents, s.stateLen)
-	obs, states := mra.ReplayBytes(s.enc, latents, s.stateLen, int(s.horizon))
-	if mode == mra.ReplayStates {
+	mode = replay.ChooseReplay(mode, s.enc, latents, s.stateLen)
+	obs, states := replay.ReplayBytes(s.enc, latents, s.stateLen, int(s.horizon))
+	if mode == replay.ModeStates {
 		records := float64(s.stateLen) * (1 + 1/float64(s.horizon))
 		return mode, int64(states + records/8 + 1)
 	}
@@ -150,8 +156,24 @@ func (s shape) actingBytes(rows, k int64) int64 {
 	return rows * (s.d*8 + s.e*s.d*8 + s.e + 2*k*8 + 8 + s.e*8)
 }
 
-// Train estimates the memory of a training run.
-func Train(cfg mra.Config, setup mra.Setup) (Estimate, error) {
+// configOf returns the configuration the estimate reads: that of mra's
+// settings, or for another algorithm the shared parts its Schedule gives
+// (buffers, batches, acting scratch; its own networks count as Overhead).
+func configOf(s learner.Settings) mra.Config {
+	switch c := s.(type) {
+	case mra.Config:
+		return c
+	case interface{ Config() mra.Config }:
+		return c.Config()
+	}
+	sch := s.Schedule()
+	return mra.Config{Algo: s.Algorithm(), Latents: sch.Latents, BatchSize: sch.BatchSize, BufferLength: sch.BufferLength,
+		Replay: sch.Replay, Precision: mra.PrecisionFloat64}
+}
+
+// Train estimates the memory of a training run of settings s.
+func Train(s learner.Settings, setup learner.Setup) (Estimate, error) {
+	cfg := configOf(s)
 	var est Estimate
 	k := int64(cfg.Latents)
 	num, den := activationScale(cfg.Precision)

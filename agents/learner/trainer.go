@@ -1,8 +1,9 @@
-package mra
+package learner
 
 import (
 	"context"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -52,11 +53,11 @@ type Metrics struct {
 type population struct {
 	pop   env.Population
 	label string
-	enc   *Encoding
+	enc   *replay.Encoding
 	desc  []float64
 	envs  *env.Batch
-	buf   *Buffer
-	batch *Batch
+	buf   *replay.Buffer
+	batch *replay.Batch
 
 	steps int64 // env steps (over copies), for the update schedule
 
@@ -79,69 +80,58 @@ type population struct {
 	typeSteps  []int64   // per type: the interval's live agent steps
 }
 
-// Trainer runs MRA or a baseline: rounds of parallel episodes on every
-// training population in turn (round-robin), storing transitions in a replay
-// buffer per population and running update cycles on the schedule of the
-// official code.
+// Trainer is the shared training loop of every registered algorithm:
+// rounds of parallel episodes on every training population in turn
+// (round-robin), storing transitions in a replay buffer per population and
+// running the learner's update cycles on the schedule of MRA's official
+// code. It never names an algorithm: it drives the Learner the settings'
+// Algorithm builds.
 type Trainer struct {
-	cfg   Config
-	setup Setup
-	model learner // MRA's networks, in Config.Precision; nil under MADDPG
-	ddpg  *MADDPG // the networks when Config.Algo is AlgoMADDPG (model is then nil)
-	games []*population
+	settings Settings
+	sched    Schedule
+	setup    Setup
+	learner  Learner
+	games    []*population
 
 	actPCG, samplePCG *rand.PCG
 	act, sample       *rand.Rand
 
 	round    int
-	inner    int // Reptile: the inner round being played, offsets round in the episode seeds
+	inner    int // Meta: the inner round being played, offsets round in the episode seeds
 	envSteps int64
 	updates  int64
 	wall     time.Duration // wall time of rounds played, over resumes
 
 	// Interval sums of the update statistics.
-	critic, policy, entropy, mi, ce sum
-	intervalSteps                   int64
-	intervalWall                    time.Duration
+	stats         Stats
+	intervalSteps int64
+	intervalWall  time.Duration
 }
 
-type sum struct {
-	total float64
-	n     int
-}
-
-func (s *sum) add(v float64) { s.total += v; s.n++ }
-func (s *sum) mean() float64 {
-	if s.n == 0 {
-		return 0
+// NewTrainer builds the games, buffers and learner of a run of the
+// algorithm registered for s.Algorithm().
+func NewTrainer(s Settings, setup Setup) (*Trainer, error) {
+	algo, err := Lookup(s.Algorithm())
+	if err != nil {
+		return nil, err
 	}
-	return s.total / float64(s.n)
-}
-
-// NewTrainer builds the games, buffers and networks of a run.
-func NewTrainer(cfg Config, setup Setup) (*Trainer, error) {
-	if err := cfg.Validate(); err != nil {
+	if err := s.Check(setup); err != nil {
 		return nil, err
 	}
 	if len(setup.Populations) == 0 || setup.Episodes < 1 || setup.ParallelEnvs < 1 {
-		return nil, fmt.Errorf("mra: need populations, episodes ≥ 1 and parallel envs ≥ 1")
+		return nil, fmt.Errorf("learner: need populations, episodes ≥ 1 and parallel envs ≥ 1")
 	}
-	if cfg.Algo == AlgoSingle && len(setup.Populations) != 1 {
-		return nil, fmt.Errorf("mra: algorithm %q trains at one population, got %d", AlgoSingle, len(setup.Populations))
-	}
-	if cfg.Algo == AlgoReptile || cfg.Algo == AlgoMADDPG {
-		cfg.Latents = 1 // one unimodal policy; MADDPG has no latents
-	}
+	sched := s.Schedule()
 	reg, err := env.Lookup(setup.Game)
 	if err != nil {
 		return nil, err
 	}
-	t := &Trainer{cfg: cfg, setup: setup}
+	t := &Trainer{settings: s, sched: sched, setup: setup}
 	t.actPCG = rand.NewPCG(env.SubSeed(setup.Seed, 1), 0)
 	t.samplePCG = rand.NewPCG(env.SubSeed(setup.Seed, 2), 0)
 	t.act, t.sample = rand.New(t.actPCG), rand.New(t.samplePCG)
 
-	var feats Features
+	var feats replay.Features
 	var descs [][]float64
 	for k, pop := range setup.Populations {
 		games := make([]env.Game, setup.ParallelEnvs)
@@ -152,9 +142,9 @@ func NewTrainer(cfg Config, setup Setup) (*Trainer, error) {
 		}
 		spec := games[0].Spec()
 		if k == 0 {
-			feats = GameFeatures(spec)
+			feats = replay.GameFeatures(spec)
 		}
-		enc, err := NewEncoding(feats, spec)
+		enc, err := replay.NewEncoding(feats, spec)
 		if err != nil {
 			return nil, err
 		}
@@ -162,7 +152,7 @@ func NewTrainer(cfg Config, setup Setup) (*Trainer, error) {
 		if err != nil {
 			return nil, err
 		}
-		buf, err := newReplay(cfg, setup, reg, pop, enc)
+		buf, err := newReplay(sched, setup, reg, pop, enc)
 		if err != nil {
 			envs.Close()
 			t.Close()
@@ -170,10 +160,10 @@ func NewTrainer(cfg Config, setup Setup) (*Trainer, error) {
 		}
 		rows := setup.ParallelEnvs * enc.N
 		p := &population{
-			pop: spec.Population, label: spec.Population.String(), enc: enc, desc: Descriptor(spec.Population),
-			envs: envs, buf: buf, batch: NewBatch(enc, cfg.BatchSize, cfg.Latents),
+			pop: spec.Population, label: spec.Population.String(), enc: enc, desc: replay.Descriptor(spec.Population),
+			envs: envs, buf: buf, batch: replay.NewBatch(enc, sched.BatchSize, sched.Latents),
 			self: make([]float64, rows*enc.D), ents: make([]float64, rows*enc.E*enc.D), present: make([]bool, rows*enc.E),
-			z: make([]float64, enc.N*cfg.Latents), zRows: make([]float64, rows*cfg.Latents), finished: make([]bool, setup.ParallelEnvs), actions: make([]int, rows), graph: make([]float64, rows*enc.E),
+			z: make([]float64, enc.N*sched.Latents), zRows: make([]float64, rows*sched.Latents), finished: make([]bool, setup.ParallelEnvs), actions: make([]int, rows), graph: make([]float64, rows*enc.E),
 		}
 		for range setup.ParallelEnvs {
 			p.prev = append(p.prev, env.NewFrame(spec))
@@ -189,11 +179,7 @@ func NewTrainer(cfg Config, setup Setup) (*Trainer, error) {
 		descs = append(descs, p.desc)
 		t.games = append(t.games, p)
 	}
-	if cfg.Algo == AlgoMADDPG {
-		t.ddpg, err = NewMADDPG(cfg, feats, rand.New(rand.NewPCG(env.SubSeed(setup.Seed, 3), 0)))
-	} else {
-		t.model, err = newLearner(cfg, feats, descs, rand.New(rand.NewPCG(env.SubSeed(setup.Seed, 3), 0)))
-	}
+	t.learner, err = algo.New(s, Build{Features: feats, Descriptors: descs, RNG: rand.New(rand.NewPCG(env.SubSeed(setup.Seed, 3), 0))})
 	if err != nil {
 		t.Close()
 		return nil, err
@@ -201,16 +187,16 @@ func NewTrainer(cfg Config, setup Setup) (*Trainer, error) {
 	return t, nil
 }
 
-// newReplay makes population pop's replay buffer in the mode cfg.Replay
-// asks for (ReplayAuto: the smaller per transition), with one game copy
+// newReplay makes population pop's replay buffer in the mode sched.Replay
+// asks for (ModeAuto: the smaller per transition), with one game copy
 // per worker to regenerate observations in state mode.
-func newReplay(cfg Config, setup Setup, reg env.Registration, pop env.Population, enc *Encoding) (*Buffer, error) {
+func newReplay(sched Schedule, setup Setup, reg env.Registration, pop env.Population, enc *replay.Encoding) (*replay.Buffer, error) {
 	probe, err := reg.Make(setup.Params, pop)
 	if err != nil {
 		return nil, err
 	}
-	if ChooseReplay(cfg.Replay, enc, cfg.Latents, StateBytes(probe)) == ReplayObservations {
-		return NewBuffer(enc, cfg.BufferLength, cfg.Latents), nil
+	if replay.ChooseReplay(sched.Replay, enc, sched.Latents, replay.StateBytes(probe)) == replay.ModeObservations {
+		return replay.NewBuffer(enc, sched.BufferLength, sched.Latents), nil
 	}
 	games := []env.Game{probe}
 	for range max(setup.Workers, 1) - 1 {
@@ -220,11 +206,11 @@ func newReplay(cfg Config, setup Setup, reg env.Registration, pop env.Population
 		}
 		games = append(games, g)
 	}
-	return NewStateBuffer(enc, cfg.BufferLength, cfg.Latents, games, setup.ParallelEnvs)
+	return replay.NewStateBuffer(enc, sched.BufferLength, sched.Latents, games, setup.ParallelEnvs)
 }
 
 // ReplayModes returns the replay mode of each training population's buffer
-// (ReplayStates or ReplayObservations), in order.
+// (ModeStates or ModeObservations), in order.
 func (t *Trainer) ReplayModes() []string {
 	out := make([]string, len(t.games))
 	for k, p := range t.games {
@@ -233,34 +219,24 @@ func (t *Trainer) ReplayModes() []string {
 	return out
 }
 
-// Close stops the games', the buffers' and the model's worker goroutines.
+// Close stops the games', the buffers' and the learner's worker
+// goroutines.
 func (t *Trainer) Close() {
 	for _, p := range t.games {
 		p.envs.Close()
 		p.buf.Close()
 	}
-	if t.model != nil {
-		t.model.Close()
+	if t.learner != nil {
+		t.learner.Close()
 	}
 }
 
-// Model returns the networks being trained (nil under MADDPG). A float32
-// run (Config.Precision) returns a float64 copy of them (ModelOf.Float64):
-// the same parameters, converted exactly, with fresh optimizers.
-func (t *Trainer) Model() *Model {
-	switch m := t.model.(type) {
-	case *Model:
-		return m
-	case nil:
-		return nil
-	default:
-		m64, err := m.Float64()
-		if err != nil {
-			panic(err) // the trainer's config was validated when m was built
-		}
-		return m64
-	}
-}
+// Learner returns the learner being trained, for its algorithm's own
+// accessors (an algorithm package type-asserts it to its own type).
+func (t *Trainer) Learner() Learner { return t.learner }
+
+// Settings returns the settings the trainer was built with.
+func (t *Trainer) Settings() Settings { return t.settings }
 
 // Rounds returns how many rounds the budget allows: each round plays
 // ParallelEnvs episodes of every population.
@@ -324,59 +300,41 @@ func (t *Trainer) Run(ctx context.Context, logf func(Metrics) error, afterRound 
 
 // playRound plays one episode on every copy of every population, in turn,
 // with updates on schedule, and returns the number of rounds played (1).
-// For Reptile it plays InnerCycles rounds (at most the rounds left) of each
-// population from θ₀ — the targets re-synced to θ₀ and, unless KeepMoments
-// carries them on, the Adam moments reset at the start of each population,
-// so no task bootstraps from or keeps the momentum of the previous one
-// — and ends with the meta-step. It stops with the model's
+// A Meta learner (Reptile) plays InnerRounds rounds (at most the rounds
+// left) of each population between its BeginPopulation and EndPopulation,
+// and ends with EndRound (the meta-step). It stops with the learner's
 // error if an update met a non-finite gradient.
 func (t *Trainer) playRound() (int, error) {
-	var theta0, acc []float64
+	meta, isMeta := t.learner.(Meta)
 	inner := 1
-	if t.cfg.Algo == AlgoReptile {
-		theta0 = t.model.Params(nil)
-		acc = make([]float64, len(theta0))
-		inner = max(1, min(t.cfg.InnerCycles, t.Rounds()-t.round))
+	if isMeta {
+		meta.BeginRound()
+		inner = max(1, min(meta.InnerRounds(), t.Rounds()-t.round))
 	}
 	for k, p := range t.games {
-		if theta0 != nil {
-			if err := t.model.SetParams(theta0); err != nil {
+		if isMeta {
+			if err := meta.BeginPopulation(); err != nil {
 				return 0, err
-			}
-			t.model.SyncTargets()
-			if !t.cfg.KeepMoments {
-				if err := t.model.resetOptimizers(); err != nil {
-					return 0, err
-				}
 			}
 		}
 		for j := range inner {
 			t.inner = j
 			t.playEpisodes(k, p)
 			if err := p.buf.Err(); err != nil {
-				return 0, fmt.Errorf("mra: training %s: %w", p.label, err)
+				return 0, fmt.Errorf("learner: training %s: %w", p.label, err)
 			}
-			if err := t.learnerErr(); err != nil {
-				return 0, fmt.Errorf("mra: training %s: %w", p.label, err)
+			if err := t.learner.Err(); err != nil {
+				return 0, fmt.Errorf("learner: training %s: %w", p.label, err)
 			}
 		}
-		if theta0 != nil {
-			thetaK := t.model.Params(nil)
-			for i := range acc {
-				acc[i] += thetaK[i] - theta0[i]
-			}
+		if isMeta {
+			meta.EndPopulation()
 		}
 	}
-	if theta0 != nil {
-		// θ₀ ← θ₀ + ε · mean_k (θ_k − θ₀)
-		scale := t.cfg.MetaLR / float64(len(t.games))
-		for i := range theta0 {
-			theta0[i] += scale * acc[i]
-		}
-		if err := t.model.SetParams(theta0); err != nil {
+	if isMeta {
+		if err := meta.EndRound(len(t.games)); err != nil {
 			return 0, err
 		}
-		t.model.SyncTargets()
 	}
 	t.inner = 0
 	return inner, nil
@@ -393,11 +351,9 @@ func (t *Trainer) playEpisodes(k int, p *population) {
 	n, e, d := enc.N, enc.E, enc.D
 	p.envs.Reset(env.SubSeed(env.SubSeed(t.setup.Seed, uint64(k)), uint64(t.round+t.inner)))
 	p.buf.Detach()
-	if t.ddpg == nil {
-		t.model.SampleLatents(p.desc, t.act, p.z)
-	}
+	t.learner.BeginEpisodes(k, p.desc, t.act, p.z)
 	for c := range copies {
-		copy(p.zRows[c*n*t.cfg.Latents:], p.z)
+		copy(p.zRows[c*n*t.sched.Latents:], p.z)
 	}
 	finished := p.finished
 	clear(finished)
@@ -414,17 +370,13 @@ func (t *Trainer) playEpisodes(k int, p *population) {
 			active++
 			for i := range n {
 				r := c*n + i
-				Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), p.self[r*d:(r+1)*d], p.ents[r*e*d:(r+1)*e*d], p.present[r*e:(r+1)*e])
+				replay.Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), p.self[r*d:(r+1)*d], p.ents[r*e*d:(r+1)*e*d], p.present[r*e:(r+1)*e])
 			}
 		}
 		if active == 0 {
 			return
 		}
-		if t.ddpg != nil {
-			t.ddpg.Act(enc, copies*n, p.self, p.ents, p.present, t.act, p.actions, p.graph)
-		} else {
-			t.model.Act(enc, copies*n, p.self, p.ents, p.present, p.zRows, t.act, p.actions, p.graph)
-		}
+		t.learner.Act(enc, copies*n, p.self, p.ents, p.present, p.zRows, t.act, p.actions, p.graph)
 		for c := range copies {
 			if finished[c] {
 				continue
@@ -454,34 +406,15 @@ func (t *Trainer) playEpisodes(k int, p *population) {
 		p.steps += int64(active)
 		t.envSteps += int64(active)
 		t.intervalSteps += int64(active)
-		if p.buf.Len() >= t.cfg.BatchSize && p.steps%int64(t.cfg.StepsPerUpdate) < int64(active) {
+		if p.buf.Len() >= t.sched.BatchSize && p.steps%int64(t.sched.StepsPerUpdate) < int64(active) {
 			t.updateCycle(k, p)
 		}
 	}
 }
 
-// updateCycle is the official schedule: NumUpdates critic and policy steps
-// on fresh batches, then one relation-net (diversity) step and a hard target
-// copy, then one prior/classifier step, the last two on the last batch.
+// updateCycle runs the learner's update cycle on population k.
 func (t *Trainer) updateCycle(k int, p *population) {
-	if t.ddpg != nil {
-		t.ddpgCycle(p)
-		return
-	}
-	for range t.cfg.NumUpdates {
-		p.buf.Sample(t.sample, p.batch)
-		t.critic.add(t.model.UpdateCritic(p.batch))
-		loss, ent := t.model.UpdatePolicies(p.batch)
-		t.policy.add(loss)
-		t.entropy.add(ent)
-	}
-	if t.cfg.Latents > 1 {
-		t.mi.add(t.model.UpdateRelation(p.batch, p.desc, t.sample))
-	}
-	t.model.SyncTargets()
-	if t.cfg.Algo == AlgoMRA && len(t.games) > 1 {
-		t.ce.add(t.model.UpdatePrior(p.batch, k, t.sample))
-	}
+	t.learner.Update(k, p.desc, p.buf, p.batch, t.sample, &t.stats)
 	t.updates++
 }
 
@@ -495,13 +428,13 @@ func (t *Trainer) metrics() Metrics {
 		MeanStepReward:       map[string]float64{},
 		MeanStepRewardByType: map[string]map[string]float64{},
 		Updates:              t.updates,
-		CriticLoss:           t.critic.mean(),
-		PolicyLoss:           t.policy.mean(),
-		Entropy:              t.entropy.mean(),
-		MI:                   t.mi.mean(),
-		PriorCE:              t.ce.mean(),
+		CriticLoss:           t.stats.Critic.Mean(),
+		PolicyLoss:           t.stats.Policy.Mean(),
+		Entropy:              t.stats.Entropy.Mean(),
+		MI:                   t.stats.MI.Mean(),
+		PriorCE:              t.stats.CE.Mean(),
 	}
-	if t.ce.n > 0 {
+	if t.stats.CE.N > 0 {
 		m.GameMI = math.Log(float64(len(t.games))) - m.PriorCE
 	}
 	if s := t.intervalWall.Seconds(); s > 0 {
@@ -524,7 +457,48 @@ func (t *Trainer) metrics() Metrics {
 		clear(p.typeSum)
 		clear(p.typeSteps)
 	}
-	t.critic, t.policy, t.entropy, t.mi, t.ce = sum{}, sum{}, sum{}, sum{}, sum{}
+	t.stats = Stats{}
 	t.intervalSteps, t.intervalWall = 0, 0
 	return m
 }
+
+// The step-by-step API, for measurements and tests that drive a trainer
+// below Run. Run is the way to train: it also keeps the wall time and the
+// log intervals.
+
+// PlayRound plays the next round (InnerRounds rounds of a Meta learner,
+// at most those left) as Run does, without logging, and returns the
+// rounds played.
+func (t *Trainer) PlayRound() (int, error) {
+	played, err := t.playRound()
+	t.round += played
+	return played, err
+}
+
+// PlayEpisodes plays one episode on every copy of training population k,
+// with its scheduled update cycles, and counts it as a round played.
+func (t *Trainer) PlayEpisodes(k int) error {
+	p := t.games[k]
+	t.playEpisodes(k, p)
+	t.round++
+	if err := p.buf.Err(); err != nil {
+		return err
+	}
+	return t.learner.Err()
+}
+
+// UpdateCycle runs one update cycle on training population k now.
+func (t *Trainer) UpdateCycle(k int) error {
+	t.updateCycle(k, t.games[k])
+	return t.learner.Err()
+}
+
+// Buffer returns training population k's replay buffer.
+func (t *Trainer) Buffer(k int) *replay.Buffer { return t.games[k].buf }
+
+// Updates returns the update cycles run so far.
+func (t *Trainer) Updates() int64 { return t.updates }
+
+// EnvSteps returns the environment steps played so far, over copies and
+// populations.
+func (t *Trainer) EnvSteps() int64 { return t.envSteps }

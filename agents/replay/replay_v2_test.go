@@ -1,4 +1,4 @@
-package mra
+package replay
 
 import (
 	"bytes"
@@ -77,7 +77,7 @@ func TestVersion2BufferLoads(t *testing.T) {
 	orig.saveV2(checkpoint.NewEncoder(&buf))
 
 	loaded := NewBuffer(enc, capacity, latents)
-	if err := loaded.loadAny(checkpoint.NewDecoder(buf.Bytes()), ""); err != nil {
+	if err := loaded.Load(checkpoint.NewDecoder(buf.Bytes()), ""); err != nil {
 		t.Fatal(err)
 	}
 	g.Step(actions, next)
@@ -96,10 +96,10 @@ func TestVersion2BufferLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if err := st.loadAny(checkpoint.NewDecoder(buf.Bytes()), ""); err != nil {
+	if err := st.Load(checkpoint.NewDecoder(buf.Bytes()), ""); err != nil {
 		t.Fatal(err)
 	}
-	if st.Mode() != ReplayObservations || st.Len() != capacity {
+	if st.Mode() != ModeObservations || st.Len() != capacity {
 		t.Fatalf("a state buffer took version 2 data as a %s buffer of %d", st.Mode(), st.Len())
 	}
 }

@@ -1,13 +1,13 @@
-package mra_test
+package replay_test
 
 import (
 	"math/rand/v2"
 	"strings"
 	"testing"
 
+	"github.com/mrasim/mrasim/agents/replay"
 	"github.com/mrasim/mrasim/env"
 	_ "github.com/mrasim/mrasim/env/particle"
-	"github.com/mrasim/mrasim/mra"
 )
 
 func mustGame(t testing.TB, name string, params map[string]any, pop string) env.Game {
@@ -29,12 +29,12 @@ func mustGame(t testing.TB, name string, params map[string]any, pop string) env.
 func TestEncodingTag(t *testing.T) {
 	g := mustGame(t, "tag", map[string]any{"count_feature": true}, "adversaries=2,good=1")
 	spec := g.Spec()
-	f := mra.GameFeatures(spec)
+	f := replay.GameFeatures(spec)
 	// tag with the count feature: self 6; sets obstacles (2), adversaries (4), good (4).
 	if f.Pad != 6 || len(f.Sets) != 3 || len(f.Types) != 2 || f.D != 6+3+2+1 || f.A != 5 {
 		t.Fatalf("features %+v", f)
 	}
-	enc, err := mra.NewEncoding(f, spec)
+	enc, err := replay.NewEncoding(f, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestEncodingTag(t *testing.T) {
 	ents := make([]float64, enc.E*f.D)
 	present := make([]bool, enc.E)
 	const good = 2
-	mra.Encode(enc, good, fr.AgentObs(good), fr.AgentEntityMask(good), self, ents, present)
+	replay.Encode(enc, good, fr.AgentObs(good), fr.AgentEntityMask(good), self, ents, present)
 	obs := fr.AgentObs(good)
 	for c := range 6 {
 		if self[c] != obs[c] {
@@ -91,7 +91,7 @@ func TestEncodingTag(t *testing.T) {
 
 func TestEncodingPadsShorterLists(t *testing.T) {
 	g := mustGame(t, "tag", nil, "adversaries=3,good=1")
-	enc, err := mra.NewEncoding(mra.GameFeatures(g.Spec()), g.Spec())
+	enc, err := replay.NewEncoding(replay.GameFeatures(g.Spec()), g.Spec())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,14 +101,14 @@ func TestEncodingPadsShorterLists(t *testing.T) {
 		t.Errorf("E = %d, want 5", enc.E)
 	}
 	g2 := mustGame(t, "pacman", nil, "pacmen=2,ghosts=1")
-	f2 := mra.GameFeatures(g2.Spec())
-	if _, err := mra.NewEncoding(f2, g.Spec()); err == nil {
+	f2 := replay.GameFeatures(g2.Spec())
+	if _, err := replay.NewEncoding(f2, g.Spec()); err == nil {
 		t.Error("a tag population was accepted by pacman features")
 	}
 }
 
 func TestDescriptor(t *testing.T) {
-	m := mra.Descriptor(env.Population{{Type: "a", Count: 3}, {Type: "b", Count: 12}})
+	m := replay.Descriptor(env.Population{{Type: "a", Count: 3}, {Type: "b", Count: 12}})
 	if len(m) != 2 || m[0] != 0.3 || m[1] != 1.2 {
 		t.Errorf("Descriptor = %v", m)
 	}
@@ -121,13 +121,13 @@ func TestDescriptor(t *testing.T) {
 func TestBufferSampleAndNormalise(t *testing.T) {
 	g := mustGame(t, "resource", nil, "agents=3")
 	spec := g.Spec()
-	enc, _ := mra.NewEncoding(mra.GameFeatures(spec), spec)
-	buf := mra.NewBuffer(enc, 4, 2)
+	enc, _ := replay.NewEncoding(replay.GameFeatures(spec), spec)
+	buf := replay.NewBuffer(enc, 4, 2)
 	prev, next := env.NewFrame(spec), env.NewFrame(spec)
 	g.Reset(1, prev)
 	graph := make([]float64, enc.N*enc.E)
 	kept := map[int]bool{}
-	b := mra.NewBatch(enc, 64, 2)
+	b := replay.NewBatch(enc, 64, 2)
 	for step := range 7 {
 		actions := []int{step % 5, (step + 1) % 5, 2}
 		next.CopyFrom(prev)
@@ -180,14 +180,14 @@ func TestBufferSampleAndNormalise(t *testing.T) {
 // rows are the raw blocks, and games with several types or sets refuse it.
 func TestPlainFeatures(t *testing.T) {
 	g := mustGame(t, "resource", map[string]any{"count_feature": false}, "agents=3")
-	f, err := mra.PlainFeatures(g.Spec())
+	f, err := replay.PlainFeatures(g.Spec())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !f.Plain || f.D != 22 || f.Pad != 22 {
 		t.Fatalf("features %+v, want plain and 22 wide", f)
 	}
-	enc, err := mra.NewEncoding(f, g.Spec())
+	enc, err := replay.NewEncoding(f, g.Spec())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestPlainFeatures(t *testing.T) {
 	self := make([]float64, f.D)
 	ents := make([]float64, enc.E*f.D)
 	present := make([]bool, enc.E)
-	mra.Encode(enc, 1, fr.AgentObs(1), fr.AgentEntityMask(1), self, ents, present)
+	replay.Encode(enc, 1, fr.AgentObs(1), fr.AgentEntityMask(1), self, ents, present)
 	obs := fr.AgentObs(1)
 	for c := range 22 {
 		if self[c] != obs[c] || ents[c] != obs[22+c] || ents[22+c] != obs[44+c] {
@@ -204,10 +204,10 @@ func TestPlainFeatures(t *testing.T) {
 		}
 	}
 	withCount := mustGame(t, "resource", map[string]any{"count_feature": true}, "agents=3")
-	if f, _ := mra.PlainFeatures(withCount.Spec()); f.D != 23 {
+	if f, _ := replay.PlainFeatures(withCount.Spec()); f.D != 23 {
 		t.Errorf("with the count feature the plain rows are %d wide, want 23", f.D)
 	}
-	if _, err := mra.PlainFeatures(mustGame(t, "tag", nil, "adversaries=2,good=1").Spec()); err == nil {
+	if _, err := replay.PlainFeatures(mustGame(t, "tag", nil, "adversaries=2,good=1").Spec()); err == nil {
 		t.Error("the tag game (two types, three sets) got untagged rows")
 	}
 }
@@ -220,7 +220,7 @@ func TestEncodingRefusesPopulationsWithoutEntities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := mra.NewEncoding(mra.GameFeatures(one.Spec()), one.Spec()); err != nil {
+	if _, err := replay.NewEncoding(replay.GameFeatures(one.Spec()), one.Spec()); err != nil {
 		t.Errorf("spread with 1 agent sees its landmark, yet: %v", err)
 	}
 	// resource's agents see only each other.
@@ -229,7 +229,7 @@ func TestEncodingRefusesPopulationsWithoutEntities(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec := lone.Spec()
-	_, err = mra.NewEncoding(mra.GameFeatures(spec), spec)
+	_, err = replay.NewEncoding(replay.GameFeatures(spec), spec)
 	if err == nil || !strings.Contains(err.Error(), "no agent observes any entity") {
 		t.Errorf("error %v", err)
 	}

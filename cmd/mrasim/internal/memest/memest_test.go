@@ -2,6 +2,8 @@ package memest
 
 import (
 	"context"
+	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/replay"
 	"os"
 	"runtime"
 	"strings"
@@ -27,13 +29,13 @@ func pop(t *testing.T, s string) env.Population {
 func TestTrainEstimateOfTheIssue(t *testing.T) {
 	p := pop(t, "agents=256")
 	cfg := mra.DefaultConfig()
-	setup := mra.Setup{Game: "resource", Populations: []env.Population{p}, Seed: 1, Episodes: 80000, ParallelEnvs: 12, LogEvery: 96}
+	setup := learner.Setup{Game: "resource", Populations: []env.Population{p}, Seed: 1, Episodes: 80000, ParallelEnvs: 12, LogEvery: 96}
 	est, err := Train(cfg, setup)
 	if err != nil {
 		t.Fatal(err)
 	}
 	g, _ := env.Make("resource", nil, p)
-	enc, err := mra.NewEncoding(mra.GameFeatures(g.Spec()), g.Spec())
+	enc, err := replay.NewEncoding(replay.GameFeatures(g.Spec()), g.Spec())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,25 +56,25 @@ func TestTrainEstimateCoversARun(t *testing.T) {
 	cfg := mra.DefaultConfig()
 	cfg.BatchSize, cfg.BufferLength, cfg.StepsPerUpdate, cfg.NumUpdates = 128, 800, 400, 1
 	t.Run("one population", func(t *testing.T) {
-		checkTrainEstimate(t, cfg, mra.Setup{Game: "spread", Populations: []env.Population{pop(t, "agents=6")}, Seed: 1, Episodes: 40, ParallelEnvs: 8, LogEvery: 40})
+		checkTrainEstimate(t, cfg, learner.Setup{Game: "spread", Populations: []env.Population{pop(t, "agents=6")}, Seed: 1, Episodes: 40, ParallelEnvs: 8, LogEvery: 40})
 	})
 	// With two populations MRA also runs its prior and classifier update
 	// on whole batches (an estimate without it was 311 MiB for 342 MiB
 	// live).
 	cfg.BatchSize, cfg.BufferLength, cfg.StepsPerUpdate, cfg.NumUpdates = 256, 1000000, 100, 10
 	t.Run("two populations", func(t *testing.T) {
-		checkTrainEstimate(t, cfg, mra.Setup{Game: "resource", Populations: []env.Population{pop(t, "agents=6"), pop(t, "agents=12")}, Seed: 1, Episodes: 24, ParallelEnvs: 12, LogEvery: 24})
+		checkTrainEstimate(t, cfg, learner.Setup{Game: "resource", Populations: []env.Population{pop(t, "agents=6"), pop(t, "agents=12")}, Seed: 1, Episodes: 24, ParallelEnvs: 12, LogEvery: 24})
 	})
 	// In float32 the activations are counted at half their float64 bytes.
 	cfg.Precision = mra.PrecisionFloat32
 	t.Run("two populations in float32", func(t *testing.T) {
-		checkTrainEstimate(t, cfg, mra.Setup{Game: "resource", Populations: []env.Population{pop(t, "agents=6"), pop(t, "agents=12")}, Seed: 1, Episodes: 24, ParallelEnvs: 12, LogEvery: 24})
+		checkTrainEstimate(t, cfg, learner.Setup{Game: "resource", Populations: []env.Population{pop(t, "agents=6"), pop(t, "agents=12")}, Seed: 1, Episodes: 24, ParallelEnvs: 12, LogEvery: 24})
 	})
 }
 
 // checkTrainEstimate runs a training run and checks that its live heap
 // stays under Train's estimate, and that the estimate is not wildly above it.
-func checkTrainEstimate(t *testing.T, cfg mra.Config, setup mra.Setup) {
+func checkTrainEstimate(t *testing.T, cfg mra.Config, setup learner.Setup) {
 	est, err := Train(cfg, setup)
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +82,7 @@ func checkTrainEstimate(t *testing.T, cfg mra.Config, setup mra.Setup) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	tr, err := mra.NewTrainer(cfg, setup)
+	tr, err := learner.NewTrainer(cfg, setup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,9 +174,9 @@ func TestFitWorkers(t *testing.T) {
 // per-transition estimate: never above it, and at least 2/3 of it.
 func TestReplayEstimateIsCalibrated(t *testing.T) {
 	for _, c := range []struct{ game, pop, mode string }{
-		{"resource", "agents=6", mra.ReplayStates},
-		{"resource", "agents=6", mra.ReplayObservations},
-		{"pacman", "pacmen=3,ghosts=2", mra.ReplayStates},
+		{"resource", "agents=6", replay.ModeStates},
+		{"resource", "agents=6", replay.ModeObservations},
+		{"pacman", "pacmen=3,ghosts=2", replay.ModeStates},
 	} {
 		t.Run(c.game+"/"+c.mode, func(t *testing.T) {
 			const capacity, latents = 4000, 6
@@ -192,14 +194,14 @@ func TestReplayEstimateIsCalibrated(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			var buf *mra.Buffer
-			if mode == mra.ReplayStates {
-				if buf, err = mra.NewStateBuffer(s.enc, capacity, latents, []env.Game{probe}, 1); err != nil {
+			var buf *replay.Buffer
+			if mode == replay.ModeStates {
+				if buf, err = replay.NewStateBuffer(s.enc, capacity, latents, []env.Game{probe}, 1); err != nil {
 					t.Fatal(err)
 				}
 				defer buf.Close()
 			} else {
-				buf = mra.NewBuffer(s.enc, capacity, latents)
+				buf = replay.NewBuffer(s.enc, capacity, latents)
 			}
 			n := int(s.n)
 			prev, next := env.NewFrame(g.Spec()), env.NewFrame(g.Spec())

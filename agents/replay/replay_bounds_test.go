@@ -1,4 +1,4 @@
-package mra
+package replay
 
 import (
 	"bytes"
@@ -42,7 +42,7 @@ func TestClaimedStateRecordsAreBounded(t *testing.T) {
 			var buf bytes.Buffer
 			e := checkpoint.NewEncoder(&buf)
 			e.Int(markInline)
-			e.String(ReplayStates)
+			e.String(ModeStates)
 			e.Uint64(uint64(tc.total))
 			e.Int(tc.length)
 			e.Int(tc.total % 50)
@@ -53,7 +53,7 @@ func TestClaimedStateRecordsAreBounded(t *testing.T) {
 			e.Uint64(0)
 			e.Uint64(0) // no records
 			e.Uint64(0)
-			err := b.loadAny(checkpoint.NewDecoder(buf.Bytes()), "")
+			err := b.Load(checkpoint.NewDecoder(buf.Bytes()), "")
 			if tc.ok != (err == nil) || (err != nil && !strings.Contains(err.Error(), "game states")) {
 				t.Errorf("error %v, want ok %v", err, tc.ok)
 			}

@@ -1,4 +1,4 @@
-package mra
+package replay
 
 import (
 	"math"
@@ -111,7 +111,7 @@ func growTo[T any](s []T, n int) []T {
 // takes its transitions through BeginStep and Record instead.
 func (b *Buffer) Add(prev *env.Frame, actions []int, next *env.Frame, graph, z []float64) {
 	if b.st != nil {
-		panic("mra: Buffer.Add on a state-mode buffer; use BeginStep and Record")
+		panic("replay: Buffer.Add on a state-mode buffer; use BeginStep and Record")
 	}
 	s := b.next
 	b.grow(s)
@@ -284,3 +284,22 @@ func setLatentOf[T float32 | float64](b *Buffer, s int, z []T) {
 }
 
 func (b *Buffer) setLatent(s int, z []float64) { setLatentOf(b, s, z) }
+
+// HeldBytes returns the memory of the buffer's storage of its
+// transitions (slots and state records in use, not spare capacity), for
+// memory reports and tests.
+func (b *Buffer) HeldBytes() int64 {
+	n, e := int64(b.Enc.N), int64(b.Enc.E)
+	per := n*(4+8+1+1) + n*e*4 + 8
+	total := int64(b.len)*per + (b.lat.seq-b.lat.head)*n*int64(b.k)*4
+	if b.st != nil {
+		total += int64(b.len)*16 + (b.st.seq-b.oldestNeeded())*int64(b.st.recLen)
+	} else {
+		total += int64(b.len) * int64(2*b.obsLen*4+2*b.entLen)
+	}
+	return total
+}
+
+// Added returns the number of transitions ever added to the buffer (the
+// next one's sequence number).
+func (b *Buffer) Added() int64 { return b.total }

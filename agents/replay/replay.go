@@ -1,4 +1,4 @@
-package mra
+package replay
 
 import (
 	"fmt"
@@ -83,7 +83,7 @@ type stateWorker struct {
 // feed the buffer (Record's c is below it). Call Close to stop the workers.
 func NewStateBuffer(enc *Encoding, capacity, latents int, games []env.Game, copies int) (*Buffer, error) {
 	if len(games) == 0 || copies < 1 {
-		return nil, fmt.Errorf("mra: a state replay buffer needs at least one game copy to regenerate observations and one feeding it")
+		return nil, fmt.Errorf("replay: a state replay buffer needs at least one game copy to regenerate observations and one feeding it")
 	}
 	b := NewBuffer(enc, capacity, latents)
 	st := &stateStore{cur: make([]int64, copies)}
@@ -134,25 +134,25 @@ func ReplayBytes(enc *Encoding, latents, stateLen, horizon int) (obs, states flo
 	return obs, states
 }
 
-// ChooseReplay resolves Config.Replay for a population: ReplayAuto (or "")
+// ChooseReplay resolves Config.Replay for a population: ModeAuto (or "")
 // becomes whichever mode stores fewer bytes per transition.
 func ChooseReplay(mode string, enc *Encoding, latents, stateLen int) string {
-	if mode == ReplayStates || mode == ReplayObservations {
+	if mode == ModeStates || mode == ModeObservations {
 		return mode
 	}
 	obs, states := ReplayBytes(enc, latents, stateLen, enc.Spec.Horizon)
 	if states < obs {
-		return ReplayStates
+		return ModeStates
 	}
-	return ReplayObservations
+	return ModeObservations
 }
 
-// Mode returns ReplayStates or ReplayObservations.
+// Mode returns ModeStates or ModeObservations.
 func (b *Buffer) Mode() string {
 	if b.st != nil {
-		return ReplayStates
+		return ModeStates
 	}
-	return ReplayObservations
+	return ModeObservations
 }
 
 // Err returns the first error the buffer met: a game whose state changed
@@ -213,7 +213,7 @@ func (b *Buffer) Record(c int, g env.Game, prev *env.Frame, actions []int, next 
 	}
 	p := st.cur[c]
 	if p < 0 && st.err == nil {
-		st.err = fmt.Errorf("mra: replay: transition of copy %d recorded without BeginStep", c)
+		st.err = fmt.Errorf("replay: replay: transition of copy %d recorded without BeginStep", c)
 	}
 	q := b.appendState(g)
 	s := b.next
@@ -228,7 +228,7 @@ func (b *Buffer) appendState(g env.Game) int64 {
 	st := b.st
 	st.scratch = g.AppendState(st.scratch[:0])
 	if len(st.scratch) != st.recLen && st.err == nil {
-		st.err = fmt.Errorf("mra: replay: the game's state is %d bytes, earlier %d; state replay needs a constant size (set algo.replay = %q)", len(st.scratch), st.recLen, ReplayObservations)
+		st.err = fmt.Errorf("replay: replay: the game's state is %d bytes, earlier %d; state replay needs a constant size (set algo.replay = %q)", len(st.scratch), st.recLen, ModeObservations)
 	}
 	b.makeRoom()
 	q := st.seq
@@ -343,7 +343,7 @@ func (smp *sampler) do(w int) {
 		for pass, q := range [2]int64{st.prevRec[s], st.nextRec[s]} {
 			if err := wk.g.SetState(st.record(q)); err != nil {
 				if wk.err == nil {
-					wk.err = fmt.Errorf("mra: replay: a stored state was refused: %w", err)
+					wk.err = fmt.Errorf("replay: replay: a stored state was refused: %w", err)
 				}
 				continue
 			}

@@ -1,4 +1,4 @@
-package mra
+package replay
 
 // Batch is a minibatch of transitions of one population in the uniform
 // encoding, as the updates consume it. Rows are sample-major: the data of
