@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -158,5 +159,62 @@ func TestQuickStartRuns(t *testing.T) {
 			t.Fatalf("mrasim %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 		t.Logf("mrasim %s: ok", strings.Join(args, " "))
+	}
+}
+
+var (
+	commandLineRe = regexp.MustCompile(`^\s{2,}([a-z]+)\s{2,}\S`)
+	flagLineRe    = regexp.MustCompile(`^\s+--?([a-z][a-z0-9-]*)\b`)
+)
+
+// TestCommandTableHasEveryFlag checks that the README's command table has a
+// row for every command `mrasim -h` lists and that the row names every flag
+// `mrasim CMD -h` prints, so the table stays complete as the command line
+// changes. It needs the binary (MRASIM_QUICKSTART_BIN, set by .ci/run).
+func TestCommandTableHasEveryFlag(t *testing.T) {
+	bin := os.Getenv("MRASIM_QUICKSTART_BIN")
+	if bin == "" {
+		t.Skip("MRASIM_QUICKSTART_BIN is not set; .ci/run runs this test")
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, l := range strings.Split(string(readme), "\n") {
+		if strings.HasPrefix(l, "| `mrasim ") {
+			f := strings.Fields(strings.TrimPrefix(l, "| `mrasim "))
+			if len(f) > 0 {
+				rows[strings.TrimSuffix(f[0], "`")] = l
+			}
+		}
+	}
+	help := func(args ...string) string {
+		out, _ := exec.Command(bin, args...).CombinedOutput() // -h may exit 0 or 2; the text is what counts
+		return string(out)
+	}
+	var cmds []string
+	for _, l := range strings.Split(help("-h"), "\n") {
+		if m := commandLineRe.FindStringSubmatch(l); m != nil {
+			cmds = append(cmds, m[1])
+		}
+	}
+	if len(cmds) == 0 {
+		t.Fatalf("%s -h listed no commands", bin)
+	}
+	for _, c := range cmds {
+		row, ok := rows[c]
+		if !ok {
+			t.Errorf("README's command table has no row for mrasim %s", c)
+			continue
+		}
+		for _, l := range strings.Split(help(c, "-h"), "\n") {
+			if m := flagLineRe.FindStringSubmatch(l); m != nil && m[1] != "h" && m[1] != "help" {
+				if !strings.Contains(row, "--"+m[1]+"`") && !strings.Contains(row, "--"+m[1]+" ") &&
+					!strings.Contains(row, "--"+m[1]+"]") && !strings.Contains(row, "--"+m[1]+")") {
+					t.Errorf("README's row for mrasim %s does not name its flag --%s", c, m[1])
+				}
+			}
+		}
 	}
 }
