@@ -233,7 +233,7 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Add([]byte("[game]\nname = \"line\"\n[train]\npopulations = [{walkers = 3}, \"x=1\", -2, 1.5, [1]]\n[algo]\ngamma = nan\n"))
-	// Element positions, limits and names (issue 14).
+	// Element positions, limits and names.
 	f.Add([]byte("[game]\nname = \"line\"\n[train]\npopulations = [ # \"a,b\" [\n  'walkers=2', \"wal,kers]=3\",\n  {walkers = 900}, 3, 3]\n"))
 	f.Add([]byte("x = " + strings.Repeat("[", 17) + strings.Repeat("]", 17) + "\n"))
 	f.Add([]byte("name = \"../x\"\n[game]\nname = \"line\"\n[train]\npopulations = [3]\n"))
@@ -328,7 +328,7 @@ func TestVariant(t *testing.T) {
 }
 
 // TestEvalBR: the [eval.br] table reaches Eval, and its defaults are those
-// the README lists.
+// docs/guide/scenarios.md lists.
 func TestEvalBR(t *testing.T) {
 	s, err := scenarios.Parse("f.toml", []byte(minimal+"[eval]\nnashconv = \"br\"\n[eval.br]\nepisodes = 300\nepisodes_per_agent = 7\noptimizer = \"mfac\"\nlr = 0.01\nentropy = -1\nfrom_scratch = true\n"+
 		"search = false\nsearch_rollouts = 3\nsearch_horizon = 4\nsearch_depth = 2\n"))
