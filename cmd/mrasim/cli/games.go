@@ -5,5 +5,6 @@ package cli
 import (
 	_ "github.com/mrasim/mrasim/env/matrix"
 	_ "github.com/mrasim/mrasim/env/particle"
+	_ "github.com/mrasim/mrasim/mappo"
 	_ "github.com/mrasim/mrasim/mra"
 )
