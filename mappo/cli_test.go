@@ -57,6 +57,21 @@ func TestMAPPOLearnsThroughTheCommand(t *testing.T) {
 	}
 	dir := t.TempDir()
 	mrasim(t, "validate", scenario)
+	// A value out of its range is refused with its position in the file.
+	src, err := os.ReadFile(scenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.toml")
+	if err := os.WriteFile(bad, []byte(strings.Replace(string(src), `pooling = "mean+logcount"`, `pooling = "max"     `, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var o, e strings.Builder
+	if code := cli.Main([]string{"validate", bad}, &o, &e); code != cli.ExitUsage || !strings.Contains(e.String(), "bad.toml:") || !strings.Contains(e.String(), "algo.pooling") {
+		t.Errorf("validate of pooling = \"max\": exit %d\n%s", code, e.String())
+	} else {
+		t.Logf("refused: %s", strings.TrimSpace(e.String()))
+	}
 	whole := filepath.Join(dir, "whole")
 	mrasim(t, "train", scenario, "--out", whole, "--quiet", "--episodes", "240")
 	run := filepath.Join(dir, "run")

@@ -96,8 +96,14 @@ func TestResumeIsExact(t *testing.T) {
 }
 
 // TestActAllocatesNothing: acting on a population whose rollout storage
-// is warm allocates nothing per step.
+// is warm allocates nothing per step, with either encoder.
 func TestActAllocatesNothing(t *testing.T) {
+	for _, encoder := range mappo.Encoders {
+		t.Run(encoder, func(t *testing.T) { actAllocs(t, encoder) })
+	}
+}
+
+func actAllocs(t *testing.T, encoder string) {
 	g, err := env.Make(particle.ResourceName, nil, env.Population{{Count: 4}})
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +114,9 @@ func TestActAllocatesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := mappo.New(small(mappo.NameMAPPO), f, rand.New(rand.NewPCG(1, 2)))
+	s := small(mappo.NameMAPPO)
+	s.Encoder = encoder
+	l, err := mappo.New(s, f, rand.New(rand.NewPCG(1, 2)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,6 +156,7 @@ func TestCheckRefuses(t *testing.T) {
 	}{
 		{"name", func(s *mappo.Settings) { s.Name = "ppo" }},
 		{"hidden", func(s *mappo.Settings) { s.Hidden = 0 }},
+		{"encoder", func(s *mappo.Settings) { s.Encoder = "transformer" }},
 		{"pooling", func(s *mappo.Settings) { s.Pooling = "max" }},
 		{"lr", func(s *mappo.Settings) { s.LR = 0 }},
 		{"critic_lr", func(s *mappo.Settings) { s.CriticLR = 2 }},

@@ -18,12 +18,17 @@ import (
 // entity set (other agents, landmarks, food: the set tag of the row) is
 // pooled on its own by nn.Pool in the settings' pooling mode, so that the
 // network sees each set's content and, unless the mode is "mean", how
-// many entities it holds.
+// many entities it holds. The pooling weights are uniform (Deep Sets,
+// encoder "deepsets") or, with encoder "attention", a softmax attention
+// per set from φ_self(self) as the query over the set's φ_ent rows as
+// keys (scaled by 1/√Hidden); "sum" then scales the attended mean by the
+// set's count.
 type encoder struct {
 	d, e, h, sets, pad int
 	tagged             bool // rows carry a set tag (not the official untagged layout)
 	self, ent          *nn.MLP
 	pools              []*nn.Pool
+	attns              []*nn.Attention // per set, with encoder "attention"; nil for Deep Sets
 
 	rows             int
 	mask             []bool    // sets × rows·E: the present rows of each set
@@ -33,7 +38,7 @@ type encoder struct {
 	selfOut, entsOut []float64
 }
 
-func newEncoder(f replay.Features, hidden int, pooling string) *encoder {
+func newEncoder(f replay.Features, hidden int, pooling string, attention bool) *encoder {
 	x := &encoder{d: f.D, h: hidden, pad: f.Pad, tagged: !f.Plain && len(f.Sets) > 0, sets: max(1, len(f.Sets))}
 	if !x.tagged {
 		x.sets = 1
@@ -46,6 +51,9 @@ func newEncoder(f replay.Features, hidden int, pooling string) *encoder {
 			panic(err) // the settings were checked
 		}
 		x.pools = append(x.pools, p)
+		if attention {
+			x.attns = append(x.attns, &nn.Attention{Dim: hidden, Scale: 1 / math.Sqrt(float64(hidden))})
+		}
 	}
 	return x
 }
@@ -76,7 +84,12 @@ func (x *encoder) forward(rows, e int, self, ents []float64, present []bool) []f
 		copy(x.feat[r*w:r*w+x.h], x.selfOut[r*x.h:(r+1)*x.h])
 	}
 	for s, p := range x.pools {
-		out := p.Forward(e, x.entsOut, nil, x.mask[s*rows*e:(s+1)*rows*e])
+		mask := x.mask[s*rows*e : (s+1)*rows*e]
+		var weights []float64
+		if x.attns != nil {
+			weights = x.attns[s].Forward(e, x.selfOut, x.entsOut, mask)
+		}
+		out := p.Forward(e, x.entsOut, weights, mask)
 		for r := range rows {
 			copy(x.feat[r*w+x.h+s*po:r*w+x.h+(s+1)*po], out[r*po:(r+1)*po])
 		}
@@ -92,7 +105,6 @@ func (x *encoder) backward(dfeat []float64) {
 	for r := range rows {
 		copy(x.dSelf[r*x.h:(r+1)*x.h], dfeat[r*w:r*w+x.h])
 	}
-	x.self.Backward(x.dSelf)
 	x.dEnt = grow(x.dEnt, rows*e*x.h)
 	clear(x.dEnt)
 	for s, p := range x.pools {
@@ -101,11 +113,21 @@ func (x *encoder) backward(dfeat []float64) {
 		for r := range rows {
 			copy(d[r*po:(r+1)*po], dfeat[r*w+x.h+s*po:r*w+x.h+(s+1)*po])
 		}
-		dv, _ := p.Backward(d)
+		dv, dw := p.Backward(d)
 		for i, v := range dv {
 			x.dEnt[i] += v
 		}
+		if x.attns != nil {
+			dq, dk := x.attns[s].Backward(dw)
+			for i, v := range dq {
+				x.dSelf[i] += v
+			}
+			for i, v := range dk {
+				x.dEnt[i] += v
+			}
+		}
 	}
+	x.self.Backward(x.dSelf)
 	x.ent.Backward(x.dEnt)
 }
 
@@ -127,7 +149,7 @@ type net struct {
 // newNet builds a net with out outputs; central appends the pooled
 // features of the copy's agents to each agent's.
 func newNet(f replay.Features, s *Settings, out int, central bool, rng *rand.Rand) *net {
-	x := newEncoder(f, s.Hidden, s.Pooling)
+	x := newEncoder(f, s.Hidden, s.Pooling, s.Encoder == EncoderAttention)
 	in := x.width()
 	m := &net{enc: x}
 	if central {

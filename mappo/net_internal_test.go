@@ -45,17 +45,18 @@ func encoded(t *testing.T, n int) (replay.Features, *replay.Encoding, []float64,
 // TestNetGradients checks the actor's and the centralised and
 // independent values' parameter gradients (encoder, per-set count-aware
 // pooling, global pooling, head) against central differences, in every
-// pooling mode.
+// encoder and pooling mode.
 func TestNetGradients(t *testing.T) {
 	f, enc, self, ents, present := encoded(t, 4)
-	for _, pooling := range []string{"mean", "sum", "mean+logcount"} {
+	for _, combo := range [][2]string{{EncoderDeepSets, "mean"}, {EncoderDeepSets, "sum"}, {EncoderDeepSets, "mean+logcount"}, {EncoderAttention, "mean"}, {EncoderAttention, "sum"}, {EncoderAttention, "mean+logcount"}} {
+		encoder, pooling := combo[0], combo[1]
 		for _, tc := range []struct {
 			name    string
 			out     int
 			central bool
 		}{{"actor", f.Actions[0], false}, {"central value", 1, true}, {"independent value", 1, false}} {
 			s := Defaults(NameMAPPO)
-			s.Hidden, s.Pooling = 6, pooling
+			s.Hidden, s.Encoder, s.Pooling = 6, encoder, pooling
 			m := newNet(f, &s, tc.out, tc.central, rand.New(rand.NewPCG(2, 3)))
 			m.n = enc.N
 			rows := enc.N
@@ -86,7 +87,7 @@ func TestNetGradients(t *testing.T) {
 				p[k] = old
 				num := (up - dn) / (2 * h)
 				if math.Abs(num-grad[k]) > 1e-6*math.Max(1, math.Abs(num)) {
-					t.Errorf("%s %s: parameter %d of %d: analytic %.9g, numeric %.9g", pooling, tc.name, k, len(p), grad[k], num)
+					t.Errorf("%s %s %s: parameter %d of %d: analytic %.9g, numeric %.9g", encoder, pooling, tc.name, k, len(p), grad[k], num)
 					break
 				}
 			}

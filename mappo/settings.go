@@ -32,6 +32,7 @@ const (
 type Settings struct {
 	Name        string  `json:"name"`         // NameMAPPO or NameIPPO
 	Hidden      int     `json:"hidden"`       // width of every hidden layer and of the entity embeddings
+	Encoder     string  `json:"encoder"`      // pooling weights of each entity set: EncoderDeepSets or EncoderAttention
 	Pooling     string  `json:"pooling"`      // entity-set pooling: "mean", "sum" or "mean+logcount" (nn.PoolModes)
 	LR          float64 `json:"lr"`           // the actors' Adam learning rate
 	CriticLR    float64 `json:"critic_lr"`    // the value function's Adam learning rate
@@ -47,10 +48,19 @@ type Settings struct {
 	AdamEpsilon float64 `json:"adam_epsilon"` // Adam's ε (the reference code's 1e-5)
 }
 
+// Encoders of the entity sets (Settings.Encoder).
+const (
+	EncoderDeepSets  = "deepsets"  // uniform weights over a set's entities
+	EncoderAttention = "attention" // softmax attention from the agent's own embedding
+)
+
+// Encoders lists the accepted Settings.Encoder values.
+var Encoders = []string{EncoderDeepSets, EncoderAttention}
+
 // Defaults returns the default settings of algorithm name.
 func Defaults(name string) Settings {
 	return Settings{
-		Name: name, Hidden: 64, Pooling: nn.PoolMeanLogCount,
+		Name: name, Hidden: 64, Encoder: EncoderDeepSets, Pooling: nn.PoolMeanLogCount,
 		LR: 7e-4, CriticLR: 7e-4, Epochs: 10, Minibatches: 1,
 		Clip: 0.2, ValueClip: 0.2, Entropy: 0.01, Gamma: 0.99, Lambda: 0.95,
 		GradClip: 10, ValueNorm: true, AdamEpsilon: 1e-5,
@@ -58,7 +68,7 @@ func Defaults(name string) Settings {
 }
 
 // keys are the [algo] keys the settings read, besides name.
-var keys = []string{"hidden", "pooling", "lr", "critic_lr", "epochs", "minibatches", "clip", "value_clip", "entropy", "gamma", "lambda", "grad_clip", "value_norm", "adam_epsilon"}
+var keys = []string{"hidden", "encoder", "pooling", "lr", "critic_lr", "epochs", "minibatches", "clip", "value_clip", "entropy", "gamma", "lambda", "grad_clip", "value_norm", "adam_epsilon"}
 
 // Algorithm implements learner.Settings.
 func (s Settings) Algorithm() string { return s.Name }
@@ -86,6 +96,8 @@ func (s Settings) Check(learner.Setup) error {
 		return bad("name", s.Name, `"mappo" or "ippo"`)
 	case s.Hidden < 1 || s.Hidden > 4096:
 		return bad("hidden", s.Hidden, "an integer in [1, 4096]")
+	case !slices.Contains(Encoders, s.Encoder):
+		return bad("encoder", s.Encoder, fmt.Sprintf("one of %q", Encoders))
 	case !slices.Contains(nn.PoolModes, s.Pooling):
 		return bad("pooling", s.Pooling, fmt.Sprintf("one of %q", nn.PoolModes))
 	case !(s.LR > 0 && s.LR <= 1):
@@ -120,6 +132,7 @@ func decode(name string) func(k learner.Keys, _ learner.Setup) learner.Settings 
 		s := Defaults(name)
 		inf := math.Inf(1)
 		k.Int("hidden", &s.Hidden, 1, 4096)
+		k.String("encoder", &s.Encoder, Encoders...)
 		k.String("pooling", &s.Pooling, nn.PoolModes...)
 		k.Float("lr", &s.LR, 0, 1, true, false)
 		k.Float("critic_lr", &s.CriticLR, 0, 1, true, false)
