@@ -58,13 +58,15 @@ func train(t *testing.T, s mappo.Settings, su learner.Setup, state []byte, dir s
 // TestResumeIsExact: a run stopped halfway and resumed from its
 // checkpoint ends with the same learner state and metrics as the run
 // played through, for MAPPO and IPPO; and the same seed gives the same
-// run.
+// run at any number of workers.
 func TestResumeIsExact(t *testing.T) {
 	for _, name := range []string{mappo.NameMAPPO, mappo.NameIPPO} {
 		t.Run(name, func(t *testing.T) {
 			s := small(name)
 			whole, wholeM := train(t, s, setup(16), nil, t.TempDir())
-			again, _ := train(t, s, setup(16), nil, t.TempDir())
+			workers := setup(16)
+			workers.Workers = 3 // copies stepped on three goroutines
+			again, _ := train(t, s, workers, nil, t.TempDir())
 			dir := t.TempDir()
 			half, firstM := train(t, s, setup(8), nil, dir)
 			resumed, restM := train(t, s, setup(16), half, dir)
@@ -81,7 +83,7 @@ func TestResumeIsExact(t *testing.T) {
 				t.Error("the resumed run's learner differs from the uninterrupted run's")
 			}
 			if !bytes.Equal(a, c) {
-				t.Error("two runs of the same seed differ")
+				t.Error("a run of the same seed on three workers differs")
 			}
 			got := append(firstM, restM...)
 			last, want := got[len(got)-1], wholeM[len(wholeM)-1]
