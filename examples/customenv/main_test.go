@@ -83,3 +83,18 @@ func TestTrainAndEvaluateTheCustomGame(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestMessagesNameTheProgram: the command line's messages, usage and
+// hints name the program as it was started, not mrasim.
+func TestMessagesNameTheProgram(t *testing.T) {
+	prog := filepath.Base(os.Args[0])
+	_, errOut, code := run(t, "train")
+	for _, want := range []string{prog + " train: want one scenario file, got 0 arguments", "Usage: " + prog + " train FILE [flags]"} {
+		if code != 2 || !strings.Contains(errOut, want) {
+			t.Errorf("train without a file: code %d, stderr lacks %q:\n%s", code, want, errOut)
+		}
+	}
+	if strings.Contains(errOut, "mrasim train") {
+		t.Errorf("stderr names mrasim:\n%s", errOut)
+	}
+}

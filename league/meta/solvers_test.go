@@ -1,7 +1,9 @@
 package meta_test
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -9,14 +11,23 @@ import (
 	"github.com/mrasim/mrasim/league/meta"
 )
 
+// solverTableRuns counts the runs of TestSolverTable in this process.
+var solverTableRuns int
+
 // TestSolverTable checks the table: the league's solvers in name order, a
 // solver added by RegisterSolver alone appearing in it, and the panics on
-// a taken name or a missing function.
+// a taken name or a missing function. The table is process-wide and has no
+// removal, so each run of the test (go test -count=N) adds a solver of its
+// own name and leaves out of the comparison the ones earlier runs added.
 func TestSolverTable(t *testing.T) {
+	solverTableRuns++
+	added := fmt.Sprintf("aa-uniform-%d", solverTableRuns)
 	names := func() []string {
 		var out []string
 		for _, s := range meta.Solvers() {
-			out = append(out, s.Name)
+			if !strings.HasPrefix(s.Name, "aa-uniform-") || s.Name == added {
+				out = append(out, s.Name)
+			}
 		}
 		return out
 	}
@@ -34,8 +45,8 @@ func TestSolverTable(t *testing.T) {
 		}
 		return [][]float64{row, col}, nil
 	}
-	meta.RegisterSolver(meta.Solver{Name: "aa-uniform", Title: "uniform", Solve: uniform})
-	if got := names(); !slices.Equal(got, []string{"aa-uniform", "alpharank", "prd"}) {
+	meta.RegisterSolver(meta.Solver{Name: added, Title: "uniform", Solve: uniform})
+	if got := names(); !slices.Equal(got, []string{added, "alpharank", "prd"}) {
 		t.Errorf("after RegisterSolver: %v", got)
 	}
 	tables := []*mat.Dense{mat.NewDense(2, 2, []float64{1, 0, 0, 1}), mat.NewDense(2, 2, []float64{0, 1, 1, 0})}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -8,23 +9,25 @@ import (
 	"github.com/mrasim/mrasim/env"
 )
 
-func runEnvs(c *context, args []string) int {
-	fs := c.newFlags("envs", "[GAME...]",
-		"Lists the registered games (or only the named ones) with their agent types and the\n"+
-			"counts each allows, their parameters (kind, default, range, meaning) and any further\n"+
-			"rule on populations. Use the names in a scenario's [game] table.")
-	names, code, done := c.parse(fs, args)
-	if done {
-		return code
-	}
+// envsCommand lists the registered games.
+var envsCommand = &command{
+	name:     "envs",
+	synopsis: "[GAME...]",
+	short:    "list the registered games, their agent types, parameters and allowed populations",
+	long: "Lists the registered games (or only the named ones) with their agent types and the\n" +
+		"counts each allows, their parameters (kind, default, range, meaning) and any further\n" +
+		"rule on populations. Use the names in a scenario's [game] table.",
+	flags: func(*flag.FlagSet) runFunc { return runEnvs },
+}
+
+func runEnvs(c *context, names []string) error {
 	regs := env.Registered()
 	if len(names) > 0 {
 		regs = regs[:0:0]
 		for _, n := range names {
 			r, err := env.Lookup(n)
 			if err != nil {
-				fmt.Fprintf(c.stderr, "mrasim envs: %v\n", err)
-				return ExitUsage
+				return badInput(err)
 			}
 			regs = append(regs, r)
 		}
@@ -35,7 +38,7 @@ func runEnvs(c *context, args []string) int {
 		}
 		describeGame(c.stdout, r)
 	}
-	return ExitOK
+	return nil
 }
 
 func describeGame(out io.Writer, r env.Registration) {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"github.com/mrasim/mrasim/agents/learner"
@@ -26,195 +25,95 @@ import (
 	"github.com/mrasim/mrasim/scenarios"
 )
 
-func runEval(c *context, args []string) int {
-	fs := c.newFlags("eval", "[flags]",
-		"Plays trained runs, a random player and the game's reference policies at every evaluation\n"+
-			"population (seen and unseen sizes), adapts MRA to unseen sizes, computes NashConv per\n"+
-			"population (exact where the game gives exact payoffs; otherwise a lower bound from the\n"+
-			"deviations found by trained and search best responses) and writes report.md,\n"+
-			"results.csv, results.json and figures.")
-	var runs, pops multiFlag
-	fs.Var(&runs, "run", "a run folder to evaluate (repeat to build a league; default: the newest run under runs/)")
-	scenarioFile := fs.String("scenario", "", "scenario whose [eval] table to use (default: the first run's copy)")
-	fs.Var(&pops, "populations", "evaluation populations separated by spaces, e.g. \"3 6 12\" or \"adversaries=3,good=1 adversaries=6,good=2\"\n(default: the scenario's eval.populations)")
-	adaptSteps := fs.Int("adapt-steps", -1, "first-order adaptation steps at unseen populations (default: eval.adapt_steps; 0 turns adaptation off)")
-	episodes := fs.Int("episodes", 0, "evaluation episodes per population and line-up (default: eval.episodes)")
-	brEpisodes := fs.Int("br-episodes", -1, "training episodes of each best response, before episodes_per_agent·N (default: eval.br.episodes; 0 skips estimates)")
-	nashConv := fs.String("nashconv", "", "how to compute NashConv: auto (exact where the game gives it, best responses otherwise), exact, br (best responses\neverywhere, beside exact values to compare) or off (default: eval.nashconv, auto)")
-	jsonOut := fs.String("json", "", "also write results.json to `FILE`")
-	out := fs.String("out", "", "folder for the report (default: the first run's folder, eval-YYYYMMDD-HHMMSS)")
-	seed := fs.Uint64("seed", 0, "root seed of the evaluation (default: the scenario's seed)")
-	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "jobs at once, ≥ 1 (results do not depend on it)")
-	quiet := fs.Bool("quiet", false, "no progress display")
-	noRefs := fs.Bool("no-references", false, "do not play the game's scripted reference policies (stand still, nearest landmark, closed-form equilibrium, …) as entries")
-	renders := fs.Bool("render", false, "also draw one episode per population and entry as render-ENTRY-POPULATION.gif, linked from report.md (particle games)")
-	maxMemory := fs.String("max-memory", "", maxMemoryUsage)
-	nf := addNATSFlags(fs, "run the jobs on `URL`'s workers (mrasim worker) instead of this machine's cores; see --creds, --tls-ca")
-	rest, code, done := c.parse(fs, args)
-	if done {
-		return code
-	}
+// evalCommand plays runs against each other in a league.
+var evalCommand = &command{
+	name:     "eval",
+	synopsis: "[flags]",
+	short:    "play runs against each other at every population size; adaptation, NashConv, reports",
+	long: "Plays trained runs, a random player and the game's reference policies at every evaluation\n" +
+		"population (seen and unseen sizes), adapts MRA to unseen sizes, computes NashConv per\n" +
+		"population (exact where the game gives exact payoffs; otherwise a lower bound from the\n" +
+		"deviations found by trained and search best responses) and writes report.md,\n" +
+		"results.csv, results.json and figures.",
+	flags: declareEvalFlags,
+}
+
+// evalFlags are eval's flags.
+type evalFlags struct {
+	fs                               *flag.FlagSet
+	runs, pops                       multiFlag
+	scenario                         string
+	adaptSteps, episodes, brEpisodes int
+	nashConv, jsonOut, out           string
+	seed                             uint64
+	workers                          int
+	quiet, noRefs, renders           bool
+	maxMemory                        string
+	nats                             natsFlags
+}
+
+func declareEvalFlags(fs *flag.FlagSet) runFunc {
+	f := &evalFlags{fs: fs}
+	fs.Var(&f.runs, "run", "a run folder to evaluate (repeat to build a league; default: the newest run under runs/)")
+	fs.StringVar(&f.scenario, "scenario", "", "scenario whose [eval] table to use (default: the first run's copy)")
+	fs.Var(&f.pops, "populations", "evaluation populations separated by spaces, e.g. \"3 6 12\" or \"adversaries=3,good=1 adversaries=6,good=2\"\n(default: the scenario's eval.populations)")
+	fs.IntVar(&f.adaptSteps, "adapt-steps", -1, "first-order adaptation steps at unseen populations (default: eval.adapt_steps; 0 turns adaptation off)")
+	fs.IntVar(&f.episodes, "episodes", 0, "evaluation episodes per population and line-up (default: eval.episodes)")
+	fs.IntVar(&f.brEpisodes, "br-episodes", -1, "training episodes of each best response, before episodes_per_agent·N (default: eval.br.episodes; 0 skips estimates)")
+	fs.StringVar(&f.nashConv, "nashconv", "", "how to compute NashConv: auto (exact where the game gives it, best responses otherwise), exact, br (best responses\neverywhere, beside exact values to compare) or off (default: eval.nashconv, auto)")
+	fs.StringVar(&f.jsonOut, "json", "", "also write results.json to `FILE`")
+	fs.StringVar(&f.out, "out", "", "folder for the report (default: the first run's folder, eval-YYYYMMDD-HHMMSS)")
+	fs.Uint64Var(&f.seed, "seed", 0, "root seed of the evaluation (default: the scenario's seed)")
+	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "jobs at once, ≥ 1 (results do not depend on it)")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
+	fs.BoolVar(&f.noRefs, "no-references", false, "do not play the game's scripted reference policies (stand still, nearest landmark, closed-form equilibrium, …) as entries")
+	fs.BoolVar(&f.renders, "render", false, "also draw one episode per population and entry as render-ENTRY-POPULATION.gif, linked from report.md (particle games)")
+	fs.StringVar(&f.maxMemory, "max-memory", "", maxMemoryUsage)
+	f.nats = addNATSFlags(fs, "run the jobs on `URL`'s workers (mrasim worker) instead of this machine's cores; see --creds, --tls-ca")
+	return f.run
+}
+
+// run checks everything before the work (flags, runs, populations,
+// memory, the outputs), plays the league and writes the report.
+func (f *evalFlags) run(c *context, rest []string) error {
 	if len(rest) > 0 {
-		fmt.Fprintf(c.stderr, "mrasim eval: unexpected argument %q (name runs with --run)\n", rest[0])
-		return ExitUsage
+		return badInputf("unexpected argument %q (name runs with --run)", rest[0])
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if code, ok := c.checkEvalFlags(runs, pops, set, *workers, *episodes); !ok {
-		return code
+	if err := f.check(); err != nil {
+		return err
 	}
-	limit, limitSource, err := memoryLimit(*maxMemory)
+	limit, limitSource, err := memoryLimit(f.maxMemory)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
-		return ExitUsage
+		return badInput(err)
 	}
-	if len(runs) == 0 {
-		dir, err := newestRunAnywhere(scenarios.DefaultOut)
-		if err != nil {
-			fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
-			return ExitUsage
-		}
-		runs = append(runs, dir)
+	entries, s, err := f.league()
+	if err != nil {
+		return err
 	}
-	var entries []league.Entry
-	var first *scenarios.Scenario
-	for _, dir := range runs {
-		s, run, err := loadRun(dir)
-		if err != nil {
-			if list := (scenarios.ErrorList{}); errors.As(err, &list) {
-				c.reportScenarioError(err)
-			} else {
-				fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
-			}
-			return ExitUsage
-		}
-		if first == nil {
-			first = s
-		} else if s.Game.Name != first.Game.Name {
-			fmt.Fprintf(c.stderr, "mrasim eval: run %s plays %q, run %s plays %q: a league needs one game\n", dir, s.Game.Name, runs[0], first.Game.Name)
-			return ExitUsage
-		}
-		entries = append(entries, run)
-	}
-	entries = append(entries, league.Random{})
-	s := first
-	if *scenarioFile != "" {
-		var err error
-		if s, err = scenarios.Load(*scenarioFile); err != nil {
-			c.reportScenarioError(err)
-			return ExitUsage
-		}
-		if s.Game.Name != first.Game.Name {
-			fmt.Fprintf(c.stderr, "mrasim eval: --scenario plays %q, the runs %q\n", s.Game.Name, first.Game.Name)
-			return ExitUsage
-		}
-	}
-	if *renders {
+	if f.renders {
 		if err := checkRenders(s); err != nil {
-			fmt.Fprintf(c.stderr, "mrasim eval: --render: %v\n", err)
-			return ExitUsage
+			return badInputf("--render: %w", err)
 		}
 	}
-	opts := league.Options{
-		Game: s.Game.Name, Params: s.Game.Params, Populations: s.Eval.Populations, Episodes: s.Eval.Episodes, Seed: s.Seed,
-		AdaptSteps: s.Eval.AdaptSteps, AdaptEpisodes: s.Eval.AdaptEpisodes,
-		NashConv: s.Eval.NashConv, BR: brBudget(s.Eval),
-		Runner: jobs.Local{Workers: *workers},
+	opts, err := f.options(s)
+	if err != nil {
+		return err
 	}
-	if len(pops) > 0 {
-		reg, _ := env.Lookup(s.Game.Name)
-		opts.Populations = nil
-		listed := map[string]string{}
-		for _, text := range strings.Fields(strings.Join(pops, " ")) {
-			p, err := env.ParsePopulation(text)
-			if err == nil {
-				p, err = reg.Population(p)
-			}
-			if err == nil {
-				_, err = reg.Make(s.Game.Params, p)
-			}
-			if err != nil {
-				fmt.Fprintf(c.stderr, "mrasim eval: --populations %s: %v\n", text, err)
-				return ExitUsage
-			}
-			if first, ok := listed[p.String()]; ok {
-				fmt.Fprintf(c.stderr, "mrasim eval: --populations: %s and %s are the same population %v; list each once\n", first, text, p)
-				return ExitUsage
-			}
-			listed[p.String()] = text
-			opts.Populations = append(opts.Populations, p)
-		}
-	}
-	if set["adapt-steps"] {
-		if *adaptSteps < 0 {
-			fmt.Fprintln(c.stderr, "mrasim eval: --adapt-steps must be ≥ 0")
-			return ExitUsage
-		}
-		opts.AdaptSteps = *adaptSteps
-	}
-	if set["episodes"] {
-		opts.Episodes = *episodes
-	}
-	if set["br-episodes"] {
-		if *brEpisodes < 0 {
-			fmt.Fprintln(c.stderr, "mrasim eval: --br-episodes must be ≥ 0")
-			return ExitUsage
-		}
-		opts.BR.Episodes = *brEpisodes
-	}
-	if set["nashconv"] {
-		if !slices.Contains(league.NashConvModes, *nashConv) {
-			fmt.Fprintf(c.stderr, "mrasim eval: --nashconv %q: want one of %s\n", *nashConv, strings.Join(league.NashConvModes, ", "))
-			return ExitUsage
-		}
-		opts.NashConv = *nashConv
-	}
-	if opts.BR.Episodes == 0 {
-		// No best responses: exact values only, where the game gives them.
-		if opts.NashConv == league.ModeBR {
-			fmt.Fprintln(c.stderr, "mrasim eval: --nashconv br needs best-response episodes > 0")
-			return ExitUsage
-		}
-		if opts.NashConv == league.ModeAuto {
-			opts.NashConv = league.ModeExactWhereGiven
-		}
-	}
-	if set["seed"] {
-		opts.Seed = *seed
-	}
-	if !*noRefs {
+	if !f.noRefs {
 		// The game's hand-written policies, references beside the runs.
 		refs, err := league.References(opts.Game, opts.Params, opts.Populations[0])
 		if err != nil {
-			fmt.Fprintf(c.stderr, "mrasim eval: reference policies: %v\n", err)
-			return ExitUsage
+			return badInputf("reference policies: %w", err)
 		}
 		entries = append(entries, refs...)
 	}
-	mo := memest.EvalOptions{
-		Game: opts.Game, Params: opts.Params, Populations: opts.Populations, Entries: len(entries),
-		Latents: maxLatents(entries), AdaptEpisodes: adaptEpisodes(opts), BRBatch: brBatch(opts), Workers: *workers,
-	}
-	// Run fewer jobs at once rather than more than the memory holds.
-	if fit, err := memest.FitWorkers(mo, limit); err == nil && fit >= 1 && fit < *workers {
-		fmt.Fprintf(c.stderr, "memory: running %d jobs at once instead of %d to stay within %s (results do not depend on it)\n", fit, *workers, memest.Format(limit))
-		mo.Workers = fit
-		opts.Runner = jobs.Local{Workers: fit}
-	}
-	est, err := memest.Eval(mo)
-	if err != nil {
-		fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
-		return ExitUsage
-	}
-	if err := checkMemory(c.stderr, est, limit, limitSource, "this evaluation"); err != nil {
-		fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
-		return ExitUsage
+	if err := c.fitEvalMemory(&opts, len(entries), maxLatents(entries), f.workers, limit, limitSource); err != nil {
+		return err
 	}
 	// Outputs are checked before the work, not after it.
-	dir, created, err := evalOutputDir(*out, runs[0])
+	dir, created, err := evalOutputDir(f.out, f.runs[0])
 	if err != nil {
-		fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
-		return ExitFailure
+		return failed(err)
 	}
 	// An evaluation that does not finish leaves no empty report folder.
 	defer func() {
@@ -222,24 +121,175 @@ func runEval(c *context, args []string) int {
 			os.Remove(dir) // only removes it while empty
 		}
 	}()
-	if *jsonOut != "" {
-		if err := checkWritable(*jsonOut); err != nil {
-			fmt.Fprintf(c.stderr, "mrasim eval: --json: %v\n", err)
-			return ExitFailure
+	if f.jsonOut != "" {
+		if err := checkWritable(f.jsonOut); err != nil {
+			return failedf("--json: %w", err)
 		}
 	}
-
 	var remote *natsrun.Runner
-	if *nf.url != "" {
-		nc, code := nf.connect(c, "eval")
-		if nc == nil {
-			return code
+	if *f.nats.url != "" {
+		nc, err := f.nats.connect("mrasim eval")
+		if err != nil {
+			return err
 		}
 		defer nc.Close()
 		remote = &natsrun.Runner{Conn: nc, Settings: natsrun.DefaultSettings(), Log: c.stderr}
 		opts.Runner = remote
 	}
+	fmt.Fprintf(c.stderr, "evaluating %d entries of %s at %d populations; report in %s\n", len(entries), s.Game.Name, len(opts.Populations), dir)
+	rep, err := c.playLeague(entries, opts, remote, f.quiet)
+	if err != nil {
+		return err
+	}
+	return c.writeEvalReport(rep, s.Name, dir, f.jsonOut, f.renders, entries, opts)
+}
 
+// league loads the runs of --run (the newest run under runs/ without
+// one) and returns them with the random player as the league's entries,
+// with the scenario whose [eval] table applies: --scenario or the first
+// run's.
+func (f *evalFlags) league() ([]league.Entry, *scenarios.Scenario, error) {
+	if len(f.runs) == 0 {
+		dir, err := newestRunAnywhere(scenarios.DefaultOut)
+		if err != nil {
+			return nil, nil, badInput(err)
+		}
+		f.runs = append(f.runs, dir)
+	}
+	var entries []league.Entry
+	var first *scenarios.Scenario
+	for _, dir := range f.runs {
+		s, run, err := loadRun(dir)
+		if err != nil {
+			return nil, nil, badInput(scenarioProblems(err))
+		}
+		if first == nil {
+			first = s
+		} else if s.Game.Name != first.Game.Name {
+			return nil, nil, badInputf("run %s plays %q, run %s plays %q: a league needs one game", dir, s.Game.Name, f.runs[0], first.Game.Name)
+		}
+		entries = append(entries, run)
+	}
+	entries = append(entries, league.Random{})
+	if f.scenario == "" {
+		return entries, first, nil
+	}
+	s, err := scenarios.Load(f.scenario)
+	if err != nil {
+		return nil, nil, badInput(err)
+	}
+	if s.Game.Name != first.Game.Name {
+		return nil, nil, badInputf("--scenario plays %q, the runs %q", s.Game.Name, first.Game.Name)
+	}
+	return entries, s, nil
+}
+
+// options returns the league's options: scenario s's [eval] table with
+// the flags that override it.
+func (f *evalFlags) options(s *scenarios.Scenario) (league.Options, error) {
+	opts := league.Options{
+		Game: s.Game.Name, Params: s.Game.Params, Populations: s.Eval.Populations, Episodes: s.Eval.Episodes, Seed: s.Seed,
+		AdaptSteps: s.Eval.AdaptSteps, AdaptEpisodes: s.Eval.AdaptEpisodes,
+		NashConv: s.Eval.NashConv, BR: brBudget(s.Eval),
+		Runner: jobs.Local{Workers: f.workers},
+	}
+	if len(f.pops) > 0 {
+		pops, err := evalPopulations(s, f.pops)
+		if err != nil {
+			return opts, err
+		}
+		opts.Populations = pops
+	}
+	set := func(name string) bool { return flagSet(f.fs, name) }
+	if set("adapt-steps") {
+		if f.adaptSteps < 0 {
+			return opts, badInputf("--adapt-steps must be ≥ 0")
+		}
+		opts.AdaptSteps = f.adaptSteps
+	}
+	if set("episodes") {
+		opts.Episodes = f.episodes
+	}
+	if set("br-episodes") {
+		if f.brEpisodes < 0 {
+			return opts, badInputf("--br-episodes must be ≥ 0")
+		}
+		opts.BR.Episodes = f.brEpisodes
+	}
+	if set("nashconv") {
+		if !slices.Contains(league.NashConvModes, f.nashConv) {
+			return opts, badInputf("--nashconv %q: want one of %s", f.nashConv, strings.Join(league.NashConvModes, ", "))
+		}
+		opts.NashConv = f.nashConv
+	}
+	if opts.BR.Episodes == 0 {
+		// No best responses: exact values only, where the game gives them.
+		if opts.NashConv == league.ModeBR {
+			return opts, badInputf("--nashconv br needs best-response episodes > 0")
+		}
+		if opts.NashConv == league.ModeAuto {
+			opts.NashConv = league.ModeExactWhereGiven
+		}
+	}
+	if set("seed") {
+		opts.Seed = f.seed
+	}
+	return opts, nil
+}
+
+// evalPopulations checks the populations of --populations (each listed
+// once) against s's game.
+func evalPopulations(s *scenarios.Scenario, flags []string) ([]env.Population, error) {
+	reg, _ := env.Lookup(s.Game.Name)
+	var pops []env.Population
+	listed := map[string]string{}
+	for _, text := range strings.Fields(strings.Join(flags, " ")) {
+		p, err := env.ParsePopulation(text)
+		if err == nil {
+			p, err = reg.Population(p)
+		}
+		if err == nil {
+			_, err = reg.Make(s.Game.Params, p)
+		}
+		if err != nil {
+			return nil, badInputf("--populations %s: %w", text, err)
+		}
+		if first, ok := listed[p.String()]; ok {
+			return nil, badInputf("--populations: %s and %s are the same population %v; list each once", first, text, p)
+		}
+		listed[p.String()] = text
+		pops = append(pops, p)
+	}
+	return pops, nil
+}
+
+// fitEvalMemory checks the evaluation's memory against limit, running
+// fewer jobs at once than workers (changing opts' runner) rather than
+// more than the memory holds.
+func (c *context) fitEvalMemory(opts *league.Options, entries, latents, workers int, limit int64, limitSource string) error {
+	mo := memest.EvalOptions{
+		Game: opts.Game, Params: opts.Params, Populations: opts.Populations, Entries: entries,
+		Latents: latents, AdaptEpisodes: adaptEpisodes(*opts), BRBatch: brBatch(*opts), Workers: workers,
+	}
+	if fit, err := memest.FitWorkers(mo, limit); err == nil && fit >= 1 && fit < workers {
+		fmt.Fprintf(c.stderr, "memory: running %d jobs at once instead of %d to stay within %s (results do not depend on it)\n", fit, workers, memest.Format(limit))
+		mo.Workers = fit
+		opts.Runner = jobs.Local{Workers: fit}
+	}
+	est, err := memest.Eval(mo)
+	if err != nil {
+		return badInput(err)
+	}
+	if err := checkMemory(c.stderr, est, limit, limitSource, "this evaluation"); err != nil {
+		return badInput(err)
+	}
+	return nil
+}
+
+// playLeague plays the league with a progress display (naming the
+// workers of remote, when the jobs run there); an interrupt stops it
+// without a report.
+func (c *context) playLeague(entries []league.Entry, opts league.Options, remote *natsrun.Runner, quiet bool) (*league.Report, error) {
 	var bar *progress.Reporter
 	// Jobs differ in size (a best response costs hundreds of evaluations):
 	// on this machine the ETA follows the estimated work done, not the
@@ -252,7 +302,7 @@ func runEval(c *context, args []string) int {
 			if remote == nil {
 				po = append(po, progress.WithWorkETA())
 			}
-			bar = progress.New(progressOut(c.stderr, *quiet), int64(n), "jobs", po...)
+			bar = progress.New(progressOut(c.stderr, quiet), int64(n), "jobs", po...)
 		}
 		if remote == nil {
 			bar.SetWork(math.Float64frombits(work.Load()))
@@ -263,19 +313,25 @@ func runEval(c *context, args []string) int {
 		}
 		bar.Set(int64(done), fields)
 	}
-	fmt.Fprintf(c.stderr, "evaluating %d entries of %s at %d populations; report in %s\n", len(entries), s.Game.Name, len(opts.Populations), dir)
 	rep, interrupted, err := playInterruptibly(entries, opts)
 	if bar != nil {
 		bar.Finish()
 	}
 	if interrupted {
-		fmt.Fprintln(c.stderr, "\nmrasim eval: interrupted; stopped without writing a report")
-		return ExitFailure
+		fmt.Fprintln(c.stderr) // end the progress line
+		return nil, failedf("interrupted; stopped without writing a report")
 	}
 	if err != nil {
-		fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
-		return ExitFailure
+		return nil, failed(err)
 	}
+	return rep, nil
+}
+
+// writeEvalReport prints the league's tables and writes report.md,
+// results.csv, results.json and the figures into dir, results.json also
+// to jsonOut when given, and with renders one GIF per population and
+// entry.
+func (c *context) writeEvalReport(rep *league.Report, name, dir, jsonOut string, renders bool, entries []league.Entry, opts league.Options) error {
 	fmt.Fprintf(c.stdout, "%s\n\n", rep.BudgetText())
 	for _, label := range rep.Labels() {
 		rep.Table(c.stdout, label)
@@ -285,32 +341,28 @@ func runEval(c *context, args []string) int {
 		name string
 		fn   func(string) error
 	}{
-		{"report.md", func(p string) error { return rep.WriteMarkdown(p, "mrasim league: "+s.Name) }},
+		{"report.md", func(p string) error { return rep.WriteMarkdown(p, "mrasim league: "+name) }},
 		{"results.csv", rep.WriteCSV},
 		{"results.json", rep.WriteJSON},
 	}
 	for _, w := range write {
 		if err := w.fn(filepath.Join(dir, w.name)); err != nil {
-			fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
-			return ExitFailure
+			return failed(err)
 		}
 	}
-	if *jsonOut != "" {
-		if err := rep.WriteJSON(*jsonOut); err != nil {
-			fmt.Fprintf(c.stderr, "mrasim eval: %v\n", err)
-			return ExitFailure
+	if jsonOut != "" {
+		if err := rep.WriteJSON(jsonOut); err != nil {
+			return failed(err)
 		}
 	}
 	figs, err := rep.WriteFigures(dir)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "mrasim eval: figures: %v\n", err)
-		return ExitFailure
+		return failedf("figures: %w", err)
 	}
-	if *renders {
+	if renders {
 		files, err := writeRenders(dir, entries, opts)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "mrasim eval: --render: %v\n", err)
-			return ExitFailure
+			return failedf("--render: %w", err)
 		}
 		figs = append(figs, files...)
 	}
@@ -319,7 +371,7 @@ func runEval(c *context, args []string) int {
 		fmt.Fprintf(c.stdout, ", %s", filepath.Base(f))
 	}
 	fmt.Fprintln(c.stdout)
-	return ExitOK
+	return nil
 }
 
 // brBudget maps the scenario's [eval.br] table to the league's settings.

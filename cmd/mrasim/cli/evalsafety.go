@@ -16,39 +16,35 @@ import (
 // evalSignals are the signals that stop an evaluation. Tests may replace it.
 var evalSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
 
-// checkEvalFlags refuses eval flags that are out of range or repeat a run
-// or population; ok is false with the exit code when it printed a refusal.
-func (c *context) checkEvalFlags(runs, pops []string, set map[string]bool, workers, episodes int) (code int, ok bool) {
-	refuse := func(format string, args ...any) (int, bool) {
-		fmt.Fprintf(c.stderr, "mrasim eval: "+format+"\n", args...)
-		return ExitUsage, false
+// check refuses eval flags that are out of range or repeat a run or
+// population.
+func (f *evalFlags) check() error {
+	if f.workers < 1 {
+		return badInputf("--workers %d: want ≥ 1", f.workers)
 	}
-	if workers < 1 {
-		return refuse("--workers %d: want ≥ 1", workers)
+	if flagSet(f.fs, "episodes") && (f.episodes < 1 || f.episodes > 1e9) {
+		return badInputf("--episodes %d: want an integer in [1, 1e9]", f.episodes)
 	}
-	if set["episodes"] && (episodes < 1 || episodes > 1e9) {
-		return refuse("--episodes %d: want an integer in [1, 1e9]", episodes)
-	}
-	if set["populations"] && len(strings.Fields(strings.Join(pops, " "))) == 0 {
-		return refuse(`--populations %q: name at least one population, e.g. --populations "3 6 12"`, strings.Join(pops, " "))
+	if flagSet(f.fs, "populations") && len(strings.Fields(strings.Join(f.pops, " "))) == 0 {
+		return badInputf(`--populations %q: name at least one population, e.g. --populations "3 6 12"`, strings.Join(f.pops, " "))
 	}
 	paths, labels := map[string]string{}, map[string]string{}
-	for _, r := range runs {
+	for _, r := range f.runs {
 		abs, err := filepath.Abs(r)
 		if err != nil {
 			abs = filepath.Clean(r)
 		}
 		if first, ok := paths[abs]; ok {
-			return refuse("--run %s is given twice (also as %s); name each run once", r, first)
+			return badInputf("--run %s is given twice (also as %s); name each run once", r, first)
 		}
 		paths[abs] = r
 		label := filepath.Base(filepath.Clean(r))
 		if first, ok := labels[label]; ok {
-			return refuse("--run %s and --run %s have the same name %q, which names their rows in the report; rename or copy one", first, r, label)
+			return badInputf("--run %s and --run %s have the same name %q, which names their rows in the report; rename or copy one", first, r, label)
 		}
 		labels[label] = r
 	}
-	return 0, true
+	return nil
 }
 
 // maxLatents is the largest latent count of the entries (1 for none).

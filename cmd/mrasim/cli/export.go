@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -13,100 +14,102 @@ import (
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/internal/npz"
 	"github.com/mrasim/mrasim/mra"
-	"github.com/mrasim/mrasim/scenarios"
 )
 
 // exportCheckFrames is how many frames export records, with the Go
 // player's action probabilities, for a reimplementation to check itself.
 const exportCheckFrames = 32
 
-func runExport(c *context, args []string) int {
-	fs := c.newFlags("export", "--run DIR [--out FILE.npz] [flags]",
-		"Writes a trained run's policy networks as a numpy .npz archive, for mrasim.load_policy in Python\n"+
-			"(numpy only): the relation net φ, each agent type's policy and the prior p(z|m) over the latent\n"+
-			"modes, with their sizes in meta.json. It also records frames of the run's own player at one\n"+
-			"population with the Go player's action probabilities (check.*), which the Python package\n"+
-			"compares itself against. MRA-family runs (mra, single, reptile) only.")
-	runDir := fs.String("run", "", "the run folder to export (required)")
-	out := fs.String("out", "", "the archive to write (default: DIR/policy.npz)")
-	pop := fs.String("population", "", "the population of the recorded check frames, such as `agents=6` (default: the first training population)")
-	seed := fs.Uint64("seed", 1, "seed of the recorded check episodes")
-	rest, code, done := c.parse(fs, args)
-	if done {
-		return code
-	}
-	fail := func(code int, format string, args ...any) int {
-		fmt.Fprintf(c.stderr, "mrasim export: "+format+"\n", args...)
-		return code
-	}
+// exportCommand writes a run's policy networks for Python.
+var exportCommand = &command{
+	name:     "export",
+	synopsis: "--run DIR [--out FILE.npz] [flags]",
+	short:    "write a trained run's policy networks as a numpy .npz for mrasim.load_policy in Python",
+	long: "Writes a trained run's policy networks as a numpy .npz archive, for mrasim.load_policy in Python\n" +
+		"(numpy only): the relation net φ, each agent type's policy and the prior p(z|m) over the latent\n" +
+		"modes, with their sizes in meta.json. It also records frames of the run's own player at one\n" +
+		"population with the Go player's action probabilities (check.*), which the Python package\n" +
+		"compares itself against. MRA-family runs (mra, single, reptile) only.",
+	flags: func(fs *flag.FlagSet) runFunc {
+		f := &exportFlags{}
+		fs.StringVar(&f.runDir, "run", "", "the run folder to export (required)")
+		fs.StringVar(&f.out, "out", "", "the archive to write (default: DIR/policy.npz)")
+		fs.StringVar(&f.pop, "population", "", "the population of the recorded check frames, such as `agents=6` (default: the first training population)")
+		fs.Uint64Var(&f.seed, "seed", 1, "seed of the recorded check episodes")
+		return f.run
+	},
+}
+
+// exportFlags are export's flags.
+type exportFlags struct {
+	runDir, out, pop string
+	seed             uint64
+}
+
+func (f *exportFlags) run(c *context, rest []string) error {
 	switch {
 	case len(rest) > 0:
-		return fail(ExitUsage, "unexpected arguments %q: give the run with --run DIR", rest)
-	case *runDir == "":
-		fs.Usage()
-		return fail(ExitUsage, "want --run DIR")
+		return badInputf("unexpected arguments %q: give the run with --run DIR", rest)
+	case f.runDir == "":
+		return badUsage("want --run DIR")
 	}
-	s, run, err := loadRun(*runDir)
+	s, run, err := loadRun(f.runDir)
 	if err != nil {
-		if list := (scenarios.ErrorList{}); errors.As(err, &list) {
-			c.reportScenarioError(err)
-			return ExitUsage
-		}
-		return fail(ExitUsage, "%v", err)
+		return badInput(scenarioProblems(err))
 	}
 	cfg, ok := mra.ConfigOf(run.Settings)
 	if !ok || cfg.Algo == mra.AlgoMADDPG {
-		return fail(ExitUsage, "--run %s is a %s run; export writes MRA-family policies (mra, single, reptile)", *runDir, run.Settings.Algorithm())
+		return badInputf("--run %s is a %s run; export writes MRA-family policies (mra, single, reptile)", f.runDir, run.Settings.Algorithm())
 	}
 	reg, _ := env.Lookup(s.Game.Name) // checked by Load
 	population := s.Train.Populations[0]
-	if *pop != "" {
-		p, err := env.ParsePopulation(*pop)
+	if f.pop != "" {
+		p, err := env.ParsePopulation(f.pop)
 		if err == nil {
 			p, err = reg.Population(p)
 		}
 		if err != nil {
-			return fail(ExitUsage, "--population %s: %v", *pop, err)
+			return badInputf("--population %s: %w", f.pop, err)
 		}
 		population = p
 	}
 	game, err := reg.Make(s.Game.Params, population)
 	if err != nil {
-		return fail(ExitUsage, "--population %v: %v", population, err)
+		return badInputf("--population %v: %w", population, err)
 	}
 	model, err := mra.LoadModel(cfg, run.Setup, run.State)
 	if err != nil {
-		return fail(ExitFailure, "%v", err)
+		return failed(err)
 	}
 	defer model.Close()
-	player, err := mra.NewPlayer(model, game.Spec(), nil, env.SubSeed(*seed, math.MaxUint64))
+	player, err := mra.NewPlayer(model, game.Spec(), nil, env.SubSeed(f.seed, math.MaxUint64))
 	if err != nil {
-		return fail(ExitUsage, "--population %v: %v", population, err)
+		return badInputf("--population %v: %w", population, err)
 	}
 	exp := mra.ExportPolicy(model)
 	exp.Meta["game"] = s.Game.Name
 	exp.Meta["params"] = s.Game.Params
-	exp.Meta["run"] = filepath.Base(filepath.Clean(*runDir))
+	exp.Meta["run"] = filepath.Base(filepath.Clean(f.runDir))
 	var trained []string
 	for _, p := range s.Train.Populations {
 		trained = append(trained, p.String())
 	}
 	exp.Meta["populations"] = trained
-	check, err := recordCheck(game, player, *seed)
+	check, err := recordCheck(game, player, f.seed)
 	if err != nil {
-		return fail(ExitFailure, "%v", err)
+		return failed(err)
 	}
-	target := *out
+	target := f.out
 	if target == "" {
-		target = filepath.Join(*runDir, "policy.npz")
+		target = filepath.Join(f.runDir, "policy.npz")
 	}
 	err = checkpoint.WriteAtomic(target, func(w io.Writer) error { return writePolicy(w, exp, check) })
 	if err != nil {
-		return fail(ExitFailure, "%v", err)
+		return failed(err)
 	}
 	fmt.Fprintf(c.stdout, "wrote %s: %s policy of game %s (%d arrays, %d latent modes), with %d check frames at %v\n",
 		target, cfg.Algo, s.Game.Name, len(exp.Arrays), cfg.Latents, check.frames, population)
-	return ExitOK
+	return nil
 }
 
 // checkFrames are frames the Go player met, with its action probabilities.

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"image"
@@ -32,159 +31,93 @@ const maxGIFBytes = 1e9
 // particleGames names the games that render, for error messages.
 var particleGames = []string{particle.ResourceName, particle.SpreadName, particle.TagName, particle.TreasureName, particle.PacmanName}
 
-func runRender(c *context, args []string) int {
-	fs := c.newFlags("render", "(--run DIR | SCENARIO) [flags]",
-		"Plays episodes of a particle-world game and draws them as an animated GIF: agents,\n"+
-			"landmarks, food, deposits and treasures in their colours and sizes, each agent in its\n"+
-			"type's colour, and a caption with the step, the rewards and the population. With --run\n"+
-			"the run's MRA agents play, and each agent's relation graph is drawn as edges from it to\n"+
-			"what it attends to (width ∝ weight, only weights above --edge-threshold) and its latent\n"+
-			"mode as a label zK; with a SCENARIO file the agents play uniformly random actions.\n"+
-			"There is one frame per state: the first and one after each step.")
-	runDir := fs.String("run", "", "a run folder `DIR` whose agents play (instead of a SCENARIO file)")
-	pop := fs.String("population", "", "the population to play, such as `agents=6` or adversaries=3,good=1 (default: the first training population)")
-	episodes := fs.Int("episodes", 1, "episodes to play, one after the other in the same GIF")
-	seed := fs.Uint64("seed", 0, "root seed of the episodes and the agents (default: the scenario's seed)")
-	out := fs.String("out", "", "the GIF `FILE.gif` to write (default: render-POPULATION.gif in the run folder, or SCENARIONAME-POPULATION.gif here)")
-	framesDir := fs.String("frames", "", "write one PNG per frame into `DIR` (eEPISODE-tSTEP.png) instead of a GIF")
-	size := fs.Int("size", render.DefaultSize, "width of the world view in pixels (64 … 4096)")
-	threshold := fs.Float64("edge-threshold", render.DefaultEdgeThreshold, "draw relation-graph edges only where the weight exceeds this (< 1; 0 draws every positive weight)")
-	rest, code, done := c.parse(fs, args)
-	if done {
-		return code
-	}
-	fail := func(code int, format string, args ...any) int {
-		fmt.Fprintf(c.stderr, "mrasim render: "+format+"\n", args...)
-		return code
-	}
-	switch {
-	case len(rest) > 1:
-		return fail(ExitUsage, "want at most one scenario file, got %d arguments", len(rest))
-	case len(rest) == 1 && *runDir != "":
-		return fail(ExitUsage, "give a run (--run %s) or a scenario file (%s), not both", *runDir, rest[0])
-	case len(rest) == 0 && *runDir == "":
-		fs.Usage()
-		return fail(ExitUsage, "want a scenario file or --run DIR")
-	case *episodes < 1 || *episodes > 1000:
-		return fail(ExitUsage, "--episodes %d: want 1 … 1000", *episodes)
-	case *out != "" && *framesDir != "":
-		return fail(ExitUsage, "--out writes a GIF and --frames PNG files: give one of them")
-	case *size == 0:
-		// 0 means the default in render.Options, not on the command line.
-		return fail(ExitUsage, "render: size 0 pixels, want 64 … 4096")
-	}
-	opts := render.Options{Size: *size, EdgeThreshold: *threshold}
-	if *threshold == 0 {
-		opts.EdgeThreshold = -1 // every positive weight; 0 in Options means the default
-	}
-	if _, err := render.New(opts); err != nil {
-		return fail(ExitUsage, "%v", err)
-	}
+// renderCommand draws episodes of a particle game.
+var renderCommand = &command{
+	name:     "render",
+	synopsis: "(--run DIR | SCENARIO) [flags]",
+	short:    "draw episodes of a particle game as an animated GIF, with MRA's relation graphs",
+	long: "Plays episodes of a particle-world game and draws them as an animated GIF: agents,\n" +
+		"landmarks, food, deposits and treasures in their colours and sizes, each agent in its\n" +
+		"type's colour, and a caption with the step, the rewards and the population. With --run\n" +
+		"the run's MRA agents play, and each agent's relation graph is drawn as edges from it to\n" +
+		"what it attends to (width ∝ weight, only weights above --edge-threshold) and its latent\n" +
+		"mode as a label zK; with a SCENARIO file the agents play uniformly random actions.\n" +
+		"There is one frame per state: the first and one after each step.",
+	flags: declareRenderFlags,
+}
 
-	var s *scenarios.Scenario
-	var entry league.Entry = league.Random{}
-	var err error
-	if *runDir != "" {
-		sc, run, err := loadRun(*runDir)
-		if err != nil {
-			if list := (scenarios.ErrorList{}); errors.As(err, &list) {
-				c.reportScenarioError(err)
-			} else {
-				fmt.Fprintf(c.stderr, "mrasim render: %v\n", err)
-			}
-			return ExitUsage
-		}
-		s, entry = sc, run
-	} else if s, err = scenarios.Load(rest[0]); err != nil {
-		c.reportScenarioError(err)
-		return ExitUsage
+// renderFlags are render's flags.
+type renderFlags struct {
+	fs                       *flag.FlagSet
+	runDir, pop, out, frames string
+	episodes, size           int
+	seed                     uint64
+	threshold                float64
+}
+
+func declareRenderFlags(fs *flag.FlagSet) runFunc {
+	f := &renderFlags{fs: fs}
+	fs.StringVar(&f.runDir, "run", "", "a run folder `DIR` whose agents play (instead of a SCENARIO file)")
+	fs.StringVar(&f.pop, "population", "", "the population to play, such as `agents=6` or adversaries=3,good=1 (default: the first training population)")
+	fs.IntVar(&f.episodes, "episodes", 1, "episodes to play, one after the other in the same GIF")
+	fs.Uint64Var(&f.seed, "seed", 0, "root seed of the episodes and the agents (default: the scenario's seed)")
+	fs.StringVar(&f.out, "out", "", "the GIF `FILE.gif` to write (default: render-POPULATION.gif in the run folder, or SCENARIONAME-POPULATION.gif here)")
+	fs.StringVar(&f.frames, "frames", "", "write one PNG per frame into `DIR` (eEPISODE-tSTEP.png) instead of a GIF")
+	fs.IntVar(&f.size, "size", render.DefaultSize, "width of the world view in pixels (64 … 4096)")
+	fs.Float64Var(&f.threshold, "edge-threshold", render.DefaultEdgeThreshold, "draw relation-graph edges only where the weight exceeds this (< 1; 0 draws every positive weight)")
+	return f.run
+}
+
+// run checks the flags, loads the scenario or run, sets up the game and
+// its player, and plays and draws the episodes.
+func (f *renderFlags) run(c *context, rest []string) error {
+	opts, err := f.check(rest)
+	if err != nil {
+		return err
 	}
-	if err := checkRenders(s); err != nil {
-		return fail(ExitUsage, "%v", err)
+	s, entry, err := f.load(rest)
+	if err != nil {
+		return err
 	}
-	seedSet := false
-	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
-	if !seedSet {
-		*seed = s.Seed
+	population, err := f.population(s)
+	if err != nil {
+		return err
 	}
 	reg, _ := env.Lookup(s.Game.Name) // checked by Load
-	population := s.Train.Populations[0]
-	if *pop != "" {
-		p, err := env.ParsePopulation(*pop)
-		if err == nil {
-			p, err = reg.Population(p)
-		}
-		if err != nil {
-			return fail(ExitUsage, "--population %s: %v", *pop, err)
-		}
-		population = p
-	}
 	game, err := reg.Make(s.Game.Params, population)
 	if err != nil {
-		return fail(ExitUsage, "--population %v: %v", population, err)
+		return badInputf("--population %v: %w", population, err)
 	}
-	policy, err := entry.Policy(game.Spec(), env.SubSeed(*seed, math.MaxUint64))
+	policy, err := entry.Policy(game.Spec(), env.SubSeed(f.seed, math.MaxUint64))
 	if err != nil {
-		return fail(ExitUsage, "--population %v: %v", population, err)
+		return badInputf("--population %v: %w", population, err)
 	}
 	ep, err := newEpisodeRenderer(opts, game, policy, entry.Name())
 	if err != nil {
-		return fail(ExitUsage, "%v", err)
+		return badInput(err)
 	}
-	if b := ep.r.Bounds(); *framesDir == "" {
-		// image/gif encodes a GIF from all its frames at once: refuse what
-		// would not fit rather than run out of memory halfway.
-		bytes := float64(*episodes) * float64(game.Spec().Horizon+1) * float64(b.Dx()*b.Dy())
-		if bytes > maxGIFBytes {
-			return fail(ExitUsage, "%d episodes of up to %d frames of %d×%d pixels would hold %.0f MB of frames in memory (limit %.0f MB): play fewer --episodes, use a smaller --size, or write --frames",
-				*episodes, game.Spec().Horizon+1, b.Dx(), b.Dy(), bytes/1e6, maxGIFBytes/1e6)
-		}
+	if err := f.checkGIFMemory(ep, game.Spec().Horizon); err != nil {
+		return err
 	}
-
-	var emit func(episode, t int, img *image.Paletted) error
-	var frames []*image.Paletted
-	target := *out
-	if *framesDir != "" {
-		if err := os.MkdirAll(*framesDir, 0o755); err != nil {
-			return fail(ExitFailure, "--frames: %v", err)
-		}
-		target = *framesDir
-		emit = func(episode, t int, img *image.Paletted) error {
-			name := filepath.Join(*framesDir, fmt.Sprintf("e%03d-t%03d.png", episode+1, t))
-			return checkpoint.WriteAtomic(name, func(w io.Writer) error { return png.Encode(w, img) })
-		}
-	} else {
-		if target == "" {
-			if *runDir != "" {
-				target = filepath.Join(*runDir, "render-"+fileLabel(population.String())+".gif")
-			} else {
-				target = fileLabel(s.Name) + "-" + fileLabel(population.String()) + ".gif"
-			}
-		}
-		// Refuse a target folder that is not there before playing.
-		if info, err := os.Stat(filepath.Dir(target)); err != nil || !info.IsDir() {
-			return fail(ExitFailure, "--out %s: the folder %s does not exist", target, filepath.Dir(target))
-		}
-		emit = func(_, _ int, img *image.Paletted) error {
-			frames = append(frames, img)
-			return nil
-		}
-	}
-	returns, err := ep.play(*seed, *episodes, emit)
+	target, emit, frames, err := f.output(s, population)
 	if err != nil {
-		return fail(ExitFailure, "%v", err)
+		return err
+	}
+	returns, err := ep.play(f.seed, f.episodes, emit)
+	if err != nil {
+		return failed(err)
+	}
+	if f.frames == "" {
+		err := checkpoint.WriteAtomic(target, func(w io.Writer) error { return render.WriteGIF(w, *frames, gifDelay) })
+		if err != nil {
+			return failed(err)
+		}
 	}
 	count := 0
 	for _, r := range returns {
 		count += r.steps + 1
 	}
-	if *framesDir == "" {
-		err := checkpoint.WriteAtomic(target, func(w io.Writer) error { return render.WriteGIF(w, frames, gifDelay) })
-		if err != nil {
-			return fail(ExitFailure, "%v", err)
-		}
-	}
-	fmt.Fprintf(c.stdout, "wrote %s: %d frames, %d episodes of %s at %v played by %s (seed %d)\n", target, count, len(returns), s.Game.Name, population, entry.Name(), *seed)
+	fmt.Fprintf(c.stdout, "wrote %s: %d frames, %d episodes of %s at %v played by %s (seed %d)\n", target, count, len(returns), s.Game.Name, population, entry.Name(), f.seed)
 	for k, t := range game.Spec().Types {
 		sum := 0.0
 		for _, r := range returns {
@@ -192,7 +125,130 @@ func runRender(c *context, args []string) int {
 		}
 		fmt.Fprintf(c.stdout, "  %s: mean return per agent %.4f\n", t.Name, sum/float64(len(returns)))
 	}
-	return ExitOK
+	return nil
+}
+
+// check refuses arguments and flags that do not go together or are out
+// of range, and returns the renderer's options.
+func (f *renderFlags) check(rest []string) (render.Options, error) {
+	switch {
+	case len(rest) > 1:
+		return render.Options{}, badInputf("want at most one scenario file, got %d arguments", len(rest))
+	case len(rest) == 1 && f.runDir != "":
+		return render.Options{}, badInputf("give a run (--run %s) or a scenario file (%s), not both", f.runDir, rest[0])
+	case len(rest) == 0 && f.runDir == "":
+		return render.Options{}, badUsage("want a scenario file or --run DIR")
+	case f.episodes < 1 || f.episodes > 1000:
+		return render.Options{}, badInputf("--episodes %d: want 1 … 1000", f.episodes)
+	case f.out != "" && f.frames != "":
+		return render.Options{}, badInputf("--out writes a GIF and --frames PNG files: give one of them")
+	case f.size == 0:
+		// 0 means the default in render.Options, not on the command line.
+		return render.Options{}, badInputf("render: size 0 pixels, want 64 … 4096")
+	}
+	opts := render.Options{Size: f.size, EdgeThreshold: f.threshold}
+	if f.threshold == 0 {
+		opts.EdgeThreshold = -1 // every positive weight; 0 in Options means the default
+	}
+	if _, err := render.New(opts); err != nil {
+		return opts, badInput(err)
+	}
+	return opts, nil
+}
+
+// load returns the scenario and who plays: the run of --run, or random
+// agents in the scenario file rest[0]. The seed defaults to the
+// scenario's.
+func (f *renderFlags) load(rest []string) (*scenarios.Scenario, league.Entry, error) {
+	var s *scenarios.Scenario
+	var entry league.Entry = league.Random{}
+	if f.runDir != "" {
+		sc, run, err := loadRun(f.runDir)
+		if err != nil {
+			return nil, nil, badInput(scenarioProblems(err))
+		}
+		s, entry = sc, run
+	} else {
+		sc, err := scenarios.Load(rest[0])
+		if err != nil {
+			return nil, nil, badInput(err)
+		}
+		s = sc
+	}
+	if err := checkRenders(s); err != nil {
+		return nil, nil, badInput(err)
+	}
+	if !flagSet(f.fs, "seed") {
+		f.seed = s.Seed
+	}
+	return s, entry, nil
+}
+
+// population is the population of --population, or s's first training
+// population.
+func (f *renderFlags) population(s *scenarios.Scenario) (env.Population, error) {
+	if f.pop == "" {
+		return s.Train.Populations[0], nil
+	}
+	reg, _ := env.Lookup(s.Game.Name) // checked by Load
+	p, err := env.ParsePopulation(f.pop)
+	if err == nil {
+		p, err = reg.Population(p)
+	}
+	if err != nil {
+		return p, badInputf("--population %s: %w", f.pop, err)
+	}
+	return p, nil
+}
+
+// checkGIFMemory refuses a GIF whose frames would not fit in memory:
+// image/gif encodes a GIF from all its frames at once, so it is refused
+// rather than run out of memory halfway.
+func (f *renderFlags) checkGIFMemory(ep *episodeRenderer, horizon int) error {
+	if f.frames != "" {
+		return nil
+	}
+	b := ep.r.Bounds()
+	bytes := float64(f.episodes) * float64(horizon+1) * float64(b.Dx()*b.Dy())
+	if bytes > maxGIFBytes {
+		return badInputf("%d episodes of up to %d frames of %d×%d pixels would hold %.0f MB of frames in memory (limit %.0f MB): play fewer --episodes, use a smaller --size, or write --frames",
+			f.episodes, horizon+1, b.Dx(), b.Dy(), bytes/1e6, maxGIFBytes/1e6)
+	}
+	return nil
+}
+
+// output returns where the frames go: the GIF target (checking its folder
+// exists) with the frames collected for it, or the --frames folder
+// (created) with each frame written there as a PNG.
+func (f *renderFlags) output(s *scenarios.Scenario, population env.Population) (target string, emit func(episode, t int, img *image.Paletted) error, frames *[]*image.Paletted, err error) {
+	frames = new([]*image.Paletted)
+	if f.frames != "" {
+		if err := os.MkdirAll(f.frames, 0o755); err != nil {
+			return "", nil, nil, failedf("--frames: %w", err)
+		}
+		emit = func(episode, t int, img *image.Paletted) error {
+			name := filepath.Join(f.frames, fmt.Sprintf("e%03d-t%03d.png", episode+1, t))
+			return checkpoint.WriteAtomic(name, func(w io.Writer) error { return png.Encode(w, img) })
+		}
+		return f.frames, emit, frames, nil
+	}
+	target = f.out
+	if target == "" {
+		if f.runDir != "" {
+			target = filepath.Join(f.runDir, "render-"+fileLabel(population.String())+".gif")
+		} else {
+			target = fileLabel(s.Name) + "-" + fileLabel(population.String()) + ".gif"
+		}
+	}
+	// Refuse a target folder that is not there before playing.
+	if info, err := os.Stat(filepath.Dir(target)); err != nil || !info.IsDir() {
+		return "", nil, nil, failedf("--out %s: the folder %s does not exist", target, filepath.Dir(target))
+	}
+	emit = func(_, _ int, img *image.Paletted) error {
+		*frames = append(*frames, img)
+		return nil
+	}
+	return target, emit, frames, nil
 }
 
 // checkRenders refuses games that are not particle worlds.

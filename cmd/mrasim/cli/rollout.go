@@ -31,120 +31,131 @@ type stepRecord struct {
 	Obs        [][]float64 `json:"obs,omitempty"`
 }
 
-func runRollout(c *context, args []string) int {
-	fs := c.newFlags("rollout", "FILE [flags]",
-		"Plays uniformly random agents (legal actions only) in the game of scenario FILE at each\n"+
-			"population and prints a summary of returns per agent type. With --out, also writes one\n"+
-			"JSON object per step: population, episode, t, actions, rewards, terminated, truncated\n"+
-			"and alive flags and entity masks per agent (and observations with --obs, including a t = 0 record\n"+
-			"holding the first observation of each episode).")
-	var pops multiFlag
-	fs.Var(&pops, "population", "a population to play, such as `agents=3` or adversaries=3,good=1 (repeat for several;\ndefault: the scenario's training populations)")
-	episodes := fs.Int("episodes", 10, "episodes per population")
-	seed := fs.Uint64("seed", 0, "root seed of the episodes and the random agents (default: the scenario's seed)")
-	out := fs.String("out", "", "write the steps as JSON lines to `FILE.jsonl` (- for standard output)")
-	withObs := fs.Bool("obs", false, "include observations in the step records")
-	files, code, done := c.parse(fs, args)
-	if done {
-		return code
-	}
+// rolloutCommand plays random agents in a scenario's game.
+var rolloutCommand = &command{
+	name:     "rollout",
+	synopsis: "FILE [flags]",
+	short:    "play random agents in a scenario's game and write steps as JSON lines",
+	long: "Plays uniformly random agents (legal actions only) in the game of scenario FILE at each\n" +
+		"population and prints a summary of returns per agent type. With --out, also writes one\n" +
+		"JSON object per step: population, episode, t, actions, rewards, terminated, truncated\n" +
+		"and alive flags and entity masks per agent (and observations with --obs, including a t = 0 record\n" +
+		"holding the first observation of each episode).",
+	flags: func(fs *flag.FlagSet) runFunc {
+		f := &rolloutFlags{fs: fs}
+		fs.Var(&f.pops, "population", "a population to play, such as `agents=3` or adversaries=3,good=1 (repeat for several;\ndefault: the scenario's training populations)")
+		fs.IntVar(&f.episodes, "episodes", 10, "episodes per population")
+		fs.Uint64Var(&f.seed, "seed", 0, "root seed of the episodes and the random agents (default: the scenario's seed)")
+		fs.StringVar(&f.out, "out", "", "write the steps as JSON lines to `FILE.jsonl` (- for standard output)")
+		fs.BoolVar(&f.obs, "obs", false, "include observations in the step records")
+		return f.run
+	},
+}
+
+// rolloutFlags are rollout's flags.
+type rolloutFlags struct {
+	fs       *flag.FlagSet
+	pops     multiFlag
+	episodes int
+	seed     uint64
+	out      string
+	obs      bool
+}
+
+func (f *rolloutFlags) run(c *context, files []string) error {
 	if len(files) != 1 {
-		fmt.Fprintf(c.stderr, "mrasim rollout: want one scenario file, got %d arguments\n", len(files))
-		fs.Usage()
-		return ExitUsage
+		return badUsage("want one scenario file, got %d arguments", len(files))
 	}
-	if *episodes < 1 {
-		fmt.Fprintf(c.stderr, "mrasim rollout: --episodes %d: want ≥ 1\n", *episodes)
-		return ExitUsage
+	if f.episodes < 1 {
+		return badInputf("--episodes %d: want ≥ 1", f.episodes)
 	}
 	s, err := scenarios.Load(files[0])
 	if err != nil {
-		c.reportScenarioError(err)
-		return ExitUsage
+		return badInput(err)
 	}
-	seedSet := false
-	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
-	if !seedSet {
-		*seed = s.Seed
+	if !flagSet(f.fs, "seed") {
+		f.seed = s.Seed
 	}
 	reg, err := env.Lookup(s.Game.Name)
 	if err != nil { // cannot happen after Load; kept for safety
-		fmt.Fprintf(c.stderr, "mrasim rollout: %v\n", err)
-		return ExitUsage
+		return badInput(err)
 	}
-	populations := s.Train.Populations
-	if len(pops) > 0 {
-		populations = nil
-		listed := map[string]string{}
-		for _, text := range pops {
-			p, err := env.ParsePopulation(text)
-			if err == nil {
-				p, err = reg.Population(p)
-			}
-			if err != nil {
-				fmt.Fprintf(c.stderr, "mrasim rollout: --population %s: %v\n", text, err)
-				return ExitUsage
-			}
-			// Its steps would be written twice under one name.
-			if first, ok := listed[p.String()]; ok {
-				fmt.Fprintf(c.stderr, "mrasim rollout: --population %s and --population %s are the same population %v; give each once\n", first, text, p)
-				return ExitUsage
-			}
-			listed[p.String()] = text
-			populations = append(populations, p)
-		}
+	populations, err := rolloutPopulations(reg, f.pops, s.Train.Populations)
+	if err != nil {
+		return err
 	}
 
 	summaryOut := c.stdout
 	var steps *bufio.Writer
 	var file *os.File
-	switch *out {
+	switch f.out {
 	case "":
 	case "-":
 		steps = bufio.NewWriter(c.stdout)
 		summaryOut = c.stderr
 	default:
-		file, err = os.Create(*out)
+		file, err = os.Create(f.out)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "mrasim rollout: %v\n", err)
-			return ExitFailure
+			return failed(err)
 		}
 		defer file.Close()
 		steps = bufio.NewWriter(file)
 	}
 
-	fmt.Fprintf(summaryOut, "%s: game %s, %d episodes per population, random agents, seed %d\n", s.File, s.Game.Name, *episodes, *seed)
+	fmt.Fprintf(summaryOut, "%s: game %s, %d episodes per population, random agents, seed %d\n", s.File, s.Game.Name, f.episodes, f.seed)
 	for k, pop := range populations {
 		g, err := reg.Make(s.Game.Params, pop)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "mrasim rollout: --population %v: %v\n", pop, err)
-			return ExitUsage
+			return badInputf("--population %v: %w", pop, err)
 		}
-		popSeed := env.SubSeed(*seed, uint64(k))
+		popSeed := env.SubSeed(f.seed, uint64(k))
 		var observe agents.Observer
 		if steps != nil {
-			observe = stepWriter(steps, g, pop.String(), *withObs)
+			observe = stepWriter(steps, g, pop.String(), f.obs)
 		}
-		returns, lengths, err := agents.Play(g, agents.NewRandom(env.SubSeed(popSeed, math.MaxUint64)), popSeed, *episodes, observe)
+		returns, lengths, err := agents.Play(g, agents.NewRandom(env.SubSeed(popSeed, math.MaxUint64)), popSeed, f.episodes, observe)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "mrasim rollout: writing %s: %v\n", *out, err)
-			return ExitFailure
+			return failedf("writing %s: %w", f.out, err)
 		}
 		summarise(summaryOut, g.Spec(), returns, lengths)
 	}
 	if steps != nil {
 		if err := steps.Flush(); err != nil {
-			fmt.Fprintf(c.stderr, "mrasim rollout: writing %s: %v\n", *out, err)
-			return ExitFailure
+			return failedf("writing %s: %w", f.out, err)
 		}
 	}
 	if file != nil {
 		if err := file.Close(); err != nil {
-			fmt.Fprintf(c.stderr, "mrasim rollout: writing %s: %v\n", *out, err)
-			return ExitFailure
+			return failedf("writing %s: %w", f.out, err)
 		}
 	}
-	return ExitOK
+	return nil
+}
+
+// rolloutPopulations checks the --population flags against the game and
+// returns their populations, or the scenario's when none is given.
+func rolloutPopulations(reg env.Registration, pops []string, def []env.Population) ([]env.Population, error) {
+	if len(pops) == 0 {
+		return def, nil
+	}
+	var populations []env.Population
+	listed := map[string]string{}
+	for _, text := range pops {
+		p, err := env.ParsePopulation(text)
+		if err == nil {
+			p, err = reg.Population(p)
+		}
+		if err != nil {
+			return nil, badInputf("--population %s: %w", text, err)
+		}
+		// Its steps would be written twice under one name.
+		if first, ok := listed[p.String()]; ok {
+			return nil, badInputf("--population %s and --population %s are the same population %v; give each once", first, text, p)
+		}
+		listed[p.String()] = text
+		populations = append(populations, p)
+	}
+	return populations, nil
 }
 
 // stepWriter returns an observer that writes every step as a JSON line.

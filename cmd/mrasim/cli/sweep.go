@@ -1,130 +1,107 @@
 package cli
 
 import (
-	"bufio"
-	"bytes"
 	stdcontext "context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/mrasim/mrasim/cmd/mrasim/internal/memest"
 	"github.com/mrasim/mrasim/env"
-	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/internal/fsutil"
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/internal/runlock"
-	"github.com/mrasim/mrasim/league"
 	"github.com/mrasim/mrasim/league/jobs"
 	"github.com/mrasim/mrasim/league/natsrun"
 	"github.com/mrasim/mrasim/league/sweep"
 	"github.com/mrasim/mrasim/scenarios"
 )
 
-// Files a sweep adds to run folders.
-const (
-	sweepTrained  = "sweep-train.json" // the TrainResult of a finished run
-	sweepTrainLog = "train.log"        // what training printed
-	sweepEvalFile = "sweep-eval.json"  // in the eval folder: the job's identity and its EvalResult
-)
+// sweepCommand trains and evaluates an experiment grid.
+var sweepCommand = &command{
+	name:     "sweep",
+	synopsis: "FILE [flags]",
+	short:    "train and evaluate a grid of scenarios × algorithms × seeds; mean ± 95% interval across seeds",
+	long: "Runs the experiment grid FILE: trains every scenario × algorithm × seed into\n" +
+		"OUT/<scenario>/<algorithm>/seed-<seed>/ (skipping finished runs, resuming interrupted\n" +
+		"ones exactly), evaluates every run with the league, and writes OUT/sweep.md, sweep.csv,\n" +
+		"sweep.json and plots: per algorithm and population the mean over seeds with a 95%\n" +
+		"Student-t interval across seeds. Ctrl-C checkpoints the runs in training and exits 0;\n" +
+		"running the same command again continues.",
+	flags: declareSweepFlags,
+}
 
-func runSweep(c *context, args []string) int {
-	fs := c.newFlags("sweep", "FILE [flags]",
-		"Runs the experiment grid FILE: trains every scenario × algorithm × seed into\n"+
-			"OUT/<scenario>/<algorithm>/seed-<seed>/ (skipping finished runs, resuming interrupted\n"+
-			"ones exactly), evaluates every run with the league, and writes OUT/sweep.md, sweep.csv,\n"+
-			"sweep.json and plots: per algorithm and population the mean over seeds with a 95%\n"+
-			"Student-t interval across seeds. Ctrl-C checkpoints the runs in training and exits 0;\n"+
-			"running the same command again continues.")
-	out := fs.String("out", "", "folder of the runs and the report (default: the grid's out)")
-	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "runs trained or evaluated at once (results do not depend on it)")
-	workers := fs.Int("workers", 1, "goroutines inside each run: game copies in training, league jobs in evaluation\n(results do not depend on it)")
-	dry := fs.Bool("dry-run", false, "check the grid and list its runs, their state and memory; run nothing")
-	maxMemory := fs.String("max-memory", "", maxMemoryUsage+"\n(per run, and for the runs trained at once; with --nats each worker checks its own)")
-	quiet := fs.Bool("quiet", false, "no progress display")
-	nf := addNATSFlags(fs, "run the jobs on `URL`'s workers (mrasim worker) instead of this machine's cores; run folders travel through the server; see --creds, --tls-ca")
-	files, code, done := c.parse(fs, args)
-	if done {
-		return code
-	}
+// sweepFlags are sweep's flags.
+type sweepFlags struct {
+	fs             *flag.FlagSet
+	out, maxMemory string
+	jobs, workers  int
+	dry, quiet     bool
+	nats           natsFlags
+}
+
+func declareSweepFlags(fs *flag.FlagSet) runFunc {
+	f := &sweepFlags{fs: fs}
+	fs.StringVar(&f.out, "out", "", "folder of the runs and the report (default: the grid's out)")
+	fs.IntVar(&f.jobs, "jobs", runtime.GOMAXPROCS(0), "runs trained or evaluated at once (results do not depend on it)")
+	fs.IntVar(&f.workers, "workers", 1, "goroutines inside each run: game copies in training, league jobs in evaluation\n(results do not depend on it)")
+	fs.BoolVar(&f.dry, "dry-run", false, "check the grid and list its runs, their state and memory; run nothing")
+	fs.StringVar(&f.maxMemory, "max-memory", "", maxMemoryUsage+"\n(per run, and for the runs trained at once; with --nats each worker checks its own)")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
+	f.nats = addNATSFlags(fs, "run the jobs on `URL`'s workers (mrasim worker) instead of this machine's cores; run folders travel through the server; see --creds, --tls-ca")
+	return f.run
+}
+
+// run checks the grid and every run's memory, then trains and evaluates
+// the runs and writes the report.
+func (f *sweepFlags) run(c *context, files []string) error {
 	if len(files) != 1 {
-		fmt.Fprintf(c.stderr, "mrasim sweep: want one grid file, got %d arguments\n", len(files))
-		fs.Usage()
-		return ExitUsage
+		return badUsage("want one grid file, got %d arguments", len(files))
 	}
-	if *jobs < 1 || *workers < 1 {
-		fmt.Fprintf(c.stderr, "mrasim sweep: --jobs %d and --workers %d: want ≥ 1\n", *jobs, *workers)
-		return ExitUsage
+	if f.jobs < 1 || f.workers < 1 {
+		return badInputf("--jobs %d and --workers %d: want ≥ 1", f.jobs, f.workers)
 	}
 	g, err := scenarios.LoadGrid(files[0])
 	if err != nil {
-		c.reportScenarioError(err)
-		return ExitUsage
+		return badInput(err)
 	}
 	plan := planOf(g)
-	if *out != "" {
-		plan.Out = *out
+	if f.out != "" {
+		plan.Out = f.out
 	}
-	if *nf.url != "" && flagSet(fs, "jobs") {
-		fmt.Fprintf(c.stderr, "mrasim sweep: --jobs %d has no effect with --nats: the workers run the jobs (mrasim worker --concurrency sets how many each runs at once)\n", *jobs)
-		return ExitUsage
+	remote := *f.nats.url != ""
+	if remote && flagSet(f.fs, "jobs") {
+		return badInputf("--jobs %d has no effect with --nats: the workers run the jobs (%s worker --concurrency sets how many each runs at once)", f.jobs, c.prog)
 	}
-	// Every run's memory is estimated before anything is allocated.
-	limit, limitSource, err := memoryLimit(*maxMemory)
-	if err != nil {
-		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
-		return ExitUsage
+	jobs, err := c.checkSweepMemory(plan, f.maxMemory, f.jobs, f.workers, remote, f.dry)
+	if err != nil || f.dry {
+		return err
 	}
-	ests, err := planMemory(plan, *workers)
-	if err != nil {
-		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
-		return ExitUsage
-	}
-	if *nf.url != "" {
-		limit, limitSource = 0, "with --nats each worker checks its own memory"
-	}
-	fit, refusals := fitMemory(plan, ests, limit, *jobs)
-	if *dry {
-		c.listRuns(plan, ests)
-	}
-	c.reportMemory(plan, ests, limit, limitSource, *jobs, fit, refusals)
-	if len(refusals) > 0 {
-		return ExitUsage
-	}
-	if *dry {
-		return ExitOK
-	}
-	*jobs = fit
 	// One sweep per folder: two submitters (local or --nats) would both write
 	// its runs and its report.
 	if err := os.MkdirAll(plan.Out, 0o755); err != nil {
-		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
-		return ExitFailure
+		return failed(err)
 	}
 	lock, _, err := runlock.Acquire(plan.Out)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
-		return ExitFailure
+		return failed(err)
 	}
 	defer lock.Release()
 	ctx, stop := signal.NotifyContext(stdcontext.Background(), trainSignals...)
 	defer stop()
 	fmt.Fprintf(c.stderr, "sweep %s: %d runs (%d scenarios × %d algorithms × %d seeds) into %s\n",
 		plan.Name, len(plan.Runs), len(plan.Scenarios), len(plan.Algorithms), len(plan.Seeds), plan.Out)
-	set := sweepSettings{jobs: *jobs, workers: *workers, quiet: *quiet}
-	if *nf.url != "" {
-		nc, code := nf.connect(c, "sweep")
-		if nc == nil {
-			return code
+	set := sweepSettings{jobs: jobs, workers: f.workers, quiet: f.quiet}
+	if remote {
+		nc, err := f.nats.connect("mrasim sweep")
+		if err != nil {
+			return err
 		}
 		defer nc.Close()
 		set.remote = &natsrun.Runner{Conn: nc, Settings: natsrun.DefaultSettings(), Log: c.stderr}
@@ -132,21 +109,70 @@ func runSweep(c *context, args []string) int {
 	rep, err := c.sweep(ctx, plan, set)
 	switch {
 	case errors.Is(err, sweep.ErrUnfinished):
-		fmt.Fprintf(c.stderr, "mrasim sweep: interrupted: %v\nCheckpoints are written; continue with:\n  mrasim sweep %s", err, files[0])
-		if *out != "" {
-			fmt.Fprintf(c.stderr, " --out %s", *out)
+		again := c.prog + " sweep " + files[0]
+		if f.out != "" {
+			again += " --out " + f.out
 		}
-		fmt.Fprintln(c.stderr)
-		return ExitOK
+		return &exitError{code: ExitOK, err: fmt.Errorf("interrupted: %w\nCheckpoints are written; continue with:\n  %s", err, again)}
 	case err != nil && (rep == nil || !errors.Is(err, sweep.ErrFailed)):
-		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
-		return ExitFailure
+		return failed(err)
 	}
-	code = ExitOK
-	if err != nil { // some jobs failed: report the others, then fail
-		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
-		code = ExitFailure
+	// With some jobs failed, the others are reported before the failure.
+	c.reportSweep(rep)
+	written, werr := writeSweepReport(rep, plan.Out)
+	if werr != nil {
+		if err != nil {
+			return failed(errorLines{err, werr})
+		}
+		return failed(werr)
 	}
+	md, _ := fsutil.ReadRegular(filepath.Join(plan.Out, "sweep.md"), 1<<30)
+	c.stdout.Write(md)
+	fmt.Fprintf(c.stdout, "wrote %s\n", strings.Join(written, ", "))
+	if err != nil {
+		return failed(err)
+	}
+	return nil
+}
+
+// checkSweepMemory estimates every run's memory and returns how many runs
+// may train at once (at most jobs), or an error refusing the runs that do
+// not fit. With dry it also lists the runs.
+func (c *context) checkSweepMemory(plan *sweep.Plan, maxMemory string, jobs, workers int, remote, dry bool) (int, error) {
+	limit, limitSource, err := memoryLimit(maxMemory)
+	if err != nil {
+		return 0, badInput(err)
+	}
+	ests, err := planMemory(plan, workers)
+	if err != nil {
+		return 0, badInput(err)
+	}
+	if remote {
+		limit, limitSource = 0, "with --nats each worker checks its own memory"
+	}
+	fit, refusals := fitMemory(plan, ests, limit, jobs)
+	if dry {
+		c.listRuns(plan, ests)
+	}
+	c.reportMemory(plan, ests, limit, limitSource, jobs, fit, len(refusals) > 0)
+	if len(refusals) > 0 {
+		const shown = 5
+		var lines errorLines
+		for i, r := range refusals {
+			if i == shown {
+				lines = append(lines, fmt.Errorf("and %d more runs need more memory than allowed", len(refusals)-shown))
+				break
+			}
+			lines = append(lines, errors.New(r))
+		}
+		return 0, badInput(lines)
+	}
+	return fit, nil
+}
+
+// reportSweep prints how many runs were trained, resumed or finished
+// before, and how many evaluations were reused.
+func (c *context) reportSweep(rep *sweep.Report) {
 	var trained, resumed, skipped, reused int
 	for _, r := range rep.Runs {
 		switch {
@@ -162,15 +188,6 @@ func runSweep(c *context, args []string) int {
 		}
 	}
 	fmt.Fprintf(c.stderr, "runs: %d trained, %d resumed, %d finished before; %d evaluations reused\n", trained, resumed, skipped, reused)
-	written, err := writeSweepReport(rep, plan.Out)
-	if err != nil {
-		fmt.Fprintf(c.stderr, "mrasim sweep: %v\n", err)
-		return ExitFailure
-	}
-	md, _ := fsutil.ReadRegular(filepath.Join(plan.Out, "sweep.md"), 1<<30)
-	c.stdout.Write(md)
-	fmt.Fprintf(c.stdout, "wrote %s\n", strings.Join(written, ", "))
-	return code
 }
 
 // planOf turns a validated grid into the sweep's plan.
@@ -196,13 +213,6 @@ func planOf(g *scenarios.Grid) *sweep.Plan {
 	return p
 }
 
-// flagSet reports whether the command line set flag name.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
-}
-
 // sweepSettings are the command's knobs of one sweep.
 type sweepSettings struct {
 	jobs, workers int
@@ -211,18 +221,6 @@ type sweepSettings struct {
 	// remote, when set, runs the jobs on its workers (sweep --nats); the
 	// run folders travel through its blobs.
 	remote *natsrun.Runner
-}
-
-func init() {
-	// mrasim worker runs the sweep jobs other processes submit, each within
-	// the worker's memory budget.
-	sweep.SetWorkerHandlers(func(ctx stdcontext.Context) sweep.Handlers {
-		b := budgetOf(ctx)
-		return sweep.Handlers{
-			Train: func(j sweep.TrainJob) (sweep.TrainResult, error) { return trainJob(ctx, j, b) },
-			Eval:  func(j sweep.EvalJob) (sweep.EvalResult, error) { return evalJob(ctx, j, b) },
-		}
-	})
 }
 
 // sweep executes a plan with this command's handlers on the local runner,
@@ -284,224 +282,6 @@ func writeSweepReport(rep *sweep.Report, dir string) ([]string, error) {
 	return append(written, figs...), err
 }
 
-// trainJob trains one run of a sweep: nothing when the run is finished,
-// from its checkpoint when one exists, from scratch otherwise. A run folder
-// holding another scenario's run is refused, never overwritten. With a
-// budget (a worker's), the run's memory is reserved from it before
-// anything is allocated. Input that can never train (a scenario that does
-// not parse, a folder of another run, a run larger than the budget) is
-// refused (jobs.ErrRefused): a worker fails it once.
-func trainJob(ctx stdcontext.Context, j sweep.TrainJob, budget *memoryBudget) (sweep.TrainResult, error) {
-	res := sweep.TrainResult{Run: j.Run}
-	s, err := scenarios.Parse(j.File, j.Source)
-	if err != nil {
-		return res, refused(err)
-	}
-	res.Budget = s.Train.Episodes
-	_, statErr := os.Stat(filepath.Join(j.Dir, runCheckpoint))
-	resume := statErr == nil
-	if resume {
-		saved, err := fsutil.ReadRegular(filepath.Join(j.Dir, runScenario), scenarios.MaxFileSize)
-		if err != nil {
-			return res, err
-		}
-		a, errA := scenarios.TrainingIdentity(saved)
-		b, errB := scenarios.TrainingIdentity(j.Source)
-		if err := errors.Join(errA, errB); err != nil {
-			return res, refused(fmt.Errorf("%s: %w", j.Dir, err))
-		}
-		if !bytes.Equal(a, b) {
-			return res, refused(fmt.Errorf("%s holds a run trained from another scenario (its %s differs from the grid's outside [eval]): move it away or choose another out", j.Dir, runScenario))
-		}
-		var done sweep.TrainResult
-		if data, err := fsutil.ReadRegular(filepath.Join(j.Dir, sweepTrained), 1<<20); err == nil && json.Unmarshal(data, &done) == nil && done.Finished {
-			done.Skipped, done.Resumed = true, false
-			return done, nil
-		}
-	}
-	if ctx.Err() != nil {
-		return res, nil // interrupted before it started: unfinished
-	}
-	partial := j.StopAt > 0 && j.StopAt < s.Train.Episodes
-	if partial {
-		s.Train.Episodes = j.StopAt
-	}
-	if budget != nil {
-		est, err := estimateTrain(s, j.Dir, resume, j.Workers)
-		if err != nil {
-			return res, refused(err)
-		}
-		release, err := budget.reserve(ctx, est, "run "+j.Run)
-		if err != nil {
-			return res, err
-		}
-		defer release()
-	}
-	if err := os.MkdirAll(j.Dir, 0o755); err != nil {
-		return res, err
-	}
-	logPath := filepath.Join(j.Dir, sweepTrainLog)
-	log, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return res, err
-	}
-	defer log.Close()
-	lock, _, err := runlock.Acquire(j.Dir)
-	if err != nil {
-		return res, fmt.Errorf("run %s: %w", j.Dir, err)
-	}
-	defer lock.Release()
-	sub := &context{stdout: log, stderr: log}
-	// The sweep sets the budget itself (StopAt), so a resume takes it as given.
-	if code := sub.train(s, j.Source, j.Dir, resume, true, j.Workers, true, lock); code != ExitOK {
-		err := fmt.Errorf("training failed (exit %d): %s", code, lastLine(logPath))
-		if code == ExitUsage { // bad input: the same on every worker
-			err = refused(err)
-		}
-		return res, err
-	}
-	last, err := lastMetrics(filepath.Join(j.Dir, runMetrics))
-	if err != nil {
-		return res, err
-	}
-	res.Episodes, res.WallSeconds, res.Resumed = last.Episode, last.WallSeconds, resume
-	res.Finished = !partial && ctx.Err() == nil
-	if res.Finished {
-		if err := checkpoint.WriteAtomic(filepath.Join(j.Dir, sweepTrained), func(w io.Writer) error {
-			return json.NewEncoder(w).Encode(res)
-		}); err != nil {
-			return res, err
-		}
-	}
-	return res, nil
-}
-
-// lastMetrics returns the last line of a run's metrics.jsonl (the zero
-// value when it has none).
-func lastMetrics(path string) (m struct {
-	Episode     int     `json:"episode"`
-	WallSeconds float64 `json:"wall_seconds"`
-}, err error) {
-	line := lastLine(path)
-	if line == "" {
-		return m, nil
-	}
-	if err := json.Unmarshal([]byte(line), &m); err != nil {
-		return m, fmt.Errorf("%s: %w", path, err)
-	}
-	return m, nil
-}
-
-// lastLine returns the last non-empty line of a text file ("" if none).
-func lastLine(path string) string {
-	f, _, err := fsutil.OpenRegular(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	last := ""
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<16), 1<<26)
-	for sc.Scan() {
-		if t := strings.TrimSpace(sc.Text()); t != "" {
-			last = t
-		}
-	}
-	return last
-}
-
-// evalCache is what an evaluation folder keeps of its job, to reuse the
-// result when the same evaluation is asked again.
-type evalCache struct {
-	Source   []byte           `json:"source"`
-	EvalSeed uint64           `json:"eval_seed"`
-	Result   sweep.EvalResult `json:"result"`
-}
-
-// evalJob evaluates one run of a sweep (or random play) with the league at
-// the populations of the job's [eval] table, writes the league's report
-// into the job's folder and returns the run's outcomes. An identical
-// evaluation done before is reused.
-//
-// With a budget (a worker's), the evaluation's memory is reserved from it
-// before anything is allocated; input that can never be evaluated is
-// refused (jobs.ErrRefused), as in trainJob.
-func evalJob(ctx stdcontext.Context, j sweep.EvalJob, budget *memoryBudget) (sweep.EvalResult, error) {
-	start := time.Now()
-	cachePath := filepath.Join(j.Dir, sweepEvalFile)
-	if data, err := fsutil.ReadRegular(cachePath, 1<<30); err == nil {
-		var c evalCache
-		if json.Unmarshal(data, &c) == nil && bytes.Equal(c.Source, j.Source) && c.EvalSeed == j.EvalSeed {
-			c.Result.Skipped, c.Result.WallSeconds = true, 0
-			return c.Result, nil
-		}
-	}
-	s, err := scenarios.Parse(j.File, j.Source)
-	if err != nil {
-		return sweep.EvalResult{}, refused(err)
-	}
-	var entry league.Entry = league.Random{}
-	if j.RunDir != "" {
-		_, run, err := loadRun(j.RunDir)
-		if err != nil {
-			return sweep.EvalResult{}, refused(err)
-		}
-		run.Label = j.Algo
-		entry = run
-	}
-	opts := league.Options{
-		Game: s.Game.Name, Params: s.Game.Params, Populations: s.Eval.Populations, Episodes: s.Eval.Episodes, Seed: j.EvalSeed,
-		AdaptSteps: s.Eval.AdaptSteps, AdaptEpisodes: s.Eval.AdaptEpisodes,
-		NashConv: s.Eval.NashConv, BR: brBudget(s.Eval),
-		Runner: jobs.Local{Workers: j.Workers},
-	}
-	if opts.BR.Episodes == 0 && opts.NashConv == league.ModeAuto {
-		opts.NashConv = league.ModeExactWhereGiven // no best responses: exact values only, where the game gives them
-	}
-	if budget != nil {
-		est, err := memest.Eval(memest.EvalOptions{
-			Game: opts.Game, Params: opts.Params, Populations: opts.Populations, Entries: 1,
-			Latents: maxLatents([]league.Entry{entry}), AdaptEpisodes: adaptEpisodes(opts), BRBatch: brBatch(opts), Workers: max(j.Workers, 1),
-		})
-		if err != nil {
-			return sweep.EvalResult{}, refused(err)
-		}
-		release, err := budget.reserve(ctx, est, fmt.Sprintf("the evaluation of %s/%s/seed-%d", j.Scenario, j.Algo, j.Seed))
-		if err != nil {
-			return sweep.EvalResult{}, err
-		}
-		defer release()
-	}
-	rep, err := league.Play([]league.Entry{entry}, opts)
-	if err != nil {
-		return sweep.EvalResult{}, err
-	}
-	if err := os.MkdirAll(j.Dir, 0o755); err != nil {
-		return sweep.EvalResult{}, err
-	}
-	title := fmt.Sprintf("mrasim league: %s, %s, seed %d", j.Scenario, j.Algo, j.Seed)
-	for _, w := range []struct {
-		name string
-		fn   func(string) error
-	}{
-		{"report.md", func(p string) error { return rep.WriteMarkdown(p, title) }},
-		{"results.csv", rep.WriteCSV},
-		{"results.json", rep.WriteJSON},
-	} {
-		if err := w.fn(filepath.Join(j.Dir, w.name)); err != nil {
-			return sweep.EvalResult{}, err
-		}
-	}
-	if _, err := rep.WriteFigures(j.Dir); err != nil {
-		return sweep.EvalResult{}, err
-	}
-	res := sweep.EvalResult{Outcomes: sweep.Outcomes(rep, entry.Name(), j.Scenario, j.Algo, j.Seed), WallSeconds: time.Since(start).Seconds()}
-	err = checkpoint.WriteAtomic(cachePath, func(w io.Writer) error {
-		return json.NewEncoder(w).Encode(evalCache{Source: j.Source, EvalSeed: j.EvalSeed, Result: res})
-	})
-	return res, err
-}
-
 // planMemory estimates the training memory of every run of plan, in
 // order, as train would (a run with a checkpoint in the precision it
 // records), with workers goroutines each.
@@ -548,10 +328,10 @@ func fitMemory(plan *sweep.Plan, ests []memest.Estimate, limit int64, jobs int) 
 	return fit, refusals
 }
 
-// reportMemory prints the largest run's estimate, the runs that do not
-// fit and, when fewer runs than --jobs fit side by side, how many run at
+// reportMemory prints the largest run's estimate and, when fewer runs
+// than --jobs fit side by side (and none is refused), how many run at
 // once.
-func (c *context) reportMemory(plan *sweep.Plan, ests []memest.Estimate, limit int64, source string, jobs, fit int, refusals []string) {
+func (c *context) reportMemory(plan *sweep.Plan, ests []memest.Estimate, limit int64, source string, jobs, fit int, refused bool) {
 	if len(ests) == 0 {
 		return
 	}
@@ -566,15 +346,7 @@ func (c *context) reportMemory(plan *sweep.Plan, ests []memest.Estimate, limit i
 		lim = fmt.Sprintf("limit %s, %s", memest.Format(limit), source)
 	}
 	fmt.Fprintf(c.stderr, "memory: the largest run, %s, needs about %s (%s)\n", plan.Runs[big].Name(), memest.Format(ests[big].Total), lim)
-	const shown = 5
-	for i, r := range refusals {
-		if i == shown {
-			fmt.Fprintf(c.stderr, "mrasim sweep: and %d more runs need more memory than allowed\n", len(refusals)-shown)
-			break
-		}
-		fmt.Fprintf(c.stderr, "mrasim sweep: %s\n", r)
-	}
-	if len(refusals) == 0 && fit < jobs && fit < len(ests) {
+	if !refused && fit < jobs && fit < len(ests) {
 		fmt.Fprintf(c.stderr, "memory: training %d runs at once instead of %d to stay within %s (results do not depend on it)\n", fit, jobs, memest.Format(limit))
 	}
 }

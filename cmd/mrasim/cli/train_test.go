@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -169,7 +170,10 @@ func TestTrainInterruptWritesACheckpoint(t *testing.T) {
 	if last >= 4000 {
 		t.Fatalf("the run was not interrupted (last episode %v)", last)
 	}
-	_, errOut, code = runCLI("train", filepath.Join(run, runScenario), "--out", run, "--resume", "--quiet", "--episodes", "8")
+	// However many episodes the run played before the signal landed (a
+	// loaded machine plays more), resume for 8 more than its checkpoint.
+	more := strconv.Itoa(checkpointEpisode(t, run) + 8)
+	_, errOut, code = runCLI("train", filepath.Join(run, runScenario), "--out", run, "--resume", "--quiet", "--episodes", more)
 	if code != ExitOK {
 		t.Fatalf("resume: code %d\n%s", code, errOut)
 	}

@@ -2,7 +2,7 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
+	"flag"
 	"fmt"
 	"github.com/mrasim/mrasim/agents/learner"
 
@@ -10,44 +10,34 @@ import (
 	"github.com/mrasim/mrasim/scenarios"
 )
 
-func runValidate(c *context, args []string) int {
-	fs := c.newFlags("validate", "FILE...",
-		"Checks scenario files: TOML syntax, unknown keys, value ranges, the game, its parameters\n"+
-			"and every population. Prints 'ok FILE' and the memory its training needs for each valid\n"+
-			"file; reports every problem of the others on stderr with file:line:col and exits 2.")
-	files, code, done := c.parse(fs, args)
-	if done {
-		return code
-	}
+// validateCommand checks scenario files.
+var validateCommand = &command{
+	name:     "validate",
+	synopsis: "FILE...",
+	short:    "check scenario files and report every problem with file:line:col",
+	long: "Checks scenario files: TOML syntax, unknown keys, value ranges, the game, its parameters\n" +
+		"and every population. Prints 'ok FILE' and the memory its training needs for each valid\n" +
+		"file; reports every problem of the others on stderr with file:line:col and exits 2.",
+	flags: func(*flag.FlagSet) runFunc { return runValidate },
+}
+
+func runValidate(c *context, files []string) error {
 	if len(files) == 0 {
-		fmt.Fprintln(c.stderr, "mrasim validate: name at least one scenario file")
-		fs.Usage()
-		return ExitUsage
+		return badUsage("name at least one scenario file")
 	}
-	code = ExitOK
+	var problems errorLines
 	for _, f := range files {
 		s, err := scenarios.Load(f)
 		if err != nil {
-			c.reportScenarioError(err)
-			code = ExitUsage
+			problems = append(problems, err)
 			continue
 		}
 		fmt.Fprintf(c.stdout, "ok %s%s\n", f, trainMemoryNote(s))
 	}
-	return code
-}
-
-// reportScenarioError prints every problem of a scenario file, with the
-// offending line where known.
-func (c *context) reportScenarioError(err error) {
-	var list scenarios.ErrorList
-	if errors.As(err, &list) {
-		for _, e := range list {
-			fmt.Fprintln(c.stderr, e.Detail())
-		}
-		return
+	if len(problems) > 0 {
+		return badInput(problems)
 	}
-	fmt.Fprintf(c.stderr, "mrasim: %v\n", err)
+	return nil
 }
 
 // trainMemoryNote says how much memory training scenario s needs, and

@@ -52,68 +52,76 @@ func (n natsFlags) dial(name string) (natsrun.Dial, error) {
 	return d, nil
 }
 
-// connect connects to the server the flags name; a failure is printed
-// with the command's name and its exit code returned.
-func (n natsFlags) connect(c *context, command string) (*nats.Conn, int) {
-	d, err := n.dial("mrasim " + command)
+// connect connects to the server the flags name, as program command
+// (e.g. "mrasim eval"); its error carries the exit code.
+func (n natsFlags) connect(command string) (*nats.Conn, error) {
+	d, err := n.dial(command)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "mrasim %s: %v\n", command, err)
-		return nil, ExitUsage
+		return nil, badInput(err)
 	}
 	nc, err := natsrun.Connect(d)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "mrasim %s: %v\n", command, err)
-		return nil, ExitFailure
+		return nil, failed(err)
 	}
-	return nc, ExitOK
+	return nc, nil
 }
 
-func runWorker(c *context, args []string) int {
-	fs := c.newFlags("worker", "--nats URL [flags]",
-		"Runs league and sweep jobs for submitters (mrasim eval --nats, mrasim sweep --nats) through\na NATS JetStream "+
-			"server until interrupted. Workers need nothing but the URL: run folders and checkpoints\n"+
-			"come through the server, verified by SHA-256. A job running when the worker stops is\n"+
-			"delivered again to another worker.")
-	nf := addNATSFlags(fs, "NATS server `URL`: nats://host:4222, nats://user:password@host:4222, nats://token@host:4222, tls://host:4222\n(ps shows a URL's credentials: prefer --token-file or $"+envNATSToken+")")
-	concurrency := fs.Int("concurrency", 1, "jobs at once (a job uses one core)")
-	name := fs.String("name", "", "how results and progress name this worker (default host-pid)")
-	maxMemory := fs.String("max-memory", "", "the memory `SIZE` the jobs running at once may use together (e.g. 8GiB; default: the available\n"+
-		"memory, the least of MemAvailable, the room under RLIMIT_AS and under the cgroup's memory.max; 0: no\n"+
-		"limit); a sweep job estimated above it fails at once, without being delivered to another worker")
-	rest, code, done := c.parse(fs, args)
-	if done {
-		return code
-	}
+// workerCommand runs jobs submitted through a NATS server.
+var workerCommand = &command{
+	name:     "worker",
+	synopsis: "--nats URL [flags]",
+	short:    "run league and sweep jobs submitted through a NATS JetStream server (eval --nats, sweep --nats)",
+	long: "Runs league and sweep jobs for submitters (mrasim eval --nats, mrasim sweep --nats) through\na NATS JetStream " +
+		"server until interrupted. Workers need nothing but the URL: run folders and checkpoints\n" +
+		"come through the server, verified by SHA-256. A job running when the worker stops is\n" +
+		"delivered again to another worker.",
+	flags: func(fs *flag.FlagSet) runFunc {
+		f := &workerFlags{}
+		f.nats = addNATSFlags(fs, "NATS server `URL`: nats://host:4222, nats://user:password@host:4222, nats://token@host:4222, tls://host:4222\n(ps shows a URL's credentials: prefer --token-file or $"+envNATSToken+")")
+		fs.IntVar(&f.concurrency, "concurrency", 1, "jobs at once (a job uses one core)")
+		fs.StringVar(&f.name, "name", "", "how results and progress name this worker (default host-pid)")
+		fs.StringVar(&f.maxMemory, "max-memory", "", "the memory `SIZE` the jobs running at once may use together (e.g. 8GiB; default: the available\n"+
+			"memory, the least of MemAvailable, the room under RLIMIT_AS and under the cgroup's memory.max; 0: no\n"+
+			"limit); a sweep job estimated above it fails at once, without being delivered to another worker")
+		return f.run
+	},
+}
+
+// workerFlags are worker's flags.
+type workerFlags struct {
+	nats        natsFlags
+	concurrency int
+	name        string
+	maxMemory   string
+}
+
+func (f *workerFlags) run(c *context, rest []string) error {
 	if len(rest) > 0 {
-		fmt.Fprintf(c.stderr, "mrasim worker: unexpected argument %q\n", rest[0])
-		return ExitUsage
+		return badInputf("unexpected argument %q", rest[0])
 	}
-	if *nf.url == "" {
-		fmt.Fprintln(c.stderr, "mrasim worker: --nats URL is required, e.g. --nats nats://localhost:4222")
-		return ExitUsage
+	if *f.nats.url == "" {
+		return badInputf("--nats URL is required, e.g. --nats nats://localhost:4222")
 	}
-	if *concurrency < 1 {
-		fmt.Fprintln(c.stderr, "mrasim worker: --concurrency must be ≥ 1")
-		return ExitUsage
+	if f.concurrency < 1 {
+		return badInputf("--concurrency must be ≥ 1")
 	}
-	budget, err := newMemoryBudget(*maxMemory)
+	budget, err := newMemoryBudget(f.maxMemory)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "mrasim worker: %v\n", err)
-		return ExitUsage
+		return badInput(err)
 	}
-	nc, code := nf.connect(c, "worker")
-	if nc == nil {
-		return code
+	nc, err := f.nats.connect("mrasim worker")
+	if err != nil {
+		return err
 	}
 	defer nc.Close()
 	ctx, stop := signal.NotifyContext(stdcontext.Background(), trainSignals...)
 	defer stop()
-	w := &natsrun.Worker{Conn: nc, Settings: natsrun.DefaultSettings(), Concurrency: *concurrency, Name: *name, Log: c.stderr}
+	w := &natsrun.Worker{Conn: nc, Settings: natsrun.DefaultSettings(), Concurrency: f.concurrency, Name: f.name, Log: c.stderr}
 	if w.Name == "" {
 		host, _ := os.Hostname()
 		w.Name = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
-	fmt.Fprintf(c.stderr, "worker %s: %d job(s) at once from %s; stop with Ctrl-C\n", w.Name, *concurrency, natsrun.Redact(nc.ConnectedUrl()))
+	fmt.Fprintf(c.stderr, "worker %s: %d job(s) at once from %s; stop with Ctrl-C\n", w.Name, f.concurrency, natsrun.Redact(nc.ConnectedUrl()))
 	if budget.limit > 0 {
 		fmt.Fprintf(c.stderr, "worker %s: memory limit %s (%s), shared by its jobs\n", w.Name, memest.Format(budget.limit), budget.source)
 	} else {
@@ -131,5 +139,5 @@ func runWorker(c *context, args []string) int {
 	w.Serve(withBudget(ctx, budget))
 	close(served)
 	fmt.Fprintf(c.stderr, "worker %s: stopped\n", w.Name)
-	return ExitOK
+	return nil
 }
