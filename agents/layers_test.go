@@ -13,7 +13,8 @@ import (
 // arithmetic every on-policy learner shares) nothing of mrasim, replay
 // (encoding and buffers) only env and the checkpoint and file helpers,
 // learner (the interface, registry and shared trainer) only env, agents,
-// replay and the checkpoint framing. An import
+// replay and the checkpoint framing, chunk (the parallel update's chunks
+// and rows, shared by the algorithms) only nn and replay. An import
 // upward would tie the layers to the optimizers, or the shared learning
 // machinery to an algorithm.
 func TestLayersImportDown(t *testing.T) {
@@ -27,6 +28,7 @@ func TestLayersImportDown(t *testing.T) {
 		{"ppo", nil},
 		{"replay", []string{module + "env", module + "internal/checkpoint", module + "internal/fsutil"}},
 		{"learner", []string{module + "agents", module + "agents/replay", module + "env", module + "internal/checkpoint"}},
+		{"chunk", []string{module + "agents/nn", module + "agents/replay"}},
 	} {
 		ctx := build.Default
 		ctx.UseAllFiles = true // every architecture's files, not only this machine's

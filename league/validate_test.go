@@ -1,10 +1,9 @@
 package league_test
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -14,7 +13,6 @@ import (
 	"github.com/mrasim/mrasim/agents"
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/env/matrix"
-	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/league"
 	"github.com/mrasim/mrasim/league/br"
 	"github.com/mrasim/mrasim/mra"
@@ -56,18 +54,7 @@ func tinyRunK(t testing.TB, game string, train []env.Population, episodes, k int
 	}
 	cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates, cfg.BufferLength = 64, 12, 2, 5000
 	setup := learner.Setup{Game: game, Populations: train, Seed: 1, Episodes: episodes, ParallelEnvs: 4, LogEvery: episodes}
-	tr, err := learner.NewTrainer(cfg, setup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	if err := tr.Run(context.Background(), nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	e := checkpoint.NewEncoder(&buf)
-	tr.Save(e)
-	return &league.Run{Label: "mra", Settings: cfg, Setup: setup, State: buf.Bytes()}
+	return &league.Run{Label: "mra", Settings: cfg, Setup: setup, State: learnertest.MustTrain(t, cfg, setup)}
 }
 
 // oneShotEquilibrium returns the closed-form symmetric equilibrium entry of

@@ -10,7 +10,6 @@ const (
 	AlgoMRA     = "mra"     // the full method
 	AlgoSingle  = "single"  // MRA's networks trained at one population
 	AlgoReptile = "reptile" // first-order meta-learning across populations, one unimodal policy
-	AlgoMADDPG  = "maddpg"  // MADDPG with attention actor and critic (see MADDPG)
 )
 
 // Variants Config.Variant names; ApplyVariant sets every quirk switch to
@@ -109,9 +108,6 @@ type Config struct {
 	// steps, is what holds it back there.
 	KeepMoments bool
 
-	// MADDPG baseline.
-	Tau float64 // Polyak rate of the targets, θ⁻ ← (1−τ)θ⁻ + τθ after every step (1: hard copy)
-
 	// Replay is what the replay buffer stores per transition: ModeAuto
 	// (the default, "" means the same) picks whichever of the two takes
 	// fewer bytes per transition for the game, ModeStates the game's
@@ -127,7 +123,7 @@ type Config struct {
 	// ModelOf). The algorithm and its random streams are the same in
 	// both; the results agree to float32 rounding, not bit for bit. A
 	// checkpoint records it and resumes only under the same precision.
-	// MADDPG runs in float64 only. Left out of JSON when unset, so
+	// Left out of JSON when unset, so
 	// encoded configs of float64 runs are what they were before the field.
 	Precision string `json:",omitempty"`
 }
@@ -169,7 +165,6 @@ func DefaultConfig() Config {
 		PriorTemperature: 4,
 		MetaLR:           0.1,
 		InnerCycles:      1,
-		Tau:              0.01,
 
 		Variant:                VariantOfficial,
 		TargetActionAtObs:      true,
@@ -205,7 +200,7 @@ func (c *Config) ApplyVariant(v string) error {
 // Validate reports the first value out of its range.
 func (c Config) Validate() error {
 	switch {
-	case c.Algo != AlgoMRA && c.Algo != AlgoSingle && c.Algo != AlgoReptile && c.Algo != AlgoMADDPG:
+	case c.Algo != AlgoMRA && c.Algo != AlgoSingle && c.Algo != AlgoReptile:
 		return fmt.Errorf("mra: unknown algorithm %q", c.Algo)
 	case !(c.Gamma > 0 && c.Gamma <= 1):
 		return fmt.Errorf("mra: gamma %v not in (0, 1]", c.Gamma)
@@ -223,14 +218,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("mra: reptile needs meta_lr in (0, 1] and inner_cycles ≥ 1")
 	case c.KeepMoments && c.Algo != AlgoReptile:
 		return fmt.Errorf("mra: keep_moments is Reptile's; algo %q never resets its moments", c.Algo)
-	case c.Algo == AlgoMADDPG && !(c.Tau > 0 && c.Tau <= 1):
-		return fmt.Errorf("mra: maddpg needs tau in (0, 1], got %v", c.Tau)
 	case c.Replay != "" && c.Replay != replay.ModeAuto && c.Replay != replay.ModeStates && c.Replay != replay.ModeObservations:
 		return fmt.Errorf("mra: replay %q, want %q, %q or %q", c.Replay, replay.ModeAuto, replay.ModeStates, replay.ModeObservations)
 	case c.Precision != "" && c.Precision != PrecisionFloat64 && c.Precision != PrecisionFloat32:
 		return fmt.Errorf("mra: algo.precision = %q: want %q or %q", c.Precision, PrecisionFloat32, PrecisionFloat64)
-	case c.Algo == AlgoMADDPG && c.Precision == PrecisionFloat32:
-		return fmt.Errorf("mra: algo.precision = %q: the maddpg baseline runs in %q only", c.Precision, PrecisionFloat64)
 	}
 	return nil
 }
