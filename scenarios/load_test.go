@@ -15,6 +15,7 @@ import (
 	_ "github.com/mrasim/mrasim/env/matrix"
 	_ "github.com/mrasim/mrasim/env/particle"
 	"github.com/mrasim/mrasim/examples/customenv/line"
+	_ "github.com/mrasim/mrasim/mappo" // the shipped MAPPO scenario
 	"github.com/mrasim/mrasim/scenarios"
 )
 
@@ -128,7 +129,7 @@ func TestErrors(t *testing.T) {
 		{"out of range", minimal + "episodes = 0\n", `f.toml:7:1: train.episodes: 0 is out of range: want an integer in [1, 1e+09]`},
 		{"wrong type", minimal + "episodes = \"many\"\n", `f.toml:7:1: train.episodes: got string "many", want an integer in [1, 1e+09]`},
 		{"float range", minimal + "[algo]\ngamma = 1.5\n", `f.toml:8:1: algo.gamma: 1.5 is out of range: want a number in (0, 1]`},
-		{"enum", minimal + "[algo]\nname = \"mar\"\n", `f.toml:8:1: algo.name: "mar" is not allowed (did you mean "mra"?): want one of maddpg, mra, single, reptile`},
+		{"enum", minimal + "[algo]\nname = \"mar\"\n", `f.toml:8:1: algo.name: "mar" is not allowed (did you mean "mra"?): want one of maddpg, mappo, ippo, mra, single, reptile`},
 		{"tau outside maddpg", minimal + "[algo]\ntau = 0.1\n", `f.toml:8:1: algo.tau: unknown key; allowed in [algo]: name, gamma, pi_lr`},
 		{"keep_moments outside reptile", minimal + "[algo]\nkeep_moments = true\n", `f.toml:8:1: algo.keep_moments: keep_moments is Reptile's (its Adam moments across games); algo "mra" never resets its moments`},
 		{"keep_moments with maddpg", minimal + "[algo]\nname = \"maddpg\"\nkeep_moments = true\n", `f.toml:9:1: algo.keep_moments: unknown key; allowed in [algo]: name, gamma, pi_lr, q_lr, weight_decay, batch_size, buffer_length, steps_per_update, num_updates, grad_clip, tau, replay, precision`},
