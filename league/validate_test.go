@@ -85,7 +85,7 @@ func oneShotEquilibrium(game string) mixed {
 // within that interval (estimate + z·half-width ≥ 0.95·exact: the data must
 // not show the deviations found falling short by more than 5%); where the
 // incumbent was kept (estimate exactly 0), the exact value must be below
-// 0.1. MRASIM_VALIDATE=1 prints the README's table.
+// 0.1. MRASIM_VALIDATE=1 prints the table of docs/results/2026-11-27-best-response-validation.md.
 func TestValidationOneShot(t *testing.T) {
 	budget := league.BRBudget{Config: br.Config{Episodes: 1000, Batch: 64, SelectEpisodes: 200, TestEpisodes: 1000, Search: true, SearchRollouts: 16}}
 	const trainEpisodes = 256
@@ -209,7 +209,7 @@ func (p *reactivePolicy) Fork(copies int) agents.Copies {
 // ≥ 95% of it where it exceeds 0.1. Against the reactive policy the best
 // response must ignore in the first round to create the state where the
 // others volunteer: PPO from a uniform start collapses on volunteering
-// first and falls short (about 80–90% of the exact value, see the README);
+// first and falls short (about 80–90% of the exact value, see docs/results/2026-11-27-best-response-validation.md);
 // the search response, two levels deep, recovers it.
 func TestValidationMultiStep(t *testing.T) {
 	// One search level improves only on the base policy's later rounds;

@@ -28,7 +28,7 @@ const (
 // Config holds every hyper-parameter of training. DefaultConfig returns the
 // official MRA code's values (mra.md §6.4) in the official variant: every
 // switch named after a quirk of the official code (the golden data's
-// README Q1–Q14, issue 9's items) reproduces it.
+// README Q1–Q14) reproduces it.
 type Config struct {
 	Algo string
 
@@ -76,19 +76,19 @@ type Config struct {
 	// then learns the same strategy at every n.
 	CriticSeesSelf bool
 
-	// Switches the variant sets (issue 9). The official value is first.
+	// Switches the variant sets. The official value is first.
 	//
 	// TargetActionAtObs samples the critic's target action a' and its
 	// log π⁻ at o with the stored g, as the official code does (Q1,
-	// relation_marl.py:159; issue item 1); off, a' ~ π⁻(· | o', g').
+	// relation_marl.py:159); off, a' ~ π⁻(· | o', g').
 	TargetActionAtObs bool
 	// TerminalEntropy keeps −α·log π⁻(a') in the critic target of a
-	// terminal o' (Q3; item 5); off, y = r + (1 − d)(γQ⁻ − α log π⁻).
+	// terminal o' (Q3); off, y = r + (1 − d)(γQ⁻ − α log π⁻).
 	TerminalEntropy bool
 	// ClassifierCrossPairing pairs the classifier's agent row b·N+i with
 	// the relation graph of sample (b·N+i) mod B, agent (b·N+i) div B, as
 	// the official ObsEncode's permute of a (batch, agent, other) tensor does
-	// (Q5, obs_emb.py:82; item 3). The update then runs on one goroutine
+	// (Q5, obs_emb.py:82). The update then runs on one goroutine
 	// over the whole batch. Off, each row uses its own graph.
 	ClassifierCrossPairing bool
 	// DoubleClipRelation clips φ's gradient twice (Q4,
@@ -101,9 +101,9 @@ type Config struct {
 	InnerCycles int     // rounds (ParallelEnvs episodes with their scheduled update cycles) per game between meta-steps
 	// KeepMoments carries the Adam moments (and step counts) of one game's
 	// inner loop into the next game's and across meta-steps, instead of
-	// starting each game's inner loop from fresh moments (the default,
-	// issue 9 item 6, so that no game keeps another's momentum). Measured
-	// on resource at four training sizes, it changes nothing (README, "The
+	// starting each game's inner loop from fresh moments (the default
+	// since the variants change, so that no game keeps another's momentum). Measured
+	// on resource at four training sizes, it changes nothing (docs/results, "The
 	// paper's three environments"): Reptile's budget, not Adam's first
 	// steps, is what holds it back there.
 	KeepMoments bool

@@ -22,7 +22,7 @@ import (
 //	Q_i   = head([m_i ; s_i])[a_i]               (Linear 2·CriticKey → A)
 //
 // Entity rows that show no agent (landmarks, padding) or an agent masked
-// in these rows (dead at o', issue 9 item 8) do not mix; at o the stored g
+// in these rows (dead at o') do not mix; at o the stored g
 // is zero there anyway, at o' it may still weight them. The
 // graph g is an input (the stored one; for the target at o' possibly the
 // recomputed g', see UpdateCritic); no gradient flows into it. With

@@ -80,7 +80,7 @@ type ModelOf[T nn.Float] struct {
 	groups [numGroups]span
 	opt    [numGroups]*optim.AdamOf[T] // the policy slot is unused: see typeOpt
 	// typeOpt steps each agent type's policy on its own, and only when the
-	// type is in the batch's population (issue 9 item 8: torch's Adam skips
+	// type is in the batch's population (torch's Adam skips
 	// parameters without a gradient, so an absent type's policy keeps its
 	// moments and takes no weight decay); typeSpan is each type's part of
 	// the policy group.

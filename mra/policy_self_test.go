@@ -23,12 +23,12 @@ import (
 // layout, the updates, Act, LogProbs, LatentGrad and the state bytes
 // unchanged bit for bit; they were re-recorded (the avx2+fma row with
 // agents/nn forced to its AVX2 kernels, the go row with -tags purego) when
-// issue 9 changed the official variant on purpose: the by-layer official
+// the official/corrected variants changed the official variant on purpose: the by-layer official
 // init, the classifier's own value net, a' at o, per-type policy Adams and
 // the counterfactual baseline (TestGoldenParity pins those against the
 // official code). A change of toolchain or of agents/nn's kernels
 // may change them legitimately: re-record from a tree known to be right.
-// The avx512f and avx2+fma rows were re-recorded when issue 13 moved the
+// The avx512f and avx2+fma rows were re-recorded when the scaling work moved the
 // attention's and aggregation's dot products (scores q·k_j, dw_j = de·v_j,
 // the head mixing's dz) to SIMD kernels that sum in lanes: the go row,
 // whose loops kept their order, did not change, and TestGoldenParity

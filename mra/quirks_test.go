@@ -18,7 +18,7 @@ import (
 // definition: Q_r(a') is the Q-head entry a' of row r when the whole critic
 // is run again with a' in agent r's action and every other action fixed.
 // It also checks that the head row of the forward with a_r in the input
-// (what the baseline used before, issue 9 item 4) is a different quantity.
+// (what the baseline used before the variants) is a different quantity.
 func TestCounterfactualQ(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -58,7 +58,7 @@ func TestCounterfactualQ(t *testing.T) {
 }
 
 // TestCriticMixSkipsMasked: an agent masked in these rows (dead at o')
-// does not mix into Q, whatever weight g still gives it (issue 9 item 8):
+// does not mix into Q, whatever weight g still gives it:
 // Q equals the Q with that weight set to zero, and differs from the Q with
 // the row marked present.
 func TestCriticMixSkipsMasked(t *testing.T) {
@@ -96,7 +96,7 @@ func TestCriticMixSkipsMasked(t *testing.T) {
 
 // TestAbsentTypeNotStepped: a policy update on a population without one
 // of the model's types leaves that type's policy parameters and Adam state
-// alone (torch skips parameters without a gradient; issue 9 item 8),
+// alone (torch skips parameters without a gradient),
 // while the present type's policy moves.
 func TestAbsentTypeNotStepped(t *testing.T) {
 	mk := func(blue int) *env.Spec {
@@ -157,7 +157,7 @@ func reptileTrainer(t *testing.T, mod func(*Config)) *learner.Trainer {
 
 // TestReptileRound: a Reptile round plays InnerCycles rounds of each
 // population from θ₀ with the targets re-synced to θ₀ and fresh Adam
-// moments (issue 9 item 6), and leaves the targets equal to the new θ₀.
+// moments, and leaves the targets equal to the new θ₀.
 func TestReptileRound(t *testing.T) {
 	tr := reptileTrainer(t, func(c *Config) { c.InnerCycles = 2 })
 	defer tr.Close()
@@ -213,7 +213,7 @@ func TestReptileKeepMoments(t *testing.T) {
 }
 
 // TestOfficialInit checks the by-layer initialisation of the official code
-// (issue 9 item 7, the golden README's table) on the resource networks:
+// (the golden README's table) on the resource networks:
 // which layers have zero biases, which draw U(±1/√fan_in), and the spread
 // of the normal draws (sample std within 5 standard errors, 5/√(2n), and
 // at least 15% of the law's).

@@ -12,7 +12,7 @@ import (
 // Settings are a scenario's [algo] table for this package's algorithms,
 // with the defaults filled in: what run.json records (under the scenario's
 // keys) and what Config is made from. The defaults are the official MRA
-// code's (see the README's scenario reference). *Settings implements
+// code's (see docs/guide/scenarios.md). *Settings implements
 // learner.Settings and learner.Resolver.
 type Settings struct {
 	Name           string  `json:"name"`             // `name`: "mra", "single" or "reptile"; default "mra"
@@ -30,7 +30,7 @@ type Settings struct {
 	GradClip       float64 `json:"grad_clip"`        // `grad_clip`: gradient-norm clip per agent (clip = grad_clip·n); default 10
 
 	// Variant sets the defaults of the quirk switches below it marks: the
-	// official code's behaviour or its corrections (issue 9; the README's
+	// official code's behaviour or its corrections (docs/algorithms/mra.md's
 	// quirk table). A switch given explicitly overrides its variant.
 	Variant string `json:"variant"` // `variant`: "official" or "corrected"; default "official"
 
@@ -132,7 +132,7 @@ func DefaultSettings() Settings {
 // NewRunPrecision is the precision a new run of mra, single or reptile
 // trains in when its scenario leaves algo.precision unset: float32, whose
 // learning curves and held-out returns were measured equal to float64's
-// within noise (README, "Precision" under Training) at 1.27× the speed and
+// within noise (docs/guide/training.md, "Precision") at 1.27× the speed and
 // 62% of the memory. The run records the precision it resolved to, and a
 // resumed or evaluated run keeps it; a run recorded without one was
 // started when float64 was the default and stays in float64.

@@ -6,5 +6,6 @@ import (
 	_ "github.com/mrasim/mrasim/env/matrix"
 	_ "github.com/mrasim/mrasim/env/particle"
 	_ "github.com/mrasim/mrasim/maddpg"
+	_ "github.com/mrasim/mrasim/mappo"
 	_ "github.com/mrasim/mrasim/mra"
 )
