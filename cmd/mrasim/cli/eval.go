@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -200,6 +201,7 @@ func (f *evalFlags) options(s *scenarios.Scenario) (league.Options, error) {
 		}
 		opts.Populations = pops
 	}
+	opts.Populations = ascending(opts.Populations)
 	set := func(name string) bool { return flagSet(f.fs, name) }
 	if set("adapt-steps") {
 		if f.adaptSteps < 0 {
@@ -447,4 +449,13 @@ func newestRunAnywhere(root string) (string, error) {
 		return "", fmt.Errorf("no run with a checkpoint under %s/; train one (mrasim train) or name one with --run", root)
 	}
 	return best, nil
+}
+
+// ascending returns a copy of pops sorted by total size, smallest first
+// (populations of one size keep their order), so that the table, report.md
+// and results.json read 3, 4, 6, 9 whatever order the file lists them in.
+func ascending(pops []env.Population) []env.Population {
+	out := append([]env.Population(nil), pops...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Total() < out[j].Total() })
+	return out
 }

@@ -117,7 +117,7 @@ func (f *renderFlags) run(c *context, rest []string) error {
 	for _, r := range returns {
 		count += r.steps + 1
 	}
-	fmt.Fprintf(c.stdout, "wrote %s: %d frames, %d episodes of %s at %v played by %s (seed %d)\n", target, count, len(returns), s.Game.Name, population, entry.Name(), f.seed)
+	fmt.Fprintf(c.stdout, "wrote %s: %s, %s of %s at %v played by %s (seed %d)\n", target, plural(count, "frame"), plural(len(returns), "episode"), s.Game.Name, population, entry.Name(), f.seed)
 	for k, t := range game.Spec().Types {
 		sum := 0.0
 		for _, r := range returns {
@@ -211,8 +211,8 @@ func (f *renderFlags) checkGIFMemory(ep *episodeRenderer, horizon int) error {
 	b := ep.r.Bounds()
 	bytes := float64(f.episodes) * float64(horizon+1) * float64(b.Dx()*b.Dy())
 	if bytes > maxGIFBytes {
-		return badInputf("%d episodes of up to %d frames of %d×%d pixels would hold %.0f MB of frames in memory (limit %.0f MB): play fewer --episodes, use a smaller --size, or write --frames",
-			f.episodes, horizon+1, b.Dx(), b.Dy(), bytes/1e6, maxGIFBytes/1e6)
+		return badInputf("%s of up to %d frames of %d×%d pixels would hold %.0f MB of frames in memory (limit %.0f MB): play fewer --episodes, use a smaller --size, or write --frames",
+			plural(f.episodes, "episode"), horizon+1, b.Dx(), b.Dy(), bytes/1e6, maxGIFBytes/1e6)
 	}
 	return nil
 }

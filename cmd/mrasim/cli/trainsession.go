@@ -63,8 +63,8 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 	if resume {
 		verb = "resuming at episode " + fmt.Sprint(t.Episode()) + ","
 	}
-	fmt.Fprintf(c.stderr, "%s %s on %s %s, %d episodes per population at %d parallel envs, seed %d; run folder %s\n",
-		verb, cfg.Algorithm(), s.Game.Name, strings.Join(t.Labels(), " "), setup.Episodes, setup.ParallelEnvs, setup.Seed, dir)
+	fmt.Fprintf(c.stderr, "%s %s on %s %s, %s per population at %d parallel envs, seed %d; run folder %s\n",
+		verb, cfg.Algorithm(), s.Game.Name, strings.Join(t.Labels(), " "), plural(setup.Episodes, "episode"), setup.ParallelEnvs, setup.Seed, dir)
 	r.bar = progress.New(progressOut(c.stderr, quiet), int64(t.Rounds()*setup.ParallelEnvs), "episodes")
 	ckptRounds := max(1, (s.Train.CheckpointEvery+setup.ParallelEnvs-1)/setup.ParallelEnvs)
 	return r.run(ckptRounds)
@@ -173,8 +173,8 @@ func (r *trainSession) run(ckptRounds int) error {
 		return failedf("writing the checkpoint: %w", err)
 	}
 	if interrupted {
-		fmt.Fprintf(r.c.stderr, "interrupted after %d episodes per population; checkpoint written. Continue with:\n  %s train %s --resume --out %s\n",
-			r.t.Episode(), r.c.prog, r.path(runScenario), r.dir)
+		fmt.Fprintf(r.c.stderr, "interrupted after %s per population; checkpoint written. Continue with:\n  %s train %s --resume --out %s\n",
+			plural(r.t.Episode(), "episode"), r.c.prog, r.path(runScenario), r.dir)
 		return nil
 	}
 	r.report()
@@ -270,7 +270,7 @@ func (r *trainSession) stopAtOnce() {
 // population has several).
 func (r *trainSession) report() {
 	out, last := r.c.stdout, r.last
-	fmt.Fprintf(out, "trained %d episodes per population in %s; run folder %s\n", r.t.Episode(), formatSeconds(last.WallSeconds), r.dir)
+	fmt.Fprintf(out, "trained %s per population in %s; run folder %s\n", plural(r.t.Episode(), "episode"), formatSeconds(last.WallSeconds), r.dir)
 	for _, l := range r.t.Labels() {
 		fmt.Fprintf(out, "  %s: mean reward per agent and step %s (last interval)\n", l, fixed4(last.MeanStepReward[l]))
 		if by := last.MeanStepRewardByType[l]; len(by) > 1 {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"github.com/mrasim/mrasim/agents/learner"
@@ -18,16 +19,28 @@ var validateCommand = &command{
 	long: "Checks scenario files: TOML syntax, unknown keys, value ranges, the game, its parameters\n" +
 		"and every population. Prints 'ok FILE' and the memory its training needs for each valid\n" +
 		"file; reports every problem of the others on stderr with file:line:col and exits 2.",
-	flags: func(*flag.FlagSet) runFunc { return runValidate },
+	flags: func(fs *flag.FlagSet) runFunc {
+		var sets multiFlag
+		fs.Var(&sets, "set", setUsage)
+		return func(c *context, files []string) error { return runValidate(c, files, sets) }
+	},
 }
 
-func runValidate(c *context, files []string) error {
+// setUsage is the help of the --set flag of the commands that read a
+// scenario file.
+const setUsage = "override scenario key `KEY=VALUE` (repeatable), checked as in the file: train.episodes=960, game.params.max_steps=40, algo.lr=3e-4;\nVALUE is a TOML value (a bare word is a string)"
+
+func runValidate(c *context, files []string, sets []string) error {
 	if len(files) == 0 {
 		return badUsage("name at least one scenario file")
 	}
 	var problems errorLines
 	for _, f := range files {
-		s, err := scenarios.Load(f)
+		s, err := loadSet(f, sets)
+		if errors.Is(err, scenarios.ErrGrid) {
+			problems = append(problems, fmt.Errorf("%s: this is a grid: use `%s sweep %s --dry-run`", f, c.prog, f))
+			continue
+		}
 		if err != nil {
 			problems = append(problems, err)
 			continue
@@ -78,4 +91,14 @@ func cloneSettings(s learner.Settings) learner.Settings {
 		return s
 	}
 	return c
+}
+
+// loadSet reads scenario file and checks it with the --set overrides.
+func loadSet(file string, sets []string) (*scenarios.Scenario, error) {
+	src, err := scenarios.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	s, _, err := scenarios.ParseSet(file, src, sets)
+	return s, err
 }
