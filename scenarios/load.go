@@ -426,6 +426,8 @@ func (d *decoder) scenario(raw map[string]any) *Scenario {
 	reg, params, gameOK := d.game(top["game"], &s.Game)
 
 	train := d.table("train", top["train"])
+	_, hasEpisodes := train["episodes"]
+	s.Train.EpisodesDefault = !hasEpisodes
 	d.int(train, "train", "episodes", &s.Train.Episodes, closed(1, 1e9))
 	d.int(train, "train", "parallel_envs", &s.Train.ParallelEnvs, closed(1, 4096))
 	d.int(train, "train", "log_every", &s.Train.LogEvery, closed(1, 1e9))

@@ -149,3 +149,88 @@ func TestSetOverridesScenarioKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainEndsWithNextSteps checks that train ends with the eval and
+// render commands of its run (render only for particle games) and calls a
+// small budget a smoke test.
+func TestTrainEndsWithNextSteps(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, src string
+		render    bool
+	}{
+		{"resource", tinyResource, true},
+		{"line", tinyTrain, false},
+	} {
+		scenario := filepath.Join(dir, tc.name+".toml")
+		os.WriteFile(scenario, []byte(tc.src), 0o644)
+		run := filepath.Join(dir, tc.name+"-run")
+		out, errOut, code := runCLI("train", scenario, "--out", run, "--quiet", "--episodes", "8")
+		if code != ExitOK {
+			t.Fatalf("%s: code %d\n%s", tc.name, code, errOut)
+		}
+		for _, w := range []string{"mrasim eval --run " + run, "8 episodes per population is a smoke test: 0.01% of the paper's 80,000"} {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s: stdout lacks %q:\n%s", tc.name, w, out)
+			}
+		}
+		if got := strings.Contains(out, "mrasim render --run "+run); got != tc.render {
+			t.Errorf("%s: render line shown %v, want %v:\n%s", tc.name, got, tc.render, out)
+		}
+	}
+}
+
+// TestSmokeNote checks which budgets are called smoke tests.
+func TestSmokeNote(t *testing.T) {
+	for _, tc := range []struct {
+		episodes int
+		want     string
+	}{
+		{480, "480 episodes per population is a smoke test: 0.6% of the paper's 80,000"},
+		{1, "1 episode per population is a smoke test: 0.0013% of the paper's 80,000"},
+		{8000, ""},
+		{80000, ""},
+	} {
+		got := smokeNote(tc.episodes)
+		if tc.want == "" && got != "" || !strings.HasPrefix(got, tc.want) {
+			t.Errorf("smokeNote(%d) = %q, want %q…", tc.episodes, got, tc.want)
+		}
+	}
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 80000: "80,000", 1234567: "1,234,567"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// TestValidateEstimatesEpisodesAndTime checks that validate prints the
+// budget and an estimated training time, and says when the 80,000-episode
+// default applies.
+func TestValidateEstimatesEpisodesAndTime(t *testing.T) {
+	dir := t.TempDir()
+	set := filepath.Join(dir, "set.toml")
+	os.WriteFile(set, []byte(tinyResource), 0o644)
+	unset := filepath.Join(dir, "unset.toml")
+	os.WriteFile(unset, []byte(strings.Replace(tinyResource, "episodes = 8\n", "", 1)), 0o644)
+	out, errOut, code := runCLI("validate", set, unset)
+	if code != ExitOK {
+		t.Fatalf("code %d\n%s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want two lines:\n%s", out)
+	}
+	for i, want := range [][]string{
+		{"8 episodes per population", "training an estimated ", "of CPU time", "measured CPU cost per agent-step", "of memory"},
+		{"80000 episodes per population", "training an estimated ", "the paper's default of 80,000 applies", "of memory"},
+	} {
+		for _, w := range want {
+			if !strings.Contains(lines[i], w) {
+				t.Errorf("line %q lacks %q", lines[i], w)
+			}
+		}
+	}
+	if strings.Contains(lines[0], "paper's default") {
+		t.Errorf("a scenario with train.episodes is said to inherit the default: %q", lines[0])
+	}
+}

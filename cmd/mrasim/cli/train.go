@@ -172,7 +172,7 @@ func (f *trainFlags) scenario(file string) ([]byte, *scenarios.Scenario, error) 
 		s.Seed = f.seed
 	}
 	if f.set("episodes") {
-		s.Train.Episodes = f.episodes
+		s.Train.Episodes, s.Train.EpisodesDefault = f.episodes, false
 	}
 	return src, s, nil
 }

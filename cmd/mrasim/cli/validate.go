@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"github.com/mrasim/mrasim/agents/learner"
+	"strings"
 
 	"github.com/mrasim/mrasim/cmd/mrasim/internal/memest"
+	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/scenarios"
 )
 
@@ -45,7 +47,17 @@ func runValidate(c *context, files []string, sets []string) error {
 			problems = append(problems, err)
 			continue
 		}
-		fmt.Fprintf(c.stdout, "ok %s%s\n", f, trainMemoryNote(s))
+		notes := []string{}
+		for _, n := range []string{trainTimeNote(s), trainMemoryNote(s)} {
+			if n != "" {
+				notes = append(notes, n)
+			}
+		}
+		if len(notes) == 0 {
+			fmt.Fprintf(c.stdout, "ok %s\n", f)
+		} else {
+			fmt.Fprintf(c.stdout, "ok %s (%s)\n", f, strings.Join(notes, "; "))
+		}
 	}
 	if len(problems) > 0 {
 		return badInput(problems)
@@ -67,11 +79,11 @@ func trainMemoryNote(s *scenarios.Scenario) string {
 	if err != nil {
 		return ""
 	}
-	note := fmt.Sprintf(" (training needs about %s of memory", memest.Format(est.Total))
+	note := fmt.Sprintf("training needs about %s of memory", memest.Format(est.Total))
 	if avail, source, ok := availableMemory(); ok && est.Total > avail {
 		note += fmt.Sprintf(", more than the %s of %s: train will refuse it without --max-memory", memest.Format(avail), source)
 	}
-	return note + ")"
+	return note
 }
 
 // cloneSettings returns a copy of s through its algorithm's JSON form (s
@@ -101,4 +113,46 @@ func loadSet(file string, sets []string) (*scenarios.Scenario, error) {
 	}
 	s, _, err := scenarios.ParseSet(file, src, sets)
 	return s, err
+}
+
+// stepCost is the measured training time per agent-step (one agent acting
+// in one step of one episode, learning included) of each algorithm, in
+// CPU seconds, on a shared 2-core x86-64 machine: the user time of
+// `mrasim train FILE --episodes 240` of the shipped resource scenarios
+// (max_steps 20) over episodes × agents × steps summed over the training
+// populations. CPU time rather than wall time, as the machine was loaded;
+// with several idle cores the wall time is shorter. An algorithm that is
+// not listed takes MRA's cost.
+var stepCost = map[string]float64{
+	"mra":    mraStepCost, // 5.70 s for 240 × (3 + 6) × 20 agent-steps
+	"single": 1.0e-4,      // 1.48 s for 240 × 3 × 20
+	"maddpg": 3.0e-4,      // 12.81 s for 240 × (3 + 6) × 20
+}
+
+// mraStepCost is MRA's entry of stepCost.
+const mraStepCost = 1.3e-4
+
+// trainTimeNote estimates how long training scenario s takes from
+// stepCost: episodes × agents × horizon summed over the training
+// populations, times the algorithm's cost per agent-step. It is an
+// estimate: games differ in the cost of a step, and machines in speed.
+func trainTimeNote(s *scenarios.Scenario) string {
+	cost, ok := stepCost[s.Algo.Algorithm()]
+	if !ok {
+		cost = mraStepCost
+	}
+	var agentSteps float64
+	for _, pop := range s.Train.Populations {
+		g, err := env.Make(s.Game.Name, s.Game.Params, pop)
+		if err != nil {
+			return ""
+		}
+		agentSteps += float64(s.Train.Episodes) * float64(pop.Total()) * float64(max(g.Spec().Horizon, 1))
+	}
+	note := fmt.Sprintf("%s per population, training an estimated %s of CPU time (%s's measured CPU cost per agent-step × episodes × agents × steps; machines and games vary)",
+		plural(s.Train.Episodes, "episode"), formatSeconds(agentSteps*cost), s.Algo.Algorithm())
+	if s.Train.EpisodesDefault {
+		note += "; no train.episodes: the paper's default of " + thousands(scenarios.DefaultEpisodes) + " applies"
+	}
+	return note
 }
