@@ -30,7 +30,7 @@ var validateCommand = &command{
 
 // setUsage is the help of the --set flag of the commands that read a
 // scenario file.
-const setUsage = "override scenario key `KEY=VALUE` (repeatable), checked as in the file: train.episodes=960, game.params.max_steps=40, algo.lr=3e-4;\nVALUE is a TOML value (a bare word is a string)"
+const setUsage = "override scenario key `KEY=VALUE` (repeatable), checked as in the file: train.episodes=960, game.params.max_steps=40, algo.pi_lr=3e-4;\nVALUE is a TOML value (a bare word is a string)"
 
 func runValidate(c *context, files []string, sets []string) error {
 	if len(files) == 0 {
