@@ -9,10 +9,12 @@ import (
 
 // TestLayersImportDown checks that the agents' layers import only what is
 // below them: nn (the layers and the flat parameter layout) no other mrasim
-// package, optim (the optimizer core) nothing of mrasim but nn, replay
+// package, optim (the optimizer core) nothing of mrasim but nn, ppo (the PPO
+// arithmetic every on-policy learner shares) nothing of mrasim, replay
 // (encoding and buffers) only env and the checkpoint and file helpers,
 // learner (the interface, registry and shared trainer) only env, agents,
-// replay and the checkpoint framing. An import
+// replay and the checkpoint framing, chunk (the parallel update's chunks
+// and rows, shared by the algorithms) only nn and replay. An import
 // upward would tie the layers to the optimizers, or the shared learning
 // machinery to an algorithm.
 func TestLayersImportDown(t *testing.T) {
@@ -23,8 +25,10 @@ func TestLayersImportDown(t *testing.T) {
 	}{
 		{"nn", nil},
 		{"optim", []string{module + "agents/nn"}},
+		{"ppo", nil},
 		{"replay", []string{module + "env", module + "internal/checkpoint", module + "internal/fsutil"}},
 		{"learner", []string{module + "agents", module + "agents/replay", module + "env", module + "internal/checkpoint"}},
+		{"chunk", []string{module + "agents/nn", module + "agents/replay"}},
 	} {
 		ctx := build.Default
 		ctx.UseAllFiles = true // every architecture's files, not only this machine's

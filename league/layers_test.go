@@ -8,7 +8,7 @@ import (
 
 // TestLeagueNamesNoAlgorithm checks that the league's packages reach
 // trained runs only through agents/learner: none imports an algorithm
-// package (mra), so an algorithm registered elsewhere plays like a built-in
+// package (mra, mappo), so an algorithm registered elsewhere plays like a built-in
 // one.
 func TestLeagueNamesNoAlgorithm(t *testing.T) {
 	const module = "github.com/mrasim/mrasim/"
@@ -20,7 +20,7 @@ func TestLeagueNamesNoAlgorithm(t *testing.T) {
 			t.Fatalf("%s: %v", dir, err)
 		}
 		for _, imp := range pkg.Imports {
-			if imp == module+"mra" || strings.HasPrefix(imp, module+"mra/") {
+			if imp == module+"mra" || strings.HasPrefix(imp, module+"mra/") || imp == module+"mappo" {
 				t.Errorf("league/%s imports %s: reach algorithms through agents/learner", dir, imp)
 			}
 		}

@@ -633,8 +633,8 @@ func bestResponse(entries []Entry, spec *env.Spec, newGame func() (env.Game, err
 	}
 	var net br.Net
 	warm := "uniform"
-	// Networks without a trainable response copy (no learner.Responder,
-	// as MADDPG's actors) get responses that start from a uniform MLP,
+	// Networks without a trainable response copy (no learner.Responder)
+	// get responses that start from a uniform MLP,
 	// like the random player's.
 	if run, ok := entry.(*Run); ok && !opts.BR.FromScratch {
 		m, err := run.Load()

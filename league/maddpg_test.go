@@ -1,15 +1,13 @@
 package league_test
 
 import (
-	"bytes"
-	"context"
 	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"testing"
 
-	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/league"
 	"github.com/mrasim/mrasim/league/br"
-	"github.com/mrasim/mrasim/mra"
+	"github.com/mrasim/mrasim/maddpg"
 )
 
 // TestMADDPGEntry trains a tiny MADDPG run, saves it as a checkpoint would
@@ -26,26 +24,16 @@ func TestMADDPGEntry(t *testing.T) {
 		{"tag", league.NashConvBR, []string{"adversaries=1,good=1", "adversaries=2,good=1"}, []string{"adversaries=2,good=1", "adversaries=2,good=2"}},
 	} {
 		t.Run(g.name, func(t *testing.T) {
-			cfg := mra.DefaultConfig()
-			cfg.Algo = mra.AlgoMADDPG
+			s := maddpg.DefaultSettings()
+			cfg := &s
 			cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates, cfg.BufferLength = 16, 10, 1, 1000
 			setup := learner.Setup{Game: g.name, Populations: pops(t, g.train...), Seed: 1, Episodes: 16, ParallelEnvs: 2, LogEvery: 8}
-			tr, err := learner.NewTrainer(cfg, setup)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tr.Close()
-			if err := tr.Run(context.Background(), nil, nil); err != nil {
-				t.Fatal(err)
-			}
-			var buf bytes.Buffer
-			e := checkpoint.NewEncoder(&buf)
-			tr.Save(e)
-			run := &league.Run{Label: "maddpg", Settings: cfg, Setup: setup, State: buf.Bytes()}
+			state := learnertest.MustTrain(t, cfg, setup)
+			run := &league.Run{Label: "maddpg", Settings: cfg, Setup: setup, State: state}
 			if err := run.Check(); err != nil {
 				t.Fatal(err)
 			}
-			damaged := &league.Run{Label: "bad", Settings: cfg, Setup: setup, State: buf.Bytes()[:len(buf.Bytes())/2]}
+			damaged := &league.Run{Label: "bad", Settings: cfg, Setup: setup, State: state[:len(state)/2]}
 			if damaged.Check() == nil {
 				t.Error("Check accepted a truncated checkpoint")
 			}
@@ -64,7 +52,7 @@ func TestMADDPGEntry(t *testing.T) {
 				if r.Entry != "maddpg" {
 					continue
 				}
-				if r.Algo != mra.AlgoMADDPG || r.NashConvMethod != g.method || len(r.Returns) != len(r.Population) || r.Adapted != nil {
+				if r.Algo != maddpg.Name || r.NashConvMethod != g.method || len(r.Returns) != len(r.Population) || r.Adapted != nil {
 					t.Errorf("at %s: algo %q, NashConv %q (want %q), %d type returns, adaptation %v", r.Label, r.Algo, r.NashConvMethod, g.method, len(r.Returns), r.Adapted)
 				}
 			}

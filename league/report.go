@@ -18,7 +18,7 @@ import (
 	"github.com/mrasim/mrasim/league/meta"
 )
 
-// WriteJSON writes the report as indented JSON (schema in the README),
+// WriteJSON writes the report as indented JSON (schema in docs/guide/evaluation.md),
 // atomically. NaN values (no adaptation, a single episode's interval) are
 // written as null.
 func (r *Report) WriteJSON(path string) error {

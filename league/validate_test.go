@@ -1,10 +1,9 @@
 package league_test
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -14,7 +13,6 @@ import (
 	"github.com/mrasim/mrasim/agents"
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/env/matrix"
-	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/league"
 	"github.com/mrasim/mrasim/league/br"
 	"github.com/mrasim/mrasim/mra"
@@ -56,18 +54,7 @@ func tinyRunK(t testing.TB, game string, train []env.Population, episodes, k int
 	}
 	cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates, cfg.BufferLength = 64, 12, 2, 5000
 	setup := learner.Setup{Game: game, Populations: train, Seed: 1, Episodes: episodes, ParallelEnvs: 4, LogEvery: episodes}
-	tr, err := learner.NewTrainer(cfg, setup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	if err := tr.Run(context.Background(), nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	e := checkpoint.NewEncoder(&buf)
-	tr.Save(e)
-	return &league.Run{Label: "mra", Settings: cfg, Setup: setup, State: buf.Bytes()}
+	return &league.Run{Label: "mra", Settings: cfg, Setup: setup, State: learnertest.MustTrain(t, cfg, setup)}
 }
 
 // oneShotEquilibrium returns the closed-form symmetric equilibrium entry of
@@ -98,7 +85,7 @@ func oneShotEquilibrium(game string) mixed {
 // within that interval (estimate + z·half-width ≥ 0.95·exact: the data must
 // not show the deviations found falling short by more than 5%); where the
 // incumbent was kept (estimate exactly 0), the exact value must be below
-// 0.1. MRASIM_VALIDATE=1 prints the README's table.
+// 0.1. MRASIM_VALIDATE=1 prints the table of docs/results/2026-11-27-best-response-validation.md.
 func TestValidationOneShot(t *testing.T) {
 	budget := league.BRBudget{Config: br.Config{Episodes: 1000, Batch: 64, SelectEpisodes: 200, TestEpisodes: 1000, Search: true, SearchRollouts: 16}}
 	const trainEpisodes = 256
@@ -222,7 +209,7 @@ func (p *reactivePolicy) Fork(copies int) agents.Copies {
 // ≥ 95% of it where it exceeds 0.1. Against the reactive policy the best
 // response must ignore in the first round to create the state where the
 // others volunteer: PPO from a uniform start collapses on volunteering
-// first and falls short (about 80–90% of the exact value, see the README);
+// first and falls short (about 80–90% of the exact value, see docs/results/2026-11-27-best-response-validation.md);
 // the search response, two levels deep, recovers it.
 func TestValidationMultiStep(t *testing.T) {
 	// One search level improves only on the base policy's later rounds;

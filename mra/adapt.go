@@ -3,11 +3,13 @@ package mra
 import (
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
 	"sync"
 
+	"github.com/mrasim/mrasim/agents/nn"
 	"github.com/mrasim/mrasim/agents/optim"
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/internal/stats"
@@ -383,7 +385,7 @@ func (ad *adapter) play(episodes int, assign [][]float64, actSeed uint64, tr *tr
 		sample = sample || z == nil
 	}
 	if ad.dist != nil {
-		ad.drawn = growT(ad.drawn, episodes*n)
+		ad.drawn = chunk.Grow(ad.drawn, episodes*n)
 	}
 	ret := make([]float64, episodes*n)
 	for done := 0; done < episodes; {
@@ -572,7 +574,7 @@ func (ad *adapter) gradient(cfg AdaptConfig, best []int, seed uint64) (GradientR
 	grad := make([]float64, h*k)
 	for s := 0; ; s++ {
 		for t := range h {
-			softmaxInto(latents[t], logits[t*k:(t+1)*k])
+			nn.SoftmaxInto(latents[t], logits[t*k:(t+1)*k])
 		}
 		last := s == cfg.Steps
 		var rec *trace
@@ -627,7 +629,7 @@ func (ad *adapter) scoreGradient(cfg AdaptConfig, best []int, seed uint64) (Grad
 	episodes := cfg.EpisodesPerStep
 	for s := 0; ; s++ {
 		for t := range h {
-			softmaxInto(dist[t], logits[t*k:(t+1)*k])
+			nn.SoftmaxInto(dist[t], logits[t*k:(t+1)*k])
 		}
 		ret := ad.play(episodes, none, env.SubSeed(seed, uint64(s)), nil)
 		gr.Curve = append(gr.Curve, ad.summarise(ret, episodes))

@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/nn"
 	"math"
 	"testing"
 
@@ -89,7 +90,7 @@ func TestAdaptOneHotGradient(t *testing.T) {
 			t.Fatalf("type %d: %v", typ, err)
 		}
 		start := make([]float64, 3)
-		softmaxInto(start, gr.InitLogits[typ])
+		nn.SoftmaxInto(start, gr.InitLogits[typ])
 		before, _ := exact(typ, start)
 		after, _ := exact(typ, gr.Latents[typ])
 		t.Logf("type %d: exact return %.4f → %.4f; distribution %.3f → %.3f", typ, before, after, start, gr.Latents[typ])

@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -248,7 +249,7 @@ func TestAdaptBeacon(t *testing.T) {
 		t.Fatalf("curve of %d points and %d gradient norms, want %d and %d", len(gr.Curve), len(gr.GradNorm), cfg.Steps+1, cfg.Steps)
 	}
 	prior0 := make([]float64, 3)
-	softmaxInto(prior0, gr.InitLogits[0])
+	nn.SoftmaxInto(prior0, gr.InitLogits[0])
 	for j := range prior0 {
 		if math.Abs(prior0[j]-res.Prior[j]) > 1e-12 {
 			t.Fatalf("start latents %v, want the prior %v", prior0, res.Prior)
@@ -369,7 +370,7 @@ func exactLatentGrad(t testing.TB, m *Model, enc *replay.Encoding, pop env.Popul
 // stepping goroutines; another seed gives another result. Two-type game
 // with several steps per episode (tag), multi-round evaluations.
 func TestAdaptDeterministic(t *testing.T) {
-	spec := tagSpec(t)
+	spec := learnertest.TagSpec(t)
 	m, _ := testModel(t, tinyConfig(), spec, 2, 13)
 	pop := env.Population{{Type: spec.Population[0].Type, Count: 1}, {Type: spec.Population[1].Type, Count: 2}}
 	newGame := func() (env.Game, error) { return env.Make("tag", map[string]any{"max_steps": 5}, pop) }
@@ -400,7 +401,7 @@ func TestAdaptDeterministic(t *testing.T) {
 	}
 	for typ, l := range a.Gradient.InitLogits {
 		z := make([]float64, 3)
-		softmaxInto(z, l)
+		nn.SoftmaxInto(z, l)
 		if math.Abs(z[a.BestMode[typ]]-cfg.InitMass) > 1e-12 {
 			t.Errorf("type %d starts at %v, want mass %v on mode %d", typ, z, cfg.InitMass, a.BestMode[typ])
 		}
@@ -411,7 +412,7 @@ func TestAdaptDeterministic(t *testing.T) {
 }
 
 func TestAdaptConfigErrors(t *testing.T) {
-	m, _ := testModel(t, tinyConfig(), tinySpec(t), 2, 1)
+	m, _ := testModel(t, tinyConfig(), learnertest.TinySpec(t), 2, 1)
 	newGame := func() (env.Game, error) { return newBeacon(env.Population{{Type: "agents", Count: 2}}, []int{0}) }
 	for name, mut := range map[string]func(*AdaptConfig){
 		"lr":        func(c *AdaptConfig) { c.LR = 0 },
@@ -428,7 +429,7 @@ func TestAdaptConfigErrors(t *testing.T) {
 		}
 	}
 	// A population the model's features do not fit (beacons are not a set
-	// of tinySpec's game).
+	// of learnertest.TinySpec's game).
 	if _, err := Adapt(m, newGame, DefaultAdaptConfig(), 1); err == nil {
 		t.Error("incompatible game accepted")
 	}

@@ -1,6 +1,7 @@
 package mra_test
 
 import (
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -14,7 +15,7 @@ import (
 // an agent on the prior against the frequencies of its sampled actions
 // (fresh latents every episode), on a two-type game.
 func TestAgentActionProbsMatchSampling(t *testing.T) {
-	g := mustGame(t, "tag", nil, "adversaries=2,good=1")
+	g := learnertest.MustGame(t, "tag", nil, "adversaries=2,good=1")
 	spec := g.Spec()
 	f := replay.GameFeatures(spec)
 	cfg := mra.DefaultConfig()

@@ -10,7 +10,6 @@ const (
 	AlgoMRA     = "mra"     // the full method
 	AlgoSingle  = "single"  // MRA's networks trained at one population
 	AlgoReptile = "reptile" // first-order meta-learning across populations, one unimodal policy
-	AlgoMADDPG  = "maddpg"  // MADDPG with attention actor and critic (see MADDPG)
 )
 
 // Variants Config.Variant names; ApplyVariant sets every quirk switch to
@@ -29,7 +28,7 @@ const (
 // Config holds every hyper-parameter of training. DefaultConfig returns the
 // official MRA code's values (mra.md §6.4) in the official variant: every
 // switch named after a quirk of the official code (the golden data's
-// README Q1–Q14, issue 9's items) reproduces it.
+// README Q1–Q14) reproduces it.
 type Config struct {
 	Algo string
 
@@ -77,19 +76,19 @@ type Config struct {
 	// then learns the same strategy at every n.
 	CriticSeesSelf bool
 
-	// Switches the variant sets (issue 9). The official value is first.
+	// Switches the variant sets. The official value is first.
 	//
 	// TargetActionAtObs samples the critic's target action a' and its
 	// log π⁻ at o with the stored g, as the official code does (Q1,
-	// relation_marl.py:159; issue item 1); off, a' ~ π⁻(· | o', g').
+	// relation_marl.py:159); off, a' ~ π⁻(· | o', g').
 	TargetActionAtObs bool
 	// TerminalEntropy keeps −α·log π⁻(a') in the critic target of a
-	// terminal o' (Q3; item 5); off, y = r + (1 − d)(γQ⁻ − α log π⁻).
+	// terminal o' (Q3); off, y = r + (1 − d)(γQ⁻ − α log π⁻).
 	TerminalEntropy bool
 	// ClassifierCrossPairing pairs the classifier's agent row b·N+i with
 	// the relation graph of sample (b·N+i) mod B, agent (b·N+i) div B, as
 	// the official ObsEncode's permute of a (batch, agent, other) tensor does
-	// (Q5, obs_emb.py:82; item 3). The update then runs on one goroutine
+	// (Q5, obs_emb.py:82). The update then runs on one goroutine
 	// over the whole batch. Off, each row uses its own graph.
 	ClassifierCrossPairing bool
 	// DoubleClipRelation clips φ's gradient twice (Q4,
@@ -102,15 +101,12 @@ type Config struct {
 	InnerCycles int     // rounds (ParallelEnvs episodes with their scheduled update cycles) per game between meta-steps
 	// KeepMoments carries the Adam moments (and step counts) of one game's
 	// inner loop into the next game's and across meta-steps, instead of
-	// starting each game's inner loop from fresh moments (the default,
-	// issue 9 item 6, so that no game keeps another's momentum). Measured
-	// on resource at four training sizes, it changes nothing (README, "The
+	// starting each game's inner loop from fresh moments (the default
+	// since the variants change, so that no game keeps another's momentum). Measured
+	// on resource at four training sizes, it changes nothing (docs/results, "The
 	// paper's three environments"): Reptile's budget, not Adam's first
 	// steps, is what holds it back there.
 	KeepMoments bool
-
-	// MADDPG baseline.
-	Tau float64 // Polyak rate of the targets, θ⁻ ← (1−τ)θ⁻ + τθ after every step (1: hard copy)
 
 	// Replay is what the replay buffer stores per transition: ModeAuto
 	// (the default, "" means the same) picks whichever of the two takes
@@ -127,7 +123,7 @@ type Config struct {
 	// ModelOf). The algorithm and its random streams are the same in
 	// both; the results agree to float32 rounding, not bit for bit. A
 	// checkpoint records it and resumes only under the same precision.
-	// MADDPG runs in float64 only. Left out of JSON when unset, so
+	// Left out of JSON when unset, so
 	// encoded configs of float64 runs are what they were before the field.
 	Precision string `json:",omitempty"`
 }
@@ -169,7 +165,6 @@ func DefaultConfig() Config {
 		PriorTemperature: 4,
 		MetaLR:           0.1,
 		InnerCycles:      1,
-		Tau:              0.01,
 
 		Variant:                VariantOfficial,
 		TargetActionAtObs:      true,
@@ -205,7 +200,7 @@ func (c *Config) ApplyVariant(v string) error {
 // Validate reports the first value out of its range.
 func (c Config) Validate() error {
 	switch {
-	case c.Algo != AlgoMRA && c.Algo != AlgoSingle && c.Algo != AlgoReptile && c.Algo != AlgoMADDPG:
+	case c.Algo != AlgoMRA && c.Algo != AlgoSingle && c.Algo != AlgoReptile:
 		return fmt.Errorf("mra: unknown algorithm %q", c.Algo)
 	case !(c.Gamma > 0 && c.Gamma <= 1):
 		return fmt.Errorf("mra: gamma %v not in (0, 1]", c.Gamma)
@@ -223,14 +218,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("mra: reptile needs meta_lr in (0, 1] and inner_cycles ≥ 1")
 	case c.KeepMoments && c.Algo != AlgoReptile:
 		return fmt.Errorf("mra: keep_moments is Reptile's; algo %q never resets its moments", c.Algo)
-	case c.Algo == AlgoMADDPG && !(c.Tau > 0 && c.Tau <= 1):
-		return fmt.Errorf("mra: maddpg needs tau in (0, 1], got %v", c.Tau)
 	case c.Replay != "" && c.Replay != replay.ModeAuto && c.Replay != replay.ModeStates && c.Replay != replay.ModeObservations:
 		return fmt.Errorf("mra: replay %q, want %q, %q or %q", c.Replay, replay.ModeAuto, replay.ModeStates, replay.ModeObservations)
 	case c.Precision != "" && c.Precision != PrecisionFloat64 && c.Precision != PrecisionFloat32:
 		return fmt.Errorf("mra: algo.precision = %q: want %q or %q", c.Precision, PrecisionFloat32, PrecisionFloat64)
-	case c.Algo == AlgoMADDPG && c.Precision == PrecisionFloat32:
-		return fmt.Errorf("mra: algo.precision = %q: the maddpg baseline runs in %q only", c.Precision, PrecisionFloat64)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 
@@ -21,7 +22,7 @@ import (
 //	Q_i   = head([m_i ; s_i])[a_i]               (Linear 2·CriticKey → A)
 //
 // Entity rows that show no agent (landmarks, padding) or an agent masked
-// in these rows (dead at o', issue 9 item 8) do not mix; at o the stored g
+// in these rows (dead at o') do not mix; at o the stored g
 // is zero there anyway, at o' it may still weight them. The
 // graph g is an input (the stored one; for the target at o' possibly the
 // recomputed g', see UpdateCritic); no gradient flows into it. With
@@ -37,7 +38,7 @@ type criticNet[T nn.Float] struct {
 	v, a, ck int
 	d        int // width of the self row in x; 0 (official): none
 
-	rs    *rows[T]
+	rs    *chunk.Rows[T]
 	graph []T
 	mask  []bool
 	x     []T          // rows×(V+A)
@@ -76,16 +77,16 @@ func (cn *criticNet[T]) modules() []nn.ModuleOf[T] {
 // (rows) and relation graph g (rows×E). Q_r is the entry at actions[r].
 // self feeds the key and, with CriticSeesSelf, MLP_c and MLP_s.
 // It keeps references to its arguments until backward.
-func (cn *criticNet[T]) forward(rs *rows[T], self, ents []T, mask []bool, actions []int, g []T) []T {
+func (cn *criticNet[T]) forward(rs *chunk.Rows[T], self, ents []T, mask []bool, actions []int, g []T) []T {
 	n := len(actions)
-	e, v, a, ck, d := rs.e, cn.v, cn.a, cn.ck, cn.d
+	e, v, a, ck, d := rs.E, cn.v, cn.a, cn.ck, cn.d
 	cn.rs, cn.graph, cn.mask = rs, g, mask
 	k := cn.key.Forward(self)
 	q := cn.query.Forward(ents)
 	vals := cn.value.Forward(ents)
 	ec := cn.attn.Forward(e, k, q, vals, mask)
 	w := v + a + d
-	cn.x = growT(cn.x, n*w)
+	cn.x = chunk.Grow(cn.x, n*w)
 	for r := range n {
 		x := cn.x[r*w : (r+1)*w]
 		copy(x, ec[r*v:(r+1)*v])
@@ -98,18 +99,18 @@ func (cn *criticNet[T]) forward(rs *rows[T], self, ents []T, mask []bool, action
 	cc := cn.c.Forward(cn.x)
 	cn.cc = cc
 	ss := cn.s.Forward(cn.x)
-	cn.ms = growT(cn.ms, n*2*ck)
+	cn.ms = chunk.Grow(cn.ms, n*2*ck)
 	for r := range n {
 		mr := cn.ms[r*2*ck : r*2*ck+ck]
 		copy(mr, cc[r*ck:(r+1)*ck])
 		copy(cn.ms[r*2*ck+ck:(r+1)*2*ck], ss[r*ck:(r+1)*ck])
-		i, s := rs.agent[r], rs.sample[r]
+		i, s := rs.Agent[r], rs.Sample[r]
 		for j, gj := range g[r*e : (r+1)*e] {
-			src := rs.agentOf[i*e+j]
+			src := rs.AgentOf[i*e+j]
 			if src < 0 || gj == 0 || !mask[r*e+j] {
 				continue
 			}
-			cs := rs.at[s*rs.n+src]
+			cs := rs.At[s*rs.N+src]
 			for t, c := range cc[cs*ck : (cs+1)*ck] {
 				mr[t] += gj * c
 			}
@@ -123,10 +124,10 @@ func (cn *criticNet[T]) forward(rs *rows[T], self, ents []T, mask []bool, action
 func (cn *criticNet[T]) backward(dq []T) {
 	rs, g, mask := cn.rs, cn.graph, cn.mask
 	n := len(dq) / cn.a
-	e, v, ck := rs.e, cn.v, cn.ck
+	e, v, ck := rs.E, cn.v, cn.ck
 	dms := cn.head.Backward(dq)
-	cn.dc = growT(cn.dc, n*ck)
-	cn.ds = growT(cn.ds, n*ck)
+	cn.dc = chunk.Grow(cn.dc, n*ck)
+	cn.ds = chunk.Grow(cn.ds, n*ck)
 	clear(cn.dc)
 	for r := range n {
 		dm := dms[r*2*ck : r*2*ck+ck]
@@ -135,13 +136,13 @@ func (cn *criticNet[T]) backward(dq []T) {
 		for t, d := range dm {
 			dc[t] += d
 		}
-		i, s := rs.agent[r], rs.sample[r]
+		i, s := rs.Agent[r], rs.Sample[r]
 		for j, gj := range g[r*e : (r+1)*e] {
-			src := rs.agentOf[i*e+j]
+			src := rs.AgentOf[i*e+j]
 			if src < 0 || gj == 0 || !mask[r*e+j] {
 				continue
 			}
-			cs := rs.at[s*rs.n+src]
+			cs := rs.At[s*rs.N+src]
 			dcs := cn.dc[cs*ck : (cs+1)*ck]
 			for t, d := range dm {
 				dcs[t] += gj * d
@@ -151,7 +152,7 @@ func (cn *criticNet[T]) backward(dq []T) {
 	dxc := cn.c.Backward(cn.dc)
 	dxs := cn.s.Backward(cn.ds)
 	w := v + cn.a + cn.d
-	cn.de = growT(cn.de, n*v)
+	cn.de = chunk.Grow(cn.de, n*v)
 	for r := range n {
 		de := cn.de[r*v : (r+1)*v]
 		xc, xs := dxc[r*w:r*w+v], dxs[r*w:r*w+v]
@@ -183,13 +184,13 @@ func (cn *criticNet[T]) counterfactual() []T {
 	v, a, ck, d := cn.v, cn.a, cn.ck, cn.d
 	w := v + a + d
 	sc := &cn.cf
-	sc.mix = growT(sc.mix, n*ck)
+	sc.mix = chunk.Grow(sc.mix, n*ck)
 	for r := range n {
 		for t := range ck {
 			sc.mix[r*ck+t] = cn.ms[r*2*ck+t] - cn.cc[r*ck+t]
 		}
 	}
-	sc.x = growT(sc.x, n*a*w)
+	sc.x = chunk.Grow(sc.x, n*a*w)
 	for r := range n {
 		for ap := range a {
 			x := sc.x[(r*a+ap)*w : (r*a+ap+1)*w]
@@ -200,7 +201,7 @@ func (cn *criticNet[T]) counterfactual() []T {
 	}
 	cc := cn.c.Forward(sc.x)
 	ss := cn.s.Forward(sc.x)
-	sc.ms = growT(sc.ms, n*a*2*ck)
+	sc.ms = chunk.Grow(sc.ms, n*a*2*ck)
 	for row := range n * a {
 		r := row / a
 		m := sc.ms[row*2*ck : row*2*ck+ck]
@@ -210,7 +211,7 @@ func (cn *criticNet[T]) counterfactual() []T {
 		copy(sc.ms[row*2*ck+ck:(row+1)*2*ck], ss[row*ck:(row+1)*ck])
 	}
 	head := cn.head.Forward(sc.ms)
-	sc.q = growT(sc.q, n*a)
+	sc.q = chunk.Grow(sc.q, n*a)
 	for row := range n * a {
 		sc.q[row] = head[row*a+row%a]
 	}

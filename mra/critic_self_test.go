@@ -3,6 +3,8 @@ package mra
 import (
 	"bytes"
 	"errors"
+	"github.com/mrasim/mrasim/agents/chunk"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -20,7 +22,7 @@ func TestCriticSeesSelfInput(t *testing.T) {
 	for _, spec := range []struct {
 		name string
 		f    func(testing.TB) *env.Spec
-	}{{"one-type", tinySpec}, {"tag-two-types", tagSpec}} {
+	}{{"one-type", learnertest.TinySpec}, {"tag-two-types", learnertest.TagSpec}} {
 		t.Run(spec.name, func(t *testing.T) {
 			cfgOff := tinyConfig()
 			cfgOn := cfgOff
@@ -35,21 +37,21 @@ func TestCriticSeesSelfInput(t *testing.T) {
 					t.Errorf("group %s changed size", groupNames[g])
 				}
 			}
-			b := randomBatch(rand.New(rand.NewPCG(162, 162)), enc, 4, cfgOff.Latents)
+			b := learnertest.RandomBatch(rand.New(rand.NewPCG(162, 162)), enc, 4, cfgOff.Latents)
 			for _, tc := range []struct {
 				m    *Model
 				want bool // Q moves with the self rows
 			}{{off, false}, {on, true}} {
 				nets := tc.m.newBoundNets(tc.m.params, make([]float64, len(tc.m.params)))
 				clear(tc.m.spanOf(groupCritic, tc.m.params)[:nets.critic.key.NumParams()])
-				var rs rows[float64]
-				rs.gather(b, 0, b.Size, false)
-				base := slices.Clone(nets.critic.forward(&rs, rs.self, rs.ents, rs.mask, rs.action, rs.graph))
-				other := slices.Clone(rs.self)
+				var rs chunk.Rows[float64]
+				rs.Gather(b, 0, b.Size, false)
+				base := slices.Clone(nets.critic.forward(&rs, rs.Self, rs.Ents, rs.Mask, rs.Action, rs.Graph))
+				other := slices.Clone(rs.Self)
 				for i := range other {
 					other[i] += 0.5
 				}
-				moved := !slices.Equal(base, nets.critic.forward(&rs, other, rs.ents, rs.mask, rs.action, rs.graph))
+				moved := !slices.Equal(base, nets.critic.forward(&rs, other, rs.Ents, rs.Mask, rs.Action, rs.Graph))
 				if moved != tc.want {
 					t.Errorf("CriticSeesSelf %v: Q moves with the self rows (attention fixed): %v", tc.m.cfg.CriticSeesSelf, moved)
 				}
@@ -66,12 +68,12 @@ func TestCriticSeesSelfInput(t *testing.T) {
 func TestCriticSeesSelfState(t *testing.T) {
 	cfgOn := tinyConfig()
 	cfgOn.CriticSeesSelf = true
-	on, enc := testModel(t, cfgOn, tinySpec(t), 2, 171)
-	b := randomBatch(rand.New(rand.NewPCG(172, 172)), enc, 9, cfgOn.Latents)
+	on, enc := testModel(t, cfgOn, learnertest.TinySpec(t), 2, 171)
+	b := learnertest.RandomBatch(rand.New(rand.NewPCG(172, 172)), enc, 9, cfgOn.Latents)
 	cycle(on, b, rand.New(rand.NewPCG(1, 1)))
 	stateOn := on.AppendState(nil)
 
-	on2, _ := testModel(t, cfgOn, tinySpec(t), 2, 999)
+	on2, _ := testModel(t, cfgOn, learnertest.TinySpec(t), 2, 999)
 	if err := on2.SetState(stateOn); err != nil {
 		t.Fatal(err)
 	}
@@ -79,15 +81,15 @@ func TestCriticSeesSelfState(t *testing.T) {
 		t.Fatal("AppendState after SetState differs")
 	}
 
-	off, _ := testModel(t, tinyConfig(), tinySpec(t), 2, 173)
+	off, _ := testModel(t, tinyConfig(), learnertest.TinySpec(t), 2, 173)
 	stateOff := off.AppendState(nil)
 	cfgBoth := cfgOn
 	cfgBoth.PolicySeesSelf = true
-	both, _ := testModel(t, cfgBoth, tinySpec(t), 2, 174)
+	both, _ := testModel(t, cfgBoth, learnertest.TinySpec(t), 2, 174)
 	stateBoth := both.AppendState(nil)
 	cfgPolicy := tinyConfig()
 	cfgPolicy.PolicySeesSelf = true
-	policy, _ := testModel(t, cfgPolicy, tinySpec(t), 2, 175)
+	policy, _ := testModel(t, cfgPolicy, learnertest.TinySpec(t), 2, 175)
 	for _, tc := range []struct {
 		name string
 		m    *Model

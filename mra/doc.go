@@ -1,8 +1,9 @@
 // Package mra trains agents with MRA, Meta Representations for Agents
 // (Zhang, Shen, Han and Shen, arXiv 2108.12988), as its authors' code does,
-// and the three baselines of the paper: the same networks trained on a single
-// population, Reptile across populations with one unimodal policy, and
-// MADDPG with attention actor and critic (type MADDPG).
+// and two of the paper's baselines that share its networks: the same
+// networks trained on a single population, and Reptile across populations
+// with one unimodal policy. (The paper's third baseline has a package of
+// its own beside this one.)
 //
 // The pieces, in the paper's notation (see mra.md in the design documents):
 //
@@ -23,7 +24,7 @@
 // (replay.Encoding), so the same networks serve every population of a
 // game; the official code's untagged 22-wide rows are replay.PlainFeatures.
 //
-// The package registers its algorithms (mra, single, reptile and maddpg)
+// The package registers its algorithms (mra, single and reptile)
 // with agents/learner, whose shared Trainer drives them through the
 // Learner interface (learner.go here: Config as learner.Settings, the
 // trainees running the update cycles, Reptile's meta-steps as
@@ -38,6 +39,7 @@
 // (TargetActionAtObs).
 //
 // Package mra is not for environments (package env), generic layers and
-// optimizers (agents/nn, agents/optim), replay buffers (agents/replay) nor
-// the training loop (agents/learner); it composes them.
+// optimizers (agents/nn, agents/optim), replay buffers (agents/replay), the
+// parallel update's chunks and rows (agents/chunk) nor the training loop
+// (agents/learner); it composes them.
 package mra

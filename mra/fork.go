@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -57,9 +58,9 @@ func (c *PlayerCopies) Act(which []int, frames []*env.Frame, actions [][]int) {
 	enc := c.enc
 	n, e, d, k, A := enc.N, enc.E, enc.D, c.model.Config().Latents, c.model.Features().A
 	rows := len(which) * n
-	c.self, c.ents = growT(c.self, rows*d), growT(c.ents, rows*e*d)
-	c.present, c.graph = growT(c.present, rows*e), growT(c.graph, rows*e)
-	c.zin, c.logp = growT(c.zin, rows*k), growT(c.logp, rows*A)
+	c.self, c.ents = chunk.Grow(c.self, rows*d), chunk.Grow(c.ents, rows*e*d)
+	c.present, c.graph = chunk.Grow(c.present, rows*e), chunk.Grow(c.graph, rows*e)
+	c.zin, c.logp = chunk.Grow(c.zin, rows*k), chunk.Grow(c.logp, rows*A)
 	for r, w := range which {
 		z := c.z[w*n*k : (w+1)*n*k]
 		if frames[r].T == 0 || !c.drawn[w] {

@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"math"
 	"testing"
 
@@ -15,7 +16,7 @@ import (
 func TestPlayerFork(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Latents = 3
-	spec := resourceSpec(t, 3)
+	spec := learnertest.ResourceSpec(t, 3)
 	m, _ := testModel(t, cfg, spec, 1, 4)
 	defer m.Close()
 	p, err := NewPlayer(m, spec, [][]float64{{0.5, 0.25, 0.25}}, 9)

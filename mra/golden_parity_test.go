@@ -2,6 +2,7 @@ package mra
 
 import (
 	"encoding/json"
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -475,8 +476,8 @@ func goldenCycle(t *testing.T, init *gInit, gc *gCase, mutate func(*Config), qui
 	// parameters and targets.
 	on := m.newBoundNets(m.params, make([]float64, len(m.params)))
 	tn := m.newBoundNets(m.target, make([]float64, len(m.target)))
-	var rs rows[float64]
-	rs.gather(b, 0, bs, true)
+	var rs chunk.Rows[float64]
+	rs.Gather(b, 0, bs, true)
 	A := m.f.A
 	sampleCheck := func(stage, label string, logp []float64, want []int) {
 		t.Helper()
@@ -535,12 +536,12 @@ func goldenCycle(t *testing.T, init *gInit, gc *gCase, mutate func(*Config), qui
 		chk.cmp("rollout", "z", z, ro.tensor(t, "z").Values)
 		zr := make([]float64, n*bs*cfg.Latents)
 		for r := range n * bs {
-			i := rs.agent[r]
+			i := rs.Agent[r]
 			copy(zr[r*cfg.Latents:], z[i*cfg.Latents:(i+1)*cfg.Latents])
 		}
-		g := on.rel.Forward(e, rs.self, rs.ents, zr, rs.mask)
+		g := on.rel.Forward(e, rs.Self, rs.Ents, zr, rs.Mask)
 		chk.cmp("rollout", "g", am(g, e), ro.tensor(t, "g").Values)
-		logits, lp := policyForward(on.policy[0], rs.ents, g)
+		logits, lp := policyForward(on.policy[0], rs.Ents, g)
 		chk.cmp("rollout", "policy_logits", am(logits, A), ro.tensor(t, "policy_logits").Values)
 		chk.cmp("rollout", "policy_probs", am(probs(lp), A), ro.tensor(t, "policy_probs").Values)
 		sampleCheck("rollout", "rollout.action", lp, choice("rollout.action"))
@@ -552,18 +553,18 @@ func goldenCycle(t *testing.T, init *gInit, gc *gCase, mutate func(*Config), qui
 	{
 		st := &gc.Critic
 		stage := "critic"
-		logits, lp := policyForward(tn.policy[0], rs.ents, rs.graph)
+		logits, lp := policyForward(tn.policy[0], rs.Ents, rs.Graph)
 		chk.cmp(stage, "target_policy_logits_at_obs", am(logits, A), st.tensor(t, "target_policy_logits_at_obs").Values)
 		chk.cmp(stage, "target_policy_probs_at_obs", am(probs(lp), A), st.tensor(t, "target_policy_probs_at_obs").Values)
 		next := choice("critic.next_action")
 		sampleCheck(stage, "critic.next_action", lp, next)
 		chk.cmp(stage, "next_log_pi", am(pick(lp, next), 1), st.tensor(t, "next_log_pi").Values)
-		qh := tn.critic.forward(&rs, rs.nextSelf, rs.nextEnts, rs.nextMask, next, rs.graph)
+		qh := tn.critic.forward(&rs, rs.NextSelf, rs.NextEnts, rs.NextMask, next, rs.Graph)
 		chk.cmp(stage, "target_q_head_next", am(qh, A), st.tensor(t, "target_q_head_next").Values)
 		chk.cmp(stage, "next_q", am(pick(qh, next), 1), st.tensor(t, "next_q").Values)
 		chk.cmp(stage, "target_critic_attention_next", am(tn.critic.attn.Weights(), e), st.tensor(t, "target_critic_attention_next").Values)
 		chk.cmp(stage, "target_critic_embedding_next", am(embedding(tn.critic), cfg.ValueDim), st.tensor(t, "target_critic_embedding_next").Values)
-		qh = on.critic.forward(&rs, rs.self, rs.ents, rs.mask, b.Action, rs.graph)
+		qh = on.critic.forward(&rs, rs.Self, rs.Ents, rs.Mask, b.Action, rs.Graph)
 		chk.cmp(stage, "q_head", am(qh, A), st.tensor(t, "q_head").Values)
 		chk.cmp(stage, "q", am(pick(qh, b.Action), 1), st.tensor(t, "q").Values)
 		chk.cmp(stage, "critic_attention", am(on.critic.attn.Weights(), e), st.tensor(t, "critic_attention").Values)
@@ -571,13 +572,13 @@ func goldenCycle(t *testing.T, init *gInit, gc *gCase, mutate func(*Config), qui
 
 		loss := m.UpdateCritic(b)
 		y := make([]float64, n*bs)
-		for c := range numChunks {
-			s0, s1 := chunkRange(c, bs)
-			var crs rows[float64]
-			crs.layout(enc, s1-s0)
+		for c := range chunk.Count {
+			s0, s1 := chunk.Range(c, bs)
+			var crs chunk.Rows[float64]
+			crs.Layout(enc, s1-s0)
 			for s := range s1 - s0 {
 				for i := range n {
-					y[(s0+s)*n+i] = m.rec.y[c][crs.at[s*n+i]]
+					y[(s0+s)*n+i] = m.rec.y[c][crs.At[s*n+i]]
 				}
 			}
 		}
@@ -591,26 +592,26 @@ func goldenCycle(t *testing.T, init *gInit, gc *gCase, mutate func(*Config), qui
 	{
 		st := &gc.Policy
 		stage := "policy"
-		logits, lp := policyForward(on.policy[0], rs.ents, rs.graph)
+		logits, lp := policyForward(on.policy[0], rs.Ents, rs.Graph)
 		chk.cmp(stage, "policy_logits", am(logits, A), st.tensor(t, "policy_logits").Values)
 		chk.cmp(stage, "policy_probs", am(probs(lp), A), st.tensor(t, "policy_probs").Values)
 		act := choice("policy.action")
 		sampleCheck(stage, "policy.action", lp, act)
 		chk.cmp(stage, "log_pi", am(pick(lp, act), 1), st.tensor(t, "log_pi").Values)
-		qh := on.critic.forward(&rs, rs.self, rs.ents, rs.mask, act, rs.graph)
+		qh := on.critic.forward(&rs, rs.Self, rs.Ents, rs.Mask, act, rs.Graph)
 		chk.cmp(stage, "q_head", am(qh, A), st.tensor(t, "q_head").Values)
 		chk.cmp(stage, "q", am(pick(qh, act), 1), st.tensor(t, "q").Values)
 		chk.cmp(stage, "critic_attention", am(on.critic.attn.Weights(), e), st.tensor(t, "critic_attention").Values)
 
 		loss, ent := m.UpdatePolicies(b)
 		coef := make([]float64, n*bs)
-		for c := range numChunks {
-			s0, s1 := chunkRange(c, bs)
-			var crs rows[float64]
-			crs.layout(enc, s1-s0)
+		for c := range chunk.Count {
+			s0, s1 := chunk.Range(c, bs)
+			var crs chunk.Rows[float64]
+			crs.Layout(enc, s1-s0)
 			for s := range s1 - s0 {
 				for i := range n {
-					coef[(s0+s)*n+i] = m.rec.coef[c][crs.at[s*n+i]]
+					coef[(s0+s)*n+i] = m.rec.coef[c][crs.At[s*n+i]]
 				}
 			}
 		}
@@ -649,20 +650,20 @@ func goldenCycle(t *testing.T, init *gInit, gc *gCase, mutate func(*Config), qui
 		zrows := func(z []float64) []float64 {
 			out := make([]float64, n*bs*k)
 			for r := range n * bs {
-				i := rs.agent[r]
+				i := rs.Agent[r]
 				copy(out[r*k:], z[i*k:(i+1)*k])
 			}
 			return out
 		}
-		g0 := append([]float64(nil), rel.Forward(e, rs.self, rs.ents, zrows(m.latent.z0), rs.mask)...)
+		g0 := append([]float64(nil), rel.Forward(e, rs.Self, rs.Ents, zrows(m.latent.z0), rs.Mask)...)
 		chk.cmp(stage, "g", am(g0, e), st.tensor(t, "g").Values)
 		gk := make([]float64, n*bs*kp*e) // (agent, batch, resample, other) after am
 		tpk := make([]float64, n*bs*kp*A)
 		astar := choice("relation.a_star")
 		sumPk := make([]float64, n*bs)
 		for q := range kp {
-			g := rel.Forward(e, rs.self, rs.ents, zrows(m.latent.zk[q*n*k:(q+1)*n*k]), rs.mask)
-			_, lpk := policyForward(tn.policy[0], rs.ents, g)
+			g := rel.Forward(e, rs.Self, rs.Ents, zrows(m.latent.zk[q*n*k:(q+1)*n*k]), rs.Mask)
+			_, lpk := policyForward(tn.policy[0], rs.Ents, g)
 			for r := range n * bs {
 				copy(gk[(r*kp+q)*e:(r*kp+q+1)*e], g[r*e:(r+1)*e])
 				copy(tpk[(r*kp+q)*A:(r*kp+q+1)*A], probs(lpk[r*A:(r+1)*A]))
@@ -671,10 +672,10 @@ func goldenCycle(t *testing.T, init *gInit, gc *gCase, mutate func(*Config), qui
 		}
 		chk.cmp(stage, "g_resample", am(gk, kp*e), st.tensor(t, "g_resample").Values)
 		chk.cmp(stage, "target_policy_probs_at_resample", am(tpk, kp*A), st.tensor(t, "target_policy_probs_at_resample").Values)
-		tl, tlp := policyForward(tn.policy[0], rs.ents, g0)
+		tl, tlp := policyForward(tn.policy[0], rs.Ents, g0)
 		chk.cmp(stage, "target_policy_logits_at_z", am(tl, A), st.tensor(t, "target_policy_logits_at_z").Values)
 		chk.cmp(stage, "target_policy_probs_at_z", am(probs(tlp), A), st.tensor(t, "target_policy_probs_at_z").Values)
-		pl, plp := policyForward(on.policy[0], rs.ents, g0)
+		pl, plp := policyForward(on.policy[0], rs.Ents, g0)
 		chk.cmp(stage, "policy_logits_at_z", am(pl, A), st.tensor(t, "policy_logits_at_z").Values)
 		chk.cmp(stage, "policy_probs_at_z", am(probs(plp), A), st.tensor(t, "policy_probs_at_z").Values)
 		sampleCheck(stage, "relation.a_star", plp, astar)
@@ -730,13 +731,13 @@ func goldenCycle(t *testing.T, init *gInit, gc *gCase, mutate func(*Config), qui
 			}
 		}
 		chk.cmp(stage, "classifier_logits", logit, st.tensor(t, "classifier_logits").Values)
-		g := pre.rel.Forward(e, rs.self, rs.ents, func() []float64 {
+		g := pre.rel.Forward(e, rs.Self, rs.Ents, func() []float64 {
 			out := make([]float64, n*bs*k)
 			for r := range n * bs {
-				copy(out[r*k:], m.latent.z0[rs.agent[r]*k:(rs.agent[r]+1)*k])
+				copy(out[r*k:], m.latent.z0[rs.Agent[r]*k:(rs.Agent[r]+1)*k])
 			}
 			return out
-		}(), rs.mask)
+		}(), rs.Mask)
 		chk.cmp(stage, "g (batch, agent, other)", g, st.tensor(t, "g").Values)
 		goldenStep(t, chk, stage, m, groupPrior, st)
 	}

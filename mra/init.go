@@ -8,7 +8,7 @@ import (
 )
 
 // initParams initialises the online networks from rng layer by layer as
-// the official code does (issue 9 item 7, the golden data's Q7), in every
+// the official code does (Q7), in every
 // variant:
 //
 //	critic key, query, value (its ObsEncode)   Xavier-normal W, b = 0

@@ -1,6 +1,7 @@
 package mra_test
 
 import (
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -17,7 +18,7 @@ import (
 // and a latent that is one-hot on the prior and the fixed one otherwise.
 func TestRelationGraphAndLatent(t *testing.T) {
 	// Food beyond a pac-man's sight of 0.3 is masked, so some rows are.
-	g := mustGame(t, "pacman", map[string]any{"sight": 0.3}, "pacmen=3,ghosts=2")
+	g := learnertest.MustGame(t, "pacman", map[string]any{"sight": 0.3}, "pacmen=3,ghosts=2")
 	spec := g.Spec()
 	cfg := mra.DefaultConfig()
 	model, err := mra.NewModel(cfg, replay.GameFeatures(spec), [][]float64{replay.Descriptor(spec.Population)}, rand.New(rand.NewPCG(1, 2)))

@@ -11,8 +11,8 @@ import (
 )
 
 // This file is MRA's side of the learner interface: the algorithms this
-// package registers (MRA and its single-population and Reptile modes, and
-// the MADDPG baseline), Config as their learner.Settings, and the
+// package registers (MRA and its single-population and Reptile modes),
+// Config as their learner.Settings, and the
 // trainees that run their update cycles for the shared trainer.
 
 func init() {
@@ -24,9 +24,6 @@ func init() {
 		learner.Register(learner.Algorithm{Name: a.name, Summary: a.summary, New: newMRATrainee, Load: loadModel, DecodeJSON: decodeSettingsJSON,
 			Keys: settingsKeys, Decode: decodeSettings(a.name)})
 	}
-	learner.Register(learner.Algorithm{Name: AlgoMADDPG, Summary: "MADDPG with an attention actor and critic shared across the training populations",
-		New: newDDPGTrainee, Load: loadMADDPG, DecodeJSON: decodeSettingsJSON,
-		Keys: settingsKeys, Decode: decodeSettings(AlgoMADDPG)})
 }
 
 // Markov reports whether a run of these settings is played as a Markov
@@ -37,11 +34,11 @@ func (c Config) Markov() bool { return c.Latents <= 1 }
 // Algorithm implements learner.Settings: the registered name.
 func (c Config) Algorithm() string { return c.Algo }
 
-// Schedule implements learner.Settings. Reptile plays one unimodal policy
-// and MADDPG has no latents: both act with K = 1.
+// Schedule implements learner.Settings. Reptile plays one unimodal policy:
+// it acts with K = 1.
 func (c Config) Schedule() learner.Schedule {
 	latents := c.Latents
-	if c.Algo == AlgoReptile || c.Algo == AlgoMADDPG {
+	if c.Algo == AlgoReptile {
 		latents = 1
 	}
 	return learner.Schedule{BatchSize: c.BatchSize, BufferLength: c.BufferLength, StepsPerUpdate: c.StepsPerUpdate, Latents: latents, Replay: c.Replay}
@@ -330,72 +327,3 @@ func (t trained) Adapt(newGame func() (env.Game, error), steps, episodes int, tu
 // Adapts implements learner.Adaptive: MRA with several latents adapts at
 // unseen populations.
 func (c Config) Adapts() bool { return c.Algo == AlgoMRA && c.Latents > 1 }
-
-// ddpgTrainee runs MADDPG for the shared trainer: an update cycle is
-// NumUpdates pairs of critic and actor steps on fresh batches, each
-// followed by its targets' Polyak step.
-type ddpgTrainee struct {
-	*MADDPG
-}
-
-func newDDPGTrainee(s learner.Settings, b learner.Build) (learner.Learner, error) {
-	cfg, err := settingsOf(s)
-	if err != nil {
-		return nil, err
-	}
-	m, err := NewMADDPG(cfg, b.Features, b.RNG)
-	if err != nil {
-		return nil, err
-	}
-	return ddpgTrainee{m}, nil
-}
-
-// BeginEpisodes implements learner.Learner: MADDPG has no latents.
-func (ddpgTrainee) BeginEpisodes(int, []float64, *rand.Rand, []float64) {}
-
-// Act implements learner.Learner (z is unused).
-func (t ddpgTrainee) Act(enc *replay.Encoding, rows int, self, ents []float64, present []bool, _ []float64, rng *rand.Rand, actions []int, graph []float64) {
-	t.MADDPG.Act(enc, rows, self, ents, present, rng, actions, graph)
-}
-
-// Update implements learner.Learner.
-func (t ddpgTrainee) Update(_ int, _ []float64, buf *replay.Buffer, b *replay.Batch, rng *rand.Rand, st *learner.Stats) {
-	for range t.cfg.NumUpdates {
-		buf.Sample(rng, b)
-		st.Critic.Add(t.UpdateCritic(b))
-		loss, ent := t.UpdateActors(b)
-		st.Policy.Add(loss)
-		st.Entropy.Add(ent)
-	}
-}
-
-// TrainedMADDPG returns the MADDPG networks a trainer of algorithm
-// "maddpg" trains, or nil for another learner.
-func TrainedMADDPG(l learner.Learner) *MADDPG {
-	if t, ok := l.(ddpgTrainee); ok {
-		return t.MADDPG
-	}
-	return nil
-}
-
-// loadMADDPG implements learner.Algorithm.Load for MADDPG.
-func loadMADDPG(s learner.Settings, b learner.Build, state []byte) (learner.Trained, error) {
-	cfg, err := settingsOf(s)
-	if err != nil {
-		return nil, err
-	}
-	m, err := NewMADDPG(cfg, b.Features, b.RNG)
-	if err != nil {
-		return nil, err
-	}
-	if err := m.SetState(state); err != nil {
-		return nil, err
-	}
-	return m, nil
-}
-
-// Player implements learner.Trained: the shared actors acting for every
-// agent.
-func (m *MADDPG) Player(spec *env.Spec, seed uint64) (agents.Policy, error) {
-	return NewDDPGAgent(m, spec, seed)
-}

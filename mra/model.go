@@ -3,6 +3,7 @@ package mra
 import (
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math/rand/v2"
 	"runtime"
@@ -17,11 +18,6 @@ const (
 	priorHidden      = 3  // ψ: m → Linear(H, 3) → ReLU → Linear(3, K)
 	classifierHidden = 35 // ω: [e ; z] → 35 → ReLU → M
 )
-
-// numChunks is the fixed number of pieces every update splits its batch
-// into. Chunk gradients are reduced in chunk order, so results do not depend
-// on how many workers run the chunks.
-const numChunks = 8
 
 // Parameter groups, in the order they sit in the flat parameter vector.
 // Each group has its own Adam.
@@ -84,7 +80,7 @@ type ModelOf[T nn.Float] struct {
 	groups [numGroups]span
 	opt    [numGroups]*optim.AdamOf[T] // the policy slot is unused: see typeOpt
 	// typeOpt steps each agent type's policy on its own, and only when the
-	// type is in the batch's population (issue 9 item 8: torch's Adam skips
+	// type is in the batch's population (torch's Adam skips
 	// parameters without a gradient, so an absent type's policy keeps its
 	// moments and takes no weight decay); typeSpan is each type's part of
 	// the policy group.
@@ -107,7 +103,7 @@ type ModelOf[T nn.Float] struct {
 	chunkStat [][4]float64     // per chunk, partial sums of the running update
 	chunkDZ   [][]T            // per chunk, ∂L/∂z per agent (prior update)
 	job       job              // the running update, read by the workers
-	pool      *pool            // nil when running on the caller's goroutine only
+	pool      *chunk.Pool      // nil when running on the caller's goroutine only
 	workers   int              // requested workers
 	scratch   []T              // main-goroutine scratch
 	desc      []T              // main-goroutine scratch: a descriptor in T
@@ -157,7 +153,7 @@ func NewModelOf[T nn.Float](cfg Config, f replay.Features, games [][]float64, rn
 	if len(games) < 1 {
 		return nil, errors.New("mra: no training games")
 	}
-	m := &ModelOf[T]{cfg: cfg, f: f, workers: min(runtime.GOMAXPROCS(0), numChunks)}
+	m := &ModelOf[T]{cfg: cfg, f: f, workers: min(runtime.GOMAXPROCS(0), chunk.Count)}
 	for g, d := range games {
 		if len(d) != h {
 			return nil, fmt.Errorf("mra: descriptor of game %d has %d entries, want one per type (%d)", g, len(d), h)
@@ -198,9 +194,9 @@ func NewModelOf[T nn.Float](cfg Config, f replay.Features, games [][]float64, rn
 	}
 	m.rng = rand.NewPCG(rng.Uint64(), rng.Uint64())
 	m.gumbel = nn.GumbelSoftmaxOf[T]{N: cfg.Latents, Temperature: 1}
-	m.chunkGrad = make([][]T, numChunks)
-	m.chunkStat = make([][4]float64, numChunks)
-	m.chunkDZ = make([][]T, numChunks)
+	m.chunkGrad = make([][]T, chunk.Count)
+	m.chunkStat = make([][4]float64, chunk.Count)
+	m.chunkDZ = make([][]T, chunk.Count)
 	for c := range m.chunkGrad {
 		m.chunkGrad[c] = make([]T, off)
 	}
@@ -210,7 +206,7 @@ func NewModelOf[T nn.Float](cfg Config, f replay.Features, games [][]float64, rn
 
 // precisionOf returns the Config.Precision value naming T.
 func precisionOf[T nn.Float]() string {
-	if is64[T]() {
+	if chunk.Is64[T]() {
 		return PrecisionFloat64
 	}
 	return PrecisionFloat32
@@ -229,8 +225,8 @@ func (m *ModelOf[T]) Float64() (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	widen(out.params, m.params)
-	widen(out.target, m.target)
+	chunk.Widen(out.params, m.params)
+	chunk.Widen(out.target, m.target)
 	return out, nil
 }
 
@@ -263,7 +259,7 @@ func (m *ModelOf[T]) ParamGroups() []ParamGroup {
 func (m *ModelOf[T]) Params(dst []float64) []float64 {
 	n := len(dst)
 	dst = slices.Grow(dst, len(m.params))[:n+len(m.params)]
-	widen(dst[n:], m.params)
+	chunk.Widen(dst[n:], m.params)
 	return dst
 }
 
@@ -277,7 +273,7 @@ func (m *ModelOf[T]) SetParams(p []float64) error {
 	if len(p) != len(m.params) {
 		return fmt.Errorf("mra: SetParams got %d parameters, the model has %d", len(p), len(m.params))
 	}
-	convert(m.params, p)
+	chunk.Convert(m.params, p)
 	return nil
 }
 
@@ -289,7 +285,7 @@ func (m *ModelOf[T]) SyncTargets() { copy(m.target, m.params[:len(m.target)]) }
 // at most the fixed number of chunks, 8). The default is GOMAXPROCS. The
 // results do not depend on it.
 func (m *ModelOf[T]) SetWorkers(n int) {
-	n = max(1, min(n, numChunks))
+	n = max(1, min(n, chunk.Count))
 	if n == m.workers {
 		return
 	}
@@ -301,7 +297,7 @@ func (m *ModelOf[T]) SetWorkers(n int) {
 // restarted by the next update that needs them.
 func (m *ModelOf[T]) Close() {
 	if m.pool != nil {
-		m.pool.stop()
+		m.pool.Stop()
 		m.pool = nil
 	}
 }

@@ -2,6 +2,7 @@ package mra
 
 import (
 	"fmt"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math/rand/v2"
 	"testing"
@@ -53,8 +54,8 @@ func BenchmarkUpdateCycle(b *testing.B) {
 		for _, precision := range []string{PrecisionFloat64, PrecisionFloat32} {
 			b.Run(fmt.Sprintf("n=%d/%s", n, precision), func(b *testing.B) {
 				cfg := DefaultConfig()
-				m64, m32, enc := pairModels(b, cfg, resourceSpec(b, n), 4, 1)
-				batch := randomBatch(rand.New(rand.NewPCG(2, 2)), enc, cfg.BatchSize, cfg.Latents)
+				m64, m32, enc := pairModels(b, cfg, learnertest.ResourceSpec(b, n), 4, 1)
+				batch := learnertest.RandomBatch(rand.New(rand.NewPCG(2, 2)), enc, cfg.BatchSize, cfg.Latents)
 				for i := range batch.Mask {
 					batch.Mask[i], batch.NextMask[i] = true, true
 				}

@@ -2,7 +2,7 @@ package mra
 
 import (
 	"fmt"
-	"github.com/mrasim/mrasim/agents/nn"
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 )
@@ -52,7 +52,7 @@ func (a *ActorOf[T]) LatentGrad(enc *replay.Encoding, rows int, self, ents []flo
 		}
 	}
 	rs := a.gatherRows(enc, rows, self, ents, present, z)
-	g := a.n.rel.Forward(e, rs.self, rs.ents, a.z, rs.mask)
+	g := a.n.rel.Forward(e, rs.Self, rs.Ents, a.z, rs.Mask)
 
 	// Actor (policy.go) has no scratch for these; LatentGrad is called once
 	// per adaptation step on many rows, so allocating them is negligible.
@@ -60,16 +60,16 @@ func (a *ActorOf[T]) LatentGrad(enc *replay.Encoding, rows int, self, ents []flo
 	var dlp []T
 	var f float64
 	for t, p := range a.n.policy {
-		lo, hi := rs.rowsOf(t)
+		lo, hi := rs.RowsOf(t)
 		if lo == hi {
 			continue
 		}
-		entsK, gK := rs.typeSlices(t, rs.ents, g)
-		lp := p.forward(e, entsK, gK, rs.typeSelf(t, rs.self))
-		dlp = growT(dlp, (hi-lo)*p.a)
+		entsK, gK := rs.TypeSlices(t, rs.Ents, g)
+		lp := p.forward(e, entsK, gK, rs.TypeSelf(t, rs.Self))
+		dlp = chunk.Grow(dlp, (hi-lo)*p.a)
 		clear(dlp)
 		for r := lo; r < hi; r++ {
-			r0 := rs.sample[r]*n + rs.agent[r]
+			r0 := rs.Sample[r]*n + rs.Agent[r]
 			w := weights[r0]
 			if w == 0 {
 				continue
@@ -82,8 +82,8 @@ func (a *ActorOf[T]) LatentGrad(enc *replay.Encoding, rows int, self, ents []flo
 	}
 	_, _, dzr := a.n.rel.Backward(dg)
 	for r0 := range rows {
-		r := rs.at[r0]
-		widen(dz[r0*k:(r0+1)*k], dzr[r*k:(r+1)*k])
+		r := rs.At[r0]
+		chunk.Widen(dz[r0*k:(r0+1)*k], dzr[r*k:(r+1)*k])
 	}
 	clear(a.grad) // the frozen parameters' gradients are not wanted
 	return f
@@ -92,20 +92,20 @@ func (a *ActorOf[T]) LatentGrad(enc *replay.Encoding, rows int, self, ents []flo
 // gatherRows copies the caller's rows (agent-major within each copy) into
 // the actor's type-major row order (see rows) and returns the layout; the
 // latents go to a.z.
-func (a *ActorOf[T]) gatherRows(enc *replay.Encoding, rows int, self, ents []float64, present []bool, z []float64) *rows[T] {
+func (a *ActorOf[T]) gatherRows(enc *replay.Encoding, rows int, self, ents []float64, present []bool, z []float64) *chunk.Rows[T] {
 	n, e, d, k := enc.N, enc.E, enc.D, a.m.cfg.Latents
 	rs := &a.rs
-	rs.layout(enc, rows/n)
-	rs.self = growT(rs.self, rows*d)
-	rs.ents = growT(rs.ents, rows*e*d)
-	rs.mask = growT(rs.mask, rows*e)
-	a.z = growT(a.z, rows*k)
+	rs.Layout(enc, rows/n)
+	rs.Self = chunk.Grow(rs.Self, rows*d)
+	rs.Ents = chunk.Grow(rs.Ents, rows*e*d)
+	rs.Mask = chunk.Grow(rs.Mask, rows*e)
+	a.z = chunk.Grow(a.z, rows*k)
 	for r0 := range rows {
-		r := rs.at[r0]
-		convert(rs.self[r*d:(r+1)*d], self[r0*d:(r0+1)*d])
-		convert(rs.ents[r*e*d:(r+1)*e*d], ents[r0*e*d:(r0+1)*e*d])
-		copy(rs.mask[r*e:(r+1)*e], present[r0*e:(r0+1)*e])
-		convert(a.z[r*k:(r+1)*k], z[r0*k:(r0+1)*k])
+		r := rs.At[r0]
+		chunk.Convert(rs.Self[r*d:(r+1)*d], self[r0*d:(r0+1)*d])
+		chunk.Convert(rs.Ents[r*e*d:(r+1)*e*d], ents[r0*e*d:(r0+1)*e*d])
+		copy(rs.Mask[r*e:(r+1)*e], present[r0*e:(r0+1)*e])
+		chunk.Convert(a.z[r*k:(r+1)*k], z[r0*k:(r0+1)*k])
 	}
 	return rs
 }
@@ -127,20 +127,4 @@ func checkSimplex(z []float64, k int) error {
 		return fmt.Errorf("mra: latent sums to %v, want a point of the simplex (sum 1)", sum)
 	}
 	return nil
-}
-
-// softmaxInto writes softmax(l) into dst (same length).
-func softmaxInto[T nn.Float](dst []float64, l []T) {
-	mx := math.Inf(-1)
-	for _, v := range l {
-		mx = max(mx, float64(v))
-	}
-	var sum float64
-	for j, v := range l {
-		dst[j] = math.Exp(float64(v) - mx)
-		sum += dst[j]
-	}
-	for j := range dst {
-		dst[j] /= sum
-	}
 }

@@ -1,6 +1,8 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
+	"github.com/mrasim/mrasim/agents/nn"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -41,7 +43,7 @@ func randomLatentInputs(rng *rand.Rand, enc *replay.Encoding, copies, k int) *la
 		for j := range l {
 			l[j] = rng.NormFloat64()
 		}
-		softmaxInto(in.z[r*k:(r+1)*k], l)
+		nn.SoftmaxInto(in.z[r*k:(r+1)*k], l)
 		in.actions[r] = rng.IntN(enc.Actions[enc.Type[r%n]])
 		if r != 2 {
 			in.w[r] = rng.NormFloat64()
@@ -74,8 +76,8 @@ func TestLatentGrad(t *testing.T) {
 		name     string
 		spec     func(testing.TB) *env.Spec
 		seesSelf bool
-	}{{"one type", tinySpec, false}, {"two types", tagSpec, false},
-		{"one type/policy-sees-self", tinySpec, true}, {"two types/policy-sees-self", tagSpec, true}} {
+	}{{"one type", learnertest.TinySpec, false}, {"two types", learnertest.TagSpec, false},
+		{"one type/policy-sees-self", learnertest.TinySpec, true}, {"two types/policy-sees-self", learnertest.TagSpec, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig()
 			cfg.PolicySeesSelf = tc.seesSelf
@@ -102,7 +104,7 @@ func TestLatentGrad(t *testing.T) {
 					}
 				}
 			}
-			checkGrad(t, "∂F/∂z", in.z, in.dz, func() float64 { return latentObjectiveByHand(m, enc, in) })
+			learnertest.CheckGrad(t, "∂F/∂z", in.z, in.dz, func() float64 { return latentObjectiveByHand(m, enc, in) })
 
 			if !slices.Equal(state, m.AppendState(nil)) || !slices.Equal(grad0, m.grad) || !slices.Equal(chunk0, m.chunkGrad[0]) {
 				t.Error("LatentGrad changed the model's parameters, state or training gradients")
@@ -122,7 +124,7 @@ func TestLatentGrad(t *testing.T) {
 // TestAgentSetLatents checks that each type plays its own latent (or the
 // prior for a nil entry) by replaying the agent's draws and Act by hand.
 func TestAgentSetLatents(t *testing.T) {
-	spec := tagSpec(t)
+	spec := learnertest.TagSpec(t)
 	m, enc := testModel(t, tinyConfig(), spec, 2, 9)
 	g, err := env.Make("tag", nil, spec.Population)
 	if err != nil {

@@ -4,13 +4,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/chunk"
 	"hash/crc32"
 	"math"
 	"math/rand/v2"
 	"strings"
 
-	"github.com/mrasim/mrasim/agents/nn"
 	"github.com/mrasim/mrasim/agents/optim"
+	"github.com/mrasim/mrasim/internal/checkpoint"
 )
 
 // Model state format, little-endian:
@@ -58,7 +59,7 @@ func (m *ModelOf[T]) options() uint64 {
 	if m.cfg.CriticSeesSelf {
 		o |= optCriticSeesSelf
 	}
-	if !is64[T]() {
+	if !chunk.Is64[T]() {
 		o |= optFloat32
 	}
 	return o
@@ -70,7 +71,9 @@ var ErrState = errors.New("mra: bad model state")
 // AppendState appends the model's complete state to b and returns the
 // extended slice: every parameter, the targets, the four optimizers' states
 // and the model's own random stream, so that a model restored with SetState
-// continues bit for bit.
+// continues bit for bit. The body is written with internal/checkpoint's
+// Encoder (counts and lengths as uint64, floats as their bits): the bytes
+// of the hand-written framing before it, pinned by TestLearnerStateGolden.
 func (m *ModelOf[T]) AppendState(b []byte) []byte {
 	start := len(b)
 	b = append(b, stateMagic...)
@@ -80,29 +83,49 @@ func (m *ModelOf[T]) AppendState(b []byte) []byte {
 	} else {
 		b = binary.LittleEndian.AppendUint32(b, stateVersion)
 	}
+	w := &appender{b: b}
+	e := checkpoint.NewEncoder(w)
 	for _, v := range m.shape() {
-		b = binary.LittleEndian.AppendUint64(b, uint64(v))
+		e.Uint64(uint64(v))
 	}
 	for _, d := range m.games {
-		b = appendFloats(b, d)
+		for _, v := range d {
+			e.Float64(float64(v))
+		}
 	}
-	b = binary.LittleEndian.AppendUint64(b, uint64(len(m.params)))
-	b = appendFloats(b, m.params)
-	b = binary.LittleEndian.AppendUint64(b, uint64(len(m.target)))
-	b = appendFloats(b, m.target)
+	e.Float64s(m.float64s(m.params))
+	e.Float64s(m.float64s(m.target))
 	for _, o := range m.optimizers() {
 		s, err := o.MarshalState()
 		if err != nil {
 			panic(err) // Adam's MarshalState never fails
 		}
-		b = appendBytes(b, s)
+		e.Bytes(s)
 	}
 	s, err := m.rng.MarshalBinary()
 	if err != nil {
 		panic(err) // PCG's MarshalBinary never fails
 	}
-	b = appendBytes(b, s)
+	e.Bytes(s)
+	b = w.b // an appender never fails, so neither does e
 	return binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(b[start:]))
+}
+
+// float64s returns a copy of x as float64s (a float32 model's values
+// widen exactly).
+func (m *ModelOf[T]) float64s(x []T) []float64 {
+	out := make([]float64, len(x))
+	chunk.Widen(out, x)
+	return out
+}
+
+// appender is an io.Writer appending to a byte slice, for an Encoder that
+// writes into AppendState's b.
+type appender struct{ b []byte }
+
+func (a *appender) Write(p []byte) (int, error) {
+	a.b = append(a.b, p...)
+	return len(p), nil
 }
 
 // SetState restores a state written by AppendState of a model with the same
@@ -116,46 +139,39 @@ func (m *ModelOf[T]) SetState(data []byte) error {
 	if crc32.ChecksumIEEE(body) != sum {
 		return fmt.Errorf("%w: checksum mismatch (corrupted)", ErrState)
 	}
-	r := stateReader{b: body[len(stateMagic):]}
+	head := len(stateMagic) + 4
 	var options uint64
-	switch v := r.u32(); {
-	case r.err != nil:
-	case v == stateVersionOptions:
-		options = r.u64()
-	case v != stateVersion:
+	switch v := binary.LittleEndian.Uint32(body[len(stateMagic):]); v {
+	case stateVersionOptions:
+		if len(body) < head+8 {
+			return fmt.Errorf("%w: truncated state", ErrState)
+		}
+		options = binary.LittleEndian.Uint64(body[head:])
+		head += 8
+	case stateVersion:
+	default:
 		return fmt.Errorf("%w: version %d, want %d or %d", ErrState, v, stateVersion, stateVersionOptions)
 	}
-	if want := m.options(); r.err == nil && options != want {
+	if want := m.options(); options != want {
 		return fmt.Errorf("%w: %s", ErrState, optionsDiff(options, want))
 	}
-	names := m.shapeNames()
-	for i, want := range m.shape() {
-		got := r.u64()
-		if r.err == nil && got != uint64(want) {
-			return fmt.Errorf("%w: %s is %d in the state, the model has %d", ErrState, names[i], got, want)
-		}
+	d := checkpoint.NewDecoder(body[head:])
+	if err := m.checkShape(d); err != nil {
+		return err
 	}
-	for g, d := range m.games {
-		got := r.floats(len(d))
-		for k := range got {
-			if r.err == nil && math.Float64bits(got[k]) != math.Float64bits(float64(d[k])) {
-				return fmt.Errorf("%w: training game %d has descriptor %v in the state, the model has %v", ErrState, g, got, d)
-			}
-		}
+	params := d.Float64s()
+	if d.Err() == nil && len(params) != len(m.params) {
+		return fmt.Errorf("%w: %d parameters in the state, the model has %d", ErrState, len(params), len(m.params))
 	}
-	if n := r.u64(); r.err == nil && n != uint64(len(m.params)) {
-		return fmt.Errorf("%w: %d parameters in the state, the model has %d", ErrState, n, len(m.params))
+	target := d.Float64s()
+	if d.Err() == nil && len(target) != len(m.target) {
+		return fmt.Errorf("%w: %d target parameters in the state, the model has %d", ErrState, len(target), len(m.target))
 	}
-	params := r.floats(len(m.params))
-	if n := r.u64(); r.err == nil && n != uint64(len(m.target)) {
-		return fmt.Errorf("%w: %d target parameters in the state, the model has %d", ErrState, n, len(m.target))
-	}
-	target := r.floats(len(m.target))
 	cur := m.optimizers()
 	opts := make([]*optim.AdamOf[T], len(cur))
 	for i := range cur {
-		s := r.bytes()
-		if r.err != nil {
+		s := d.Bytes()
+		if d.Err() != nil {
 			break
 		}
 		o, err := m.newAdam(m.optimizerLR(i), m.optimizerDim(i))
@@ -167,12 +183,9 @@ func (m *ModelOf[T]) SetState(data []byte) error {
 		}
 		opts[i] = o
 	}
-	rs := r.bytes()
-	if r.err != nil {
-		return fmt.Errorf("%w: %w", ErrState, r.err)
-	}
-	if len(r.b) != 0 {
-		return fmt.Errorf("%w: %d trailing bytes", ErrState, len(r.b))
+	rs := d.Bytes()
+	if err := d.Done(); err != nil {
+		return fmt.Errorf("%w: %w", ErrState, err)
 	}
 	var pcg rand.PCG
 	if err := pcg.UnmarshalBinary(rs); err != nil {
@@ -183,11 +196,34 @@ func (m *ModelOf[T]) SetState(data []byte) error {
 			return fmt.Errorf("%w: non-finite parameter", ErrState)
 		}
 	}
-	convert(m.params, params)
-	convert(m.target, target)
+	chunk.Convert(m.params, params)
+	chunk.Convert(m.target, target)
 	m.setOptimizers(opts)
 	*m.rng = pcg
 	m.err = nil
+	return nil
+}
+
+// checkShape reads the shape and the training games' descriptors of a
+// state and compares them with the model's.
+func (m *ModelOf[T]) checkShape(d *checkpoint.Decoder) error {
+	names := m.shapeNames()
+	for i, want := range m.shape() {
+		if got := d.Uint64(); d.Err() == nil && got != uint64(want) {
+			return fmt.Errorf("%w: %s is %d in the state, the model has %d", ErrState, names[i], got, want)
+		}
+	}
+	for g, desc := range m.games {
+		got := make([]float64, len(desc))
+		for k := range got {
+			got[k] = d.Float64()
+		}
+		for k := range got {
+			if d.Err() == nil && math.Float64bits(got[k]) != math.Float64bits(float64(desc[k])) {
+				return fmt.Errorf("%w: training game %d has descriptor %v in the state, the model has %v", ErrState, g, got, desc)
+			}
+		}
+	}
 	return nil
 }
 
@@ -289,72 +325,6 @@ func (m *ModelOf[T]) resetOptimizers() error {
 	}
 	m.setOptimizers(o)
 	return nil
-}
-
-func appendFloats[T nn.Float](b []byte, x []T) []byte {
-	for _, v := range x {
-		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(float64(v)))
-	}
-	return b
-}
-
-func appendBytes(b, s []byte) []byte {
-	b = binary.LittleEndian.AppendUint64(b, uint64(len(s)))
-	return append(b, s...)
-}
-
-// stateReader reads fields, remembering the first error.
-type stateReader struct {
-	b   []byte
-	err error
-}
-
-func (r *stateReader) need(n int) bool {
-	if r.err == nil && (n < 0 || len(r.b) < n) {
-		r.err = errors.New("truncated state")
-	}
-	return r.err == nil
-}
-
-func (r *stateReader) u32() uint32 {
-	if !r.need(4) {
-		return 0
-	}
-	v := binary.LittleEndian.Uint32(r.b)
-	r.b = r.b[4:]
-	return v
-}
-
-func (r *stateReader) u64() uint64 {
-	if !r.need(8) {
-		return 0
-	}
-	v := binary.LittleEndian.Uint64(r.b)
-	r.b = r.b[8:]
-	return v
-}
-
-func (r *stateReader) floats(n int) []float64 {
-	if !r.need(8 * n) {
-		return nil
-	}
-	out := make([]float64, n)
-	for i := range out {
-		out[i] = math.Float64frombits(binary.LittleEndian.Uint64(r.b[8*i:]))
-	}
-	r.b = r.b[8*n:]
-	return out
-}
-
-func (r *stateReader) bytes() []byte {
-	n := r.u64()
-	if r.err != nil || n > uint64(len(r.b)) {
-		r.need(len(r.b) + 1)
-		return nil
-	}
-	s := r.b[:n]
-	r.b = r.b[n:]
-	return s
 }
 
 // optionsDiff describes how the option bits of a state differ from the

@@ -3,6 +3,8 @@ package mra
 import (
 	"bytes"
 	"errors"
+	"github.com/mrasim/mrasim/agents/chunk"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -27,8 +29,8 @@ func TestCriticTargetKnownAnswer(t *testing.T) {
 	for _, perAgent := range []bool{false, true} {
 		cfg := tinyConfig()
 		cfg.PerAgentCriticLoss = perAgent
-		m, enc := testModel(t, cfg, tinySpec(t), 2, 21)
-		b := randomBatch(rand.New(rand.NewPCG(22, 22)), enc, 3, m.cfg.Latents)
+		m, enc := testModel(t, cfg, learnertest.TinySpec(t), 2, 21)
+		b := learnertest.RandomBatch(rand.New(rand.NewPCG(22, 22)), enc, 3, m.cfg.Latents)
 		const c, q0 = 0.7, -0.4
 		head := m.lastSegment(groupCritic)
 		clear(head.Weights(m.target))
@@ -85,8 +87,8 @@ func TestMIEstimate(t *testing.T) {
 		cfg := tinyConfig()
 		cfg.Resamples = 3
 		cfg.PolicySeesSelf = seesSelf
-		m, enc := testModel(t, cfg, tinySpec(t), 2, 31)
-		b := randomBatch(rand.New(rand.NewPCG(32, 32)), enc, 5, m.cfg.Latents)
+		m, enc := testModel(t, cfg, learnertest.TinySpec(t), 2, 31)
+		b := learnertest.RandomBatch(rand.New(rand.NewPCG(32, 32)), enc, 5, m.cfg.Latents)
 		rng := rand.New(rand.NewPCG(33, 33))
 		n, k, e, kp := enc.N, cfg.Latents, enc.E, cfg.Resamples
 		m.latent.z0 = slices.Clone(m.sampleLatents(m.games[0], rng, n))
@@ -97,8 +99,8 @@ func TestMIEstimate(t *testing.T) {
 		// The actions a*, in batch row order (one type: chunk rows are batch rows).
 		rows := b.Size * n
 		astar := make([]int, rows)
-		for c := range numChunks {
-			s0, s1 := chunkRange(c, b.Size)
+		for c := range chunk.Count {
+			s0, s1 := chunk.Range(c, b.Size)
 			copy(astar[s0*n:s1*n], m.rec.act[c])
 		}
 		online := m.newBoundNets(m.params, make([]float64, len(m.params)))
@@ -141,7 +143,7 @@ func TestMIEstimate(t *testing.T) {
 // TestPriorSoftmax checks p(z | m) = softmax(ℓ / 4) with ℓ computed by
 // hand from ψ's weights: ℓ = W2·relu(W1·m + b1) + b2.
 func TestPriorSoftmax(t *testing.T) {
-	m, _ := testModel(t, DefaultConfig(), tagSpec(t), 3, 41)
+	m, _ := testModel(t, DefaultConfig(), learnertest.TagSpec(t), 3, 41)
 	seg := m.layout[groupPrior]
 	l1, l2 := seg[0], seg[1]
 	desc := []float64{0.4, 0.2}
@@ -193,8 +195,8 @@ func TestPriorSoftmax(t *testing.T) {
 // TestSyncTargets checks the targets equal the online critic and policies
 // after SyncTargets, and that the target critic then gives the same Q.
 func TestSyncTargets(t *testing.T) {
-	m, enc := testModel(t, tinyConfig(), tinySpec(t), 2, 51)
-	b := randomBatch(rand.New(rand.NewPCG(52, 52)), enc, 3, m.cfg.Latents)
+	m, enc := testModel(t, tinyConfig(), learnertest.TinySpec(t), 2, 51)
+	b := learnertest.RandomBatch(rand.New(rand.NewPCG(52, 52)), enc, 3, m.cfg.Latents)
 	m.UpdateCritic(b)
 	m.UpdatePolicies(b)
 	if slices.Equal(m.target, m.params[:len(m.target)]) {
@@ -205,9 +207,9 @@ func TestSyncTargets(t *testing.T) {
 		t.Fatal("targets differ from the online networks after SyncTargets")
 	}
 	wk := m.newWorker()
-	wk.rs.gather(b, 0, b.Size, false)
-	q := slices.Clone(wk.n.critic.forward(&wk.rs, wk.rs.self, wk.rs.ents, wk.rs.mask, wk.rs.action, wk.rs.graph))
-	qt := wk.t.critic.forward(&wk.rs, wk.rs.self, wk.rs.ents, wk.rs.mask, wk.rs.action, wk.rs.graph)
+	wk.rs.Gather(b, 0, b.Size, false)
+	q := slices.Clone(wk.n.critic.forward(&wk.rs, wk.rs.Self, wk.rs.Ents, wk.rs.Mask, wk.rs.Action, wk.rs.Graph))
+	qt := wk.t.critic.forward(&wk.rs, wk.rs.Self, wk.rs.Ents, wk.rs.Mask, wk.rs.Action, wk.rs.Graph)
 	if !slices.Equal(q, qt) {
 		t.Fatal("Q⁻ differs from Q after SyncTargets")
 	}
@@ -231,16 +233,16 @@ func TestWorkersDeterminism(t *testing.T) {
 	for _, tc := range []struct {
 		spec                                func(testing.TB) *env.Spec
 		recompute, seesSelf, criticSeesSelf bool
-	}{{tinySpec, false, false, false}, {tagSpec, false, false, false}, {tinySpec, true, false, false}, {tagSpec, true, false, false},
-		{tinySpec, false, true, false}, {tagSpec, true, true, false},
-		{tinySpec, false, false, true}, {tinySpec, false, true, true}, {tagSpec, true, true, true}} {
+	}{{learnertest.TinySpec, false, false, false}, {learnertest.TagSpec, false, false, false}, {learnertest.TinySpec, true, false, false}, {learnertest.TagSpec, true, false, false},
+		{learnertest.TinySpec, false, true, false}, {learnertest.TagSpec, true, true, false},
+		{learnertest.TinySpec, false, false, true}, {learnertest.TinySpec, false, true, true}, {learnertest.TagSpec, true, true, true}} {
 		var params [][]byte
 		for _, w := range []int{1, 2, 3} {
 			cfg := tinyConfig()
 			cfg.RecomputeNextGraph, cfg.PolicySeesSelf, cfg.CriticSeesSelf = tc.recompute, tc.seesSelf, tc.criticSeesSelf
 			m, enc := testModel(t, cfg, tc.spec(t), 2, 61)
 			m.SetWorkers(w)
-			b := randomBatch(rand.New(rand.NewPCG(62, 62)), enc, 37, m.cfg.Latents)
+			b := learnertest.RandomBatch(rand.New(rand.NewPCG(62, 62)), enc, 37, m.cfg.Latents)
 			rng := rand.New(rand.NewPCG(63, 63))
 			for range 3 {
 				cycle(m, b, rng)
@@ -264,12 +266,12 @@ func TestWorkersDeterminism(t *testing.T) {
 // unchanged.
 func TestStateRoundTrip(t *testing.T) {
 	cfg := tinyConfig()
-	a, enc := testModel(t, cfg, tinySpec(t), 2, 71)
-	b := randomBatch(rand.New(rand.NewPCG(72, 72)), enc, 9, a.cfg.Latents)
+	a, enc := testModel(t, cfg, learnertest.TinySpec(t), 2, 71)
+	b := learnertest.RandomBatch(rand.New(rand.NewPCG(72, 72)), enc, 9, a.cfg.Latents)
 	cycle(a, b, rand.New(rand.NewPCG(1, 1)))
 	state := a.AppendState(nil)
 
-	c, _ := testModel(t, cfg, tinySpec(t), 2, 999)
+	c, _ := testModel(t, cfg, learnertest.TinySpec(t), 2, 999)
 	if err := c.SetState(state); err != nil {
 		t.Fatal(err)
 	}
@@ -287,8 +289,8 @@ func TestStateRoundTrip(t *testing.T) {
 	corrupt[len(corrupt)/2] ^= 1
 	other := tinyConfig()
 	other.Hidden = 5
-	d, _ := testModel(t, other, tinySpec(t), 2, 1)
-	three, _ := testModel(t, cfg, tinySpec(t), 3, 1)
+	d, _ := testModel(t, other, learnertest.TinySpec(t), 2, 1)
+	three, _ := testModel(t, cfg, learnertest.TinySpec(t), 3, 1)
 	for _, tc := range []struct {
 		name, data, want string
 	}{
@@ -310,7 +312,7 @@ func TestStateRoundTrip(t *testing.T) {
 
 // TestParams checks Params/SetParams round-trip and the group table.
 func TestParams(t *testing.T) {
-	m, _ := testModel(t, tinyConfig(), tinySpec(t), 2, 81)
+	m, _ := testModel(t, tinyConfig(), learnertest.TinySpec(t), 2, 81)
 	p := m.Params(nil)
 	if len(p) != m.ParamCount() {
 		t.Fatalf("Params has %d entries, ParamCount %d", len(p), m.ParamCount())
@@ -342,8 +344,8 @@ func TestParams(t *testing.T) {
 // TestAct checks the stored graph is g_φ(o, z) (a distribution over the
 // present rows) and the actions are in each type's range, on two types.
 func TestAct(t *testing.T) {
-	m, enc := testModel(t, tinyConfig(), tagSpec(t), 2, 91)
-	b := randomBatch(rand.New(rand.NewPCG(92, 92)), enc, 4, m.cfg.Latents)
+	m, enc := testModel(t, tinyConfig(), learnertest.TagSpec(t), 2, 91)
+	b := learnertest.RandomBatch(rand.New(rand.NewPCG(92, 92)), enc, 4, m.cfg.Latents)
 	rows := 4 * enc.N
 	z := make([]float64, rows*m.cfg.Latents)
 	m.SampleLatents(m.games[0], rand.New(rand.NewPCG(3, 3)), z)
@@ -382,9 +384,9 @@ func TestZeroAllocs(t *testing.T) {
 		for _, w := range []int{1, 2} {
 			cfg := tinyConfig()
 			cfg.RecomputeNextGraph, cfg.PolicySeesSelf, cfg.CriticSeesSelf = opts > 0, opts >= 2, opts == 3
-			m, enc := testModel(t, cfg, tagSpec(t), 2, 101)
+			m, enc := testModel(t, cfg, learnertest.TagSpec(t), 2, 101)
 			m.SetWorkers(w)
-			b := randomBatch(rand.New(rand.NewPCG(102, 102)), enc, 64, cfg.Latents)
+			b := learnertest.RandomBatch(rand.New(rand.NewPCG(102, 102)), enc, 64, cfg.Latents)
 			rng := rand.New(rand.NewPCG(103, 103))
 			// Warm every worker up on every kind of chunk: which worker runs
 			// which chunk varies, so a plain warm-up cycle may leave a

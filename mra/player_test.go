@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"math"
 	"testing"
 
@@ -13,7 +14,7 @@ import (
 func TestPlayerActionProbs(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Latents = 3
-	spec := resourceSpec(t, 3)
+	spec := learnertest.ResourceSpec(t, 3)
 	m, _ := testModel(t, cfg, spec, 1, 4)
 	defer m.Close()
 	modes := [][]float64{{0.5, 0.25, 0.25}}

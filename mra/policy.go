@@ -2,6 +2,7 @@ package mra
 
 import (
 	"fmt"
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -66,7 +67,7 @@ func (p *policyNet[T]) headInput(emb, self []T) []T {
 	if ns == 0 || len(self) != ns*d || rows%ns != 0 {
 		panic(fmt.Sprintf("mra: policy head on %d embeddings with %d self values, want a multiple of D = %d dividing the rows", rows, len(self), d))
 	}
-	p.x = growT(p.x, rows*w)
+	p.x = chunk.Grow(p.x, rows*w)
 	for r := range rows {
 		s := r % ns
 		copy(p.x[r*w:r*w+v], emb[r*v:(r+1)*v])
@@ -84,7 +85,7 @@ func (p *policyNet[T]) embedGrad(dx []T) []T {
 	}
 	v, w := p.v, p.v+p.d
 	rows := len(dx) / w
-	p.de = growT(p.de, rows*v)
+	p.de = chunk.Grow(p.de, rows*v)
 	for r := range rows {
 		copy(p.de[r*v:(r+1)*v], dx[r*w:r*w+v])
 	}
@@ -113,19 +114,6 @@ func (p *policyNet[T]) backwardGraph(dlogp []T) []T {
 	return dg
 }
 
-// typeSlices returns the entity rows and graph rows of type k's agents.
-func (rs *rows[T]) typeSlices(k int, ents, g []T) (entsK, gK []T) {
-	lo, hi := rs.rowsOf(k)
-	e, d := rs.e, rs.d
-	return ents[lo*e*d : hi*e*d], g[lo*e : hi*e]
-}
-
-// typeSelf returns the self rows of type k's agents.
-func (rs *rows[T]) typeSelf(k int, self []T) []T {
-	lo, hi := rs.rowsOf(k)
-	return self[lo*rs.d : hi*rs.d]
-}
-
 // sampleLogp draws an action from log-probabilities lp with one uniform
 // variate from rng.
 func sampleLogp[T nn.Float](rng *rand.Rand, lp, prob []T) int {
@@ -143,7 +131,7 @@ type ActorOf[T nn.Float] struct {
 	m    *ModelOf[T]
 	n    *nets[T]
 	grad []T
-	rs   rows[T]
+	rs   chunk.Rows[T]
 	z    []T
 	prob []T
 }
@@ -170,10 +158,10 @@ func (a *ActorOf[T]) Act(enc *replay.Encoding, rows int, self, ents []float64, p
 	rs := &a.rs
 	n := enc.N
 	for r0 := range rows {
-		r := rs.at[r0]
+		r := rs.At[r0]
 		t := enc.Type[r0%n]
 		p := a.n.policy[t]
-		lo, _ := rs.rowsOf(t)
+		lo, _ := rs.RowsOf(t)
 		actions[r0] = sampleLogp(rng, p.row(r-lo), a.prob[:p.a])
 	}
 }
@@ -190,12 +178,12 @@ func (a *ActorOf[T]) LogProbs(enc *replay.Encoding, rows int, self, ents []float
 	rs := &a.rs
 	A := a.m.f.A
 	for r0 := range rows {
-		r := rs.at[r0]
+		r := rs.At[r0]
 		t := enc.Type[r0%enc.N]
 		p := a.n.policy[t]
-		lo, _ := rs.rowsOf(t)
+		lo, _ := rs.RowsOf(t)
 		dst := logp[r0*A : (r0+1)*A]
-		widen(dst, p.row(r-lo))
+		chunk.Widen(dst, p.row(r-lo))
 		for c := p.a; c < A; c++ {
 			dst[c] = math.Inf(-1)
 		}
@@ -212,18 +200,18 @@ func (a *ActorOf[T]) forward(enc *replay.Encoding, rows int, self, ents []float6
 			rows, n, e, d, k, len(self), len(ents), len(present), len(z), len(graph)))
 	}
 	rs := a.gatherRows(enc, rows, self, ents, present, z)
-	g := a.n.rel.Forward(e, rs.self, rs.ents, a.z, rs.mask)
+	g := a.n.rel.Forward(e, rs.Self, rs.Ents, a.z, rs.Mask)
 	for r0 := range rows {
-		r := rs.at[r0]
-		widen(graph[r0*e:(r0+1)*e], g[r*e:(r+1)*e])
+		r := rs.At[r0]
+		chunk.Widen(graph[r0*e:(r0+1)*e], g[r*e:(r+1)*e])
 	}
 	for t, p := range a.n.policy {
-		lo, hi := rs.rowsOf(t)
+		lo, hi := rs.RowsOf(t)
 		if lo == hi {
 			continue
 		}
-		entsK, gK := rs.typeSlices(t, rs.ents, g)
-		p.forward(e, entsK, gK, rs.typeSelf(t, rs.self))
+		entsK, gK := rs.TypeSlices(t, rs.Ents, g)
+		p.forward(e, entsK, gK, rs.TypeSelf(t, rs.Self))
 	}
 }
 

@@ -1,6 +1,7 @@
 package mra_test
 
 import (
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"math"
 	"testing"
 
@@ -20,8 +21,8 @@ func volunteerProbs(t *testing.T, policySeesSelf, criticSeesSelf bool) [2]float6
 	cfg.StepsPerUpdate = 8
 	cfg.NumUpdates = 4
 	cfg.PolicyLR, cfg.CriticLR = 3e-3, 3e-3
-	tr := newTrainer(t, cfg, "volunteer", nil, []string{"players=2", "players=5"}, 600, 8, 2)
-	run(t, tr)
+	tr := learnertest.NewTrainer(t, cfg, "volunteer", nil, []string{"players=2", "players=5"}, 600, 8, 2)
+	learnertest.Run(t, tr)
 	var out [2]float64
 	for k, n := range []int{2, 5} {
 		g, err := env.Make("volunteer", nil, env.Population{{Count: n}})

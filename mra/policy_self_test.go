@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"github.com/mrasim/mrasim/agents/chunk"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -21,12 +23,12 @@ import (
 // layout, the updates, Act, LogProbs, LatentGrad and the state bytes
 // unchanged bit for bit; they were re-recorded (the avx2+fma row with
 // agents/nn forced to its AVX2 kernels, the go row with -tags purego) when
-// issue 9 changed the official variant on purpose: the by-layer official
+// the official/corrected variants changed the official variant on purpose: the by-layer official
 // init, the classifier's own value net, a' at o, per-type policy Adams and
 // the counterfactual baseline (TestGoldenParity pins those against the
 // official code). A change of toolchain or of agents/nn's kernels
 // may change them legitimately: re-record from a tree known to be right.
-// The avx512f and avx2+fma rows were re-recorded when issue 13 moved the
+// The avx512f and avx2+fma rows were re-recorded when the scaling work moved the
 // attention's and aggregation's dot products (scores q·k_j, dw_j = de·v_j,
 // the head mixing's dz) to SIMD kernels that sum in lanes: the go row,
 // whose loops kept their order, did not change, and TestGoldenParity
@@ -59,10 +61,10 @@ var goldenCases = []struct {
 	spec func(testing.TB) *env.Spec
 	cfg  func(*Config)
 }{
-	{"one-type", tinySpec, func(*Config) {}},
-	{"tag-two-types", tagSpec, func(*Config) {}},
-	{"one-type/switches", tinySpec, func(c *Config) { c.PerAgentCriticLoss, c.Baseline, c.RecomputeNextGraph = true, true, true }},
-	{"tag-two-types/recompute", tagSpec, func(c *Config) { c.RecomputeNextGraph = true }},
+	{"one-type", learnertest.TinySpec, func(*Config) {}},
+	{"tag-two-types", learnertest.TagSpec, func(*Config) {}},
+	{"one-type/switches", learnertest.TinySpec, func(c *Config) { c.PerAgentCriticLoss, c.Baseline, c.RecomputeNextGraph = true, true, true }},
+	{"tag-two-types/recompute", learnertest.TagSpec, func(c *Config) { c.RecomputeNextGraph = true }},
 }
 
 // goldenDigest runs 3 update cycles on 2 workers and hashes the model state
@@ -72,7 +74,7 @@ func goldenDigest(t testing.TB, spec *env.Spec, cfg Config) string {
 	m, enc := testModel(t, cfg, spec, 2, 121)
 	defer m.Close()
 	m.SetWorkers(2)
-	b := randomBatch(rand.New(rand.NewPCG(122, 122)), enc, 37, cfg.Latents)
+	b := learnertest.RandomBatch(rand.New(rand.NewPCG(122, 122)), enc, 37, cfg.Latents)
 	rng := rand.New(rand.NewPCG(123, 123))
 	for range 3 {
 		cycle(m, b, rng)
@@ -139,7 +141,7 @@ func TestPolicySeesSelfOffGolden(t *testing.T) {
 // log π changes with the agent's own self row alone (entity rows, graph and
 // latents fixed); with it off the self row changes nothing but g.
 func TestPolicySeesSelfHead(t *testing.T) {
-	spec := tagSpec(t)
+	spec := learnertest.TagSpec(t)
 	cfgOff := tinyConfig()
 	cfgOn := cfgOff
 	cfgOn.PolicySeesSelf = true
@@ -154,7 +156,7 @@ func TestPolicySeesSelfHead(t *testing.T) {
 			t.Errorf("group %s changed size", groupNames[g])
 		}
 	}
-	b := randomBatch(rand.New(rand.NewPCG(132, 132)), enc, 2, cfgOff.Latents)
+	b := learnertest.RandomBatch(rand.New(rand.NewPCG(132, 132)), enc, 2, cfgOff.Latents)
 	rows := 2 * enc.N
 	e, d := enc.E, enc.D
 	z := b.Latent[:rows*cfgOff.Latents]
@@ -203,12 +205,12 @@ func TestPolicySeesSelfHead(t *testing.T) {
 func TestPolicySeesSelfState(t *testing.T) {
 	cfgOn := tinyConfig()
 	cfgOn.PolicySeesSelf = true
-	on, enc := testModel(t, cfgOn, tinySpec(t), 2, 141)
-	b := randomBatch(rand.New(rand.NewPCG(142, 142)), enc, 9, cfgOn.Latents)
+	on, enc := testModel(t, cfgOn, learnertest.TinySpec(t), 2, 141)
+	b := learnertest.RandomBatch(rand.New(rand.NewPCG(142, 142)), enc, 9, cfgOn.Latents)
 	cycle(on, b, rand.New(rand.NewPCG(1, 1)))
 	stateOn := on.AppendState(nil)
 
-	on2, _ := testModel(t, cfgOn, tinySpec(t), 2, 999)
+	on2, _ := testModel(t, cfgOn, learnertest.TinySpec(t), 2, 999)
 	if err := on2.SetState(stateOn); err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +218,7 @@ func TestPolicySeesSelfState(t *testing.T) {
 		t.Fatal("AppendState after SetState differs")
 	}
 
-	off, _ := testModel(t, tinyConfig(), tinySpec(t), 2, 143)
+	off, _ := testModel(t, tinyConfig(), learnertest.TinySpec(t), 2, 143)
 	stateOff := off.AppendState(nil)
 	for _, tc := range []struct {
 		name string
@@ -248,27 +250,27 @@ func TestPolicyLossKnownAnswer(t *testing.T) {
 		name     string
 		spec     func(testing.TB) *env.Spec
 		seesSelf bool
-	}{{"one-type", tinySpec, false}, {"one-type/policy-sees-self", tinySpec, true}, {"tag-two-types/policy-sees-self", tagSpec, true}} {
+	}{{"one-type", learnertest.TinySpec, false}, {"one-type/policy-sees-self", learnertest.TinySpec, true}, {"tag-two-types/policy-sees-self", learnertest.TagSpec, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig()
 			cfg.PolicySeesSelf = tc.seesSelf
 			m, enc := testModel(t, cfg, tc.spec(t), 2, 151)
-			b := randomBatch(rand.New(rand.NewPCG(152, 152)), enc, 11, cfg.Latents)
+			b := learnertest.RandomBatch(rand.New(rand.NewPCG(152, 152)), enc, 11, cfg.Latents)
 			m.rec = &recording{}
 			st := m.run(phasePolicy, groupPolicy, b, 153, 0)
 			nets := m.newBoundNets(m.params, make([]float64, len(m.params)))
 			n, e, d := enc.N, enc.E, enc.D
 			var loss, ent float64
-			var rs rows[float64]
-			for c := range numChunks {
-				s0, s1 := chunkRange(c, b.Size)
+			var rs chunk.Rows[float64]
+			for c := range chunk.Count {
+				s0, s1 := chunk.Range(c, b.Size)
 				if s0 == s1 {
 					continue
 				}
-				rs.layout(enc, s1-s0)
+				rs.Layout(enc, s1-s0)
 				for s := range s1 - s0 {
 					for i := range n {
-						src, r := (s0+s)*n+i, rs.at[s*n+i]
+						src, r := (s0+s)*n+i, rs.At[s*n+i]
 						if !b.Alive[src] {
 							continue
 						}

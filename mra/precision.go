@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 )
 
-// The float32 training path (issue 13). ModelOf is one source for both
+// The float32 training path. ModelOf is one source for both
 // precisions; the trainer holds whichever Config.Precision asks for
 // through trainable, and everything outside training (evaluation, the
 // league, best responses, adaptation) works on float64 models: a float32

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/chunk"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -35,10 +37,10 @@ func pairModels(t testing.TB, cfg Config, spec *env.Spec, games int, seed uint64
 	if err != nil {
 		t.Fatal(err)
 	}
-	convert(m32.params, m64.params)
-	convert(m32.target, m64.target)
-	widen(m64.params, m32.params)
-	widen(m64.target, m32.target)
+	chunk.Convert(m32.params, m64.params)
+	chunk.Convert(m32.target, m64.target)
+	chunk.Widen(m64.params, m32.params)
+	chunk.Widen(m64.target, m32.target)
 	return m64, m32, enc
 }
 
@@ -90,8 +92,8 @@ func TestFloat32MatchesFloat64(t *testing.T) {
 		spec func(testing.TB) *env.Spec
 		cfg  func() Config
 	}{
-		{"resource n=3 official", func(t testing.TB) *env.Spec { return resourceSpec(t, 3) }, DefaultConfig},
-		{"tag corrected+self", tagSpec, func() Config {
+		{"resource n=3 official", func(t testing.TB) *env.Spec { return learnertest.ResourceSpec(t, 3) }, DefaultConfig},
+		{"tag corrected+self", learnertest.TagSpec, func() Config {
 			c := DefaultConfig()
 			if err := c.ApplyVariant(VariantCorrected); err != nil {
 				panic(err)
@@ -107,7 +109,7 @@ func TestFloat32MatchesFloat64(t *testing.T) {
 			m64, m32, enc := pairModels(t, cfg, spec, 2, 5)
 			defer m64.Close()
 			defer m32.Close()
-			b := randomBatch(rand.New(rand.NewPCG(6, 6)), enc, cfg.BatchSize, cfg.Latents)
+			b := learnertest.RandomBatch(rand.New(rand.NewPCG(6, 6)), enc, cfg.BatchSize, cfg.Latents)
 			inj := func() *draws {
 				return injectDraws(rand.New(rand.NewPCG(8, 8)), enc, cfg.BatchSize, cfg.Latents, cfg.Resamples)
 			}
@@ -190,9 +192,9 @@ func TestFloat32Workers(t *testing.T) {
 	cfg.BatchSize, cfg.BufferLength = 64, 64
 	var states [][]byte
 	for _, w := range []int{1, 3} {
-		_, m32, enc := pairModels(t, cfg, tagSpec(t), 2, 11)
+		_, m32, enc := pairModels(t, cfg, learnertest.TagSpec(t), 2, 11)
 		m32.SetWorkers(w)
-		b := randomBatch(rand.New(rand.NewPCG(12, 12)), enc, cfg.BatchSize, cfg.Latents)
+		b := learnertest.RandomBatch(rand.New(rand.NewPCG(12, 12)), enc, cfg.BatchSize, cfg.Latents)
 		rng := rand.New(rand.NewPCG(13, 13))
 		for range 2 {
 			cycle(m32, b, rng)
@@ -214,9 +216,9 @@ func TestFloat32ZeroAllocs(t *testing.T) {
 	for _, w := range []int{1, 2} {
 		cfg := tinyConfig()
 		cfg.RecomputeNextGraph = true
-		_, m, enc := pairModels(t, cfg, tagSpec(t), 2, 101)
+		_, m, enc := pairModels(t, cfg, learnertest.TagSpec(t), 2, 101)
 		m.SetWorkers(w)
-		b := randomBatch(rand.New(rand.NewPCG(102, 102)), enc, 64, cfg.Latents)
+		b := learnertest.RandomBatch(rand.New(rand.NewPCG(102, 102)), enc, 64, cfg.Latents)
 		rng := rand.New(rand.NewPCG(103, 103))
 		cycle(m, b, rng)
 		work := slices.Clone(m.work) // warm every worker on every update (see TestZeroAllocs)
@@ -252,14 +254,14 @@ func TestFloat32ZeroAllocs(t *testing.T) {
 func TestFloat32StateResume(t *testing.T) {
 	cfg := tinyConfig()
 	cfg.BatchSize, cfg.BufferLength = 16, 16
-	m64, m32, enc := pairModels(t, cfg, tagSpec(t), 2, 21)
+	m64, m32, enc := pairModels(t, cfg, learnertest.TagSpec(t), 2, 21)
 	defer m64.Close()
 	defer m32.Close()
-	b := randomBatch(rand.New(rand.NewPCG(22, 22)), enc, cfg.BatchSize, cfg.Latents)
+	b := learnertest.RandomBatch(rand.New(rand.NewPCG(22, 22)), enc, cfg.BatchSize, cfg.Latents)
 	cycle(m32, b, rand.New(rand.NewPCG(23, 23)))
 	st := m32.AppendState(nil)
 
-	_, fresh, _ := pairModels(t, cfg, tagSpec(t), 2, 99)
+	_, fresh, _ := pairModels(t, cfg, learnertest.TagSpec(t), 2, 99)
 	defer fresh.Close()
 	if err := fresh.SetState(st); err != nil {
 		t.Fatal(err)
@@ -292,7 +294,7 @@ func TestFloat32StateResume(t *testing.T) {
 // TestFloat64Conversion checks Float64 carries a float32 model's
 // parameters and targets exactly and acts as a float64 model.
 func TestFloat64Conversion(t *testing.T) {
-	_, m32, _ := pairModels(t, tinyConfig(), tagSpec(t), 2, 31)
+	_, m32, _ := pairModels(t, tinyConfig(), learnertest.TagSpec(t), 2, 31)
 	m64, err := m32.Float64()
 	if err != nil {
 		t.Fatal(err)
@@ -321,7 +323,6 @@ func TestPrecisionConfig(t *testing.T) {
 		{AlgoMRA, PrecisionFloat32, ""},
 		{AlgoReptile, PrecisionFloat32, ""},
 		{AlgoMRA, "float16", `mra: algo.precision = "float16": want "float32" or "float64"`},
-		{AlgoMADDPG, PrecisionFloat32, `mra: algo.precision = "float32": the maddpg baseline runs in "float64" only`},
 	} {
 		c := DefaultConfig()
 		c.Algo, c.Precision = tc.algo, tc.precision
@@ -331,7 +332,7 @@ func TestPrecisionConfig(t *testing.T) {
 		}
 	}
 	c := DefaultConfig()
-	if _, err := NewModelOf[float32](c, replay.GameFeatures(tagSpec(t)), [][]float64{{0.2, 0.1}}, rand.New(rand.NewPCG(1, 1))); err == nil {
+	if _, err := NewModelOf[float32](c, replay.GameFeatures(learnertest.TagSpec(t)), [][]float64{{0.2, 0.1}}, rand.New(rand.NewPCG(1, 1))); err == nil {
 		t.Error("a float32 model was built from a float64 config")
 	}
 }

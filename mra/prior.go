@@ -2,6 +2,7 @@ package mra
 
 import (
 	"fmt"
+	"github.com/mrasim/mrasim/agents/chunk"
 	"math/rand/v2"
 
 	"github.com/mrasim/mrasim/agents/nn"
@@ -23,10 +24,10 @@ func (m *ModelOf[T]) priorLogits(desc []float64) []T {
 	if len(desc) != len(m.f.Types) {
 		panic(fmt.Sprintf("mra: descriptor of length %d, want one entry per type (%d)", len(desc), len(m.f.Types)))
 	}
-	m.desc = growT(m.desc, len(desc))
-	convert(m.desc, desc)
+	m.desc = chunk.Grow(m.desc, len(desc))
+	chunk.Convert(m.desc, desc)
 	l := m.proto.prior.Forward(m.desc)
-	m.scratch = growT(m.scratch, len(l))
+	m.scratch = chunk.Grow(m.scratch, len(l))
 	temp := T(m.cfg.PriorTemperature)
 	for k, v := range l {
 		m.scratch[k] = v / temp
@@ -40,7 +41,7 @@ func (m *ModelOf[T]) Prior(desc, dst []float64) {
 	if len(dst) != m.cfg.Latents {
 		panic(fmt.Sprintf("mra: Prior into %d entries, want K = %d", len(dst), m.cfg.Latents))
 	}
-	softmaxInto(dst, m.priorLogits(desc))
+	nn.SoftmaxInto(dst, m.priorLogits(desc))
 }
 
 // SampleLatents fills z (N×K, one row per agent) with one-hot latents drawn
@@ -53,7 +54,7 @@ func (m *ModelOf[T]) SampleLatents(desc []float64, rng *rand.Rand, z []float64) 
 	if len(z) == 0 || len(z)%k != 0 {
 		panic(fmt.Sprintf("mra: SampleLatents into %d entries, not a positive multiple of K = %d", len(z), k))
 	}
-	widen(z, m.sampleLatents(desc, rng, len(z)/k))
+	chunk.Widen(z, m.sampleLatents(desc, rng, len(z)/k))
 }
 
 // sampleLatents draws n latents from p(z | desc) through m.gumbel and
@@ -62,13 +63,13 @@ func (m *ModelOf[T]) SampleLatents(desc []float64, rng *rand.Rand, z []float64) 
 func (m *ModelOf[T]) sampleLatents(desc []float64, rng *rand.Rand, n int) []T {
 	l := m.priorLogits(desc)
 	k := len(l)
-	m.latent.logits = growT(m.latent.logits, n*k)
+	m.latent.logits = chunk.Grow(m.latent.logits, n*k)
 	for i := range n {
 		copy(m.latent.logits[i*k:(i+1)*k], l)
 	}
 	if noise := m.inj.gumbel(n * k); noise != nil {
-		m.latent.noise = growT(m.latent.noise, len(noise))
-		convert(m.latent.noise, noise)
+		m.latent.noise = chunk.Grow(m.latent.noise, len(noise))
+		chunk.Convert(m.latent.noise, noise)
 		return m.gumbel.ForwardNoise(m.latent.logits, m.latent.noise)
 	}
 	return m.gumbel.Forward(rng, m.latent.logits)

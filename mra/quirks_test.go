@@ -1,7 +1,9 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -16,31 +18,31 @@ import (
 // definition: Q_r(a') is the Q-head entry a' of row r when the whole critic
 // is run again with a' in agent r's action and every other action fixed.
 // It also checks that the head row of the forward with a_r in the input
-// (what the baseline used before, issue 9 item 4) is a different quantity.
+// (what the baseline used before the variants) is a different quantity.
 func TestCounterfactualQ(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		spec func(testing.TB) *env.Spec
 		self bool
-	}{{"one-type", tinySpec, false}, {"tag-two-types", tagSpec, false}, {"one-type/critic-sees-self", tinySpec, true}} {
+	}{{"one-type", learnertest.TinySpec, false}, {"tag-two-types", learnertest.TagSpec, false}, {"one-type/critic-sees-self", learnertest.TinySpec, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig()
 			cfg.CriticSeesSelf = tc.self
 			m, enc := testModel(t, cfg, tc.spec(t), 2, 31)
-			b := randomBatch(rand.New(rand.NewPCG(32, 32)), enc, 3, cfg.Latents)
+			b := learnertest.RandomBatch(rand.New(rand.NewPCG(32, 32)), enc, 3, cfg.Latents)
 			nets := m.newBoundNets(m.params, make([]float64, len(m.params)))
-			var rs rows[float64]
-			rs.gather(b, 0, b.Size, false)
+			var rs chunk.Rows[float64]
+			rs.Gather(b, 0, b.Size, false)
 			a := m.f.A
-			nr := len(rs.action)
-			qTaken := slices.Clone(nets.critic.forward(&rs, rs.self, rs.ents, rs.mask, rs.action, rs.graph))
+			nr := len(rs.Action)
+			qTaken := slices.Clone(nets.critic.forward(&rs, rs.Self, rs.Ents, rs.Mask, rs.Action, rs.Graph))
 			cf := slices.Clone(nets.critic.counterfactual())
 			var naive float64
 			for r := range nr {
 				for ap := range a {
-					act := slices.Clone(rs.action)
+					act := slices.Clone(rs.Action)
 					act[r] = ap
-					q := nets.critic.forward(&rs, rs.self, rs.ents, rs.mask, act, rs.graph)
+					q := nets.critic.forward(&rs, rs.Self, rs.Ents, rs.Mask, act, rs.Graph)
 					want := q[r*a+ap]
 					if got := cf[r*a+ap]; math.Abs(got-want) > 1e-12*math.Max(1, math.Abs(want)) {
 						t.Errorf("row %d, a' %d: counterfactual Q %.15g, by re-running the critic %.15g", r, ap, got, want)
@@ -56,13 +58,13 @@ func TestCounterfactualQ(t *testing.T) {
 }
 
 // TestCriticMixSkipsMasked: an agent masked in these rows (dead at o')
-// does not mix into Q, whatever weight g still gives it (issue 9 item 8):
+// does not mix into Q, whatever weight g still gives it:
 // Q equals the Q with that weight set to zero, and differs from the Q with
 // the row marked present.
 func TestCriticMixSkipsMasked(t *testing.T) {
 	cfg := tinyConfig()
-	m, enc := testModel(t, cfg, tinySpec(t), 2, 41)
-	b := randomBatch(rand.New(rand.NewPCG(42, 42)), enc, 2, cfg.Latents)
+	m, enc := testModel(t, cfg, learnertest.TinySpec(t), 2, 41)
+	b := learnertest.RandomBatch(rand.New(rand.NewPCG(42, 42)), enc, 2, cfg.Latents)
 	e := enc.E
 	for r := range b.Size * enc.N { // agent rows 0 and 1 of every observer: row 0 masked with weight 0.5
 		b.Mask[r*e], b.Mask[r*e+1] = false, true
@@ -70,31 +72,31 @@ func TestCriticMixSkipsMasked(t *testing.T) {
 		b.Graph[r*e], b.Graph[r*e+1] = 0.5, 0.5
 	}
 	nets := m.newBoundNets(m.params, make([]float64, len(m.params)))
-	var rs rows[float64]
-	rs.gather(b, 0, b.Size, false)
-	q := slices.Clone(nets.critic.forward(&rs, rs.self, rs.ents, rs.mask, rs.action, rs.graph))
-	g0 := slices.Clone(rs.graph)
-	for r := range len(rs.action) {
+	var rs chunk.Rows[float64]
+	rs.Gather(b, 0, b.Size, false)
+	q := slices.Clone(nets.critic.forward(&rs, rs.Self, rs.Ents, rs.Mask, rs.Action, rs.Graph))
+	g0 := slices.Clone(rs.Graph)
+	for r := range len(rs.Action) {
 		g0[r*e] = 0
 	}
-	want := slices.Clone(nets.critic.forward(&rs, rs.self, rs.ents, rs.mask, rs.action, g0))
+	want := slices.Clone(nets.critic.forward(&rs, rs.Self, rs.Ents, rs.Mask, rs.Action, g0))
 	for i := range q {
 		if q[i] != want[i] {
 			t.Fatalf("Q[%d] = %v with the masked agent weighted, %v with its weight 0", i, q[i], want[i])
 		}
 	}
-	mask := slices.Clone(rs.mask)
-	for r := range len(rs.action) {
+	mask := slices.Clone(rs.Mask)
+	for r := range len(rs.Action) {
 		mask[r*e] = true
 	}
-	if on := nets.critic.forward(&rs, rs.self, rs.ents, mask, rs.action, rs.graph); slices.Equal(on, want) {
+	if on := nets.critic.forward(&rs, rs.Self, rs.Ents, mask, rs.Action, rs.Graph); slices.Equal(on, want) {
 		t.Error("marking the agent present changes nothing: the test cannot fail")
 	}
 }
 
 // TestAbsentTypeNotStepped: a policy update on a population without one
 // of the model's types leaves that type's policy parameters and Adam state
-// alone (torch skips parameters without a gradient; issue 9 item 8),
+// alone (torch skips parameters without a gradient),
 // while the present type's policy moves.
 func TestAbsentTypeNotStepped(t *testing.T) {
 	mk := func(blue int) *env.Spec {
@@ -115,7 +117,7 @@ func TestAbsentTypeNotStepped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := randomBatch(rand.New(rand.NewPCG(52, 52)), enc, 3, cfg.Latents)
+	b := learnertest.RandomBatch(rand.New(rand.NewPCG(52, 52)), enc, 3, cfg.Latents)
 	before := slices.Clone(m.params)
 	m.UpdatePolicies(b)
 	if err := m.Err(); err != nil {
@@ -155,7 +157,7 @@ func reptileTrainer(t *testing.T, mod func(*Config)) *learner.Trainer {
 
 // TestReptileRound: a Reptile round plays InnerCycles rounds of each
 // population from θ₀ with the targets re-synced to θ₀ and fresh Adam
-// moments (issue 9 item 6), and leaves the targets equal to the new θ₀.
+// moments, and leaves the targets equal to the new θ₀.
 func TestReptileRound(t *testing.T) {
 	tr := reptileTrainer(t, func(c *Config) { c.InnerCycles = 2 })
 	defer tr.Close()
@@ -211,12 +213,12 @@ func TestReptileKeepMoments(t *testing.T) {
 }
 
 // TestOfficialInit checks the by-layer initialisation of the official code
-// (issue 9 item 7, the golden README's table) on the resource networks:
+// (the golden README's table) on the resource networks:
 // which layers have zero biases, which draw U(±1/√fan_in), and the spread
 // of the normal draws (sample std within 5 standard errors, 5/√(2n), and
 // at least 15% of the law's).
 func TestOfficialInit(t *testing.T) {
-	m, _ := testModel(t, DefaultConfig(), resourceSpec(t, 3), 2, 61)
+	m, _ := testModel(t, DefaultConfig(), learnertest.ResourceSpec(t, 3), 2, 61)
 	// testModel perturbs the parameters: rebuild them.
 	m.initParams(rand.New(rand.NewPCG(62, 62)))
 	n := m.proto

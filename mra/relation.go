@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/nn"
 )
 
@@ -49,8 +50,8 @@ func (mg *multiGraph[T]) forward(rel *nn.RelationNetOf[T], e int, self, ents []T
 func (mg *multiGraph[T]) backward(rel *nn.RelationNetOf[T], e int, dg [][]T) {
 	heads, dim := rel.Heads, rel.HeadDim
 	nr := len(dg[0]) / e
-	mg.dk = growT(mg.dk, nr*heads*dim)
-	mg.dq = growT(mg.dq, nr*e*heads*dim)
+	mg.dk = chunk.Grow(mg.dk, nr*heads*dim)
+	mg.dq = chunk.Grow(mg.dq, nr*e*heads*dim)
 	clear(mg.dk)
 	clear(mg.dq)
 	for l, d := range dg {

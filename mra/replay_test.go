@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math/rand/v2"
 	"os"
@@ -42,22 +43,22 @@ func TestStateReplayIsBitIdentical(t *testing.T) {
 			cfg := smallConfig(mra.AlgoMRA)
 			cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates, cfg.BufferLength = 16, 10, 2, c.buffer
 			cfg.Replay = replay.ModeObservations
-			obs := newTrainer(t, cfg, c.game, nil, c.pops, c.episodes, 4, 1)
-			want := run(t, obs)
+			obs := learnertest.NewTrainer(t, cfg, c.game, nil, c.pops, c.episodes, 4, 1)
+			want := learnertest.Run(t, obs)
 			if want[len(want)-1].Updates < 3 {
 				t.Fatalf("only %d update cycles: the test proves little", want[len(want)-1].Updates)
 			}
 			for _, workers := range []int{1, 3} {
 				cfg.Replay = replay.ModeStates
-				st := newTrainer(t, cfg, c.game, nil, c.pops, c.episodes, 4, workers)
+				st := learnertest.NewTrainer(t, cfg, c.game, nil, c.pops, c.episodes, 4, workers)
 				if modes := st.ReplayModes(); !slices.Equal(modes, []string{replay.ModeStates, replay.ModeStates}) {
 					t.Fatalf("replay modes %v, want states", modes)
 				}
-				got := run(t, st)
+				got := learnertest.Run(t, st)
 				if !bytes.Equal(mra.TrainedModel(obs.Learner()).AppendState(nil), mra.TrainedModel(st.Learner()).AppendState(nil)) {
 					t.Fatalf("%d workers: networks trained from game states differ from those trained from observations", workers)
 				}
-				sameMetrics(t, want, got)
+				learnertest.SameMetrics(t, want, got)
 			}
 		})
 	}
@@ -69,11 +70,11 @@ func TestStateReplayIsBitIdentical(t *testing.T) {
 func TestReplayModeAuto(t *testing.T) {
 	cfg := smallConfig(mra.AlgoMRA)
 	cfg.Replay = replay.ModeAuto
-	tr := newTrainer(t, cfg, "resource", nil, []string{"agents=6"}, 1, 1, 1)
+	tr := learnertest.NewTrainer(t, cfg, "resource", nil, []string{"agents=6"}, 1, 1, 1)
 	if got := tr.ReplayModes()[0]; got != replay.ModeStates {
 		t.Errorf("resource at 6 agents: replay %s, want states", got)
 	}
-	tr = newTrainer(t, cfg, "publicgoods", nil, []string{"players=2"}, 1, 1, 1)
+	tr = learnertest.NewTrainer(t, cfg, "publicgoods", nil, []string{"players=2"}, 1, 1, 1)
 	if got := tr.ReplayModes()[0]; got != replay.ModeObservations {
 		t.Errorf("publicgoods: replay %s, want observations", got)
 	}
@@ -222,11 +223,11 @@ func TestSegmentedResumeIsExact(t *testing.T) {
 		t.Run(fmt.Sprintf("%s/buffer=%d", c.mode, c.buffer), func(t *testing.T) {
 			cfg := smallConfig(mra.AlgoMRA)
 			cfg.Replay, cfg.BufferLength = c.mode, c.buffer
-			whole := newTrainer(t, cfg, "resource", nil, pops, 32, 4, 2)
-			want := run(t, whole)
+			whole := learnertest.NewTrainer(t, cfg, "resource", nil, pops, 32, 4, 2)
+			want := learnertest.Run(t, whole)
 
 			dir := t.TempDir()
-			first := newTrainer(t, cfg, "resource", nil, pops, 16, 4, 2)
+			first := learnertest.NewTrainer(t, cfg, "resource", nil, pops, 16, 4, 2)
 			var got []learner.Metrics
 			if err := first.Run(context.Background(), func(m learner.Metrics) error { got = append(got, m); return nil }, func() error {
 				if first.Episode() == 8 {
@@ -258,15 +259,15 @@ func TestSegmentedResumeIsExact(t *testing.T) {
 				t.Fatalf("buffer of %d wrapped, but no segment was pruned: before %v, after %v", c.buffer, before, after)
 			}
 
-			second := newTrainer(t, cfg, "resource", nil, pops, 32, 4, 1)
+			second := learnertest.NewTrainer(t, cfg, "resource", nil, pops, 32, 4, 1)
 			if err := second.LoadFrom(state, dir); err != nil {
 				t.Fatal(err)
 			}
-			got = append(got, run(t, second)...)
+			got = append(got, learnertest.Run(t, second)...)
 			if !bytes.Equal(mra.TrainedModel(whole.Learner()).AppendState(nil), mra.TrainedModel(second.Learner()).AppendState(nil)) {
 				t.Fatal("networks after 16 + resume + 16 episodes differ from 32 in one go")
 			}
-			sameMetrics(t, want, got)
+			learnertest.SameMetrics(t, want, got)
 		})
 	}
 }
@@ -278,8 +279,8 @@ func TestDamagedSegmentIsRefused(t *testing.T) {
 	cfg := smallConfig(mra.AlgoMRA)
 	cfg.Replay = replay.ModeStates
 	pops := []string{"agents=2"}
-	tr := newTrainer(t, cfg, "resource", nil, pops, 8, 4, 1)
-	run(t, tr)
+	tr := learnertest.NewTrainer(t, cfg, "resource", nil, pops, 8, 4, 1)
+	learnertest.Run(t, tr)
 	dir := t.TempDir()
 	state := saveTo(t, tr, dir)
 	files := segmentFiles(t, dir)
@@ -296,8 +297,8 @@ func TestDamagedSegmentIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := t.TempDir()
-	tr2 := newTrainer(t, cfg, "resource", nil, pops, 12, 4, 1)
-	run(t, tr2)
+	tr2 := learnertest.NewTrainer(t, cfg, "resource", nil, pops, 12, 4, 1)
+	learnertest.Run(t, tr2)
 	saveTo(t, tr2, other)
 	var foreign []byte
 	for n := range segmentFiles(t, other) {
@@ -320,7 +321,7 @@ func TestDamagedSegmentIsRefused(t *testing.T) {
 			} else if err := os.WriteFile(path, c.bytes, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			fresh := newTrainer(t, cfg, "resource", nil, pops, 16, 4, 1)
+			fresh := learnertest.NewTrainer(t, cfg, "resource", nil, pops, 16, 4, 1)
 			err := fresh.LoadFrom(state, dir)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("LoadFrom = %v, want an error naming %s", err, c.want)
@@ -330,7 +331,7 @@ func TestDamagedSegmentIsRefused(t *testing.T) {
 	if err := os.WriteFile(path, good, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fresh := newTrainer(t, cfg, "resource", nil, pops, 16, 4, 1)
+	fresh := learnertest.NewTrainer(t, cfg, "resource", nil, pops, 16, 4, 1)
 	if err := fresh.Load(state); err == nil || !strings.Contains(err.Error(), "LoadFrom") {
 		t.Fatalf("Load without the folder = %v, want an error pointing to LoadFrom", err)
 	}
@@ -346,21 +347,21 @@ func TestResumeKeepsObservationMode(t *testing.T) {
 	pops := []string{"agents=3"}
 	cfg := smallConfig(mra.AlgoMRA)
 	cfg.Replay = replay.ModeObservations
-	whole := newTrainer(t, cfg, "resource", nil, pops, 16, 4, 1)
-	run(t, whole)
-	first := newTrainer(t, cfg, "resource", nil, pops, 8, 4, 1)
-	run(t, first)
+	whole := learnertest.NewTrainer(t, cfg, "resource", nil, pops, 16, 4, 1)
+	learnertest.Run(t, whole)
+	first := learnertest.NewTrainer(t, cfg, "resource", nil, pops, 8, 4, 1)
+	learnertest.Run(t, first)
 	dir := t.TempDir()
 	state := saveTo(t, first, dir)
 	cfg.Replay = replay.ModeAuto
-	second := newTrainer(t, cfg, "resource", nil, pops, 16, 4, 1)
+	second := learnertest.NewTrainer(t, cfg, "resource", nil, pops, 16, 4, 1)
 	if err := second.LoadFrom(state, dir); err != nil {
 		t.Fatal(err)
 	}
 	if got := second.ReplayModes()[0]; got != replay.ModeObservations {
 		t.Fatalf("resumed with a %s buffer", got)
 	}
-	run(t, second)
+	learnertest.Run(t, second)
 	if !bytes.Equal(mra.TrainedModel(whole.Learner()).AppendState(nil), mra.TrainedModel(second.Learner()).AppendState(nil)) {
 		t.Fatal("networks after 8 + resume + 8 episodes differ from 16 in one go")
 	}

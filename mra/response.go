@@ -2,6 +2,7 @@ package mra
 
 import (
 	"fmt"
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -251,7 +252,7 @@ func (r *ResponseNet) Input(f *env.Frame, dst []float64) {
 	enc, i := r.enc, r.agent
 	d, e := enc.D, enc.E
 	self, ents, present := dst[:d], dst[d:d+e*d], dst[d+e*d:d+e*d+e]
-	r.present = growT(r.present, e)
+	r.present = chunk.Grow(r.present, e)
 	replay.Encode(enc, i, f.AgentObs(i), f.AgentEntityMask(i), self, ents, r.present)
 	for c, ok := range r.present {
 		present[c] = 0
@@ -271,9 +272,9 @@ func (r *ResponseNet) Forward(in []float64) []float64 {
 	if rows < 1 || len(in) != rows*w {
 		panic(fmt.Sprintf("mra: ResponseNet.Forward on %d values, want a positive multiple of %d", len(in), w))
 	}
-	r.self, r.ents = growT(r.self, rows*d), growT(r.ents, rows*e*d)
-	r.present, r.graph = growT(r.present, rows*e), growT(r.graph, rows*e)
-	r.zin = growT(r.zin, rows*k)
+	r.self, r.ents = chunk.Grow(r.self, rows*d), chunk.Grow(r.ents, rows*e*d)
+	r.present, r.graph = chunk.Grow(r.present, rows*e), chunk.Grow(r.graph, rows*e)
+	r.zin = chunk.Grow(r.zin, rows*k)
 	z := r.zin
 	for row := range rows {
 		x := in[row*w : (row+1)*w]
@@ -285,7 +286,7 @@ func (r *ResponseNet) Forward(in []float64) []float64 {
 		copy(z[row*k:], x[d+e*d+e:])
 	}
 	a := r.actor.m.f.A
-	r.logp = growT(r.logp, rows*a)
+	r.logp = chunk.Grow(r.logp, rows*a)
 	r.actor.LogProbs(r.one, rows, r.self, r.ents, r.present, z, r.logp, r.graph)
 	na := r.NumActions()
 	if na == a {

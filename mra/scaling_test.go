@@ -19,11 +19,11 @@ import (
 	"github.com/mrasim/mrasim/internal/checkpoint"
 )
 
-// TestReplayBytesPerTransition pins the goal of issue 13 in closed form:
+// TestReplayBytesPerTransition pins the goal of the scaling work in closed form:
 // with the official latents (K = 6), a state-mode transition of resource
 // at N = 24 takes at most 4 KB (an observation-mode one about 107 KB), and
 // state mode is chosen automatically from N = 3 on. It logs the table of
-// the README's performance section.
+// docs/performance.md.
 func TestReplayBytesPerTransition(t *testing.T) {
 	const latents = 6
 	t.Logf("| N | state bytes | observation-mode B/transition | state-mode B/transition | ratio |")
@@ -167,7 +167,7 @@ func dirBytes(t *testing.T, dir string) int64 {
 // TestMillionTransitions fills a state-mode buffer of buffer_length 1e6
 // (the default) at resource N = 3 and 6 with episodes of 20 steps from 12
 // interleaved copies, as a run does, and reports the heap it holds (run
-// with MRASIM_SCALING set; the goal of issue 13 is ≤ 2 GB).
+// with MRASIM_SCALING set; the goal of the scaling work is ≤ 2 GB).
 func TestMillionTransitions(t *testing.T) {
 	if os.Getenv("MRASIM_SCALING") == "" {
 		t.Skip("set MRASIM_SCALING to measure")

@@ -12,10 +12,10 @@ import (
 // Settings are a scenario's [algo] table for this package's algorithms,
 // with the defaults filled in: what run.json records (under the scenario's
 // keys) and what Config is made from. The defaults are the official MRA
-// code's (see the README's scenario reference). *Settings implements
+// code's (see docs/guide/scenarios.md). *Settings implements
 // learner.Settings and learner.Resolver.
 type Settings struct {
-	Name           string  `json:"name"`             // `name`: "mra", "single", "reptile" or "maddpg"; default "mra"
+	Name           string  `json:"name"`             // `name`: "mra", "single" or "reptile"; default "mra"
 	Gamma          float64 `json:"gamma"`            // `gamma`: discount factor in (0, 1]; default 0.95
 	PolicyLR       float64 `json:"pi_lr"`            // `pi_lr`: learning rate of policies and relation net; default 3e-4
 	CriticLR       float64 `json:"q_lr"`             // `q_lr`: learning rate of critic, prior and game classifier; default 3e-4
@@ -30,7 +30,7 @@ type Settings struct {
 	GradClip       float64 `json:"grad_clip"`        // `grad_clip`: gradient-norm clip per agent (clip = grad_clip·n); default 10
 
 	// Variant sets the defaults of the quirk switches below it marks: the
-	// official code's behaviour or its corrections (issue 9; the README's
+	// official code's behaviour or its corrections (docs/algorithms/mra.md's
 	// quirk table). A switch given explicitly overrides its variant.
 	Variant string `json:"variant"` // `variant`: "official" or "corrected"; default "official"
 
@@ -54,8 +54,7 @@ type Settings struct {
 	// to the next (Config.KeepMoments). Off, the default, each game's
 	// inner loop starts from fresh moments; left out of run.json when off,
 	// so the records of runs started before the key existed still match.
-	KeepMoments bool    `json:"keep_moments,omitempty"` // `keep_moments`: Reptile only; default false
-	Tau         float64 `json:"tau"`                    // `tau`: MADDPG's Polyak target rate in (0, 1] (1: hard copy); default 0.01
+	KeepMoments bool `json:"keep_moments,omitempty"` // `keep_moments`: Reptile only; default false
 
 	// Replay is what the replay buffer stores (Config.Replay):
 	// "auto" the smaller per transition for the game, "states" the game's
@@ -69,9 +68,9 @@ type Settings struct {
 	// "float64" or "float32" (twice the SIMD width; results agree with
 	// float64 to float32 rounding, not bit for bit). A run resumes only in
 	// the precision it started with; evaluation plays a float32 run's
-	// networks converted exactly to float64. MADDPG runs in float64 only.
+	// networks converted exactly to float64.
 	// Unset it is "": `mrasim train` then starts a new run in
-	// NewRunPrecision(Name) (float32, or float64 for maddpg) and records
+	// NewRunPrecision (float32) and records
 	// that in run.json; a resumed or evaluated run takes the precision its
 	// record names, float64 when the record has none (runs started before
 	// the key existed, or before float32 became the default). To the
@@ -127,24 +126,17 @@ func DefaultSettings() Settings {
 		TerminalEntropy:        c.TerminalEntropy,
 		ClassifierCrossPairing: c.ClassifierCrossPairing,
 		DoubleClipRelation:     c.DoubleClipRelation,
-		Tau:                    c.Tau,
 	}
 }
 
-// NewRunPrecision is the precision a new run of algorithm algo trains in
-// when its scenario leaves algo.precision unset: float32 for mra, single
-// and reptile, whose learning curves and held-out returns were measured
-// equal to float64's within noise (README, "Precision" under Training)
-// at 1.27× the speed and 62% of the memory; float64 for maddpg, which has
-// no float32 path. The run records the precision it resolved to, and a
+// NewRunPrecision is the precision a new run of mra, single or reptile
+// trains in when its scenario leaves algo.precision unset: float32, whose
+// learning curves and held-out returns were measured equal to float64's
+// within noise (docs/guide/training.md, "Precision") at 1.27× the speed and
+// 62% of the memory. The run records the precision it resolved to, and a
 // resumed or evaluated run keeps it; a run recorded without one was
 // started when float64 was the default and stays in float64.
-func NewRunPrecision(algo string) string {
-	if algo == AlgoMADDPG {
-		return PrecisionFloat64
-	}
-	return PrecisionFloat32
-}
+const NewRunPrecision = PrecisionFloat32
 
 // settingsKeys are the [algo] keys this package's algorithms read besides
 // name, in the order error messages list them.
@@ -152,12 +144,7 @@ var settingsKeys = []string{"gamma", "pi_lr", "q_lr", "weight_decay", "batch_siz
 	"steps_per_update", "num_updates", "reward_scale", "latents", "resamples", "grad_clip", "prior_temperature",
 	"baseline", "per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self",
 	"meta_lr", "variant", "target_action_at_obs", "terminal_entropy", "classifier_cross_pairing",
-	"double_clip_relation", "inner_cycles", "keep_moments", "tau", "replay", "precision"}
-
-// mraOnlyKeys are the [algo] keys MADDPG has no use for.
-var mraOnlyKeys = []string{"reward_scale", "latents", "resamples", "prior_temperature", "baseline",
-	"per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self", "meta_lr",
-	"target_action_at_obs", "terminal_entropy", "classifier_cross_pairing", "double_clip_relation", "inner_cycles", "keep_moments"}
+	"double_clip_relation", "inner_cycles", "keep_moments", "replay", "precision"}
 
 // decodeSettings implements learner.Algorithm.Decode for the algorithm
 // named name.
@@ -209,32 +196,16 @@ func (a *Settings) decode(k learner.Keys) {
 	k.Float("meta_lr", &a.MetaLR, 0, 1, true, false)
 	k.Int("inner_cycles", &a.InnerCycles, 1, 1e6)
 	k.Bool("keep_moments", &a.KeepMoments)
-	k.Float("tau", &a.Tau, 0, 1, true, false)
 	k.String("replay", &a.Replay, replay.ModeAuto, replay.ModeStates, replay.ModeObservations)
 	k.String("precision", &a.Precision, PrecisionFloat64, PrecisionFloat32)
 	a.checkKeys(k)
 }
 
-// checkKeys rejects keys the chosen algorithm would silently ignore: tau
-// outside MADDPG, MRA's own keys with MADDPG.
+// checkKeys rejects keys the chosen algorithm would silently ignore:
+// keep_moments outside Reptile.
 func (a *Settings) checkKeys(k learner.Keys) {
-	name := a.Name
-	if k.Has("tau") && name != AlgoMADDPG {
-		k.Fail("tau", "", `tau is MADDPG's target rate; algo %q does not use it (its targets are hard copies)`, name)
-	}
-	if k.Has("keep_moments") && name != AlgoReptile && name != AlgoMADDPG {
-		k.Fail("keep_moments", "", `keep_moments is Reptile's (its Adam moments across games); algo %q never resets its moments`, name)
-	}
-	if a.Precision == PrecisionFloat32 && name == AlgoMADDPG {
-		k.Fail("precision", "", `"float32" is MRA's float32 training path; algo "maddpg" runs in "float64" only`)
-	}
-	if name != AlgoMADDPG {
-		return
-	}
-	for _, key := range mraOnlyKeys {
-		if k.Has(key) {
-			k.Fail(key, "", `%s is not used by algo "maddpg"; remove it (maddpg reads gamma, pi_lr, q_lr, weight_decay, batch_size, buffer_length, steps_per_update, num_updates, grad_clip and tau)`, key)
-		}
+	if k.Has("keep_moments") && a.Name != AlgoReptile {
+		k.Fail("keep_moments", "", `keep_moments is Reptile's (its Adam moments across games); algo %q never resets its moments`, a.Name)
 	}
 }
 
@@ -250,7 +221,6 @@ func (a *Settings) Config() Config {
 	cfg.MetaLR, cfg.InnerCycles, cfg.KeepMoments = a.MetaLR, a.InnerCycles, a.KeepMoments
 	cfg.Variant, cfg.TargetActionAtObs, cfg.TerminalEntropy = a.Variant, a.TargetActionAtObs, a.TerminalEntropy
 	cfg.ClassifierCrossPairing, cfg.DoubleClipRelation = a.ClassifierCrossPairing, a.DoubleClipRelation
-	cfg.Tau = a.Tau
 	cfg.Replay = a.Replay
 	cfg.Precision = a.Precision
 	return cfg
@@ -281,7 +251,7 @@ func (a *Settings) Resolve(recorded json.RawMessage, newRun bool) {
 		return
 	}
 	if newRun {
-		a.Precision = NewRunPrecision(a.Name)
+		a.Precision = NewRunPrecision
 		return
 	}
 	var r struct{ Precision string }

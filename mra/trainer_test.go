@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"math"
 	"strings"
 	"testing"
@@ -12,7 +13,6 @@ import (
 	"github.com/mrasim/mrasim/agents"
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/env/matrix"
-	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/mra"
 )
 
@@ -26,72 +26,6 @@ func smallConfig(algo string) mra.Config {
 	cfg.NumUpdates = 2
 	cfg.BufferLength = 5000
 	return cfg
-}
-
-func newTrainer(t testing.TB, cfg mra.Config, game string, params map[string]any, pops []string, episodes, envs, workers int) *learner.Trainer {
-	t.Helper()
-	setup := learner.Setup{Game: game, Params: params, Seed: 7, Episodes: episodes, ParallelEnvs: envs, Workers: workers, LogEvery: envs}
-	for _, s := range pops {
-		p, err := env.ParsePopulation(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		setup.Populations = append(setup.Populations, p)
-	}
-	tr, err := learner.NewTrainer(cfg, setup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(tr.Close)
-	return tr
-}
-
-func run(t testing.TB, tr *learner.Trainer) []learner.Metrics {
-	t.Helper()
-	var ms []learner.Metrics
-	if err := tr.Run(context.Background(), func(m learner.Metrics) error { ms = append(ms, m); return nil }, nil); err != nil {
-		t.Fatal(err)
-	}
-	return ms
-}
-
-func save(t testing.TB, tr *learner.Trainer) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	e := checkpoint.NewEncoder(&buf)
-	tr.Save(e)
-	if err := e.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// comparable drops what depends on the wall clock.
-func comparable(ms []learner.Metrics) []learner.Metrics {
-	out := append([]learner.Metrics(nil), ms...)
-	for i := range out {
-		out[i].WallSeconds, out[i].StepsPerSecond = 0, 0
-	}
-	return out
-}
-
-func sameMetrics(t *testing.T, a, b []learner.Metrics) {
-	t.Helper()
-	a, b = comparable(a), comparable(b)
-	if len(a) != len(b) {
-		t.Fatalf("%d and %d metrics lines", len(a), len(b))
-	}
-	for i := range a {
-		if a[i].Episode != b[i].Episode || a[i].CriticLoss != b[i].CriticLoss || a[i].PolicyLoss != b[i].PolicyLoss ||
-			a[i].MI != b[i].MI || a[i].PriorCE != b[i].PriorCE || a[i].EnvSteps != b[i].EnvSteps {
-			t.Fatalf("metrics %d differ:\n%+v\n%+v", i, a[i], b[i])
-		}
-		for k, v := range a[i].MeanStepReward {
-			if b[i].MeanStepReward[k] != v {
-				t.Fatalf("metrics %d: %s reward %v vs %v", i, k, v, b[i].MeanStepReward[k])
-			}
-		}
-	}
 }
 
 // precisions are the values of Config.Precision the trainer tests run
@@ -111,25 +45,25 @@ func testResumeIsExact(t *testing.T, precision string) {
 	pops := []string{"agents=2", "agents=3"}
 	cfg := smallConfig(mra.AlgoMRA)
 	cfg.Precision = precision
-	whole := newTrainer(t, cfg, "resource", nil, pops, 32, 4, 2)
-	wantMetrics := run(t, whole)
+	whole := learnertest.NewTrainer(t, cfg, "resource", nil, pops, 32, 4, 2)
+	wantMetrics := learnertest.Run(t, whole)
 
-	first := newTrainer(t, cfg, "resource", nil, pops, 16, 4, 2)
-	gotMetrics := run(t, first)
-	state := save(t, first)
+	first := learnertest.NewTrainer(t, cfg, "resource", nil, pops, 16, 4, 2)
+	gotMetrics := learnertest.Run(t, first)
+	state := learnertest.Save(t, first)
 
-	second := newTrainer(t, cfg, "resource", nil, pops, 32, 4, 1)
+	second := learnertest.NewTrainer(t, cfg, "resource", nil, pops, 32, 4, 1)
 	if err := second.Load(state); err != nil {
 		t.Fatal(err)
 	}
 	if second.Episode() != 16 {
 		t.Fatalf("resumed at episode %d, want 16", second.Episode())
 	}
-	gotMetrics = append(gotMetrics, run(t, second)...)
+	gotMetrics = append(gotMetrics, learnertest.Run(t, second)...)
 	if mra.TrainedModel(whole.Learner()).ParamCount() == 0 || !bytes.Equal(mra.TrainedModel(whole.Learner()).AppendState(nil), mra.TrainedModel(second.Learner()).AppendState(nil)) {
 		t.Fatal("networks after 16 + resume + 16 episodes differ from 32 episodes in one go")
 	}
-	sameMetrics(t, wantMetrics, gotMetrics)
+	learnertest.SameMetrics(t, wantMetrics, gotMetrics)
 	if wantMetrics[len(wantMetrics)-1].Updates == 0 {
 		t.Fatal("the run never updated: the test proves nothing")
 	}
@@ -140,13 +74,13 @@ func TestWorkersDoNotChangeResults(t *testing.T) {
 		t.Run(p, func(t *testing.T) {
 			cfg := smallConfig(mra.AlgoMRA)
 			cfg.Precision = p
-			a := newTrainer(t, cfg, "tag", nil, []string{"adversaries=2,good=1", "adversaries=3,good=1"}, 12, 3, 1)
-			b := newTrainer(t, cfg, "tag", nil, []string{"adversaries=2,good=1", "adversaries=3,good=1"}, 12, 3, 3)
-			ma, mb := run(t, a), run(t, b)
+			a := learnertest.NewTrainer(t, cfg, "tag", nil, []string{"adversaries=2,good=1", "adversaries=3,good=1"}, 12, 3, 1)
+			b := learnertest.NewTrainer(t, cfg, "tag", nil, []string{"adversaries=2,good=1", "adversaries=3,good=1"}, 12, 3, 3)
+			ma, mb := learnertest.Run(t, a), learnertest.Run(t, b)
 			if !bytes.Equal(mra.TrainedModel(a.Learner()).AppendState(nil), mra.TrainedModel(b.Learner()).AppendState(nil)) {
 				t.Fatal("1 and 3 workers trained different networks")
 			}
-			sameMetrics(t, ma, mb)
+			learnertest.SameMetrics(t, ma, mb)
 		})
 	}
 }
@@ -159,15 +93,15 @@ func TestLoadRefusesAnotherPrecision(t *testing.T) {
 	for _, p := range precisions {
 		cfg := smallConfig(mra.AlgoMRA)
 		cfg.Precision = p
-		tr := newTrainer(t, cfg, "resource", nil, pops, 4, 4, 1)
-		run(t, tr)
-		states[p] = save(t, tr)
+		tr := learnertest.NewTrainer(t, cfg, "resource", nil, pops, 4, 4, 1)
+		learnertest.Run(t, tr)
+		states[p] = learnertest.Save(t, tr)
 	}
 	for i, p := range precisions {
 		other := precisions[1-i]
 		cfg := smallConfig(mra.AlgoMRA)
 		cfg.Precision = p
-		tr := newTrainer(t, cfg, "resource", nil, pops, 4, 4, 1)
+		tr := learnertest.NewTrainer(t, cfg, "resource", nil, pops, 4, 4, 1)
 		err := tr.Load(states[other])
 		want := `trained with algo.precision = "` + other + `", the model is "` + p + `"`
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -178,30 +112,30 @@ func TestLoadRefusesAnotherPrecision(t *testing.T) {
 
 func TestLoadRefusesAnotherRun(t *testing.T) {
 	cfg := smallConfig(mra.AlgoMRA)
-	a := newTrainer(t, cfg, "resource", nil, []string{"agents=2", "agents=3"}, 4, 4, 1)
-	run(t, a)
-	state := save(t, a)
+	a := learnertest.NewTrainer(t, cfg, "resource", nil, []string{"agents=2", "agents=3"}, 4, 4, 1)
+	learnertest.Run(t, a)
+	state := learnertest.Save(t, a)
 	for _, tc := range []struct {
 		name string
 		tr   *learner.Trainer
 		want string
 	}{
-		{"populations", newTrainer(t, cfg, "resource", nil, []string{"agents=2", "agents=4"}, 4, 4, 1), "training populations"},
-		{"envs", newTrainer(t, cfg, "resource", nil, []string{"agents=2", "agents=3"}, 4, 2, 1), "parallel_envs"},
+		{"populations", learnertest.NewTrainer(t, cfg, "resource", nil, []string{"agents=2", "agents=4"}, 4, 4, 1), "training populations"},
+		{"envs", learnertest.NewTrainer(t, cfg, "resource", nil, []string{"agents=2", "agents=3"}, 4, 2, 1), "parallel_envs"},
 	} {
 		err := tc.tr.Load(state)
 		if err == nil || !bytes.Contains([]byte(err.Error()), []byte(tc.want)) {
 			t.Errorf("%s: Load error %v, want one naming %s", tc.name, err, tc.want)
 		}
 	}
-	b := newTrainer(t, cfg, "resource", nil, []string{"agents=2", "agents=3"}, 4, 4, 1)
+	b := learnertest.NewTrainer(t, cfg, "resource", nil, []string{"agents=2", "agents=3"}, 4, 4, 1)
 	if err := b.Load(state[:len(state)/2]); err == nil {
 		t.Error("Load accepted a truncated state")
 	}
 }
 
 func TestRunStopsAtARoundWhenCancelled(t *testing.T) {
-	tr := newTrainer(t, smallConfig(mra.AlgoMRA), "resource", nil, []string{"agents=2", "agents=3"}, 40, 4, 1)
+	tr := learnertest.NewTrainer(t, smallConfig(mra.AlgoMRA), "resource", nil, []string{"agents=2", "agents=3"}, 40, 4, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	err := tr.Run(ctx, nil, func() error {
 		if tr.Round() == 3 {
@@ -233,8 +167,8 @@ func testLearnsPublicGoods(t *testing.T, precision string) {
 	cfg.StepsPerUpdate = 8
 	cfg.NumUpdates = 4
 	cfg.PolicyLR, cfg.CriticLR = 3e-3, 3e-3
-	tr := newTrainer(t, cfg, "publicgoods", nil, []string{"players=3", "players=4"}, 600, 8, 2)
-	run(t, tr)
+	tr := learnertest.NewTrainer(t, cfg, "publicgoods", nil, []string{"players=3", "players=4"}, 600, 8, 2)
+	learnertest.Run(t, tr)
 	for _, n := range []int{3, 4, 5} {
 		g, err := env.Make("publicgoods", nil, env.Population{{Count: n}})
 		if err != nil {
@@ -274,8 +208,8 @@ func TestOfficialCriticLossLearnsTheTeamOptimum(t *testing.T) {
 	cfg.StepsPerUpdate = 8
 	cfg.NumUpdates = 4
 	cfg.PolicyLR, cfg.CriticLR = 3e-3, 3e-3
-	tr := newTrainer(t, cfg, "publicgoods", nil, []string{"players=3", "players=4"}, 600, 8, 2)
-	run(t, tr)
+	tr := learnertest.NewTrainer(t, cfg, "publicgoods", nil, []string{"players=3", "players=4"}, 600, 8, 2)
+	learnertest.Run(t, tr)
 	g, _ := env.Make("publicgoods", nil, env.Population{{Count: 3}})
 	a, _ := mra.NewAgent(mra.TrainedModel(tr.Learner()), g.Spec(), 1)
 	contribute, plays := 0, 0
@@ -308,9 +242,9 @@ func TestBeatsRandomOnResource(t *testing.T) {
 	cfg.Algo = mra.AlgoSingle
 	cfg.BatchSize = 256
 	cfg.PolicyLR, cfg.CriticLR = 1e-3, 1e-3
-	tr := newTrainer(t, cfg, "resource", nil, []string{"agents=3"}, 420, 12, 2)
-	run(t, tr)
-	g := mustGame(t, "resource", nil, "agents=3")
+	tr := learnertest.NewTrainer(t, cfg, "resource", nil, []string{"agents=3"}, 420, 12, 2)
+	learnertest.Run(t, tr)
+	g := learnertest.MustGame(t, "resource", nil, "agents=3")
 	perStep := func(p agents.Policy) float64 {
 		returns, lengths, err := agents.Play(g, p, 99, 48, nil)
 		if err != nil {
@@ -368,8 +302,8 @@ func TestTrainsEveryGame(t *testing.T) {
 				if strings.HasPrefix(pops[0], "players") {
 					episodes = 64 // one step each
 				}
-				tr := newTrainer(t, cfg, g.name, nil, pops, episodes, 4, 2)
-				ms := run(t, tr)
+				tr := learnertest.NewTrainer(t, cfg, g.name, nil, pops, episodes, 4, 2)
+				ms := learnertest.Run(t, tr)
 				last := ms[len(ms)-1]
 				if last.Updates == 0 {
 					t.Fatal("no update cycle ran")
@@ -399,9 +333,9 @@ func testLoadModelReadsTheTrainedNetworks(t *testing.T, precision string) {
 	cfg := smallConfig(mra.AlgoMRA)
 	cfg.Precision = precision
 	setupPops := []string{"agents=2", "agents=3"}
-	tr := newTrainer(t, cfg, "resource", nil, setupPops, 24, 4, 1)
-	run(t, tr)
-	state := save(t, tr)
+	tr := learnertest.NewTrainer(t, cfg, "resource", nil, setupPops, 24, 4, 1)
+	learnertest.Run(t, tr)
+	state := learnertest.Save(t, tr)
 	setup := learner.Setup{Game: "resource", Seed: 7, Episodes: 24, ParallelEnvs: 4}
 	for _, s := range setupPops {
 		p, _ := env.ParsePopulation(s)

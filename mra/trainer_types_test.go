@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"math"
 	"testing"
 
@@ -33,7 +34,7 @@ func TestRewardPerTypeIsLoggedAndResumed(t *testing.T) {
 		return tr
 	}
 	whole := newRun(8)
-	want := run(t, whole)
+	want := learnertest.Run(t, whole)
 	for i, m := range want {
 		by := m.MeanStepRewardByType["adversaries=2,good=1"]
 		adv, good := by["adversaries"], by["good"]
@@ -61,12 +62,12 @@ func TestRewardPerTypeIsLoggedAndResumed(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || first.Round() != 3 {
 		t.Fatalf("stopped at round %d with %v", first.Round(), err)
 	}
-	state := save(t, first)
+	state := learnertest.Save(t, first)
 	second := newRun(8)
 	if err := second.Load(state); err != nil {
 		t.Fatal(err)
 	}
-	got = append(got, run(t, second)...)
+	got = append(got, learnertest.Run(t, second)...)
 	if len(got) != len(want) {
 		t.Fatalf("%d and %d lines", len(got), len(want))
 	}

@@ -1,6 +1,9 @@
 package mra
 
-import "github.com/mrasim/mrasim/agents/replay"
+import (
+	"github.com/mrasim/mrasim/agents/chunk"
+	"github.com/mrasim/mrasim/agents/replay"
+)
 
 // UpdateCritic takes one gradient step of the centralised critic on b
 // (mra.md §3.2, the RL term). With the relation graph g' at o' and next
@@ -38,81 +41,81 @@ func (m *ModelOf[T]) UpdateCritic(b *replay.Batch) float64 {
 func (m *ModelOf[T]) criticChunk(wk *worker[T], c, s0, s1 int, st *[4]float64) {
 	b := m.job.b
 	rs := &wk.rs
-	rs.gather(b, s0, s1, true)
-	nr, e, a := (s1-s0)*rs.n, rs.e, m.f.A
+	rs.Gather(b, s0, s1, true)
+	nr, e, a := (s1-s0)*rs.N, rs.E, m.f.A
 	alpha, gamma := T(m.cfg.Alpha()), T(m.cfg.Gamma)
 
 	// The relation graph at o': the stored g (official), or g' = g_φ(o', z)
 	// with the current φ, forward only (φ gets no gradient here).
-	gNext := rs.graph
+	gNext := rs.Graph
 	if m.cfg.RecomputeNextGraph {
-		rs.gatherLatent(b, s0, s1, m.cfg.Latents)
-		gNext = wk.n.rel.Forward(e, rs.nextSelf, rs.nextEnts, rs.latent, rs.nextMask)
+		rs.GatherLatent(b, s0, s1, m.cfg.Latents)
+		gNext = wk.n.rel.Forward(e, rs.NextSelf, rs.NextEnts, rs.Latent, rs.NextMask)
 	}
 
 	// a' ~ π⁻(· | o', g'), or, with TargetActionAtObs (official, Q1),
 	// a' ~ π⁻(· | o, g): the target policy sees o and the stored g.
-	aSelf, aEnts, aGraph := rs.nextSelf, rs.nextEnts, gNext
+	aSelf, aEnts, aGraph := rs.NextSelf, rs.NextEnts, gNext
 	if m.cfg.TargetActionAtObs {
-		aSelf, aEnts, aGraph = rs.self, rs.ents, rs.graph
+		aSelf, aEnts, aGraph = rs.Self, rs.Ents, rs.Graph
 	}
-	wk.act = growT(wk.act, nr)
-	wk.lp = growT(wk.lp, nr)
+	wk.act = chunk.Grow(wk.act, nr)
+	wk.lp = chunk.Grow(wk.lp, nr)
 	for t, p := range wk.t.policy {
-		lo, hi := rs.rowsOf(t)
+		lo, hi := rs.RowsOf(t)
 		if lo == hi {
 			continue
 		}
-		entsK, gK := rs.typeSlices(t, aEnts, aGraph)
-		p.forward(e, entsK, gK, rs.typeSelf(t, aSelf))
+		entsK, gK := rs.TypeSlices(t, aEnts, aGraph)
+		p.forward(e, entsK, gK, rs.TypeSelf(t, aSelf))
 		for r := lo; r < hi; r++ {
 			lp := p.row(r - lo)
-			wk.act[r] = m.inj.action(drawCritic, s0+rs.sample[r], rs.agent[r], rs.n, sampleLogp(wk.rng, lp, wk.prob[:p.a]))
+			wk.act[r] = m.inj.action(drawCritic, s0+rs.Sample[r], rs.Agent[r], rs.N, sampleLogp(wk.rng, lp, wk.prob[:p.a]))
 			wk.lp[r] = lp[wk.act[r]]
 		}
 	}
-	qNext := wk.t.critic.forward(rs, rs.nextSelf, rs.nextEnts, rs.nextMask, wk.act, gNext)
-	wk.y = growT(wk.y, nr)
+	qNext := wk.t.critic.forward(rs, rs.NextSelf, rs.NextEnts, rs.NextMask, wk.act, gNext)
+	wk.y = chunk.Grow(wk.y, nr)
 	for r := range nr {
-		live := 1 - rs.done[r]
+		live := 1 - rs.Done[r]
 		ent := -alpha * wk.lp[r]
 		if !m.cfg.TerminalEntropy {
 			ent *= live // no entropy bonus after a terminal o'
 		}
-		wk.y[r] = rs.reward[r] + gamma*qNext[r*a+wk.act[r]]*live + ent
+		wk.y[r] = rs.Reward[r] + gamma*qNext[r*a+wk.act[r]]*live + ent
 	}
 	recordTarget(m.rec, c, wk.y)
 
 	// Q(o, a, g) with the stored g.
-	q := wk.n.critic.forward(rs, rs.self, rs.ents, rs.mask, rs.action, rs.graph)
-	wk.dq = growT(wk.dq, nr*a)
+	q := wk.n.critic.forward(rs, rs.Self, rs.Ents, rs.Mask, rs.Action, rs.Graph)
+	wk.dq = chunk.Grow(wk.dq, nr*a)
 	clear(wk.dq)
 	var loss float64
 	if m.cfg.PerAgentCriticLoss {
 		if m.job.alive > 0 {
 			inv := T(1 / float64(m.job.alive))
 			for r := range nr {
-				if !rs.alive[r] {
+				if !rs.Alive[r] {
 					continue
 				}
-				d := q[r*a+rs.action[r]] - wk.y[r]
+				d := q[r*a+rs.Action[r]] - wk.y[r]
 				loss += float64(d * d * inv)
-				wk.dq[r*a+rs.action[r]] = 2 * d * inv
+				wk.dq[r*a+rs.Action[r]] = 2 * d * inv
 			}
 		}
 	} else {
 		inv := T(1 / float64(b.Size))
 		for s := range s1 - s0 {
 			var diff T
-			for i := range rs.n {
-				if r := rs.at[s*rs.n+i]; rs.alive[r] {
-					diff += q[r*a+rs.action[r]] - wk.y[r]
+			for i := range rs.N {
+				if r := rs.At[s*rs.N+i]; rs.Alive[r] {
+					diff += q[r*a+rs.Action[r]] - wk.y[r]
 				}
 			}
 			loss += float64(diff * diff * inv)
-			for i := range rs.n {
-				if r := rs.at[s*rs.n+i]; rs.alive[r] {
-					wk.dq[r*a+rs.action[r]] = 2 * diff * inv
+			for i := range rs.N {
+				if r := rs.At[s*rs.N+i]; rs.Alive[r] {
+					wk.dq[r*a+rs.Action[r]] = 2 * diff * inv
 				}
 			}
 		}

@@ -1,6 +1,8 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/chunk"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -16,16 +18,16 @@ import (
 func recordedTargets(m *Model, b *replay.Batch) []float64 {
 	n := b.Enc.N
 	y := make([]float64, b.Size*n)
-	var rs rows[float64]
-	for c := range numChunks {
-		s0, s1 := chunkRange(c, b.Size)
+	var rs chunk.Rows[float64]
+	for c := range chunk.Count {
+		s0, s1 := chunk.Range(c, b.Size)
 		if s0 == s1 {
 			continue
 		}
-		rs.layout(b.Enc, s1-s0)
+		rs.Layout(b.Enc, s1-s0)
 		for s := range s1 - s0 {
 			for i := range n {
-				y[(s0+s)*n+i] = m.rec.y[c][rs.at[s*n+i]]
+				y[(s0+s)*n+i] = m.rec.y[c][rs.At[s*n+i]]
 			}
 		}
 	}
@@ -68,8 +70,8 @@ func criticByHand(m *Model, b *replay.Batch, seed uint64) (y []float64, loss flo
 
 	next := make([]int, rows0)
 	prob := make([]float64, a)
-	for c := range numChunks {
-		s0, s1 := chunkRange(c, b.Size)
+	for c := range chunk.Count {
+		s0, s1 := chunk.Range(c, b.Size)
 		rng := rand.New(rand.NewPCG(seed, uint64(c)))
 		for t := range enc.Types {
 			for s := s0; s < s1; s++ {
@@ -90,29 +92,29 @@ func criticByHand(m *Model, b *replay.Batch, seed uint64) (y []float64, loss flo
 			alive++
 		}
 	}
-	var rs rows[float64]
+	var rs chunk.Rows[float64]
 	act := make([]int, n)
 	gp := make([]float64, n*e)
 	for s := range b.Size {
-		rs.gather(b, s, s+1, true)
+		rs.Gather(b, s, s+1, true)
 		for i := range n {
-			r0, rr := s*n+i, rs.at[i]
+			r0, rr := s*n+i, rs.At[i]
 			act[rr] = next[r0]
 			copy(gp[rr*e:(rr+1)*e], gNext[r0*e:(r0+1)*e])
 		}
-		qn := target.critic.forward(&rs, rs.nextSelf, rs.nextEnts, rs.nextMask, act, gp)
+		qn := target.critic.forward(&rs, rs.NextSelf, rs.NextEnts, rs.NextMask, act, gp)
 		for i := range n {
-			r0, rr := s*n+i, rs.at[i]
+			r0, rr := s*n+i, rs.At[i]
 			ent := -cfg.Alpha() * lp[r0][next[r0]]
 			if !cfg.TerminalEntropy {
 				ent *= 1 - b.Done[r0]
 			}
 			y[r0] = b.Reward[r0] + cfg.Gamma*qn[rr*a+next[r0]]*(1-b.Done[r0]) + ent
 		}
-		q := online.critic.forward(&rs, rs.self, rs.ents, rs.mask, rs.action, rs.graph)
+		q := online.critic.forward(&rs, rs.Self, rs.Ents, rs.Mask, rs.Action, rs.Graph)
 		var diff float64
 		for i := range n {
-			r0, rr := s*n+i, rs.at[i]
+			r0, rr := s*n+i, rs.At[i]
 			if !b.Alive[r0] {
 				continue
 			}
@@ -146,13 +148,13 @@ func TestCriticRecomputeNextGraphKnownAnswer(t *testing.T) {
 			seesSelf bool // PolicySeesSelf: π⁻ also reads the o' self row
 			critic   bool // CriticSeesSelf
 		}{
-			{"one-type", tinySpec, false, false, false},
-			{"one-type/per-agent", tinySpec, true, false, false},
-			{"tag-two-types", tagSpec, false, false, false},
-			{"one-type/policy-sees-self", tinySpec, true, true, false},
-			{"tag-two-types/policy-sees-self", tagSpec, false, true, false},
-			{"one-type/both-see-self", tinySpec, true, true, true},
-			{"tag-two-types/critic-sees-self", tagSpec, false, false, true},
+			{"one-type", learnertest.TinySpec, false, false, false},
+			{"one-type/per-agent", learnertest.TinySpec, true, false, false},
+			{"tag-two-types", learnertest.TagSpec, false, false, false},
+			{"one-type/policy-sees-self", learnertest.TinySpec, true, true, false},
+			{"tag-two-types/policy-sees-self", learnertest.TagSpec, false, true, false},
+			{"one-type/both-see-self", learnertest.TinySpec, true, true, true},
+			{"tag-two-types/critic-sees-self", learnertest.TagSpec, false, false, true},
 		} {
 			t.Run(variant+"/"+tc.name, func(t *testing.T) {
 				cfg := tinyConfig()
@@ -161,7 +163,7 @@ func TestCriticRecomputeNextGraphKnownAnswer(t *testing.T) {
 				}
 				cfg.RecomputeNextGraph, cfg.PerAgentCriticLoss, cfg.PolicySeesSelf, cfg.CriticSeesSelf = true, tc.perAgent, tc.seesSelf, tc.critic
 				m, enc := testModel(t, cfg, tc.spec(t), 2, 111)
-				b := randomBatch(rand.New(rand.NewPCG(112, 112)), enc, 11, cfg.Latents)
+				b := learnertest.RandomBatch(rand.New(rand.NewPCG(112, 112)), enc, 11, cfg.Latents)
 				const seed = 113
 				m.rec = &recording{}
 				got := m.run(phaseCritic, groupCritic, b, seed, 0)[0]
@@ -197,7 +199,7 @@ func TestCriticRecomputeNextGraphKnownAnswer(t *testing.T) {
 // change. With the option off the same change of g changes y (the check
 // can fail). Changing the latents z changes y. UpdateCritic leaves φ alone.
 func TestCriticRecomputeNextGraphStoredGraph(t *testing.T) {
-	for _, spec := range []func(testing.TB) *env.Spec{tinySpec, tagSpec} {
+	for _, spec := range []func(testing.TB) *env.Spec{learnertest.TinySpec, learnertest.TagSpec} {
 		cfg := tinyConfig()
 		if err := cfg.ApplyVariant(VariantCorrected); err != nil { // a' at o': the stored g reaches y only through Q⁻'s mixing
 			t.Fatal(err)
@@ -205,7 +207,7 @@ func TestCriticRecomputeNextGraphStoredGraph(t *testing.T) {
 		cfg.RecomputeNextGraph = true
 		m, enc := testModel(t, cfg, spec(t), 2, 121)
 		m.SetWorkers(1)
-		b := randomBatch(rand.New(rand.NewPCG(122, 122)), enc, 9, cfg.Latents)
+		b := learnertest.RandomBatch(rand.New(rand.NewPCG(122, 122)), enc, 9, cfg.Latents)
 		m.rec = &recording{}
 		pass := func() (y []float64, loss float64, grad []float64) {
 			loss = m.run(phaseCritic, groupCritic, b, 123, 0)[0]
@@ -285,8 +287,8 @@ func TestCriticRecomputeNextGraphStoredGraph(t *testing.T) {
 func TestCriticRecomputeNextGraphNeedsLatents(t *testing.T) {
 	cfg := tinyConfig()
 	cfg.RecomputeNextGraph = true
-	m, enc := testModel(t, cfg, tinySpec(t), 2, 131)
-	b := randomBatch(rand.New(rand.NewPCG(132, 132)), enc, 3, cfg.Latents)
+	m, enc := testModel(t, cfg, learnertest.TinySpec(t), 2, 131)
+	b := learnertest.RandomBatch(rand.New(rand.NewPCG(132, 132)), enc, 3, cfg.Latents)
 	b.Latent = b.Latent[:len(b.Latent)-1]
 	func() {
 		defer func() {

@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -23,23 +24,23 @@ type gradCase struct {
 
 func gradCases() []gradCase {
 	return []gradCase{
-		{"one-type", tinySpec, func(*Config) {}},
-		{"one-type/per-agent-baseline", tinySpec, func(c *Config) { c.PerAgentCriticLoss, c.Baseline = true, true }},
-		{"tag-two-types", tagSpec, func(*Config) {}},
-		{"one-type/recompute-next-graph", tinySpec, func(c *Config) { c.RecomputeNextGraph = true }},
-		{"tag-two-types/recompute-next-graph", tagSpec, func(c *Config) { c.RecomputeNextGraph = true }},
-		{"one-type/policy-sees-self", tinySpec, func(c *Config) { c.PolicySeesSelf = true }},
-		{"one-type/policy-sees-self-per-agent-baseline", tinySpec, func(c *Config) {
+		{"one-type", learnertest.TinySpec, func(*Config) {}},
+		{"one-type/per-agent-baseline", learnertest.TinySpec, func(c *Config) { c.PerAgentCriticLoss, c.Baseline = true, true }},
+		{"tag-two-types", learnertest.TagSpec, func(*Config) {}},
+		{"one-type/recompute-next-graph", learnertest.TinySpec, func(c *Config) { c.RecomputeNextGraph = true }},
+		{"tag-two-types/recompute-next-graph", learnertest.TagSpec, func(c *Config) { c.RecomputeNextGraph = true }},
+		{"one-type/policy-sees-self", learnertest.TinySpec, func(c *Config) { c.PolicySeesSelf = true }},
+		{"one-type/policy-sees-self-per-agent-baseline", learnertest.TinySpec, func(c *Config) {
 			c.PolicySeesSelf, c.PerAgentCriticLoss, c.Baseline = true, true, true
 		}},
-		{"tag-two-types/policy-sees-self", tagSpec, func(c *Config) { c.PolicySeesSelf = true }},
-		{"tag-two-types/policy-sees-self-recompute", tagSpec, func(c *Config) { c.PolicySeesSelf, c.RecomputeNextGraph = true, true }},
-		{"one-type/critic-sees-self", tinySpec, func(c *Config) { c.CriticSeesSelf = true }},
-		{"one-type/both-see-self-per-agent-baseline", tinySpec, func(c *Config) {
+		{"tag-two-types/policy-sees-self", learnertest.TagSpec, func(c *Config) { c.PolicySeesSelf = true }},
+		{"tag-two-types/policy-sees-self-recompute", learnertest.TagSpec, func(c *Config) { c.PolicySeesSelf, c.RecomputeNextGraph = true, true }},
+		{"one-type/critic-sees-self", learnertest.TinySpec, func(c *Config) { c.CriticSeesSelf = true }},
+		{"one-type/both-see-self-per-agent-baseline", learnertest.TinySpec, func(c *Config) {
 			c.PolicySeesSelf, c.CriticSeesSelf, c.PerAgentCriticLoss, c.Baseline = true, true, true, true
 		}},
-		{"tag-two-types/critic-sees-self", tagSpec, func(c *Config) { c.CriticSeesSelf = true }},
-		{"tag-two-types/both-see-self-recompute", tagSpec, func(c *Config) {
+		{"tag-two-types/critic-sees-self", learnertest.TagSpec, func(c *Config) { c.CriticSeesSelf = true }},
+		{"tag-two-types/both-see-self-recompute", learnertest.TagSpec, func(c *Config) {
 			c.PolicySeesSelf, c.CriticSeesSelf, c.RecomputeNextGraph = true, true, true
 		}},
 	}
@@ -54,10 +55,10 @@ func TestGradCritic(t *testing.T) {
 			cfg := tinyConfig()
 			tc.cfg(&cfg)
 			m, enc := testModel(t, cfg, tc.spec(t), 2, 1)
-			b := randomBatch(rand.New(rand.NewPCG(2, 2)), enc, 3, m.cfg.Latents)
+			b := learnertest.RandomBatch(rand.New(rand.NewPCG(2, 2)), enc, 3, m.cfg.Latents)
 			loss := func() float64 { return m.run(phaseCritic, groupCritic, b, 99, 0)[0] }
 			loss()
-			checkGrad(t, "critic", m.spanOf(groupCritic, m.params), m.spanOf(groupCritic, m.grad), loss)
+			learnertest.CheckGrad(t, "critic", m.spanOf(groupCritic, m.params), m.spanOf(groupCritic, m.grad), loss)
 		})
 	}
 }
@@ -72,12 +73,12 @@ func TestGradPolicy(t *testing.T) {
 			cfg := tinyConfig()
 			tc.cfg(&cfg)
 			m, enc := testModel(t, cfg, tc.spec(t), 2, 3)
-			b := randomBatch(rand.New(rand.NewPCG(4, 4)), enc, 3, m.cfg.Latents)
+			b := learnertest.RandomBatch(rand.New(rand.NewPCG(4, 4)), enc, 3, m.cfg.Latents)
 			m.rec = &recording{}
 			loss := func() float64 { return m.run(phasePolicy, groupPolicy, b, 5, 0)[0] }
 			loss()
 			m.rec.on = true
-			checkGrad(t, "policy", m.spanOf(groupPolicy, m.params), m.spanOf(groupPolicy, m.grad), loss)
+			learnertest.CheckGrad(t, "policy", m.spanOf(groupPolicy, m.params), m.spanOf(groupPolicy, m.grad), loss)
 		})
 	}
 }
@@ -91,7 +92,7 @@ func TestGradRelation(t *testing.T) {
 			cfg := tinyConfig()
 			tc.cfg(&cfg)
 			m, enc := testModel(t, cfg, tc.spec(t), 2, 5)
-			b := randomBatch(rand.New(rand.NewPCG(6, 6)), enc, 3, m.cfg.Latents)
+			b := learnertest.RandomBatch(rand.New(rand.NewPCG(6, 6)), enc, 3, m.cfg.Latents)
 			rng := rand.New(rand.NewPCG(7, 7))
 			n, k := enc.N, cfg.Latents
 			m.latent.z0 = slices.Clone(m.sampleLatents(m.games[0], rng, n))
@@ -101,7 +102,7 @@ func TestGradRelation(t *testing.T) {
 			loss := func() float64 { return -m.run(phaseRelation, groupRelation, b, 8, 0)[0] }
 			loss()
 			m.rec.on = true
-			checkGrad(t, "relation", m.spanOf(groupRelation, m.params), m.spanOf(groupRelation, m.grad), loss)
+			learnertest.CheckGrad(t, "relation", m.spanOf(groupRelation, m.params), m.spanOf(groupRelation, m.grad), loss)
 		})
 	}
 }
@@ -124,7 +125,7 @@ func TestGradPrior(t *testing.T) {
 			cfg := tinyConfig()
 			tc.cfg(&cfg)
 			m, enc := testModel(t, cfg, tc.spec(t), 3, 9)
-			b := randomBatch(rand.New(rand.NewPCG(10, 10)), enc, 3, m.cfg.Latents)
+			b := learnertest.RandomBatch(rand.New(rand.NewPCG(10, 10)), enc, 3, m.cfg.Latents)
 			n, k := enc.N, cfg.Latents
 			const game = 1
 
@@ -140,10 +141,10 @@ func TestGradPrior(t *testing.T) {
 			ce := func() float64 { return m.runPrior(b, 0, game)[0] }
 			psi := m.proto.prior.NumParams()
 			omega := m.spanOf(groupPrior, m.params)[psi:]
-			checkGrad(t, "ω", omega, m.spanOf(groupPrior, grad)[psi:], ce)
+			learnertest.CheckGrad(t, "ω", omega, m.spanOf(groupPrior, grad)[psi:], ce)
 
 			// 2. z as a continuous input.
-			checkGrad(t, "z", m.latent.z0, dz, ce)
+			learnertest.CheckGrad(t, "z", m.latent.z0, dz, ce)
 			if !slices.Equal(m.latent.z0, z) {
 				t.Fatal("z not restored")
 			}
@@ -164,7 +165,7 @@ func TestGradPrior(t *testing.T) {
 				}
 				return s
 			}
-			checkGrad(t, "ψ", m.spanOf(groupPrior, m.params)[:psi], m.spanOf(groupPrior, grad)[:psi], surrogate)
+			learnertest.CheckGrad(t, "ψ", m.spanOf(groupPrior, m.params)[:psi], m.spanOf(groupPrior, grad)[:psi], surrogate)
 		})
 	}
 }
@@ -172,8 +173,8 @@ func TestGradPrior(t *testing.T) {
 // TestGradCheckCanFail shows the checks catch a wrong gradient: a critic
 // gradient scaled by 1 + 1e-4 in one entry is reported.
 func TestGradCheckCanFail(t *testing.T) {
-	m, enc := testModel(t, tinyConfig(), tinySpec(t), 2, 1)
-	b := randomBatch(rand.New(rand.NewPCG(2, 2)), enc, 3, m.cfg.Latents)
+	m, enc := testModel(t, tinyConfig(), learnertest.TinySpec(t), 2, 1)
+	b := learnertest.RandomBatch(rand.New(rand.NewPCG(2, 2)), enc, 3, m.cfg.Latents)
 	loss := func() float64 { return m.run(phaseCritic, groupCritic, b, 99, 0)[0] }
 	loss()
 	g := slices.Clone(m.spanOf(groupCritic, m.grad))
@@ -183,9 +184,9 @@ func TestGradCheckCanFail(t *testing.T) {
 			break
 		}
 	}
-	var ft failRecorder
-	checkGrad(&ft, "critic", m.spanOf(groupCritic, m.params), g, loss)
-	if !ft.failed {
+	var ft learnertest.FailRecorder
+	learnertest.CheckGrad(&ft, "critic", m.spanOf(groupCritic, m.params), g, loss)
+	if !ft.Failed {
 		t.Error("a perturbed gradient passed the check")
 	}
 }

@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 
@@ -30,7 +31,7 @@ func (m *ModelOf[T]) UpdatePolicies(b *replay.Batch) (loss, entropy float64) {
 		entropy = sum[1] / sum[2]
 	}
 	m.stats.PolicyLoss, m.stats.Entropy = sum[0], entropy
-	m.present = growT(m.present, len(m.typeSpan))
+	m.present = chunk.Grow(m.present, len(m.typeSpan))
 	clear(m.present)
 	for _, k := range b.Enc.Type {
 		m.present[k] = true
@@ -44,25 +45,25 @@ func (m *ModelOf[T]) UpdatePolicies(b *replay.Batch) (loss, entropy float64) {
 func (m *ModelOf[T]) policyChunk(wk *worker[T], c, s0, s1 int, st *[4]float64) {
 	b := m.job.b
 	rs := &wk.rs
-	rs.gather(b, s0, s1, false)
-	nr, e, a := (s1-s0)*rs.n, rs.e, m.f.A
+	rs.Gather(b, s0, s1, false)
+	nr, e, a := (s1-s0)*rs.N, rs.E, m.f.A
 	alpha, inv := T(m.cfg.Alpha()), T(1/float64(b.Size))
 
 	// a ~ π(· | o, g).
-	wk.act = growT(wk.act, nr)
+	wk.act = chunk.Grow(wk.act, nr)
 	for t, p := range wk.n.policy {
-		lo, hi := rs.rowsOf(t)
+		lo, hi := rs.RowsOf(t)
 		if lo == hi {
 			continue
 		}
-		entsK, gK := rs.typeSlices(t, rs.ents, rs.graph)
-		p.forward(e, entsK, gK, rs.typeSelf(t, rs.self))
+		entsK, gK := rs.TypeSlices(t, rs.Ents, rs.Graph)
+		p.forward(e, entsK, gK, rs.TypeSelf(t, rs.Self))
 		for r := lo; r < hi; r++ {
 			draw := sampleLogp(wk.rng, p.row(r-lo), wk.prob[:p.a])
-			wk.act[r] = m.rec.sampled(c, r, m.inj.action(drawPolicy, s0+rs.sample[r], rs.agent[r], rs.n, draw))
+			wk.act[r] = m.rec.sampled(c, r, m.inj.action(drawPolicy, s0+rs.Sample[r], rs.Agent[r], rs.N, draw))
 		}
 	}
-	q := wk.n.critic.forward(rs, rs.self, rs.ents, rs.mask, wk.act, rs.graph)
+	q := wk.n.critic.forward(rs, rs.Self, rs.Ents, rs.Mask, wk.act, rs.Graph)
 	var qcf []T // Q_r(a') with a' in agent r's action only
 	if m.cfg.Baseline {
 		wk.q = append(wk.q[:0], q...) // counterfactual reuses the head's output buffer
@@ -72,14 +73,14 @@ func (m *ModelOf[T]) policyChunk(wk *worker[T], c, s0, s1 int, st *[4]float64) {
 
 	var loss, ent, alive float64
 	for t, p := range wk.n.policy {
-		lo, hi := rs.rowsOf(t)
+		lo, hi := rs.RowsOf(t)
 		if lo == hi {
 			continue
 		}
-		wk.dlp = growT(wk.dlp, (hi-lo)*p.a)
+		wk.dlp = chunk.Grow(wk.dlp, (hi-lo)*p.a)
 		clear(wk.dlp)
 		for r := lo; r < hi; r++ {
-			if !rs.alive[r] {
+			if !rs.Alive[r] {
 				continue
 			}
 			lp, act := p.row(r-lo), wk.act[r]

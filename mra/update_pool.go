@@ -2,10 +2,10 @@ package mra
 
 import (
 	"fmt"
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
-	"sync"
 
 	"github.com/mrasim/mrasim/agents/nn"
 	"github.com/mrasim/mrasim/agents/optim"
@@ -13,7 +13,7 @@ import (
 
 // How the updates run in parallel, deterministically:
 //
-//   - the batch is split into numChunks (8) fixed, contiguous sample ranges;
+//   - the batch is split into chunk.Count (8) fixed, contiguous sample ranges;
 //   - each chunk is computed by some worker with its own network instance
 //     (layer caches) sharing the parameters; the worker zeroes its gradient
 //     buffer, runs the chunk, and copies the gradient of the group being
@@ -51,7 +51,7 @@ type worker[T nn.Float] struct {
 	grad, tgrad []T
 	pcg         rand.PCG
 	rng         *rand.Rand
-	rs          rows[T]
+	rs          chunk.Rows[T]
 
 	act  []int // rows: sampled actions
 	lp   []T   // rows: log-probability of the sampled action
@@ -86,9 +86,9 @@ func (m *ModelOf[T]) newWorker() *worker[T] {
 // Production models leave Model.rec nil.
 type recording struct {
 	on   bool
-	act  [numChunks][]int
-	coef [numChunks][]float64
-	y    [numChunks][]float64
+	act  [chunk.Count][]int
+	coef [chunk.Count][]float64
+	y    [chunk.Count][]float64
 }
 
 // recordTarget records the critic targets y of chunk c into rp (nil: no
@@ -133,81 +133,28 @@ func (rp *recording) coefficient(c, r int, v float64) float64 {
 	return v
 }
 
-// pool runs chunks on workers 1 … w−1; the calling goroutine is worker 0.
-// MRA's model and the MADDPG baseline share it: each binds its own chunk
-// function when it starts the pool.
-type pool struct {
-	run  func(w, c int)
-	jobs chan int
-	wg   sync.WaitGroup
-	quit sync.WaitGroup
-}
-
-// newPool starts workers−1 goroutines that run chunks with run.
-func newPool(workers int, run func(w, c int)) *pool {
-	p := &pool{run: run, jobs: make(chan int, numChunks)}
-	for w := 1; w < workers; w++ {
-		p.quit.Add(1)
-		go func() {
-			defer p.quit.Done()
-			for c := range p.jobs {
-				p.run(w, c)
-				p.wg.Done()
-			}
-		}()
-	}
-	return p
-}
-
-func (p *pool) stop() {
-	close(p.jobs)
-	p.quit.Wait()
-}
-
-// runAll runs every chunk once, the calling goroutine taking its share as
-// worker 0, and returns when all are done.
-func (p *pool) runAll() {
-	p.wg.Add(numChunks)
-	for c := range numChunks {
-		p.jobs <- c
-	}
-	for done := false; !done; {
-		select {
-		case c := <-p.jobs:
-			p.run(0, c)
-			p.wg.Done()
-		default:
-			done = true
-		}
-	}
-	p.wg.Wait()
-}
-
 // runChunks runs the current job on every chunk.
 func (m *ModelOf[T]) runChunks() {
 	for len(m.work) < m.workers {
 		m.work = append(m.work, m.newWorker())
 	}
 	if m.workers == 1 {
-		for c := range numChunks {
+		for c := range chunk.Count {
 			m.runChunk(0, c)
 		}
 		return
 	}
 	if m.pool == nil {
-		m.pool = newPool(m.workers, m.runChunk)
+		m.pool = chunk.NewPool(m.workers, m.runChunk)
 	}
-	m.pool.runAll()
+	m.pool.RunAll()
 }
-
-// chunkRange returns chunk c's samples of a batch of size bs.
-func chunkRange(c, bs int) (s0, s1 int) { return c * bs / numChunks, (c + 1) * bs / numChunks }
 
 // runChunk runs the current job on chunk c with worker w's instance.
 func (m *ModelOf[T]) runChunk(w, c int) {
 	wk := m.work[w]
 	j := &m.job
-	s0, s1 := chunkRange(c, j.b.Size)
+	s0, s1 := chunk.Range(c, j.b.Size)
 	sp := m.groups[j.group]
 	m.chunkStat[c] = [4]float64{}
 	if s0 == s1 {
@@ -249,7 +196,7 @@ func (m *ModelOf[T]) run(ph phase, g int, b *replay.Batch, seed uint64, game int
 	grad := m.grad[sp.lo:sp.hi]
 	clear(grad)
 	var sum [4]float64
-	for c := range numChunks {
+	for c := range chunk.Count {
 		for i, v := range m.chunkGrad[c][sp.lo:sp.hi] {
 			grad[i] += v
 		}
@@ -356,7 +303,7 @@ func (m *ModelOf[T]) finish(g int, maxNorm, loss float64) float64 {
 // present (per type; nil: all).
 func (m *ModelOf[T]) finishTypes(g int, maxNorm, loss float64, present []bool) float64 {
 	if present == nil && g == groupPolicy {
-		m.present = growT(m.present, len(m.typeSpan))
+		m.present = chunk.Grow(m.present, len(m.typeSpan))
 		for k := range m.present {
 			m.present[k] = true
 		}

@@ -1,6 +1,7 @@
 package mra
 
 import (
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math/rand/v2"
 
@@ -41,26 +42,26 @@ func (m *ModelOf[T]) UpdatePrior(b *replay.Batch, game int, rng *rand.Rand) floa
 func (m *ModelOf[T]) priorGrad(b *replay.Batch, game int, rng *rand.Rand) [4]float64 {
 	desc := m.game(game)
 	n, k := b.Enc.N, m.cfg.Latents
-	m.latent.z0 = growT(m.latent.z0, n*k)
+	m.latent.z0 = chunk.Grow(m.latent.z0, n*k)
 	copy(m.latent.z0, m.sampleLatents(desc, rng, n)) // m.gumbel keeps the soft sample
 	for c := range m.chunkDZ {
-		m.chunkDZ[c] = growT(m.chunkDZ[c], n*k)
+		m.chunkDZ[c] = chunk.Grow(m.chunkDZ[c], n*k)
 		clear(m.chunkDZ[c])
 	}
 	sum := m.runPrior(b, rng.Uint64(), game)
 
 	// ∂L/∂z summed over chunks, then through the straight-through sample
 	// and the temperature into ψ (bound to m.grad by m.proto).
-	dz := growT(m.latent.dz, n*k)
+	dz := chunk.Grow(m.latent.dz, n*k)
 	m.latent.dz = dz
 	clear(dz)
-	for c := range numChunks {
+	for c := range chunk.Count {
 		for i, v := range m.chunkDZ[c] {
 			dz[i] += v
 		}
 	}
 	dlogits := m.gumbel.Backward(dz)
-	dl := growT(m.latent.dl, k)
+	dl := chunk.Grow(m.latent.dl, k)
 	m.latent.dl = dl
 	clear(dl)
 	for i := range n {
@@ -98,19 +99,19 @@ type priorScratch[T nn.Float] struct {
 func (m *ModelOf[T]) priorChunk(wk *worker[T], s0, s1 int, st *[4]float64, dz []T) []T {
 	b, game := m.job.b, m.job.game
 	rs := &wk.rs
-	rs.gather(b, s0, s1, false)
-	nr, e, k, v := (s1-s0)*rs.n, rs.e, m.cfg.Latents, m.cfg.ValueDim
+	rs.Gather(b, s0, s1, false)
+	nr, e, k, v := (s1-s0)*rs.N, rs.E, m.cfg.Latents, m.cfg.ValueDim
 	nm := len(m.games)
 	w := v + k
 	inv := 1 / float64(b.Size)
 	sc := &wk.pr
 
-	sc.z = growT(sc.z, nr*k)
+	sc.z = chunk.Grow(sc.z, nr*k)
 	for r := range nr {
-		i := rs.agent[r]
+		i := rs.Agent[r]
 		copy(sc.z[r*k:(r+1)*k], m.latent.z0[i*k:(i+1)*k])
 	}
-	g := wk.n.rel.Forward(e, rs.self, rs.ents, sc.z, rs.mask)
+	g := wk.n.rel.Forward(e, rs.Self, rs.Ents, sc.z, rs.Mask)
 	gp := g
 	pair := m.cfg.ClassifierCrossPairing
 	if pair {
@@ -118,18 +119,18 @@ func (m *ModelOf[T]) priorChunk(wk *worker[T], s0, s1 int, st *[4]float64, dz []
 			panic("mra: the classifier's cross-sample pairing needs the whole batch")
 		}
 		// Q5: row q = s·N+i takes the graph of sample q mod B, agent q div B.
-		n := rs.n
-		sc.perm = growT(sc.perm, nr)
-		sc.gp = growT(sc.gp, nr*e)
+		n := rs.N
+		sc.perm = chunk.Grow(sc.perm, nr)
+		sc.gp = chunk.Grow(sc.gp, nr*e)
 		for q := range nr {
-			r, src := rs.at[q], rs.at[(q%b.Size)*n+q/b.Size]
+			r, src := rs.At[q], rs.At[(q%b.Size)*n+q/b.Size]
 			sc.perm[r] = src
 			copy(sc.gp[r*e:(r+1)*e], g[src*e:(src+1)*e])
 		}
 		gp = sc.gp
 	}
-	emb := wk.n.clsAgg.Forward(e, gp, wk.n.clsValue.Forward(rs.ents))
-	sc.x = growT(sc.x, nr*w)
+	emb := wk.n.clsAgg.Forward(e, gp, wk.n.clsValue.Forward(rs.Ents))
+	sc.x = chunk.Grow(sc.x, nr*w)
 	for r := range nr {
 		copy(sc.x[r*w:r*w+v], emb[r*v:(r+1)*v])
 		copy(sc.x[r*w+v:(r+1)*w], sc.z[r*k:(r+1)*k])
@@ -137,15 +138,15 @@ func (m *ModelOf[T]) priorChunk(wk *worker[T], s0, s1 int, st *[4]float64, dz []
 	out := wk.n.cls.Forward(sc.x) // rows×M
 
 	// Per sample: logit = Σ_i out_i over alive agents; CE and its gradient.
-	sc.logit = growT(sc.logit, nm)
-	sc.dl = growT(sc.dl, nm)
-	sc.dy = growT(sc.dy, nr*nm)
+	sc.logit = chunk.Grow(sc.logit, nm)
+	sc.dl = chunk.Grow(sc.dl, nm)
+	sc.dy = chunk.Grow(sc.dy, nr*nm)
 	clear(sc.dy)
 	var ce, correct float64
 	for s := range s1 - s0 {
 		clear(sc.logit)
-		for i := range rs.n {
-			if r := rs.at[s*rs.n+i]; rs.alive[r] {
+		for i := range rs.N {
+			if r := rs.At[s*rs.N+i]; rs.Alive[r] {
 				for c, o := range out[r*nm : (r+1)*nm] {
 					sc.logit[c] += o
 				}
@@ -155,8 +156,8 @@ func (m *ModelOf[T]) priorChunk(wk *worker[T], s0, s1 int, st *[4]float64, dz []
 		if nn.Argmax(sc.logit) == game {
 			correct++
 		}
-		for i := range rs.n {
-			if r := rs.at[s*rs.n+i]; rs.alive[r] {
+		for i := range rs.N {
+			if r := rs.At[s*rs.N+i]; rs.Alive[r] {
 				copy(sc.dy[r*nm:(r+1)*nm], sc.dl)
 			}
 		}
@@ -164,7 +165,7 @@ func (m *ModelOf[T]) priorChunk(wk *worker[T], s0, s1 int, st *[4]float64, dz []
 	dx := wk.n.cls.Backward(sc.dy) // rows×(V+K)
 
 	// Through e = Σ_j g_j v_ω(ent_j) into v_ω and g, then φ.
-	sc.de = growT(sc.de, nr*v)
+	sc.de = chunk.Grow(sc.de, nr*v)
 	for r := range nr {
 		copy(sc.de[r*v:(r+1)*v], dx[r*w:r*w+v])
 	}
@@ -172,7 +173,7 @@ func (m *ModelOf[T]) priorChunk(wk *worker[T], s0, s1 int, st *[4]float64, dz []
 	wk.n.clsValue.Backward(dv)
 	dg := dgp
 	if pair {
-		sc.dg = growT(sc.dg, nr*e)
+		sc.dg = chunk.Grow(sc.dg, nr*e)
 		for r, src := range sc.perm[:nr] {
 			copy(sc.dg[src*e:(src+1)*e], dgp[r*e:(r+1)*e])
 		}
@@ -182,7 +183,7 @@ func (m *ModelOf[T]) priorChunk(wk *worker[T], s0, s1 int, st *[4]float64, dz []
 
 	clear(dz)
 	for r := range nr {
-		i := rs.agent[r]
+		i := rs.Agent[r]
 		d := dz[i*k : (i+1)*k]
 		for j := range k {
 			d[j] += dx[r*w+v+j] + dzRel[r*k+j]

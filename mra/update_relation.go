@@ -2,6 +2,7 @@ package mra
 
 import (
 	"fmt"
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -29,9 +30,9 @@ import (
 func (m *ModelOf[T]) UpdateRelation(b *replay.Batch, desc []float64, rng *rand.Rand) float64 {
 	m.checkBatch(b)
 	n, k := b.Enc.N, m.cfg.Latents
-	m.latent.z0 = growT(m.latent.z0, n*k)
+	m.latent.z0 = chunk.Grow(m.latent.z0, n*k)
 	copy(m.latent.z0, m.sampleLatents(desc, rng, n))
-	m.latent.zk = growT(m.latent.zk, m.cfg.Resamples*n*k)
+	m.latent.zk = chunk.Grow(m.latent.zk, m.cfg.Resamples*n*k)
 	copy(m.latent.zk, m.sampleLatents(desc, rng, m.cfg.Resamples*n))
 	sum := m.run(phaseRelation, groupRelation, b, rng.Uint64(), 0)
 	m.stats.MI = sum[0]
@@ -64,8 +65,8 @@ type miScratch[T nn.Float] struct {
 func (m *ModelOf[T]) relationChunk(wk *worker[T], c, s0, s1 int, st *[4]float64) {
 	b := m.job.b
 	rs := &wk.rs
-	rs.gather(b, s0, s1, false)
-	nr, e, k, v := (s1-s0)*rs.n, rs.e, m.cfg.Latents, m.cfg.ValueDim
+	rs.Gather(b, s0, s1, false)
+	nr, e, k, v := (s1-s0)*rs.N, rs.E, m.cfg.Latents, m.cfg.ValueDim
 	kp := m.cfg.Resamples
 	nl := 1 + kp
 	h := len(m.f.Types)
@@ -73,35 +74,35 @@ func (m *ModelOf[T]) relationChunk(wk *worker[T], c, s0, s1 int, st *[4]float64)
 	sc := &wk.mi
 
 	// Latents per row: assignment 0 is z_i, assignment l ≥ 1 is z_{l,i}.
-	sc.z = growT(sc.z, nl)
-	sc.g = growT(sc.g, nl)
-	sc.dg = growT(sc.dg, nl)
+	sc.z = chunk.Grow(sc.z, nl)
+	sc.g = chunk.Grow(sc.g, nl)
+	sc.dg = chunk.Grow(sc.dg, nl)
 	for l := range nl {
-		sc.z[l] = growT(sc.z[l], nr*k)
-		sc.dg[l] = growT(sc.dg[l], nr*e)
+		sc.z[l] = chunk.Grow(sc.z[l], nr*k)
+		sc.dg[l] = chunk.Grow(sc.dg[l], nr*e)
 		for r := range nr {
-			i := rs.agent[r]
+			i := rs.Agent[r]
 			src := m.latent.z0[i*k : (i+1)*k]
 			if l > 0 {
-				src = m.latent.zk[((l-1)*rs.n+i)*k : ((l-1)*rs.n+i+1)*k]
+				src = m.latent.zk[((l-1)*rs.N+i)*k : ((l-1)*rs.N+i+1)*k]
 			}
 			copy(sc.z[l][r*k:(r+1)*k], src)
 		}
 	}
-	sc.mg.forward(wk.n.rel, e, rs.self, rs.ents, sc.z, rs.mask, sc.g)
+	sc.mg.forward(wk.n.rel, e, rs.Self, rs.Ents, sc.z, rs.Mask, sc.g)
 
 	// a* ~ π_θ(· | o, g_φ(o, z)), detached.
-	sc.astar = growT(sc.astar, nr)
+	sc.astar = chunk.Grow(sc.astar, nr)
 	for t, p := range wk.n.policy {
-		lo, hi := rs.rowsOf(t)
+		lo, hi := rs.RowsOf(t)
 		if lo == hi {
 			continue
 		}
-		entsK, gK := rs.typeSlices(t, rs.ents, sc.g[0])
-		p.forward(e, entsK, gK, rs.typeSelf(t, rs.self))
+		entsK, gK := rs.TypeSlices(t, rs.Ents, sc.g[0])
+		p.forward(e, entsK, gK, rs.TypeSelf(t, rs.Self))
 		for r := lo; r < hi; r++ {
 			draw := sampleLogp(wk.rng, p.row(r-lo), wk.prob[:p.a])
-			sc.astar[r] = m.rec.sampled(c, r, m.inj.action(drawAStar, s0+rs.sample[r], rs.agent[r], rs.n, draw))
+			sc.astar[r] = m.rec.sampled(c, r, m.inj.action(drawAStar, s0+rs.Sample[r], rs.Agent[r], rs.N, draw))
 		}
 	}
 
@@ -109,28 +110,28 @@ func (m *ModelOf[T]) relationChunk(wk *worker[T], c, s0, s1 int, st *[4]float64)
 	for len(sc.agg) < nl*h {
 		sc.agg = append(sc.agg, nn.AggregateOf[T]{Dim: v})
 	}
-	sc.lpk = growT(sc.lpk, kp)
+	sc.lpk = chunk.Grow(sc.lpk, kp)
 	var rmi float64
 	logKp := math.Log(float64(kp))
 	for t, p := range wk.t.policy {
-		lo, hi := rs.rowsOf(t)
+		lo, hi := rs.RowsOf(t)
 		if lo == hi {
 			continue
 		}
 		nk := hi - lo
-		entsK, _ := rs.typeSlices(t, rs.ents, sc.g[0])
+		entsK, _ := rs.TypeSlices(t, rs.Ents, sc.g[0])
 		vals := p.value.Forward(entsK)
-		sc.s = growT(sc.s, nl*nk*v)
+		sc.s = chunk.Grow(sc.s, nl*nk*v)
 		for l := range nl {
-			_, gK := rs.typeSlices(t, rs.ents, sc.g[l])
+			_, gK := rs.TypeSlices(t, rs.Ents, sc.g[l])
 			copy(sc.s[l*nk*v:(l+1)*nk*v], sc.agg[l*h+t].Forward(e, gK, vals))
 		}
 		// (1+K')·nk × A_k; stacked copy l of row r sees r's self row.
-		lp := p.logp.Forward(p.head.Forward(p.headInput(sc.s, rs.typeSelf(t, rs.self))))
-		sc.dlp = growT(sc.dlp, nl*nk*p.a)
+		lp := p.logp.Forward(p.head.Forward(p.headInput(sc.s, rs.TypeSelf(t, rs.Self))))
+		sc.dlp = chunk.Grow(sc.dlp, nl*nk*p.a)
 		clear(sc.dlp)
 		for r := lo; r < hi; r++ {
-			if !rs.alive[r] {
+			if !rs.Alive[r] {
 				continue
 			}
 			a := sc.astar[r]

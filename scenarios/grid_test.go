@@ -153,7 +153,7 @@ func TestGridErrors(t *testing.T) {
 		{"out of range override", "seeds = [1]\nscenarios = [\"line.toml\"]\n[algorithms.mra]\ngamma = 2.0\n",
 			[]string{`g.toml:4:1: algorithms.mra.gamma: scenario walk, algorithm mra: algo.gamma: 2 is out of range: want a number in (0, 1]`}},
 		{"label is not an algorithm", "seeds = [1]\nscenarios = [\"line.toml\"]\n[algorithms.big]\nlatents = 8\n",
-			[]string{`g.toml:3:2: algorithms.big.name: scenario walk, algorithm big: algo.name: "big" is not allowed: want one of mra, single, …`}},
+			[]string{`g.toml:3:2: algorithms.big.name: scenario walk, algorithm big: algo.name: "big" is not allowed: want one of maddpg, mappo, …`}},
 		{"single with two populations", "seeds = [1, 2]\nscenarios = [\"line.toml\"]\n[algorithms.single]\n",
 			[]string{`g.toml:3:2: algorithms.single.train.populations: scenario walk, algorithm single: train.populations: algo "single" trains at one population; 2 are listed`}},
 		{"seeds", "seeds = [1, -2, 1]\nscenarios = [\"line.toml\"]\n[algorithms.mra]\n",

@@ -3,6 +3,7 @@ package scenarios_test
 import (
 	"errors"
 	"fmt"
+	_ "github.com/mrasim/mrasim/maddpg" // registers maddpg for the shipped scenarios and grids
 	"github.com/mrasim/mrasim/mra"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	_ "github.com/mrasim/mrasim/env/matrix"
 	_ "github.com/mrasim/mrasim/env/particle"
 	"github.com/mrasim/mrasim/examples/customenv/line"
+	_ "github.com/mrasim/mrasim/mappo" // the shipped MAPPO scenario
 	"github.com/mrasim/mrasim/scenarios"
 )
 
@@ -127,15 +129,15 @@ func TestErrors(t *testing.T) {
 		{"out of range", minimal + "episodes = 0\n", `f.toml:7:1: train.episodes: 0 is out of range: want an integer in [1, 1e+09]`},
 		{"wrong type", minimal + "episodes = \"many\"\n", `f.toml:7:1: train.episodes: got string "many", want an integer in [1, 1e+09]`},
 		{"float range", minimal + "[algo]\ngamma = 1.5\n", `f.toml:8:1: algo.gamma: 1.5 is out of range: want a number in (0, 1]`},
-		{"enum", minimal + "[algo]\nname = \"mar\"\n", `f.toml:8:1: algo.name: "mar" is not allowed (did you mean "mra"?): want one of mra, single, reptile, maddpg`},
-		{"tau outside maddpg", minimal + "[algo]\ntau = 0.1\n", `f.toml:8:1: algo.tau: tau is MADDPG's target rate; algo "mra" does not use it (its targets are hard copies)`},
+		{"enum", minimal + "[algo]\nname = \"mar\"\n", `f.toml:8:1: algo.name: "mar" is not allowed (did you mean "mra"?): want one of maddpg, mappo, ippo, mra, single, reptile`},
+		{"tau outside maddpg", minimal + "[algo]\ntau = 0.1\n", `f.toml:8:1: algo.tau: unknown key; allowed in [algo]: name, gamma, pi_lr`},
 		{"keep_moments outside reptile", minimal + "[algo]\nkeep_moments = true\n", `f.toml:8:1: algo.keep_moments: keep_moments is Reptile's (its Adam moments across games); algo "mra" never resets its moments`},
-		{"keep_moments with maddpg", minimal + "[algo]\nname = \"maddpg\"\nkeep_moments = true\n", `f.toml:9:1: algo.keep_moments: keep_moments is not used by algo "maddpg"; remove it`},
+		{"keep_moments with maddpg", minimal + "[algo]\nname = \"maddpg\"\nkeep_moments = true\n", `f.toml:9:1: algo.keep_moments: unknown key; allowed in [algo]: name, gamma, pi_lr, q_lr, weight_decay, batch_size, buffer_length, steps_per_update, num_updates, grad_clip, tau, replay, precision`},
 		{"tau range", minimal + "[algo]\nname = \"maddpg\"\ntau = 0\n", `f.toml:9:1: algo.tau: 0 is out of range: want a number in (0, 1]`},
 		{"replay mode", minimal + "[algo]\nreplay = \"state\"\n", `f.toml:8:1: algo.replay: "state" is not allowed (did you mean "states"?): want one of auto, states, observations`},
 		{"precision", minimal + "[algo]\nprecision = \"float16\"\n", `f.toml:8:1: algo.precision: "float16" is not allowed (did you mean "float64"?): want one of float64, float32`},
-		{"float32 with maddpg", minimal + "[algo]\nname = \"maddpg\"\nprecision = \"float32\"\n", `f.toml:9:1: algo.precision: "float32" is MRA's float32 training path; algo "maddpg" runs in "float64" only`},
-		{"mra key with maddpg", minimal + "[algo]\nname = \"maddpg\"\nlatents = 4\n", `f.toml:9:1: algo.latents: latents is not used by algo "maddpg"; remove it`},
+		{"float32 with maddpg", minimal + "[algo]\nname = \"maddpg\"\nprecision = \"float32\"\n", `f.toml:9:1: algo.precision: "float32" is not offered: algo "maddpg" runs in "float64" only`},
+		{"mra key with maddpg", minimal + "[algo]\nname = \"maddpg\"\nlatents = 4\n", `f.toml:9:1: algo.latents: unknown key; allowed in [algo]: name, gamma, pi_lr, q_lr, weight_decay, batch_size, buffer_length, steps_per_update, num_updates, grad_clip, tau, replay, precision`},
 		{"unknown game", "[game]\nname = \"lien\"\n[train]\npopulations = [3]\n", `f.toml:2:1: game.name: unknown game "lien" (did you mean "line"?); registered games: "elfarol", "line", `},
 		{"unknown param", "[game]\nname = \"line\"\n[game.params]\nlenght = 4\n[train]\npopulations = [3]\n", `f.toml:4:1: game.params.lenght: unknown parameter (did you mean "length"?); known: "length", "horizon"`},
 		{"param range", "[game]\nname = \"line\"\nparams = {length = 2}\n[train]\npopulations = [3]\n", `f.toml:3:1: game.params.length: 2 is out of range: want an integer in [3, 1000]`},
@@ -232,7 +234,7 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Add([]byte("[game]\nname = \"line\"\n[train]\npopulations = [{walkers = 3}, \"x=1\", -2, 1.5, [1]]\n[algo]\ngamma = nan\n"))
-	// Element positions, limits and names (issue 14).
+	// Element positions, limits and names.
 	f.Add([]byte("[game]\nname = \"line\"\n[train]\npopulations = [ # \"a,b\" [\n  'walkers=2', \"wal,kers]=3\",\n  {walkers = 900}, 3, 3]\n"))
 	f.Add([]byte("x = " + strings.Repeat("[", 17) + strings.Repeat("]", 17) + "\n"))
 	f.Add([]byte("name = \"../x\"\n[game]\nname = \"line\"\n[train]\npopulations = [3]\n"))
@@ -327,7 +329,7 @@ func TestVariant(t *testing.T) {
 }
 
 // TestEvalBR: the [eval.br] table reaches Eval, and its defaults are those
-// the README lists.
+// docs/guide/scenarios.md lists.
 func TestEvalBR(t *testing.T) {
 	s, err := scenarios.Parse("f.toml", []byte(minimal+"[eval]\nnashconv = \"br\"\n[eval.br]\nepisodes = 300\nepisodes_per_agent = 7\noptimizer = \"mfac\"\nlr = 0.01\nentropy = -1\nfrom_scratch = true\n"+
 		"search = false\nsearch_rollouts = 3\nsearch_horizon = 4\nsearch_depth = 2\n"))

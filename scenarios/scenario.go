@@ -8,7 +8,7 @@
 // are checked against their allowed range, which the message states; the
 // game, its parameters and every population are checked against the game
 // registry, so a file that loads can be run. Defaults are filled in and
-// documented on the fields below and in the README. The [algo] table is
+// documented on the fields below and in docs/guide/scenarios.md. The [algo] table is
 // decoded by the registered algorithm it names (agents/learner's
 // Algorithm.Decode), through the same checks: the algorithms must be
 // registered (imported) before a scenario is read.
@@ -98,7 +98,7 @@ type Eval struct {
 
 // EvalBR is the table [eval.br]: the best-response learner (PPO through
 // the optimizer core, see league/br) and its budget. A zero field takes
-// league/br's default; the README lists them.
+// league/br's default; docs/guide/scenarios.md lists them.
 type EvalBR struct {
 	EpisodesPerAgent int     // `episodes_per_agent`: training episodes added per agent of the population; default 50
 	SelectEpisodes   int     // `select_episodes`: episodes choosing between response and incumbent; default 100
@@ -139,7 +139,7 @@ const (
 	DefaultBRPerAgent   = 50
 
 	// The search response's defaults in scenarios, measured in the
-	// README's power table: 4 rollouts per action to the episode's end,
+	// the power table of docs/algorithms/best-response.md: 4 rollouts per action to the episode's end,
 	// each holding the action it evaluates for 5 steps, find more than the
 	// hand-written deviations in resource and spread; cutting rollouts
 	// where the response's critic bootstraps (search_horizon) is cheaper
@@ -151,7 +151,7 @@ const (
 	DefaultSearchHold = 5
 	// DefaultSearchMaxAgents keeps the default run's evaluation within
 	// ten minutes on two cores: against a learned policy at 24 agents the
-	// search alone costs more (README).
+	// search alone costs more (docs/algorithms/best-response.md).
 	DefaultSearchMaxAgents = 12
 	DefaultCheckpoint      = 480
 )

@@ -96,6 +96,27 @@ type Meta interface {
 	EndRound(populations int) error
 }
 
+// OnPolicy is the optional ability of a learner that learns from the
+// episodes it has just played instead of from replay (PPO and its
+// multi-agent forms). The trainer then stores no transitions for it and
+// runs no replay update cycles: after every step of population k's
+// copies it reports what the step gave (Observe), and once every copy's
+// episode of the round is over it calls Learn, which counts as one update
+// cycle. The learner keeps what it needs of each step from its own Act
+// calls. Nothing of a round's rollout outlives Learn, so a learner's
+// checkpoint (taken between rounds) holds no rollout.
+type OnPolicy interface {
+	// Observe reports the step the learner last acted on: reward (rows:
+	// copies × agents) is each agent's reward for it, acted (rows) whether
+	// the agent was alive in a copy still playing (rows where it is false
+	// were not played: their action is void), and over (copies) whether
+	// the copy's episode is over after the step.
+	Observe(k int, reward []float64, acted, over []bool)
+	// Learn updates the learner on the episodes population k has just
+	// played, drawing minibatches from rng, and adds its statistics to st.
+	Learn(k int, desc []float64, rng *rand.Rand, st *Stats)
+}
+
 // Stats are the sums of an interval's update statistics, which the
 // trainer turns into Metrics. A learner adds what it computes and leaves
 // the rest.

@@ -71,6 +71,11 @@ type population struct {
 	graph      []float64
 	prev       []*env.Frame
 
+	// On-policy step reports (OnPolicy learners only).
+	reward []float64 // rows
+	acted  []bool    // rows
+	over   []bool    // copies
+
 	// Interval accounting.
 	rewardSum  float64
 	agentSteps int64
@@ -91,6 +96,7 @@ type Trainer struct {
 	sched    Schedule
 	setup    Setup
 	learner  Learner
+	onPolicy OnPolicy // the learner, when it learns on-policy; nil otherwise
 	games    []*population
 
 	actPCG, samplePCG *rand.PCG
@@ -183,6 +189,13 @@ func NewTrainer(s Settings, setup Setup) (*Trainer, error) {
 	if err != nil {
 		t.Close()
 		return nil, err
+	}
+	if op, ok := t.learner.(OnPolicy); ok {
+		t.onPolicy = op
+		for _, p := range t.games {
+			rows := setup.ParallelEnvs * p.enc.N
+			p.reward, p.acted, p.over = make([]float64, rows), make([]bool, rows), make([]bool, setup.ParallelEnvs)
+		}
 	}
 	return t, nil
 }
@@ -374,6 +387,10 @@ func (t *Trainer) playEpisodes(k int, p *population) {
 			}
 		}
 		if active == 0 {
+			if t.onPolicy != nil {
+				t.onPolicy.Learn(k, p.desc, t.sample, &t.stats)
+				t.updates++
+			}
 			return
 		}
 		t.learner.Act(enc, copies*n, p.self, p.ents, p.present, p.zRows, t.act, p.actions, p.graph)
@@ -382,16 +399,30 @@ func (t *Trainer) playEpisodes(k int, p *population) {
 				continue
 			}
 			p.prev[c].CopyFrom(p.envs.Frame(c))
-			p.buf.BeginStep(c, p.envs.Game(c), p.prev[c])
+			if t.onPolicy == nil {
+				p.buf.BeginStep(c, p.envs.Game(c), p.prev[c])
+			}
 			copy(p.envs.Actions(c), p.actions[c*n:(c+1)*n])
 		}
 		p.envs.Step()
 		for c := range copies {
 			if finished[c] {
+				if t.onPolicy != nil {
+					clear(p.reward[c*n : (c+1)*n])
+					clear(p.acted[c*n : (c+1)*n])
+					p.over[c] = true
+				}
 				continue
 			}
 			f := p.envs.Frame(c)
-			p.buf.Record(c, p.envs.Game(c), p.prev[c], p.envs.Actions(c), f, p.graph[c*n*e:(c+1)*n*e], p.z)
+			if t.onPolicy != nil {
+				for i := range n {
+					p.reward[c*n+i], p.acted[c*n+i] = f.Reward[i], p.prev[c].Alive[i]
+				}
+				p.over[c] = f.Done()
+			} else {
+				p.buf.Record(c, p.envs.Game(c), p.prev[c], p.envs.Actions(c), f, p.graph[c*n*e:(c+1)*n*e], p.z)
+			}
 			for i := range n {
 				if p.prev[c].Alive[i] {
 					p.rewardSum += f.Reward[i]
@@ -406,7 +437,9 @@ func (t *Trainer) playEpisodes(k int, p *population) {
 		p.steps += int64(active)
 		t.envSteps += int64(active)
 		t.intervalSteps += int64(active)
-		if p.buf.Len() >= t.sched.BatchSize && p.steps%int64(t.sched.StepsPerUpdate) < int64(active) {
+		if t.onPolicy != nil {
+			t.onPolicy.Observe(k, p.reward, p.acted, p.over)
+		} else if p.buf.Len() >= t.sched.BatchSize && p.steps%int64(t.sched.StepsPerUpdate) < int64(active) {
 			t.updateCycle(k, p)
 		}
 	}

@@ -158,3 +158,21 @@ func checkRows(name string, n, width int) {
 		panic(fmt.Sprintf("nn: %s input length %d is not a positive multiple of %d", name, n, width))
 	}
 }
+
+// SoftmaxInto writes softmax(l) into dst (same length) in float64,
+// whatever l's element type: the exact action or latent distribution the
+// algorithms sample from and report.
+func SoftmaxInto[T Float](dst []float64, l []T) {
+	mx := math.Inf(-1)
+	for _, v := range l {
+		mx = max(mx, float64(v))
+	}
+	var sum float64
+	for j, v := range l {
+		dst[j] = math.Exp(float64(v) - mx)
+		sum += dst[j]
+	}
+	for j := range dst {
+		dst[j] /= sum
+	}
+}

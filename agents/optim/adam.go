@@ -46,7 +46,7 @@ func DefaultAdam() AdamConfig {
 //
 // AdamOf keeps its moments in the parameters' element type T: float64
 // (Adam, what every optimizer of the package uses) or float32 (the float32
-// training path of issue 13). The step's scalar factors (η/(1−β1ᵗ),
+// training path of the scaling work). The step's scalar factors (η/(1−β1ᵗ),
 // 1/√(1−β2ᵗ)) are computed in float64 and rounded to T; the elementwise
 // update runs in T. Only Adam (float64) implements [Optimizer].
 //

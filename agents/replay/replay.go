@@ -8,7 +8,7 @@ import (
 	"github.com/mrasim/mrasim/env"
 )
 
-// State-compressed replay (issue 13).
+// State-compressed replay.
 //
 // In state mode a Buffer stores, instead of every agent's observation at o
 // and o' (O(N²) numbers per transition in the particle games), the game's

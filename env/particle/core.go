@@ -157,7 +157,7 @@ func share(r []float64) {
 const maxAgents = 256
 
 // countFeatureParam is the count_feature parameter of the games whose
-// self block can end with N/10 (issue 9 item 2): off, the observation
+// self block can end with N/10: off, the observation
 // carries no population size, as in the official code, and N reaches MRA's
 // networks only through the prior p(z | m).
 var countFeatureParam = env.Param{Name: "count_feature", Kind: env.Bool, Default: 0,

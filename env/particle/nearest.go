@@ -6,8 +6,8 @@ import (
 	"github.com/mrasim/mrasim/env"
 )
 
-// nearestParam is the observe_nearest parameter of every particle game
-// (issue 13): an observer's blocks of each entity set show only the k
+// nearestParam is the observe_nearest parameter of every particle game:
+// an observer's blocks of each entity set show only the k
 // entities of that set nearest to it, so the networks' entity rows grow as
 // N·k instead of N². sets names the sets it cuts, for the game's doc.
 func nearestParam(sets string) env.Param {

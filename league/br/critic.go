@@ -7,6 +7,7 @@ import (
 
 	"github.com/mrasim/mrasim/agents/nn"
 	"github.com/mrasim/mrasim/agents/optim"
+	"github.com/mrasim/mrasim/agents/ppo"
 )
 
 // critic is the learned state-value baseline V(x, t): an MLP on the
@@ -69,9 +70,9 @@ func (c *critic) gradient(target []float64) (v []float64, loss float64) {
 	v = c.mlp.Forward(c.x)
 	c.dv = slices.Grow(c.dv[:0], rows)[:rows]
 	for r := range rows {
-		e := v[r] - target[r]
-		loss += e * e / float64(rows)
-		c.dv[r] = 2 * e / float64(rows)
+		l, g := ppo.ValueLoss(v[r], 0, target[r], 0) // no value clipping
+		loss += l / float64(rows)
+		c.dv[r] = g / float64(rows)
 	}
 	c.mlp.Backward(c.dv)
 	return v, loss

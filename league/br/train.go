@@ -10,6 +10,7 @@ import (
 	"github.com/mrasim/mrasim/agents"
 	"github.com/mrasim/mrasim/agents/nn"
 	"github.com/mrasim/mrasim/agents/optim"
+	"github.com/mrasim/mrasim/agents/ppo"
 	"github.com/mrasim/mrasim/env"
 )
 
@@ -259,6 +260,7 @@ type trainer struct {
 	ret     []float64
 
 	// Minibatch scratch.
+	order                    []int // the epochs' permutation of the rows
 	mbIn                     []float64
 	mbRows                   []int
 	logp, dlp, dent, dlogits []float64
@@ -409,66 +411,28 @@ func (t *trainer) update(learnPolicy bool) error {
 	t.value = slices.Grow(t.value[:0], rows)[:rows]
 	copy(t.value, t.critic.values(t.inputs, t.step))
 	t.gae()
-	mb := max(1, rows/t.cfg.Minibatches)
-	order := make([]int, rows)
-	for i := range order {
-		order[i] = i
-	}
-	for range t.cfg.Epochs {
-		t.perm.Shuffle(rows, func(i, j int) { order[i], order[j] = order[j], order[i] })
-		for lo := 0; lo < rows; lo += mb {
-			hi := min(rows, lo+mb)
-			if rows-hi < mb/2 { // fold a short tail into this minibatch
-				hi = rows
-			}
-			t.mbRows = append(t.mbRows[:0], order[lo:hi]...)
-			if learnPolicy {
-				t.policyGradient()
-				if err := t.opt.Step(t.net.Params(), t.net.Grad()); err != nil {
-					return err
-				}
-			}
-			if err := t.criticStep(); err != nil {
+	var err error
+	t.order, err = ppo.Epochs(t.order, rows, t.cfg.Epochs, t.cfg.Minibatches, t.perm, func(mb []int) error {
+		t.mbRows = append(t.mbRows[:0], mb...)
+		if learnPolicy {
+			t.policyGradient()
+			if err := t.opt.Step(t.net.Params(), t.net.Grad()); err != nil {
 				return err
 			}
-			if hi == rows {
-				break
-			}
 		}
-	}
-	return nil
+		return t.criticStep()
+	})
+	return err
 }
 
 // gae fills t.adv with the normalised GAE(γ, λ) advantages and t.ret with
-// the critic's targets, Â + V before normalisation.
+// the critic's targets, Â + V before normalisation (agents/ppo).
 func (t *trainer) gae() {
 	rows := len(t.action)
 	t.adv = slices.Grow(t.adv[:0], rows)[:rows]
 	t.ret = slices.Grow(t.ret[:0], rows)[:rows]
-	g, l := t.cfg.Gamma, t.cfg.Lambda
-	var next, acc float64
-	for r := rows - 1; r >= 0; r-- {
-		if t.last[r] {
-			next, acc = 0, 0
-		}
-		delta := t.reward[r] + g*next - t.value[r]
-		acc = delta + g*l*acc
-		t.adv[r] = acc
-		t.ret[r] = acc + t.value[r]
-		next = t.value[r]
-	}
-	var mean, ss float64
-	for _, a := range t.adv {
-		mean += a
-	}
-	mean /= float64(rows)
-	for _, a := range t.adv {
-		ss += (a - mean) * (a - mean)
-	}
-	sd := math.Sqrt(ss / float64(rows))
-	for r := range t.adv {
-		t.adv[r] = (t.adv[r] - mean) / (sd + 1e-8)
-	}
+	ppo.GAE(t.adv, t.ret, t.reward, t.value, t.last, t.cfg.Gamma, t.cfg.Lambda)
+	ppo.Normalize(t.adv)
 }
 
 // gather copies the minibatch's inputs into t.mbIn.
@@ -494,13 +458,8 @@ func (t *trainer) policyGradient() float64 {
 	for i, r := range t.mbRows {
 		a := t.action[r]
 		maskedLogSoftmax(t.logp, out[i*na:(i+1)*na], t.masks[r*na:(r+1)*na])
-		ratio := math.Exp(t.logp[a] - t.oldLogp[r])
-		adv := t.adv[r]
-		coef := adv * ratio // ∂(ρ·Â)/∂log π(a|x)
-		if (adv >= 0 && ratio > 1+eps) || (adv < 0 && ratio < 1-eps) {
-			coef = 0 // the clipped branch is the minimum: constant in θ
-		}
-		obj += scale * (min(ratio*adv, math.Max(1-eps, math.Min(ratio, 1+eps))*adv) + beta*nn.Entropy(t.logp))
+		surr, coef := ppo.Surrogate(math.Exp(t.logp[a]-t.oldLogp[r]), t.adv[r], eps)
+		obj += scale * (surr + beta*nn.Entropy(t.logp))
 		nn.LogProbGrad(t.dlp, t.logp, a)
 		nn.EntropyGrad(t.dent, t.logp)
 		d := t.dlogits[i*na : (i+1)*na]

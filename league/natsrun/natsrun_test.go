@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"net"
 	"os"
 	"path/filepath"
@@ -19,7 +20,6 @@ import (
 	"github.com/mrasim/mrasim/env"
 	_ "github.com/mrasim/mrasim/env/matrix"
 	_ "github.com/mrasim/mrasim/env/particle"
-	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/league"
 	"github.com/mrasim/mrasim/league/br"
 	"github.com/mrasim/mrasim/league/jobs"
@@ -48,19 +48,11 @@ func tinyLeague(t *testing.T) ([]league.Entry, league.Options) {
 		cfg := mra.DefaultConfig()
 		cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates, cfg.BufferLength = 16, 10, 1, 1000
 		setup := learner.Setup{Game: "elfarol", Populations: []env.Population{pop("players=3"), pop("players=4")}, Seed: 1, Episodes: 4, ParallelEnvs: 2, LogEvery: 4}
-		tr, err := learner.NewTrainer(cfg, setup)
-		if err != nil {
-			tinyErr = err
+		var state []byte
+		if state, tinyErr = learnertest.Train(cfg, setup); tinyErr != nil {
 			return
 		}
-		defer tr.Close()
-		if tinyErr = tr.Run(context.Background(), nil, nil); tinyErr != nil {
-			return
-		}
-		var buf bytes.Buffer
-		e := checkpoint.NewEncoder(&buf)
-		tr.Save(e)
-		tinyEntries = []league.Entry{&league.Run{Label: "tiny", Settings: cfg, Setup: setup, State: buf.Bytes()}, league.Random{}}
+		tinyEntries = []league.Entry{&league.Run{Label: "tiny", Settings: cfg, Setup: setup, State: state}, league.Random{}}
 	})
 	if tinyErr != nil {
 		t.Fatal(tinyErr)

@@ -62,8 +62,10 @@ func (f *exportFlags) run(c *context, rest []string) error {
 	if err != nil {
 		return badInput(scenarioProblems(err))
 	}
+	// Export writes MRA's networks: it takes runs whose settings are mra's
+	// (mra, single, reptile), whatever other algorithms are registered.
 	cfg, ok := mra.ConfigOf(run.Settings)
-	if !ok || cfg.Algo == mra.AlgoMADDPG {
+	if !ok {
 		return badInputf("--run %s is a %s run; export writes MRA-family policies (mra, single, reptile)", f.runDir, run.Settings.Algorithm())
 	}
 	reg, _ := env.Lookup(s.Game.Name) // checked by Load

@@ -5,5 +5,7 @@ package cli
 import (
 	_ "github.com/mrasim/mrasim/env/matrix"
 	_ "github.com/mrasim/mrasim/env/particle"
+	_ "github.com/mrasim/mrasim/maddpg"
+	_ "github.com/mrasim/mrasim/mappo"
 	_ "github.com/mrasim/mrasim/mra"
 )

@@ -136,7 +136,7 @@ func deviationGain(t *testing.T, newGame func() (env.Game, error), others agents
 	return mean, half
 }
 
-// TestPowerTable measures the power table of the README: for each particle
+// TestPowerTable measures the power table of docs/algorithms/best-response.md: for each particle
 // game and size, against uniform random play and (resource) against a
 // trained run, the gain of each hand-written deviation for one agent of
 // the first type over 300 paired episodes, and the gain the league's

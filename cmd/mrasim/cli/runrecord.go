@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -68,13 +69,21 @@ func resolveSettings(s *scenarios.Scenario, dir string, resume bool) error {
 
 // resolvedRecord returns the recorded settings r.Algo as a map, with the
 // keys a record of older days lacks and learner.Resolver fills in added
-// (MRA's precision: float64 for a record without one).
+// (MRA's precision: float64 for a record without one), and the keys the
+// algorithm does not read left out: a record of older days may hold them
+// (maddpg's records hold MRA's keys from when the two shared a settings
+// type, mra's hold MADDPG's tau), and they never changed what was trained.
 func resolvedRecord(s *scenarios.Scenario, r runRecord) map[string]any {
 	var ra map[string]any
 	json.Unmarshal(r.Algo, &ra)
 	algo, err := learner.Lookup(s.Algo.Algorithm())
 	if ra == nil || err != nil {
 		return ra
+	}
+	for k := range ra {
+		if k != "name" && !slices.Contains(algo.Keys, k) {
+			delete(ra, k)
+		}
 	}
 	rs, err := algo.DecodeJSON(r.Algo)
 	res, ok := rs.(learner.Resolver)

@@ -1,7 +1,8 @@
-package mra
+package maddpg
 
 import (
 	"fmt"
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math/rand/v2"
 
@@ -18,29 +19,29 @@ func (m *MADDPG) logits(enc *replay.Encoding, rows int, self, ents []float64, pr
 	n, e, d := enc.N, enc.E, enc.D
 	if rows < 1 || rows%n != 0 || len(self) != rows*d || len(ents) != rows*e*d || len(present) != rows*e ||
 		len(graph) != rows*e || enc.D != m.f.D {
-		panic(fmt.Sprintf("mra: maddpg act with %d rows of N=%d, E=%d, D=%d: inconsistent lengths self %d ents %d present %d graph %d",
+		panic(fmt.Sprintf("maddpg: maddpg act with %d rows of N=%d, E=%d, D=%d: inconsistent lengths self %d ents %d present %d graph %d",
 			rows, n, e, d, len(self), len(ents), len(present), len(graph)))
 	}
 	rs := &m.ars
-	rs.layout(enc, rows/n)
-	rs.self = growT(rs.self, rows*d)
-	rs.ents = growT(rs.ents, rows*e*d)
-	rs.mask = growT(rs.mask, rows*e)
+	rs.Layout(enc, rows/n)
+	rs.Self = chunk.Grow(rs.Self, rows*d)
+	rs.Ents = chunk.Grow(rs.Ents, rows*e*d)
+	rs.Mask = chunk.Grow(rs.Mask, rows*e)
 	for r0 := range rows {
-		r := rs.at[r0]
-		copy(rs.self[r*d:(r+1)*d], self[r0*d:(r0+1)*d])
-		copy(rs.ents[r*e*d:(r+1)*e*d], ents[r0*e*d:(r0+1)*e*d])
-		copy(rs.mask[r*e:(r+1)*e], present[r0*e:(r0+1)*e])
+		r := rs.At[r0]
+		copy(rs.Self[r*d:(r+1)*d], self[r0*d:(r0+1)*d])
+		copy(rs.Ents[r*e*d:(r+1)*e*d], ents[r0*e*d:(r0+1)*e*d])
+		copy(rs.Mask[r*e:(r+1)*e], present[r0*e:(r0+1)*e])
 	}
 	for t, p := range m.online.actor {
-		lo, hi := rs.rowsOf(t)
+		lo, hi := rs.RowsOf(t)
 		if lo == hi {
 			continue
 		}
-		p.forward(e, rs.typeSelf(t, rs.self), rs.ents[lo*e*d:hi*e*d], rs.mask[lo*e:hi*e])
+		p.forward(e, rs.TypeSelf(t, rs.Self), rs.Ents[lo*e*d:hi*e*d], rs.Mask[lo*e:hi*e])
 		w := p.enc.attn.Weights()
 		for r := lo; r < hi; r++ {
-			r0 := rs.sample[r]*n + rs.agent[r]
+			r0 := rs.Sample[r]*n + rs.Agent[r]
 			copy(graph[r0*e:(r0+1)*e], w[(r-lo)*e:(r-lo+1)*e])
 		}
 	}
@@ -51,8 +52,8 @@ func (m *MADDPG) ddpgRow(enc *replay.Encoding, r0 int) []float64 {
 	rs := &m.ars
 	t := enc.Type[r0%enc.N]
 	p := m.online.actor[t]
-	lo, _ := rs.rowsOf(t)
-	r := rs.at[r0] - lo
+	lo, _ := rs.RowsOf(t)
+	r := rs.At[r0] - lo
 	return p.logits[r*p.a : (r+1)*p.a]
 }
 
@@ -67,15 +68,15 @@ func (m *MADDPG) Act(enc *replay.Encoding, rows int, self, ents []float64, prese
 	for r0 := range rows {
 		l := m.ddpgRow(enc, r0)
 		p := m.prob[:len(l)]
-		softmaxInto(p, l)
+		nn.SoftmaxInto(p, l)
 		actions[r0] = nn.Sample(rng, p)
 	}
 }
 
-// DDPGAgent plays a trained MADDPG at one population, as an
+// Agent plays a trained MADDPG at one population, as an
 // agents.Policy: every agent samples from its type's actor. Use one
-// DDPGAgent per game copy.
-type DDPGAgent struct {
+// Agent per game copy.
+type Agent struct {
 	m     *MADDPG
 	enc   *replay.Encoding
 	rng   *rand.Rand
@@ -85,22 +86,22 @@ type DDPGAgent struct {
 	pres  []bool
 }
 
-// NewDDPGAgent returns an agent playing m at spec's population, drawing
+// NewAgent returns an agent playing m at spec's population, drawing
 // from seed.
-func NewDDPGAgent(m *MADDPG, spec *env.Spec, seed uint64) (*DDPGAgent, error) {
+func NewAgent(m *MADDPG, spec *env.Spec, seed uint64) (*Agent, error) {
 	enc, err := replay.NewEncoding(m.f, spec)
 	if err != nil {
 		return nil, err
 	}
 	n := enc.N
-	return &DDPGAgent{
+	return &Agent{
 		m: m, enc: enc, rng: rand.New(rand.NewPCG(seed, 0x6464)),
 		self: make([]float64, n*enc.D), ents: make([]float64, n*enc.E*enc.D),
 		graph: make([]float64, n*enc.E), pres: make([]bool, n*enc.E),
 	}, nil
 }
 
-func (a *DDPGAgent) encode(f *env.Frame) {
+func (a *Agent) encode(f *env.Frame) {
 	enc := a.enc
 	e, d := enc.E, enc.D
 	for i := range enc.N {
@@ -109,7 +110,7 @@ func (a *DDPGAgent) encode(f *env.Frame) {
 }
 
 // Act implements agents.Policy.
-func (a *DDPGAgent) Act(f *env.Frame, actions []int) {
+func (a *Agent) Act(f *env.Frame, actions []int) {
 	a.encode(f)
 	a.m.Act(a.enc, a.enc.N, a.self, a.ents, a.pres, a.rng, actions, a.graph)
 }
@@ -117,8 +118,8 @@ func (a *DDPGAgent) Act(f *env.Frame, actions []int) {
 // ActionProbs writes the exact action distribution softmax(ℓ_i) of agent i
 // in frame f to dst (length: the agent's number of actions). It
 // implements agents.Distribution, for exact NashConv in the league.
-func (a *DDPGAgent) ActionProbs(f *env.Frame, i int, dst []float64) {
+func (a *Agent) ActionProbs(f *env.Frame, i int, dst []float64) {
 	a.encode(f)
 	a.m.logits(a.enc, a.enc.N, a.self, a.ents, a.pres, a.graph)
-	softmaxInto(dst, a.m.ddpgRow(a.enc, i))
+	nn.SoftmaxInto(dst, a.m.ddpgRow(a.enc, i))
 }

@@ -1,7 +1,8 @@
-package mra
+package maddpg
 
 import (
 	"fmt"
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -13,12 +14,15 @@ import (
 
 // MADDPG's parameter groups, in the order they sit in its flat vector.
 const (
-	ddpgGroupCritic = iota // the centralised critic Q (q_lr)
-	ddpgGroupActor         // the actors μ, one per agent type (pi_lr)
-	ddpgGroups
+	groupCritic = iota // the centralised critic Q (q_lr)
+	groupActor         // the actors μ, one per agent type (pi_lr)
+	numGroups
 )
 
-var ddpgGroupNames = [ddpgGroups]string{"critic", "actor"}
+var groupNames = [numGroups]string{"critic", "actor"}
+
+// span is a half-open range [lo, hi) of the flat parameter vector.
+type span struct{ lo, hi int }
 
 // ddpgLogitReg is λ of the actor's logit regulariser λ·mean(logits²), the
 // value of the MADDPG authors' code (p_reg · 1e-3), which keeps the
@@ -40,7 +44,7 @@ func (m *MADDPG) newNets() *ddpgNets {
 }
 
 func (n *ddpgNets) group(g int) []nn.Module {
-	if g == ddpgGroupCritic {
+	if g == groupCritic {
 		return n.critic.modules()
 	}
 	var mods []nn.Module
@@ -53,7 +57,7 @@ func (n *ddpgNets) group(g int) []nn.Module {
 // bind binds every module, and the critic's second embedding instance, to
 // value and grad laid out as MADDPG.params.
 func (n *ddpgNets) bind(m *MADDPG, value, grad []float64) {
-	for g := range ddpgGroups {
+	for g := range numGroups {
 		off := m.groups[g].lo
 		for _, mod := range n.group(g) {
 			k := mod.NumParams()
@@ -79,7 +83,7 @@ func (n *ddpgNets) bind(m *MADDPG, value, grad []float64) {
 //     MAAC's attention over the other agents' (observation, action)
 //     embeddings (Iqbal and Sha 2019), so it too serves every population;
 //   - target copies of both, updated by Polyak averaging
-//     θ⁻ ← (1 − τ)·θ⁻ + τ·θ after every gradient step (τ = Config.Tau;
+//     θ⁻ ← (1 − τ)·θ⁻ + τ·θ after every gradient step (τ = Settings.Tau;
 //     τ = 1 is a hard copy).
 //
 // The updates, on a replay batch (o, a, r, o', done) of one population
@@ -91,38 +95,38 @@ func (n *ddpgNets) bind(m *MADDPG, value, grad []float64) {
 //	        â_i = GumbelSoftmaxST(ℓ_i(o_i)), the other agents' actions a_j replayed
 //
 // with λ = 1e-3 (the authors' code). Each gradient is clipped at global
-// norm Config.GradClip (not scaled by N) before its Adam step. Acting
+// norm Settings.GradClip (not scaled by N) before its Adam step. Acting
 // samples the hard Gumbel-softmax action, which is distributed as
 // softmax(ℓ) (the Gumbel-max trick): that sampling is the exploration, and
 // softmax(ℓ) is the exact action distribution the league uses.
 //
 // The updates split their batch into fixed chunks of samples run by a
 // pool of worker goroutines and reduce the chunks' gradients in chunk
-// order, as Model's do, so results are identical bit for bit whatever the
+// order (agents/chunk), as MRA's do, so results are identical bit for bit whatever the
 // number of workers (SetWorkers). A MADDPG is not safe for concurrent use;
 // it has its own random stream (the updates' Gumbel noise, drawn on the
 // calling goroutine), saved in its state.
 type MADDPG struct {
-	cfg Config
+	cfg Settings
 	f   replay.Features
 
 	params, grad []float64
 	target       []float64
-	groups       [ddpgGroups]span
-	layout       [ddpgGroups][]nn.Segment
-	opt          [ddpgGroups]*optim.Adam
+	groups       [numGroups]span
+	layout       [numGroups][]nn.Segment
+	opt          [numGroups]*optim.Adam
 
 	online *ddpgNets // acting's instance, bound to params and grad
 	pcg    *rand.PCG
 	rng    *rand.Rand
-	ars    rows[float64] // Act's rows
+	ars    chunk.Rows[float64] // Act's rows
 	prob   []float64
 	noise  []float64 // B·N×A Gumbel noise of the running update, sample-major rows
 
 	// Parallel updates.
 	work      []*ddpgWorker
 	workers   int
-	pool      *pool
+	pool      *chunk.Pool
 	job       ddpgJob
 	chunkGrad [][]float64
 	chunkStat [][3]float64
@@ -134,12 +138,12 @@ type MADDPG struct {
 	// estimator is, at the parameters the values were recorded at.
 	st *stSeam
 
-	stats DDPGStats
+	stats Stats
 	err   error
 }
 
-// DDPGStats are the figures of MADDPG's latest updates.
-type DDPGStats struct {
+// Stats are the figures of MADDPG's latest updates.
+type Stats struct {
 	CriticLoss float64 // L_Q
 	ActorLoss  float64 // L_μ
 	Q          float64 // mean Q_i(o, … â_i …) over alive rows in the actor update
@@ -149,23 +153,23 @@ type DDPGStats struct {
 // NewMADDPG builds MADDPG's networks for a game with features f and
 // initialises them from rng: Xavier-normal weights, zero biases, targets
 // equal to the online networks.
-func NewMADDPG(cfg Config, f replay.Features, rng *rand.Rand) (*MADDPG, error) {
+func NewMADDPG(cfg Settings, f replay.Features, rng *rand.Rand) (*MADDPG, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	h := len(f.Types)
 	if h < 1 || len(f.Actions) != h || f.D < 1 || f.A < 1 {
-		return nil, fmt.Errorf("mra: features with %d types, %d action counts, row width %d: want ≥ 1 type, one action count each, width ≥ 1", h, len(f.Actions), f.D)
+		return nil, fmt.Errorf("maddpg: features with %d types, %d action counts, row width %d: want ≥ 1 type, one action count each, width ≥ 1", h, len(f.Actions), f.D)
 	}
 	for k, a := range f.Actions {
 		if a < 1 || a > f.A {
-			return nil, fmt.Errorf("mra: type %q has %d actions, want 1 … %d", f.Types[k], a, f.A)
+			return nil, fmt.Errorf("maddpg: type %q has %d actions, want 1 … %d", f.Types[k], a, f.A)
 		}
 	}
-	m := &MADDPG{cfg: cfg, f: f, workers: min(runtime.GOMAXPROCS(0), numChunks)}
+	m := &MADDPG{cfg: cfg, f: f, workers: min(runtime.GOMAXPROCS(0), chunk.Count)}
 	proto := m.newNets()
 	off := 0
-	for g := range ddpgGroups {
+	for g := range numGroups {
 		n := 0
 		for _, mod := range proto.group(g) {
 			m.layout[g] = mod.AppendSegments(m.layout[g], off+n)
@@ -176,24 +180,24 @@ func NewMADDPG(cfg Config, f replay.Features, rng *rand.Rand) (*MADDPG, error) {
 	}
 	m.params, m.grad = make([]float64, off), make([]float64, off)
 	m.target = make([]float64, off)
-	for g := range ddpgGroups {
+	for g := range numGroups {
 		nn.XavierNormal(rng, m.params, nn.Layout{Layers: m.layout[g]})
 	}
 	copy(m.target, m.params)
 	m.online = proto
 	m.online.bind(m, m.params, m.grad)
-	for g := range ddpgGroups {
+	for g := range numGroups {
 		o, err := m.newOptimizer(g)
 		if err != nil {
 			return nil, err
 		}
 		m.opt[g] = o
 	}
-	m.chunkGrad = make([][]float64, numChunks)
+	m.chunkGrad = make([][]float64, chunk.Count)
 	for c := range m.chunkGrad {
 		m.chunkGrad[c] = make([]float64, off)
 	}
-	m.chunkStat = make([][3]float64, numChunks)
+	m.chunkStat = make([][3]float64, chunk.Count)
 	m.pcg = rand.NewPCG(rng.Uint64(), rng.Uint64())
 	m.rng = rand.New(m.pcg)
 	m.prob = make([]float64, f.A)
@@ -204,7 +208,7 @@ func NewMADDPG(cfg Config, f replay.Features, rng *rand.Rand) (*MADDPG, error) {
 // actors, weight decay WeightDecay.
 func (m *MADDPG) newOptimizer(g int) (*optim.Adam, error) {
 	lr := m.cfg.CriticLR
-	if g == ddpgGroupActor {
+	if g == groupActor {
 		lr = m.cfg.PolicyLR
 	}
 	ac := optim.DefaultAdam()
@@ -212,13 +216,13 @@ func (m *MADDPG) newOptimizer(g int) (*optim.Adam, error) {
 	ac.WeightDecay = m.cfg.WeightDecay
 	o, err := optim.NewAdam(m.groups[g].hi-m.groups[g].lo, ac)
 	if err != nil {
-		return nil, fmt.Errorf("mra: maddpg %s optimizer: %w", ddpgGroupNames[g], err)
+		return nil, fmt.Errorf("maddpg: maddpg %s optimizer: %w", groupNames[g], err)
 	}
 	return o, nil
 }
 
-// Config returns the configuration.
-func (m *MADDPG) Config() Config { return m.cfg }
+// Settings returns the settings the networks were built with.
+func (m *MADDPG) Settings() Settings { return m.cfg }
 
 // Features returns the encoding widths the networks were built for.
 func (m *MADDPG) Features() replay.Features { return m.f }
@@ -228,7 +232,7 @@ func (m *MADDPG) Features() replay.Features { return m.f }
 func (m *MADDPG) ParamCount() int { return len(m.params) }
 
 // Stats returns the figures of the latest updates.
-func (m *MADDPG) Stats() DDPGStats { return m.stats }
+func (m *MADDPG) Stats() Stats { return m.stats }
 
 // Err returns the first error of an update (a non-finite gradient), nil if
 // none; the failing update left its parameters unchanged.
@@ -238,7 +242,7 @@ func (m *MADDPG) Err() error { return m.err }
 // at most the fixed number of chunks, 8). The default is GOMAXPROCS. The
 // results do not depend on it.
 func (m *MADDPG) SetWorkers(n int) {
-	n = max(1, min(n, numChunks))
+	n = max(1, min(n, chunk.Count))
 	if n == m.workers {
 		return
 	}
@@ -250,7 +254,7 @@ func (m *MADDPG) SetWorkers(n int) {
 // restarted by the next update.
 func (m *MADDPG) Close() {
 	if m.pool != nil {
-		m.pool.stop()
+		m.pool.Stop()
 		m.pool = nil
 	}
 }
@@ -260,17 +264,17 @@ func (m *MADDPG) checkBatch(b *replay.Batch) {
 	enc := b.Enc
 	switch {
 	case b.Size < 1:
-		panic("mra: empty batch")
+		panic("maddpg: empty batch")
 	case enc.D != m.f.D || enc.A != m.f.A || len(enc.Types) != len(m.f.Types):
-		panic(fmt.Sprintf("mra: batch encoded with D=%d, A=%d, %d types; the networks take D=%d, A=%d, %d types", enc.D, enc.A, len(enc.Types), m.f.D, m.f.A, len(m.f.Types)))
+		panic(fmt.Sprintf("maddpg: batch encoded with D=%d, A=%d, %d types; the networks take D=%d, A=%d, %d types", enc.D, enc.A, len(enc.Types), m.f.D, m.f.A, len(m.f.Types)))
 	case enc.E < 1:
-		panic("mra: the population's agents observe no entity rows (E = 0)")
+		panic("maddpg: the population's agents observe no entity rows (E = 0)")
 	}
 }
 
 // drawNoise fills m.noise (rows×A) with Gumbel noise −log(−log u).
 func (m *MADDPG) drawNoise(rows int) []float64 {
-	m.noise = growT(m.noise, rows*m.f.A)
+	m.noise = chunk.Grow(m.noise, rows*m.f.A)
 	for i := range m.noise {
 		u := m.rng.Float64()
 		for u == 0 {
@@ -289,7 +293,7 @@ func (m *MADDPG) UpdateCritic(b *replay.Batch) float64 {
 	m.checkBatch(b)
 	loss := m.criticLoss(b, m.drawNoise(b.Size*b.Enc.N))
 	m.stats.CriticLoss = loss
-	return m.finish(ddpgGroupCritic, loss)
+	return m.finish(groupCritic, loss)
 }
 
 // UpdateActors takes one gradient step of every type's actor on b (L_μ),
@@ -301,7 +305,7 @@ func (m *MADDPG) UpdateActors(b *replay.Batch) (loss, entropy float64) {
 	m.checkBatch(b)
 	loss = m.actorLoss(b, m.drawNoise(b.Size*b.Enc.N))
 	m.stats.ActorLoss = loss
-	return m.finish(ddpgGroupActor, loss), m.stats.Entropy
+	return m.finish(groupActor, loss), m.stats.Entropy
 }
 
 // finish clips group g's gradient, takes its Adam step and its targets'
@@ -316,7 +320,7 @@ func (m *MADDPG) finish(g int, loss float64) float64 {
 	}
 	if err != nil {
 		if m.err == nil {
-			m.err = fmt.Errorf("mra: maddpg %s step: %w", ddpgGroupNames[g], err)
+			m.err = fmt.Errorf("maddpg: maddpg %s step: %w", groupNames[g], err)
 		}
 		return math.NaN()
 	}

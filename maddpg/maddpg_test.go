@@ -1,28 +1,38 @@
-package mra_test
+package maddpg_test
 
 import (
 	"bytes"
 	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"math"
 	"testing"
 
 	"github.com/mrasim/mrasim/agents"
 	"github.com/mrasim/mrasim/env"
-	"github.com/mrasim/mrasim/mra"
+	_ "github.com/mrasim/mrasim/env/matrix" // volunteer, minority
+	"github.com/mrasim/mrasim/examples/toylearner"
+	"github.com/mrasim/mrasim/maddpg"
 )
 
-// ddpgConfig is the learning tests' MADDPG: the resource-maddpg scenario's
-// hyper-parameters, the MADDPG paper's (learning rates 0.01, τ = 0.01,
-// gradient clip 0.5, no weight decay) with batches of 256.
-func ddpgConfig() mra.Config {
-	cfg := mra.DefaultConfig()
-	cfg.Algo = mra.AlgoMADDPG
-	cfg.BatchSize = 256
-	cfg.PolicyLR, cfg.CriticLR = 0.01, 0.01
-	cfg.WeightDecay = 0
-	cfg.GradClip = 0.5
-	cfg.Tau = 0.01
-	return cfg
+// paperSettings are the learning tests' MADDPG: the resource-maddpg
+// scenario's hyper-parameters, the MADDPG paper's (learning rates 0.01,
+// τ = 0.01, gradient clip 0.5, no weight decay) with batches of 256.
+func paperSettings() *maddpg.Settings {
+	s := maddpg.DefaultSettings()
+	s.BatchSize = 256
+	s.PolicyLR, s.CriticLR = 0.01, 0.01
+	s.WeightDecay = 0
+	s.GradClip = 0.5
+	s.Tau = 0.01
+	return &s
+}
+
+// smallSettings keep the default schedule but shrink batches so tests run
+// in seconds.
+func smallSettings() *maddpg.Settings {
+	s := maddpg.DefaultSettings()
+	s.BatchSize, s.StepsPerUpdate, s.NumUpdates, s.BufferLength = 64, 40, 2, 5000
+	return &s
 }
 
 // TestMADDPGResumeIsExact: 2k episodes in one go and k + save + load into
@@ -30,25 +40,25 @@ func ddpgConfig() mra.Config {
 // networks, targets, optimizers and metrics, across two populations.
 func TestMADDPGResumeIsExact(t *testing.T) {
 	pops := []string{"agents=2", "agents=3"}
-	cfg := smallConfig(mra.AlgoMADDPG)
-	whole := newTrainer(t, cfg, "resource", nil, pops, 32, 4, 2)
-	want := run(t, whole)
+	cfg := smallSettings()
+	whole := learnertest.NewTrainer(t, cfg, "resource", nil, pops, 32, 4, 2)
+	want := learnertest.Run(t, whole)
 
-	first := newTrainer(t, cfg, "resource", nil, pops, 16, 4, 2)
-	got := run(t, first)
-	state := save(t, first)
-	second := newTrainer(t, cfg, "resource", nil, pops, 32, 4, 1)
+	first := learnertest.NewTrainer(t, cfg, "resource", nil, pops, 16, 4, 2)
+	got := learnertest.Run(t, first)
+	state := learnertest.Save(t, first)
+	second := learnertest.NewTrainer(t, cfg, "resource", nil, pops, 32, 4, 1)
 	if err := second.Load(state); err != nil {
 		t.Fatal(err)
 	}
-	got = append(got, run(t, second)...)
-	if mra.TrainedMADDPG(whole.Learner()) == nil || mra.TrainedModel(whole.Learner()) != nil {
-		t.Fatal("a maddpg trainer should train MADDPG networks, not MRA's")
+	got = append(got, learnertest.Run(t, second)...)
+	if maddpg.Trained(whole.Learner()) == nil {
+		t.Fatal("a maddpg trainer should train MADDPG networks")
 	}
-	if !bytes.Equal(mra.TrainedMADDPG(whole.Learner()).AppendState(nil), mra.TrainedMADDPG(second.Learner()).AppendState(nil)) {
+	if !bytes.Equal(maddpg.Trained(whole.Learner()).AppendState(nil), maddpg.Trained(second.Learner()).AppendState(nil)) {
 		t.Fatal("networks after 16 + resume + 16 episodes differ from 32 episodes in one go")
 	}
-	sameMetrics(t, want, got)
+	learnertest.SameMetrics(t, want, got)
 	if want[len(want)-1].Updates == 0 {
 		t.Fatal("no update cycle ran: the check is empty")
 	}
@@ -59,32 +69,32 @@ func TestMADDPGResumeIsExact(t *testing.T) {
 		p, _ := env.ParsePopulation(s)
 		setup.Populations = append(setup.Populations, p)
 	}
-	m, err := mra.LoadMADDPG(cfg, setup, save(t, whole))
+	m, err := maddpg.Load(*cfg, setup, learnertest.Save(t, whole))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(m.AppendState(nil), mra.TrainedMADDPG(whole.Learner()).AppendState(nil)) {
+	if !bytes.Equal(m.AppendState(nil), maddpg.Trained(whole.Learner()).AppendState(nil)) {
 		t.Error("LoadMADDPG's networks differ from the trainer's")
 	}
-	if _, err := mra.LoadMADDPG(cfg, setup, state[:60]); err == nil {
+	if _, err := maddpg.Load(*cfg, setup, state[:60]); err == nil {
 		t.Error("LoadMADDPG accepted a truncated state")
 	}
-	mraCfg := smallConfig(mra.AlgoMRA)
-	other := newTrainer(t, mraCfg, "resource", nil, pops, 32, 4, 1)
+	toylearner.Register()
+	other := learnertest.NewTrainer(t, toylearner.Defaults(), "resource", nil, pops, 32, 4, 1)
 	if err := other.Load(state); err == nil {
-		t.Error("an MRA trainer loaded a MADDPG checkpoint")
+		t.Error("another algorithm's trainer loaded a MADDPG checkpoint")
 	}
 }
 
 // TestMADDPGWorkersDoNotChangeResults: the same run with 1 and 3 workers
 // stepping the games gives the same networks bit for bit.
 func TestMADDPGWorkersDoNotChangeResults(t *testing.T) {
-	cfg := smallConfig(mra.AlgoMADDPG)
+	cfg := smallSettings()
 	var states [][]byte
 	for _, w := range []int{1, 3} {
-		tr := newTrainer(t, cfg, "tag", nil, []string{"adversaries=2,good=1", "adversaries=3,good=2"}, 16, 4, w)
-		run(t, tr)
-		states = append(states, mra.TrainedMADDPG(tr.Learner()).AppendState(nil))
+		tr := learnertest.NewTrainer(t, cfg, "tag", nil, []string{"adversaries=2,good=1", "adversaries=3,good=2"}, 16, 4, w)
+		learnertest.Run(t, tr)
+		states = append(states, maddpg.Trained(tr.Learner()).AppendState(nil))
 	}
 	if !bytes.Equal(states[0], states[1]) {
 		t.Error("1 and 3 workers trained different networks")
@@ -108,10 +118,10 @@ func TestMADDPGTrainsEveryGame(t *testing.T) {
 		{"minority", []string{"players=3", "players=5"}, 64},
 	} {
 		t.Run(g.name, func(t *testing.T) {
-			cfg := smallConfig(mra.AlgoMADDPG)
+			cfg := smallSettings()
 			cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates = 16, 10, 1
-			tr := newTrainer(t, cfg, g.name, nil, g.pops, g.episodes, 4, 2)
-			ms := run(t, tr)
+			tr := learnertest.NewTrainer(t, cfg, g.name, nil, g.pops, g.episodes, 4, 2)
+			ms := learnertest.Run(t, tr)
 			last := ms[len(ms)-1]
 			if last.Updates == 0 {
 				t.Fatal("no update cycle ran")
@@ -169,14 +179,14 @@ func pairedPerStep(t *testing.T, g env.Game, trained agents.Policy, episodes int
 func beatsRandom(t *testing.T, seed uint64) {
 	const episodes, margin = 240, 0.08
 	pop, _ := env.ParsePopulation("agents=3")
-	tr, err := learner.NewTrainer(ddpgConfig(), learner.Setup{Game: "resource", Seed: seed, Episodes: episodes, ParallelEnvs: 12, Workers: 2, LogEvery: 12, Populations: []env.Population{pop}})
+	tr, err := learner.NewTrainer(paperSettings(), learner.Setup{Game: "resource", Seed: seed, Episodes: episodes, ParallelEnvs: 12, Workers: 2, LogEvery: 12, Populations: []env.Population{pop}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tr.Close()
-	run(t, tr)
-	g := mustGame(t, "resource", nil, "agents=3")
-	agent, err := mra.NewDDPGAgent(mra.TrainedMADDPG(tr.Learner()), g.Spec(), 5)
+	learnertest.Run(t, tr)
+	g := learnertest.MustGame(t, "resource", nil, "agents=3")
+	agent, err := maddpg.NewAgent(maddpg.Trained(tr.Learner()), g.Spec(), 5)
 	if err != nil {
 		t.Fatal(err)
 	}

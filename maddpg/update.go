@@ -1,14 +1,15 @@
-package mra
+package maddpg
 
 import (
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 
 	"github.com/mrasim/mrasim/agents/nn"
 )
 
-// MADDPG's updates run like Model's (see update_pool.go): the batch is
-// split into numChunks fixed sample ranges; each chunk is computed by some
+// MADDPG's updates run like MRA's (agents/chunk's machinery): the batch is
+// split into chunk.Count fixed sample ranges; each chunk is computed by some
 // worker with its own network instances sharing the parameters, into its
 // own gradient buffer; the caller adds the chunk gradients in chunk order.
 // The Gumbel noise of every (sample, agent) row is drawn on the calling
@@ -22,7 +23,7 @@ type ddpgWorker struct {
 	on, tg      *ddpgNets // online (bound to params) and targets (bound to target)
 	grad, tgrad []float64
 	gumbel      []nn.GumbelSoftmax // per type, temperature 1
-	rs          rows[float64]
+	rs          chunk.Rows[float64]
 
 	gn      []float64 // one type's Gumbel noise
 	act     []float64 // rows×A actions fed to a critic (replayed or target)
@@ -65,25 +66,25 @@ func (m *MADDPG) runChunks() {
 		m.work = append(m.work, m.newWorker())
 	}
 	if m.workers == 1 {
-		for c := range numChunks {
+		for c := range chunk.Count {
 			m.runChunk(0, c)
 		}
 		return
 	}
 	if m.pool == nil {
-		m.pool = newPool(m.workers, m.runChunk)
+		m.pool = chunk.NewPool(m.workers, m.runChunk)
 	}
-	m.pool.runAll()
+	m.pool.RunAll()
 }
 
 // runChunk runs the current job on chunk c with worker w.
 func (m *MADDPG) runChunk(w, c int) {
 	wk := m.work[w]
 	j := &m.job
-	s0, s1 := chunkRange(c, j.b.Size)
-	g := ddpgGroupCritic
+	s0, s1 := chunk.Range(c, j.b.Size)
+	g := groupCritic
 	if j.actor {
-		g = ddpgGroupActor
+		g = groupActor
 	}
 	sp := m.groups[g]
 	m.chunkStat[c] = [3]float64{}
@@ -115,22 +116,22 @@ func (m *MADDPG) run(actor bool, b *replay.Batch, noise []float64) [3]float64 {
 	if alive > 0 {
 		inv = 1 / float64(alive)
 	}
-	m.y, m.q = growT(m.y, n), growT(m.q, n)
+	m.y, m.q = chunk.Grow(m.y, n), chunk.Grow(m.q, n)
 	if m.st != nil && m.st.record {
-		m.st.v = growT(m.st.v, n*m.f.A)
+		m.st.v = chunk.Grow(m.st.v, n*m.f.A)
 	}
 	m.job = ddpgJob{actor: actor, b: b, noise: noise, inv: inv}
 	m.runChunks()
 	m.job.b, m.job.noise = nil, nil
-	g := ddpgGroupCritic
+	g := groupCritic
 	if actor {
-		g = ddpgGroupActor
+		g = groupActor
 	}
 	sp := m.groups[g]
 	clear(m.grad)
 	grad := m.grad[sp.lo:sp.hi]
 	var sum [3]float64
-	for c := range numChunks {
+	for c := range chunk.Count {
 		for i, v := range m.chunkGrad[c][sp.lo:sp.hi] {
 			grad[i] += v
 		}
@@ -165,27 +166,24 @@ func putOneHot(dst []float64, a int) {
 	dst[a] = 1
 }
 
-// global returns the sample-major batch row of chunk row r.
-func (rs *rows[T]) global(s0, r int) int { return (s0+rs.sample[r])*rs.n + rs.agent[r] }
-
 // criticChunk computes samples s0 … s1−1's part of L_Q into st[0] and its
 // gradient into wk.grad.
 func (m *MADDPG) criticChunk(wk *ddpgWorker, s0, s1 int, st *[3]float64) {
 	j := &m.job
 	rs := &wk.rs
-	rs.gather(j.b, s0, s1, true)
-	nr, e, d, A := (s1-s0)*rs.n, rs.e, rs.d, m.f.A
+	rs.Gather(j.b, s0, s1, true)
+	nr, e, d, A := (s1-s0)*rs.N, rs.E, rs.D, m.f.A
 
 	// a'_j = onehot(argmax(ℓ⁻_j(o'_j) + g_j)) from the target actors.
-	wk.act = growT(wk.act, nr*A)
+	wk.act = chunk.Grow(wk.act, nr*A)
 	for t, p := range wk.tg.actor {
-		lo, hi := rs.rowsOf(t)
+		lo, hi := rs.RowsOf(t)
 		if lo == hi {
 			continue
 		}
-		lg := p.forward(e, rs.typeSelf(t, rs.nextSelf), rs.nextEnts[lo*e*d:hi*e*d], rs.nextMask[lo*e:hi*e])
+		lg := p.forward(e, rs.TypeSelf(t, rs.NextSelf), rs.NextEnts[lo*e*d:hi*e*d], rs.NextMask[lo*e:hi*e])
 		for r := lo; r < hi; r++ {
-			l, gn := lg[(r-lo)*p.a:(r-lo+1)*p.a], j.noise[rs.global(s0, r)*A:]
+			l, gn := lg[(r-lo)*p.a:(r-lo+1)*p.a], j.noise[rs.Global(s0, r)*A:]
 			best, arg := math.Inf(-1), 0
 			for k, v := range l {
 				if v += gn[k]; v > best {
@@ -196,24 +194,24 @@ func (m *MADDPG) criticChunk(wk *ddpgWorker, s0, s1 int, st *[3]float64) {
 		}
 	}
 	tc := wk.tg.critic
-	xn := tc.embed(0, tc.encode(e, rs.nextSelf, rs.nextEnts, rs.nextMask), rs.nextSelf, wk.act)
+	xn := tc.embed(0, tc.encode(e, rs.NextSelf, rs.NextEnts, rs.NextMask), rs.NextSelf, wk.act)
 	qn := tc.q(rs, xn, xn)
 
 	// Q(o, a) with the replayed actions.
 	for r := range nr {
-		putOneHot(wk.act[r*A:(r+1)*A], rs.action[r])
+		putOneHot(wk.act[r*A:(r+1)*A], rs.Action[r])
 	}
 	cr := wk.on.critic
-	x := cr.embed(0, cr.encode(e, rs.self, rs.ents, rs.mask), rs.self, wk.act)
+	x := cr.embed(0, cr.encode(e, rs.Self, rs.Ents, rs.Mask), rs.Self, wk.act)
 	q := cr.q(rs, x, x)
-	wk.dQ = growT(wk.dQ, nr)
+	wk.dQ = chunk.Grow(wk.dQ, nr)
 	var loss float64
 	for r := range nr {
-		g := rs.global(s0, r)
-		y := rs.reward[r] + m.cfg.Gamma*(1-rs.done[r])*qn[r]
+		g := rs.Global(s0, r)
+		y := rs.Reward[r] + m.cfg.Gamma*(1-rs.Done[r])*qn[r]
 		m.y[g], m.q[g] = y, q[r]
 		wk.dQ[r] = 0
-		if rs.alive[r] {
+		if rs.Alive[r] {
 			diff := q[r] - y
 			loss += diff * diff * j.inv
 			wk.dQ[r] = 2 * diff * j.inv
@@ -229,29 +227,29 @@ func (m *MADDPG) criticChunk(wk *ddpgWorker, s0, s1 int, st *[3]float64) {
 func (m *MADDPG) actorChunk(wk *ddpgWorker, s0, s1 int, st *[3]float64) {
 	j := &m.job
 	rs := &wk.rs
-	rs.gather(j.b, s0, s1, false)
-	nr, e, d, A, inv := (s1-s0)*rs.n, rs.e, rs.d, m.f.A, j.inv
+	rs.Gather(j.b, s0, s1, false)
+	nr, e, d, A, inv := (s1-s0)*rs.N, rs.E, rs.D, m.f.A, j.inv
 
 	// â_i = GumbelSoftmaxST(ℓ_i(o_i)); the others' a_j replayed.
-	wk.act = growT(wk.act, nr*A)
-	wk.act2 = growT(wk.act2, nr*A)
+	wk.act = chunk.Grow(wk.act, nr*A)
+	wk.act2 = chunk.Grow(wk.act2, nr*A)
 	clear(wk.act2)
 	var reg, ent float64
 	for t, p := range wk.on.actor {
-		lo, hi := rs.rowsOf(t)
+		lo, hi := rs.RowsOf(t)
 		if lo == hi {
 			continue
 		}
-		lg := p.forward(e, rs.typeSelf(t, rs.self), rs.ents[lo*e*d:hi*e*d], rs.mask[lo*e:hi*e])
-		wk.gn = growT(wk.gn, (hi-lo)*p.a)
+		lg := p.forward(e, rs.TypeSelf(t, rs.Self), rs.Ents[lo*e*d:hi*e*d], rs.Mask[lo*e:hi*e])
+		wk.gn = chunk.Grow(wk.gn, (hi-lo)*p.a)
 		for r := lo; r < hi; r++ {
-			g := rs.global(s0, r)
+			g := rs.Global(s0, r)
 			copy(wk.gn[(r-lo)*p.a:(r-lo+1)*p.a], j.noise[g*A:g*A+p.a])
 		}
 		hard := wk.gumbel[t].ForwardNoise(lg, wk.gn)
 		soft := wk.gumbel[t].Soft()
 		for r := lo; r < hi; r++ {
-			g := rs.global(s0, r)
+			g := rs.Global(s0, r)
 			dst := wk.act2[r*A : r*A+p.a]
 			h, sf := hard[(r-lo)*p.a:(r-lo+1)*p.a], soft[(r-lo)*p.a:(r-lo+1)*p.a]
 			switch {
@@ -267,7 +265,7 @@ func (m *MADDPG) actorChunk(wk *ddpgWorker, s0, s1 int, st *[3]float64) {
 			default:
 				copy(dst, h)
 			}
-			if rs.alive[r] {
+			if rs.Alive[r] {
 				l := lg[(r-lo)*p.a : (r-lo+1)*p.a]
 				for _, v := range l {
 					reg += v * v * inv / float64(p.a)
@@ -277,18 +275,18 @@ func (m *MADDPG) actorChunk(wk *ddpgWorker, s0, s1 int, st *[3]float64) {
 		}
 	}
 	for r := range nr {
-		putOneHot(wk.act[r*A:(r+1)*A], rs.action[r])
+		putOneHot(wk.act[r*A:(r+1)*A], rs.Action[r])
 	}
 	cr := wk.on.critic
-	o := cr.encode(e, rs.self, rs.ents, rs.mask)
-	xkv := cr.embed(0, o, rs.self, wk.act)
-	xq := cr.embed(1, o, rs.self, wk.act2)
+	o := cr.encode(e, rs.Self, rs.Ents, rs.Mask)
+	xkv := cr.embed(0, o, rs.Self, wk.act)
+	xq := cr.embed(1, o, rs.Self, wk.act2)
 	q := cr.q(rs, xq, xkv)
-	wk.dQ = growT(wk.dQ, nr)
+	wk.dQ = chunk.Grow(wk.dQ, nr)
 	var meanQ float64
 	for r := range nr {
 		wk.dQ[r] = 0
-		if rs.alive[r] {
+		if rs.Alive[r] {
 			meanQ += q[r] * inv
 			wk.dQ[r] = -inv
 		}
@@ -297,19 +295,19 @@ func (m *MADDPG) actorChunk(wk *ddpgWorker, s0, s1 int, st *[3]float64) {
 	dxq, _ := cr.backQ(wk.dQ)
 	din := cr.backEmbed(1, dxq)
 	for t, p := range wk.on.actor {
-		lo, hi := rs.rowsOf(t)
+		lo, hi := rs.RowsOf(t)
 		if lo == hi {
 			continue
 		}
 		// The type's Gumbel-softmax still holds this forward's samples.
-		wk.dlogits = growT(wk.dlogits, (hi-lo)*p.a)
+		wk.dlogits = chunk.Grow(wk.dlogits, (hi-lo)*p.a)
 		for r := lo; r < hi; r++ {
 			copy(wk.dlogits[(r-lo)*p.a:(r-lo+1)*p.a], cr.actionGrad(din, r)[:p.a])
 		}
 		dl := wk.gumbel[t].Backward(wk.dlogits)
 		lg := p.logits
 		for r := lo; r < hi; r++ {
-			if !rs.alive[r] {
+			if !rs.Alive[r] {
 				continue
 			}
 			for k := range p.a {
@@ -325,7 +323,7 @@ func (m *MADDPG) actorChunk(wk *ddpgWorker, s0, s1 int, st *[3]float64) {
 // entropyOfLogits returns the entropy of softmax(l), using prob as
 // scratch.
 func entropyOfLogits(l, prob []float64) float64 {
-	softmaxInto(prob, l)
+	nn.SoftmaxInto(prob, l)
 	var h float64
 	for _, p := range prob {
 		if p > 0 {

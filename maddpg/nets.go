@@ -1,6 +1,7 @@
-package mra
+package maddpg
 
 import (
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 
@@ -23,7 +24,7 @@ type obsEncoder struct {
 	attn              *nn.EntityAttention
 }
 
-func newObsEncoder(c Config, d int) *obsEncoder {
+func newObsEncoder(c Settings, d int) *obsEncoder {
 	return &obsEncoder{
 		key:   nn.NewMLP(nn.NewReLU, d, c.Hidden, c.CriticKey),
 		query: nn.NewMLP(nn.NewReLU, d, c.Hidden, c.CriticKey),
@@ -70,7 +71,7 @@ type actorNet struct {
 	logits []float64 // the last forward's output, rows×A_k
 }
 
-func newActorNet(c Config, d, a int) *actorNet {
+func newActorNet(c Settings, d, a int) *actorNet {
 	return &actorNet{
 		enc:  newObsEncoder(c, d),
 		head: nn.NewMLP(nn.NewReLU, c.ValueDim+d, c.Hidden, a),
@@ -85,7 +86,7 @@ func (p *actorNet) forward(e int, self, ents []float64, mask []bool) []float64 {
 	o := p.enc.forward(e, self, ents, mask)
 	rows, v, d := len(o)/p.v, p.v, p.d
 	w := v + d
-	p.x = growT(p.x, rows*w)
+	p.x = chunk.Grow(p.x, rows*w)
 	for r := range rows {
 		copy(p.x[r*w:r*w+v], o[r*v:(r+1)*v])
 		copy(p.x[r*w+v:(r+1)*w], self[r*d:(r+1)*d])
@@ -99,7 +100,7 @@ func (p *actorNet) backward(dlogits []float64) {
 	dx := p.head.Backward(dlogits)
 	v, w := p.v, p.v+p.d
 	rows := len(dx) / w
-	p.do = growT(p.do, rows*v)
+	p.do = chunk.Grow(p.do, rows*v)
 	for r := range rows {
 		copy(p.do[r*v:(r+1)*v], dx[r*w:r*w+v])
 	}
@@ -139,10 +140,10 @@ type ddpgCritic struct {
 	dxq, dxkv  []float64    // ∂L/∂x in the two roles, rows×H
 	dk, dv     []float64    // ∂L/∂k, ∂L/∂v per row, rows×CK, rows×H
 	do         []float64    // ∂L/∂o, rows×V
-	rs         *rows[float64]
+	rs         *chunk.Rows[float64]
 }
 
-func newDDPGCritic(c Config, f replay.Features) *ddpgCritic {
+func newDDPGCritic(c Settings, f replay.Features) *ddpgCritic {
 	in := c.ValueDim + f.D + f.A
 	cr := &ddpgCritic{
 		enc: newObsEncoder(c, f.D),
@@ -176,7 +177,7 @@ func (cr *ddpgCritic) embed(inst int, o, self, act []float64) []float64 {
 	v, d, a := cr.v, cr.d, cr.a
 	w := v + d + a
 	rows := len(o) / v
-	cr.in[inst] = growT(cr.in[inst], rows*w)
+	cr.in[inst] = chunk.Grow(cr.in[inst], rows*w)
 	x := cr.in[inst]
 	for r := range rows {
 		copy(x[r*w:r*w+v], o[r*v:(r+1)*v])
@@ -189,27 +190,27 @@ func (cr *ddpgCritic) embed(inst int, o, self, act []float64) []float64 {
 // q returns Q (rows) for the agent rows of rs, with the agents' own
 // embeddings xq and the embeddings xkv they show the others (rows×Hidden
 // each; the same slice in the critic update).
-func (cr *ddpgCritic) q(rs *rows[float64], xq, xkv []float64) []float64 {
-	n, h, ck := rs.n, cr.h, cr.ck
+func (cr *ddpgCritic) q(rs *chunk.Rows[float64], xq, xkv []float64) []float64 {
+	n, h, ck := rs.N, cr.h, cr.ck
 	nr := len(xq) / h
 	cr.rs = rs
 	qv := cr.wq.Forward(xq)
 	kv := cr.wk.Forward(xkv)
 	vv := cr.wv.Forward(xkv)
-	cr.kSet = growT(cr.kSet, nr*n*ck)
-	cr.vSet = growT(cr.vSet, nr*n*h)
-	cr.present = growT(cr.present, nr*n)
+	cr.kSet = chunk.Grow(cr.kSet, nr*n*ck)
+	cr.vSet = chunk.Grow(cr.vSet, nr*n*h)
+	cr.present = chunk.Grow(cr.present, nr*n)
 	for r := range nr {
-		i, s := rs.agent[r], rs.sample[r]
+		i, s := rs.Agent[r], rs.Sample[r]
 		for j := range n {
-			src := rs.at[s*n+j]
+			src := rs.At[s*n+j]
 			copy(cr.kSet[(r*n+j)*ck:(r*n+j+1)*ck], kv[src*ck:(src+1)*ck])
 			copy(cr.vSet[(r*n+j)*h:(r*n+j+1)*h], vv[src*h:(src+1)*h])
 			cr.present[r*n+j] = j != i
 		}
 	}
 	c := cr.att.Forward(n, qv, cr.kSet, cr.vSet, cr.present)
-	cr.xc = growT(cr.xc, nr*2*h)
+	cr.xc = chunk.Grow(cr.xc, nr*2*h)
 	for r := range nr {
 		copy(cr.xc[r*2*h:r*2*h+h], xq[r*h:(r+1)*h])
 		copy(cr.xc[r*2*h+h:(r+1)*2*h], c[r*h:(r+1)*h])
@@ -221,24 +222,24 @@ func (cr *ddpgCritic) q(rs *rows[float64], xq, xkv []float64) []float64 {
 // and returns ∂L/∂xq and ∂L/∂xkv (rows×Hidden each).
 func (cr *ddpgCritic) backQ(dQ []float64) (dxq, dxkv []float64) {
 	rs := cr.rs
-	n, h, ck := rs.n, cr.h, cr.ck
+	n, h, ck := rs.N, cr.h, cr.ck
 	nr := len(dQ)
 	dxc := cr.out.Backward(dQ)
-	cr.dxq = growT(cr.dxq, nr*h)
-	cr.dc = growT(cr.dc, nr*h)
+	cr.dxq = chunk.Grow(cr.dxq, nr*h)
+	cr.dc = chunk.Grow(cr.dc, nr*h)
 	for r := range nr {
 		copy(cr.dxq[r*h:(r+1)*h], dxc[r*2*h:r*2*h+h])
 		copy(cr.dc[r*h:(r+1)*h], dxc[r*2*h+h:(r+1)*2*h])
 	}
 	dqv, dkSet, dvSet := cr.att.Backward(cr.dc, nil)
-	cr.dk = growT(cr.dk, nr*ck)
-	cr.dv = growT(cr.dv, nr*h)
+	cr.dk = chunk.Grow(cr.dk, nr*ck)
+	cr.dv = chunk.Grow(cr.dv, nr*h)
 	clear(cr.dk)
 	clear(cr.dv)
 	for r := range nr {
-		s := rs.sample[r]
+		s := rs.Sample[r]
 		for j := range n {
-			src := rs.at[s*n+j]
+			src := rs.At[s*n+j]
 			for t, g := range dkSet[(r*n+j)*ck : (r*n+j+1)*ck] {
 				cr.dk[src*ck+t] += g
 			}
@@ -252,7 +253,7 @@ func (cr *ddpgCritic) backQ(dQ []float64) (dxq, dxkv []float64) {
 	}
 	dxk := cr.wk.Backward(cr.dk)
 	dxv := cr.wv.Backward(cr.dv)
-	cr.dxkv = growT(cr.dxkv, nr*h)
+	cr.dxkv = chunk.Grow(cr.dxkv, nr*h)
 	for i := range cr.dxkv {
 		cr.dxkv[i] = dxk[i] + dxv[i]
 	}
@@ -275,7 +276,7 @@ func (cr *ddpgCritic) backward(dQ []float64) {
 	din := cr.backEmbed(0, dxkv)
 	v, w := cr.v, cr.v+cr.d+cr.a
 	rows := len(din) / w
-	cr.do = growT(cr.do, rows*v)
+	cr.do = chunk.Grow(cr.do, rows*v)
 	for r := range rows {
 		copy(cr.do[r*v:(r+1)*v], din[r*w:r*w+v])
 	}

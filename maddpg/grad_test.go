@@ -1,8 +1,9 @@
-package mra
+package maddpg
 
 import (
 	"bytes"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
@@ -12,13 +13,21 @@ import (
 	"github.com/mrasim/mrasim/env"
 )
 
+// tinySettings are the gradient checks' MADDPG: networks a few units wide
+// and a batch of 3.
+func tinySettings() Settings {
+	s := DefaultSettings()
+	s.Hidden, s.ValueDim, s.CriticKey = 4, 3, 2
+	s.BatchSize, s.BufferLength = 3, 3
+	return s
+}
+
 // testDDPG builds MADDPG for spec with the gradient checks' tiny networks,
 // perturbed parameters (biases lifted so most ReLUs of the tiny networks
 // are alive) and targets that differ from the online networks.
 func testDDPG(t testing.TB, spec *env.Spec, seed uint64) (*MADDPG, *replay.Encoding) {
 	t.Helper()
-	cfg := tinyConfig()
-	cfg.Algo, cfg.Latents = AlgoMADDPG, 1
+	cfg := tinySettings()
 	f := replay.GameFeatures(spec)
 	enc, err := replay.NewEncoding(f, spec)
 	if err != nil {
@@ -32,7 +41,7 @@ func testDDPG(t testing.TB, spec *env.Spec, seed uint64) (*MADDPG, *replay.Encod
 	for i := range m.params {
 		m.params[i] += 0.2 * rng.NormFloat64()
 	}
-	for g := range ddpgGroups {
+	for g := range numGroups {
 		for _, s := range m.layout[g] {
 			for i := range s.Bias(m.params) {
 				s.Bias(m.params)[i] += 0.3
@@ -64,15 +73,15 @@ func TestDDPGCriticGrad(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		spec func(testing.TB) *env.Spec
-	}{{"one type", tinySpec}, {"two types", tagSpec}} {
+	}{{"one type", learnertest.TinySpec}, {"two types", learnertest.TagSpec}} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, enc := testDDPG(t, tc.spec(t), 3)
 			rng := rand.New(rand.NewPCG(5, 5))
-			b := randomBatch(rng, enc, 3, 1)
+			b := learnertest.RandomBatch(rng, enc, 3, 1)
 			noise := gumbelNoise(rng, b.Size*enc.N*enc.A)
 			m.criticLoss(b, noise)
-			analytic := append([]float64(nil), ddpgSpan(m, ddpgGroupCritic, m.grad)...)
-			checkGrad(t, "critic", ddpgSpan(m, ddpgGroupCritic, m.params), analytic, func() float64 { return m.criticLoss(b, noise) })
+			analytic := append([]float64(nil), ddpgSpan(m, groupCritic, m.grad)...)
+			learnertest.CheckGrad(t, "critic", ddpgSpan(m, groupCritic, m.params), analytic, func() float64 { return m.criticLoss(b, noise) })
 		})
 	}
 }
@@ -88,21 +97,21 @@ func TestDDPGActorGrad(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		spec func(testing.TB) *env.Spec
-	}{{"one type", tinySpec}, {"two types", tagSpec}} {
+	}{{"one type", learnertest.TinySpec}, {"two types", learnertest.TagSpec}} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, enc := testDDPG(t, tc.spec(t), 4)
 			rng := rand.New(rand.NewPCG(6, 6))
-			b := randomBatch(rng, enc, 3, 1)
+			b := learnertest.RandomBatch(rng, enc, 3, 1)
 			noise := gumbelNoise(rng, b.Size*enc.N*enc.A)
 			// Record hard − soft of every row at θ₀, then freeze it.
 			m.st = &stSeam{record: true}
 			hardLoss := m.actorLoss(b, noise)
-			analytic := append([]float64(nil), ddpgSpan(m, ddpgGroupActor, m.grad)...)
+			analytic := append([]float64(nil), ddpgSpan(m, groupActor, m.grad)...)
 			m.st.record = false
 			if sur := m.actorLoss(b, noise); math.Abs(sur-hardLoss) > 1e-12 {
 				t.Fatalf("surrogate at θ₀ is %v, the hard loss %v", sur, hardLoss)
 			}
-			checkGrad(t, "actor", ddpgSpan(m, ddpgGroupActor, m.params), analytic, func() float64 { return m.actorLoss(b, noise) })
+			learnertest.CheckGrad(t, "actor", ddpgSpan(m, groupActor, m.params), analytic, func() float64 { return m.actorLoss(b, noise) })
 		})
 	}
 }
@@ -111,9 +120,9 @@ func TestDDPGActorGrad(t *testing.T) {
 // random batch) and that the target actions follow the target actor: with
 // γ = 0 every y is the reward, so L_Q is the same for any noise.
 func TestDDPGCriticLossClosedForms(t *testing.T) {
-	m, enc := testDDPG(t, tinySpec(t), 8)
+	m, enc := testDDPG(t, learnertest.TinySpec(t), 8)
 	rng := rand.New(rand.NewPCG(9, 9))
-	b := randomBatch(rng, enc, 3, 1)
+	b := learnertest.RandomBatch(rng, enc, 3, 1)
 	m.criticLoss(b, gumbelNoise(rng, b.Size*enc.N*enc.A))
 	n := enc.N
 	for r := 2 * n; r < 3*n; r++ {
@@ -148,12 +157,12 @@ func TestDDPGCriticLossClosedForms(t *testing.T) {
 // gradient g of the loss (no clipping, no weight decay), and the Polyak
 // step θ⁻₁ = (1 − τ)·θ⁻₀ + τ·θ₁ of the same group only.
 func TestDDPGOneStep(t *testing.T) {
-	for _, group := range []int{ddpgGroupCritic, ddpgGroupActor} {
-		t.Run(ddpgGroupNames[group], func(t *testing.T) {
-			m, enc := testDDPG(t, tinySpec(t), 12)
+	for _, group := range []int{groupCritic, groupActor} {
+		t.Run(groupNames[group], func(t *testing.T) {
+			m, enc := testDDPG(t, learnertest.TinySpec(t), 12)
 			m.cfg.WeightDecay, m.cfg.GradClip, m.cfg.Tau = 0, 1e12, 0.25
 			m.cfg.CriticLR, m.cfg.PolicyLR = 0.01, 0.02
-			for g := range ddpgGroups {
+			for g := range numGroups {
 				o, err := m.newOptimizer(g)
 				if err != nil {
 					t.Fatal(err)
@@ -161,7 +170,7 @@ func TestDDPGOneStep(t *testing.T) {
 				m.opt[g] = o
 			}
 			rng := rand.New(rand.NewPCG(13, 13))
-			b := randomBatch(rng, enc, 3, 1)
+			b := learnertest.RandomBatch(rng, enc, 3, 1)
 
 			// The noise the update will draw, from a copy of its stream.
 			saved, _ := m.pcg.MarshalBinary()
@@ -171,14 +180,14 @@ func TestDDPGOneStep(t *testing.T) {
 			}
 			p0, t0 := append([]float64(nil), m.params...), append([]float64(nil), m.target...)
 			lr := m.cfg.CriticLR
-			if group == ddpgGroupCritic {
+			if group == groupCritic {
 				m.criticLoss(b, noise)
 			} else {
 				lr = m.cfg.PolicyLR
 				m.actorLoss(b, noise)
 			}
 			grad := append([]float64(nil), m.grad...)
-			if group == ddpgGroupCritic {
+			if group == groupCritic {
 				m.UpdateCritic(b)
 			} else {
 				m.UpdateActors(b)
@@ -204,8 +213,8 @@ func TestDDPGOneStep(t *testing.T) {
 
 // TestDDPGZeroAllocs: once warm, the updates and acting allocate nothing.
 func TestDDPGZeroAllocs(t *testing.T) {
-	m, enc := testDDPG(t, tagSpec(t), 21)
-	b := randomBatch(rand.New(rand.NewPCG(22, 22)), enc, 64, 1)
+	m, enc := testDDPG(t, learnertest.TagSpec(t), 21)
+	b := learnertest.RandomBatch(rand.New(rand.NewPCG(22, 22)), enc, 64, 1)
 	rng := rand.New(rand.NewPCG(23, 23))
 	rows := 4 * enc.N
 	self, ents := make([]float64, rows*enc.D), make([]float64, rows*enc.E*enc.D)
@@ -252,9 +261,9 @@ func TestDDPGZeroAllocs(t *testing.T) {
 func TestDDPGWorkersDeterminism(t *testing.T) {
 	var states [][]byte
 	for _, w := range []int{1, 2, 5} {
-		m, enc := testDDPG(t, tagSpec(t), 31)
+		m, enc := testDDPG(t, learnertest.TagSpec(t), 31)
 		m.SetWorkers(w)
-		b := randomBatch(rand.New(rand.NewPCG(32, 32)), enc, 37, 1)
+		b := learnertest.RandomBatch(rand.New(rand.NewPCG(32, 32)), enc, 37, 1)
 		for range 3 {
 			m.UpdateCritic(b)
 			m.UpdateActors(b)
@@ -277,9 +286,9 @@ func TestDDPGWorkersDeterminism(t *testing.T) {
 func BenchmarkDDPGUpdate(b *testing.B) {
 	for _, n := range []int{3, 6, 24} {
 		b.Run(fmt.Sprintf("agents=%d", n), func(b *testing.B) {
-			spec := resourceSpec(b, n)
-			cfg := DefaultConfig()
-			cfg.Algo, cfg.Latents, cfg.BatchSize = AlgoMADDPG, 1, 256
+			spec := learnertest.ResourceSpec(b, n)
+			cfg := DefaultSettings()
+			cfg.BatchSize = 256
 			f := replay.GameFeatures(spec)
 			enc, err := replay.NewEncoding(f, spec)
 			if err != nil {
@@ -290,7 +299,7 @@ func BenchmarkDDPGUpdate(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer m.Close()
-			batch := randomBatch(rand.New(rand.NewPCG(2, 2)), enc, 256, 1)
+			batch := learnertest.RandomBatch(rand.New(rand.NewPCG(2, 2)), enc, 256, 1)
 			m.UpdateCritic(batch)
 			m.UpdateActors(batch)
 			b.ReportAllocs()

@@ -1,0 +1,151 @@
+package maddpg
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math"
+	"math/rand/v2"
+
+	"github.com/mrasim/mrasim/agents/optim"
+	"github.com/mrasim/mrasim/internal/checkpoint"
+)
+
+// ErrState is wrapped by the errors of SetState: the state is not a
+// MADDPG state of these networks, or it is damaged.
+var ErrState = errors.New("maddpg: bad state")
+
+// MADDPG state format, little-endian: a frame around a body that
+// internal/checkpoint's Encoder writes (counts and lengths as uint64):
+//
+//	"MADDPGST" | version uint32
+//	| shape: D, A, H, A_0 … A_{H−1}, Hidden, ValueDim, CriticKey (Uint64 each)
+//	| params (Float64s) | targets (Float64s)
+//	| 2 optimizer states, critic then actor (Bytes)
+//	| the random stream (Bytes)
+//	| CRC-32 (IEEE) of everything before, uint32
+//
+// These are the bytes of the hand-written framing it replaced (pinned by
+// TestLearnerStateGolden), so states written before still load.
+const (
+	stateMagic   = "MADDPGST"
+	stateVersion = 1
+)
+
+func (m *MADDPG) shape() ([]int, []string) {
+	c := m.cfg
+	s := []int{m.f.D, m.f.A, len(m.f.Types)}
+	names := []string{"row width D", "max actions A", "number of types H"}
+	for k, a := range m.f.Actions {
+		s = append(s, a)
+		names = append(names, fmt.Sprintf("actions of type %q", m.f.Types[k]))
+	}
+	s = append(s, c.Hidden, c.ValueDim, c.CriticKey)
+	return s, append(names, "hidden width", "value width", "key width")
+}
+
+// appender is an io.Writer appending to a byte slice, for an Encoder that
+// writes into AppendState's dst.
+type appender struct{ b []byte }
+
+func (a *appender) Write(p []byte) (int, error) {
+	a.b = append(a.b, p...)
+	return len(p), nil
+}
+
+// AppendState appends MADDPG's complete state to b: parameters, targets,
+// both optimizers and the random stream, so that a restored learner
+// continues bit for bit.
+func (m *MADDPG) AppendState(b []byte) []byte {
+	start := len(b)
+	b = append(b, stateMagic...)
+	w := &appender{b: binary.LittleEndian.AppendUint32(b, stateVersion)}
+	e := checkpoint.NewEncoder(w)
+	s, _ := m.shape()
+	for _, v := range s {
+		e.Uint64(uint64(v))
+	}
+	e.Float64s(m.params)
+	e.Float64s(m.target)
+	for _, o := range m.opt {
+		st, err := o.MarshalState()
+		if err != nil {
+			panic(err) // Adam's MarshalState never fails
+		}
+		e.Bytes(st)
+	}
+	st, err := m.pcg.MarshalBinary()
+	if err != nil {
+		panic(err) // PCG's MarshalBinary never fails
+	}
+	e.Bytes(st)
+	b = w.b // an appender never fails, so neither does e
+	return binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(b[start:]))
+}
+
+// SetState restores a state written by AppendState of a learner with the
+// same shapes. On error, which wraps ErrState and names what differs or is
+// damaged, the learner is unchanged.
+func (m *MADDPG) SetState(data []byte) error {
+	head := len(stateMagic) + 4
+	if len(data) < head+4 || string(data[:len(stateMagic)]) != stateMagic {
+		return fmt.Errorf("%w: not a maddpg state", ErrState)
+	}
+	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
+	if crc32.ChecksumIEEE(body) != sum {
+		return fmt.Errorf("%w: checksum mismatch (corrupted)", ErrState)
+	}
+	if v := binary.LittleEndian.Uint32(body[len(stateMagic):]); v != stateVersion {
+		return fmt.Errorf("%w: maddpg state version %d, want %d", ErrState, v, stateVersion)
+	}
+	d := checkpoint.NewDecoder(body[head:])
+	shape, names := m.shape()
+	for i, want := range shape {
+		if got := d.Uint64(); d.Err() == nil && got != uint64(want) {
+			return fmt.Errorf("%w: %s is %d in the state, the networks have %d", ErrState, names[i], got, want)
+		}
+	}
+	params := d.Float64s()
+	if d.Err() == nil && len(params) != len(m.params) {
+		return fmt.Errorf("%w: %d parameters in the state, the networks have %d", ErrState, len(params), len(m.params))
+	}
+	target := d.Float64s()
+	if d.Err() == nil && len(target) != len(m.target) {
+		return fmt.Errorf("%w: %d target parameters in the state, the networks have %d", ErrState, len(target), len(m.target))
+	}
+	var opts [numGroups]*optim.Adam
+	for g := range numGroups {
+		s := d.Bytes()
+		if d.Err() != nil {
+			break
+		}
+		o, err := m.newOptimizer(g)
+		if err != nil {
+			return err
+		}
+		if err := o.UnmarshalState(s); err != nil {
+			return fmt.Errorf("%w: %s optimizer: %w", ErrState, groupNames[g], err)
+		}
+		opts[g] = o
+	}
+	rs := d.Bytes()
+	if err := d.Done(); err != nil {
+		return fmt.Errorf("%w: %w", ErrState, err)
+	}
+	var pcg rand.PCG
+	if err := pcg.UnmarshalBinary(rs); err != nil {
+		return fmt.Errorf("%w: random stream: %w", ErrState, err)
+	}
+	for _, v := range params {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%w: non-finite parameter", ErrState)
+		}
+	}
+	copy(m.params, params)
+	copy(m.target, target)
+	m.opt = opts
+	*m.pcg = pcg
+	m.err = nil
+	return nil
+}
