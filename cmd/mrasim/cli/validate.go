@@ -137,9 +137,11 @@ const mraStepCost = 1.3e-4
 // populations, times the algorithm's cost per agent-step. It is an
 // estimate: games differ in the cost of a step, and machines in speed.
 func trainTimeNote(s *scenarios.Scenario) string {
-	cost, ok := stepCost[s.Algo.Algorithm()]
+	algo := s.Algo.Algorithm()
+	source := algo + "'s"
+	cost, ok := stepCost[algo]
 	if !ok {
-		cost = mraStepCost
+		cost, source = mraStepCost, "mra's (none measured for "+algo+")"
 	}
 	var agentSteps float64
 	for _, pop := range s.Train.Populations {
@@ -149,8 +151,8 @@ func trainTimeNote(s *scenarios.Scenario) string {
 		}
 		agentSteps += float64(s.Train.Episodes) * float64(pop.Total()) * float64(max(g.Spec().Horizon, 1))
 	}
-	note := fmt.Sprintf("%s per population, training an estimated %s of CPU time (%s's measured CPU cost per agent-step × episodes × agents × steps; machines and games vary)",
-		plural(s.Train.Episodes, "episode"), formatSeconds(agentSteps*cost), s.Algo.Algorithm())
+	note := fmt.Sprintf("%s per population, training an estimated %s of CPU time (%s measured CPU cost per agent-step × episodes × agents × steps; machines and games vary)",
+		plural(s.Train.Episodes, "episode"), formatSeconds(agentSteps*cost), source)
 	if s.Train.EpisodesDefault {
 		note += "; no train.episodes: the paper's default of " + thousands(scenarios.DefaultEpisodes) + " applies"
 	}
