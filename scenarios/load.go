@@ -62,6 +62,28 @@ func homesOr(homes map[string]string) map[string]string {
 	return homes
 }
 
+// ErrGrid is the error a sweep grid file gives where a scenario file is
+// expected, so that a command can say how to check a grid instead of
+// reporting the grid's keys as unknown.
+var ErrGrid = errors.New("this is a sweep grid, not a scenario")
+
+// isGrid reports whether a decoded document is a sweep grid: it has a
+// grid's own top-level keys (scenarios, algorithms, seeds) and none of a
+// scenario's tables that a grid lacks (game, algo, train).
+func isGrid(raw map[string]any) bool {
+	for _, k := range []string{"game", "algo", "train", "populations"} {
+		if _, ok := raw[k]; ok {
+			return false
+		}
+	}
+	for _, k := range []string{"scenarios", "algorithms", "seeds"} {
+		if _, ok := raw[k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
 // maxErrors caps how many problems one file reports.
 const maxErrors = 20
 
@@ -89,6 +111,10 @@ func Parse(file string, src []byte) (*Scenario, error) {
 		return nil, d.errs
 	}
 	d.pos = locateKeys(string(src))
+	if isGrid(raw) {
+		d.add(&Error{File: file, Msg: "this is a sweep grid, not a scenario", Err: ErrGrid})
+		return nil, d.errs
+	}
 	s := d.scenario(raw)
 	if len(d.errs) > 0 {
 		sort.SliceStable(d.errs, func(i, j int) bool {
@@ -111,9 +137,10 @@ type decoder struct {
 	// other than scenario files (sweep grids); nil for scenario files.
 	tables    map[string][]string
 	homes     map[string]string
-	algoKnown []string // while [algo] is checked: the keys of the algorithm it names
-	paramsBad bool     // the game's parameters were refused: check populations without them
-	gridBytes int      // bytes of scenario files and run documents a grid has made (see MaxGridBytes)
+	algoKnown []string          // while [algo] is checked: the keys of the algorithm it names
+	paramsBad bool              // the game's parameters were refused: check populations without them
+	gridBytes int               // bytes of scenario files and run documents a grid has made (see MaxGridBytes)
+	set       map[string]string // key path → the --set that gave its value (see ParseSet)
 }
 
 func (d *decoder) syntax(src string, err error) {
@@ -151,6 +178,9 @@ func (d *decoder) fail(path string, err error, format string, args ...any) {
 		return
 	}
 	e := &Error{File: d.file, Key: path, Msg: fmt.Sprintf(format, args...), Err: err}
+	if text := d.setBy(path); text != "" {
+		e.Msg += " (from --set " + text + ")"
+	}
 	p, ok := d.pos[path]
 	for k := path; !ok && k != ""; {
 		// An element such as "train.populations[2]" or a key inside an
@@ -396,6 +426,8 @@ func (d *decoder) scenario(raw map[string]any) *Scenario {
 	reg, params, gameOK := d.game(top["game"], &s.Game)
 
 	train := d.table("train", top["train"])
+	_, hasEpisodes := train["episodes"]
+	s.Train.EpisodesDefault = !hasEpisodes
 	d.int(train, "train", "episodes", &s.Train.Episodes, closed(1, 1e9))
 	d.int(train, "train", "parallel_envs", &s.Train.ParallelEnvs, closed(1, 4096))
 	d.int(train, "train", "log_every", &s.Train.LogEvery, closed(1, 1e9))

@@ -55,6 +55,9 @@ type Train struct {
 	// `episodes`: episodes to play per training population; default 80000,
 	// the official MRA value.
 	Episodes int
+	// EpisodesDefault is set when the file gives no `episodes`, so that
+	// Episodes is DefaultEpisodes, a long run that commands warn about.
+	EpisodesDefault bool
 	// `parallel_envs`: game copies stepped in parallel per population;
 	// default 12, the official value.
 	ParallelEnvs int

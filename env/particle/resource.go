@@ -50,6 +50,7 @@ type Resource struct {
 	enc    env.CountEncoding
 	occ    []bool    // occ[l*n+i]: agent i overlaps resource l
 	rel    []float64 // rel[j*3L:]: p_l − p_j and size_l for every resource, scratch
+	labels []string  // the resources' values as Scene labels, made on its first call
 }
 
 // NewResource builds the resource game; it is its env.Constructor.

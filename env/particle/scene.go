@@ -1,6 +1,9 @@
 package particle
 
-import "image/color"
+import (
+	"image/color"
+	"strconv"
+)
 
 // Scene is a read-only snapshot of what a particle game looks like at one
 // moment, for renderers and other tools that show a world without knowing
@@ -22,6 +25,7 @@ type Entity struct {
 	Colour color.RGBA // fill: what the entity looks like now (a carried treasure, an accepted colour)
 	Type   int        // agent type index in population order, or −1 for an entity that is not an agent
 	Alive  bool       // false for agents out of the game (caught pac-men); always true for the others
+	Label  string     // a short text drawn on a non-agent, such as a resource's value; "" for none
 }
 
 // Viewer is implemented by every particle game; it is how tools see a
@@ -93,9 +97,20 @@ func agentsOf(dst *Scene, lo, hi, k int, c color.RGBA) {
 }
 
 // Scene implements Viewer: agents in MPE's blue over resources in sand.
+// Each resource is labelled with its value, what the agents on it share
+// each step (10·size).
 func (g *Resource) Scene(dst *Scene) {
 	sceneOf(dst, g.w, colourResource, colourAgent)
 	agentsOf(dst, 0, g.n, 0, colourAgent)
+	if len(g.labels) != g.l {
+		g.labels = make([]string, g.l)
+		for l := range g.l {
+			g.labels[l] = strconv.FormatFloat(10*g.w.Size[g.n+l], 'g', 3, 64)
+		}
+	}
+	for l, text := range g.labels {
+		dst.Entities[g.n+l].Label = text
+	}
 }
 
 // Observed implements Viewer: the other agents (the nearest with

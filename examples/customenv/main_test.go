@@ -39,7 +39,7 @@ func TestCustomGameThroughTheCLI(t *testing.T) {
 		t.Fatalf("envs line: code %d\n%s%s", code, out, errOut)
 	}
 	out, errOut, code = run(t, "validate", "line.toml")
-	if code != 0 || !strings.HasPrefix(out, "ok line.toml (training needs about ") {
+	if code != 0 || !strings.HasPrefix(out, "ok line.toml (400 episodes per population, training an estimated ") || !strings.Contains(out, "training needs about ") {
 		t.Fatalf("validate: code %d\n%s%s", code, out, errOut)
 	}
 	out, errOut, code = run(t, "rollout", "line.toml", "--episodes", "4", "--population", "walkers=3", "--out", "-")

@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/mrasim/mrasim/scenarios"
@@ -143,6 +144,9 @@ func (c *context) main(args []string) int {
 	case "-h", "-help", "--help", "help":
 		c.usage(c.stdout)
 		return ExitOK
+	case "-version", "--version", "version":
+		fmt.Fprintln(c.stdout, versionLine(c.prog, readBuildInfo))
+		return ExitOK
 	}
 	for _, cmd := range commands {
 		if cmd.name == args[0] {
@@ -224,7 +228,7 @@ func (c *context) usage(w io.Writer) {
 	for _, cmd := range commands {
 		fmt.Fprintf(w, "  %-9s %s\n", cmd.name, cmd.short)
 	}
-	fmt.Fprintf(w, "\nRun '%s <command> -h' for a command's flags.\n", c.prog)
+	fmt.Fprintf(w, "\nRun '%s <command> -h' for a command's flags, '%s --version' for its version.\n", c.prog, c.prog)
 }
 
 // newFlags returns the flag set of cmd, whose usage text prints the
@@ -295,4 +299,43 @@ func progressOut(w io.Writer, quiet bool) io.Writer {
 		return io.Discard
 	}
 	return w
+}
+
+// readBuildInfo is debug.ReadBuildInfo; tests replace it.
+var readBuildInfo = debug.ReadBuildInfo
+
+// versionLine is what --version prints: the program's name, its module's
+// version and the VCS commit it was built from (with "+dirty" when the
+// work tree had changes). A build without module or VCS information (go
+// build -buildvcs=false, a test binary) says "unknown" for what it lacks.
+func versionLine(prog string, info func() (*debug.BuildInfo, bool)) string {
+	version, commit, dirty := "unknown", "unknown", false
+	if bi, ok := info(); ok && bi != nil {
+		if v := bi.Main.Version; v != "" {
+			version = v
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				if s.Value != "" {
+					commit = s.Value
+				}
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+	}
+	if dirty && commit != "unknown" {
+		commit += "+dirty"
+	}
+	return fmt.Sprintf("%s %s (commit %s)", prog, version, commit)
+}
+
+// plural says n of a counted thing, in the singular for one: "1 episode",
+// "2 episodes".
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

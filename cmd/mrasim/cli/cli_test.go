@@ -110,7 +110,7 @@ func TestValidateSeveral(t *testing.T) {
 	ok := write(t, "ok.toml", good)
 	bad := write(t, "bad.toml", good+"seed = -1\n")
 	out, errOut, code := run("validate", ok, bad, ok)
-	okLine := regexp.MustCompile(`^ok ` + regexp.QuoteMeta(ok) + ` \(training needs about [0-9.]+ [KMG]iB of memory\)$`)
+	okLine := regexp.MustCompile(`^ok ` + regexp.QuoteMeta(ok) + ` \(80000 episodes per population, training an estimated [0-9hms]+ of CPU time .*; training needs about [0-9.]+ [KMG]iB of memory\)$`)
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	if code != cli.ExitUsage || len(lines) != 2 || !okLine.MatchString(lines[0]) || lines[1] != lines[0] || !strings.Contains(errOut, "bad.toml") {
 		t.Errorf("code %d\nstdout %s\nstderr %s", code, out, errOut)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -158,7 +159,12 @@ func (f *evalFlags) league() ([]league.Entry, *scenarios.Scenario, error) {
 	}
 	var entries []league.Entry
 	var first *scenarios.Scenario
-	for _, dir := range f.runs {
+	for i, dir := range f.runs {
+		dir, err := resolveRun(dir)
+		if err != nil {
+			return nil, nil, badInput(err)
+		}
+		f.runs[i] = dir
 		s, run, err := loadRun(dir)
 		if err != nil {
 			return nil, nil, badInput(scenarioProblems(err))
@@ -200,6 +206,7 @@ func (f *evalFlags) options(s *scenarios.Scenario) (league.Options, error) {
 		}
 		opts.Populations = pops
 	}
+	opts.Populations = ascending(opts.Populations)
 	set := func(name string) bool { return flagSet(f.fs, name) }
 	if set("adapt-steps") {
 		if f.adaptSteps < 0 {
@@ -432,6 +439,9 @@ func loadRun(dir string) (*scenarios.Scenario, *league.Run, error) {
 
 // newestRunAnywhere finds the most recently written checkpoint under root.
 func newestRunAnywhere(root string) (string, error) {
+	if st, err := os.Stat(root); err != nil || !st.IsDir() {
+		return "", fmt.Errorf("no run folder %s/; train a run (mrasim train) or name one with --run", root)
+	}
 	var best string
 	var bestTime time.Time
 	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -447,4 +457,39 @@ func newestRunAnywhere(root string) (string, error) {
 		return "", fmt.Errorf("no run with a checkpoint under %s/; train one (mrasim train) or name one with --run", root)
 	}
 	return best, nil
+}
+
+// ascending returns a copy of pops sorted by total size, smallest first
+// (populations of one size keep their order), so that the table, report.md
+// and results.json read 3, 4, 6, 9 whatever order the file lists them in.
+func ascending(pops []env.Population) []env.Population {
+	out := append([]env.Population(nil), pops...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Total() < out[j].Total() })
+	return out
+}
+
+// latestRun is the name that --run takes for the newest run: "latest"
+// (under runs/) or "FOLDER/latest" (under FOLDER), unless such a folder
+// exists.
+const latestRun = "latest"
+
+// resolveRun returns the run folder that --run dir names: dir itself, or
+// for "latest" and "FOLDER/latest" (when no such folder exists) the run
+// with the newest checkpoint under runs/ or FOLDER.
+func resolveRun(dir string) (string, error) {
+	if filepath.Base(dir) != latestRun {
+		return dir, nil
+	}
+	if _, err := os.Stat(dir); err == nil {
+		return dir, nil // a folder really named latest
+	}
+	root := filepath.Dir(dir)
+	if dir == latestRun {
+		root = scenarios.DefaultOut
+	}
+	found, err := newestRunAnywhere(root)
+	if err != nil {
+		return "", fmt.Errorf("--run %s: %w", dir, err)
+	}
+	return found, nil
 }

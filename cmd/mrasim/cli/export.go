@@ -53,6 +53,11 @@ func (f *exportFlags) run(c *context, rest []string) error {
 	case f.runDir == "":
 		return badUsage("want --run DIR")
 	}
+	dir, err := resolveRun(f.runDir)
+	if err != nil {
+		return badInput(err)
+	}
+	f.runDir = dir
 	s, run, err := loadRun(f.runDir)
 	if err != nil {
 		return badInput(scenarioProblems(err))

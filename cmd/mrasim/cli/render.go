@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/mrasim/mrasim/agents"
@@ -40,8 +41,11 @@ var renderCommand = &command{
 		"landmarks, food, deposits and treasures in their colours and sizes, each agent in its\n" +
 		"type's colour, and a caption with the step, the rewards and the population. With --run\n" +
 		"the run's MRA agents play, and each agent's relation graph is drawn as edges from it to\n" +
-		"what it attends to (width ∝ weight, only weights above --edge-threshold) and its latent\n" +
-		"mode as a label zK; with a SCENARIO file the agents play uniformly random actions.\n" +
+		"what it attends to (width ∝ weight) and its latent mode as a label zK; with a SCENARIO\n" +
+		"file the agents play uniformly random actions. An edge is drawn where its weight is above\n" +
+		"--edge-factor × the uniform weight 1/k of the k entities the agent attends to (1/(N−1)\n" +
+		"among N agents), or above --edge-threshold when that is given. Agents are numbered, and\n" +
+		"resources show their value.\n" +
 		"There is one frame per state: the first and one after each step.",
 	flags: declareRenderFlags,
 }
@@ -52,8 +56,15 @@ type renderFlags struct {
 	runDir, pop, out, frames string
 	episodes, size           int
 	seed                     uint64
-	threshold                float64
+	threshold, factor        float64
 }
+
+// defaultEdgeFactor is how far above uniform attention a relation weight
+// must be for its edge to be drawn: an agent attending to k entities draws
+// the edges of weights above defaultEdgeFactor/k (0.25 for the 5 others of
+// 6 agents). A fixed threshold draws every edge of a small population,
+// whose uniform weight is high, and none of a large one.
+const defaultEdgeFactor = 1.25
 
 func declareRenderFlags(fs *flag.FlagSet) runFunc {
 	f := &renderFlags{fs: fs}
@@ -64,7 +75,8 @@ func declareRenderFlags(fs *flag.FlagSet) runFunc {
 	fs.StringVar(&f.out, "out", "", "the GIF `FILE.gif` to write (default: render-POPULATION.gif in the run folder, or SCENARIONAME-POPULATION.gif here)")
 	fs.StringVar(&f.frames, "frames", "", "write one PNG per frame into `DIR` (eEPISODE-tSTEP.png) instead of a GIF")
 	fs.IntVar(&f.size, "size", render.DefaultSize, "width of the world view in pixels (64 … 4096)")
-	fs.Float64Var(&f.threshold, "edge-threshold", render.DefaultEdgeThreshold, "draw relation-graph edges only where the weight exceeds this (< 1; 0 draws every positive weight)")
+	fs.Float64Var(&f.factor, "edge-factor", defaultEdgeFactor, "draw a relation-graph edge where its weight exceeds this many times the uniform weight 1/k of the k entities attended to (> 0)")
+	fs.Float64Var(&f.threshold, "edge-threshold", 0, "instead of --edge-factor, draw edges only where the weight exceeds this fixed value (< 1; 0 draws every positive weight)")
 	return f.run
 }
 
@@ -92,7 +104,11 @@ func (f *renderFlags) run(c *context, rest []string) error {
 	if err != nil {
 		return badInputf("--population %v: %w", population, err)
 	}
-	ep, err := newEpisodeRenderer(opts, game, policy, entry.Name())
+	factor := f.factor
+	if flagSet(f.fs, "edge-threshold") {
+		factor = 0
+	}
+	ep, err := newEpisodeRenderer(opts, factor, game, policy, entry.Name())
 	if err != nil {
 		return badInput(err)
 	}
@@ -117,7 +133,7 @@ func (f *renderFlags) run(c *context, rest []string) error {
 	for _, r := range returns {
 		count += r.steps + 1
 	}
-	fmt.Fprintf(c.stdout, "wrote %s: %d frames, %d episodes of %s at %v played by %s (seed %d)\n", target, count, len(returns), s.Game.Name, population, entry.Name(), f.seed)
+	fmt.Fprintf(c.stdout, "wrote %s: %s, %s of %s at %v played by %s (seed %d)\n", target, plural(count, "frame"), plural(len(returns), "episode"), s.Game.Name, population, entry.Name(), f.seed)
 	for k, t := range game.Spec().Types {
 		sum := 0.0
 		for _, r := range returns {
@@ -146,6 +162,12 @@ func (f *renderFlags) check(rest []string) (render.Options, error) {
 		// 0 means the default in render.Options, not on the command line.
 		return render.Options{}, badInputf("render: size 0 pixels, want 64 … 4096")
 	}
+	if flagSet(f.fs, "edge-factor") && flagSet(f.fs, "edge-threshold") {
+		return render.Options{}, badInputf("--edge-factor and --edge-threshold both choose the edges: give one of them")
+	}
+	if !(f.factor > 0) || math.IsInf(f.factor, 0) {
+		return render.Options{}, badInputf("--edge-factor %g: want a number > 0", f.factor)
+	}
 	opts := render.Options{Size: f.size, EdgeThreshold: f.threshold}
 	if f.threshold == 0 {
 		opts.EdgeThreshold = -1 // every positive weight; 0 in Options means the default
@@ -163,6 +185,11 @@ func (f *renderFlags) load(rest []string) (*scenarios.Scenario, league.Entry, er
 	var s *scenarios.Scenario
 	var entry league.Entry = league.Random{}
 	if f.runDir != "" {
+		dir, err := resolveRun(f.runDir)
+		if err != nil {
+			return nil, nil, badInput(err)
+		}
+		f.runDir = dir
 		sc, run, err := loadRun(f.runDir)
 		if err != nil {
 			return nil, nil, badInput(scenarioProblems(err))
@@ -211,8 +238,8 @@ func (f *renderFlags) checkGIFMemory(ep *episodeRenderer, horizon int) error {
 	b := ep.r.Bounds()
 	bytes := float64(f.episodes) * float64(horizon+1) * float64(b.Dx()*b.Dy())
 	if bytes > maxGIFBytes {
-		return badInputf("%d episodes of up to %d frames of %d×%d pixels would hold %.0f MB of frames in memory (limit %.0f MB): play fewer --episodes, use a smaller --size, or write --frames",
-			f.episodes, horizon+1, b.Dx(), b.Dy(), bytes/1e6, maxGIFBytes/1e6)
+		return badInputf("%s of up to %d frames of %d×%d pixels would hold %.0f MB of frames in memory (limit %.0f MB): play fewer --episodes, use a smaller --size, or write --frames",
+			plural(f.episodes, "episode"), horizon+1, b.Dx(), b.Dy(), bytes/1e6, maxGIFBytes/1e6)
 	}
 	return nil
 }
@@ -297,7 +324,9 @@ type episodeRenderer struct {
 	policy    agents.Policy
 	inspect   relationInspector // nil for policies without relation graphs
 	name      string
-	threshold float64 // the renderer's edge threshold, for the legend
+	threshold float64  // the renderer's fixed edge threshold, for the legend, when factor is 0
+	factor    float64  // > 0: edges above factor × uniform attention (see defaultEdgeFactor)
+	numbers   []string // the agents' numbers, their labels
 
 	scene    particle.Scene
 	overlay  render.Overlay
@@ -311,9 +340,18 @@ type episodeResult struct {
 }
 
 // newEpisodeRenderer returns a renderer of game (a particle.Viewer) played
-// by policy, drawing with opts (their caption lines are set here).
-func newEpisodeRenderer(opts render.Options, game env.Game, policy agents.Policy, name string) (*episodeRenderer, error) {
-	ep := &episodeRenderer{game: game, view: game.(particle.Viewer), policy: policy, name: name}
+// by policy, drawing with opts (their caption lines are set here). With
+// factor > 0 an edge is drawn where its weight is above factor × the
+// uniform weight of the entities its agent attends to, and opts'
+// threshold is not used.
+func newEpisodeRenderer(opts render.Options, factor float64, game env.Game, policy agents.Policy, name string) (*episodeRenderer, error) {
+	ep := &episodeRenderer{game: game, view: game.(particle.Viewer), policy: policy, name: name, factor: factor}
+	if factor > 0 {
+		opts.EdgeThreshold = -1 // describe chooses the edges
+	}
+	for i := range game.Spec().NumAgents() {
+		ep.numbers = append(ep.numbers, strconv.Itoa(i))
+	}
 	ep.inspect, _ = policy.(relationInspector)
 	opts.CaptionLines = captionLines(game.Spec(), ep.inspect != nil)
 	r, err := render.New(opts)
@@ -376,23 +414,24 @@ func (ep *episodeRenderer) describe(f *env.Frame, ret []float64, episode, episod
 	spec := ep.game.Spec()
 	ov := &ep.overlay
 	ov.Edges, ov.Labels, ov.Caption = ov.Edges[:0], ov.Labels[:0], ov.Caption[:0]
+	ov.Labels = append(ov.Labels, ep.numbers...)
 	if acted && ep.inspect != nil {
 		for i := range spec.NumAgents() {
 			z := ep.inspect.Latent(i)
-			label := ""
 			if len(z) > 0 && f.Alive[i] {
-				label = fmt.Sprintf("z%d", argmax(z))
+				ov.Labels[i] = fmt.Sprintf("%d z%d", i, argmax(z))
 			}
-			ov.Labels = append(ov.Labels, label)
 			if !f.Alive[i] {
 				continue
 			}
 			g := ep.inspect.RelationGraph(i)
 			ep.observed = ep.view.Observed(i, ep.observed[:0])
-			for e, to := range ep.observed {
-				if e < len(g) {
-					ov.Edges = append(ov.Edges, render.Edge{From: i, To: to, Weight: g[e]})
+			k := min(len(ep.observed), len(g))
+			for e, to := range ep.observed[:k] {
+				if ep.factor > 0 && !(g[e] > ep.factor/float64(k)) {
+					continue
 				}
+				ov.Edges = append(ov.Edges, render.Edge{From: i, To: to, Weight: g[e]})
 			}
 		}
 	}
@@ -412,7 +451,11 @@ func (ep *episodeRenderer) describe(f *env.Frame, ret []float64, episode, episod
 		ov.Caption = append(ov.Caption, fmt.Sprintf("%s (%d/%d alive): reward %s  return %+.3f", ty.Name, alive, ty.Count, reward, typeMean(ret, first, ty.Count)))
 	}
 	if ep.inspect != nil {
-		ov.Caption = append(ov.Caption, fmt.Sprintf("edges: relation weight > %.2f, width ~ weight; zK: latent", ep.threshold))
+		if ep.factor > 0 {
+			ov.Caption = append(ov.Caption, fmt.Sprintf("edges: relation weight > %g x uniform (1/k), width ~ weight; zK: latent", ep.factor))
+		} else {
+			ov.Caption = append(ov.Caption, fmt.Sprintf("edges: relation weight > %.2f, width ~ weight; zK: latent", ep.threshold))
+		}
 	}
 }
 
@@ -461,8 +504,8 @@ func writeRenders(dir string, entries []league.Entry, opts league.Options) ([]st
 	var files []string
 	var section strings.Builder
 	fmt.Fprintf(&section, "\n## Renders\n\nOne episode per population and entry (`mrasim eval --render`; the entry plays every agent type), all entries of a population from the same start (seed %d). "+
-		"Agents are drawn in their type's colour (as a ring where the fill shows a state, such as a carried treasure); for MRA runs an edge from an agent shows a relation-graph weight above %.2f (width proportional to the weight) and the label zK its latent mode.\n\n",
-		opts.Seed, render.DefaultEdgeThreshold)
+		"Agents are drawn in their type's colour (as a ring where the fill shows a state, such as a carried treasure); agents are numbered and resources show their value; for MRA runs an edge from an agent shows a relation-graph weight above %g × the uniform weight 1/k of the k entities it attends to (width proportional to the weight) and the label zK its latent mode.\n\n",
+		opts.Seed, defaultEdgeFactor)
 	section.WriteString("| population | " + strings.Join(entryNames(entries), " | ") + " |\n|---|" + strings.Repeat("---|", len(entries)) + "\n")
 	for p, pop := range opts.Populations {
 		game, err := reg.Make(opts.Params, pop)
@@ -476,7 +519,7 @@ func writeRenders(dir string, entries []league.Entry, opts league.Options) ([]st
 			if err != nil {
 				return files, err
 			}
-			ep, err := newEpisodeRenderer(render.Options{}, game, policy, entry.Name())
+			ep, err := newEpisodeRenderer(render.Options{}, defaultEdgeFactor, game, policy, entry.Name())
 			if err != nil {
 				return files, err
 			}

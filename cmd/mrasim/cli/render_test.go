@@ -136,7 +136,9 @@ func TestRenderRandom(t *testing.T) {
 
 // TestRenderRun trains a tiny MRA run and renders it: the frames where
 // agents act show relation-graph edges (with 3 agents each attends to 2
-// others, so some weight is at least 1/2, above the threshold), the last
+// others, so some weight is at least 1/2, above the fixed threshold 0.1;
+// an untrained run's weights are near uniform, below the default relative
+// rule), the last
 // state, where nobody acts, shows none; eval --render links one GIF per
 // population and entry from report.md.
 func TestRenderRun(t *testing.T) {
@@ -147,7 +149,7 @@ func TestRenderRun(t *testing.T) {
 	if _, errOut, code := runCLI("train", scenario, "--out", run, "--quiet"); code != ExitOK {
 		t.Fatal(errOut)
 	}
-	stdout, errOut, code := runCLI("render", "--run", run)
+	stdout, errOut, code := runCLI("render", "--run", run, "--edge-threshold", "0.1")
 	if code != ExitOK {
 		t.Fatalf("code %d\n%s", code, errOut)
 	}

@@ -102,7 +102,7 @@ func (f *rolloutFlags) run(c *context, files []string) error {
 		steps = bufio.NewWriter(file)
 	}
 
-	fmt.Fprintf(summaryOut, "%s: game %s, %d episodes per population, random agents, seed %d\n", s.File, s.Game.Name, f.episodes, f.seed)
+	fmt.Fprintf(summaryOut, "%s: game %s, %s per population, random agents, seed %d\n", s.File, s.Game.Name, plural(f.episodes, "episode"), f.seed)
 	for k, pop := range populations {
 		g, err := reg.Make(s.Game.Params, pop)
 		if err != nil {
@@ -192,7 +192,7 @@ func summarise(w io.Writer, spec *env.Spec, returns [][]float64, lengths []int) 
 		meanLen += float64(l)
 	}
 	meanLen /= float64(len(lengths))
-	fmt.Fprintf(w, "\npopulation %v: %d episodes, mean length %.2f steps\n", spec.Population, len(returns), meanLen)
+	fmt.Fprintf(w, "\npopulation %v: %s, mean length %.2f steps\n", spec.Population, plural(len(returns), "episode"), meanLen)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "  type\tagents\treturn per agent (mean)\tstd over episodes\tmin\tmax\t")
 	for k, t := range spec.Types {

@@ -54,6 +54,7 @@ type trainFlags struct {
 	resume, quiet              bool
 	seed                       uint64
 	episodes, workers          int
+	sets                       multiFlag
 }
 
 func declareTrainFlags(fs *flag.FlagSet) runFunc {
@@ -62,6 +63,7 @@ func declareTrainFlags(fs *flag.FlagSet) runFunc {
 	fs.BoolVar(&f.resume, "resume", false, "continue the run in the run folder from its checkpoint")
 	fs.Uint64Var(&f.seed, "seed", 0, "override the scenario's seed (not with --resume; the run records it)")
 	fs.IntVar(&f.episodes, "episodes", 0, "override train.episodes, the episodes per training population, in [1, 1e9]")
+	fs.Var(&f.sets, "set", setUsage)
 	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "goroutines stepping game copies, ≥ 1 (results do not depend on it)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
 	fs.StringVar(&f.maxMemory, "max-memory", "", maxMemoryUsage)
@@ -155,13 +157,14 @@ func (f *trainFlags) check(files []string) error {
 }
 
 // scenario reads and checks the scenario file and applies the flags
-// that override it (--seed, --episodes).
+// that override it (--set, --seed, --episodes). The source it returns is
+// the effective scenario, which the run folder records.
 func (f *trainFlags) scenario(file string) ([]byte, *scenarios.Scenario, error) {
 	src, err := scenarios.ReadFile(file)
 	if err != nil {
 		return nil, nil, badInput(err)
 	}
-	s, err := scenarios.Parse(file, src)
+	s, src, err := scenarios.ParseSet(file, src, f.sets)
 	if err != nil {
 		return nil, nil, badInput(err)
 	}
@@ -169,7 +172,7 @@ func (f *trainFlags) scenario(file string) ([]byte, *scenarios.Scenario, error) 
 		s.Seed = f.seed
 	}
 	if f.set("episodes") {
-		s.Train.Episodes = f.episodes
+		s.Train.Episodes, s.Train.EpisodesDefault = f.episodes, false
 	}
 	return src, s, nil
 }
@@ -302,12 +305,12 @@ func (c *context) resumeDone(dir string, round int, episodesSet bool, setup lear
 	rounds := (setup.Episodes + envs - 1) / envs
 	copyPath := filepath.Join(dir, runScenario)
 	if episodesSet && rounds < round {
-		return true, badInputf("--episodes %d is below the %d episodes per population the run in %s has played; a budget cannot shrink: give more than %d to train longer, or leave --episodes out",
-			setup.Episodes, round*envs, dir, round*envs)
+		return true, badInputf("--episodes %d is below the %s per population the run in %s has played; a budget cannot shrink: give more than %d to train longer, or leave --episodes out",
+			setup.Episodes, plural(round*envs, "episode"), dir, round*envs)
 	}
 	if round >= rounds {
-		fmt.Fprintf(c.stdout, "the run in %s is finished: %d episodes per population, its whole budget; nothing to do.\nTo train longer, raise the budget:\n  %s train %s --resume --out %s --episodes N\n",
-			dir, round*envs, c.prog, copyPath, dir)
+		fmt.Fprintf(c.stdout, "the run in %s is finished: %s per population, its whole budget; nothing to do.\nTo train longer, raise the budget:\n  %s train %s --resume --out %s --episodes N\n",
+			dir, plural(round*envs, "episode"), c.prog, copyPath, dir)
 		return true, nil
 	}
 	return false, nil

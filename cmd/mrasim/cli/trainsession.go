@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -44,7 +45,7 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 		return badInput(err)
 	}
 	defer t.Close()
-	r := &trainSession{c: c, t: t, name: s.Name, dir: dir, lock: lock, saved: -1}
+	r := &trainSession{c: c, t: t, name: s.Name, dir: dir, lock: lock, saved: -1, s: s}
 	if resume {
 		stop, err := r.resume(s, episodesSet, setup)
 		if stop || err != nil {
@@ -63,8 +64,12 @@ func (c *context) train(s *scenarios.Scenario, src []byte, dir string, resume, e
 	if resume {
 		verb = "resuming at episode " + fmt.Sprint(t.Episode()) + ","
 	}
-	fmt.Fprintf(c.stderr, "%s %s on %s %s, %d episodes per population at %d parallel envs, seed %d; run folder %s\n",
-		verb, cfg.Algorithm(), s.Game.Name, strings.Join(t.Labels(), " "), setup.Episodes, setup.ParallelEnvs, setup.Seed, dir)
+	fmt.Fprintf(c.stderr, "%s %s on %s %s, %s per population at %d parallel envs, seed %d; run folder %s\n",
+		verb, cfg.Algorithm(), s.Game.Name, strings.Join(t.Labels(), " "), plural(setup.Episodes, "episode"), setup.ParallelEnvs, setup.Seed, dir)
+	if s.Train.EpisodesDefault {
+		fmt.Fprintf(c.stderr, "warning: %s sets no train.episodes, so the default of %s per population (the paper's budget) applies: a long run; give --episodes N or --set train.episodes=N for a shorter one\n",
+			s.File, thousands(scenarios.DefaultEpisodes)+" episodes")
+	}
 	r.bar = progress.New(progressOut(c.stderr, quiet), int64(t.Rounds()*setup.ParallelEnvs), "episodes")
 	ckptRounds := max(1, (s.Train.CheckpointEvery+setup.ParallelEnvs-1)/setup.ParallelEnvs)
 	return r.run(ckptRounds)
@@ -77,6 +82,7 @@ type trainSession struct {
 	t       *learner.Trainer
 	name    string // the scenario's, for the curves
 	dir     string
+	s       *scenarios.Scenario // what was trained, for the next steps
 	lock    *runlock.Lock
 	metrics *os.File // metrics.jsonl, appended to
 	bar     *progress.Reporter
@@ -173,8 +179,8 @@ func (r *trainSession) run(ckptRounds int) error {
 		return failedf("writing the checkpoint: %w", err)
 	}
 	if interrupted {
-		fmt.Fprintf(r.c.stderr, "interrupted after %d episodes per population; checkpoint written. Continue with:\n  %s train %s --resume --out %s\n",
-			r.t.Episode(), r.c.prog, r.path(runScenario), r.dir)
+		fmt.Fprintf(r.c.stderr, "interrupted after %s per population; checkpoint written. Continue with:\n  %s train %s --resume --out %s\n",
+			plural(r.t.Episode(), "episode"), r.c.prog, r.path(runScenario), r.dir)
 		return nil
 	}
 	r.report()
@@ -270,7 +276,7 @@ func (r *trainSession) stopAtOnce() {
 // population has several).
 func (r *trainSession) report() {
 	out, last := r.c.stdout, r.last
-	fmt.Fprintf(out, "trained %d episodes per population in %s; run folder %s\n", r.t.Episode(), formatSeconds(last.WallSeconds), r.dir)
+	fmt.Fprintf(out, "trained %s per population in %s; run folder %s\n", plural(r.t.Episode(), "episode"), formatSeconds(last.WallSeconds), r.dir)
 	for _, l := range r.t.Labels() {
 		fmt.Fprintf(out, "  %s: mean reward per agent and step %s (last interval)\n", l, fixed4(last.MeanStepReward[l]))
 		if by := last.MeanStepRewardByType[l]; len(by) > 1 {
@@ -279,4 +285,36 @@ func (r *trainSession) report() {
 			}
 		}
 	}
+	if note := smokeNote(r.t.Episode()); note != "" {
+		fmt.Fprintln(out, note)
+	}
+	fmt.Fprintf(out, "Next:\n  %s eval --run %s      # play it against the random player and references at every eval population\n", r.c.prog, r.dir)
+	if checkRenders(r.s) == nil {
+		fmt.Fprintf(out, "  %s render --run %s    # draw an episode as a GIF\n", r.c.prog, r.dir)
+	}
+}
+
+// smokeBelow is the share of the paper's budget (DefaultEpisodes) below
+// which a run is called a smoke test: it shows that training runs, not
+// what the method learns.
+const smokeBelow = 0.1
+
+// smokeNote says that a budget of episodes per population is a smoke test,
+// or "" when it is at least smokeBelow of the paper's.
+func smokeNote(episodes int) string {
+	share := float64(episodes) / scenarios.DefaultEpisodes
+	if share >= smokeBelow {
+		return ""
+	}
+	return fmt.Sprintf("%s per population is a smoke test: %s%% of the paper's %s; raise train.episodes (or give --episodes) to learn the task",
+		plural(episodes, "episode"), strconv.FormatFloat(100*share, 'g', 2, 64), thousands(scenarios.DefaultEpisodes))
+}
+
+// thousands writes n with commas between groups of three digits: 80,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

@@ -2,11 +2,14 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"github.com/mrasim/mrasim/agents/learner"
+	"strings"
 
 	"github.com/mrasim/mrasim/cmd/mrasim/internal/memest"
+	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/scenarios"
 )
 
@@ -18,21 +21,43 @@ var validateCommand = &command{
 	long: "Checks scenario files: TOML syntax, unknown keys, value ranges, the game, its parameters\n" +
 		"and every population. Prints 'ok FILE' and the memory its training needs for each valid\n" +
 		"file; reports every problem of the others on stderr with file:line:col and exits 2.",
-	flags: func(*flag.FlagSet) runFunc { return runValidate },
+	flags: func(fs *flag.FlagSet) runFunc {
+		var sets multiFlag
+		fs.Var(&sets, "set", setUsage)
+		return func(c *context, files []string) error { return runValidate(c, files, sets) }
+	},
 }
 
-func runValidate(c *context, files []string) error {
+// setUsage is the help of the --set flag of the commands that read a
+// scenario file.
+const setUsage = "override scenario key `KEY=VALUE` (repeatable), checked as in the file: train.episodes=960, game.params.max_steps=40, algo.pi_lr=3e-4;\nVALUE is a TOML value (a bare word is a string)"
+
+func runValidate(c *context, files []string, sets []string) error {
 	if len(files) == 0 {
 		return badUsage("name at least one scenario file")
 	}
 	var problems errorLines
 	for _, f := range files {
-		s, err := scenarios.Load(f)
+		s, err := loadSet(f, sets)
+		if errors.Is(err, scenarios.ErrGrid) {
+			problems = append(problems, fmt.Errorf("%s: this is a grid: use `%s sweep %s --dry-run`", f, c.prog, f))
+			continue
+		}
 		if err != nil {
 			problems = append(problems, err)
 			continue
 		}
-		fmt.Fprintf(c.stdout, "ok %s%s\n", f, trainMemoryNote(s))
+		notes := []string{}
+		for _, n := range []string{trainTimeNote(s), trainMemoryNote(s)} {
+			if n != "" {
+				notes = append(notes, n)
+			}
+		}
+		if len(notes) == 0 {
+			fmt.Fprintf(c.stdout, "ok %s\n", f)
+		} else {
+			fmt.Fprintf(c.stdout, "ok %s (%s)\n", f, strings.Join(notes, "; "))
+		}
 	}
 	if len(problems) > 0 {
 		return badInput(problems)
@@ -54,11 +79,11 @@ func trainMemoryNote(s *scenarios.Scenario) string {
 	if err != nil {
 		return ""
 	}
-	note := fmt.Sprintf(" (training needs about %s of memory", memest.Format(est.Total))
+	note := fmt.Sprintf("training needs about %s of memory", memest.Format(est.Total))
 	if avail, source, ok := availableMemory(); ok && est.Total > avail {
 		note += fmt.Sprintf(", more than the %s of %s: train will refuse it without --max-memory", memest.Format(avail), source)
 	}
-	return note + ")"
+	return note
 }
 
 // cloneSettings returns a copy of s through its algorithm's JSON form (s
@@ -78,4 +103,58 @@ func cloneSettings(s learner.Settings) learner.Settings {
 		return s
 	}
 	return c
+}
+
+// loadSet reads scenario file and checks it with the --set overrides.
+func loadSet(file string, sets []string) (*scenarios.Scenario, error) {
+	src, err := scenarios.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	s, _, err := scenarios.ParseSet(file, src, sets)
+	return s, err
+}
+
+// stepCost is the measured training time per agent-step (one agent acting
+// in one step of one episode, learning included) of each algorithm, in
+// CPU seconds, on a shared 2-core x86-64 machine: the user time of
+// `mrasim train FILE --episodes 240` of the shipped resource scenarios
+// (max_steps 20) over episodes × agents × steps summed over the training
+// populations. CPU time rather than wall time, as the machine was loaded;
+// with several idle cores the wall time is shorter. An algorithm that is
+// not listed takes MRA's cost.
+var stepCost = map[string]float64{
+	"mra":    mraStepCost, // 5.70 s for 240 × (3 + 6) × 20 agent-steps
+	"single": 1.0e-4,      // 1.48 s for 240 × 3 × 20
+	"maddpg": 3.0e-4,      // 12.81 s for 240 × (3 + 6) × 20
+}
+
+// mraStepCost is MRA's entry of stepCost.
+const mraStepCost = 1.3e-4
+
+// trainTimeNote estimates how long training scenario s takes from
+// stepCost: episodes × agents × horizon summed over the training
+// populations, times the algorithm's cost per agent-step. It is an
+// estimate: games differ in the cost of a step, and machines in speed.
+func trainTimeNote(s *scenarios.Scenario) string {
+	algo := s.Algo.Algorithm()
+	source := algo + "'s"
+	cost, ok := stepCost[algo]
+	if !ok {
+		cost, source = mraStepCost, "mra's (none measured for "+algo+")"
+	}
+	var agentSteps float64
+	for _, pop := range s.Train.Populations {
+		g, err := env.Make(s.Game.Name, s.Game.Params, pop)
+		if err != nil {
+			return ""
+		}
+		agentSteps += float64(s.Train.Episodes) * float64(pop.Total()) * float64(max(g.Spec().Horizon, 1))
+	}
+	note := fmt.Sprintf("%s per population, training an estimated %s of CPU time (%s measured CPU cost per agent-step × episodes × agents × steps; machines and games vary)",
+		plural(s.Train.Episodes, "episode"), formatSeconds(agentSteps*cost), source)
+	if s.Train.EpisodesDefault {
+		note += "; no train.episodes: the paper's default of " + thousands(scenarios.DefaultEpisodes) + " applies"
+	}
+	return note
 }

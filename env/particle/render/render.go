@@ -253,6 +253,13 @@ func (r *Renderer) Draw(dst *image.Paletted, s *particle.Scene, ov *Overlay) {
 		ent := &s.Entities[e]
 		r.landmark(dst, ent.X, ent.Y, ent.Size, ent.Colour)
 	}
+	for _, e := range r.order {
+		// Labels over every disc, centred on their entity.
+		if ent := &s.Entities[e]; ent.Label != "" {
+			cx, cy := r.Pixel(ent.X, ent.Y)
+			r.text(dst, r.view(), int(cx)-textWidth(ent.Label)/2, int(cy)+4, ent.Label)
+		}
+	}
 	if ov != nil {
 		r.edges(dst, s, ov.Edges)
 	}
