@@ -85,7 +85,7 @@ func TestMAPPOLearnsThroughTheCommand(t *testing.T) {
 	}
 
 	rep := filepath.Join(dir, "report")
-	mrasim(t, "eval", "--run", run, "--out", rep, "--quiet", "--episodes", "100", "--br-episodes", "0", "--adapt-steps", "0", "--no-references")
+	mrasim(t, "eval", "--run", run, "--out", rep, "--quiet", "--episodes", "400", "--br-episodes", "0", "--adapt-steps", "0", "--no-references")
 	data, err := os.ReadFile(filepath.Join(rep, "results.json"))
 	if err != nil {
 		t.Fatal(err)
