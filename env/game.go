@@ -106,3 +106,16 @@ type ScriptedPolicies interface {
 type ScriptedActor interface {
 	Act(f *Frame, actions []int)
 }
+
+// BehaviourStats is implemented by games that can summarise what their
+// agents do beyond the return, in a few named numbers of the current state
+// (the share of agents on each resource, the landmarks covered). The
+// league averages them over the steps of evaluation episodes to show what
+// a policy, or one latent mode of it, does differently: two modes with the
+// same return and the same statistics play alike. BehaviourNames is fixed
+// for a game; Behaviour writes len(BehaviourNames()) values into dst and
+// must not allocate.
+type BehaviourStats interface {
+	BehaviourNames() []string
+	Behaviour(dst []float64)
+}

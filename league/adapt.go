@@ -172,26 +172,6 @@ func slicesWithout(xs []string, x string) []string {
 // policies played from the same seed face the same games and draws), and
 // returns the mean episode return per agent with its 95% interval.
 func playCRN(g env.Game, pol agents.Policy, seed uint64, episodes int) (Estimate, error) {
-	spec := g.Spec()
-	f := env.NewFrame(spec)
-	actions := make([]int, spec.NumAgents())
-	xs := make([]float64, episodes)
-	for k := range episodes {
-		s := env.SubSeed(seed, uint64(k))
-		g.Reset(s, f)
-		if r, ok := pol.(interface{ Reseed(uint64) }); ok {
-			r.Reseed(env.SubSeed(s, 1))
-		}
-		var total float64
-		for !f.Done() {
-			pol.Act(f, actions)
-			g.Step(actions, f)
-			for _, r := range f.Reward {
-				total += r
-			}
-		}
-		xs[k] = total / float64(spec.NumAgents())
-	}
-	mean, ci := meanCI(xs)
+	mean, ci := meanCI(crnReturns(g, pol, seed, episodes, nil, nil))
 	return Estimate{Mean: mean, CI95: ci, Episodes: episodes}, nil
 }

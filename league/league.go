@@ -183,6 +183,9 @@ type Result struct {
 	ReturnCI95 float64      `json:"return_ci95"`
 
 	Adapted *Adaptation `json:"adaptation,omitempty"`
+	// Modes is what each latent mode of an entry with modes
+	// (learner.ModePriors) does here (see ModeDiagnostics).
+	Modes *ModeDiagnostics `json:"modes,omitempty"`
 
 	// NashConv is the exact value where the game gives one. Where it is
 	// estimated (NashConvMethod NashConvBR) it is only known from below:
@@ -285,14 +288,15 @@ const (
 // JobResult is what one job produced, plain data (exported,
 // JSON-serialisable fields only).
 type JobResult struct {
-	Err      string       `json:"err,omitempty"`
-	Returns  []TypeReturn `json:"returns,omitempty"`
-	Exact    bool         `json:"exact,omitempty"`    // NashConv computed exactly
-	NashConv float64      `json:"nashconv,omitempty"` // exact NashConv
-	Improve  []float64    `json:"improve,omitempty"`  // exact per-agent improvements
-	Strategy []float64    `json:"strategy,omitempty"` // exact: the first type's mean action distribution
-	Adapt    *Adaptation  `json:"adapt,omitempty"`
-	BR       *Deviation   `json:"br,omitempty"`
+	Err      string           `json:"err,omitempty"`
+	Returns  []TypeReturn     `json:"returns,omitempty"`
+	Exact    bool             `json:"exact,omitempty"`    // NashConv computed exactly
+	NashConv float64          `json:"nashconv,omitempty"` // exact NashConv
+	Improve  []float64        `json:"improve,omitempty"`  // exact per-agent improvements
+	Strategy []float64        `json:"strategy,omitempty"` // exact: the first type's mean action distribution
+	Adapt    *Adaptation      `json:"adapt,omitempty"`
+	BR       *Deviation       `json:"br,omitempty"`
+	Modes    *ModeDiagnostics `json:"modes,omitempty"` // self-play of an entry with latent modes
 }
 
 // Play runs the league: every entry at every population (and every line-up
@@ -541,6 +545,9 @@ func evaluate(entries []Entry, spec *env.Spec, newGame func() (env.Game, error),
 		return JobResult{}, err
 	}
 	out := JobResult{Returns: typeReturns(spec, returns)}
+	if out.Modes, err = entryModes(entries, j, spec, newGame, opts); err != nil {
+		return JobResult{}, err
+	}
 	if opts.NashConv == ModeOff || !pol.exact() {
 		return out, nil
 	}
@@ -709,6 +716,7 @@ func assemble(entries []Entry, specs []*env.Spec, opts Options, jobs []Job, out 
 			if self {
 				r := results[key{j.Pop, j.Entries[0]}]
 				r.Returns = o.Returns
+				r.Modes = o.Modes
 				r.ReturnMean, r.ReturnCI95 = overall(o.Returns)
 				if o.Exact {
 					if opts.NashConv == ModeBR {

@@ -49,6 +49,16 @@ func (r *Report) WriteJSON(path string) error {
 				}
 				res.Adapted = &a
 			}
+			if res.Modes != nil {
+				d := *res.Modes
+				d.Modes = append([]Estimate(nil), d.Modes...)
+				for _, e := range append([]*Estimate{&d.Spread}, ptrs(d.Modes)...) {
+					if math.IsNaN(e.CI95) {
+						e.CI95 = 0
+					}
+				}
+				res.Modes = &d
+			}
 			out.Results = append(out.Results, result{Result: res, ReturnCI95: finite(res.ReturnCI95), AdaptedReturnMean: finite(res.AdaptedReturnMean()),
 				DeviationGainCI95: finite(res.DeviationGainCI95), LowerBound: finite(res.LowerBound), Detectable: finite(res.Detectable)})
 		}
@@ -225,6 +235,13 @@ func (r *Report) Table(w io.Writer, label string) {
 		if res.Adapted != nil {
 			fmt.Fprintf(w, "  %-24s adaptation, test episodes (* chosen on selection episodes): %s\n", "", AdaptationText(res.Adapted))
 		}
+		if d := res.Modes; d != nil {
+			fmt.Fprintf(w, "  %-24s modes: best − worst %s", "", pm(d.Spread.Mean, d.Spread.CI95))
+			if line := SameText(d); line != "" {
+				fmt.Fprintf(w, "; %s", line)
+			}
+			fmt.Fprintln(w)
+		}
 	}
 }
 
@@ -331,6 +348,15 @@ func (r *Report) writePopulationMarkdown(w io.Writer, label string) {
 			method += ", strategy " + probs(res.Strategy)
 		}
 		fmt.Fprintf(w, "| %s | %s | %v | %s | %s | %s | %s |\n", res.Entry, res.Algo, res.Seen, pm(res.ReturnMean, res.ReturnCI95), adapt, NashConvText(res), method)
+	}
+	var modes []string
+	for _, res := range r.Results {
+		if res.Label == label && res.Modes != nil {
+			modes = append(modes, fmt.Sprintf("- %s: %s", res.Entry, ModesText(res.Modes)))
+		}
+	}
+	if len(modes) > 0 {
+		fmt.Fprintf(w, "\nLatent modes (every agent playing one mode):\n\n%s\n", strings.Join(modes, "\n"))
 	}
 	var devs []string
 	var off []string
@@ -467,4 +493,13 @@ func probs(p []float64) string {
 		parts[i] = fmt.Sprintf("%.3f", v)
 	}
 	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// ptrs returns pointers to the elements of es.
+func ptrs(es []Estimate) []*Estimate {
+	out := make([]*Estimate, len(es))
+	for i := range es {
+		out[i] = &es[i]
+	}
+	return out
 }

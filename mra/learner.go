@@ -133,8 +133,12 @@ func (t *trainee) Update(k int, desc []float64, buf *replay.Buffer, b *replay.Ba
 	t.m.SyncTargets()
 	if t.cfg.Algo == AlgoMRA && t.games > 1 {
 		st.CE.Add(t.m.UpdatePrior(b, k, rng))
+		st.Accuracy.Add(t.m.Stats().Accuracy)
 	}
 }
+
+// Prior implements learner.ModePrior: p(z | m) of the model being trained.
+func (t *trainee) Prior(desc, dst []float64) { t.m.Prior(desc, dst) }
 
 // Err implements learner.Learner.
 func (t *trainee) Err() error { return t.m.Err() }
@@ -286,6 +290,16 @@ func (t trained) Player(spec *env.Spec, seed uint64) (agents.Policy, error) {
 // ModePlayer implements learner.Modal.
 func (t trained) ModePlayer(spec *env.Spec, modes [][]float64, seed uint64) (agents.Policy, error) {
 	return NewPlayer(t.Model, spec, modes, seed)
+}
+
+// Latents implements learner.ModePriors: K.
+func (t trained) Latents() int { return t.Config().Latents }
+
+// PopulationPrior implements learner.ModePriors: p(z | m) at pop.
+func (t trained) PopulationPrior(pop env.Population) []float64 {
+	p := make([]float64, t.Config().Latents)
+	t.Prior(replay.Descriptor(pop), p)
+	return p
 }
 
 // ResponseNet implements learner.Responder: a copy of the relation net and

@@ -28,6 +28,8 @@ type trainable interface {
 	UpdatePolicies(b *replay.Batch) (loss, entropy float64)
 	UpdateRelation(b *replay.Batch, desc []float64, rng *rand.Rand) float64
 	UpdatePrior(b *replay.Batch, game int, rng *rand.Rand) float64
+	Stats() UpdateStats
+	Prior(desc, dst []float64)
 	Float64() (*Model, error)
 }
 

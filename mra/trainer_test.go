@@ -7,6 +7,7 @@ import (
 	"github.com/mrasim/mrasim/agents/learner"
 	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -352,4 +353,65 @@ func testLoadModelReadsTheTrainedNetworks(t *testing.T, precision string) {
 	if _, err := mra.LoadModel(cfg, setup, state[:40]); err == nil {
 		t.Error("LoadModel accepted a truncated state")
 	}
+}
+
+// TestResumeMidIntervalIsExact: a run interrupted in the middle of a log
+// interval, saved and resumed logs the same metrics as one trained straight
+// through, the mode diagnostics included (the open interval's classifier
+// accuracy is part of the state).
+func TestResumeMidIntervalIsExact(t *testing.T) {
+	cfg := smallConfig(mra.AlgoMRA)
+	cfg.BatchSize, cfg.StepsPerUpdate = 16, 10
+	// A log interval of 4 rounds of 2 episodes.
+	newLogged := func() *learner.Trainer {
+		setup := learner.Setup{Game: "resource", Seed: 7, Episodes: 24, ParallelEnvs: 2, Workers: 1, LogEvery: 8}
+		for _, p := range []string{"agents=2", "agents=3"} {
+			pop, err := env.ParsePopulation(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			setup.Populations = append(setup.Populations, pop)
+		}
+		tr, err := learner.NewTrainer(cfg, setup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(tr.Close)
+		return tr
+	}
+	whole := newLogged()
+	want := learnertest.Run(t, whole)
+
+	first := newLogged()
+	ctx, cancel := context.WithCancel(context.Background())
+	rounds := 0
+	var got []learner.Metrics
+	err := first.Run(ctx, func(m learner.Metrics) error { got = append(got, m); return nil }, func() error {
+		if rounds++; rounds == 6 { // episode 12: halfway through the second interval
+			cancel()
+		}
+		return nil
+	})
+	if err == nil || first.Episode() != 12 {
+		t.Fatalf("interrupted run: %v at episode %d, want cancelled at 12", err, first.Episode())
+	}
+	second := newLogged()
+	if err := second.Load(learnertest.Save(t, first)); err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, learnertest.Run(t, second)...)
+	learnertest.SameMetrics(t, want, got)
+	for i := range want {
+		a, b := want[i].ClassifierAccuracy, got[i].ClassifierAccuracy
+		if a == nil || b == nil || *a != *b || !reflect.DeepEqual(want[i].PriorEntropy, got[i].PriorEntropy) {
+			t.Errorf("metrics %d: accuracy %v vs %v, prior entropy %v vs %v", i, deref(a), deref(b), want[i].PriorEntropy, got[i].PriorEntropy)
+		}
+	}
+}
+
+func deref(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/mrasim/mrasim/agents/learner"
+	"math"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -28,6 +29,18 @@ type Grid struct {
 	Algorithms []string       // the labels of the [algorithms.LABEL] tables, in file order
 	Random     bool           // `eval.random`: also evaluate uniform random play per scenario and seed; default true
 	Runs       []GridRun      // every scenario × algorithm × seed, in that order
+	// Ladder is `ladder`: a budget ladder, increasing episodes per
+	// training population of the scenarios. The sweep trains every run to
+	// each rung in turn, extending it exactly as train --resume --episodes
+	// does, and evaluates it at every rung. A run whose algorithm table
+	// sets its own train.episodes keeps its ratio to its scenario's at
+	// every rung (see RungEpisodes). Empty: no ladder.
+	Ladder []int
+	// LadderRecord is `ladder_record`, relative to the grid file: the
+	// folder, meant to be committed, that receives a small JSON summary of
+	// every run's evaluation at every rung. Default: ladders/NAME beside
+	// the grid file.
+	LadderRecord string
 }
 
 // GridScenario is one scenario of a grid.
@@ -35,6 +48,9 @@ type GridScenario struct {
 	Name string // the scenario's name, which names its folder under Out
 	File string // the scenario file, as resolved
 	Game string // its game
+	// Episodes is the scenario file's train.episodes, to which a ladder's
+	// rungs refer.
+	Episodes int
 	// Seen and Unseen are the evaluation populations: Seen are training
 	// populations of at least one algorithm, Unseen of none (`eval.seen`
 	// and `eval.unseen`; default: the scenario's eval.populations, split
@@ -82,7 +98,7 @@ const AlgoRandom = "random"
 // an algorithm and the grid's [eval] take the keys of a scenario's [algo],
 // [train] and [eval] tables (see gridSchema).
 var gridTables = map[string][]string{
-	"": {"name", "out", "seeds", "scenarios", "algorithms", "eval"},
+	"": {"name", "out", "seeds", "scenarios", "algorithms", "eval", "ladder", "ladder_record"},
 }
 
 // gridOnlyEval are the keys of a grid's [eval] that scenarios do not have.
@@ -191,6 +207,15 @@ func (d *decoder) grid(raw map[string]any, read func(string) ([]byte, error)) *G
 	}
 	g.Seeds = d.seeds(top)
 	files := d.scenarioFiles(top)
+	g.Ladder = d.ladder(top)
+	g.LadderRecord = filepath.Join("ladders", g.Name)
+	d.str(top, "", "ladder_record", &g.LadderRecord)
+	if g.LadderRecord == "" {
+		d.fail("ladder_record", nil, "empty folder name")
+	}
+	if !filepath.IsAbs(g.LadderRecord) {
+		g.LadderRecord = filepath.Join(filepath.Dir(d.file), g.LadderRecord)
+	}
 
 	if v, ok := top["algorithms"]; !ok {
 		d.fail("algorithms", nil, `missing: add a table per algorithm, e.g. [algorithms.mra] and [algorithms.single] with train.populations = [3]`)
@@ -260,6 +285,65 @@ func (d *decoder) grid(raw map[string]any, read func(string) ([]byte, error)) *G
 		g.Scenarios = append(g.Scenarios, sc)
 	}
 	return g
+}
+
+// ladder decodes the optional budget ladder: increasing positive
+// integers.
+func (d *decoder) ladder(top map[string]any) []int {
+	v, ok := top["ladder"]
+	if !ok {
+		return nil
+	}
+	list, ok := v.([]any)
+	if !ok || len(list) == 0 {
+		d.fail("ladder", nil, "got %s, want a non-empty array of increasing episode counts, e.g. ladder = [2880, 8640, 25920]", describe(v))
+		return nil
+	}
+	var out []int
+	for i, x := range list {
+		n, isInt := x.(int64)
+		switch {
+		case !isInt || n < 1 || n > math.MaxInt32:
+			d.fail(fmt.Sprintf("ladder[%d]", i), nil, "got %s, want a positive number of episodes per training population", describe(x))
+			return nil
+		case len(out) > 0 && int(n) <= out[len(out)-1]:
+			d.fail(fmt.Sprintf("ladder[%d]", i), nil, "%d after %d: the rungs must increase", n, out[len(out)-1])
+			return nil
+		}
+		out = append(out, int(n))
+	}
+	return out
+}
+
+// RungEpisodes returns the budget of a run at a ladder rung: the rung
+// itself for a run trained with its scenario's train.episodes, and rung ×
+// (the run's episodes ÷ the scenario's), rounded, for a run whose
+// algorithm sets its own (equal total episodes stays equal at every rung).
+func RungEpisodes(sc GridScenario, run GridRun, rung int) int {
+	if sc.Episodes <= 0 || run.Spec.Train.Episodes == sc.Episodes {
+		return rung
+	}
+	return max(1, int(math.Round(float64(rung)*float64(run.Spec.Train.Episodes)/float64(sc.Episodes))))
+}
+
+// WithEpisodes returns scenario document src with train.episodes set to
+// episodes (the rest as it was, in canonical form).
+func WithEpisodes(src []byte, episodes int) ([]byte, error) {
+	var doc map[string]any
+	if _, err := toml.Decode(string(src), &doc); err != nil {
+		return nil, fmt.Errorf("scenarios: %w", err)
+	}
+	train, _ := doc["train"].(map[string]any)
+	if train == nil {
+		train = map[string]any{}
+		doc["train"] = train
+	}
+	train["episodes"] = int64(episodes)
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(doc); err != nil {
+		return nil, fmt.Errorf("scenarios: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 // seeds decodes the required list of distinct training seeds.
@@ -357,7 +441,7 @@ func (d *decoder) gridScenario(path, file string, read func(string) ([]byte, err
 		d.fail(path, err, "%s: %v", file, err) // Parse accepted it: cannot happen
 		return GridScenario{}, false
 	}
-	sc := GridScenario{Name: base.Name, File: file, Game: base.Game.Name}
+	sc := GridScenario{Name: base.Name, File: file, Game: base.Game.Name, Episodes: base.Train.Episodes}
 	reg, err := env.Lookup(base.Game.Name)
 	if err != nil {
 		d.fail(path, err, "%v", err)
@@ -558,15 +642,20 @@ func deepCopy(v any) any {
 }
 
 // TrainingIdentity returns what decides a run's training in scenario
-// document src: the document without its [eval] table, in a canonical
-// form. Two documents with the same identity train the same run, so a
-// sweep may change how it evaluates without retraining.
+// document src: the document without its [eval] table and without
+// train.episodes, in a canonical form. Two documents with the same
+// identity train the same run, so a sweep may change how it evaluates
+// without retraining, and may extend a run to a larger budget (as
+// train --resume --episodes does).
 func TrainingIdentity(src []byte) ([]byte, error) {
 	var doc map[string]any
 	if _, err := toml.Decode(string(src), &doc); err != nil {
 		return nil, fmt.Errorf("scenarios: %w", err)
 	}
 	delete(doc, "eval")
+	if train, ok := doc["train"].(map[string]any); ok {
+		delete(train, "episodes")
+	}
 	var buf bytes.Buffer
 	if err := toml.NewEncoder(&buf).Encode(doc); err != nil {
 		return nil, fmt.Errorf("scenarios: %w", err)

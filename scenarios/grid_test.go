@@ -118,6 +118,15 @@ func TestGridExpands(t *testing.T) {
 	if string(a) != string(b) || string(a) == string(c) {
 		t.Errorf("training identity: eval change kept %v, seed change kept %v", string(a) == string(b), string(a) == string(c))
 	}
+	// Nor is the budget: a run may be extended to more episodes.
+	longer, err := scenarios.WithEpisodes(g.Runs[0].Source, 1234)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := scenarios.TrainingIdentity(longer)
+	if s, err := scenarios.Parse("longer.toml", longer); err != nil || s.Train.Episodes != 1234 || string(d) != string(a) {
+		t.Errorf("WithEpisodes: %v, episodes %v, identity kept %v", err, s, string(d) == string(a))
+	}
 }
 
 // TestGridDefaultsSplitEvalPopulations checks that without seen/unseen the
@@ -142,8 +151,14 @@ func TestGridErrors(t *testing.T) {
 		want      []string // the exact messages, in order; one ending in "…" is a prefix (lists that grow with the schema)
 	}{
 		{"unknown key with suggestion", "seed = [1]\nscenarios = [\"line.toml\"]\n[algorithms.mra]\n",
-			[]string{`g.toml:1:1: seed: unknown key (did you mean "seeds"?); allowed at the top level: name, out, seeds, scenarios, algorithms, eval`,
+			[]string{`g.toml:1:1: seed: unknown key (did you mean "seeds"?); allowed at the top level: name, out, seeds, scenarios, algorithms, eval, ladder, ladder_record`,
 				`g.toml: seeds: missing: list the training seeds, e.g. seeds = [1, 2, 3]`}},
+		{"ladder not increasing", "seeds = [1]\nscenarios = [\"line.toml\"]\nladder = [8, 8]\n[algorithms.mra]\n",
+			[]string{`g.toml:3:14: ladder[1]: 8 after 8: the rungs must increase`}},
+		{"ladder rung not positive", "seeds = [1]\nscenarios = [\"line.toml\"]\nladder = [0]\n[algorithms.mra]\n",
+			[]string{`g.toml:3:11: ladder[0]: got integer 0, want a positive number of episodes per training population`}},
+		{"ladder not a list", "seeds = [1]\nscenarios = [\"line.toml\"]\nladder = 8\n[algorithms.mra]\n",
+			[]string{`g.toml:3:1: ladder: got integer 8, want a non-empty array of increasing episode counts, e.g. ladder = [2880, 8640, 25920]`}},
 		{"algo key misspelt", "seeds = [1]\nscenarios = [\"line.toml\"]\n[algorithms.mra]\nlatent = 2\n",
 			[]string{`g.toml:4:1: algorithms.mra.latent: unknown key (did you mean "algorithms.mra.latents"?); allowed in [algorithms.mra]: name, gamma, pi_lr, …`}},
 		{"train key in the algorithm table", "seeds = [1]\nscenarios = [\"line.toml\"]\n[algorithms.mra]\nparallel_envs = 2\n",
@@ -338,4 +353,19 @@ func FuzzParseGrid(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRungEpisodes: a run trained with its scenario's budget gets the
+// rung; one with its own keeps its ratio to the scenario's.
+func TestRungEpisodes(t *testing.T) {
+	sc := scenarios.GridScenario{Episodes: 480}
+	for _, tc := range []struct {
+		own, rung, want int
+	}{{480, 2880, 2880}, {960, 2880, 5760}, {240, 25920, 12960}, {480, 1, 1}} {
+		var run scenarios.GridRun
+		run.Spec.Train.Episodes = tc.own
+		if got := scenarios.RungEpisodes(sc, run, tc.rung); got != tc.want {
+			t.Errorf("own %d at rung %d: %d episodes, want %d", tc.own, tc.rung, got, tc.want)
+		}
+	}
 }

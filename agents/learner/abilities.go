@@ -1,6 +1,7 @@
 package learner
 
 import (
+	"math"
 	"math/rand/v2"
 
 	"github.com/mrasim/mrasim/agents"
@@ -19,6 +20,16 @@ type Modal interface {
 	ModePlayer(spec *env.Spec, modes [][]float64, seed uint64) (agents.Policy, error)
 }
 
+// ModePriors is the optional ability of Modal networks to say how many
+// latent modes they have and the prior over them at a population: the
+// league then plays every mode on its own and reports how much the modes
+// differ (the mode diagnostics).
+type ModePriors interface {
+	Modal
+	Latents() int
+	PopulationPrior(pop env.Population) []float64
+}
+
 // Adapter is the optional ability of Modal networks to adapt to a
 // population they were not trained at: a search for the best single mode
 // per type and steps score-function steps on each type's distribution over
@@ -35,6 +46,27 @@ type Adapted struct {
 	BestModes []int       // per type: the chosen mode (−1 for a type without agents); nil without the search
 	Modes     [][]float64 // per type: the adapted distribution over the modes; nil without steps
 	Curve     []float64   // the mean return per agent at the start and after every step
+}
+
+// ModePrior is the optional ability of a learner whose agents draw a
+// latent mode per episode from a prior over the K modes that depends on
+// the population (MRA's p(z | m)): Prior writes it for population
+// descriptor desc into dst (length Schedule().Latents). The trainer logs
+// its entropy per training population, the first sign of modes that never
+// switch on.
+type ModePrior interface {
+	Prior(desc, dst []float64)
+}
+
+// Entropy returns the entropy in nats of the distribution p (0·ln 0 = 0).
+func Entropy(p []float64) float64 {
+	var h float64
+	for _, v := range p {
+		if v > 0 {
+			h -= v * math.Log(v)
+		}
+	}
+	return h
 }
 
 // Adaptive is the optional ability of settings to say whether their

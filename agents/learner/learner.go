@@ -122,6 +122,7 @@ type OnPolicy interface {
 // the rest.
 type Stats struct {
 	Critic, Policy, Entropy, MI, CE Sum
+	Accuracy                        Sum // the game classifier's accuracy on its batches
 }
 
 // Sum is a running sum and count.

@@ -86,6 +86,10 @@ func (t *Trainer) save(e *checkpoint.Encoder, dir string) error {
 			e.Uint64(uint64(n))
 		}
 	}
+	// Added after the sums per type: the open interval's classifier
+	// accuracy (a state without it resumes with none).
+	e.Float64(st.Accuracy.Total)
+	e.Int(st.Accuracy.N)
 	return e.Err()
 }
 
@@ -159,12 +163,16 @@ func (t *Trainer) LoadFrom(data []byte, dir string) error {
 			p.typeSteps[k] = int64(d.Uint64())
 		}
 	}
+	var accuracy Sum
+	if d.Remaining() > 0 {
+		accuracy.Total, accuracy.N = d.Float64(), d.Int()
+	}
 	if err := d.Done(); err != nil {
 		return err
 	}
 	t.round, t.envSteps, t.updates, t.wall = round, envSteps, updates, wall
 	*t.actPCG, *t.samplePCG = *pcgs[0], *pcgs[1]
-	t.stats = Stats{Critic: sums[0], Policy: sums[1], Entropy: sums[2], MI: sums[3], CE: sums[4]}
+	t.stats = Stats{Critic: sums[0], Policy: sums[1], Entropy: sums[2], MI: sums[3], CE: sums[4], Accuracy: accuracy}
 	t.intervalSteps, t.intervalWall = intervalSteps, intervalWall
 	return nil
 }

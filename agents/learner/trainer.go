@@ -47,6 +47,14 @@ type Metrics struct {
 	MI                   float64                       `json:"mi_estimate"`    // mean r_MI, the I(z; a | o) estimate
 	PriorCE              float64                       `json:"classifier_ce"`  // mean game-classifier cross-entropy
 	GameMI               float64                       `json:"game_mi_bound"`  // log M − CE, the bound on I(m; z)
+	// ClassifierAccuracy is the game classifier's mean accuracy on its
+	// batches over the interval (absent without classifier steps): near
+	// 1/M (M training populations) the latents say nothing of the game.
+	ClassifierAccuracy *float64 `json:"classifier_accuracy,omitempty"`
+	// PriorEntropy[population] is the entropy (nats) of the prior over the
+	// latent modes at the end of the interval, for learners with a
+	// ModePrior: ln K is a uniform prior, 0 one mode always.
+	PriorEntropy map[string]float64 `json:"prior_entropy,omitempty"`
 }
 
 // population is one training population in play.
@@ -469,6 +477,18 @@ func (t *Trainer) metrics() Metrics {
 	}
 	if t.stats.CE.N > 0 {
 		m.GameMI = math.Log(float64(len(t.games))) - m.PriorCE
+	}
+	if t.stats.Accuracy.N > 0 {
+		acc := t.stats.Accuracy.Mean()
+		m.ClassifierAccuracy = &acc
+	}
+	if mp, ok := t.learner.(ModePrior); ok && t.sched.Latents > 0 {
+		m.PriorEntropy = map[string]float64{}
+		prior := make([]float64, t.sched.Latents)
+		for _, p := range t.games {
+			mp.Prior(p.desc, prior)
+			m.PriorEntropy[p.label] = Entropy(prior)
+		}
 	}
 	if s := t.intervalWall.Seconds(); s > 0 {
 		m.StepsPerSecond = float64(t.intervalSteps) / s

@@ -213,3 +213,36 @@ func (g *Resource) SetState(b []byte) error {
 // resources never move), so it knows the exact state, unless
 // observe_nearest cuts the other agents to the nearest few.
 func (g *Resource) FullyObserved(int) bool { return g.pick.whole(g.n - 1) }
+
+// BehaviourNames implements env.BehaviourStats: the share of the agents
+// overlapping each resource, smallest resource first, and the share on
+// none.
+func (g *Resource) BehaviourNames() []string {
+	names := make([]string, g.l+1)
+	for k := range g.l {
+		names[k] = fmt.Sprintf("on resource %d (size %.2f)", k+1, 0.05*float64(k+1))
+	}
+	names[g.l] = "on none"
+	return names
+}
+
+// Behaviour implements env.BehaviourStats for the current positions.
+func (g *Resource) Behaviour(dst []float64) {
+	w, n := g.w, g.n
+	clear(dst[:g.l+1])
+	for i := range n {
+		on := false
+		for k := range g.l {
+			if w.Touch(n+k, i) {
+				dst[k]++
+				on = true
+			}
+		}
+		if !on {
+			dst[g.l]++
+		}
+	}
+	for k := range dst[:g.l+1] {
+		dst[k] /= float64(n)
+	}
+}

@@ -195,3 +195,25 @@ func (g *Spread) SetState(b []byte) error {
 // landmark and every other agent's position and velocity, so it knows the
 // exact state, unless observe_nearest cuts a set to the nearest few.
 func (g *Spread) FullyObserved(int) bool { return g.pick.whole(g.n) && g.pick.whole(g.n-1) }
+
+// spreadBehaviour is Spread's env.BehaviourStats statistic.
+var spreadBehaviour = []string{"landmarks covered"}
+
+// BehaviourNames implements env.BehaviourStats: the share of the
+// landmarks some agent overlaps.
+func (g *Spread) BehaviourNames() []string { return spreadBehaviour }
+
+// Behaviour implements env.BehaviourStats for the current positions.
+func (g *Spread) Behaviour(dst []float64) {
+	w, n := g.w, g.n
+	covered := 0
+	for l := n; l < 2*n; l++ {
+		for a := range n {
+			if w.Touch(a, l) {
+				covered++
+				break
+			}
+		}
+	}
+	dst[0] = float64(covered) / float64(n)
+}

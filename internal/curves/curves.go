@@ -190,3 +190,46 @@ func render(w io.Writer, p *plot.Plot) error {
 	_, err := vgimg.PngCanvas{Canvas: c}.WriteTo(w)
 	return err
 }
+
+// Panel is one chart of a WritePanels image.
+type Panel struct {
+	Title, XLabel, YLabel string
+	Series                []Series
+}
+
+// WritePanels draws panels one above the other in one PNG image (each
+// panel as Write draws its chart, the image Height tall per panel) and
+// atomically replaces the file at path with it. Panels without series are
+// left out; it returns an error wrapping ErrInput when none is left or a
+// series cannot be drawn (see Write), and nothing is written then.
+func WritePanels(path string, panels []Panel) error {
+	var plots [][]*plot.Plot
+	for _, pn := range panels {
+		if len(pn.Series) == 0 {
+			continue
+		}
+		if err := check(pn.Series); err != nil {
+			return fmt.Errorf("%w (panel %q); %s not written", err, pn.Title, path)
+		}
+		p, err := chart(pn.Title, pn.XLabel, pn.YLabel, pn.Series, nil)
+		if err != nil {
+			return fmt.Errorf("curves: %s: %w", path, err)
+		}
+		plots = append(plots, []*plot.Plot{p})
+	}
+	if len(plots) == 0 {
+		return fmt.Errorf("%w: no panel with series; %s not written", ErrInput, path)
+	}
+	return checkpoint.WriteAtomic(path, func(w io.Writer) error {
+		c := vgimg.NewWith(vgimg.UseWH(Width, Height*vg.Length(len(plots))), vgimg.UseDPI(DPI))
+		dc := draw.New(c)
+		margin := vg.Points(8)
+		tiles := draw.Tiles{Rows: len(plots), Cols: 1, PadTop: margin, PadBottom: margin, PadLeft: margin, PadRight: margin, PadY: 2 * margin}
+		canvases := plot.Align(plots, tiles, dc)
+		for i := range plots {
+			plots[i][0].Draw(canvases[i][0])
+		}
+		_, err := vgimg.PngCanvas{Canvas: c}.WriteTo(w)
+		return err
+	})
+}

@@ -262,3 +262,38 @@ func TestWriteErrorBars(t *testing.T) {
 		}
 	}
 }
+
+// TestWritePanels: two panels stack into one image twice as tall, both
+// drawn (the second panel's colour appears in its lower half); panels
+// without series are skipped, and none at all is refused.
+func TestWritePanels(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "curves.png")
+	a := ramp(20, func(u float64) float64 { return u })
+	a.Label = "return"
+	b := ramp(20, func(u float64) float64 { return 1 - u })
+	c := ramp(20, func(u float64) float64 { return u * u })
+	c.Label = "mi"
+	panels := []Panel{
+		{Title: "returns", XLabel: "episodes", YLabel: "return", Series: []Series{a}},
+		{Title: "empty"},
+		{Title: "modes", XLabel: "episodes", YLabel: "nats", Series: []Series{b, c}},
+	}
+	if err := WritePanels(path, panels); err != nil {
+		t.Fatal(err)
+	}
+	img := decode(t, path)
+	if got := img.Bounds().Size(); got != image.Pt(768, 960) {
+		t.Fatalf("image size %v, want 768×960", got)
+	}
+	lower := img.(interface {
+		SubImage(image.Rectangle) image.Image
+	}).SubImage(image.Rect(0, 480, 768, 960))
+	if n := countNear(lower, palette[1], 10); n < 50 {
+		t.Errorf("the lower panel has %d pixels of its second series' colour, want a drawn line", n)
+	}
+	err := WritePanels(filepath.Join(dir, "none.png"), []Panel{{Title: "empty"}})
+	if !errors.Is(err, ErrInput) {
+		t.Errorf("no panels: error %v, want ErrInput", err)
+	}
+}

@@ -56,6 +56,12 @@ var Metrics = []Metric{
 		}
 		return r.Adapted.ZeroShot.Mean, "", true
 	}},
+	{Name: "mode_spread", Title: "return of the best latent mode minus the worst's (paired, held-out episodes)", Value: func(r league.Result) (float64, string, bool) {
+		if r.Modes == nil {
+			return 0, "", false
+		}
+		return r.Modes.Spread.Mean, "", true
+	}},
 }
 
 // TypeReturnPrefix starts the names of per-type return metrics: in games

@@ -23,6 +23,10 @@ type Plan struct {
 	Algorithms []string // algorithm labels, in report order
 	Runs       []Run    // scenario × algorithm × seed
 	Random     bool     // also evaluate uniform random play per scenario and seed
+	// Rung, when positive, is the ladder rung this plan trains to (its
+	// runs' budgets): trained runs are evaluated into
+	// RUN/rungs/<Rung>/ instead of RUN/eval (see EvalDir).
+	Rung int
 }
 
 // Scenario is one scenario of a plan.
@@ -60,8 +64,13 @@ func (p *Plan) RunDir(scenario, algo string, seed uint64) string {
 	return filepath.Join(p.Out, scenario, algo, seedDir(seed))
 }
 
-// EvalDir is the folder of a run's evaluation report, inside the run's.
+// EvalDir is the folder of a run's evaluation report, inside the run's:
+// RUN/eval, or RUN/rungs/<Rung> on a ladder rung (random play, which does
+// not train, keeps RUN/eval at every rung).
 func (p *Plan) EvalDir(scenario, algo string, seed uint64) string {
+	if p.Rung > 0 && algo != AlgoRandom {
+		return filepath.Join(p.RunDir(scenario, algo, seed), "rungs", fmt.Sprint(p.Rung))
+	}
 	return filepath.Join(p.RunDir(scenario, algo, seed), "eval")
 }
 

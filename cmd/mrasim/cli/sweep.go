@@ -33,7 +33,9 @@ var sweepCommand = &command{
 		"ones exactly), evaluates every run with the league, and writes OUT/sweep.md, sweep.csv,\n" +
 		"sweep.json and plots: per algorithm and population the mean over seeds with a 95%\n" +
 		"Student-t interval across seeds. Ctrl-C checkpoints the runs in training and exits 0;\n" +
-		"running the same command again continues.",
+		"running the same command again continues. A larger train.episodes extends finished runs.\n" +
+		"With a grid's ladder = [E1, E2, …], every run is trained to each rung in turn (extended\n" +
+		"exactly), evaluated into RUN/rungs/<E>/, and recorded in the grid's ladder_record folder.",
 	flags: declareSweepFlags,
 }
 
@@ -75,11 +77,21 @@ func (f *sweepFlags) run(c *context, files []string) error {
 	if f.out != "" {
 		plan.Out = f.out
 	}
+	var ladder []*sweep.Plan
+	if len(g.Ladder) > 0 {
+		if ladder, err = rungPlans(g, f.out); err != nil {
+			return badInput(err)
+		}
+		plan = ladder[len(ladder)-1] // the largest budgets, for the memory check and the listing
+	}
 	remote := *f.nats.url != ""
 	if remote && flagSet(f.fs, "jobs") {
 		return badInputf("--jobs %d has no effect with --nats: the workers run the jobs (%s worker --concurrency sets how many each runs at once)", f.jobs, c.prog)
 	}
 	jobs, err := c.checkSweepMemory(plan, f.maxMemory, f.jobs, f.workers, remote, f.dry)
+	if err == nil && f.dry && ladder != nil {
+		c.listLadder(g, ladder)
+	}
 	if err != nil || f.dry {
 		return err
 	}
@@ -106,13 +118,16 @@ func (f *sweepFlags) run(c *context, files []string) error {
 		defer nc.Close()
 		set.remote = &natsrun.Runner{Conn: nc, Settings: natsrun.DefaultSettings(), Log: c.stderr}
 	}
+	again := c.prog + " sweep " + files[0]
+	if f.out != "" {
+		again += " --out " + f.out
+	}
+	if ladder != nil {
+		return c.runLadder(ctx, g, ladder, set, again)
+	}
 	rep, err := c.sweep(ctx, plan, set)
 	switch {
 	case errors.Is(err, sweep.ErrUnfinished):
-		again := c.prog + " sweep " + files[0]
-		if f.out != "" {
-			again += " --out " + f.out
-		}
 		return &exitError{code: ExitOK, err: fmt.Errorf("interrupted: %w\nCheckpoints are written; continue with:\n  %s", err, again)}
 	case err != nil && (rep == nil || !errors.Is(err, sweep.ErrFailed)):
 		return failed(err)

@@ -108,9 +108,10 @@ func TestSweepResumesSkipsAndIsDeterministic(t *testing.T) {
 		}
 	}
 	// walkers=2 and 3 for both algorithms and random play, walkers=5 for all
-	// three with MRA's adapted and zero-shot returns too.
-	if n := len(resumed.Rows); n != 3*3+2 {
-		t.Errorf("%d rows, want 11", n)
+	// three with MRA's adapted and zero-shot returns too, and the mode
+	// spread of both algorithms (both play latent modes) at all three.
+	if n := len(resumed.Rows); n != 3*3+2+2*3 {
+		t.Errorf("%d rows, want 17", n)
 	}
 	for _, row := range resumed.Rows {
 		if row.N != 2 || row.Metric == "nashconv" {

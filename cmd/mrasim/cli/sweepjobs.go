@@ -77,8 +77,14 @@ func trainJob(ctx stdcontext.Context, j sweep.TrainJob, budget *memoryBudget) (s
 		}
 		var done sweep.TrainResult
 		if data, err := fsutil.ReadRegular(filepath.Join(j.Dir, sweepTrained), 1<<20); err == nil && json.Unmarshal(data, &done) == nil && done.Finished {
-			done.Skipped, done.Resumed = true, false
-			return done, nil
+			switch {
+			case done.Budget == s.Train.Episodes:
+				done.Skipped, done.Resumed = true, false
+				return done, nil
+			case done.Budget > s.Train.Episodes:
+				return res, refused(fmt.Errorf("%s has trained %d episodes per population, more than the %d asked: a sweep extends runs, never shortens them; move it away or ask for at least %d", j.Dir, done.Budget, s.Train.Episodes, done.Budget))
+			}
+			// A larger budget: the run is extended, as train --resume --episodes does.
 		}
 	}
 	if ctx.Err() != nil {
@@ -205,6 +211,13 @@ func evalJob(ctx stdcontext.Context, j sweep.EvalJob, budget *memoryBudget) (swe
 	}
 	var entry league.Entry = league.Random{}
 	if j.RunDir != "" {
+		// The run must be at the budget this evaluation is for: a run
+		// extended since (a later ladder rung) can no longer be evaluated
+		// at an earlier one.
+		var done sweep.TrainResult
+		if data, err := fsutil.ReadRegular(filepath.Join(j.RunDir, sweepTrained), 1<<20); err == nil && json.Unmarshal(data, &done) == nil && done.Budget != s.Train.Episodes {
+			return sweep.EvalResult{}, refused(fmt.Errorf("%s is trained to %d episodes per population, and this evaluation is of %d: an extended run cannot be evaluated at a smaller budget", j.RunDir, done.Budget, s.Train.Episodes))
+		}
 		_, run, err := loadRun(j.RunDir)
 		if err != nil {
 			return sweep.EvalResult{}, refused(err)

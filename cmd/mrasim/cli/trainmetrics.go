@@ -125,7 +125,49 @@ func writeCurves(path, name string, labels []string, history []learner.Metrics) 
 	if len(series) == 0 {
 		return nil
 	}
-	return curves.Write(path, name, "episodes per population", "mean reward per agent and step", series)
+	modes := modeSeries(labels, history)
+	if len(modes) == 0 {
+		return curves.Write(path, name, "episodes per population", "mean reward per agent and step", series)
+	}
+	return curves.WritePanels(path, []curves.Panel{
+		{Title: name, XLabel: "episodes per population", YLabel: "mean reward per agent and step", Series: series},
+		{Title: "latent modes: I(z; a | o) estimate, prior entropy per population, classifier accuracy", XLabel: "episodes per population", YLabel: "nats (accuracy: fraction)", Series: modes},
+	})
+}
+
+// modeSeries is the mode-diagnostics panel of writeCurves: the MI
+// estimate, the prior's entropy per population and the game classifier's
+// accuracy, for runs that log them (none for a learner without latent
+// modes).
+func modeSeries(labels []string, history []learner.Metrics) []curves.Series {
+	var out []curves.Series
+	mi := curves.Series{Label: "I(z; a | o) estimate"}
+	acc := curves.Series{Label: "classifier accuracy"}
+	ent := make([]curves.Series, len(labels))
+	for i, l := range labels {
+		ent[i].Label = "prior entropy " + l
+	}
+	for _, m := range history {
+		x := float64(m.Episode)
+		if m.PriorEntropy == nil {
+			continue
+		}
+		mi.X, mi.Y = append(mi.X, x), append(mi.Y, m.MI)
+		if m.ClassifierAccuracy != nil {
+			acc.X, acc.Y = append(acc.X, x), append(acc.Y, *m.ClassifierAccuracy)
+		}
+		for i, l := range labels {
+			if v, ok := m.PriorEntropy[l]; ok {
+				ent[i].X, ent[i].Y = append(ent[i].X, x), append(ent[i].Y, v)
+			}
+		}
+	}
+	for _, s := range append([]curves.Series{mi, acc}, ent...) {
+		if len(s.X) > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // curveSeries is the curves of writeCurves: one per population, or one per

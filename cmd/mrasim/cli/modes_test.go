@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"encoding/json"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestTrainLogsModeDiagnostics: an MRA run logs the classifier's accuracy
+// and the prior's entropy per training population in metrics.jsonl (in
+// [0, 1] and [0, ln K]) and draws them in a second panel of curves.png;
+// with one latent (the K = 1 control) the entropy is 0.
+func TestTrainLogsModeDiagnostics(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		latents int
+	}{{"K=3", 3}, {"K=1", 1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			scenario := filepath.Join(dir, "tiny.toml")
+			os.WriteFile(scenario, []byte(tinyTrain+"latents = "+string(rune('0'+tc.latents))+"\n"), 0o644)
+			run := filepath.Join(dir, "run")
+			if _, errOut, code := runCLI("train", scenario, "--out", run, "--quiet", "--episodes", "12"); code != ExitOK {
+				t.Fatalf("code %d\n%s", code, errOut)
+			}
+			ms := readMetrics(t, filepath.Join(run, runMetrics))
+			last := ms[len(ms)-1]
+			acc, ok := last["classifier_accuracy"].(float64)
+			if !ok || acc < 0 || acc > 1 {
+				t.Errorf("classifier_accuracy = %v, want a fraction", last["classifier_accuracy"])
+			}
+			ent, _ := last["prior_entropy"].(map[string]any)
+			for _, pop := range []string{"walkers=2", "walkers=3"} {
+				h, ok := ent[pop].(float64)
+				if !ok || h < 0 || h > math.Log(float64(tc.latents))+1e-12 {
+					t.Errorf("prior_entropy[%s] = %v, want within [0, ln %d]", pop, ent[pop], tc.latents)
+				}
+			}
+			f, err := os.Open(filepath.Join(run, runCurves))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			cfg, err := png.DecodeConfig(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Height != 960 {
+				t.Errorf("curves.png is %d pixels tall, want two panels (960)", cfg.Height)
+			}
+		})
+	}
+}
+
+// TestOneLatentEndToEnd: the K = 1 control trains, evaluates at a seen
+// and an unseen size (one mode: nothing to adapt) and reports its single
+// mode.
+func TestOneLatentEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "k1.toml")
+	os.WriteFile(scenario, []byte(tinyTrain+"latents = 1\n[eval]\npopulations = [2, 5]\nepisodes = 4\nadapt_steps = 1\nadapt_episodes = 2\nbr_episodes = 8\nnashconv = \"off\"\n"), 0o644)
+	run := filepath.Join(dir, "run")
+	if _, errOut, code := runCLI("train", scenario, "--out", run, "--quiet", "--episodes", "8"); code != ExitOK {
+		t.Fatalf("train: code %d\n%s", code, errOut)
+	}
+	if _, errOut, code := runCLI("train", scenario, "--out", run, "--quiet", "--resume", "--episodes", "12"); code != ExitOK {
+		t.Fatalf("resume: code %d\n%s", code, errOut)
+	}
+	out := filepath.Join(dir, "report")
+	stdout, errOut, code := runCLI("eval", "--run", run, "--out", out, "--quiet")
+	if code != ExitOK {
+		t.Fatalf("eval: code %d\n%s", code, errOut)
+	}
+	if !strings.Contains(stdout, "walkers=5") || !strings.Contains(stdout, "modes: best − worst") {
+		t.Errorf("eval output lacks the unseen size or the modes line:\n%s", stdout)
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "report.md"))
+	if !strings.Contains(string(md), "K = 1 modes") {
+		t.Errorf("report.md lacks the mode diagnostics:\n%s", md)
+	}
+	var rep struct {
+		Results []struct {
+			Name  string `json:"name"`
+			Modes *struct {
+				Prior []float64 `json:"prior"`
+				Modes []struct {
+					Mean float64 `json:"mean"`
+				} `json:"modes"`
+			} `json:"modes"`
+		} `json:"results"`
+	}
+	data, _ := os.ReadFile(filepath.Join(out, "results.json"))
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, r := range rep.Results {
+		if r.Name == "run" {
+			found++
+		}
+		if r.Name == "run" && (r.Modes == nil || len(r.Modes.Modes) != 1 || len(r.Modes.Prior) != 1 || r.Modes.Prior[0] != 1) {
+			t.Errorf("results.json modes of the K = 1 run: %+v, want one mode of prior 1", r.Modes)
+		}
+	}
+	if found != 2 {
+		t.Errorf("results.json holds the run at %d populations, want 2", found)
+	}
+}
