@@ -49,6 +49,7 @@ func init() {
 			DecodeJSON: decodeJSON,
 			Keys:       keys,
 			Decode:     decode(a.name),
+			Memory:     memory,
 		})
 	}
 }

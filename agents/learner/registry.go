@@ -35,6 +35,19 @@ type Algorithm struct {
 	// reports problems). setup holds the game and the training
 	// populations, for checks across tables.
 	Decode func(k Keys, setup Setup) Settings
+	// Memory, when not nil, estimates the large allocations of a training
+	// run of settings s (whose Algorithm is Name) under setup, before any
+	// is made, so that the CLI can refuse a run the machine cannot hold.
+	// Without it the CLI says it has no estimate for the algorithm rather
+	// than print a figure of another algorithm's shapes.
+	Memory func(s Settings, setup Setup) ([]MemoryItem, error)
+}
+
+// MemoryItem is one large allocation of a memory estimate: what it is and
+// its bytes at the run's peak.
+type MemoryItem struct {
+	What  string
+	Bytes int64
 }
 
 var registry = struct {

@@ -100,38 +100,9 @@ func (r *Runner) Run(ctx context.Context, b jobs.Batch, progress func(jobs.Progr
 		st.jobs[j.ID] = j
 	}
 
-	// The results stored so far: keep successes, retry failures.
-	w, err := res.results.Watch(ctx, batch+".*")
+	w, err := r.resume(ctx, res, st, len(b.Jobs))
 	if err != nil {
-		return nil, fmt.Errorf("natsrun: watching results: %w", err)
-	}
-	var retry []string
-	for e := range w.Updates() {
-		if e == nil {
-			break
-		}
-		if e.Operation() != jetstream.KeyValuePut {
-			continue
-		}
-		rec, id, ok := st.decode(e)
-		if !ok {
-			continue
-		}
-		if rec.Error != "" {
-			retry = append(retry, e.Key())
-			continue
-		}
-		st.results[id] = rec.Result
-		r.sawWorker(rec.Worker)
-	}
-	for _, key := range retry {
-		if err := res.results.Delete(ctx, key); err != nil {
-			w.Stop()
-			return nil, fmt.Errorf("natsrun: clearing the failed result %s: %w", key, err)
-		}
-	}
-	if n := len(st.results); n > 0 {
-		r.logf("batch %s: %d of %d results found from an earlier run; %d failures retried", batch, n, len(b.Jobs), len(retry))
+		return nil, err
 	}
 	report := func() {
 		if progress != nil {
@@ -174,33 +145,7 @@ func (r *Runner) Run(ctx context.Context, b jobs.Batch, progress func(jobs.Progr
 				report()
 			}
 		case m := <-advisories:
-			var a struct {
-				StreamSeq  uint64 `json:"stream_seq"`
-				Deliveries uint64 `json:"deliveries"`
-			}
-			if json.Unmarshal(m.Data, &a) != nil {
-				continue
-			}
-			id, ok := st.bySeq[a.StreamSeq]
-			if !ok || !st.pending(id) {
-				continue
-			}
-			// A worker may have stored the result just before; look.
-			if e, err := res.results.Get(ctx, resultKey(batch, id)); err == nil {
-				if rec, _, ok := st.decode(e); ok && rec.Error == "" {
-					st.results[id] = rec.Result
-					report()
-					continue
-				}
-			}
-			st.failed[id] = &jobs.Error{ID: id, Kind: st.jobs[id].Kind,
-				Err: fmt.Errorf("delivered %d times (MaxDeliver) and no worker finished it: workers died or lost their connection while running it", a.Deliveries)}
-			// The work queue keeps a message that ran out of deliveries:
-			// remove it, so a later run may submit the job again.
-			if err := res.stream.DeleteMsg(ctx, a.StreamSeq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
-				r.logf("removing the given-up job %s: %v", id, err)
-			}
-			report()
+			r.advisory(ctx, res, st, m, report)
 		case <-reconnected:
 			w.Stop()
 			if w, err = r.rewatch(ctx, res.results, batch); err != nil {
@@ -230,6 +175,78 @@ func (r *Runner) Run(ctx context.Context, b jobs.Batch, progress func(jobs.Progr
 		}
 	}
 	return st.results, errors.Join(errs...)
+}
+
+// resume watches the batch's results and takes those stored so far by an
+// earlier run: it keeps successes and deletes failures, to be retried.
+func (r *Runner) resume(ctx context.Context, res *resources, st *batchState, total int) (jetstream.KeyWatcher, error) {
+	batch := st.batch
+	w, err := res.results.Watch(ctx, batch+".*")
+	if err != nil {
+		return nil, fmt.Errorf("natsrun: watching results: %w", err)
+	}
+	var retry []string
+	for e := range w.Updates() {
+		if e == nil {
+			break
+		}
+		if e.Operation() != jetstream.KeyValuePut {
+			continue
+		}
+		rec, id, ok := st.decode(e)
+		if !ok {
+			continue
+		}
+		if rec.Error != "" {
+			retry = append(retry, e.Key())
+			continue
+		}
+		st.results[id] = rec.Result
+		r.sawWorker(rec.Worker)
+	}
+	for _, key := range retry {
+		if err := res.results.Delete(ctx, key); err != nil {
+			w.Stop()
+			return nil, fmt.Errorf("natsrun: clearing the failed result %s: %w", key, err)
+		}
+	}
+	if n := len(st.results); n > 0 {
+		r.logf("batch %s: %d of %d results found from an earlier run; %d failures retried", batch, n, total, len(retry))
+	}
+	return w, nil
+}
+
+// advisory handles a MaxDeliver advisory m: the job it names, if still
+// pending, fails unless a worker stored its result just before.
+func (r *Runner) advisory(ctx context.Context, res *resources, st *batchState, m *nats.Msg, report func()) {
+	batch := st.batch
+	var a struct {
+		StreamSeq  uint64 `json:"stream_seq"`
+		Deliveries uint64 `json:"deliveries"`
+	}
+	if json.Unmarshal(m.Data, &a) != nil {
+		return
+	}
+	id, ok := st.bySeq[a.StreamSeq]
+	if !ok || !st.pending(id) {
+		return
+	}
+	// A worker may have stored the result just before; look.
+	if e, err := res.results.Get(ctx, resultKey(batch, id)); err == nil {
+		if rec, _, ok := st.decode(e); ok && rec.Error == "" {
+			st.results[id] = rec.Result
+			report()
+			return
+		}
+	}
+	st.failed[id] = &jobs.Error{ID: id, Kind: st.jobs[id].Kind,
+		Err: fmt.Errorf("delivered %d times (MaxDeliver) and no worker finished it: workers died or lost their connection while running it", a.Deliveries)}
+	// The work queue keeps a message that ran out of deliveries:
+	// remove it, so a later run may submit the job again.
+	if err := res.stream.DeleteMsg(ctx, a.StreamSeq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+		r.logf("removing the given-up job %s: %v", id, err)
+	}
+	report()
 }
 
 // audit looks at the stream messages of the jobs still waiting: a message

@@ -41,6 +41,10 @@ func memoryLimit(flag string) (int64, string, error) {
 // the limit. Under the limit it also sets the Go runtime's soft memory
 // limit to it, so the collector works harder before the limit is reached.
 func checkMemory(w io.Writer, est memest.Estimate, limit int64, source, what string) error {
+	if est.None != "" {
+		fmt.Fprintf(w, "memory: %s\n", est.None)
+		return nil
+	}
 	if limit > 0 {
 		fmt.Fprintf(w, "memory: about %s needed (limit %s, %s)\n", memest.Format(est.Total), memest.Format(limit), source)
 	} else {

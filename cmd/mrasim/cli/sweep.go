@@ -380,7 +380,11 @@ func (c *context) listRuns(plan *sweep.Plan, ests []memest.Estimate) {
 		case exists(filepath.Join(dir, runCheckpoint)):
 			state = "interrupted: will resume"
 		}
-		fmt.Fprintf(c.stdout, "  %-40s %-8s %s per population at %s: %s, about %s\n", r.Name(), r.AlgoName, plural(r.Episodes, "episode"), strings.Join(r.Populations, " "), state, memest.Format(ests[i].Total))
+		mem := "about " + memest.Format(ests[i].Total)
+		if ests[i].None != "" {
+			mem = ests[i].None
+		}
+		fmt.Fprintf(c.stdout, "  %-40s %-8s %s per population at %s: %s, %s\n", r.Name(), r.AlgoName, plural(r.Episodes, "episode"), strings.Join(r.Populations, " "), state, mem)
 	}
 }
 

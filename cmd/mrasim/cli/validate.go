@@ -79,6 +79,9 @@ func trainMemoryNote(s *scenarios.Scenario) string {
 	if err != nil {
 		return ""
 	}
+	if est.None != "" {
+		return est.None
+	}
 	note := fmt.Sprintf("training needs about %s of memory", memest.Format(est.Total))
 	if avail, source, ok := availableMemory(); ok && est.Total > avail {
 		note += fmt.Sprintf(", more than the %s of %s: train will refuse it without --max-memory", memest.Format(avail), source)

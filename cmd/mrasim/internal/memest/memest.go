@@ -78,20 +78,22 @@ func activationScale(p string) (num, den int64) {
 // once (mra's latentChunkRows).
 const LatentChunkRows = 1 << 15
 
-// Item is one block of an estimate.
-type Item struct {
-	What  string
-	Bytes int64
-}
+// Item is one block of an estimate (the registry's type, so that an
+// algorithm's own estimate is made of the same items).
+type Item = learner.MemoryItem
 
 // Estimate is the memory a command will need at its peak.
 type Estimate struct {
 	Items []Item // the largest blocks, by population
 	Total int64  // their sum plus Overhead
+	// None, when not empty, says that there is no estimate (the
+	// algorithm offers none); Items and Total are then empty, and the
+	// figure is not checked against a limit.
+	None string
 }
 
 func (e *Estimate) add(what string, b int64) {
-	e.Items = append(e.Items, Item{what, b})
+	e.Items = append(e.Items, Item{What: what, Bytes: b})
 	e.Total += b
 }
 
@@ -156,24 +158,32 @@ func (s shape) actingBytes(rows, k int64) int64 {
 	return rows * (s.d*8 + s.e*s.d*8 + s.e + 2*k*8 + 8 + s.e*8)
 }
 
-// configOf returns the configuration the estimate reads: that of mra's
-// settings, or for another algorithm the shared parts its Schedule gives
-// (buffers, batches, acting scratch; its own networks count as Overhead).
-func configOf(s learner.Settings) mra.Config {
+// configOf returns the configuration the estimate reads for the settings
+// of mra's shapes (MRA, Reptile, MADDPG); ok is false for another
+// algorithm's.
+func configOf(s learner.Settings) (cfg mra.Config, ok bool) {
 	switch c := s.(type) {
 	case mra.Config:
-		return c
+		return c, true
 	case interface{ Config() mra.Config }:
-		return c.Config()
+		return c.Config(), true
 	}
-	sch := s.Schedule()
-	return mra.Config{Algo: s.Algorithm(), Latents: sch.Latents, BatchSize: sch.BatchSize, BufferLength: sch.BufferLength,
-		Replay: sch.Replay, Precision: mra.PrecisionFloat64}
+	return mra.Config{}, false
 }
 
-// Train estimates the memory of a training run of settings s.
+// NoEstimate returns the message of an estimate an algorithm does not
+// offer.
+func NoEstimate(algo string) string { return "no estimate for algorithm " + algo }
+
+// Train estimates the memory of a training run of settings s: from mra's
+// shapes for its settings, else from the algorithm's registered Memory
+// plus Overhead. An algorithm without one gets an Estimate whose None
+// says so.
 func Train(s learner.Settings, setup learner.Setup) (Estimate, error) {
-	cfg := configOf(s)
+	cfg, ok := configOf(s)
+	if !ok {
+		return registered(s, setup)
+	}
 	var est Estimate
 	k := int64(cfg.Latents)
 	num, den := activationScale(cfg.Precision)
@@ -201,6 +211,27 @@ func Train(s learner.Settings, setup learner.Setup) (Estimate, error) {
 	}
 	if cfg.Algo == mra.AlgoMRA && len(setup.Populations) > 1 {
 		est.add("prior and classifier update (whole batch of the largest population)", mul(priorRows, PriorActivationBytes*num/den))
+	}
+	est.Total += Overhead
+	return est, nil
+}
+
+// registered is Train for an algorithm not of mra's shapes.
+func registered(s learner.Settings, setup learner.Setup) (Estimate, error) {
+	algo, err := learner.Lookup(s.Algorithm())
+	if err != nil {
+		return Estimate{}, err
+	}
+	if algo.Memory == nil {
+		return Estimate{None: NoEstimate(algo.Name)}, nil
+	}
+	items, err := algo.Memory(s, setup)
+	if err != nil {
+		return Estimate{}, fmt.Errorf("memory estimate of %s: %w", algo.Name, err)
+	}
+	var est Estimate
+	for _, it := range items {
+		est.add(it.What, it.Bytes)
 	}
 	est.Total += Overhead
 	return est, nil
@@ -547,7 +578,7 @@ func Parse(s string) (int64, error) {
 // Check returns an error when est is above limit, naming the largest block
 // and how to proceed.
 func Check(est Estimate, limit int64, what string) error {
-	if limit <= 0 || est.Total <= limit {
+	if limit <= 0 || est.None != "" || est.Total <= limit {
 		return nil
 	}
 	big := est.Largest()
