@@ -45,43 +45,31 @@ func (m *MADDPG) shape() ([]int, []string) {
 	return s, append(names, "hidden width", "value width", "key width")
 }
 
-// appender is an io.Writer appending to a byte slice, for an Encoder that
-// writes into AppendState's dst.
-type appender struct{ b []byte }
-
-func (a *appender) Write(p []byte) (int, error) {
-	a.b = append(a.b, p...)
-	return len(p), nil
-}
-
 // AppendState appends MADDPG's complete state to b: parameters, targets,
 // both optimizers and the random stream, so that a restored learner
 // continues bit for bit.
 func (m *MADDPG) AppendState(b []byte) []byte {
-	start := len(b)
-	b = append(b, stateMagic...)
-	w := &appender{b: binary.LittleEndian.AppendUint32(b, stateVersion)}
-	e := checkpoint.NewEncoder(w)
-	s, _ := m.shape()
-	for _, v := range s {
-		e.Uint64(uint64(v))
-	}
-	e.Float64s(m.params)
-	e.Float64s(m.target)
-	for _, o := range m.opt {
-		st, err := o.MarshalState()
+	header := binary.LittleEndian.AppendUint32([]byte(stateMagic), stateVersion)
+	return checkpoint.AppendFramed(b, header, func(e *checkpoint.Encoder) {
+		s, _ := m.shape()
+		for _, v := range s {
+			e.Uint64(uint64(v))
+		}
+		e.Float64s(m.params)
+		e.Float64s(m.target)
+		for _, o := range m.opt {
+			st, err := o.MarshalState()
+			if err != nil {
+				panic(err) // Adam's MarshalState never fails
+			}
+			e.Bytes(st)
+		}
+		st, err := m.pcg.MarshalBinary()
 		if err != nil {
-			panic(err) // Adam's MarshalState never fails
+			panic(err) // PCG's MarshalBinary never fails
 		}
 		e.Bytes(st)
-	}
-	st, err := m.pcg.MarshalBinary()
-	if err != nil {
-		panic(err) // PCG's MarshalBinary never fails
-	}
-	e.Bytes(st)
-	b = w.b // an appender never fails, so neither does e
-	return binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(b[start:]))
+	})
 }
 
 // SetState restores a state written by AppendState of a learner with the

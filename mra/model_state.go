@@ -75,40 +75,37 @@ var ErrState = errors.New("mra: bad model state")
 // Encoder (counts and lengths as uint64, floats as their bits): the bytes
 // of the hand-written framing before it, pinned by TestLearnerStateGolden.
 func (m *ModelOf[T]) AppendState(b []byte) []byte {
-	start := len(b)
-	b = append(b, stateMagic...)
+	header := []byte(stateMagic)
 	if opts := m.options(); opts != 0 {
-		b = binary.LittleEndian.AppendUint32(b, stateVersionOptions)
-		b = binary.LittleEndian.AppendUint64(b, opts)
+		header = binary.LittleEndian.AppendUint32(header, stateVersionOptions)
+		header = binary.LittleEndian.AppendUint64(header, opts)
 	} else {
-		b = binary.LittleEndian.AppendUint32(b, stateVersion)
+		header = binary.LittleEndian.AppendUint32(header, stateVersion)
 	}
-	w := &appender{b: b}
-	e := checkpoint.NewEncoder(w)
-	for _, v := range m.shape() {
-		e.Uint64(uint64(v))
-	}
-	for _, d := range m.games {
-		for _, v := range d {
-			e.Float64(float64(v))
+	return checkpoint.AppendFramed(b, header, func(e *checkpoint.Encoder) {
+		for _, v := range m.shape() {
+			e.Uint64(uint64(v))
 		}
-	}
-	e.Float64s(m.float64s(m.params))
-	e.Float64s(m.float64s(m.target))
-	for _, o := range m.optimizers() {
-		s, err := o.MarshalState()
+		for _, d := range m.games {
+			for _, v := range d {
+				e.Float64(float64(v))
+			}
+		}
+		e.Float64s(m.float64s(m.params))
+		e.Float64s(m.float64s(m.target))
+		for _, o := range m.optimizers() {
+			s, err := o.MarshalState()
+			if err != nil {
+				panic(err) // Adam's MarshalState never fails
+			}
+			e.Bytes(s)
+		}
+		s, err := m.rng.MarshalBinary()
 		if err != nil {
-			panic(err) // Adam's MarshalState never fails
+			panic(err) // PCG's MarshalBinary never fails
 		}
 		e.Bytes(s)
-	}
-	s, err := m.rng.MarshalBinary()
-	if err != nil {
-		panic(err) // PCG's MarshalBinary never fails
-	}
-	e.Bytes(s)
-	b = w.b // an appender never fails, so neither does e
-	return binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(b[start:]))
+	})
 }
 
 // float64s returns a copy of x as float64s (a float32 model's values
@@ -117,15 +114,6 @@ func (m *ModelOf[T]) float64s(x []T) []float64 {
 	out := make([]float64, len(x))
 	chunk.Widen(out, x)
 	return out
-}
-
-// appender is an io.Writer appending to a byte slice, for an Encoder that
-// writes into AppendState's b.
-type appender struct{ b []byte }
-
-func (a *appender) Write(p []byte) (int, error) {
-	a.b = append(a.b, p...)
-	return len(p), nil
 }
 
 // SetState restores a state written by AppendState of a model with the same
