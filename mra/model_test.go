@@ -117,7 +117,7 @@ func TestMIEstimate(t *testing.T) {
 				copy(z[r*k:], src)
 			}
 			g := slices.Clone(online.rel.Forward(e, b.Self, b.Ents, z, b.Mask))
-			lp := target.policy[0].forward(e, b.Ents, g, b.Self)
+			lp := target.policy[0].forward(e, b.Ents, g, b.Mask, b.Self)
 			prob[l] = make([]float64, rows)
 			for r := range rows {
 				prob[l][r] = math.Exp(lp[r*enc.Actions[0]+astar[r]])
