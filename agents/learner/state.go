@@ -90,6 +90,12 @@ func (t *Trainer) save(e *checkpoint.Encoder, dir string) error {
 	// accuracy (a state without it resumes with none).
 	e.Float64(st.Accuracy.Total)
 	e.Int(st.Accuracy.N)
+	// Added after the accuracy: the open interval's mode diagnostics (a
+	// state without them resumes with none).
+	for _, s := range st.Modes.sums() {
+		e.Float64(s.Total)
+		e.Int(s.N)
+	}
 	return e.Err()
 }
 
@@ -167,12 +173,18 @@ func (t *Trainer) LoadFrom(data []byte, dir string) error {
 	if d.Remaining() > 0 {
 		accuracy.Total, accuracy.N = d.Float64(), d.Int()
 	}
+	var modes ModeSums
+	if d.Remaining() > 0 {
+		for _, s := range modes.sums() {
+			s.Total, s.N = d.Float64(), d.Int()
+		}
+	}
 	if err := d.Done(); err != nil {
 		return err
 	}
 	t.round, t.envSteps, t.updates, t.wall = round, envSteps, updates, wall
 	*t.actPCG, *t.samplePCG = *pcgs[0], *pcgs[1]
-	t.stats = Stats{Critic: sums[0], Policy: sums[1], Entropy: sums[2], MI: sums[3], CE: sums[4], Accuracy: accuracy}
+	t.stats = Stats{Critic: sums[0], Policy: sums[1], Entropy: sums[2], MI: sums[3], CE: sums[4], Accuracy: accuracy, Modes: modes}
 	t.intervalSteps, t.intervalWall = intervalSteps, intervalWall
 	return nil
 }
