@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	_ "github.com/mrasim/mrasim/maddpg" // registers maddpg for the shipped scenarios and grids
@@ -380,5 +381,29 @@ func checkProblems(t *testing.T, err error) {
 		if d := e.Detail(); len(d) > 2000 || !utf8.ValidString(d) {
 			t.Fatalf("a problem prints %d bytes (valid UTF-8: %v): %.300q", len(d), utf8.ValidString(d), d)
 		}
+	}
+}
+
+// TestCorrectedSwitches reads the corrected variant's MI weight and
+// relation pooling into the trainer's configuration, and leaves both out
+// of the record when they are not set.
+func TestCorrectedSwitches(t *testing.T) {
+	s, err := scenarios.Parse("f.toml", []byte(minimal+"[algo]\nvariant = \"corrected\"\nmi_weight = 4\nrelation_pooling = \"mean+logcount\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := s.Algo.(*mra.Settings).Config(); c.MIWeight != 4 || c.RelationPooling != mra.PoolingMeanLogCount || c.Validate() != nil {
+		t.Errorf("config %+v (%v)", c, c.Validate())
+	}
+	s, err = scenarios.Parse("f.toml", []byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(s.Algo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "mi_weight") || strings.Contains(string(b), "relation_pooling") {
+		t.Errorf("unset switches recorded: %s", b)
 	}
 }

@@ -84,6 +84,9 @@ func (f *exportFlags) run(c *context, rest []string) error {
 	if err != nil {
 		return badInputf("--population %v: %w", population, err)
 	}
+	if p := cfg.RelationPooling; p != "" && p != mra.PoolingSoftmax {
+		return badInputf("export: the run pools with algo.relation_pooling = %q; the exported policy format (%s) computes the official %q pooling only", p, mra.ExportFormat, mra.PoolingSoftmax)
+	}
 	model, err := mra.LoadModel(cfg, run.Setup, run.State)
 	if err != nil {
 		return failed(err)
