@@ -278,3 +278,30 @@ func TestSwitchValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestPriorTemperatureApplies checks prior_temperature reaches the prior
+// the latents are drawn from: with the same ψ, log p(z = k | m) −
+// log p(z = 0 | m) = (ℓ_k − ℓ_0)/T, so the log-ratios at T = 1 are four
+// times those at the official T = 4 (the prior's backward divides by T
+// too: the prior gradient check runs at T = 1.5).
+func TestPriorTemperatureApplies(t *testing.T) {
+	var logp [2][]float64
+	for i, temp := range []float64{4, 1} {
+		cfg := tinyConfig()
+		cfg.PriorTemperature = temp
+		m, _ := testModel(t, cfg, learnertest.TinySpec(t), 2, 91)
+		p := make([]float64, cfg.Latents)
+		m.Prior(m.games[1], p)
+		for k := range p {
+			p[k] = math.Log(p[k])
+		}
+		logp[i] = p
+		m.Close()
+	}
+	for k := 1; k < len(logp[0]); k++ {
+		r4, r1 := logp[0][k]-logp[0][0], logp[1][k]-logp[1][0]
+		if math.Abs(r1-4*r4) > 1e-12 || r4 == 0 {
+			t.Errorf("mode %d: log-ratio %v at T = 1, want 4 × %v (at T = 4)", k, r1, r4)
+		}
+	}
+}
