@@ -26,8 +26,9 @@ import (
 // before Adam. The pass also measures, changing no number of the update,
 // the mode diagnostics of Stats: ‖∂r_MI/∂φ‖, ‖∂r_MI/∂θ⁻‖ (the gradient the
 // official code computes into the target policies and discards, Q9),
-// WeightDecay·‖φ‖ and the spread of the K heads' attention (headSpread). Random numbers come from rng: the latents, then one seed for
-// the action samples. It returns r_MI (NaN, with the parameters unchanged
+// WeightDecay·‖φ‖ and the spread of the K heads' attention (headSpread).
+// Random numbers come from rng: the latents, then one seed for the action
+// samples. It returns r_MI (NaN, with the parameters unchanged
 // and Err set, if the gradient is not finite). It panics if b does not fit
 // the model or desc is not of length H.
 func (m *ModelOf[T]) UpdateRelation(b *replay.Batch, desc []float64, rng *rand.Rand) float64 {
