@@ -143,7 +143,7 @@ func writeCurves(path, name string, labels []string, history []learner.Metrics) 
 // term), which span orders of magnitude. Points whose norm is not
 // positive are left out.
 func modeGradientSeries(history []learner.Metrics) []curves.Series {
-	names := []string{"actor loss ‖∂/∂θ‖", "MI ‖∂/∂θ⁻‖", "MI ‖∂/∂φ‖", "relation net ‖grad‖ (before clip)", "relation net weight decay"}
+	names := []string{"actor loss ‖∂/∂θ‖", "MI ‖∂/∂θ‖ (target policies)", "MI ‖∂/∂φ‖", "relation net ‖grad‖ (before clip)", "relation net weight decay"}
 	series := make([]curves.Series, len(names))
 	for i := range series {
 		series[i].Label = names[i]

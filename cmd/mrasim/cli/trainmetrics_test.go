@@ -22,9 +22,9 @@ func TestModeGradientSeries(t *testing.T) {
 		got[s.Label] = append(s.X, s.Y...)
 	}
 	want := map[string][]float64{
-		"actor loss ‖∂/∂θ‖":         {8, 12, 2, 1},
-		"MI ‖∂/∂θ⁻‖":                {12, -1},
-		"relation net weight decay": {8, -3},
+		"actor loss ‖∂/∂θ‖":           {8, 12, 2, 1},
+		"MI ‖∂/∂θ‖ (target policies)": {12, -1},
+		"relation net weight decay":   {8, -3},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("series %v, want %v", got, want)
