@@ -141,6 +141,7 @@ type decoder struct {
 	paramsBad bool              // the game's parameters were refused: check populations without them
 	gridBytes int               // bytes of scenario files and run documents a grid has made (see MaxGridBytes)
 	set       map[string]string // key path → the --set that gave its value (see ParseSet)
+	gridSets  []override        // a grid's --set overrides, applied to each of its scenarios (see ParseGridSet)
 }
 
 func (d *decoder) syntax(src string, err error) {

@@ -44,6 +44,7 @@ type sweepFlags struct {
 	fs             *flag.FlagSet
 	out, maxMemory string
 	jobs, workers  int
+	sets           multiFlag
 	dry, quiet     bool
 	nats           natsFlags
 }
@@ -56,9 +57,15 @@ func declareSweepFlags(fs *flag.FlagSet) runFunc {
 	fs.BoolVar(&f.dry, "dry-run", false, "check the grid and list its runs, their state and memory; run nothing")
 	fs.StringVar(&f.maxMemory, "max-memory", "", maxMemoryUsage+"\n(per run, and for the runs trained at once; with --nats each worker checks its own)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
+	fs.Var(&f.sets, "set", sweepSetUsage)
 	f.nats = addNATSFlags(fs, "run the jobs on `URL`'s workers (mrasim worker) instead of this machine's cores; run folders travel through the server; see --creds, --tls-ca")
 	return f.run
 }
+
+// sweepSetUsage is the help of sweep's --set flag.
+const sweepSetUsage = "override scenario key `KEY=VALUE` in every scenario of the grid (repeatable), checked as in the files:\n" +
+	"train.episodes=48, algo.num_updates=40, eval.episodes=50; the grid's algorithm tables and [eval] still override\n" +
+	"the scenarios (a key the grid sets for every run is refused); a changed training key trains new runs: give a new --out"
 
 // run checks the grid and every run's memory, then trains and evaluates
 // the runs and writes the report.
@@ -69,7 +76,7 @@ func (f *sweepFlags) run(c *context, files []string) error {
 	if f.jobs < 1 || f.workers < 1 {
 		return badInputf("--jobs %d and --workers %d: want ≥ 1", f.jobs, f.workers)
 	}
-	g, err := scenarios.LoadGrid(files[0])
+	g, err := scenarios.LoadGridSet(files[0], f.sets)
 	if err != nil {
 		return badInput(err)
 	}
@@ -118,10 +125,7 @@ func (f *sweepFlags) run(c *context, files []string) error {
 		defer nc.Close()
 		set.remote = &natsrun.Runner{Conn: nc, Settings: natsrun.DefaultSettings(), Log: c.stderr}
 	}
-	again := c.prog + " sweep " + files[0]
-	if f.out != "" {
-		again += " --out " + f.out
-	}
+	again := continueCommand(c.prog, files[0], f.out, f.sets)
 	if ladder != nil {
 		return c.runLadder(ctx, g, ladder, set, again)
 	}
@@ -402,4 +406,31 @@ func estimateTrain(s *scenarios.Scenario, dir string, resume bool, workers int) 
 	cfg, setup := trainConfig(s)
 	setup.Workers = max(workers, 1)
 	return memest.Train(cfg, setup)
+}
+
+// continueCommand is the command that continues an interrupted sweep of
+// grid file: the same --out and the same --set overrides, so that the
+// runs it resumes have the documents they started with.
+func continueCommand(prog, file, out string, sets []string) string {
+	cmd := prog + " sweep " + shellQuote(file)
+	if out != "" {
+		cmd += " --out " + shellQuote(out)
+	}
+	for _, s := range sets {
+		cmd += " --set " + shellQuote(s)
+	}
+	return cmd
+}
+
+// shellQuote returns s as one word of a POSIX shell: as it is when it
+// holds only characters no shell treats specially, otherwise in single
+// quotes (so that a printed command such as `--set eval.populations=[3, 6]`
+// can be pasted back).
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-.,/=:+@%", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
