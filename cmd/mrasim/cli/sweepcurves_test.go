@@ -59,8 +59,9 @@ func TestSweepTrainingCurves(t *testing.T) {
 			}
 		}
 	}
-	const t975df1 = 12.706204736174707                                                    // t(0.975; 1), from a table
-	want := map[string]int{"mra walkers=2": 4, "mra walkers=3": 4, "single walkers=2": 4} // log_every 4 of 16 episodes
+	const t975df1 = 12.706204736174707 // t(0.975; 1), from a table
+	// Four log lines (log_every 4 of 16 episodes) per training population.
+	want := map[string]int{"mra walkers=2": 4, "mra walkers=3": 4, "single walkers=2": 4}
 	got := map[string]int{}
 	for _, row := range rows[1:] {
 		if row[0] != "walk" {
