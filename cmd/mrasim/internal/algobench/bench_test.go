@@ -135,3 +135,25 @@ func BenchmarkTrainEpisode(b *testing.B) {
 		}
 	}
 }
+
+// TestArmsReachSteadyState: every benchmarked scenario still builds its
+// algorithm through the registry, and warmUp ends with updates run (an
+// off-policy learner's replay holding a batch).
+func TestArmsReachSteadyState(t *testing.T) {
+	for _, arm := range arms {
+		t.Run(arm.algo, func(t *testing.T) {
+			tr, envs := trainer(t, arm.file, arm.sets, 3)
+			defer tr.Close()
+			if got := tr.Settings().Algorithm(); got != arm.algo {
+				t.Errorf("%s builds algorithm %q", arm.file, got)
+			}
+			warmUp(t, tr)
+			if tr.Updates() == 0 || envs != 12 {
+				t.Errorf("after warm-up: %d updates, %d parallel envs", tr.Updates(), envs)
+			}
+			if _, onPolicy := tr.Learner().(learner.OnPolicy); !onPolicy && tr.Buffer(0).Len() < tr.Settings().Schedule().BatchSize {
+				t.Errorf("replay holds %d transitions, below a batch", tr.Buffer(0).Len())
+			}
+		})
+	}
+}
