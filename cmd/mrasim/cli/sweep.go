@@ -2,6 +2,7 @@ package cli
 
 import (
 	stdcontext "context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -283,14 +284,16 @@ func (c *context) sweep(ctx stdcontext.Context, plan *sweep.Plan, set sweepSetti
 	return rep, err
 }
 
-// writeSweepReport writes sweep.md, sweep.csv, sweep-paired.csv, sweep.json and the plots
-// into dir and returns the files written.
+// writeSweepReport writes sweep.md, sweep.csv, sweep-paired.csv,
+// sweep.json, curves.csv and the plots (the training curves from the
+// runs' metrics.jsonl) into dir and returns the files written.
 func writeSweepReport(rep *sweep.Report, dir string) ([]string, error) {
+	rep.SetCurves(readCurveLogs)
 	var written []string
 	for _, w := range []struct {
 		name string
 		fn   func(string) error
-	}{{"sweep.md", rep.WriteMarkdown}, {"sweep.csv", rep.WriteCSV}, {"sweep-paired.csv", rep.WritePairedCSV}, {"sweep.json", rep.WriteJSON}} {
+	}{{"sweep.md", rep.WriteMarkdown}, {"sweep.csv", rep.WriteCSV}, {"sweep-paired.csv", rep.WritePairedCSV}, {"sweep.json", rep.WriteJSON}, {"curves.csv", rep.WriteCurvesCSV}} {
 		path := filepath.Join(dir, w.name)
 		if err := w.fn(path); err != nil {
 			return written, err
@@ -298,7 +301,43 @@ func writeSweepReport(rep *sweep.Report, dir string) ([]string, error) {
 		written = append(written, path)
 	}
 	figs, err := rep.WriteFigures(dir)
+	written = append(written, figs...)
+	if err != nil {
+		return written, err
+	}
+	figs, err = rep.WriteCurveFigures(dir)
 	return append(written, figs...), err
+}
+
+// readCurveLogs reads a run's training curves from its metrics.jsonl:
+// the mean reward per agent and step of every log line, by training
+// population. Lines that do not decode (a line torn by a crash) are
+// skipped, as resuming the run would drop them.
+func readCurveLogs(run sweep.RunSummary) (map[string]sweep.CurveLog, error) {
+	path := filepath.Join(run.Dir, runMetrics)
+	data, err := fsutil.ReadRegular(path, 1<<30)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]sweep.CurveLog{}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		var m struct {
+			Episode        int                `json:"episode"`
+			MeanStepReward map[string]float64 `json:"mean_step_reward"`
+		}
+		if strings.TrimSpace(line) == "" || json.Unmarshal([]byte(line), &m) != nil {
+			continue
+		}
+		for pop, v := range m.MeanStepReward {
+			c := out[pop]
+			c.Episodes, c.Values = append(c.Episodes, m.Episode), append(c.Values, v)
+			out[pop] = c
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s holds no line with a mean_step_reward", path)
+	}
+	return out, nil
 }
 
 // planMemory estimates the training memory of every run of plan, in
