@@ -22,9 +22,11 @@ package mappo
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/nn"
 	"github.com/mrasim/mrasim/agents/optim"
 	"github.com/mrasim/mrasim/agents/replay"
 )
@@ -37,7 +39,7 @@ func init() {
 		learner.Register(learner.Algorithm{
 			Name: a.name, Summary: a.summary,
 			New: func(s learner.Settings, b learner.Build) (learner.Learner, error) {
-				return New(s.(Settings), b.Features, b.RNG)
+				return newLearner(s.(Settings), b.Features, b.RNG)
 			},
 			Load:       load,
 			DecodeJSON: decodeJSON,
@@ -48,10 +50,33 @@ func init() {
 	}
 }
 
+// trainee is a learner of either precision, as the registry builds it.
+type trainee interface {
+	learner.Learner
+	learner.OnPolicy
+	learner.Trained
+}
+
+// newLearner builds a learner in the precision s names.
+func newLearner(s Settings, f replay.Features, rng *rand.Rand) (trainee, error) {
+	if s.Float32() {
+		l, err := NewOf[float32](s, f, rng)
+		if err != nil {
+			return nil, err // not a typed nil in the interface
+		}
+		return l, nil
+	}
+	l, err := NewOf[float64](s, f, rng)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
 // load builds the networks of settings s and restores them from state, to
 // be played.
 func load(s learner.Settings, b learner.Build, state []byte) (learner.Trained, error) {
-	l, err := New(s.(Settings), b.Features, b.RNG)
+	l, err := newLearner(s.(Settings), b.Features, b.RNG)
 	if err != nil {
 		return nil, err
 	}
@@ -61,15 +86,18 @@ func load(s learner.Settings, b learner.Build, state []byte) (learner.Trained, e
 	return l, nil
 }
 
-// Learner is MAPPO's (or IPPO's) networks, optimizers and the rollout of
-// the round being played. It implements learner.Learner,
-// learner.OnPolicy and learner.Trained.
-type Learner struct {
+// LearnerOf is MAPPO's (or IPPO's) networks, optimizers and the rollout
+// of the round being played, computing in element type T (the settings'
+// precision): parameters, gradients, Adam moments, the networks'
+// activations and the stored rollout are T; the log-probabilities,
+// advantages, returns, losses and statistics are float64 in both. It
+// implements learner.Learner, learner.OnPolicy and learner.Trained.
+type LearnerOf[T nn.Float] struct {
 	s      Settings
 	feats  replay.Features
-	actors []*net // per agent type
-	critic *net
-	opts   []*optim.Chain // per actor, then the critic's
+	actors []*net[T] // per agent type
+	critic *net[T]
+	opts   []*adamClip[T] // per actor, then the critic's
 	vn     valueNorm
 	err    error
 
@@ -78,7 +106,7 @@ type Learner struct {
 	// sample (step, copy) is N consecutive rows.
 	enc          *replay.Encoding
 	rows, steps  int
-	self, ents   []float64
+	self, ents   []T
 	present      []bool
 	action       []int
 	logp, reward []float64
@@ -88,37 +116,52 @@ type Learner struct {
 	typeRows     [][]int // per type: the rows of that type
 	typeRowsOf   *replay.Encoding
 	typeRowsN    int
-	gSelf, gEnts []float64
+	gSelf, gEnts []T
 	gPresent     []bool
 	lp, prob     []float64
+	attn         []float64 // rows·E: the attention weights of the last Act (encoder "attention")
 
 	// Learning scratch.
 	vOld, adv, ret, tgt      []float64
 	seqR, seqV, seqA, seqRet []float64
 	seqLast                  []bool
 	seqRow, order, mbRows    []int
-	dOut                     []float64
+	dOut                     []T
 	dlp, dent                []float64
 }
 
-// New builds a learner of settings s for games of features f, drawing the
-// initial parameters from rng.
+// Learner is the float64 learner (see LearnerOf).
+type Learner = LearnerOf[float64]
+
+// New builds a float64 learner of settings s (whose precision must be
+// float64) for games of features f, drawing the initial parameters from
+// rng.
 func New(s Settings, f replay.Features, rng *rand.Rand) (*Learner, error) {
+	return NewOf[float64](s, f, rng)
+}
+
+// NewOf is New for element type T, which s's precision must name. A
+// float32 learner draws its initial parameters as the float64 one does
+// (the same random stream) and rounds them to float32.
+func NewOf[T nn.Float](s Settings, f replay.Features, rng *rand.Rand) (*LearnerOf[T], error) {
 	if err := s.Check(learner.Setup{}); err != nil {
 		return nil, err
 	}
-	l := &Learner{s: s, feats: f, vn: newValueNorm()}
-	newOpt := func(d int, lr float64) (*optim.Chain, error) {
+	if got, want := s.precision(), precisionOf[T](); got != want {
+		return nil, fmt.Errorf("mappo: precision = %q, but a %s learner was asked for", got, want)
+	}
+	l := &LearnerOf[T]{s: s, feats: f, vn: newValueNorm()}
+	newOpt := func(d int, lr float64) (*adamClip[T], error) {
 		c := optim.DefaultAdam()
 		c.LR, c.Eps = optim.Constant(lr), s.AdamEpsilon
-		adam, err := optim.NewAdam(d, c)
+		adam, err := optim.NewAdamOf[T](d, c)
 		if err != nil {
 			return nil, fmt.Errorf("mappo: %w", err)
 		}
-		return &optim.Chain{Transforms: []optim.Transform{&optim.ClipGlobalNorm{MaxNorm: s.GradClip}}, Opt: adam}, nil
+		return &adamClip[T]{clip: optim.ClipGlobalNorm{MaxNorm: s.GradClip}, adam: adam, cfg: c}, nil
 	}
 	for _, a := range f.Actions {
-		m := newNet(f, &s, a, false, rng)
+		m := newNet[T](f, &s, a, false, rng)
 		opt, err := newOpt(len(m.params.Value), s.LR)
 		if err != nil {
 			return nil, err
@@ -126,7 +169,7 @@ func New(s Settings, f replay.Features, rng *rand.Rand) (*Learner, error) {
 		l.actors = append(l.actors, m)
 		l.opts = append(l.opts, opt)
 	}
-	l.critic = newNet(f, &s, 1, s.Central(), rng)
+	l.critic = newNet[T](f, &s, 1, s.Central(), rng)
 	opt, err := newOpt(len(l.critic.params.Value), s.CriticLR)
 	if err != nil {
 		return nil, err
@@ -136,18 +179,50 @@ func New(s Settings, f replay.Features, rng *rand.Rand) (*Learner, error) {
 	return l, nil
 }
 
+// precisionOf returns the precision key's value naming T.
+func precisionOf[T nn.Float]() string {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return PrecisionFloat32
+	}
+	return PrecisionFloat64
+}
+
+// adamClip is one network's optimizer in element type T: the global-norm
+// gradient clip, then Adam (optim.Chain of ClipGlobalNorm and Adam, for
+// either precision).
+type adamClip[T nn.Float] struct {
+	clip optim.ClipGlobalNorm
+	adam *optim.AdamOf[T]
+	cfg  optim.AdamConfig
+}
+
+// Step clips grad and steps params; it refuses non-finite parameters or
+// gradients, leaving params unchanged.
+func (o *adamClip[T]) Step(params, grad []T) error {
+	for i, v := range params {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			return &optim.NonFiniteError{Optimizer: "chain(clip,adam)", Index: i, Value: f, InParams: true}
+		}
+	}
+	if _, err := optim.ClipOf(&o.clip, grad); err != nil {
+		return err
+	}
+	return o.adam.Step(params, grad)
+}
+
 // Update implements learner.Learner. MAPPO learns on-policy (Learn), so
 // the trainer never runs a replay update cycle for it; a call is a
 // misuse, reported through Err.
-func (l *Learner) Update(int, []float64, *replay.Buffer, *replay.Batch, *rand.Rand, *learner.Stats) {
+func (l *LearnerOf[T]) Update(int, []float64, *replay.Buffer, *replay.Batch, *rand.Rand, *learner.Stats) {
 	if l.err == nil {
 		l.err = errors.New("mappo: learns on-policy from its own rollouts; a replay update cycle was asked of it")
 	}
 }
 
 // Err implements learner.Learner.
-func (l *Learner) Err() error { return l.err }
+func (l *LearnerOf[T]) Err() error { return l.err }
 
 // Close implements learner.Learner and learner.Trained: MAPPO runs no
 // workers.
-func (l *Learner) Close() {}
+func (l *LearnerOf[T]) Close() {}

@@ -1,24 +1,46 @@
 package mappo
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/mrasim/mrasim/agents/chunk"
+	"github.com/mrasim/mrasim/agents/nn"
+	"github.com/mrasim/mrasim/agents/optim"
 )
 
-// stateMagic opens a MAPPO state, with its version.
-const stateMagic = "mappo-state-1"
+// stateMagic opens a float64 MAPPO state, with its version;
+// stateMagic32 a float32 one. The numbers of either are written as
+// float64 (a float32 widens exactly, so a float32 state round-trips bit
+// for bit).
+const (
+	stateMagic   = "mappo-state-1"
+	stateMagic32 = "mappo-state-f32-1"
+)
+
+// magicOf returns the magic of states of a learner of element type T.
+func magicOf[T nn.Float]() string {
+	if precisionOf[T]() == PrecisionFloat32 {
+		return stateMagic32
+	}
+	return stateMagic
+}
+
+// nets returns the learner's networks in state order: the actors, then
+// the value function.
+func (l *LearnerOf[T]) nets() []*net[T] { return append(append([]*net[T](nil), l.actors...), l.critic) }
 
 // AppendState implements learner.Learner: the networks' parameters, the
 // optimizers' states and the value normalisation. The rollout is never
 // part of it (a checkpoint is taken between rounds, after Learn).
-func (l *Learner) AppendState(dst []byte) []byte {
-	dst = append(dst, stateMagic...)
-	nets := append(append([]*net(nil), l.actors...), l.critic)
-	for i, m := range nets {
+func (l *LearnerOf[T]) AppendState(dst []byte) []byte {
+	dst = append(dst, magicOf[T]()...)
+	for i, m := range l.nets() {
 		dst = appendFloats(dst, m.params.Value)
-		st, err := l.opts[i].MarshalState()
+		st, err := l.opts[i].adam.MarshalState()
 		if err != nil {
 			panic(fmt.Sprintf("mappo: optimizer state: %v", err)) // Adam's state always marshals
 		}
@@ -30,15 +52,22 @@ func (l *Learner) AppendState(dst []byte) []byte {
 
 // SetState implements learner.Learner: it restores an AppendState of a
 // learner of the same settings and features, or returns an error and
-// leaves l unchanged.
-func (l *Learner) SetState(data []byte) error {
-	if len(data) < len(stateMagic) || string(data[:len(stateMagic)]) != stateMagic {
+// leaves l unchanged. A state of the other precision is refused, naming
+// both.
+func (l *LearnerOf[T]) SetState(data []byte) error {
+	magic := magicOf[T]()
+	if !bytes.HasPrefix(data, []byte(magic)) {
+		for _, other := range []struct{ magic, precision string }{{stateMagic32, PrecisionFloat32}, {stateMagic, PrecisionFloat64}} {
+			if other.magic != magic && bytes.HasPrefix(data, []byte(other.magic)) {
+				return fmt.Errorf("mappo: the state was trained with algo.precision = %q, the learner is %q: a run resumes and plays only in the precision it started with", other.precision, precisionOf[T]())
+			}
+		}
 		return errors.New("mappo: the state is not a MAPPO state (or of another version)")
 	}
-	data = data[len(stateMagic):]
-	nets := append(append([]*net(nil), l.actors...), l.critic)
+	data = data[len(magic):]
+	nets := l.nets()
 	params := make([][]float64, len(nets))
-	opts := make([][]byte, len(nets))
+	opts := make([]*optim.AdamOf[T], len(nets))
 	var err error
 	for i, m := range nets {
 		if params[i], data, err = readFloats(data, len(m.params.Value)); err != nil {
@@ -51,7 +80,15 @@ func (l *Learner) SetState(data []byte) error {
 		if k > uint64(len(data)-8) {
 			return fmt.Errorf("mappo: network %d: optimizer state of %d bytes, %d left", i, k, len(data)-8)
 		}
-		opts[i], data = data[8:8+k], data[8+k:]
+		// Restore into a fresh optimizer, so that a bad state changes
+		// nothing.
+		if opts[i], err = optim.NewAdamOf[T](len(m.params.Value), l.opts[i].cfg); err == nil {
+			err = opts[i].UnmarshalState(data[8 : 8+k])
+		}
+		if err != nil {
+			return fmt.Errorf("mappo: network %d: %w", i, err)
+		}
+		data = data[8+k:]
 	}
 	vn, data, err := readFloats(data, 3)
 	if err != nil {
@@ -60,27 +97,19 @@ func (l *Learner) SetState(data []byte) error {
 	if len(data) != 0 {
 		return fmt.Errorf("mappo: %d bytes after the state", len(data))
 	}
-	// Check every optimizer state on a copy before changing anything.
-	for i := range nets {
-		probe := *l.opts[i]
-		if err := probe.UnmarshalState(opts[i]); err != nil {
-			return fmt.Errorf("mappo: network %d: %w", i, err)
-		}
-	}
 	for i, m := range nets {
-		copy(m.params.Value, params[i])
-		if err := l.opts[i].UnmarshalState(opts[i]); err != nil {
-			return fmt.Errorf("mappo: network %d: %w", i, err)
-		}
+		chunk.Convert(m.params.Value, params[i])
+		l.opts[i].adam = opts[i]
 	}
 	l.vn.mean, l.vn.meanSq, l.vn.debias = vn[0], vn[1], vn[2]
 	return nil
 }
 
-func appendFloats(dst []byte, x []float64) []byte {
+// appendFloats appends len(x) and x's values as float64.
+func appendFloats[T nn.Float](dst []byte, x []T) []byte {
 	dst = binary.LittleEndian.AppendUint64(dst, uint64(len(x)))
 	for _, v := range x {
-		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(v))
+		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(float64(v)))
 	}
 	return dst
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/learner"
 	"github.com/mrasim/mrasim/agents/nn"
 	"github.com/mrasim/mrasim/agents/ppo"
@@ -12,7 +13,7 @@ import (
 
 // Learn implements learner.OnPolicy: one PPO update on the round's
 // episodes of the population.
-func (l *Learner) Learn(_ int, _ []float64, rng *rand.Rand, st *learner.Stats) {
+func (l *LearnerOf[T]) Learn(_ int, _ []float64, rng *rand.Rand, st *learner.Stats) {
 	if l.err != nil || l.steps == 0 || l.enc == nil {
 		return
 	}
@@ -23,7 +24,7 @@ func (l *Learner) Learn(_ int, _ []float64, rng *rand.Rand, st *learner.Stats) {
 
 	// Old values (normalised units) and their returns in reward units.
 	l.vOld = grow(l.vOld, total)
-	copy(l.vOld, l.critic.forwardSamples(n, total, e, l.self, l.ents, l.present))
+	chunk.Widen(l.vOld, l.critic.forwardSamples(n, total, e, l.self, l.ents, l.present))
 	l.adv, l.ret, l.tgt = grow(l.adv, total), grow(l.ret, total), grow(l.tgt, total)
 	clear(l.adv)
 	clear(l.ret)
@@ -97,7 +98,7 @@ func (l *Learner) Learn(_ int, _ []float64, rng *rand.Rand, st *learner.Stats) {
 // minibatchRows sets l.mbRows to the rows of the minibatch's samples
 // (whole samples when all is set, else the played rows of agents of type
 // t) and returns them.
-func (l *Learner) minibatchRows(n int, mb []int, all bool, t int) []int {
+func (l *LearnerOf[T]) minibatchRows(n int, mb []int, all bool, t int) []int {
 	l.mbRows = l.mbRows[:0]
 	for _, s := range mb {
 		for i := range n {
@@ -112,7 +113,7 @@ func (l *Learner) minibatchRows(n int, mb []int, all bool, t int) []int {
 
 // actorStep takes one step of type t's actor on the clipped surrogate
 // with the entropy bonus over the minibatch's played rows of that type.
-func (l *Learner) actorStep(t, n, e int, mb []int, st *learner.Stats) error {
+func (l *LearnerOf[T]) actorStep(t, n, e int, mb []int, st *learner.Stats) error {
 	idx := l.minibatchRows(n, mb, false, t)
 	if len(idx) == 0 {
 		return nil
@@ -137,7 +138,7 @@ func (l *Learner) actorStep(t, n, e int, mb []int, st *learner.Stats) error {
 		nn.EntropyGrad(l.dent[:na], lp)
 		d := l.dOut[j*na : (j+1)*na]
 		for k := range d {
-			d[k] = -scale * (coef*l.dlp[k] + beta*l.dent[k])
+			d[k] = T(-scale * (coef*l.dlp[k] + beta*l.dent[k]))
 		}
 	}
 	a.backward(l.dOut)
@@ -148,7 +149,7 @@ func (l *Learner) actorStep(t, n, e int, mb []int, st *learner.Stats) error {
 
 // criticStep takes one step of the value function on the (clipped) value
 // loss over the minibatch's played rows.
-func (l *Learner) criticStep(n, e int, mb []int, st *learner.Stats) error {
+func (l *LearnerOf[T]) criticStep(n, e int, mb []int, st *learner.Stats) error {
 	idx := l.minibatchRows(n, mb, true, 0)
 	var played int
 	for _, R := range idx {
@@ -171,9 +172,9 @@ func (l *Learner) criticStep(n, e int, mb []int, st *learner.Stats) error {
 		if !l.acted[R] {
 			continue
 		}
-		lv, g := ppo.ValueLoss(v[j], l.vOld[R], l.tgt[R], l.s.ValueClip)
+		lv, g := ppo.ValueLoss(float64(v[j]), l.vOld[R], l.tgt[R], l.s.ValueClip)
 		loss += scale * lv
-		l.dOut[j] = scale * g
+		l.dOut[j] = T(scale * g)
 	}
 	c.backward(l.dOut)
 	st.Critic.Add(loss)
@@ -182,7 +183,7 @@ func (l *Learner) criticStep(n, e int, mb []int, st *learner.Stats) error {
 
 // forwardSamples evaluates the net on rows rows that are whole samples of
 // n agents (the centralised value pools over them).
-func (m *net) forwardSamples(n, rows, e int, self, ents []float64, present []bool) []float64 {
+func (m *net[T]) forwardSamples(n, rows, e int, self, ents []T, present []bool) []T {
 	m.n = n
 	return m.forward(rows, e, self, ents, present)
 }
