@@ -16,8 +16,18 @@ import (
 // samples from its type's actor. The player has its own copy of the
 // actors, so players may act concurrently. It computes in the learner's
 // precision.
+// With encoder "attention" the policy also shows each agent's attention
+// weights (RelationGraph), which mrasim render draws as it draws MRA's
+// relation graphs.
 func (l *LearnerOf[T]) Player(spec *env.Spec, seed uint64) (agents.Policy, error) {
-	return l.player(spec, seed)
+	p, err := l.player(spec, seed)
+	if err != nil {
+		return nil, err
+	}
+	if l.s.Encoder == EncoderAttention {
+		return &attentionPlayer[T]{p}, nil
+	}
+	return p, nil
 }
 
 func (l *LearnerOf[T]) player(spec *env.Spec, seed uint64) (*player[T], error) {
@@ -76,15 +86,18 @@ func (p *player[T]) Act(f *env.Frame, actions []int) {
 	}
 }
 
+// attentionPlayer is the player of an "attention" encoder: it shows the
+// attention weights its agents acted with.
+type attentionPlayer[T nn.Float] struct{ *player[T] }
+
 // RelationGraph returns the attention weights agent i's actor acted with
-// at the last Act (encoder "attention"): E weights in the order of its
-// observation's entity blocks, each entity set's softmax scaled by 1/S
-// for the S sets with an entity present, so that they sum to 1 (masked
-// and padding rows hold 0). It returns nil before the first Act and for
-// a Deep-Sets encoder, which weighs every entity alike. The slice is the
-// player's own buffer, valid until the next Act. mrasim render draws it.
-func (p *player[T]) RelationGraph(i int) []float64 {
-	if !p.acted || p.l.s.Encoder != EncoderAttention {
+// at the last Act: E weights in the order of its observation's entity
+// blocks, each entity set's softmax scaled by 1/S for the S sets with an
+// entity present, so that they sum to 1 (masked and padding rows hold 0).
+// It returns nil before the first Act. The slice is the player's own
+// buffer, valid until the next Act.
+func (p *attentionPlayer[T]) RelationGraph(i int) []float64 {
+	if !p.acted {
 		return nil
 	}
 	e := p.enc.E
@@ -92,7 +105,7 @@ func (p *player[T]) RelationGraph(i int) []float64 {
 }
 
 // Latent returns nil: MAPPO's agents have no latent mode.
-func (p *player[T]) Latent(int) []float64 { return nil }
+func (p *attentionPlayer[T]) Latent(int) []float64 { return nil }
 
 // ActionProbs implements agents.Distribution: agent i's action
 // probabilities at frame f (dst: its type's actions), those Act samples
