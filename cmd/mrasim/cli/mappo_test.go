@@ -3,6 +3,7 @@ package cli
 import (
 	"archive/zip"
 	"bytes"
+	stdcontext "context"
 	"encoding/binary"
 	"encoding/json"
 	"image/color"
@@ -10,13 +11,20 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/mrasim/mrasim/agents/replay"
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/env/particle/render"
+	"github.com/mrasim/mrasim/league/natsrun"
+	"github.com/mrasim/mrasim/league/sweep"
+	"github.com/mrasim/mrasim/scenarios"
 )
 
 // tinyMAPPO is a MAPPO scenario of resource small enough to train in a
@@ -305,3 +313,138 @@ func checkMAPPOExport(t *testing.T, path, game, pop string, tol float64) {
 }
 
 func itoa(k int) string { return strconv.Itoa(k) }
+
+// mappoSweepScenario is sweepScenario without its [algo] table: a grid
+// of several algorithms sets each one's keys in its own table.
+var mappoSweepScenario = sweepScenario[:strings.Index(sweepScenario, "[algo]")]
+
+// mappoSweepGrid is sweepGrid's MRA row (its keys from sweepScenario's
+// [algo]) and a MAPPO row.
+const mappoSweepGrid = `seeds = [1, 2]
+scenarios = ["walk.toml"]
+[algorithms.mra]
+batch_size = 32
+steps_per_update = 20
+num_updates = 2
+buffer_length = 2000
+latents = 2
+resamples = 2
+[algorithms.mappo]
+hidden = 8
+epochs = 2
+[eval]
+seen = [2, 3]
+unseen = [5]
+episodes = 6
+adapt_steps = 1
+adapt_episodes = 2
+br_episodes = 0
+`
+
+// TestSweepMAPPORow runs a grid with a MAPPO row through `mrasim sweep`
+// (16 episodes per population) and checks its rows, then runs the same
+// grid's training and evaluation jobs on two workers of an embedded NATS
+// server: the rows and every run's results.json equal the local sweep's.
+func TestSweepMAPPORow(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "walk.toml"), []byte(mappoSweepScenario), 0o644)
+	grid := filepath.Join(dir, "grid.toml")
+	os.WriteFile(grid, []byte(mappoSweepGrid), 0o644)
+	out := filepath.Join(dir, "cmd")
+	stdout, errOut, code := runCLI("sweep", grid, "--out", out, "--quiet", "--jobs", "2")
+	if code != ExitOK {
+		t.Fatalf("code %d\n%s", code, errOut)
+	}
+	for _, f := range []string{"walk/mappo/seed-1/eval/results.json", "walk/mappo/seed-2/train.log", "sweep.csv"} {
+		if !exists(filepath.Join(out, f)) {
+			t.Errorf("missing %s", f)
+		}
+	}
+	csv, _ := os.ReadFile(filepath.Join(out, "sweep.csv"))
+	for _, pop := range []string{"walkers=2", "walkers=3", "walkers=5"} {
+		if !strings.Contains(string(csv), "walk,"+pop) || !regexpRow(string(csv), pop, "mappo") {
+			t.Errorf("sweep.csv has no mappo row at %s:\n%s", pop, csv)
+		}
+	}
+	if !strings.Contains(stdout, "mappo") {
+		t.Errorf("the sweep's table names no mappo row:\n%s", stdout)
+	}
+
+	c := &context{stdout: io.Discard, stderr: io.Discard}
+	bg := stdcontext.Background()
+	local, err := c.sweep(bg, mappoSweepPlan(t, dir, "local"), sweepSettings{jobs: 2, workers: 1, quiet: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	defer srv.Shutdown()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("no server")
+	}
+	ctx, cancel := stdcontext.WithCancel(bg)
+	defer cancel()
+	for _, name := range []string{"a", "b"} {
+		nc, err := natsrun.Connect(natsrun.Dial{URL: srv.ClientURL()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		go (&natsrun.Worker{Conn: nc, Settings: natsrun.DefaultSettings(), Name: name}).Serve(ctx)
+	}
+	nc, err := natsrun.Connect(natsrun.Dial{URL: srv.ClientURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	remote, err := c.sweep(bg, mappoSweepPlan(t, dir, "remote"), sweepSettings{jobs: 2, workers: 1, quiet: true, remote: &natsrun.Runner{Conn: nc, Settings: natsrun.DefaultSettings()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mappoRuns := 0
+	for i, r := range remote.Runs {
+		if !r.Finished || r.Episodes != 16 {
+			t.Errorf("through NATS: %+v", r)
+		}
+		if strings.Contains(r.Dir, string(filepath.Separator)+"mappo"+string(filepath.Separator)) {
+			mappoRuns++
+		}
+		a, _ := os.ReadFile(filepath.Join(local.Runs[i].Dir, "eval", "results.json"))
+		b, _ := os.ReadFile(filepath.Join(r.Dir, "eval", "results.json"))
+		if len(a) == 0 || string(a) != string(b) {
+			t.Errorf("%s: results.json differs from the local sweep's:\n%s\n%s", r.Dir, a, b)
+		}
+	}
+	if mappoRuns != 2 {
+		t.Errorf("%d MAPPO runs went through NATS, want 2 (one per seed)", mappoRuns)
+	}
+	if !reflect.DeepEqual(remote.Rows, local.Rows) {
+		t.Errorf("rows differ from the local sweep's:\n%+v\n%+v", remote.Rows, local.Rows)
+	}
+}
+
+// mappoSweepPlan is the plan of mappoSweepGrid in dir (whose walk.toml
+// is mappoSweepScenario), its runs under dir/out.
+func mappoSweepPlan(t *testing.T, dir, out string) *sweep.Plan {
+	t.Helper()
+	g, err := scenarios.LoadGrid(filepath.Join(dir, "grid.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := planOf(g)
+	p.Out = filepath.Join(dir, out)
+	return p
+}
+
+// regexpRow reports whether a line of csv holds pop and then algo.
+func regexpRow(csv, pop, algo string) bool {
+	for _, line := range strings.Split(csv, "\n") {
+		if i := strings.Index(line, pop); i >= 0 && strings.Contains(line[i:], ","+algo+",") {
+			return true
+		}
+	}
+	return false
+}
