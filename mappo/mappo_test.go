@@ -103,8 +103,8 @@ func TestResumeIsExact(t *testing.T) {
 }
 
 // TestActAllocatesNothing: acting on a population whose rollout storage
-// is warm allocates nothing per step, with either encoder, in either
-// precision.
+// is warm allocates nothing per step, and the PPO update on it nothing
+// either, with either encoder, in either precision.
 func TestActAllocatesNothing(t *testing.T) {
 	for _, encoder := range mappo.Encoders {
 		for _, precision := range []string{mappo.PrecisionFloat64, mappo.PrecisionFloat32} {
@@ -173,6 +173,19 @@ func actAllocs(t *testing.T, encoder, precision string) {
 	episode() // warm: the rollout storage grows to the episode's length
 	if n := testing.AllocsPerRun(5, episode); n != 0 {
 		t.Errorf("%v allocations per episode of %d steps", n, steps)
+	}
+	// The update on a warm rollout allocates nothing either.
+	for i := range acted {
+		acted[i] = true
+	}
+	var st learner.Stats
+	update := func() {
+		episode()
+		l.Learn(0, nil, rng, &st)
+	}
+	update()
+	if n := testing.AllocsPerRun(3, update); n != 0 || l.Err() != nil || st.Critic.N == 0 {
+		t.Errorf("%v allocations per episode and update (error %v, %d value steps)", n, l.Err(), st.Critic.N)
 	}
 }
 

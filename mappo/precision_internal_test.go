@@ -13,7 +13,7 @@ import (
 // float32 rounds every product and sum to 24 bits (relative 6e-8), and
 // the networks' sums run over at most a few hundred terms.
 const (
-	f32LossTol = 1e-4 // relative difference of a loss or statistic
+	f32LossTol = 1e-6 // relative difference of a loss or statistic
 	f32GradTol = 1e-5 // difference of a gradient entry, relative to the largest entry
 )
 
@@ -116,6 +116,7 @@ func float32AgainstFloat64(t *testing.T, name, encoder string) {
 		what     string
 		got, one float64
 	}{{"policy loss", st32.Policy.Mean(), st64.Policy.Mean()}, {"value loss", st32.Critic.Mean(), st64.Critic.Mean()}, {"entropy", st32.Entropy.Mean(), st64.Entropy.Mean()}} {
+		t.Logf("%s: float32 %.9g, float64 %.9g", c.what, c.got, c.one)
 		if st64.Critic.N == 0 || math.Abs(c.got-c.one) > f32LossTol*math.Max(1, math.Abs(c.one)) {
 			t.Errorf("%s: %.9g in float32, %.9g in float64 (tolerance %g relative)", c.what, c.got, c.one, f32LossTol)
 		}
