@@ -134,6 +134,161 @@ func npzEntry(t *testing.T, z *zip.Reader, name string) (string, []byte) {
 	return "", nil
 }
 
+// exportedActor is a MAPPO export read back: its meta.json and arrays.
+type exportedActor struct {
+	Format, Encoder, Pooling string
+	Hidden                   int
+	Scale                    float64
+	Tagged                   bool
+	Features                 struct {
+		Pad  int
+		Sets []string
+	}
+	arrays map[string][]float64
+}
+
+// readExportedActor reads the meta.json and actor arrays of archive z.
+func readExportedActor(t *testing.T, z *zip.Reader) *exportedActor {
+	t.Helper()
+	_, mj := npzEntry(t, z, "meta.json")
+	x := &exportedActor{arrays: map[string][]float64{}}
+	if err := json.Unmarshal(mj, x); err != nil {
+		t.Fatal(err)
+	}
+	if x.Format != "mrasim-mappo-policy/1" {
+		t.Fatalf("format %q", x.Format)
+	}
+	for _, f := range z.File {
+		if name := strings.TrimSuffix(f.Name, ".npy"); strings.HasPrefix(name, "actor.") {
+			x.arrays[name] = readNPY(t, z, name)
+		}
+	}
+	return x
+}
+
+// mlp applies the exported MLP prefix (ReLU between layers) to x.
+func (x *exportedActor) mlp(prefix string, in []float64) []float64 {
+	for k := 0; ; k++ {
+		w, ok := x.arrays[prefix+"."+itoa(k)+".W"]
+		if !ok {
+			return in
+		}
+		b := x.arrays[prefix+"."+itoa(k)+".b"]
+		y := make([]float64, len(b))
+		for o := range y {
+			y[o] = b[o]
+			for i, v := range in {
+				y[o] += w[o*len(in)+i] * v
+			}
+		}
+		if _, more := x.arrays[prefix+"."+itoa(k+1)+".W"]; more {
+			for o := range y {
+				y[o] = max(y[o], 0)
+			}
+		}
+		in = y
+	}
+}
+
+// pool returns one entity set's features: the weights (uniform, or the
+// softmax of scale·q·k_j) over the rows in the set, their mean of the
+// keys and the pooling mode's features.
+func (x *exportedActor) pool(q []float64, keys [][]float64, in []bool) []float64 {
+	h := len(q)
+	c := 0.0
+	for _, ok := range in {
+		if ok {
+			c++
+		}
+	}
+	wts := make([]float64, len(keys))
+	if x.Encoder == "attention" {
+		top, sum := math.Inf(-1), 0.0
+		for j := range keys {
+			if in[j] {
+				for k := range h {
+					wts[j] += q[k] * keys[j][k]
+				}
+				wts[j] *= x.Scale
+				top = max(top, wts[j])
+			}
+		}
+		for j := range keys {
+			if in[j] {
+				wts[j] = math.Exp(wts[j] - top)
+				sum += wts[j]
+			}
+		}
+		for j := range keys {
+			if in[j] {
+				wts[j] /= sum
+			}
+		}
+	} else {
+		for j := range keys {
+			if in[j] {
+				wts[j] = 1 / c
+			}
+		}
+	}
+	mu := make([]float64, h)
+	for j := range keys {
+		if in[j] {
+			for k := range h {
+				mu[k] += wts[j] * keys[j][k]
+			}
+		}
+	}
+	switch x.Pooling {
+	case "sum":
+		for k := range mu {
+			mu[k] *= c
+		}
+	case "mean+logcount":
+		mu = append(mu, math.Log1p(c))
+	}
+	return mu
+}
+
+// probs returns the action probabilities of an agent of type ty from its
+// encoded rows, as mappo.ExportPolicy documents the forward pass.
+func (x *exportedActor) probs(ty int, self, ents []float64, present []bool, e, d int) []float64 {
+	prefix := "actor." + itoa(ty)
+	q := x.mlp(prefix+".self", self)
+	keys := make([][]float64, e)
+	for j := range e {
+		keys[j] = x.mlp(prefix+".ent", ents[j*d:(j+1)*d])
+	}
+	feat := append([]float64(nil), q...)
+	sets := 1
+	if x.Tagged {
+		sets = len(x.Features.Sets)
+	}
+	for s := range sets {
+		in := make([]bool, e)
+		for j := range e {
+			in[j] = present[j] && (!x.Tagged || ents[j*d+x.Features.Pad+s] > 0.5)
+		}
+		feat = append(feat, x.pool(q, keys, in)...)
+	}
+	logits := x.mlp(prefix+".head", feat)
+	top, sum := math.Inf(-1), 0.0
+	for _, v := range logits {
+		top = max(top, v)
+	}
+	for _, v := range logits {
+		sum += math.Exp(v - top)
+	}
+	out := make([]float64, len(logits))
+	for k, v := range logits {
+		out[k] = math.Exp(v-top) / sum
+	}
+	return out
+}
+
+// checkMAPPOExport recomputes from the archive at path the probabilities
+// of the check frames recorded at pop of game and compares them with the
+// Go player's, within tol.
 func checkMAPPOExport(t *testing.T, path, game, pop string, tol float64) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -143,57 +298,7 @@ func checkMAPPOExport(t *testing.T, path, game, pop string, tol float64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, mj := npzEntry(t, z, "meta.json")
-	var meta struct {
-		Format, Encoder, Pooling string
-		Hidden                   int
-		Scale                    float64
-		Tagged                   bool
-		Features                 struct {
-			Pad  int
-			Sets []string
-		}
-	}
-	if err := json.Unmarshal(mj, &meta); err != nil {
-		t.Fatal(err)
-	}
-	if meta.Format != "mrasim-mappo-policy/1" {
-		t.Fatalf("format %q", meta.Format)
-	}
-	arrays := map[string][]float64{}
-	shapes := map[string]string{}
-	for _, f := range z.File {
-		name := strings.TrimSuffix(f.Name, ".npy")
-		if strings.HasPrefix(name, "actor.") {
-			shapes[name], _ = npzEntry(t, z, name)
-			arrays[name] = readNPY(t, z, name)
-		}
-	}
-	mlp := func(prefix string, x []float64) []float64 {
-		for k := 0; ; k++ {
-			w, ok := arrays[prefix+"."+itoa(k)+".W"]
-			if !ok {
-				return x
-			}
-			b := arrays[prefix+"."+itoa(k)+".b"]
-			in := len(x)
-			y := make([]float64, len(b))
-			for o := range y {
-				y[o] = b[o]
-				for i := range in {
-					y[o] += w[o*in+i] * x[i]
-				}
-			}
-			if _, more := arrays[prefix+"."+itoa(k+1)+".W"]; more {
-				for o := range y {
-					y[o] = max(y[o], 0)
-				}
-			}
-			x = y
-		}
-	}
-
-	// The check frames and the game they were recorded in.
+	x := readExportedActor(t, z)
 	p, err := env.ParsePopulation(pop)
 	if err != nil {
 		t.Fatal(err)
@@ -203,8 +308,7 @@ func checkMAPPOExport(t *testing.T, path, game, pop string, tol float64) {
 		t.Fatal(err)
 	}
 	spec := g.Spec()
-	f := replay.GameFeatures(spec)
-	enc, err := replay.NewEncoding(f, spec)
+	enc, err := replay.NewEncoding(replay.GameFeatures(spec), spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,97 +316,19 @@ func checkMAPPOExport(t *testing.T, path, game, pop string, tol float64) {
 	_, maskBytes := npzEntry(t, z, "check.entity_mask")
 	n, frames := spec.NumAgents(), 32
 	w, ew, a := len(obs)/(frames*n), len(maskBytes)/(frames*n), len(probs)/(frames*n)
-	e, d, h := enc.E, enc.D, meta.Hidden
+	e, d := enc.E, enc.D
 	self, ents, present := make([]float64, d), make([]float64, e*d), make([]bool, e)
-	sets := 1
-	if meta.Tagged {
-		sets = len(meta.Features.Sets)
-	}
 	var worst float64
 	for fr := range frames {
 		for i := range n {
 			ty := spec.Type(i)
-			o := obs[(fr*n+i)*w : (fr*n+i)*w+ty.ObsLen()]
 			m := make([]bool, ty.Entities())
 			for j := range m {
 				m[j] = maskBytes[(fr*n+i)*ew+j] != 0
 			}
-			replay.Encode(enc, i, o, m, self, ents, present)
-			prefix := "actor." + itoa(enc.Type[i])
-			q := mlp(prefix+".self", self)
-			keys := make([][]float64, e)
-			for j := range e {
-				keys[j] = mlp(prefix+".ent", ents[j*d:(j+1)*d])
-			}
-			feat := append([]float64(nil), q...)
-			for s := range sets {
-				in := make([]bool, e)
-				c := 0.0
-				for j := range e {
-					in[j] = present[j] && (!meta.Tagged || ents[j*d+meta.Features.Pad+s] > 0.5)
-					if in[j] {
-						c++
-					}
-				}
-				wts := make([]float64, e)
-				if meta.Encoder == "attention" {
-					top, sum := math.Inf(-1), 0.0
-					for j := range e {
-						if in[j] {
-							for k := range h {
-								wts[j] += q[k] * keys[j][k]
-							}
-							wts[j] *= meta.Scale
-							top = max(top, wts[j])
-						}
-					}
-					for j := range e {
-						if in[j] {
-							wts[j] = math.Exp(wts[j] - top)
-							sum += wts[j]
-						}
-					}
-					for j := range e {
-						if in[j] {
-							wts[j] /= sum
-						}
-					}
-				} else {
-					for j := range e {
-						if in[j] {
-							wts[j] = 1 / c
-						}
-					}
-				}
-				mu := make([]float64, h)
-				for j := range e {
-					if in[j] {
-						for k := range h {
-							mu[k] += wts[j] * keys[j][k]
-						}
-					}
-				}
-				switch meta.Pooling {
-				case "sum":
-					for k := range mu {
-						mu[k] *= c
-					}
-				case "mean+logcount":
-					mu = append(mu, math.Log1p(c))
-				}
-				feat = append(feat, mu...)
-			}
-			logits := mlp(prefix+".head", feat)
-			top, sum := math.Inf(-1), 0.0
-			for _, v := range logits {
-				top = max(top, v)
-			}
-			for _, v := range logits {
-				sum += math.Exp(v - top)
-			}
-			for k, v := range logits {
-				got, want := math.Exp(v-top)/sum, probs[(fr*n+i)*a+k]
-				worst = max(worst, math.Abs(got-want))
+			replay.Encode(enc, i, obs[(fr*n+i)*w:(fr*n+i)*w+ty.ObsLen()], m, self, ents, present)
+			for k, got := range x.probs(enc.Type[i], self, ents, present, e, d) {
+				worst = max(worst, math.Abs(got-probs[(fr*n+i)*a+k]))
 			}
 		}
 	}
