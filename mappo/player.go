@@ -16,6 +16,7 @@ import (
 // samples from its type's actor. The player has its own copy of the
 // actors, so players may act concurrently. It computes in the learner's
 // precision.
+//
 // With encoder "attention" the policy also shows each agent's attention
 // weights (RelationGraph), which mrasim render draws as it draws MRA's
 // relation graphs.
@@ -30,6 +31,8 @@ func (l *LearnerOf[T]) Player(spec *env.Spec, seed uint64) (agents.Policy, error
 	return p, nil
 }
 
+// player returns a player of spec's population acting with a copy of the
+// learner's actors.
 func (l *LearnerOf[T]) player(spec *env.Spec, seed uint64) (*player[T], error) {
 	enc, err := replay.NewEncoding(l.feats, spec)
 	if err != nil {

@@ -25,8 +25,10 @@ type Setup struct {
 	LogEvery     int // episodes per population between Metrics
 
 	// Curriculum is the optional size curriculum (the zero value: none,
-	// every population from the first round).
-	Curriculum Curriculum
+	// every population from the first round). It concerns training only
+	// and is left out of a Setup's JSON form (the league's jobs carry a
+	// run's Setup to evaluate it), so that those payloads are as before.
+	Curriculum Curriculum `json:"-"`
 }
 
 // Metrics summarise one log interval. mean_step_reward is the mean reward
