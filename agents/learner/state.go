@@ -90,6 +90,11 @@ func (t *Trainer) save(e *checkpoint.Encoder, dir string) error {
 	// accuracy (a state without it resumes with none).
 	e.Float64(st.Accuracy.Total)
 	e.Int(st.Accuracy.N)
+	// Added after the accuracy, by runs with a size curriculum only: its
+	// settings and state.
+	if t.curr.cfg.On() {
+		t.curr.save(e)
+	}
 	return e.Err()
 }
 
@@ -167,10 +172,23 @@ func (t *Trainer) LoadFrom(data []byte, dir string) error {
 	if d.Remaining() > 0 {
 		accuracy.Total, accuracy.N = d.Float64(), d.Int()
 	}
+	curr := t.curr
+	switch {
+	case t.curr.cfg.On() && d.Remaining() == 0:
+		return fmt.Errorf("learner: the checkpoint is of a run without a size curriculum, this scenario has train.curriculum %q", t.curr.cfg.Mode)
+	case t.curr.cfg.On():
+		var err error
+		if curr, err = t.curr.load(d, t.Labels()); err != nil {
+			return err
+		}
+	case d.Remaining() > 0 && d.Err() == nil:
+		return fmt.Errorf("learner: the checkpoint is of a run with a size curriculum (train.curriculum), this scenario has none")
+	}
 	if err := d.Done(); err != nil {
 		return err
 	}
 	t.round, t.envSteps, t.updates, t.wall = round, envSteps, updates, wall
+	t.curr = curr
 	*t.actPCG, *t.samplePCG = *pcgs[0], *pcgs[1]
 	t.stats = Stats{Critic: sums[0], Policy: sums[1], Entropy: sums[2], MI: sums[3], CE: sums[4], Accuracy: accuracy}
 	t.intervalSteps, t.intervalWall = intervalSteps, intervalWall
