@@ -145,7 +145,42 @@ func LoadGrid(path string) (*Grid, error) {
 // The grid is held to the limits of a scenario file (MaxFileSize,
 // MaxNesting, MaxValues, MaxKeys) before it is decoded.
 func ParseGrid(file string, src []byte, read func(path string) ([]byte, error)) (*Grid, error) {
+	return ParseGridSet(file, src, read, nil)
+}
+
+// LoadGridSet is LoadGrid with the command line's --set overrides applied
+// to every scenario file of the grid, as if each key were written in each
+// file (see ParseGridSet).
+func LoadGridSet(path string, sets []string) (*Grid, error) {
+	src, err := ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGridSet(path, src, ReadFile, sets)
+}
+
+// ParseGridSet is ParseGrid with --set overrides: each is applied to
+// every scenario file the grid names before its runs are built, and
+// checked there exactly as ParseSet checks it (its problems name the
+// --set). The grid's [algorithms.LABEL] tables and [eval] then override
+// the scenarios as they override the files, so an override of a key the
+// grid sets for every run would do nothing and is refused, as are seed
+// (the grid's seeds set each run's), name (it names the scenario's
+// folder), out (sweep --out sets the folder) and, in a grid with a
+// ladder, train.episodes (the rungs set the budgets).
+func ParseGridSet(file string, src []byte, read func(path string) ([]byte, error), sets []string) (*Grid, error) {
 	d := &decoder{file: file, what: "grid file", lines: strings.Split(string(src), "\n")}
+	for _, text := range sets {
+		o, err := parseOverride(text)
+		if err != nil {
+			d.errs = append(d.errs, &Error{File: file, Msg: err.Error(), Err: err})
+			continue
+		}
+		d.gridSets = append(d.gridSets, o)
+	}
+	if len(d.errs) > 0 {
+		return nil, d.errs
+	}
 	if !d.checkLimits(string(src)) {
 		return nil, d.errs
 	}
@@ -257,6 +292,7 @@ func (d *decoder) grid(raw map[string]any, read func(string) ([]byte, error)) *G
 		}
 	}
 
+	d.checkGridSets(g, eval, overrides)
 	if len(d.errs) > 0 || len(g.Seeds) == 0 {
 		return g
 	}
@@ -422,7 +458,17 @@ func (d *decoder) gridScenario(path, file string, read func(string) ([]byte, err
 	if !d.spend(path, len(src)) {
 		return GridScenario{}, false
 	}
-	base, err := Parse(file, src)
+	var base *Scenario
+	if len(d.gridSets) == 0 {
+		base, err = Parse(file, src)
+	} else {
+		texts := make([]string, len(d.gridSets))
+		for i, o := range d.gridSets {
+			texts[i] = o.text
+		}
+		// The scenario with the overrides, as train --set reads it.
+		base, src, err = ParseSet(file, src, texts)
+	}
 	if err != nil {
 		var list ErrorList
 		if errors.As(err, &list) {
@@ -514,6 +560,58 @@ func (d *decoder) gridScenario(path, file string, read func(string) ([]byte, err
 	}
 	sc.Seen, sc.Unseen = seen, unseen
 	return sc, len(d.errs) == before
+}
+
+// checkGridSets refuses the --set overrides that would change nothing or
+// break the grid: keys the grid sets itself for every run (seed, name,
+// out; an [eval] key of the grid's [eval]; the evaluation populations when
+// the grid gives eval.seen or eval.unseen; an [algo] or [train] key that
+// every algorithm table sets; train.episodes under a ladder).
+func (d *decoder) checkGridSets(g *Grid, eval map[string]any, overrides map[string]map[string]any) {
+	setByAll := func(table, key string) bool {
+		if len(g.Algorithms) == 0 {
+			return false
+		}
+		for _, l := range g.Algorithms {
+			t := overrides[l]
+			if table == "train" {
+				t, _ = t["train"].(map[string]any)
+			}
+			if _, ok := t[key]; !ok {
+				return false
+			}
+		}
+		return true
+	}
+	for _, o := range d.gridSets {
+		key, top := strings.Join(o.path, "."), o.path[0]
+		var why string
+		switch {
+		case key == "seed":
+			why = "the grid's seeds set every run's seed"
+		case key == "name":
+			why = "a scenario's name names its folder of runs: set it in the scenario file"
+		case key == "out":
+			why = "the sweep writes its runs under the grid's out or --out"
+		case top == "eval" && len(o.path) == 1:
+			why = "give the [eval] keys one by one, such as eval.episodes=50"
+		case top == "eval" && o.path[1] == "populations" && (eval["seen"] != nil || eval["unseen"] != nil):
+			why = "the grid's eval.seen and eval.unseen set the evaluation populations: change them in the grid"
+		case top == "eval" && eval[o.path[1]] != nil:
+			why = fmt.Sprintf("the grid's [eval] sets %s for every run, which overrides the scenarios: change it in the grid", key)
+		case (top == "algo" || top == "train") && len(o.path) == 2 && setByAll(top, o.path[1]):
+			home := "algorithms.LABEL." + o.path[1]
+			if top == "train" {
+				home = "algorithms.LABEL.train." + o.path[1]
+			}
+			why = fmt.Sprintf("every algorithm of the grid sets %s (%s), which overrides the scenarios: change it in the grid", key, home)
+		case key == "train.episodes" && len(g.Ladder) > 0:
+			why = "the grid's ladder sets every run's budget"
+		}
+		if why != "" {
+			d.errs = append(d.errs, &Error{File: d.file, Key: "--set " + o.text, Msg: why})
+		}
+	}
 }
 
 // gridDoc builds and validates the scenario document of one run (label ""

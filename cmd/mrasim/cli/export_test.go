@@ -131,7 +131,7 @@ func TestExportRefuses(t *testing.T) {
 		{[]string{"--run", pooled}, `relation_pooling = "sum"; the exported policy format`},
 		{[]string{"--run", filepath.Join(dir, "none")}, "no such file"},
 		{[]string{"--run", dir, "extra"}, "unexpected arguments"},
-		{[]string{"--run", maddpg}, "is a maddpg run; export writes MRA-family policies"},
+		{[]string{"--run", maddpg}, "is a maddpg run; its algorithm offers no export"},
 	}
 	for _, c := range cases {
 		_, errOut, code := runCLI(append([]string{"export"}, c.args...)...)

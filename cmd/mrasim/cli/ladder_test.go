@@ -82,9 +82,16 @@ func TestSweepLadderExtendsExactly(t *testing.T) {
 			t.Errorf("run folder lacks %s", f)
 		}
 	}
-	for _, f := range []string{"rungs/8/sweep.md", "rungs/16/sweep.json"} {
+	for _, f := range []string{"rungs/8/sweep.md", "rungs/16/sweep.json", "rungs/8/curves.csv", "rungs/16/walk-curves-walkers_3.png"} {
 		if !exists(filepath.Join(out, f)) {
 			t.Errorf("sweep folder lacks %s", f)
+		}
+	}
+	// Each rung's training curves end at the runs' budgets there.
+	for rung, want := range map[string]map[string]int{"8": {"mra": 8, "single": 16}, "16": {"mra": 16, "single": 32}} {
+		last := lastCurveEpisodes(t, filepath.Join(out, "rungs", rung, "curves.csv"))
+		if !reflect.DeepEqual(last, want) {
+			t.Errorf("rung %s: curves end at %v, want %v", rung, last, want)
 		}
 	}
 	for _, tc := range []struct {
