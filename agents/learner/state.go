@@ -111,6 +111,13 @@ func (t *Trainer) save(e *checkpoint.Encoder, dir string) error {
 // diagnostics.
 const modeSection = "mode-diagnostics"
 
+// nextIs reports whether the next value d holds is the string name,
+// without consuming it.
+func nextIs(d *checkpoint.Decoder, name string) bool {
+	probe := *d
+	return probe.Remaining() > 0 && probe.String() == name && probe.Err() == nil
+}
+
 // saveIdentity writes what must match between a run and its resumption.
 func (t *Trainer) saveIdentity(e *checkpoint.Encoder) {
 	e.String(t.settings.Algorithm())
@@ -187,7 +194,7 @@ func (t *Trainer) LoadFrom(data []byte, dir string) error {
 	}
 	curr := t.curr
 	switch {
-	case t.curr.cfg.On() && d.Remaining() == 0:
+	case t.curr.cfg.On() && (d.Remaining() == 0 || nextIs(d, modeSection)):
 		return fmt.Errorf("learner: the checkpoint is of a run without a size curriculum, this scenario has train.curriculum %q", t.curr.cfg.Mode)
 	case t.curr.cfg.On():
 		var err error
@@ -197,9 +204,10 @@ func (t *Trainer) LoadFrom(data []byte, dir string) error {
 	}
 	var modes ModeSums
 	if d.Remaining() > 0 && d.Err() == nil {
-		if d.String() != modeSection {
+		if !nextIs(d, modeSection) {
 			return fmt.Errorf("learner: the checkpoint is of a run with a size curriculum (train.curriculum), this scenario has none")
 		}
+		_ = d.String() // modeSection
 		for _, s := range modes.sums() {
 			s.Total, s.N = d.Float64(), d.Int()
 		}
