@@ -493,7 +493,7 @@ func goldenCycle(t *testing.T, init *gInit, gc *gCase, mutate func(*Config), qui
 	}
 	// policyForward returns logits (head output) and log π (rows×A).
 	policyForward := func(p *policyNet[float64], ents, g []float64) (logits, logp []float64) {
-		logits = append([]float64(nil), p.head.Forward(p.embed(e, ents, g))...)
+		logits = append([]float64(nil), p.head.Forward(p.embed(e, ents, g, nil))...)
 		logp = append([]float64(nil), p.logp.Forward(logits)...)
 		return
 	}

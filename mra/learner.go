@@ -120,15 +120,24 @@ func (t *trainee) Act(enc *replay.Encoding, rows int, self, ents []float64, pres
 // (diversity) step and a hard target copy, then one prior/classifier step,
 // the last two on the last batch.
 func (t *trainee) Update(k int, desc []float64, buf *replay.Buffer, b *replay.Batch, rng *rand.Rand, st *learner.Stats) {
+	var actorGrad float64
 	for range t.cfg.NumUpdates {
 		buf.Sample(rng, b)
 		st.Critic.Add(t.m.UpdateCritic(b))
 		loss, ent := t.m.UpdatePolicies(b)
 		st.Policy.Add(loss)
 		st.Entropy.Add(ent)
+		actorGrad += t.m.Stats().ActorGrad
 	}
+	st.Modes.ActorGrad.Add(actorGrad / float64(t.cfg.NumUpdates))
 	if t.cfg.Latents > 1 {
 		st.MI.Add(t.m.UpdateRelation(b, desc, rng))
+		s := t.m.Stats()
+		st.Modes.MIGradActor.Add(s.MIGradActor)
+		st.Modes.MIGradRelation.Add(s.MIGradRelation)
+		st.Modes.RelationGrad.Add(s.RelationNorm)
+		st.Modes.RelationDecay.Add(s.RelationDecay)
+		st.Modes.HeadSpread.Add(s.HeadSpread)
 	}
 	t.m.SyncTargets()
 	if t.cfg.Algo == AlgoMRA && t.games > 1 {

@@ -65,6 +65,37 @@ type Metrics struct {
 	// interval, in the order a size curriculum added them (absent without
 	// one).
 	Curriculum []string `json:"curriculum,omitempty"`
+	// Modes are the interval's mode diagnostics (ModeSums), for learners
+	// that measure them.
+	Modes *ModeDiagnostics `json:"mode_diagnostics,omitempty"`
+}
+
+// ModeDiagnostics are the means over an interval's update rounds of a
+// learner's mode diagnostics (ModeSums); each is absent when the learner
+// did not measure it in the interval (the MI terms with one mode).
+type ModeDiagnostics struct {
+	ActorGrad      *float64 `json:"actor_grad,omitempty"`
+	MIGradActor    *float64 `json:"mi_grad_actor,omitempty"`
+	MIGradRelation *float64 `json:"mi_grad_relation,omitempty"`
+	RelationGrad   *float64 `json:"relation_grad,omitempty"`
+	RelationDecay  *float64 `json:"relation_decay,omitempty"`
+	HeadSpread     *float64 `json:"head_tv,omitempty"`
+}
+
+// modeDiagnostics returns the means of s, or nil when nothing was added.
+func modeDiagnostics(s *ModeSums) *ModeDiagnostics {
+	var out ModeDiagnostics
+	found := false
+	for i, dst := range []**float64{&out.ActorGrad, &out.MIGradActor, &out.MIGradRelation, &out.RelationGrad, &out.RelationDecay, &out.HeadSpread} {
+		if sum := s.sums()[i]; sum.N > 0 {
+			v := sum.Mean()
+			*dst, found = &v, true
+		}
+	}
+	if !found {
+		return nil
+	}
+	return &out
 }
 
 // population is one training population in play.
@@ -529,6 +560,7 @@ func (t *Trainer) metrics() Metrics {
 			m.PriorEntropy[p.label] = Entropy(prior)
 		}
 	}
+	m.Modes = modeDiagnostics(&t.stats.Modes)
 	if t.curr.cfg.On() {
 		m.Curriculum = t.curr.labels()
 	}

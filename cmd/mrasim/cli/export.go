@@ -14,6 +14,7 @@ import (
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/internal/npz"
+	"github.com/mrasim/mrasim/mra"
 )
 
 // exportCheckFrames is how many frames export records, with the Go
@@ -79,6 +80,11 @@ func (f *exportFlags) run(c *context, rest []string) error {
 	game, err := reg.Make(s.Game.Params, population)
 	if err != nil {
 		return badInputf("--population %v: %w", population, err)
+	}
+	// MRA's policy format (the Python package's forward pass) computes
+	// the official softmax pooling of the relation graph only.
+	if cfg, ok := mra.ConfigOf(run.Settings); ok && cfg.RelationPooling != "" && cfg.RelationPooling != mra.PoolingSoftmax {
+		return badInputf("--run %s pools with algo.relation_pooling = %q; the exported policy format (%s) computes the official %q pooling only", f.runDir, cfg.RelationPooling, mra.ExportFormat, mra.PoolingSoftmax)
 	}
 	trained, err := learner.Load(run.Settings, run.Setup, run.State)
 	if err != nil {

@@ -109,7 +109,7 @@ func TestSweepLadderExtendsExactly(t *testing.T) {
 		if rec.Rung != tc.rung || rec.Episodes != tc.episodes || len(rec.Outcomes) != 3 || rec.Modes["walkers=5"] == nil {
 			t.Errorf("%s rung %d record: rung %d, %d episodes, %d outcomes, modes %v", tc.algo, tc.rung, rec.Rung, rec.Episodes, len(rec.Outcomes), rec.Modes)
 		}
-		if tc.algo == "mra" && (rec.ClassifierAccuracy == nil || len(rec.PriorEntropy) != 2) {
+		if tc.algo == "mra" && (rec.ClassifierAccuracy == nil || len(rec.PriorEntropy) != 2 || rec.ModeDiagnostics == nil || rec.ModeDiagnostics.HeadSpread == nil) {
 			t.Errorf("mra rung %d record lacks the training mode diagnostics: %s", tc.rung, data)
 		}
 	}

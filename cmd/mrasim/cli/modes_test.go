@@ -12,8 +12,10 @@ import (
 
 // TestTrainLogsModeDiagnostics: an MRA run logs the classifier's accuracy
 // and the prior's entropy per training population in metrics.jsonl (in
-// [0, 1] and [0, ln K]) and draws them in a second panel of curves.png;
-// with one latent (the K = 1 control) the entropy is 0.
+// [0, 1] and [0, ln K]) and its gradient and attention diagnostics
+// (mode_diagnostics: the MI ones and head_tv only with K > 1), and draws
+// them in a second and a third panel of curves.png; with one latent (the
+// K = 1 control) the entropy is 0.
 func TestTrainLogsModeDiagnostics(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -40,6 +42,16 @@ func TestTrainLogsModeDiagnostics(t *testing.T) {
 					t.Errorf("prior_entropy[%s] = %v, want within [0, ln %d]", pop, ent[pop], tc.latents)
 				}
 			}
+			diag, _ := last["mode_diagnostics"].(map[string]any)
+			for _, key := range []string{"actor_grad", "mi_grad_actor", "mi_grad_relation", "relation_grad", "relation_decay", "head_tv"} {
+				v, ok := diag[key].(float64)
+				if want := key == "actor_grad" || tc.latents > 1; ok != want || ok && !(v > 0) {
+					t.Errorf("mode_diagnostics.%s = %v (present %v), want present %v and > 0", key, diag[key], ok, want)
+				}
+			}
+			if tv, _ := diag["head_tv"].(float64); tv > 1 {
+				t.Errorf("mode_diagnostics.head_tv = %v, want at most 1", tv)
+			}
 			f, err := os.Open(filepath.Join(run, runCurves))
 			if err != nil {
 				t.Fatal(err)
@@ -49,8 +61,8 @@ func TestTrainLogsModeDiagnostics(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if cfg.Height != 960 {
-				t.Errorf("curves.png is %d pixels tall, want two panels (960)", cfg.Height)
+			if cfg.Height != 1440 {
+				t.Errorf("curves.png is %d pixels tall, want three panels (1440)", cfg.Height)
 			}
 		})
 	}
