@@ -32,7 +32,7 @@ const ExportFormat = "mrasim-mappo-policy/1"
 // zeros (and ln 1 = 0) for an empty set. π = softmax(head([a | set 1 |
 // … | set S])). A float32 run's parameters are exported exactly (widened
 // to float64).
-func (l *LearnerOf[T]) ExportPolicy() learner.PolicyExport {
+func (l *LearnerOf[T]) ExportPolicy() (learner.PolicyExport, error) {
 	var out []learner.ExportArray
 	mlp := func(prefix string, m *nn.MLPOf[T]) {
 		for k, layer := range m.Layers {
@@ -67,5 +67,5 @@ func (l *LearnerOf[T]) ExportPolicy() learner.PolicyExport {
 			"plain": f.Plain, "pad": f.Pad, "sets": f.Sets, "types": f.Types, "actions": f.Actions, "d": f.D, "a": f.A,
 		},
 	}
-	return learner.PolicyExport{Meta: meta, Arrays: out}
+	return learner.PolicyExport{Meta: meta, Arrays: out}, nil
 }

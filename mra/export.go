@@ -68,4 +68,12 @@ func ExportPolicy(m *Model) PolicyExport {
 }
 
 // ExportPolicy implements learner.Exporter: ExportPolicy of the networks.
-func (t trained) ExportPolicy() learner.PolicyExport { return ExportPolicy(t.Model) }
+func (t trained) ExportPolicy() (learner.PolicyExport, error) {
+	// The format's forward pass (documented above, and the Python
+	// package's) computes the official softmax pooling of the relation
+	// graph only.
+	if p := t.Model.cfg.relationPooling(); p != PoolingSoftmax {
+		return learner.PolicyExport{}, fmt.Errorf("mra: the run pools with algo.relation_pooling = %q; the exported policy format (%s) computes the official %q pooling only", p, ExportFormat, PoolingSoftmax)
+	}
+	return ExportPolicy(t.Model), nil
+}

@@ -122,7 +122,10 @@ type PolicyExport struct {
 // for use outside Go (mrasim export). The players of an Exporter's
 // Trained.Player implement agents.Distribution: the export records their
 // action probabilities on frames they met, for the reimplementation to
-// check itself against.
+// check itself against. ExportPolicy returns an error, naming the
+// setting, when these networks use something the algorithm's published
+// format cannot express, so the caller never writes a file that computes
+// another policy.
 type Exporter interface {
-	ExportPolicy() PolicyExport
+	ExportPolicy() (PolicyExport, error)
 }

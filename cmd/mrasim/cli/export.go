@@ -14,7 +14,6 @@ import (
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/internal/npz"
-	"github.com/mrasim/mrasim/mra"
 )
 
 // exportCheckFrames is how many frames export records, with the Go
@@ -81,11 +80,6 @@ func (f *exportFlags) run(c *context, rest []string) error {
 	if err != nil {
 		return badInputf("--population %v: %w", population, err)
 	}
-	// MRA's policy format (the Python package's forward pass) computes
-	// the official softmax pooling of the relation graph only.
-	if cfg, ok := mra.ConfigOf(run.Settings); ok && cfg.RelationPooling != "" && cfg.RelationPooling != mra.PoolingSoftmax {
-		return badInputf("--run %s pools with algo.relation_pooling = %q; the exported policy format (%s) computes the official %q pooling only", f.runDir, cfg.RelationPooling, mra.ExportFormat, mra.PoolingSoftmax)
-	}
 	trained, err := learner.Load(run.Settings, run.Setup, run.State)
 	if err != nil {
 		return failed(err)
@@ -95,7 +89,7 @@ func (f *exportFlags) run(c *context, rest []string) error {
 	// (learner.Exporter), whatever other algorithms are registered.
 	exporter, ok := trained.(learner.Exporter)
 	if !ok {
-		return badInputf("--run %s is a %s run; its algorithm offers no export (mra, single, reptile, mappo and ippo do)", f.runDir, run.Settings.Algorithm())
+		return badInputf("--run %s is a %s run; its algorithm offers no export (learner.Exporter)", f.runDir, run.Settings.Algorithm())
 	}
 	policy, err := trained.Player(game.Spec(), env.SubSeed(f.seed, math.MaxUint64))
 	if err != nil {
@@ -104,7 +98,10 @@ func (f *exportFlags) run(c *context, rest []string) error {
 	if _, ok := policy.(agents.Distribution); !ok {
 		return failedf("the %s player gives no action probabilities to check the export against", run.Settings.Algorithm())
 	}
-	exp := exporter.ExportPolicy()
+	exp, err := exporter.ExportPolicy()
+	if err != nil {
+		return badInputf("--run %s: %w", f.runDir, err)
+	}
 	exp.Meta["game"] = s.Game.Name
 	exp.Meta["params"] = s.Game.Params
 	exp.Meta["run"] = filepath.Base(filepath.Clean(f.runDir))
