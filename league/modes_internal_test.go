@@ -289,3 +289,31 @@ func TestJSONMirrorsFields(t *testing.T) {
 		}
 	}
 }
+
+// TestBudgetTextBestResponses: the budget line gives the best responses'
+// episodes only where best responses were trained; where none were (a
+// NashConv mode that trains none, as br_episodes = 0 selects, or every
+// NashConv exact) it says so.
+func TestBudgetTextBestResponses(t *testing.T) {
+	br := BRBudget{EpisodesPerAgent: 50}
+	br.Episodes = 1000
+	for _, tc := range []struct {
+		name, mode, method string
+		trained            bool
+	}{
+		{"br_episodes = 0", ModeExactWhereGiven, NashConvNone, false},
+		{"off", ModeOff, NashConvNone, false},
+		{"exact", ModeExact, NashConvExact, false},
+		{"auto, all exact", ModeAuto, NashConvExact, false},
+		{"auto, deviations", ModeAuto, NashConvBR, true},
+		{"br", ModeBR, NashConvBR, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := &Report{Budget: Budget{Episodes: 4, NashConv: tc.mode, BR: br}, Results: []Result{{NashConvMethod: tc.method}}}
+			text := rep.BudgetText()
+			if strings.Contains(text, "1000 + 50·N") != tc.trained || strings.Contains(text, "best responses: none trained") == tc.trained {
+				t.Errorf("trained %v: %s", tc.trained, text)
+			}
+		})
+	}
+}

@@ -318,13 +318,36 @@ func (r *Report) writeMarkdown(w io.Writer, title string) {
 	}
 }
 
-// BudgetText says in one line what the league spent.
+// BudgetText says in one line what the league spent. Where no best
+// response was trained (no NashConv from deviations: the mode trains none,
+// as with br_episodes = 0, or every NashConv was exact) it says so instead
+// of the best responses' settings.
 func (r *Report) BudgetText() string {
 	b := r.Budget
+	if !r.TrainedBestResponses() {
+		return fmt.Sprintf("Budget: %d evaluation episodes per population and line-up; adaptation %d steps × %d episodes; NashConv mode %s; "+
+			"best responses: none trained.", b.Episodes, b.AdaptSteps, b.AdaptEpisodes, b.NashConv)
+	}
 	return fmt.Sprintf("Budget: %d evaluation episodes per population and line-up; adaptation %d steps × %d episodes; NashConv mode %s; "+
 		"best responses: %d + %d·N training episodes (%s, PPO, %s, lr %g, batch %d, %d epochs × %d minibatches), %d selection and %d test episodes.",
 		b.Episodes, b.AdaptSteps, b.AdaptEpisodes, b.NashConv, b.BR.Episodes, b.BR.EpisodesPerAgent, warmText(b.BR.FromScratch),
 		b.BR.Optimizer, b.BR.LR, b.BR.Batch, b.BR.Epochs, b.BR.Minibatches, b.BR.SelectEpisodes, b.BR.TestEpisodes) + searchText(b.BR.Config)
+}
+
+// TrainedBestResponses reports whether the league trained any best
+// response: its NashConv mode trains them and some result's NashConv is a
+// lower bound from the deviations found.
+func (r *Report) TrainedBestResponses() bool {
+	switch r.Budget.NashConv {
+	case ModeOff, ModeExact, ModeExactWhereGiven:
+		return false
+	}
+	for _, res := range r.Results {
+		if res.NashConvMethod == NashConvBR || len(res.Deviations) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // searchText says how the search response was set up.
