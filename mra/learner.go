@@ -41,7 +41,7 @@ func (c Config) Schedule() learner.Schedule {
 	if c.Algo == AlgoReptile {
 		latents = 1
 	}
-	return learner.Schedule{BatchSize: c.BatchSize, BufferLength: c.BufferLength, StepsPerUpdate: c.StepsPerUpdate, Latents: latents, Replay: c.Replay}
+	return learner.Schedule{BatchSize: c.BatchSize, BufferLength: c.BufferLength, StepsPerUpdate: c.StepsPerUpdate, Latents: latents, Replay: c.Replay, GradientSteps: c.NumUpdates}
 }
 
 // Check implements learner.Settings: Validate, and single trains at one
