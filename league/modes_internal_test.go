@@ -226,8 +226,8 @@ func TestResultsJSONUndefined(t *testing.T) {
 		Results: []Result{{Label: "agents=1", Entry: "mra", Algo: "mra",
 			Returns:    []TypeReturn{{Type: "agents", Agents: 1, Mean: 0.25, CI95: nan}, {Type: "none", Mean: nan, CI95: nan}},
 			ReturnMean: 0.25, ReturnCI95: nan,
-			Adapted:    &Adaptation{ZeroShot: Estimate{Mean: 0.5, CI95: nan, Episodes: 1}, BestMode: undef, Adapted: Estimate{Mean: 0.5, CI95: 0.125, Episodes: 4}},
-			Modes:      &ModeDiagnostics{Prior: []float64{1}, Modes: []Estimate{{Mean: 0.5, CI95: nan, Episodes: 1}}, Spread: undef, SameWithin: nan}}},
+			Adapted: &Adaptation{ZeroShot: Estimate{Mean: 0.5, CI95: nan, Episodes: 1}, BestMode: undef, Adapted: Estimate{Mean: 0.5, CI95: 0.125, Episodes: 4}},
+			Modes:   &ModeDiagnostics{Prior: []float64{1}, Modes: []Estimate{{Mean: 0.5, CI95: nan, Episodes: 1}}, Spread: undef, SameWithin: nan}}},
 		Lineups: []Lineup{{Label: "agents=1", Entries: []string{"mra"}, Returns: []TypeReturn{{Type: "agents", Agents: 1, Mean: 0.25, CI95: nan}}}},
 	}
 	path := t.TempDir() + "/results.json"

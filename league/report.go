@@ -541,4 +541,3 @@ func probs(p []float64) string {
 	}
 	return "[" + strings.Join(parts, " ") + "]"
 }
-
