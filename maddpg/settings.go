@@ -132,7 +132,7 @@ func (a *Settings) Algorithm() string { return Name }
 
 // Schedule implements learner.Settings: MADDPG has no latents (K = 1).
 func (a *Settings) Schedule() learner.Schedule {
-	return learner.Schedule{BatchSize: a.BatchSize, BufferLength: a.BufferLength, StepsPerUpdate: a.StepsPerUpdate, Latents: 1, Replay: a.Replay}
+	return learner.Schedule{BatchSize: a.BatchSize, BufferLength: a.BufferLength, StepsPerUpdate: a.StepsPerUpdate, Latents: 1, Replay: a.Replay, GradientSteps: a.NumUpdates}
 }
 
 // Check implements learner.Settings: Validate.

@@ -33,6 +33,11 @@ type Schedule struct {
 	StepsPerUpdate int    // environment steps between update cycles
 	Latents        int    // K, the width of an agent's latent (≥ 1)
 	Replay         string // replay.ModeAuto, ModeStates or ModeObservations ("" is auto)
+	// GradientSteps is the gradient steps of an update cycle on sampled
+	// minibatches (num_updates), 0 for a learner without replay updates.
+	// The trainer does not read it: estimates of the training time do
+	// (mrasim validate).
+	GradientSteps int
 }
 
 // Build is what an algorithm's constructor gets from the trainer (or from

@@ -110,25 +110,7 @@ func writeRecord(g *scenarios.Grid, p *sweep.Plan, r sweep.Run) error {
 			rec.ModeDiagnostics = m.Modes
 		}
 	}
-	if data, err := fsutil.ReadRegular(filepath.Join(dir, "results.json"), 1<<30); err == nil {
-		var res struct {
-			Results []struct {
-				Name       string                  `json:"name"`
-				Population string                  `json:"population"`
-				Modes      *league.ModeDiagnostics `json:"modes"`
-			} `json:"results"`
-		}
-		if err := json.Unmarshal(data, &res); err == nil {
-			for _, x := range res.Results {
-				if x.Modes != nil {
-					if rec.Modes == nil {
-						rec.Modes = map[string]*league.ModeDiagnostics{}
-					}
-					rec.Modes[x.Population] = x.Modes
-				}
-			}
-		}
-	}
+	rec.Modes = readModes(filepath.Join(dir, "results.json"))
 	path := recordPath(g, r, p.Rung)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
@@ -138,6 +120,37 @@ func writeRecord(g *scenarios.Grid, p *sweep.Plan, r sweep.Run) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rec)
 	})
+}
+
+// readModes returns the mode diagnostics per population of a league's
+// results.json, nil when it has none or cannot be read. An undefined
+// value there (null: the spread of one mode, an interval of fewer than 2
+// episodes) is read as NaN, never as 0.
+func readModes(path string) map[string]*league.ModeDiagnostics {
+	data, err := fsutil.ReadRegular(path, 1<<30)
+	if err != nil {
+		return nil
+	}
+	var res struct {
+		Results []struct {
+			Name       string                  `json:"name"`
+			Population string                  `json:"population"`
+			Modes      *league.ModeDiagnostics `json:"modes"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(data, &res); err != nil {
+		return nil
+	}
+	var out map[string]*league.ModeDiagnostics
+	for _, x := range res.Results {
+		if x.Modes != nil {
+			if out == nil {
+				out = map[string]*league.ModeDiagnostics{}
+			}
+			out[x.Population] = x.Modes
+		}
+	}
+	return out
 }
 
 // listLadder prints, per run, the state of every rung: recorded,

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/mrasim/mrasim/agents/learner"
 	"github.com/mrasim/mrasim/internal/checkpoint"
+	"github.com/mrasim/mrasim/league"
 )
 
 const ladderGrid = `seeds = [1]
@@ -181,5 +183,37 @@ func TestSweepLadderExtendsExactly(t *testing.T) {
 	want, _ := os.ReadFile(filepath.Join(direct, "walk", "mra", "seed-1", "eval", "results.json"))
 	if !bytes.Equal(again, want) {
 		t.Error("the run retrained from scratch to the missing rung differs from the extended one")
+	}
+}
+
+// TestLadderReadsUndefinedAsNaN: a ladder record reads the null a league's
+// results.json writes for an undefined value (one mode's spread, the
+// interval of fewer than 2 episodes) as NaN, never 0, and writes it back
+// as null.
+func TestLadderReadsUndefinedAsNaN(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "results.json")
+	src := `{"results": [{"name": "mra", "population": "walkers=5", "modes": {"prior": [1], "modes": [{"mean": 0.5, "ci95": null, "episodes": 1}], "best": 0, "worst": 0,
+		"spread": {"mean": null, "ci95": null, "episodes": 1}, "indistinguishable": false, "same_within": null}}]}`
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := readModes(path)["walkers=5"]
+	if d == nil {
+		t.Fatal("no modes read")
+	}
+	for name, v := range map[string]float64{"spread": d.Spread.Mean, "spread ci95": d.Spread.CI95, "same_within": d.SameWithin, "mode ci95": d.Modes[0].CI95} {
+		if !math.IsNaN(v) {
+			t.Errorf("%s read as %v, want NaN", name, v)
+		}
+	}
+	if d.Modes[0].Mean != 0.5 {
+		t.Errorf("mode mean %v, want 0.5", d.Modes[0].Mean)
+	}
+	out, err := json.Marshal(RungRecord{Modes: map[string]*league.ModeDiagnostics{"walkers=5": d}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(out, []byte(`"spread":{"mean":null,"ci95":null,"episodes":1}`)) {
+		t.Errorf("record %s: want the spread written as null", out)
 	}
 }

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/sweep"
 )
 
 // TestTrainLogsModeDiagnostics: an MRA run logs the classifier's accuracy
@@ -70,7 +73,8 @@ func TestTrainLogsModeDiagnostics(t *testing.T) {
 
 // TestOneLatentEndToEnd: the K = 1 control trains, evaluates at a seen
 // and an unseen size (one mode: nothing to adapt) and reports its single
-// mode.
+// mode, whose spread is undefined: "n/a (one mode)" without the "same
+// return" line, null in results.json, and no mode_spread for the sweep.
 func TestOneLatentEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	scenario := filepath.Join(dir, "k1.toml")
@@ -93,6 +97,12 @@ func TestOneLatentEndToEnd(t *testing.T) {
 	md, _ := os.ReadFile(filepath.Join(out, "report.md"))
 	if !strings.Contains(string(md), "K = 1 modes") {
 		t.Errorf("report.md lacks the mode diagnostics:\n%s", md)
+	}
+	if !strings.Contains(string(md), "best − worst n/a (one mode)") || strings.Contains(string(md), "same return") {
+		t.Errorf("report.md gives one mode a spread:\n%s", md)
+	}
+	if !strings.Contains(stdout, "modes: best − worst n/a (one mode)") {
+		t.Errorf("eval output gives one mode a spread:\n%s", stdout)
 	}
 	var rep struct {
 		Results []struct {
@@ -120,5 +130,19 @@ func TestOneLatentEndToEnd(t *testing.T) {
 	}
 	if found != 2 {
 		t.Errorf("results.json holds the run at %d populations, want 2", found)
+	}
+	var full league.Report
+	if err := json.Unmarshal(data, &full); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range full.Results {
+		if r.Entry == "run" && (r.Modes == nil || !math.IsNaN(r.Modes.Spread.Mean) || !math.IsNaN(r.Modes.Spread.CI95)) {
+			t.Errorf("results.json spread of the K = 1 run at %s: %+v, want null (NaN)", r.Label, r.Modes)
+		}
+	}
+	for _, o := range sweep.Outcomes(&full, "run", "k1", "mra", 1) {
+		if v, ok := o.Values["mode_spread"]; ok {
+			t.Errorf("the sweep's mode_spread of the K = 1 run at %s is %v, want absent", o.Population, v)
+		}
 	}
 }
