@@ -37,7 +37,10 @@ func rungPlans(g *scenarios.Grid, out string) ([]*sweep.Plan, error) {
 	}
 	var plans []*sweep.Plan
 	for _, rung := range g.Ladder {
-		p := planOf(g)
+		p, err := planOf(g)
+		if err != nil {
+			return nil, err
+		}
 		if out != "" {
 			p.Out = out
 		}
@@ -83,6 +86,14 @@ type RungRecord struct {
 	// sweep aggregates them; Modes the mode diagnostics per population.
 	Outcomes []sweep.Outcome                    `json:"outcomes"`
 	Modes    map[string]*league.ModeDiagnostics `json:"modes,omitempty"`
+	// References are the outcomes of random play (eval.random) and of the
+	// game's scripted reference policies (eval.references) at the same
+	// populations and on the same evaluation seed as Outcomes (Algo names
+	// each), so that a record compares the run with them on its own. They
+	// do not train: each is evaluated once per scenario and seed, into
+	// OUT/<scenario>/<reference>/seed-<seed>/eval, and the same numbers
+	// are copied into every run's record of that seed at every rung.
+	References []sweep.Outcome `json:"references,omitempty"`
 }
 
 // writeRecord writes run r's record at rung from its run and rung
@@ -98,6 +109,9 @@ func writeRecord(g *scenarios.Grid, p *sweep.Plan, r sweep.Run) error {
 		return fmt.Errorf("%s: %w", filepath.Join(dir, sweepEvalFile), err)
 	}
 	rec := RungRecord{Grid: g.Name, Scenario: r.Scenario, Algo: r.Algo, AlgoName: r.AlgoName, Seed: r.Seed, Rung: p.Rung, Episodes: r.Episodes, Outcomes: cache.Result.Outcomes}
+	if rec.References, err = referenceOutcomes(p, r.Scenario, r.Seed); err != nil {
+		return err
+	}
 	if line := lastLine(filepath.Join(p.RunDir(r.Scenario, r.Algo, r.Seed), runMetrics)); line != "" {
 		var m struct {
 			MI           *float64                 `json:"mi_estimate"`
@@ -151,6 +165,35 @@ func readModes(path string) map[string]*league.ModeDiagnostics {
 		}
 	}
 	return out
+}
+
+// referenceOutcomes reads the evaluations of random play and the
+// references of a scenario at seed, as the sweep left them in their
+// folders.
+func referenceOutcomes(p *sweep.Plan, scenario string, seed uint64) ([]sweep.Outcome, error) {
+	var names []string
+	if p.Random {
+		names = append(names, sweep.AlgoRandom)
+	}
+	for _, sc := range p.Scenarios {
+		if sc.Name == scenario {
+			names = append(names, sc.References...)
+		}
+	}
+	var out []sweep.Outcome
+	for _, name := range names {
+		path := filepath.Join(p.EvalDir(scenario, name, seed), sweepEvalFile)
+		data, err := fsutil.ReadRegular(path, 1<<30)
+		if err != nil {
+			return nil, err
+		}
+		var cache evalCache
+		if err := json.Unmarshal(data, &cache); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		out = append(out, cache.Result.Outcomes...)
+	}
+	return out, nil
 }
 
 // listLadder prints, per run, the state of every rung: recorded,
