@@ -242,21 +242,21 @@ func parse(t *testing.T, s string) float64 {
 	return v
 }
 
-// TestLadderRecordsReferences runs a two-rung ladder: each rung record of
-// a run holds random play's and the reference policy's outcomes at every
+// TestLadderRecordsReferences runs a two-rung ladder without references,
+// then again with eval.random and eval.references at their defaults: no
+// run is trained or evaluated again, and each rung record of the run
+// gains random play's and the reference policy's outcomes at every
 // evaluation population for the run's seed, the same at both rungs (they
-// are evaluated once per seed, in their own folders, never at a rung).
+// are evaluated once per seed, in their own folders, never at a rung),
+// its own outcomes unchanged.
 func TestLadderRecordsReferences(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "vol.toml"), []byte(refScenario), 0o644)
 	grid := filepath.Join(dir, "ladder.toml")
-	os.WriteFile(grid, []byte(strings.Replace(strings.Replace(refGrid, "REFS", "", 1), "seeds = [1, 2]", "seeds = [1]\nladder = [8, 16]\nladder_record = \"record\"", 1)), 0o644)
+	ladder := strings.Replace(refGrid, "seeds = [1, 2]", "seeds = [1]\nladder = [8, 16]\nladder_record = \"record\"", 1)
 	out := filepath.Join(dir, "out")
-	if _, errOut, code := runCLI("sweep", grid, "--out", out, "--quiet", "--jobs", "1"); code != ExitOK {
-		t.Fatalf("ladder: code %d\n%s", code, errOut)
-	}
-	var refs [][]sweep.Outcome
-	for _, rung := range []string{"8", "16"} {
+	read := func(rung string) RungRecord {
+		t.Helper()
 		data, err := os.ReadFile(filepath.Join(dir, "record", "vol", "mra", "seed-1", "rung-"+rung+".json"))
 		if err != nil {
 			t.Fatal(err)
@@ -264,6 +264,38 @@ func TestLadderRecordsReferences(t *testing.T) {
 		var rec RungRecord
 		if err := json.Unmarshal(data, &rec); err != nil {
 			t.Fatal(err)
+		}
+		return rec
+	}
+
+	os.WriteFile(grid, []byte(strings.Replace(ladder, "REFS", "random = false\nreferences = false", 1)), 0o644)
+	if _, errOut, code := runCLI("sweep", grid, "--out", out, "--quiet", "--jobs", "1"); code != ExitOK {
+		t.Fatalf("ladder: code %d\n%s", code, errOut)
+	}
+	before := map[string]RungRecord{}
+	for _, rung := range []string{"8", "16"} {
+		if before[rung] = read(rung); len(before[rung].References) != 0 {
+			t.Fatalf("rung %s without references: %+v", rung, before[rung].References)
+		}
+	}
+
+	os.WriteFile(grid, []byte(strings.Replace(ladder, "REFS", "", 1)), 0o644)
+	_, errOut, code := runCLI("sweep", grid, "--out", out, "--quiet", "--jobs", "1")
+	if code != ExitOK {
+		t.Fatalf("ladder rerun: code %d\n%s", code, errOut)
+	}
+	for _, rung := range []string{"8", "16"} {
+		if !strings.Contains(errOut, "rung "+rung+": every run is recorded") || !strings.Contains(errOut, "rung "+rung+": the references added to 1 records") {
+			t.Errorf("rung %s was trained or evaluated again, or not patched:\n%s", rung, errOut)
+		}
+	}
+	var refs [][]sweep.Outcome
+	for _, rung := range []string{"8", "16"} {
+		rec := read(rung)
+		a, _ := json.Marshal(rec.Outcomes)
+		b, _ := json.Marshal(before[rung].Outcomes)
+		if string(a) != string(b) {
+			t.Errorf("rung %s: the run's outcomes changed", rung)
 		}
 		have := map[string]int{}
 		for _, o := range rec.References {
@@ -286,5 +318,24 @@ func TestLadderRecordsReferences(t *testing.T) {
 	}
 	if exists(filepath.Join(out, "vol", "equilibrium", "seed-1", "rungs")) || !exists(filepath.Join(out, "vol", "equilibrium", "seed-1", "eval", sweepEvalFile)) {
 		t.Error("the reference was not evaluated once into its eval folder")
+	}
+
+	// A fresh ladder with references from the start records them at once,
+	// with the same numbers.
+	fresh := filepath.Join(dir, "fresh.toml")
+	os.WriteFile(fresh, []byte(strings.Replace(strings.Replace(ladder, "REFS", "", 1), `"record"`, `"record2"`, 1)), 0o644)
+	if _, errOut, code := runCLI("sweep", fresh, "--out", filepath.Join(dir, "out2"), "--quiet", "--jobs", "1"); code != ExitOK {
+		t.Fatalf("fresh ladder: code %d\n%s", code, errOut)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "record2", "vol", "mra", "seed-1", "rung-16.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec RungRecord
+	if err := json.Unmarshal(data, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := json.Marshal(rec.References); string(c) != string(a) {
+		t.Errorf("a fresh ladder records other references:\n%s\n%s", c, a)
 	}
 }
