@@ -33,7 +33,8 @@ var sweepCommand = &command{
 	short:    "train and evaluate a grid of scenarios × algorithms × seeds; mean ± 95% interval across seeds",
 	long: "Runs the experiment grid FILE: trains every scenario × algorithm × seed into\n" +
 		"OUT/<scenario>/<algorithm>/seed-<seed>/ (skipping finished runs, resuming interrupted\n" +
-		"ones exactly), evaluates every run with the league, and writes OUT/sweep.md, sweep.csv,\n" +
+		"ones exactly), evaluates every run with the league beside random play and the game's\n" +
+		"scripted reference policies (eval.random, eval.references), and writes OUT/sweep.md, sweep.csv,\n" +
 		"sweep.json and plots: per algorithm and population the mean over seeds with a 95%\n" +
 		"Student-t interval across seeds. Ctrl-C checkpoints the runs in training and exits 0;\n" +
 		"running the same command again continues. A larger train.episodes extends finished runs.\n" +
