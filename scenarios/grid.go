@@ -41,6 +41,10 @@ type Grid struct {
 	// every run's evaluation at every rung. Default: ladders/NAME beside
 	// the grid file.
 	LadderRecord string
+	// References is `eval.references`: also evaluate each of the game's
+	// scripted reference policies (stand still, nearest landmark, …) per
+	// scenario and seed, like random play; default true.
+	References bool
 }
 
 // GridScenario is one scenario of a grid.
@@ -102,7 +106,7 @@ var gridTables = map[string][]string{
 }
 
 // gridOnlyEval are the keys of a grid's [eval] that scenarios do not have.
-var gridOnlyEval = []string{"seen", "unseen", "random"}
+var gridOnlyEval = []string{"seen", "unseen", "random", "references"}
 
 // labelPattern is what an algorithm label may look like: it names folders.
 var labelPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
@@ -198,7 +202,7 @@ func ParseGridSet(file string, src []byte, read func(path string) ([]byte, error
 }
 
 func (d *decoder) grid(raw map[string]any, read func(string) ([]byte, error)) *Grid {
-	g := &Grid{File: d.file, Name: strings.TrimSuffix(filepath.Base(d.file), filepath.Ext(d.file)), Random: true}
+	g := &Grid{File: d.file, Name: strings.TrimSuffix(filepath.Base(d.file), filepath.Ext(d.file)), Random: true, References: true}
 	// The labels come first: they decide which tables are allowed.
 	algoTable, _ := raw["algorithms"].(map[string]any)
 	labels := make([]string, 0, len(algoTable))
@@ -285,6 +289,7 @@ func (d *decoder) grid(raw map[string]any, read func(string) ([]byte, error)) *G
 
 	eval := d.table("eval", top["eval"])
 	d.bool(eval, "eval", "random", &g.Random)
+	d.bool(eval, "eval", "references", &g.References)
 	evalOver := map[string]any{}
 	for k, v := range eval {
 		if !contains(gridOnlyEval, k) && contains(d.tables["eval"], k) {

@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -367,5 +368,52 @@ func TestRungEpisodes(t *testing.T) {
 		if got := scenarios.RungEpisodes(sc, run, tc.rung); got != tc.want {
 			t.Errorf("own %d at rung %d: %d episodes, want %d", tc.own, tc.rung, got, tc.want)
 		}
+	}
+}
+
+// TestGridReferencesKey reads eval.references: true unless the grid says
+// false, a grid-only key that changes no run's document (so that turning
+// it on over a finished sweep retrains nothing), and a boolean.
+func TestGridReferencesKey(t *testing.T) {
+	base, err := scenarios.ParseGrid("exp/g.toml", []byte(goodGrid), files(map[string]string{"line.toml": lineScenario}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, line string
+		want       bool
+		err        string
+	}{
+		{"default", "", true, ""},
+		{"on", "references = true", true, ""},
+		{"off", "references = false", false, ""},
+		{"not a boolean", `references = "yes"`, false, "eval.references"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := strings.Replace(goodGrid, "[eval]\n", "[eval]\n"+tc.line+"\n", 1)
+			g, err := scenarios.ParseGrid("exp/g.toml", []byte(src), files(map[string]string{"line.toml": lineScenario}))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one naming %s", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g.References != tc.want {
+				t.Errorf("References = %v, want %v", g.References, tc.want)
+			}
+			for i, r := range g.Runs {
+				if !bytes.Equal(r.Source, base.Runs[i].Source) {
+					t.Errorf("run %d: the key changed its document", i)
+				}
+			}
+			for i, b := range g.Scenarios[0].Baseline {
+				if !bytes.Equal(b, base.Scenarios[0].Baseline[i]) {
+					t.Errorf("baseline %d: the key changed its document", i)
+				}
+			}
+		})
 	}
 }

@@ -184,8 +184,8 @@ func metricTitle(name string) string {
 
 // Aggregate groups outcomes by scenario, population, algorithm and metric
 // and summarises each group across seeds. Rows follow the plan: scenarios
-// in order, seen then unseen populations, the algorithms then random play,
-// metrics in report order (Metrics, then per-type returns by name); groups
+// in order, seen then unseen populations, the algorithms then random play
+// then the references, metrics in report order (Metrics, then per-type returns by name); groups
 // without a value give no row.
 func Aggregate(p *Plan, outcomes []Outcome) []Row {
 	type key struct{ scenario, pop, algo string }
@@ -207,6 +207,7 @@ func Aggregate(p *Plan, outcomes []Outcome) []Row {
 	if p.Random {
 		algos = append(algos, AlgoRandom)
 	}
+	algos = append(algos, p.References...)
 	var rows []Row
 	for _, sc := range p.Scenarios {
 		for _, split := range []struct {
@@ -299,8 +300,8 @@ func (r Paired) MarshalJSON() ([]byte, error) {
 	}{plain(r), finite(r.SD), finite(r.CI95)})
 }
 
-// Pair compares every other algorithm (and random play) with the reference
-// algorithm, metric by metric, at every population where both have rows.
+// Pair compares every other algorithm (and random play and the scripted
+// references) with the reference algorithm, metric by metric, at every population where both have rows.
 func Pair(rows []Row, reference string) []Paired {
 	var out []Paired
 	for _, ref := range rows {

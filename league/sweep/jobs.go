@@ -38,11 +38,12 @@ type TrainResult struct {
 	WallSeconds float64 `json:"wall_seconds"`
 }
 
-// EvalJob evaluates one run, or uniform random play when RunDir is empty,
-// with the league, at the evaluation populations of Source's [eval] table.
+// EvalJob evaluates one run, or when RunDir is empty uniform random play
+// or the game's scripted reference policy Reference, with the league, at
+// the evaluation populations of Source's [eval] table.
 type EvalJob struct {
 	Scenario string `json:"scenario"`
-	Algo     string `json:"algo"` // the algorithm's label (AlgoRandom for random play)
+	Algo     string `json:"algo"` // the algorithm's label (AlgoRandom for random play, the policy's name for a reference)
 	Seed     uint64 `json:"seed"` // the run's training seed
 	File     string `json:"file"`
 	Source   []byte `json:"source"` // the scenario document whose [game] and [eval] to use
@@ -53,6 +54,10 @@ type EvalJob struct {
 	Dir      string `json:"dir"` // the folder of the evaluation's own report
 	EvalSeed uint64 `json:"eval_seed"`
 	Workers  int    `json:"workers"` // league jobs at once; results do not depend on it
+	// Reference, when not empty, names the game's scripted policy
+	// (env.ScriptedPolicies) this job evaluates instead of random play;
+	// RunDir is then empty.
+	Reference string `json:"reference,omitempty"`
 }
 
 // EvalResult is what an EvalJob measured.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/mrasim/mrasim/env"
@@ -23,6 +24,10 @@ type Plan struct {
 	Algorithms []string // algorithm labels, in report order
 	Runs       []Run    // scenario × algorithm × seed
 	Random     bool     // also evaluate uniform random play per scenario and seed
+	// References are the names of the scripted reference policies
+	// evaluated beside the algorithms (each scenario's Scenario.References,
+	// in first-seen order): report columns after random play.
+	References []string
 	// Rung, when positive, is the ladder rung this plan trains to (its
 	// runs' budgets): trained runs are evaluated into
 	// RUN/rungs/<Rung>/ instead of RUN/eval (see EvalDir).
@@ -38,8 +43,13 @@ type Scenario struct {
 	// populations of some algorithm, and of none.
 	Seen, Unseen []string
 	// Baseline is, per seed (in Plan.Seeds' order), the scenario document
-	// that evaluates random play.
+	// that evaluates random play and the references.
 	Baseline [][]byte
+	// References are the scripted reference policies of the scenario's
+	// game (env.ScriptedPolicies) evaluated per seed like random play, on
+	// the same evaluation seeds as the runs: each one's label is the
+	// policy's name and its folder OUT/<scenario>/<name>/seed-<seed>/eval.
+	References []string
 }
 
 // Run is one training run of a plan.
@@ -65,13 +75,19 @@ func (p *Plan) RunDir(scenario, algo string, seed uint64) string {
 }
 
 // EvalDir is the folder of a run's evaluation report, inside the run's:
-// RUN/eval, or RUN/rungs/<Rung> on a ladder rung (random play, which does
-// not train, keeps RUN/eval at every rung).
+// RUN/eval, or RUN/rungs/<Rung> on a ladder rung (random play and the
+// references, which do not train, keep RUN/eval at every rung).
 func (p *Plan) EvalDir(scenario, algo string, seed uint64) string {
-	if p.Rung > 0 && algo != AlgoRandom {
+	if p.Rung > 0 && !p.Untrained(algo) {
 		return filepath.Join(p.RunDir(scenario, algo, seed), "rungs", fmt.Sprint(p.Rung))
 	}
 	return filepath.Join(p.RunDir(scenario, algo, seed), "eval")
+}
+
+// Untrained reports whether algo labels a column that does not train:
+// random play or one of the plan's references.
+func (p *Plan) Untrained(algo string) bool {
+	return algo == AlgoRandom || slices.Contains(p.References, algo)
 }
 
 // evalStream is the stream of env.SubSeed that gives a run's evaluation
@@ -129,7 +145,7 @@ func Execute(p *Plan, o Options) (*Report, error) {
 	if runner == nil {
 		runner = jobs.Local{}
 	}
-	rep := &Report{Name: p.Name, Seeds: p.Seeds, Algorithms: p.Algorithms, Random: p.Random}
+	rep := &Report{Name: p.Name, Seeds: p.Seeds, Algorithms: p.Algorithms, Random: p.Random, References: p.References}
 	for _, sc := range p.Scenarios {
 		rep.Scenarios = append(rep.Scenarios, ScenarioSummary{Name: sc.Name, Game: sc.Game, File: sc.File, Seen: sc.Seen, Unseen: sc.Unseen})
 	}
@@ -168,9 +184,10 @@ func Execute(p *Plan, o Options) (*Report, error) {
 		return rep, err
 	}
 
-	// Evaluation: every finished run, then random play per scenario and seed.
+	// Evaluation: every finished run, then random play and the references
+	// per scenario and seed, on the runs' evaluation seeds.
 	var evalJobs []EvalJob
-	var evalRun []int // the run of each evaluation job; -1 for random play
+	var evalRun []int // the run of each evaluation job; -1 for random play and references
 	for i, r := range p.Runs {
 		if trainErrs[i] != nil {
 			continue
@@ -185,6 +202,15 @@ func Execute(p *Plan, o Options) (*Report, error) {
 				evalRun = append(evalRun, -1)
 				evalJobs = append(evalJobs, EvalJob{Scenario: sc.Name, Algo: AlgoRandom, Seed: seed, File: sc.File, Source: sc.Baseline[k],
 					Dir: p.EvalDir(sc.Name, AlgoRandom, seed), EvalSeed: EvalSeed(seed), Workers: o.Workers})
+			}
+		}
+	}
+	for _, sc := range p.Scenarios {
+		for _, ref := range sc.References {
+			for k, seed := range p.Seeds {
+				evalRun = append(evalRun, -1)
+				evalJobs = append(evalJobs, EvalJob{Scenario: sc.Name, Algo: ref, Reference: ref, Seed: seed, File: sc.File, Source: sc.Baseline[k],
+					Dir: p.EvalDir(sc.Name, ref, seed), EvalSeed: EvalSeed(seed), Workers: o.Workers})
 			}
 		}
 	}

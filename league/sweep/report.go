@@ -19,10 +19,13 @@ import (
 // Report is a sweep's aggregate: one row per scenario, population,
 // algorithm and metric, and what each run cost.
 type Report struct {
-	Name       string            `json:"name"`
-	Seeds      []uint64          `json:"seeds"`
-	Algorithms []string          `json:"algorithms"`
-	Random     bool              `json:"random"` // random play was evaluated
+	Name       string   `json:"name"`
+	Seeds      []uint64 `json:"seeds"`
+	Algorithms []string `json:"algorithms"`
+	Random     bool     `json:"random"` // random play was evaluated
+	// References are the scripted reference policies evaluated beside
+	// the algorithms (columns after random play).
+	References []string          `json:"references,omitempty"`
 	Scenarios  []ScenarioSummary `json:"scenarios"`
 	Interval   string            `json:"interval"`
 	Rows       []Row             `json:"rows"`
@@ -180,7 +183,7 @@ func (r *Report) columns() []string {
 	if r.Random {
 		cols = append(cols, AlgoRandom)
 	}
-	return cols
+	return append(cols, r.References...)
 }
 
 // WriteMarkdown writes sweep.md: per scenario and metric a table of

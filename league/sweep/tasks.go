@@ -69,8 +69,12 @@ type local struct {
 	skipped atomic.Int64 // jobs not run because the sweep was stopped: progress does not count them as done
 }
 
-// payloadVersion is the layout version of jobPayload and jobResult.
-const payloadVersion = 1
+// payloadVersion is the layout version of jobPayload and jobResult:
+// version 2 added EvalJob.Reference. A worker reads versions 1 and 2 (a
+// version 1 job never names a reference); a worker that reads only
+// version 1 refuses version 2 jobs rather than evaluating random play
+// where a reference was asked.
+const payloadVersion = 2
 
 // jobPayload is a sweep job as it crosses machines.
 type jobPayload struct {
@@ -107,8 +111,8 @@ func handleJob(ctx context.Context, env jobs.Env, kind string, payload []byte) (
 	if err := dec.Decode(&p); err != nil {
 		return nil, jobs.Refusef("%s payload: %v", kind, err)
 	}
-	if p.Version != payloadVersion {
-		return nil, jobs.Refusef("%s payload version %d, this worker reads version %d", kind, p.Version, payloadVersion)
+	if p.Version != payloadVersion && p.Version != 1 {
+		return nil, jobs.Refusef("%s payload version %d, this worker reads versions 1 and %d", kind, p.Version, payloadVersion)
 	}
 	var h Handlers
 	if v, ok := env.Local(localKey); ok {
@@ -171,7 +175,7 @@ func handleJob(ctx context.Context, env jobs.Env, kind string, payload []byte) (
 			return nil, jobs.Refusef("%s job: %v", kind, err)
 		}
 		if j.Dir != "" || (j.RunDir != "" && j.RunDir != shippedRun) {
-			return nil, jobs.Refusef("%s job: a shipped job names the folders %q and %q; its folders are the ones the worker makes, so a payload names none (run_dir is %q for a trained run, empty for random play)", kind, j.Dir, j.RunDir, shippedRun)
+			return nil, jobs.Refusef("%s job: a shipped job names the folders %q and %q; its folders are the ones the worker makes, so a payload names none (run_dir is %q for a trained run, empty for random play and references)", kind, j.Dir, j.RunDir, shippedRun)
 		}
 		if j.RunDir != "" {
 			j.RunDir = runDir

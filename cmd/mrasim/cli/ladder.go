@@ -37,7 +37,10 @@ func rungPlans(g *scenarios.Grid, out string) ([]*sweep.Plan, error) {
 	}
 	var plans []*sweep.Plan
 	for _, rung := range g.Ladder {
-		p := planOf(g)
+		p, err := planOf(g)
+		if err != nil {
+			return nil, err
+		}
 		if out != "" {
 			p.Out = out
 		}
@@ -83,6 +86,14 @@ type RungRecord struct {
 	// sweep aggregates them; Modes the mode diagnostics per population.
 	Outcomes []sweep.Outcome                    `json:"outcomes"`
 	Modes    map[string]*league.ModeDiagnostics `json:"modes,omitempty"`
+	// References are the outcomes of random play (eval.random) and of the
+	// game's scripted reference policies (eval.references) at the same
+	// populations and on the same evaluation seed as Outcomes (Algo names
+	// each), so that a record compares the run with them on its own. They
+	// do not train: each is evaluated once per scenario and seed, into
+	// OUT/<scenario>/<reference>/seed-<seed>/eval, and the same numbers
+	// are copied into every run's record of that seed at every rung.
+	References []sweep.Outcome `json:"references,omitempty"`
 }
 
 // writeRecord writes run r's record at rung from its run and rung
@@ -98,6 +109,9 @@ func writeRecord(g *scenarios.Grid, p *sweep.Plan, r sweep.Run) error {
 		return fmt.Errorf("%s: %w", filepath.Join(dir, sweepEvalFile), err)
 	}
 	rec := RungRecord{Grid: g.Name, Scenario: r.Scenario, Algo: r.Algo, AlgoName: r.AlgoName, Seed: r.Seed, Rung: p.Rung, Episodes: r.Episodes, Outcomes: cache.Result.Outcomes}
+	if rec.References, err = referenceOutcomes(p, r.Scenario, r.Seed); err != nil {
+		return err
+	}
 	if line := lastLine(filepath.Join(p.RunDir(r.Scenario, r.Algo, r.Seed), runMetrics)); line != "" {
 		var m struct {
 			MI           *float64                 `json:"mi_estimate"`
@@ -153,6 +167,101 @@ func readModes(path string) map[string]*league.ModeDiagnostics {
 	return out
 }
 
+// referenceOutcomes reads the evaluations of random play and the
+// references of a scenario at seed, as the sweep left them in their
+// folders.
+func referenceOutcomes(p *sweep.Plan, scenario string, seed uint64) ([]sweep.Outcome, error) {
+	var names []string
+	if p.Random {
+		names = append(names, sweep.AlgoRandom)
+	}
+	for _, sc := range p.Scenarios {
+		if sc.Name == scenario {
+			names = append(names, sc.References...)
+		}
+	}
+	var out []sweep.Outcome
+	for _, name := range names {
+		path := filepath.Join(p.EvalDir(scenario, name, seed), sweepEvalFile)
+		data, err := fsutil.ReadRegular(path, 1<<30)
+		if err != nil {
+			return nil, err
+		}
+		var cache evalCache
+		if err := json.Unmarshal(data, &cache); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		out = append(out, cache.Result.Outcomes...)
+	}
+	return out, nil
+}
+
+// lacksReferences reports whether run r's record at p's rung has none of
+// the references the plan evaluates (a record written before they were
+// evaluated): a rerun adds them without training or evaluating the run.
+func lacksReferences(g *scenarios.Grid, p *sweep.Plan, r sweep.Run) bool {
+	want := p.Random
+	for _, sc := range p.Scenarios {
+		want = want || (sc.Name == r.Scenario && len(sc.References) > 0)
+	}
+	if !want {
+		return false
+	}
+	data, err := fsutil.ReadRegular(recordPath(g, r, p.Rung), 1<<30)
+	if err != nil {
+		return false
+	}
+	var rec RungRecord
+	return json.Unmarshal(data, &rec) == nil && len(rec.References) == 0
+}
+
+// addReferences adds the references' outcomes to run r's record at p's
+// rung, leaving the rest of it as it is.
+func addReferences(g *scenarios.Grid, p *sweep.Plan, r sweep.Run) error {
+	path := recordPath(g, r, p.Rung)
+	data, err := fsutil.ReadRegular(path, 1<<30)
+	if err != nil {
+		return err
+	}
+	var rec RungRecord
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if rec.References, err = referenceOutcomes(p, r.Scenario, r.Seed); err != nil {
+		return err
+	}
+	return checkpoint.WriteAtomic(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rec)
+	})
+}
+
+// patchReferences evaluates the references of a rung whose runs are all
+// recorded (no run is trained or evaluated: the plan has none) and adds
+// them to the records of patch.
+func (c *context) patchReferences(ctx stdcontext.Context, g *scenarios.Grid, p *sweep.Plan, patch []sweep.Run, set sweepSettings) error {
+	q := *p
+	q.Runs = nil
+	if _, err := c.sweep(ctx, &q, set); err != nil {
+		if errors.Is(err, sweep.ErrUnfinished) {
+			return &exitError{code: ExitOK, err: fmt.Errorf("interrupted at rung %d: %w", p.Rung, err)}
+		}
+		return failed(fmt.Errorf("rung %d: the references: %w", p.Rung, err))
+	}
+	var errs errorLines
+	for _, r := range patch {
+		if err := addReferences(g, p, r); err != nil {
+			errs = append(errs, fmt.Errorf("rung %d: recording the references of %s: %w", p.Rung, r.Name(), err))
+		}
+	}
+	if len(errs) > 0 {
+		return failed(errs)
+	}
+	fmt.Fprintf(c.stderr, "rung %d: the references added to %d records in %s\n", p.Rung, len(patch), g.LadderRecord)
+	return nil
+}
+
 // listLadder prints, per run, the state of every rung: recorded,
 // evaluated, trained, or to do.
 func (c *context) listLadder(g *scenarios.Grid, plans []*sweep.Plan) {
@@ -195,13 +304,22 @@ func (c *context) runLadder(ctx stdcontext.Context, g *scenarios.Grid, plans []*
 	for _, full := range plans {
 		p := *full
 		p.Runs = nil
+		var patch []sweep.Run // recorded runs whose record lacks the references
 		for _, r := range full.Runs {
-			if !exists(recordPath(g, r, full.Rung)) {
+			switch {
+			case !exists(recordPath(g, r, full.Rung)):
 				p.Runs = append(p.Runs, r)
+			case lacksReferences(g, &p, r):
+				patch = append(patch, r)
 			}
 		}
 		if len(p.Runs) == 0 {
 			fmt.Fprintf(c.stderr, "rung %d: every run is recorded in %s\n", p.Rung, g.LadderRecord)
+			if len(patch) > 0 {
+				if err := c.patchReferences(ctx, g, &p, patch, set); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		fmt.Fprintf(c.stderr, "rung %d: %d runs to train and evaluate\n", p.Rung, len(p.Runs))
@@ -227,6 +345,11 @@ func (c *context) runLadder(ctx stdcontext.Context, g *scenarios.Grid, plans []*
 				continue
 			}
 			recorded++
+		}
+		for _, r := range patch {
+			if err := addReferences(g, &p, r); err != nil {
+				errs = append(errs, fmt.Errorf("rung %d: recording the references of %s: %w", p.Rung, r.Name(), err))
+			}
 		}
 		dir := filepath.Join(p.Out, "rungs", fmt.Sprint(p.Rung))
 		if err := os.MkdirAll(dir, 0o755); err != nil {

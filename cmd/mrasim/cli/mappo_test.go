@@ -460,7 +460,10 @@ func mappoSweepPlan(t *testing.T, dir, out string) *sweep.Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := planOf(g)
+	p, err := planOf(g)
+	if err != nil {
+		t.Fatal(err)
+	}
 	p.Out = filepath.Join(dir, out)
 	return p
 }

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/mrasim/mrasim/internal/fsutil"
 	"github.com/mrasim/mrasim/internal/progress"
 	"github.com/mrasim/mrasim/internal/runlock"
+	"github.com/mrasim/mrasim/league"
 	"github.com/mrasim/mrasim/league/jobs"
 	"github.com/mrasim/mrasim/league/natsrun"
 	"github.com/mrasim/mrasim/league/sweep"
@@ -31,7 +33,8 @@ var sweepCommand = &command{
 	short:    "train and evaluate a grid of scenarios × algorithms × seeds; mean ± 95% interval across seeds",
 	long: "Runs the experiment grid FILE: trains every scenario × algorithm × seed into\n" +
 		"OUT/<scenario>/<algorithm>/seed-<seed>/ (skipping finished runs, resuming interrupted\n" +
-		"ones exactly), evaluates every run with the league, and writes OUT/sweep.md, sweep.csv,\n" +
+		"ones exactly), evaluates every run with the league beside random play and the game's\n" +
+		"scripted reference policies (eval.random, eval.references), and writes OUT/sweep.md, sweep.csv,\n" +
 		"sweep.json and plots: per algorithm and population the mean over seeds with a 95%\n" +
 		"Student-t interval across seeds. Ctrl-C checkpoints the runs in training and exits 0;\n" +
 		"running the same command again continues. A larger train.episodes extends finished runs.\n" +
@@ -81,7 +84,10 @@ func (f *sweepFlags) run(c *context, files []string) error {
 	if err != nil {
 		return badInput(err)
 	}
-	plan := planOf(g)
+	plan, err := planOf(g)
+	if err != nil {
+		return badInput(err)
+	}
 	if f.out != "" {
 		plan.Out = f.out
 	}
@@ -210,8 +216,11 @@ func (c *context) reportSweep(rep *sweep.Report) {
 	fmt.Fprintf(c.stderr, "runs: %d trained, %d resumed, %d finished before; %d evaluations reused\n", trained, resumed, skipped, reused)
 }
 
-// planOf turns a validated grid into the sweep's plan.
-func planOf(g *scenarios.Grid) *sweep.Plan {
+// planOf turns a validated grid into the sweep's plan. With the grid's
+// eval.references, every scenario evaluates its game's scripted reference
+// policies beside random play; an algorithm label that names one of them
+// is refused (their rows and folders would be one).
+func planOf(g *scenarios.Grid) (*sweep.Plan, error) {
 	labels := func(pops []env.Population) []string {
 		out := make([]string, len(pops))
 		for i, p := range pops {
@@ -221,7 +230,23 @@ func planOf(g *scenarios.Grid) *sweep.Plan {
 	}
 	p := &sweep.Plan{Name: g.Name, Out: g.Out, Seeds: g.Seeds, Algorithms: g.Algorithms, Random: g.Random}
 	for _, sc := range g.Scenarios {
-		p.Scenarios = append(p.Scenarios, sweep.Scenario{Name: sc.Name, Game: sc.Game, File: sc.File, Seen: labels(sc.Seen), Unseen: labels(sc.Unseen), Baseline: sc.Baseline})
+		ps := sweep.Scenario{Name: sc.Name, Game: sc.Game, File: sc.File, Seen: labels(sc.Seen), Unseen: labels(sc.Unseen), Baseline: sc.Baseline}
+		if g.References && len(sc.Baseline) > 0 {
+			refs, err := referenceNames(sc)
+			if err != nil {
+				return nil, err
+			}
+			for _, name := range refs {
+				if slices.Contains(g.Algorithms, name) {
+					return nil, fmt.Errorf("%s: algorithms.%s: the label is the name of %s's scripted reference policy, which eval.references adds: rename the algorithm or set eval.references = false", g.File, name, sc.Game)
+				}
+				if !slices.Contains(p.References, name) {
+					p.References = append(p.References, name)
+				}
+			}
+			ps.References = refs
+		}
+		p.Scenarios = append(p.Scenarios, ps)
 	}
 	for _, r := range g.Runs {
 		p.Runs = append(p.Runs, sweep.Run{
@@ -230,7 +255,29 @@ func planOf(g *scenarios.Grid) *sweep.Plan {
 			Episodes: r.Spec.Train.Episodes, Populations: labels(r.Spec.Train.Populations),
 		})
 	}
-	return p
+	return p, nil
+}
+
+// referenceNames lists the scripted reference policies of a grid
+// scenario's game with the parameters of its evaluation document, as eval
+// plays them (league.References).
+func referenceNames(sc scenarios.GridScenario) ([]string, error) {
+	s, err := scenarios.Parse(sc.File, sc.Baseline[0])
+	if err != nil {
+		return nil, err
+	}
+	if len(s.Eval.Populations) == 0 {
+		return nil, nil
+	}
+	refs, err := league.References(s.Game.Name, s.Game.Params, s.Eval.Populations[0])
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: reference policies: %w", sc.Name, err)
+	}
+	names := make([]string, len(refs))
+	for i, r := range refs {
+		names[i] = r.Name()
+	}
+	return names, nil
 }
 
 // sweepSettings are the command's knobs of one sweep.

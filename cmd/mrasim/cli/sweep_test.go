@@ -64,7 +64,10 @@ func sweepPlan(t *testing.T, dir, grid, out string) *sweep.Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := planOf(g)
+	p, err := planOf(g)
+	if err != nil {
+		t.Fatal(err)
+	}
 	p.Out = filepath.Join(dir, out)
 	return p
 }

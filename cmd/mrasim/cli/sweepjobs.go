@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -182,12 +183,14 @@ func lastLine(path string) string {
 // evalCache is what an evaluation folder keeps of its job, to reuse the
 // result when the same evaluation is asked again.
 type evalCache struct {
-	Source   []byte           `json:"source"`
-	EvalSeed uint64           `json:"eval_seed"`
-	Result   sweep.EvalResult `json:"result"`
+	Source    []byte           `json:"source"`
+	EvalSeed  uint64           `json:"eval_seed"`
+	Reference string           `json:"reference,omitempty"` // the scripted policy evaluated, if any
+	Result    sweep.EvalResult `json:"result"`
 }
 
-// evalJob evaluates one run of a sweep (or random play) with the league at
+// evalJob evaluates one run of a sweep (or random play, or one of the
+// game's scripted reference policies, alone) with the league at
 // the populations of the job's [eval] table, writes the league's report
 // into the job's folder and returns the run's outcomes. An identical
 // evaluation done before is reused.
@@ -200,7 +203,7 @@ func evalJob(ctx stdcontext.Context, j sweep.EvalJob, budget *memoryBudget) (swe
 	cachePath := filepath.Join(j.Dir, sweepEvalFile)
 	if data, err := fsutil.ReadRegular(cachePath, 1<<30); err == nil {
 		var c evalCache
-		if json.Unmarshal(data, &c) == nil && bytes.Equal(c.Source, j.Source) && c.EvalSeed == j.EvalSeed {
+		if json.Unmarshal(data, &c) == nil && bytes.Equal(c.Source, j.Source) && c.EvalSeed == j.EvalSeed && c.Reference == j.Reference {
 			c.Result.Skipped, c.Result.WallSeconds = true, 0
 			return c.Result, nil
 		}
@@ -210,7 +213,19 @@ func evalJob(ctx stdcontext.Context, j sweep.EvalJob, budget *memoryBudget) (swe
 		return sweep.EvalResult{}, refused(err)
 	}
 	var entry league.Entry = league.Random{}
-	if j.RunDir != "" {
+	switch {
+	case j.Reference != "" && j.RunDir != "":
+		return sweep.EvalResult{}, refused(fmt.Errorf("the evaluation of %s/%s/seed-%d names both a run and the reference policy %q: a job evaluates one", j.Scenario, j.Algo, j.Seed, j.Reference))
+	case j.Reference != "":
+		refs, err := league.References(s.Game.Name, s.Game.Params, s.Eval.Populations[0])
+		if err != nil {
+			return sweep.EvalResult{}, refused(err)
+		}
+		if !slices.ContainsFunc(refs, func(e league.Entry) bool { return e.Name() == j.Reference }) {
+			return sweep.EvalResult{}, refused(fmt.Errorf("game %s offers no scripted reference policy %q", s.Game.Name, j.Reference))
+		}
+		entry = league.Reference{Game: s.Game.Name, Params: s.Game.Params, Script: j.Reference}
+	case j.RunDir != "":
 		// The run must be at the budget this evaluation is for: a run
 		// extended since (a later ladder rung) can no longer be evaluated
 		// at an earlier one.
@@ -273,7 +288,7 @@ func evalJob(ctx stdcontext.Context, j sweep.EvalJob, budget *memoryBudget) (swe
 	}
 	res := sweep.EvalResult{Outcomes: sweep.Outcomes(rep, entry.Name(), j.Scenario, j.Algo, j.Seed), WallSeconds: time.Since(start).Seconds()}
 	err = checkpoint.WriteAtomic(cachePath, func(w io.Writer) error {
-		return json.NewEncoder(w).Encode(evalCache{Source: j.Source, EvalSeed: j.EvalSeed, Result: res})
+		return json.NewEncoder(w).Encode(evalCache{Source: j.Source, EvalSeed: j.EvalSeed, Reference: j.Reference, Result: res})
 	})
 	return res, err
 }
