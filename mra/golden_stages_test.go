@@ -178,7 +178,7 @@ func (r *goldenRun) task() {
 	// The whole batch ran on worker 0 (ClassifierCrossPairing):
 	// its scratch holds [e ; z] per row in sample-major order, which is
 	// the official (batch, agent) layout.
-	x := m.work[0].pr.x
+	x := m.chunks.Work[0].pr.x
 	w := cfg.ValueDim + k
 	emb := make([]float64, n*bs*cfg.ValueDim)
 	for row := range n * bs {
