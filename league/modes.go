@@ -1,6 +1,7 @@
 package league
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -31,12 +32,13 @@ type ModeDiagnostics struct {
 	Best  int        `json:"best"`  // the mode of the highest return on the selection episodes
 	Worst int        `json:"worst"` // the mode of the lowest
 	// Spread is the best mode's return minus the worst's on the test
-	// episodes, paired, with its 95% interval.
+	// episodes, paired, with its 95% interval; undefined (NaN, null in
+	// JSON) with one mode, which has no spread.
 	Spread Estimate `json:"spread"`
 	// Indistinguishable reports whether the spread's interval includes 0:
 	// the modes give the same return within SameWithin.
 	Indistinguishable bool    `json:"indistinguishable"`
-	SameWithin        float64 `json:"same_within"` // |spread| + its 95% half-width
+	SameWithin        float64 `json:"same_within"` // |spread| + its 95% half-width; NaN (null) where the interval is undefined
 	// BehaviourNames names the game's statistics (env.BehaviourStats) and
 	// Behaviour[k] their means over the steps of mode k's test episodes;
 	// both empty for a game without them.
@@ -106,15 +108,50 @@ func modeDiagnostics(mp learner.ModePriors, spec *env.Spec, newGame func() (env.
 		diff[i] = test[d.Best][i] - test[d.Worst][i]
 	}
 	m, ci := meanCI(diff)
-	if d.Best == d.Worst {
-		m, ci = 0, 0 // one mode, or all equal on the selection episodes
+	switch {
+	case k == 1:
+		m, ci = math.NaN(), math.NaN() // one mode has no spread
+	case d.Best == d.Worst:
+		m, ci = 0, 0 // all equal on the selection episodes
 	}
 	d.Spread = Estimate{Mean: m, CI95: ci, Episodes: episodes}
+	d.SameWithin = math.NaN()
 	if !math.IsNaN(ci) {
 		d.Indistinguishable = math.Abs(m) <= ci
 		d.SameWithin = math.Abs(m) + ci
 	}
 	return d, nil
+}
+
+// modesJSON is ModeDiagnostics in JSON, fields in the same order, with
+// null for an undefined (NaN) SameWithin.
+type modesJSON struct {
+	Prior             []float64   `json:"prior"`
+	Modes             []Estimate  `json:"modes"`
+	Best              int         `json:"best"`
+	Worst             int         `json:"worst"`
+	Spread            Estimate    `json:"spread"`
+	Indistinguishable bool        `json:"indistinguishable"`
+	SameWithin        *float64    `json:"same_within"`
+	BehaviourNames    []string    `json:"behaviour_names,omitempty"`
+	Behaviour         [][]float64 `json:"behaviour,omitempty"`
+}
+
+// MarshalJSON writes an undefined SameWithin (NaN) as null; the estimates
+// write theirs as Estimate.MarshalJSON does.
+func (d ModeDiagnostics) MarshalJSON() ([]byte, error) {
+	return json.Marshal(modesJSON{d.Prior, d.Modes, d.Best, d.Worst, d.Spread, d.Indistinguishable, finite(d.SameWithin), d.BehaviourNames, d.Behaviour})
+}
+
+// UnmarshalJSON reads ModeDiagnostics.MarshalJSON's output: null is NaN
+// (an absent key leaves the field as it was).
+func (d *ModeDiagnostics) UnmarshalJSON(data []byte) error {
+	aux := modesJSON{d.Prior, d.Modes, d.Best, d.Worst, d.Spread, d.Indistinguishable, &d.SameWithin, d.BehaviourNames, d.Behaviour}
+	if err := json.Unmarshal(data, &aux); err != nil {
+		return err
+	}
+	*d = ModeDiagnostics{aux.Prior, aux.Modes, aux.Best, aux.Worst, aux.Spread, aux.Indistinguishable, undefined(aux.SameWithin), aux.BehaviourNames, aux.Behaviour}
+	return nil
 }
 
 func mean(xs []float64) float64 {
@@ -181,8 +218,12 @@ func ModesText(d *ModeDiagnostics) string {
 	for i, e := range d.Modes {
 		parts[i] = fmt.Sprintf("%d: %s", i+1, pm(e.Mean, e.CI95))
 	}
-	text := fmt.Sprintf("K = %d modes; prior %s; return per mode (test episodes, every agent playing it) %s; best − worst (mode %d − mode %d, chosen on selection episodes, paired) %s",
-		k, probs(d.Prior), strings.Join(parts, ", "), d.Best+1, d.Worst+1, pm(d.Spread.Mean, d.Spread.CI95))
+	spread := fmt.Sprintf("(mode %d − mode %d, chosen on selection episodes, paired) %s", d.Best+1, d.Worst+1, SpreadText(d))
+	if k < 2 {
+		spread = SpreadText(d)
+	}
+	text := fmt.Sprintf("K = %d modes; prior %s; return per mode (test episodes, every agent playing it) %s; best − worst %s",
+		k, probs(d.Prior), strings.Join(parts, ", "), spread)
 	if len(d.BehaviourNames) > 0 {
 		var rows []string
 		for i, b := range d.Behaviour {
@@ -199,6 +240,15 @@ func ModesText(d *ModeDiagnostics) string {
 		text += " " + line
 	}
 	return text
+}
+
+// SpreadText is the spread of the modes with its interval, or "n/a (one
+// mode)" for an entry of one mode, which has no spread.
+func SpreadText(d *ModeDiagnostics) string {
+	if len(d.Modes) < 2 {
+		return "n/a (one mode)"
+	}
+	return pm(d.Spread.Mean, d.Spread.CI95)
 }
 
 // SameText is the report's line for modes that are indistinguishable

@@ -1,7 +1,12 @@
 package league
 
 import (
+	"bytes"
+	"encoding/json"
+	"math"
 	"math/rand/v2"
+	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -118,7 +123,7 @@ func (p crnToy) Reseed(s uint64) { p.rng = rand.New(rand.NewPCG(s, 0)) }
 // tells the modes apart; where they cannot (every mode plays the same
 // random policy, on common random numbers or not) the interval includes 0
 // and the report says "the K modes give the same return within ±x" (not
-// for a single mode, which has nothing to compare).
+// for a single mode, which has no spread: see TestOneModeNoSpread).
 func TestModeDiagnostics(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -129,7 +134,7 @@ func TestModeDiagnostics(t *testing.T) {
 		{"differ, four modes", toyModes{k: 4, differ: true, crn: true}, false},
 		{"same, common random numbers", toyModes{k: 3, crn: true}, true},
 		{"same, independent draws", toyModes{k: 4}, true},
-		{"one mode", toyModes{k: 1, differ: true}, true},
+		{"one mode", toyModes{k: 1, differ: true}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := newPickGame(t, 3)
@@ -160,6 +165,154 @@ func TestModeDiagnostics(t *testing.T) {
 				if d.Behaviour[d.Best][0] != 1 || d.Behaviour[d.Worst][0] != 0 {
 					t.Errorf("behaviour %v: want the best mode playing 1 always, the worst never", d.Behaviour)
 				}
+			}
+		})
+	}
+}
+
+// TestOneModeNoSpread: an entry of one latent mode has no spread — it is
+// undefined (NaN), written as null in JSON and read back as NaN, reported
+// as "n/a (one mode)" without the "same return" line — never 0 ± 0,
+// which reads as certainty; two modes keep a measured spread.
+func TestOneModeNoSpread(t *testing.T) {
+	for _, k := range []int{1, 2} {
+		g := newPickGame(t, 3)
+		newGame := func() (env.Game, error) { return g, nil }
+		d, err := modeDiagnostics(toyModes{k: k, crn: true}, g.spec, newGame, 20, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		one := k == 1
+		if got := math.IsNaN(d.Spread.Mean) && math.IsNaN(d.Spread.CI95) && math.IsNaN(d.SameWithin); got != one {
+			t.Errorf("K = %d: spread %v ± %v, same within %v; want undefined: %v", k, d.Spread.Mean, d.Spread.CI95, d.SameWithin, one)
+		}
+		if d.Indistinguishable && one {
+			t.Error("one mode reported indistinguishable from itself")
+		}
+		text := ModesText(d)
+		if strings.Contains(text, "n/a (one mode)") != one || strings.Contains(text, "same return") && one {
+			t.Errorf("K = %d: report text %q", k, text)
+		}
+		data, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nulls := bytes.Contains(data, []byte(`"spread":{"mean":null,"ci95":null,"episodes":20},"indistinguishable":false,"same_within":null`))
+		if nulls != one || bytes.Contains(data, []byte("null")) && !one {
+			t.Errorf("K = %d: JSON %s", k, data)
+		}
+		var back ModeDiagnostics
+		if err := json.Unmarshal(data, &back); err != nil {
+			t.Fatal(err)
+		}
+		if math.IsNaN(back.Spread.Mean) != one || math.IsNaN(back.Spread.CI95) != one || math.IsNaN(back.SameWithin) != one {
+			t.Errorf("K = %d: read back spread %v ± %v, same within %v", k, back.Spread.Mean, back.Spread.CI95, back.SameWithin)
+		}
+		if !one && (back.Spread != d.Spread || back.SameWithin != d.SameWithin) {
+			t.Errorf("K = 2: read back %+v, wrote %+v", back.Spread, d.Spread)
+		}
+	}
+}
+
+// TestResultsJSONUndefined: results.json writes an undefined mean or
+// interval (NaN: fewer than 2 episodes, no spread) as null — in the
+// returns per type, the line-ups, the adaptation's and the modes'
+// estimates — never as 0, and a reader gets NaN back; measured values
+// round-trip exactly.
+func TestResultsJSONUndefined(t *testing.T) {
+	nan := math.NaN()
+	undef := Estimate{Mean: nan, CI95: nan, Episodes: 1}
+	rep := &Report{Game: "toy",
+		Results: []Result{{Label: "agents=1", Entry: "mra", Algo: "mra",
+			Returns:    []TypeReturn{{Type: "agents", Agents: 1, Mean: 0.25, CI95: nan}, {Type: "none", Mean: nan, CI95: nan}},
+			ReturnMean: 0.25, ReturnCI95: nan,
+			Adapted: &Adaptation{ZeroShot: Estimate{Mean: 0.5, CI95: nan, Episodes: 1}, BestMode: undef, Adapted: Estimate{Mean: 0.5, CI95: 0.125, Episodes: 4}},
+			Modes:   &ModeDiagnostics{Prior: []float64{1}, Modes: []Estimate{{Mean: 0.5, CI95: nan, Episodes: 1}}, Spread: undef, SameWithin: nan}}},
+		Lineups: []Lineup{{Label: "agents=1", Entries: []string{"mra"}, Returns: []TypeReturn{{Type: "agents", Agents: 1, Mean: 0.25, CI95: nan}}}},
+	}
+	path := t.TempDir() + "/results.json"
+	if err := rep.WriteJSON(path); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data, []byte(`"ci95": 0,`)) || bytes.Contains(data, []byte(`"ci95": 0\n`)) || bytes.Contains(data, []byte(`"mean": 0,`)) {
+		t.Errorf("an undefined value written as 0:\n%s", data)
+	}
+	var back struct {
+		Results []struct {
+			Returns []TypeReturn     `json:"returns"`
+			Adapted *Adaptation      `json:"adaptation"`
+			Modes   *ModeDiagnostics `json:"modes"`
+		} `json:"results"`
+		Lineups []Lineup `json:"lineups"`
+	}
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	r := back.Results[0]
+	same := func(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"return mean", r.Returns[0].Mean, 0.25}, {"return ci95", r.Returns[0].CI95, nan},
+		{"absent type's mean", r.Returns[1].Mean, nan}, {"absent type's ci95", r.Returns[1].CI95, nan},
+		{"zero-shot mean", r.Adapted.ZeroShot.Mean, 0.5}, {"zero-shot ci95", r.Adapted.ZeroShot.CI95, nan},
+		{"best-mode mean", r.Adapted.BestMode.Mean, nan}, {"adapted ci95", r.Adapted.Adapted.CI95, 0.125},
+		{"mode ci95", r.Modes.Modes[0].CI95, nan}, {"spread", r.Modes.Spread.Mean, nan}, {"spread ci95", r.Modes.Spread.CI95, nan},
+		{"same within", r.Modes.SameWithin, nan}, {"line-up ci95", back.Lineups[0].Returns[0].CI95, nan},
+	} {
+		if !same(c.got, c.want) {
+			t.Errorf("%s read back as %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if r.Adapted.Adapted.Episodes != 4 || r.Returns[0].Type != "agents" || r.Returns[0].Agents != 1 {
+		t.Errorf("fields lost: %+v, %+v", r.Adapted.Adapted, r.Returns[0])
+	}
+}
+
+// TestJSONMirrorsFields: the JSON forms of Estimate and TypeReturn have
+// every field of the types they write.
+func TestJSONMirrorsFields(t *testing.T) {
+	for _, c := range []struct{ typ, mirror any }{{Estimate{}, estimateJSON{}}, {TypeReturn{}, typeReturnJSON{}}, {ModeDiagnostics{}, modesJSON{}}} {
+		a, b := reflect.TypeOf(c.typ), reflect.TypeOf(c.mirror)
+		if a.NumField() != b.NumField() {
+			t.Fatalf("%v has %d fields, its JSON form %d", a, a.NumField(), b.NumField())
+		}
+		for i := range a.NumField() {
+			if a.Field(i).Name != b.Field(i).Name || a.Field(i).Tag != b.Field(i).Tag {
+				t.Errorf("%v field %d: %s %q, JSON form %s %q", a, i, a.Field(i).Name, a.Field(i).Tag, b.Field(i).Name, b.Field(i).Tag)
+			}
+		}
+	}
+}
+
+// TestBudgetTextBestResponses: the budget line gives the best responses'
+// episodes only where best responses were trained; where none were (a
+// NashConv mode that trains none, as br_episodes = 0 selects, or every
+// NashConv exact) it says so.
+func TestBudgetTextBestResponses(t *testing.T) {
+	br := BRBudget{EpisodesPerAgent: 50}
+	br.Episodes = 1000
+	for _, tc := range []struct {
+		name, mode, method string
+		trained            bool
+	}{
+		{"br_episodes = 0", ModeExactWhereGiven, NashConvNone, false},
+		{"off", ModeOff, NashConvNone, false},
+		{"exact", ModeExact, NashConvExact, false},
+		{"auto, all exact", ModeAuto, NashConvExact, false},
+		{"auto, deviations", ModeAuto, NashConvBR, true},
+		{"br", ModeBR, NashConvBR, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := &Report{Budget: Budget{Episodes: 4, NashConv: tc.mode, BR: br}, Results: []Result{{NashConvMethod: tc.method}}}
+			text := rep.BudgetText()
+			if strings.Contains(text, "1000 + 50·N") != tc.trained || strings.Contains(text, "best responses: none trained") == tc.trained {
+				t.Errorf("trained %v: %s", tc.trained, text)
 			}
 		})
 	}

@@ -39,31 +39,8 @@ func (r *Report) WriteJSON(path string) error {
 			MetaGame []MetaGame `json:"metagame,omitempty"`
 		}{Game: r.Game, Budget: r.Budget, Lineups: r.Lineups, MetaGame: r.MetaGame}
 		for _, res := range r.Results {
-			res.Returns = finiteReturns(res.Returns)
-			if res.Adapted != nil {
-				a := *res.Adapted
-				for _, e := range []*Estimate{&a.ZeroShot, &a.BestMode, &a.Adapted} {
-					if math.IsNaN(e.CI95) {
-						e.CI95 = 0
-					}
-				}
-				res.Adapted = &a
-			}
-			if res.Modes != nil {
-				d := *res.Modes
-				d.Modes = append([]Estimate(nil), d.Modes...)
-				for _, e := range append([]*Estimate{&d.Spread}, ptrs(d.Modes)...) {
-					if math.IsNaN(e.CI95) {
-						e.CI95 = 0
-					}
-				}
-				res.Modes = &d
-			}
 			out.Results = append(out.Results, result{Result: res, ReturnCI95: finite(res.ReturnCI95), AdaptedReturnMean: finite(res.AdaptedReturnMean()),
 				DeviationGainCI95: finite(res.DeviationGainCI95), LowerBound: finite(res.LowerBound), Detectable: finite(res.Detectable)})
-		}
-		for i := range out.Lineups {
-			out.Lineups[i].Returns = finiteReturns(out.Lineups[i].Returns)
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -78,18 +55,65 @@ func finite(v float64) *float64 {
 	return &v
 }
 
-// finiteReturns replaces undefined intervals by 0 for JSON, which has no NaN.
-func finiteReturns(ts []TypeReturn) []TypeReturn {
-	out := append([]TypeReturn(nil), ts...)
-	for i := range out {
-		if math.IsNaN(out[i].CI95) {
-			out[i].CI95 = 0
-		}
-		if math.IsNaN(out[i].Mean) {
-			out[i].Mean = 0
-		}
+// undefined returns *float64 as decoded from JSON, where null (written
+// for NaN) is nil: NaN for nil, the value otherwise.
+func undefined(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
 	}
-	return out
+	return *p
+}
+
+// typeReturnJSON is TypeReturn in JSON, fields in the same order, with
+// null for an undefined (NaN) mean or interval.
+type typeReturnJSON struct {
+	Type   string   `json:"type"`
+	Agents int      `json:"agents"`
+	Mean   *float64 `json:"mean"`
+	CI95   *float64 `json:"ci95"`
+}
+
+// MarshalJSON writes an undefined mean or interval (NaN: no episodes, or
+// fewer than 2 for an interval) as null, which JSON has for NaN: never as
+// 0, which would read as a measured value, or certainty.
+func (t TypeReturn) MarshalJSON() ([]byte, error) {
+	return json.Marshal(typeReturnJSON{t.Type, t.Agents, finite(t.Mean), finite(t.CI95)})
+}
+
+// UnmarshalJSON reads TypeReturn.MarshalJSON's output: null is NaN (an
+// absent key leaves the field as it was).
+func (t *TypeReturn) UnmarshalJSON(data []byte) error {
+	aux := typeReturnJSON{t.Type, t.Agents, &t.Mean, &t.CI95}
+	if err := json.Unmarshal(data, &aux); err != nil {
+		return err
+	}
+	t.Type, t.Agents, t.Mean, t.CI95 = aux.Type, aux.Agents, undefined(aux.Mean), undefined(aux.CI95)
+	return nil
+}
+
+// estimateJSON is Estimate in JSON, fields in the same order, with null
+// for an undefined (NaN) mean or interval.
+type estimateJSON struct {
+	Mean     *float64 `json:"mean"`
+	CI95     *float64 `json:"ci95"`
+	Episodes int      `json:"episodes"`
+}
+
+// MarshalJSON writes an undefined mean or interval (NaN) as null, as
+// TypeReturn.MarshalJSON does.
+func (e Estimate) MarshalJSON() ([]byte, error) {
+	return json.Marshal(estimateJSON{finite(e.Mean), finite(e.CI95), e.Episodes})
+}
+
+// UnmarshalJSON reads Estimate.MarshalJSON's output: null is NaN (an
+// absent key leaves the field as it was).
+func (e *Estimate) UnmarshalJSON(data []byte) error {
+	aux := estimateJSON{&e.Mean, &e.CI95, e.Episodes}
+	if err := json.Unmarshal(data, &aux); err != nil {
+		return err
+	}
+	e.Mean, e.CI95, e.Episodes = undefined(aux.Mean), undefined(aux.CI95), aux.Episodes
+	return nil
 }
 
 // csvHeader is the first line of results.csv.
@@ -236,7 +260,7 @@ func (r *Report) Table(w io.Writer, label string) {
 			fmt.Fprintf(w, "  %-24s adaptation, test episodes (* chosen on selection episodes): %s\n", "", AdaptationText(res.Adapted))
 		}
 		if d := res.Modes; d != nil {
-			fmt.Fprintf(w, "  %-24s modes: best − worst %s", "", pm(d.Spread.Mean, d.Spread.CI95))
+			fmt.Fprintf(w, "  %-24s modes: best − worst %s", "", SpreadText(d))
 			if line := SameText(d); line != "" {
 				fmt.Fprintf(w, "; %s", line)
 			}
@@ -294,13 +318,36 @@ func (r *Report) writeMarkdown(w io.Writer, title string) {
 	}
 }
 
-// BudgetText says in one line what the league spent.
+// BudgetText says in one line what the league spent. Where no best
+// response was trained (no NashConv from deviations: the mode trains none,
+// as with br_episodes = 0, or every NashConv was exact) it says so instead
+// of the best responses' settings.
 func (r *Report) BudgetText() string {
 	b := r.Budget
+	if !r.TrainedBestResponses() {
+		return fmt.Sprintf("Budget: %d evaluation episodes per population and line-up; adaptation %d steps × %d episodes; NashConv mode %s; "+
+			"best responses: none trained.", b.Episodes, b.AdaptSteps, b.AdaptEpisodes, b.NashConv)
+	}
 	return fmt.Sprintf("Budget: %d evaluation episodes per population and line-up; adaptation %d steps × %d episodes; NashConv mode %s; "+
 		"best responses: %d + %d·N training episodes (%s, PPO, %s, lr %g, batch %d, %d epochs × %d minibatches), %d selection and %d test episodes.",
 		b.Episodes, b.AdaptSteps, b.AdaptEpisodes, b.NashConv, b.BR.Episodes, b.BR.EpisodesPerAgent, warmText(b.BR.FromScratch),
 		b.BR.Optimizer, b.BR.LR, b.BR.Batch, b.BR.Epochs, b.BR.Minibatches, b.BR.SelectEpisodes, b.BR.TestEpisodes) + searchText(b.BR.Config)
+}
+
+// TrainedBestResponses reports whether the league trained any best
+// response: its NashConv mode trains them and some result's NashConv is a
+// lower bound from the deviations found.
+func (r *Report) TrainedBestResponses() bool {
+	switch r.Budget.NashConv {
+	case ModeOff, ModeExact, ModeExactWhereGiven:
+		return false
+	}
+	for _, res := range r.Results {
+		if res.NashConvMethod == NashConvBR || len(res.Deviations) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // searchText says how the search response was set up.
@@ -493,13 +540,4 @@ func probs(p []float64) string {
 		parts[i] = fmt.Sprintf("%.3f", v)
 	}
 	return "[" + strings.Join(parts, " ") + "]"
-}
-
-// ptrs returns pointers to the elements of es.
-func ptrs(es []Estimate) []*Estimate {
-	out := make([]*Estimate, len(es))
-	for i := range es {
-		out[i] = &es[i]
-	}
-	return out
 }

@@ -15,7 +15,7 @@ import (
 // networks restored for play.
 
 func init() {
-	learner.Register(learner.Algorithm{Name: Name, Summary: "MADDPG with an attention actor and critic shared across the training populations",
+	learner.Register(learner.Algorithm{Name: Name, Summary: "MADDPG with an attention actor and critic, shared across the training populations or one set per population (sharing)",
 		New: newTrainee, Load: load, DecodeJSON: decodeSettingsJSON,
 		Keys: settingsKeys, Decode: decodeSettings, Memory: memory})
 }
@@ -39,6 +39,9 @@ func newTrainee(s learner.Settings, b learner.Build) (learner.Learner, error) {
 	cfg, err := settingsOf(s)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Sharing == SharingPerPopulation {
+		return newPopulations(cfg, b)
 	}
 	m, err := NewMADDPG(cfg, b.Features, b.RNG)
 	if err != nil {
@@ -81,6 +84,16 @@ func load(s learner.Settings, b learner.Build, state []byte) (learner.Trained, e
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Sharing == SharingPerPopulation {
+		p, err := newPopulations(cfg, b)
+		if err != nil {
+			return nil, err
+		}
+		if err := p.SetState(state); err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
 	m, err := NewMADDPG(cfg, b.Features, b.RNG)
 	if err != nil {
 		return nil, err
@@ -92,9 +105,14 @@ func load(s learner.Settings, b learner.Build, state []byte) (learner.Trained, e
 }
 
 // Load reads MADDPG's networks out of a trainer state written by
-// learner.Trainer.Save of a maddpg run, without building the games or the
-// replay buffers, for evaluation. cfg and setup must be those of the run.
+// learner.Trainer.Save of a maddpg run of shared networks, without
+// building the games or the replay buffers, for evaluation. cfg and setup
+// must be those of the run. A run of sharing = "per_population" has one
+// set per population: learner.Load gives them as one player.
 func Load(cfg Settings, setup learner.Setup, data []byte) (*MADDPG, error) {
+	if cfg.Sharing == SharingPerPopulation {
+		return nil, fmt.Errorf("maddpg: Load gives the shared networks, and this run has one set per population (sharing = %q): use learner.Load", SharingPerPopulation)
+	}
 	state, b, err := learner.LearnerState(&cfg, setup, data)
 	if err != nil {
 		return nil, err

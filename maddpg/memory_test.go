@@ -8,9 +8,8 @@ import (
 	"github.com/mrasim/mrasim/maddpg"
 )
 
-// TestMemoryEstimateMatchesPeakHeap: MADDPG's registered estimate (its
-// replay, batch, activations, game copies and acting scratch) is within a
-// factor of 2 of the heap a run grows by at its peak, measured by sampling
+// TestMemoryEstimateMatchesPeakHeap: MADDPG's registered estimate is
+// within a factor of 2 of the heap a run grows by at its peak, measured by sampling
 // runtime.MemStats while it trains, with the update's activations (a
 // batch of 512 at 12 agents) and with the replay buffer the largest
 // block.

@@ -38,6 +38,12 @@ type Settings struct {
 	// is left out of run.json.
 	Replay string `json:"replay,omitempty"` // `replay`: "auto", "states" or "observations"; default "" = "auto"
 
+	// Sharing is whether the training populations share one set of
+	// networks (SharingShared, recorded as "": runs from before the key
+	// existed read as shared) or each trains its own
+	// (SharingPerPopulation, the MADDPG paper's protocol).
+	Sharing string `json:"sharing,omitempty"` // `sharing`: "shared" or "per_population"; default "" = "shared"
+
 	// Precision is "float64", the only element type MADDPG trains in.
 	// Runs record it (Resolve fills it in); a record without it, written
 	// before the key existed, reads as float64.
@@ -75,7 +81,7 @@ func DefaultSettings() Settings {
 // error messages list them. A scenario's other keys (MRA's latents,
 // reward_scale, …) are refused with file:line:col by the scenario reader.
 var settingsKeys = []string{"gamma", "pi_lr", "q_lr", "weight_decay", "batch_size", "buffer_length",
-	"steps_per_update", "num_updates", "grad_clip", "tau", "replay", "precision"}
+	"steps_per_update", "num_updates", "grad_clip", "tau", "replay", "precision", "sharing"}
 
 // decodeSettings implements learner.Algorithm.Decode.
 func decodeSettings(k learner.Keys, _ learner.Setup) learner.Settings {
@@ -86,6 +92,10 @@ func decodeSettings(k learner.Keys, _ learner.Setup) learner.Settings {
 	k.Float("tau", &a.Tau, 0, 1, true, false)
 	k.String("replay", &a.Replay, replay.ModeAuto, replay.ModeStates, replay.ModeObservations)
 	k.String("precision", &a.Precision, PrecisionFloat64, "float32")
+	k.String("sharing", &a.Sharing, SharingShared, SharingPerPopulation)
+	if a.Sharing == SharingShared {
+		a.Sharing = "" // the default: recorded as before the key existed
+	}
 	if a.Precision == "float32" {
 		k.Fail("precision", "", `"float32" is not offered: algo %q runs in %q only`, Name, PrecisionFloat64)
 	}
@@ -113,7 +123,7 @@ func (a *Settings) Algorithm() string { return Name }
 
 // Schedule implements learner.Settings: MADDPG has no latents (K = 1).
 func (a *Settings) Schedule() learner.Schedule {
-	return learner.Schedule{BatchSize: a.BatchSize, BufferLength: a.BufferLength, StepsPerUpdate: a.StepsPerUpdate, Latents: 1, Replay: a.Replay}
+	return learner.Schedule{BatchSize: a.BatchSize, BufferLength: a.BufferLength, StepsPerUpdate: a.StepsPerUpdate, Latents: 1, Replay: a.Replay, GradientSteps: a.NumUpdates}
 }
 
 // Check implements learner.Settings: Validate.
@@ -147,6 +157,8 @@ func (a *Settings) Validate() error {
 		return fmt.Errorf("maddpg: network sizes %d, %d, %d: want ≥ 1 each", a.Hidden, a.ValueDim, a.CriticKey)
 	case a.Replay != "" && a.Replay != replay.ModeAuto && a.Replay != replay.ModeStates && a.Replay != replay.ModeObservations:
 		return fmt.Errorf("maddpg: replay %q, want %q, %q or %q", a.Replay, replay.ModeAuto, replay.ModeStates, replay.ModeObservations)
+	case a.Sharing != "" && a.Sharing != SharingShared && a.Sharing != SharingPerPopulation:
+		return fmt.Errorf("maddpg: sharing %q, want %q or %q", a.Sharing, SharingShared, SharingPerPopulation)
 	case a.Precision != "" && a.Precision != PrecisionFloat64:
 		return fmt.Errorf("maddpg: algo.precision = %q: MADDPG runs in %q only", a.Precision, PrecisionFloat64)
 	}

@@ -30,9 +30,14 @@ func small(name string) mappo.Settings {
 // played through, for MAPPO and IPPO; and the same seed gives the same
 // run at any number of workers.
 func TestResumeIsExact(t *testing.T) {
-	for _, name := range []string{mappo.NameMAPPO, mappo.NameIPPO} {
-		t.Run(name, func(t *testing.T) {
+	for _, tc := range []struct{ name, precision string }{
+		{mappo.NameMAPPO, mappo.PrecisionFloat64}, {mappo.NameIPPO, mappo.PrecisionFloat64},
+		{mappo.NameMAPPO, mappo.PrecisionFloat32}, {mappo.NameIPPO, mappo.PrecisionFloat32},
+	} {
+		name := tc.name
+		t.Run(name+"/"+tc.precision, func(t *testing.T) {
 			s := small(name)
+			s.Precision = tc.precision
 			whole, wholeM := learnertest.TrainFrom(t, s, setup(16), nil, t.TempDir())
 			workers := setup(16)
 			workers.Workers = 3 // copies stepped on three goroutines
@@ -68,14 +73,38 @@ func TestResumeIsExact(t *testing.T) {
 }
 
 // TestActAllocatesNothing: acting on a population whose rollout storage
-// is warm allocates nothing per step, with either encoder.
+// is warm allocates nothing per step, and the PPO update on it nothing
+// either, with either encoder, in either precision.
 func TestActAllocatesNothing(t *testing.T) {
 	for _, encoder := range mappo.Encoders {
-		t.Run(encoder, func(t *testing.T) { actAllocs(t, encoder) })
+		for _, precision := range []string{mappo.PrecisionFloat64, mappo.PrecisionFloat32} {
+			t.Run(encoder+"/"+precision, func(t *testing.T) { actAllocs(t, encoder, precision) })
+		}
 	}
 }
 
-func actAllocs(t *testing.T, encoder string) {
+// newLearner builds a learner of s in its precision, as the registry
+// does.
+func newLearner(t testing.TB, s mappo.Settings, f replay.Features, rng *rand.Rand) interface {
+	learner.Learner
+	learner.OnPolicy
+} {
+	t.Helper()
+	if s.Float32() {
+		l, err := mappo.NewOf[float32](s, f, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	l, err := mappo.New(s, f, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func actAllocs(t *testing.T, encoder, precision string) {
 	g, err := env.Make(particle.ResourceName, nil, env.Population{{Count: 4}})
 	if err != nil {
 		t.Fatal(err)
@@ -87,11 +116,8 @@ func actAllocs(t *testing.T, encoder string) {
 		t.Fatal(err)
 	}
 	s := small(mappo.NameMAPPO)
-	s.Encoder = encoder
-	l, err := mappo.New(s, f, rand.New(rand.NewPCG(1, 2)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s.Encoder, s.Precision = encoder, precision
+	l := newLearner(t, s, f, rand.New(rand.NewPCG(1, 2)))
 	const copies = 3
 	rows := copies * enc.N
 	self, ents, present := make([]float64, rows*enc.D), make([]float64, rows*enc.E*enc.D), make([]bool, rows*enc.E)
@@ -118,6 +144,19 @@ func actAllocs(t *testing.T, encoder string) {
 	if n := testing.AllocsPerRun(5, episode); n != 0 {
 		t.Errorf("%v allocations per episode of %d steps", n, steps)
 	}
+	// The update on a warm rollout allocates nothing either.
+	for i := range acted {
+		acted[i] = true
+	}
+	var st learner.Stats
+	update := func() {
+		episode()
+		l.Learn(0, nil, rng, &st)
+	}
+	update()
+	if n := testing.AllocsPerRun(3, update); n != 0 || l.Err() != nil || st.Critic.N == 0 {
+		t.Errorf("%v allocations per episode and update (error %v, %d value steps)", n, l.Err(), st.Critic.N)
+	}
 }
 
 // TestCheckRefuses lists settings Check refuses, each with the key named.
@@ -141,6 +180,7 @@ func TestCheckRefuses(t *testing.T) {
 		{"lambda", func(s *mappo.Settings) { s.Lambda = 1.5 }},
 		{"grad_clip", func(s *mappo.Settings) { s.GradClip = 0 }},
 		{"adam_epsilon", func(s *mappo.Settings) { s.AdamEpsilon = 0 }},
+		{"precision", func(s *mappo.Settings) { s.Precision = "float16" }},
 	} {
 		s := mappo.Defaults(mappo.NameMAPPO)
 		if err := s.Check(learner.Setup{}); err != nil {

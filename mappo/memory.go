@@ -16,7 +16,7 @@ import (
 // the growth of its slices), the update's per-row scratch, the
 // activations of the update's passes over the whole round (one minibatch
 // holds all of it by default) and the networks with their gradients and
-// Adam moments.
+// Adam moments, in the precision's bytes per number.
 func memory(ls learner.Settings, setup learner.Setup) ([]learner.MemoryItem, error) {
 	s, ok := ls.(Settings)
 	if !ok {
@@ -25,6 +25,10 @@ func memory(ls learner.Settings, setup learner.Setup) ([]learner.MemoryItem, err
 	var items []learner.MemoryItem
 	var params int64
 	h := int64(s.Hidden)
+	w := int64(8) // bytes of a network number and of a stored observation number
+	if s.Float32() {
+		w = 4
+	}
 	for _, pop := range setup.Populations {
 		g, err := env.Make(setup.Game, setup.Params, pop)
 		if err != nil {
@@ -37,11 +41,13 @@ func memory(ls learner.Settings, setup learner.Setup) ([]learner.MemoryItem, err
 			return nil, err
 		}
 		if params == 0 {
-			l, err := New(s, f, rand.New(rand.NewPCG(0, 0)))
+			s64 := s
+			s64.Precision = PrecisionFloat64 // the same shapes in either precision
+			l, err := New(s64, f, rand.New(rand.NewPCG(0, 0)))
 			if err != nil {
 				return nil, err
 			}
-			for _, m := range append(append([]*net(nil), l.actors...), l.critic) {
+			for _, m := range l.nets() {
 				params += int64(len(m.params.Value))
 			}
 		}
@@ -49,7 +55,7 @@ func memory(ls learner.Settings, setup learner.Setup) ([]learner.MemoryItem, err
 		rows := int64(max(setup.ParallelEnvs, 1)) * n * int64(max(spec.Horizon, 1))
 		label := pop.String()
 		// self, entities, presence, action, log-probability, reward, played.
-		items = append(items, learner.MemoryItem{What: label + ": rollout of a round", Bytes: 2 * rows * (d*8 + e*d*8 + e + 8 + 8 + 8 + 1)})
+		items = append(items, learner.MemoryItem{What: label + ": rollout of a round", Bytes: 2 * rows * (d*w + e*d*w + e + 8 + 8 + 8 + 1)})
 		// old values, advantages, returns, targets, minibatch rows and order.
 		items = append(items, learner.MemoryItem{What: label + ": update scratch", Bytes: rows * (4*8 + 8 + 8)})
 		// Per agent row: the entity embeddings' hidden layers and outputs
@@ -60,9 +66,9 @@ func memory(ls learner.Settings, setup learner.Setup) ([]learner.MemoryItem, err
 		// resource at N = 12, 32 copies, hidden 64): the heap grew by
 		// 729 MiB at its peak, against 330 MiB counted with the
 		// activations once and 623 MiB with them twice.
-		items = append(items, learner.MemoryItem{What: label + ": update activations", Bytes: 2 * rows * (e*h*8*6 + h*8*12)})
+		items = append(items, learner.MemoryItem{What: label + ": update activations", Bytes: 2 * rows * (e*h*w*6 + h*w*12)})
 	}
 	// Values, gradients and Adam's two moments.
-	items = append(items, learner.MemoryItem{What: "networks and Adam state", Bytes: params * 8 * 4})
+	items = append(items, learner.MemoryItem{What: "networks and Adam state", Bytes: params * w * 4})
 	return items, nil
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/nn"
 	"github.com/mrasim/mrasim/agents/replay"
 )
@@ -23,57 +24,57 @@ import (
 // per set from φ_self(self) as the query over the set's φ_ent rows as
 // keys (scaled by 1/√Hidden); "sum" then scales the attended mean by the
 // set's count.
-type encoder struct {
+type encoder[T nn.Float] struct {
 	d, e, h, sets, pad int
 	tagged             bool // rows carry a set tag (not the official untagged layout)
-	self, ent          *nn.MLP
-	pools              []*nn.Pool
-	attns              []*nn.Attention // per set, with encoder "attention"; nil for Deep Sets
+	self, ent          *nn.MLPOf[T]
+	pools              []*nn.PoolOf[T]
+	attns              []*nn.AttentionOf[T] // per set, with encoder "attention"; nil for Deep Sets
 
 	rows             int
-	mask             []bool    // sets × rows·E: the present rows of each set
-	feat             []float64 // rows × width
-	dSelf, dEnt      []float64
-	dPool            []float64
-	selfOut, entsOut []float64
+	mask             []bool // sets × rows·E: the present rows of each set
+	feat             []T    // rows × width
+	dSelf, dEnt      []T
+	dPool            []T
+	selfOut, entsOut []T
 }
 
-func newEncoder(f replay.Features, hidden int, pooling string, attention bool) *encoder {
-	x := &encoder{d: f.D, h: hidden, pad: f.Pad, tagged: !f.Plain && len(f.Sets) > 0, sets: max(1, len(f.Sets))}
+func newEncoder[T nn.Float](f replay.Features, hidden int, pooling string, attention bool) *encoder[T] {
+	x := &encoder[T]{d: f.D, h: hidden, pad: f.Pad, tagged: !f.Plain && len(f.Sets) > 0, sets: max(1, len(f.Sets))}
 	if !x.tagged {
 		x.sets = 1
 	}
-	x.self = nn.NewMLP(nn.NewReLU, f.D, hidden, hidden)
-	x.ent = nn.NewMLP(nn.NewReLU, f.D, hidden, hidden)
+	x.self = nn.NewMLPOf(nn.NewReLUOf[T], f.D, hidden, hidden)
+	x.ent = nn.NewMLPOf(nn.NewReLUOf[T], f.D, hidden, hidden)
 	for range x.sets {
-		p, err := nn.NewPool(hidden, pooling)
+		p, err := nn.NewPoolOf[T](hidden, pooling)
 		if err != nil {
 			panic(err) // the settings were checked
 		}
 		x.pools = append(x.pools, p)
 		if attention {
-			x.attns = append(x.attns, &nn.Attention{Dim: hidden, Scale: 1 / math.Sqrt(float64(hidden))})
+			x.attns = append(x.attns, &nn.AttentionOf[T]{Dim: hidden, Scale: T(1 / math.Sqrt(float64(hidden)))})
 		}
 	}
 	return x
 }
 
 // width returns the width of a feature vector.
-func (x *encoder) width() int { return x.h + x.sets*x.pools[0].Out() }
+func (x *encoder[T]) width() int { return x.h + x.sets*x.pools[0].Out() }
 
 // modules returns the encoder's parameterised modules, in layout order.
-func (x *encoder) modules() []nn.Module { return []nn.Module{x.self, x.ent} }
+func (x *encoder[T]) modules() []nn.ModuleOf[T] { return []nn.ModuleOf[T]{x.self, x.ent} }
 
 // forward encodes rows agents' observations (self rows·D, ents rows·E·D,
 // present rows·E) and returns rows × width features (a buffer of the
 // encoder, valid until its next forward).
-func (x *encoder) forward(rows, e int, self, ents []float64, present []bool) []float64 {
+func (x *encoder[T]) forward(rows, e int, self, ents []T, present []bool) []T {
 	x.rows, x.e = rows, e
 	w, po := x.width(), x.pools[0].Out()
 	x.feat = grow(x.feat, rows*w)
 	x.selfOut = x.self.Forward(self[:rows*x.d])
 	x.entsOut = x.ent.Forward(ents[:rows*e*x.d])
-	x.mask = growBool(x.mask, x.sets*rows*e)
+	x.mask = grow(x.mask, x.sets*rows*e)
 	for s := range x.sets {
 		m := x.mask[s*rows*e : (s+1)*rows*e]
 		for r := range rows * e {
@@ -85,7 +86,7 @@ func (x *encoder) forward(rows, e int, self, ents []float64, present []bool) []f
 	}
 	for s, p := range x.pools {
 		mask := x.mask[s*rows*e : (s+1)*rows*e]
-		var weights []float64
+		var weights []T
 		if x.attns != nil {
 			weights = x.attns[s].Forward(e, x.selfOut, x.entsOut, mask)
 		}
@@ -99,7 +100,7 @@ func (x *encoder) forward(rows, e int, self, ents []float64, present []bool) []f
 
 // backward takes ∂L/∂features (rows × width) of the last forward and
 // accumulates the encoder's parameter gradients.
-func (x *encoder) backward(dfeat []float64) {
+func (x *encoder[T]) backward(dfeat []T) {
 	rows, e, w, po := x.rows, x.e, x.width(), x.pools[0].Out()
 	x.dSelf = grow(x.dSelf, rows*x.h)
 	for r := range rows {
@@ -134,49 +135,53 @@ func (x *encoder) backward(dfeat []float64) {
 // net is an encoder and a head MLP on its features (with, for the
 // centralised critic, the pooled features of every agent of the same
 // game copy appended), bound to one flat parameter vector.
-type net struct {
-	enc     *encoder
-	head    *nn.MLP
-	global  *nn.Pool // the centralised critic's pooling over a copy's agents; nil otherwise
-	n       int      // agents per copy, for the global pooling
-	params  *nn.Params
-	in      []float64 // head input
-	dIn     []float64
-	dFeat   []float64
+type net[T nn.Float] struct {
+	enc     *encoder[T]
+	head    *nn.MLPOf[T]
+	global  *nn.PoolOf[T] // the centralised critic's pooling over a copy's agents; nil otherwise
+	n       int           // agents per copy, for the global pooling
+	params  *nn.ParamsOf[T]
+	in      []T // head input
+	dIn     []T
+	dFeat   []T
 	samples int
 }
 
 // newNet builds a net with out outputs; central appends the pooled
 // features of the copy's agents to each agent's.
-func newNet(f replay.Features, s *Settings, out int, central bool, rng *rand.Rand) *net {
-	x := newEncoder(f, s.Hidden, s.Pooling, s.Encoder == EncoderAttention)
+func newNet[T nn.Float](f replay.Features, s *Settings, out int, central bool, rng *rand.Rand) *net[T] {
+	x := newEncoder[T](f, s.Hidden, s.Pooling, s.Encoder == EncoderAttention)
 	in := x.width()
-	m := &net{enc: x}
+	m := &net[T]{enc: x}
 	if central {
-		p, err := nn.NewPool(in, s.Pooling)
+		p, err := nn.NewPoolOf[T](in, s.Pooling)
 		if err != nil {
 			panic(err)
 		}
 		m.global = p
 		in += p.Out()
 	}
-	m.head = nn.NewMLP(nn.NewReLU, in, s.Hidden, out)
+	m.head = nn.NewMLPOf(nn.NewReLUOf[T], in, s.Hidden, out)
 	mods := append(x.modules(), m.head)
-	m.params = nn.NewParams(mods...)
-	nn.HeNormal(rng, m.params.Value, m.params.Layout)
+	m.params = nn.NewParamsOf(mods...)
+	// The initial parameters are drawn in float64 (the same stream in
+	// either precision) and rounded to T.
+	p0 := make([]float64, len(m.params.Value))
+	nn.HeNormal(rng, p0, m.params.Layout)
 	// A small last layer (gain 0.01 for the policy in the MAPPO reference
 	// settings) starts the policy near uniform and the value near 0.
 	last := m.params.Layout.Layers[len(m.params.Layout.Layers)-1]
-	w := last.Weights(m.params.Value)
+	w := last.Weights(p0)
 	for i := range w {
 		w[i] *= 0.01
 	}
+	chunk.Convert(m.params.Value, p0)
 	return m
 }
 
 // forward returns the head's outputs for rows agent rows; with the
 // global pooling the rows are samples × n, whole copies.
-func (m *net) forward(rows, e int, self, ents []float64, present []bool) []float64 {
+func (m *net[T]) forward(rows, e int, self, ents []T, present []bool) []T {
 	feat := m.enc.forward(rows, e, self, ents, present)
 	if m.global == nil {
 		return m.head.Forward(feat)
@@ -194,7 +199,7 @@ func (m *net) forward(rows, e int, self, ents []float64, present []bool) []float
 
 // backward takes ∂L/∂outputs of the last forward and accumulates the
 // parameter gradients.
-func (m *net) backward(dout []float64) {
+func (m *net[T]) backward(dout []T) {
 	dIn := m.head.Backward(dout)
 	if m.global == nil {
 		m.enc.backward(dIn)
@@ -219,39 +224,65 @@ func (m *net) backward(dout []float64) {
 	m.enc.backward(m.dFeat)
 }
 
-func grow(buf []float64, n int) []float64 {
+// grow returns buf with length n, reallocated (contents lost) when its
+// capacity is short.
+func grow[E any](buf []E, n int) []E {
 	if cap(buf) < n {
-		return make([]float64, n)
+		return make([]E, n)
 	}
 	return buf[:n]
 }
 
-func growBool(buf []bool, n int) []bool {
-	if cap(buf) < n {
-		return make([]bool, n)
-	}
-	return buf[:n]
-}
-
-func growInt(buf []int, n int) []int {
-	if cap(buf) < n {
-		return make([]int, n)
-	}
-	return buf[:n]
-}
-
-// logSoftmax writes the log-softmax of logits into logp.
-func logSoftmax(logp, logits []float64) {
+// logSoftmax writes the log-softmax of logits into logp, computed in
+// float64 in either precision.
+func logSoftmax[T nn.Float](logp []float64, logits []T) {
 	m := math.Inf(-1)
 	for _, v := range logits {
-		m = max(m, v)
+		m = max(m, float64(v))
 	}
 	var sum float64
 	for _, v := range logits {
-		sum += math.Exp(v - m)
+		sum += math.Exp(float64(v) - m)
 	}
 	lse := m + math.Log(sum)
 	for k, v := range logits {
-		logp[k] = v - lse
+		logp[k] = float64(v) - lse
+	}
+}
+
+// attentionGraph adds to graph (rows·E of the caller's rows) the
+// attention weights of the last forward of an "attention" encoder, for
+// its rows idx[j] of the caller: each entity set's softmax weights,
+// scaled by 1/S for the S sets with an entity present, so that an
+// agent's weights sum to 1 over the entities it sees (exactly the
+// attention in a game of one entity set). A Deep-Sets encoder adds
+// nothing.
+func (x *encoder[T]) attentionGraph(idx []int, graph []float64) {
+	if x.attns == nil {
+		return
+	}
+	e, rows := x.e, x.rows
+	for j, r := range idx {
+		sets := 0
+		for s := range x.sets {
+			for _, p := range x.mask[s*rows*e+j*e : s*rows*e+(j+1)*e] {
+				if p {
+					sets++
+					break
+				}
+			}
+		}
+		if sets == 0 {
+			continue
+		}
+		g := graph[r*e : (r+1)*e]
+		for s, a := range x.attns {
+			m := x.mask[s*rows*e+j*e : s*rows*e+(j+1)*e]
+			for k, w := range a.Weights()[j*e : (j+1)*e] {
+				if m[k] {
+					g[k] += float64(w) / float64(sets)
+				}
+			}
+		}
 	}
 }

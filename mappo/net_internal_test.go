@@ -57,7 +57,7 @@ func TestNetGradients(t *testing.T) {
 		}{{"actor", f.Actions[0], false}, {"central value", 1, true}, {"independent value", 1, false}} {
 			s := Defaults(NameMAPPO)
 			s.Hidden, s.Encoder, s.Pooling = 6, encoder, pooling
-			m := newNet(f, &s, tc.out, tc.central, rand.New(rand.NewPCG(2, 3)))
+			m := newNet[float64](f, &s, tc.out, tc.central, rand.New(rand.NewPCG(2, 3)))
 			m.n = enc.N
 			rows := enc.N
 			rng := rand.New(rand.NewPCG(4, 5))

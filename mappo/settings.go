@@ -46,6 +46,27 @@ type Settings struct {
 	GradClip    float64 `json:"grad_clip"`    // global-norm gradient clip of each network
 	ValueNorm   bool    `json:"value_norm"`   // learn values in units of the running mean and sd of the returns
 	AdamEpsilon float64 `json:"adam_epsilon"` // Adam's ε (the reference code's 1e-5)
+	// Precision is the element type the networks train in:
+	// PrecisionFloat64 (also "", the default) or PrecisionFloat32. A run
+	// resumes and plays only in the precision it started with.
+	Precision string `json:"precision,omitempty"`
+}
+
+// Precisions of Settings.Precision.
+const (
+	PrecisionFloat64 = "float64"
+	PrecisionFloat32 = "float32"
+)
+
+// Float32 reports whether the settings train in float32.
+func (s Settings) Float32() bool { return s.Precision == PrecisionFloat32 }
+
+// precision returns the precision the settings train in ("" is float64).
+func (s Settings) precision() string {
+	if s.Float32() {
+		return PrecisionFloat32
+	}
+	return PrecisionFloat64
 }
 
 // Encoders of the entity sets (Settings.Encoder).
@@ -68,7 +89,7 @@ func Defaults(name string) Settings {
 }
 
 // keys are the [algo] keys the settings read, besides name.
-var keys = []string{"hidden", "encoder", "pooling", "lr", "critic_lr", "epochs", "minibatches", "clip", "value_clip", "entropy", "gamma", "lambda", "grad_clip", "value_norm", "adam_epsilon"}
+var keys = []string{"hidden", "encoder", "pooling", "lr", "critic_lr", "epochs", "minibatches", "clip", "value_clip", "entropy", "gamma", "lambda", "grad_clip", "value_norm", "adam_epsilon", "precision"}
 
 // Algorithm implements learner.Settings.
 func (s Settings) Algorithm() string { return s.Name }
@@ -122,6 +143,8 @@ func (s Settings) Check(learner.Setup) error {
 		return bad("grad_clip", s.GradClip, "a finite number > 0")
 	case !(s.AdamEpsilon > 0 && s.AdamEpsilon <= 1):
 		return bad("adam_epsilon", s.AdamEpsilon, "a number in (0, 1]")
+	case s.Precision != "" && s.Precision != PrecisionFloat64 && s.Precision != PrecisionFloat32:
+		return bad("precision", fmt.Sprintf("%q", s.Precision), `"float64" or "float32"`)
 	}
 	return nil
 }
@@ -146,6 +169,7 @@ func decode(name string) func(k learner.Keys, _ learner.Setup) learner.Settings 
 		k.Float("grad_clip", &s.GradClip, 0, inf, true, true)
 		k.Bool("value_norm", &s.ValueNorm)
 		k.Float("adam_epsilon", &s.AdamEpsilon, 0, 1, true, false)
+		k.String("precision", &s.Precision, PrecisionFloat64, PrecisionFloat32)
 		return s
 	}
 }

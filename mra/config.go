@@ -2,6 +2,9 @@ package mra
 
 import (
 	"fmt"
+	"math"
+	"slices"
+
 	"github.com/mrasim/mrasim/agents/replay"
 )
 
@@ -96,6 +99,22 @@ type Config struct {
 	// shrinks it once more by max/(max+1e−6·…).
 	DoubleClipRelation bool
 
+	// Switches of the corrected variant only: the official variant
+	// refuses any value but the official one (Validate), since each
+	// departs from the official code.
+	//
+	// MIWeight w scales the relation net's loss, loss_φ = −w·r_MI (the
+	// official loss is −r_MI, relation_marl.py:225: w = 1); 0 means 1.
+	// φ's only loss is this one, so under Adam w acts only against φ's
+	// weight decay, its clip at GradClip·N and Adam's ε.
+	MIWeight float64 `json:",omitempty"`
+	// RelationPooling is how each policy pools the value rows v_ij under
+	// the relation graph g_i into e_i: PoolingSoftmax (""; the official
+	// e_i = Σ_j g_ij·v_ij, blind to the count), PoolingSum (c_i·Σ_j
+	// g_ij·v_ij) or PoolingMeanLogCount ([Σ_j g_ij·v_ij ; ln(1 + c_i)]),
+	// with c_i the present entity rows agent i observes (nn.PoolOf).
+	RelationPooling string `json:",omitempty"`
+
 	// Reptile baseline.
 	MetaLR      float64 // ε in θ₀ ← θ₀ + ε·mean_k(θ_k − θ₀)
 	InnerCycles int     // rounds (ParallelEnvs episodes with their scheduled update cycles) per game between meta-steps
@@ -126,6 +145,23 @@ type Config struct {
 	// Left out of JSON when unset, so
 	// encoded configs of float64 runs are what they were before the field.
 	Precision string `json:",omitempty"`
+}
+
+// miWeight returns MIWeight with 0 resolved to the official weight 1.
+func (c Config) miWeight() float64 {
+	if c.MIWeight == 0 {
+		return 1
+	}
+	return c.MIWeight
+}
+
+// relationPooling returns RelationPooling with "" resolved to
+// PoolingSoftmax.
+func (c Config) relationPooling() string {
+	if c.RelationPooling == "" {
+		return PoolingSoftmax
+	}
+	return c.RelationPooling
 }
 
 // precision returns Precision with "" resolved to PrecisionFloat64.
@@ -220,6 +256,14 @@ func (c Config) Validate() error {
 		return fmt.Errorf("mra: keep_moments is Reptile's; algo %q never resets its moments", c.Algo)
 	case c.Replay != "" && c.Replay != replay.ModeAuto && c.Replay != replay.ModeStates && c.Replay != replay.ModeObservations:
 		return fmt.Errorf("mra: replay %q, want %q, %q or %q", c.Replay, replay.ModeAuto, replay.ModeStates, replay.ModeObservations)
+	case !(c.MIWeight >= 0) || math.IsInf(c.MIWeight, 0):
+		return fmt.Errorf("mra: algo.mi_weight = %v: want a finite weight > 0", c.MIWeight)
+	case !slices.Contains(RelationPoolings, c.relationPooling()):
+		return fmt.Errorf("mra: algo.relation_pooling = %q: want one of %q", c.RelationPooling, RelationPoolings)
+	case c.Variant == VariantOfficial && c.miWeight() != 1:
+		return fmt.Errorf("mra: algo.mi_weight = %v departs from the official code (weight 1): a switch of variant %q", c.MIWeight, VariantCorrected)
+	case c.Variant == VariantOfficial && c.relationPooling() != PoolingSoftmax:
+		return fmt.Errorf("mra: algo.relation_pooling = %q departs from the official code (%q): a switch of variant %q", c.RelationPooling, PoolingSoftmax, VariantCorrected)
 	case c.Precision != "" && c.Precision != PrecisionFloat64 && c.Precision != PrecisionFloat32:
 		return fmt.Errorf("mra: algo.precision = %q: want %q or %q", c.Precision, PrecisionFloat32, PrecisionFloat64)
 	}

@@ -3,6 +3,7 @@ package mra
 import (
 	"fmt"
 
+	"github.com/mrasim/mrasim/agents/learner"
 	"github.com/mrasim/mrasim/agents/nn"
 )
 
@@ -10,17 +11,12 @@ import (
 // the Python package's load_policy refuses any other.
 const ExportFormat = "mrasim-mra-policy/1"
 
-// Array is one named array of an exported policy: row-major values of the
-// given shape.
-type Array struct {
-	Name  string
-	Shape []int
-	Data  []float64
-}
+// Array is one named array of an exported policy (learner.ExportArray).
+type Array = learner.ExportArray
 
-// PolicyExport is what a numpy reimplementation needs to compute a Player's
-// action probabilities: the sizes (Meta, a JSON-ready value) and the
-// weights of the acting networks (Arrays):
+// PolicyExport (learner.PolicyExport) is what a numpy reimplementation
+// needs to compute a Player's action probabilities: the sizes (Meta, a
+// JSON-ready value) and the weights of the acting networks (Arrays):
 //
 //	relation.key.L.W / .b     φ's key MLP, layer L (W is Out×In: y = W·x + b, ReLU between layers)
 //	relation.query.L.W / .b   φ's query MLP
@@ -34,10 +30,7 @@ type Array struct {
 // the embedding e = Σ_j g_j·value(ent_j), log π = log_softmax(head(e)) (or
 // head([e ; self]) when the policy sees its own row), averaged over k with
 // weights p(z = k | m) = softmax(prior(m) / PriorTemperature).
-type PolicyExport struct {
-	Meta   map[string]any
-	Arrays []Array
-}
+type PolicyExport = learner.PolicyExport
 
 // ExportPolicy returns m's acting networks and prior for use outside Go.
 func ExportPolicy(m *Model) PolicyExport {
@@ -72,4 +65,15 @@ func ExportPolicy(m *Model) PolicyExport {
 		},
 	}
 	return PolicyExport{Meta: meta, Arrays: out}
+}
+
+// ExportPolicy implements learner.Exporter: ExportPolicy of the networks.
+func (t trained) ExportPolicy() (learner.PolicyExport, error) {
+	// The format's forward pass (documented above, and the Python
+	// package's) computes the official softmax pooling of the relation
+	// graph only.
+	if p := t.Model.cfg.relationPooling(); p != PoolingSoftmax {
+		return learner.PolicyExport{}, fmt.Errorf("mra: the run pools with algo.relation_pooling = %q; the exported policy format (%s) computes the official %q pooling only", p, ExportFormat, PoolingSoftmax)
+	}
+	return ExportPolicy(t.Model), nil
 }

@@ -203,7 +203,7 @@ func (r *goldenRun) sampleCheck(stage, label string, logp []float64, want []int)
 
 // policyForward returns logits (head output) and log π (rows×A).
 func (r *goldenRun) policyForward(p *policyNet[float64], ents, g []float64) (logits, logp []float64) {
-	logits = append([]float64(nil), p.head.Forward(p.embed(r.e, ents, g))...)
+	logits = append([]float64(nil), p.head.Forward(p.embed(r.e, ents, g, nil))...)
 	logp = append([]float64(nil), p.logp.Forward(logits)...)
 	return
 }

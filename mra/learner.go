@@ -41,7 +41,7 @@ func (c Config) Schedule() learner.Schedule {
 	if c.Algo == AlgoReptile {
 		latents = 1
 	}
-	return learner.Schedule{BatchSize: c.BatchSize, BufferLength: c.BufferLength, StepsPerUpdate: c.StepsPerUpdate, Latents: latents, Replay: c.Replay}
+	return learner.Schedule{BatchSize: c.BatchSize, BufferLength: c.BufferLength, StepsPerUpdate: c.StepsPerUpdate, Latents: latents, Replay: c.Replay, GradientSteps: c.NumUpdates}
 }
 
 // Check implements learner.Settings: Validate, and single trains at one
@@ -120,15 +120,24 @@ func (t *trainee) Act(enc *replay.Encoding, rows int, self, ents []float64, pres
 // (diversity) step and a hard target copy, then one prior/classifier step,
 // the last two on the last batch.
 func (t *trainee) Update(k int, desc []float64, buf *replay.Buffer, b *replay.Batch, rng *rand.Rand, st *learner.Stats) {
+	var actorGrad float64
 	for range t.cfg.NumUpdates {
 		buf.Sample(rng, b)
 		st.Critic.Add(t.m.UpdateCritic(b))
 		loss, ent := t.m.UpdatePolicies(b)
 		st.Policy.Add(loss)
 		st.Entropy.Add(ent)
+		actorGrad += t.m.Stats().ActorGrad
 	}
+	st.Modes.ActorGrad.Add(actorGrad / float64(t.cfg.NumUpdates))
 	if t.cfg.Latents > 1 {
 		st.MI.Add(t.m.UpdateRelation(b, desc, rng))
+		s := t.m.Stats()
+		st.Modes.MIGradActor.Add(s.MIGradActor)
+		st.Modes.MIGradRelation.Add(s.MIGradRelation)
+		st.Modes.RelationGrad.Add(s.RelationNorm)
+		st.Modes.RelationDecay.Add(s.RelationDecay)
+		st.Modes.HeadSpread.Add(s.HeadSpread)
 	}
 	t.m.SyncTargets()
 	if t.cfg.Algo == AlgoMRA && t.games > 1 {
@@ -157,11 +166,13 @@ func (t *trainee) Close() { t.m.Close() }
 // θ₀ and, unless KeepMoments carries them on, the Adam moments reset at
 // the start of each population, so no task bootstraps from or keeps the
 // momentum of the previous one — and the round ends with
-// θ₀ ← θ₀ + ε · mean_k (θ_k − θ₀).
+// θ₀ ← θ₀ + ε · mean_k (θ_k − θ₀). Its vectors are allocated by the
+// first round and reused by every later one, and the optimizers are reset
+// in place: a meta-round allocates nothing after the first.
 type reptileTrainee struct {
 	*trainee
-	theta0, acc []float64
-	err         error
+	theta0, thetaK, acc []float64
+	err                 error
 }
 
 // InnerRounds implements learner.Meta.
@@ -169,8 +180,11 @@ func (r *reptileTrainee) InnerRounds() int { return r.cfg.InnerCycles }
 
 // BeginRound implements learner.Meta: θ₀ is the parameters now.
 func (r *reptileTrainee) BeginRound() {
-	r.theta0 = r.m.Params(nil)
-	r.acc = make([]float64, len(r.theta0))
+	r.theta0 = r.m.Params(r.theta0[:0])
+	if len(r.acc) != len(r.theta0) {
+		r.acc = make([]float64, len(r.theta0))
+	}
+	clear(r.acc)
 }
 
 // BeginPopulation implements learner.Meta.
@@ -180,16 +194,16 @@ func (r *reptileTrainee) BeginPopulation() error {
 	}
 	r.m.SyncTargets()
 	if !r.cfg.KeepMoments {
-		return r.m.resetOptimizers()
+		r.m.clearOptimizers()
 	}
 	return nil
 }
 
 // EndPopulation implements learner.Meta: it adds θ_k − θ₀.
 func (r *reptileTrainee) EndPopulation() {
-	thetaK := r.m.Params(nil)
+	r.thetaK = r.m.Params(r.thetaK[:0])
 	for i := range r.acc {
-		r.acc[i] += thetaK[i] - r.theta0[i]
+		r.acc[i] += r.thetaK[i] - r.theta0[i]
 	}
 }
 

@@ -98,19 +98,21 @@ type ModelOf[T nn.Float] struct {
 	act *ActorOf[T] // Act's instance
 
 	// Parallel updates.
-	chunks    chunk.Driver[*worker[T]] // one network instance per worker, and the pool
-	chunkGrad [][]T                    // per chunk, the gradient of the running update
-	chunkStat [][4]float64             // per chunk, partial sums of the running update
-	chunkDZ   [][]T                    // per chunk, ∂L/∂z per agent (prior update)
-	job       job                      // the running update, read by the workers
-	scratch   []T                      // main-goroutine scratch
-	desc      []T                      // main-goroutine scratch: a descriptor in T
-	latent    latentScratch[T]         // main-goroutine latents of the relation and prior updates
-	layout    [numGroups][]nn.Segment
-	stats     UpdateStats
-	rec       *recording // testing seam, nil in production
-	inj       *draws     // testing seam (recorded draws), nil in production
-	err       error
+	chunks     chunk.Driver[*worker[T]] // one network instance per worker, and the pool
+	chunkGrad  [][]T                    // per chunk, the gradient of the running update
+	chunkStat  [][4]float64             // per chunk, partial sums of the running update
+	chunkDZ    [][]T                    // per chunk, ∂L/∂z per agent (prior update)
+	chunkTGrad [][]T                    // per chunk, the target policies' gradient of the relation update (diagnostics)
+	tgradSum   []T                      // the chunks' chunkTGrad reduced
+	job        job                      // the running update, read by the workers
+	scratch    []T                      // main-goroutine scratch
+	desc       []T                      // main-goroutine scratch: a descriptor in T
+	latent     latentScratch[T]         // main-goroutine latents of the relation and prior updates
+	layout     [numGroups][]nn.Segment
+	stats      UpdateStats
+	rec        *recording // testing seam, nil in production
+	inj        *draws     // testing seam (recorded draws), nil in production
+	err        error
 }
 
 // Model is MRA's float64 model (see ModelOf).
@@ -196,6 +198,7 @@ func NewModelOf[T nn.Float](cfg Config, f replay.Features, games [][]float64, rn
 	m.chunkGrad = make([][]T, chunk.Count)
 	m.chunkStat = make([][4]float64, chunk.Count)
 	m.chunkDZ = make([][]T, chunk.Count)
+	m.chunkTGrad = make([][]T, chunk.Count)
 	for c := range m.chunkGrad {
 		m.chunkGrad[c] = make([]T, off)
 	}

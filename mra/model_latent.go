@@ -65,7 +65,7 @@ func (a *ActorOf[T]) LatentGrad(enc *replay.Encoding, rows int, self, ents []flo
 			continue
 		}
 		entsK, gK := rs.TypeSlices(t, rs.Ents, g)
-		lp := p.forward(e, entsK, gK, rs.TypeSelf(t, rs.Self))
+		lp := p.forward(e, entsK, gK, typeMask(rs, t, rs.Mask), rs.TypeSelf(t, rs.Self))
 		dlp = chunk.Grow(dlp, (hi-lo)*p.a)
 		clear(dlp)
 		for r := lo; r < hi; r++ {

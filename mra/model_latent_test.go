@@ -61,7 +61,7 @@ func latentObjectiveByHand(m *Model, enc *replay.Encoding, in *latentInputs) flo
 	var f float64
 	for r := range in.rows {
 		g := h.rel.Forward(e, in.self[r*d:(r+1)*d], in.ents[r*e*d:(r+1)*e*d], in.z[r*k:(r+1)*k], in.present[r*e:(r+1)*e])
-		lp := h.policy[enc.Type[r%n]].forward(e, in.ents[r*e*d:(r+1)*e*d], g, in.self[r*d:(r+1)*d])
+		lp := h.policy[enc.Type[r%n]].forward(e, in.ents[r*e*d:(r+1)*e*d], g, in.present[r*e:(r+1)*e], in.self[r*d:(r+1)*d])
 		f += in.w[r] * lp[in.actions[r]]
 	}
 	return f

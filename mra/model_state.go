@@ -311,6 +311,18 @@ func (m *ModelOf[T]) resetOptimizers() error {
 	return nil
 }
 
+// clearOptimizers gives every group fresh Adam states in place (zero
+// moments and step count, as resetOptimizers's new ones start), without
+// allocating: Reptile does it at every population of every meta-round.
+func (m *ModelOf[T]) clearOptimizers() {
+	m.opt[groupCritic].Reset()
+	for _, o := range m.typeOpt {
+		o.Reset()
+	}
+	m.opt[groupRelation].Reset()
+	m.opt[groupPrior].Reset()
+}
+
 // optionsDiff describes how the option bits of a state differ from the
 // model's.
 func optionsDiff(state, model uint64) string {

@@ -117,7 +117,7 @@ func TestMIEstimate(t *testing.T) {
 				copy(z[r*k:], src)
 			}
 			g := slices.Clone(online.rel.Forward(e, b.Self, b.Ents, z, b.Mask))
-			lp := target.policy[0].forward(e, b.Ents, g, b.Self)
+			lp := target.policy[0].forward(e, b.Ents, g, b.Mask, b.Self)
 			prob[l] = make([]float64, rows)
 			for r := range rows {
 				prob[l][r] = math.Exp(lp[r*enc.Actions[0]+astar[r]])
@@ -380,10 +380,15 @@ func TestAct(t *testing.T) {
 // PolicySeesSelf (together with RecomputeNextGraph), and with
 // CriticSeesSelf too.
 func TestZeroAllocs(t *testing.T) {
-	for _, opts := range []int{0, 1, 2, 3} { // 1: RecomputeNextGraph; 2: and PolicySeesSelf; 3: and CriticSeesSelf
+	// 1: RecomputeNextGraph; 2: and PolicySeesSelf; 3: and CriticSeesSelf;
+	// 4, 5: the count-aware relation poolings with an MI weight.
+	for _, opts := range []int{0, 1, 2, 3, 4, 5} {
 		for _, w := range []int{1, 2} {
 			cfg := tinyConfig()
 			cfg.RecomputeNextGraph, cfg.PolicySeesSelf, cfg.CriticSeesSelf = opts > 0, opts >= 2, opts == 3
+			if opts >= 4 {
+				cfg.Variant, cfg.RelationPooling, cfg.MIWeight = VariantCorrected, RelationPoolings[opts-3], 0.5
+			}
 			m, enc := testModel(t, cfg, learnertest.TagSpec(t), 2, 101)
 			m.SetWorkers(w)
 			b := learnertest.RandomBatch(rand.New(rand.NewPCG(102, 102)), enc, 64, cfg.Latents)

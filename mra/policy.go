@@ -19,12 +19,14 @@ import (
 // The policy sees its own row only through g (the official code's quirk).
 // With Config.PolicySeesSelf the head takes [e_i ; s_i], the embedding and
 // the agent's own self row s_i: ValueDim+D → Hidden → ReLU → A_k.
+// Config.RelationPooling may make e_i count-aware (pooling.go): c_i·e_i,
+// or [e_i ; ln(1 + c_i)] with a head one input wider.
 type policyNet[T nn.Float] struct {
 	value, head *nn.MLPOf[T]
-	agg         nn.AggregateOf[T]
+	agg         relPool[T]
 	logp        nn.LogSoftmaxOf[T]
 	a           int
-	v           int // ValueDim
+	v           int // width of e: ValueDim, +1 with the count feature
 	d           int // width of the self row the head sees; 0 (official): none
 	x           []T // the head's input [e ; s] when d > 0 (rows×(V+D))
 	de          []T // ∂L/∂e taken from the head's input gradient when d > 0
@@ -36,21 +38,23 @@ func newPolicyNet[T nn.Float](c Config, d, a int) *policyNet[T] {
 	if c.PolicySeesSelf {
 		sd = d
 	}
+	agg := newRelPool[T](c.relationPooling(), c.ValueDim)
+	v := agg.out()
 	return &policyNet[T]{
 		value: nn.NewMLPOf(nn.NewReLUOf[T], d, c.Hidden, c.ValueDim),
-		head:  nn.NewMLPOf(nn.NewReLUOf[T], c.ValueDim+sd, c.Hidden, a),
-		agg:   nn.AggregateOf[T]{Dim: c.ValueDim},
+		head:  nn.NewMLPOf(nn.NewReLUOf[T], v+sd, c.Hidden, a),
+		agg:   agg,
 		logp:  nn.LogSoftmaxOf[T]{N: a},
 		a:     a,
-		v:     c.ValueDim,
+		v:     v,
 		d:     sd,
 	}
 }
 
-// embed returns e (rows×V) for entity rows ents (rows·E×D) weighted by the
-// relation graph g (rows×E).
-func (p *policyNet[T]) embed(e int, ents, g []T) []T {
-	return p.agg.Forward(e, g, p.value.Forward(ents))
+// embed returns e (rows×V) for entity rows ents (rows·E×D) pooled under
+// the relation graph g (rows×E); present (rows·E) are the rows observed.
+func (p *policyNet[T]) embed(e int, ents, g []T, present []bool) []T {
+	return p.agg.forward(e, g, p.value.Forward(ents), present)
 }
 
 // headInput returns the head's input for the embeddings emb (rows×V): emb
@@ -92,17 +96,18 @@ func (p *policyNet[T]) embedGrad(dx []T) []T {
 	return p.de
 }
 
-// forward returns log π (rows×A_k); self (rows×D) are the agents' own rows,
-// read only when the policy sees them.
-func (p *policyNet[T]) forward(e int, ents, g, self []T) []T {
-	p.lp = p.logp.Forward(p.head.Forward(p.headInput(p.embed(e, ents, g), self)))
+// forward returns log π (rows×A_k); present (rows·E) marks the entity
+// rows observed; self (rows×D) are the agents' own rows, read only when the
+// policy sees them.
+func (p *policyNet[T]) forward(e int, ents, g []T, present []bool, self []T) []T {
+	p.lp = p.logp.Forward(p.head.Forward(p.headInput(p.embed(e, ents, g, present), self)))
 	return p.lp
 }
 
 // backward takes ∂L/∂log π and accumulates the gradients of head and value.
 func (p *policyNet[T]) backward(dlogp []T) {
 	de := p.embedGrad(p.head.Backward(p.logp.Backward(dlogp)))
-	_, dv := p.agg.Backward(de)
+	_, dv := p.agg.backward(de)
 	p.value.Backward(dv)
 }
 
@@ -110,7 +115,7 @@ func (p *policyNet[T]) backward(dlogp []T) {
 // parameter gradients are accumulated too (callers discard them); the value
 // net is not visited.
 func (p *policyNet[T]) backwardGraph(dlogp []T) []T {
-	dg, _ := p.agg.Backward(p.embedGrad(p.head.Backward(p.logp.Backward(dlogp))))
+	dg, _ := p.agg.backward(p.embedGrad(p.head.Backward(p.logp.Backward(dlogp))))
 	return dg
 }
 
@@ -211,7 +216,7 @@ func (a *ActorOf[T]) forward(enc *replay.Encoding, rows int, self, ents []float6
 			continue
 		}
 		entsK, gK := rs.TypeSlices(t, rs.Ents, g)
-		p.forward(e, entsK, gK, rs.TypeSelf(t, rs.Self))
+		p.forward(e, entsK, gK, typeMask(rs, t, rs.Mask), rs.TypeSelf(t, rs.Self))
 	}
 }
 

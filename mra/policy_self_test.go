@@ -170,7 +170,7 @@ func TestPolicySeesSelfHead(t *testing.T) {
 			var out []float64
 			for r := range rows {
 				p := nets.policy[enc.Type[r%enc.N]]
-				out = append(out, p.forward(e, b.Ents[r*e*d:(r+1)*e*d], b.Graph[r*e:(r+1)*e], self[r*d:(r+1)*d])...)
+				out = append(out, p.forward(e, b.Ents[r*e*d:(r+1)*e*d], b.Graph[r*e:(r+1)*e], b.Mask[r*e:(r+1)*e], self[r*d:(r+1)*d])...)
 			}
 			return out
 		}
@@ -189,7 +189,7 @@ func TestPolicySeesSelfHead(t *testing.T) {
 		tc.m.act.LogProbs(enc, rows, b.Self[:rows*d], b.Ents[:rows*e*d], b.Mask[:rows*e], z, lp, graph)
 		for r := range rows {
 			p := nets.policy[enc.Type[r%enc.N]]
-			want := p.forward(e, b.Ents[r*e*d:(r+1)*e*d], graph[r*e:(r+1)*e], b.Self[r*d:(r+1)*d])
+			want := p.forward(e, b.Ents[r*e*d:(r+1)*e*d], graph[r*e:(r+1)*e], b.Mask[r*e:(r+1)*e], b.Self[r*d:(r+1)*d])
 			for a := range p.a {
 				if math.Abs(lp[r*enc.A+a]-want[a]) > 1e-12 {
 					t.Fatalf("PolicySeesSelf %v: row %d: LogProbs %v, one-row forward %v", tc.m.cfg.PolicySeesSelf, r, lp[r*enc.A:r*enc.A+p.a], want)
@@ -274,7 +274,7 @@ func TestPolicyLossKnownAnswer(t *testing.T) {
 						if !b.Alive[src] {
 							continue
 						}
-						lp := nets.policy[enc.Type[i]].forward(e, b.Ents[src*e*d:(src+1)*e*d], b.Graph[src*e:(src+1)*e], b.Self[src*d:(src+1)*d])
+						lp := nets.policy[enc.Type[i]].forward(e, b.Ents[src*e*d:(src+1)*e*d], b.Graph[src*e:(src+1)*e], b.Mask[src*e:(src+1)*e], b.Self[src*d:(src+1)*d])
 						loss += lp[m.rec.act[c][r]] * m.rec.coef[c][r] / float64(b.Size)
 						for _, l := range lp {
 							ent -= math.Exp(l) * l

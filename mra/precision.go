@@ -21,7 +21,7 @@ type trainable interface {
 	Params(dst []float64) []float64
 	SetParams(p []float64) error
 	SyncTargets()
-	resetOptimizers() error
+	clearOptimizers()
 	SampleLatents(desc []float64, rng *rand.Rand, z []float64)
 	Act(enc *replay.Encoding, rows int, self, ents []float64, present []bool, z []float64, rng *rand.Rand, actions []int, graph []float64)
 	UpdateCritic(b *replay.Batch) float64

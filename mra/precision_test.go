@@ -101,6 +101,22 @@ func TestFloat32MatchesFloat64(t *testing.T) {
 			c.PolicySeesSelf, c.CriticSeesSelf, c.RecomputeNextGraph, c.Baseline = true, true, true, true
 			return c
 		}},
+		{"tag corrected pool-sum", learnertest.TagSpec, func() Config {
+			c := DefaultConfig()
+			if err := c.ApplyVariant(VariantCorrected); err != nil {
+				panic(err)
+			}
+			c.RelationPooling, c.MIWeight = PoolingSum, 3
+			return c
+		}},
+		{"resource n=3 corrected pool-mean+logcount+self", func(t testing.TB) *env.Spec { return learnertest.ResourceSpec(t, 3) }, func() Config {
+			c := DefaultConfig()
+			if err := c.ApplyVariant(VariantCorrected); err != nil {
+				panic(err)
+			}
+			c.RelationPooling, c.PolicySeesSelf = PoolingMeanLogCount, true
+			return c
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tc.cfg()
@@ -213,9 +229,13 @@ func TestFloat32Workers(t *testing.T) {
 // TestFloat32ZeroAllocs checks a float32 update cycle and acting allocate
 // nothing once warm, at 1 and 2 workers.
 func TestFloat32ZeroAllocs(t *testing.T) {
-	for _, w := range []int{1, 2} {
+	for _, w := range []int{1, 2, 3, 4} { // 3, 4: 1 and 2 workers with a count-aware relation pooling
 		cfg := tinyConfig()
 		cfg.RecomputeNextGraph = true
+		if w > 2 {
+			w -= 2
+			cfg.Variant, cfg.RelationPooling, cfg.MIWeight = VariantCorrected, PoolingMeanLogCount, 2
+		}
 		_, m, enc := pairModels(t, cfg, learnertest.TagSpec(t), 2, 101)
 		m.SetWorkers(w)
 		b := learnertest.RandomBatch(rand.New(rand.NewPCG(102, 102)), enc, 64, cfg.Latents)

@@ -279,3 +279,34 @@ func TestOfficialInit(t *testing.T) {
 	def("ω", n.cls.Layers...)
 	xavier("v_ω", n.clsValue)
 }
+
+// TestReptileRoundAllocs: after the first meta-round, Reptile's meta-steps
+// (θ₀ and θ_k copied out, the optimizers reset, the meta-step applied)
+// allocate nothing, with and without KeepMoments.
+func TestReptileRoundAllocs(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		tr := reptileTrainer(t, func(c *Config) { c.KeepMoments = keep; c.InnerCycles = 1 })
+		for range 2 {
+			if _, err := tr.PlayRound(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := tr.Learner().(*reptileTrainee)
+		meta := func() {
+			r.BeginRound()
+			for range 2 {
+				if err := r.BeginPopulation(); err != nil {
+					t.Fatal(err)
+				}
+				r.EndPopulation()
+			}
+			if err := r.EndRound(2); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := testing.AllocsPerRun(10, meta); n != 0 {
+			t.Errorf("keep moments %v: a meta-round's steps allocate %v times, want 0", keep, n)
+		}
+		tr.Close()
+	}
+}

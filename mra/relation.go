@@ -1,6 +1,9 @@
 package mra
 
 import (
+	"math"
+	"slices"
+
 	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/nn"
 )
@@ -25,6 +28,7 @@ type multiGraph[T nn.Float] struct {
 	attn       []nn.AttentionOf[T]
 	dk, dq     []T // ∂L/∂key_self output (rows×K·HeadDim), ∂L/∂query_others output (rows·E×K·HeadDim)
 	z          [][]T
+	kf, qf     []T // key_self (rows×K·HeadDim) and query_others (rows·E×K·HeadDim) outputs of the last forward
 }
 
 // forward returns g_l (rows×E) for l = 0 … len(z)−1, with z[l] the rows×K
@@ -38,6 +42,7 @@ func (mg *multiGraph[T]) forward(rel *nn.RelationNetOf[T], e int, self, ents []T
 	mg.z = z
 	kf := rel.Key.Forward(self)
 	qf := rel.Query.Forward(ents)
+	mg.kf, mg.qf = kf, qf
 	for l, zl := range z {
 		k := mg.kmix[l].Forward(1, kf, zl)
 		q := mg.qmix[l].Forward(e, qf, zl)
@@ -85,4 +90,79 @@ func headMixAdd[T nn.Float](dx, dy, z []T, m, heads, dim int) {
 			}
 		}
 	}
+}
+
+// headSpread measures how different the K heads of the last forward
+// attend: for each alive row r that observes at least one entity row, the
+// attention of every head h over the present rows j,
+//
+//	a_h(j) = softmax_j(scale·key_self(self_r)_h · query_others(ent_rj)_h),
+//
+// (the relation graph g_r when z_r is head h's one-hot), and their mean
+// pairwise total-variation distance (meanPairwiseTV). It returns the sum
+// of that distance over the rows and the number of rows; dist is scratch.
+// The graphs g_l of the forward are not read or changed.
+func (mg *multiGraph[T]) headSpread(rel *nn.RelationNetOf[T], e int, present, alive []bool, dist *[]float64) (sum, rows float64) {
+	heads, dim := rel.Heads, rel.HeadDim
+	scale := rel.Scale()
+	*dist = chunk.Grow(*dist, heads*e)
+	d := *dist
+	for r, ok := range alive {
+		mask := present[r*e : (r+1)*e]
+		if !ok || !slices.Contains(mask, true) {
+			continue
+		}
+		for h := range heads {
+			k := mg.kf[(r*heads+h)*dim : (r*heads+h+1)*dim]
+			row := d[h*e : (h+1)*e]
+			top := math.Inf(-1)
+			for j, p := range mask {
+				row[j] = 0
+				if !p {
+					continue
+				}
+				q := mg.qf[((r*e+j)*heads+h)*dim : ((r*e+j)*heads+h+1)*dim]
+				var s float64
+				for t, v := range k {
+					s += float64(v) * float64(q[t])
+				}
+				row[j] = scale * s
+				top = max(top, row[j])
+			}
+			var z float64
+			for j, p := range mask {
+				if p {
+					row[j] = math.Exp(row[j] - top)
+					z += row[j]
+				}
+			}
+			for j := range row {
+				row[j] /= z
+			}
+		}
+		sum += meanPairwiseTV(d, heads, e)
+		rows++
+	}
+	return sum, rows
+}
+
+// meanPairwiseTV returns the mean, over the k(k−1)/2 pairs h < h' of the
+// k distributions p_h = p[h·n : (h+1)·n], of their total-variation
+// distance ½·Σ_j |p_h(j) − p_h'(j)|: 0 when every distribution is the
+// same, 1 when their supports are pairwise disjoint. It is 0 for k < 2.
+func meanPairwiseTV(p []float64, k, n int) float64 {
+	if k < 2 {
+		return 0
+	}
+	var sum float64
+	for h := range k {
+		for h2 := h + 1; h2 < k; h2++ {
+			var tv float64
+			for j := range n {
+				tv += math.Abs(p[h*n+j] - p[h2*n+j])
+			}
+			sum += tv / 2
+		}
+	}
+	return sum / float64(k*(k-1)/2)
 }

@@ -306,7 +306,7 @@ func (r *ResponseNet) Forward(in []float64) []float64 {
 func (r *ResponseNet) Backward(dout []float64) {
 	p := r.actor.n.policy[r.typ]
 	de := p.embedGrad(p.head.Backward(p.logp.Backward(dout)))
-	dg, dv := p.agg.Backward(de)
+	dg, dv := p.agg.backward(de)
 	p.value.Backward(dv)
 	r.actor.n.rel.Backward(dg)
 }

@@ -48,6 +48,13 @@ type Settings struct {
 	ClassifierCrossPairing bool `json:"classifier_cross_pairing"` // `classifier_cross_pairing`: the classifier pairs g with another sample's values (Q5); official true, corrected false
 	DoubleClipRelation     bool `json:"double_clip_relation"`     // `double_clip_relation`: clip φ's gradient twice (Q4); official true, corrected false
 
+	// Switches of the corrected variant only (Config.MIWeight,
+	// Config.RelationPooling): variant "official" refuses any value but the
+	// official one. Unset they are zero and left out of run.json, so the
+	// records of runs started before the keys existed still match.
+	MIWeight        float64 `json:"mi_weight,omitempty"`        // `mi_weight`: w in φ's loss −w·r_MI, > 0; default 1
+	RelationPooling string  `json:"relation_pooling,omitempty"` // `relation_pooling`: "softmax", "sum" or "mean+logcount"; default "softmax"
+
 	MetaLR      float64 `json:"meta_lr"`      // `meta_lr`: Reptile's outer step size ε; default 0.1
 	InnerCycles int     `json:"inner_cycles"` // `inner_cycles`: Reptile's rounds per population between meta-steps; default 1
 	// KeepMoments carries Reptile's Adam moments from one game's inner loop
@@ -144,7 +151,7 @@ var settingsKeys = []string{"gamma", "pi_lr", "q_lr", "weight_decay", "batch_siz
 	"steps_per_update", "num_updates", "reward_scale", "latents", "resamples", "grad_clip", "prior_temperature",
 	"baseline", "per_agent_critic_loss", "recompute_next_graph", "policy_sees_self", "critic_sees_self",
 	"meta_lr", "variant", "target_action_at_obs", "terminal_entropy", "classifier_cross_pairing",
-	"double_clip_relation", "inner_cycles", "keep_moments", "replay", "precision"}
+	"double_clip_relation", "mi_weight", "relation_pooling", "inner_cycles", "keep_moments", "replay", "precision"}
 
 // decodeSettings implements learner.Algorithm.Decode for the algorithm
 // named name.
@@ -184,6 +191,8 @@ func (a *Settings) decode(k learner.Keys) {
 	k.Bool("terminal_entropy", &a.TerminalEntropy)
 	k.Bool("classifier_cross_pairing", &a.ClassifierCrossPairing)
 	k.Bool("double_clip_relation", &a.DoubleClipRelation)
+	k.Float("mi_weight", &a.MIWeight, 0, inf, true, true)
+	k.String("relation_pooling", &a.RelationPooling, RelationPoolings...)
 	k.Float("meta_lr", &a.MetaLR, 0, 1, true, false)
 	k.Int("inner_cycles", &a.InnerCycles, 1, 1e6)
 	k.Bool("keep_moments", &a.KeepMoments)
@@ -192,11 +201,22 @@ func (a *Settings) decode(k learner.Keys) {
 	a.checkKeys(k)
 }
 
-// checkKeys rejects keys the chosen algorithm would silently ignore:
-// keep_moments outside Reptile.
+// checkKeys rejects keys the chosen algorithm would silently ignore
+// (keep_moments outside Reptile) and switches of the corrected variant
+// set to a value the official code does not have under variant
+// "official".
 func (a *Settings) checkKeys(k learner.Keys) {
 	if k.Has("keep_moments") && a.Name != AlgoReptile {
 		k.Fail("keep_moments", "", `keep_moments is Reptile's (its Adam moments across games); algo %q never resets its moments`, a.Name)
+	}
+	if a.Variant != VariantOfficial {
+		return
+	}
+	if k.Has("mi_weight") && a.MIWeight != 1 {
+		k.Fail("mi_weight", "", `mi_weight = %v departs from the official code (weight 1): it is a switch of variant %q`, a.MIWeight, VariantCorrected)
+	}
+	if k.Has("relation_pooling") && a.RelationPooling != PoolingSoftmax {
+		k.Fail("relation_pooling", "", `relation_pooling = %q departs from the official code (%q): it is a switch of variant %q`, a.RelationPooling, PoolingSoftmax, VariantCorrected)
 	}
 }
 
@@ -212,6 +232,7 @@ func (a *Settings) Config() Config {
 	cfg.MetaLR, cfg.InnerCycles, cfg.KeepMoments = a.MetaLR, a.InnerCycles, a.KeepMoments
 	cfg.Variant, cfg.TargetActionAtObs, cfg.TerminalEntropy = a.Variant, a.TargetActionAtObs, a.TerminalEntropy
 	cfg.ClassifierCrossPairing, cfg.DoubleClipRelation = a.ClassifierCrossPairing, a.DoubleClipRelation
+	cfg.MIWeight, cfg.RelationPooling = a.MIWeight, a.RelationPooling
 	cfg.Replay = a.Replay
 	cfg.Precision = a.Precision
 	return cfg

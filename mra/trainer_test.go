@@ -3,6 +3,7 @@ package mra_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"github.com/mrasim/mrasim/agents/learner"
 	"github.com/mrasim/mrasim/agents/learner/learnertest"
@@ -406,7 +407,15 @@ func TestResumeMidIntervalIsExact(t *testing.T) {
 		if a == nil || b == nil || *a != *b || !reflect.DeepEqual(want[i].PriorEntropy, got[i].PriorEntropy) {
 			t.Errorf("metrics %d: accuracy %v vs %v, prior entropy %v vs %v", i, deref(a), deref(b), want[i].PriorEntropy, got[i].PriorEntropy)
 		}
+		if want[i].Modes == nil || want[i].Modes.HeadSpread == nil || !reflect.DeepEqual(want[i].Modes, got[i].Modes) {
+			t.Errorf("metrics %d: mode diagnostics %s vs %s", i, jsonOf(want[i].Modes), jsonOf(got[i].Modes))
+		}
 	}
+}
+
+func jsonOf(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 func deref(p *float64) any {

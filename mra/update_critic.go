@@ -55,9 +55,9 @@ func (m *ModelOf[T]) criticChunk(wk *worker[T], c, s0, s1 int, st *[4]float64) {
 
 	// a' ~ π⁻(· | o', g'), or, with TargetActionAtObs (official, Q1),
 	// a' ~ π⁻(· | o, g): the target policy sees o and the stored g.
-	aSelf, aEnts, aGraph := rs.NextSelf, rs.NextEnts, gNext
+	aSelf, aEnts, aMask, aGraph := rs.NextSelf, rs.NextEnts, rs.NextMask, gNext
 	if m.cfg.TargetActionAtObs {
-		aSelf, aEnts, aGraph = rs.Self, rs.Ents, rs.Graph
+		aSelf, aEnts, aMask, aGraph = rs.Self, rs.Ents, rs.Mask, rs.Graph
 	}
 	wk.act = chunk.Grow(wk.act, nr)
 	wk.lp = chunk.Grow(wk.lp, nr)
@@ -67,7 +67,7 @@ func (m *ModelOf[T]) criticChunk(wk *worker[T], c, s0, s1 int, st *[4]float64) {
 			continue
 		}
 		entsK, gK := rs.TypeSlices(t, aEnts, aGraph)
-		p.forward(e, entsK, gK, rs.TypeSelf(t, aSelf))
+		p.forward(e, entsK, gK, typeMask(rs, t, aMask), rs.TypeSelf(t, aSelf))
 		for r := lo; r < hi; r++ {
 			lp := p.row(r - lo)
 			wk.act[r] = m.inj.action(drawCritic, s0+rs.Sample[r], rs.Agent[r], rs.N, sampleLogp(wk.rng, lp, wk.prob[:p.a]))

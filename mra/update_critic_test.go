@@ -62,10 +62,10 @@ func criticByHand(m *Model, b *replay.Batch, seed uint64) (y []float64, loss flo
 		g := online.rel.Forward(e, b.NextSelf[r*d:(r+1)*d], b.NextEnts[r*e*d:(r+1)*e*d], b.Latent[r*k:(r+1)*k], b.NextMask[r*e:(r+1)*e])
 		copy(gNext[r*e:(r+1)*e], g)
 		if cfg.TargetActionAtObs { // Q1: π⁻ at o with the stored g
-			lp[r] = slices.Clone(target.policy[enc.Type[r%n]].forward(e, b.Ents[r*e*d:(r+1)*e*d], b.Graph[r*e:(r+1)*e], b.Self[r*d:(r+1)*d]))
+			lp[r] = slices.Clone(target.policy[enc.Type[r%n]].forward(e, b.Ents[r*e*d:(r+1)*e*d], b.Graph[r*e:(r+1)*e], b.Mask[r*e:(r+1)*e], b.Self[r*d:(r+1)*d]))
 			continue
 		}
-		lp[r] = slices.Clone(target.policy[enc.Type[r%n]].forward(e, b.NextEnts[r*e*d:(r+1)*e*d], gNext[r*e:(r+1)*e], b.NextSelf[r*d:(r+1)*d]))
+		lp[r] = slices.Clone(target.policy[enc.Type[r%n]].forward(e, b.NextEnts[r*e*d:(r+1)*e*d], gNext[r*e:(r+1)*e], b.NextMask[r*e:(r+1)*e], b.NextSelf[r*d:(r+1)*d]))
 	}
 
 	next := make([]int, rows0)

@@ -43,6 +43,15 @@ func gradCases() []gradCase {
 		{"tag-two-types/both-see-self-recompute", learnertest.TagSpec, func(c *Config) {
 			c.PolicySeesSelf, c.CriticSeesSelf, c.RecomputeNextGraph = true, true, true
 		}},
+		{"one-type/prior-temperature-1.5", learnertest.TinySpec, func(c *Config) { c.PriorTemperature = 1.5 }},
+		{"one-type/pool-sum", learnertest.TinySpec, func(c *Config) { c.Variant, c.RelationPooling = VariantCorrected, PoolingSum }},
+		{"one-type/pool-mean+logcount", learnertest.TinySpec, func(c *Config) { c.Variant, c.RelationPooling = VariantCorrected, PoolingMeanLogCount }},
+		{"tag-two-types/pool-sum-recompute", learnertest.TagSpec, func(c *Config) {
+			c.Variant, c.RelationPooling, c.RecomputeNextGraph = VariantCorrected, PoolingSum, true
+		}},
+		{"tag-two-types/pool-mean+logcount-policy-sees-self", learnertest.TagSpec, func(c *Config) {
+			c.Variant, c.RelationPooling, c.PolicySeesSelf = VariantCorrected, PoolingMeanLogCount, true
+		}},
 	}
 }
 

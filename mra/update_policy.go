@@ -31,6 +31,8 @@ func (m *ModelOf[T]) UpdatePolicies(b *replay.Batch) (loss, entropy float64) {
 		entropy = sum[1] / sum[2]
 	}
 	m.stats.PolicyLoss, m.stats.Entropy = sum[0], entropy
+	sp := m.groups[groupPolicy]
+	m.stats.ActorGrad = norm(m.grad[sp.lo:sp.hi])
 	m.present = chunk.Grow(m.present, len(m.typeSpan))
 	clear(m.present)
 	for _, k := range b.Enc.Type {
@@ -57,7 +59,7 @@ func (m *ModelOf[T]) policyChunk(wk *worker[T], c, s0, s1 int, st *[4]float64) {
 			continue
 		}
 		entsK, gK := rs.TypeSlices(t, rs.Ents, rs.Graph)
-		p.forward(e, entsK, gK, rs.TypeSelf(t, rs.Self))
+		p.forward(e, entsK, gK, typeMask(rs, t, rs.Mask), rs.TypeSelf(t, rs.Self))
 		for r := lo; r < hi; r++ {
 			draw := sampleLogp(wk.rng, p.row(r-lo), wk.prob[:p.a])
 			wk.act[r] = m.rec.sampled(c, r, m.inj.action(drawPolicy, s0+rs.Sample[r], rs.Agent[r], rs.N, draw))

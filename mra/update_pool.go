@@ -140,9 +140,14 @@ func (m *ModelOf[T]) runChunk(w, c int) {
 	s0, s1 := chunk.Range(c, j.b.Size)
 	sp := m.groups[j.group]
 	m.chunkStat[c] = [4]float64{}
+	tp := m.groups[groupPolicy]
+	if j.phase == phaseRelation {
+		m.chunkTGrad[c] = chunk.Grow(m.chunkTGrad[c], tp.hi-tp.lo)
+	}
 	if s0 == s1 {
 		clear(m.chunkGrad[c][sp.lo:sp.hi])
 		clear(m.chunkDZ[c])
+		clear(m.chunkTGrad[c])
 		return
 	}
 	clear(wk.grad)
@@ -160,6 +165,9 @@ func (m *ModelOf[T]) runChunk(w, c int) {
 		m.chunkDZ[c] = m.priorChunk(wk, s0, s1, st, m.chunkDZ[c])
 	}
 	copy(m.chunkGrad[c][sp.lo:sp.hi], wk.grad[sp.lo:sp.hi])
+	if j.phase == phaseRelation {
+		copy(m.chunkTGrad[c], wk.tgrad[tp.lo:tp.hi])
+	}
 }
 
 // run runs phase ph of group g on b and reduces the chunk gradients into
@@ -310,9 +318,17 @@ type UpdateStats struct {
 	PolicyLoss   float64 // UpdatePolicies' loss
 	Entropy      float64 // mean policy entropy over alive rows
 	MI           float64 // r_MI, the estimate of I(z; a | o)
-	RelationNorm float64 // φ's gradient norm before clipping
+	RelationNorm float64 // φ's gradient norm before clipping: ‖∂(−w·r_MI)/∂φ‖
 	CE           float64 // the classifier's cross-entropy; log M − CE bounds I(m; z) from below
 	Accuracy     float64 // the classifier's accuracy on the batch
+
+	// Mode diagnostics (docs/algorithms/mra.md, "Mode diagnostics"),
+	// measured by the updates without changing any of their numbers.
+	ActorGrad      float64 // ‖∂(actor loss)/∂θ‖ of the latest policy step (never clipped)
+	MIGradActor    float64 // ‖∂r_MI/∂θ⁻‖: the policies' gradient of r_MI, at the target policies it evaluates
+	MIGradRelation float64 // ‖∂r_MI/∂φ‖, before the weight w and the clip
+	RelationDecay  float64 // WeightDecay·‖φ‖: the L2 term Adam adds to φ's gradient
+	HeadSpread     float64 // mean over agent rows of the mean pairwise total variation between the K heads' attention
 }
 
 // Stats returns the figures of the latest updates.

@@ -145,7 +145,42 @@ func LoadGrid(path string) (*Grid, error) {
 // The grid is held to the limits of a scenario file (MaxFileSize,
 // MaxNesting, MaxValues, MaxKeys) before it is decoded.
 func ParseGrid(file string, src []byte, read func(path string) ([]byte, error)) (*Grid, error) {
+	return ParseGridSet(file, src, read, nil)
+}
+
+// LoadGridSet is LoadGrid with the command line's --set overrides applied
+// to every scenario file of the grid, as if each key were written in each
+// file (see ParseGridSet).
+func LoadGridSet(path string, sets []string) (*Grid, error) {
+	src, err := ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGridSet(path, src, ReadFile, sets)
+}
+
+// ParseGridSet is ParseGrid with --set overrides: each is applied to
+// every scenario file the grid names before its runs are built, and
+// checked there exactly as ParseSet checks it (its problems name the
+// --set). The grid's [algorithms.LABEL] tables and [eval] then override
+// the scenarios as they override the files, so an override of a key the
+// grid sets for every run would do nothing and is refused, as are seed
+// (the grid's seeds set each run's), name (it names the scenario's
+// folder), out (sweep --out sets the folder) and, in a grid with a
+// ladder, train.episodes (the rungs set the budgets).
+func ParseGridSet(file string, src []byte, read func(path string) ([]byte, error), sets []string) (*Grid, error) {
 	d := &decoder{file: file, what: "grid file", lines: strings.Split(string(src), "\n")}
+	for _, text := range sets {
+		o, err := parseOverride(text)
+		if err != nil {
+			d.errs = append(d.errs, &Error{File: file, Msg: err.Error(), Err: err})
+			continue
+		}
+		d.gridSets = append(d.gridSets, o)
+	}
+	if len(d.errs) > 0 {
+		return nil, d.errs
+	}
 	if !d.checkLimits(string(src)) {
 		return nil, d.errs
 	}
@@ -182,6 +217,7 @@ func (d *decoder) grid(raw map[string]any, read func(string) ([]byte, error)) *G
 		}
 	}
 
+	d.checkGridSets(g, eval, overrides)
 	if len(d.errs) > 0 || len(g.Seeds) == 0 {
 		return g
 	}

@@ -24,7 +24,17 @@ func (d *decoder) gridScenario(path, file string, read func(string) ([]byte, err
 	if !d.spend(path, len(src)) {
 		return GridScenario{}, false
 	}
-	base, err := Parse(file, src)
+	var base *Scenario
+	if len(d.gridSets) == 0 {
+		base, err = Parse(file, src)
+	} else {
+		texts := make([]string, len(d.gridSets))
+		for i, o := range d.gridSets {
+			texts[i] = o.text
+		}
+		// The scenario with the overrides, as train --set reads it.
+		base, src, err = ParseSet(file, src, texts)
+	}
 	if err != nil {
 		var list ErrorList
 		if errors.As(err, &list) {
@@ -116,6 +126,58 @@ func (d *decoder) gridScenario(path, file string, read func(string) ([]byte, err
 	}
 	sc.Seen, sc.Unseen = seen, unseen
 	return sc, len(d.errs) == before
+}
+
+// checkGridSets refuses the --set overrides that would change nothing or
+// break the grid: keys the grid sets itself for every run (seed, name,
+// out; an [eval] key of the grid's [eval]; the evaluation populations when
+// the grid gives eval.seen or eval.unseen; an [algo] or [train] key that
+// every algorithm table sets; train.episodes under a ladder).
+func (d *decoder) checkGridSets(g *Grid, eval map[string]any, overrides map[string]map[string]any) {
+	setByAll := func(table, key string) bool {
+		if len(g.Algorithms) == 0 {
+			return false
+		}
+		for _, l := range g.Algorithms {
+			t := overrides[l]
+			if table == "train" {
+				t, _ = t["train"].(map[string]any)
+			}
+			if _, ok := t[key]; !ok {
+				return false
+			}
+		}
+		return true
+	}
+	for _, o := range d.gridSets {
+		key, top := strings.Join(o.path, "."), o.path[0]
+		var why string
+		switch {
+		case key == "seed":
+			why = "the grid's seeds set every run's seed"
+		case key == "name":
+			why = "a scenario's name names its folder of runs: set it in the scenario file"
+		case key == "out":
+			why = "the sweep writes its runs under the grid's out or --out"
+		case top == "eval" && len(o.path) == 1:
+			why = "give the [eval] keys one by one, such as eval.episodes=50"
+		case top == "eval" && o.path[1] == "populations" && (eval["seen"] != nil || eval["unseen"] != nil):
+			why = "the grid's eval.seen and eval.unseen set the evaluation populations: change them in the grid"
+		case top == "eval" && eval[o.path[1]] != nil:
+			why = fmt.Sprintf("the grid's [eval] sets %s for every run, which overrides the scenarios: change it in the grid", key)
+		case (top == "algo" || top == "train") && len(o.path) == 2 && setByAll(top, o.path[1]):
+			home := "algorithms.LABEL." + o.path[1]
+			if top == "train" {
+				home = "algorithms.LABEL.train." + o.path[1]
+			}
+			why = fmt.Sprintf("every algorithm of the grid sets %s (%s), which overrides the scenarios: change it in the grid", key, home)
+		case key == "train.episodes" && len(g.Ladder) > 0:
+			why = "the grid's ladder sets every run's budget"
+		}
+		if why != "" {
+			d.errs = append(d.errs, &Error{File: d.file, Key: "--set " + o.text, Msg: why})
+		}
+	}
 }
 
 // gridDoc builds and validates the scenario document of one run (label ""

@@ -19,7 +19,7 @@ import (
 var schemaTables = map[string][]string{
 	"":      {"name", "seed", "out", "game", "train", "eval", "algo"},
 	"game":  {"name", "params"},
-	"train": {"populations", "episodes", "parallel_envs", "log_every", "checkpoint_every"},
+	"train": {"populations", "episodes", "parallel_envs", "log_every", "checkpoint_every", "curriculum", "curriculum_window", "curriculum_threshold"},
 	"eval":  {"populations", "episodes", "adapt_steps", "adapt_episodes", "br_episodes", "nashconv", "br"},
 	"eval.br": {"episodes", "episodes_per_agent", "select_episodes", "test_episodes", "batch", "epochs", "minibatches", "hidden",
 		"lr", "optimizer", "clip", "gamma", "lambda", "entropy", "grad_clip", "value_warmup", "from_scratch",
@@ -141,6 +141,7 @@ type decoder struct {
 	paramsBad bool              // the game's parameters were refused: check populations without them
 	gridBytes int               // bytes of scenario files and run documents a grid has made (see MaxGridBytes)
 	set       map[string]string // key path → the --set that gave its value (see ParseSet)
+	gridSets  []override        // a grid's --set overrides, applied to each of its scenarios (see ParseGridSet)
 }
 
 func (d *decoder) syntax(src string, err error) {
@@ -260,11 +261,12 @@ func (d *decoder) table(path string, v any) map[string]any {
 
 func (d *decoder) scenario(raw map[string]any) *Scenario {
 	s := &Scenario{
-		File:  d.file,
-		Name:  strings.TrimSuffix(filepath.Base(d.file), filepath.Ext(d.file)),
-		Seed:  DefaultSeed,
-		Out:   DefaultOut,
-		Train: Train{Episodes: DefaultEpisodes, ParallelEnvs: DefaultParallelEnvs, LogEvery: DefaultLogEvery, CheckpointEvery: DefaultCheckpoint},
+		File: d.file,
+		Name: strings.TrimSuffix(filepath.Base(d.file), filepath.Ext(d.file)),
+		Seed: DefaultSeed,
+		Out:  DefaultOut,
+		Train: Train{Episodes: DefaultEpisodes, ParallelEnvs: DefaultParallelEnvs, LogEvery: DefaultLogEvery, CheckpointEvery: DefaultCheckpoint,
+			Curriculum: learner.Curriculum{Mode: learner.CurriculumNone, Window: learner.DefaultCurriculumWindow, Threshold: learner.DefaultCurriculumThreshold}},
 		Eval: Eval{Episodes: DefaultEvalEpisodes, AdaptSteps: DefaultAdaptSteps, AdaptEpisodes: DefaultAdaptEps, BREpisodes: DefaultBREpisodes,
 			NashConv: "auto", BR: EvalBR{EpisodesPerAgent: DefaultBRPerAgent, Search: true, SearchRollouts: DefaultSearchRollouts, SearchHorizon: DefaultSearchHorizon, SearchMaxAgents: DefaultSearchMaxAgents, SearchHold: DefaultSearchHold}},
 	}
@@ -303,6 +305,9 @@ func (d *decoder) scenario(raw map[string]any) *Scenario {
 	d.int(train, "train", "parallel_envs", &s.Train.ParallelEnvs, closed(1, 4096))
 	d.int(train, "train", "log_every", &s.Train.LogEvery, closed(1, 1e9))
 	d.int(train, "train", "checkpoint_every", &s.Train.CheckpointEvery, closed(1, 1e9))
+	d.str(train, "train", "curriculum", &s.Train.Curriculum.Mode, learner.CurriculumModes...)
+	d.int(train, "train", "curriculum_window", &s.Train.Curriculum.Window, closed(1, 1e6))
+	d.float(train, "train", "curriculum_threshold", &s.Train.Curriculum.Threshold, closed(0, 100))
 	if _, ok := train["populations"]; !ok {
 		d.fail("train.populations", nil, `missing: list the training populations, e.g. populations = ["agents=3", "agents=6"]`)
 	} else if gameOK {

@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	_ "github.com/mrasim/mrasim/maddpg" // registers maddpg for the shipped scenarios and grids
@@ -127,12 +128,19 @@ func TestErrors(t *testing.T) {
 		{"unknown table key", minimal + "episods = 3\n", `f.toml:7:1: train.episods: unknown key (did you mean "train.episodes"?); allowed in [train]: populations, episodes, parallel_envs, log_every, checkpoint_every`},
 		{"unknown table", minimal + "[trian]\nx = 1\n", `f.toml:7:2: trian: unknown key (did you mean "train"?); allowed at the top level: name, seed, out, game, train, eval, algo`},
 		{"out of range", minimal + "episodes = 0\n", `f.toml:7:1: train.episodes: 0 is out of range: want an integer in [1, 1e+09]`},
+		{"curriculum", minimal + "curriculum = \"doubled\"\n", `f.toml:7:1: train.curriculum: "doubled" is not allowed: want one of none, doubling`},
+		{"curriculum window", minimal + "curriculum = \"doubling\"\ncurriculum_window = 0\n", `f.toml:8:1: train.curriculum_window: 0 is out of range: want an integer in [1, 1e+06]`},
+		{"curriculum threshold", minimal + "curriculum_threshold = -0.5\n", `f.toml:7:1: train.curriculum_threshold: -0.5 is out of range: want a number in [0, 100]`},
 		{"wrong type", minimal + "episodes = \"many\"\n", `f.toml:7:1: train.episodes: got string "many", want an integer in [1, 1e+09]`},
 		{"float range", minimal + "[algo]\ngamma = 1.5\n", `f.toml:8:1: algo.gamma: 1.5 is out of range: want a number in (0, 1]`},
 		{"enum", minimal + "[algo]\nname = \"mar\"\n", `f.toml:8:1: algo.name: "mar" is not allowed (did you mean "mra"?): want one of maddpg, mappo, ippo, mra, single, reptile`},
 		{"tau outside maddpg", minimal + "[algo]\ntau = 0.1\n", `f.toml:8:1: algo.tau: unknown key; allowed in [algo]: name, gamma, pi_lr`},
 		{"keep_moments outside reptile", minimal + "[algo]\nkeep_moments = true\n", `f.toml:8:1: algo.keep_moments: keep_moments is Reptile's (its Adam moments across games); algo "mra" never resets its moments`},
 		{"keep_moments with maddpg", minimal + "[algo]\nname = \"maddpg\"\nkeep_moments = true\n", `f.toml:9:1: algo.keep_moments: unknown key; allowed in [algo]: name, gamma, pi_lr, q_lr, weight_decay, batch_size, buffer_length, steps_per_update, num_updates, grad_clip, tau, replay, precision`},
+		{"mi_weight under official", minimal + "[algo]\nmi_weight = 2\n", `f.toml:8:1: algo.mi_weight: mi_weight = 2 departs from the official code (weight 1): it is a switch of variant "corrected"`},
+		{"mi_weight range", minimal + "[algo]\nvariant = \"corrected\"\nmi_weight = 0\n", `f.toml:9:1: algo.mi_weight: 0 is out of range: want a number in (0, +Inf)`},
+		{"relation_pooling under official", minimal + "[algo]\nrelation_pooling = \"sum\"\n", `f.toml:8:1: algo.relation_pooling: relation_pooling = "sum" departs from the official code ("softmax"): it is a switch of variant "corrected"`},
+		{"relation_pooling value", minimal + "[algo]\nvariant = \"corrected\"\nrelation_pooling = \"mean\"\n", `f.toml:9:1: algo.relation_pooling: "mean" is not allowed: want one of softmax, sum, mean+logcount`},
 		{"tau range", minimal + "[algo]\nname = \"maddpg\"\ntau = 0\n", `f.toml:9:1: algo.tau: 0 is out of range: want a number in (0, 1]`},
 		{"replay mode", minimal + "[algo]\nreplay = \"state\"\n", `f.toml:8:1: algo.replay: "state" is not allowed (did you mean "states"?): want one of auto, states, observations`},
 		{"precision", minimal + "[algo]\nprecision = \"float16\"\n", `f.toml:8:1: algo.precision: "float16" is not allowed (did you mean "float64"?): want one of float64, float32`},
@@ -376,5 +384,29 @@ func checkProblems(t *testing.T, err error) {
 		if d := e.Detail(); len(d) > 2000 || !utf8.ValidString(d) {
 			t.Fatalf("a problem prints %d bytes (valid UTF-8: %v): %.300q", len(d), utf8.ValidString(d), d)
 		}
+	}
+}
+
+// TestCorrectedSwitches reads the corrected variant's MI weight and
+// relation pooling into the trainer's configuration, and leaves both out
+// of the record when they are not set.
+func TestCorrectedSwitches(t *testing.T) {
+	s, err := scenarios.Parse("f.toml", []byte(minimal+"[algo]\nvariant = \"corrected\"\nmi_weight = 4\nrelation_pooling = \"mean+logcount\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := s.Algo.(*mra.Settings).Config(); c.MIWeight != 4 || c.RelationPooling != mra.PoolingMeanLogCount || c.Validate() != nil {
+		t.Errorf("config %+v (%v)", c, c.Validate())
+	}
+	s, err = scenarios.Parse("f.toml", []byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(s.Algo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "mi_weight") || strings.Contains(string(b), "relation_pooling") {
+		t.Errorf("unset switches recorded: %s", b)
 	}
 }

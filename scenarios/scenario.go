@@ -68,6 +68,13 @@ type Train struct {
 	// `checkpoint_every`: episodes per population between checkpoints;
 	// default 480. A checkpoint is also written at the end and on Ctrl-C.
 	CheckpointEvery int
+	// `curriculum`, `curriculum_window`, `curriculum_threshold`: the
+	// optional size curriculum (learner.Curriculum): "none" (the default:
+	// every population from the first round) or "doubling" (start at the
+	// smallest population, add the next larger one when the return has
+	// stopped rising); the window W in rounds (default 10) and the
+	// relative rise that still counts as rising (default 0.01).
+	Curriculum learner.Curriculum
 }
 
 // Eval is what evaluation plays (table [eval]).

@@ -98,3 +98,34 @@ type ResponseNet interface {
 type Responder interface {
 	ResponseNet(spec *env.Spec, agent int, z []float64) (ResponseNet, error)
 }
+
+// ExportArray is one named array of an exported policy: row-major values
+// of the given shape.
+type ExportArray struct {
+	Name  string
+	Shape []int
+	Data  []float64
+}
+
+// PolicyExport is what a reimplementation outside Go (the Python
+// package's load_policy) needs to compute a trained policy's action
+// probabilities: its sizes and format name (Meta, a JSON-ready value with
+// at least "format" and "algo") and the weights of its acting networks
+// (Arrays). Each algorithm documents its own layout under its format
+// name.
+type PolicyExport struct {
+	Meta   map[string]any
+	Arrays []ExportArray
+}
+
+// Exporter is the optional ability of trained networks to be exported
+// for use outside Go (mrasim export). The players of an Exporter's
+// Trained.Player implement agents.Distribution: the export records their
+// action probabilities on frames they met, for the reimplementation to
+// check itself against. ExportPolicy returns an error, naming the
+// setting, when these networks use something the algorithm's published
+// format cannot express, so the caller never writes a file that computes
+// another policy.
+type Exporter interface {
+	ExportPolicy() (PolicyExport, error)
+}

@@ -27,6 +27,12 @@
 //     league should;
 //   - Responder (on Trained): a trainable copy of the acting networks for
 //     one agent, from which best responses are warm-started.
+//   - Exporter (on Trained): the acting networks written for use outside
+//     Go (mrasim export).
+//
+// The Trainer's size curriculum (Setup.Curriculum, after EPC) is its own:
+// it decides which training populations each round plays, for any
+// learner, and keeps its state in the checkpoint.
 //
 // What a caller may do: build a Trainer with NewTrainer, Run it (or drive
 // it with PlayRound for measurements), Save/SaveTo between rounds, Load a

@@ -33,6 +33,11 @@ type Schedule struct {
 	StepsPerUpdate int    // environment steps between update cycles
 	Latents        int    // K, the width of an agent's latent (≥ 1)
 	Replay         string // replay.ModeAuto, ModeStates or ModeObservations ("" is auto)
+	// GradientSteps is the gradient steps of an update cycle on sampled
+	// minibatches (num_updates), 0 for a learner without replay updates.
+	// The trainer does not read it: estimates of the training time do
+	// (mrasim validate).
+	GradientSteps int
 }
 
 // Build is what an algorithm's constructor gets from the trainer (or from
@@ -123,6 +128,26 @@ type OnPolicy interface {
 type Stats struct {
 	Critic, Policy, Entropy, MI, CE Sum
 	Accuracy                        Sum // the game classifier's accuracy on its batches
+	Modes                           ModeSums
+}
+
+// ModeSums are the sums of a learner's mode diagnostics, one value per
+// update round each (a round's mean over its gradient steps), for a
+// learner whose latent modes are kept apart by a mutual-information term
+// (MRA; docs/algorithms/mra.md, "Mode diagnostics"). A learner adds the
+// ones it measures.
+type ModeSums struct {
+	ActorGrad      Sum // ‖∂(actor loss)/∂θ‖, the policies' gradient
+	MIGradActor    Sum // ‖∂(MI estimate)/∂θ‖, the policies' gradient of the MI term
+	MIGradRelation Sum // ‖∂(MI estimate)/∂φ‖, the relation net's gradient of the MI term
+	RelationGrad   Sum // the relation net's gradient norm as its loss gives it, before clipping
+	RelationDecay  Sum // weight decay × ‖φ‖, the L2 term Adam adds to the relation net's gradient
+	HeadSpread     Sum // how differently the modes' attention heads attend (mean pairwise total variation)
+}
+
+// sums returns the sums in a fixed order (checkpoint layout).
+func (m *ModeSums) sums() []*Sum {
+	return []*Sum{&m.ActorGrad, &m.MIGradActor, &m.MIGradRelation, &m.RelationGrad, &m.RelationDecay, &m.HeadSpread}
 }
 
 // Sum is a running sum and count.

@@ -90,7 +90,32 @@ func (t *Trainer) save(e *checkpoint.Encoder, dir string) error {
 	// accuracy (a state without it resumes with none).
 	e.Float64(st.Accuracy.Total)
 	e.Int(st.Accuracy.N)
+	// Added after the accuracy, by runs with a size curriculum only: its
+	// settings and state.
+	if t.curr.cfg.On() {
+		t.curr.save(e)
+	}
+	// Added after those: the open interval's mode diagnostics, a section
+	// opened by its name (modeSection) so that it is not taken for a
+	// curriculum's, which opens with its mode. A state without it resumes
+	// with none.
+	e.String(modeSection)
+	for _, s := range st.Modes.sums() {
+		e.Float64(s.Total)
+		e.Int(s.N)
+	}
 	return e.Err()
+}
+
+// modeSection opens the checkpoint's section of the open interval's mode
+// diagnostics.
+const modeSection = "mode-diagnostics"
+
+// nextIs reports whether the next value d holds is the string name,
+// without consuming it.
+func nextIs(d *checkpoint.Decoder, name string) bool {
+	probe := *d
+	return probe.Remaining() > 0 && probe.String() == name && probe.Err() == nil
 }
 
 // saveIdentity writes what must match between a run and its resumption.
@@ -167,12 +192,33 @@ func (t *Trainer) LoadFrom(data []byte, dir string) error {
 	if d.Remaining() > 0 {
 		accuracy.Total, accuracy.N = d.Float64(), d.Int()
 	}
+	curr := t.curr
+	switch {
+	case t.curr.cfg.On() && (d.Remaining() == 0 || nextIs(d, modeSection)):
+		return fmt.Errorf("learner: the checkpoint is of a run without a size curriculum, this scenario has train.curriculum %q", t.curr.cfg.Mode)
+	case t.curr.cfg.On():
+		var err error
+		if curr, err = t.curr.load(d, t.Labels()); err != nil {
+			return err
+		}
+	}
+	var modes ModeSums
+	if d.Remaining() > 0 && d.Err() == nil {
+		if !nextIs(d, modeSection) {
+			return fmt.Errorf("learner: the checkpoint is of a run with a size curriculum (train.curriculum), this scenario has none")
+		}
+		_ = d.String() // modeSection
+		for _, s := range modes.sums() {
+			s.Total, s.N = d.Float64(), d.Int()
+		}
+	}
 	if err := d.Done(); err != nil {
 		return err
 	}
 	t.round, t.envSteps, t.updates, t.wall = round, envSteps, updates, wall
+	t.curr = curr
 	*t.actPCG, *t.samplePCG = *pcgs[0], *pcgs[1]
-	t.stats = Stats{Critic: sums[0], Policy: sums[1], Entropy: sums[2], MI: sums[3], CE: sums[4], Accuracy: accuracy}
+	t.stats = Stats{Critic: sums[0], Policy: sums[1], Entropy: sums[2], MI: sums[3], CE: sums[4], Accuracy: accuracy, Modes: modes}
 	t.intervalSteps, t.intervalWall = intervalSteps, intervalWall
 	return nil
 }

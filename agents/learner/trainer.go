@@ -23,6 +23,12 @@ type Setup struct {
 	ParallelEnvs int // game copies per population
 	Workers      int // goroutines stepping the copies (≤ 0: one)
 	LogEvery     int // episodes per population between Metrics
+
+	// Curriculum is the optional size curriculum (the zero value: none,
+	// every population from the first round). It concerns training only
+	// and is left out of a Setup's JSON form (the league's jobs carry a
+	// run's Setup to evaluate it), so that those payloads are as before.
+	Curriculum Curriculum `json:"-"`
 }
 
 // Metrics summarise one log interval. mean_step_reward is the mean reward
@@ -55,6 +61,41 @@ type Metrics struct {
 	// latent modes at the end of the interval, for learners with a
 	// ModePrior: ln K is a uniform prior, 0 one mode always.
 	PriorEntropy map[string]float64 `json:"prior_entropy,omitempty"`
+	// Curriculum lists the training populations playing at the end of the
+	// interval, in the order a size curriculum added them (absent without
+	// one).
+	Curriculum []string `json:"curriculum,omitempty"`
+	// Modes are the interval's mode diagnostics (ModeSums), for learners
+	// that measure them.
+	Modes *ModeDiagnostics `json:"mode_diagnostics,omitempty"`
+}
+
+// ModeDiagnostics are the means over an interval's update rounds of a
+// learner's mode diagnostics (ModeSums); each is absent when the learner
+// did not measure it in the interval (the MI terms with one mode).
+type ModeDiagnostics struct {
+	ActorGrad      *float64 `json:"actor_grad,omitempty"`
+	MIGradActor    *float64 `json:"mi_grad_actor,omitempty"`
+	MIGradRelation *float64 `json:"mi_grad_relation,omitempty"`
+	RelationGrad   *float64 `json:"relation_grad,omitempty"`
+	RelationDecay  *float64 `json:"relation_decay,omitempty"`
+	HeadSpread     *float64 `json:"head_tv,omitempty"`
+}
+
+// modeDiagnostics returns the means of s, or nil when nothing was added.
+func modeDiagnostics(s *ModeSums) *ModeDiagnostics {
+	var out ModeDiagnostics
+	found := false
+	for i, dst := range []**float64{&out.ActorGrad, &out.MIGradActor, &out.MIGradRelation, &out.RelationGrad, &out.RelationDecay, &out.HeadSpread} {
+		if sum := s.sums()[i]; sum.N > 0 {
+			v := sum.Mean()
+			*dst, found = &v, true
+		}
+	}
+	if !found {
+		return nil
+	}
+	return &out
 }
 
 // population is one training population in play.
@@ -91,6 +132,10 @@ type population struct {
 	typeNames  []string  // type index → name
 	typeSum    []float64 // per type: the interval's reward sum
 	typeSteps  []int64   // per type: the interval's live agent steps
+
+	// The round's reward sums, for the curriculum.
+	roundSum   float64
+	roundSteps int64
 }
 
 // Trainer is the shared training loop of every registered algorithm:
@@ -106,6 +151,7 @@ type Trainer struct {
 	learner  Learner
 	onPolicy OnPolicy // the learner, when it learns on-policy; nil otherwise
 	games    []*population
+	curr     *curriculum
 
 	actPCG, samplePCG *rand.PCG
 	act, sample       *rand.Rand
@@ -134,6 +180,9 @@ func NewTrainer(s Settings, setup Setup) (*Trainer, error) {
 	}
 	if len(setup.Populations) == 0 || setup.Episodes < 1 || setup.ParallelEnvs < 1 {
 		return nil, fmt.Errorf("learner: need populations, episodes ≥ 1 and parallel envs ≥ 1")
+	}
+	if err := setup.Curriculum.Check(); err != nil {
+		return nil, err
 	}
 	sched := s.Schedule()
 	reg, err := env.Lookup(setup.Game)
@@ -193,6 +242,11 @@ func NewTrainer(s Settings, setup Setup) (*Trainer, error) {
 		descs = append(descs, p.desc)
 		t.games = append(t.games, p)
 	}
+	sizes := make([]int, len(t.games))
+	for k, p := range t.games {
+		sizes[k] = p.enc.N
+	}
+	t.curr = newCurriculum(setup.Curriculum, sizes, t.Labels())
 	t.learner, err = algo.New(s, Build{Features: feats, Descriptors: descs, RNG: rand.New(rand.NewPCG(env.SubSeed(setup.Seed, 3), 0))})
 	if err != nil {
 		t.Close()
@@ -332,7 +386,13 @@ func (t *Trainer) playRound() (int, error) {
 		meta.BeginRound()
 		inner = max(1, min(meta.InnerRounds(), t.Rounds()-t.round))
 	}
+	for _, p := range t.games {
+		p.roundSum, p.roundSteps = 0, 0
+	}
 	for k, p := range t.games {
+		if !t.curr.active[k] {
+			continue
+		}
 		if isMeta {
 			if err := meta.BeginPopulation(); err != nil {
 				return 0, err
@@ -353,11 +413,19 @@ func (t *Trainer) playRound() (int, error) {
 		}
 	}
 	if isMeta {
-		if err := meta.EndRound(len(t.games)); err != nil {
+		if err := meta.EndRound(t.curr.count()); err != nil {
 			return 0, err
 		}
 	}
 	t.inner = 0
+	if t.curr.cfg.On() {
+		newest := t.games[t.curr.newest()]
+		var r float64
+		if newest.roundSteps > 0 {
+			r = newest.roundSum / float64(newest.roundSteps)
+		}
+		t.curr.observe(r, t.round+inner, t.Labels())
+	}
 	return inner, nil
 }
 
@@ -435,6 +503,8 @@ func (t *Trainer) playEpisodes(k int, p *population) {
 				if p.prev[c].Alive[i] {
 					p.rewardSum += f.Reward[i]
 					p.agentSteps++
+					p.roundSum += f.Reward[i]
+					p.roundSteps++
 					p.typeSum[p.typeOf[i]] += f.Reward[i]
 					p.typeSteps[p.typeOf[i]]++
 				}
@@ -489,6 +559,10 @@ func (t *Trainer) metrics() Metrics {
 			mp.Prior(p.desc, prior)
 			m.PriorEntropy[p.label] = Entropy(prior)
 		}
+	}
+	m.Modes = modeDiagnostics(&t.stats.Modes)
+	if t.curr.cfg.On() {
+		m.Curriculum = t.curr.labels()
 	}
 	if s := t.intervalWall.Seconds(); s > 0 {
 		m.StepsPerSecond = float64(t.intervalSteps) / s
@@ -548,6 +622,20 @@ func (t *Trainer) UpdateCycle(k int) error {
 
 // Buffer returns training population k's replay buffer.
 func (t *Trainer) Buffer(k int) *replay.Buffer { return t.games[k].buf }
+
+// Curriculum returns the training populations added so far, in order,
+// with the rounds played when each was added: every population at round
+// 0 without a curriculum.
+func (t *Trainer) Curriculum() []CurriculumStep {
+	if !t.curr.cfg.On() {
+		out := make([]CurriculumStep, len(t.games))
+		for k, p := range t.games {
+			out[k] = CurriculumStep{0, p.label}
+		}
+		return out
+	}
+	return append([]CurriculumStep(nil), t.curr.added...)
+}
 
 // Updates returns the update cycles run so far.
 func (t *Trainer) Updates() int64 { return t.updates }

@@ -22,5 +22,7 @@
 // supplies the handlers that train (package mra, through the command's
 // train) and evaluate (package league). What it owns is the plan's layout on
 // disk, the job protocol, the aggregation across seeds and the report
-// (sweep.md, sweep.csv, sweep.json and plots).
+// (sweep.md, sweep.csv, sweep.json, the training curves across seeds in
+// curves.csv, and plots); the command reads the runs' training logs for
+// the curves (Report.SetCurves).
 package sweep

@@ -29,6 +29,12 @@ type Report struct {
 	Paired     []Paired          `json:"paired"` // the first algorithm − each other one, paired by seed
 	Runs       []RunSummary      `json:"runs"`
 	Failures   []string          `json:"failures,omitempty"` // jobs that failed: their runs are not aggregated
+
+	// Curves are the training curves across seeds (SetCurves), written to
+	// curves.csv and the SCENARIO-curves-POPULATION.png figures rather
+	// than sweep.json; CurveNotes say what SetCurves left out and why.
+	Curves     []CurvePoint `json:"-"`
+	CurveNotes []string     `json:"-"`
 }
 
 // ScenarioSummary names a scenario of the report and its populations.
@@ -90,6 +96,30 @@ func (r *Report) WriteCSV(path string) error {
 			}
 			cw.Write([]string{row.Scenario, row.Population, strconv.Itoa(row.Agents), row.Split, row.Algo, strconv.FormatBool(row.Trained),
 				row.Metric, row.Note, strconv.Itoa(row.N), num(row.Mean), num(row.SD), num(row.CI95), strings.Join(vals, ";")})
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+}
+
+// curvesHeader is the first line of curves.csv.
+var curvesHeader = []string{"scenario", "population", "algo", "episode", "n", "mean", "ci95", "values"}
+
+// WriteCurvesCSV writes the training curves (SetCurves), one row per
+// scenario, training population, algorithm and logged episode,
+// atomically: the mean over seeds of the mean reward per agent and step,
+// the half-width of its 95% Student-t interval (empty with one seed) and
+// the values per seed joined by ";" in the seeds' order.
+func (r *Report) WriteCurvesCSV(path string) error {
+	return checkpoint.WriteAtomic(path, func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		cw.Write(curvesHeader)
+		for _, p := range r.Curves {
+			vals := make([]string, len(p.Values))
+			for i, v := range p.Values {
+				vals[i] = num(v)
+			}
+			cw.Write([]string{p.Scenario, p.Population, p.Algo, strconv.Itoa(p.Episode), strconv.Itoa(p.N), num(p.Mean), num(p.CI95), strings.Join(vals, ";")})
 		}
 		cw.Flush()
 		return cw.Error()
@@ -208,8 +238,100 @@ func (r *Report) WriteMarkdown(path string) error {
 			}
 			r.writeBudgets(w, sc.Name)
 		}
+		r.writeCurveSection(w)
 		return nil
 	})
+}
+
+// writeCurveSection lists the training-curve figures and what SetCurves
+// left out.
+func (r *Report) writeCurveSection(w io.Writer) {
+	if len(r.Curves) == 0 && len(r.CurveNotes) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "## Training curves\n\nMean reward per agent and step during training against episodes per population, one line per algorithm at each population it trained at, mean over seeds ± 95%% t-interval across seeds (no interval with one seed); the numbers are in curves.csv.\n\n")
+	for _, f := range r.curveFigures() {
+		fmt.Fprintf(w, "- %s at %s: `%s`\n", f.scenario, f.pop, f.file)
+	}
+	if len(r.CurveNotes) > 0 {
+		fmt.Fprintf(w, "\nLeft out of the curves:\n\n")
+		for _, n := range r.CurveNotes {
+			fmt.Fprintf(w, "- %s\n", strings.ReplaceAll(n, "\n", " "))
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+// curveFigure is one training-curve figure: a scenario's training
+// population.
+type curveFigure struct{ scenario, pop, file string }
+
+// curveFigures lists the figures WriteCurveFigures draws, in the order of
+// r.Curves.
+func (r *Report) curveFigures() []curveFigure {
+	var out []curveFigure
+	for _, p := range r.Curves {
+		if !slices.ContainsFunc(out, func(f curveFigure) bool { return f.scenario == p.Scenario && f.pop == p.Population }) {
+			out = append(out, curveFigure{p.Scenario, p.Population, fileName(p.Scenario) + "-curves-" + fileName(p.Population) + ".png"})
+		}
+	}
+	return out
+}
+
+// WriteCurveFigures writes, per scenario and training population,
+// SCENARIO-curves-POPULATION.png into dir (characters of the names other
+// than letters, digits, '-', '_' and '.' become '_'): the training curve
+// of every algorithm that trained there (SetCurves), the mean over seeds
+// against episodes per population with its 95% t-interval as an error bar
+// at each logged episode (algorithms shifted sideways by 0.4% of the
+// axis each, so that their bars do not cover each other; curves.csv has
+// the exact episodes). It returns the files written.
+func (r *Report) WriteCurveFigures(dir string) ([]string, error) {
+	var files []string
+	for _, f := range r.curveFigures() {
+		// Points of different algorithms at one episode are spread
+		// sideways by a little, so that their error bars do not hide each
+		// other.
+		last := 0
+		for _, p := range r.Curves {
+			if p.Scenario == f.scenario && p.Population == f.pop {
+				last = max(last, p.Episode)
+			}
+		}
+		dodge := 0.004 * float64(max(last, 1))
+		var series []curves.Series
+		for k, algo := range r.Algorithms {
+			s := curves.Series{Label: algo}
+			n := 0
+			for _, p := range r.Curves {
+				if p.Scenario != f.scenario || p.Population != f.pop || p.Algo != algo {
+					continue
+				}
+				ci := p.CI95
+				if math.IsNaN(ci) {
+					ci = 0
+				}
+				x := float64(p.Episode) + dodge*(float64(k)-float64(len(r.Algorithms)-1)/2)
+				s.X, s.Y = append(s.X, x), append(s.Y, p.Mean)
+				s.Low, s.High = append(s.Low, p.Mean-ci), append(s.High, p.Mean+ci)
+				n = p.N
+			}
+			if len(s.X) == 0 {
+				continue
+			}
+			if n != len(r.Seeds) {
+				s.Label += fmt.Sprintf(" (n = %d)", n)
+			}
+			series = append(series, s)
+		}
+		path := filepath.Join(dir, f.file)
+		title := fmt.Sprintf("%s at %s: training curves (mean ± 95%% t-interval across %d seeds)", f.scenario, f.pop, len(r.Seeds))
+		if err := curves.Write(path, title, "episodes per population", "mean reward per agent and step", series); err != nil {
+			return files, err
+		}
+		files = append(files, path)
+	}
+	return files, nil
 }
 
 // writePaired writes the paired differences of one scenario's metric.

@@ -1,6 +1,7 @@
-"""Trained MRA policies in numpy: load_policy reads what `mrasim export`
-writes and computes the Go player's action probabilities (mra.Player's
-ActionProbs) without Go.
+"""Trained policies in numpy: load_policy reads what `mrasim export`
+writes and computes the Go player's action probabilities without Go: MRA's
+(mra.Player's ActionProbs; Policy) and MAPPO's or IPPO's actors
+(MAPPOPolicy, see its documentation).
 
 For agent i of a population with type counts c (descriptor m = c / 10):
 
@@ -22,6 +23,7 @@ import json
 import numpy as np
 
 FORMAT = "mrasim-mra-policy/1"
+MAPPO_FORMAT = "mrasim-mappo-policy/1"
 
 
 def _mlp(layers, x):
@@ -175,12 +177,90 @@ class Policy:
                    for o, m, p in zip(ck["obs"], ck["entity_mask"], ck["probs"]))
 
 
+class MAPPOPolicy(Policy):
+    """A trained MAPPO (or IPPO) actor (format mrasim-mappo-policy/1), as
+    mappo.ExportPolicy documents it. For an agent of type t with self row s
+    and entity rows x_j (the rows Policy.encode makes):
+
+        a         = self_t(s),  k_j = ent_t(x_j)
+        per set   m_j = present_j and (x_j tagged with the set, or untagged),
+                  c = sum m_j, w_j = 1/c ("deepsets") or softmax over m of
+                  scale * a . k_j ("attention"), mu = sum w_j k_j;
+                  features mu ("mean"), c mu ("sum") or [mu, ln(1 + c)]
+                  ("mean+logcount"), zeros for an empty set
+        P(a)      = softmax(head_t([a | set 1 | ... | set S]))
+    """
+
+    def __init__(self, arrays, meta):
+        if meta.get("format") != MAPPO_FORMAT:
+            raise ValueError(f"mrasim.load_policy: format {meta.get('format')!r}, want {MAPPO_FORMAT!r} (written by mrasim export)")
+        self.meta = meta
+        f = meta["features"]
+        self.plain, self.pad, self.sets, self.types = f["plain"], f["pad"], f["sets"], f["types"]
+        self.actions, self.D, self.A = f["actions"], f["d"], f["a"]
+        self.encoder, self.pooling, self.scale = meta["encoder"], meta["pooling"], meta["scale"]
+        self.tagged = meta["tagged"]
+
+        def mlp(prefix):
+            layers, k = [], 0
+            while f"{prefix}.{k}.W" in arrays:
+                layers.append((np.asarray(arrays[f"{prefix}.{k}.W"]), np.asarray(arrays[f"{prefix}.{k}.b"])))
+                k += 1
+            if not layers:
+                raise ValueError(f"mrasim.load_policy: no layers {prefix}.* in the archive")
+            return layers
+        self.self_net = [mlp(f"actor.{t}.self") for t in range(len(self.types))]
+        self.ent_net = [mlp(f"actor.{t}.ent") for t in range(len(self.types))]
+        self.head = [mlp(f"actor.{t}.head") for t in range(len(self.types))]
+        self._enc = {}
+
+    def action_probs(self, spec, obs, entity_mask, modes=None):
+        """Action probabilities of every agent (N x A; zero past a type's
+        actions), as the Go player computes them (modes is not used)."""
+        agents, E = self._encoding(spec)
+        s, x, present = self.encode(spec, obs, entity_mask)
+        N = len(agents)
+        out = np.zeros((N, self.A))
+        types = np.array([a[0] for a in agents])
+        S = len(self.sets) if self.tagged else 1
+        for t in range(len(self.types)):
+            rows = np.flatnonzero(types == t)
+            if len(rows) == 0:
+                continue
+            a = _mlp(self.self_net[t], s[rows])              # n x H
+            k = _mlp(self.ent_net[t], x[rows])               # n x E x H
+            feats = [a]
+            for st in range(S):
+                m = present[rows]
+                if self.tagged:
+                    m = m & (x[rows][:, :, self.pad + st] > 0.5)
+                c = m.sum(axis=1).astype(np.float64)         # n
+                if self.encoder == "attention":
+                    sc = self.scale * np.einsum("nh,neh->ne", a, k)
+                    sc = np.where(m, sc, -np.inf)
+                    top = np.max(sc, axis=1, keepdims=True)
+                    ex = np.where(m, np.exp(sc - np.where(np.isfinite(top), top, 0)), 0.0)
+                    tot = ex.sum(axis=1, keepdims=True)
+                    w = np.divide(ex, tot, out=np.zeros_like(ex), where=tot > 0)
+                else:
+                    w = np.divide(m.astype(np.float64), c[:, None], out=np.zeros(m.shape), where=c[:, None] > 0)
+                mu = np.einsum("ne,neh->nh", w, k)
+                if self.pooling == "sum":
+                    mu = mu * c[:, None]
+                elif self.pooling == "mean+logcount":
+                    mu = np.concatenate([mu, np.log1p(c)[:, None]], axis=1)
+                feats.append(mu)
+            pi = _softmax(_mlp(self.head[t], np.concatenate(feats, axis=1)))
+            out[rows, :pi.shape[-1]] = pi
+        return out
+
+
 def load_policy(path):
     """Read a policy written by `mrasim export` (numpy only)."""
     with np.load(path) as z:
         arrays = {k: z[k] for k in z.files}
     meta = json.loads(bytes(arrays.pop("meta.json")).decode())
-    p = Policy(arrays, meta)
+    p = MAPPOPolicy(arrays, meta) if meta.get("format") == MAPPO_FORMAT else Policy(arrays, meta)
     if "check.spec.json" in arrays:
         p.checks = {"spec": json.loads(bytes(arrays["check.spec.json"]).decode()), "obs": arrays["check.obs"],
                     "entity_mask": arrays["check.entity_mask"], "probs": arrays["check.probs"]}

@@ -12,7 +12,7 @@ import mrasim
 from conftest import REPO
 
 
-@pytest.fixture(scope="module", params=["resource.toml", "tag.toml", "volunteer.toml", "resource-reptile.toml"])
+@pytest.fixture(scope="module", params=["resource.toml", "tag.toml", "volunteer.toml", "resource-reptile.toml", "resource-mappo.toml"])
 def exported(request, mrasim_bin, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("run")
     scenario = os.path.join(REPO, "scenarios", request.param)

@@ -42,7 +42,7 @@ var evalCommand = &command{
 // evalFlags are eval's flags.
 type evalFlags struct {
 	fs                               *flag.FlagSet
-	runs, pops                       multiFlag
+	runs, pops, sets                 multiFlag
 	scenario                         string
 	adaptSteps, episodes, brEpisodes int
 	nashConv, jsonOut, out           string
@@ -70,6 +70,7 @@ func declareEvalFlags(fs *flag.FlagSet) runFunc {
 	fs.BoolVar(&f.noRefs, "no-references", false, "do not play the game's scripted reference policies (stand still, nearest landmark, closed-form equilibrium, …) as entries")
 	fs.BoolVar(&f.renders, "render", false, "also draw one episode per population and entry as render-ENTRY-POPULATION.gif, linked from report.md (particle games)")
 	fs.StringVar(&f.maxMemory, "max-memory", "", maxMemoryUsage)
+	fs.Var(&f.sets, "set", evalSetUsage)
 	f.nats = addNATSFlags(fs, "run the jobs on `URL`'s workers (mrasim worker) instead of this machine's cores; see --creds, --tls-ca")
 	return f.run
 }
@@ -177,17 +178,64 @@ func (f *evalFlags) league() ([]league.Entry, *scenarios.Scenario, error) {
 		entries = append(entries, run)
 	}
 	entries = append(entries, league.Random{})
-	if f.scenario == "" {
-		return entries, first, nil
+	s := first
+	if f.scenario != "" {
+		var err error
+		if s, err = scenarios.Load(f.scenario); err != nil {
+			return nil, nil, badInput(err)
+		}
+		if s.Game.Name != first.Game.Name {
+			return nil, nil, badInputf("--scenario plays %q, the runs %q", s.Game.Name, first.Game.Name)
+		}
 	}
-	s, err := scenarios.Load(f.scenario)
-	if err != nil {
-		return nil, nil, badInput(err)
-	}
-	if s.Game.Name != first.Game.Name {
-		return nil, nil, badInputf("--scenario plays %q, the runs %q", s.Game.Name, first.Game.Name)
+	if err := f.setEval(s); err != nil {
+		return nil, nil, err
 	}
 	return entries, s, nil
+}
+
+// evalSetUsage is the help of eval's --set flag.
+const evalSetUsage = "override an evaluation key `KEY=VALUE` of the scenario whose [eval] table applies (repeatable), checked as in the file:\n" +
+	"eval.episodes=50, eval.populations=[3, 6, 12], eval.br.test_episodes=600; only eval.* keys (the runs fix the rest);\n" +
+	"--populations, --episodes, --adapt-steps, --br-episodes, --nashconv and --seed override it"
+
+// checkEvalSets refuses a --set of a key outside [eval] before any run is
+// read: a run's game, training and algorithm are fixed by its checkpoint,
+// so eval overrides only how the runs are evaluated.
+func checkEvalSets(sets []string) error {
+	for _, text := range sets {
+		key, _, ok := strings.Cut(text, "=")
+		key = strings.TrimSpace(key)
+		if ok && key != "" && key != "eval" && !strings.HasPrefix(key, "eval.") {
+			return badInputf("--set %s: eval overrides only evaluation keys (eval.*, such as eval.episodes=50), not %s: a run's game, training and algorithm are fixed by its checkpoint; give %s to train", text, key, key)
+		}
+	}
+	return nil
+}
+
+// setEval applies --set to the [eval] table of scenario s: the file s was
+// read from (--scenario, or the first run's copy) is checked again with
+// the overrides, exactly as the keys written in it would be, and its
+// [eval] table replaces s's. Only [eval] keys can be set (checkEvalSets),
+// so everything else of s, such as the seed the run record gave it, stays.
+func (f *evalFlags) setEval(s *scenarios.Scenario) error {
+	if len(f.sets) == 0 {
+		return nil
+	}
+	file := f.scenario
+	if file == "" {
+		file = filepath.Join(f.runs[0], runScenario)
+	}
+	src, err := scenarios.ReadFile(file)
+	if err != nil {
+		return badInput(err)
+	}
+	over, _, err := scenarios.ParseSet(file, src, f.sets)
+	if err != nil {
+		return badInput(scenarioProblems(err))
+	}
+	s.Eval = over.Eval
+	return nil
 }
 
 // options returns the league's options: scenario s's [eval] table with

@@ -22,6 +22,9 @@ func (f *evalFlags) check() error {
 	if f.workers < 1 {
 		return badInputf("--workers %d: want ≥ 1", f.workers)
 	}
+	if err := checkEvalSets(f.sets); err != nil {
+		return err
+	}
 	if flagSet(f.fs, "episodes") && (f.episodes < 1 || f.episodes > 1e9) {
 		return badInputf("--episodes %d: want an integer in [1, 1e9]", f.episodes)
 	}

@@ -10,10 +10,10 @@ import (
 	"path/filepath"
 
 	"github.com/mrasim/mrasim/agents"
+	"github.com/mrasim/mrasim/agents/learner"
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/internal/npz"
-	"github.com/mrasim/mrasim/mra"
 )
 
 // exportCheckFrames is how many frames export records, with the Go
@@ -26,10 +26,12 @@ var exportCommand = &command{
 	synopsis: "--run DIR [--out FILE.npz] [flags]",
 	short:    "write a trained run's policy networks as a numpy .npz for mrasim.load_policy in Python",
 	long: "Writes a trained run's policy networks as a numpy .npz archive, for mrasim.load_policy in Python\n" +
-		"(numpy only): the relation net φ, each agent type's policy and the prior p(z|m) over the latent\n" +
-		"modes, with their sizes in meta.json. It also records frames of the run's own player at one\n" +
-		"population with the Go player's action probabilities (check.*), which the Python package\n" +
-		"compares itself against. MRA-family runs (mra, single, reptile) only.",
+		"(numpy only): for MRA-family runs (mra, single, reptile) the relation net φ, each agent type's\n" +
+		"policy and the prior p(z|m) over the latent modes; for MAPPO and IPPO runs each agent type's\n" +
+		"actor (its entity encoder and head); with their sizes in meta.json. It also records frames of\n" +
+		"the run's own player at one population with the Go player's action probabilities (check.*),\n" +
+		"which the Python package compares itself against. Algorithms that offer no export (maddpg) are\n" +
+		"refused.",
 	flags: func(fs *flag.FlagSet) runFunc {
 		f := &exportFlags{}
 		fs.StringVar(&f.runDir, "run", "", "the run folder to export (required)")
@@ -62,12 +64,6 @@ func (f *exportFlags) run(c *context, rest []string) error {
 	if err != nil {
 		return badInput(scenarioProblems(err))
 	}
-	// Export writes MRA's networks: it takes runs whose settings are mra's
-	// (mra, single, reptile), whatever other algorithms are registered.
-	cfg, ok := mra.ConfigOf(run.Settings)
-	if !ok {
-		return badInputf("--run %s is a %s run; export writes MRA-family policies (mra, single, reptile)", f.runDir, run.Settings.Algorithm())
-	}
 	reg, _ := env.Lookup(s.Game.Name) // checked by Load
 	population := s.Train.Populations[0]
 	if f.pop != "" {
@@ -84,25 +80,37 @@ func (f *exportFlags) run(c *context, rest []string) error {
 	if err != nil {
 		return badInputf("--population %v: %w", population, err)
 	}
-	model, err := mra.LoadModel(cfg, run.Setup, run.State)
+	trained, err := learner.Load(run.Settings, run.Setup, run.State)
 	if err != nil {
 		return failed(err)
 	}
-	defer model.Close()
-	player, err := mra.NewPlayer(model, game.Spec(), nil, env.SubSeed(f.seed, math.MaxUint64))
+	defer trained.Close()
+	// Export writes the networks of algorithms that offer it
+	// (learner.Exporter), whatever other algorithms are registered.
+	exporter, ok := trained.(learner.Exporter)
+	if !ok {
+		return badInputf("--run %s is a %s run; its algorithm offers no export (learner.Exporter)", f.runDir, run.Settings.Algorithm())
+	}
+	policy, err := trained.Player(game.Spec(), env.SubSeed(f.seed, math.MaxUint64))
 	if err != nil {
 		return badInputf("--population %v: %w", population, err)
 	}
-	exp := mra.ExportPolicy(model)
+	if _, ok := policy.(agents.Distribution); !ok {
+		return failedf("the %s player gives no action probabilities to check the export against", run.Settings.Algorithm())
+	}
+	exp, err := exporter.ExportPolicy()
+	if err != nil {
+		return badInputf("--run %s: %w", f.runDir, err)
+	}
 	exp.Meta["game"] = s.Game.Name
 	exp.Meta["params"] = s.Game.Params
 	exp.Meta["run"] = filepath.Base(filepath.Clean(f.runDir))
-	var trained []string
+	var pops []string
 	for _, p := range s.Train.Populations {
-		trained = append(trained, p.String())
+		pops = append(pops, p.String())
 	}
-	exp.Meta["populations"] = trained
-	check, err := recordCheck(game, player, f.seed)
+	exp.Meta["populations"] = pops
+	check, err := recordCheck(game, policy, f.seed)
 	if err != nil {
 		return failed(err)
 	}
@@ -114,8 +122,12 @@ func (f *exportFlags) run(c *context, rest []string) error {
 	if err != nil {
 		return failed(err)
 	}
-	fmt.Fprintf(c.stdout, "wrote %s: %s policy of game %s (%d arrays, %d latent modes), with %d check frames at %v\n",
-		target, cfg.Algo, s.Game.Name, len(exp.Arrays), cfg.Latents, check.frames, population)
+	modes := ""
+	if k, ok := exp.Meta["latents"].(int); ok {
+		modes = fmt.Sprintf(", %d latent modes", k)
+	}
+	fmt.Fprintf(c.stdout, "wrote %s: %s policy of game %s (%d arrays%s), with %d check frames at %v\n",
+		target, run.Settings.Algorithm(), s.Game.Name, len(exp.Arrays), modes, check.frames, population)
 	return nil
 }
 
@@ -131,7 +143,8 @@ type checkFrames struct {
 
 // recordCheck plays the player until exportCheckFrames frames in which
 // agents act are recorded.
-func recordCheck(g env.Game, p *mra.Player, seed uint64) (*checkFrames, error) {
+// p must be an agents.Distribution.
+func recordCheck(g env.Game, p agents.Policy, seed uint64) (*checkFrames, error) {
 	spec := g.Spec()
 	ck := &checkFrames{spec: spec, n: spec.NumAgents()}
 	for k := range spec.Types {
@@ -150,7 +163,7 @@ func recordCheck(g env.Game, p *mra.Player, seed uint64) (*checkFrames, error) {
 		for i := range ck.n {
 			copy(ck.obs[ck.frames*ck.n*ck.w+i*ck.w:], f.AgentObs(i))
 			copy(ck.mask[ck.frames*ck.n*ck.e+i*ck.e:], f.AgentEntityMask(i))
-			p.ActionProbs(f, i, ck.probs[base+i*ck.a:base+i*ck.a+spec.Type(i).NumActions])
+			p.(agents.Distribution).ActionProbs(f, i, ck.probs[base+i*ck.a:base+i*ck.a+spec.Type(i).NumActions])
 		}
 		ck.frames++
 		if ck.frames == exportCheckFrames {
@@ -167,7 +180,7 @@ func recordCheck(g env.Game, p *mra.Player, seed uint64) (*checkFrames, error) {
 
 // writePolicy writes the archive: meta.json, the networks and the check
 // frames.
-func writePolicy(w io.Writer, exp mra.PolicyExport, ck *checkFrames) error {
+func writePolicy(w io.Writer, exp learner.PolicyExport, ck *checkFrames) error {
 	meta, err := json.Marshal(exp.Meta)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)

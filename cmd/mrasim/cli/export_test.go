@@ -114,14 +114,24 @@ func TestExportRefuses(t *testing.T) {
 	if _, errOut, code := runCLI("train", scenario, "--out", maddpg, "--quiet", "--episodes", "4"); code != ExitOK {
 		t.Fatal(errOut)
 	}
+	pooled := filepath.Join(dir, "pooled-run")
+	pooledScenario := filepath.Join(dir, "tiny-pooled.toml")
+	src = strings.Replace(tinyTrain, "[algo]\n", "[algo]\nvariant = \"corrected\"\nrelation_pooling = \"sum\"\n", 1)
+	if err := os.WriteFile(pooledScenario, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runCLI("train", pooledScenario, "--out", pooled, "--quiet", "--episodes", "4"); code != ExitOK {
+		t.Fatal(errOut)
+	}
 	cases := []struct {
 		args []string
 		msg  string
 	}{
 		{nil, "want --run DIR"},
+		{[]string{"--run", pooled}, `relation_pooling = "sum"; the exported policy format`},
 		{[]string{"--run", filepath.Join(dir, "none")}, "no such file"},
 		{[]string{"--run", dir, "extra"}, "unexpected arguments"},
-		{[]string{"--run", maddpg}, "is a maddpg run; export writes MRA-family policies"},
+		{[]string{"--run", maddpg}, "is a maddpg run; its algorithm offers no export"},
 	}
 	for _, c := range cases {
 		_, errOut, code := runCLI(append([]string{"export"}, c.args...)...)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/mrasim/mrasim/agents/learner"
 	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/internal/fsutil"
 	"github.com/mrasim/mrasim/league"
@@ -71,11 +72,13 @@ type RungRecord struct {
 	Rung     int    `json:"rung"`     // the ladder's rung (episodes per population of the scenario)
 	Episodes int    `json:"episodes"` // the run's budget there: episodes per training population
 	// Training's last log interval: the MI estimate, the classifier's
-	// accuracy and the prior's entropy per training population (absent
-	// where the algorithm has none).
-	MIEstimate         *float64           `json:"mi_estimate,omitempty"`
-	ClassifierAccuracy *float64           `json:"classifier_accuracy,omitempty"`
-	PriorEntropy       map[string]float64 `json:"prior_entropy,omitempty"`
+	// accuracy, the prior's entropy per training population and the
+	// gradient and attention diagnostics of the modes (absent where the
+	// algorithm has none).
+	MIEstimate         *float64                 `json:"mi_estimate,omitempty"`
+	ClassifierAccuracy *float64                 `json:"classifier_accuracy,omitempty"`
+	PriorEntropy       map[string]float64       `json:"prior_entropy,omitempty"`
+	ModeDiagnostics    *learner.ModeDiagnostics `json:"mode_diagnostics,omitempty"`
 	// Outcomes are the run's evaluation numbers per population, as the
 	// sweep aggregates them; Modes the mode diagnostics per population.
 	Outcomes []sweep.Outcome                    `json:"outcomes"`
@@ -97,33 +100,17 @@ func writeRecord(g *scenarios.Grid, p *sweep.Plan, r sweep.Run) error {
 	rec := RungRecord{Grid: g.Name, Scenario: r.Scenario, Algo: r.Algo, AlgoName: r.AlgoName, Seed: r.Seed, Rung: p.Rung, Episodes: r.Episodes, Outcomes: cache.Result.Outcomes}
 	if line := lastLine(filepath.Join(p.RunDir(r.Scenario, r.Algo, r.Seed), runMetrics)); line != "" {
 		var m struct {
-			MI           *float64           `json:"mi_estimate"`
-			Accuracy     *float64           `json:"classifier_accuracy"`
-			PriorEntropy map[string]float64 `json:"prior_entropy"`
+			MI           *float64                 `json:"mi_estimate"`
+			Accuracy     *float64                 `json:"classifier_accuracy"`
+			PriorEntropy map[string]float64       `json:"prior_entropy"`
+			Modes        *learner.ModeDiagnostics `json:"mode_diagnostics"`
 		}
 		if err := json.Unmarshal([]byte(line), &m); err == nil {
 			rec.MIEstimate, rec.ClassifierAccuracy, rec.PriorEntropy = m.MI, m.Accuracy, m.PriorEntropy
+			rec.ModeDiagnostics = m.Modes
 		}
 	}
-	if data, err := fsutil.ReadRegular(filepath.Join(dir, "results.json"), 1<<30); err == nil {
-		var res struct {
-			Results []struct {
-				Name       string                  `json:"name"`
-				Population string                  `json:"population"`
-				Modes      *league.ModeDiagnostics `json:"modes"`
-			} `json:"results"`
-		}
-		if err := json.Unmarshal(data, &res); err == nil {
-			for _, x := range res.Results {
-				if x.Modes != nil {
-					if rec.Modes == nil {
-						rec.Modes = map[string]*league.ModeDiagnostics{}
-					}
-					rec.Modes[x.Population] = x.Modes
-				}
-			}
-		}
-	}
+	rec.Modes = readModes(filepath.Join(dir, "results.json"))
 	path := recordPath(g, r, p.Rung)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
@@ -133,6 +120,37 @@ func writeRecord(g *scenarios.Grid, p *sweep.Plan, r sweep.Run) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rec)
 	})
+}
+
+// readModes returns the mode diagnostics per population of a league's
+// results.json, nil when it has none or cannot be read. An undefined
+// value there (null: the spread of one mode, an interval of fewer than 2
+// episodes) is read as NaN, never as 0.
+func readModes(path string) map[string]*league.ModeDiagnostics {
+	data, err := fsutil.ReadRegular(path, 1<<30)
+	if err != nil {
+		return nil
+	}
+	var res struct {
+		Results []struct {
+			Name       string                  `json:"name"`
+			Population string                  `json:"population"`
+			Modes      *league.ModeDiagnostics `json:"modes"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(data, &res); err != nil {
+		return nil
+	}
+	var out map[string]*league.ModeDiagnostics
+	for _, x := range res.Results {
+		if x.Modes != nil {
+			if out == nil {
+				out = map[string]*league.ModeDiagnostics{}
+			}
+			out[x.Population] = x.Modes
+		}
+	}
+	return out
 }
 
 // listLadder prints, per run, the state of every rung: recorded,

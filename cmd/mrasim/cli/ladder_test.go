@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/mrasim/mrasim/agents/learner"
 	"github.com/mrasim/mrasim/internal/checkpoint"
+	"github.com/mrasim/mrasim/league"
 )
 
 const ladderGrid = `seeds = [1]
@@ -82,9 +84,16 @@ func TestSweepLadderExtendsExactly(t *testing.T) {
 			t.Errorf("run folder lacks %s", f)
 		}
 	}
-	for _, f := range []string{"rungs/8/sweep.md", "rungs/16/sweep.json"} {
+	for _, f := range []string{"rungs/8/sweep.md", "rungs/16/sweep.json", "rungs/8/curves.csv", "rungs/16/walk-curves-walkers_3.png"} {
 		if !exists(filepath.Join(out, f)) {
 			t.Errorf("sweep folder lacks %s", f)
+		}
+	}
+	// Each rung's training curves end at the runs' budgets there.
+	for rung, want := range map[string]map[string]int{"8": {"mra": 8, "single": 16}, "16": {"mra": 16, "single": 32}} {
+		last := lastCurveEpisodes(t, filepath.Join(out, "rungs", rung, "curves.csv"))
+		if !reflect.DeepEqual(last, want) {
+			t.Errorf("rung %s: curves end at %v, want %v", rung, last, want)
 		}
 	}
 	for _, tc := range []struct {
@@ -102,7 +111,7 @@ func TestSweepLadderExtendsExactly(t *testing.T) {
 		if rec.Rung != tc.rung || rec.Episodes != tc.episodes || len(rec.Outcomes) != 3 || rec.Modes["walkers=5"] == nil {
 			t.Errorf("%s rung %d record: rung %d, %d episodes, %d outcomes, modes %v", tc.algo, tc.rung, rec.Rung, rec.Episodes, len(rec.Outcomes), rec.Modes)
 		}
-		if tc.algo == "mra" && (rec.ClassifierAccuracy == nil || len(rec.PriorEntropy) != 2) {
+		if tc.algo == "mra" && (rec.ClassifierAccuracy == nil || len(rec.PriorEntropy) != 2 || rec.ModeDiagnostics == nil || rec.ModeDiagnostics.HeadSpread == nil) {
 			t.Errorf("mra rung %d record lacks the training mode diagnostics: %s", tc.rung, data)
 		}
 	}
@@ -174,5 +183,37 @@ func TestSweepLadderExtendsExactly(t *testing.T) {
 	want, _ := os.ReadFile(filepath.Join(direct, "walk", "mra", "seed-1", "eval", "results.json"))
 	if !bytes.Equal(again, want) {
 		t.Error("the run retrained from scratch to the missing rung differs from the extended one")
+	}
+}
+
+// TestLadderReadsUndefinedAsNaN: a ladder record reads the null a league's
+// results.json writes for an undefined value (one mode's spread, the
+// interval of fewer than 2 episodes) as NaN, never 0, and writes it back
+// as null.
+func TestLadderReadsUndefinedAsNaN(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "results.json")
+	src := `{"results": [{"name": "mra", "population": "walkers=5", "modes": {"prior": [1], "modes": [{"mean": 0.5, "ci95": null, "episodes": 1}], "best": 0, "worst": 0,
+		"spread": {"mean": null, "ci95": null, "episodes": 1}, "indistinguishable": false, "same_within": null}}]}`
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := readModes(path)["walkers=5"]
+	if d == nil {
+		t.Fatal("no modes read")
+	}
+	for name, v := range map[string]float64{"spread": d.Spread.Mean, "spread ci95": d.Spread.CI95, "same_within": d.SameWithin, "mode ci95": d.Modes[0].CI95} {
+		if !math.IsNaN(v) {
+			t.Errorf("%s read as %v, want NaN", name, v)
+		}
+	}
+	if d.Modes[0].Mean != 0.5 {
+		t.Errorf("mode mean %v, want 0.5", d.Modes[0].Mean)
+	}
+	out, err := json.Marshal(RungRecord{Modes: map[string]*league.ModeDiagnostics{"walkers=5": d}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(out, []byte(`"spread":{"mean":null,"ci95":null,"episodes":1}`)) {
+		t.Errorf("record %s: want the spread written as null", out)
 	}
 }

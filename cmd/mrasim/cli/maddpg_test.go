@@ -34,7 +34,8 @@ func TestMADDPGEndToEnd(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("eval: code %d\n%s", code, errOut)
 	}
-	for _, w := range []string{"walkers=2", "walkers=5", "maddpg-run", "maddpg", "random"} {
+	// br_episodes = 0: the budget line says no best response is trained.
+	for _, w := range []string{"walkers=2", "walkers=5", "maddpg-run", "maddpg", "random", "best responses: none trained."} {
 		if !strings.Contains(stdout, w) {
 			t.Errorf("eval output lacks %q:\n%s", w, stdout)
 		}

@@ -8,12 +8,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mrasim/mrasim/league"
+	"github.com/mrasim/mrasim/league/sweep"
 )
 
 // TestTrainLogsModeDiagnostics: an MRA run logs the classifier's accuracy
 // and the prior's entropy per training population in metrics.jsonl (in
-// [0, 1] and [0, ln K]) and draws them in a second panel of curves.png;
-// with one latent (the K = 1 control) the entropy is 0.
+// [0, 1] and [0, ln K]) and its gradient and attention diagnostics
+// (mode_diagnostics: the MI ones and head_tv only with K > 1), and draws
+// them in a second and a third panel of curves.png; with one latent (the
+// K = 1 control) the entropy is 0.
 func TestTrainLogsModeDiagnostics(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -40,6 +45,16 @@ func TestTrainLogsModeDiagnostics(t *testing.T) {
 					t.Errorf("prior_entropy[%s] = %v, want within [0, ln %d]", pop, ent[pop], tc.latents)
 				}
 			}
+			diag, _ := last["mode_diagnostics"].(map[string]any)
+			for _, key := range []string{"actor_grad", "mi_grad_actor", "mi_grad_relation", "relation_grad", "relation_decay", "head_tv"} {
+				v, ok := diag[key].(float64)
+				if want := key == "actor_grad" || tc.latents > 1; ok != want || ok && !(v > 0) {
+					t.Errorf("mode_diagnostics.%s = %v (present %v), want present %v and > 0", key, diag[key], ok, want)
+				}
+			}
+			if tv, _ := diag["head_tv"].(float64); tv > 1 {
+				t.Errorf("mode_diagnostics.head_tv = %v, want at most 1", tv)
+			}
 			f, err := os.Open(filepath.Join(run, runCurves))
 			if err != nil {
 				t.Fatal(err)
@@ -49,8 +64,8 @@ func TestTrainLogsModeDiagnostics(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if cfg.Height != 960 {
-				t.Errorf("curves.png is %d pixels tall, want two panels (960)", cfg.Height)
+			if cfg.Height != 1440 {
+				t.Errorf("curves.png is %d pixels tall, want three panels (1440)", cfg.Height)
 			}
 		})
 	}
@@ -58,7 +73,8 @@ func TestTrainLogsModeDiagnostics(t *testing.T) {
 
 // TestOneLatentEndToEnd: the K = 1 control trains, evaluates at a seen
 // and an unseen size (one mode: nothing to adapt) and reports its single
-// mode.
+// mode, whose spread is undefined: "n/a (one mode)" without the "same
+// return" line, null in results.json, and no mode_spread for the sweep.
 func TestOneLatentEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	scenario := filepath.Join(dir, "k1.toml")
@@ -81,6 +97,12 @@ func TestOneLatentEndToEnd(t *testing.T) {
 	md, _ := os.ReadFile(filepath.Join(out, "report.md"))
 	if !strings.Contains(string(md), "K = 1 modes") {
 		t.Errorf("report.md lacks the mode diagnostics:\n%s", md)
+	}
+	if !strings.Contains(string(md), "best − worst n/a (one mode)") || strings.Contains(string(md), "same return") {
+		t.Errorf("report.md gives one mode a spread:\n%s", md)
+	}
+	if !strings.Contains(stdout, "modes: best − worst n/a (one mode)") {
+		t.Errorf("eval output gives one mode a spread:\n%s", stdout)
 	}
 	var rep struct {
 		Results []struct {
@@ -108,5 +130,19 @@ func TestOneLatentEndToEnd(t *testing.T) {
 	}
 	if found != 2 {
 		t.Errorf("results.json holds the run at %d populations, want 2", found)
+	}
+	var full league.Report
+	if err := json.Unmarshal(data, &full); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range full.Results {
+		if r.Entry == "run" && (r.Modes == nil || !math.IsNaN(r.Modes.Spread.Mean) || !math.IsNaN(r.Modes.Spread.CI95)) {
+			t.Errorf("results.json spread of the K = 1 run at %s: %+v, want null (NaN)", r.Label, r.Modes)
+		}
+	}
+	for _, o := range sweep.Outcomes(&full, "run", "k1", "mra", 1) {
+		if v, ok := o.Values["mode_spread"]; ok {
+			t.Errorf("the sweep's mode_spread of the K = 1 run at %s is %v, want absent", o.Population, v)
+		}
 	}
 }

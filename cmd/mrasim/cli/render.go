@@ -36,12 +36,13 @@ var particleGames = []string{particle.ResourceName, particle.SpreadName, particl
 var renderCommand = &command{
 	name:     "render",
 	synopsis: "(--run DIR | SCENARIO) [flags]",
-	short:    "draw episodes of a particle game as an animated GIF, with MRA's relation graphs",
+	short:    "draw episodes of a particle game as an animated GIF, with the agents' relation or attention graphs",
 	long: "Plays episodes of a particle-world game and draws them as an animated GIF: agents,\n" +
 		"landmarks, food, deposits and treasures in their colours and sizes, each agent in its\n" +
 		"type's colour, and a caption with the step, the rewards and the population. With --run\n" +
-		"the run's MRA agents play, and each agent's relation graph is drawn as edges from it to\n" +
-		"what it attends to (width ∝ weight) and its latent mode as a label zK; with a SCENARIO\n" +
+		"the run's agents play, and where the algorithm has them each agent's relation graph (MRA)\n" +
+		"or attention weights (MAPPO with encoder = \"attention\") are drawn as edges from it to\n" +
+		"what it attends to (width ∝ weight) and its latent mode as a label zK (MRA); with a SCENARIO\n" +
 		"file the agents play uniformly random actions. An edge is drawn where its weight is above\n" +
 		"--edge-factor × the uniform weight 1/k of the k entities the agent attends to (1/(N−1)\n" +
 		"among N agents), or above --edge-threshold when that is given. Agents are numbered, and\n" +
@@ -309,7 +310,9 @@ func fileLabel(s string) string {
 }
 
 // relationInspector is what a policy exposes when it can say whom each
-// agent attends to and which latent mode it plays (mra.Agent does).
+// agent attends to and which latent mode it plays (MRA's players do; a
+// MAPPO player with an attention encoder shows its attention weights and
+// no latent).
 type relationInspector interface {
 	RelationGraph(i int) []float64
 	Latent(i int) []float64
@@ -451,10 +454,14 @@ func (ep *episodeRenderer) describe(f *env.Frame, ret []float64, episode, episod
 		ov.Caption = append(ov.Caption, fmt.Sprintf("%s (%d/%d alive): reward %s  return %+.3f", ty.Name, alive, ty.Count, reward, typeMean(ret, first, ty.Count)))
 	}
 	if ep.inspect != nil {
+		latent := ""
+		if spec.NumAgents() > 0 && len(ep.inspect.Latent(0)) > 0 {
+			latent = "; zK: latent"
+		}
 		if ep.factor > 0 {
-			ov.Caption = append(ov.Caption, fmt.Sprintf("edges: relation weight > %g x uniform (1/k), width ~ weight; zK: latent", ep.factor))
+			ov.Caption = append(ov.Caption, fmt.Sprintf("edges: relation weight > %g x uniform (1/k), width ~ weight%s", ep.factor, latent))
 		} else {
-			ov.Caption = append(ov.Caption, fmt.Sprintf("edges: relation weight > %.2f, width ~ weight; zK: latent", ep.threshold))
+			ov.Caption = append(ov.Caption, fmt.Sprintf("edges: relation weight > %.2f, width ~ weight%s", ep.threshold, latent))
 		}
 	}
 }
@@ -504,7 +511,7 @@ func writeRenders(dir string, entries []league.Entry, opts league.Options) ([]st
 	var files []string
 	var section strings.Builder
 	fmt.Fprintf(&section, "\n## Renders\n\nOne episode per population and entry (`mrasim eval --render`; the entry plays every agent type), all entries of a population from the same start (seed %d). "+
-		"Agents are drawn in their type's colour (as a ring where the fill shows a state, such as a carried treasure); agents are numbered and resources show their value; for MRA runs an edge from an agent shows a relation-graph weight above %g × the uniform weight 1/k of the k entities it attends to (width proportional to the weight) and the label zK its latent mode.\n\n",
+		"Agents are drawn in their type's colour (as a ring where the fill shows a state, such as a carried treasure); agents are numbered and resources show their value; for MRA runs (and MAPPO runs with an attention encoder) an edge from an agent shows a relation-graph (attention) weight above %g × the uniform weight 1/k of the k entities it attends to (width proportional to the weight) and, for MRA, the label zK its latent mode.\n\n",
 		opts.Seed, defaultEdgeFactor)
 	section.WriteString("| population | " + strings.Join(entryNames(entries), " | ") + " |\n|---|" + strings.Repeat("---|", len(entries)) + "\n")
 	for p, pop := range opts.Populations {

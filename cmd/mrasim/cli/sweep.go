@@ -2,6 +2,7 @@ package cli
 
 import (
 	stdcontext "context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -44,6 +45,7 @@ type sweepFlags struct {
 	fs             *flag.FlagSet
 	out, maxMemory string
 	jobs, workers  int
+	sets           multiFlag
 	dry, quiet     bool
 	nats           natsFlags
 }
@@ -56,9 +58,15 @@ func declareSweepFlags(fs *flag.FlagSet) runFunc {
 	fs.BoolVar(&f.dry, "dry-run", false, "check the grid and list its runs, their state and memory; run nothing")
 	fs.StringVar(&f.maxMemory, "max-memory", "", maxMemoryUsage+"\n(per run, and for the runs trained at once; with --nats each worker checks its own)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
+	fs.Var(&f.sets, "set", sweepSetUsage)
 	f.nats = addNATSFlags(fs, "run the jobs on `URL`'s workers (mrasim worker) instead of this machine's cores; run folders travel through the server; see --creds, --tls-ca")
 	return f.run
 }
+
+// sweepSetUsage is the help of sweep's --set flag.
+const sweepSetUsage = "override scenario key `KEY=VALUE` in every scenario of the grid (repeatable), checked as in the files:\n" +
+	"train.episodes=48, algo.num_updates=40, eval.episodes=50; the grid's algorithm tables and [eval] still override\n" +
+	"the scenarios (a key the grid sets for every run is refused); a changed training key trains new runs: give a new --out"
 
 // run checks the grid and every run's memory, then trains and evaluates
 // the runs and writes the report.
@@ -69,7 +77,7 @@ func (f *sweepFlags) run(c *context, files []string) error {
 	if f.jobs < 1 || f.workers < 1 {
 		return badInputf("--jobs %d and --workers %d: want ≥ 1", f.jobs, f.workers)
 	}
-	g, err := scenarios.LoadGrid(files[0])
+	g, err := scenarios.LoadGridSet(files[0], f.sets)
 	if err != nil {
 		return badInput(err)
 	}
@@ -118,10 +126,7 @@ func (f *sweepFlags) run(c *context, files []string) error {
 		defer nc.Close()
 		set.remote = &natsrun.Runner{Conn: nc, Settings: natsrun.DefaultSettings(), Log: c.stderr}
 	}
-	again := c.prog + " sweep " + files[0]
-	if f.out != "" {
-		again += " --out " + f.out
-	}
+	again := continueCommand(c.prog, files[0], f.out, f.sets)
 	if ladder != nil {
 		return c.runLadder(ctx, g, ladder, set, again)
 	}
@@ -279,14 +284,16 @@ func (c *context) sweep(ctx stdcontext.Context, plan *sweep.Plan, set sweepSetti
 	return rep, err
 }
 
-// writeSweepReport writes sweep.md, sweep.csv, sweep-paired.csv, sweep.json and the plots
-// into dir and returns the files written.
+// writeSweepReport writes sweep.md, sweep.csv, sweep-paired.csv,
+// sweep.json, curves.csv and the plots (the training curves from the
+// runs' metrics.jsonl) into dir and returns the files written.
 func writeSweepReport(rep *sweep.Report, dir string) ([]string, error) {
+	rep.SetCurves(readCurveLogs)
 	var written []string
 	for _, w := range []struct {
 		name string
 		fn   func(string) error
-	}{{"sweep.md", rep.WriteMarkdown}, {"sweep.csv", rep.WriteCSV}, {"sweep-paired.csv", rep.WritePairedCSV}, {"sweep.json", rep.WriteJSON}} {
+	}{{"sweep.md", rep.WriteMarkdown}, {"sweep.csv", rep.WriteCSV}, {"sweep-paired.csv", rep.WritePairedCSV}, {"sweep.json", rep.WriteJSON}, {"curves.csv", rep.WriteCurvesCSV}} {
 		path := filepath.Join(dir, w.name)
 		if err := w.fn(path); err != nil {
 			return written, err
@@ -294,7 +301,43 @@ func writeSweepReport(rep *sweep.Report, dir string) ([]string, error) {
 		written = append(written, path)
 	}
 	figs, err := rep.WriteFigures(dir)
+	written = append(written, figs...)
+	if err != nil {
+		return written, err
+	}
+	figs, err = rep.WriteCurveFigures(dir)
 	return append(written, figs...), err
+}
+
+// readCurveLogs reads a run's training curves from its metrics.jsonl:
+// the mean reward per agent and step of every log line, by training
+// population. Lines that do not decode (a line torn by a crash) are
+// skipped, as resuming the run would drop them.
+func readCurveLogs(run sweep.RunSummary) (map[string]sweep.CurveLog, error) {
+	path := filepath.Join(run.Dir, runMetrics)
+	data, err := fsutil.ReadRegular(path, 1<<30)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]sweep.CurveLog{}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		var m struct {
+			Episode        int                `json:"episode"`
+			MeanStepReward map[string]float64 `json:"mean_step_reward"`
+		}
+		if strings.TrimSpace(line) == "" || json.Unmarshal([]byte(line), &m) != nil {
+			continue
+		}
+		for pop, v := range m.MeanStepReward {
+			c := out[pop]
+			c.Episodes, c.Values = append(c.Episodes, m.Episode), append(c.Values, v)
+			out[pop] = c
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s holds no line with a mean_step_reward", path)
+	}
+	return out, nil
 }
 
 // planMemory estimates the training memory of every run of plan, in
@@ -402,4 +445,31 @@ func estimateTrain(s *scenarios.Scenario, dir string, resume bool, workers int) 
 	cfg, setup := trainConfig(s)
 	setup.Workers = max(workers, 1)
 	return memest.Train(cfg, setup)
+}
+
+// continueCommand is the command that continues an interrupted sweep of
+// grid file: the same --out and the same --set overrides, so that the
+// runs it resumes have the documents they started with.
+func continueCommand(prog, file, out string, sets []string) string {
+	cmd := prog + " sweep " + shellQuote(file)
+	if out != "" {
+		cmd += " --out " + shellQuote(out)
+	}
+	for _, s := range sets {
+		cmd += " --set " + shellQuote(s)
+	}
+	return cmd
+}
+
+// shellQuote returns s as one word of a POSIX shell: as it is when it
+// holds only characters no shell treats specially, otherwise in single
+// quotes (so that a printed command such as `--set eval.populations=[3, 6]`
+// can be pasted back).
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-.,/=:+@%", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -292,6 +292,7 @@ func trainConfig(s *scenarios.Scenario) (learner.Settings, learner.Setup) {
 	setup := learner.Setup{
 		Game: s.Game.Name, Params: s.Game.Params, Populations: s.Train.Populations, Seed: s.Seed,
 		Episodes: s.Train.Episodes, ParallelEnvs: s.Train.ParallelEnvs, LogEvery: s.Train.LogEvery,
+		Curriculum: s.Train.Curriculum,
 	}
 	return s.Algo, setup
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 	"strings"
@@ -131,8 +132,41 @@ func writeCurves(path, name string, labels []string, history []learner.Metrics) 
 	}
 	return curves.WritePanels(path, []curves.Panel{
 		{Title: name, XLabel: "episodes per population", YLabel: "mean reward per agent and step", Series: series},
-		{Title: "latent modes: I(z; a | o) estimate, prior entropy per population, classifier accuracy", XLabel: "episodes per population", YLabel: "nats (accuracy: fraction)", Series: modes},
+		{Title: "latent modes: I(z; a | o) estimate, prior entropy per population, classifier accuracy, heads' attention spread", XLabel: "episodes per population", YLabel: "nats (accuracy, spread: fraction)", Series: modes},
+		{Title: "latent modes: gradient norms (mean per update round)", XLabel: "episodes per population", YLabel: "log10 of the norm", Series: modeGradientSeries(history)},
 	})
+}
+
+// modeGradientSeries is the gradient panel of writeCurves: log10 of each
+// gradient norm of the mode diagnostics (MRA: the actor loss's and the MI
+// term's gradients, the relation net's gradient and its weight-decay
+// term), which span orders of magnitude. Points whose norm is not
+// positive are left out.
+func modeGradientSeries(history []learner.Metrics) []curves.Series {
+	names := []string{"actor loss ‖∂/∂θ‖", "MI ‖∂/∂θ‖ (target policies)", "MI ‖∂/∂φ‖", "relation net ‖grad‖ (before clip)", "relation net weight decay"}
+	series := make([]curves.Series, len(names))
+	for i := range series {
+		series[i].Label = names[i]
+	}
+	for _, m := range history {
+		if m.Modes == nil {
+			continue
+		}
+		d := m.Modes
+		for i, v := range []*float64{d.ActorGrad, d.MIGradActor, d.MIGradRelation, d.RelationGrad, d.RelationDecay} {
+			if v != nil && *v > 0 {
+				series[i].X = append(series[i].X, float64(m.Episode))
+				series[i].Y = append(series[i].Y, math.Log10(*v))
+			}
+		}
+	}
+	var out []curves.Series
+	for _, s := range series {
+		if len(s.X) > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // modeSeries is the mode-diagnostics panel of writeCurves: the MI
@@ -143,6 +177,7 @@ func modeSeries(labels []string, history []learner.Metrics) []curves.Series {
 	var out []curves.Series
 	mi := curves.Series{Label: "I(z; a | o) estimate"}
 	acc := curves.Series{Label: "classifier accuracy"}
+	spread := curves.Series{Label: "heads' attention spread (mean pairwise TV)"}
 	ent := make([]curves.Series, len(labels))
 	for i, l := range labels {
 		ent[i].Label = "prior entropy " + l
@@ -156,13 +191,16 @@ func modeSeries(labels []string, history []learner.Metrics) []curves.Series {
 		if m.ClassifierAccuracy != nil {
 			acc.X, acc.Y = append(acc.X, x), append(acc.Y, *m.ClassifierAccuracy)
 		}
+		if m.Modes != nil && m.Modes.HeadSpread != nil {
+			spread.X, spread.Y = append(spread.X, x), append(spread.Y, *m.Modes.HeadSpread)
+		}
 		for i, l := range labels {
 			if v, ok := m.PriorEntropy[l]; ok {
 				ent[i].X, ent[i].Y = append(ent[i].X, x), append(ent[i].Y, v)
 			}
 		}
 	}
-	for _, s := range append([]curves.Series{mi, acc}, ent...) {
+	for _, s := range append([]curves.Series{mi, acc, spread}, ent...) {
 		if len(s.X) > 0 {
 			out = append(out, s)
 		}
