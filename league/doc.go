@@ -34,6 +34,10 @@
 // jobs.Runner of package league/jobs, with which the league registers its
 // job kind (KindEval), so results do not depend on how many goroutines or
 // machines run them. Intervals on means are Student-t (internal/stats).
+// The files follow the work: league.go the options and report types and
+// Play, schedule.go the list of jobs, job.go running one job (evaluate,
+// bestResponse), assemble.go the report from the jobs' results, evaljobs.go
+// the job kind registered with league/jobs.
 // Package league is not for training (agents/learner), nor for carrying
 // jobs across machines (league/natsrun), nor for the command line.
 package league

@@ -2,12 +2,12 @@ package league_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"github.com/mrasim/mrasim/agents/learner"
 	"testing"
 
-	"github.com/mrasim/mrasim/internal/checkpoint"
+	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
+
 	"github.com/mrasim/mrasim/league"
 	"github.com/mrasim/mrasim/league/br"
 	"github.com/mrasim/mrasim/league/jobs"
@@ -38,18 +38,7 @@ func TestEveryGame(t *testing.T) {
 			cfg := mra.DefaultConfig()
 			cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates, cfg.BufferLength = 16, 10, 1, 1000
 			setup := learner.Setup{Game: g.name, Populations: pops(t, g.train...), Seed: 1, Episodes: 8, ParallelEnvs: 2, LogEvery: 8}
-			tr, err := learner.NewTrainer(cfg, setup)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tr.Close()
-			if err := tr.Run(context.Background(), nil, nil); err != nil {
-				t.Fatal(err)
-			}
-			var buf bytes.Buffer
-			e := checkpoint.NewEncoder(&buf)
-			tr.Save(e)
-			run := &league.Run{Label: "run", Settings: cfg, Setup: setup, State: buf.Bytes()}
+			run := &league.Run{Label: "run", Settings: cfg, Setup: setup, State: learnertest.MustTrain(t, cfg, setup)}
 			opts := league.Options{
 				Game: g.name, Populations: pops(t, g.eval...), Episodes: 4, Seed: 2,
 				AdaptSteps: 1, AdaptEpisodes: 2,

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/mrasim/mrasim/agents"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/env/matrix"
 	_ "github.com/mrasim/mrasim/env/particle"
@@ -50,17 +51,8 @@ func (m *mixedPolicy) Act(f *env.Frame, actions []int) {
 
 func (m *mixedPolicy) ActionProbs(_ *env.Frame, _ int, dst []float64) { dst[0], dst[1] = 1-m.p, m.p }
 
-func pops(t *testing.T, texts ...string) []env.Population {
-	var out []env.Population
-	for _, s := range texts {
-		p, err := env.ParsePopulation(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, p)
-	}
-	return out
-}
+// pops parses populations written as "type=count" text.
+func pops(t *testing.T, texts ...string) []env.Population { return learnertest.Pops(t, texts...) }
 
 // TestExactNashConvVolunteer checks the league's exact NashConv against
 // closed forms at several n: 0 for the symmetric equilibrium

@@ -238,14 +238,14 @@ func TestDDPGZeroAllocs(t *testing.T) {
 		// Warm every worker up on both updates: which worker runs which
 		// chunk varies.
 		step()
-		work := slices.Clone(m.work)
-		m.workers = 1
+		work := slices.Clone(m.chunks.Work)
+		m.chunks.Workers = 1
 		for _, wk := range work {
-			m.work[0] = wk
+			m.chunks.Work[0] = wk
 			step()
 		}
-		copy(m.work, work)
-		m.workers = w
+		copy(m.chunks.Work, work)
+		m.chunks.Workers = w
 		if allocs := testing.AllocsPerRun(5, step); allocs != 0 {
 			t.Errorf("%d workers: %v allocations per critic, actor and act step", w, allocs)
 		}

@@ -2,11 +2,11 @@ package maddpg
 
 import (
 	"fmt"
-	"github.com/mrasim/mrasim/agents/chunk"
-	"github.com/mrasim/mrasim/agents/replay"
 	"math"
 	"math/rand/v2"
-	"runtime"
+
+	"github.com/mrasim/mrasim/agents/chunk"
+	"github.com/mrasim/mrasim/agents/replay"
 
 	"github.com/mrasim/mrasim/agents/nn"
 	"github.com/mrasim/mrasim/agents/optim"
@@ -124,9 +124,7 @@ type MADDPG struct {
 	noise  []float64 // B·N×A Gumbel noise of the running update, sample-major rows
 
 	// Parallel updates.
-	work      []*ddpgWorker
-	workers   int
-	pool      *chunk.Pool
+	chunks    chunk.Driver[*ddpgWorker]
 	job       ddpgJob
 	chunkGrad [][]float64
 	chunkStat [][3]float64
@@ -166,7 +164,8 @@ func NewMADDPG(cfg Settings, f replay.Features, rng *rand.Rand) (*MADDPG, error)
 			return nil, fmt.Errorf("maddpg: type %q has %d actions, want 1 … %d", f.Types[k], a, f.A)
 		}
 	}
-	m := &MADDPG{cfg: cfg, f: f, workers: min(runtime.GOMAXPROCS(0), chunk.Count)}
+	m := &MADDPG{cfg: cfg, f: f}
+	m.chunks = chunk.NewDriver(m.newWorker, m.runChunk)
 	proto := m.newNets()
 	off := 0
 	for g := range numGroups {
@@ -241,23 +240,11 @@ func (m *MADDPG) Err() error { return m.err }
 // SetWorkers sets how many goroutines run the updates' chunks (at least 1,
 // at most the fixed number of chunks, 8). The default is GOMAXPROCS. The
 // results do not depend on it.
-func (m *MADDPG) SetWorkers(n int) {
-	n = max(1, min(n, chunk.Count))
-	if n == m.workers {
-		return
-	}
-	m.Close()
-	m.workers = n
-}
+func (m *MADDPG) SetWorkers(n int) { m.chunks.SetWorkers(n) }
 
 // Close stops the worker goroutines. The learner stays usable: they are
 // restarted by the next update.
-func (m *MADDPG) Close() {
-	if m.pool != nil {
-		m.pool.Stop()
-		m.pool = nil
-	}
-}
+func (m *MADDPG) Close() { m.chunks.Close() }
 
 // checkBatch panics unless b fits the networks.
 func (m *MADDPG) checkBatch(b *replay.Batch) {

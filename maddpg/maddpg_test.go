@@ -2,10 +2,11 @@ package maddpg_test
 
 import (
 	"bytes"
-	"github.com/mrasim/mrasim/agents/learner"
-	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"math"
 	"testing"
+
+	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 
 	"github.com/mrasim/mrasim/agents"
 	"github.com/mrasim/mrasim/env"
@@ -178,12 +179,7 @@ func pairedPerStep(t *testing.T, g env.Game, trained agents.Policy, episodes int
 // interval of the paired difference above 0, on 400 held-out episodes.
 func beatsRandom(t *testing.T, seed uint64) {
 	const episodes, margin = 240, 0.08
-	pop, _ := env.ParsePopulation("agents=3")
-	tr, err := learner.NewTrainer(paperSettings(), learner.Setup{Game: "resource", Seed: seed, Episodes: episodes, ParallelEnvs: 12, Workers: 2, LogEvery: 12, Populations: []env.Population{pop}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
+	tr := learnertest.Start(t, paperSettings(), learner.Setup{Game: "resource", Seed: seed, Episodes: episodes, ParallelEnvs: 12, Workers: 2, LogEvery: 12, Populations: learnertest.Pops(t, "agents=3")})
 	learnertest.Run(t, tr)
 	g := learnertest.MustGame(t, "resource", nil, "agents=3")
 	agent, err := maddpg.NewAgent(maddpg.Trained(tr.Learner()), g.Spec(), 5)

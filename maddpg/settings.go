@@ -87,14 +87,7 @@ var settingsKeys = []string{"gamma", "pi_lr", "q_lr", "weight_decay", "batch_siz
 func decodeSettings(k learner.Keys, _ learner.Setup) learner.Settings {
 	a := DefaultSettings()
 	inf := math.Inf(1)
-	k.Float("gamma", &a.Gamma, 0, 1, true, false)
-	k.Float("pi_lr", &a.PolicyLR, 0, 1, true, false)
-	k.Float("q_lr", &a.CriticLR, 0, 1, true, false)
-	k.Float("weight_decay", &a.WeightDecay, 0, 1, false, false)
-	k.Int("batch_size", &a.BatchSize, 1, 1<<20)
-	k.Int("buffer_length", &a.BufferLength, 1, 1e8)
-	k.Int("steps_per_update", &a.StepsPerUpdate, 1, 1e9)
-	k.Int("num_updates", &a.NumUpdates, 1, 1e6)
+	a.replayKeys().Read(k)
 	k.Float("grad_clip", &a.GradClip, 0, inf, true, true)
 	k.Float("tau", &a.Tau, 0, 1, true, false)
 	k.String("replay", &a.Replay, replay.ModeAuto, replay.ModeStates, replay.ModeObservations)
@@ -106,9 +99,7 @@ func decodeSettings(k learner.Keys, _ learner.Setup) learner.Settings {
 	if a.Precision == "float32" {
 		k.Fail("precision", "", `"float32" is not offered: algo %q runs in %q only`, Name, PrecisionFloat64)
 	}
-	if a.BatchSize > a.BufferLength {
-		k.Fail("batch_size", "", "batch_size %d is larger than buffer_length %d", a.BatchSize, a.BufferLength)
-	}
+	a.replayKeys().CheckBatch(k)
 	return &a
 }
 
@@ -172,4 +163,10 @@ func (a *Settings) Validate() error {
 		return fmt.Errorf("maddpg: algo.precision = %q: MADDPG runs in %q only", a.Precision, PrecisionFloat64)
 	}
 	return nil
+}
+
+// replayKeys points the replay learners' shared keys at a's fields.
+func (a *Settings) replayKeys() learner.ReplayKeys {
+	return learner.ReplayKeys{Gamma: &a.Gamma, PolicyLR: &a.PolicyLR, CriticLR: &a.CriticLR, WeightDecay: &a.WeightDecay,
+		BatchSize: &a.BatchSize, BufferLength: &a.BufferLength, StepsPerUpdate: &a.StepsPerUpdate, NumUpdates: &a.NumUpdates}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"math"
 	"math/rand/v2"
 
@@ -76,18 +75,14 @@ func (m *MADDPG) AppendState(b []byte) []byte {
 // same shapes. On error, which wraps ErrState and names what differs or is
 // damaged, the learner is unchanged.
 func (m *MADDPG) SetState(data []byte) error {
-	head := len(stateMagic) + 4
-	if len(data) < head+4 || string(data[:len(stateMagic)]) != stateMagic {
-		return fmt.Errorf("%w: not a maddpg state", ErrState)
+	v, body, err := checkpoint.ReadFramed(data, stateMagic, "maddpg state")
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrState, err)
 	}
-	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
-	if crc32.ChecksumIEEE(body) != sum {
-		return fmt.Errorf("%w: checksum mismatch (corrupted)", ErrState)
-	}
-	if v := binary.LittleEndian.Uint32(body[len(stateMagic):]); v != stateVersion {
+	if v != stateVersion {
 		return fmt.Errorf("%w: maddpg state version %d, want %d", ErrState, v, stateVersion)
 	}
-	d := checkpoint.NewDecoder(body[head:])
+	d := checkpoint.NewDecoder(body)
 	shape, names := m.shape()
 	for i, want := range shape {
 		if got := d.Uint64(); d.Err() == nil && got != uint64(want) {

@@ -60,26 +60,9 @@ type stSeam struct {
 	v      []float64 // B·N×A, sample-major: hard − soft
 }
 
-// runChunks runs the current job on every chunk.
-func (m *MADDPG) runChunks() {
-	for len(m.work) < m.workers {
-		m.work = append(m.work, m.newWorker())
-	}
-	if m.workers == 1 {
-		for c := range chunk.Count {
-			m.runChunk(0, c)
-		}
-		return
-	}
-	if m.pool == nil {
-		m.pool = chunk.NewPool(m.workers, m.runChunk)
-	}
-	m.pool.RunAll()
-}
-
 // runChunk runs the current job on chunk c with worker w.
 func (m *MADDPG) runChunk(w, c int) {
-	wk := m.work[w]
+	wk := m.chunks.Work[w]
 	j := &m.job
 	s0, s1 := chunk.Range(c, j.b.Size)
 	g := groupCritic
@@ -121,7 +104,7 @@ func (m *MADDPG) run(actor bool, b *replay.Batch, noise []float64) [3]float64 {
 		m.st.v = chunk.Grow(m.st.v, n*m.f.A)
 	}
 	m.job = ddpgJob{actor: actor, b: b, noise: noise, inv: inv}
-	m.runChunks()
+	m.chunks.Run()
 	m.job.b, m.job.noise = nil, nil
 	g := groupCritic
 	if actor {

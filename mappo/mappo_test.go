@@ -2,16 +2,15 @@ package mappo_test
 
 import (
 	"bytes"
-	"context"
 	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"github.com/mrasim/mrasim/agents/replay"
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/env/particle"
-	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/mappo"
 )
 
@@ -24,35 +23,6 @@ func small(name string) mappo.Settings {
 	s := mappo.Defaults(name)
 	s.Hidden, s.Epochs, s.Minibatches = 16, 3, 2
 	return s
-}
-
-// train runs a trainer to the end of its budget (resumed from state and
-// dir when state is not nil) and returns its checkpoint and metrics.
-func train(t *testing.T, s mappo.Settings, su learner.Setup, state []byte, dir string) ([]byte, []learner.Metrics) {
-	t.Helper()
-	tr, err := learner.NewTrainer(s, su)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	if state != nil {
-		if err := tr.LoadFrom(state, dir); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var ms []learner.Metrics
-	if err := tr.Run(context.Background(), func(m learner.Metrics) error {
-		m.WallSeconds, m.StepsPerSecond = 0, 0
-		ms = append(ms, m)
-		return nil
-	}, nil); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := tr.SaveTo(checkpoint.NewEncoder(&buf), dir); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes(), ms
 }
 
 // TestResumeIsExact: a run stopped halfway and resumed from its
@@ -68,13 +38,13 @@ func TestResumeIsExact(t *testing.T) {
 		t.Run(name+"/"+tc.precision, func(t *testing.T) {
 			s := small(name)
 			s.Precision = tc.precision
-			whole, wholeM := train(t, s, setup(16), nil, t.TempDir())
+			whole, wholeM := learnertest.TrainFrom(t, s, setup(16), nil, t.TempDir())
 			workers := setup(16)
 			workers.Workers = 3 // copies stepped on three goroutines
-			again, _ := train(t, s, workers, nil, t.TempDir())
+			again, _ := learnertest.TrainFrom(t, s, workers, nil, t.TempDir())
 			dir := t.TempDir()
-			half, firstM := train(t, s, setup(8), nil, dir)
-			resumed, restM := train(t, s, setup(16), half, dir)
+			half, firstM := learnertest.TrainFrom(t, s, setup(8), nil, dir)
+			resumed, restM := learnertest.TrainFrom(t, s, setup(16), half, dir)
 			a, _, err := learner.LearnerState(s, setup(16), whole)
 			if err != nil {
 				t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"github.com/mrasim/mrasim/mappo"
 )
 
@@ -17,7 +18,7 @@ func TestLoadRefusesAnotherPrecision(t *testing.T) {
 	for _, p := range precisions {
 		s := small(mappo.NameMAPPO)
 		s.Precision = p
-		states[p], _ = train(t, s, setup(4), nil, t.TempDir())
+		states[p], _ = learnertest.TrainFrom(t, s, setup(4), nil, t.TempDir())
 	}
 	for i, p := range precisions {
 		other := precisions[1-i]

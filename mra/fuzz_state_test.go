@@ -3,11 +3,12 @@ package mra
 import (
 	"bytes"
 	"context"
-	"github.com/mrasim/mrasim/agents/learner"
-	"github.com/mrasim/mrasim/agents/replay"
 	"testing"
 
-	"github.com/mrasim/mrasim/env"
+	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
+	"github.com/mrasim/mrasim/agents/replay"
+
 	"github.com/mrasim/mrasim/internal/checkpoint"
 )
 
@@ -31,19 +32,9 @@ func newFuzzRun(tb testing.TB, mode string) *fuzzRun {
 	cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates, cfg.BufferLength = 16, 40, 1, 60
 	cfg.Hidden, cfg.Latents, cfg.HeadDim, cfg.ValueDim, cfg.CriticKey = 4, 2, 2, 4, 2
 	cfg.Replay = mode
-	setup := learner.Setup{Game: "resource", Params: map[string]any{"max_steps": 6}, Seed: 3, Episodes: 16, ParallelEnvs: 2, LogEvery: 2}
-	for _, s := range []string{"agents=2", "agents=3"} {
-		p, err := env.ParsePopulation(s)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		setup.Populations = append(setup.Populations, p)
-	}
-	tr, err := learner.NewTrainer(cfg, setup)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(tr.Close)
+	setup := learner.Setup{Game: "resource", Params: map[string]any{"max_steps": 6}, Seed: 3, Episodes: 16, ParallelEnvs: 2, LogEvery: 2,
+		Populations: learnertest.Pops(tb, "agents=2", "agents=3")}
+	tr := learnertest.Start(tb, cfg, setup)
 	r := &fuzzRun{cfg: cfg, setup: setup, trainer: tr, dir: tb.TempDir()}
 	save := func() {
 		var buf bytes.Buffer
@@ -64,9 +55,7 @@ func newFuzzRun(tb testing.TB, mode string) *fuzzRun {
 		tb.Fatal(err)
 	}
 	save()
-	var buf bytes.Buffer
-	tr.Save(checkpoint.NewEncoder(&buf))
-	r.inline = buf.Bytes()
+	r.inline = learnertest.Save(tb, tr)
 	return r
 }
 

@@ -22,7 +22,7 @@ func init() {
 		{AlgoReptile, "first-order meta-learning (Reptile) of one unimodal policy across the training populations"},
 	} {
 		learner.Register(learner.Algorithm{Name: a.name, Summary: a.summary, New: newMRATrainee, Load: loadModel, DecodeJSON: decodeSettingsJSON,
-			Keys: settingsKeys, Decode: decodeSettings(a.name)})
+			Keys: settingsKeys, Decode: decodeSettings(a.name), Memory: memory})
 	}
 }
 

@@ -3,11 +3,11 @@ package mra
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
+
 	"github.com/mrasim/mrasim/agents/chunk"
 	"github.com/mrasim/mrasim/agents/replay"
-	"math/rand/v2"
-	"runtime"
-	"slices"
 
 	"github.com/mrasim/mrasim/agents/nn"
 	"github.com/mrasim/mrasim/agents/optim"
@@ -98,18 +98,16 @@ type ModelOf[T nn.Float] struct {
 	act *ActorOf[T] // Act's instance
 
 	// Parallel updates.
-	work       []*worker[T]     // one network instance per worker
-	chunkGrad  [][]T            // per chunk, the gradient of the running update
-	chunkStat  [][4]float64     // per chunk, partial sums of the running update
-	chunkDZ    [][]T            // per chunk, ∂L/∂z per agent (prior update)
-	chunkTGrad [][]T            // per chunk, the target policies' gradient of the relation update (diagnostics)
-	tgradSum   []T              // the chunks' chunkTGrad reduced
-	job        job              // the running update, read by the workers
-	pool       *chunk.Pool      // nil when running on the caller's goroutine only
-	workers    int              // requested workers
-	scratch    []T              // main-goroutine scratch
-	desc       []T              // main-goroutine scratch: a descriptor in T
-	latent     latentScratch[T] // main-goroutine latents of the relation and prior updates
+	chunks     chunk.Driver[*worker[T]] // one network instance per worker, and the pool
+	chunkGrad  [][]T                    // per chunk, the gradient of the running update
+	chunkStat  [][4]float64             // per chunk, partial sums of the running update
+	chunkDZ    [][]T                    // per chunk, ∂L/∂z per agent (prior update)
+	chunkTGrad [][]T                    // per chunk, the target policies' gradient of the relation update (diagnostics)
+	tgradSum   []T                      // the chunks' chunkTGrad reduced
+	job        job                      // the running update, read by the workers
+	scratch    []T                      // main-goroutine scratch
+	desc       []T                      // main-goroutine scratch: a descriptor in T
+	latent     latentScratch[T]         // main-goroutine latents of the relation and prior updates
 	layout     [numGroups][]nn.Segment
 	stats      UpdateStats
 	rec        *recording // testing seam, nil in production
@@ -155,7 +153,8 @@ func NewModelOf[T nn.Float](cfg Config, f replay.Features, games [][]float64, rn
 	if len(games) < 1 {
 		return nil, errors.New("mra: no training games")
 	}
-	m := &ModelOf[T]{cfg: cfg, f: f, workers: min(runtime.GOMAXPROCS(0), chunk.Count)}
+	m := &ModelOf[T]{cfg: cfg, f: f}
+	m.chunks = chunk.NewDriver(m.newWorker, m.runChunk)
 	for g, d := range games {
 		if len(d) != h {
 			return nil, fmt.Errorf("mra: descriptor of game %d has %d entries, want one per type (%d)", g, len(d), h)
@@ -287,20 +286,8 @@ func (m *ModelOf[T]) SyncTargets() { copy(m.target, m.params[:len(m.target)]) }
 // SetWorkers sets how many goroutines run the updates' chunks (at least 1,
 // at most the fixed number of chunks, 8). The default is GOMAXPROCS. The
 // results do not depend on it.
-func (m *ModelOf[T]) SetWorkers(n int) {
-	n = max(1, min(n, chunk.Count))
-	if n == m.workers {
-		return
-	}
-	m.Close()
-	m.workers = n
-}
+func (m *ModelOf[T]) SetWorkers(n int) { m.chunks.SetWorkers(n) }
 
 // Close stops the worker goroutines. The model stays usable: they are
 // restarted by the next update that needs them.
-func (m *ModelOf[T]) Close() {
-	if m.pool != nil {
-		m.pool.Stop()
-		m.pool = nil
-	}
-}
+func (m *ModelOf[T]) Close() { m.chunks.Close() }

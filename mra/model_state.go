@@ -4,11 +4,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/mrasim/mrasim/agents/chunk"
-	"hash/crc32"
 	"math"
 	"math/rand/v2"
 	"strings"
+
+	"github.com/mrasim/mrasim/agents/chunk"
 
 	"github.com/mrasim/mrasim/agents/optim"
 	"github.com/mrasim/mrasim/internal/checkpoint"
@@ -120,22 +120,18 @@ func (m *ModelOf[T]) float64s(x []T) []float64 {
 // shapes and training games. On error, which wraps ErrState and names what
 // differs or is damaged, the model is unchanged.
 func (m *ModelOf[T]) SetState(data []byte) error {
-	if len(data) < len(stateMagic)+8 || string(data[:len(stateMagic)]) != stateMagic {
-		return fmt.Errorf("%w: not a model state", ErrState)
+	v, body, err := checkpoint.ReadFramed(data, stateMagic, "model state")
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrState, err)
 	}
-	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
-	if crc32.ChecksumIEEE(body) != sum {
-		return fmt.Errorf("%w: checksum mismatch (corrupted)", ErrState)
-	}
-	head := len(stateMagic) + 4
 	var options uint64
-	switch v := binary.LittleEndian.Uint32(body[len(stateMagic):]); v {
+	switch v {
 	case stateVersionOptions:
-		if len(body) < head+8 {
+		if len(body) < 8 {
 			return fmt.Errorf("%w: truncated state", ErrState)
 		}
-		options = binary.LittleEndian.Uint64(body[head:])
-		head += 8
+		options = binary.LittleEndian.Uint64(body)
+		body = body[8:]
 	case stateVersion:
 	default:
 		return fmt.Errorf("%w: version %d, want %d or %d", ErrState, v, stateVersion, stateVersionOptions)
@@ -143,7 +139,7 @@ func (m *ModelOf[T]) SetState(data []byte) error {
 	if want := m.options(); options != want {
 		return fmt.Errorf("%w: %s", ErrState, optionsDiff(options, want))
 	}
-	d := checkpoint.NewDecoder(body[head:])
+	d := checkpoint.NewDecoder(body)
 	if err := m.checkShape(d); err != nil {
 		return err
 	}

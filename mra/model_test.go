@@ -398,14 +398,14 @@ func TestZeroAllocs(t *testing.T) {
 			// worker that has not yet run some update (it then allocates its
 			// buffers once, later).
 			cycle(m, b, rng)
-			work := slices.Clone(m.work)
-			m.workers = 1
+			work := slices.Clone(m.chunks.Work)
+			m.chunks.Workers = 1
 			for _, wk := range work {
-				m.work[0] = wk
+				m.chunks.Work[0] = wk
 				cycle(m, b, rng)
 			}
-			copy(m.work, work)
-			m.workers = w
+			copy(m.chunks.Work, work)
+			m.chunks.Workers = w
 			allocs := testing.AllocsPerRun(5, func() { cycle(m, b, rng) })
 			if allocs != 0 {
 				t.Errorf("%d workers, options %d: %v allocations per cycle", w, opts, allocs)

@@ -2,13 +2,13 @@ package mra_test
 
 import (
 	"bytes"
-	"context"
-	"github.com/mrasim/mrasim/agents/learner"
 	"testing"
+
+	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 
 	"github.com/mrasim/mrasim/env"
 	_ "github.com/mrasim/mrasim/env/particle"
-	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/mra"
 )
 
@@ -20,21 +20,7 @@ func TestModelState(t *testing.T) {
 	cfg.BatchSize, cfg.StepsPerUpdate, cfg.NumUpdates, cfg.BufferLength = 16, 10, 1, 1000
 	pops := []env.Population{{{Type: "agents", Count: 2}}, {{Type: "agents", Count: 3}}}
 	setup := learner.Setup{Game: "resource", Populations: pops, Seed: 1, Episodes: 4, ParallelEnvs: 2, LogEvery: 4}
-	tr, err := learner.NewTrainer(cfg, setup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	if err := tr.Run(context.Background(), nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	e := checkpoint.NewEncoder(&buf)
-	tr.Save(e)
-	if e.Err() != nil {
-		t.Fatal(e.Err())
-	}
-	full := buf.Bytes()
+	full := learnertest.MustTrain(t, cfg, setup)
 	part, err := learner.ModelState(full)
 	if err != nil {
 		t.Fatal(err)

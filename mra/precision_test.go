@@ -241,14 +241,14 @@ func TestFloat32ZeroAllocs(t *testing.T) {
 		b := learnertest.RandomBatch(rand.New(rand.NewPCG(102, 102)), enc, 64, cfg.Latents)
 		rng := rand.New(rand.NewPCG(103, 103))
 		cycle(m, b, rng)
-		work := slices.Clone(m.work) // warm every worker on every update (see TestZeroAllocs)
-		m.workers = 1
+		work := slices.Clone(m.chunks.Work) // warm every worker on every update (see TestZeroAllocs)
+		m.chunks.Workers = 1
 		for _, wk := range work {
-			m.work[0] = wk
+			m.chunks.Work[0] = wk
 			cycle(m, b, rng)
 		}
-		copy(m.work, work)
-		m.workers = w
+		copy(m.chunks.Work, work)
+		m.chunks.Workers = w
 		if allocs := testing.AllocsPerRun(5, func() { cycle(m, b, rng) }); allocs != 0 {
 			t.Errorf("%d workers: %v allocations per float32 cycle", w, allocs)
 		}

@@ -163,9 +163,7 @@ func decodeSettings(name string) func(k learner.Keys, setup learner.Setup) learn
 		if a.Name == AlgoSingle && len(setup.Populations) > 1 {
 			k.Fail("", "train.populations", `algo "single" trains at one population; %d are listed`, len(setup.Populations))
 		}
-		if a.BatchSize > a.BufferLength {
-			k.Fail("batch_size", "", "batch_size %d is larger than buffer_length %d", a.BatchSize, a.BufferLength)
-		}
+		a.replayKeys().CheckBatch(k)
 		return &a
 	}
 }
@@ -178,14 +176,7 @@ func (a *Settings) decode(k learner.Keys) {
 		k.Fail("variant", "", "%v", err)
 	}
 	inf := math.Inf(1)
-	k.Float("gamma", &a.Gamma, 0, 1, true, false)
-	k.Float("pi_lr", &a.PolicyLR, 0, 1, true, false)
-	k.Float("q_lr", &a.CriticLR, 0, 1, true, false)
-	k.Float("weight_decay", &a.WeightDecay, 0, 1, false, false)
-	k.Int("batch_size", &a.BatchSize, 1, 1<<20)
-	k.Int("buffer_length", &a.BufferLength, 1, 1e8)
-	k.Int("steps_per_update", &a.StepsPerUpdate, 1, 1e9)
-	k.Int("num_updates", &a.NumUpdates, 1, 1e6)
+	a.replayKeys().Read(k)
 	k.Float("reward_scale", &a.RewardScale, 0, inf, true, true)
 	k.Int("latents", &a.Latents, 1, 64)
 	k.Int("resamples", &a.Resamples, 1, 1024)
@@ -303,4 +294,10 @@ func decodeSettingsJSON(data []byte) (learner.Settings, error) {
 		return nil, fmt.Errorf("mra: settings: %w", err)
 	}
 	return &a, nil
+}
+
+// replayKeys points the replay learners' shared keys at a's fields.
+func (a *Settings) replayKeys() learner.ReplayKeys {
+	return learner.ReplayKeys{Gamma: &a.Gamma, PolicyLR: &a.PolicyLR, CriticLR: &a.CriticLR, WeightDecay: &a.WeightDecay,
+		BatchSize: &a.BatchSize, BufferLength: &a.BufferLength, StepsPerUpdate: &a.StepsPerUpdate, NumUpdates: &a.NumUpdates}
 }

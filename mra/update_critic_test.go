@@ -211,7 +211,7 @@ func TestCriticRecomputeNextGraphStoredGraph(t *testing.T) {
 		m.rec = &recording{}
 		pass := func() (y []float64, loss float64, grad []float64) {
 			loss = m.run(phaseCritic, groupCritic, b, 123, 0)[0]
-			if rel := m.spanOf(groupRelation, m.work[0].grad); slices.ContainsFunc(rel, func(v float64) bool { return v != 0 }) {
+			if rel := m.spanOf(groupRelation, m.chunks.Work[0].grad); slices.ContainsFunc(rel, func(v float64) bool { return v != 0 }) {
 				t.Error("the critic pass accumulated a gradient for φ")
 			}
 			return recordedTargets(m, b), loss, slices.Clone(m.spanOf(groupCritic, m.grad))

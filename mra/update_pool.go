@@ -133,26 +133,9 @@ func (rp *recording) coefficient(c, r int, v float64) float64 {
 	return v
 }
 
-// runChunks runs the current job on every chunk.
-func (m *ModelOf[T]) runChunks() {
-	for len(m.work) < m.workers {
-		m.work = append(m.work, m.newWorker())
-	}
-	if m.workers == 1 {
-		for c := range chunk.Count {
-			m.runChunk(0, c)
-		}
-		return
-	}
-	if m.pool == nil {
-		m.pool = chunk.NewPool(m.workers, m.runChunk)
-	}
-	m.pool.RunAll()
-}
-
 // runChunk runs the current job on chunk c with worker w's instance.
 func (m *ModelOf[T]) runChunk(w, c int) {
-	wk := m.work[w]
+	wk := m.chunks.Work[w]
 	j := &m.job
 	s0, s1 := chunk.Range(c, j.b.Size)
 	sp := m.groups[j.group]
@@ -198,7 +181,7 @@ func (m *ModelOf[T]) run(ph phase, g int, b *replay.Batch, seed uint64, game int
 		}
 	}
 	m.job = job{phase: ph, group: g, b: b, seed: seed, game: game, alive: alive}
-	m.runChunks()
+	m.chunks.Run()
 	m.job.b = nil
 	sp := m.groups[g]
 	grad := m.grad[sp.lo:sp.hi]
@@ -220,9 +203,6 @@ func (m *ModelOf[T]) run(ph phase, g int, b *replay.Batch, seed uint64, game int
 // depend on other samples' rows. It writes the gradient into m.grad and
 // the phase's ∂L/∂z into chunk 0's slot, and returns the partial sums.
 func (m *ModelOf[T]) runWhole(ph phase, g int, b *replay.Batch, seed uint64, game int) [4]float64 {
-	if len(m.work) == 0 {
-		m.work = append(m.work, m.newWorker())
-	}
 	alive := 0
 	for _, a := range b.Alive[:b.Size*b.Enc.N] {
 		if a {
@@ -230,7 +210,7 @@ func (m *ModelOf[T]) runWhole(ph phase, g int, b *replay.Batch, seed uint64, gam
 		}
 	}
 	m.job = job{phase: ph, group: g, b: b, seed: seed, game: game, alive: alive}
-	wk := m.work[0]
+	wk := m.chunks.First()
 	clear(wk.grad)
 	clear(wk.tgrad)
 	wk.pcg.Seed(seed, 0)

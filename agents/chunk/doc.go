@@ -7,6 +7,9 @@
 //     share as worker 0; each algorithm binds its own chunk function and
 //     reduces the chunks' gradients in chunk order, so which worker ran
 //     which chunk never changes a result;
+//   - a Driver holds an algorithm's per-worker state (network instances,
+//     gradient and scratch buffers), runs the chunks on the calling
+//     goroutine or on a Pool it starts on demand, and stops it on Close;
 //   - Rows lays a chunk's agent rows out type-major (the rows the
 //     policies of one agent type run on are contiguous) and gathers them
 //     from the batch in the network's element type.

@@ -36,3 +36,36 @@ type Keys interface {
 type Resolver interface {
 	Resolve(recorded json.RawMessage, newRun bool)
 }
+
+// ReplayKeys point at the [algo] settings that the replay learners (MRA's
+// algorithms and MADDPG) read alike, with the same ranges: the discount,
+// the learning rates and weight decay, and the schedule of the replay
+// buffer and its updates. Read and CheckBatch read and check them for
+// each, so the keys and their ranges are written once.
+type ReplayKeys struct {
+	Gamma, PolicyLR, CriticLR, WeightDecay              *float64
+	BatchSize, BufferLength, StepsPerUpdate, NumUpdates *int
+}
+
+// Read reads the keys through k, in this order: gamma in (0, 1], pi_lr and
+// q_lr in (0, 1], weight_decay in [0, 1], batch_size in [1, 2²⁰],
+// buffer_length in [1, 10⁸], steps_per_update in [1, 10⁹] and num_updates
+// in [1, 10⁶].
+func (r ReplayKeys) Read(k Keys) {
+	k.Float("gamma", r.Gamma, 0, 1, true, false)
+	k.Float("pi_lr", r.PolicyLR, 0, 1, true, false)
+	k.Float("q_lr", r.CriticLR, 0, 1, true, false)
+	k.Float("weight_decay", r.WeightDecay, 0, 1, false, false)
+	k.Int("batch_size", r.BatchSize, 1, 1<<20)
+	k.Int("buffer_length", r.BufferLength, 1, 1e8)
+	k.Int("steps_per_update", r.StepsPerUpdate, 1, 1e9)
+	k.Int("num_updates", r.NumUpdates, 1, 1e6)
+}
+
+// CheckBatch reports a batch larger than the replay buffer it is sampled
+// from, at batch_size.
+func (r ReplayKeys) CheckBatch(k Keys) {
+	if *r.BatchSize > *r.BufferLength {
+		k.Fail("batch_size", "", "batch_size %d is larger than buffer_length %d", *r.BatchSize, *r.BufferLength)
+	}
+}

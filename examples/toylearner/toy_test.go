@@ -2,15 +2,15 @@ package toylearner_test
 
 import (
 	"bytes"
-	"context"
-	"github.com/mrasim/mrasim/league/jobs"
 	"testing"
 
+	"github.com/mrasim/mrasim/league/jobs"
+
 	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"github.com/mrasim/mrasim/env"
 	"github.com/mrasim/mrasim/examples/customenv/line"
 	"github.com/mrasim/mrasim/examples/toylearner"
-	"github.com/mrasim/mrasim/internal/checkpoint"
 	"github.com/mrasim/mrasim/league"
 )
 
@@ -21,45 +21,7 @@ func init() {
 
 func setup(t *testing.T, episodes int) learner.Setup {
 	t.Helper()
-	var pops []env.Population
-	for _, s := range []string{"walkers=2", "walkers=3"} {
-		p, err := env.ParsePopulation(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pops = append(pops, p)
-	}
-	return learner.Setup{Game: line.Name, Populations: pops, Seed: 5, Episodes: episodes, ParallelEnvs: 4, LogEvery: 4}
-}
-
-// train runs a trainer of settings s and setup su (resumed from state and
-// dir when state is not nil) to the end of its budget and returns its
-// state (segments in dir) and metrics.
-func train(t *testing.T, su learner.Setup, state []byte, dir string) ([]byte, []learner.Metrics) {
-	t.Helper()
-	tr, err := learner.NewTrainer(toylearner.Defaults(), su)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	if state != nil {
-		if err := tr.LoadFrom(state, dir); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var ms []learner.Metrics
-	if err := tr.Run(context.Background(), func(m learner.Metrics) error {
-		m.WallSeconds, m.StepsPerSecond = 0, 0
-		ms = append(ms, m)
-		return nil
-	}, nil); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := tr.SaveTo(checkpoint.NewEncoder(&buf), dir); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes(), ms
+	return learner.Setup{Game: line.Name, Populations: learnertest.Pops(t, "walkers=2", "walkers=3"), Seed: 5, Episodes: episodes, ParallelEnvs: 4, LogEvery: 4}
 }
 
 // TestToyTrainsResumesAndPlays: an algorithm registered from outside the
@@ -67,10 +29,10 @@ func train(t *testing.T, su learner.Setup, state []byte, dir string) ([]byte, []
 // a checkpoint to exactly the run it would have been, and plays in the
 // league, with no edit to the trainer or the league.
 func TestToyTrainsResumesAndPlays(t *testing.T) {
-	whole, wholeMetrics := train(t, setup(t, 16), nil, t.TempDir())
+	whole, wholeMetrics := learnertest.TrainFrom(t, toylearner.Defaults(), setup(t, 16), nil, t.TempDir())
 	dir := t.TempDir()
-	half, firstMetrics := train(t, setup(t, 8), nil, dir)
-	resumed, restMetrics := train(t, setup(t, 16), half, dir)
+	half, firstMetrics := learnertest.TrainFrom(t, toylearner.Defaults(), setup(t, 8), nil, dir)
+	resumed, restMetrics := learnertest.TrainFrom(t, toylearner.Defaults(), setup(t, 16), half, dir)
 
 	a, _, err := learner.LearnerState(toylearner.Defaults(), setup(t, 16), whole)
 	if err != nil {

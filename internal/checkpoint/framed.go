@@ -2,8 +2,33 @@ package checkpoint
 
 import (
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"hash/crc32"
 )
+
+// ErrFrameChecksum is returned by ReadFramed when a framed state's CRC-32
+// does not match its bytes: it was damaged after it was written.
+var ErrFrameChecksum = errors.New("checksum mismatch (corrupted)")
+
+// ReadFramed is the one reader of the framing AppendFramed writes. It
+// checks that data starts with magic and ends with the CRC-32 of the rest,
+// and returns the uint32 version word after the magic and the bytes after
+// it up to the CRC (the caller's options words, if its version has any,
+// then the body for a Decoder). Its errors say what is wrong without a
+// package prefix, for the caller to wrap in its own: "not a WHAT" (data
+// too short, or another magic) or ErrFrameChecksum.
+func ReadFramed(data []byte, magic, what string) (version uint32, rest []byte, err error) {
+	head := len(magic) + 4
+	if len(data) < head+4 || string(data[:len(magic)]) != magic {
+		return 0, nil, fmt.Errorf("not a %s", what)
+	}
+	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
+	if crc32.ChecksumIEEE(body) != sum {
+		return 0, nil, ErrFrameChecksum
+	}
+	return binary.LittleEndian.Uint32(body[len(magic):]), body[head:], nil
+}
 
 // AppendFramed appends a framed learner state to b and returns the extended
 // slice: header (the caller's magic, version and options words) as given,

@@ -26,3 +26,47 @@ func TestAppendFramed(t *testing.T) {
 		t.Fatalf("AppendFramed = %x, want %x", got, want)
 	}
 }
+
+// TestReadFramed: ReadFramed returns the version and the bytes between it
+// and the CRC of what AppendFramed wrote, and refuses a short state,
+// another magic and any damaged byte.
+func TestReadFramed(t *testing.T) {
+	header := binary.LittleEndian.AppendUint32([]byte("MAGICNUM"), 3)
+	good := AppendFramed(nil, header, func(e *Encoder) { e.Uint64(42) })
+	flipped := func(i int) []byte {
+		b := append([]byte(nil), good...)
+		b[i] ^= 1
+		return b
+	}
+	for _, tc := range []struct {
+		name    string
+		data    []byte
+		magic   string
+		wantErr string
+	}{
+		{"round trip", good, "MAGICNUM", ""},
+		{"empty", nil, "MAGICNUM", "not a test state"},
+		{"header and no CRC", header, "MAGICNUM", "not a test state"},
+		{"other magic", good, "OTHERMAG", "not a test state"},
+		{"damaged version", flipped(8), "MAGICNUM", ErrFrameChecksum.Error()},
+		{"damaged body", flipped(12), "MAGICNUM", ErrFrameChecksum.Error()},
+		{"damaged CRC", flipped(len(good) - 1), "MAGICNUM", ErrFrameChecksum.Error()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, rest, err := ReadFramed(tc.data, tc.magic, "test state")
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr {
+					t.Fatalf("err %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := NewDecoder(rest)
+			if got := d.Uint64(); v != 3 || got != 42 || d.Done() != nil {
+				t.Fatalf("version %d, body %d (%v), want 3 and 42", v, got, d.Done())
+			}
+		})
+	}
+}

@@ -17,20 +17,67 @@ import (
 // algorithm's small settings it is the tests' tiny run.
 func NewTrainer(t testing.TB, s learner.Settings, game string, params map[string]any, pops []string, episodes, envs, workers int) *learner.Trainer {
 	t.Helper()
-	setup := learner.Setup{Game: game, Params: params, Seed: 7, Episodes: episodes, ParallelEnvs: envs, Workers: workers, LogEvery: envs}
-	for _, p := range pops {
-		pop, err := env.ParsePopulation(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		setup.Populations = append(setup.Populations, pop)
-	}
+	setup := learner.Setup{Game: game, Params: params, Seed: 7, Episodes: episodes, ParallelEnvs: envs, Workers: workers, LogEvery: envs, Populations: Pops(t, pops...)}
+	return Start(t, s, setup)
+}
+
+// Start returns a trainer of settings s at setup, closed when the test
+// ends: NewTrainer for a test that needs a setup of its own (another
+// seed, a logging interval).
+func Start(t testing.TB, s learner.Settings, setup learner.Setup) *learner.Trainer {
+	t.Helper()
 	tr, err := learner.NewTrainer(s, setup)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(tr.Close)
 	return tr
+}
+
+// Pops parses populations written as "type=count" text, failing t on
+// error.
+func Pops(t testing.TB, texts ...string) []env.Population {
+	t.Helper()
+	var out []env.Population
+	for _, s := range texts {
+		p, err := env.ParsePopulation(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// TrainFrom trains settings s at setup to the end of its budget, first
+// resuming from state (with its replay segments in dir) when state is not
+// nil, and returns the trainer's state as a checkpoint holds it (segments
+// written into dir) and the metrics it logged, wall-clock figures zeroed
+// (Comparable): the tests' stop-and-resume run.
+func TrainFrom(t testing.TB, s learner.Settings, setup learner.Setup, state []byte, dir string) ([]byte, []learner.Metrics) {
+	t.Helper()
+	tr, err := learner.NewTrainer(s, setup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if state != nil {
+		if err := tr.LoadFrom(state, dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ms []learner.Metrics
+	if err := tr.Run(context.Background(), func(m learner.Metrics) error {
+		ms = append(ms, m)
+		return nil
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := tr.SaveTo(checkpoint.NewEncoder(&buf), dir); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), Comparable(ms)
 }
 
 // Run trains tr to its budget and returns the metrics it logged.

@@ -63,9 +63,7 @@ func TestPlural(t *testing.T) {
 			t.Errorf("plural(%d) = %q, want %q", tc.n, got, tc.want)
 		}
 	}
-	dir := t.TempDir()
-	scenario := filepath.Join(dir, "tiny.toml")
-	os.WriteFile(scenario, []byte(tinyTrain), 0o644)
+	_, scenario := tinyScenario(t)
 	out, errOut, code := runCLI("rollout", scenario, "--episodes", "1")
 	if code != ExitOK {
 		t.Fatalf("code %d\n%s", code, errOut)
@@ -110,9 +108,7 @@ func equalInts(a, b []int) bool {
 // override is checked as the file's key, an unknown key is named, and the
 // run folder records the effective scenario.
 func TestSetOverridesScenarioKeys(t *testing.T) {
-	dir := t.TempDir()
-	scenario := filepath.Join(dir, "tiny.toml")
-	os.WriteFile(scenario, []byte(tinyTrain), 0o644)
+	dir, scenario := tinyScenario(t)
 	for _, tc := range []struct {
 		set  []string
 		code int

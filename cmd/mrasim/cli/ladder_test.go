@@ -96,25 +96,7 @@ func TestSweepLadderExtendsExactly(t *testing.T) {
 			t.Errorf("rung %s: curves end at %v, want %v", rung, last, want)
 		}
 	}
-	for _, tc := range []struct {
-		algo           string
-		rung, episodes int
-	}{{"mra", 8, 8}, {"mra", 16, 16}, {"single", 8, 16}, {"single", 16, 32}} {
-		data, err := os.ReadFile(filepath.Join(dir, "record", "walk", tc.algo, "seed-1", "rung-"+strconv.Itoa(tc.rung)+".json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var rec RungRecord
-		if err := json.Unmarshal(data, &rec); err != nil {
-			t.Fatal(err)
-		}
-		if rec.Rung != tc.rung || rec.Episodes != tc.episodes || len(rec.Outcomes) != 3 || rec.Modes["walkers=5"] == nil {
-			t.Errorf("%s rung %d record: rung %d, %d episodes, %d outcomes, modes %v", tc.algo, tc.rung, rec.Rung, rec.Episodes, len(rec.Outcomes), rec.Modes)
-		}
-		if tc.algo == "mra" && (rec.ClassifierAccuracy == nil || len(rec.PriorEntropy) != 2 || rec.ModeDiagnostics == nil || rec.ModeDiagnostics.HeadSpread == nil) {
-			t.Errorf("mra rung %d record lacks the training mode diagnostics: %s", tc.rung, data)
-		}
-	}
+	checkRungRecords(t, filepath.Join(dir, "record"))
 
 	// The same grid without the ladder, at 16 episodes: the extended run
 	// equals it bit for bit.
@@ -183,6 +165,32 @@ func TestSweepLadderExtendsExactly(t *testing.T) {
 	want, _ := os.ReadFile(filepath.Join(direct, "walk", "mra", "seed-1", "eval", "results.json"))
 	if !bytes.Equal(again, want) {
 		t.Error("the run retrained from scratch to the missing rung differs from the extended one")
+	}
+}
+
+// checkRungRecords checks the ladder test's committed rung records under
+// record: each rung's budget and outcomes, and MRA's training mode
+// diagnostics.
+func checkRungRecords(t *testing.T, record string) {
+	t.Helper()
+	for _, tc := range []struct {
+		algo           string
+		rung, episodes int
+	}{{"mra", 8, 8}, {"mra", 16, 16}, {"single", 8, 16}, {"single", 16, 32}} {
+		data, err := os.ReadFile(filepath.Join(record, "walk", tc.algo, "seed-1", "rung-"+strconv.Itoa(tc.rung)+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec RungRecord
+		if err := json.Unmarshal(data, &rec); err != nil {
+			t.Fatal(err)
+		}
+		if rec.Rung != tc.rung || rec.Episodes != tc.episodes || len(rec.Outcomes) != 3 || rec.Modes["walkers=5"] == nil {
+			t.Errorf("%s rung %d record: rung %d, %d episodes, %d outcomes, modes %v", tc.algo, tc.rung, rec.Rung, rec.Episodes, len(rec.Outcomes), rec.Modes)
+		}
+		if tc.algo == "mra" && (rec.ClassifierAccuracy == nil || len(rec.PriorEntropy) != 2 || rec.ModeDiagnostics == nil || rec.ModeDiagnostics.HeadSpread == nil) {
+			t.Errorf("mra rung %d record lacks the training mode diagnostics: %s", tc.rung, data)
+		}
 	}
 }
 

@@ -27,9 +27,7 @@ func TestHelpPrintsOnce(t *testing.T) {
 // TestQuietIsQuiet: with --quiet and stderr not a terminal, train prints no
 // progress lines (plain mode printed its first and last line regardless).
 func TestQuietIsQuiet(t *testing.T) {
-	dir := t.TempDir()
-	scenario := filepath.Join(dir, "tiny.toml")
-	os.WriteFile(scenario, []byte(tinyTrain), 0o644)
+	dir, scenario := tinyScenario(t)
 	_, errOut, code := runCLI("train", scenario, "--out", filepath.Join(dir, "run"), "--quiet")
 	if code != ExitOK || strings.Contains(errOut, "episodes 24/24") || strings.Contains(errOut, "episodes 0/24") {
 		t.Errorf("code %d, progress lines with --quiet:\n%s", code, errOut)
@@ -54,9 +52,7 @@ func TestFixed4(t *testing.T) {
 }
 
 func TestRolloutRecordsEntityMasks(t *testing.T) {
-	dir := t.TempDir()
-	scenario := filepath.Join(dir, "tiny.toml")
-	os.WriteFile(scenario, []byte(tinyTrain), 0o644)
+	_, scenario := tinyScenario(t)
 	out, errOut, code := runCLI("rollout", scenario, "--episodes", "1", "--population", "walkers=3", "--out", "-")
 	if code != ExitOK {
 		t.Fatalf("code %d\n%s", code, errOut)

@@ -23,9 +23,8 @@ import (
 // folder and returns the scenario file and the folder.
 func trainTiny(t *testing.T, extra ...string) (scenario, run string) {
 	t.Helper()
-	dir := t.TempDir()
-	scenario = filepath.Join(dir, "tiny.toml")
-	os.WriteFile(scenario, []byte(tinyTrain), 0o644)
+	var dir string
+	dir, scenario = tinyScenario(t)
 	run = filepath.Join(dir, "run")
 	args := append([]string{"train", scenario, "--out", run, "--quiet", "--episodes", "8"}, extra...)
 	if _, errOut, code := runCLI(args...); code != ExitOK {
@@ -35,9 +34,7 @@ func trainTiny(t *testing.T, extra ...string) (scenario, run string) {
 }
 
 func TestRunFolderIsLocked(t *testing.T) {
-	dir := t.TempDir()
-	scenario := filepath.Join(dir, "tiny.toml")
-	os.WriteFile(scenario, []byte(tinyTrain), 0o644)
+	dir, scenario := tinyScenario(t)
 	run := filepath.Join(dir, "run")
 	os.MkdirAll(run, 0o755)
 	// Another holder (an open file description of its own, as another

@@ -33,9 +33,7 @@ func segmentNames(t *testing.T, dir string) []string {
 // characters trains and prunes its own replay segments only, never a
 // sibling's that the name would match as a pattern.
 func TestGlobCharactersInRunFolders(t *testing.T) {
-	dir := t.TempDir()
-	scenario := filepath.Join(dir, "tiny.toml")
-	os.WriteFile(scenario, []byte(tinyTrain), 0o644)
+	dir, scenario := tinyScenario(t)
 	sibling := filepath.Join(dir, "exp1")
 	if _, errOut, code := runCLI("train", scenario, "--out", sibling, "--quiet", "--episodes", "12"); code != ExitOK {
 		t.Fatalf("train %s: code %d\n%s", sibling, code, errOut)

@@ -30,6 +30,19 @@ num_updates = 2
 buffer_length = 2000
 `
 
+// tinyScenario writes tinyTrain into a new temporary folder and returns
+// the folder and the scenario file: the command tests' tiny run (through
+// the command, so it stays here rather than in learnertest).
+func tinyScenario(t *testing.T) (dir, scenario string) {
+	t.Helper()
+	dir = t.TempDir()
+	scenario = filepath.Join(dir, "tiny.toml")
+	if err := os.WriteFile(scenario, []byte(tinyTrain), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, scenario
+}
+
 func runCLI(args ...string) (string, string, int) {
 	var out, errOut strings.Builder
 	code := Main(args, &out, &errOut)
@@ -56,9 +69,7 @@ func readMetrics(t *testing.T, path string) []map[string]any {
 }
 
 func TestTrainWritesARunFolder(t *testing.T) {
-	dir := t.TempDir()
-	scenario := filepath.Join(dir, "tiny.toml")
-	os.WriteFile(scenario, []byte(tinyTrain), 0o644)
+	dir, scenario := tinyScenario(t)
 	run := filepath.Join(dir, "run")
 	out, errOut, code := runCLI("train", scenario, "--out", run, "--quiet")
 	if code != ExitOK {
@@ -108,9 +119,7 @@ func TestTrainWritesARunFolder(t *testing.T) {
 }
 
 func TestTrainRefusesBadCheckpoints(t *testing.T) {
-	dir := t.TempDir()
-	scenario := filepath.Join(dir, "tiny.toml")
-	os.WriteFile(scenario, []byte(tinyTrain), 0o644)
+	dir, scenario := tinyScenario(t)
 	run := filepath.Join(dir, "run")
 	if _, errOut, code := runCLI("train", scenario, "--out", run, "--quiet", "--episodes", "8"); code != ExitOK {
 		t.Fatal(errOut)
@@ -200,9 +209,7 @@ func recordedPrecision(t *testing.T, dir string) string {
 // was the default) resumes in float64 from its float64 checkpoint; an
 // explicit precision other than the run's is refused.
 func TestTrainDefaultPrecision(t *testing.T) {
-	dir := t.TempDir()
-	scenario := filepath.Join(dir, "tiny.toml")
-	os.WriteFile(scenario, []byte(tinyTrain), 0o644)
+	dir, scenario := tinyScenario(t)
 
 	run := filepath.Join(dir, "new")
 	if _, errOut, code := runCLI("train", scenario, "--out", run, "--quiet", "--episodes", "16"); code != ExitOK {

@@ -3,16 +3,15 @@
 // accepts but the machine cannot hold is refused with a clear message
 // instead of ending in the Go runtime's "fatal error: out of memory".
 //
-// The estimate counts the big blocks, each from the shapes the game's
-// encoding gives at every population: replay buffers at full capacity (they
-// grow to it during a run), gradient batches, acting scratch, game frames
-// and, in an evaluation, the traces of adaptation and best-response
-// training. Small things (networks, bookkeeping) are covered by a fixed
-// allowance. It is an upper-end estimate of the peak, not a measurement.
-//
-// It lives with the command because it knows the built-in algorithms'
-// shapes (package mra) and the games' (env): below the command it would
-// make a low-level package import the layers above it.
+// A training run's estimate is its algorithm's own (learner.Algorithm.
+// Memory: each algorithm counts its big blocks from the shapes of the
+// game's encoding, most through learner.ReplayMemory) plus a fixed
+// allowance for small things (learner.MemoryOverhead); an algorithm that
+// registers none gets an estimate that says so. An evaluation's estimate
+// counts the traces of adaptation and best-response training and the game
+// frames of its largest job. Both are upper-end estimates of the peak,
+// not measurements. Package memest also reads the memory available to the
+// process and formats and parses sizes.
 package memest
 
 import (
@@ -20,12 +19,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/mrasim/mrasim/agents/learner"
-	"github.com/mrasim/mrasim/agents/replay"
 	"os"
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/mrasim/mrasim/agents/learner"
 
 	"golang.org/x/sys/unix"
 
@@ -34,45 +33,8 @@ import (
 )
 
 // Overhead is the allowance for the Go runtime, the networks, their
-// optimiser state and bookkeeping.
-const Overhead = 128 << 20
-
-// ActivationBytes is the memory of the networks' activations and gradients
-// per entity row (an agent row times E) of a forward and backward pass:
-// the relation net's key, query and value layers and the attention. It is
-// measured, not derived: training resource at N = 12 with batch_size 1024
-// (135,168 entity rows per update) peaked at 790 MB of resident memory
-// where the other blocks come to 240 MB, and adaptation at N = 64 over
-// 1.2 million entity rows at once grew past 5 GB; both are about 4 KiB per
-// entity row.
-const ActivationBytes = 4 << 10
-
-// PriorActivationBytes is the memory per entity row of MRA's prior and
-// classifier update, which runs with two or more training populations
-// only: it passes the whole batch of the population being updated through
-// the relation net and the classifier's value net on one network instance
-// (not in chunks), so its activations add to the chunked updates' and grow
-// to the largest population's B·N·E rows. Measured, not derived: resource
-// at {12, 24} agents with batch_size 256 (141,312 entity rows at 24 agents)
-// held 709 MiB of live heap in that update (a heap profile of the run),
-// 5.1 KiB per row; rounded up to 6 KiB. A single-population run never
-// makes it, which is why ActivationBytes, calibrated on one, missed it.
-const PriorActivationBytes = 6 << 10
-
-// activationScale returns the factor by which a run in precision p (an
-// mra.Config.Precision) scales ActivationBytes and PriorActivationBytes,
-// which were measured in float64: 1/2 in float32, whose activations and
-// gradients are half as wide (the replay, the batches and the acting rows
-// stay float64). Measured: a run of `single` on resource at N = 12, batch
-// 1024, 11 update cycles, peaked at 737 MiB in float64 and 451 MiB in
-// float32; with the other blocks the same in both, that is about 572 and
-// 286 MiB of activations.
-func activationScale(p string) (num, den int64) {
-	if p == mra.PrecisionFloat32 {
-		return 1, 2
-	}
-	return 1, 1
-}
+// optimiser state and bookkeeping (learner.MemoryOverhead).
+const Overhead = learner.MemoryOverhead
 
 // LatentChunkRows is the most entity rows an adaptation gradient takes at
 // once (mra's latentChunkRows).
@@ -108,116 +70,14 @@ func (e Estimate) Largest() Item {
 	return best
 }
 
-// shape is what the estimate needs of one population's encoding.
-type shape struct {
-	n, e, d        int64 // agents, entity rows per agent, encoded row width
-	obsLen, entLen int64 // all agents' observation numbers and entity-mask flags
-	horizon        int64
-	enc            *replay.Encoding
-	stateLen       int // bytes of one game state (AppendState)
-}
-
-func shapeOf(game string, params map[string]any, pop env.Population) (shape, error) {
-	g, err := env.Make(game, params, pop)
-	if err != nil {
-		return shape{}, err
-	}
-	spec := g.Spec()
-	enc, err := replay.NewEncoding(replay.GameFeatures(spec), spec)
-	if err != nil {
-		return shape{}, err
-	}
-	n := spec.NumAgents()
-	_, obs := spec.ObsRange(n - 1)
-	_, ent := spec.EntityRange(n - 1)
-	return shape{n: int64(n), e: int64(enc.E), d: int64(enc.D), obsLen: int64(obs), entLen: int64(ent), horizon: int64(max(spec.Horizon, 1)),
-		enc: enc, stateLen: replay.StateBytes(g)}, nil
-}
-
-// replayPerTransition returns the replay mode a run's buffer takes for
-// this population and its bytes per transition at full capacity. In
-// state mode the record ring holds one state per transition and one per
-// episode, and grows by 1/8 once past the capacity, so up to 9/8 of that.
-func (s shape) replayPerTransition(mode string, latents int) (string, int64) {
-	mode = replay.ChooseReplay(mode, s.enc, latents, s.stateLen)
-	obs, states := replay.ReplayBytes(s.enc, latents, s.stateLen, int(s.horizon))
-	if mode == replay.ModeStates {
-		records := float64(s.stateLen) * (1 + 1/float64(s.horizon))
-		return mode, int64(states + records/8 + 1)
-	}
-	return mode, int64(obs + 1)
-}
-
-// frameBytes is one env.Frame (and as much again for the game's own state).
-func (s shape) frameBytes() int64 {
-	return 2 * (s.obsLen*8 + s.entLen + s.n*(8+4) + s.n*16)
-}
-
-// actingBytes is the encoded rows of `rows` agents acting at once.
-func (s shape) actingBytes(rows, k int64) int64 {
-	return rows * (s.d*8 + s.e*s.d*8 + s.e + 2*k*8 + 8 + s.e*8)
-}
-
-// configOf returns the configuration the estimate reads for the settings
-// of mra's shapes (MRA, Reptile, MADDPG); ok is false for another
-// algorithm's.
-func configOf(s learner.Settings) (cfg mra.Config, ok bool) {
-	switch c := s.(type) {
-	case mra.Config:
-		return c, true
-	case interface{ Config() mra.Config }:
-		return c.Config(), true
-	}
-	return mra.Config{}, false
-}
-
 // NoEstimate returns the message of an estimate an algorithm does not
 // offer.
 func NoEstimate(algo string) string { return "no estimate for algorithm " + algo }
 
-// Train estimates the memory of a training run of settings s: from mra's
-// shapes for its settings, else from the algorithm's registered Memory
-// plus Overhead. An algorithm without one gets an Estimate whose None
-// says so.
+// Train estimates the memory of a training run of settings s: the
+// algorithm's registered Memory plus Overhead. An algorithm without one
+// gets an Estimate whose None says so.
 func Train(s learner.Settings, setup learner.Setup) (Estimate, error) {
-	cfg, ok := configOf(s)
-	if !ok {
-		return registered(s, setup)
-	}
-	var est Estimate
-	k := int64(cfg.Latents)
-	num, den := activationScale(cfg.Precision)
-	if cfg.Algo == mra.AlgoReptile {
-		k = 1
-	}
-	var priorRows int64 // the largest population's entity rows of one batch
-	for _, pop := range setup.Populations {
-		s, err := shapeOf(setup.Game, setup.Params, pop)
-		if err != nil {
-			return est, err
-		}
-		priorRows = max(priorRows, int64(cfg.BatchSize)*s.n*s.e)
-		label := pop.String()
-		mode, perTransition := s.replayPerTransition(cfg.Replay, int(k))
-		// The buffer never holds more transitions than the run plays.
-		capacity := min(int64(cfg.BufferLength), int64(setup.Episodes)*s.horizon)
-		est.add(label+": replay buffer ("+mode+")", mul(capacity, perTransition))
-		b := int64(cfg.BatchSize) * s.n
-		est.add(label+": gradient batch", mul(b, 2*s.d*8+2*s.e*s.d*8+2*s.e+3*8+1+s.e*8+k*8))
-		est.add(label+": update activations", mul(b*s.e, ActivationBytes*num/den))
-		p := int64(setup.ParallelEnvs)
-		est.add(label+": game copies", mul(p, 2*s.frameBytes()))
-		est.add(label+": acting scratch", s.actingBytes(p*s.n, k))
-	}
-	if cfg.Algo == mra.AlgoMRA && len(setup.Populations) > 1 {
-		est.add("prior and classifier update (whole batch of the largest population)", mul(priorRows, PriorActivationBytes*num/den))
-	}
-	est.Total += Overhead
-	return est, nil
-}
-
-// registered is Train for an algorithm not of mra's shapes.
-func registered(s learner.Settings, setup learner.Setup) (Estimate, error) {
 	algo, err := learner.Lookup(s.Algorithm())
 	if err != nil {
 		return Estimate{}, err
@@ -295,21 +155,21 @@ func evalJob(o EvalOptions) (int64, string, error) {
 	var largest int64
 	var what string
 	for _, pop := range o.Populations {
-		s, err := shapeOf(o.Game, o.Params, pop)
+		s, err := learner.ShapeOf(o.Game, o.Params, pop)
 		if err != nil {
 			return 0, "", err
 		}
 		copies := int64(mra.DefaultAdaptConfig().ParallelEnvs)
-		play := mul(copies, 2*s.frameBytes()) + s.actingBytes(copies*s.n, k)
+		play := mul(copies, 2*s.FrameBytes()) + s.ActingBytes(copies*s.N, k)
 		job, kind := play, "playing"
 		// A trace keeps every step of a batch of episodes: encoded rows,
 		// latents, actions, rewards (×2 for the growth of its slices).
 		trace := func(episodes int64) int64 {
-			return 2 * mul(episodes*s.horizon*s.n, s.d*8+s.e*s.d*8+s.e+k*8+8+1+8)
+			return 2 * mul(episodes*s.Horizon*s.N, s.D*8+s.E*s.D*8+s.E+k*8+8+1+8)
 		}
 		if o.AdaptEpisodes > 0 {
-			rows := min(int64(o.AdaptEpisodes)*s.horizon*s.n*s.e, LatentChunkRows)
-			if b := play + trace(int64(o.AdaptEpisodes)) + mul(rows, ActivationBytes); b > job {
+			rows := min(int64(o.AdaptEpisodes)*s.Horizon*s.N*s.E, LatentChunkRows)
+			if b := play + trace(int64(o.AdaptEpisodes)) + mul(rows, mra.ActivationBytes); b > job {
 				job, kind = b, "adaptation"
 			}
 		}
@@ -326,15 +186,7 @@ func evalJob(o EvalOptions) (int64, string, error) {
 }
 
 // mul multiplies sizes, saturating instead of overflowing.
-func mul(a, b int64) int64 {
-	if a <= 0 || b <= 0 {
-		return 0
-	}
-	if a > (1<<62)/b {
-		return 1 << 62
-	}
-	return a * b
-}
+func mul(a, b int64) int64 { return learner.MulBytes(a, b) }
 
 // Available returns the memory a new run of this process can use: the
 // least of three figures, and which one it is.

@@ -1,13 +1,12 @@
 package memest
 
 import (
-	"context"
-	"github.com/mrasim/mrasim/agents/learner"
-	"github.com/mrasim/mrasim/agents/replay"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/mrasim/mrasim/agents/learner"
+	"github.com/mrasim/mrasim/agents/replay"
 
 	"github.com/mrasim/mrasim/env"
 	_ "github.com/mrasim/mrasim/env/particle"
@@ -47,61 +46,6 @@ func TestTrainEstimateOfTheIssue(t *testing.T) {
 		t.Errorf("Check: %v", err)
 	}
 	t.Logf("N = 256: %s (largest %s %s)", Format(est.Total), est.Largest().What, Format(est.Largest().Bytes))
-}
-
-// TestTrainEstimateCoversARun trains a small run until its replay buffer is
-// full and checks that the live heap stays under the estimate, and that the
-// estimate is not wildly above it.
-func TestTrainEstimateCoversARun(t *testing.T) {
-	cfg := mra.DefaultConfig()
-	cfg.BatchSize, cfg.BufferLength, cfg.StepsPerUpdate, cfg.NumUpdates = 128, 800, 400, 1
-	t.Run("one population", func(t *testing.T) {
-		checkTrainEstimate(t, cfg, learner.Setup{Game: "spread", Populations: []env.Population{pop(t, "agents=6")}, Seed: 1, Episodes: 40, ParallelEnvs: 8, LogEvery: 40})
-	})
-	// With two populations MRA also runs its prior and classifier update
-	// on whole batches (an estimate without it was 311 MiB for 342 MiB
-	// live).
-	cfg.BatchSize, cfg.BufferLength, cfg.StepsPerUpdate, cfg.NumUpdates = 256, 1000000, 100, 10
-	t.Run("two populations", func(t *testing.T) {
-		checkTrainEstimate(t, cfg, learner.Setup{Game: "resource", Populations: []env.Population{pop(t, "agents=6"), pop(t, "agents=12")}, Seed: 1, Episodes: 24, ParallelEnvs: 12, LogEvery: 24})
-	})
-	// In float32 the activations are counted at half their float64 bytes.
-	cfg.Precision = mra.PrecisionFloat32
-	t.Run("two populations in float32", func(t *testing.T) {
-		checkTrainEstimate(t, cfg, learner.Setup{Game: "resource", Populations: []env.Population{pop(t, "agents=6"), pop(t, "agents=12")}, Seed: 1, Episodes: 24, ParallelEnvs: 12, LogEvery: 24})
-	})
-}
-
-// checkTrainEstimate runs a training run and checks that its live heap
-// stays under Train's estimate, and that the estimate is not wildly above it.
-func checkTrainEstimate(t *testing.T, cfg mra.Config, setup learner.Setup) {
-	est, err := Train(cfg, setup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	tr, err := learner.NewTrainer(cfg, setup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	if err := tr.Run(context.Background(), nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	live := int64(after.HeapAlloc) - int64(before.HeapAlloc)
-	blocks := est.Total - Overhead
-	t.Logf("live heap after the run %s; estimate without overhead %s, with %s", Format(live), Format(blocks), Format(est.Total))
-	if live > est.Total {
-		t.Errorf("the run holds %s, more than the estimate %s", Format(live), Format(est.Total))
-	}
-	if blocks > 20*live {
-		t.Errorf("the estimate's blocks %s are more than 20 times the %s the run holds", Format(blocks), Format(live))
-	}
-	runtime.KeepAlive(tr)
 }
 
 func TestEvalEstimateGrowsWithAdaptation(t *testing.T) {
@@ -166,69 +110,6 @@ func TestFitWorkers(t *testing.T) {
 		if got, _ := FitWorkers(o, tc.limit); got != tc.want {
 			t.Errorf("limit %s: %d workers, want %d", Format(tc.limit), got, tc.want)
 		}
-	}
-}
-
-// TestReplayEstimateIsCalibrated fills a replay buffer of each mode to its
-// capacity, wrapping it twice, and checks the heap it holds against the
-// per-transition estimate: never above it, and at least 2/3 of it.
-func TestReplayEstimateIsCalibrated(t *testing.T) {
-	for _, c := range []struct{ game, pop, mode string }{
-		{"resource", "agents=6", replay.ModeStates},
-		{"resource", "agents=6", replay.ModeObservations},
-		{"pacman", "pacmen=3,ghosts=2", replay.ModeStates},
-	} {
-		t.Run(c.game+"/"+c.mode, func(t *testing.T) {
-			const capacity, latents = 4000, 6
-			p := pop(t, c.pop)
-			s, err := shapeOf(c.game, nil, p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			mode, per := s.replayPerTransition(c.mode, latents)
-			if mode != c.mode {
-				t.Fatalf("mode %s, want %s", mode, c.mode)
-			}
-			g, _ := env.Make(c.game, nil, p)
-			probe, _ := env.Make(c.game, nil, p)
-			var before, after runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&before)
-			var buf *replay.Buffer
-			if mode == replay.ModeStates {
-				if buf, err = replay.NewStateBuffer(s.enc, capacity, latents, []env.Game{probe}, 1); err != nil {
-					t.Fatal(err)
-				}
-				defer buf.Close()
-			} else {
-				buf = replay.NewBuffer(s.enc, capacity, latents)
-			}
-			n := int(s.n)
-			prev, next := env.NewFrame(g.Spec()), env.NewFrame(g.Spec())
-			actions, graph, z := make([]int, n), make([]float64, n*int(s.e)), make([]float64, n*latents)
-			g.Reset(1, next)
-			for step := range 3 * capacity {
-				if next.Done() {
-					g.Reset(uint64(step), next)
-				}
-				prev.CopyFrom(next)
-				for i := range actions {
-					actions[i] = (step + i) % g.Spec().Type(i).NumActions
-				}
-				buf.BeginStep(0, g, prev)
-				g.Step(actions, next)
-				buf.Record(0, g, prev, actions, next, graph, z)
-			}
-			runtime.GC()
-			runtime.ReadMemStats(&after)
-			held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
-			want := int64(capacity) * per
-			t.Logf("%s %s: holds %d bytes per transition, estimate %d", c.pop, mode, held/capacity, per)
-			if held > want || 3*held < 2*want {
-				t.Errorf("buffer holds %s, the estimate is %s", Format(held), Format(want))
-			}
-			runtime.KeepAlive(buf)
-		})
 	}
 }
 
