@@ -123,32 +123,7 @@ func TestSweepReferences(t *testing.T) {
 		t.Errorf("sweep.json references %v, want [%s]", rep.References, ref)
 	}
 
-	// What the league reports for the reference alone on each seed's
-	// evaluation seed.
-	g, err := scenarios.LoadGrid(grid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := scenarios.Parse("baseline", g.Scenarios[0].Baseline[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]map[uint64]league.Result{} // population → seed → result
-	for _, seed := range g.Seeds {
-		lr, err := league.Play([]league.Entry{league.Reference{Game: s.Game.Name, Params: s.Game.Params, Script: ref}}, league.Options{
-			Game: s.Game.Name, Params: s.Game.Params, Populations: s.Eval.Populations, Episodes: s.Eval.Episodes,
-			Seed: sweep.EvalSeed(seed), NashConv: league.ModeExactWhereGiven,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range lr.Results {
-			if want[r.Label] == nil {
-				want[r.Label] = map[uint64]league.Result{}
-			}
-			want[r.Label][seed] = r
-		}
-	}
+	g, want := leagueAloneResults(t, grid, ref)
 
 	rows := readSweepCSV(t, filepath.Join(out, "sweep.csv"))
 	got := 0
@@ -191,30 +166,7 @@ func TestSweepReferences(t *testing.T) {
 		t.Error("both seeds gave the reference the same returns")
 	}
 
-	// Paired: mra − equilibrium, seed by seed, from the rows.
-	byKey := map[string]map[string]string{}
-	for _, row := range rows {
-		byKey[row["algo"]+"|"+row["population"]+"|"+row["metric"]] = row
-	}
-	paired := 0
-	for _, p := range readSweepCSV(t, filepath.Join(out, "sweep-paired.csv")) {
-		if p["algo"] != ref || p["metric"] != "return" {
-			continue
-		}
-		a := strings.Split(byKey["mra|"+p["population"]+"|return"]["values"], ";")
-		b := strings.Split(byKey[ref+"|"+p["population"]+"|return"]["values"], ";")
-		d := strings.Split(p["values"], ";")
-		for i := range d {
-			x, y, z := parse(t, a[i]), parse(t, b[i]), parse(t, d[i])
-			if math.Abs(x-y-z) > 1e-7*max(1, math.Abs(x), math.Abs(y)) { // sweep.csv has 8 digits
-				t.Errorf("paired %s seed %d: %v − %v ≠ %v", p["population"], g.Seeds[i], x, y, z)
-			}
-		}
-		paired++
-	}
-	if paired != 3 {
-		t.Errorf("%d paired return rows against %s, want 3", paired, ref)
-	}
+	checkPairedAgainst(t, out, ref, rows, g.Seeds)
 
 	md, _ := os.ReadFile(filepath.Join(out, "sweep.md"))
 	if !strings.Contains(string(md), "| population | split | mra | random | "+ref+" |") {
@@ -231,6 +183,69 @@ func TestSweepReferences(t *testing.T) {
 	if _, errOut, code := runCLI("sweep", grid, "--out", filepath.Join(dir, "other"), "--dry-run"); code != ExitUsage || !strings.Contains(errOut, "algorithms.equilibrium: the label is the name of volunteer's scripted reference policy") {
 		t.Errorf("a label naming a reference: code %d\n%s", code, errOut)
 	}
+}
+
+// leagueAloneResults returns what the league reports for reference ref
+// alone on each seed's evaluation seed of grid: population → seed →
+// result, with the grid.
+func leagueAloneResults(t *testing.T, grid, ref string) (*scenarios.Grid, map[string]map[uint64]league.Result) {
+	t.Helper()
+	g, err := scenarios.LoadGrid(grid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := scenarios.Parse("baseline", g.Scenarios[0].Baseline[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[uint64]league.Result{} // population → seed → result
+	for _, seed := range g.Seeds {
+		lr, err := league.Play([]league.Entry{league.Reference{Game: s.Game.Name, Params: s.Game.Params, Script: ref}}, league.Options{
+			Game: s.Game.Name, Params: s.Game.Params, Populations: s.Eval.Populations, Episodes: s.Eval.Episodes,
+			Seed: sweep.EvalSeed(seed), NashConv: league.ModeExactWhereGiven,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range lr.Results {
+			if want[r.Label] == nil {
+				want[r.Label] = map[uint64]league.Result{}
+			}
+			want[r.Label][seed] = r
+		}
+	}
+
+	return g, want
+}
+
+// checkPairedAgainst checks sweep-paired.csv's mra − ref rows against the
+// per-seed differences of the rows of sweep.csv.
+func checkPairedAgainst(t *testing.T, out, ref string, rows []map[string]string, seeds []uint64) {
+	t.Helper()
+	byKey := map[string]map[string]string{}
+	for _, row := range rows {
+		byKey[row["algo"]+"|"+row["population"]+"|"+row["metric"]] = row
+	}
+	paired := 0
+	for _, p := range readSweepCSV(t, filepath.Join(out, "sweep-paired.csv")) {
+		if p["algo"] != ref || p["metric"] != "return" {
+			continue
+		}
+		a := strings.Split(byKey["mra|"+p["population"]+"|return"]["values"], ";")
+		b := strings.Split(byKey[ref+"|"+p["population"]+"|return"]["values"], ";")
+		d := strings.Split(p["values"], ";")
+		for i := range d {
+			x, y, z := parse(t, a[i]), parse(t, b[i]), parse(t, d[i])
+			if math.Abs(x-y-z) > 1e-7*max(1, math.Abs(x), math.Abs(y)) { // sweep.csv has 8 digits
+				t.Errorf("paired %s seed %d: %v − %v ≠ %v", p["population"], seeds[i], x, y, z)
+			}
+		}
+		paired++
+	}
+	if paired != 3 {
+		t.Errorf("%d paired return rows against %s, want 3", paired, ref)
+	}
+
 }
 
 func parse(t *testing.T, s string) float64 {
