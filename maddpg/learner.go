@@ -17,7 +17,7 @@ import (
 func init() {
 	learner.Register(learner.Algorithm{Name: Name, Summary: "MADDPG with an attention actor and critic, shared across the training populations or one set per population (sharing)",
 		New: newTrainee, Load: load, DecodeJSON: decodeSettingsJSON,
-		Keys: settingsKeys, Decode: decodeSettings, Memory: memory})
+		Keys: settingsKeys, Decode: decodeSettings, Memory: memory, Cost: &cost})
 }
 
 // settingsOf returns the Settings behind s.

@@ -46,6 +46,7 @@ func init() {
 			Keys:       keys,
 			Decode:     decode(a.name),
 			Memory:     memory,
+			Cost:       costs[a.name],
 		})
 	}
 }

@@ -16,13 +16,16 @@ import (
 // trainees that run their update cycles for the shared trainer.
 
 func init() {
-	for _, a := range []struct{ name, summary string }{
-		{AlgoMRA, "Meta Representations for Agents: one set of networks trained across the training populations"},
-		{AlgoSingle, "MRA's networks trained at one population only"},
-		{AlgoReptile, "first-order meta-learning (Reptile) of one unimodal policy across the training populations"},
+	for _, a := range []struct {
+		name, summary string
+		cost          *learner.TrainCost
+	}{
+		{AlgoMRA, "Meta Representations for Agents: one set of networks trained across the training populations", &mraCost},
+		{AlgoSingle, "MRA's networks trained at one population only", &singleCost},
+		{AlgoReptile, "first-order meta-learning (Reptile) of one unimodal policy across the training populations", &reptileCost},
 	} {
 		learner.Register(learner.Algorithm{Name: a.name, Summary: a.summary, New: newMRATrainee, Load: loadModel, DecodeJSON: decodeSettingsJSON,
-			Keys: settingsKeys, Decode: decodeSettings(a.name), Memory: memory})
+			Keys: settingsKeys, Decode: decodeSettings(a.name), Memory: memory, Cost: a.cost})
 	}
 }
 

@@ -41,6 +41,23 @@ type Algorithm struct {
 	// Without it the CLI says it has no estimate for the algorithm rather
 	// than print a figure of another algorithm's shapes.
 	Memory func(s Settings, setup Setup) ([]MemoryItem, error)
+	// Cost, when not nil, is the algorithm's measured CPU cost of
+	// training, from which mrasim validate estimates a run's time. Without
+	// it the CLI gives no time estimate rather than another algorithm's.
+	Cost *TrainCost
+}
+
+// TrainCost is an algorithm's measured training cost in CPU seconds, in
+// two parts: acting and stepping the games, per agent-step (one agent
+// acting in one step of one episode), and the replay update cycles, per
+// row of a gradient step (one agent of one sampled transition: update
+// cycles × Schedule.GradientSteps × Schedule.BatchSize × agents; 0 for an
+// on-policy learner, whose learning is in the cost of an agent-step).
+// Measured tells where the figures come from (scenario, machine, date),
+// for the documentation of the estimate.
+type TrainCost struct {
+	StepSeconds, RowSeconds float64
+	Measured                string
 }
 
 // MemoryItem is one large allocation of a memory estimate: what it is and

@@ -119,44 +119,6 @@ func loadSet(file string, sets []string) (*scenarios.Scenario, error) {
 	return s, err
 }
 
-// trainCost is an algorithm's measured training cost, in CPU seconds on
-// a shared 2-core x86-64 machine, in two parts: acting and stepping the
-// games, per agent-step (one agent acting in one step of one episode), and
-// the replay update cycles, per row of a gradient step (one agent of one
-// sampled transition: cycles × num_updates × batch_size × agents). Both
-// are fitted to the user time of `mrasim train FILE --episodes 240` of the
-// shipped resource scenarios (max_steps 20, batch_size 256,
-// steps_per_update 100) at num_updates 10 and 2: the difference of the
-// two gives the cost of a row, the rest the cost of an agent-step
-// (measured on 2026-12-07 at a load of 11–16). Checked on full runs of
-// scenarios/volunteer.toml (6000 episodes, a one-shot game): estimated
-// 27.5 s at num_updates 40, measured 27.7 s (ratio 0.99); 7.9 s at 10,
-// measured 6.5 s (1.21); and resource.toml at num_updates 40 and 240
-// episodes: 19.8 s against 20.0 s (0.99). The networks are the
-// scenarios' (their default sizes); a much larger or smaller network, or a
-// game whose step costs much more, moves the estimate. An algorithm that
-// is not listed takes MRA's costs (reptile: resource-reptile.toml at 240
-// episodes estimated 5.7 s, measured 4.8 s).
-type trainCost struct {
-	step, row float64
-}
-
-// trainCosts are the measured trainCost of each algorithm; the comments
-// give the user times fitted (mra: 240 × (3 + 6) × 20 agent-steps and
-// 48 cycles × U × 256 × (3 + 6) rows at U = 10 and 2).
-var trainCosts = map[string]trainCost{
-	"mra":    mraCost,                       // 5.67 s at U = 10, 1.91 s at U = 2
-	"single": {step: 1.16e-5, row: 3.42e-6}, // 1.43 s and 0.42 s (240 × 3 × 20 agent-steps, 48 × U × 256 × 3 rows)
-	"maddpg": {step: 3.8e-6, row: 1.19e-5},  // 13.30 s and 2.79 s
-	// On-policy: learning is per round, in the cost of an agent-step
-	// (240 × (3 + 6) × 20 agent-steps of resource-mappo.toml).
-	"mappo": {step: 1.23e-4}, // 5.30 s
-	"ippo":  {step: 1.12e-4}, // 4.82 s
-}
-
-// mraCost is MRA's entry of trainCosts.
-var mraCost = trainCost{step: 2.25e-5, row: 4.25e-6}
-
 // trainWork is the work of training scenario s: agent-steps (episodes ×
 // agents × horizon summed over the training populations) and gradient-step
 // rows (update cycles — episodes × horizon / steps_per_update — ×
@@ -178,32 +140,35 @@ func trainWork(s *scenarios.Scenario) (agentSteps, rows float64, err error) {
 	return agentSteps, rows, nil
 }
 
-// trainSeconds estimates the CPU seconds of training scenario s from
-// trainCosts and trainWork, and names whose costs it used.
-func trainSeconds(s *scenarios.Scenario) (seconds float64, source string, err error) {
-	algo := s.Algo.Algorithm()
-	source = algo + "'s"
-	cost, ok := trainCosts[algo]
-	if !ok {
-		cost, source = mraCost, "mra's (none measured for "+algo+")"
+// trainSeconds estimates the CPU seconds of training scenario s from its
+// algorithm's measured cost (learner.Algorithm.Cost) and trainWork; ok is
+// false when the algorithm registered no cost.
+func trainSeconds(s *scenarios.Scenario) (seconds float64, ok bool, err error) {
+	a, err := learner.Lookup(s.Algo.Algorithm())
+	if err != nil || a.Cost == nil {
+		return 0, false, nil
 	}
 	agentSteps, rows, err := trainWork(s)
 	if err != nil {
-		return 0, "", err
+		return 0, false, err
 	}
-	return agentSteps*cost.step + rows*cost.row, source, nil
+	return agentSteps*a.Cost.StepSeconds + rows*a.Cost.RowSeconds, true, nil
 }
 
 // trainTimeNote estimates how long training scenario s takes (see
 // trainSeconds). It is an estimate: games differ in the cost of a step,
 // and machines in speed.
 func trainTimeNote(s *scenarios.Scenario) string {
-	seconds, source, err := trainSeconds(s)
+	seconds, ok, err := trainSeconds(s)
 	if err != nil {
 		return ""
 	}
-	note := fmt.Sprintf("%s per population, training an estimated %s of CPU time (%s measured CPU cost per agent-step × episodes × agents × steps, plus per gradient-step row × update cycles × num_updates × batch_size × agents; machines and games vary)",
-		plural(s.Train.Episodes, "episode"), formatSeconds(seconds), source)
+	algo := s.Algo.Algorithm()
+	note := fmt.Sprintf("%s per population, training an estimated %s of CPU time (%s's measured CPU cost per agent-step × episodes × agents × steps, plus per gradient-step row × update cycles × num_updates × batch_size × agents; machines and games vary)",
+		plural(s.Train.Episodes, "episode"), formatSeconds(seconds), algo)
+	if !ok {
+		note = fmt.Sprintf("%s per population (no time estimate: algorithm %s registers no measured cost)", plural(s.Train.Episodes, "episode"), algo)
+	}
 	if s.Train.EpisodesDefault {
 		note += "; no train.episodes: the paper's default of " + thousands(scenarios.DefaultEpisodes) + " applies"
 	}

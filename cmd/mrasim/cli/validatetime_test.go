@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"github.com/mrasim/mrasim/agents/learner"
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -44,13 +46,13 @@ func TestTrainTimeCountsUpdates(t *testing.T) {
 			if steps != tc.agentSteps || rows != tc.rows {
 				t.Errorf("work %v agent-steps, %v rows; want %v and %v", steps, rows, tc.agentSteps, tc.rows)
 			}
-			cost, ok := trainCosts[s.Algo.Algorithm()]
-			if !ok {
-				cost = mraCost
+			a, err := learner.Lookup(s.Algo.Algorithm())
+			if err != nil || a.Cost == nil {
+				t.Fatalf("%s registers no cost (%v)", s.Algo.Algorithm(), err)
 			}
-			got, _, err := trainSeconds(s)
-			if want := tc.agentSteps*cost.step + tc.rows*cost.row; err != nil || math.Abs(got-want) > 1e-9*want {
-				t.Errorf("estimate %v s (%v), want %v", got, err, want)
+			got, ok, err := trainSeconds(s)
+			if want := tc.agentSteps*a.Cost.StepSeconds + tc.rows*a.Cost.RowSeconds; err != nil || !ok || math.Abs(got-want) > 1e-9*want {
+				t.Errorf("estimate %v s (%v, %v), want %v", got, ok, err, want)
 			}
 		})
 	}
@@ -82,3 +84,36 @@ func TestValidateTimeGrowsWithUpdates(t *testing.T) {
 		t.Errorf("estimated %v s at 10 updates and %v s at 40: want more than 3×", lo, hi)
 	}
 }
+
+// TestNoCostNoEstimate: an algorithm that registers no measured cost gets
+// no time estimate, never another algorithm's.
+func TestNoCostNoEstimate(t *testing.T) {
+	const name = "test-no-cost"
+	if _, err := learner.Lookup(name); err != nil {
+		a, err := learner.Lookup("mra")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.Name, a.Cost = name, nil
+		learner.Register(a)
+	}
+	s, err := loadSet("../../../scenarios/resource.toml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Algo = renamed{s.Algo, name}
+	if _, ok, err := trainSeconds(s); ok || err != nil {
+		t.Errorf("an estimate for an algorithm without a cost (%v)", err)
+	}
+	if note := trainTimeNote(s); !strings.Contains(note, "no time estimate: algorithm test-no-cost registers no measured cost") {
+		t.Errorf("note %q", note)
+	}
+}
+
+// renamed is settings reporting another algorithm's name.
+type renamed struct {
+	learner.Settings
+	name string
+}
+
+func (r renamed) Algorithm() string { return r.name }
