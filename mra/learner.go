@@ -25,7 +25,8 @@ func init() {
 		{AlgoReptile, "first-order meta-learning (Reptile) of one unimodal policy across the training populations", &reptileCost},
 	} {
 		learner.Register(learner.Algorithm{Name: a.name, Summary: a.summary, New: newMRATrainee, Load: loadModel, DecodeJSON: decodeSettingsJSON,
-			Keys: settingsKeys, Decode: decodeSettings(a.name), Memory: memory, Cost: a.cost})
+			Keys: settingsKeys, Decode: decodeSettings(a.name), Memory: memory, Cost: a.cost,
+			AdaptMemory: &learner.AdaptMemory{Copies: DefaultAdaptConfig().ParallelEnvs, BytesPerRow: ActivationBytes}})
 	}
 }
 

@@ -45,6 +45,18 @@ type Algorithm struct {
 	// training, from which mrasim validate estimates a run's time. Without
 	// it the CLI gives no time estimate rather than another algorithm's.
 	Cost *TrainCost
+	// AdaptMemory, when not nil, is what adapting a trained entry to an
+	// unseen population (Adapter) holds at once, for the evaluation's
+	// memory estimate; nil for an algorithm that does not adapt.
+	AdaptMemory *AdaptMemory
+}
+
+// AdaptMemory is the shape of an algorithm's adaptation for memory
+// estimates: the game copies it plays at once and the bytes of its
+// networks' activations and gradients per entity row of a batch.
+type AdaptMemory struct {
+	Copies      int
+	BytesPerRow int64
 }
 
 // TrainCost is an algorithm's measured training cost in CPU seconds, in

@@ -109,7 +109,7 @@ func (f *evalFlags) run(c *context, rest []string) error {
 		}
 		entries = append(entries, refs...)
 	}
-	if err := c.fitEvalMemory(&opts, len(entries), maxLatents(entries), f.workers, limit, limitSource); err != nil {
+	if err := c.fitEvalMemory(&opts, len(entries), maxLatents(entries), adaptMemory(entries), f.workers, limit, limitSource); err != nil {
 		return err
 	}
 	// Outputs are checked before the work, not after it.
@@ -321,10 +321,10 @@ func evalPopulations(s *scenarios.Scenario, flags []string) ([]env.Population, e
 // fitEvalMemory checks the evaluation's memory against limit, running
 // fewer jobs at once than workers (changing opts' runner) rather than
 // more than the memory holds.
-func (c *context) fitEvalMemory(opts *league.Options, entries, latents, workers int, limit int64, limitSource string) error {
+func (c *context) fitEvalMemory(opts *league.Options, entries, latents int, adapt learner.AdaptMemory, workers int, limit int64, limitSource string) error {
 	mo := memest.EvalOptions{
 		Game: opts.Game, Params: opts.Params, Populations: opts.Populations, Entries: entries,
-		Latents: latents, AdaptEpisodes: adaptEpisodes(*opts), BRBatch: brBatch(*opts), Workers: workers,
+		Latents: latents, AdaptEpisodes: adaptEpisodes(*opts), Adapt: adapt, BRBatch: brBatch(*opts), Workers: workers,
 	}
 	if fit, err := memest.FitWorkers(mo, limit); err == nil && fit >= 1 && fit < workers {
 		fmt.Fprintf(c.stderr, "memory: running %d jobs at once instead of %d to stay within %s (results do not depend on it)\n", fit, workers, memest.Format(limit))

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"github.com/mrasim/mrasim/agents/learner"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -59,6 +60,23 @@ func maxLatents(entries []league.Entry) int {
 		}
 	}
 	return k
+}
+
+// adaptMemory is the largest adaptation shape the entries' algorithms
+// register (learner.Algorithm.AdaptMemory).
+func adaptMemory(entries []league.Entry) learner.AdaptMemory {
+	var m learner.AdaptMemory
+	for _, e := range entries {
+		r, ok := e.(*league.Run)
+		if !ok {
+			continue
+		}
+		if a, err := learner.Lookup(r.Settings.Algorithm()); err == nil && a.AdaptMemory != nil {
+			m.Copies = max(m.Copies, a.AdaptMemory.Copies)
+			m.BytesPerRow = max(m.BytesPerRow, a.AdaptMemory.BytesPerRow)
+		}
+	}
+	return m
 }
 
 // adaptEpisodes is the episodes per adaptation step, 0 without adaptation.

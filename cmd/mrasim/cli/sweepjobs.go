@@ -252,7 +252,7 @@ func evalJob(ctx stdcontext.Context, j sweep.EvalJob, budget *memoryBudget) (swe
 	if budget != nil {
 		est, err := memest.Eval(memest.EvalOptions{
 			Game: opts.Game, Params: opts.Params, Populations: opts.Populations, Entries: 1,
-			Latents: maxLatents([]league.Entry{entry}), AdaptEpisodes: adaptEpisodes(opts), BRBatch: brBatch(opts), Workers: max(j.Workers, 1),
+			Latents: maxLatents([]league.Entry{entry}), AdaptEpisodes: adaptEpisodes(opts), Adapt: adaptMemory([]league.Entry{entry}), BRBatch: brBatch(opts), Workers: max(j.Workers, 1),
 		})
 		if err != nil {
 			return sweep.EvalResult{}, refused(err)

@@ -29,7 +29,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mrasim/mrasim/env"
-	"github.com/mrasim/mrasim/mra"
 )
 
 // Overhead is the allowance for the Go runtime, the networks, their
@@ -105,6 +104,9 @@ type EvalOptions struct {
 	Entries       int // entries of the league, the random player included
 	Latents       int // the largest latent count K of the entries
 	AdaptEpisodes int // episodes per adaptation step (0: no adaptation)
+	// Adapt is the largest adaptation shape of the entries
+	// (learner.Algorithm.AdaptMemory; zero when none adapts).
+	Adapt learner.AdaptMemory
 	BRBatch       int // episodes of one best-response (PPO) batch; 0: no best responses
 	Workers       int // jobs at once
 }
@@ -149,6 +151,10 @@ func FitWorkers(o EvalOptions, limit int64) (int, error) {
 	return w, nil
 }
 
+// PlayCopies is the game copies an evaluation job is counted to step at
+// once when it plays (the league's batch of 12 episodes).
+const PlayCopies = 12
+
 // evalJob is the memory of the largest job of an evaluation.
 func evalJob(o EvalOptions) (int64, string, error) {
 	k := int64(max(o.Latents, 1))
@@ -159,7 +165,7 @@ func evalJob(o EvalOptions) (int64, string, error) {
 		if err != nil {
 			return 0, "", err
 		}
-		copies := int64(mra.DefaultAdaptConfig().ParallelEnvs)
+		copies := int64(max(PlayCopies, o.Adapt.Copies))
 		play := mul(copies, 2*s.FrameBytes()) + s.ActingBytes(copies*s.N, k)
 		job, kind := play, "playing"
 		// A trace keeps every step of a batch of episodes: encoded rows,
@@ -167,9 +173,9 @@ func evalJob(o EvalOptions) (int64, string, error) {
 		trace := func(episodes int64) int64 {
 			return 2 * mul(episodes*s.Horizon*s.N, s.D*8+s.E*s.D*8+s.E+k*8+8+1+8)
 		}
-		if o.AdaptEpisodes > 0 {
+		if o.AdaptEpisodes > 0 && o.Adapt.BytesPerRow > 0 {
 			rows := min(int64(o.AdaptEpisodes)*s.Horizon*s.N*s.E, LatentChunkRows)
-			if b := play + trace(int64(o.AdaptEpisodes)) + mul(rows, mra.ActivationBytes); b > job {
+			if b := play + trace(int64(o.AdaptEpisodes)) + mul(rows, o.Adapt.BytesPerRow); b > job {
 				job, kind = b, "adaptation"
 			}
 		}

@@ -55,6 +55,11 @@ func TestEvalEstimateGrowsWithAdaptation(t *testing.T) {
 		t.Fatal(err)
 	}
 	o.AdaptEpisodes = 12
+	// Entries whose algorithms register no adaptation shape add nothing.
+	if none, _ := Eval(o); none.Total != play.Total {
+		t.Errorf("adaptation without an entry that adapts: %s, playing %s", Format(none.Total), Format(play.Total))
+	}
+	o.Adapt = mraAdapt
 	adapt, _ := Eval(o)
 	if adapt.Total <= play.Total || !strings.Contains(adapt.Largest().What, "adaptation") {
 		t.Errorf("playing %s, adapting %s (%s)", Format(play.Total), Format(adapt.Total), adapt.Largest().What)
@@ -96,7 +101,7 @@ func TestParseFormat(t *testing.T) {
 }
 
 func TestFitWorkers(t *testing.T) {
-	o := EvalOptions{Game: "resource", Populations: []env.Population{pop(t, "agents=64"), pop(t, "agents=32")}, Entries: 2, Latents: 6, AdaptEpisodes: 12, Workers: 4}
+	o := EvalOptions{Game: "resource", Populations: []env.Population{pop(t, "agents=64"), pop(t, "agents=32")}, Entries: 2, Latents: 6, AdaptEpisodes: 12, Adapt: mraAdapt, Workers: 4}
 	job, _, err := evalJob(o)
 	if err != nil {
 		t.Fatal(err)
@@ -186,3 +191,7 @@ func TestAvailable(t *testing.T) {
 		})
 	}
 }
+
+// mraAdapt is the adaptation shape MRA registers (mra's
+// learner.Algorithm.AdaptMemory: 12 copies, 4 KiB per entity row).
+var mraAdapt = learner.AdaptMemory{Copies: 12, BytesPerRow: 4 << 10}
