@@ -5,9 +5,10 @@ to the committed rung records under experiments/ladders/resource-modes/.
     python3 experiments/ladders/modes_rule.py [RECORD_DIR] [--nearest 3=X,6=Y]
 
 Standard library only. Prints, per rung, the rule's quantities and the
-outcome. The nearest-landmark script's returns at 3 and 6 agents are read
-from the records' reference outcomes when present, else given with
---nearest (mean return per agent over an episode, as the records' return).
+outcome. The nearest-landmark script's returns at 3 and 6 agents are the
+mean over seeds of the records' reference outcomes (each seed's on that
+seed's evaluation episodes), else given with --nearest (mean return per
+agent over an episode, as the records' return).
 """
 import glob
 import json
@@ -38,6 +39,13 @@ def load(root):
             r = json.load(f)
         recs.setdefault(r["rung"], {}).setdefault(r["algo"], {})[r["seed"]] = r
     return recs
+
+
+def ref_return(rec, name, pop):
+    for o in rec.get("references") or []:
+        if o["algo"] == name and o["population"] == pop:
+            return o["values"].get("return")
+    return None
 
 
 def ret(rec, pop):
@@ -75,6 +83,9 @@ def main():
                 if sp.get("ci95") is not None and sp["mean"] > sp["ci95"]:
                     spread_sizes.append(pop)
             mx = max(((d["spread"]["mean"], pop) for pop, d in (r.get("modes") or {}).items()), default=(float("nan"), "-"))
+            md = r.get("mode_diagnostics") or {}
+            if md:
+                print(f"  mra seed {s}: gradient norms over the last log interval: actor loss {md.get('actor_grad', float('nan')):.4g}, MI term on the actor {md.get('mi_grad_actor', float('nan')):.4g}, MI term on the relation net {md.get('mi_grad_relation', float('nan')):.4g}, relation weight decay {md.get('relation_decay', float('nan')):.4g}; heads' attention TV distance {md.get('head_tv', float('nan')):.4f}")
             print(f"  mra seed {s}: MI {mi:+.4f} nats; largest spread {mx[0]:+.3f} at {mx[1]}; spread beyond its interval at {spread_sizes or 'no size'}")
             if mi is not None and mi > 0.1 and spread_sizes:
                 on_seeds.append(s)
@@ -102,7 +113,8 @@ def main():
         for pop in TRAINED:
             vals = [ret(mra[s], pop) for s in seeds]
             m = statistics.fmean(vals)
-            n = nearest.get(pop)
+            refs = [ref_return(mra[s], "nearest-landmark", pop) for s in seeds]
+            n = statistics.fmean(refs) if None not in refs else nearest.get(pop)
             print(f"  {pop}: mra return {m:.3f}, half of nearest-landmark {n / 2 if n else float('nan'):.3f}")
             if n is None or m < n / 2:
                 learned = False
