@@ -8,8 +8,8 @@ import (
 // The values of Config.RelationPooling: how a policy turns the relation
 // graph g_i (a softmax over the c_i entity rows agent i observes) and the
 // value rows v_ij into its embedding e_i. The two count-aware modes are
-// the pooling of the count-aware entity encoder (nn.PoolOf, the modes
-// MAPPO's `pooling` offers), weighted by g.
+// the pooling of the count-aware entity encoder (nn.PoolOf and its
+// nn.PoolModes), weighted by g.
 const (
 	// PoolingSoftmax is the official e_i = Σ_j g_ij·v_ij: an
 	// attention-weighted mean, blind to how many rows there are.
