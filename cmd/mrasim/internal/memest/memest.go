@@ -106,9 +106,9 @@ type EvalOptions struct {
 	AdaptEpisodes int // episodes per adaptation step (0: no adaptation)
 	// Adapt is the largest adaptation shape of the entries
 	// (learner.Algorithm.AdaptMemory; zero when none adapts).
-	Adapt learner.AdaptMemory
-	BRBatch       int // episodes of one best-response (PPO) batch; 0: no best responses
-	Workers       int // jobs at once
+	Adapt   learner.AdaptMemory
+	BRBatch int // episodes of one best-response (PPO) batch; 0: no best responses
+	Workers int // jobs at once
 }
 
 // Eval estimates the memory of an evaluation: the largest job (playing,
