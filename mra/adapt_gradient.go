@@ -72,14 +72,8 @@ func (ad *adapter) gradient(cfg AdaptConfig, best []int, seed uint64) (GradientR
 			break
 		}
 		ad.latentGradient(&tr, cfg.EpisodesPerStep, latents, grad)
-		var norm float64
-		for j, g := range grad {
-			norm += g * g
-			grad[j] = -g // the optimizers minimise
-		}
-		gr.GradNorm = append(gr.GradNorm, math.Sqrt(norm))
-		if err := opt.Step(logits, grad); err != nil {
-			return GradientResult{}, fmt.Errorf("mra: adaptation step %d: %w", s, err)
+		if err := ascend(opt, logits, grad, s, &gr); err != nil {
+			return GradientResult{}, err
 		}
 	}
 	gr.Logits = splitTypes(logits, h, k)
@@ -121,14 +115,8 @@ func (ad *adapter) scoreGradient(cfg AdaptConfig, best []int, seed uint64) (Grad
 			break
 		}
 		ad.scoreEstimate(ret, episodes, dist, grad)
-		var norm float64
-		for j, g := range grad {
-			norm += g * g
-			grad[j] = -g // the optimizers minimise
-		}
-		gr.GradNorm = append(gr.GradNorm, math.Sqrt(norm))
-		if err := opt.Step(logits, grad); err != nil {
-			return GradientResult{}, fmt.Errorf("mra: adaptation step %d: %w", s, err)
+		if err := ascend(opt, logits, grad, s, &gr); err != nil {
+			return GradientResult{}, err
 		}
 	}
 	gr.Logits = splitTypes(logits, h, k)
@@ -279,4 +267,20 @@ func splitTypes(x []float64, h, k int) [][]float64 {
 		out[t] = append([]float64(nil), x[t*k:(t+1)*k]...)
 	}
 	return out
+}
+
+// ascend takes adaptation step s up the return's gradient grad (which it
+// negates in place: the optimizers minimise) on logits, recording the
+// gradient's norm in gr.
+func ascend(opt optim.Optimizer, logits, grad []float64, s int, gr *GradientResult) error {
+	var norm float64
+	for j, g := range grad {
+		norm += g * g
+		grad[j] = -g
+	}
+	gr.GradNorm = append(gr.GradNorm, math.Sqrt(norm))
+	if err := opt.Step(logits, grad); err != nil {
+		return fmt.Errorf("mra: adaptation step %d: %w", s, err)
+	}
+	return nil
 }
