@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
-	"math/rand/v2"
 
 	"github.com/mrasim/mrasim/agents/optim"
 	"github.com/mrasim/mrasim/internal/checkpoint"
@@ -112,18 +110,9 @@ func (m *MADDPG) SetState(data []byte) error {
 		}
 		opts[g] = o
 	}
-	rs := d.Bytes()
-	if err := d.Done(); err != nil {
+	pcg, err := checkpoint.ReadStateTail(d, params)
+	if err != nil {
 		return fmt.Errorf("%w: %w", ErrState, err)
-	}
-	var pcg rand.PCG
-	if err := pcg.UnmarshalBinary(rs); err != nil {
-		return fmt.Errorf("%w: random stream: %w", ErrState, err)
-	}
-	for _, v := range params {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("%w: non-finite parameter", ErrState)
-		}
 	}
 	copy(m.params, params)
 	copy(m.target, target)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"strings"
 
 	"github.com/mrasim/mrasim/agents/chunk"
@@ -167,18 +166,9 @@ func (m *ModelOf[T]) SetState(data []byte) error {
 		}
 		opts[i] = o
 	}
-	rs := d.Bytes()
-	if err := d.Done(); err != nil {
+	pcg, err := checkpoint.ReadStateTail(d, params)
+	if err != nil {
 		return fmt.Errorf("%w: %w", ErrState, err)
-	}
-	var pcg rand.PCG
-	if err := pcg.UnmarshalBinary(rs); err != nil {
-		return fmt.Errorf("%w: random stream: %w", ErrState, err)
-	}
-	for _, v := range params {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("%w: non-finite parameter", ErrState)
-		}
 	}
 	chunk.Convert(m.params, params)
 	chunk.Convert(m.target, target)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"math"
+	"math/rand/v2"
 )
 
 // ErrFrameChecksum is returned by ReadFramed when a framed state's CRC-32
@@ -49,4 +51,26 @@ type sliceWriter struct{ b []byte }
 func (w *sliceWriter) Write(p []byte) (int, error) {
 	w.b = append(w.b, p...)
 	return len(p), nil
+}
+
+// ReadStateTail reads what ends every learner state's body after its
+// optimizer states: a random stream (rand.PCG's MarshalBinary) as d's
+// last bytes. It checks that d is done and that every value of params is
+// finite, and returns the stream. Its errors have no package prefix, for
+// the caller to wrap in its own state error, as ReadFramed's.
+func ReadStateTail(d *Decoder, params []float64) (rand.PCG, error) {
+	var pcg rand.PCG
+	rs := d.Bytes()
+	if err := d.Done(); err != nil {
+		return pcg, err
+	}
+	if err := pcg.UnmarshalBinary(rs); err != nil {
+		return pcg, fmt.Errorf("random stream: %w", err)
+	}
+	for _, v := range params {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return pcg, errors.New("non-finite parameter")
+		}
+	}
+	return pcg, nil
 }

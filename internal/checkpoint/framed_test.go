@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"hash/crc32"
+	"math"
+	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -68,5 +71,40 @@ func TestReadFramed(t *testing.T) {
 				t.Fatalf("version %d, body %d (%v), want 3 and 42", v, got, d.Done())
 			}
 		})
+	}
+}
+
+// TestReadStateTail: the tail reader returns the stream it was given and
+// refuses trailing bytes, a damaged stream and a non-finite parameter.
+func TestReadStateTail(t *testing.T) {
+	src := rand.NewPCG(3, 4)
+	src.Uint64()
+	st, err := src.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := func(rs []byte) *Decoder {
+		b := AppendFramed(nil, []byte("x"), func(e *Encoder) { e.Bytes(rs) })
+		return NewDecoder(b[1 : len(b)-4])
+	}
+	pcg, err := ReadStateTail(body(st), []float64{1, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := pcg.Uint64(), src.Uint64(); got != want {
+		t.Errorf("stream gives %d, want %d", got, want)
+	}
+	for name, tc := range map[string]struct {
+		rs     []byte
+		params []float64
+		want   string
+	}{
+		"damaged stream": {rs: st[:len(st)-1], params: []float64{1}, want: "random stream"},
+		"NaN parameter":  {rs: st, params: []float64{1, math.NaN()}, want: "non-finite parameter"},
+		"Inf parameter":  {rs: st, params: []float64{math.Inf(-1)}, want: "non-finite parameter"},
+	} {
+		if _, err := ReadStateTail(body(tc.rs), tc.params); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", name, err, tc.want)
+		}
 	}
 }
