@@ -61,24 +61,24 @@ func (c Config) Check(setup learner.Setup) error {
 }
 
 // ConfigOf returns the Config of settings of this package's algorithms
-// (a Config, or the *Settings of a scenario), and false for another
+// (a Config, or the *Config a scenario decodes), and false for another
 // algorithm's settings.
 func ConfigOf(s learner.Settings) (Config, bool) {
 	switch s := s.(type) {
 	case Config:
 		return s, true
-	case *Settings:
-		return s.Config(), true
+	case *Config:
+		return *s, true
 	}
 	return Config{}, false
 }
 
-// settingsOf returns the Config behind s (a Config, or the *Settings of a
-// scenario) with the latents the schedule acts with.
+// settingsOf returns the Config behind s with the latents the schedule
+// acts with.
 func settingsOf(s learner.Settings) (Config, error) {
 	cfg, ok := ConfigOf(s)
 	if !ok {
-		return Config{}, fmt.Errorf("mra: settings of type %T, want mra.Settings or mra.Config", s)
+		return Config{}, fmt.Errorf("mra: settings of type %T, want mra.Config", s)
 	}
 	cfg.Latents = cfg.Schedule().Latents
 	return cfg, nil

@@ -50,14 +50,9 @@ func activationScale(p string) (num, den int64) {
 // of the largest population. It is an upper-end estimate of the peak, not
 // a measurement.
 func memory(s learner.Settings, setup learner.Setup) ([]learner.MemoryItem, error) {
-	var cfg Config
-	switch c := s.(type) {
-	case Config:
-		cfg = c
-	case *Settings:
-		cfg = c.Config()
-	default:
-		return nil, fmt.Errorf("mra: settings of type %T, want *mra.Settings or mra.Config", s)
+	cfg, ok := ConfigOf(s)
+	if !ok {
+		return nil, fmt.Errorf("mra: settings of type %T, want mra.Config", s)
 	}
 	num, den := activationScale(cfg.Precision)
 	items, shapes, err := learner.ReplayMemory(cfg.Schedule(), setup, ActivationBytes*num/den)

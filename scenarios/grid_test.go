@@ -98,14 +98,14 @@ func TestGridExpands(t *testing.T) {
 	} {
 		r := g.Runs[i]
 		s := r.Spec
-		if r.Scenario != "walk" || r.Algo != tc.algo || r.Seed != tc.seed || s.Seed != tc.seed || s.Name != "walk" || s.Algo.(*mra.Settings).Name != tc.name ||
-			s.Train.Episodes != tc.episodes || s.Algo.(*mra.Settings).Latents != tc.latents || fmt.Sprint(s.Train.Populations) != tc.pops ||
+		if r.Scenario != "walk" || r.Algo != tc.algo || r.Seed != tc.seed || s.Seed != tc.seed || s.Name != "walk" || s.Algo.(*mra.Config).Algo != tc.name ||
+			s.Train.Episodes != tc.episodes || s.Algo.(*mra.Config).Latents != tc.latents || fmt.Sprint(s.Train.Populations) != tc.pops ||
 			s.Eval.Episodes != 9 || fmt.Sprint(s.Eval.Populations) != "[walkers=2 walkers=3 walkers=6]" {
 			t.Errorf("run %d: %+v, spec %+v", i, r, s)
 		}
 		// The document is a scenario file: it parses to the same spec.
 		again, err := scenarios.Parse("again.toml", r.Source)
-		if err != nil || *again.Algo.(*mra.Settings) != *s.Algo.(*mra.Settings) || again.Seed != s.Seed {
+		if err != nil || *again.Algo.(*mra.Config) != *s.Algo.(*mra.Config) || again.Seed != s.Seed {
 			t.Errorf("run %d: the document does not parse back: %v", i, err)
 		}
 	}

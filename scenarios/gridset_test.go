@@ -68,9 +68,9 @@ func TestGridSet(t *testing.T) {
 			}
 			for _, r := range g.Runs {
 				s := r.Spec
-				if s.Train.Episodes != tc.episodes[r.Algo] || s.Algo.(*mra.Settings).Latents != tc.latents[r.Algo] || s.Eval.Episodes != tc.evalEpisodes || s.Seed != r.Seed {
+				if s.Train.Episodes != tc.episodes[r.Algo] || s.Algo.(*mra.Config).Latents != tc.latents[r.Algo] || s.Eval.Episodes != tc.evalEpisodes || s.Seed != r.Seed {
 					t.Errorf("run %s/seed-%d: episodes %d, latents %d, eval episodes %d, seed %d; want %d, %d, %d, %d",
-						r.Algo, r.Seed, s.Train.Episodes, s.Algo.(*mra.Settings).Latents, s.Eval.Episodes, s.Seed, tc.episodes[r.Algo], tc.latents[r.Algo], tc.evalEpisodes, r.Seed)
+						r.Algo, r.Seed, s.Train.Episodes, s.Algo.(*mra.Config).Latents, s.Eval.Episodes, s.Seed, tc.episodes[r.Algo], tc.latents[r.Algo], tc.evalEpisodes, r.Seed)
 				}
 				for _, set := range tc.sets {
 					if set == "eval.adapt_steps=0" && s.Eval.AdaptSteps != 0 {

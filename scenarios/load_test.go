@@ -35,8 +35,8 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := mra.DefaultSettings()
-	if got, ok := s.Algo.(*mra.Settings); !ok || *got != want {
+	want := mra.DefaultConfig()
+	if got, ok := s.Algo.(*mra.Config); !ok || *got != want {
 		t.Errorf("algo = %+v, want the defaults %+v", s.Algo, want)
 	}
 	if s.Name != "min" || s.Seed != 1 || s.Out != "runs" || s.Train.Episodes != 80000 || s.Train.ParallelEnvs != 12 || s.Eval.Episodes != 100 ||
@@ -102,12 +102,12 @@ meta_lr = 0.5
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := s.Algo.(*mra.Settings)
+	a := s.Algo.(*mra.Config)
 	if s.Name != "walk" || s.Seed != 7 || s.Out != "elsewhere" || s.Train.Episodes != 50 || s.Train.ParallelEnvs != 3 ||
 		s.Train.LogEvery != 24 || s.Train.CheckpointEvery != 48 ||
 		s.Eval.AdaptSteps != 3 || s.Eval.AdaptEpisodes != 6 || s.Eval.BREpisodes != 0 ||
 		s.Eval.Episodes != 20 || len(s.Eval.Populations) != 3 || s.Game.Params["length"] != int64(11) ||
-		a.Name != "single" || a.Gamma != 0.9 || a.PolicyLR != 1e-3 || a.CriticLR != 2e-3 || a.WeightDecay != 0 ||
+		a.Algo != "single" || a.Gamma != 0.9 || a.PolicyLR != 1e-3 || a.CriticLR != 2e-3 || a.WeightDecay != 0 ||
 		a.BatchSize != 64 || a.BufferLength != 1000 || a.StepsPerUpdate != 50 || a.NumUpdates != 2 ||
 		a.RewardScale != 10 || a.Latents != 4 || a.Resamples != 3 || a.GradClip != 5 ||
 		a.PriorTemperature != 2 || !a.Baseline || !a.PerAgentCriticLoss || !a.RecomputeNextGraph || !a.PolicySeesSelf || !a.CriticSeesSelf || a.MetaLR != 0.5 {
@@ -326,7 +326,7 @@ func TestVariant(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", tc.src, err)
 		}
-		a := s.Algo.(*mra.Settings)
+		a := s.Algo.(*mra.Config)
 		if a.TargetActionAtObs != tc.atObs || a.TerminalEntropy != tc.entropy || a.ClassifierCrossPairing != tc.pairing || a.DoubleClipRelation != tc.clip2 {
 			t.Errorf("%q: switches %v %v %v %v, want %v %v %v %v", tc.src, a.TargetActionAtObs, a.TerminalEntropy, a.ClassifierCrossPairing, a.DoubleClipRelation, tc.atObs, tc.entropy, tc.pairing, tc.clip2)
 		}
@@ -395,7 +395,7 @@ func TestCorrectedSwitches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := s.Algo.(*mra.Settings).Config(); c.MIWeight != 4 || c.RelationPooling != mra.PoolingMeanLogCount || c.Validate() != nil {
+	if c := s.Algo.(*mra.Config); c.MIWeight != 4 || c.RelationPooling != mra.PoolingMeanLogCount || c.Validate() != nil {
 		t.Errorf("config %+v (%v)", c, c.Validate())
 	}
 	s, err = scenarios.Parse("f.toml", []byte(minimal))
