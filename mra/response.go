@@ -79,8 +79,8 @@ func (p *Player) Modes(t int) []float64 { return p.modes[t] }
 // length K, a one-hot mode or a soft mixture of the heads (what Adapt's
 // first-order procedure returns). A nil entry leaves that type drawing from
 // its modes; perType nil puts every type back on its modes. It takes
-// effect from the next frame, which starts a fresh episode's latents, and
-// copies the latents. It returns an error, and changes nothing, unless
+// effect at the next Act, which sets every agent's latent afresh as at an
+// episode's start (mid-episode too), and copies the latents. It returns an error, and changes nothing, unless
 // perType is nil or has one entry per agent type and every non-nil entry is
 // on the simplex.
 func (p *Player) SetLatents(perType [][]float64) error {
