@@ -24,7 +24,7 @@ import (
 //
 //   - zero-shot: every agent draws its latent from the prior p(z|m') of the
 //     new population's descriptor, per agent and episode (what the model
-//     does by default, and what Agent does);
+//     does by default, and what Player does with nil modes);
 //   - best single mode: one-hot modes, the same mode for all agents of a
 //     type; see Adapt for multi-type games;
 //   - first-order adaptation: soft latents z_t = softmax(ℓ_t), one per type,
@@ -43,7 +43,7 @@ import (
 //
 // Reptile-style steps on ψ toward the adapted latent (a "PriorSteps"
 // option) are not implemented: they would change the model, and the
-// adapted latents can be played directly (Agent.SetLatents).
+// adapted latents can be played directly (Player.SetLatents).
 
 // Optimizers AdaptConfig.Optimizer accepts.
 const (
@@ -129,7 +129,7 @@ type Evaluation struct {
 type GradientResult struct {
 	InitLogits [][]float64  // ℓ_t per type at the start
 	Logits     [][]float64  // ℓ_t after the last step
-	Latents    [][]float64  // softmax(ℓ_t) after the last step: the adapted soft latents (for Agent.SetLatents)
+	Latents    [][]float64  // softmax(ℓ_t) after the last step: the adapted soft latents (for Player.SetLatents)
 	Curve      []Evaluation // Curve[s]: the episodes played at the latents after s steps, s = 0 … Steps
 	GradNorm   []float64    // per step, the Euclidean norm of the estimated gradient with respect to all logits
 }

@@ -14,12 +14,14 @@ import (
 // Fork implements agents.Forker: the player in copies game copies at once,
 // each copy with its own generator and its own latents, drawn afresh from
 // the player's mode distributions (never the player's own latents of the
-// current episode) after every Reseed. All copies' agent rows go through
-// the networks in one product per Act. The copies share the model's
-// networks with the player: use them on the player's goroutine only.
+// current episode) after every Reseed; a type with a fixed latent plays the
+// one the player had at the Fork (SetLatents). All copies' agent rows go
+// through the networks in one product per Act. The copies share the
+// model's networks with the player: use them on the player's goroutine
+// only.
 func (p *Player) Fork(copies int) agents.Copies {
 	enc, k := p.enc, p.model.Config().Latents
-	c := &PlayerCopies{model: p.model, enc: enc, modes: p.modes,
+	c := &PlayerCopies{model: p.model, enc: enc, modes: p.modes, fixed: p.fixed,
 		pcg: make([]*rand.PCG, copies), rng: make([]*rand.Rand, copies),
 		z: make([]float64, copies*enc.N*k), drawn: make([]bool, copies), prob: make([]float64, p.model.Features().A)}
 	for i := range copies {
@@ -34,6 +36,7 @@ type PlayerCopies struct {
 	model *Model
 	enc   *replay.Encoding
 	modes [][]float64
+	fixed [][]float64 // the player's fixed latents at the Fork (SetLatents replaces, never edits, them)
 	pcg   []*rand.PCG
 	rng   []*rand.Rand
 	z     []float64 // copies × N × K: each copy's latents
@@ -64,10 +67,7 @@ func (c *PlayerCopies) Act(which []int, frames []*env.Frame, actions [][]int) {
 	for r, w := range which {
 		z := c.z[w*n*k : (w+1)*n*k]
 		if frames[r].T == 0 || !c.drawn[w] {
-			clear(z)
-			for i := range n {
-				z[i*k+drawMode(c.rng[w], c.modes[enc.Type[i]])] = 1
-			}
+			drawLatents(z, enc.Type, c.modes, c.fixed, c.rng[w])
 			c.drawn[w] = true
 		}
 		copy(c.zin[r*n*k:], z)

@@ -3,6 +3,7 @@ package mra
 import (
 	"github.com/mrasim/mrasim/agents/learner/learnertest"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/mrasim/mrasim/env"
@@ -10,10 +11,22 @@ import (
 
 // TestPlayerFork: copies of a player act in many game copies with one
 // forward pass; each copy's actions follow the player's exact distribution
-// (over a latent each copy draws afresh, never the player's own), the same
-// seeds give the same actions, and acting allocates nothing once the
-// buffers have grown.
+// (over a latent each copy draws afresh, never the player's own, or the
+// player's fixed latent), the same seeds give the same actions, and acting
+// allocates nothing once the buffers have grown.
 func TestPlayerFork(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fixed [][]float64 // SetLatents before the Fork
+	}{
+		{"modes", nil},
+		{"fixed soft latent", [][]float64{{0.2, 0.3, 0.5}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testPlayerFork(t, tc.fixed) })
+	}
+}
+
+func testPlayerFork(t *testing.T, fixed [][]float64) {
 	cfg := DefaultConfig()
 	cfg.Latents = 3
 	spec := learnertest.ResourceSpec(t, 3)
@@ -21,6 +34,9 @@ func TestPlayerFork(t *testing.T) {
 	defer m.Close()
 	p, err := NewPlayer(m, spec, [][]float64{{0.5, 0.25, 0.25}}, 9)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SetLatents(fixed); err != nil {
 		t.Fatal(err)
 	}
 	g, err := env.Make("resource", nil, spec.Population)
@@ -46,6 +62,13 @@ func TestPlayerFork(t *testing.T) {
 		c.Act(which, frames, actions)
 		for k := range which {
 			count[actions[k][1]]++
+		}
+	}
+	if fixed != nil {
+		for i, z := range slices.Collect(slices.Chunk(c.(*PlayerCopies).z, cfg.Latents)) {
+			if !slices.Equal(z, fixed[0]) {
+				t.Fatalf("copy %d agent %d plays %v, want the fixed %v", i/spec.NumAgents(), i%spec.NumAgents(), z, fixed[0])
+			}
 		}
 	}
 	want := make([]float64, A)

@@ -12,7 +12,7 @@ import (
 	"github.com/mrasim/mrasim/mra"
 )
 
-// TestRelationGraphAndLatent checks what an agent exposes after acting: a
+// TestRelationGraphAndLatent checks what a player exposes after acting: a
 // graph over its entity rows that is 0 exactly on masked blocks and sums
 // to 1 elsewhere, that depends only on the observation and the latent,
 // and a latent that is one-hot on the prior and the fixed one otherwise.
@@ -26,7 +26,7 @@ func TestRelationGraphAndLatent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer model.Close()
-	a, err := mra.NewAgent(model, spec, 3)
+	a, err := mra.NewPlayer(model, spec, nil, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,12 +73,14 @@ func TestRelationGraphAndLatent(t *testing.T) {
 	if masked == 0 {
 		t.Fatal("no masked row: the test exercises nothing")
 	}
-	// Two modes give two graphs; the same mode twice gives the same graph.
-	graphOf := func(mode int) []float64 {
-		z := make([]float64, cfg.Latents)
-		z[mode] = 1
-		if err := a.FixLatents(z); err != nil {
+	// Two modes give two graphs; the same mode twice gives the same graph;
+	// a soft latent is played as it is.
+	graphOf := func(z []float64) []float64 {
+		if err := a.SetLatents([][]float64{z, z}); err != nil {
 			t.Fatal(err)
+		}
+		if a.RelationGraph(4) != nil || a.Latent(4) != nil {
+			t.Error("graph or latent of the old latents after SetLatents, before the next Act")
 		}
 		a.Act(f, actions)
 		if !slices.Equal(a.Latent(4), z) {
@@ -86,11 +88,21 @@ func TestRelationGraphAndLatent(t *testing.T) {
 		}
 		return slices.Clone(a.RelationGraph(4))
 	}
-	g0, g1, again := graphOf(0), graphOf(1), graphOf(0)
+	onehot := func(mode int) []float64 {
+		z := make([]float64, cfg.Latents)
+		z[mode] = 1
+		return z
+	}
+	soft := make([]float64, cfg.Latents)
+	soft[0], soft[1] = 0.5, 0.5
+	g0, g1, again, gs := graphOf(onehot(0)), graphOf(onehot(1)), graphOf(onehot(0)), graphOf(soft)
 	if !slices.Equal(g0, again) {
 		t.Errorf("mode 0 twice gives %v and %v", g0, again)
 	}
 	if slices.Equal(g0, g1) {
 		t.Errorf("modes 0 and 1 give the same graph %v", g0)
+	}
+	if slices.Equal(gs, g0) || slices.Equal(gs, g1) {
+		t.Errorf("the soft latent gives the graph of a mode: %v", gs)
 	}
 }

@@ -121,9 +121,12 @@ func TestLatentGrad(t *testing.T) {
 	}
 }
 
-// TestAgentSetLatents checks that each type plays its own latent (or the
-// prior for a nil entry) by replaying the agent's draws and Act by hand.
-func TestAgentSetLatents(t *testing.T) {
+// TestPlayerSetLatents checks that each type plays its own fixed latent
+// (or draws from its modes for a nil entry) by replaying the player's
+// draws and Act by hand from its seed, that SetLatents takes effect at the
+// next frame even mid-episode and copies its argument, and that bad inputs
+// are refused and change nothing.
+func TestPlayerSetLatents(t *testing.T) {
 	spec := learnertest.TagSpec(t)
 	m, enc := testModel(t, tinyConfig(), spec, 2, 9)
 	g, err := env.Make("tag", nil, spec.Population)
@@ -132,38 +135,57 @@ func TestAgentSetLatents(t *testing.T) {
 	}
 	f := env.NewFrame(spec)
 	g.Reset(11, f)
+	later := *f // the same observations one step into the episode
+	later.T = 1
 	n, e, d, k := enc.N, enc.E, enc.D, m.cfg.Latents
+	prior := make([]float64, k)
+	m.Prior(replay.Descriptor(spec.Population), prior)
 	soft := []float64{0.2, 0.5, 0.3}
 	hard := []float64{0, 0, 1}
+	mixed := []float64{0.6, 0, 0.4}
 
 	for _, tc := range []struct {
 		name    string
+		modes   [][]float64 // NewPlayer's
 		perType [][]float64
 	}{
-		{"type 0 soft, type 1 prior", [][]float64{soft, nil}},
-		{"both fixed", [][]float64{soft, hard}},
-		{"prior", nil},
+		{"type 0 soft, type 1 prior", nil, [][]float64{soft, nil}},
+		{"type 0 prior, type 1 hard", nil, [][]float64{nil, hard}},
+		{"type 0 soft, type 1 its modes", [][]float64{nil, mixed}, [][]float64{soft, nil}},
+		{"both fixed", nil, [][]float64{soft, hard}},
+		{"prior", nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const seed = 21
-			a, err := NewAgent(m, spec, seed)
+			p, err := NewPlayer(m, spec, tc.modes, seed)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := a.SetLatents(tc.perType); err != nil {
+			got := make([]int, n)
+			p.Act(f, got) // an episode on the modes, then SetLatents mid-episode
+			if err := p.SetLatents(tc.perType); err != nil {
 				t.Fatal(err)
 			}
-			got := make([]int, n)
-			a.Act(f, got)
-
-			rng := rand.New(rand.NewPCG(seed, 0x6d7261))
-			z := make([]float64, n*k)
-			if tc.perType == nil || tc.perType[1] == nil {
-				m.SampleLatents(replay.Descriptor(spec.Population), rng, z)
-			}
+			p.Act(&later, got)
 			for i := range n {
-				if tc.perType != nil {
-					copy(z[i*k:(i+1)*k], tc.perType[enc.Type[i]])
+				if tc.perType != nil && tc.perType[enc.Type[i]] != nil && !slices.Equal(p.Latent(i), tc.perType[enc.Type[i]]) {
+					t.Errorf("agent %d plays %v at the frame after SetLatents, want its fixed %v", i, p.Latent(i), tc.perType[enc.Type[i]])
+				}
+			}
+			p.Reseed(seed)
+			p.Act(f, got)
+
+			rng := rand.New(rand.NewPCG(seed, 0x706c6179))
+			z := make([]float64, n*k)
+			for i := range n {
+				typ := enc.Type[i]
+				switch {
+				case tc.perType != nil && tc.perType[typ] != nil:
+					copy(z[i*k:(i+1)*k], tc.perType[typ])
+				case tc.modes != nil && tc.modes[typ] != nil:
+					z[i*k+nn.Sample(rng, tc.modes[typ])] = 1
+				default:
+					z[i*k+nn.Sample(rng, prior)] = 1
 				}
 			}
 			self, ents, present := make([]float64, n*d), make([]float64, n*e*d), make([]bool, n*e)
@@ -172,31 +194,36 @@ func TestAgentSetLatents(t *testing.T) {
 			}
 			want, graph := make([]int, n), make([]float64, n*e)
 			m.Act(enc, n, self, ents, present, z, rng, want, graph)
-			if !slices.Equal(got, want) || !slices.Equal(a.z, z) || !slices.Equal(a.graph, graph) {
-				t.Errorf("agent played z %v graph %v actions %v, want z %v graph %v actions %v", a.z, a.graph, got, z, graph, want)
+			if !slices.Equal(got, want) || !slices.Equal(p.z, z) || !slices.Equal(p.graph, graph) {
+				t.Errorf("player played z %v graph %v actions %v, want z %v graph %v actions %v", p.z, p.graph, got, z, graph, want)
+			}
+			if n := testing.AllocsPerRun(20, func() { p.Act(f, got) }); n != 0 {
+				t.Errorf("Act allocates %v times per call", n)
 			}
 		})
 	}
 
-	a, _ := NewAgent(m, spec, 1)
+	p, _ := NewPlayer(m, spec, nil, 1)
+	arg := [][]float64{slices.Clone(soft), nil}
+	if err := p.SetLatents(arg); err != nil {
+		t.Fatal(err)
+	}
+	arg[0][0] = 0.9 // SetLatents copied it
+	p.Act(f, make([]int, n))
+	before := slices.Clone(p.z)
 	for _, bad := range [][][]float64{
-		{soft},                   // one type of two
-		{soft, {0.5, 0.5}},       // wrong length
-		{soft, {0.5, 0.6, -0.1}}, // negative
-		{soft, {0.5, 0.6, 0.1}},  // sum ≠ 1
-		{soft, {math.NaN(), 0.5, 0.5}},
+		{hard},                   // one type of two
+		{hard, {0.5, 0.5}},       // wrong length
+		{hard, {0.5, 0.6, -0.1}}, // negative
+		{hard, {0.5, 0.6, 0.1}},  // sum ≠ 1
+		{hard, {math.NaN(), 0.5, 0.5}},
+		{nil, nil, nil},
 	} {
-		if err := a.SetLatents(bad); err == nil {
+		if err := p.SetLatents(bad); err == nil {
 			t.Errorf("SetLatents(%v) accepted", bad)
 		}
 	}
-	if a.fixed != nil {
-		t.Error("a refused SetLatents changed the agent")
-	}
-	if err := a.FixLatents(hard); err != nil || len(a.fixed) != 2 || !slices.Equal(a.fixed[1], hard) {
-		t.Errorf("FixLatents(%v): %v, fixed %v", hard, err, a.fixed)
-	}
-	if err := a.FixLatents(nil); err != nil || a.fixed != nil {
-		t.Errorf("FixLatents(nil): %v, fixed %v", err, a.fixed)
+	if len(p.fixed) != 2 || !slices.Equal(p.fixed[0], []float64{0.2, 0.5, 0.3}) || p.fixed[1] != nil || !p.drawn || !slices.Equal(p.z, before) {
+		t.Errorf("refused SetLatents changed the player: fixed %v, drawn %v", p.fixed, p.drawn)
 	}
 }

@@ -12,7 +12,7 @@ import (
 // volunteerProbs trains on the volunteer's dilemma (b = 1, c = 0.5) at
 // n = 2 and 5 with per-agent critic targets, the given PolicySeesSelf and
 // CriticSeesSelf, and returns the learnt P(volunteer) of agent 0 at each n,
-// exactly (Agent.ActionProbs on a reset frame, averaged over the prior's
+// exactly (Player.ActionProbs on a reset frame, averaged over the prior's
 // latents).
 func volunteerProbs(t *testing.T, policySeesSelf, criticSeesSelf bool) [2]float64 {
 	cfg := smallConfig(mra.AlgoMRA)
@@ -29,7 +29,7 @@ func volunteerProbs(t *testing.T, policySeesSelf, criticSeesSelf bool) [2]float6
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := mra.NewAgent(mra.TrainedModel(tr.Learner()), g.Spec(), 1)
+		a, err := mra.NewPlayer(mra.TrainedModel(tr.Learner()), g.Spec(), nil, 1)
 		if err != nil {
 			t.Fatal(err)
 		}

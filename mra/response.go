@@ -12,37 +12,30 @@ import (
 )
 
 // This file holds what the league needs to judge a trained model: a Player
-// that acts with one-hot latents drawn from any per-type distribution over
-// the modes (the prior, a chosen mode, adapted mode probabilities), and a
-// ResponseNet, a trainable copy of the acting networks for one deviating
-// agent, which league/br warm-starts a best response from.
-
-// Reseed restarts the agent's random numbers (latent and action draws) from
-// seed and makes it draw fresh latents at the next frame. It implements
-// br.Reseeder, so that a paired evaluation plays the agent on common random
-// numbers.
-func (a *Agent) Reseed(seed uint64) {
-	a.rng = rand.New(rand.NewPCG(seed, 0x6d7261))
-	a.latents = false
-}
+// that acts with latents drawn from any per-type distribution over the
+// modes (the prior, a chosen mode, adapted mode probabilities) or fixed per
+// type, and a ResponseNet, a trainable copy of the acting networks for one
+// deviating agent, which league/br warm-starts a best response from.
 
 // Player plays a trained model at one population, as an agents.Policy: at
 // the start of every episode each agent draws a one-hot latent from its
 // type's distribution over the K modes, then acts from its relation graph
 // and its type's policy. Latents stay one-hot when acting, as in training
-// (the relation net and the policies only ever saw one-hot z). Use one
-// Player per game copy.
+// (the relation net and the policies only ever saw one-hot z), unless
+// SetLatents fixes a type's latent, for example to the soft latents Adapt
+// chose. Use one Player per game copy.
 type Player struct {
 	model *Model
 	enc   *replay.Encoding
 	modes [][]float64 // per type: the distribution the agents' latents are drawn from
+	fixed [][]float64 // per type: its fixed latent, or nil to draw from modes; nil: every type draws
 	rng   *rand.Rand
 
 	z, self, ents, graph []float64
 	present              []bool
 	drawn                bool
 
-	zAll, logp []float64 // ActionProbs' buffers: every agent in one mode, and the log-probabilities
+	zAll, logp []float64 // ActionProbs' buffers: every agent on one latent, and the log-probabilities
 }
 
 // NewPlayer returns a player of model at spec's population, drawing from
@@ -81,6 +74,50 @@ func NewPlayer(model *Model, spec *env.Spec, modes [][]float64, seed uint64) (*P
 // Modes returns type t's distribution over the modes. Do not modify it.
 func (p *Player) Modes(t int) []float64 { return p.modes[t] }
 
+// SetLatents makes the agents of type t play perType[t] as their latent
+// instead of drawing one from the type's modes: a point of the simplex of
+// length K, a one-hot mode or a soft mixture of the heads (what Adapt's
+// first-order procedure returns). A nil entry leaves that type drawing from
+// its modes; perType nil puts every type back on its modes. It takes
+// effect at the next Act, which sets every agent's latent afresh as at an
+// episode's start (mid-episode too), and copies the latents. It returns an error, and changes nothing, unless
+// perType is nil or has one entry per agent type and every non-nil entry is
+// on the simplex.
+func (p *Player) SetLatents(perType [][]float64) error {
+	h, k := len(p.model.Features().Types), p.model.Config().Latents
+	if perType == nil {
+		p.fixed, p.drawn = nil, false
+		return nil
+	}
+	if len(perType) != h {
+		return fmt.Errorf("mra: %d per-type latents, the model has %d agent types", len(perType), h)
+	}
+	for t, z := range perType {
+		if z == nil {
+			continue
+		}
+		if err := checkSimplex(z, k); err != nil {
+			return fmt.Errorf("type %q: %w", p.model.Features().Types[t], err)
+		}
+	}
+	fixed := make([][]float64, h)
+	for t, z := range perType {
+		if z != nil {
+			fixed[t] = append([]float64(nil), z...)
+		}
+	}
+	p.fixed, p.drawn = fixed, false
+	return nil
+}
+
+// fixedLatent returns type t's fixed latent, or nil when it draws.
+func fixedLatent(fixed [][]float64, t int) []float64 {
+	if fixed == nil {
+		return nil
+	}
+	return fixed[t]
+}
+
 // Reseed implements br.Reseeder: it restarts the player's random numbers
 // from seed and draws fresh latents at the next frame.
 func (p *Player) Reseed(seed uint64) {
@@ -89,12 +126,12 @@ func (p *Player) Reseed(seed uint64) {
 }
 
 // Markov reports whether the player's action distribution depends on the
-// current frame only: true when every type plays a single mode (or K = 1),
-// false when a latent drawn per episode correlates an agent's actions
-// across steps.
+// current frame only: true when every type present plays a fixed latent or
+// a single mode (or K = 1), false when a latent drawn per episode
+// correlates an agent's actions across steps.
 func (p *Player) Markov() bool {
 	for t, m := range p.modes {
-		if p.enc.CountType(t) > 0 && drawMode(nil, m) < 0 {
+		if p.enc.CountType(t) > 0 && fixedLatent(p.fixed, t) == nil && drawMode(nil, m) < 0 {
 			return false
 		}
 	}
@@ -120,15 +157,28 @@ func drawMode(rng *rand.Rand, m []float64) int {
 	return nn.Sample(rng, m)
 }
 
+// drawLatents fills z (one row of K per agent, types[i] agent i's type)
+// with a new episode's latents: in agent order, the type's fixed latent
+// when it has one, else a one-hot mode drawn from the type's modes with
+// rng (no draw for a fixed type or a degenerate distribution).
+func drawLatents(z []float64, types []int, modes, fixed [][]float64, rng *rand.Rand) {
+	k := len(z) / len(types)
+	clear(z)
+	for i, t := range types {
+		if zt := fixedLatent(fixed, t); zt != nil {
+			copy(z[i*k:(i+1)*k], zt)
+		} else {
+			z[i*k+drawMode(rng, modes[t])] = 1
+		}
+	}
+}
+
 // Act implements agents.Policy.
 func (p *Player) Act(f *env.Frame, actions []int) {
 	enc := p.enc
-	n, e, d, k := enc.N, enc.E, enc.D, p.model.Config().Latents
+	n, e, d := enc.N, enc.E, enc.D
 	if f.T == 0 || !p.drawn {
-		clear(p.z)
-		for i := range n {
-			p.z[i*k+drawMode(p.rng, p.modes[enc.Type[i]])] = 1
-		}
+		drawLatents(p.z, enc.Type, p.modes, p.fixed, p.rng)
 		p.drawn = true
 	}
 	for i := range n {
@@ -138,17 +188,28 @@ func (p *Player) Act(f *env.Frame, actions []int) {
 }
 
 // ActionProbs implements agents.Distribution: agent i's action
-// probabilities in frame f averaged over its latent,
+// probabilities in frame f averaged over its latent. For an agent of type
+// t drawing from its modes
 //
-//	P(a) = Σ_k modes_t(k) · π(a | o_i, g_φ(o_i, onehot(k))).
+//	P(a) = Σ_k modes_t(k) · π(a | o_i, g_φ(o_i, onehot(k))),
+//
+// and for an agent whose type plays the fixed latent z_t (SetLatents),
+// π(a | o_i, g_φ(o_i, z_t)) alone.
 func (p *Player) ActionProbs(f *env.Frame, i int, dst []float64) {
 	enc := p.enc
-	n, e, d, k, A := enc.N, enc.E, enc.D, p.model.Config().Latents, p.model.Features().A
+	n, e, d, k := enc.N, enc.E, enc.D, p.model.Config().Latents
 	for j := range n {
 		replay.Encode(enc, j, f.AgentObs(j), f.AgentEntityMask(j), p.self[j*d:(j+1)*d], p.ents[j*e*d:(j+1)*e*d], p.present[j*e:(j+1)*e])
 	}
-	logp, z := p.logp, p.zAll
+	z := p.zAll
 	clear(dst)
+	if zt := fixedLatent(p.fixed, enc.Type[i]); zt != nil {
+		for j := range n {
+			copy(z[j*k:(j+1)*k], zt)
+		}
+		p.addProbs(i, 1, dst)
+		return
+	}
 	for mode, w := range p.modes[enc.Type[i]] {
 		if w == 0 {
 			continue
@@ -157,10 +218,17 @@ func (p *Player) ActionProbs(f *env.Frame, i int, dst []float64) {
 		for j := range n {
 			z[j*k+mode] = 1
 		}
-		p.model.act.LogProbs(enc, n, p.self, p.ents, p.present, z, logp, p.graph)
-		for c := range dst {
-			dst[c] += w * math.Exp(logp[i*A+c])
-		}
+		p.addProbs(i, w, dst)
+	}
+}
+
+// addProbs adds to dst w times agent i's action probabilities with every
+// agent on the latents in zAll, from the rows ActionProbs encoded.
+func (p *Player) addProbs(i int, w float64, dst []float64) {
+	A := p.model.Features().A
+	p.model.act.LogProbs(p.enc, p.enc.N, p.self, p.ents, p.present, p.zAll, p.logp, p.graph)
+	for c := range dst {
+		dst[c] += w * math.Exp(p.logp[i*A+c])
 	}
 }
 

@@ -176,7 +176,7 @@ func testLearnsPublicGoods(t *testing.T, precision string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := mra.NewAgent(mra.TrainedModel(tr.Learner()), g.Spec(), 1)
+		a, err := mra.NewPlayer(mra.TrainedModel(tr.Learner()), g.Spec(), nil, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -213,7 +213,7 @@ func TestOfficialCriticLossLearnsTheTeamOptimum(t *testing.T) {
 	tr := learnertest.NewTrainer(t, cfg, "publicgoods", nil, []string{"players=3", "players=4"}, 600, 8, 2)
 	learnertest.Run(t, tr)
 	g, _ := env.Make("publicgoods", nil, env.Population{{Count: 3}})
-	a, _ := mra.NewAgent(mra.TrainedModel(tr.Learner()), g.Spec(), 1)
+	a, _ := mra.NewPlayer(mra.TrainedModel(tr.Learner()), g.Spec(), nil, 1)
 	contribute, plays := 0, 0
 	agents.Play(g, a, 3, 400, func(_ int, _ *env.Frame, actions []int) error {
 		for _, act := range actions {
@@ -262,11 +262,11 @@ func TestBeatsRandomOnResource(t *testing.T) {
 		}
 		return total / float64(steps)
 	}
-	trainedAgent, err := mra.NewAgent(mra.TrainedModel(tr.Learner()), g.Spec(), 5)
+	trainedPlayer, err := mra.NewPlayer(mra.TrainedModel(tr.Learner()), g.Spec(), nil, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	trained, random := perStep(trainedAgent), perStep(agents.NewRandom(5))
+	trained, random := perStep(trainedPlayer), perStep(agents.NewRandom(5))
 	t.Logf("mean reward per agent and step: trained %.4f, random %.4f", trained, random)
 	if trained < random+0.08 {
 		t.Errorf("trained agents earn %.4f per step, random ones %.4f: want a margin of 0.08", trained, random)

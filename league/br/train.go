@@ -21,7 +21,7 @@ import (
 // the incumbent then face the same draws of the others on each evaluation
 // episode (common random numbers, which narrows the paired interval), and
 // the result no longer depends on the policy's state before the call.
-// agents.Random, mra.Agent and mra.Player implement it.
+// agents.Random and mra.Player implement it.
 //
 // Without it, the others' policy draws from wherever its generator stands:
 // the evaluation is still paired on the game's seeds and unbiased, only
