@@ -476,6 +476,32 @@ func (c *context) listRuns(plan *sweep.Plan, ests []memest.Estimate) {
 		}
 		fmt.Fprintf(c.stdout, "  %-40s %-8s %s per population at %s: %s, %s\n", r.Name(), r.AlgoName, plural(r.Episodes, "episode"), strings.Join(r.Populations, " "), state, mem)
 	}
+	c.listBaselines(plan)
+}
+
+// listBaselines prints, per scenario, the policies the sweep evaluates
+// beside the runs without training them (random play, the game's scripted
+// references) and how many evaluations of them are left to do.
+func (c *context) listBaselines(plan *sweep.Plan) {
+	for _, sc := range plan.Scenarios {
+		names := slices.Clone(sc.References)
+		if plan.Random {
+			names = append([]string{sweep.AlgoRandom}, names...)
+		}
+		if len(names) == 0 {
+			continue
+		}
+		todo := 0
+		for _, name := range names {
+			for _, seed := range plan.Seeds {
+				if !exists(filepath.Join(plan.EvalDir(sc.Name, name, seed), sweepEvalFile)) {
+					todo++
+				}
+			}
+		}
+		fmt.Fprintf(c.stdout, "  %s: also evaluated untrained, per seed at %s: %s (%d of %d evaluations to do)\n",
+			sc.Name, strings.Join(append(slices.Clone(sc.Seen), sc.Unseen...), " "), strings.Join(names, ", "), todo, len(names)*len(plan.Seeds))
+	}
 }
 
 func exists(path string) bool {

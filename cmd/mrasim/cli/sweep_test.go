@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -192,6 +193,16 @@ func TestSweepCommand(t *testing.T) {
 	stdout, _, code = runCLI("sweep", grid, "--out", out, "--dry-run")
 	if code != ExitOK || !strings.Contains(stdout, "walk/single/seed-3") || !strings.Contains(stdout, "trained and evaluated") {
 		t.Errorf("dry run: code %d\n%s", code, stdout)
+	}
+	// The dry run lists the untrained policies evaluated beside the runs,
+	// and how many of their evaluations are left: none after the sweep,
+	// all of them in a new folder.
+	if !strings.Contains(stdout, "walk: also evaluated untrained, per seed at walkers=2 walkers=3 walkers=5: random (0 of 1 evaluations to do)") {
+		t.Errorf("dry run after the sweep lists no finished baselines:\n%s", stdout)
+	}
+	fresh, _, _ := runCLI("sweep", grid, "--out", filepath.Join(dir, "fresh"), "--dry-run")
+	if !regexp.MustCompile(`walk: also evaluated untrained.*\((\d+) of (\d+) evaluations to do\)`).MatchString(fresh) || strings.Contains(fresh, "(0 of ") {
+		t.Errorf("dry run into a new folder:\n%s", fresh)
 	}
 	// A failed run (here: its folder holds a run of other settings) is
 	// reported; the others still are aggregated; the command exits 1.
