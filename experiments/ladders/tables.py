@@ -35,6 +35,9 @@ def main():
     for p in glob.glob(os.path.join(root, "*", "*", "seed-*", "rung-*.json")):
         r = json.load(open(p))
         recs.setdefault(r["rung"], {}).setdefault(r["algo"], {})[r["seed"]] = r
+    for algos in recs.values():  # every per-seed list below is in seed order
+        for a in algos:
+            algos[a] = dict(sorted(algos[a].items()))
     for rung in sorted(recs):
         algos = recs[rung]
         names = list(algos)
@@ -73,7 +76,7 @@ def main():
                 for k, v in (r.get("prior_entropy") or {}).items():
                     ent.setdefault(k, []).append(v)
             print(f"- **{a}**: MI estimate {cell(mi, 4)} nats (per seed {', '.join(f'{x:+.4f}' for x in mi if x is not None)}); classifier accuracy {cell(acc)}; prior entropy " +
-                  ", ".join(f"{k} {cell(v)}" for k, v in sorted(ent.items())) + " nats (uniform over the modes: ln K)")
+                  ", ".join(f"{k} {cell(v)}" for k, v in sorted(ent.items())) + " nats (a uniform prior over K modes has ln K: 1.79 for K = 6, 0 for K = 1)")
             spreads = {}
             for r in recs_a.values():
                 for pop, d in (r.get("modes") or {}).items():
