@@ -41,7 +41,7 @@ def main():
     for rung in sorted(recs):
         algos = recs[rung]
         names = list(algos)
-        order = ["mra", "mra-k1", "single-3", "single-6", "maddpg"]
+        order = ["mra", "mra-k1", "corrected", "corrected-k1", "fix-mi", "fix-temp", "fix-pool", "fix-pool-k1", "single-3", "single-6", "maddpg"]
         names = [n for n in order if n in names] + [n for n in names if n not in order]
         pops = []
         for a in names:
