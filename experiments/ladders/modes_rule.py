@@ -140,7 +140,11 @@ def main():
         print(f"== rung {rung} episodes per population")
         for name, control in arms:
             outcome = judge(recs[rung], name, control, nearest)
-            if name not in decided and outcome not in (None, "undecided: not yet learned"):
+            # "modes on" or "transfer shown" at any rung overturns an
+            # earlier "fails"; "fails" is decided at the first learned rung.
+            if outcome in ("modes on", "transfer shown") and (name not in decided or decided[name][1] == "fails"):
+                decided[name] = (rung, outcome)
+            elif name not in decided and outcome == "fails":
                 decided[name] = (rung, outcome)
     for name, _ in arms:
         d = decided.get(name)
